@@ -1,0 +1,150 @@
+/**
+ * Flux `Kustomization` (kustomize.toolkit.fluxcd.io/v1) parsing.
+ *
+ * Tideline reads the fleet's Kustomization objects as Flux writes them, so a Flux user switches
+ * without rewriting anything. Fields Tideline does not implement are refused by name: silently
+ * ignoring e.g. `decryption` would apply encrypted manifests as they are.
+ */
+import { z } from 'zod';
+import { InvalidInputError } from '#shared/errors/index.ts';
+
+export const KUSTOMIZATION_API_VERSIONS = ['kustomize.toolkit.fluxcd.io/v1', 'kustomize.toolkit.fluxcd.io/v1beta2'] as const;
+
+/** Flux duration strings such as `10m`, `1h30m`, `30s`. */
+export const DurationSchema = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 1h');
+
+/** Converts a Flux/Go duration string to milliseconds. */
+export function durationToMs(duration: string): number {
+  let total = 0;
+  for (const match of duration.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
+    const value = Number(match[1]);
+    const unit = match[2];
+    total += value * (unit === 'ms' ? 1 : unit === 's' ? 1_000 : unit === 'm' ? 60_000 : 3_600_000);
+  }
+  return Math.round(total);
+}
+
+/** A kustomize `images` entry. */
+export const ImageSchema = z.strictObject({
+  name: z.string().min(1),
+  newName: z.string().optional(),
+  newTag: z.string().optional(),
+  digest: z.string().optional(),
+});
+export type ImageOverride = z.infer<typeof ImageSchema>;
+
+/** A kustomize patch target selector. */
+export const PatchTargetSchema = z.strictObject({
+  group: z.string().optional(),
+  version: z.string().optional(),
+  kind: z.string().optional(),
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  labelSelector: z.string().optional(),
+  annotationSelector: z.string().optional(),
+});
+export type PatchTarget = z.infer<typeof PatchTargetSchema>;
+
+export const InlinePatchSchema = z.strictObject({ patch: z.string().min(1), target: PatchTargetSchema.optional() });
+
+const CrossNamespaceRefSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.enum(['GitRepository', 'OCIRepository', 'Bucket']),
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+});
+
+const SubstituteFromSchema = z.strictObject({
+  kind: z.enum(['ConfigMap', 'Secret']),
+  name: z.string().min(1),
+  optional: z.boolean().optional(),
+});
+
+const HealthCheckSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().min(1),
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+});
+
+/** Flux fields Tideline knows but does not implement: refused with this explanation. */
+const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
+  decryption: 'SOPS decryption is not supported yet; keep secrets out of the fleet repo or use an external secret operator',
+  kubeConfig: 'the target cluster comes from the directory (clusters/<name>/) and the cluster registry, not from spec.kubeConfig',
+  serviceAccountName: 'impersonation is not supported; Tideline applies with the cluster credentials of its registry',
+  healthCheckExprs: 'CEL health check expressions are not supported; use healthChecks or wait',
+  commonMetadata: 'commonMetadata is not supported yet',
+  deletionPolicy: 'deletionPolicy is not supported yet; prune follows spec.prune',
+  ignoreMissingComponents: 'ignoreMissingComponents is not supported',
+};
+
+export const KustomizationSpecSchema = z.strictObject({
+  interval: DurationSchema,
+  retryInterval: DurationSchema.optional(),
+  timeout: DurationSchema.optional(),
+  path: z.string().optional(),
+  prune: z.boolean(),
+  sourceRef: CrossNamespaceRefSchema,
+  targetNamespace: z.string().max(63).optional(),
+  namePrefix: z.string().max(200).optional(),
+  nameSuffix: z.string().max(200).optional(),
+  images: z.array(ImageSchema).optional(),
+  patches: z.array(InlinePatchSchema).optional(),
+  components: z.array(z.string().min(1)).optional(),
+  postBuild: z
+    .strictObject({
+      substitute: z.record(z.string(), z.string()).optional(),
+      substituteFrom: z.array(SubstituteFromSchema).optional(),
+    })
+    .optional(),
+  wait: z.boolean().optional(),
+  healthChecks: z.array(HealthCheckSchema).optional(),
+  force: z.boolean().optional(),
+  suspend: z.boolean().optional(),
+  dependsOn: z.array(z.strictObject({ name: z.string().min(1), namespace: z.string().optional() })).optional(),
+});
+
+export const KustomizationSchema = z.object({
+  apiVersion: z.enum(KUSTOMIZATION_API_VERSIONS),
+  kind: z.literal('Kustomization'),
+  metadata: z.object({
+    name: z.string().min(1),
+    namespace: z.string().min(1).default('flux-system'),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: KustomizationSpecSchema,
+});
+
+/** A validated Flux Kustomization. */
+export type FluxKustomization = z.infer<typeof KustomizationSchema>;
+export type KustomizationSpec = FluxKustomization['spec'];
+
+/**
+ * Validates a Flux Kustomization object. `file` names where it came from, for the error message.
+ * Throws InvalidInputError naming the unsupported or invalid field.
+ */
+export function parseKustomization(value: unknown, file = '<inline>'): FluxKustomization {
+  const spec = (value as { spec?: Record<string, unknown> } | null)?.spec;
+  const name = (value as { metadata?: { name?: string } } | null)?.metadata?.name ?? '?';
+  if (spec && typeof spec === 'object') {
+    for (const field of Object.keys(spec)) {
+      const why = UNSUPPORTED_SPEC_FIELDS[field];
+      if (why) throw new InvalidInputError(`Kustomization ${name}: spec.${field} is not supported: ${why}`, { source: { file } });
+    }
+  }
+  const result = KustomizationSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues
+      .slice(0, 5)
+      .map((issue) => {
+        const path = issue.path.join('.');
+        return issue.code === 'unrecognized_keys'
+          ? `unknown field(s) ${issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`
+          : `${path || '(root)'}: ${issue.message}`;
+      })
+      .join('; ');
+    throw new InvalidInputError(`Kustomization ${name}: ${issues}`, { source: { file } });
+  }
+  return result.data;
+}

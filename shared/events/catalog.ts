@@ -1,0 +1,209 @@
+/**
+ * The event catalog: every event that travels between Tideline's functions.
+ *
+ * For each detail-type this file holds its zod schema (the single source of truth), the TS type
+ * inferred from it, its EventBridge `source`, and the pattern that selects it. Functions validate
+ * what they receive with {@link parseEvent}, infra builds rules from {@link patternFor}, and the
+ * local bus routes with the same patterns. Events carry ids, keys and digests, never manifests:
+ * bundles live in the artifact store (claim check), because EventBridge caps an event at 256 KB.
+ */
+import { z } from 'zod';
+
+/** Schema version carried by every event's detail; bump on a breaking change. */
+export const CATALOG_VERSION = 1 as const;
+
+/** EventBridge bus name Tideline publishes to by default. */
+export const DEFAULT_BUS_NAME = 'tideline';
+
+const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full hex commit id (SHA-1 or SHA-256)');
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a digest of the form sha256:<64 hex>');
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Identity of a Kubernetes object as carried in events. */
+export const ObjectRefSchema = z.object({
+  apiVersion: z.string().min(1),
+  kind: z.string().min(1),
+  namespace: z.string().optional(),
+  name: z.string().min(1),
+});
+export type EventObjectRef = z.infer<typeof ObjectRefSchema>;
+
+/** A Flux-style namespaced name (Kustomization, GitRepository, Receiver …). */
+export const NamespacedNameSchema = z.object({ name: z.string().min(1), namespace: z.string().min(1) });
+export type NamespacedName = z.infer<typeof NamespacedNameSchema>;
+
+/** What an apply did to one object. */
+export const ChangeActionSchema = z.enum(['Created', 'Configured', 'Unchanged', 'Deleted', 'Skipped']);
+export type ChangeAction = z.infer<typeof ChangeActionSchema>;
+
+/** Bounded summary of a change set: counts, then the first entries (events stay far below 256 KB). */
+export const ChangeSetSummarySchema = z.object({
+  counts: z.object({
+    Created: z.number().int().nonnegative(),
+    Configured: z.number().int().nonnegative(),
+    Unchanged: z.number().int().nonnegative(),
+    Deleted: z.number().int().nonnegative(),
+    Skipped: z.number().int().nonnegative(),
+  }),
+  entries: z.array(z.object({ object: ObjectRefSchema, action: ChangeActionSchema })).max(100),
+  /** Entries left out of `entries` to keep the event small. */
+  omitted: z.number().int().nonnegative(),
+});
+export type ChangeSetSummary = z.infer<typeof ChangeSetSummarySchema>;
+
+/** An error about one object, already free of secret values. */
+export const ObjectErrorSchema = z.object({ object: ObjectRefSchema.optional(), message: z.string().max(4096) });
+
+/** Fields shared by every event detail. */
+const envelope = {
+  version: z.literal(CATALOG_VERSION),
+  /** Unique id of this event (idempotency key for consumers). */
+  eventId: z.string().min(1),
+  /** Id that ties every event of one change together: the Git delivery id where there is one. */
+  correlationId: z.string().min(1),
+  occurredAt: isoTime,
+};
+
+/** Which cluster and Kustomization an event is about, and the source revision (`main@sha1:<sha>`). */
+const target = {
+  cluster: z.string().min(1),
+  kustomization: NamespacedNameSchema,
+  revision: z.string().min(1),
+};
+
+export const GitProviderSchema = z.enum(['github', 'gitlab', 'bitbucket', 'gitea', 'generic-hmac']);
+export type GitProvider = z.infer<typeof GitProviderSchema>;
+
+export const GitPushReceivedSchema = z.object({
+  ...envelope,
+  provider: GitProviderSchema,
+  receiver: NamespacedNameSchema,
+  /** Clone URLs of the pushed repository (https first), as the provider reported them. */
+  repository: z.object({ urls: z.array(z.string().min(1)).min(1), fullName: z.string().optional(), webUrl: z.string().optional() }),
+  /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
+  ref: z.string().min(1),
+  revision: sha,
+  /** Revision before the push; absent for a new ref. */
+  before: sha.optional(),
+  commits: z.number().int().nonnegative(),
+  pusher: z.string().optional(),
+  deliveryId: z.string().min(1),
+  receivedAt: isoTime,
+});
+
+export const SourceChangedSchema = z.object({
+  ...envelope,
+  source: NamespacedNameSchema.extend({ kind: z.literal('GitRepository') }),
+  url: z.string().min(1),
+  ref: z.string().min(1),
+  revision: sha,
+  previousRevision: sha.optional(),
+});
+
+export const ManifestsRenderedSchema = z.object({
+  ...envelope,
+  ...target,
+  /** Claim check: where the bundle is in the artifact store, and its digest. */
+  artifact: z.object({ key: z.string().min(1), digest, size: z.number().int().nonnegative() }),
+  objectCount: z.number().int().nonnegative(),
+});
+
+export const RenderFailedSchema = z.object({
+  ...envelope,
+  ...target,
+  reason: z.string().min(1),
+  message: z.string().max(4096),
+});
+
+export const ReconcileSucceededSchema = z.object({
+  ...envelope,
+  ...target,
+  digest,
+  changeSet: ChangeSetSummarySchema,
+  durationMs: z.number().nonnegative(),
+});
+
+export const ReconcileFailedSchema = z.object({
+  ...envelope,
+  ...target,
+  /** Short machine reason: ValidationFailed, ApplyFailed, PruneFailed, StaleRevision, EmptyBundleRefused … */
+  reason: z.string().min(1),
+  message: z.string().max(4096),
+  errors: z.array(ObjectErrorSchema).max(50),
+  changeSet: ChangeSetSummarySchema.optional(),
+});
+
+export const HealthCheckFailedSchema = z.object({
+  ...envelope,
+  ...target,
+  timeoutMs: z.number().int().nonnegative(),
+  unhealthy: z.array(z.object({ object: ObjectRefSchema, status: z.string(), message: z.string().max(1024) })).max(50),
+});
+
+export const DriftDetectedSchema = z.object({
+  ...envelope,
+  ...target,
+  drifted: z.array(z.object({ object: ObjectRefSchema, change: z.enum(['Modified', 'Missing']) })).max(100),
+  driftedCount: z.number().int().nonnegative(),
+  /** True when the Kustomization asks for drift to be corrected (a DriftCorrected follows). */
+  willCorrect: z.boolean(),
+});
+
+export const DriftCorrectedSchema = z.object({
+  ...envelope,
+  ...target,
+  changeSet: ChangeSetSummarySchema,
+});
+
+export const ClusterUnreachableSchema = z.object({
+  ...envelope,
+  cluster: z.string().min(1),
+  reason: z.string().min(1),
+  message: z.string().max(4096),
+  attempts: z.number().int().positive(),
+});
+
+/** The catalog: detail-type → its source and schema. */
+export const catalog = {
+  GitPushReceived: { source: 'tideline.intake', schema: GitPushReceivedSchema },
+  SourceChanged: { source: 'tideline.source', schema: SourceChangedSchema },
+  ManifestsRendered: { source: 'tideline.render', schema: ManifestsRenderedSchema },
+  RenderFailed: { source: 'tideline.render', schema: RenderFailedSchema },
+  ReconcileSucceeded: { source: 'tideline.apply', schema: ReconcileSucceededSchema },
+  ReconcileFailed: { source: 'tideline.apply', schema: ReconcileFailedSchema },
+  HealthCheckFailed: { source: 'tideline.apply', schema: HealthCheckFailedSchema },
+  DriftDetected: { source: 'tideline.drift', schema: DriftDetectedSchema },
+  DriftCorrected: { source: 'tideline.drift', schema: DriftCorrectedSchema },
+  ClusterUnreachable: { source: 'tideline.apply', schema: ClusterUnreachableSchema },
+} as const;
+
+export type DetailType = keyof typeof catalog;
+export const DETAIL_TYPES = Object.keys(catalog) as DetailType[];
+
+/** The detail of an event of the given type. */
+export type EventDetail<T extends DetailType> = z.infer<(typeof catalog)[T]['schema']>;
+
+/** An event as Tideline handles it, independent of the bus that carries it. */
+export type CatalogEvent<T extends DetailType = DetailType> = {
+  [K in T]: { detailType: K; source: (typeof catalog)[K]['source']; detail: EventDetail<K> };
+}[T];
+
+/** An EventBridge event pattern (the subset Tideline uses). */
+export interface EventPattern {
+  source: string[];
+  'detail-type': string[];
+  detail?: Record<string, unknown>;
+}
+
+/** The EventBridge pattern that selects events of the given types (all from the catalog). */
+export function patternFor(...types: DetailType[]): EventPattern {
+  if (types.length === 0) throw new Error('patternFor needs at least one detail-type');
+  const sources = [...new Set(types.map((t) => catalog[t].source))].sort();
+  return { source: sources, 'detail-type': [...types].sort() };
+}
+
+/** Builds a catalog event, filling the source from the catalog. The detail is validated. */
+export function makeEvent<T extends DetailType>(detailType: T, detail: EventDetail<T>): CatalogEvent<T> {
+  const parsed = catalog[detailType].schema.parse(detail) as EventDetail<T>;
+  return { detailType, source: catalog[detailType].source, detail: parsed } as CatalogEvent<T>;
+}

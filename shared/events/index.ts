@@ -1,0 +1,3 @@
+/** The event catalog: schemas, types, patterns, parse and publish helpers. */
+export * from './catalog.ts';
+export * from './parse.ts';
