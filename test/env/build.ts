@@ -1,0 +1,164 @@
+// Builds the reference binaries of the test environment (kube-apiserver, kube-controller-manager,
+// kubectl, etcd, kustomize) from the pinned wrapper Go modules in test/env/go, and caches them
+// outside the clone, keyed by everything that determines their bytes. A warm cache costs a few
+// stat() calls; a cold one takes minutes, so progress and per-binary times are printed.
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { withLock } from './lock.ts';
+import { goModulesDir, testenvCacheRoot } from './paths.ts';
+
+const execFileAsync = promisify(execFile);
+
+/** Absolute paths of the cached reference binaries. */
+export interface Binaries {
+  kubeApiserver: string;
+  etcd: string;
+  kubectl: string;
+  kubeControllerManager: string;
+  kustomize: string;
+}
+
+interface BinarySpec {
+  key: keyof Binaries;
+  file: string;
+  module: 'k8s' | 'etcd' | 'kustomize';
+  goPackage: string;
+}
+
+// Smallest first: a broken toolchain shows up in seconds, not after the 4-minute apiserver.
+const binarySpecs: readonly BinarySpec[] = [
+  { key: 'etcd', file: 'etcd', module: 'etcd', goPackage: 'go.etcd.io/etcd/server/v3' },
+  { key: 'kustomize', file: 'kustomize', module: 'kustomize', goPackage: 'sigs.k8s.io/kustomize/kustomize/v5' },
+  { key: 'kubeApiserver', file: 'kube-apiserver', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kube-apiserver' },
+  { key: 'kubectl', file: 'kubectl', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kubectl' },
+  { key: 'kubeControllerManager', file: 'kube-controller-manager', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
+];
+
+const kubeVersion = { git: 'v1.34.4', major: '1', minor: '34' };
+
+// `/version` of the apiserver and `kubectl version` must report the real release, which a
+// `go build` of k8s.io/kubernetes only does when these variables are stamped in.
+const ldflags = [
+  '-s', '-w',
+  `-X k8s.io/component-base/version.gitVersion=${kubeVersion.git}`,
+  `-X k8s.io/component-base/version.gitMajor=${kubeVersion.major}`,
+  `-X k8s.io/component-base/version.gitMinor=${kubeVersion.minor}`,
+  '-X k8s.io/component-base/version.gitTreeState=clean',
+  `-X k8s.io/client-go/pkg/version.gitVersion=${kubeVersion.git}`,
+  `-X k8s.io/client-go/pkg/version.gitMajor=${kubeVersion.major}`,
+  `-X k8s.io/client-go/pkg/version.gitMinor=${kubeVersion.minor}`,
+].join(' ');
+
+/** Raised when the binaries cannot be built; always fails the run (in CI and locally). */
+export class TestEnvBuildError extends Error {
+  override readonly name = 'TestEnvBuildError';
+}
+
+function findGo(): string {
+  const candidates = [
+    ...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'go')),
+    '/usr/local/go/bin/go',
+    join(process.env['HOME'] ?? '/root', 'go', 'bin', 'go'),
+  ];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) {
+    throw new TestEnvBuildError(
+      'testenv: the Go toolchain was not found (looked for `go` on PATH and in /usr/local/go/bin). ' +
+        'The test environment builds kube-apiserver, etcd, kubectl and kustomize from source; install Go >= 1.24 and retry.',
+    );
+  }
+  return found;
+}
+
+let cachedKey: { go: string; dir: string } | undefined;
+
+/** The cache directory for the current pins, ldflags and Go version (`.../testenv/<hash>`). */
+export async function binariesCacheDir(): Promise<{ go: string; dir: string }> {
+  if (cachedKey !== undefined) return cachedKey;
+  const go = findGo();
+  let goVersion: string;
+  try {
+    goVersion = (await execFileAsync(go, ['env', 'GOVERSION', 'GOOS', 'GOARCH'])).stdout.trim();
+  } catch (error) {
+    throw new TestEnvBuildError(`testenv: \`${go} env\` failed: ${(error as Error).message}`);
+  }
+  const hash = createHash('sha256');
+  for (const module of ['k8s', 'etcd', 'kustomize']) {
+    for (const file of ['go.mod', 'go.sum', 'tools.go']) {
+      hash.update(`${module}/${file}\0`);
+      hash.update(readFileSync(join(goModulesDir, module, file)));
+    }
+  }
+  hash.update(`ldflags\0${ldflags}\0go\0${goVersion}\0cgo\0${0}`);
+  cachedKey = { go, dir: join(testenvCacheRoot(), hash.digest('hex').slice(0, 12)) };
+  return cachedKey;
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return seconds < 60 ? `${seconds.toFixed(1)}s` : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
+}
+
+async function goBuild(go: string, spec: BinarySpec, output: string): Promise<void> {
+  const started = Date.now();
+  process.stderr.write(`testenv: building ${spec.file} (${spec.goPackage}) …\n`);
+  const heartbeat = setInterval(() => {
+    process.stderr.write(`testenv: still building ${spec.file} (${formatSeconds(Date.now() - started)})\n`);
+  }, 30_000);
+  const tmp = `${output}.tmp-${process.pid}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(go, ['build', '-ldflags', ldflags, '-o', tmp, spec.goPackage], {
+        cwd: join(goModulesDir, spec.module),
+        env: { ...process.env, CGO_ENABLED: '0' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new TestEnvBuildError(`testenv: go build of ${spec.goPackage} failed (${signal ?? `exit ${code}`}); see the compiler output above`));
+      });
+    });
+    renameSync(tmp, output);
+  } finally {
+    clearInterval(heartbeat);
+    rmSync(tmp, { force: true });
+  }
+  process.stderr.write(`testenv: built ${spec.file} in ${formatSeconds(Date.now() - started)}\n`);
+}
+
+/**
+ * Returns the absolute paths of the reference binaries, building the missing ones first.
+ * Safe to call from several processes at once: builds happen under a lock and land atomically.
+ */
+export async function ensureBinaries(): Promise<Binaries> {
+  const { go, dir } = await binariesCacheDir();
+  const binDir = join(dir, 'bin');
+  const paths = Object.fromEntries(binarySpecs.map((spec) => [spec.key, join(binDir, spec.file)])) as unknown as Binaries;
+  const missing = () => binarySpecs.filter((spec) => !existsSync(paths[spec.key]));
+  if (missing().length === 0) return paths;
+
+  mkdirSync(binDir, { recursive: true });
+  await withLock(join(dir, 'build.lock'), 'building the test binaries', async () => {
+    const todo = missing(); // another process may have built some while we waited
+    if (todo.length === 0) return;
+    const started = Date.now();
+    process.stderr.write(`testenv: building ${todo.map((spec) => spec.file).join(', ')} into ${binDir} (minutes on a cold Go cache)\n`);
+    for (const spec of todo) await goBuild(go, spec, paths[spec.key]);
+    process.stderr.write(`testenv: all binaries built in ${formatSeconds(Date.now() - started)}\n`);
+  });
+  return paths;
+}
+
+if (import.meta.main) {
+  try {
+    const paths = await ensureBinaries();
+    for (const [key, path] of Object.entries(paths)) process.stdout.write(`${key}\t${path}\n`);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
