@@ -1,0 +1,355 @@
+/**
+ * Apply: reconcile a rendered bundle into a cluster with server-side apply, the way Flux's
+ * kustomize-controller does, and return a change set.
+ *
+ * Order of work (each step only when the previous one left no error):
+ * 1. prepare: namespace defaulting (`targetNamespace`), ownership labels, duplicate detection;
+ * 2. guards: stale revision (inventory order), empty bundle over a non-empty inventory;
+ * 3. plan: one LIST per kind (ownership label selector); objects that provably match the live
+ *    object on the fields we manage are Unchanged with no further request; every other object is
+ *    validated by a server-side dry-run — all errors are collected and nothing is applied if any;
+ * 4. apply in stages: CRDs and Namespaces (then wait for the CRDs to be Established and validate
+ *    the objects that needed them), other cluster-scoped objects, namespaced objects;
+ * 5. prune what the previous inventory holds and the bundle no longer does (never after a failure);
+ * 6. record the inventory; 7. wait for health when asked.
+ */
+import type { ObjectRef } from '#shared/errors/index.ts';
+import { ConflictError, InvalidInputError, describeObject, NotFoundError, TransientError, errorMessage } from '#shared/errors/index.ts';
+import type { Clock } from '#shared/ports/index.ts';
+import { systemClock } from '#shared/ports/index.ts';
+import type { ChangeSet, ChangeSetEntry, ObjectError } from './changeset.ts';
+import type { ClusterClient, ResourceInfo } from './client.ts';
+import { apiFailureOf } from './client.ts';
+import { sameObject, unchangedOnManagedFields } from './compare.ts';
+import type { Inventory, InventoryEntry } from './inventory.ts';
+import { assertNotStale, readInventory, writeInventory } from './inventory.ts';
+import type { KubeObject, OwnerRef } from './objects.ts';
+import { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
+import { pruneObjects } from './delete.ts';
+import type { WaitResult } from './wait.ts';
+import { waitForReady } from './wait.ts';
+
+/** What to reconcile, and how. */
+export interface ReconcileRequest {
+  /** The Kustomization on whose behalf objects are applied (ownership labels, inventory name). */
+  owner: OwnerRef;
+  /** The rendered bundle. */
+  objects: readonly KubeObject[];
+  /** Source revision (`main@sha1:<sha>`). */
+  revision: string;
+  /** Ordering signal of the revision (commit time in ms); older than the inventory's → refused. */
+  order?: number;
+  /** Digest of the bundle, recorded in the inventory. */
+  digest?: string;
+  /** Namespace for namespaced objects that have none. */
+  targetNamespace?: string;
+  /** Delete objects of the previous inventory that the bundle no longer holds. */
+  prune?: boolean;
+  /** Recreate objects whose immutable fields changed (Flux `spec.force`). */
+  force?: boolean;
+  /** Take over fields owned by other field managers (default true, as Flux). */
+  forceConflicts?: boolean;
+  /** Allow an empty bundle to prune a non-empty inventory. */
+  allowEmpty?: boolean;
+  /** Wait for every applied object to be ready (Flux `spec.wait`). */
+  wait?: boolean;
+  /** Objects to wait for (Flux `spec.healthChecks`), in addition to `wait`. */
+  healthChecks?: readonly (ObjectRef & { apiVersion: string })[];
+  /** Health wait timeout (Flux `spec.timeout`, default 5 minutes). */
+  timeoutMs?: number;
+  /** Poll interval of waits (default 2 s). */
+  pollIntervalMs?: number;
+  clock?: Clock;
+}
+
+/** Why a reconcile did not succeed (as in ReconcileFailed events). */
+export type FailureReason = 'ValidationFailed' | 'ApplyFailed' | 'PruneFailed' | 'HealthCheckFailed';
+
+/** The outcome of a reconcile. Stale revisions and refused empty bundles throw instead. */
+export interface ReconcileResult {
+  changeSet: ChangeSet;
+  /** Set when anything failed; the change set's errors say what. */
+  failure?: FailureReason;
+  /** Health wait outcome, when a wait was asked for. */
+  health?: WaitResult;
+  /** The inventory recorded (absent when the reconcile failed before recording). */
+  inventory?: Inventory;
+}
+
+/** An object of the bundle, prepared for apply, with what the plan found out about it. */
+export interface Planned {
+  object: KubeObject;
+  id: string;
+  ref: ObjectRef & { apiVersion: string };
+  info?: ResourceInfo;
+  live?: KubeObject;
+  /** What applying it will do. */
+  action?: 'Created' | 'Configured' | 'Unchanged';
+  recreate?: boolean;
+  /** Needs a CRD or Namespace of this bundle before it can be validated. */
+  deferred?: boolean;
+}
+
+/**
+ * Reconciles `request.objects` into the cluster behind `client` and returns the change set.
+ * Throws ConflictError for a stale revision, InvalidInputError for a refused empty bundle, and
+ * TransientError when the API server is unreachable (nothing is pruned; a later run converges).
+ */
+export async function reconcileObjects(client: ClusterClient, request: ReconcileRequest): Promise<ReconcileResult> {
+  const clock = request.clock ?? systemClock;
+  const forceConflicts = request.forceConflicts ?? true;
+  const changeSet: ChangeSet = { entries: [], errors: [] };
+
+  // 2. guards (before anything else touches the cluster).
+  const previous = await readInventory(client, request.owner);
+  assertNotStale(previous, request, request.owner);
+  if (request.objects.length === 0 && (previous?.entries.length ?? 0) > 0 && !request.allowEmpty) {
+    throw new InvalidInputError(`the bundle for Kustomization ${request.owner.namespace}/${request.owner.name} is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`);
+  }
+
+  // 1. prepare.
+  const planned = await prepareObjects(client, request, changeSet.errors);
+  if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
+
+  // 3. plan: LIST per kind, then dry-run what is not provably unchanged.
+  await attachLiveObjects(client, request.owner, planned);
+  const bundleNamespaces = new Set(planned.filter((p) => isNamespace(p.object)).map((p) => p.object.metadata.name));
+  await Promise.all(planned.filter((p) => !p.deferred).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, bundleNamespaces)));
+  if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
+
+  // 4. staged apply.
+  const stage1 = planned.filter((p) => isCrd(p.object) || isNamespace(p.object));
+  await applyStage(client, stage1, forceConflicts, changeSet, clock);
+  if (changeSet.errors.length > 0) return { changeSet, failure: 'ApplyFailed' };
+  const crds = stage1.filter((p) => isCrd(p.object));
+  if (crds.length > 0) {
+    const established = await waitForReady(client, crds.map((p) => p.ref), { timeoutMs: 60_000, intervalMs: 250, clock });
+    for (const u of established.unhealthy) changeSet.errors.push({ object: u.object, message: `${describe(u.object)}: CRD not established: ${u.message}` });
+    if (!established.ready) return { changeSet, failure: 'ApplyFailed' };
+    if (planned.some((p) => p.deferred)) await client.refreshDiscovery();
+  }
+  const deferred = planned.filter((p) => p.deferred);
+  if (deferred.length > 0) {
+    for (const p of deferred) {
+      try {
+        p.info = await client.resourceFor(p.object.apiVersion, p.object.kind, p.ref);
+      } catch (error) {
+        changeSet.errors.push(objectError(p, error));
+      }
+    }
+    await Promise.all(deferred.filter((p) => p.info).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, new Set())));
+    if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
+  }
+  const rest = planned.filter((p) => !isCrd(p.object) && !isNamespace(p.object));
+  await applyStage(client, rest.filter((p) => !p.info?.namespaced), forceConflicts, changeSet, clock);
+  if (changeSet.errors.length === 0) await applyStage(client, rest.filter((p) => p.info?.namespaced), forceConflicts, changeSet, clock);
+  if (changeSet.errors.length > 0) return { changeSet, failure: 'ApplyFailed' };
+
+  // 5. prune.
+  const current = new Set(planned.map((p) => p.id));
+  if (request.prune && previous) {
+    const stale = previous.entries.filter((e) => !current.has(e.id));
+    const pruned = await pruneObjects(client, request.owner, stale, { clock });
+    changeSet.entries.push(...pruned.entries);
+    changeSet.errors.push(...pruned.errors);
+  }
+
+  // 6. inventory: what we applied, plus what prune could not remove (so it is retried next time).
+  const kept = request.prune ? (previous?.entries ?? []).filter((e) => !current.has(e.id) && changeSet.errors.some((err) => err.object && objectId(err.object) === e.id)) : (previous?.entries ?? []).filter((e) => !current.has(e.id));
+  const inventory: Inventory = {
+    entries: [...planned.map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) })), ...kept],
+    revision: request.revision,
+    appliedAt: new Date(clock.now()).toISOString(),
+    ...(request.order !== undefined ? { order: request.order } : previous?.order !== undefined ? { order: previous.order } : {}),
+    ...(request.digest ? { digest: request.digest } : {}),
+  };
+  if (!previous || !sameInventory(previous, inventory)) await writeInventory(client, request.owner, inventory);
+  else inventory.appliedAt = previous.appliedAt;
+  if (changeSet.errors.length > 0) return { changeSet, failure: 'PruneFailed', inventory };
+
+  // 7. health.
+  const toWait: (ObjectRef & { apiVersion: string })[] = request.wait ? planned.filter((p) => computeHealthNeeded(p.object)).map((p) => p.ref) : [];
+  for (const check of request.healthChecks ?? []) if (!toWait.some((r) => objectId(r) === objectId(check))) toWait.push(check);
+  if (toWait.length > 0) {
+    const health = await waitForReady(client, toWait, { timeoutMs: request.timeoutMs ?? 300_000, intervalMs: request.pollIntervalMs ?? 2_000, clock });
+    return health.ready ? { changeSet, health, inventory } : { changeSet, health, inventory, failure: 'HealthCheckFailed' };
+  }
+  return { changeSet, inventory };
+}
+
+/** Objects whose readiness means something (ConfigMaps and Secrets are ready once written). */
+function computeHealthNeeded(object: KubeObject): boolean {
+  return !['ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(object.kind);
+}
+
+function sameInventory(a: Inventory, b: Inventory): boolean {
+  if (a.revision !== b.revision || a.order !== b.order || a.digest !== b.digest || a.entries.length !== b.entries.length) return false;
+  const ids = new Set(a.entries.map((e) => `${e.id}@${e.v}`));
+  return b.entries.every((e) => ids.has(`${e.id}@${e.v}`));
+}
+
+function describe(ref: ObjectRef): string {
+  return describeObject(ref);
+}
+
+/** An ObjectError naming `planned`'s object; the typed error's message already starts with it. */
+function objectError(planned: Planned, error: unknown): ObjectError {
+  const message = errorMessage(error);
+  return { object: planned.ref, message };
+}
+
+/**
+ * Defaults namespaces, adds ownership labels, resolves each kind (a kind defined by a CRD of this
+ * bundle is deferred) and reports duplicates. Errors are collected, not thrown.
+ */
+export async function prepareObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace'>, errors: ObjectError[]): Promise<Planned[]> {
+  const bundleKinds = new Map<string, boolean>();
+  for (const object of request.objects) {
+    if (!isCrd(object)) continue;
+    const spec = (object.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string }; versions?: { name: string }[] };
+    for (const version of spec.versions ?? []) if (spec.group && spec.names?.kind) bundleKinds.set(`${spec.group}/${version.name}/${spec.names.kind}`, spec.scope !== 'Cluster');
+  }
+  const seen = new Map<string, Planned>();
+  const result: Planned[] = [];
+  for (const source of request.objects) {
+    const object = cloneJson(source);
+    if (typeof object?.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string' || !object.metadata.name) {
+      errors.push({ message: `an object of the bundle lacks apiVersion, kind or metadata.name (${JSON.stringify({ apiVersion: object?.apiVersion, kind: object?.kind, name: object?.metadata?.name })})` });
+      continue;
+    }
+    let info: ResourceInfo | undefined;
+    let namespaced: boolean | undefined;
+    let deferred = false;
+    info = client.cachedResourceFor(object.apiVersion, object.kind);
+    if (!info) {
+      const fromBundle = bundleKinds.get(`${object.apiVersion}/${object.kind}`);
+      if (fromBundle !== undefined) {
+        deferred = true;
+        namespaced = fromBundle;
+      } else {
+        try {
+          info = await client.resourceFor(object.apiVersion, object.kind, refOf(object));
+        } catch (error) {
+          if (error instanceof NotFoundError || error instanceof InvalidInputError) {
+            errors.push({ object: refOf(object), message: errorMessage(error) });
+            continue;
+          }
+          throw error;
+        }
+      }
+    }
+    namespaced = info ? info.namespaced : namespaced;
+    if (namespaced) {
+      if (!object.metadata.namespace) {
+        if (!request.targetNamespace) {
+          errors.push({ object: refOf(object), message: `${describe(refOf(object))}: namespaced object has no namespace and the Kustomization sets no targetNamespace` });
+          continue;
+        }
+        object.metadata.namespace = request.targetNamespace;
+      }
+    } else {
+      delete object.metadata.namespace;
+    }
+    object.metadata.labels = { ...(object.metadata.labels ?? {}), [OWNER_NAME_LABEL]: request.owner.name, [OWNER_NAMESPACE_LABEL]: request.owner.namespace };
+    const ref = refOf(object);
+    const id = objectId(ref);
+    if (seen.has(id)) {
+      errors.push({ object: ref, message: `${describe(ref)}: appears more than once in the bundle` });
+      continue;
+    }
+    const planned: Planned = { object, id, ref, deferred, ...(info ? { info } : {}) };
+    seen.set(id, planned);
+    result.push(planned);
+  }
+  return result;
+}
+
+/** One LIST per kind with the ownership selector; attaches each live object to its planned object. */
+async function attachLiveObjects(client: ClusterClient, owner: OwnerRef, planned: Planned[]): Promise<void> {
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const p of planned) if (p.info) kinds.set(`${p.object.apiVersion}/${p.object.kind}`, { apiVersion: p.object.apiVersion, kind: p.object.kind });
+  const live = new Map<string, KubeObject>();
+  await Promise.all(
+    [...kinds.values()].map(async ({ apiVersion, kind }) => {
+      for (const item of await client.list(apiVersion, kind, { labelSelector: ownerSelector(owner) })) live.set(objectId(refOf(item)), item);
+    }),
+  );
+  for (const p of planned) {
+    const found = live.get(p.id);
+    if (found) p.live = found;
+  }
+}
+
+const IMMUTABLE = /field is immutable|immutable field|Forbidden: updates to .* are forbidden|may not be changed/i;
+
+/**
+ * Decides one object's action: Unchanged without a request when provable, else by server-side
+ * dry-run (which also validates it). Errors are collected with the object named.
+ */
+async function validateOne(client: ClusterClient, p: Planned, request: ReconcileRequest, forceConflicts: boolean, errors: ObjectError[], bundleNamespaces: Set<string>): Promise<void> {
+  if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) {
+    p.action = 'Unchanged';
+    return;
+  }
+  try {
+    const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: forceConflicts });
+    if (p.live && sameObject(dryRun.object, p.live)) p.action = 'Unchanged';
+    else p.action = dryRun.created ? 'Created' : 'Configured';
+  } catch (error) {
+    if (error instanceof TransientError) throw error;
+    const failure = apiFailureOf(error);
+    const ns = p.object.metadata.namespace;
+    if (error instanceof NotFoundError && ns && bundleNamespaces.has(ns) && failure?.message.includes('namespace')) {
+      // The Namespace is part of this bundle and applied in the first stage; validate after it.
+      p.deferred = true;
+      return;
+    }
+    if (failure && failure.status === 422 && IMMUTABLE.test(failure.message)) {
+      if (request.force) {
+        p.recreate = true;
+        p.action = 'Configured';
+        return;
+      }
+      errors.push({ object: p.ref, message: `${describe(p.ref)}: ${failure.message} (set force: true on the Kustomization to recreate it)` });
+      return;
+    }
+    if (error instanceof ConflictError && !forceConflicts) {
+      errors.push({ object: p.ref, message: `${describe(p.ref)}: conflicts with another field manager: ${failure?.message ?? errorMessage(error)}` });
+      return;
+    }
+    errors.push({ object: p.ref, message: errorMessage(error) });
+  }
+}
+
+/** Applies the changed objects of one stage concurrently (the client bounds requests in flight). */
+async function applyStage(client: ClusterClient, stage: Planned[], forceConflicts: boolean, changeSet: ChangeSet, clock: Clock): Promise<void> {
+  const entries = await Promise.all(
+    stage.map(async (p): Promise<ChangeSetEntry | undefined> => {
+      if (p.action === 'Unchanged') return { object: p.ref, action: 'Unchanged' };
+      try {
+        if (p.recreate) {
+          await client.delete(p.ref, { propagationPolicy: 'Foreground' });
+          await waitUntilGone(client, p.ref, clock);
+          await client.apply(p.object, { force: forceConflicts });
+          return { object: p.ref, action: 'Configured', message: 'recreated: an immutable field changed' };
+        }
+        const applied = await client.applyWithStatus(p.object, { force: forceConflicts });
+        return { object: p.ref, action: applied.created ? 'Created' : 'Configured' };
+      } catch (error) {
+        if (error instanceof TransientError) throw error;
+        changeSet.errors.push(objectError(p, error));
+        return undefined;
+      }
+    }),
+  );
+  for (const entry of entries) if (entry) changeSet.entries.push(entry);
+}
+
+/** Polls until a deleted object is gone (finalizers may hold it for a while). */
+async function waitUntilGone(client: ClusterClient, ref: ObjectRef & { apiVersion: string }, clock: Clock): Promise<void> {
+  const deadline = clock.now() + 60_000;
+  while (await client.get(ref)) {
+    if (clock.now() > deadline) throw new ConflictError('still terminating 60 s after deletion; cannot recreate it', { object: ref });
+    await clock.sleep(200);
+  }
+}

@@ -1,0 +1,391 @@
+/**
+ * `ClusterClient`: the narrow client through which Tideline talks to one Kubernetes API server.
+ *
+ * It speaks plain HTTPS (Node's `https` with keep-alive and TLS verification on), bounds the number
+ * of requests in flight, counts every request it sends (tests and the benchmark assert on it),
+ * retries transient failures (connection refused/reset, timeouts, 429, 5xx) with bounded backoff,
+ * and maps every other failure to a typed error naming the object. Discovery uses the aggregated
+ * discovery API (two requests for the whole cluster) and is cached per API server, refreshed when a
+ * kind is unknown — e.g. right after a CRD was applied.
+ */
+import { Agent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { ObjectRef } from '#shared/errors/index.ts';
+import { ConflictError, InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import type { Clock } from '#shared/ports/index.ts';
+import { systemClock } from '#shared/ports/index.ts';
+import type { ClusterEndpoint } from './connection.ts';
+import type { KubeObject } from './objects.ts';
+import { FIELD_MANAGER, groupOf, versionOf } from './objects.ts';
+
+/** How a kind is served: its REST resource name and scope. */
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+export interface ClusterClientOptions {
+  /** Requests in flight at most (default 16). */
+  concurrency?: number;
+  /** Attempts per request for transient failures (default 4). */
+  maxAttempts?: number;
+  /** Per-request timeout (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Clock for backoff sleeps. */
+  clock?: Clock;
+  /** Field manager name (default `tideline`). */
+  fieldManager?: string;
+}
+
+/** Options of a server-side apply. */
+export interface ApplyOptions {
+  /** Take ownership of fields another manager owns (SSA `force`). */
+  force?: boolean;
+  /** Validate and compute the result without persisting (`dryRun=All`). */
+  dryRun?: boolean;
+}
+
+/** A Kubernetes `Status` failure body. */
+interface StatusBody {
+  kind?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: { causes?: { reason?: string; message?: string; field?: string }[] };
+}
+
+/** An API error with the HTTP status and the server's reason, for callers that branch on them. */
+export interface ApiFailure {
+  status: number;
+  reason: string;
+  message: string;
+}
+
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+const DISCOVERY_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+
+/** Options of one raw request. */
+export interface SendOptions {
+  query?: Record<string, string>;
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  /** The object the request is about, named in any error. */
+  object?: ObjectRef;
+  /** Counter label (`PATCH Deployment`). */
+  label?: string;
+}
+
+/** Discovery results shared by every client of the same API server (a warm function reuses them). */
+const discoveryByServer = new Map<string, Map<string, ResourceInfo>>();
+
+/** Clears cached discovery (tests that recreate a server on the same address). */
+export function clearDiscoveryCache(): void {
+  discoveryByServer.clear();
+}
+
+/** Small counting semaphore bounding requests in flight. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** The client of one API server. Create one per cluster per invocation; call {@link close} when done. */
+export class ClusterClient {
+  readonly endpoint: ClusterEndpoint;
+  /** HTTP requests sent so far (retries included). */
+  requestCount = 0;
+  /** Requests sent, by `METHOD kind` (e.g. `PATCH Deployment`), for reports. */
+  readonly requestsByVerb = new Map<string, number>();
+  readonly fieldManager: string;
+  private readonly agent: Agent;
+  private readonly limiter: Limiter;
+  private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  private readonly url: URL;
+
+  constructor(endpoint: ClusterEndpoint, options: ClusterClientOptions = {}) {
+    this.endpoint = endpoint;
+    this.url = new URL(endpoint.server);
+    const concurrency = options.concurrency ?? 16;
+    this.limiter = new Limiter(concurrency);
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.clock = options.clock ?? systemClock;
+    this.fieldManager = options.fieldManager ?? FIELD_MANAGER;
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: concurrency,
+      ...(endpoint.ca ? { ca: endpoint.ca } : {}),
+      ...(endpoint.clientCert ? { cert: endpoint.clientCert } : {}),
+      ...(endpoint.clientKey ? { key: endpoint.clientKey } : {}),
+      rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
+    });
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  // ---- discovery ---------------------------------------------------------------------------
+
+  /**
+   * How `apiVersion`/`kind` is served. Unknown kinds trigger one discovery refresh (a CRD may have
+   * just been established); still unknown → NotFoundError naming `ref`.
+   */
+  async resourceFor(apiVersion: string, kind: string, ref?: ObjectRef): Promise<ResourceInfo> {
+    const key = `${apiVersion}/${kind}`;
+    let known = discoveryByServer.get(this.endpoint.server);
+    if (!known) known = await this.refreshDiscovery();
+    let info = known.get(key);
+    if (!info) {
+      known = await this.refreshDiscovery();
+      info = known.get(key);
+    }
+    if (!info) {
+      throw new NotFoundError(`the cluster ${this.endpoint.name} does not serve ${kind} in ${apiVersion} (is its CRD installed?)`, ref ? { object: ref } : {});
+    }
+    return info;
+  }
+
+  /** Looks a kind up in cached discovery only (no request); undefined when not cached. */
+  cachedResourceFor(apiVersion: string, kind: string): ResourceInfo | undefined {
+    return discoveryByServer.get(this.endpoint.server)?.get(`${apiVersion}/${kind}`);
+  }
+
+  /** Re-reads discovery from the server (aggregated discovery; legacy per-group fallback). */
+  async refreshDiscovery(): Promise<Map<string, ResourceInfo>> {
+    const known = new Map<string, ResourceInfo>();
+    for (const root of ['/api', '/apis']) {
+      const body = (await this.send('GET', root, { accept: DISCOVERY_ACCEPT, label: 'GET discovery' })) as {
+        kind?: string;
+        items?: { metadata?: { name?: string }; versions?: { version: string; resources?: { resource: string; responseKind?: { kind: string }; scope: string }[] }[] }[];
+        versions?: string[];
+        groups?: { name: string; versions: { groupVersion: string }[] }[];
+      };
+      if (body.kind === 'APIGroupDiscoveryList') {
+        for (const item of body.items ?? []) {
+          const group = item.metadata?.name ?? '';
+          for (const version of item.versions ?? []) {
+            for (const resource of version.resources ?? []) {
+              if (!resource.responseKind?.kind || resource.resource.includes('/')) continue;
+              const apiVersion = group ? `${group}/${version.version}` : version.version;
+              known.set(`${apiVersion}/${resource.responseKind.kind}`, { group, version: version.version, kind: resource.responseKind.kind, resource: resource.resource, namespaced: resource.scope === 'Namespaced' });
+            }
+          }
+        }
+      } else {
+        // Servers without aggregated discovery (< 1.26): one request per group version.
+        const groupVersions = root === '/api' ? (body.versions ?? []) : (body.groups ?? []).flatMap((g) => g.versions.map((v) => v.groupVersion));
+        for (const groupVersion of groupVersions) {
+          const list = (await this.send('GET', `${root}/${groupVersion}`, { label: 'GET discovery' })) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
+          for (const resource of list.resources ?? []) {
+            if (resource.name.includes('/')) continue;
+            known.set(`${groupVersion}/${resource.kind}`, { group: groupOf(groupVersion), version: versionOf(groupVersion), kind: resource.kind, resource: resource.name, namespaced: resource.namespaced });
+          }
+        }
+      }
+    }
+    discoveryByServer.set(this.endpoint.server, known);
+    return known;
+  }
+
+  /** REST path of a collection or of one object. */
+  pathFor(info: ResourceInfo, namespace?: string, name?: string): string {
+    const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+    const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${base}${ns}/${info.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  // ---- verbs -------------------------------------------------------------------------------
+
+  /** Reads one object; undefined when it does not exist. */
+  async get(ref: ObjectRef & { apiVersion: string }): Promise<KubeObject | undefined> {
+    const info = await this.resourceFor(ref.apiVersion, ref.kind, ref);
+    try {
+      return (await this.send('GET', this.pathFor(info, ref.namespace, ref.name), { object: ref, label: `GET ${ref.kind}` })) as KubeObject;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Lists objects of a kind in all namespaces (or one), filtered by a label selector; pages through
+   * large collections 500 at a time.
+   */
+  async list(apiVersion: string, kind: string, options: { labelSelector?: string; namespace?: string } = {}): Promise<KubeObject[]> {
+    const info = await this.resourceFor(apiVersion, kind);
+    const items: KubeObject[] = [];
+    let continueToken: string | undefined;
+    do {
+      const query: Record<string, string> = { limit: '500' };
+      if (options.labelSelector) query.labelSelector = options.labelSelector;
+      if (continueToken) query.continue = continueToken;
+      const body = (await this.send('GET', this.pathFor(info, options.namespace), { query, label: `LIST ${kind}` })) as { items?: KubeObject[]; metadata?: { continue?: string } };
+      for (const item of body.items ?? []) items.push({ ...item, apiVersion, kind });
+      continueToken = body.metadata?.continue || undefined;
+    } while (continueToken);
+    return items;
+  }
+
+  /** Server-side apply of `object` as this client's field manager; returns the (would-be) result. */
+  async apply(object: KubeObject, options: ApplyOptions = {}): Promise<KubeObject> {
+    return (await this.applyWithStatus(object, options)).object;
+  }
+
+  /** Like {@link apply}, also telling whether the apply created the object (HTTP 201). */
+  async applyWithStatus(object: KubeObject, options: ApplyOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
+    const ref = { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
+    const info = await this.resourceFor(object.apiVersion, object.kind, ref);
+    const query: Record<string, string> = { fieldManager: this.fieldManager, force: options.force === false ? 'false' : 'true' };
+    if (options.dryRun) query.dryRun = 'All';
+    const response = await this.sendForStatus('PATCH', this.pathFor(info, object.metadata.namespace, object.metadata.name), {
+      query,
+      body: JSON.stringify(object),
+      contentType: 'application/apply-patch+yaml',
+      object: ref,
+      label: `${options.dryRun ? 'DRYRUN' : 'PATCH'} ${object.kind}`,
+    });
+    return { object: response.body as KubeObject, created: response.status === 201 };
+  }
+
+  /** Deletes an object (background propagation by default); false when it was already gone. */
+  async delete(ref: ObjectRef & { apiVersion: string }, options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {}): Promise<boolean> {
+    const info = await this.resourceFor(ref.apiVersion, ref.kind, ref);
+    try {
+      await this.send('DELETE', this.pathFor(info, ref.namespace, ref.name), {
+        body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy ?? 'Background' }),
+        contentType: 'application/json',
+        object: ref,
+        label: `DELETE ${ref.kind}`,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** Merge-patches the `/status` subresource (what a controller does; tests drive readiness with it). */
+  async patchStatus(ref: ObjectRef & { apiVersion: string }, status: unknown): Promise<KubeObject> {
+    const info = await this.resourceFor(ref.apiVersion, ref.kind, ref);
+    return (await this.send('PATCH', `${this.pathFor(info, ref.namespace, ref.name)}/status`, {
+      body: JSON.stringify({ status }),
+      contentType: 'application/merge-patch+json',
+      object: ref,
+      label: `PATCH ${ref.kind}/status`,
+    })) as KubeObject;
+  }
+
+  // ---- transport ---------------------------------------------------------------------------
+
+  /**
+   * Sends one request (bounded concurrency), retrying transient failures with exponential backoff,
+   * and returns the parsed JSON body. Failures become typed errors naming `object` when given.
+   */
+  async send(method: string, path: string, options: SendOptions = {}): Promise<unknown> {
+    return (await this.sendForStatus(method, path, options)).body;
+  }
+
+  /** {@link send}, also returning the HTTP status of the final attempt. */
+  async sendForStatus(method: string, path: string, options: SendOptions = {}): Promise<{ status: number; body: unknown }> {
+    const search = options.query ? `?${new URLSearchParams(options.query).toString()}` : '';
+    const basePath = this.url.pathname.replace(/\/+$/, '');
+    let lastError: TransientError | undefined;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      try {
+        return await this.limiter.run(() => this.sendOnce(method, basePath + path + search, options));
+      } catch (error) {
+        if (!(error instanceof TransientError)) throw error;
+        lastError = error;
+        if (attempt === this.maxAttempts) break;
+        const backoff = Math.min(2_000, 100 * 2 ** (attempt - 1));
+        await this.clock.sleep(Math.max(backoff, error.retryAfterMs ?? 0));
+      }
+    }
+    throw lastError as TransientError;
+  }
+
+  private async sendOnce(method: string, path: string, options: SendOptions): Promise<{ status: number; body: unknown }> {
+    this.requestCount++;
+    const label = options.label ?? method;
+    this.requestsByVerb.set(label, (this.requestsByVerb.get(label) ?? 0) + 1);
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': 'tideline' };
+    if (options.body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(options.body));
+    }
+    const token = typeof this.endpoint.token === 'function' ? await this.endpoint.token() : this.endpoint.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    else if (this.endpoint.basicAuth) headers.authorization = `Basic ${Buffer.from(`${this.endpoint.basicAuth.username}:${this.endpoint.basicAuth.password}`).toString('base64')}`;
+    const objectOption = options.object ? { object: options.object } : {};
+    const where = `${method} ${this.endpoint.name}`;
+    const response = await new Promise<{ status: number; body: string; retryAfter?: string }>((resolve, reject) => {
+      const req = httpsRequest(
+        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method, path, headers, agent: this.agent },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }));
+          res.on('error', (error) => reject(new TransientError(`${where}: response interrupted: ${error.message}`, { ...objectOption, cause: error })));
+        },
+      );
+      req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code && TRANSIENT_CODES.has(error.code)) reject(new TransientError(`API server ${this.endpoint.server} unreachable (${error.code}): ${error.message}`, { ...objectOption, cause: error }));
+        else reject(new InvalidInputError(`request to API server ${this.endpoint.server} failed: ${error.message}`, { ...objectOption, cause: error }));
+      });
+      if (options.body !== undefined) req.end(options.body);
+      else req.end();
+    });
+    if (response.status >= 200 && response.status < 300) {
+      return { status: response.status, body: response.body ? JSON.parse(response.body) : {} };
+    }
+    throw this.toError(response.status, response.body, options.object, response.retryAfter);
+  }
+
+  private toError(status: number, text: string, object: ObjectRef | undefined, retryAfter?: string): Error {
+    let body: StatusBody = {};
+    try {
+      body = JSON.parse(text) as StatusBody;
+    } catch {
+      body = { message: text.slice(0, 300) };
+    }
+    const message = body.message || `HTTP ${status}`;
+    const options = { ...(object ? { object } : {}), cause: { status, reason: body.reason ?? '', message } satisfies ApiFailure };
+    if (status === 429 || status >= 500) {
+      const retryAfterMs = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+      return new TransientError(`API server answered ${status}: ${message}`, { ...options, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    }
+    if (status === 404) return new NotFoundError(message, options);
+    if (status === 409) return new ConflictError(message, options);
+    if (status === 401 || status === 403) return new UnauthorizedError(`${status === 401 ? 'unauthenticated' : 'forbidden'}: ${message}`, options);
+    return new InvalidInputError(message, options);
+  }
+}
+
+/** The HTTP status and server reason behind an error thrown by {@link ClusterClient}, if any. */
+export function apiFailureOf(error: unknown): ApiFailure | undefined {
+  const cause = (error as { cause?: unknown } | undefined)?.cause as ApiFailure | undefined;
+  return cause && typeof cause === 'object' && typeof cause.status === 'number' ? cause : undefined;
+}

@@ -1,0 +1,69 @@
+/**
+ * Delete: prune objects a Kustomization applied before and no longer holds.
+ *
+ * Order follows Flux: namespaced objects first, then other cluster-scoped objects, then Namespaces,
+ * CRDs last (deleting a CRD deletes every custom resource of it). An object is never pruned when it
+ * carries `kustomize.toolkit.fluxcd.io/prune: disabled` or when its ownership labels do not name
+ * this Kustomization (another one adopted it, or someone removed the labels): those are Skipped.
+ */
+import { NotFoundError, TransientError, errorMessage } from '#shared/errors/index.ts';
+import type { Clock } from '#shared/ports/index.ts';
+import type { ChangeSetEntry, ObjectError } from './changeset.ts';
+import type { ClusterClient } from './client.ts';
+import type { InventoryEntry } from './inventory.ts';
+import type { OwnerRef } from './objects.ts';
+import { PRUNE_ANNOTATION, isOwnedBy, parseObjectId } from './objects.ts';
+
+/** Prune rank: lower is deleted earlier. */
+function pruneRank(kind: string, group: string, namespace: string): number {
+  if (kind === 'CustomResourceDefinition' && group === 'apiextensions.k8s.io') return 3;
+  if (kind === 'Namespace' && group === '') return 2;
+  return namespace ? 0 : 1;
+}
+
+/**
+ * Deletes the objects of `stale` (inventory entries) in prune order and reports each as Deleted or
+ * Skipped; objects already gone are left out. Errors are collected per object.
+ */
+export async function pruneObjects(
+  client: ClusterClient,
+  owner: OwnerRef,
+  stale: readonly InventoryEntry[],
+  _options: { clock?: Clock } = {},
+): Promise<{ entries: ChangeSetEntry[]; errors: ObjectError[] }> {
+  const entries: ChangeSetEntry[] = [];
+  const errors: ObjectError[] = [];
+  const parsed = stale.flatMap((entry) => {
+    const id = parseObjectId(entry.id);
+    if (!id) {
+      errors.push({ message: `inventory entry "${entry.id}" is not an object id; ignored` });
+      return [];
+    }
+    const ref = { apiVersion: id.group ? `${id.group}/${entry.v}` : entry.v, kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) };
+    return [{ ref, rank: pruneRank(id.kind, id.group, id.namespace) }];
+  });
+  for (let rank = 0; rank <= 3; rank++) {
+    const results = await Promise.all(
+      parsed
+        .filter((p) => p.rank === rank)
+        .map(async ({ ref }): Promise<ChangeSetEntry | undefined> => {
+          try {
+            const live = await client.get(ref);
+            if (!live) return undefined;
+            if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
+            if (!isOwnedBy(live, owner)) return { object: ref, action: 'Skipped', message: 'its ownership labels name another Kustomization' };
+            const deleted = await client.delete(ref);
+            return deleted ? { object: ref, action: 'Deleted' } : undefined;
+          } catch (error) {
+            // A kind that is no longer served (its CRD is gone) has no objects left to prune.
+            if (error instanceof NotFoundError) return undefined;
+            if (error instanceof TransientError) throw error;
+            errors.push({ object: ref, message: errorMessage(error) });
+            return undefined;
+          }
+        }),
+    );
+    for (const entry of results) if (entry) entries.push(entry);
+  }
+  return { entries, errors };
+}

@@ -1,0 +1,70 @@
+/**
+ * Diff: what an apply would change, object by object, computed with server-side dry-run (the same
+ * request an apply validates with), Secret values masked before anything is compared for printing.
+ */
+import yaml from 'js-yaml';
+import { TransientError, describeObject, errorMessage } from '#shared/errors/index.ts';
+import type { ObjectError } from './changeset.ts';
+import type { ClusterClient } from './client.ts';
+import { sameObject } from './compare.ts';
+import { prepareObjects } from './apply.ts';
+import type { ReconcileRequest } from './apply.ts';
+import { maskSecretPair } from './mask.ts';
+import type { KubeObject } from './objects.ts';
+import { unifiedDiff } from './textdiff.ts';
+
+/** The would-be change to one object. */
+export interface ObjectDiff {
+  object: { apiVersion: string; kind: string; name: string; namespace?: string };
+  action: 'Created' | 'Configured' | 'Unchanged';
+  /** Unified diff of the live object and the dry-run result (Secret values masked); empty when Unchanged. */
+  diff: string;
+}
+
+/** Result of {@link diffObjects}. */
+export interface DiffResult {
+  objects: ObjectDiff[];
+  errors: ObjectError[];
+}
+
+/** Metadata the server maintains; showing it would make every diff noisy. */
+function forDisplay(object: KubeObject | undefined): string {
+  if (!object) return '';
+  const copy = structuredClone(object) as KubeObject;
+  for (const key of ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp'] as const) delete copy.metadata[key];
+  delete copy.status;
+  return yaml.dump(copy, { sortKeys: true, lineWidth: -1, noRefs: true });
+}
+
+/**
+ * Computes what applying `request.objects` would change, without changing anything: per object the
+ * action and a unified diff. Errors (invalid objects, conflicts) are collected, each naming the object.
+ */
+export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts'>): Promise<DiffResult> {
+  const errors: ObjectError[] = [];
+  const planned = await prepareObjects(client, request, errors);
+  const objects = await Promise.all(
+    planned.map(async (p): Promise<ObjectDiff | undefined> => {
+      const label = describeObject(p.ref);
+      try {
+        if (p.deferred) {
+          // Its CRD is in the bundle but not yet installed: it would be created as written.
+          const [, after] = maskSecretPair(undefined, p.object);
+          return { object: p.ref, action: 'Created', diff: unifiedDiff('', forDisplay(after), { before: `${label} (absent)`, after: `${label} (desired)` }) };
+        }
+        const live = await client.get(p.ref);
+        const dryRun = await client.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
+        if (live && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };
+        const [before, after] = maskSecretPair(live, dryRun);
+        const diff = unifiedDiff(forDisplay(before), forDisplay(after), { before: `${label} (live)`, after: `${label} (after apply)` });
+        if (live && diff === '') return { object: p.ref, action: 'Unchanged', diff: '' };
+        return { object: p.ref, action: live ? 'Configured' : 'Created', diff };
+      } catch (error) {
+        if (error instanceof TransientError) throw error;
+        errors.push({ object: p.ref, message: errorMessage(error) });
+        return undefined;
+      }
+    }),
+  );
+  return { objects: objects.filter((o): o is ObjectDiff => o !== undefined), errors };
+}

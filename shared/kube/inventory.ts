@@ -1,0 +1,93 @@
+/**
+ * The inventory: which objects a Kustomization applied to a cluster, stored in the cluster itself
+ * (a ConfigMap `<kustomization namespace>.<kustomization name>` in `tideline-system`), so prune and
+ * the stale-revision guard work no matter which function instance runs next.
+ *
+ * Ordering signal: a Git SHA is not ordered, so every reconcile also carries `order`, a number that
+ * grows with newer revisions — Tideline uses the commit time in milliseconds (committer date), with a
+ * delivery sequence as tiebreak left to the caller. A revision whose `order` is lower than the
+ * inventory's is refused; the same order with a different revision is accepted (two commits in the
+ * same millisecond cannot be told apart, and FIFO delivery per Kustomization keeps them in order).
+ */
+import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
+import type { ClusterClient } from './client.ts';
+import type { KubeObject, OwnerRef } from './objects.ts';
+import { FIELD_MANAGER, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from './objects.ts';
+
+/** Namespace holding Tideline's inventories. */
+export const INVENTORY_NAMESPACE = 'tideline-system';
+const DATA_KEY = 'inventory.json';
+
+/** One applied object: Flux-style id and the apiVersion it was applied with. */
+export interface InventoryEntry {
+  id: string;
+  v: string;
+}
+
+/** What the cluster remembers about the last successful reconcile of a Kustomization. */
+export interface Inventory {
+  entries: InventoryEntry[];
+  /** Source revision, e.g. `main@sha1:<sha>`. */
+  revision: string;
+  /** Ordering signal of the revision (commit time in ms); absent for local applies. */
+  order?: number;
+  /** Digest of the applied bundle (`sha256:…`). */
+  digest?: string;
+  /** When it was applied (ISO time). */
+  appliedAt: string;
+}
+
+/** Name of the inventory ConfigMap of a Kustomization. */
+export function inventoryName(owner: OwnerRef): string {
+  return `${owner.namespace}.${owner.name}`;
+}
+
+/** Reads the inventory of `owner`; undefined when the Kustomization never applied to this cluster. */
+export async function readInventory(client: ClusterClient, owner: OwnerRef): Promise<Inventory | undefined> {
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(owner) };
+  const object = await client.get(ref);
+  if (!object) return undefined;
+  const text = (object.data as Record<string, string> | undefined)?.[DATA_KEY];
+  try {
+    const parsed = JSON.parse(text ?? '') as Inventory;
+    if (!Array.isArray(parsed.entries) || typeof parsed.revision !== 'string') throw new Error('missing entries or revision');
+    return parsed;
+  } catch (error) {
+    throw new InvalidInputError(`inventory is unreadable (${(error as Error).message}); delete it to start over`, { object: ref, cause: error });
+  }
+}
+
+/** Writes (server-side applies) the inventory of `owner`, creating `tideline-system` when needed. */
+export async function writeInventory(client: ClusterClient, owner: OwnerRef, inventory: Inventory): Promise<void> {
+  const configMap: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: inventoryName(owner),
+      namespace: INVENTORY_NAMESPACE,
+      labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, [OWNER_NAME_LABEL]: owner.name, [OWNER_NAMESPACE_LABEL]: owner.namespace },
+    },
+    data: { [DATA_KEY]: JSON.stringify({ ...inventory, entries: [...inventory.entries].sort((a, b) => a.id.localeCompare(b.id)) }) },
+  };
+  try {
+    await client.apply(configMap);
+  } catch (error) {
+    if (!(error instanceof Error) || !/namespaces? "?tideline-system"? not found/.test(error.message)) throw error;
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: INVENTORY_NAMESPACE } });
+    await client.apply(configMap);
+  }
+}
+
+/**
+ * Refuses a revision older than the one the inventory records (an out-of-order delivery must not
+ * roll a cluster back). Throws ConflictError naming the inventory and both revisions.
+ */
+export function assertNotStale(inventory: Inventory | undefined, incoming: { revision: string; order?: number }, owner: OwnerRef): void {
+  if (!inventory || inventory.order === undefined || incoming.order === undefined) return;
+  if (incoming.order < inventory.order) {
+    throw new ConflictError(
+      `revision ${incoming.revision} (order ${incoming.order}) is older than the applied revision ${inventory.revision} (order ${inventory.order}); refusing to roll back — push a new commit or apply explicitly`,
+      { object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(owner) } },
+    );
+  }
+}

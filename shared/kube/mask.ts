@@ -1,0 +1,44 @@
+/**
+ * Secret masking: Secret values never reach a diff, a log line or an error message.
+ *
+ * Values are replaced by markers before anything is compared for printing; a key whose value
+ * differs between the two sides gets distinct markers so a diff still shows *that* it changed.
+ */
+import type { KubeObject } from './objects.ts';
+import { isSecret } from './objects.ts';
+
+/** The marker printed in place of a Secret value. */
+export const MASK = '***';
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Masks the `data` and `stringData` of a pair of Secret versions (either may be absent) so the
+ * pair can be diffed: equal values become `***`, differing ones `*** (before)` / `*** (after)`.
+ * Non-Secrets are returned unchanged (as copies).
+ */
+export function maskSecretPair(before: KubeObject | undefined, after: KubeObject | undefined): [KubeObject | undefined, KubeObject | undefined] {
+  const b = before ? structuredClone(before) : undefined;
+  const a = after ? structuredClone(after) : undefined;
+  const subject = a ?? b;
+  if (!subject || !isSecret(subject)) return [b, a];
+  for (const field of ['data', 'stringData'] as const) {
+    const bv = (b?.[field] ?? undefined) as Record<string, string> | undefined;
+    const av = (a?.[field] ?? undefined) as Record<string, string> | undefined;
+    const keys = new Set([...Object.keys(bv ?? {}), ...Object.keys(av ?? {})]);
+    for (const key of keys) {
+      const same = bv?.[key] === av?.[key];
+      if (bv && key in bv) bv[key] = same ? MASK : `${MASK} (before)`;
+      if (av && key in av) av[key] = same ? MASK : `${MASK} (after)`;
+    }
+  }
+  for (const object of [b, a]) {
+    // kubectl's last-applied annotation holds a full copy of the Secret, values included.
+    if (object?.metadata.annotations?.[LAST_APPLIED]) object.metadata.annotations[LAST_APPLIED] = MASK;
+  }
+  return [b, a];
+}
+
+/** Masks one object's Secret values (for printing a single object). */
+export function maskSecret(object: KubeObject): KubeObject {
+  return maskSecretPair(object, undefined)[0] as KubeObject;
+}

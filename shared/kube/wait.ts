@@ -1,0 +1,157 @@
+/**
+ * Health: kstatus-style readiness of applied objects, and waiting for it with a timeout.
+ *
+ * `Current` means the object's controller has observed its latest spec and reached the desired
+ * state; `InProgress` that it has not yet; `Failed` that it reported a terminal failure. The rules
+ * follow sigs.k8s.io/cli-utils kstatus for the built-in workload kinds, CRDs, PVCs and LoadBalancer
+ * Services, and for anything else a `Ready` condition checked against `observedGeneration`.
+ */
+import type { Clock } from '#shared/ports/index.ts';
+import { systemClock } from '#shared/ports/index.ts';
+import type { ObjectRef } from '#shared/errors/index.ts';
+import { errorMessage } from '#shared/errors/index.ts';
+import type { ClusterClient } from './client.ts';
+import type { KubeObject } from './objects.ts';
+import { groupOf } from './objects.ts';
+
+/** Readiness of one object. */
+export interface HealthStatus {
+  status: 'Current' | 'InProgress' | 'Failed' | 'NotFound';
+  message: string;
+}
+
+interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+type Status = Record<string, unknown> & { conditions?: Condition[]; observedGeneration?: number };
+
+const num = (value: unknown, fallback = 0): number => (typeof value === 'number' ? value : fallback);
+const inProgress = (message: string): HealthStatus => ({ status: 'InProgress', message });
+const current = (message = 'ready'): HealthStatus => ({ status: 'Current', message });
+
+/** Computes the kstatus-style readiness of a live object (pure; no request). */
+export function computeHealth(object: KubeObject): HealthStatus {
+  const status = (object.status ?? {}) as Status;
+  const spec = (object.spec ?? {}) as Record<string, unknown>;
+  const conditions = status.conditions ?? [];
+  const condition = (type: string): Condition | undefined => conditions.find((c) => c.type === type);
+  const generation = object.metadata.generation;
+  if (generation !== undefined && status.observedGeneration !== undefined && status.observedGeneration < generation) {
+    return inProgress(`generation ${generation} not yet observed (observed ${status.observedGeneration})`);
+  }
+  const group = groupOf(object.apiVersion);
+  const kind = `${object.kind}.${group}`;
+  switch (kind) {
+    case 'Deployment.apps': {
+      if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
+      if (condition('Progressing')?.reason === 'ProgressDeadlineExceeded') return { status: 'Failed', message: condition('Progressing')?.message ?? 'progress deadline exceeded' };
+      const replicas = num(spec.replicas, 1);
+      if (num(status.updatedReplicas) < replicas) return inProgress(`${num(status.updatedReplicas)}/${replicas} replicas updated`);
+      if (num(status.replicas) > num(status.updatedReplicas)) return inProgress(`${num(status.replicas) - num(status.updatedReplicas)} old replicas pending termination`);
+      if (num(status.availableReplicas) < replicas) return inProgress(`${num(status.availableReplicas)}/${replicas} replicas available`);
+      if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
+      return current(`${replicas} replicas ready`);
+    }
+    case 'StatefulSet.apps': {
+      if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
+      const replicas = num(spec.replicas, 1);
+      if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
+      if (status.updatedReplicas !== undefined && num(status.updatedReplicas) < replicas) return inProgress(`${num(status.updatedReplicas)}/${replicas} replicas updated`);
+      if (status.updateRevision && status.currentRevision !== status.updateRevision) return inProgress(`rolling out revision ${String(status.updateRevision)}`);
+      return current(`${replicas} replicas ready`);
+    }
+    case 'DaemonSet.apps': {
+      if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
+      const desired = num(status.desiredNumberScheduled, -1);
+      if (desired < 0) return inProgress('desired number of pods not yet known');
+      if (num(status.updatedNumberScheduled) < desired) return inProgress(`${num(status.updatedNumberScheduled)}/${desired} pods updated`);
+      if (num(status.numberAvailable) < desired) return inProgress(`${num(status.numberAvailable)}/${desired} pods available`);
+      if (num(status.numberReady) < desired) return inProgress(`${num(status.numberReady)}/${desired} pods ready`);
+      return current(`${desired} pods ready`);
+    }
+    case 'ReplicaSet.apps': {
+      if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
+      const replicas = num(spec.replicas, 1);
+      if (num(status.availableReplicas) < replicas) return inProgress(`${num(status.availableReplicas)}/${replicas} replicas available`);
+      if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
+      return current(`${replicas} replicas ready`);
+    }
+    case 'Job.batch': {
+      if (condition('Failed')?.status === 'True') return { status: 'Failed', message: condition('Failed')?.message ?? 'job failed' };
+      if (condition('Complete')?.status === 'True') return current('job complete');
+      return inProgress('job not complete');
+    }
+    case 'PersistentVolumeClaim.': {
+      return status.phase === 'Bound' ? current('bound') : inProgress(`phase ${String(status.phase ?? 'Pending')}`);
+    }
+    case 'Service.': {
+      if (spec.type !== 'LoadBalancer') return current('service');
+      const ingress = (status.loadBalancer as { ingress?: unknown[] } | undefined)?.ingress ?? [];
+      return ingress.length > 0 ? current('load balancer provisioned') : inProgress('waiting for a load balancer address');
+    }
+    case 'CustomResourceDefinition.apiextensions.k8s.io': {
+      if (condition('NamesAccepted')?.status === 'False') return { status: 'Failed', message: condition('NamesAccepted')?.message ?? 'names not accepted' };
+      return condition('Established')?.status === 'True' ? current('established') : inProgress('not yet established');
+    }
+    case 'Pod.': {
+      if (status.phase === 'Succeeded') return current('pod succeeded');
+      if (status.phase === 'Failed') return { status: 'Failed', message: 'pod failed' };
+      return condition('Ready')?.status === 'True' ? current('pod ready') : inProgress('pod not ready');
+    }
+    default: {
+      const ready = condition('Ready');
+      if (!ready) return current(conditions.length > 0 || object.status ? 'no Ready condition' : 'no status');
+      if (generation !== undefined && status.observedGeneration === undefined && ready.status !== 'True') return inProgress(ready.message ?? 'not ready');
+      if (ready.status === 'True') return current(ready.message || 'ready');
+      if (ready.status === 'False' && ready.reason && /Failed|Error/i.test(ready.reason)) return { status: 'Failed', message: ready.message ?? ready.reason };
+      return inProgress(ready.message ?? 'not ready');
+    }
+  }
+}
+
+/** Result of waiting for objects to become ready. */
+export interface WaitResult {
+  ready: boolean;
+  /** Objects not Current when the wait ended (empty when ready). */
+  unhealthy: { object: ObjectRef & { apiVersion: string }; status: string; message: string }[];
+}
+
+/**
+ * Polls `objects` until all are Current, one is Failed, or `timeoutMs` passes (measured on the
+ * injected clock). Only objects not yet ready are polled again.
+ */
+export async function waitForReady(
+  client: ClusterClient,
+  objects: readonly (ObjectRef & { apiVersion: string })[],
+  options: { timeoutMs: number; intervalMs?: number; clock?: Clock },
+): Promise<WaitResult> {
+  const clock = options.clock ?? systemClock;
+  const interval = options.intervalMs ?? 2_000;
+  const deadline = clock.now() + options.timeoutMs;
+  let pending = [...objects];
+  let last = new Map<(typeof objects)[number], HealthStatus>();
+  for (;;) {
+    const results = await Promise.all(
+      pending.map(async (ref) => {
+        try {
+          const live = await client.get(ref);
+          return [ref, live ? computeHealth(live) : { status: 'NotFound', message: 'not found' }] as const;
+        } catch (error) {
+          return [ref, { status: 'InProgress', message: errorMessage(error) }] as const;
+        }
+      }),
+    );
+    last = new Map(results as [(typeof objects)[number], HealthStatus][]);
+    pending = results.filter(([, health]) => health.status !== 'Current').map(([ref]) => ref);
+    const failed = results.some(([, health]) => health.status === 'Failed');
+    if (pending.length === 0) return { ready: true, unhealthy: [] };
+    if (failed || clock.now() >= deadline) {
+      return { ready: false, unhealthy: pending.map((ref) => ({ object: ref, status: last.get(ref)?.status ?? 'Unknown', message: last.get(ref)?.message ?? '' })) };
+    }
+    await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())));
+  }
+}
