@@ -328,7 +328,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
       if (p.action === 'Unchanged') return { object: p.ref, action: 'Unchanged' };
       try {
         if (p.recreate) {
-          await client.delete(p.ref, { propagationPolicy: 'Foreground' });
+          await client.delete(p.ref);
           await waitUntilGone(client, p.ref, clock);
           await client.apply(p.object, { force: forceConflicts });
           return { object: p.ref, action: 'Configured', message: 'recreated: an immutable field changed' };

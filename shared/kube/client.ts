@@ -365,7 +365,7 @@ export class ClusterClient {
   }
 
   private toError(status: number, text: string, object: ObjectRef | undefined, retryAfter?: string): Error {
-    let body: StatusBody = {};
+    let body: StatusBody;
     try {
       body = JSON.parse(text) as StatusBody;
     } catch {

@@ -1,0 +1,72 @@
+// Shared helpers of the apply engine's integration tests: a client for the test cluster, a clock
+// that never sleeps, and small object factories.
+import type { Clock } from '#shared/ports/index.ts';
+import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
+import type { ClusterClientOptions, KubeObject } from '#shared/kube/index.ts';
+import { getTestEnv } from '#test/env/index.ts';
+
+/** A client of the shared test cluster (TLS verified, token user). */
+export async function testClient(options: ClusterClientOptions = {}): Promise<ClusterClient> {
+  const env = await getTestEnv();
+  return new ClusterClient(await endpointFromKubeconfigFile(env.kube.kubeconfigPath, undefined), options);
+}
+
+/** A clock whose sleep advances time at once; `onSleep` runs on every sleep (e.g. to play a controller). */
+export function instantClock(onSleep?: (now: number) => Promise<void> | void): Clock & { slept: number } {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const clock = {
+    slept: 0,
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+      clock.slept += ms;
+      await onSleep?.(now);
+    },
+  };
+  return clock;
+}
+
+export function configMap(namespace: string, name: string, data: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
+}
+
+export function secret(namespace: string, name: string, stringData: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', stringData };
+}
+
+export function deployment(namespace: string, name: string, image = 'nginx:1.27', app = name): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app } },
+      template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'main', image, ports: [{ containerPort: 8080 }] }] } },
+    },
+  };
+}
+
+export function service(namespace: string, name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } };
+}
+
+/** A namespaced CRD `<plural>.<group>` with an open schema, kind `kind`. */
+export function crd(group: string, kind: string, plural: string): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }, subresources: { status: {} } }],
+    },
+  };
+}
+
+/** A unique-enough owner for one test (the test namespace is unique). */
+export function ownerFor(namespace: string): { name: string; namespace: string } {
+  return { name: namespace, namespace: 'flux-system' };
+}
