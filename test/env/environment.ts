@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries } from './build.ts';
+import { ensureEtcdSeed } from './etcd-seed.ts';
 import { startGitServer } from './git-server.ts';
 import type { GitServer } from './git-server.ts';
 import { createControlPlane } from './kube.ts';
@@ -62,7 +63,7 @@ export async function startTestEnvironment(): Promise<RunningTestEnv> {
   const motoReady = timed('moto', ensureMotoVenv().then((venvPython) => startMoto({ logDir, venvPython }))).then((server) => (moto = server));
   const binaries = ensureBinaries();
   const kubeReady = timed('kube', binaries.then(async (bins) => {
-    const plane = await createControlPlane({ binaries: bins, dir: join(dir, 'kube') });
+    const plane = await createControlPlane({ binaries: bins, dir: join(dir, 'kube'), etcdSeedDir: await ensureEtcdSeed(bins) });
     kube = plane;
     await plane.start();
     return plane;

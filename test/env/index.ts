@@ -10,6 +10,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries } from './build.ts';
 import { startTestEnvironment, stateFileVariable } from './environment.ts';
+import { ensureEtcdSeed } from './etcd-seed.ts';
 import type { TestEnvState } from './environment.ts';
 import { createGitRepoIn } from './git-repo.ts';
 import type { CreateGitRepoOptions, TestGitRepo } from './git-repo.ts';
@@ -138,7 +139,11 @@ export async function startPrivateKubeApiServer(): Promise<PrivateKubeApiServer>
   installExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'tideline-private-kube-'));
   scratchDirs.add(dir);
-  const plane = await createControlPlane({ binaries: { etcd: binaries.etcd, kubeApiserver: binaries.kubeApiserver }, dir });
+  const plane = await createControlPlane({
+    binaries: { etcd: binaries.etcd, kubeApiserver: binaries.kubeApiserver },
+    dir,
+    etcdSeedDir: await ensureEtcdSeed(binaries),
+  });
   await plane.start();
   const connection: KubeConnection = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, token: plane.token, caData: plane.caData };
   return { ...connection, kubeConfig: () => kubeConfigFor(connection), stop: () => plane.stop(), start: () => plane.start() };

@@ -4,7 +4,7 @@
 // directory, so runs never see each other's objects.
 import { execFile } from 'node:child_process';
 import { generateKeyPair, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,6 +118,11 @@ export interface CreateControlPlaneOptions {
   dir: string;
   /** Give up waiting for `/readyz` after this long. */
   readyTimeoutMs?: number;
+  /**
+   * An etcd data directory to start from (copied, never modified): one in which an apiserver of the
+   * same version has already created its bootstrap objects, which saves about 1.5 s of start-up.
+   */
+  etcdSeedDir?: string;
 }
 
 /** Prepares certificates, keys, tokens and the kubeconfig of a control plane (not started yet). */
@@ -128,6 +133,7 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
   const etcdDir = join(dir, 'etcd');
   const logDir = join(dir, 'logs');
   for (const sub of [certDir, logDir]) mkdirSync(sub, { recursive: true });
+  if (options.etcdSeedDir !== undefined) cpSync(options.etcdSeedDir, etcdDir, { recursive: true });
 
   const [[etcdClientPort, etcdPeerPort, apiPort], token] = await Promise.all([
     freePorts(3) as Promise<[number, number, number]>,
@@ -193,6 +199,12 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
     '--profiling=false',
   ];
 
+  // From a seed, the bootstrap roles and priority classes already exist; their post-start hooks
+  // only re-check them, and begin with a fixed one-second poll that would double the start time.
+  const readyzPath = options.etcdSeedDir === undefined
+    ? '/readyz'
+    : '/readyz?exclude=poststarthook/rbac/bootstrap-roles&exclude=poststarthook/scheduling/bootstrap-system-priority-classes';
+
   let running: ServiceProcess[] = [];
 
   const failWith = async (what: string, service: ServiceProcess | undefined): Promise<never> => {
@@ -208,7 +220,7 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
     while (Date.now() < deadline) {
       if (etcd.hasExited()) return failWith('etcd exited during start-up', etcd);
       if (apiserver.hasExited()) return failWith('kube-apiserver exited during start-up', apiserver);
-      const result = await probe(connection, caPem, '/readyz');
+      const result = await probe(connection, caPem, readyzPath);
       if (result?.status === 200) return;
       last = result === undefined ? 'not listening yet' : `${result.status} ${result.body.slice(-300)}`;
       await sleep(50);

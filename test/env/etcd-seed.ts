@@ -1,0 +1,32 @@
+// A pre-bootstrapped etcd data directory, cached next to the binaries. On an empty etcd the
+// apiserver spends ~1.5 s creating its bootstrap RBAC roles and priority classes through a
+// rate-limited loopback client; starting each run from a copy of a directory where that has
+// already happened keeps the warm environment start near 2 s. Each run still gets its own copy.
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { binariesCacheDir } from './build.ts';
+import type { Binaries } from './build.ts';
+import { createControlPlane } from './kube.ts';
+import { withLock } from './lock.ts';
+
+/** Returns the cached seed data directory, creating it (one apiserver start, a few seconds) if missing. */
+export async function ensureEtcdSeed(binaries: Binaries): Promise<string> {
+  const { dir } = await binariesCacheDir();
+  const seedDir = join(dir, 'etcd-seed');
+  if (existsSync(seedDir)) return seedDir;
+  await withLock(join(dir, 'etcd-seed.lock'), 'preparing the etcd seed', async () => {
+    if (existsSync(seedDir)) return;
+    const started = Date.now();
+    const scratch = mkdtempSync(join(dirname(seedDir), 'etcd-seed.tmp-'));
+    try {
+      const plane = await createControlPlane({ binaries: { etcd: binaries.etcd, kubeApiserver: binaries.kubeApiserver }, dir: scratch });
+      await plane.start();
+      await plane.stop();
+      renameSync(join(scratch, 'etcd'), seedDir);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    process.stderr.write(`testenv: prepared the etcd seed in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  });
+  return seedDir;
+}
