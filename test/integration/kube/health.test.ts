@@ -1,0 +1,41 @@
+// Health waits against the real kube-apiserver. No controllers run there, so the tests play the
+// controller by writing /status, from the injected clock's sleep.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { reconcileObjects } from '#shared/kube/index.ts';
+import { useNamespace } from '#test/env/index.ts';
+import { deployment, instantClock, ownerFor, testClient } from './helpers.ts';
+
+test('wait succeeds once the Deployment reports its replicas ready', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-health');
+  const client = await testClient();
+  t.after(() => client.close());
+  const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' };
+  const clock = instantClock(async () => {
+    const live = await client.get(ref);
+    await client.patchStatus(ref, { observedGeneration: live?.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
+  });
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', wait: true, timeoutMs: 60_000, clock, objects: [deployment(ns, 'web')] });
+  // Assess
+  assert.equal(result.failure, undefined);
+  assert.equal(result.health?.ready, true);
+  assert.ok(clock.slept > 0, 'the wait polled at least once before the status was written');
+});
+
+test('wait fails with HealthCheckFailed when the timeout passes before the object is ready', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-health-timeout');
+  const client = await testClient();
+  t.after(() => client.close());
+  const clock = instantClock();
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', timeoutMs: 30_000, clock, healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }], objects: [deployment(ns, 'web')] });
+  // Assess
+  assert.equal(result.failure, 'HealthCheckFailed');
+  assert.equal(result.health?.unhealthy[0]?.object.name, 'web');
+  assert.equal(result.health?.unhealthy[0]?.status, 'InProgress');
+  assert.ok(clock.slept >= 30_000);
+  assert.equal(result.changeSet.entries[0]?.action, 'Created');
+});
