@@ -1,0 +1,179 @@
+/**
+ * The alerting configuration of a fleet, read from its Git repository.
+ *
+ * Alerts and Providers are Flux objects in the fleet repo. Each Flux cluster runs its own
+ * notification-controller, so objects under `clusters/<name>/` concern that cluster only, while
+ * objects elsewhere concern every cluster. Kustomizations and GitRepositories are read too (loosely:
+ * their full validation belongs to the reconciler) for two things alerts need: a Kustomization's
+ * labels, which `matchLabels` selects on, and its source repository URL, which commit links use.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
+import { parseAlert, type FluxAlert } from '#shared/config/alert.ts';
+import { parseProvider, type FluxProvider } from '#shared/config/provider.ts';
+
+/** A Flux object found in the fleet repo, with where it came from. */
+export interface FleetDocument {
+  value: unknown;
+  file: string;
+}
+
+/** What alerting knows about one Kustomization. */
+export interface KustomizationFacts {
+  labels: Record<string, string>;
+  /** URL of its GitRepository source, when it could be found. */
+  repoUrl?: string;
+}
+
+/** An object and the cluster it is scoped to (undefined: every cluster). */
+export interface Scoped<T> {
+  value: T;
+  cluster?: string;
+}
+
+/** The alerting configuration: Alerts, Providers, and facts about Kustomizations. */
+export interface AlertingConfig {
+  alerts: Scoped<FluxAlert>[];
+  providers: Scoped<FluxProvider>[];
+  kustomizations: Map<string, KustomizationFacts>;
+}
+
+const NOTIFICATION_GROUP = 'notification.toolkit.fluxcd.io/';
+const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.tideline']);
+
+/** `clusters/<name>/…` → `<name>`; undefined for files outside a cluster directory. */
+export function clusterOfFile(file: string): string | undefined {
+  const parts = file.split(/[\\/]/);
+  const at = parts.indexOf('clusters');
+  return at !== -1 && parts.length > at + 2 ? parts[at + 1] : undefined;
+}
+
+function kustomizationKey(cluster: string | undefined, namespace: string, name: string): string {
+  return `${cluster ?? '*'}|${namespace}/${name}`;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(record(value) ?? {})) if (typeof item === 'string') out[key] = item;
+  return out;
+}
+
+/**
+ * Builds the alerting configuration from Flux objects. Alerts and Providers are validated
+ * (InvalidInputError naming file and field); other kinds are read only for labels and source URLs.
+ */
+export function buildAlertingConfig(documents: readonly FleetDocument[]): AlertingConfig {
+  const alerts: Scoped<FluxAlert>[] = [];
+  const providers: Scoped<FluxProvider>[] = [];
+  const repoUrls = new Map<string, string>();
+  const pending: { key: string; labels: Record<string, string>; sourceKey?: string; cluster: string | undefined }[] = [];
+  for (const { value, file } of documents) {
+    const object = record(value);
+    const apiVersion = typeof object?.apiVersion === 'string' ? object.apiVersion : '';
+    const kind = object?.kind;
+    const cluster = clusterOfFile(file);
+    const scope = cluster === undefined ? {} : { cluster };
+    const metadata = record(object?.metadata);
+    const name = typeof metadata?.name === 'string' ? metadata.name : undefined;
+    const namespace = typeof metadata?.namespace === 'string' ? metadata.namespace : 'flux-system';
+    if (apiVersion.startsWith(NOTIFICATION_GROUP) && kind === 'Alert') alerts.push({ value: parseAlert(value, file), ...scope });
+    else if (apiVersion.startsWith(NOTIFICATION_GROUP) && kind === 'Provider') providers.push({ value: parseProvider(value, file), ...scope });
+    else if (apiVersion.startsWith('source.toolkit.fluxcd.io/') && kind === 'GitRepository' && name) {
+      const url = record(object?.spec)?.url;
+      if (typeof url === 'string') repoUrls.set(kustomizationKey(cluster, namespace, name), url);
+    } else if (apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && kind === 'Kustomization' && name) {
+      const sourceRef = record(record(object?.spec)?.sourceRef);
+      const sourceName = typeof sourceRef?.name === 'string' ? sourceRef.name : undefined;
+      const sourceNamespace = typeof sourceRef?.namespace === 'string' ? sourceRef.namespace : namespace;
+      pending.push({
+        key: kustomizationKey(cluster, namespace, name),
+        labels: stringMap(metadata?.labels),
+        cluster,
+        ...(sourceName && sourceRef?.kind === 'GitRepository' ? { sourceKey: `${sourceNamespace}/${sourceName}` } : {}),
+      });
+    }
+  }
+  const kustomizations = new Map<string, KustomizationFacts>();
+  for (const item of pending) {
+    const repoUrl = item.sourceKey
+      ? (repoUrls.get(`${item.cluster ?? '*'}|${item.sourceKey}`) ?? repoUrls.get(`*|${item.sourceKey}`))
+      : undefined;
+    kustomizations.set(item.key, { labels: item.labels, ...(repoUrl ? { repoUrl } : {}) });
+  }
+  return { alerts, providers, kustomizations };
+}
+
+/** Facts about a Kustomization on a cluster (the cluster's own object first, then a shared one). */
+export function kustomizationFacts(config: AlertingConfig, cluster: string, namespace: string, name: string): KustomizationFacts | undefined {
+  return config.kustomizations.get(kustomizationKey(cluster, namespace, name)) ?? config.kustomizations.get(kustomizationKey(undefined, namespace, name));
+}
+
+/** The Alerts that concern `cluster`. */
+export function alertsFor(config: AlertingConfig, cluster: string): FluxAlert[] {
+  return config.alerts.filter((a) => a.cluster === undefined || a.cluster === cluster).map((a) => a.value);
+}
+
+/**
+ * The Provider an Alert of `cluster` refers to: same namespace as the Alert, the cluster's own
+ * Provider first. Throws NotFoundError naming the Alert and the missing Provider.
+ */
+export function providerFor(config: AlertingConfig, cluster: string, alert: FluxAlert): FluxProvider {
+  const wanted = (p: Scoped<FluxProvider>) =>
+    p.value.metadata.namespace === alert.metadata.namespace && p.value.metadata.name === alert.spec.providerRef.name;
+  const found = config.providers.find((p) => wanted(p) && p.cluster === cluster) ?? config.providers.find((p) => wanted(p) && p.cluster === undefined);
+  if (!found) {
+    throw new NotFoundError(`Alert ${alert.metadata.namespace}/${alert.metadata.name}: Provider ${alert.metadata.namespace}/${alert.spec.providerRef.name} not found`);
+  }
+  return found.value;
+}
+
+/** Parses every YAML document of a file's text (one object per document; empty ones skipped). */
+export function parseYamlDocuments(text: string, file: string): FleetDocument[] {
+  let values: unknown[];
+  try {
+    values = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA });
+  } catch (cause) {
+    throw new InvalidInputError(`invalid YAML: ${(cause as Error).message.split('\n')[0]}`, { source: { file }, cause });
+  }
+  const out: FleetDocument[] = [];
+  for (const value of values) {
+    if (value === null || value === undefined) continue;
+    const list = record(value);
+    // A `kind: List` (as kubectl writes) holds its objects in items.
+    if (list?.kind === 'List' && Array.isArray(list.items)) for (const item of list.items) out.push({ value: item, file });
+    else out.push({ value, file });
+  }
+  return out;
+}
+
+/**
+ * Reads the alerting configuration from a fleet repo checkout: every `.yaml`/`.yml` file below
+ * `root` (skipping `.git`), with file paths relative to `root` so `clusters/<name>/` scoping works.
+ */
+export async function loadAlertingConfig(root: string): Promise<AlertingConfig> {
+  const documents: FleetDocument[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) await walk(full);
+      } else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) {
+        const text = await readFile(full, 'utf8');
+        // Only files that mention Flux's notification, source or kustomize groups are parsed:
+        // a fleet repo holds many plain manifests (and templates that are not valid YAML yet).
+        if (!/toolkit\.fluxcd\.io\//.test(text)) continue;
+        documents.push(...parseYamlDocuments(text, path.relative(root, full)));
+      }
+    }
+  };
+  await walk(root);
+  return buildAlertingConfig(documents);
+}

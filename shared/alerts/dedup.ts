@@ -1,0 +1,33 @@
+/**
+ * Alert dedup: the same notification is sent once within a window.
+ *
+ * Flux rate-limits identical events (same object, message and revision) for five minutes; Tideline
+ * does the same per Alert, keyed on (cluster, Kustomization, reason, revision, message), through the
+ * TtlStore port (DynamoDB with TTL in AWS, memory locally). Keying per Alert lets a redelivered
+ * event reach the Alerts that failed the first time without repeating the ones that succeeded.
+ */
+import { createHash } from 'node:crypto';
+import type { TtlStore } from '#shared/ports/index.ts';
+import type { AlertNotification } from './notification.ts';
+
+/** Flux's dedup window. */
+export const DEDUP_WINDOW_MS = 5 * 60_000;
+
+/** The dedup key of a notification for one Alert: a digest, so no message text is stored. */
+export function dedupKey(alert: { name: string; namespace: string }, notification: AlertNotification): string {
+  const object = notification.involvedObject;
+  const parts = [
+    `alert=${alert.namespace}/${alert.name}`,
+    `cluster=${notification.cluster}`,
+    `object=${object.kind}/${object.namespace ?? ''}/${object.name}`,
+    `reason=${notification.reason}`,
+    `revision=${notification.revision}`,
+    `message=${notification.message}`,
+  ];
+  return `alert-dedup/${createHash('sha256').update(parts.join('\n')).digest('hex')}`;
+}
+
+/** Claims the right to send; false when the same notification went out within the window. */
+export function claimDelivery(store: TtlStore, key: string, windowMs = DEDUP_WINDOW_MS): Promise<boolean> {
+  return store.putIfAbsent(key, windowMs);
+}

@@ -1,0 +1,137 @@
+/**
+ * Flux `Alert` (notification.toolkit.fluxcd.io/v1beta3) parsing.
+ *
+ * An Alert says which events go to which Provider: a severity floor, the event sources (kind,
+ * name or `*`, namespace, matchLabels), message inclusion/exclusion regexes, extra metadata, and
+ * a suspend switch. Tideline reads Alerts as Flux writes them; regexes are compiled here so a bad
+ * one is refused when the config is loaded, not silently skipped at dispatch time as Flux does.
+ */
+import { z } from 'zod';
+import { InvalidInputError } from '#shared/errors/index.ts';
+
+export const ALERT_API_VERSIONS = ['notification.toolkit.fluxcd.io/v1beta3', 'notification.toolkit.fluxcd.io/v1beta2'] as const;
+
+/**
+ * Kinds an event source may name. Tideline emits events about Kustomizations and, for
+ * ClusterUnreachable, about a cluster: `Cluster` is Tideline's own addition to Flux's list.
+ */
+export const EVENT_SOURCE_KINDS = ['Kustomization', 'Cluster'] as const;
+
+/** Flux source kinds Tideline never emits events for: refused so a silent no-op is impossible. */
+const FLUX_ONLY_SOURCE_KINDS = [
+  'Bucket',
+  'GitRepository',
+  'HelmRelease',
+  'HelmChart',
+  'HelmRepository',
+  'ImageRepository',
+  'ImagePolicy',
+  'ImageUpdateAutomation',
+  'OCIRepository',
+  'ArtifactGenerator',
+  'ExternalArtifact',
+];
+
+const name = z.string().min(1).max(253);
+
+export const EventSourceSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().min(1),
+  name,
+  namespace: name.optional(),
+  matchLabels: z.record(z.string(), z.string()).optional(),
+});
+export type AlertEventSource = z.infer<typeof EventSourceSchema>;
+
+export const AlertSpecSchema = z.strictObject({
+  providerRef: z.strictObject({ name }),
+  eventSeverity: z.enum(['info', 'error']).default('info'),
+  eventSources: z.array(EventSourceSchema).min(1),
+  inclusionList: z.array(z.string()).optional(),
+  exclusionList: z.array(z.string()).optional(),
+  eventMetadata: z.record(z.string(), z.string()).optional(),
+  summary: z.string().max(255).optional(),
+  suspend: z.boolean().optional(),
+});
+
+export const AlertSchema = z.object({
+  apiVersion: z.enum(ALERT_API_VERSIONS),
+  kind: z.literal('Alert'),
+  metadata: z.object({
+    name,
+    namespace: name.default('flux-system'),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: AlertSpecSchema,
+});
+
+/** A validated Flux Alert, with its inclusion/exclusion regexes compiled. */
+export type FluxAlert = z.infer<typeof AlertSchema> & {
+  inclusion: RegExp[];
+  exclusion: RegExp[];
+};
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = issue.path.join('.');
+      return issue.code === 'unrecognized_keys'
+        ? `unknown field(s) ${issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`
+        : `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Compiles a Go (RE2) regular expression as a JS one. The common subset (classes, anchors,
+ * alternation, quantifiers) means the same in both; RE2-only syntax such as `(?i)` is translated.
+ */
+function compileGoRegex(source: string, where: string, alertName: string, file: string): RegExp {
+  let pattern = source;
+  let flags = '';
+  const inline = /^\(\?([imsU]+)\)/.exec(pattern);
+  if (inline?.[1]) {
+    const wanted = inline[1];
+    if (wanted.includes('U')) throw new InvalidInputError(`Alert ${alertName}: ${where}: the (?U) flag is not supported`, { source: { file } });
+    flags = [...new Set(wanted)].join('');
+    pattern = pattern.slice(inline[0].length);
+  }
+  try {
+    return new RegExp(pattern, flags);
+  } catch (cause) {
+    throw new InvalidInputError(`Alert ${alertName}: ${where}: invalid regular expression ${JSON.stringify(source)}`, { source: { file }, cause });
+  }
+}
+
+/**
+ * Validates a Flux Alert object. `file` names where it came from, for the error message.
+ * Throws InvalidInputError naming the unsupported or invalid field.
+ */
+export function parseAlert(value: unknown, file = '<inline>'): FluxAlert {
+  const alertName = (value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  const label = typeof alertName === 'string' ? alertName : '?';
+  const result = AlertSchema.safeParse(value);
+  if (!result.success) throw new InvalidInputError(`Alert ${label}: ${describeIssues(result.error)}`, { source: { file } });
+  const alert = result.data;
+  alert.spec.eventSources.forEach((source, index) => {
+    const where = `spec.eventSources[${index}]`;
+    if (FLUX_ONLY_SOURCE_KINDS.includes(source.kind)) {
+      throw new InvalidInputError(
+        `Alert ${label}: ${where}.kind ${source.kind} is not supported: Tideline only emits events for ${EVENT_SOURCE_KINDS.join(' and ')}`,
+        { source: { file } },
+      );
+    }
+    if (!(EVENT_SOURCE_KINDS as readonly string[]).includes(source.kind)) {
+      throw new InvalidInputError(`Alert ${label}: ${where}.kind must be one of ${EVENT_SOURCE_KINDS.join(', ')}, got ${source.kind}`, { source: { file } });
+    }
+    // Flux requires the wildcard name with matchLabels: labels select among many objects.
+    if (source.matchLabels && source.name !== '*') {
+      throw new InvalidInputError(`Alert ${label}: ${where}.matchLabels requires name '*'`, { source: { file } });
+    }
+  });
+  const inclusion = (alert.spec.inclusionList ?? []).map((re, i) => compileGoRegex(re, `spec.inclusionList[${i}]`, label, file));
+  const exclusion = (alert.spec.exclusionList ?? []).map((re, i) => compileGoRegex(re, `spec.exclusionList[${i}]`, label, file));
+  return { ...alert, inclusion, exclusion };
+}
