@@ -5,7 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TidelineError, errorMessage } from '#shared/errors/index.ts';
+import { registerApply } from './commands/apply.ts';
 import { registerDev } from './commands/dev.ts';
+import { registerDiff } from './commands/diff.ts';
 
 /** Builds the `tideline` program with every verb registered (exported for tests). */
 export function buildProgram(): Command {
@@ -14,7 +16,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // One line per verb; keep the list sorted.
+  registerApply(program);
   registerDev(program);
+  registerDiff(program);
   return program;
 }
 

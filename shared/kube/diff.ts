@@ -36,6 +36,11 @@ function forDisplay(object: KubeObject | undefined): string {
   return yaml.dump(copy, { sortKeys: true, lineWidth: -1, noRefs: true });
 }
 
+function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: string): ObjectDiff {
+  const [, after] = maskSecretPair(undefined, object);
+  return { object: ref, action: 'Created', diff: unifiedDiff('', forDisplay(after), { before: `${label} (absent)`, after: `${label} (desired)` }) };
+}
+
 /**
  * Computes what applying `request.objects` would change, without changing anything: per object the
  * action and a unified diff. Errors (invalid objects, conflicts) are collected, each naming the object.
@@ -43,15 +48,15 @@ function forDisplay(object: KubeObject | undefined): string {
 export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts'>): Promise<DiffResult> {
   const errors: ObjectError[] = [];
   const planned = await prepareObjects(client, request, errors);
+  const bundleNamespaces = new Set(planned.filter((p) => p.object.kind === 'Namespace' && p.object.apiVersion === 'v1').map((p) => p.object.metadata.name));
+  const namespaceExists = new Set<string>();
+  for (const ns of bundleNamespaces) if (await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) namespaceExists.add(ns);
   const objects = await Promise.all(
     planned.map(async (p): Promise<ObjectDiff | undefined> => {
       const label = describeObject(p.ref);
       try {
-        if (p.deferred) {
-          // Its CRD is in the bundle but not yet installed: it would be created as written.
-          const [, after] = maskSecretPair(undefined, p.object);
-          return { object: p.ref, action: 'Created', diff: unifiedDiff('', forDisplay(after), { before: `${label} (absent)`, after: `${label} (desired)` }) };
-        }
+        // Its CRD or its Namespace is in the bundle but not yet in the cluster: it would be created as written.
+        if (p.deferred || (p.object.metadata.namespace && bundleNamespaces.has(p.object.metadata.namespace) && !namespaceExists.has(p.object.metadata.namespace))) return createdAsWritten(p.object, p.ref, label);
         const live = await client.get(p.ref);
         const dryRun = await client.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
         if (live && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };

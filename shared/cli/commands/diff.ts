@@ -1,0 +1,32 @@
+/**
+ * `tideline diff <dir> --context <ctx>`: what applying a directory would change in a cluster, per
+ * object, computed with server-side dry-run; Secret values masked. Exit code 0: no changes,
+ * 1: changes, 2: error (as `flux diff kustomization`).
+ */
+import type { Command } from 'commander';
+import { describeObject } from '#shared/errors/index.ts';
+import { ClusterClient, diffObjects, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
+import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
+import { clusterOptions, defaultKubeconfig, ownerOptions } from './apply.ts';
+import type { ClusterCliOptions } from './apply.ts';
+
+/** Registers the `diff` verb. */
+export function registerDiff(program: Command): void {
+  const command = program.command('diff').description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error').argument('<dir>', 'Kustomize or plain-manifest directory');
+  clusterOptions(ownerOptions(command)).action(async (dir: string, options: ClusterCliOptions) => {
+    const objects = await loadDirectoryObjects(dir);
+    const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+    try {
+      const result = await diffObjects(client, { owner: { name: options.name, namespace: options.namespace }, objects, ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
+      for (const object of result.objects) {
+        if (object.action === 'Unchanged') continue;
+        process.stdout.write(`► ${describeObject(object.object)} ${object.action === 'Created' ? 'created' : 'drifted'}\n${object.diff}`);
+      }
+      for (const error of result.errors) process.stderr.write(`✗ ${error.message}\n`);
+      const changed = result.objects.some((o) => o.action !== 'Unchanged');
+      process.exitCode = result.errors.length > 0 ? 2 : changed ? 1 : 0;
+    } finally {
+      client.close();
+    }
+  });
+}

@@ -1,0 +1,59 @@
+// Diff against the real kube-apiserver: the library call and the `tideline diff` command
+// (exit codes 0 / 1 / 2), with Secret values never printed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
+import { getTestEnv, useNamespace } from '#test/env/index.ts';
+import { configMap, ownerFor, secret, testClient } from './helpers.ts';
+
+function runTideline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['shared/cli/main.ts', ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 99) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('diff reports a changed Secret with its values masked', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-diff');
+  const client = await testClient();
+  t.after(() => client.close());
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [secret(ns, 'creds', { password: 'old-s3cret' }), configMap(ns, 'same', { a: '1' })] });
+  // Act
+  const result = await diffObjects(client, { owner, objects: [secret(ns, 'creds', { password: 'new-s3cret' }), configMap(ns, 'same', { a: '1' })] });
+  // Assess
+  assert.deepEqual(result.objects.map((o) => `${o.object.name}:${o.action}`).sort(), ['creds:Configured', 'same:Unchanged']);
+  const text = result.objects.map((o) => o.diff).join('\n');
+  assert.match(text, /\*\*\* \(after\)/);
+  assert.doesNotMatch(text, /s3cret|c3MzY3JldA|bmV3LXMzY3JldA|b2xkLXMzY3JldA/);
+});
+
+test('tideline diff exits 1 with changes, 0 without, and 2 on an invalid object', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-diff-cli');
+  const env = await getTestEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'tideline-diff-'));
+  const write = (data: string): Promise<void> => writeFile(join(dir, 'app.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${data}\n  namespace: ${ns}\ndata:\n  key: value\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  token: very-secret-value\n`);
+  await write('settings');
+  const common = ['--kubeconfig', env.kube.kubeconfigPath, '--name', ns];
+  // Act
+  const before = await runTideline(['diff', dir, ...common]);
+  const applied = await runTideline(['apply', dir, ...common]);
+  const after = await runTideline(['diff', dir, ...common]);
+  await write('Not_Valid');
+  const invalid = await runTideline(['diff', dir, ...common]);
+  // Assess
+  assert.equal(before.code, 1, before.stderr);
+  assert.match(before.stdout, /ConfigMap settings in ns .* created/);
+  assert.doesNotMatch(before.stdout + applied.stdout + after.stdout, /very-secret-value|dmVyeS1zZWNyZXQtdmFsdWU/);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(after.code, 0, after.stdout + after.stderr);
+  assert.equal(invalid.code, 2);
+  assert.match(invalid.stderr, /ConfigMap Not_Valid in ns/);
+});
