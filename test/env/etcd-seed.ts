@@ -21,7 +21,7 @@ export async function ensureEtcdSeed(binaries: Binaries): Promise<string> {
     try {
       const plane = await createControlPlane({ binaries: { etcd: binaries.etcd, kubeApiserver: binaries.kubeApiserver }, dir: scratch });
       await plane.start();
-      await plane.stop();
+      await plane.stop({ graceful: true });
       renameSync(join(scratch, 'etcd'), seedDir);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

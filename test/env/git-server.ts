@@ -135,6 +135,8 @@ function handle(projectRoot: string, req: IncomingMessage, res: ServerResponse):
 /** Starts the Git HTTP server on a free loopback port, serving the bare repositories under `projectRoot`. */
 export async function startGitServer(projectRoot: string): Promise<GitServer> {
   const server = createServer((req, res) => handle(projectRoot, req, res));
+  // Idle keep-alive connections must not hold a finished test process open either.
+  server.on('connection', (socket) => socket.unref());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

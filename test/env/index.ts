@@ -123,8 +123,8 @@ export async function createGitRepo(options: CreateGitRepoOptions): Promise<Test
 /** A control plane of its own that a test may stop and start again (same ports, same data). */
 export interface PrivateKubeApiServer extends KubeConnection {
   kubeConfig(): KubeConfig;
-  /** Stops the apiserver and etcd (SIGTERM, then SIGKILL). */
-  stop(): Promise<void>;
+  /** Kills the apiserver and etcd (SIGKILL, like a crash; `graceful` sends SIGTERM and waits). */
+  stop(options?: { graceful?: boolean }): Promise<void>;
   /** Starts them again on the same ports with the same data; resolves when `/readyz` is ok. */
   start(): Promise<void>;
 }
@@ -146,5 +146,5 @@ export async function startPrivateKubeApiServer(): Promise<PrivateKubeApiServer>
   });
   await plane.start();
   const connection: KubeConnection = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, token: plane.token, caData: plane.caData };
-  return { ...connection, kubeConfig: () => kubeConfigFor(connection), stop: () => plane.stop(), start: () => plane.start() };
+  return { ...connection, kubeConfig: () => kubeConfigFor(connection), stop: (options) => plane.stop(options), start: () => plane.start() };
 }

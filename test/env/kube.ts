@@ -53,8 +53,12 @@ export interface KubeBinaries {
 export interface KubeControlPlane extends KubeConnection {
   /** Starts (or restarts, same ports and data) etcd, the apiserver and, if configured, the controller manager; resolves once `/readyz` is ok. */
   start(): Promise<void>;
-  /** Stops every process of this control plane; the data directory stays for a later start(). */
-  stop(): Promise<void>;
+  /**
+   * Stops every process of this control plane; the data directory stays for a later start().
+   * By default the processes are killed outright (like a crashed node); `graceful` sends SIGTERM
+   * first and waits for an orderly shutdown.
+   */
+  stop(options?: { graceful?: boolean }): Promise<void>;
   /** Directory holding data, certificates and logs. */
   readonly dir: string;
 }
@@ -243,13 +247,14 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
         running.push(startService('kube-controller-manager', binaries.kubeControllerManager, kcmArgs, { logFile: join(logDir, 'kube-controller-manager.log') }));
       }
     },
-    stop: async () => {
+    stop: async (stopOptions) => {
       const [etcd, apiserver, ...rest] = running;
       running = [];
-      // Clients of the apiserver first, etcd last, so nothing logs storms of connection errors.
-      await Promise.all(rest.map((proc) => proc.stop()));
-      await apiserver?.stop();
-      await etcd?.stop();
+      const graceMs = stopOptions?.graceful === true ? 10_000 : 0;
+      // Clients of the apiserver first, etcd last, so that etcd's data is complete when it stops.
+      await Promise.all(rest.map((proc) => proc.stop(graceMs)));
+      await apiserver?.stop(graceMs);
+      await etcd?.stop(graceMs);
     },
   };
 }

@@ -59,7 +59,7 @@ export interface ServiceProcess {
   hasExited(): boolean;
   /** Last lines of the process's output, for error messages. */
   logTail(lines?: number): string;
-  /** SIGTERM to the whole process group, SIGKILL after `graceMs`; resolves once it has exited. */
+  /** SIGTERM to the whole process group, SIGKILL after `graceMs` (at once when 0); resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -114,10 +114,13 @@ export function startService(name: string, command: string, args: readonly strin
     logTail: (lines = 25) => readTail(options.logFile, lines),
     stop: async (graceMs = 3000) => {
       if (exitedFlag || pid === undefined) return;
-      signalGroup(pid, 'SIGTERM');
-      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+      signalGroup(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+      // A ref'd timer: the child itself is unref'd, and its exit must still be observed.
+      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), Math.max(graceMs, 1));
+      const keepAlive = setInterval(() => undefined, 1000);
       await exited;
       clearTimeout(timer);
+      clearInterval(keepAlive);
       // Children that ignored SIGTERM (none expected) go with the group.
       signalGroup(pid, 'SIGKILL');
     },
