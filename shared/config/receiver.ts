@@ -1,0 +1,211 @@
+/**
+ * Flux `Receiver` (notification.toolkit.fluxcd.io/v1) parsing and webhook paths.
+ *
+ * Webhook receivers are configured exactly as for Flux, so a fleet repo's Receivers work as they
+ * are: the type picks the verification scheme, `events` narrows what is accepted, `secretRef`
+ * names the token. A receiver is reached at `/hook/<sha256(token + name + namespace)>`, the path
+ * Flux's notification-controller computes, so the URL reveals neither the receiver nor the token.
+ * Types and fields Tideline does not implement are refused by name, never ignored.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { DurationSchema } from './kustomization.ts';
+
+export const RECEIVER_API_VERSIONS = ['notification.toolkit.fluxcd.io/v1', 'notification.toolkit.fluxcd.io/v1beta2'] as const;
+
+/** Receiver types Tideline verifies. `gitea` (also Forgejo) is Tideline's addition to Flux's list. */
+export const RECEIVER_TYPES = ['github', 'gitlab', 'bitbucket', 'gitea', 'generic-hmac'] as const;
+export type ReceiverType = (typeof RECEIVER_TYPES)[number];
+
+/** Flux receiver types Tideline refuses, with the reason shown to the user. */
+const UNSUPPORTED_TYPES: Record<string, string> = {
+  generic:
+    'the generic receiver authenticates nothing but the URL and carries no revision; use generic-hmac (X-Signature HMAC, body with ref and revision)',
+  'generic-oidc': 'OIDC-authenticated receivers are not supported; use generic-hmac',
+  harbor: 'container registry receivers are not supported; Tideline reacts to Git pushes',
+  dockerhub: 'container registry receivers are not supported; Tideline reacts to Git pushes',
+  quay: 'container registry receivers are not supported; Tideline reacts to Git pushes',
+  gcr: 'container registry receivers are not supported; Tideline reacts to Git pushes',
+  nexus: 'container registry receivers are not supported; Tideline reacts to Git pushes',
+  acr: 'container registry receivers are not supported; Tideline reacts to Git pushes',
+  cdevents: 'CDEvents receivers are not supported; Tideline reacts to Git pushes',
+};
+
+/** Flux spec fields Tideline knows but does not implement. */
+const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
+  resourceFilter: 'CEL resource filters are not supported; list the resources to notify instead',
+  oidcProviders: 'OIDC-authenticated receivers are not supported; use generic-hmac',
+};
+
+const ResourceSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.enum(['GitRepository', 'Kustomization', 'OCIRepository', 'Bucket']),
+  name: z.string().min(1).max(253),
+  namespace: z.string().min(1).max(253).optional(),
+  matchLabels: z.record(z.string(), z.string()).optional(),
+});
+
+export const ReceiverSpecSchema = z.strictObject({
+  type: z.enum(RECEIVER_TYPES),
+  interval: DurationSchema.optional(),
+  events: z.array(z.string().min(1)).optional(),
+  resources: z.array(ResourceSchema).min(1),
+  secretRef: z.strictObject({ name: z.string().min(1) }),
+  suspend: z.boolean().optional(),
+});
+
+export const ReceiverSchema = z.object({
+  apiVersion: z.enum(RECEIVER_API_VERSIONS),
+  kind: z.literal('Receiver'),
+  metadata: z.object({
+    name: z.string().min(1),
+    namespace: z.string().min(1).default('flux-system'),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: ReceiverSpecSchema,
+});
+
+/** A validated Flux Receiver. */
+export type FluxReceiver = z.infer<typeof ReceiverSchema>;
+
+/**
+ * Validates a Flux Receiver object. `file` names where it came from, for the error message.
+ * Throws InvalidInputError naming the unsupported type or field.
+ */
+export function parseReceiver(value: unknown, file = '<inline>'): FluxReceiver {
+  const object = (typeof value === 'object' && value !== null ? value : {}) as { metadata?: { name?: unknown }; spec?: unknown };
+  const name = typeof object.metadata?.name === 'string' ? object.metadata.name : '?';
+  const spec = object.spec;
+  if (typeof spec === 'object' && spec !== null) {
+    const type = (spec as { type?: unknown }).type;
+    if (typeof type === 'string' && Object.hasOwn(UNSUPPORTED_TYPES, type)) {
+      throw new InvalidInputError(`Receiver ${name}: spec.type ${type} is not supported: ${UNSUPPORTED_TYPES[type]}`, { source: { file } });
+    }
+    for (const field of Object.keys(spec)) {
+      const why = Object.hasOwn(UNSUPPORTED_SPEC_FIELDS, field) ? UNSUPPORTED_SPEC_FIELDS[field] : undefined;
+      if (why) throw new InvalidInputError(`Receiver ${name}: spec.${field} is not supported: ${why}`, { source: { file } });
+    }
+    const resources = (spec as { resources?: unknown }).resources;
+    if (Array.isArray(resources)) {
+      for (const [index, resource] of resources.entries()) {
+        if (typeof resource === 'object' && resource !== null && 'filter' in resource) {
+          throw new InvalidInputError(`Receiver ${name}: spec.resources[${index}].filter is not supported: CEL filters are not implemented`, {
+            source: { file },
+          });
+        }
+      }
+    }
+  }
+  const result = ReceiverSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues
+      .slice(0, 5)
+      .map((issue) => {
+        const path = issue.path.join('.');
+        return issue.code === 'unrecognized_keys'
+          ? `unknown field(s) ${issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ')}`
+          : `${path || '(root)'}: ${issue.message}`;
+      })
+      .join('; ');
+    throw new InvalidInputError(`Receiver ${name}: ${issues}`, { source: { file } });
+  }
+  return result.data;
+}
+
+/**
+ * The webhook path of a receiver: `/hook/` + hex SHA-256 of token, name and namespace
+ * concatenated, as Flux computes it, so URLs configured for Flux keep working.
+ */
+export function receiverWebhookPath(token: string, name: string, namespace: string): string {
+  return `/hook/${createHash('sha256').update(token + name + namespace, 'utf8').digest('hex')}`;
+}
+
+/**
+ * Name under which a receiver's token is kept in the secret store: `<namespace>/<secretRef.name>`,
+ * mirroring the Kubernetes Secret Flux would read (the AWS store adds its own prefix).
+ */
+export function receiverSecretName(receiver: FluxReceiver): string {
+  return `${receiver.metadata.namespace}/${receiver.spec.secretRef.name}`;
+}
+
+/**
+ * The token in a stored secret value: either the bare token, or a JSON object with a `token`
+ * key (the shape of the Kubernetes Secret's data Flux reads).
+ */
+export function tokenFromSecretValue(value: string, secretName: string): string {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (cause) {
+      throw new InvalidInputError(`secret ${secretName}: looks like JSON but does not parse`, { cause });
+    }
+    const token = (parsed as { token?: unknown } | null)?.token;
+    if (typeof token !== 'string' || token.length === 0) throw new InvalidInputError(`secret ${secretName}: JSON value has no "token" string`);
+    return token;
+  }
+  if (value.length === 0) throw new InvalidInputError(`secret ${secretName}: the token is empty`);
+  return value;
+}
+
+/** A receiver found in a file. */
+export interface ReceiverInFile {
+  receiver: FluxReceiver;
+  file: string;
+}
+
+/**
+ * Parses every Flux Receiver in a YAML text (multi-document), ignoring other kinds. Receivers of
+ * another API group are left alone; a Receiver of Flux's group that Tideline cannot honour throws.
+ */
+export function parseReceiversFromYaml(text: string, file = '<inline>'): FluxReceiver[] {
+  let documents: unknown[];
+  try {
+    documents = yaml.loadAll(text);
+  } catch (cause) {
+    throw new InvalidInputError(`not valid YAML: ${(cause as Error).message.split('\n')[0]}`, { source: { file }, cause });
+  }
+  const receivers: FluxReceiver[] = [];
+  for (const document of documents) {
+    const { kind, apiVersion } = (document ?? {}) as { kind?: unknown; apiVersion?: unknown };
+    if (kind === 'Receiver' && typeof apiVersion === 'string' && apiVersion.startsWith('notification.toolkit.fluxcd.io/')) {
+      receivers.push(parseReceiver(document, file));
+    }
+  }
+  return receivers;
+}
+
+/** Finds every Flux Receiver in the YAML files under `dir` (sorted by path, skipping dot-directories). */
+export async function findReceivers(dir: string): Promise<ReceiverInFile[]> {
+  const found: ReceiverInFile[] = [];
+  const walk = async (current: string): Promise<void> => {
+    const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(path);
+      } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
+        const text = await readFile(path, 'utf8');
+        // Cheap pre-filter: most fleet files are not Receivers and need no YAML parse.
+        if (!text.includes('Receiver')) continue;
+        const file = relative(dir, path) || entry.name;
+        for (const receiver of parseReceiversFromYaml(text, file)) found.push({ receiver, file });
+      }
+    }
+  };
+  await walk(dir);
+  const seen = new Map<string, string>();
+  for (const { receiver, file } of found) {
+    const key = `${receiver.metadata.namespace}/${receiver.metadata.name}`;
+    const previous = seen.get(key);
+    if (previous) throw new InvalidInputError(`Receiver ${receiver.metadata.name} in ns ${receiver.metadata.namespace} is defined twice (also in ${previous})`, { source: { file } });
+    seen.set(key, file);
+  }
+  return found;
+}

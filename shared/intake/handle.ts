@@ -1,0 +1,208 @@
+/**
+ * The webhook intake: a verified Git push becomes `GitPushReceived` events on the bus.
+ *
+ * HTTP-agnostic: it takes method, path, headers and raw body and answers a status and a JSON
+ * body, so the Lambda (API Gateway / Function URL) and the local webhook server mount the same
+ * code. The order of checks matters: nothing about a request is trusted, parsed or recorded
+ * before its signature is verified, and nothing is emitted without a valid signature.
+ */
+import { createHash } from 'node:crypto';
+import { errorMessage, InvalidInputError } from '#shared/errors/index.ts';
+import type { CatalogEvent } from '#shared/events/catalog.ts';
+import { makeEvent } from '#shared/events/catalog.ts';
+import type { Clock, EventBus, TtlStore } from '#shared/ports/index.ts';
+import type { ReceiverDirectory, ReceiverRoute } from './directory.ts';
+import type { IntakeLogger } from './log.ts';
+import { silentLogger } from './log.ts';
+import { PROVIDERS } from './providers/index.ts';
+import type { Headers, PushFacts, WebhookRequest, WebhookResponse } from './types.ts';
+
+/** Largest body accepted (GitHub caps payloads at 25 MB, but a push that large carries nothing we need). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** How long a delivery id is remembered: a redelivery within this window is acknowledged, not re-emitted. */
+export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** What the intake needs from the outside. */
+export interface IntakeDeps {
+  receivers: ReceiverDirectory;
+  bus: EventBus;
+  /** Delivery-id records for idempotency (DynamoDB with TTL in AWS, memory locally). */
+  deliveries: TtlStore;
+  clock: Clock;
+  logger?: IntakeLogger;
+  maxBodyBytes?: number;
+}
+
+const HOOK_PATH = /^\/hook\/[0-9a-f]{64}$/;
+
+function respond(status: number, body: Record<string, unknown>, events: CatalogEvent[] = []): WebhookResponse {
+  return { status, body: JSON.stringify(body), events };
+}
+
+/** Lower-cases header names; repeated headers keep their first value. */
+export function normalizeHeaders(headers: WebhookRequest['headers']): Headers {
+  const map = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') continue;
+    const lower = name.toLowerCase();
+    if (!map.has(lower)) map.set(lower, value);
+  }
+  return map;
+}
+
+/** Text from a request that may be echoed back: printable, short. */
+function quote(text: string | undefined): string {
+  if (text === undefined) return '(none)';
+  return JSON.stringify(text.replace(/[^\x20-\x7e]/g, '?').slice(0, 80));
+}
+
+function mediaType(headers: Headers): string | undefined {
+  return headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+}
+
+/** Parses the body as JSON (or GitHub's form encoding with a `payload` field). */
+function parseBody(body: Buffer, type: string): unknown {
+  const text = body.toString('utf8');
+  let json = text;
+  if (type === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) throw new InvalidInputError('form body has no payload field');
+    json = payload;
+  }
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    throw new InvalidInputError('body is not valid JSON');
+  }
+}
+
+function buildEvents(route: ReceiverRoute, deliveryId: string, pushes: PushFacts[], receivedAt: string): CatalogEvent[] {
+  const { receiver } = route;
+  const provider = receiver.spec.type;
+  return pushes.map((push) =>
+    makeEvent('GitPushReceived', {
+      version: 1,
+      // Deterministic, so a redelivery after a failed publish produces the same ids for consumers to dedupe.
+      eventId: `intake:${createHash('sha256').update(`${receiver.metadata.namespace}/${receiver.metadata.name}\n${deliveryId}\n${push.ref}`).digest('hex').slice(0, 32)}`,
+      correlationId: deliveryId,
+      occurredAt: receivedAt,
+      provider,
+      receiver: { name: receiver.metadata.name, namespace: receiver.metadata.namespace },
+      repository: push.repository,
+      ref: push.ref,
+      revision: push.revision,
+      ...(push.before ? { before: push.before } : {}),
+      commits: push.commits,
+      ...(push.pusher ? { pusher: push.pusher } : {}),
+      deliveryId,
+      receivedAt,
+    }),
+  );
+}
+
+/**
+ * Handles one webhook request: finds the receiver by path, verifies the signature with its
+ * token, filters the event, normalizes the push, drops redeliveries and publishes
+ * `GitPushReceived`. Answers 401 for a bad signature, 404 for an unknown path, 400/413 for bad
+ * bodies, 202 for events it ignores, 200 for an accepted or repeated delivery, 503 when the bus
+ * refused the events (the delivery is then forgotten so the sender's retry goes through).
+ */
+export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): Promise<WebhookResponse> {
+  const logger = deps.logger ?? silentLogger;
+  const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
+
+  if (request.method.toUpperCase() !== 'POST') return respond(405, { status: 'rejected', reason: 'webhooks are delivered with POST' });
+  if (!HOOK_PATH.test(request.path)) return respond(404, { status: 'rejected', reason: 'no receiver at this path' });
+  if (request.body.length > maxBodyBytes) {
+    logger.warn('webhook body too large', { path: request.path, bytes: request.body.length });
+    return respond(413, { status: 'rejected', reason: `body is over ${maxBodyBytes} bytes` });
+  }
+
+  let route = await deps.receivers.resolve(request.path);
+  if (!route) return respond(404, { status: 'rejected', reason: 'no receiver at this path' });
+  const receiverId = `${route.receiver.metadata.namespace}/${route.receiver.metadata.name}`;
+  const provider = PROVIDERS[route.receiver.spec.type];
+  const headers = normalizeHeaders(request.headers);
+
+  let verified = provider.verify(headers, request.body, route.token, deps.clock.now());
+  if (!verified.ok) {
+    // The token may have been rotated since it was cached: read it once more before refusing.
+    const refreshed = await deps.receivers.refreshToken(route);
+    if (refreshed) {
+      verified = provider.verify(headers, request.body, refreshed.token, deps.clock.now());
+      if (verified.ok) route = refreshed;
+    }
+  }
+  if (!verified.ok) {
+    logger.warn('webhook signature rejected', { receiver: receiverId });
+    return respond(401, { status: 'rejected', reason: verified.reason });
+  }
+
+  const eventName = provider.eventName(headers);
+  const deliveryId = provider.deliveryId(headers)?.slice(0, 200) ?? `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
+  const logIds = { receiver: receiverId, correlationId: deliveryId };
+
+  if (route.receiver.spec.suspend) {
+    logger.info('webhook ignored: receiver suspended', logIds);
+    return respond(202, { status: 'ignored', reason: 'the receiver is suspended', deliveryId });
+  }
+  const allowed = route.receiver.spec.events;
+  if (allowed && allowed.length > 0 && !allowed.some((name) => name.toLowerCase() === (eventName ?? '').toLowerCase())) {
+    logger.info('webhook ignored: event not in receiver events', logIds);
+    return respond(202, { status: 'ignored', reason: `event ${quote(eventName)} is not in the receiver's spec.events`, deliveryId });
+  }
+  const kind = provider.classify(eventName);
+  if (kind === 'ping') {
+    logger.info('webhook ping', logIds);
+    return respond(200, { status: 'pong', deliveryId });
+  }
+  if (kind === 'unsupported') {
+    logger.info('webhook ignored: unsupported event', logIds);
+    return respond(202, { status: 'ignored', reason: `event ${quote(eventName)} is not a push; Tideline acts on pushes only`, deliveryId });
+  }
+
+  const type = mediaType(headers);
+  if (!type || !provider.contentTypes.includes(type)) {
+    return respond(400, { status: 'rejected', reason: `content type ${quote(type)} is not accepted; send ${provider.contentTypes.join(' or ')}`, deliveryId });
+  }
+  let pushes: PushFacts[];
+  try {
+    pushes = provider.normalize(parseBody(request.body, type));
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    logger.warn('webhook payload rejected', logIds);
+    return respond(400, { status: 'rejected', reason: error.message, deliveryId });
+  }
+  if (pushes.length === 0) {
+    logger.info('webhook ignored: ref deletion', logIds);
+    return respond(202, { status: 'ignored', reason: 'the push only deleted refs', deliveryId });
+  }
+
+  const receivedAt = new Date(deps.clock.now()).toISOString();
+  let events: CatalogEvent[];
+  try {
+    events = buildEvents(route, deliveryId, pushes, receivedAt);
+  } catch (error) {
+    logger.warn('webhook payload rejected', logIds);
+    return respond(400, { status: 'rejected', reason: `payload does not describe a push: ${errorMessage(error).slice(0, 300)}`, deliveryId });
+  }
+
+  const idempotencyKey = `webhook/${receiverId}/${deliveryId}`;
+  if (!(await deps.deliveries.putIfAbsent(idempotencyKey, DELIVERY_TTL_MS))) {
+    logger.info('webhook duplicate delivery', logIds);
+    return respond(200, { status: 'duplicate', deliveryId });
+  }
+  let result;
+  try {
+    result = await deps.bus.publish(events);
+  } catch (error) {
+    result = { published: 0, failed: events.map((event) => ({ event, reason: errorMessage(error) })) };
+  }
+  if (result.failed.length > 0) {
+    await deps.deliveries.delete(idempotencyKey);
+    logger.error('publishing GitPushReceived failed', { ...logIds, failed: result.failed.length, reasons: result.failed.map((f) => f.reason) });
+    return respond(503, { status: 'failed', reason: 'the event bus refused the events; retry the delivery', deliveryId });
+  }
+  logger.info('webhook accepted', { ...logIds, events: events.map((event) => event.detail.eventId) });
+  return respond(200, { status: 'accepted', deliveryId, events: events.map((event) => event.detail.eventId) }, events);
+}

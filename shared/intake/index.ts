@@ -1,0 +1,7 @@
+/** Webhook intake: verified Git pushes become GitPushReceived events. */
+export * from './types.ts';
+export * from './handle.ts';
+export * from './directory.ts';
+export * from './apigateway.ts';
+export * from './log.ts';
+export { PROVIDERS } from './providers/index.ts';

@@ -1,0 +1,63 @@
+/**
+ * GitHub webhooks: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, the event in
+ * `X-GitHub-Event` (`push` for branches and tags, `ping` when the hook is created) and the
+ * delivery id in `X-GitHub-Delivery`. GitHub may post JSON or a form with a `payload` field.
+ */
+import { z } from 'zod';
+import type { PushFacts, WebhookProvider } from '../types.ts';
+import { verifyPrefixedHmac } from '../verify.ts';
+import { cloneUrls, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
+
+const revision = z.string().regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id');
+
+/** The fields of GitHub's (and Gitea's, which copies it) push payload that Tideline reads. */
+export const GitHubStylePushSchema = z.object({
+  ref: z.string().min(1),
+  before: revision.optional().nullable(),
+  after: revision,
+  deleted: z.boolean().optional(),
+  commits: z.array(z.unknown()).optional().nullable(),
+  total_commits: z.number().int().nonnegative().optional(),
+  repository: z.object({
+    full_name: z.string().optional(),
+    clone_url: z.string().min(1),
+    ssh_url: z.string().optional().nullable(),
+    html_url: z.string().optional().nullable(),
+  }),
+  pusher: z.object({ name: z.string().optional().nullable(), login: z.string().optional().nullable(), username: z.string().optional().nullable() }).optional().nullable(),
+});
+
+/** Normalizes a GitHub-style push payload: one entry, or none for a deletion. */
+export function normalizeGitHubStylePush(payload: unknown, provider: string): PushFacts[] {
+  const push = parsePayload(GitHubStylePushSchema, payload, provider);
+  if (push.deleted === true || isZeroRevision(push.after)) return [];
+  const before = optionalRevision(push.before);
+  const pusher = push.pusher?.name ?? push.pusher?.login ?? push.pusher?.username ?? undefined;
+  return [
+    {
+      ref: push.ref,
+      revision: push.after.toLowerCase(),
+      ...(before ? { before } : {}),
+      commits: push.total_commits ?? push.commits?.length ?? 0,
+      ...(pusher ? { pusher } : {}),
+      repository: {
+        urls: cloneUrls(push.repository.clone_url, push.repository.ssh_url),
+        ...(push.repository.full_name ? { fullName: push.repository.full_name } : {}),
+        ...(push.repository.html_url ? { webUrl: push.repository.html_url } : {}),
+      },
+    },
+  ];
+}
+
+export const githubProvider: WebhookProvider = {
+  contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
+  verify(headers, body, token) {
+    const signature = headers.get('x-hub-signature-256');
+    if (!signature) return { ok: false, reason: 'missing X-Hub-Signature-256 header' };
+    return verifyPrefixedHmac(signature, token, body, ['sha256']) ? { ok: true } : { ok: false, reason: 'X-Hub-Signature-256 does not match the body' };
+  },
+  eventName: (headers) => headers.get('x-github-event'),
+  classify: (event) => (event === 'push' ? 'push' : event === 'ping' ? 'ping' : 'unsupported'),
+  deliveryId: (headers) => headers.get('x-github-delivery'),
+  normalize: (payload) => normalizeGitHubStylePush(payload, 'GitHub'),
+};

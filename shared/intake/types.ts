@@ -1,0 +1,63 @@
+/**
+ * Types of the webhook intake: the HTTP-agnostic request and response, and the contract every
+ * provider (GitHub, GitLab, Bitbucket, Gitea, generic HMAC) implements.
+ */
+import type { CatalogEvent } from '#shared/events/catalog.ts';
+
+/** An HTTP request as the intake sees it, whatever server or Lambda integration received it. */
+export interface WebhookRequest {
+  method: string;
+  /** Request path without query string, e.g. `/hook/<digest>`. */
+  path: string;
+  /** Header names in any case; the intake lower-cases them. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The raw body bytes: signatures are computed over exactly these. */
+  body: Buffer;
+}
+
+/** What the intake answers, and the events it published. */
+export interface WebhookResponse {
+  status: number;
+  /** JSON text: `{ "status": …, "reason"?: …, "deliveryId"?: …, "events"?: [ids] }`. */
+  body: string;
+  /** Events published for this request (empty unless the push was accepted now). */
+  events: CatalogEvent[];
+}
+
+/** Lower-cased header lookup. */
+export type Headers = ReadonlyMap<string, string>;
+
+/** Outcome of checking a request's signature or token. */
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** One pushed ref, as every provider reports it once normalized. */
+export interface PushFacts {
+  ref: string;
+  revision: string;
+  before?: string;
+  commits: number;
+  pusher?: string;
+  repository: { urls: string[]; fullName?: string; webUrl?: string };
+}
+
+/** How a provider classifies a verified request. */
+export type EventKind = 'push' | 'ping' | 'unsupported';
+
+/** Verification and normalization for one receiver type. */
+export interface WebhookProvider {
+  /** Checks the request's signature (or token) against the receiver's token. */
+  verify(headers: Headers, body: Buffer, token: string, nowMs: number): VerifyResult;
+  /** The provider's event name from the headers (e.g. `push`, `Push Hook`), for `spec.events`. */
+  eventName(headers: Headers): string | undefined;
+  /** Whether the event carries a push, is a ping, or is something Tideline ignores. */
+  classify(eventName: string | undefined): EventKind;
+  /** The provider's delivery id from the headers, when it sends one. */
+  deliveryId(headers: Headers): string | undefined;
+  /** Content types the provider may send (lower-case, without parameters). */
+  contentTypes: readonly string[];
+  /**
+   * Turns a verified, parsed push payload into one entry per updated ref; deletions are left out.
+   * Throws InvalidInputError naming the payload field when the payload is not what it should be.
+   */
+  normalize(payload: unknown): PushFacts[];
+}

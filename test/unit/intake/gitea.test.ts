@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { handleWebhook } from '#shared/intake/index.ts';
+import { SHA_A, SHA_B, TOKEN, ZERO, giteaPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
+
+const gitea = receiver('gitea');
+const headers = (body: string, overrides: Record<string, string> = {}): Record<string, string> => ({
+  'Content-Type': 'application/json',
+  'X-Gitea-Delivery': '6a2e9f0c-4d1b-4c2a-8f3e-5b7d9c1e2f3a',
+  'X-Gitea-Event': 'push',
+  'X-Gitea-Event-Type': 'push',
+  'X-Gitea-Signature': hmacHex('sha256', TOKEN, body),
+  ...overrides,
+});
+
+test('a Gitea push with a valid X-Gitea-Signature emits GitPushReceived', async () => {
+  const intake = makeIntake([gitea]);
+  const body = JSON.stringify(giteaPush());
+  const response = await handleWebhook(request(pathOf(gitea), headers(body), body), intake.deps);
+  assert.equal(response.status, 200);
+  const detail = intake.bus.published[0]?.detail as Record<string, unknown>;
+  assert.equal(detail.provider, 'gitea');
+  assert.equal(detail.revision, SHA_B);
+  assert.equal(detail.before, SHA_A);
+  assert.equal(detail.pusher, 'mei');
+  assert.equal(detail.deliveryId, '6a2e9f0c-4d1b-4c2a-8f3e-5b7d9c1e2f3a');
+  assert.deepEqual((detail.repository as { urls: string[] }).urls, ['https://gitea.example.com/infra/fleet.git', 'git@gitea.example.com:infra/fleet.git']);
+});
+
+test('a Forgejo push signed in X-Forgejo-Signature is accepted', async () => {
+  const intake = makeIntake([gitea]);
+  const body = JSON.stringify(giteaPush());
+  const forgejo = {
+    'Content-Type': 'application/json',
+    'X-Forgejo-Delivery': 'd1',
+    'X-Forgejo-Event': 'push',
+    'X-Forgejo-Signature': hmacHex('sha256', TOKEN, body),
+  };
+  const response = await handleWebhook(request(pathOf(gitea), forgejo, body), intake.deps);
+  assert.equal(response.status, 200);
+  assert.equal(intake.bus.published[0]?.detail.deliveryId, 'd1');
+});
+
+test('a Gitea signature with a sha256= prefix (the GitHub form) is not a valid X-Gitea-Signature', async () => {
+  const intake = makeIntake([gitea]);
+  const body = JSON.stringify(giteaPush());
+  const response = await handleWebhook(request(pathOf(gitea), headers(body, { 'X-Gitea-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }), body), intake.deps);
+  assert.equal(response.status, 401);
+});
+
+test('a Gitea push with a wrong signature is refused with 401', async () => {
+  const intake = makeIntake([gitea]);
+  const body = JSON.stringify(giteaPush());
+  const response = await handleWebhook(request(pathOf(gitea), headers(body, { 'X-Gitea-Signature': hmacHex('sha256', 'wrong', body) }), body), intake.deps);
+  assert.equal(response.status, 401);
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('a Gitea branch deletion emits nothing', async () => {
+  const intake = makeIntake([gitea]);
+  const body = JSON.stringify(giteaPush({ after: ZERO, commits: [], total_commits: 0, head_commit: null }));
+  const response = await handleWebhook(request(pathOf(gitea), headers(body), body), intake.deps);
+  assert.equal(response.status, 202);
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('a Gitea create event is acknowledged with 202', async () => {
+  const intake = makeIntake([gitea]);
+  const body = JSON.stringify({ ref: 'feature', ref_type: 'branch', sha: SHA_B });
+  const response = await handleWebhook(request(pathOf(gitea), headers(body, { 'X-Gitea-Event': 'create' }), body), intake.deps);
+  assert.equal(response.status, 202);
+});

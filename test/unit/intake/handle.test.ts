@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { IntakeLogger } from '#shared/intake/index.ts';
+import { DELIVERY_TTL_MS, handleWebhook } from '#shared/intake/index.ts';
+import { TOKEN, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
+
+const github = receiver('github');
+const pushBody = JSON.stringify(githubPush());
+
+function recordingLogger(): IntakeLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const record = (message: string, attributes?: Record<string, unknown>): void => {
+    lines.push(JSON.stringify({ message, ...attributes }));
+  };
+  return { lines, info: record, warn: record, error: record };
+}
+
+test('a path that is not /hook/<sha256 hex> answers 404', async () => {
+  const intake = makeIntake([github]);
+  const response = await handleWebhook(request('/hook/not-a-digest', githubHeaders(pushBody), pushBody), intake.deps);
+  assert.equal(response.status, 404);
+});
+
+test('a well-formed path no receiver answers at is 404 and emits nothing', async () => {
+  const intake = makeIntake([github]);
+  const response = await handleWebhook(request(`/hook/${'ab'.repeat(32)}`, githubHeaders(pushBody), pushBody), intake.deps);
+  assert.equal(response.status, 404);
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('a GET is answered 405', async () => {
+  const intake = makeIntake([github]);
+  const response = await handleWebhook({ ...request(pathOf(github), {}, ''), method: 'GET' }, intake.deps);
+  assert.equal(response.status, 405);
+});
+
+test('a body over 1 MiB answers 413 before anything else is read', async () => {
+  const intake = makeIntake([github]);
+  const body = Buffer.alloc(1024 * 1024 + 1, 0x20);
+  const response = await handleWebhook(request(pathOf(github), githubHeaders(body.toString()), body), intake.deps);
+  assert.equal(response.status, 413);
+});
+
+test('a correctly signed body that is not JSON answers 400', async () => {
+  const intake = makeIntake([github]);
+  const body = '{"ref": "refs/heads/main",';
+  const response = await handleWebhook(request(pathOf(github), githubHeaders(body), body), intake.deps);
+  assert.equal(response.status, 400);
+  assert.match(JSON.parse(response.body).reason, /not valid JSON/);
+});
+
+test('a correctly signed push with a wrong content type answers 400', async () => {
+  const intake = makeIntake([github]);
+  const response = await handleWebhook(request(pathOf(github), githubHeaders(pushBody, { 'Content-Type': 'text/plain' }), pushBody), intake.deps);
+  assert.equal(response.status, 400);
+  assert.match(JSON.parse(response.body).reason, /content type/);
+});
+
+test('a content type with a charset parameter is accepted', async () => {
+  const intake = makeIntake([github]);
+  const response = await handleWebhook(request(pathOf(github), githubHeaders(pushBody, { 'Content-Type': 'application/json; charset=utf-8' }), pushBody), intake.deps);
+  assert.equal(response.status, 200);
+});
+
+test('an unsigned malformed body answers 401, not 400: nothing is parsed before verification', async () => {
+  const intake = makeIntake([github]);
+  const headers = githubHeaders('x', { 'X-Hub-Signature-256': 'sha256=00' });
+  const response = await handleWebhook(request(pathOf(github), headers, 'not json'), intake.deps);
+  assert.equal(response.status, 401);
+});
+
+test('the same delivery id twice answers 200 both times and emits once', async () => {
+  const intake = makeIntake([github]);
+  const first = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const second = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  assert.equal(first.status, 200);
+  assert.equal(second.status, 200);
+  assert.equal(JSON.parse(second.body).status, 'duplicate');
+  assert.equal(intake.bus.published.length, 1);
+  assert.equal(second.events.length, 0);
+});
+
+test('a delivery id seen more than 24 hours ago is emitted again', async () => {
+  const intake = makeIntake([github]);
+  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  intake.clock.advance(DELIVERY_TTL_MS + 1);
+  const again = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  assert.equal(JSON.parse(again.body).status, 'accepted');
+  assert.equal(intake.bus.published.length, 2);
+});
+
+test('when the bus refuses the events the intake answers 503 and forgets the delivery so a retry goes through', async () => {
+  const intake = makeIntake([github]);
+  intake.bus.refuse = true;
+  const failed = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  intake.bus.refuse = false;
+  const retried = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  assert.equal(failed.status, 503);
+  assert.equal(retried.status, 200);
+  assert.equal(JSON.parse(retried.body).status, 'accepted');
+  assert.equal(intake.bus.published.length, 1);
+});
+
+test('a suspended receiver acknowledges pushes with 202 and emits nothing', async () => {
+  const suspended = receiver('github', { name: 'paused', suspend: true });
+  const intake = makeIntake([suspended]);
+  const response = await handleWebhook(request(pathOf(suspended), githubHeaders(pushBody), pushBody), intake.deps);
+  assert.equal(response.status, 202);
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('after the token is rotated, a push signed with the new token is accepted once the secret is read again', async () => {
+  // Prepare: the directory has cached the old token; the secret store now holds a new one.
+  const intake = makeIntake([github]);
+  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  intake.secrets['flux-system/github-token'] = 'rotated-token';
+  const body = JSON.stringify(githubPush({ after: 'c441029cf673f84c8b7db52d0a5944ee5c52ff8a' }));
+  const headers = githubHeaders(body, { 'X-GitHub-Delivery': 'after-rotation', 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'rotated-token', body)}` });
+  // Act: the sender still uses the old URL but signs with the new token.
+  const response = await handleWebhook(request(pathOf(github, TOKEN), headers, body), intake.deps);
+  // Assess
+  assert.equal(response.status, 200);
+  assert.equal(intake.bus.published.length, 2);
+});
+
+test('the new path of a rotated token is found without waiting for the table to expire', async () => {
+  const intake = makeIntake([github]);
+  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  intake.secrets['flux-system/github-token'] = 'rotated-token';
+  const headers = githubHeaders(pushBody, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'rotated-token', pushBody)}` });
+  const response = await handleWebhook(request(pathOf(github, 'rotated-token'), headers, pushBody), intake.deps);
+  assert.equal(response.status, 200);
+});
+
+test('repeated bad signatures read the secret store fresh at most once per interval', async () => {
+  // Prepare: count fresh reads.
+  let freshReads = 0;
+  const intake = makeIntake([github], {}, { onGetSecret: (_name, options) => void (options?.fresh && (freshReads += 1)) });
+  const headers = githubHeaders(pushBody, { 'X-Hub-Signature-256': `sha256=${'0'.repeat(64)}` });
+  // Act
+  for (let i = 0; i < 20; i += 1) await handleWebhook(request(pathOf(github), headers, pushBody), intake.deps);
+  // Assess
+  assert.equal(freshReads, 1);
+});
+
+test('log lines carry ids only: no token, signature, header or body content', async () => {
+  const intake = makeIntake([github]);
+  const logger = recordingLogger();
+  const deps = { ...intake.deps, logger };
+  const headers = githubHeaders(pushBody);
+  await handleWebhook(request(pathOf(github), headers, pushBody), deps);
+  await handleWebhook(request(pathOf(github), { ...headers, 'X-Hub-Signature-256': 'sha256=deadbeef' }, pushBody), deps);
+  await handleWebhook(request(pathOf(github), githubHeaders('{bad', { 'X-GitHub-Delivery': 'd2' }), '{bad'), deps);
+  const text = logger.lines.join('\n');
+  assert.ok(logger.lines.length >= 3);
+  for (const secretish of [TOKEN, headers['X-Hub-Signature-256'] ?? '', 'deadbeef', 'octocat', 'Bump web', 'GitHub-Hookshot', '{bad']) {
+    assert.equal(text.includes(secretish), false, `log mentions ${secretish}`);
+  }
+  assert.match(text, /72d3162e-cc78-11e3-81ab-4c9367dc0958/);
+});
+
+test('header names are matched case-insensitively', async () => {
+  const intake = makeIntake([github]);
+  const lower = Object.fromEntries(Object.entries(githubHeaders(pushBody)).map(([k, v]) => [k.toLowerCase(), v]));
+  const response = await handleWebhook(request(pathOf(github), lower, pushBody), intake.deps);
+  assert.equal(response.status, 200);
+});

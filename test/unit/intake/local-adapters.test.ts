@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { EventBridgeEnvelope } from '#shared/adapters/local/in-process-bus.ts';
+import { InProcessBus } from '#shared/adapters/local/in-process-bus.ts';
+import { LocalSecretStore, secretEnvVariable } from '#shared/adapters/local/local-secret-store.ts';
+import { NotFoundError } from '#shared/errors/index.ts';
+import { makeEvent, patternFor } from '#shared/events/catalog.ts';
+import { parseEvent } from '#shared/events/parse.ts';
+
+const SHA = 'c441029cf673f84c8b7db52d0a5944ee5c52ff89';
+const push = makeEvent('GitPushReceived', {
+  version: 1,
+  eventId: 'e1',
+  correlationId: 'd1',
+  occurredAt: '2026-03-01T12:00:00.000Z',
+  provider: 'gitea',
+  receiver: { name: 'r', namespace: 'flux-system' },
+  repository: { urls: ['https://gitea.example.com/infra/fleet.git'] },
+  ref: 'refs/heads/main',
+  revision: SHA,
+  commits: 1,
+  deliveryId: 'd1',
+  receivedAt: '2026-03-01T12:00:00.000Z',
+});
+
+test('the in-process bus delivers an event to subscribers whose catalog pattern matches, as an EventBridge envelope', async () => {
+  const bus = new InProcessBus();
+  const received: EventBridgeEnvelope[] = [];
+  const other: EventBridgeEnvelope[] = [];
+  bus.subscribe(patternFor('GitPushReceived'), (envelope) => void received.push(envelope));
+  bus.subscribe(patternFor('ReconcileFailed'), (envelope) => void other.push(envelope));
+  const result = await bus.publish([push]);
+  await bus.drain();
+  assert.equal(result.published, 1);
+  assert.equal(received.length, 1);
+  assert.equal(other.length, 0);
+  assert.equal(parseEvent('GitPushReceived', received[0]).detail.revision, SHA);
+});
+
+test('a failing subscriber does not fail the publisher and is reported to onError', async () => {
+  const errors: unknown[] = [];
+  const bus = new InProcessBus({ onError: (error) => errors.push(error) });
+  bus.subscribe(patternFor('GitPushReceived'), () => {
+    throw new Error('boom');
+  });
+  const result = await bus.publish([push]);
+  await bus.drain();
+  assert.equal(result.failed.length, 0);
+  assert.equal(errors.length, 1);
+});
+
+test('the in-process bus refuses an invalid event like the EventBridge publisher does', async () => {
+  const bus = new InProcessBus();
+  const bad = { ...push, detail: { ...push.detail, revision: 'nope' } };
+  const result = await bus.publish([bad]);
+  assert.equal(result.published, 0);
+  assert.match(result.failed[0]?.reason ?? '', /revision/);
+});
+
+test('unsubscribing stops deliveries', async () => {
+  const bus = new InProcessBus();
+  let count = 0;
+  const unsubscribe = bus.subscribe(patternFor('GitPushReceived'), () => void (count += 1));
+  unsubscribe();
+  await bus.publish([push]);
+  await bus.drain();
+  assert.equal(count, 0);
+});
+
+test('the local secret store reads a YAML file and serves mappings as JSON', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'secrets.yaml');
+  writeFileSync(file, 'flux-system/webhook-token: s3cr3t\nflux-system/other:\n  token: t2\n');
+  const store = new LocalSecretStore({ file });
+  assert.equal(await store.getSecret('flux-system/webhook-token'), 's3cr3t');
+  assert.deepEqual(JSON.parse(await store.getSecret('flux-system/other')), { token: 't2' });
+});
+
+test('a fresh read of the local secret store sees a changed file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'secrets.json');
+  writeFileSync(file, JSON.stringify({ a: 'one' }));
+  const store = new LocalSecretStore({ file });
+  await store.getSecret('a');
+  writeFileSync(file, JSON.stringify({ a: 'two' }));
+  assert.equal(await store.getSecret('a'), 'one');
+  assert.equal(await store.getSecret('a', { fresh: true }), 'two');
+});
+
+test('an environment variable overrides the file', async () => {
+  const store = new LocalSecretStore({ env: { [secretEnvVariable('flux-system/webhook-token')]: 'from-env' }, values: { 'flux-system/webhook-token': 'given' } });
+  assert.equal(secretEnvVariable('flux-system/webhook-token'), 'TIDELINE_SECRET_FLUX_SYSTEM_WEBHOOK_TOKEN');
+  assert.equal(await store.getSecret('flux-system/webhook-token'), 'from-env');
+});
+
+test('a missing secret is NotFoundError naming where it looked, without any value', async () => {
+  const store = new LocalSecretStore({ values: { present: 'hunter2' } });
+  await assert.rejects(store.getSecret('absent'), (error: unknown) => {
+    assert.ok(error instanceof NotFoundError);
+    assert.match(error.message, /TIDELINE_SECRET_ABSENT/);
+    assert.equal(error.message.includes('hunter2'), false);
+    return true;
+  });
+});
