@@ -1,0 +1,213 @@
+/**
+ * Tideline's renderer: builds a directory of a fleet repository into the multi-document YAML that
+ * `kustomize build` (v5) prints, byte for byte, with Flux's build rules on top — without running
+ * the kustomize binary, so it works inside a Lambda.
+ *
+ * Everything is read through a file system confined to `root`; hostile input (paths escaping the
+ * root, remote bases, alias bombs, oversized files, too many objects, cycles) ends in an
+ * {@link InvalidInputError} naming the file.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { YAMLMap, YAMLSeq, isMap, isScalar, isSeq } from 'yaml';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { scalarText } from './yaml/go-value.ts';
+import { DEFAULT_LIMITS, RootedFs, parseYamlDocuments, type RenderLimits } from './load.ts';
+import { buildKustomization, findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
+import { type Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
+import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
+import { SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
+import { GoValueError, toGoValue } from './yaml/go-value.ts';
+import { emitGoYaml } from './yaml/emit.ts';
+
+export type { RenderLimits } from './load.ts';
+export type { FluxBuildOptions } from './flux.ts';
+export { substituteVariables } from './flux.ts';
+
+export interface RenderOptions {
+  /** Repository root on disk; nothing outside it is read. */
+  root: string;
+  /** Directory inside `root` to build (default `.`). */
+  path?: string;
+  /** Flux Kustomization fields applied as Flux applies them. */
+  flux?: FluxBuildOptions;
+  /** Overrides of the default caps. */
+  limits?: Partial<RenderLimits>;
+  /** Remote bases and git URLs are refused unless this is true (and even then cannot be fetched). */
+  allowRemoteBases?: boolean;
+}
+
+/** Identity of one rendered object. */
+export interface RenderedObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface RenderResult {
+  /** The bundle, identical to `kustomize build` output (plus Flux substitution). */
+  yaml: string;
+  /** `sha256:<hex>` of `yaml`. */
+  digest: string;
+  /** Objects in bundle order. */
+  objects: RenderedObjectRef[];
+}
+
+/** Every YAML file below `dir` (lexical walk order), directories with a kustomization as a whole: what Flux generates. */
+async function fluxGeneratedResources(ctx: BuildContext, dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    for (const entry of await ctx.fs.list(current)) {
+      const absolute = path.join(current, entry.name);
+      if (entry.dir) {
+        if (await findKustomizationFile(ctx, absolute)) out.push(absolute);
+        else await walk(absolute);
+      } else if (/\.ya?ml$/.test(entry.name)) {
+        out.push(absolute);
+      }
+    }
+  };
+  await walk(dir);
+  return out.map((absolute) => `./${path.relative(dir, absolute).split(path.sep).join('/')}`);
+}
+
+function seqOfStrings(values: readonly string[]): YAMLSeq {
+  const seq = new YAMLSeq();
+  for (const value of values) seq.items.push(stringScalar(value));
+  return seq;
+}
+
+/** Merges Flux Kustomization fields into the kustomization as kustomize-controller does. */
+function applyFluxFields(k: Kustomization, flux: FluxBuildOptions): void {
+  const body = k.body;
+  if (flux.targetNamespace) mapSet(body, 'namespace', stringScalar(flux.targetNamespace));
+  if (flux.namePrefix) mapSet(body, 'namePrefix', stringScalar(flux.namePrefix));
+  if (flux.nameSuffix) mapSet(body, 'nameSuffix', stringScalar(flux.nameSuffix));
+  if (flux.images && flux.images.length > 0) {
+    let images = mapGet(body, 'images');
+    if (!isSeq(images)) {
+      images = new YAMLSeq();
+      mapSet(body, 'images', images);
+    }
+    const list = images as YAMLSeq;
+    for (const image of flux.images) {
+      const entry = new YAMLMap();
+      for (const [key, value] of Object.entries(image)) if (value !== undefined) mapSet(entry, key, stringScalar(value));
+      const existing = list.items.findIndex((item) => isMap(item) && getString(item, ['name']) === image.name);
+      if (existing >= 0) list.items[existing] = entry;
+      else list.items.push(entry);
+    }
+  }
+  if (flux.patches && flux.patches.length > 0) {
+    let patches = mapGet(body, 'patches');
+    if (!isSeq(patches)) {
+      patches = new YAMLSeq();
+      mapSet(body, 'patches', patches);
+    }
+    for (const patch of flux.patches) {
+      const entry = new YAMLMap();
+      mapSet(entry, 'patch', stringScalar(patch.patch));
+      if (patch.target) {
+        const target = new YAMLMap();
+        for (const [key, value] of Object.entries(patch.target)) if (value !== undefined) mapSet(target, key, stringScalar(value));
+        mapSet(entry, 'target', target);
+      }
+      (patches as YAMLSeq).items.push(entry);
+    }
+  }
+  if (flux.components && flux.components.length > 0) {
+    const existing = mapGet(body, 'components');
+    const list = isSeq(existing) ? existing.items.map((item) => (isScalar(item) ? (scalarText(item) ?? "") : '')) : [];
+    mapSet(body, 'components', seqOfStrings([...list, ...flux.components]));
+  }
+}
+
+function isLocalConfig(resource: Resource): boolean {
+  return resource.annotations()['config.kubernetes.io/local-config'] === 'true';
+}
+
+function substitutionDisabled(resource: Resource): boolean {
+  return resource.annotations()[SUBSTITUTE_OPT_OUT] === 'disabled' || resource.labels()[SUBSTITUTE_OPT_OUT] === 'disabled';
+}
+
+function toYaml(resource: Resource): string {
+  try {
+    return emitGoYaml(toGoValue(resource.node));
+  } catch (error) {
+    if (error instanceof GoValueError) throw new InvalidInputError(`${resource.describe()}: ${error.message}`, { source: { file: resource.file }, cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Renders a directory (with or without a kustomization file) into kustomize's output.
+ * Throws InvalidInputError for anything a hostile or careless repository can hold.
+ */
+export async function renderKustomization(options: RenderOptions): Promise<RenderResult> {
+  const limits: RenderLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const fs = new RootedFs(options.root, limits);
+  const ctx: BuildContext = { fs, allowRemoteBases: options.allowRemoteBases ?? false, stack: [] };
+  const dir = await fs.resolve(fs.root, options.path ?? '.', '<render path>');
+  if (!(await fs.isDirectory(dir))) throw new InvalidInputError(`render path is not a directory`, { source: { file: fs.display(dir) } });
+
+  const file = await findKustomizationFile(ctx, dir);
+  let k: Kustomization;
+  if (file) k = await readKustomization(ctx, file);
+  else {
+    const body = new YAMLMap();
+    mapSet(body, 'resources', seqOfStrings(await fluxGeneratedResources(ctx, dir)));
+    k = { file: path.posix.join(fs.display(dir), 'kustomization.yaml'), dir, isComponent: false, body };
+  }
+  if (k.isComponent) throw new InvalidInputError('cannot render a Component on its own', { source: { file: k.file } });
+  if (options.flux) applyFluxFields(k, options.flux);
+
+  let resources = await buildKustomization(ctx, dir, k);
+  addHashSuffixes(resources);
+  fixNameReferences(resources);
+  resources = resources.filter((r) => !isLocalConfig(r));
+  const sortOptions = getNode(k.body, ['sortOptions']);
+  const order = isMap(sortOptions) ? getString(sortOptions, ['order']) : undefined;
+  if (order !== undefined && order !== 'legacy' && order !== 'fifo') {
+    throw new InvalidInputError(`sortOptions.order must be legacy or fifo, not "${order}"`, { source: { file: k.file } });
+  }
+  if (order !== 'fifo') {
+    const legacy = isMap(sortOptions) ? getNode(sortOptions, ['legacySortOptions']) : undefined;
+    const list = (field: string): string[] | undefined => {
+      const node = isMap(legacy) ? mapGet(legacy, field) : undefined;
+      return isSeq(node) ? node.items.map((item) => (isScalar(item) ? (scalarText(item) ?? "") : '')) : undefined;
+    };
+    resources = legacySort(resources, list('orderFirst'), list('orderLast'));
+  }
+  if (resources.length > limits.maxObjects) {
+    throw new InvalidInputError(`bundle has ${resources.length} objects, over the limit of ${limits.maxObjects}`, { source: { file: k.file } });
+  }
+  assertUniqueIds(resources, k.file);
+
+  const substitute = options.flux?.postBuild;
+  const documents: string[] = [];
+  const objects: RenderedObjectRef[] = [];
+  for (const resource of resources) {
+    let text = toYaml(resource);
+    if (substitute && !substitutionDisabled(resource)) {
+      const replaced = substituteVariables(text, substitute.substitute ?? {}, substitute.strict ?? false, `${resource.describe()} (from ${resource.file})`);
+      if (replaced !== text) {
+        const docs = parseYamlDocuments(replaced, resource.file, limits.maxAliasCount);
+        const node = docs[0]?.node;
+        if (docs.length !== 1 || !isMap(node)) {
+          throw new InvalidInputError(`${resource.describe()}: substituted object is no longer a single YAML mapping`, { source: { file: resource.file } });
+        }
+        resource.node = node;
+        text = toYaml(resource);
+      }
+    }
+    documents.push(text);
+    const ref: RenderedObjectRef = { apiVersion: resource.apiVersion, kind: resource.kind, name: resource.name };
+    if (resource.namespace) ref.namespace = resource.namespace;
+    objects.push(ref);
+  }
+  const yaml = documents.join('---\n');
+  return { yaml, digest: `sha256:${createHash('sha256').update(yaml).digest('hex')}`, objects };
+}
+
+export { DEFAULT_LIMITS };

@@ -1,0 +1,345 @@
+/**
+ * Building one kustomization directory the way `kustomize build` does: resources (files,
+ * directories, nested kustomizations), generators, components, then the builtin transformers in
+ * kustomize's order. Remote bases are refused unless allowed; cycles and runaway depth are errors.
+ */
+import path from 'node:path';
+import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { scalarText } from './yaml/go-value.ts';
+import { parseYamlDocuments, type RootedFs } from './load.ts';
+import { Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
+import {
+  addMapEntries,
+  addNameAffixes,
+  assertUniqueIds,
+  plainScalar,
+  setImages,
+  setNamespace,
+  setReplicas,
+  type ImageRule,
+} from './transform.ts';
+import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS } from './field-specs.ts';
+import { applyPatches, type PatchSpec } from './patch.ts';
+
+export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+const KNOWN_FIELDS = new Set([
+  'apiVersion', 'kind', 'metadata', 'resources', 'bases', 'components', 'crds', 'namespace', 'namePrefix', 'nameSuffix',
+  'commonLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'patches', 'patchesStrategicMerge', 'patchesJson6902',
+  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata',
+]);
+const UNSUPPORTED_FIELDS: Record<string, string> = {
+  generators: 'generator plugins are not supported',
+  transformers: 'transformer plugins are not supported',
+  validators: 'validator plugins are not supported',
+  helmCharts: 'Helm charts are not supported; render them with a HelmRelease instead',
+  helmGlobals: 'Helm charts are not supported',
+  helmChartInflationGenerator: 'Helm charts are not supported',
+  vars: 'vars are not supported; use replacements',
+  configurations: 'custom transformer configurations are not supported',
+  openapi: 'custom OpenAPI schemas are not supported',
+};
+
+/** Shared state of one render: the confined file system and the render options. */
+export interface BuildContext {
+  fs: RootedFs;
+  allowRemoteBases: boolean;
+  /** Directories currently being built, to detect cycles. */
+  stack: string[];
+}
+
+/** A parsed kustomization file. */
+export interface Kustomization {
+  file: string;
+  dir: string;
+  isComponent: boolean;
+  body: YAMLMap;
+}
+
+/** Finds the kustomization file of a directory, or undefined when it has none. */
+export async function findKustomizationFile(ctx: BuildContext, dir: string): Promise<string | undefined> {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
+    const candidate = path.join(dir, name);
+    if (await ctx.fs.exists(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Reads and validates a kustomization file (unknown fields are refused by name). */
+export async function readKustomization(ctx: BuildContext, file: string): Promise<Kustomization> {
+  const display = ctx.fs.display(file);
+  const docs = parseYamlDocuments(await ctx.fs.readText(file), display, ctx.fs.limits.maxAliasCount);
+  const body = docs[0]?.node ?? new YAMLMap();
+  if (docs.length > 1) throw new InvalidInputError('a kustomization file must hold exactly one YAML document', { source: { file: display } });
+  if (!isMap(body)) throw new InvalidInputError('a kustomization must be a YAML mapping', { source: { file: display } });
+  for (const pair of body.items) {
+    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? "") : '';
+    const why = UNSUPPORTED_FIELDS[key];
+    if (why) throw new InvalidInputError(`kustomization field "${key}" is not supported: ${why}`, { source: { file: display } });
+    if (!KNOWN_FIELDS.has(key)) throw new InvalidInputError(`unknown kustomization field "${key}"`, { source: { file: display } });
+  }
+  const kind = getString(body, ['kind']);
+  if (kind !== undefined && kind !== 'Kustomization' && kind !== 'Component') {
+    throw new InvalidInputError(`kind must be Kustomization or Component, not "${kind}"`, { source: { file: display } });
+  }
+  return { file: display, dir: path.dirname(file), isComponent: kind === 'Component', body };
+}
+
+/** A string list field, validated. */
+export function stringList(k: Kustomization, field: string): string[] {
+  const node = mapGet(k.body, field);
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) throw new InvalidInputError(`"${field}" must be a list`, { source: { file: k.file } });
+  return node.items.map((item) => {
+    if (!isScalar(item) || typeof item.value !== 'string') throw new InvalidInputError(`"${field}" entries must be strings`, { source: { file: k.file } });
+    return item.value;
+  });
+}
+
+function stringField(k: Kustomization, field: string): string | undefined {
+  const node = mapGet(k.body, field);
+  if (node === undefined) return undefined;
+  if (!isScalar(node)) throw new InvalidInputError(`"${field}" must be a string`, { source: { file: k.file } });
+  return node.value === null ? undefined : (scalarText(node) ?? "");
+}
+
+function stringRecord(node: YamlNode | undefined, file: string, field: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (node === undefined || (isScalar(node) && node.value === null)) return out;
+  if (!isMap(node)) throw new InvalidInputError(`"${field}" must be a map of strings`, { source: { file } });
+  for (const pair of node.items) {
+    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? "") : '';
+    const value = pair.value;
+    out[key] = isScalar(value) && value.value !== null ? (scalarText(value) ?? "") : '';
+  }
+  return out;
+}
+
+function isRemote(ref: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^git@/.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || /\?ref=/.test(ref) || ref.includes('.git//');
+}
+
+/** Objects of one YAML file; `List` kinds are flattened into their items as kustomize does. */
+export async function loadResourceFile(ctx: BuildContext, absolute: string): Promise<Resource[]> {
+  const display = ctx.fs.display(absolute);
+  const docs = parseYamlDocuments(await ctx.fs.readText(absolute), display, ctx.fs.limits.maxAliasCount);
+  const out: Resource[] = [];
+  for (const doc of docs) {
+    const node = doc.node;
+    if (node === null || (isScalar(node) && (node.value === null || node.value === ''))) continue;
+    if (!isMap(node)) throw new InvalidInputError('a resource must be a YAML mapping', { source: { file: display, line: doc.line } });
+    const kind = getString(node, ['kind']);
+    if (kind !== undefined && kind.endsWith('List') && isSeq(mapGet(node, 'items'))) {
+      const items = mapGet(node, 'items');
+      if (isSeq(items)) {
+        for (const item of items.items) {
+          if (!isMap(item)) throw new InvalidInputError('List items must be mappings', { source: { file: display, line: doc.line } });
+          out.push(checkedResource(item, display, doc.line));
+        }
+      }
+      continue;
+    }
+    out.push(checkedResource(node, display, doc.line));
+  }
+  return out;
+}
+
+function checkedResource(node: YAMLMap, file: string, line: number): Resource {
+  const resource = new Resource(node, file);
+  const missing = [!resource.apiVersion && 'apiVersion', !resource.kind && 'kind', !resource.name && 'metadata.name'].filter(Boolean);
+  if (missing.length > 0) throw new InvalidInputError(`object is missing ${missing.join(', ')}`, { source: { file, line } });
+  return resource;
+}
+
+/** Builds a directory that has a kustomization file into its list of objects. */
+export async function buildKustomization(ctx: BuildContext, dir: string, source: string | Kustomization, parent?: Resource[]): Promise<Resource[]> {
+  const sourceFile = typeof source === 'string' ? ctx.fs.display(source) : source.file;
+  if (ctx.stack.includes(dir)) {
+    throw new InvalidInputError(`kustomization cycle: ${[...ctx.stack, dir].map((d) => ctx.fs.display(d)).join(' -> ')}`, { source: { file: sourceFile } });
+  }
+  if (ctx.stack.length >= ctx.fs.limits.maxDepth) {
+    throw new InvalidInputError(`kustomizations nested deeper than ${ctx.fs.limits.maxDepth} levels`, { source: { file: sourceFile } });
+  }
+  ctx.stack.push(dir);
+  try {
+    const k = typeof source === 'string' ? await readKustomization(ctx, source) : source;
+    let resources: Resource[] = parent ?? [];
+    for (const ref of [...stringList(k, 'resources'), ...stringList(k, 'bases')]) {
+      resources = resources.concat(await accumulateReference(ctx, k, ref, false));
+      assertUniqueIds(resources, k.file);
+    }
+    resources = await runGenerators(ctx, k, resources);
+    for (const ref of stringList(k, 'components')) {
+      const componentDir = await resolveLocal(ctx, k, ref);
+      const file = await findKustomizationFile(ctx, componentDir);
+      if (!file) throw new InvalidInputError(`component "${ref}" has no kustomization file`, { source: { file: k.file } });
+      const component = await readKustomization(ctx, file);
+      if (!component.isComponent) throw new InvalidInputError(`"${ref}" is listed under components but is not kind Component`, { source: { file: k.file } });
+      resources = await buildKustomization(ctx, componentDir, file, resources);
+    }
+    await runTransformers(ctx, k, resources);
+    return resources;
+  } finally {
+    ctx.stack.pop();
+  }
+}
+
+async function resolveLocal(ctx: BuildContext, k: Kustomization, ref: string): Promise<string> {
+  if (isRemote(ref)) {
+    if (!ctx.allowRemoteBases) throw new InvalidInputError(`remote base "${ref}" is not allowed; vendor it into the repository`, { source: { file: k.file } });
+    throw new InvalidInputError(`remote base "${ref}" cannot be fetched by the renderer; vendor it into the repository`, { source: { file: k.file } });
+  }
+  return ctx.fs.resolve(k.dir, ref, k.file);
+}
+
+async function accumulateReference(ctx: BuildContext, k: Kustomization, ref: string, _component: boolean): Promise<Resource[]> {
+  const target = await resolveLocal(ctx, k, ref);
+  if (await ctx.fs.isDirectory(target)) {
+    const file = await findKustomizationFile(ctx, target);
+    if (!file) throw new InvalidInputError(`"${ref}" is a directory without a kustomization file`, { source: { file: k.file } });
+    const nested = await readKustomization(ctx, file);
+    if (nested.isComponent) throw new InvalidInputError(`"${ref}" is a Component; list it under components`, { source: { file: k.file } });
+    return buildKustomization(ctx, target, file);
+  }
+  return loadResourceFile(ctx, target);
+}
+
+async function runTransformers(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<void> {
+  const patches = await collectPatches(ctx, k);
+  if (patches.strategic.length > 0) await applyPatches(resources, patches.strategic, k.file);
+  if (patches.patches.length > 0) await applyPatches(resources, patches.patches, k.file);
+  const namespace = stringField(k, 'namespace');
+  if (namespace) setNamespace(resources, namespace);
+  addNameAffixes(resources, stringField(k, 'namePrefix') ?? '', stringField(k, 'nameSuffix') ?? '');
+  applyLabels(k, resources);
+  const annotations = stringRecord(mapGet(k.body, 'commonAnnotations'), k.file, 'commonAnnotations');
+  if (Object.keys(annotations).length > 0) addMapEntries(resources, COMMON_ANNOTATION_SPECS, annotations);
+  if (patches.json6902.length > 0) await applyPatches(resources, patches.json6902, k.file);
+  const replicas = readReplicas(k);
+  if (replicas.length > 0) setReplicas(resources, replicas);
+  const images = readImages(k);
+  if (images.length > 0) setImages(resources, images);
+  if (mapGet(k.body, 'replacements') !== undefined) {
+    const { applyReplacements } = await import('./replacements.ts');
+    await applyReplacements(ctx, k, resources);
+  }
+  assertUniqueIds(resources, k.file);
+}
+
+function applyLabels(k: Kustomization, resources: Resource[]): void {
+  const common = stringRecord(mapGet(k.body, 'commonLabels'), k.file, 'commonLabels');
+  if (Object.keys(common).length > 0) addMapEntries(resources, COMMON_LABEL_SPECS, common);
+  const labels = mapGet(k.body, 'labels');
+  if (labels === undefined) return;
+  if (!isSeq(labels)) throw new InvalidInputError('"labels" must be a list', { source: { file: k.file } });
+  for (const entry of labels.items) {
+    if (!isMap(entry)) throw new InvalidInputError('"labels" entries must be mappings', { source: { file: k.file } });
+    const pairs = stringRecord(mapGet(entry, 'pairs'), k.file, 'labels.pairs');
+    if (Object.keys(pairs).length === 0) continue;
+    const selectors = getString(entry, ['includeSelectors']) === 'true';
+    const templates = getString(entry, ['includeTemplates']) === 'true';
+    const table = selectors ? COMMON_LABEL_SPECS : templates ? TEMPLATE_LABEL_SPECS : METADATA_LABEL_SPECS;
+    const fields = mapGet(entry, 'fields');
+    addMapEntries(resources, table, pairs);
+    if (isSeq(fields)) {
+      const extra = fields.items
+        .filter(isMap)
+        .map((f) => `${getString(f, ['group']) ?? ''}/${getString(f, ['version']) ?? ''}/${getString(f, ['kind']) ?? ''} ${getString(f, ['path']) ?? ''}${getString(f, ['create']) === 'true' ? '!' : ''}`);
+      addMapEntries(resources, extra, pairs);
+    }
+  }
+}
+
+function readImages(k: Kustomization): ImageRule[] {
+  const node = mapGet(k.body, 'images');
+  if (node === undefined) return [];
+  if (!isSeq(node)) throw new InvalidInputError('"images" must be a list', { source: { file: k.file } });
+  return node.items.map((item) => {
+    if (!isMap(item)) throw new InvalidInputError('"images" entries must be mappings', { source: { file: k.file } });
+    const name = getString(item, ['name']);
+    if (!name) throw new InvalidInputError('an "images" entry needs a name', { source: { file: k.file } });
+    const rule: ImageRule = { name };
+    const newName = getString(item, ['newName']);
+    const newTag = getString(item, ['newTag']);
+    const digest = getString(item, ['digest']);
+    if (newName !== undefined) rule.newName = newName;
+    if (newTag !== undefined) rule.newTag = newTag;
+    if (digest !== undefined) rule.digest = digest;
+    return rule;
+  });
+}
+
+function readReplicas(k: Kustomization): { name: string; count: number }[] {
+  const node = mapGet(k.body, 'replicas');
+  if (node === undefined) return [];
+  if (!isSeq(node)) throw new InvalidInputError('"replicas" must be a list', { source: { file: k.file } });
+  return node.items.map((item) => {
+    const name = isMap(item) ? getString(item, ['name']) : undefined;
+    const count = isMap(item) ? Number(getString(item, ['count'])) : Number.NaN;
+    if (!name || !Number.isInteger(count)) throw new InvalidInputError('a "replicas" entry needs a name and an integer count', { source: { file: k.file } });
+    return { name, count };
+  });
+}
+
+async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ strategic: PatchSpec[]; patches: PatchSpec[]; json6902: PatchSpec[] }> {
+  const readPatchFile = async (ref: string): Promise<string> => ctx.fs.readText(await ctx.fs.resolve(k.dir, ref, k.file));
+  const strategic: PatchSpec[] = [];
+  for (const entry of listItems(k, 'patchesStrategicMerge')) {
+    if (!isScalar(entry) || typeof entry.value !== 'string') throw new InvalidInputError('"patchesStrategicMerge" entries must be strings', { source: { file: k.file } });
+    const text = /\n/.test(entry.value) || !/\.(ya?ml|json)$/.test(entry.value.trim()) ? entry.value : await readPatchFile(entry.value);
+    strategic.push({ patch: text, file: k.file, kind: 'strategic' });
+  }
+  const patches: PatchSpec[] = [];
+  for (const entry of listItems(k, 'patches')) {
+    if (!isMap(entry)) throw new InvalidInputError('"patches" entries must be mappings', { source: { file: k.file } });
+    const inline = getString(entry, ['patch']);
+    const ref = getString(entry, ['path']);
+    if (inline === undefined && ref === undefined) throw new InvalidInputError('a patch needs "patch" or "path"', { source: { file: k.file } });
+    const text = inline ?? (await readPatchFile(ref as string));
+    const target = getNode(entry, ['target']);
+    patches.push({ patch: text, file: ref ?? k.file, kind: 'auto', ...(isMap(target) ? { target: readTarget(target) } : {}), options: stringRecord(getNode(entry, ['options']), k.file, 'options') });
+  }
+  const json6902: PatchSpec[] = [];
+  for (const entry of listItems(k, 'patchesJson6902')) {
+    if (!isMap(entry)) throw new InvalidInputError('"patchesJson6902" entries must be mappings', { source: { file: k.file } });
+    const inline = getString(entry, ['patch']);
+    const ref = getString(entry, ['path']);
+    const text = inline ?? (ref !== undefined ? await readPatchFile(ref) : '');
+    const target = getNode(entry, ['target']);
+    if (!isMap(target)) throw new InvalidInputError('a patchesJson6902 entry needs a target', { source: { file: k.file } });
+    json6902.push({ patch: text, file: ref ?? k.file, kind: 'json6902', target: readTarget(target) });
+  }
+  return { strategic, patches, json6902 };
+}
+
+function listItems(k: Kustomization, field: string): unknown[] {
+  const node = mapGet(k.body, field);
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) throw new InvalidInputError(`"${field}" must be a list`, { source: { file: k.file } });
+  return node.items;
+}
+
+function readTarget(node: YAMLMap): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector']) {
+    const value = getString(node, [key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+async function runGenerators(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<Resource[]> {
+  const { generateObjects } = await import('./generators.ts');
+  const options = mapGet(k.body, 'generatorOptions');
+  let out = resources;
+  for (const kind of ['ConfigMap', 'Secret'] as const) {
+    const field = kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator';
+    const items = listItems(k, field);
+    if (items.length === 0) continue;
+    out = await generateObjects(ctx, k, kind, items, isMap(options) ? options : undefined, out);
+  }
+  return out;
+}
+
+export { mapSet, stringScalar, plainScalar };

@@ -1,0 +1,192 @@
+/**
+ * Reading files of a repository safely: every path is resolved inside the render root (symlinks
+ * included), files are size-capped, YAML is parsed with alias expansion bounded, and every error
+ * names the file and line.
+ */
+import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document } from 'yaml';
+import { InvalidInputError } from '#shared/errors/index.ts';
+
+/** Caps that keep a hostile repository from exhausting a Lambda. */
+export interface RenderLimits {
+  /** Largest file read, in bytes. */
+  maxFileBytes: number;
+  /** Most objects in one rendered bundle. */
+  maxObjects: number;
+  /** Most YAML nodes one document may expand to through aliases. */
+  maxAliasCount: number;
+  /** Deepest chain of nested kustomizations. */
+  maxDepth: number;
+  /** Most files read during one render. */
+  maxFiles: number;
+}
+
+export const DEFAULT_LIMITS: RenderLimits = {
+  maxFileBytes: 4 * 1024 * 1024,
+  maxObjects: 20_000,
+  maxAliasCount: 10_000,
+  maxDepth: 50,
+  maxFiles: 20_000,
+};
+
+/** File access confined to one directory tree. */
+export class RootedFs {
+  readonly root: string;
+  readonly limits: RenderLimits;
+  private filesRead = 0;
+  private realRoot: string | undefined;
+
+  constructor(root: string, limits: RenderLimits) {
+    this.root = path.resolve(root);
+    this.limits = limits;
+  }
+
+  /** Path relative to the root, for messages. */
+  display(absolute: string): string {
+    const rel = path.relative(this.root, absolute);
+    return rel === '' ? '.' : rel.split(path.sep).join('/');
+  }
+
+  /**
+   * Resolves `ref` (relative to `fromDir`) to an absolute path inside the root, refusing absolute
+   * paths, `..` past the root and symlinks whose target lies outside it.
+   */
+  async resolve(fromDir: string, ref: string, referencedFrom: string): Promise<string> {
+    if (path.isAbsolute(ref) || /^[a-zA-Z]:[\\/]/.test(ref)) {
+      throw new InvalidInputError(`absolute path "${ref}" is not allowed; paths must be relative to the repository`, { source: { file: referencedFrom } });
+    }
+    const target = path.resolve(fromDir, ref);
+    if (!this.isInside(target)) {
+      throw new InvalidInputError(`path "${ref}" points outside the repository root`, { source: { file: referencedFrom } });
+    }
+    let real: string;
+    try {
+      real = await realpath(target);
+    } catch {
+      throw new InvalidInputError(`"${ref}" does not exist`, { source: { file: referencedFrom } });
+    }
+    this.realRoot ??= await realpath(this.root);
+    const relReal = path.relative(this.realRoot, real);
+    if (relReal.startsWith('..') || path.isAbsolute(relReal)) {
+      throw new InvalidInputError(`"${ref}" is a symlink pointing outside the repository root`, { source: { file: referencedFrom } });
+    }
+    return target;
+  }
+
+  private isInside(absolute: string): boolean {
+    const rel = path.relative(this.root, absolute);
+    return !(rel.startsWith('..') || path.isAbsolute(rel));
+  }
+
+  async isDirectory(absolute: string): Promise<boolean> {
+    try {
+      return (await stat(absolute)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  async exists(absolute: string): Promise<boolean> {
+    try {
+      await lstat(absolute);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads a file inside the root, refusing files over the size cap. */
+  async read(absolute: string): Promise<Buffer> {
+    if (++this.filesRead > this.limits.maxFiles) {
+      throw new InvalidInputError(`more than ${this.limits.maxFiles} files read; the tree is too large`, { source: { file: this.display(absolute) } });
+    }
+    const info = await stat(absolute);
+    if (info.size > this.limits.maxFileBytes) {
+      throw new InvalidInputError(`file is ${info.size} bytes, over the ${this.limits.maxFileBytes}-byte limit`, { source: { file: this.display(absolute) } });
+    }
+    return readFile(absolute);
+  }
+
+  async readText(absolute: string): Promise<string> {
+    return (await this.read(absolute)).toString('utf8');
+  }
+
+  /** Directory entries sorted by name, as Go's `filepath.Walk` visits them. */
+  async list(absolute: string): Promise<{ name: string; dir: boolean; link: boolean }[]> {
+    const entries = await readdir(absolute, { withFileTypes: true });
+    return entries
+      .map((entry) => ({ name: entry.name, dir: entry.isDirectory(), link: entry.isSymbolicLink() }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+/** Replaces every alias with a copy of its anchored node, counting nodes so alias bombs fail fast. */
+function expandAliases(doc: Document, file: string, maxNodes: number, lines: LineCounter): void {
+  let hasAlias = false;
+  visit(doc, {
+    Alias() {
+      hasAlias = true;
+      return visit.BREAK;
+    },
+  });
+  if (!hasAlias) return;
+  let budget = maxNodes;
+  const copy = (node: unknown, depth: number): unknown => {
+    if (--budget < 0 || depth > 500) {
+      const offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
+      throw new InvalidInputError(`YAML aliases expand to more than ${maxNodes} nodes (alias bomb?)`, {
+        source: { file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line }) },
+      });
+    }
+    if (isAlias(node)) return copy(node.resolve(doc), depth + 1);
+    if (isScalar(node)) return node.clone();
+    if (isSeq(node)) {
+      const out = node.clone();
+      out.items = node.items.map((item) => copy(item, depth + 1));
+      return out;
+    }
+    if (isMap(node)) {
+      const out = node.clone();
+      out.items = node.items.map((pair) => {
+        const p = pair.clone();
+        p.key = copy(pair.key, depth + 1);
+        p.value = copy(pair.value, depth + 1);
+        return p;
+      });
+      return out;
+    }
+    return node;
+  };
+  doc.contents = copy(doc.contents, 0) as typeof doc.contents;
+}
+
+/** One parsed YAML document with the line it starts on. */
+export interface ParsedDocument {
+  node: YamlNode | null;
+  line: number;
+}
+
+/**
+ * Parses a multi-document YAML text. Plain scalars keep their source text, from which numbers,
+ * booleans and timestamps are typed later exactly as kustomize's Go YAML library would.
+ */
+export function parseYamlDocuments(text: string, file: string, maxAliasCount: number): ParsedDocument[] {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { schema: 'core', lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: false, intAsBigInt: true });
+  const list = Array.isArray(docs) ? docs : [];
+  const out: ParsedDocument[] = [];
+  for (const doc of list) {
+    const error = doc.errors[0];
+    if (error) {
+      const line = lines.linePos(error.pos[0]).line;
+      throw new InvalidInputError(`invalid YAML: ${error.message.split('\n')[0]}`, { source: { file, line } });
+    }
+    expandAliases(doc, file, maxAliasCount, lines);
+    const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+    out.push({ node: (doc.contents as YamlNode | null) ?? null, line: lines.linePos(start).line });
+  }
+  return out;
+}
+
+export { isDocument, isPair };

@@ -1,0 +1,163 @@
+/**
+ * `patches`, `patchesStrategicMerge` and `patchesJson6902`: choosing the objects a patch targets
+ * (kind/group/version, regex names and namespaces, label and annotation selectors) and handing each
+ * to the strategic-merge or JSON 6902 engine in `./merge/`.
+ */
+import { parseAllDocuments, type YAMLMap, isMap, isSeq, parse as parseYaml } from 'yaml';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { parseYamlDocuments } from './load.ts';
+import { getString, setScalar, type Gvk, type Resource } from './resource.ts';
+
+/** One patch as declared in a kustomization. */
+export interface PatchSpec {
+  patch: string;
+  file: string;
+  kind: 'strategic' | 'json6902' | 'auto';
+  target?: Record<string, string>;
+  options?: Record<string, string>;
+}
+
+interface MergeEngine {
+  strategicMergePatch(target: YAMLMap, patch: YAMLMap, gvk: Gvk): YAMLMap | null | undefined | Promise<YAMLMap | null | undefined>;
+  applyJson6902(target: YAMLMap, operations: unknown[]): YAMLMap | undefined | Promise<YAMLMap | undefined>;
+}
+
+let engine: MergeEngine | undefined;
+async function mergeEngine(): Promise<MergeEngine> {
+  if (!engine) {
+    const modulePath = './merge/index.ts';
+    engine = (await import(modulePath)) as MergeEngine;
+  }
+  return engine;
+}
+
+function anchored(pattern: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch {
+    return new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  }
+}
+
+/** Parses a Kubernetes label selector (`a=b,c!=d,e in (x,y),!f,g`) into a predicate. */
+export function parseSelector(selector: string, file: string): (labels: Record<string, string>) => boolean {
+  const tests: ((labels: Record<string, string>) => boolean)[] = [];
+  const parts = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+  for (const raw of parts) {
+    const part = raw.trim();
+    if (!part) continue;
+    let m: RegExpExecArray | null;
+    if ((m = /^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part))) {
+      const key = m[1] as string;
+      const values = (m[3] as string).split(',').map((v) => v.trim());
+      const negate = m[2] === 'notin';
+      tests.push((l) => (negate ? !(key in l) || !values.includes(l[key] as string) : key in l && values.includes(l[key] as string)));
+    } else if ((m = /^([^\s!=]+)\s*!=\s*(\S*)$/.exec(part))) {
+      const [, key = '', value = ''] = m;
+      tests.push((l) => l[key] !== value);
+    } else if ((m = /^([^\s!=]+)\s*==?\s*(\S*)$/.exec(part))) {
+      const [, key = '', value = ''] = m;
+      tests.push((l) => l[key] === value);
+    } else if ((m = /^!\s*(\S+)$/.exec(part))) {
+      const key = m[1] as string;
+      tests.push((l) => !(key in l));
+    } else if (/^[^\s!=()]+$/.test(part)) {
+      tests.push((l) => part in l);
+    } else {
+      throw new InvalidInputError(`invalid selector "${selector}"`, { source: { file } });
+    }
+  }
+  return (labels) => tests.every((t) => t(labels));
+}
+
+/** The objects a patch target selects. */
+export function selectTargets(resources: readonly Resource[], target: Record<string, string>, file: string): Resource[] {
+  const name = target.name !== undefined ? anchored(target.name) : undefined;
+  const namespace = target.namespace !== undefined ? anchored(target.namespace) : undefined;
+  const kind = target.kind !== undefined ? anchored(target.kind) : undefined;
+  const group = target.group !== undefined ? anchored(target.group) : undefined;
+  const version = target.version !== undefined ? anchored(target.version) : undefined;
+  const labels = target.labelSelector !== undefined ? parseSelector(target.labelSelector, file) : undefined;
+  const annotations = target.annotationSelector !== undefined ? parseSelector(target.annotationSelector, file) : undefined;
+  return resources.filter((r) => {
+    const gvk = r.gvk;
+    if (kind && !kind.test(gvk.kind)) return false;
+    if (group && !group.test(gvk.group)) return false;
+    if (version && !version.test(gvk.version)) return false;
+    if (name && !name.test(r.name) && !r.nameHistory.some((n) => name.test(n))) return false;
+    if (namespace && !namespace.test(r.namespace)) return false;
+    if (labels && !labels(r.labels())) return false;
+    if (annotations && !annotations(r.annotations())) return false;
+    return true;
+  });
+}
+
+function looksLikeJson6902(text: string): unknown[] | undefined {
+  try {
+    const value: unknown = parseYaml(text);
+    return Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Applies patches in order; objects deleted by `$patch: delete` are removed from the list. */
+export async function applyPatches(resources: Resource[], patches: readonly PatchSpec[], file: string): Promise<void> {
+  const merge = await mergeEngine();
+  for (const spec of patches) {
+    const operations = spec.kind === 'strategic' ? undefined : looksLikeJson6902(spec.patch);
+    if (spec.kind === 'json6902' || operations !== undefined) {
+      if (!operations) throw new InvalidInputError('a JSON 6902 patch must be a list of operations', { source: { file: spec.file } });
+      if (!spec.target) throw new InvalidInputError('a JSON 6902 patch needs a target', { source: { file: spec.file } });
+      for (const resource of selectTargets(resources, spec.target, file)) {
+        const result = await merge.applyJson6902(resource.node, operations);
+        if (result && isMap(result)) resource.node = result;
+      }
+      continue;
+    }
+    const docs = parseYamlDocuments(spec.patch, spec.file, 10_000).filter((d) => d.node !== null);
+    for (const doc of docs) {
+      const patch = doc.node;
+      if (!isMap(patch)) {
+        if (isSeq(patch)) throw new InvalidInputError('a strategic merge patch must be a mapping', { source: { file: spec.file, line: doc.line } });
+        continue;
+      }
+      let targets: Resource[];
+      if (spec.target) targets = selectTargets(resources, spec.target, file);
+      else {
+        const patchName = getString(patch, ['metadata', 'name']);
+        const patchKind = getString(patch, ['kind']);
+        const patchNs = getString(patch, ['metadata', 'namespace']);
+        const patchApi = getString(patch, ['apiVersion']);
+        targets = resources.filter(
+          (r) =>
+            r.kind === patchKind &&
+            (patchName === undefined || r.nameHistory.includes(patchName)) &&
+            (patchNs === undefined || r.namespace === patchNs || r.originalNamespace === patchNs) &&
+            (patchApi === undefined || r.apiVersion === patchApi || r.gvk.group === patchApi.split('/').slice(0, -1).join('/')),
+        );
+        if (targets.length === 0) {
+          throw new InvalidInputError(`patch target ${patchKind ?? '?'} ${patchName ?? '?'} not found`, { source: { file: spec.file, line: doc.line } });
+        }
+      }
+      const newName = spec.options?.allowNameChange === 'true' ? getString(patch, ['metadata', 'name']) : undefined;
+      const newKind = spec.options?.allowKindChange === 'true' ? getString(patch, ['kind']) : undefined;
+      for (const resource of targets) {
+        const name = resource.name;
+        const kind = resource.kind;
+        const result = await merge.strategicMergePatch(resource.node, patch.clone() as YAMLMap, resource.gvk);
+        if (result === null) {
+          resources.splice(resources.indexOf(resource), 1);
+          continue;
+        }
+        if (result && isMap(result)) resource.node = result;
+        // Without allowNameChange/allowKindChange a patch never renames or re-kinds its target.
+        if (newName !== undefined && newName !== name) resource.rename(newName);
+        else if (resource.name !== name) setScalar(resource.node, ['metadata', 'name'], name);
+        if (newKind === undefined && resource.kind !== kind) setScalar(resource.node, ['kind'], kind);
+      }
+    }
+  }
+}
+
+export { parseAllDocuments };

@@ -1,0 +1,422 @@
+/**
+ * A YAML printer that writes exactly what go-yaml v2's `Marshal` writes for kustomize's values.
+ *
+ * `kustomize build` prints each resource through go-yaml v2 (a port of libyaml): keys sorted in
+ * its "natural" order, sequences not indented under their key, strings quoted only when they would
+ * read back as another type, long lines folded at 80 columns, 4-byte characters escaped. Byte
+ * identity with the Go binary depends on every one of those rules, so this follows libyaml's
+ * emitter decisions (scalar analysis, style selection, indentation) rather than a generic printer.
+ */
+import { GoNumber, v2NeedsQuotes, type GoMap, type GoValue } from './go-value.ts';
+
+const BEST_WIDTH = 80;
+const BEST_INDENT = 2;
+
+type Style = 'plain' | 'single' | 'double' | 'literal';
+
+interface ScalarAnalysis {
+  multiline: boolean;
+  blockPlainAllowed: boolean;
+  singleQuotedAllowed: boolean;
+  blockAllowed: boolean;
+}
+
+function isPrintable(cp: number): boolean {
+  return (
+    cp === 0x0a ||
+    (cp >= 0x20 && cp <= 0x7e) ||
+    (cp >= 0xa0 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff)
+  );
+}
+
+function isBreak(cp: number): boolean {
+  return cp === 0x0d || cp === 0x0a || cp === 0x85 || cp === 0x2028 || cp === 0x2029;
+}
+
+function isBlankOrEnd(cp: number | undefined): boolean {
+  return cp === undefined || cp === 0x20 || cp === 0x09 || isBreak(cp) || cp === 0;
+}
+
+/** libyaml's `yaml_emitter_analyze_scalar`, for block context. */
+function analyzeScalar(cps: number[]): ScalarAnalysis {
+  if (cps.length === 0) return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
+  let blockIndicators = false;
+  let lineBreaks = false;
+  let specialCharacters = false;
+  let leadingSpace = false;
+  let leadingBreak = false;
+  let trailingSpace = false;
+  let trailingBreak = false;
+  let breakSpace = false;
+  let spaceBreak = false;
+  let precededByWhitespace = true;
+  let previousSpace = false;
+  let previousBreak = false;
+  if (cps.length >= 3 && ((cps[0] === 0x2d && cps[1] === 0x2d && cps[2] === 0x2d) || (cps[0] === 0x2e && cps[1] === 0x2e && cps[2] === 0x2e))) {
+    blockIndicators = true;
+  }
+  for (let i = 0; i < cps.length; i++) {
+    const cp = cps[i] as number;
+    const next = cps[i + 1];
+    const followedByWhitespace = next === undefined || next === 0x20 || next === 0x09;
+    const ch = String.fromCodePoint(cp);
+    if (i === 0) {
+      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) blockIndicators = true;
+      else if ((ch === '?' || ch === ':') && followedByWhitespace) blockIndicators = true;
+      else if (ch === '-' && followedByWhitespace) blockIndicators = true;
+    } else if (ch === ':' && followedByWhitespace) blockIndicators = true;
+    else if (ch === '#' && precededByWhitespace) blockIndicators = true;
+    if (!isPrintable(cp)) specialCharacters = true;
+    if (cp === 0x20) {
+      if (i === 0) leadingSpace = true;
+      if (i === cps.length - 1) trailingSpace = true;
+      if (previousBreak) breakSpace = true;
+      previousSpace = true;
+      previousBreak = false;
+    } else if (isBreak(cp)) {
+      lineBreaks = true;
+      if (i === 0) leadingBreak = true;
+      if (i === cps.length - 1) trailingBreak = true;
+      if (previousSpace) spaceBreak = true;
+      previousSpace = false;
+      previousBreak = true;
+    } else {
+      previousSpace = false;
+      previousBreak = false;
+    }
+    precededByWhitespace = isBlankOrEnd(cp);
+  }
+  const result: ScalarAnalysis = { multiline: lineBreaks, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true };
+  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) result.blockPlainAllowed = false;
+  if (trailingSpace) result.blockAllowed = false;
+  if (breakSpace) {
+    result.blockPlainAllowed = false;
+    result.singleQuotedAllowed = false;
+  }
+  if (spaceBreak || specialCharacters) {
+    result.blockPlainAllowed = false;
+    result.singleQuotedAllowed = false;
+    result.blockAllowed = false;
+  }
+  if (lineBreaks) result.blockPlainAllowed = false;
+  if (blockIndicators) result.blockPlainAllowed = false;
+  return result;
+}
+
+function toCodePoints(text: string): number[] {
+  const cps: number[] = [];
+  for (const ch of text) cps.push(ch.codePointAt(0) as number);
+  return cps;
+}
+
+function utf8Length(cps: number[]): number {
+  let n = 0;
+  for (const cp of cps) n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  return n;
+}
+
+function hex(cp: number, width: number): string {
+  return cp.toString(16).toUpperCase().padStart(width, '0');
+}
+
+const DOUBLE_ESCAPES: Record<number, string> = {
+  0x00: '0', 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0b: 'v', 0x0c: 'f', 0x0d: 'r', 0x1b: 'e',
+  0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
+};
+
+/** Go-yaml v2 stream writer: libyaml's column/indent bookkeeping. */
+class Writer {
+  out = '';
+  column = 0;
+  indent = -1;
+  whitespace = true;
+  indention = true;
+  private readonly indents: number[] = [];
+
+  put(text: string): void {
+    this.out += text;
+    this.column += text.length;
+  }
+
+  putChar(cp: number): void {
+    this.out += String.fromCodePoint(cp);
+    this.column += 1;
+  }
+
+  putBreak(): void {
+    this.out += '\n';
+    this.column = 0;
+  }
+
+  writeIndent(): void {
+    const indent = Math.max(this.indent, 0);
+    if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) this.putBreak();
+    if (this.column < indent) this.put(' '.repeat(indent - this.column));
+    this.whitespace = true;
+    this.indention = true;
+  }
+
+  indicator(text: string, needWhitespace: boolean, isWhitespace: boolean, isIndention: boolean): void {
+    if (needWhitespace && !this.whitespace) this.put(' ');
+    this.put(text);
+    this.whitespace = isWhitespace;
+    this.indention = this.indention && isIndention;
+  }
+
+  increaseIndent(flow: boolean, indentless: boolean): void {
+    this.indents.push(this.indent);
+    if (this.indent < 0) this.indent = flow ? BEST_INDENT : 0;
+    else if (!indentless) this.indent += BEST_INDENT;
+  }
+
+  popIndent(): void {
+    this.indent = this.indents.pop() ?? -1;
+  }
+}
+
+function writePlain(w: Writer, cps: number[], allowBreaks: boolean): void {
+  if (!w.whitespace) w.put(' ');
+  let spaces = false;
+  let breaks = false;
+  for (let i = 0; i < cps.length; i++) {
+    const cp = cps[i] as number;
+    if (cp === 0x20) {
+      if (allowBreaks && !spaces && w.column > BEST_WIDTH && cps[i + 1] !== 0x20) w.writeIndent();
+      else w.putChar(cp);
+      spaces = true;
+    } else if (isBreak(cp)) {
+      if (!breaks && cp === 0x0a) w.putBreak();
+      w.putBreak();
+      w.indention = true;
+      breaks = true;
+    } else {
+      if (breaks) w.writeIndent();
+      w.putChar(cp);
+      w.indention = false;
+      spaces = false;
+      breaks = false;
+    }
+  }
+  w.whitespace = false;
+  w.indention = false;
+}
+
+function writeSingleQuoted(w: Writer, cps: number[], allowBreaks: boolean): void {
+  w.indicator("'", true, false, false);
+  let spaces = false;
+  let breaks = false;
+  for (let i = 0; i < cps.length; i++) {
+    const cp = cps[i] as number;
+    if (cp === 0x20) {
+      if (allowBreaks && !spaces && w.column > BEST_WIDTH && i > 0 && i < cps.length - 1 && cps[i + 1] !== 0x20) w.writeIndent();
+      else w.putChar(cp);
+      spaces = true;
+    } else if (isBreak(cp)) {
+      if (!breaks && cp === 0x0a) w.putBreak();
+      w.putBreak();
+      w.indention = true;
+      breaks = true;
+    } else {
+      if (breaks) w.writeIndent();
+      if (cp === 0x27) w.put("'");
+      w.putChar(cp);
+      w.indention = false;
+      spaces = false;
+      breaks = false;
+    }
+  }
+  w.indicator("'", false, false, false);
+  w.whitespace = false;
+  w.indention = false;
+}
+
+function writeDoubleQuoted(w: Writer, cps: number[], allowBreaks: boolean): void {
+  let spaces = false;
+  w.indicator('"', true, false, false);
+  for (let i = 0; i < cps.length; i++) {
+    const cp = cps[i] as number;
+    if (!isPrintable(cp) || cp === 0xfeff || isBreak(cp) || cp === 0x22 || cp === 0x5c) {
+      const escape = DOUBLE_ESCAPES[cp];
+      if (escape !== undefined) w.put('\\' + escape);
+      else if (cp <= 0xff) w.put('\\x' + hex(cp, 2));
+      else if (cp <= 0xffff) w.put('\\u' + hex(cp, 4));
+      else w.put('\\U' + hex(cp, 8));
+      spaces = false;
+    } else if (cp === 0x20) {
+      if (allowBreaks && !spaces && w.column > BEST_WIDTH && i > 0 && i < cps.length - 1) {
+        w.writeIndent();
+        if (cps[i + 1] === 0x20) w.put('\\');
+      } else w.putChar(cp);
+      spaces = true;
+    } else {
+      w.putChar(cp);
+      spaces = false;
+    }
+  }
+  w.indicator('"', false, false, false);
+  w.whitespace = false;
+  w.indention = false;
+}
+
+function writeLiteral(w: Writer, cps: number[]): void {
+  w.indicator('|', true, false, false);
+  const first = cps[0];
+  if (first !== undefined && (first === 0x20 || isBreak(first))) w.indicator(String(BEST_INDENT), false, false, false);
+  let chomp = '';
+  const last = cps[cps.length - 1];
+  if (last === undefined || !isBreak(last)) chomp = '-';
+  else if (cps.length === 1) chomp = '+';
+  else if (isBreak(cps[cps.length - 2] as number)) chomp = '+';
+  if (chomp) w.indicator(chomp, false, false, false);
+  w.putBreak();
+  w.indention = true;
+  w.whitespace = true;
+  let breaks = true;
+  for (const cp of cps) {
+    if (isBreak(cp)) {
+      w.putBreak();
+      w.indention = true;
+      breaks = true;
+    } else {
+      if (breaks) w.writeIndent();
+      w.putChar(cp);
+      w.indention = false;
+      breaks = false;
+    }
+  }
+}
+
+function emitString(w: Writer, text: string, simpleKey: boolean): void {
+  const cps = toCodePoints(text);
+  let style: Style = text.includes('\n') ? 'literal' : v2NeedsQuotes(text) ? 'double' : 'plain';
+  const analysis = analyzeScalar(cps);
+  if (simpleKey && analysis.multiline) style = 'double';
+  if (style === 'plain') {
+    if (!analysis.blockPlainAllowed) style = 'single';
+    if (cps.length === 0 && simpleKey) style = 'single';
+  }
+  if (style === 'single' && !analysis.singleQuotedAllowed) style = 'double';
+  if (style === 'literal' && (!analysis.blockAllowed || simpleKey)) style = 'double';
+  w.increaseIndent(true, false);
+  const allowBreaks = !simpleKey;
+  if (style === 'plain') writePlain(w, cps, allowBreaks);
+  else if (style === 'single') writeSingleQuoted(w, cps, allowBreaks);
+  else if (style === 'double') writeDoubleQuoted(w, cps, allowBreaks);
+  else writeLiteral(w, cps);
+  w.popIndent();
+}
+
+function emitToken(w: Writer, text: string): void {
+  w.increaseIndent(true, false);
+  if (!w.whitespace) w.put(' ');
+  w.put(text);
+  w.whitespace = false;
+  w.indention = false;
+  w.popIndent();
+}
+
+const isLetter = (ch: string): boolean => /\p{L}/u.test(ch);
+const isDigit = (ch: string): boolean => /\p{Nd}/u.test(ch);
+
+/** go-yaml v2's key order: letters before digits, digit runs compared as numbers. */
+export function goYamlKeyLess(a: string, b: string): boolean {
+  const ar = Array.from(a);
+  const br = Array.from(b);
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    const ac = ar[i] as string;
+    const bc = br[i] as string;
+    if (ac === bc) continue;
+    const al = isLetter(ac);
+    const bl = isLetter(bc);
+    if (al && bl) return (ac.codePointAt(0) as number) < (bc.codePointAt(0) as number);
+    if (al || bl) return bl;
+    let an = 0n;
+    let bn = 0n;
+    if (ac === '0' || bc === '0') {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j] as string); j--) {
+        if (ar[j] !== '0') {
+          an = 1n;
+          bn = 1n;
+          break;
+        }
+      }
+    }
+    let ai = i;
+    for (; ai < ar.length && isDigit(ar[ai] as string); ai++) an = an * 10n + BigInt((ar[ai] as string).charCodeAt(0) - 48);
+    let bi = i;
+    for (; bi < br.length && isDigit(br[bi] as string); bi++) bn = bn * 10n + BigInt((br[bi] as string).charCodeAt(0) - 48);
+    if (an !== bn) return an < bn;
+    if (ai !== bi) return ai < bi;
+    return (ac.codePointAt(0) as number) < (bc.codePointAt(0) as number);
+  }
+  return ar.length < br.length;
+}
+
+const SIMPLE_ASCII_KEY = /^[a-zA-Z][a-zA-Z.\-/]*$/;
+
+function compareKeys(a: string, b: string): number {
+  // Fast path for the common Kubernetes keys, which order the same either way.
+  if (SIMPLE_ASCII_KEY.test(a) && SIMPLE_ASCII_KEY.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  if (goYamlKeyLess(a, b)) return -1;
+  if (goYamlKeyLess(b, a)) return 1;
+  return 0;
+}
+
+function emitNode(w: Writer, value: GoValue, context: { mapping: boolean; simpleKey: boolean }): void {
+  if (value === null) return emitToken(w, 'null');
+  if (value === true) return emitToken(w, 'true');
+  if (value === false) return emitToken(w, 'false');
+  if (value instanceof GoNumber) return emitToken(w, value.text);
+  if (typeof value === 'string') return emitString(w, value, context.simpleKey);
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      w.indicator('[', true, true, false);
+      w.indicator(']', false, false, false);
+      return;
+    }
+    w.increaseIndent(false, context.mapping && !w.indention);
+    for (const item of value) {
+      w.writeIndent();
+      w.indicator('-', true, false, true);
+      emitNode(w, item, { mapping: false, simpleKey: false });
+    }
+    w.popIndent();
+    return;
+  }
+  emitMap(w, value);
+}
+
+function emitMap(w: Writer, map: GoMap): void {
+  if (map.size === 0) {
+    w.indicator('{', true, true, false);
+    w.indicator('}', false, false, false);
+    return;
+  }
+  w.increaseIndent(false, false);
+  const keys = [...map.keys()].sort(compareKeys);
+  for (const key of keys) {
+    w.writeIndent();
+    const cps = toCodePoints(key);
+    const simple = utf8Length(cps) <= 128 && !analyzeScalar(cps).multiline;
+    if (simple) {
+      emitString(w, key, true);
+      w.indicator(':', false, false, false);
+    } else {
+      w.indicator('?', true, false, true);
+      emitString(w, key, false);
+      w.writeIndent();
+      w.indicator(':', true, false, true);
+    }
+    emitNode(w, map.get(key) as GoValue, { mapping: true, simpleKey: false });
+  }
+  w.popIndent();
+}
+
+/** Prints one document (a resource) the way go-yaml v2 `Marshal` does, ending with a newline. */
+export function emitGoYaml(value: GoValue): string {
+  const w = new Writer();
+  emitNode(w, value, { mapping: false, simpleKey: false });
+  if (w.column !== 0) w.putBreak();
+  return w.out;
+}
