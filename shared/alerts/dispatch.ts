@@ -12,6 +12,7 @@ import { errorMessage, InvalidInputError, isTransient, TidelineError, TransientE
 import type { CatalogEvent } from '#shared/events/catalog.ts';
 import type { Clock, SecretStore, TtlStore } from '#shared/ports/index.ts';
 import type { FluxAlert } from '#shared/config/alert.ts';
+import type { FluxProvider } from '#shared/config/provider.ts';
 import { alertsFor, kustomizationFacts, providerFor, type AlertingConfig } from './config.ts';
 import { claimDelivery, dedupKey, DEDUP_WINDOW_MS } from './dedup.ts';
 import type { RetryPolicy } from './delivery.ts';
@@ -103,6 +104,24 @@ async function send(
   return postCommitStatus(resolved, status, context);
 }
 
+type Resolution = { resolved: ResolvedProvider } | { error: unknown };
+
+/** Resolves every Provider that concerns `cluster`; a failure is kept for the Alerts that use it. */
+async function resolveAll(deps: AlertDeps, cluster: string): Promise<Map<FluxProvider, Resolution>> {
+  const out = new Map<FluxProvider, Resolution>();
+  const providers = deps.config.providers.filter((p) => p.cluster === undefined || p.cluster === cluster).map((p) => p.value);
+  await Promise.all(
+    providers.map(async (provider) => {
+      try {
+        out.set(provider, { resolved: await resolveProvider(provider, deps.secrets) });
+      } catch (error) {
+        out.set(provider, { error });
+      }
+    }),
+  );
+  return out;
+}
+
 /**
  * Dispatches one catalog event to every matching Alert and reports each outcome. Never throws for
  * a delivery failure (see the report); events of types that raise no alert give an empty report.
@@ -114,12 +133,15 @@ export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promi
   const notification = toNotification(event);
   const labelsOf = ({ name, namespace }: { name: string; namespace: string }) =>
     kustomizationFacts(deps.config, notification.cluster, namespace, name)?.labels;
-  const baseRedactor = new Redactor(deps.extraSecretValues ?? []);
-  for (const alert of alertsFor(deps.config, notification.cluster)) {
-    if (!alertMatches(alert, notification, labelsOf)) continue;
+  const matching = alertsFor(deps.config, notification.cluster).filter((alert) => alertMatches(alert, notification, labelsOf));
+  if (matching.length === 0) return report;
+  // Every Provider secret of this cluster is loaded up front and redacted from every delivery:
+  // an error text may quote another Provider's token just as well as its own.
+  const resolutions = await resolveAll(deps, notification.cluster);
+  const redactor = new Redactor([...(deps.extraSecretValues ?? []), ...[...resolutions.values()].flatMap((r) => ('resolved' in r ? r.resolved.secretValues : []))]);
+  for (const alert of matching) {
     const delivery: AlertDelivery = { alert: alertId(alert), outcome: 'failed' };
     report.deliveries.push(delivery);
-    let redactor = baseRedactor;
     let claimedKey: string | undefined;
     try {
       const provider = providerFor(deps.config, notification.cluster, alert);
@@ -134,8 +156,10 @@ export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promi
         continue;
       }
       claimedKey = key;
-      const resolved = await resolveProvider(provider, deps.secrets);
-      redactor = baseRedactor.with(resolved.secretValues);
+      const resolution = resolutions.get(provider);
+      if (!resolution) throw new Error(`Provider ${delivery.provider} was not resolved`);
+      if ('error' in resolution) throw resolution.error;
+      const resolved = resolution.resolved;
       const result = await send(notification, alert, resolved, redactor, deps);
       if ('skipped' in result) {
         Object.assign(delivery, { outcome: 'skipped', reason: result.skipped });

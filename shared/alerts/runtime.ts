@@ -1,0 +1,87 @@
+/**
+ * Wiring of the alerts engine for the `alerts` function: configuration from the environment,
+ * adapters chosen once per container, and the SQS / EventBridge entry points.
+ *
+ * The function receives catalog events either from an SQS queue (the EventBridge rule's target,
+ * which gives a DLQ and partial batch failures) or directly from an EventBridge rule. A record
+ * whose deliveries failed is reported as a batch item failure: SQS redelivers it (dedup makes the
+ * Alerts that already succeeded a no-op), and after the queue's receive limit it lands in the DLQ.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDbTtlStore } from '#shared/adapters/aws/dynamodb-ttl-store.ts';
+import { SecretsManagerSecretStore } from '#shared/adapters/aws/secrets-manager-store.ts';
+import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
+import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
+import { errorMessage, InvalidInputError } from '#shared/errors/index.ts';
+import { parseAnyEvent } from '#shared/events/parse.ts';
+import { systemClock, type Clock } from '#shared/ports/index.ts';
+import { loadAlertingConfig } from './config.ts';
+import { dispatchOrThrow, type AlertDeps } from './dispatch.ts';
+import { MemoryThreadStore } from './thread-store.ts';
+
+/** The environment the alerts function reads, validated once at cold start. */
+export interface AlertsEnvironment {
+  /** Checkout of the fleet repo holding the Alert and Provider objects. */
+  configDir: string;
+  /** DynamoDB table for dedup records (TTL attribute `expiresAt`); memory when unset. */
+  dedupTable?: string;
+  /** Local secrets file; Secrets Manager when unset. */
+  secretsFile?: string;
+  /** Prefix of Secrets Manager names (default `tideline/`). */
+  secretsPrefix: string;
+}
+
+/** Parses the alerts function's environment; InvalidInputError naming the missing variable. */
+export function parseAlertsEnvironment(env: Readonly<Record<string, string | undefined>>): AlertsEnvironment {
+  const configDir = env.TIDELINE_ALERTS_CONFIG_DIR;
+  if (!configDir) throw new InvalidInputError('environment variable TIDELINE_ALERTS_CONFIG_DIR is required (the fleet repo checkout with Alert and Provider objects)');
+  return {
+    configDir,
+    ...(env.TIDELINE_DEDUP_TABLE ? { dedupTable: env.TIDELINE_DEDUP_TABLE } : {}),
+    ...(env.TIDELINE_SECRETS_FILE ? { secretsFile: env.TIDELINE_SECRETS_FILE } : {}),
+    secretsPrefix: env.TIDELINE_SECRETS_PREFIX ?? 'tideline/',
+  };
+}
+
+/** Builds the engine's dependencies for `environment` (AWS adapters unless local ones are configured). */
+export async function loadAlertDeps(environment: AlertsEnvironment, logger = new Logger({ serviceName: 'tideline-alerts' }), clock: Clock = systemClock): Promise<AlertDeps> {
+  const secrets = environment.secretsFile
+    ? new LocalSecretStore({ file: environment.secretsFile, env: process.env })
+    : new SecretsManagerSecretStore(new SecretsManagerClient({}), { prefix: environment.secretsPrefix, clock });
+  const dedup = environment.dedupTable ? new DynamoDbTtlStore(new DynamoDBClient({}), environment.dedupTable, { clock }) : new MemoryTtlStore(clock);
+  return {
+    config: await loadAlertingConfig(environment.configDir),
+    secrets,
+    dedup,
+    // Threads are remembered per warm container; a cold start begins a new thread for a revision.
+    threads: new MemoryThreadStore(clock),
+    clock,
+    log: (entry) => {
+      const item = entry as { message: string; outcome?: unknown; error?: unknown };
+      if (item.outcome === 'failed' || item.error !== undefined) logger.warn(item);
+      else logger.info(item);
+    },
+  };
+}
+
+/** Handles an SQS batch of catalog events, reporting the records to redeliver. */
+export async function handleAlertQueue(event: SQSEvent, deps: AlertDeps): Promise<SQSBatchResponse> {
+  const failures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      await dispatchOrThrow(parseAnyEvent(record.body), deps);
+    } catch (error) {
+      deps.log?.({ message: 'alert record failed', messageId: record.messageId, error: errorMessage(error) });
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures: failures };
+}
+
+/** True when the Lambda input is an SQS batch rather than a bare EventBridge event. */
+export function isSqsEvent(input: unknown): input is SQSEvent {
+  return Array.isArray((input as { Records?: unknown } | null)?.Records);
+}
