@@ -12,7 +12,7 @@ import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
 import { buildAlertingConfig, parseYamlDocuments } from '#shared/alerts/config.ts';
 import { DEDUP_WINDOW_MS } from '#shared/alerts/dedup.ts';
-import { AlertDispatchError, dispatchEvent, dispatchOrThrow, type AlertDeps } from '#shared/alerts/dispatch.ts';
+import { AlertDispatchError, dispatchOrThrow, type AlertDeps, type DispatchReport } from '#shared/alerts/dispatch.ts';
 import { blockKitViolations, type SlackMessage } from '#shared/alerts/slack-format.ts';
 import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
 import { ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
@@ -118,7 +118,7 @@ spec:
   return { paths, deps, clock, slackWebhookUrl };
 }
 
-function outcomes(report: Awaited<ReturnType<typeof dispatchEvent>>): Record<string, string> {
+function outcomes(report: DispatchReport): Record<string, string> {
   return Object.fromEntries(report.deliveries.map((d) => [d.alert, d.outcome]));
 }
 
