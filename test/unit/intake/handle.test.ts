@@ -9,8 +9,8 @@ const pushBody = JSON.stringify(githubPush());
 
 function recordingLogger(): IntakeLogger & { lines: string[] } {
   const lines: string[] = [];
-  const record = (message: string, attributes?: Record<string, unknown>): void => {
-    lines.push(JSON.stringify({ message, ...attributes }));
+  const record = (message: string, ...attributes: Record<string, unknown>[]): void => {
+    lines.push(JSON.stringify({ message, ...Object.assign({}, ...attributes) }));
   };
   return { lines, info: record, warn: record, error: record };
 }
