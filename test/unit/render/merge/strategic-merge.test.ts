@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseDocument, type YAMLMap } from 'yaml';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { strategicMergePatch } from '#shared/render/merge/index.ts';
+
+const deployment = { group: 'apps', version: 'v1', kind: 'Deployment' };
+const service = { group: '', version: 'v1', kind: 'Service' };
+
+function node(text: string, failsafe = false): YAMLMap {
+  return parseDocument(text, failsafe ? { schema: 'failsafe' } : {}).contents as YAMLMap;
+}
+
+const base = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  finalizers: [example.com/a]
+spec:
+  replicas: 1
+  template:
+    spec:
+      tolerations: [{key: a, operator: Exists}]
+      containers:
+        - name: app
+          image: app:1
+          args: [--a]
+          env:
+            - {name: A, value: "1"}
+            - {name: B, value: "2"}
+          ports:
+            - {containerPort: 80, name: http}
+        - name: sidecar
+          image: proxy:1
+`;
+
+function containers(result: YAMLMap | null): { name: string }[] {
+  assert.ok(result);
+  return (result.toJSON() as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec.template.spec.containers;
+}
+
+test('merges containers by name, patch elements first then the remaining target elements', () => {
+  // Prepare
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, image: proxy:2}\n        - {name: logger, image: log:1}\n');
+
+  // Act
+  const result = strategicMergePatch(node(base), patch, deployment);
+
+  // Assess
+  assert.deepEqual(
+    containers(result).map((c) => c.name),
+    ['sidecar', 'logger', 'app'],
+  );
+  assert.equal((containers(result)[0] as unknown as { image: string }).image, 'proxy:2');
+});
+
+test('merges env entries by name and keeps fields the patch does not mention', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env: [{name: B, value: "3"}]\n');
+
+  const result = strategicMergePatch(node(base), patch, deployment);
+
+  const app = containers(result).find((c) => c.name === 'app') as unknown as { env: unknown[]; image: string };
+  assert.deepEqual(app.env, [
+    { name: 'B', value: '3' },
+    { name: 'A', value: '1' },
+  ]);
+  assert.equal(app.image, 'app:1');
+});
+
+test('replaces lists without a merge strategy (args, tolerations) whole', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      tolerations: [{key: b, operator: Exists}]\n      containers: [{name: app, args: [--b]}]\n');
+
+  const result = strategicMergePatch(node(base), patch, deployment)?.toJSON() as { spec: { template: { spec: { tolerations: unknown[]; containers: { args: string[] }[] } } } };
+
+  assert.deepEqual(result.spec.template.spec.tolerations, [{ key: 'b', operator: 'Exists' }]);
+  assert.deepEqual(result.spec.template.spec.containers[0]?.args, ['--b']);
+});
+
+test('merges primitive lists with a merge strategy (finalizers) as sets, patch values first', () => {
+  const patch = node('kind: Deployment\nmetadata:\n  name: web\n  finalizers: [example.com/b, example.com/a]\n');
+
+  const result = strategicMergePatch(node(base), patch, deployment)?.toJSON() as { metadata: { finalizers: string[] } };
+
+  assert.deepEqual(result.metadata.finalizers, ['example.com/b', 'example.com/a']);
+});
+
+test('deletes a field set to null in the patch, also when the patch was parsed with the failsafe schema', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: null\n', true);
+
+  const result = strategicMergePatch(node(base, true), patch, deployment)?.toJSON() as { spec: Record<string, unknown> };
+
+  assert.equal('replicas' in result.spec, false);
+});
+
+test('removes a list element marked $patch: delete', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
+
+  const result = strategicMergePatch(node(base), patch, deployment);
+
+  assert.deepEqual(
+    containers(result).map((c) => c.name),
+    ['app'],
+  );
+});
+
+test('replaces a map whole with $patch: replace and drops the directive', () => {
+  const target = node('apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: a, tier: web}\n');
+  const patch = node('kind: Service\nmetadata: {name: s}\nspec:\n  selector:\n    $patch: replace\n    app: b\n');
+
+  const result = strategicMergePatch(target, patch, service)?.toJSON() as { spec: { selector: unknown } };
+
+  assert.deepEqual(result.spec.selector, { app: 'b' });
+});
+
+test('replaces a merged list whole when the patch list holds a {$patch: replace} element', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: only, image: only:1}\n        - $patch: replace\n');
+
+  const result = strategicMergePatch(node(base), patch, deployment);
+
+  assert.deepEqual(containers(result), [{ name: 'only', image: 'only:1' }]);
+});
+
+test('returns null when the patch deletes the whole object', () => {
+  const patch = node('$patch: delete\nkind: Deployment\nmetadata: {name: web}\n');
+
+  const result = strategicMergePatch(node(base), patch, deployment);
+
+  assert.equal(result, null);
+});
+
+test('merges custom resources without a schema as JSON merge: maps merge, lists are replaced', () => {
+  const target = node('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  items: [{name: a}]\n  config: {a: 1, b: 2}\n');
+  const patch = node('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  items: [{name: b}]\n  config: {b: null, c: 3}\n');
+
+  const result = strategicMergePatch(target, patch, { group: 'example.com', version: 'v1', kind: 'Widget' })?.toJSON() as { spec: unknown };
+
+  assert.deepEqual(result.spec, { items: [{ name: 'b' }], config: { a: 1, c: 3 } });
+});
+
+test('merges service ports on port and protocol together (order as kustomize build leaves it)', () => {
+  const target = node('apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - {port: 53, protocol: TCP, name: tcp}\n    - {port: 53, protocol: UDP, name: udp}\n');
+  const patch = node('kind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - {port: 53, protocol: UDP, name: dns-udp}\n');
+
+  const result = strategicMergePatch(target, patch, service)?.toJSON() as { spec: { ports: { name: string }[] } };
+
+  assert.deepEqual(
+    result.spec.ports.map((p) => p.name),
+    ['tcp', 'dns-udp'],
+  );
+});
+
+test('keeps the target name and namespace unless the patch may rename it', () => {
+  const target = node('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old, namespace: ns}\ndata: {a: b}\n');
+  const cm = { group: '', version: 'v1', kind: 'ConfigMap' };
+
+  const kept = strategicMergePatch(target.clone() as YAMLMap, node('kind: ConfigMap\nmetadata: {name: new}\n'), cm)?.toJSON() as { metadata: unknown };
+  const renamed = strategicMergePatch(target.clone() as YAMLMap, node('kind: ConfigMap\nmetadata: {name: new}\n'), cm, { allowNameChange: true })?.toJSON() as {
+    metadata: unknown;
+  };
+
+  assert.deepEqual(kept.metadata, { name: 'old', namespace: 'ns' });
+  assert.deepEqual(renamed.metadata, { name: 'new', namespace: 'ns' });
+});
+
+test('does not consume the caller\'s patch, so one patch can apply to several targets', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
+
+  strategicMergePatch(node(base), patch, deployment);
+  const second = strategicMergePatch(node(base), patch, deployment);
+
+  assert.deepEqual(
+    containers(second).map((c) => c.name),
+    ['app'],
+  );
+});
+
+test('refuses to merge a list into a map with an error naming the object and the field', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template: [1, 2]\n');
+
+  assert.throws(
+    () => strategicMergePatch(node(base), patch, deployment),
+    (error: unknown) => error instanceof InvalidInputError && /Deployment\.apps web/.test(error.message) && /spec\.template/.test(error.message),
+  );
+});
+
+test('refuses an unknown $patch directive', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  $patch: explode\n');
+
+  assert.throws(() => strategicMergePatch(node(base), patch, deployment), /unknown patch strategy 'explode'/);
+});
