@@ -3,7 +3,7 @@
  * kustomize's field-path syntax (`spec.containers.[name=app].image`, `items.0`, `[a.b/c]`),
  * selectors with `reject`, and the `delimiter`/`index`/`create` options.
  */
-import { Scalar, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import { YAMLMap, YAMLSeq, isMap, isScalar, isSeq, type Node as YamlNode, type Scalar } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import type { BuildContext, Kustomization } from './kustomize.ts';
 import { parseYamlDocuments } from './load.ts';
