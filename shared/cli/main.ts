@@ -5,7 +5,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TidelineError, errorMessage } from '#shared/errors/index.ts';
-import { registerAlert } from './commands/alert.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDev } from './commands/dev.ts';
 import { registerDiff } from './commands/diff.ts';
@@ -18,7 +17,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // One line per verb; keep the list sorted.
-  registerAlert(program);
   registerApply(program);
   registerDev(program);
   registerDiff(program);
