@@ -5,10 +5,12 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TidelineError, errorMessage } from '#shared/errors/index.ts';
+import { registerAlert } from './commands/alert.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDev } from './commands/dev.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerReceivers } from './commands/receivers.ts';
+import { registerRender } from './commands/render.ts';
 
 /** Builds the `tideline` program with every verb registered (exported for tests). */
 export function buildProgram(): Command {
@@ -17,10 +19,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // One line per verb; keep the list sorted.
+  registerAlert(program);
   registerApply(program);
   registerDev(program);
   registerDiff(program);
   registerReceivers(program);
+  registerRender(program);
   return program;
 }
 
