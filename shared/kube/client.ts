@@ -46,6 +46,8 @@ export interface ApplyOptions {
   force?: boolean;
   /** Validate and compute the result without persisting (`dryRun=All`). */
   dryRun?: boolean;
+  /** The caller does not read the returned object (it is then empty): cheaper for the server. */
+  discardResult?: boolean;
 }
 
 /** A Kubernetes `Status` failure body. */
@@ -77,6 +79,8 @@ export interface SendOptions {
   object?: ObjectRef;
   /** Counter label (`PATCH Deployment`). */
   label?: string;
+  /** Do not parse the response body (e.g. protobuf the caller does not need). */
+  discardBody?: boolean;
 }
 
 /** Discovery results shared by every client of the same API server (a warm function reuses them). */
@@ -261,6 +265,8 @@ export class ClusterClient {
     if (options.dryRun) query.dryRun = 'All';
     const response = await this.sendForStatus('PATCH', this.pathFor(info, object.metadata.namespace, object.metadata.name), {
       query,
+      // Callers that only need to know whether it worked let the server skip JSON encoding.
+      ...(options.discardResult ? { accept: 'application/vnd.kubernetes.protobuf, application/json', discardBody: true } : {}),
       body: JSON.stringify(object),
       contentType: 'application/apply-patch+yaml',
       object: ref,
@@ -359,7 +365,7 @@ export class ClusterClient {
       else req.end();
     });
     if (response.status >= 200 && response.status < 300) {
-      return { status: response.status, body: response.body ? JSON.parse(response.body) : {} };
+      return { status: response.status, body: response.body && !options.discardBody ? JSON.parse(response.body) : {} };
     }
     throw this.toError(response.status, response.body, options.object, response.retryAfter);
   }

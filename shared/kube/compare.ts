@@ -27,7 +27,20 @@ export function unchangedOnManagedFields(desired: KubeObject, live: KubeObject, 
   const shape: Record<string, unknown> = { ...rest };
   if (Object.keys(metaRest).length > 0) shape.metadata = metaRest;
   const stripped = stripNulls(shape as Json);
-  return fieldsMatch(stripped, entry.fieldsV1) && containedIn(stripped, live as unknown as Json);
+  return fieldsMatch(stripped, entry.fieldsV1) && containedIn(asStored(desired, stripped), live as unknown as Json);
+}
+
+/**
+ * The desired value as the server stores it: a Secret's write-only `stringData` ends up in `data`,
+ * base64-encoded (managedFields still name `stringData`, so only the value check needs this).
+ */
+function asStored(desired: KubeObject, value: Json): Json {
+  if (desired.kind !== 'Secret' || desired.apiVersion !== 'v1' || !value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const { stringData, ...rest } = value as { [key: string]: Json };
+  if (!stringData || typeof stringData !== 'object' || Array.isArray(stringData)) return value;
+  const data: { [key: string]: Json } = { ...((rest.data as { [key: string]: Json } | undefined) ?? {}) };
+  for (const [key, text] of Object.entries(stringData)) data[key] = Buffer.from(String(text), 'utf8').toString('base64');
+  return { ...rest, data };
 }
 
 /** Removes null-valued keys (the server drops them from applied configurations). */
