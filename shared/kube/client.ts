@@ -46,7 +46,7 @@ export interface ApplyOptions {
   force?: boolean;
   /** Validate and compute the result without persisting (`dryRun=All`). */
   dryRun?: boolean;
-  /** The caller does not read the returned object (it is then empty): cheaper for the server. */
+  /** The caller does not read the returned object (it is then returned empty, unparsed). */
   discardResult?: boolean;
 }
 
@@ -79,7 +79,7 @@ export interface SendOptions {
   object?: ObjectRef;
   /** Counter label (`PATCH Deployment`). */
   label?: string;
-  /** Do not parse the response body (e.g. protobuf the caller does not need). */
+  /** Do not parse a successful response body (the caller does not need it). */
   discardBody?: boolean;
 }
 
@@ -265,8 +265,8 @@ export class ClusterClient {
     if (options.dryRun) query.dryRun = 'All';
     const response = await this.sendForStatus('PATCH', this.pathFor(info, object.metadata.namespace, object.metadata.name), {
       query,
-      // Callers that only need to know whether it worked let the server skip JSON encoding.
-      ...(options.discardResult ? { accept: 'application/vnd.kubernetes.protobuf, application/json', discardBody: true } : {}),
+      // Callers that only need to know whether it worked skip parsing the result.
+      ...(options.discardResult ? { discardBody: true } : {}),
       body: JSON.stringify(object),
       contentType: 'application/apply-patch+yaml',
       object: ref,
