@@ -213,7 +213,7 @@ Provider with \`tideline alert send <event.json> --provider <provider.yaml> [--s
 Environment: \`TIDELINE_ALERTS_CONFIG_DIR\` (fleet repo checkout, required), \`TIDELINE_DEDUP_TABLE\`
 (DynamoDB table, key \`pk\`, TTL attribute \`expiresAt\`; memory when unset), \`TIDELINE_SECRETS_FILE\`
 (local secrets instead of Secrets Manager), \`TIDELINE_SECRETS_PREFIX\` (default \`tideline/\`).
-Slack thread timestamps are kept per warm container.
+Slack thread timestamps live in the same table (per warm container without one).
 `;
 
 /** The full text of docs/alerts.md, generated from the formatter and the sample events. */

@@ -20,13 +20,14 @@ import { parseAnyEvent } from '#shared/events/parse.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
 import { loadAlertingConfig } from './config.ts';
 import { dispatchOrThrow, type AlertDeps } from './dispatch.ts';
+import { DynamoDbThreadStore } from './dynamodb-thread-store.ts';
 import { MemoryThreadStore } from './thread-store.ts';
 
 /** The environment the alerts function reads, validated once at cold start. */
 export interface AlertsEnvironment {
   /** Checkout of the fleet repo holding the Alert and Provider objects. */
   configDir: string;
-  /** DynamoDB table for dedup records (TTL attribute `expiresAt`); memory when unset. */
+  /** DynamoDB table for dedup records and Slack threads (key `pk`, TTL attribute `expiresAt`); memory when unset. */
   dedupTable?: string;
   /** Local secrets file; Secrets Manager when unset. */
   secretsFile?: string;
@@ -51,13 +52,14 @@ export async function loadAlertDeps(environment: AlertsEnvironment, logger = new
   const secrets = environment.secretsFile
     ? new LocalSecretStore({ file: environment.secretsFile, env: process.env })
     : new SecretsManagerSecretStore(new SecretsManagerClient({}), { prefix: environment.secretsPrefix, clock });
-  const dedup = environment.dedupTable ? new DynamoDbTtlStore(new DynamoDBClient({}), environment.dedupTable, { clock }) : new MemoryTtlStore(clock);
+  const dynamodb = environment.dedupTable ? new DynamoDBClient({}) : undefined;
+  const dedup = dynamodb && environment.dedupTable ? new DynamoDbTtlStore(dynamodb, environment.dedupTable, { clock }) : new MemoryTtlStore(clock);
   return {
     config: await loadAlertingConfig(environment.configDir),
     secrets,
     dedup,
-    // Threads are remembered per warm container; a cold start begins a new thread for a revision.
-    threads: new MemoryThreadStore(clock),
+    // Threads live next to the dedup records; without a table, per warm container.
+    threads: dynamodb && environment.dedupTable ? new DynamoDbThreadStore(dynamodb, environment.dedupTable, clock) : new MemoryThreadStore(clock),
     clock,
     log: (entry) => {
       const item = entry as { message: string; outcome?: unknown; error?: unknown };

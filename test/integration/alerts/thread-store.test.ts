@@ -1,0 +1,57 @@
+/**
+ * The DynamoDB thread store against moto's DynamoDB, with an injected clock for expiry.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { DynamoDbThreadStore } from '#shared/alerts/dynamodb-thread-store.ts';
+import { getTestEnv } from '#test/env/index.ts';
+import { ManualClock } from '#test/unit/alerts/fixtures.ts';
+
+let client: DynamoDBClient;
+let table: string;
+
+before(async () => {
+  const { moto } = await getTestEnv();
+  client = new DynamoDBClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
+  table = `alerts-${randomBytes(4).toString('hex')}`;
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+});
+
+describe('DynamoDB thread store', () => {
+  it('keeps the first thread ts of a key until it expires', async () => {
+    const clock = new ManualClock();
+    const store = new DynamoDbThreadStore(client, table, clock);
+
+    await store.putIfAbsent('prod-eu|apps|rev1', '1700000000.000100', 60_000);
+    await store.putIfAbsent('prod-eu|apps|rev1', '1700000000.000999', 60_000);
+    const first = await store.get('prod-eu|apps|rev1');
+    clock.advance(60_000);
+    const expired = await store.get('prod-eu|apps|rev1');
+    await store.putIfAbsent('prod-eu|apps|rev1', '1700000099.000100', 60_000);
+    const renewed = await store.get('prod-eu|apps|rev1');
+
+    assert.equal(first, '1700000000.000100');
+    assert.equal(expired, undefined);
+    assert.equal(renewed, '1700000099.000100');
+  });
+
+  it('an unknown key has no thread', async () => {
+    assert.equal(await new DynamoDbThreadStore(client, table, new ManualClock()).get('never-seen'), undefined);
+  });
+
+  it('a missing table is a final error naming the table', async () => {
+    const store = new DynamoDbThreadStore(client, 'no-such-alerts-table', new ManualClock());
+
+    await assert.rejects(store.get('k'), (error: unknown) => error instanceof InvalidInputError && /no-such-alerts-table/.test(error.message));
+  });
+});
