@@ -26,54 +26,99 @@ export const SUBSTITUTE_OPT_OUT = 'kustomize.toolkit.fluxcd.io/substitute';
 
 const VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 
-/**
- * Replaces `${var}`, `${var:=default}` and `${var:-default}` in a text, as Flux's envsubst does;
- * `$${var}` is an escape for a literal `${var}`. In strict mode an unset variable without a
- * default is an error naming it.
- */
-export function substituteVariables(text: string, vars: Readonly<Record<string, string>>, strict: boolean, where: string): string {
+class SubstitutionError extends Error {}
+
+/** Evaluates one `${...}` body (without braces) the way Flux's envsubst does. */
+function evaluateExpression(body: string, vars: Readonly<Record<string, string>>, strict: boolean): string {
+  const lengthOf = /^#([_a-zA-Z0-9]+)$/.exec(body);
+  const nameMatch = /^[_\p{L}\p{Nd}]+/u.exec(lengthOf ? (lengthOf[1] as string) : body);
+  if (!nameMatch) throw new SubstitutionError(`invalid variable expression \${${body}}`);
+  const name = nameMatch[0];
+  const rest = lengthOf ? '' : body.slice(name.length);
+  const isSet = Object.hasOwn(vars, name);
+  const value = isSet ? (vars[name] as string) : '';
+  const defaultOp = /^(:?)([=\-?+])([\s\S]*)$/.exec(rest);
+  if (defaultOp) {
+    const [, colon, op, operand = ''] = defaultOp;
+    const empty = !isSet || (colon === ':' && value === '');
+    const expanded = (): string => expandText(operand, vars, strict);
+    if (op === '+') return empty ? '' : expanded();
+    if (op === '?') {
+      if (empty) throw new SubstitutionError(`variable "${name}" is not set: ${operand}`);
+      return value;
+    }
+    return empty ? expanded() : value;
+  }
+  if (!isSet && strict) throw new SubstitutionError(`variable "${name}" is not set (postBuild substitution is strict)`);
+  if (lengthOf) return String([...value].length);
+  if (rest === '') return value;
+  if (rest === '^^') return value.toUpperCase();
+  if (rest === ',,') return value.toLowerCase();
+  if (rest === '^') return value.charAt(0).toUpperCase() + value.slice(1);
+  if (rest === ',') return value.charAt(0).toLowerCase() + value.slice(1);
+  const substring = /^:([0-9]+)(?::([0-9]+))?$/.exec(rest);
+  if (substring) {
+    const offset = Number(substring[1]);
+    return substring[2] === undefined ? value.slice(offset) : value.slice(offset, offset + Number(substring[2]));
+  }
+  throw new SubstitutionError(`unsupported variable expression \${${body}}`);
+}
+
+/** Index of the `}` closing a `${` whose body starts at `from`, honouring nested `${...}`. */
+function findClose(text: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '$' && text[i + 1] === '{') {
+      depth++;
+      i++;
+    } else if (text[i] === '}') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+function expandText(text: string, vars: Readonly<Record<string, string>>, strict: boolean): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
-    const dollar = text.indexOf('$', i);
-    if (dollar < 0) {
-      out += text.slice(i);
-      break;
+    const ch = text[i] as string;
+    if (ch === '$' && text[i + 1] === '$') {
+      // `$$` is an escaped dollar: `$${var}` yields a literal `${var}`.
+      out += '$';
+      i += 2;
+      continue;
     }
-    out += text.slice(i, dollar);
-    if (text[dollar + 1] === '$' && text[dollar + 2] === '{') {
-      // `$${var}` keeps `${var}` literally.
-      const close = text.indexOf('}', dollar + 2);
-      if (close < 0) {
-        out += text.slice(dollar + 1);
-        break;
-      }
-      out += text.slice(dollar + 1, close + 1);
+    if (ch === '$' && text[i + 1] === '{') {
+      const close = findClose(text, i + 2);
+      if (close < 0) throw new SubstitutionError('unterminated ${ expression');
+      out += evaluateExpression(text.slice(i + 2, close), vars, strict);
       i = close + 1;
       continue;
     }
-    if (text[dollar + 1] !== '{') {
-      out += '$';
-      i = dollar + 1;
-      continue;
-    }
-    const close = text.indexOf('}', dollar + 2);
-    if (close < 0) {
-      out += text.slice(dollar);
-      break;
-    }
-    const body = text.slice(dollar + 2, close);
-    const op = /^([^:]*?)(:[=-])(.*)$/s.exec(body);
-    const name = op ? (op[1] as string) : body;
-    if (!VAR_NAME.test(name)) {
-      throw new InvalidInputError(`invalid variable name "${name}" in \${${body}}: names are letters, digits and _`, { source: { file: where } });
-    }
-    const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
-    if (value !== undefined && value !== '') out += value;
-    else if (op) out += op[3] as string;
-    else if (value !== undefined) out += value;
-    else if (strict) throw new InvalidInputError(`variable "${name}" is not set (postBuild substitution is strict)`, { source: { file: where } });
-    i = close + 1;
+    out += ch;
+    i++;
   }
   return out;
+}
+
+/**
+ * Replaces `${var}`, `${var:=default}`, `${var:-default}` (and the other shell forms Flux's envsubst
+ * knows) in a text; `$${var}` is an escape for a literal `${var}`. Variable names must be letters,
+ * digits and `_`; newlines in values are dropped, as Flux does. In strict mode an unset variable
+ * without a default is an error naming it.
+ */
+export function substituteVariables(text: string, vars: Readonly<Record<string, string>>, strict: boolean, where: string): string {
+  const cleaned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    if (!VAR_NAME.test(name)) throw new InvalidInputError(`variable name "${name}" is invalid: names are letters, digits and _ and do not start with a digit`, { source: { file: where } });
+    cleaned[name] = value.replaceAll('\n', '');
+  }
+  try {
+    return expandText(text, cleaned, strict);
+  } catch (error) {
+    if (error instanceof SubstitutionError) throw new InvalidInputError(`postBuild substitution failed: ${error.message}`, { source: { file: where }, cause: error });
+    throw error;
+  }
 }

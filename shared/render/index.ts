@@ -17,7 +17,7 @@ import { buildKustomization, findKustomizationFile, readKustomization, type Buil
 import { type Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
 import { SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
-import { GoValueError, toGoValue } from './yaml/go-value.ts';
+import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
 import { emitGoYaml } from './yaml/emit.ts';
 
 export type { RenderLimits } from './load.ts';
@@ -131,9 +131,9 @@ function substitutionDisabled(resource: Resource): boolean {
   return resource.annotations()[SUBSTITUTE_OPT_OUT] === 'disabled' || resource.labels()[SUBSTITUTE_OPT_OUT] === 'disabled';
 }
 
-function toYaml(resource: Resource): string {
+function toYaml(resource: Resource, dialect: YamlDialect = 'v3'): string {
   try {
-    return emitGoYaml(toGoValue(resource.node));
+    return emitGoYaml(toGoValue(resource.node, undefined, 0, dialect));
   } catch (error) {
     if (error instanceof GoValueError) throw new InvalidInputError(`${resource.describe()}: ${error.message}`, { source: { file: resource.file }, cause: error });
     throw error;
@@ -189,7 +189,8 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
   const objects: RenderedObjectRef[] = [];
   for (const resource of resources) {
     let text = toYaml(resource);
-    if (substitute && !substitutionDisabled(resource)) {
+    // Flux substitutes only when it has variables, and re-reads the result with go-yaml v2's typing.
+    if (substitute && Object.keys(substitute.substitute ?? {}).length > 0 && !substitutionDisabled(resource)) {
       const replaced = substituteVariables(text, substitute.substitute ?? {}, substitute.strict ?? false, `${resource.describe()} (from ${resource.file})`);
       if (replaced !== text) {
         const docs = parseYamlDocuments(replaced, resource.file, limits.maxAliasCount);
@@ -198,7 +199,7 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
           throw new InvalidInputError(`${resource.describe()}: substituted object is no longer a single YAML mapping`, { source: { file: resource.file } });
         }
         resource.node = node;
-        text = toYaml(resource);
+        text = toYaml(resource, 'v2');
       }
     }
     documents.push(text);

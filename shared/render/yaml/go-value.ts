@@ -167,6 +167,20 @@ export function resolvePlainV3(text: string): ResolvedPlain {
   return { kind: 'str' };
 }
 
+/**
+ * Resolves a plain scalar with go-yaml v2's rules (YAML 1.1 booleans such as `yes`/`on`;
+ * timestamps stay strings), which is how Flux re-reads an object after substitution.
+ */
+export function resolvePlainV2(text: string): ResolvedPlain {
+  if (V2_TRUE.has(text)) return { kind: 'bool', value: true };
+  if (V2_FALSE.has(text)) return { kind: 'bool', value: false };
+  const resolved = resolvePlainV3(text);
+  return resolved.kind === 'timestamp' ? { kind: 'str' } : resolved;
+}
+
+const V2_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
+const V2_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
+
 const V2_BOOL_OR_NULL = new Set([
   'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON',
   'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF',
@@ -227,14 +241,17 @@ function fromResolved(resolved: ResolvedPlain, text: string): GoValue {
   }
 }
 
-function scalarToGo(node: YamlNode): GoValue {
+/** Which Go YAML library's typing rules apply to plain scalars. */
+export type YamlDialect = 'v3' | 'v2';
+
+function scalarToGo(node: YamlNode, dialect: YamlDialect): GoValue {
   if (!isScalar(node)) throw new GoValueError('not a scalar');
   const tag = node.tag;
   const source = (node as { source?: unknown }).source;
   // Parsed plain scalars are typed from their source text with go-yaml v3's rules, not the JS parser's.
   if (node.type === 'PLAIN' && (tag === undefined || tag === '!')) {
     const text = typeof source === 'string' ? source : typeof node.value === 'string' ? node.value : undefined;
-    if (text !== undefined) return tag === '!' ? text : fromResolved(resolvePlainV3(text), text);
+    if (text !== undefined) return tag === '!' ? text : fromResolved(dialect === 'v2' ? resolvePlainV2(text) : resolvePlainV3(text), text);
   }
   const value = node.value;
   if (tag !== undefined && STR_TAGS.has(tag)) return value === null || value === undefined ? '' : String(value);
@@ -258,19 +275,19 @@ export function keyText(node: unknown): string {
  * Converts a node (aliases already allowed) into the value kustomize prints.
  * `budget` caps the number of nodes visited, which bounds alias expansion.
  */
-export function toGoValue(node: unknown, budget: ConvertBudget = { nodesLeft: Number.POSITIVE_INFINITY }, depth = 0): GoValue {
+export function toGoValue(node: unknown, budget: ConvertBudget = { nodesLeft: Number.POSITIVE_INFINITY }, depth = 0, dialect: YamlDialect = 'v3'): GoValue {
   if (--budget.nodesLeft < 0) throw new GoValueError('document expands to too many nodes (alias expansion limit)');
   if (depth > 200) throw new GoValueError('document nested too deeply');
   if (node === null || node === undefined) return null;
   if (isAlias(node)) throw new GoValueError('unresolved alias');
-  if (isScalar(node)) return scalarToGo(node);
-  if (isSeq(node)) return node.items.map((item) => toGoValue(item, budget, depth + 1));
+  if (isScalar(node)) return scalarToGo(node, dialect);
+  if (isSeq(node)) return node.items.map((item) => toGoValue(item, budget, depth + 1, dialect));
   if (isMap(node)) {
     const map: GoMap = new Map();
     for (const pair of node.items) {
       const key = keyText(pair.key);
       if (map.has(key)) throw new GoValueError(`mapping key "${key}" already defined`);
-      map.set(key, toGoValue(pair.value, budget, depth + 1));
+      map.set(key, toGoValue(pair.value, budget, depth + 1, dialect));
     }
     return map;
   }

@@ -1,0 +1,181 @@
+// Bad input a hostile or careless repository can hold: each must end in a typed error naming the file.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { renderKustomization } from '#shared/render/index.ts';
+import { configMap, writeTree } from './tree.ts';
+
+async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
+  try {
+    await renderKustomization(options);
+  } catch (error) {
+    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('render succeeded but should have been refused');
+}
+
+describe('render refuses bad input', () => {
+  it('refuses a resource path that climbs above the repository root', async (t) => {
+    const root = await writeTree(t, { 'app/kustomization.yaml': 'resources:\n- ../../outside.yaml\n' });
+
+    const error = await renderError({ root, path: 'app' });
+
+    assert.match(error.message, /^app\/kustomization\.yaml: path "\.\.\/\.\.\/outside\.yaml" points outside the repository root/);
+  });
+
+  it('refuses an absolute resource path', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- /etc/passwd\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /kustomization\.yaml: absolute path "\/etc\/passwd" is not allowed/);
+  });
+
+  it('refuses a symlink pointing outside the root', async (t) => {
+    const outside = await writeTree(t, { 'secret.yaml': configMap('stolen') });
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- link.yaml\n',
+      'link.yaml': { symlink: `${outside}/secret.yaml` },
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /"link\.yaml" is a symlink pointing outside the repository root/);
+  });
+
+  it('refuses a render path outside the root', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources: []\n' });
+
+    const error = await renderError({ root, path: '../' });
+
+    assert.match(error.message, /points outside the repository root/);
+  });
+
+  it('refuses remote bases unless allowed', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- https://github.com/acme/base//deploy?ref=v1\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /kustomization\.yaml: remote base "https:\/\/github\.com\/acme\/base\/\/deploy\?ref=v1" is not allowed/);
+  });
+
+  it('refuses git SSH URLs as bases', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- git@github.com:acme/base.git\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /remote base "git@github\.com:acme\/base\.git" is not allowed/);
+  });
+
+  it('stops an alias bomb with an error naming the file and line', async (t) => {
+    const bomb = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: bomb}',
+      'data:',
+      '  a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+      '  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      '  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      '  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      '  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      '  f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+    ].join('\n');
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- bomb.yaml\n', 'bomb.yaml': bomb });
+
+    const error = await renderError({ root, limits: { maxAliasCount: 1000 } });
+
+    assert.match(error.message, /^bomb\.yaml:\d+: YAML aliases expand to more than 1000 nodes/);
+  });
+
+  it('refuses a file over the size cap', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- big.yaml\n', 'big.yaml': configMap('big', { blob: 'x'.repeat(5000) }) });
+
+    const error = await renderError({ root, limits: { maxFileBytes: 1024 } });
+
+    assert.match(error.message, /^big\.yaml: file is \d+ bytes, over the 1024-byte limit/);
+  });
+
+  it('refuses more objects than the configured limit', async (t) => {
+    const docs = Array.from({ length: 6 }, (_, i) => configMap(`cm-${i}`)).join('---\n');
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- many.yaml\n', 'many.yaml': docs });
+
+    const error = await renderError({ root, limits: { maxObjects: 5 } });
+
+    assert.match(error.message, /bundle has 6 objects, over the limit of 5/);
+  });
+
+  it('refuses two objects with the same identity', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- a.yaml\n- b.yaml\n', 'a.yaml': configMap('same'), 'b.yaml': configMap('same') });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^b\.yaml: duplicate object ConfigMap same \(also in a\.yaml\)/);
+  });
+
+  it('reports invalid YAML with its file and line', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- broken.yaml\n', 'broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [unclosed\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^broken\.yaml:\d+: invalid YAML/);
+    assert.equal(error.source?.file, 'broken.yaml');
+  });
+
+  it('names an unknown kustomization field', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources: []\nnamePrefx: typo-\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^kustomization\.yaml: unknown kustomization field "namePrefx"/);
+  });
+
+  it('refuses kustomize plugins by name', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'transformers:\n- plugin.yaml\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /kustomization field "transformers" is not supported/);
+  });
+
+  for (const [missing, manifest] of [
+    ['apiVersion', 'kind: ConfigMap\nmetadata:\n  name: x\n'],
+    ['kind', 'apiVersion: v1\nmetadata:\n  name: x\n'],
+    ['metadata.name', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n'],
+  ] as const) {
+    it(`refuses a resource without ${missing}`, async (t) => {
+      const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- r.yaml\n', 'r.yaml': `${configMap('ok')}---\n${manifest}` });
+
+      const error = await renderError({ root });
+
+      assert.match(error.message, new RegExp(`^r\\.yaml:\\d+: object is missing ${missing.replace('.', '\\.')}`));
+    });
+  }
+
+  it('refuses a cycle between kustomizations', async (t) => {
+    const root = await writeTree(t, {
+      'a/kustomization.yaml': 'resources:\n- ../b\n',
+      'b/kustomization.yaml': 'resources:\n- ../a\n',
+    });
+
+    const error = await renderError({ root, path: 'a' });
+
+    assert.match(error.message, /kustomization cycle: a -> b -> a/);
+  });
+
+  it('refuses a missing resource file by name', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- nope.yaml\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^kustomization\.yaml: "nope\.yaml" does not exist/);
+  });
+
+  it('refuses a strict substitution of an unset variable, naming it', async (t) => {
+    const root = await writeTree(t, { 'cm.yaml': configMap('cm', { region: '${REGION}', zone: '${ZONE}' }) });
+
+    const error = await renderError({ root, flux: { postBuild: { substitute: { REGION: 'eu' }, strict: true } } });
+
+    assert.match(error.message, /variable "ZONE" is not set/);
+  });
+});
