@@ -132,7 +132,8 @@ export async function deliver<T>(
         headers: request.headers,
         body: request.body,
         signal: AbortSignal.timeout(request.timeoutMs),
-        redirect: 'error',
+        // A provider never redirects a POST it accepts; following one could replay a token elsewhere.
+        redirect: 'manual',
       });
       const received = { status: response.status, headers: response.headers, body: await readBody(response) };
       verdict = judge(received, context.clock.now());

@@ -168,6 +168,30 @@ describe('Slack incoming webhook', () => {
     assert.ok(performance.now() - started < 2500, 'the slow answer was not waited for');
   });
 
+  it('does not follow a redirect', async () => {
+    const { resolved, path } = webhook();
+    server.script(path, { status: 301, headers: { location: `${server.baseUrl}/elsewhere` } });
+
+    await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), { reason: 'http_301', status: 301 });
+    assert.equal(server.requestsTo('/elsewhere').length, 0);
+  });
+
+  it('retries a refused connection and gives up after the bounded attempts', async () => {
+    const { resolved } = webhook();
+    const closed = new FakeProviderServer();
+    await closed.start();
+    const address = `${closed.baseUrl}/services/T0/B0/gone`;
+    await closed.close();
+    const clock = new ManualClock();
+
+    await assert.rejects(postSlackMessage({ ...resolved, address }, message, { clock, retry: RETRY }), (error: unknown) => {
+      assert.ok(error instanceof TransientError);
+      assert.match(error.message, /gave up after 4 attempts \(last: network error/);
+      return true;
+    });
+    assert.deepEqual(clock.sleeps, [1000, 2000, 4000]);
+  });
+
   it('never puts the webhook URL in an error', async () => {
     const { resolved, path } = webhook();
     server.script(path, slackReplies.webhookError(403, 'action_prohibited'));
