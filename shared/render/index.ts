@@ -18,7 +18,7 @@ import { type Resource, getNode, getString, mapGet, mapSet, stringScalar } from 
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
 import { SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
 import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
-import { emitGoYaml } from './yaml/emit.ts';
+import { UnprintableError, emitGoYaml } from './yaml/emit.ts';
 
 export type { RenderLimits } from './load.ts';
 export type { FluxBuildOptions } from './flux.ts';
@@ -135,7 +135,7 @@ function toYaml(resource: Resource, dialect: YamlDialect = 'v3'): string {
   try {
     return emitGoYaml(toGoValue(resource.node, undefined, 0, dialect));
   } catch (error) {
-    if (error instanceof GoValueError) throw new InvalidInputError(`${resource.describe()}: ${error.message}`, { source: { file: resource.file }, cause: error });
+    if (error instanceof GoValueError || error instanceof UnprintableError) throw new InvalidInputError(`${resource.describe()}: ${error.message}`, { source: { file: resource.file }, cause: error });
     throw error;
   }
 }

@@ -175,6 +175,15 @@ class Writer {
   }
 }
 
+/** libyaml's write_break: a newline for LF, the break character itself otherwise. */
+function writeBreak(w: Writer, cp: number): void {
+  if (cp === 0x0a) w.putBreak();
+  else {
+    w.out += String.fromCodePoint(cp);
+    w.column = 0;
+  }
+}
+
 function writePlain(w: Writer, cps: number[], allowBreaks: boolean): void {
   if (!w.whitespace) w.put(' ');
   let spaces = false;
@@ -187,7 +196,7 @@ function writePlain(w: Writer, cps: number[], allowBreaks: boolean): void {
       spaces = true;
     } else if (isBreak(cp)) {
       if (!breaks && cp === 0x0a) w.putBreak();
-      w.putBreak();
+      writeBreak(w, cp);
       w.indention = true;
       breaks = true;
     } else {
@@ -214,7 +223,7 @@ function writeSingleQuoted(w: Writer, cps: number[], allowBreaks: boolean): void
       spaces = true;
     } else if (isBreak(cp)) {
       if (!breaks && cp === 0x0a) w.putBreak();
-      w.putBreak();
+      writeBreak(w, cp);
       w.indention = true;
       breaks = true;
     } else {
@@ -275,7 +284,7 @@ function writeLiteral(w: Writer, cps: number[]): void {
   let breaks = true;
   for (const cp of cps) {
     if (isBreak(cp)) {
-      w.putBreak();
+      writeBreak(w, cp);
       w.indention = true;
       breaks = true;
     } else {
@@ -287,7 +296,14 @@ function writeLiteral(w: Writer, cps: number[]): void {
   }
 }
 
-function emitString(w: Writer, text: string, simpleKey: boolean): void {
+/** Raised for strings kustomize itself cannot print (it fails on them too). */
+export class UnprintableError extends Error {}
+
+function emitString(w: Writer, raw: string, simpleKey: boolean): void {
+  // kustomize re-reads its JSON with go-yaml v2, whose reader refuses DEL and C1 controls and folds a
+  // raw NEL inside a quoted string into a space.
+  if (/[\u007f-\u0084\u0086-\u009f]/.test(raw)) throw new UnprintableError('yaml: control characters are not allowed');
+  const text = raw.includes('\u0085') ? raw.replaceAll('\u0085', ' ') : raw;
   const cps = toCodePoints(text);
   let style: Style = text.includes('\n') ? 'literal' : v2NeedsQuotes(text) ? 'double' : 'plain';
   const analysis = analyzeScalar(cps);

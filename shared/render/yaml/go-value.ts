@@ -81,7 +81,7 @@ export function parseGoTimestamp(text: string): string | undefined {
   }
   const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
   const fraction = (frac ?? '').slice(0, 9).replace(/0+$/, '');
-  const offset = zone === undefined || zone === 'Z' || zone === '+00:00' ? 'Z' : zone;
+  const offset = zone === undefined || zone === 'Z' || zone === '+00:00' || zone === '-00:00' ? 'Z' : zone;
   return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}${fraction ? '.' + fraction : ''}${offset}`;
 }
 

@@ -1,0 +1,103 @@
+// The printer must write what `kustomize build` (go-yaml v2 after a JSON round trip) writes.
+// fixtures/scalars/expected.yaml was produced by kustomize v5.7.1 from fixtures/scalars/input.yaml.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { renderKustomization } from '#shared/render/index.ts';
+import { emitGoYaml, goYamlKeyLess } from '#shared/render/yaml/emit.ts';
+import { GoNumber, goFloatText, parseGoTimestamp, resolvePlainV3, v2NeedsQuotes } from '#shared/render/yaml/go-value.ts';
+import { writeTree } from './tree.ts';
+
+const fixtures = path.join(import.meta.dirname, 'fixtures', 'scalars');
+
+describe('go-yaml compatible printing', () => {
+  it('prints nasty scalars, numbers, timestamps and key orders exactly as kustomize does', async (t) => {
+    const input = await readFile(path.join(fixtures, 'input.yaml'), 'utf8');
+    const expected = await readFile(path.join(fixtures, 'expected.yaml'), 'utf8');
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- input.yaml\n', 'input.yaml': input });
+
+    const { yaml } = await renderKustomization({ root });
+
+    assert.equal(yaml, expected);
+  });
+
+  it('folds long plain strings at 80 columns under their key', () => {
+    const long = 'word '.repeat(30).trim();
+
+    const text = emitGoYaml(new Map([['k', long]]));
+
+    // libyaml breaks at the first space once the column passes 80.
+    assert.equal(text, `k: ${'word '.repeat(16).trim()}\n  ${'word '.repeat(14).trim()}\n`);
+  });
+
+  it('writes block sequences unindented under their key and empty collections in flow style', () => {
+    const value = new Map<string, unknown>([
+      ['list', ['a', new Map([['b', 'c']])]],
+      ['empty', new Map()],
+      ['none', []],
+    ]);
+
+    const text = emitGoYaml(value as never);
+
+    assert.equal(text, 'empty: {}\nlist:\n- a\n- b: c\nnone: []\n');
+  });
+
+  it('orders keys like go-yaml v2: digit runs by value, letters before digits', () => {
+    const keys = ['a10', 'a9', 'b', 'A', '10', '9', 'a01', 'a1'];
+
+    const sorted = [...keys].sort((x, y) => (goYamlKeyLess(x, y) ? -1 : goYamlKeyLess(y, x) ? 1 : 0));
+
+    assert.deepEqual(sorted, ['9', '10', 'A', 'a1', 'a01', 'a9', 'a10', 'b']);
+  });
+
+  it('formats floats the way encoding/json and go-yaml v2 do together', () => {
+    assert.equal(goFloatText(1.0), '1');
+    assert.equal(goFloatText(1234567.5), '1.2345675e+06');
+    assert.equal(goFloatText(1e21), '1e+21');
+    assert.equal(goFloatText(0.00001), '1e-05');
+    assert.equal(goFloatText(0.0001), '0.0001');
+    assert.equal(goFloatText(1e20), '1e+20');
+    assert.equal(goFloatText(1e19), '10000000000000000000');
+  });
+
+  it('refuses infinities, as kustomize does', () => {
+    assert.throws(() => goFloatText(Number.POSITIVE_INFINITY), /unsupported value: \+Inf/);
+  });
+
+  it('types plain scalars with go-yaml v3 rules', () => {
+    assert.deepEqual(resolvePlainV3('yes'), { kind: 'str' });
+    assert.deepEqual(resolvePlainV3('012'), { kind: 'int', value: 10n });
+    assert.deepEqual(resolvePlainV3('0o17'), { kind: 'int', value: 15n });
+    assert.deepEqual(resolvePlainV3('1_000'), { kind: 'int', value: 1000n });
+    assert.deepEqual(resolvePlainV3('~'), { kind: 'null' });
+  });
+
+  it('quotes strings go-yaml v2 would read back as another type', () => {
+    for (const text of ['yes', 'on', 'n', '1.0', '0x1F', '2001-12-14', '1:20', '']) assert.equal(v2NeedsQuotes(text), true, text);
+    for (const text of ['NaN', 'nULL', 'hello', '1.2.3', 'v1']) assert.equal(v2NeedsQuotes(text), false, text);
+  });
+
+  it('converts timestamps to RFC 3339 as encoding/json prints time.Time', () => {
+    assert.equal(parseGoTimestamp('2001-12-14'), '2001-12-14T00:00:00Z');
+    assert.equal(parseGoTimestamp('2020-1-2 3:4:5.50'), '2020-01-02T03:04:05.5Z');
+    assert.equal(parseGoTimestamp('2020-01-02T03:04:05+02:00'), '2020-01-02T03:04:05+02:00');
+    assert.equal(parseGoTimestamp('2020-13-02'), undefined);
+  });
+
+  it('prints numbers as given tokens', () => {
+    assert.equal(emitGoYaml(new Map([['count', new GoNumber('42')]])), 'count: 42\n');
+    // `n` reads back as a YAML 1.1 boolean, so go-yaml v2 quotes it even as a key.
+    assert.equal(emitGoYaml(new Map([['n', new GoNumber('42')]])), '"n": 42\n');
+  });
+
+  it('refuses strings with control characters kustomize cannot print', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\n',
+      'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ctl\ndata:\n  x: "\\x7f"\n',
+    });
+
+    await assert.rejects(renderKustomization({ root }), (error) => error instanceof InvalidInputError && /control characters are not allowed/.test(error.message));
+  });
+});
