@@ -1,0 +1,168 @@
+// Flux's build rules: generated kustomization for plain directories, Kustomization fields, postBuild substitution.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { renderKustomization, substituteVariables } from '#shared/render/index.ts';
+import { configMap, writeTree } from './tree.ts';
+
+describe('postBuild substitution', () => {
+  it('replaces ${var} with its value', () => {
+    assert.equal(substituteVariables('region: ${REGION}', { REGION: 'eu-west-1' }, false, 'f'), 'region: eu-west-1');
+  });
+
+  it('uses the default of ${var:=default} and ${var:-default} when the variable is unset or empty', () => {
+    const text = 'a: ${A:=one} b: ${B:-two} c: ${C:-three}';
+
+    const result = substituteVariables(text, { C: '' }, false, 'f');
+
+    assert.equal(result, 'a: one b: two c: three');
+  });
+
+  it('keeps the value over the default when the variable is set', () => {
+    assert.equal(substituteVariables('${A:=one}', { A: 'set' }, false, 'f'), 'set');
+  });
+
+  it('expands variables nested in defaults', () => {
+    assert.equal(substituteVariables('${A:=${B}-x}', { B: 'b' }, false, 'f'), 'b-x');
+  });
+
+  it('treats $${var} as an escaped literal ${var}', () => {
+    assert.equal(substituteVariables('keep: $${HOME} set: ${A}', { A: '1' }, false, 'f'), 'keep: ${HOME} set: 1');
+  });
+
+  it('leaves bare $var alone (only braces substitute)', () => {
+    assert.equal(substituteVariables('echo $HOME ${A}', { A: 'x' }, false, 'f'), 'echo $HOME x');
+  });
+
+  it('replaces unset variables with nothing when not strict', () => {
+    assert.equal(substituteVariables('v: "${MISSING}"', { A: 'x' }, false, 'f'), 'v: ""');
+  });
+
+  it('errors on an unset variable in strict mode, naming it', () => {
+    assert.throws(() => substituteVariables('v: ${MISSING}', { A: 'x' }, true, 'f'), (error) => error instanceof InvalidInputError && /"MISSING" is not set/.test(error.message));
+  });
+
+  it('refuses invalid variable names', () => {
+    assert.throws(() => substituteVariables('v', { '1BAD': 'x' }, false, 'f'), /variable name "1BAD" is invalid/);
+  });
+
+  it('drops newlines from values, as Flux does', () => {
+    assert.equal(substituteVariables('${A}', { A: 'a\nb' }, false, 'f'), 'ab');
+  });
+
+  it('types substituted values with YAML 1.1 rules, as Flux re-reads them', async (t) => {
+    const root = await writeTree(t, {
+      'app.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: ${REPLICAS}\n  paused: ${PAUSED}\n',
+    });
+
+    const { yaml } = await renderKustomization({ root, flux: { postBuild: { substitute: { REPLICAS: '3', PAUSED: 'yes' } } } });
+
+    assert.match(yaml, /\n {2}paused: true\n {2}replicas: 3\n/);
+  });
+
+  it('skips objects annotated or labelled kustomize.toolkit.fluxcd.io/substitute: disabled', async (t) => {
+    const annotated = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  v: ${X}\n';
+    const labelled = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  v: ${X}\n';
+    const plain = configMap('c', { v: '${X}' });
+    const root = await writeTree(t, { 'a.yaml': annotated, 'b.yaml': labelled, 'c.yaml': plain });
+
+    const { yaml } = await renderKustomization({ root, flux: { postBuild: { substitute: { X: 'done' } } } });
+
+    assert.equal((yaml.match(/v: \$\{X\}/g) ?? []).length, 2);
+    assert.match(yaml, /v: done/);
+  });
+
+  it('substitutes in names and reports the substituted identity', async (t) => {
+    const root = await writeTree(t, { 'cm.yaml': configMap('app-${ENV}') });
+
+    const { objects } = await renderKustomization({ root, flux: { postBuild: { substitute: { ENV: 'prod' } } } });
+
+    assert.deepEqual(objects, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'app-prod' }]);
+  });
+});
+
+describe('directories without a kustomization', () => {
+  it('renders every YAML file below the directory, recursing, in a stable order', async (t) => {
+    const root = await writeTree(t, {
+      'apps/b.yaml': configMap('b'),
+      'apps/a.yml': configMap('a'),
+      'apps/nested/deeper/c.yaml': configMap('c'),
+      'apps/notes.txt': 'not yaml',
+    });
+
+    const { objects } = await renderKustomization({ root, path: 'apps', flux: {} });
+
+    assert.deepEqual(
+      objects.map((o) => o.name),
+      ['a', 'b', 'c'],
+    );
+  });
+
+  it('builds sub-directories that have their own kustomization as a whole', async (t) => {
+    const root = await writeTree(t, {
+      'apps/plain.yaml': configMap('plain'),
+      'apps/overlay/kustomization.yaml': 'namePrefix: ov-\nresources:\n- cm.yaml\n',
+      'apps/overlay/cm.yaml': configMap('cm'),
+      'apps/overlay/ignored.yaml': configMap('not-listed'),
+    });
+
+    const { objects } = await renderKustomization({ root, path: 'apps' });
+
+    assert.deepEqual(objects.map((o) => o.name).sort(), ['ov-cm', 'plain']);
+  });
+
+  it('refuses a YAML file that is not a Kubernetes object', async (t) => {
+    const root = await writeTree(t, { 'apps/values.yaml': 'replicaCount: 2\n' });
+
+    await assert.rejects(renderKustomization({ root, path: 'apps' }), /values\.yaml:1: object is missing apiVersion, kind, metadata\.name/);
+  });
+});
+
+describe('Flux Kustomization fields', () => {
+  it('targetNamespace overrides the namespace of every namespaced object', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'namespace: old\nresources:\n- cm.yaml\n', 'cm.yaml': configMap('cm') });
+
+    const { objects } = await renderKustomization({ root, flux: { targetNamespace: 'team-a' } });
+
+    assert.equal(objects[0]?.namespace, 'team-a');
+  });
+
+  it('applies namePrefix/nameSuffix and rewrites references', async (t) => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    envFrom:\n    - configMapRef:\n        name: cm\n';
+    const root = await writeTree(t, { 'cm.yaml': configMap('cm'), 'pod.yaml': pod });
+
+    const { yaml } = await renderKustomization({ root, flux: { namePrefix: 'pre-', nameSuffix: '-suf' } });
+
+    assert.match(yaml, /configMapRef:\n {8}name: pre-cm-suf\n/);
+  });
+
+  it('sets images, replacing an entry for the same image from the kustomization', async (t) => {
+    const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.0\n';
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- d.yaml\nimages:\n- name: nginx\n  newTag: "1.1"\n', 'd.yaml': deploy });
+
+    const { yaml } = await renderKustomization({ root, flux: { images: [{ name: 'nginx', newName: 'registry.example.com/nginx', newTag: '2.0' }] } });
+
+    assert.match(yaml, /image: registry\.example\.com\/nginx:2\.0\n/);
+  });
+
+  it('appends Flux patches to the kustomization', async (t) => {
+    const root = await writeTree(t, { 'cm.yaml': configMap('cm') });
+    const patch = '[{"op": "add", "path": "/data/extra", "value": "yes-please"}]';
+
+    const { yaml } = await renderKustomization({ root, flux: { patches: [{ patch, target: { kind: 'ConfigMap' } }] } });
+
+    assert.match(yaml, /extra: yes-please\n/);
+  });
+
+  it('adds Flux components', async (t) => {
+    const root = await writeTree(t, {
+      'app/kustomization.yaml': 'resources:\n- cm.yaml\n',
+      'app/cm.yaml': configMap('cm'),
+      'components/labels/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  team: shop\n',
+    });
+
+    const { yaml } = await renderKustomization({ root, path: 'app', flux: { components: ['../components/labels'] } });
+
+    assert.match(yaml, /labels:\n {4}team: shop\n/);
+  });
+});
