@@ -1,0 +1,65 @@
+// Error translation and caching of the AWS adapters, with narrow stand-ins for the SDK clients
+// (their behaviour against a real service is covered by the moto integration tests).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DynamoDbTtlStore } from '#shared/adapters/aws/dynamodb-ttl-store.ts';
+import { SecretsManagerSecretStore } from '#shared/adapters/aws/secrets-manager-store.ts';
+import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
+
+function awsError(name: string, status: number): Error {
+  return Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+}
+
+test('concurrent cold reads of one secret make a single Secrets Manager call', async () => {
+  let calls = 0;
+  const client = {
+    send: async () => {
+      calls += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { SecretString: 'value' };
+    },
+  };
+  const store = new SecretsManagerSecretStore(client as never);
+  const values = await Promise.all([store.getSecret('a'), store.getSecret('a'), store.getSecret('a')]);
+  assert.deepEqual(values, ['value', 'value', 'value']);
+  assert.equal(calls, 1);
+});
+
+test('a throttled Secrets Manager read is a TransientError', async () => {
+  const store = new SecretsManagerSecretStore({ send: async () => Promise.reject(awsError('ThrottlingException', 400)) } as never);
+  await assert.rejects(store.getSecret('a'), TransientError);
+});
+
+test('an access-denied Secrets Manager read is a final error naming the secret', async () => {
+  const store = new SecretsManagerSecretStore({ send: async () => Promise.reject(awsError('AccessDeniedException', 400)) } as never, { prefix: 'tideline/' });
+  await assert.rejects(store.getSecret('ns/token'), (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /tideline\/ns\/token/);
+    return true;
+  });
+});
+
+test('a failed conditional put means the key was already recorded', async () => {
+  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(awsError('ConditionalCheckFailedException', 400)) } as never, 'deliveries');
+  assert.equal(await store.putIfAbsent('k', 1000), false);
+});
+
+test('a throttled DynamoDB write is a TransientError naming the table', async () => {
+  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(awsError('ProvisionedThroughputExceededException', 400)) } as never, 'deliveries');
+  await assert.rejects(store.putIfAbsent('k', 1000), (error: unknown) => {
+    assert.ok(error instanceof TransientError);
+    assert.match(error.message, /deliveries/);
+    return true;
+  });
+});
+
+test('the conditional put treats an expired item as absent and writes the TTL in epoch seconds', async () => {
+  const inputs: { ConditionExpression?: string; Item?: Record<string, { N?: string }>; ExpressionAttributeValues?: Record<string, { N?: string }> }[] = [];
+  const store = new DynamoDbTtlStore({ send: async (command: { input: (typeof inputs)[number] }) => void inputs.push(command.input) } as never, 't', {
+    clock: { now: () => 1_000_500, sleep: async () => {} },
+  });
+  await store.putIfAbsent('k', 60_000);
+  assert.equal(inputs[0]?.ConditionExpression, 'attribute_not_exists(#key) OR #ttl <= :now');
+  assert.equal(inputs[0]?.Item?.['expiresAt']?.N, '1061');
+  assert.equal(inputs[0]?.ExpressionAttributeValues?.[':now']?.N, '1000');
+});
