@@ -31,3 +31,23 @@ export function dedupKey(alert: { name: string; namespace: string }, notificatio
 export function claimDelivery(store: TtlStore, key: string, windowMs = DEDUP_WINDOW_MS): Promise<boolean> {
   return store.putIfAbsent(key, windowMs);
 }
+
+/**
+ * How long the same commit status is not set again. Git hosts keep every status they are sent
+ * (GitHub refuses more than 1,000 per commit and context), and a revision reconciles at every
+ * interval, so an unchanged state is set once a day at most.
+ */
+export const COMMIT_STATUS_DEDUP_WINDOW_MS = 24 * 3_600_000;
+
+/** The dedup key of a commit status: the state of a revision per Alert, cluster and Kustomization. */
+export function commitStatusDedupKey(alert: { name: string; namespace: string }, notification: AlertNotification): string {
+  const object = notification.involvedObject;
+  const parts = [
+    `alert=${alert.namespace}/${alert.name}`,
+    `cluster=${notification.cluster}`,
+    `object=${object.kind}/${object.namespace ?? ''}/${object.name}`,
+    `revision=${notification.revision}`,
+    `severity=${notification.severity}`,
+  ];
+  return `alert-status/${createHash('sha256').update(parts.join('\n')).digest('hex')}`;
+}

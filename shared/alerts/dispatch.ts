@@ -14,12 +14,12 @@ import type { Clock, SecretStore, TtlStore } from '#shared/ports/index.ts';
 import type { FluxAlert } from '#shared/config/alert.ts';
 import type { FluxProvider } from '#shared/config/provider.ts';
 import { alertsFor, kustomizationFacts, providerFor, type AlertingConfig } from './config.ts';
-import { claimDelivery, dedupKey, DEDUP_WINDOW_MS } from './dedup.ts';
+import { claimDelivery, COMMIT_STATUS_DEDUP_WINDOW_MS, commitStatusDedupKey, dedupKey, DEDUP_WINDOW_MS } from './dedup.ts';
 import type { RetryPolicy } from './delivery.ts';
 import { alertMatches } from './filter.ts';
 import { postGenericEvent, toFluxEvent } from './generic.ts';
 import { commitStatusFor, postCommitStatus } from './commit-status.ts';
-import { isAlertable, toNotification, type AlertNotification } from './notification.ts';
+import { isAlertable, isQuiet, toNotification, type AlertNotification } from './notification.ts';
 import { resolveProvider, type ResolvedProvider } from './provider-secrets.ts';
 import { Redactor } from './redact.ts';
 import { postSlackMessage } from './slack.ts';
@@ -150,8 +150,16 @@ export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promi
         Object.assign(delivery, { outcome: 'skipped', reason: 'provider suspended' });
         continue;
       }
-      const key = dedupKey(alert.metadata, notification);
-      if (!(await claimDelivery(deps.dedup, key, deps.dedupWindowMs ?? DEDUP_WINDOW_MS))) {
+      const setsCommitStatus = provider.spec.type === 'github' || provider.spec.type === 'gitlab';
+      if (!setsCommitStatus && isQuiet(notification)) {
+        // A periodic reconcile that changed nothing is not news (Flux stays silent too); the
+        // commit status still records that the revision reconciled.
+        Object.assign(delivery, { outcome: 'skipped', reason: 'nothing changed' });
+        continue;
+      }
+      const key = setsCommitStatus ? commitStatusDedupKey(alert.metadata, notification) : dedupKey(alert.metadata, notification);
+      const window = setsCommitStatus ? COMMIT_STATUS_DEDUP_WINDOW_MS : (deps.dedupWindowMs ?? DEDUP_WINDOW_MS);
+      if (!(await claimDelivery(deps.dedup, key, window))) {
         Object.assign(delivery, { outcome: 'duplicate', reason: 'sent within the dedup window' });
         continue;
       }

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { commitStatusFor } from './commit-status.ts';
-import { DEDUP_WINDOW_MS } from './dedup.ts';
+import { COMMIT_STATUS_DEDUP_WINDOW_MS, DEDUP_WINDOW_MS } from './dedup.ts';
 import { DEFAULT_RETRY_POLICY } from './delivery.ts';
 import { toFluxEvent } from './generic.ts';
 import { ALERTABLE_TYPES, toNotification } from './notification.ts';
@@ -188,8 +188,11 @@ Drift and cluster events set no status.
   400/401/403/404 …) are not retried: the delivery fails with the provider's reason, and the event
   is reported as failed so the queue sends it to its DLQ after its receive limit.
 - **Dedup**: the same (cluster, Kustomization, reason, revision, message) is sent once per Alert
-  within ${DEDUP_WINDOW_MS / 60_000} minutes (DynamoDB with TTL in AWS, memory locally). A failed delivery releases its
-  claim, so a redelivered event retries only the Alerts that failed.
+  within ${DEDUP_WINDOW_MS / 60_000} minutes (DynamoDB with TTL in AWS, memory locally). A commit status is set once per
+  (revision, state) every ${COMMIT_STATUS_DEDUP_WINDOW_MS / 3_600_000} hours, because Git hosts keep every status sent. A failed delivery
+  releases its claim, so a redelivered event retries only the Alerts that failed.
+- **Quiet successes**: a ReconcileSucceeded or DriftCorrected that created, configured and deleted
+  nothing sends no Slack or webhook message (as Flux stays silent); it still sets the commit status.
 - **Secrets**: every secret value the engine loaded (all Provider secrets of the cluster: webhook
   URLs, tokens, HMAC keys) and well-known credential shapes (Slack, GitHub and GitLab tokens, AWS
   keys, \`Bearer …\`, passwords in URLs, PEM blocks) are replaced with \`[REDACTED]\` in every text sent,

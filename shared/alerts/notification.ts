@@ -139,6 +139,14 @@ export function toNotification(event: AlertableEvent): AlertNotification {
   }
 }
 
+/** True for a success that changed nothing (a periodic reconcile or an empty correction). */
+export function isQuiet(notification: AlertNotification): boolean {
+  const event = notification.event;
+  if (event.detailType !== 'ReconcileSucceeded' && event.detailType !== 'DriftCorrected') return false;
+  const counts = event.detail.changeSet.counts;
+  return counts.Created + counts.Configured + counts.Deleted === 0;
+}
+
 /** The commit sha inside a Flux revision (`main@sha1:<sha>`, `sha1:<sha>`, `<sha>`), if any. */
 export function commitOf(revision: string): string | undefined {
   const match = /(?:^|[@:])([0-9a-f]{40}(?:[0-9a-f]{24})?)$/.exec(revision);

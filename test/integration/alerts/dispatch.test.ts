@@ -15,7 +15,7 @@ import { DEDUP_WINDOW_MS } from '#shared/alerts/dedup.ts';
 import { AlertDispatchError, dispatchOrThrow, type AlertDeps, type DispatchReport } from '#shared/alerts/dispatch.ts';
 import { blockKitViolations, type SlackMessage } from '#shared/alerts/slack-format.ts';
 import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
-import { ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
+import { changeSet, ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
 import { FakeProviderServer, slackReplies } from './fake-provider-server.ts';
 
 const events = sampleEvents();
@@ -215,7 +215,29 @@ describe('dedup', () => {
 
     assert.equal(outcomes(second)['flux-system/slack-all'], 'duplicate');
     assert.equal(server.requestsTo(paths.slack).length, 2);
-    assert.equal(server.requestsTo(paths.github).length, 2);
+  });
+
+  it('a commit status is set once a day per revision and state, and again when the state changes', async () => {
+    const { paths, deps, clock } = fleet();
+
+    await dispatchOrThrow(events.ReconcileFailed, deps);
+    clock.advance(DEDUP_WINDOW_MS);
+    await dispatchOrThrow(events.ReconcileFailed, deps);
+    await dispatchOrThrow(events.ReconcileSucceeded, deps);
+
+    const states = server.requestsTo(paths.github).map((r) => (r.json as { state: string }).state);
+    assert.deepEqual(states, ['failure', 'success']);
+  });
+
+  it('a reconcile that changed nothing sends no chat message but sets the commit status', async () => {
+    const { paths, deps } = fleet();
+    const quiet = makeEvent('ReconcileSucceeded', { ...events.ReconcileSucceeded.detail, changeSet: changeSet(0, 0, 40) });
+
+    const report = await dispatchOrThrow(quiet, deps);
+
+    assert.equal(outcomes(report)['flux-system/slack-all'], 'skipped');
+    assert.equal(server.requestsTo(paths.slack).length, 0);
+    assert.equal(server.requestsTo(paths.github).length, 1);
   });
 
   it('a failed delivery is retried by a redelivery, without repeating the Alerts that succeeded', async () => {
