@@ -207,8 +207,8 @@ Texts are escaped (\`&\`, \`<\`, \`>\`) and kept within Block Kit's limits (head
 section text ${BLOCK_KIT_LIMITS.sectionText}, ${BLOCK_KIT_LIMITS.sectionFields} fields of ${BLOCK_KIT_LIMITS.fieldText}, ${BLOCK_KIT_LIMITS.blocks} blocks); a cut never splits a character, an entity or a link, and
 lists end with "… and N more". The \`text\` fallback is one plain line for notifications.
 
-Preview any event with \`tideline alert preview <event.json> [--repo-url <url>]\`; send one through a
-Provider with \`tideline alert send <event.json> --provider <provider.yaml> [--secrets <file>]\`.
+Preview any event with \`tideline alert preview <event.json> [--repo-url <url>]\` (or a built-in
+sample with \`--sample <type>\`); send one through a Provider with \`tideline alert send <event.json> --provider <provider.yaml> [--secrets <file>]\`.
 
 ## The alerts function
 

@@ -1,5 +1,5 @@
 /**
- * `tideline alert preview <event.json>`: the Slack message (Block Kit JSON and fallback text) an
+ * `tideline alert preview <event.json>` (or `--sample <type>`): the Slack message (Block Kit JSON and fallback text) an
  * event would produce, to check Alert wording without sending anything.
  * `tideline alert send <event.json> --provider <provider.yaml>`: sends the event through one Flux
  * Provider (secrets from `--secrets <file>` or `TIDELINE_SECRET_*` variables), to test a Provider.
@@ -13,7 +13,8 @@ import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
 import { buildAlertingConfig, parseYamlDocuments, type FleetDocument } from '#shared/alerts/config.ts';
 import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
-import { isAlertable, toNotification } from '#shared/alerts/notification.ts';
+import { ALERTABLE_TYPES, isAlertable, toNotification, type AlertableType } from '#shared/alerts/notification.ts';
+import { sampleEvents } from '#shared/alerts/samples.ts';
 import { formatSlackMessage } from '#shared/alerts/slack-format.ts';
 import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
@@ -42,6 +43,7 @@ export async function readEventFile(file: string): Promise<CatalogEvent> {
 }
 
 interface PreviewOptions {
+  sample?: string;
   repoUrl?: string;
   maxObjects?: string;
 }
@@ -57,12 +59,14 @@ export function registerAlert(program: Command): void {
   alert
     .command('preview')
     .description('print the Slack Block Kit JSON and fallback text an event produces')
-    .argument('<event.json>', 'event file (EventBridge envelope or catalog event)')
+    .argument('[event.json]', 'event file (EventBridge envelope or catalog event)')
+    .option('--sample <type>', `preview a built-in sample event instead: ${ALERTABLE_TYPES.join(', ')}`)
     .option('--repo-url <url>', 'fleet repository URL, to link the revision to its commit')
     .option('--max-objects <n>', 'objects listed before "… and N more"', '10')
-    .action(async (file: string, options: PreviewOptions) => {
-      const event = await readEventFile(file);
-      if (!isAlertable(event)) throw new InvalidInputError(`${event.detailType} events raise no alert`, { source: { file } });
+    .action(async (file: string | undefined, options: PreviewOptions) => {
+      const event = options.sample ? sampleEvent(options.sample) : file ? await readEventFile(file) : undefined;
+      if (!event) throw new InvalidInputError('give an event file or --sample <type>');
+      if (!isAlertable(event)) throw new InvalidInputError(`${event.detailType} events raise no alert`, { source: { file: file ?? '<sample>' } });
       const message = formatSlackMessage(toNotification(event), {
         maxObjects: Number(options.maxObjects ?? 10),
         ...(options.repoUrl ? { repoUrl: options.repoUrl } : {}),
@@ -104,6 +108,11 @@ export function registerAlert(program: Command): void {
       }
       if (report.deliveries.length === 0) process.stdout.write(`nothing sent: ${event.detailType} events raise no alert\n`);
     });
+}
+
+function sampleEvent(type: string): CatalogEvent {
+  if (!(ALERTABLE_TYPES as readonly string[]).includes(type)) throw new InvalidInputError(`--sample must be one of ${ALERTABLE_TYPES.join(', ')}, got ${type}`);
+  return sampleEvents()[type as AlertableType];
 }
 
 function eventNamespace(event: CatalogEvent): string | undefined {

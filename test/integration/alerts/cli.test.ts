@@ -52,6 +52,14 @@ describe('tideline alert', () => {
     assert.match(fallback ?? '', /^Drift detected: flux-system\/apps on prod-eu at main@3f1c2a9/);
   });
 
+  it('preview --sample shows a built-in sample of an event type', async () => {
+    const { stdout, code } = await tideline('alert', 'preview', '--sample', 'HealthCheckFailed', '--repo-url', 'https://gitlab.com/acme/fleet');
+
+    assert.equal(code, 0);
+    assert.match(stdout, /Health check failed · prod-eu · flux-system\/apps/);
+    assert.match(stdout, /https:\/\/gitlab\.com\/acme\/fleet\/-\/commit\//);
+  });
+
   it('preview refuses an event that is not in the catalog, naming the file', async () => {
     const file = path.join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ detailType: 'ReconcileFailed', detail: { cluster: 'x' } }));
