@@ -91,9 +91,10 @@ async function send(
     });
     const threaded = resolved.token !== undefined && notification.revision !== '';
     const threadKey = [resolved.id, resolved.provider.spec.channel ?? '', notification.cluster, `${object.namespace ?? ''}/${object.name}`, notification.revision].join('|');
-    const threadTs = threaded ? await deps.threads.get(threadKey) : undefined;
+    // Threads are a nicety: a thread store that fails must neither block nor repeat a message.
+    const threadTs = threaded ? await deps.threads.get(threadKey).catch(() => undefined) : undefined;
     const delivered = await postSlackMessage(resolved, message, { ...context, ...(threadTs ? { threadTs } : {}) });
-    if (threaded && !threadTs && delivered.ts) await deps.threads.putIfAbsent(threadKey, delivered.ts, THREAD_TTL_MS);
+    if (threaded && !threadTs && delivered.ts) await deps.threads.putIfAbsent(threadKey, delivered.ts, THREAD_TTL_MS).catch(() => undefined);
     return { attempts: delivered.attempts };
   }
   if (type === 'generic' || type === 'generic-hmac') {
@@ -181,17 +182,19 @@ export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promi
       const typed =
         error instanceof TidelineError ? error : new TransientError(`Alert ${alertId(alert)}: ${redactor.redact(errorMessage(error))}`, { cause: error });
       Object.assign(delivery, { outcome: 'failed', reason: redactor.redact(typed.message), error: typed });
+    } finally {
+      deps.log?.({
+        message: 'alert delivery',
+        eventId: report.eventId,
+        correlationId: notification.correlationId,
+        detailType: event.detailType,
+        alert: delivery.alert,
+        provider: delivery.provider,
+        outcome: delivery.outcome,
+        attempts: delivery.attempts,
+        reason: delivery.reason,
+      });
     }
-    deps.log?.({
-      message: 'alert delivery',
-      eventId: report.eventId,
-      detailType: event.detailType,
-      alert: delivery.alert,
-      provider: delivery.provider,
-      outcome: delivery.outcome,
-      attempts: delivery.attempts,
-      reason: delivery.reason,
-    });
   }
   return report;
 }

@@ -284,6 +284,31 @@ describe('Slack threads with a bot token', () => {
   });
 });
 
+describe('robustness', () => {
+  it('a failing thread store neither blocks nor repeats a message', async () => {
+    const { paths, deps } = fleet();
+    const broken = { get: () => Promise.reject(new Error('table gone')), putIfAbsent: () => Promise.reject(new Error('table gone')) };
+
+    const report = await dispatchOrThrow(events.ReconcileFailed, { ...deps, threads: broken });
+
+    assert.equal(outcomes(report)['flux-system/bot-threads'], 'sent');
+    assert.equal(server.requestsTo(paths.bot).length, 1);
+  });
+
+  it('every outcome is logged with the correlation id, duplicates included', async () => {
+    const { deps } = fleet();
+    const entries: Record<string, unknown>[] = [];
+    const logged = { ...deps, log: (entry: Record<string, unknown>) => entries.push(entry) };
+
+    await dispatchOrThrow(events.ReconcileFailed, logged);
+    await dispatchOrThrow(events.ReconcileFailed, logged);
+
+    assert.equal(entries.length, 8);
+    assert.deepEqual(entries.slice(4).map((e) => e.outcome), ['duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    assert.ok(entries.every((e) => e.correlationId === 'delivery-7f3a'));
+  });
+});
+
 describe('secrets never reach a message', () => {
   it('seeded secret values inside error texts and drift details are redacted from every request body', async () => {
     const { deps, slackWebhookUrl } = fleet();
