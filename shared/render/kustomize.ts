@@ -7,7 +7,7 @@ import path from 'node:path';
 import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { scalarText } from './yaml/go-value.ts';
-import { parseYamlDocuments, type RootedFs } from './load.ts';
+import type { RootedFs } from './load.ts';
 import { Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
 import {
   addMapEntries,
@@ -69,7 +69,7 @@ export async function findKustomizationFile(ctx: BuildContext, dir: string): Pro
 /** Reads and validates a kustomization file (unknown fields are refused by name). */
 export async function readKustomization(ctx: BuildContext, file: string): Promise<Kustomization> {
   const display = ctx.fs.display(file);
-  const docs = parseYamlDocuments(await ctx.fs.readText(file), display, ctx.fs.limits.maxAliasCount);
+  const docs = await ctx.fs.readYaml(file);
   const body = docs[0]?.node ?? new YAMLMap();
   if (docs.length > 1) throw new InvalidInputError('a kustomization file must hold exactly one YAML document', { source: { file: display } });
   if (!isMap(body)) throw new InvalidInputError('a kustomization must be a YAML mapping', { source: { file: display } });
@@ -123,7 +123,7 @@ function isRemote(ref: string): boolean {
 /** Objects of one YAML file; `List` kinds are flattened into their items as kustomize does. */
 export async function loadResourceFile(ctx: BuildContext, absolute: string): Promise<Resource[]> {
   const display = ctx.fs.display(absolute);
-  const docs = parseYamlDocuments(await ctx.fs.readText(absolute), display, ctx.fs.limits.maxAliasCount);
+  const docs = await ctx.fs.readYaml(absolute);
   const out: Resource[] = [];
   for (const doc of docs) {
     const node = doc.node;
@@ -167,8 +167,8 @@ export async function buildKustomization(ctx: BuildContext, dir: string, source:
     let resources: Resource[] = parent ?? [];
     for (const ref of [...stringList(k, 'resources'), ...stringList(k, 'bases')]) {
       resources = resources.concat(await accumulateReference(ctx, k, ref, false));
-      assertUniqueIds(resources, k.file);
     }
+    assertUniqueIds(resources, k.file);
     resources = await runGenerators(ctx, k, resources);
     for (const ref of stringList(k, 'components')) {
       const componentDir = await resolveLocal(ctx, k, ref);

@@ -3,7 +3,7 @@
  * included), files are size-capped, YAML is parsed with alias expansion bounded, and every error
  * names the file and line.
  */
-import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
@@ -30,7 +30,10 @@ export const DEFAULT_LIMITS: RenderLimits = {
   maxFiles: 20_000,
 };
 
-/** File access confined to one directory tree. */
+/**
+ * File access confined to one directory tree. Calls are synchronous underneath: a render reads
+ * hundreds of small files and the promise machinery would cost more than the reads themselves.
+ */
 export class RootedFs {
   readonly root: string;
   readonly limits: RenderLimits;
@@ -62,16 +65,28 @@ export class RootedFs {
     }
     let real: string;
     try {
-      real = await realpath(target);
+      real = this.realpath(target);
     } catch {
       throw new InvalidInputError(`"${ref}" does not exist`, { source: { file: referencedFrom } });
     }
-    this.realRoot ??= await realpath(this.root);
+    this.realRoot ??= realpathSync(this.root);
+    await Promise.resolve();
     const relReal = path.relative(this.realRoot, real);
     if (relReal.startsWith('..') || path.isAbsolute(relReal)) {
       throw new InvalidInputError(`"${ref}" is a symlink pointing outside the repository root`, { source: { file: referencedFrom } });
     }
     return target;
+  }
+
+  private readonly realpaths = new Map<string, string>();
+
+  private realpath(absolute: string): string {
+    let real = this.realpaths.get(absolute);
+    if (real === undefined) {
+      real = realpathSync(absolute);
+      this.realpaths.set(absolute, real);
+    }
+    return real;
   }
 
   private isInside(absolute: string): boolean {
@@ -80,20 +95,17 @@ export class RootedFs {
   }
 
   async isDirectory(absolute: string): Promise<boolean> {
+    await Promise.resolve();
     try {
-      return (await stat(absolute)).isDirectory();
+      return statSync(absolute).isDirectory();
     } catch {
       return false;
     }
   }
 
   async exists(absolute: string): Promise<boolean> {
-    try {
-      await lstat(absolute);
-      return true;
-    } catch {
-      return false;
-    }
+    await Promise.resolve();
+    return lstatSync(absolute, { throwIfNoEntry: false }) !== undefined;
   }
 
   /** Reads a file inside the root, refusing files over the size cap. */
@@ -101,20 +113,37 @@ export class RootedFs {
     if (++this.filesRead > this.limits.maxFiles) {
       throw new InvalidInputError(`more than ${this.limits.maxFiles} files read; the tree is too large`, { source: { file: this.display(absolute) } });
     }
-    const info = await stat(absolute);
+    await Promise.resolve();
+    const info = statSync(absolute);
     if (info.size > this.limits.maxFileBytes) {
       throw new InvalidInputError(`file is ${info.size} bytes, over the ${this.limits.maxFileBytes}-byte limit`, { source: { file: this.display(absolute) } });
     }
-    return readFile(absolute);
+    return readFileSync(absolute);
   }
 
   async readText(absolute: string): Promise<string> {
     return (await this.read(absolute)).toString('utf8');
   }
 
+  private readonly parsed = new Map<string, ParsedDocument[]>();
+
+  /**
+   * Parsed documents of a YAML file. A base included by several overlays is parsed once per
+   * render; every caller gets its own copy of the nodes to transform.
+   */
+  async readYaml(absolute: string): Promise<ParsedDocument[]> {
+    let docs = this.parsed.get(absolute);
+    if (!docs) {
+      docs = parseYamlDocuments(await this.readText(absolute), this.display(absolute), this.limits.maxAliasCount);
+      this.parsed.set(absolute, docs);
+    }
+    return docs.map((doc) => ({ node: doc.node === null ? null : (doc.node as unknown as { clone(): YamlNode }).clone(), line: doc.line }));
+  }
+
   /** Directory entries sorted by name, as Go's `filepath.Walk` visits them. */
   async list(absolute: string): Promise<{ name: string; dir: boolean; link: boolean }[]> {
-    const entries = await readdir(absolute, { withFileTypes: true });
+    await Promise.resolve();
+    const entries = readdirSync(absolute, { withFileTypes: true });
     return entries
       .map((entry) => ({ name: entry.name, dir: entry.isDirectory(), link: entry.isSymbolicLink() }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -122,7 +151,8 @@ export class RootedFs {
 }
 
 /** Replaces every alias with a copy of its anchored node, counting nodes so alias bombs fail fast. */
-function expandAliases(doc: Document, file: string, maxNodes: number, lines: LineCounter): void {
+function expandAliases(doc: Document, text: string, file: string, maxNodes: number, lines: LineCounter): void {
+  if (!text.includes('*')) return;
   let hasAlias = false;
   visit(doc, {
     Alias() {
@@ -182,7 +212,7 @@ export function parseYamlDocuments(text: string, file: string, maxAliasCount: nu
       const line = lines.linePos(error.pos[0]).line;
       throw new InvalidInputError(`invalid YAML: ${error.message.split('\n')[0]}`, { source: { file, line } });
     }
-    expandAliases(doc, file, maxAliasCount, lines);
+    expandAliases(doc, text, file, maxAliasCount, lines);
     const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
     out.push({ node: (doc.contents as YamlNode | null) ?? null, line: lines.linePos(start).line });
   }

@@ -21,7 +21,9 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 }
 
 export class Resource {
-  node: YAMLMap;
+  private current: YAMLMap;
+  private cachedGvk: Gvk | undefined;
+  private cachedNamespace: string | undefined;
   /** The file the object was read from (relative to the render root), for error messages. */
   readonly file: string;
   /** Every name the object had, oldest first; references to any of them are rewritten. */
@@ -34,10 +36,20 @@ export class Resource {
   generated = false;
 
   constructor(node: YAMLMap, file: string) {
-    this.node = node;
+    this.current = node;
     this.file = file;
     this.nameHistory = [this.name];
     this.originalNamespace = this.namespace;
+  }
+
+  /** The object's node tree; replacing it (a patch result) drops cached identity fields. */
+  get node(): YAMLMap {
+    return this.current;
+  }
+  set node(node: YAMLMap) {
+    this.current = node;
+    this.cachedGvk = undefined;
+    this.cachedNamespace = undefined;
   }
 
   get apiVersion(): string {
@@ -50,10 +62,13 @@ export class Resource {
     return getString(this.node, ['metadata', 'name']) ?? '';
   }
   get namespace(): string {
-    return getString(this.node, ['metadata', 'namespace']) ?? '';
+    this.cachedNamespace ??= getString(this.node, ['metadata', 'namespace']) ?? '';
+    return this.cachedNamespace;
   }
+  /** Cached: kustomize transformers never change apiVersion or kind in place. */
   get gvk(): Gvk {
-    return { ...splitApiVersion(this.apiVersion), kind: this.kind };
+    this.cachedGvk ??= { ...splitApiVersion(this.apiVersion), kind: this.kind };
+    return this.cachedGvk;
   }
 
   /** Renames the object, remembering the old name for reference rewriting. */
@@ -64,6 +79,7 @@ export class Resource {
 
   setNamespace(namespace: string): void {
     setScalar(this.node, ['metadata', 'namespace'], namespace);
+    this.cachedNamespace = namespace;
   }
 
   /** Identity used for duplicate detection and error messages: `group/version/kind/namespace/name`. */

@@ -139,26 +139,25 @@ function updateImage(value: string, rule: ImageRule): string | undefined {
 function applyImageAt(parent: YAMLMap, key: string, rules: readonly ImageRule[]): void {
   const node = mapGet(parent, key);
   if (!isScalar(node) || typeof node.value !== 'string') return;
-  for (const rule of rules) {
-    const updated = updateImage(node.value, rule);
-    if (updated !== undefined) {
-      mapSet(parent, key, stringScalar(updated));
-      return;
-    }
-  }
+  // Rules apply in order, each to the result of the previous ones, as kustomize's passes do.
+  let value = node.value;
+  for (const rule of rules) value = updateImage(value, rule) ?? value;
+  if (value !== node.value) mapSet(parent, key, stringScalar(value));
 }
 
 function walkContainers(node: YamlNode | undefined, rules: readonly ImageRule[]): void {
   if (isSeq(node)) {
-    for (const item of node.items) walkContainers(item as YamlNode, rules);
+    for (const item of node.items) if (isMap(item) || isSeq(item)) walkContainers(item as YamlNode, rules);
     return;
   }
   if (!isMap(node)) return;
   for (const pair of node.items) {
-    walkContainers(pair.value as YamlNode, rules);
-    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? "") : '';
-    if ((key === 'containers' || key === 'initContainers') && isSeq(pair.value)) {
-      for (const container of pair.value.items) if (isMap(container)) applyImageAt(container, 'image', rules);
+    const value = pair.value;
+    if (!isMap(value) && !isSeq(value)) continue;
+    walkContainers(value as YamlNode, rules);
+    const key = isScalar(pair.key) ? pair.key.value : undefined;
+    if ((key === 'containers' || key === 'initContainers') && isSeq(value)) {
+      for (const container of value.items) if (isMap(container)) applyImageAt(container, 'image', rules);
     }
   }
 }
@@ -166,18 +165,15 @@ function walkContainers(node: YamlNode | undefined, rules: readonly ImageRule[])
 /** `images:` — containers/initContainers anywhere in an object, plus image volumes. */
 export function setImages(resources: readonly Resource[], rules: readonly ImageRule[]): void {
   if (rules.length === 0) return;
-  for (const rule of rules) {
-    for (const resource of resources) {
-      if (resource.kind === 'CustomResourceDefinition') continue;
-      walkContainers(resource.node, [rule]);
-      const parent = getNode(resource.node, ['spec']);
-      for (const base of [parent, getNode(resource.node, ['spec', 'template', 'spec'])]) {
-        const volumes = isMap(base) ? mapGet(base, 'volumes') : undefined;
-        if (isSeq(volumes)) {
-          for (const volume of volumes.items) {
-            const image = isMap(volume) ? mapGet(volume, 'image') : undefined;
-            if (isMap(image)) applyImageAt(image, 'reference', [rule]);
-          }
+  for (const resource of resources) {
+    if (resource.kind === 'CustomResourceDefinition') continue;
+    walkContainers(resource.node, rules);
+    for (const base of [getNode(resource.node, ['spec']), getNode(resource.node, ['spec', 'template', 'spec'])]) {
+      const volumes = isMap(base) ? mapGet(base, 'volumes') : undefined;
+      if (isSeq(volumes)) {
+        for (const volume of volumes.items) {
+          const image = isMap(volume) ? mapGet(volume, 'image') : undefined;
+          if (isMap(image)) applyImageAt(image, 'reference', rules);
         }
       }
     }
