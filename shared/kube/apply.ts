@@ -127,6 +127,19 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   await Promise.all(planned.filter((p) => !p.deferred).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, bundleNamespaces)));
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
 
+  // Record every object we are about to write before writing any, so an interrupted run leaves
+  // nothing untracked: a later run prunes what it created if the bundle no longer holds it.
+  if (planned.some((p) => p.action !== 'Unchanged')) {
+    const tracked = new Set((previous?.entries ?? []).map((e) => e.id));
+    const added = planned.filter((p) => !tracked.has(p.id)).map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) }));
+    if (added.length > 0) {
+      await writeInventory(client, request.owner, {
+        ...(previous ?? { revision: request.revision, appliedAt: new Date(clock.now()).toISOString() }),
+        entries: [...(previous?.entries ?? []), ...added],
+      });
+    }
+  }
+
   // 4. staged apply.
   const stage1 = planned.filter((p) => isCrd(p.object) || isNamespace(p.object));
   await applyStage(client, stage1, forceConflicts, changeSet, clock, request.force === true);

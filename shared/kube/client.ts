@@ -48,6 +48,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** The caller does not read the returned object (it is then returned empty, unparsed). */
   discardResult?: boolean;
+  /** Request counter label instead of `PATCH <kind>` (e.g. `PATCH inventory`). */
+  label?: string;
 }
 
 /** A Kubernetes `Status` failure body. */
@@ -125,6 +127,7 @@ export class ClusterClient {
   private readonly timeoutMs: number;
   private readonly clock: Clock;
   private readonly url: URL;
+  private discoveryInFlight: Promise<Map<string, ResourceInfo>> | undefined;
 
   constructor(endpoint: ClusterEndpoint, options: ClusterClientOptions = {}) {
     this.endpoint = endpoint;
@@ -178,6 +181,12 @@ export class ClusterClient {
 
   /** Re-reads discovery from the server (aggregated discovery; legacy per-group fallback). */
   async refreshDiscovery(): Promise<Map<string, ResourceInfo>> {
+    // Concurrent callers (e.g. prune of several unknown kinds) share one refresh.
+    this.discoveryInFlight ??= this.readDiscovery().finally(() => (this.discoveryInFlight = undefined));
+    return this.discoveryInFlight;
+  }
+
+  private async readDiscovery(): Promise<Map<string, ResourceInfo>> {
     const known = new Map<string, ResourceInfo>();
     for (const root of ['/api', '/apis']) {
       const body = (await this.send('GET', root, { accept: DISCOVERY_ACCEPT, label: 'GET discovery' })) as {
@@ -270,7 +279,7 @@ export class ClusterClient {
       body: JSON.stringify(object),
       contentType: 'application/apply-patch+yaml',
       object: ref,
-      label: `${options.dryRun ? 'DRYRUN' : 'PATCH'} ${object.kind}`,
+      label: options.label ?? `${options.dryRun ? 'DRYRUN' : 'PATCH'} ${object.kind}`,
     });
     return { object: response.body as KubeObject, created: response.status === 201 };
   }

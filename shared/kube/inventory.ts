@@ -70,11 +70,11 @@ export async function writeInventory(client: ClusterClient, owner: OwnerRef, inv
     data: { [DATA_KEY]: JSON.stringify({ ...inventory, entries: [...inventory.entries].sort((a, b) => a.id.localeCompare(b.id)) }) },
   };
   try {
-    await client.apply(configMap);
+    await client.apply(configMap, { label: 'PATCH inventory' });
   } catch (error) {
     if (!(error instanceof Error) || !/namespaces? "?tideline-system"? not found/.test(error.message)) throw error;
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: INVENTORY_NAMESPACE } });
-    await client.apply(configMap);
+    await client.apply(configMap, { label: 'PATCH inventory' });
   }
 }
 

@@ -189,3 +189,21 @@ test('namespaced objects without a namespace go to targetNamespace; cluster-scop
   assert.ok(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'unplaced' }));
   assert.equal(result.changeSet.entries.find((e) => e.object.kind === 'ClusterRole')?.object.namespace, undefined);
 });
+
+test('without validation each object costs one request and the change set is the same', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-unvalidated');
+  const client = await testClient();
+  t.after(() => client.close());
+  const objects = [configMap(ns, 'a', { x: '1' }), configMap(ns, 'b', { y: '2' }), deployment(ns, 'web')];
+  await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r0', objects: [] });
+  client.requestsByVerb.clear();
+  // Act
+  const first = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', validate: false, objects });
+  const writes = [...client.requestsByVerb].filter(([k]) => k.startsWith('DRYRUN') || (k.startsWith('PATCH') && k !== 'PATCH inventory'));
+  const second = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', validate: false, objects: [configMap(ns, 'a', { x: '2' }), configMap(ns, 'b', { y: '2' }), deployment(ns, 'web')] });
+  // Assess
+  assert.deepEqual(actions(first.changeSet), ['ConfigMap/a:Created', 'ConfigMap/b:Created', 'Deployment/web:Created']);
+  assert.deepEqual(writes, [['PATCH ConfigMap', 2], ['PATCH Deployment', 1]]);
+  assert.deepEqual(actions(second.changeSet), ['ConfigMap/a:Configured', 'ConfigMap/b:Unchanged', 'Deployment/web:Unchanged']);
+});
