@@ -2,15 +2,14 @@
 // kubectl, etcd, kustomize) from the pinned wrapper Go modules in test/env/go, and caches them
 // outside the clone, keyed by everything that determines their bytes. A warm cache costs a few
 // stat() calls; a cold one takes minutes, so progress and per-binary times are printed.
-import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { withLock } from './lock.ts';
-import { goModulesDir, testenvCacheRoot } from './paths.ts';
+import { goModulesDir } from './paths.ts';
+import { binariesCacheDir, ldflags, TestEnvBuildError } from './toolchain.ts';
 
-const execFileAsync = promisify(execFile);
+export { binariesCacheDir, TestEnvBuildError };
 
 /** Absolute paths of the cached reference binaries. */
 export interface Binaries {
@@ -36,66 +35,6 @@ const binarySpecs: readonly BinarySpec[] = [
   { key: 'kubectl', file: 'kubectl', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kubectl' },
   { key: 'kubeControllerManager', file: 'kube-controller-manager', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
 ];
-
-const kubeVersion = { git: 'v1.34.4', major: '1', minor: '34' };
-
-// `/version` of the apiserver and `kubectl version` must report the real release, which a
-// `go build` of k8s.io/kubernetes only does when these variables are stamped in.
-const ldflags = [
-  '-s', '-w',
-  `-X k8s.io/component-base/version.gitVersion=${kubeVersion.git}`,
-  `-X k8s.io/component-base/version.gitMajor=${kubeVersion.major}`,
-  `-X k8s.io/component-base/version.gitMinor=${kubeVersion.minor}`,
-  '-X k8s.io/component-base/version.gitTreeState=clean',
-  `-X k8s.io/client-go/pkg/version.gitVersion=${kubeVersion.git}`,
-  `-X k8s.io/client-go/pkg/version.gitMajor=${kubeVersion.major}`,
-  `-X k8s.io/client-go/pkg/version.gitMinor=${kubeVersion.minor}`,
-].join(' ');
-
-/** Raised when the binaries cannot be built; always fails the run (in CI and locally). */
-export class TestEnvBuildError extends Error {
-  override readonly name = 'TestEnvBuildError';
-}
-
-function findGo(): string {
-  const candidates = [
-    ...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'go')),
-    '/usr/local/go/bin/go',
-    join(process.env['HOME'] ?? '/root', 'go', 'bin', 'go'),
-  ];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new TestEnvBuildError(
-      'testenv: the Go toolchain was not found (looked for `go` on PATH and in /usr/local/go/bin). ' +
-        'The test environment builds kube-apiserver, etcd, kubectl and kustomize from source; install Go >= 1.24 and retry.',
-    );
-  }
-  return found;
-}
-
-let cachedKey: { go: string; dir: string } | undefined;
-
-/** The cache directory for the current pins, ldflags and Go version (`.../testenv/<hash>`). */
-export async function binariesCacheDir(): Promise<{ go: string; dir: string }> {
-  if (cachedKey !== undefined) return cachedKey;
-  const go = findGo();
-  let goVersion: string;
-  try {
-    goVersion = (await execFileAsync(go, ['env', 'GOVERSION', 'GOOS', 'GOARCH'])).stdout.trim();
-  } catch (error) {
-    throw new TestEnvBuildError(`testenv: \`${go} env\` failed: ${(error as Error).message}`);
-  }
-  const hash = createHash('sha256');
-  for (const module of ['k8s', 'etcd', 'kustomize']) {
-    for (const file of ['go.mod', 'go.sum', 'tools.go']) {
-      hash.update(`${module}/${file}\0`);
-      hash.update(readFileSync(join(goModulesDir, module, file)));
-    }
-  }
-  hash.update(`ldflags\0${ldflags}\0go\0${goVersion}\0cgo\0${0}`);
-  cachedKey = { go, dir: join(testenvCacheRoot(), hash.digest('hex').slice(0, 12)) };
-  return cachedKey;
-}
 
 function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
@@ -154,9 +93,16 @@ export async function ensureBinaries(): Promise<Binaries> {
 }
 
 if (import.meta.main) {
+  // As a command (`npm run testenv:build`), prepare everything a first test run would: the
+  // binaries, the pre-bootstrapped etcd seed and the moto venv.
   try {
-    const paths = await ensureBinaries();
+    const started = Date.now();
+    const [{ ensureEtcdSeed }, { ensureMotoVenv }] = await Promise.all([import('./etcd-seed.ts'), import('./moto.ts')]);
+    const [paths, motoPython] = await Promise.all([ensureBinaries(), ensureMotoVenv()]);
+    const seed = await ensureEtcdSeed(paths);
     for (const [key, path] of Object.entries(paths)) process.stdout.write(`${key}\t${path}\n`);
+    process.stdout.write(`etcdSeed\t${seed}\nmotoPython\t${motoPython}\n`);
+    process.stderr.write(`testenv: ready in ${formatSeconds(Date.now() - started)}\n`);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exitCode = 1;

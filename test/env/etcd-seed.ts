@@ -4,10 +4,10 @@
 // already happened keeps the warm environment start near 2 s. Each run still gets its own copy.
 import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { binariesCacheDir } from './build.ts';
 import type { Binaries } from './build.ts';
 import { createControlPlane } from './kube.ts';
 import { withLock } from './lock.ts';
+import { binariesCacheDir } from './toolchain.ts';
 
 /** Returns the cached seed data directory, creating it (one apiserver start, a few seconds) if missing. */
 export async function ensureEtcdSeed(binaries: Binaries): Promise<string> {

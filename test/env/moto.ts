@@ -46,15 +46,18 @@ async function pythonVersion(): Promise<string> {
  * The venv is built in a temporary directory and renamed into place, so a half-installed one is never used.
  */
 export async function ensureMotoVenv(): Promise<string> {
-  const pyVersion = await pythonVersion();
-  const root = join(testenvCacheRoot(), `moto-${motoVersion}-py${pyVersion}`);
+  const root = join(testenvCacheRoot(), `moto-${motoVersion}`);
   const venvPython = join(root, 'venv', 'bin', 'python');
   const marker = join(root, 'venv', '.tideline-complete');
-  if (existsSync(marker)) return venvPython;
+  // No interpreter is started on the warm path (a pyenv shim alone can take a second); the venv's
+  // python is a symlink to its base interpreter, so a removed or upgraded Python shows up here.
+  const usable = (): boolean => existsSync(marker) && existsSync(venvPython);
+  if (usable()) return venvPython;
 
   mkdirSync(root, { recursive: true });
   await withLock(join(root, 'install.lock'), 'installing moto', async () => {
-    if (existsSync(marker)) return;
+    if (usable()) return;
+    await pythonVersion(); // a clear error when there is no python3 at all
     const started = Date.now();
     const tmp = join(root, `venv.tmp-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
