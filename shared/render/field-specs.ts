@@ -47,7 +47,7 @@ export const COMMON_LABEL_SPECS: readonly string[] = [
 ];
 
 /** Fields `labels` with includeTemplates set. */
-export const TEMPLATE_LABEL_SPECS: readonly string[] = METADATA_LABELS;
+export const TEMPLATE_LABEL_SPECS: readonly string[] = [...METADATA_LABELS, ...VOLUME_CLAIM_TEMPLATE_LABELS];
 /** Fields plain `labels` set. */
 export const METADATA_LABEL_SPECS: readonly string[] = ['// metadata/labels!'];
 

@@ -7,6 +7,7 @@ import { parseAllDocuments, type YAMLMap, isMap, isSeq, parse as parseYaml } fro
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { parseYamlDocuments } from './load.ts';
 import { getString, setScalar, type Gvk, type Resource } from './resource.ts';
+import * as mergeEngines from './merge/index.ts';
 
 /** One patch as declared in a kustomization. */
 export interface PatchSpec {
@@ -24,10 +25,8 @@ interface MergeEngine {
 
 let engine: MergeEngine | undefined;
 async function mergeEngine(): Promise<MergeEngine> {
-  if (!engine) {
-    const modulePath = './merge/index.ts';
-    engine = (await import(modulePath)) as MergeEngine;
-  }
+  // Imported statically so bundlers (the Lambda and CLI bundles) include the patch engines.
+  engine ??= mergeEngines as unknown as MergeEngine;
   return engine;
 }
 

@@ -389,8 +389,9 @@ export function fixNameReferences(resources: readonly Resource[]): void {
 }
 
 function fixObjectRef(ref: YAMLMap, targetKind: string, referrer: Resource, resolve: (name: string, referrer: Resource, namespace?: string) => Resource | undefined): void {
-  const kind = getString(ref, ['kind']);
-  if (kind !== undefined && kind !== targetKind) return;
+  // kustomize matches object references by name and namespace only: a `User` subject named like a
+  // renamed ServiceAccount is rewritten too.
+  void targetKind;
   const name = getString(ref, ['name']);
   if (name === undefined) return;
   const target = resolve(name, referrer, getString(ref, ['namespace']));
