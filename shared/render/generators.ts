@@ -163,7 +163,8 @@ export async function generateObjects(
       const target = ensureMap(existing.node, ['metadata', field]);
       for (const [key, value] of Object.entries(values)) mapSet(target, key, stringScalar(value));
     }
-    if (getNode(item, ['options', 'disableNameSuffixHash']) !== undefined) existing.needsHash = !options.disableHash;
+    // A merging generator that disables the hash (itself or through generatorOptions) turns it off.
+    if (options.disableHash) existing.needsHash = false;
   }
   return out;
 }
