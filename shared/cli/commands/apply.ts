@@ -59,13 +59,14 @@ export function registerApply(program: Command): void {
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
     .action(async (dir: string, options: ApplyCliOptions) => {
-      const objects = await loadDirectoryObjects(dir);
+      const { objects, digest } = await loadDirectoryObjects(dir);
       const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
         const result = await reconcileObjects(client, {
           owner: { name: options.name, namespace: options.namespace },
           objects,
           revision: options.revision,
+          digest,
           prune: options.prune === true,
           wait: options.wait === true,
           force: options.force === true,
