@@ -1,0 +1,315 @@
+// Benchmark: rendering a generated fleet tree of ~1,000 objects (an app base, three overlay levels
+// with prefixes, suffixes, namespaces, labels, images, replicas, strategic-merge and JSON 6902
+// patches and ConfigMap generators, five clusters) with `kustomize build` and with `tideline render`,
+// each as a whole process (what a CI job or a cold Lambda pays), median of repeated runs, plus the
+// in-process render time (what a warm Lambda pays). Both outputs must be byte-identical.
+// Prints the times, the ratio tideline/kustomize and one JSON line.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { renderKustomization } from '#shared/render/index.ts';
+import { ensureBinaries } from '#test/env/build.ts';
+
+const APPS = 40;
+const CLUSTERS = ['c1', 'c2', 'c3', 'c4', 'c5'];
+const RUNS = Number(process.env.TIDELINE_BENCH_RUNS ?? '11');
+const execFileAsync = promisify(execFile);
+const projectRoot = join(import.meta.dirname, '..');
+
+function write(root: string, path: string, text: string): void {
+  const file = join(root, path);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** Writes the fleet tree and returns the directory to build. */
+function generateFleet(root: string): string {
+  const apps = Array.from({ length: APPS }, (_, i) => `svc${String(i).padStart(2, '0')}`);
+  for (const [i, app] of apps.entries()) {
+    write(
+      root,
+      `apps/base/${app}.yaml`,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${app}
+  labels:
+    app.kubernetes.io/name: ${app}
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${app}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ${app}
+    spec:
+      serviceAccountName: ${app}
+      containers:
+        - name: app
+          image: registry.example.com/shop/${app}:1.${i}.0
+          args: ["--port=8080", "--log-format=json"]
+          ports:
+            - name: http
+              containerPort: 8080
+          env:
+            - name: SERVICE_NAME
+              value: ${app}
+            - name: CACHE_TTL
+              value: "300"
+          envFrom:
+            - configMapRef:
+                name: ${app}-settings
+          readinessProbe:
+            httpGet:
+              path: /ready
+              port: http
+          resources:
+            requests:
+              cpu: 100m
+              memory: 128Mi
+        - name: proxy
+          image: envoyproxy/envoy:v1.29.1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${app}
+spec:
+  selector:
+    app.kubernetes.io/name: ${app}
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${app}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: ${app}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${app}
+`,
+    );
+  }
+  write(
+    root,
+    'apps/base/kustomization.yaml',
+    `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+${apps.map((app) => `  - ${app}.yaml\n`).join('')}configMapGenerator:
+${apps.map((app) => `  - name: ${app}-settings\n    literals:\n      - LOG_LEVEL=info\n      - OWNER=team-${app}\n`).join('')}`,
+  );
+  for (const region of ['eu', 'us']) {
+    write(
+      root,
+      `apps/regions/${region}/kustomization.yaml`,
+      `resources:
+  - ../../base
+namePrefix: ${region}-
+labels:
+  - pairs:
+      topology.example.com/region: ${region}
+    includeSelectors: true
+images:
+  - name: envoyproxy/envoy
+    newTag: v1.30.1
+configMapGenerator:
+${apps
+  .slice(0, 10)
+  .map((app) => `  - name: ${app}-settings\n    behavior: merge\n    literals:\n      - REGION=${region}\n`)
+  .join('')}patches:
+  - target:
+      kind: Deployment
+    patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: any
+      spec:
+        template:
+          spec:
+            containers:
+              - name: app
+                env:
+                  - name: REGION
+                    value: ${region}
+            tolerations:
+              - key: topology.example.com/region
+                operator: Equal
+                value: ${region}
+`,
+    );
+    for (const env of ['staging', 'prod']) {
+      write(
+        root,
+        `apps/envs/${env}-${region}/kustomization.yaml`,
+        `resources:
+  - ../../regions/${region}
+namespace: shop-${env}
+commonAnnotations:
+  fleet.example.com/environment: ${env}
+replicas:
+${apps
+  .slice(0, 8)
+  .map((app) => `  - name: ${region}-${app}\n    count: ${env === 'prod' ? 4 : 1}\n`)
+  .join('')}patches:
+  - target:
+      kind: Deployment
+      labelSelector: topology.example.com/region=${region}
+    patch: |-
+      - op: add
+        path: /spec/template/metadata/annotations
+        value:
+          prometheus.io/scrape: "true"
+      - op: replace
+        path: /spec/revisionHistoryLimit
+        value: 5
+  - target:
+      kind: Service
+      name: ${region}-svc0.*
+    patch: |-
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: any
+        annotations:
+          service.beta.kubernetes.io/aws-load-balancer-type: nlb
+`,
+      );
+    }
+  }
+  const placements = ['prod-eu', 'prod-us', 'staging-eu', 'prod-eu', 'staging-us'];
+  CLUSTERS.forEach((cluster, i) => {
+    write(
+      root,
+      `clusters/${cluster}/kustomization.yaml`,
+      `resources:
+  - ../../apps/envs/${placements[i] ?? 'prod-eu'}
+nameSuffix: -${cluster}
+commonLabels:
+  fleet.example.com/cluster: ${cluster}
+images:
+  - name: registry.example.com/shop/svc00
+    newName: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/svc00
+    digest: sha256:${String(i).repeat(64)}
+patches:
+  - patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: ${placements[i]?.endsWith('eu') ? 'eu' : 'us'}-svc01
+      spec:
+        template:
+          spec:
+            containers:
+              - name: proxy
+                $patch: delete
+`,
+    );
+  });
+  write(root, 'fleet/kustomization.yaml', `resources:\n${CLUSTERS.map((cluster) => `  - ../clusters/${cluster}\n`).join('')}`);
+  return join(root, 'fleet');
+}
+
+async function bundleCli(outDir: string): Promise<string> {
+  const outfile = join(outDir, 'tideline.mjs');
+  await build({
+    entryPoints: [join(projectRoot, 'shared', 'cli', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    outfile,
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __tidelineCreateRequire } from 'node:module'; const require = __tidelineCreateRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+async function timeProcess(command: string, args: string[]): Promise<{ ms: number; stdout: string }> {
+  const start = performance.now();
+  const { stdout } = await execFileAsync(command, args, { maxBuffer: 512 * 1024 * 1024, timeout: 120_000, encoding: 'utf8' });
+  return { ms: performance.now() - start, stdout };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const { kustomize } = await ensureBinaries();
+const work = mkdtempSync(join(tmpdir(), 'tideline-bench-render-'));
+try {
+  const repo = join(work, 'repo');
+  const target = generateFleet(repo);
+  const cli = await bundleCli(work);
+  const node = process.execPath;
+
+  // One untimed run each: checks the outputs agree and warms the file cache.
+  const reference = await timeProcess(kustomize, ['build', target]);
+  const ours = await timeProcess(node, [cli, 'render', target, '--root', repo]);
+  const objects = reference.stdout.split(/^---$/m).length;
+  if (ours.stdout !== reference.stdout) {
+    const want = reference.stdout.split('\n');
+    const got = ours.stdout.split('\n');
+    let line = 0;
+    while (want[line] === got[line]) line++;
+    throw new Error(`outputs differ at line ${line + 1}: kustomize ${JSON.stringify(want[line])}, tideline ${JSON.stringify(got[line])}`);
+  }
+
+  const kustomizeTimes: number[] = [];
+  const tidelineTimes: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    // Interleaved so both tools see the same machine conditions.
+    kustomizeTimes.push((await timeProcess(kustomize, ['build', target])).ms);
+    tidelineTimes.push((await timeProcess(node, [cli, 'render', target, '--root', repo])).ms);
+  }
+
+  const inProcessTimes: number[] = [];
+  for (let run = 0; run < RUNS + 2; run++) {
+    const start = performance.now();
+    const result = await renderKustomization({ root: repo, path: 'fleet' });
+    const ms = performance.now() - start;
+    if (result.yaml !== reference.stdout) throw new Error('in-process render differs from kustomize build');
+    if (run >= 2) inProcessTimes.push(ms); // the first runs warm the JIT, as a warm Lambda would be
+  }
+
+  const kustomizeMs = median(kustomizeTimes);
+  const tidelineMs = median(tidelineTimes);
+  const inProcessMs = median(inProcessTimes);
+  const ratio = tidelineMs / kustomizeMs;
+  process.stdout.write(`fleet tree: ${objects} objects, ${CLUSTERS.length} clusters, 3 overlay levels; outputs identical\n`);
+  process.stdout.write(`kustomize build (whole process, median of ${RUNS}): ${kustomizeMs.toFixed(1)} ms\n`);
+  process.stdout.write(`tideline render (whole process, median of ${RUNS}): ${tidelineMs.toFixed(1)} ms\n`);
+  process.stdout.write(`ratio tideline/kustomize: ${ratio.toFixed(2)} (goal <= 0.3)\n`);
+  process.stdout.write(`in-process render (warm, median of ${RUNS}): ${inProcessMs.toFixed(1)} ms\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'render',
+      objects,
+      runs: RUNS,
+      kustomizeMs: Number(kustomizeMs.toFixed(1)),
+      tidelineMs: Number(tidelineMs.toFixed(1)),
+      ratio: Number(ratio.toFixed(3)),
+      inProcessMs: Number(inProcessMs.toFixed(1)),
+      identical: true,
+    })}\n`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
