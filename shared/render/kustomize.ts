@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { scalarText } from './yaml/go-value.ts';
+import { resolvePlainV2, scalarText } from './yaml/go-value.ts';
 import type { RootedFs } from './load.ts';
 import { Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
 import {
@@ -104,14 +104,20 @@ function stringField(k: Kustomization, field: string): string | undefined {
   return node.value === null ? undefined : (scalarText(node) ?? "");
 }
 
-function stringRecord(node: YamlNode | undefined, file: string, field: string): Record<string, string> {
+function stringRecord(node: YamlNode | undefined, file: string, field: string, stringsOnly = true): Record<string, string> {
   const out: Record<string, string> = {};
   if (node === undefined || (isScalar(node) && node.value === null)) return out;
   if (!isMap(node)) throw new InvalidInputError(`"${field}" must be a map of strings`, { source: { file } });
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? (scalarText(pair.key) ?? "") : '';
     const value = pair.value;
-    out[key] = isScalar(value) && value.value !== null ? (scalarText(value) ?? "") : '';
+    // kustomize reads its kustomization with YAML 1.1 typing into string maps: `on`, `y` or `1`
+    // unquoted are not strings and the build fails.
+    if (stringsOnly && isScalar(value) && value.type === 'PLAIN' && value.value !== null) {
+      const kind = resolvePlainV2(scalarText(value) ?? '').kind;
+      if (kind !== 'str' && kind !== 'null') throw new InvalidInputError(`"${field}.${key}" must be a string; quote the value`, { source: { file } });
+    }
+    out[key] = isScalar(value) && value.value !== null ? (scalarText(value) ?? '') : '';
   }
   return out;
 }
@@ -298,7 +304,7 @@ async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ st
     if (inline === undefined && ref === undefined) throw new InvalidInputError('a patch needs "patch" or "path"', { source: { file: k.file } });
     const text = inline ?? (await readPatchFile(ref as string));
     const target = getNode(entry, ['target']);
-    patches.push({ patch: text, file: ref ?? k.file, kind: 'auto', ...(isMap(target) ? { target: readTarget(target) } : {}), options: stringRecord(getNode(entry, ['options']), k.file, 'options') });
+    patches.push({ patch: text, file: ref ?? k.file, kind: 'auto', ...(isMap(target) ? { target: readTarget(target) } : {}), options: stringRecord(getNode(entry, ['options']), k.file, 'options', false) });
   }
   const json6902: PatchSpec[] = [];
   for (const entry of listItems(k, 'patchesJson6902')) {

@@ -141,6 +141,39 @@ async function replacementEntries(ctx: BuildContext, k: Kustomization): Promise<
   return out;
 }
 
+/**
+ * Writes the source value into one target field as kustomize does: into a scalar only the text is
+ * copied (the target keeps its type, so `1` stays a number and `"b"` a string); anything else is
+ * replaced by a copy of the source node. With a delimiter the text is split and one part replaced
+ * (a negative index prepends, an index past the end appends).
+ */
+function setTargetValue(place: { parent: YAMLMap | YAMLSeq; key: string | number }, current: YamlNode | undefined, source: YamlNode, options: DelimiterOptions): void {
+  let text = isScalar(source) ? (scalarText(source) ?? '') : undefined;
+  if (options.delimiter !== undefined) {
+    if (current !== undefined && !isScalar(current)) throw new InvalidInputError('the delimiter option can only be used with scalar fields');
+    const parts = isScalar(current) ? (scalarText(current) ?? '').split(options.delimiter) : [''];
+    const part = text ?? '';
+    if (options.index < 0) parts.unshift(part);
+    else if (options.index >= parts.length) parts.push(part);
+    else parts[options.index] = part;
+    text = parts.join(options.delimiter);
+  }
+  if (isScalar(current) && text !== undefined) {
+    const replaced = current.clone() as Scalar;
+    const isPlainNonString = current.type === 'PLAIN' && current.value !== null && typeof current.value !== 'string';
+    replaced.value = text;
+    (replaced as { source?: string }).source = text;
+    replaced.type = isPlainNonString ? 'PLAIN' : current.type === 'PLAIN' ? 'QUOTE_DOUBLE' : current.type;
+    setAt(place, replaced);
+    return;
+  }
+  if (text !== undefined && options.delimiter !== undefined) {
+    setAt(place, stringScalar(text));
+    return;
+  }
+  setAt(place, isScalar(source) ? (source.clone() as Scalar) : cloneNode(source));
+}
+
 /** Applies the kustomization's replacements to the resources, in order. */
 export async function applyReplacements(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<void> {
   for (const { node, file } of await replacementEntries(ctx, k)) {
@@ -159,7 +192,9 @@ export async function applyReplacements(ctx: BuildContext, k: Kustomization, res
     let value: YamlNode = sourceValue;
     if (sourceOptions.delimiter !== undefined && isScalar(sourceValue)) {
       const parts = (scalarText(sourceValue) ?? '').split(sourceOptions.delimiter);
-      value = stringScalar(parts[sourceOptions.index] ?? '');
+      const part = parts[sourceOptions.index];
+      if (part === undefined) throw new InvalidInputError(`replacement source ${fieldPath}: options.index ${sourceOptions.index} is out of bounds`, { source: { file } });
+      value = stringScalar(part);
     }
     const targets = mapGet(node, 'targets');
     if (!isSeq(targets)) continue;
@@ -176,18 +211,10 @@ export async function applyReplacements(ctx: BuildContext, k: Kustomization, res
         if (rejectSelectors.some((r) => Object.keys(r).length > 0 && matches(resource, r))) continue;
         for (const targetPath of fieldPaths) {
           const places = lookup(resource.node, splitFieldPath(targetPath), options.create);
-          for (const place of places) {
-            const current = getAt(place);
-            if (current === undefined && !options.create) continue;
-            if (options.delimiter !== undefined) {
-              const parts = (isScalar(current) ? (scalarText(current) ?? '') : '').split(options.delimiter);
-              while (parts.length <= options.index) parts.push('');
-              parts[options.index] = isScalar(value) ? (scalarText(value) ?? '') : '';
-              setAt(place, stringScalar(parts.join(options.delimiter)));
-            } else {
-              setAt(place, isScalar(value) ? (value.clone() as Scalar) : cloneNode(value));
-            }
+          if (places.length === 0) {
+            throw new InvalidInputError(`replacement target field ${targetPath} not found in ${resource.describe()}${options.create ? '' : ' (set options.create to add it)'}`, { source: { file } });
           }
+          for (const place of places) setTargetValue(place, getAt(place), value, options);
         }
       }
     }
