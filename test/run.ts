@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { stateFileVariable, startTestEnvironment } from './env/environment.ts';
 import type { RunningTestEnv } from './env/environment.ts';
+import { trackProcessGroup } from './env/process.ts';
 
 const suites = {
   unit: { pattern: 'test/unit/**/*.test.ts', needsEnvironment: false },
@@ -118,6 +119,8 @@ const args = [
   ...files,
 ];
 runner = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+// Its own process group, so that test files and what they start go with it — even if we are SIGKILLed.
+if (runner.pid !== undefined) trackProcessGroup(runner.pid);
 const exitCode = await new Promise<number>((resolve) => {
   runner?.once('error', (error) => {
     process.stderr.write(`test/run.ts: could not start the test runner: ${error.message}\n`);

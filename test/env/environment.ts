@@ -12,6 +12,7 @@ import type { GitServer } from './git-server.ts';
 import { createControlPlane } from './kube.ts';
 import type { KubeConnection, KubeControlPlane } from './kube.ts';
 import { ensureMotoVenv, startMoto } from './moto.ts';
+import { removeOnAbnormalExit } from './process.ts';
 import type { MotoConnection, MotoServer } from './moto.ts';
 
 /** Environment variable carrying the path of the state file of a running environment. */
@@ -42,6 +43,7 @@ export interface RunningTestEnv {
 export async function startTestEnvironment(): Promise<RunningTestEnv> {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'tideline-testenv-'));
+  removeOnAbnormalExit(dir);
   const logDir = join(dir, 'logs');
   mkdirSync(logDir);
   const timings: Record<string, number> = {};

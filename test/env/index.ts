@@ -17,7 +17,7 @@ import type { CreateGitRepoOptions, TestGitRepo } from './git-repo.ts';
 import { createControlPlane, kubeConfigFor } from './kube.ts';
 import type { KubeConnection } from './kube.ts';
 import type { MotoConnection } from './moto.ts';
-import { killAllGroupsNow } from './process.ts';
+import { killAllGroupsNow, removeOnAbnormalExit } from './process.ts';
 
 export type { CreateGitRepoOptions, TestGitRepo } from './git-repo.ts';
 export type { KubeConnection } from './kube.ts';
@@ -139,6 +139,7 @@ export async function startPrivateKubeApiServer(): Promise<PrivateKubeApiServer>
   installExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'tideline-private-kube-'));
   scratchDirs.add(dir);
+  removeOnAbnormalExit(dir);
   const plane = await createControlPlane({
     binaries: { etcd: binaries.etcd, kubeApiserver: binaries.kubeApiserver },
     dir,

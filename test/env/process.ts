@@ -128,6 +128,21 @@ export function startService(name: string, command: string, args: readonly strin
   return service;
 }
 
+/**
+ * Puts an already started process group (spawned with `detached: true`) under the same exit-time
+ * cleanup as the services: killed when this process exits, or by the reaper if it dies.
+ */
+export function trackProcessGroup(pgid: number): void {
+  installExitHook();
+  liveGroups.add(pgid);
+  tellReaper(`+${pgid}`);
+}
+
+/** Asks the reaper to remove `directory` should this process die without cleaning up itself. */
+export function removeOnAbnormalExit(directory: string): void {
+  tellReaper(`d${directory}`);
+}
+
 function forgetGroup(pgid: number): void {
   if (liveGroups.delete(pgid)) {
     // The group may still hold grandchildren; make sure they are gone too.
