@@ -3,11 +3,11 @@
  * (kind/group/version, regex names and namespaces, label and annotation selectors) and handing each
  * to the strategic-merge or JSON 6902 engine in `./merge/`.
  */
-import { parseAllDocuments, type YAMLMap, isMap, isSeq, parse as parseYaml } from 'yaml';
+import { type YAMLMap, isMap, isSeq, parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { parseYamlDocuments } from './load.ts';
-import { getString, setScalar, type Gvk, type Resource } from './resource.ts';
-import * as mergeEngines from './merge/index.ts';
+import { applyJson6902, parseJson6902Operations, strategicMergePatch } from './merge/index.ts';
+import { getString, type Resource } from './resource.ts';
 
 /** One patch as declared in a kustomization. */
 export interface PatchSpec {
@@ -16,18 +16,6 @@ export interface PatchSpec {
   kind: 'strategic' | 'json6902' | 'auto';
   target?: Record<string, string>;
   options?: Record<string, string>;
-}
-
-interface MergeEngine {
-  strategicMergePatch(target: YAMLMap, patch: YAMLMap, gvk: Gvk): YAMLMap | null | undefined | Promise<YAMLMap | null | undefined>;
-  applyJson6902(target: YAMLMap, operations: unknown[]): YAMLMap | undefined | Promise<YAMLMap | undefined>;
-}
-
-let engine: MergeEngine | undefined;
-async function mergeEngine(): Promise<MergeEngine> {
-  // Imported statically so bundlers (the Lambda and CLI bundles) include the patch engines.
-  engine ??= mergeEngines as unknown as MergeEngine;
-  return engine;
 }
 
 function anchored(pattern: string): RegExp {
@@ -102,15 +90,16 @@ function looksLikeJson6902(text: string): unknown[] | undefined {
 
 /** Applies patches in order; objects deleted by `$patch: delete` are removed from the list. */
 export async function applyPatches(resources: Resource[], patches: readonly PatchSpec[], file: string): Promise<void> {
-  const merge = await mergeEngine();
+  await Promise.resolve();
   for (const spec of patches) {
-    const operations = spec.kind === 'strategic' ? undefined : looksLikeJson6902(spec.patch);
-    if (spec.kind === 'json6902' || operations !== undefined) {
-      if (!operations) throw new InvalidInputError('a JSON 6902 patch must be a list of operations', { source: { file: spec.file } });
+    const isJson6902 = spec.kind === 'json6902' || (spec.kind === 'auto' && looksLikeJson6902(spec.patch) !== undefined);
+    if (isJson6902) {
       if (!spec.target) throw new InvalidInputError('a JSON 6902 patch needs a target', { source: { file: spec.file } });
+      const operations = parseJson6902Operations(spec.patch.trim(), { file: spec.file });
       for (const resource of selectTargets(resources, spec.target, file)) {
-        const result = await merge.applyJson6902(resource.node, operations);
-        if (result && isMap(result)) resource.node = result;
+        const result = applyJson6902(resource.node, operations, { file: spec.file });
+        if (isMap(result)) resource.node = result;
+        recordRename(resource);
       }
       continue;
     }
@@ -139,24 +128,22 @@ export async function applyPatches(resources: Resource[], patches: readonly Patc
           throw new InvalidInputError(`patch target ${patchKind ?? '?'} ${patchName ?? '?'} not found`, { source: { file: spec.file, line: doc.line } });
         }
       }
-      const newName = spec.options?.allowNameChange === 'true' ? getString(patch, ['metadata', 'name']) : undefined;
-      const newKind = spec.options?.allowKindChange === 'true' ? getString(patch, ['kind']) : undefined;
+      const options = { allowNameChange: spec.options?.allowNameChange === 'true', allowKindChange: spec.options?.allowKindChange === 'true' };
       for (const resource of targets) {
-        const name = resource.name;
-        const kind = resource.kind;
-        const result = await merge.strategicMergePatch(resource.node, patch.clone() as YAMLMap, resource.gvk);
+        const result = strategicMergePatch(resource.node, patch as YAMLMap, resource.gvk, options);
         if (result === null) {
           resources.splice(resources.indexOf(resource), 1);
           continue;
         }
-        if (result && isMap(result)) resource.node = result;
-        // Without allowNameChange/allowKindChange a patch never renames or re-kinds its target.
-        if (newName !== undefined && newName !== name) resource.rename(newName);
-        else if (resource.name !== name) setScalar(resource.node, ['metadata', 'name'], name);
-        if (newKind === undefined && resource.kind !== kind) setScalar(resource.node, ['kind'], kind);
+        resource.node = result;
+        recordRename(resource);
       }
     }
   }
 }
 
-export { parseAllDocuments };
+/** Keeps the name history current when a patch renamed its target (allowNameChange). */
+function recordRename(resource: Resource): void {
+  const name = resource.name;
+  if (resource.nameHistory[resource.nameHistory.length - 1] !== name) resource.nameHistory.push(name);
+}
