@@ -43,6 +43,8 @@ export interface ConnectionOptions {
   allowInsecure?: boolean;
   /** Clock used to cache expiring tokens. */
   clock?: Clock;
+  /** STS endpoint for EKS IAM tokens' role assumption (default: the regional AWS endpoint). */
+  stsEndpoint?: string;
 }
 
 /**
@@ -133,7 +135,7 @@ export async function endpointFromClusterRecord(record: ClusterRecord, options: 
   const token = async (): Promise<string> => {
     // IAM tokens are valid 15 minutes; renew after 10 so a long apply never sends a stale one.
     if (cached && cached.expiresAt > clock.now()) return cached.token;
-    const credentials = await resolveAwsCredentials(access.region, access.roleArn);
+    const credentials = await resolveAwsCredentials(access.region, access.roleArn, options.stsEndpoint);
     const value = await makeEksToken({ clusterName, region: access.region, credentials, now: new Date(clock.now()) });
     cached = { token: value, expiresAt: clock.now() + 10 * 60_000 };
     return value;

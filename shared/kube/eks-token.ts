@@ -49,8 +49,8 @@ export async function makeEksToken(input: { clusterName: string; region: string;
  * Credentials from the default AWS chain (the Lambda role), optionally exchanged for a role of the
  * target account with STS AssumeRole.
  */
-export async function resolveAwsCredentials(region: string, roleArn?: string): Promise<AwsCredentials> {
-  const sts = new STSClient({ region });
+export async function resolveAwsCredentials(region: string, roleArn?: string, endpoint?: string): Promise<AwsCredentials> {
+  const sts = new STSClient({ region, ...(endpoint ? { endpoint } : {}) });
   try {
     if (!roleArn) return await sts.config.credentials();
     const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'tideline-apply', DurationSeconds: 900 }));
