@@ -20,7 +20,7 @@ import { alertMatches } from './filter.ts';
 import { postGenericEvent, toFluxEvent } from './generic.ts';
 import { commitStatusFor, postCommitStatus } from './commit-status.ts';
 import { isAlertable, isQuiet, toNotification, type AlertNotification } from './notification.ts';
-import { resolveProvider, type ResolvedProvider } from './provider-secrets.ts';
+import { resolveProvider, usesSlackWebApi, type ResolvedProvider } from './provider-secrets.ts';
 import { Redactor } from './redact.ts';
 import { postSlackMessage } from './slack.ts';
 import { formatSlackMessage } from './slack-format.ts';
@@ -89,7 +89,7 @@ async function send(
       ...(facts?.repoUrl ? { repoUrl: facts.repoUrl } : {}),
       ...(deps.maxObjects ? { maxObjects: deps.maxObjects } : {}),
     });
-    const threaded = resolved.token !== undefined && notification.revision !== '';
+    const threaded = usesSlackWebApi(resolved) && notification.revision !== '';
     const threadKey = [resolved.id, resolved.provider.spec.channel ?? '', notification.cluster, `${object.namespace ?? ''}/${object.name}`, notification.revision].join('|');
     // Threads are a nicety: a thread store that fails must neither block nor repeat a message.
     const threadTs = threaded ? await deps.threads.get(threadKey).catch(() => undefined) : undefined;

@@ -23,6 +23,17 @@ export interface ResolvedProvider {
   secretValues: string[];
 }
 
+/**
+ * True when a Slack Provider posts through the Web API (`chat.postMessage` with a bot token) rather
+ * than an incoming webhook: it has a token and no address, or an address ending in
+ * `/chat.postMessage` (as Flux decides; a token next to a webhook URL is only sent along).
+ */
+export function usesSlackWebApi(resolved: { address?: string; token?: string }): boolean {
+  if (!resolved.token) return false;
+  if (!resolved.address) return true;
+  return /\/chat\.postMessage(?:\/[^/?#]*)?(?:[?#].*)?$/.test(resolved.address);
+}
+
 /** Name under which a Provider's secret is kept in the secret store: `<namespace>/<secretRef.name>`. */
 export function providerSecretName(provider: FluxProvider): string | undefined {
   return provider.spec.secretRef ? `${provider.metadata.namespace}/${provider.spec.secretRef.name}` : undefined;
@@ -77,7 +88,9 @@ export async function resolveProvider(provider: FluxProvider, secrets: SecretSto
   }
   if (type === 'slack') {
     if (!address && !token) throw new InvalidInputError(`${label}: type slack needs a webhook address or a bot token`);
-    if (token && !provider.spec.channel) throw new InvalidInputError(`${label}: type slack with a bot token needs spec.channel`);
+    if (usesSlackWebApi({ ...(address ? { address } : {}), ...(token ? { token } : {}) }) && !provider.spec.channel) {
+      throw new InvalidInputError(`${label}: type slack with a bot token needs spec.channel`);
+    }
   }
   return { provider, id, ...(address ? { address } : {}), ...(token ? { token } : {}), secretValues };
 }

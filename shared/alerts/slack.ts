@@ -11,7 +11,7 @@
 import { SLACK_POST_MESSAGE_URL } from '#shared/config/provider.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { deliver, parseRetryAfter, type DeliveryContext, type ReceivedResponse, type ResponseVerdict } from './delivery.ts';
-import { providerLabel, type ResolvedProvider } from './provider-secrets.ts';
+import { providerLabel, usesSlackWebApi, type ResolvedProvider } from './provider-secrets.ts';
 import { blockKitViolations, type SlackMessage } from './slack-format.ts';
 
 /** Web API errors that are temporary on Slack's side (everything else is final). */
@@ -76,13 +76,14 @@ export async function postSlackMessage(
   const target = providerLabel(provider);
   const violations = blockKitViolations(message);
   if (violations.length) throw new InvalidInputError(`${target}: message breaks Block Kit limits: ${violations.slice(0, 3).join('; ')}`);
-  const bot = resolved.token !== undefined;
+  const bot = usesSlackWebApi(resolved);
   const payload: Record<string, unknown> = { text: message.text, blocks: message.blocks };
   if (provider.spec.channel) payload.channel = provider.spec.channel;
   if (provider.spec.username) payload.username = provider.spec.username;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  // Flux sends the token along to a webhook too (some proxies in front of Slack want it).
+  if (resolved.token) headers.authorization = `Bearer ${resolved.token}`;
   if (bot) {
-    headers.authorization = `Bearer ${resolved.token}`;
     payload.unfurl_links = false;
     payload.unfurl_media = false;
     if (context.threadTs) payload.thread_ts = context.threadTs;
