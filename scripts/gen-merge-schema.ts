@@ -145,11 +145,156 @@ function buildTable(doc: OpenApiDocument): { gvk: Record<string, string>; defs: 
   return { gvk: sortedGvk, defs: sortedDefs };
 }
 
+// --- kustomize compatibility ----------------------------------------------------------------
+// kustomize merges with the Kubernetes schema compiled into it (v1.21.2 for kustomize v5), not with
+// the API server's. Rendering must match `kustomize build`, so every merge strategy of the table is
+// checked against the reference binary: one object per (kind, list) with one element in the list
+// and a patch adding another. Two elements afterwards: kustomize merges that list. One: it replaces
+// it, so the strategy is dropped here (the list did not exist, or had no strategy, in its schema).
+// A kind whose metadata.finalizers are replaced is unknown to kustomize as a whole and is dropped.
+
+type Step = { field: string } | { element: string[] };
+interface Probe {
+  apiVersion: string;
+  kind: string;
+  steps: Step[];
+  keys: string[];
+  /** Definition and field holding the probed list, where its strategy is recorded. */
+  owner: { def: string; field: string } | undefined;
+}
+
+function resolveNode(defs: Record<string, SchemaNode>, node: SchemaNode | undefined): { node: SchemaNode | undefined; def: string | undefined } {
+  let current = node;
+  let def: string | undefined;
+  for (let hops = 0; hops < 16 && current !== undefined && current !== 1 && current.r !== undefined; hops++) {
+    def = current.r;
+    current = defs[current.r];
+  }
+  return { node: current, def };
+}
+
+function listProbes(gvk: Record<string, string>, defs: Record<string, SchemaNode>): Probe[] {
+  const probes: Probe[] = [];
+  for (const [id, defName] of Object.entries(gvk)) {
+    const slash = id.lastIndexOf('/');
+    const apiVersion = id.slice(0, slash);
+    const kind = id.slice(slash + 1);
+    const visit = (raw: SchemaNode | undefined, def: string | undefined, steps: Step[], depth: number): void => {
+      const { node, def: resolvedDef } = resolveNode(defs, raw);
+      const owner = resolvedDef ?? def;
+      if (node === undefined || node === 1 || depth > 14) return;
+      for (const [field, sub] of Object.entries(node.f ?? {})) {
+        const child = resolveNode(defs, sub).node;
+        if (child === undefined || child === 1) continue;
+        if (child.s !== undefined && child.s.split(',').includes('merge')) {
+          const keys = child.k ?? [];
+          probes.push({ apiVersion, kind, steps: [...steps, { field }], keys, owner: owner === undefined ? undefined : { def: owner, field } });
+          // Descend into elements only through lists kustomize merges, as its walker does.
+          if (child.i !== undefined && keys.length > 0) visit(child.i, undefined, [...steps, { field }, { element: keys }], depth + 1);
+        } else if (child.i === undefined) {
+          visit(sub, owner, [...steps, { field }], depth + 1);
+        }
+      }
+    };
+    visit({ r: defName }, defName, [], 0);
+  }
+  return probes;
+}
+
+function probeValue(steps: Step[], leaf: unknown): unknown {
+  if (steps.length === 0) return leaf;
+  const [first, ...rest] = steps as [Step, ...Step[]];
+  if ('field' in first) return { [first.field]: probeValue(rest, leaf) };
+  const element = Object.fromEntries(first.element.map((key) => [key, 'probe'])) as Record<string, unknown>;
+  const inner = probeValue(rest, leaf) as Record<string, unknown>;
+  return [{ ...element, ...inner }];
+}
+
+function probeElement(keys: string[], value: string): unknown {
+  return keys.length === 0 ? value : Object.fromEntries(keys.map((key) => [key, value]));
+}
+
+function readProbed(object: unknown, steps: Step[]): unknown {
+  let current = object;
+  for (const step of steps) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = 'field' in step ? (current as Record<string, unknown>)[step.field] : (current as unknown[])[0];
+  }
+  return current;
+}
+
+async function kustomizeMerges(probes: Probe[]): Promise<boolean[]> {
+  const { ensureBinaries } = await import('#test/env/build.ts');
+  const { kustomize } = await ensureBinaries();
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tideline-merge-probe-'));
+  try {
+    const objects = probes.map((probe, i) => {
+      const body = probeValue(probe.steps, [probeElement(probe.keys, 'a')]) as Record<string, unknown>;
+      const metadata = { ...((body.metadata as Record<string, unknown> | undefined) ?? {}), name: `probe-${i}` };
+      return { apiVersion: probe.apiVersion, kind: probe.kind, ...body, metadata };
+    });
+    const patches = probes.map((probe, i) => {
+      const body = probeValue(probe.steps, [probeElement(probe.keys, 'b')]) as Record<string, unknown>;
+      const metadata = { ...((body.metadata as Record<string, unknown> | undefined) ?? {}), name: `probe-${i}` };
+      return { apiVersion: probe.apiVersion, kind: probe.kind, ...body, metadata };
+    });
+    writeFileSync(join(dir, 'objects.yaml'), objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+    writeFileSync(join(dir, 'patches.yaml'), patches.map((o) => JSON.stringify(o)).join('\n---\n'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [objects.yaml]\npatches:\n  - path: patches.yaml\n');
+    const { stdout } = await execFileAsync(kustomize, ['build', dir], { maxBuffer: 512 * 1024 * 1024, timeout: 300_000 });
+    const { parseAllDocuments } = await import('yaml');
+    const byName = new Map<string, unknown>();
+    for (const document of parseAllDocuments(stdout)) {
+      const value = document.toJS() as { metadata?: { name?: string } } | null;
+      if (value?.metadata?.name !== undefined) byName.set(value.metadata.name, value);
+    }
+    return probes.map((probe, i) => {
+      const list = readProbed(byName.get(`probe-${i}`), probe.steps);
+      return Array.isArray(list) && list.length === 2;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function dropStrategy(defs: Record<string, SchemaNode>, owner: { def: string; field: string }): void {
+  const def = defs[owner.def];
+  if (def === undefined || def === 1) return;
+  const field = def.f?.[owner.field];
+  const target = resolveNode(defs, field).node;
+  if (target === undefined || target === 1) return;
+  delete target.s;
+  delete target.k;
+}
+
 const { doc, origin } = await fetchOpenApi();
 const { gvk, defs } = buildTable(doc);
+const notes: string[] = [];
+if (!process.argv.includes('--no-kustomize-probe')) {
+  const probes = listProbes(gvk, defs);
+  const merges = await kustomizeMerges(probes);
+  const unknownKinds = new Set<string>();
+  probes.forEach((probe, i) => {
+    const isFinalizers = probe.steps.length === 2 && 'field' in probe.steps[0]! && probe.steps[0].field === 'metadata' && 'field' in probe.steps[1]! && probe.steps[1].field === 'finalizers';
+    if (isFinalizers && !merges[i]) unknownKinds.add(`${probe.apiVersion}/${probe.kind}`);
+  });
+  for (const id of unknownKinds) delete gvk[id];
+  const dropped = new Set<string>();
+  probes.forEach((probe, i) => {
+    if (merges[i] || unknownKinds.has(`${probe.apiVersion}/${probe.kind}`) || probe.owner === undefined) return;
+    dropStrategy(defs, probe.owner);
+    dropped.add(`${probe.owner.def}.${probe.owner.field}`);
+  });
+  notes.push(`kinds unknown to kustomize (lists replaced): ${[...unknownKinds].sort().join(', ') || 'none'}`);
+  notes.push(`fields kustomize replaces although the API server merges them: ${[...dropped].sort().join(', ') || 'none'}`);
+  process.stdout.write(`checked ${probes.length} merge strategies against kustomize build\n${notes.join('\n')}\n`);
+}
 const output = {
   source: origin,
   regenerate: 'node scripts/gen-merge-schema.ts',
+  kustomizeCompatibility: notes,
   gvk,
   defs,
 };
