@@ -174,6 +174,12 @@ export async function loadAlertingConfig(root: string): Promise<AlertingConfig> 
       }
     }
   };
-  await walk(root);
+  try {
+    await walk(root);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`alerting configuration directory ${root} does not exist`, { cause });
+    throw cause;
+  }
   return buildAlertingConfig(documents);
 }

@@ -96,6 +96,10 @@ describe('alerting config from the fleet repo', () => {
     await assert.rejects(loadAlertingConfig(root), (e: unknown) => e instanceof InvalidInputError && e.message.startsWith('clusters/prod-eu/alerts.yaml: Alert on-call'));
   });
 
+  it('a missing configuration directory is a NotFoundError naming it', async () => {
+    await assert.rejects(loadAlertingConfig('/nonexistent/fleet'), (e: unknown) => e instanceof NotFoundError && /\/nonexistent\/fleet does not exist/.test(e.message));
+  });
+
   it('invalid YAML is refused naming the file', () => {
     assert.throws(() => parseYamlDocuments('kind: [unclosed', 'x.yaml'), /^InvalidInputError|x\.yaml: invalid YAML/);
   });
