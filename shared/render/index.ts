@@ -14,7 +14,7 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import { scalarText } from './yaml/go-value.ts';
 import { DEFAULT_LIMITS, RootedFs, parseYamlDocuments, type RenderLimits } from './load.ts';
 import { buildKustomization, findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
-import { type Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
+import { type Resource, getNode, getString, mapGet, mapSet, setScalar, stringScalar } from './resource.ts';
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
 import { SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
 import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
@@ -123,6 +123,9 @@ function applyFluxFields(k: Kustomization, flux: FluxBuildOptions): void {
   }
 }
 
+/** The kustomize release whose output Tideline reproduces, as `buildMetadata: [managedByLabel]` names it. */
+const KUSTOMIZE_VERSION_LABEL = 'kustomize-v5.7.1';
+
 function isLocalConfig(resource: Resource): boolean {
   return resource.annotations()['config.kubernetes.io/local-config'] === 'true';
 }
@@ -159,10 +162,18 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
     mapSet(body, 'resources', seqOfStrings(await fluxGeneratedResources(ctx, dir)));
     k = { file: path.posix.join(fs.display(dir), 'kustomization.yaml'), dir, isComponent: false, body };
   }
-  if (k.isComponent) throw new InvalidInputError('cannot render a Component on its own', { source: { file: k.file } });
   if (options.flux) applyFluxFields(k, options.flux);
 
+  const buildMetadata = mapGet(k.body, 'buildMetadata');
+  const metadataOptions = isSeq(buildMetadata) ? buildMetadata.items.map((item) => scalarText(item) ?? '') : [];
+  for (const option of metadataOptions) {
+    if (option !== 'managedByLabel') throw new InvalidInputError(`buildMetadata "${option}" is not supported (only managedByLabel)`, { source: { file: k.file } });
+  }
+
   let resources = await buildKustomization(ctx, dir, k);
+  if (metadataOptions.includes('managedByLabel')) {
+    for (const resource of resources) setScalar(resource.node, ['metadata', 'labels', 'app.kubernetes.io/managed-by'], KUSTOMIZE_VERSION_LABEL);
+  }
   addHashSuffixes(resources);
   fixNameReferences(resources);
   resources = resources.filter((r) => !isLocalConfig(r));
