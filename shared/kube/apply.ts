@@ -28,6 +28,7 @@ import { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace,
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
+import { scrubSecretValues } from './mask.ts';
 
 /** What to reconcile, and how. */
 export interface ReconcileRequest {
@@ -217,8 +218,7 @@ function describe(ref: ObjectRef): string {
 
 /** An ObjectError naming `planned`'s object; the typed error's message already starts with it. */
 function objectError(planned: Planned, error: unknown): ObjectError {
-  const message = errorMessage(error);
-  return { object: planned.ref, message };
+  return { object: planned.ref, message: scrubSecretValues(errorMessage(error), planned.object) };
 }
 
 /**
@@ -335,14 +335,14 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
         p.action = 'Configured';
         return;
       }
-      errors.push({ object: p.ref, message: `${describe(p.ref)}: ${failure.message} (set force: true on the Kustomization to recreate it)` });
+      errors.push({ object: p.ref, message: scrubSecretValues(`${describe(p.ref)}: ${failure.message} (set force: true on the Kustomization to recreate it)`, p.object) });
       return;
     }
     if (error instanceof ConflictError && !forceConflicts) {
-      errors.push({ object: p.ref, message: `${describe(p.ref)}: conflicts with another field manager: ${failure?.message ?? errorMessage(error)}` });
+      errors.push({ object: p.ref, message: scrubSecretValues(`${describe(p.ref)}: conflicts with another field manager: ${failure?.message ?? errorMessage(error)}`, p.object) });
       return;
     }
-    errors.push({ object: p.ref, message: errorMessage(error) });
+    errors.push(objectError(p, error));
   }
 }
 

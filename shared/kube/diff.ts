@@ -9,7 +9,7 @@ import type { ClusterClient } from './client.ts';
 import { sameObject } from './compare.ts';
 import { prepareObjects } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
-import { maskSecretPair } from './mask.ts';
+import { maskSecretPair, scrubSecretValues } from './mask.ts';
 import type { KubeObject } from './objects.ts';
 import { unifiedDiff } from './textdiff.ts';
 
@@ -66,7 +66,7 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
         return { object: p.ref, action: live ? 'Configured' : 'Created', diff };
       } catch (error) {
         if (error instanceof TransientError) throw error;
-        errors.push({ object: p.ref, message: errorMessage(error) });
+        errors.push({ object: p.ref, message: scrubSecretValues(errorMessage(error), p.object) });
         return undefined;
       }
     }),

@@ -42,3 +42,22 @@ export function maskSecretPair(before: KubeObject | undefined, after: KubeObject
 export function maskSecret(object: KubeObject): KubeObject {
   return maskSecretPair(object, undefined)[0] as KubeObject;
 }
+
+/**
+ * Removes a Secret's own values from a message about it (an API server error may quote what it
+ * rejected). Values shorter than 4 characters are left: they cannot be told apart from prose.
+ */
+export function scrubSecretValues(message: string, object: KubeObject): string {
+  if (!isSecret(object)) return message;
+  const values = new Set<string>();
+  for (const [field, encoded] of [['data', true], ['stringData', false]] as const) {
+    for (const value of Object.values((object[field] ?? {}) as Record<string, unknown>)) {
+      if (typeof value !== 'string') continue;
+      values.add(value);
+      values.add(encoded ? Buffer.from(value, 'base64').toString('utf8') : Buffer.from(value, 'utf8').toString('base64'));
+    }
+  }
+  let scrubbed = message;
+  for (const value of [...values].sort((a, b) => b.length - a.length)) if (value.length >= 4) scrubbed = scrubbed.split(value).join(MASK);
+  return scrubbed;
+}

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskSecret, maskSecretPair } from '#shared/kube/index.ts';
+import { scrubSecretValues } from '#shared/kube/mask.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { unifiedDiff } from '#shared/kube/textdiff.ts';
 
@@ -35,4 +36,10 @@ test('the diff shows changed lines with context and nothing for equal texts', ()
 
 test('a created object diffs as all additions', () => {
   assert.equal(unifiedDiff('', 'a\nb\n', { before: 'x', after: 'y' }), '--- x\n+++ y\n@@\n+a\n+b\n');
+});
+
+test('a Secret value quoted in an error message is scrubbed, plain and encoded', () => {
+  const object: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { token: 'tok-12345' }, data: { key: Buffer.from('hunter22').toString('base64') } };
+  const message = scrubSecretValues(`Invalid value: "tok-12345" and "${Buffer.from('tok-12345').toString('base64')}" and hunter22`, object);
+  assert.equal(message, 'Invalid value: "***" and "***" and ***');
 });
