@@ -45,7 +45,7 @@ export interface TidelineProps {
 }
 
 /** Bundles a handler from `functions/<name>/handler.ts` as ESM for Node 24, with extra files copied in. */
-function tidelineFunction(scope: Construct, id: string, name: string, environment: Record<string, string>, copy: { from: string; to: string }[]): nodejs.NodejsFunction {
+function tidelineFunction(scope: Construct, id: string, name: string, timeout: Duration, environment: Record<string, string>, copy: { from: string; to: string }[]): nodejs.NodejsFunction {
   return new nodejs.NodejsFunction(scope, id, {
     entry: path.join(projectRoot, 'functions', name, 'handler.ts'),
     projectRoot,
@@ -53,7 +53,7 @@ function tidelineFunction(scope: Construct, id: string, name: string, environmen
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: 512,
-    timeout: Duration.seconds(30),
+    timeout,
     environment,
     logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
     bundling: {
@@ -97,7 +97,7 @@ export class Tideline extends Construct {
       resources: [Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     });
 
-    this.intakeFunction = tidelineFunction(this, 'WebhookIntake', 'webhook-intake', {
+    this.intakeFunction = tidelineFunction(this, 'WebhookIntake', 'webhook-intake', Duration.seconds(30), {
       TIDELINE_BUS_NAME: this.bus.eventBusName,
       TIDELINE_DELIVERIES_TABLE: keys.tableName,
       TIDELINE_SECRETS_PREFIX: secretsPrefix,
@@ -109,10 +109,13 @@ export class Tideline extends Construct {
     this.intakeFunction.addToRolePolicy(readSecrets);
     this.webhookUrl = this.intakeFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
+    // One delivery may take ~4 provider timeouts plus backoff (about 70 s with Flux's 15 s default).
+    const alertsTimeout = Duration.seconds(120);
     const alertsDlq = new sqs.Queue(this, 'AlertsDlq', { retentionPeriod: Duration.days(14), enforceSSL: true });
     const alertsQueue = new sqs.Queue(this, 'AlertsQueue', {
-      visibilityTimeout: Duration.seconds(180),
-      deadLetterQueue: { queue: alertsDlq, maxReceiveCount: 5 },
+      visibilityTimeout: Duration.seconds(alertsTimeout.toSeconds() * 6),
+      // Final errors (invalid_blocks, channel_not_found) fail the record too: keep redeliveries few.
+      deadLetterQueue: { queue: alertsDlq, maxReceiveCount: 3 },
       enforceSSL: true,
     });
     new events.Rule(this, 'AlertsRule', {
@@ -120,7 +123,7 @@ export class Tideline extends Construct {
       eventPattern: toCdkPattern(patternFor(...ALERT_EVENT_TYPES)),
       targets: [new targets.SqsQueue(alertsQueue)],
     });
-    this.alertsFunction = tidelineFunction(this, 'Alerts', 'alerts', {
+    this.alertsFunction = tidelineFunction(this, 'Alerts', 'alerts', alertsTimeout, {
       TIDELINE_ALERTS_CONFIG_DIR: '/var/task/alerts-config',
       TIDELINE_DEDUP_TABLE: keys.tableName,
       TIDELINE_SECRETS_PREFIX: secretsPrefix,

@@ -31,8 +31,9 @@ test('both functions run on Node 24 and the alerts function reports partial batc
   template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
 });
 
-test('the alerts queue has a dead-letter queue', () => {
-  template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+test('the alerts queue has a dead-letter queue and outlasts a slow delivery', () => {
+  template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }), VisibilityTimeout: 720 });
+  template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 120, Environment: Match.objectLike({ Variables: Match.objectLike({ TIDELINE_ALERTS_CONFIG_DIR: '/var/task/alerts-config' }) }) });
 });
 
 test('the webhook endpoint is a public function URL and the intake can only read secrets under the prefix', () => {
