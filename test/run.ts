@@ -1,4 +1,4 @@
-// Test launcher: `node test/run.ts <unit|integration|conformance|all>`.
+// Test launcher: `node test/run.ts <unit|integration|conformance|all> [path…]`.
 // Starts the shared test environment once (when the selected tests need it), hands its state file
 // to Node's own test runner through TIDELINE_TESTENV, forwards the runner's exit code, and stops
 // every process it started — also on failure, Ctrl-C, SIGTERM or an unexpected error.
@@ -28,7 +28,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const mode = process.argv[2] ?? 'all';
 const selected = modes[mode];
 if (selected === undefined) {
-  process.stderr.write(`usage: node test/run.ts <${Object.keys(modes).join('|')}>\n`);
+  process.stderr.write(`usage: node test/run.ts <${Object.keys(modes).join('|')}> [file or folder…]\n`);
   process.exit(2);
 }
 
@@ -88,8 +88,12 @@ process.once('SIGHUP', () => void abort(129, 'hang-up (SIGHUP)'));
 process.on('uncaughtException', (error) => void abort(1, `unexpected error: ${error.stack ?? error.message}`));
 process.on('unhandledRejection', (error) => void abort(1, `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
 
-const files = selected.flatMap((suite) => globSync(suites[suite].pattern, { cwd: repoRoot }).sort());
-const needsEnvironment = selected.some((suite) => suites[suite].needsEnvironment && globSync(suites[suite].pattern, { cwd: repoRoot }).length > 0);
+// Optional further arguments narrow the run to files under those paths (`... integration test/integration/env`).
+const only = process.argv.slice(3).map((path) => path.replace(/^\.\//, '').replace(/\/+$/, ''));
+const wanted = (file: string): boolean => only.length === 0 || only.some((path) => file === path || file.startsWith(`${path}/`));
+const filesOf = (suite: Suite): string[] => globSync(suites[suite].pattern, { cwd: repoRoot }).filter(wanted).sort();
+const files = selected.flatMap(filesOf);
+const needsEnvironment = selected.some((suite) => suites[suite].needsEnvironment && filesOf(suite).length > 0);
 if (files.length === 0) {
   process.stdout.write(`no test files for mode ${mode}\n`);
   process.exit(0);
