@@ -22,7 +22,7 @@ import type { ClusterClient, ResourceInfo } from './client.ts';
 import { apiFailureOf } from './client.ts';
 import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
-import { assertNotStale, readInventory, writeInventory } from './inventory.ts';
+import { EmptyBundleError, assertNotStale, readInventory, writeInventory } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
 import { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
 import { pruneObjects } from './delete.ts';
@@ -99,7 +99,8 @@ export interface Planned {
 
 /**
  * Reconciles `request.objects` into the cluster behind `client` and returns the change set.
- * Throws ConflictError for a stale revision, InvalidInputError for a refused empty bundle, and
+ * Throws StaleRevisionError (a ConflictError) for a stale revision, EmptyBundleError (an
+ * InvalidInputError) for a refused empty bundle, and
  * TransientError when the API server is unreachable (nothing is pruned; a later run converges).
  */
 export async function reconcileObjects(client: ClusterClient, request: ReconcileRequest): Promise<ReconcileResult> {
@@ -111,7 +112,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   const previous = await readInventory(client, request.owner);
   assertNotStale(previous, request, request.owner);
   if (request.objects.length === 0 && (previous?.entries.length ?? 0) > 0 && !request.allowEmpty) {
-    throw new InvalidInputError(`the bundle for Kustomization ${request.owner.namespace}/${request.owner.name} is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`);
+    throw new EmptyBundleError(`the bundle for Kustomization ${request.owner.namespace}/${request.owner.name} is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`);
   }
 
   // 1. prepare.
@@ -288,7 +289,7 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
 }
 
 /** One LIST per kind with the ownership selector; attaches each live object to its planned object. */
-async function attachLiveObjects(client: ClusterClient, owner: OwnerRef, planned: Planned[]): Promise<void> {
+export async function attachLiveObjects(client: ClusterClient, owner: OwnerRef, planned: Planned[]): Promise<void> {
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
   for (const p of planned) if (p.info) kinds.set(`${p.object.apiVersion}/${p.object.kind}`, { apiVersion: p.object.apiVersion, kind: p.object.kind });
   const live = new Map<string, KubeObject>();

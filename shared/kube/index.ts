@@ -1,7 +1,8 @@
 /**
  * The apply engine: how Tideline changes a cluster. One client per cluster ({@link ClusterClient}),
  * its verbs in their own files — apply ({@link reconcileObjects}), diff ({@link diffObjects}),
- * delete/prune ({@link pruneObjects}), wait ({@link waitForReady}) — and a change set as result.
+ * delete/prune ({@link pruneObjects}), wait ({@link waitForReady}), drift ({@link detectDrift}) —
+ * and a change set as result.
  */
 export { ClusterClient, clearDiscoveryCache } from './client.ts';
 export type { ClusterClientOptions, ResourceInfo, ApplyOptions } from './client.ts';
@@ -11,13 +12,15 @@ export { makeEksToken, EKS_TOKEN_PREFIX } from './eks-token.ts';
 export { reconcileObjects } from './apply.ts';
 export type { ReconcileRequest, ReconcileResult, FailureReason } from './apply.ts';
 export { diffObjects } from './diff.ts';
+export { detectDrift } from './drift.ts';
+export type { DriftResult, DriftedObject } from './drift.ts';
 export type { DiffResult, ObjectDiff } from './diff.ts';
 export { pruneObjects } from './delete.ts';
 export { computeHealth, waitForReady } from './wait.ts';
 export type { HealthStatus, WaitResult } from './wait.ts';
 export { summarizeChangeSet, formatChangeSet, formatCounts, hasChanges } from './changeset.ts';
 export type { ChangeSet, ChangeSetEntry, ObjectError } from './changeset.ts';
-export { readInventory, writeInventory, assertNotStale, inventoryName, INVENTORY_NAMESPACE } from './inventory.ts';
+export { readInventory, writeInventory, assertNotStale, inventoryName, INVENTORY_NAMESPACE, StaleRevisionError, EmptyBundleError } from './inventory.ts';
 export type { Inventory, InventoryEntry } from './inventory.ts';
 export { maskSecret, maskSecretPair, MASK } from './mask.ts';
 export * from './objects.ts';

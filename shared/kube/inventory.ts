@@ -78,14 +78,24 @@ export async function writeInventory(client: ClusterClient, owner: OwnerRef, inv
   }
 }
 
+/** A revision older than the applied one (event `reason: StaleRevision`). */
+export class StaleRevisionError extends ConflictError {
+  readonly reason = 'StaleRevision' as const;
+}
+
+/** An empty bundle over a non-empty inventory, not explicitly allowed (`reason: EmptyBundleRefused`). */
+export class EmptyBundleError extends InvalidInputError {
+  readonly reason = 'EmptyBundleRefused' as const;
+}
+
 /**
  * Refuses a revision older than the one the inventory records (an out-of-order delivery must not
- * roll a cluster back). Throws ConflictError naming the inventory and both revisions.
+ * roll a cluster back). Throws StaleRevisionError (a ConflictError) naming the inventory and both revisions.
  */
 export function assertNotStale(inventory: Inventory | undefined, incoming: { revision: string; order?: number }, owner: OwnerRef): void {
   if (!inventory || inventory.order === undefined || incoming.order === undefined) return;
   if (incoming.order < inventory.order) {
-    throw new ConflictError(
+    throw new StaleRevisionError(
       `revision ${incoming.revision} (order ${incoming.order}) is older than the applied revision ${inventory.revision} (order ${inventory.order}); refusing to roll back — push a new commit or apply explicitly`,
       { object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(owner) } },
     );

@@ -1,0 +1,52 @@
+/**
+ * Drift: which objects of a bundle no longer match the cluster, found the cheap way an apply finds
+ * its Unchanged objects — one LIST per kind, the managed-fields check, and a server-side dry-run
+ * only for objects that check cannot clear. Nothing is written.
+ */
+import { TransientError, errorMessage } from '#shared/errors/index.ts';
+import type { ObjectError } from './changeset.ts';
+import type { ClusterClient } from './client.ts';
+import { sameObject, unchangedOnManagedFields } from './compare.ts';
+import { attachLiveObjects, prepareObjects } from './apply.ts';
+import type { ReconcileRequest } from './apply.ts';
+import { scrubSecretValues } from './mask.ts';
+
+/** One drifted object: changed in the cluster (`Modified`) or gone (`Missing`). */
+export interface DriftedObject {
+  object: { apiVersion: string; kind: string; name: string; namespace?: string };
+  change: 'Modified' | 'Missing';
+}
+
+/** Result of {@link detectDrift}. */
+export interface DriftResult {
+  drifted: DriftedObject[];
+  /** Objects checked (the bundle's size once prepared). */
+  checked: number;
+  errors: ObjectError[];
+}
+
+/**
+ * Compares a bundle with the cluster and lists the objects an apply would create (Missing) or
+ * change (Modified), as the drift function reports before correcting.
+ */
+export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts'>): Promise<DriftResult> {
+  const errors: ObjectError[] = [];
+  const planned = await prepareObjects(client, request, errors);
+  await attachLiveObjects(client, request.owner, planned);
+  const results = await Promise.all(
+    planned.map(async (p): Promise<DriftedObject | undefined> => {
+      if (p.deferred) return { object: p.ref, change: 'Missing' };
+      if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) return undefined;
+      try {
+        const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: request.forceConflicts ?? true, discardResult: !p.live });
+        if (dryRun.created) return { object: p.ref, change: 'Missing' };
+        return p.live && sameObject(dryRun.object, p.live) ? undefined : { object: p.ref, change: 'Modified' };
+      } catch (error) {
+        if (error instanceof TransientError) throw error;
+        errors.push({ object: p.ref, message: scrubSecretValues(errorMessage(error), p.object) });
+        return undefined;
+      }
+    }),
+  );
+  return { drifted: results.filter((r): r is DriftedObject => r !== undefined), checked: planned.length, errors };
+}
