@@ -7,6 +7,7 @@ import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'no
 import path from 'node:path';
 import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
+import { cloneNode } from './resource.ts';
 
 /** Caps that keep a hostile repository from exhausting a Lambda. */
 export interface RenderLimits {
@@ -137,7 +138,7 @@ export class RootedFs {
       docs = parseYamlDocuments(await this.readText(absolute), this.display(absolute), this.limits.maxAliasCount);
       this.parsed.set(absolute, docs);
     }
-    return docs.map((doc) => ({ node: doc.node === null ? null : (doc.node as unknown as { clone(): YamlNode }).clone(), line: doc.line }));
+    return docs.map((doc) => ({ node: doc.node === null ? null : cloneNode(doc.node), line: doc.line }));
   }
 
   /** Directory entries sorted by name, as Go's `filepath.Walk` visits them. */

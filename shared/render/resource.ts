@@ -179,9 +179,39 @@ export function stringScalar(value: string): Scalar {
   return scalar;
 }
 
-/** Deep copy of a node tree (aliases must already be resolved). */
+/**
+ * Deep copy of a node tree (aliases must already be resolved). Copies what rendering reads — values,
+ * scalar style, source text and tags — and is several times faster than the `yaml` package's
+ * `clone()`, which matters because every base included by several overlays is copied per use.
+ */
 export function cloneNode<T extends YamlNode>(node: T): T {
-  return (node as unknown as { clone(): T }).clone();
+  return copyNode(node) as T;
+}
+
+function copyNode(node: unknown): unknown {
+  if (isScalar(node)) {
+    const copy = new Scalar(node.value);
+    if (node.type !== undefined) copy.type = node.type;
+    if (node.tag !== undefined) copy.tag = node.tag;
+    const source = (node as { source?: unknown }).source;
+    if (source !== undefined) (copy as { source?: unknown }).source = source;
+    return copy;
+  }
+  if (isMap(node)) {
+    const copy = new YAMLMap();
+    if (node.tag !== undefined) copy.tag = node.tag;
+    if (node.flow) copy.flow = true;
+    for (const pair of node.items) copy.items.push(new Pair(copyNode(pair.key), copyNode(pair.value)));
+    return copy;
+  }
+  if (isSeq(node)) {
+    const copy = new YAMLSeq();
+    if (node.tag !== undefined) copy.tag = node.tag;
+    if (node.flow) copy.flow = true;
+    for (const item of node.items) copy.items.push(copyNode(item));
+    return copy;
+  }
+  return node;
 }
 
 export { isMap, isScalar, isSeq, YAMLMap, YAMLSeq, Scalar };
