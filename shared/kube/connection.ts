@@ -9,8 +9,10 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import { InvalidInputError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { ClusterRecord, Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
@@ -57,7 +59,10 @@ export async function endpointFromKubeconfig(
   context: string | undefined,
   options: ConnectionOptions = {},
   source = 'kubeconfig',
+  baseDir = process.cwd(),
 ): Promise<ClusterEndpoint> {
+  // kubectl resolves file references relative to the kubeconfig file's directory.
+  const readRelative = (file: string): Promise<string> => readFile(resolve(baseDir, file), 'utf8');
   const kc = new KubeConfig();
   try {
     kc.loadFromString(kubeconfigText);
@@ -79,7 +84,7 @@ export async function endpointFromKubeconfig(
   const endpoint: ClusterEndpoint = { name: contextName, server: cluster.server.replace(/\/+$/, '') };
   if (cluster.skipTLSVerify) endpoint.insecureSkipTlsVerify = true;
   if (cluster.caData) endpoint.ca = Buffer.from(cluster.caData, 'base64').toString('utf8');
-  else if (cluster.caFile) endpoint.ca = await readFile(cluster.caFile, 'utf8');
+  else if (cluster.caFile) endpoint.ca = await readRelative(cluster.caFile);
   if (user) {
     if (user.authProvider) {
       throw new InvalidInputError(`user "${user.name}" uses an auth-provider (${String(user.authProvider.name)}); refused: use a token, a client certificate or an allowed exec command`, { source: { file: source } });
@@ -92,13 +97,15 @@ export async function endpointFromKubeconfig(
       endpoint.token = execTokenSource(user.exec as ExecConfig, options.clock ?? systemClock);
     }
     if (user.certData) endpoint.clientCert = Buffer.from(user.certData, 'base64').toString('utf8');
-    else if (user.certFile) endpoint.clientCert = await readFile(user.certFile, 'utf8');
+    else if (user.certFile) endpoint.clientCert = await readRelative(user.certFile);
     if (user.keyData) endpoint.clientKey = Buffer.from(user.keyData, 'base64').toString('utf8');
-    else if (user.keyFile) endpoint.clientKey = await readFile(user.keyFile, 'utf8');
+    else if (user.keyFile) endpoint.clientKey = await readRelative(user.keyFile);
     if (user.token) endpoint.token = user.token;
     else {
-      const tokenFile = (user as unknown as { tokenFile?: string }).tokenFile;
-      if (tokenFile) endpoint.token = (await readFile(tokenFile, 'utf8')).trim();
+      // client-node does not read kubectl's `tokenFile` key; take it from the document itself.
+      const raw = yaml.load(kubeconfigText) as { users?: { name?: string; user?: { tokenFile?: unknown } }[] } | undefined;
+      const tokenFile = raw?.users?.find((u) => u.name === user.name)?.user?.tokenFile;
+      if (typeof tokenFile === 'string' && tokenFile) endpoint.token = (await readRelative(tokenFile)).trim();
     }
     if (user.username && user.password) endpoint.basicAuth = { username: user.username, password: user.password };
   }
@@ -113,7 +120,7 @@ export async function endpointFromKubeconfigFile(path: string, context: string |
   } catch (error) {
     throw new InvalidInputError(`cannot read kubeconfig: ${(error as Error).message}`, { source: { file: path }, cause: error });
   }
-  return endpointFromKubeconfig(text, context, options, path);
+  return endpointFromKubeconfig(text, context, options, path, dirname(resolve(path)));
 }
 
 /**

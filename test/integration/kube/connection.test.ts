@@ -6,7 +6,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { ClusterClient, endpointFromKubeconfig } from '#shared/kube/index.ts';
+import { ClusterClient, endpointFromKubeconfig, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import { getTestEnv } from '#test/env/index.ts';
 
 async function kubeconfigWithUser(user: Record<string, unknown>, cluster: Record<string, unknown> = {}): Promise<string> {
@@ -75,4 +75,22 @@ test('a server certificate not signed by the configured CA is rejected', async (
   // Assess
   await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && /certificate/.test(error.message));
   client.close();
+});
+
+test('file references in a kubeconfig resolve relative to the kubeconfig, as kubectl does', async () => {
+  // Prepare
+  const env = await getTestEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'tideline-kubeconfig-'));
+  await writeFile(join(dir, 'ca.crt'), Buffer.from(env.kube.caData, 'base64'));
+  await writeFile(join(dir, 'token'), `${env.kube.token}\n`);
+  const config = JSON.parse(await kubeconfigWithUser({ tokenFile: 'token' })) as { clusters: { cluster: Record<string, unknown> }[] };
+  delete config.clusters[0]!.cluster['certificate-authority-data'];
+  config.clusters[0]!.cluster['certificate-authority'] = 'ca.crt';
+  await writeFile(join(dir, 'config'), JSON.stringify(config));
+  // Act
+  const client = new ClusterClient(await endpointFromKubeconfigFile(join(dir, 'config'), 'ctx'));
+  const ns = await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' });
+  client.close();
+  // Assess
+  assert.equal(ns?.metadata.name, 'default');
 });

@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
-import { getTestEnv, useNamespace } from '#test/env/index.ts';
+import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
 import { configMap, ownerFor, secret, testClient } from './helpers.ts';
 
 function runTideline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -41,7 +41,7 @@ test('tideline diff exits 1 with changes, 0 without, and 2 on an invalid object'
   const dir = await mkdtemp(join(tmpdir(), 'tideline-diff-'));
   const write = (data: string): Promise<void> => writeFile(join(dir, 'app.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${data}\n  namespace: ${ns}\ndata:\n  key: value\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  token: very-secret-value\n`);
   await write('settings');
-  const common = ['--kubeconfig', env.kube.kubeconfigPath, '--name', ns];
+  const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns];
   // Act
   const before = await runTideline(['diff', dir, ...common]);
   const applied = await runTideline(['apply', dir, ...common]);
