@@ -24,7 +24,7 @@ import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
 import { EmptyBundleError, assertNotStale, readInventory, writeInventory } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
+import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
@@ -331,7 +331,7 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
       return;
     }
     if (failure && failure.status === 422 && IMMUTABLE.test(failure.message)) {
-      if (request.force) {
+      if (request.force || recreateAnnotated(p.object)) {
         p.recreate = true;
         p.action = 'Configured';
         return;
@@ -361,7 +361,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
             return { object: p.ref, action: p.live && sameObject(applied.object, p.live) ? 'Unchanged' : 'Configured' };
           } catch (error) {
             const failure = apiFailureOf(error);
-            if (!(recreateAllowed && failure?.status === 422 && IMMUTABLE.test(failure.message))) throw error;
+            if (!((recreateAllowed || recreateAnnotated(p.object)) && failure?.status === 422 && IMMUTABLE.test(failure.message))) throw error;
             p.recreate = true;
           }
         }
@@ -381,6 +381,11 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
     }),
   );
   for (const entry of entries) if (entry) changeSet.entries.push(entry);
+}
+
+/** Flux's per-object opt-in to recreation on immutable-field changes. */
+function recreateAnnotated(object: KubeObject): boolean {
+  return object.metadata.annotations?.[FORCE_ANNOTATION] === 'enabled';
 }
 
 /** Polls until a deleted object is gone (finalizers may hold it for a while). */

@@ -12,6 +12,8 @@ export const OWNER_NAME_LABEL = 'tideline.dev/name';
 export const OWNER_NAMESPACE_LABEL = 'tideline.dev/namespace';
 /** Flux's annotation that keeps an object out of prune. */
 export const PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
+/** Flux's annotation that lets one object be recreated when an immutable field changes. */
+export const FORCE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/force';
 /** Field manager of every write Tideline makes. */
 export const FIELD_MANAGER = 'tideline';
 

@@ -207,3 +207,18 @@ test('without validation each object costs one request and the change set is the
   assert.deepEqual(writes, [['PATCH ConfigMap', 2], ['PATCH Deployment', 1]]);
   assert.deepEqual(actions(second.changeSet), ['ConfigMap/a:Configured', 'ConfigMap/b:Unchanged', 'Deployment/web:Unchanged']);
 });
+
+test('an object annotated kustomize.toolkit.fluxcd.io/force: enabled is recreated without Kustomization force', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-force-annotation');
+  const client = await testClient();
+  t.after(() => client.close());
+  await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [deployment(ns, 'web', 'nginx:1.27', 'web')] });
+  const changed = deployment(ns, 'web', 'nginx:1.27', 'web-v2');
+  changed.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [changed] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.equal(result.changeSet.entries[0]?.message, 'recreated: an immutable field changed');
+});
