@@ -14,7 +14,7 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import { scalarText } from './yaml/go-value.ts';
 import { DEFAULT_LIMITS, RootedFs, parseYamlDocuments, type RenderLimits } from './load.ts';
 import { buildKustomization, findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
-import { type Resource, getNode, getString, mapGet, mapSet, setScalar, stringScalar } from './resource.ts';
+import { type Resource, getNode, getString, mapDelete, mapGet, mapSet, setScalar, stringScalar } from './resource.ts';
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
 import { SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
 import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
@@ -194,6 +194,16 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
     throw new InvalidInputError(`bundle has ${resources.length} objects, over the limit of ${limits.maxObjects}`, { source: { file: k.file } });
   }
   assertUniqueIds(resources, k.file);
+
+  // kustomize rewrites metadata.annotations through its internal annotation bookkeeping and drops
+  // the field when nothing is left in it (`annotations: {}` or `annotations: null`).
+  for (const resource of resources) {
+    const metadata = getNode(resource.node, ['metadata']);
+    const annotations = isMap(metadata) ? mapGet(metadata, 'annotations') : undefined;
+    if (isMap(metadata) && annotations !== undefined && ((isMap(annotations) && annotations.items.length === 0) || (isScalar(annotations) && annotations.value === null))) {
+      mapDelete(metadata, 'annotations');
+    }
+  }
 
   const substitute = options.flux?.postBuild;
   const documents: string[] = [];

@@ -5,7 +5,7 @@
  */
 import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document, type Pair } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
 
@@ -153,8 +153,9 @@ export class RootedFs {
 
 /** Replaces every alias with a copy of its anchored node, counting nodes so alias bombs fail fast. */
 function expandAliases(doc: Document, text: string, file: string, maxNodes: number, lines: LineCounter): void {
-  if (!text.includes('*')) return;
-  let hasAlias = false;
+  const hasMergeKey = text.includes('<<');
+  if (!text.includes('*') && !hasMergeKey) return;
+  let hasAlias = hasMergeKey;
   visit(doc, {
     Alias() {
       hasAlias = true;
@@ -179,12 +180,28 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
     }
     if (isMap(node)) {
       const out = node.clone();
-      out.items = node.items.map((pair) => {
+      const merged: Pair[] = [];
+      out.items = [];
+      for (const pair of node.items) {
         const p = pair.clone();
         p.key = copy(pair.key, depth + 1);
         p.value = copy(pair.value, depth + 1);
-        return p;
-      });
+        // `<<: *base` (or a list of them) merges the referenced maps, explicit keys winning, as go-yaml does.
+        if (isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN' && (isMap(p.value) || isSeq(p.value))) {
+          const sources = isMap(p.value) ? [p.value] : p.value.items.filter(isMap);
+          for (const source of sources) merged.push(...source.items);
+          continue;
+        }
+        out.items.push(p);
+      }
+      const keyOf = (pair: Pair): unknown => (isScalar(pair.key) ? pair.key.value : pair.key);
+      const present = new Set((out.items as Pair[]).map(keyOf));
+      for (const pair of merged) {
+        const key = keyOf(pair);
+        if (present.has(key)) continue;
+        present.add(key);
+        out.items.push(pair);
+      }
       return out;
     }
     return node;

@@ -266,7 +266,16 @@ function scalarToGo(node: YamlNode, dialect: YamlDialect): GoValue {
 
 /** The string a mapping key becomes (kustomize only has string keys after its JSON round trip). */
 export function keyText(node: unknown): string {
-  if (isScalar(node)) return scalarText(node) ?? '';
+  if (isScalar(node)) {
+    // A key that go-yaml types as a number, boolean or null makes the map non-string-keyed, which
+    // kustomize's JSON encoding refuses.
+    if (node.type === 'PLAIN' && (node.tag === undefined || node.tag === '!')) {
+      const text = scalarText(node) ?? '';
+      if (node.tag === undefined && resolvePlainV3(text).kind !== 'str') throw new GoValueError(`json: unsupported type: map[interface {}]interface {} (key ${JSON.stringify(text)} is not a string)`);
+      return text;
+    }
+    return scalarText(node) ?? '';
+  }
   if (node === null || node === undefined) return '';
   throw new GoValueError('mapping keys must be scalars');
 }
