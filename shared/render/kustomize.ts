@@ -22,6 +22,7 @@ import {
 import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS } from './field-specs.ts';
 import { applyPatches, type PatchSpec } from './patch.ts';
 
+/** File names kustomize recognises as a directory's kustomization, in lookup order. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 const KNOWN_FIELDS = new Set([

@@ -23,6 +23,7 @@ export interface RenderLimits {
   maxFiles: number;
 }
 
+/** Caps used when the caller sets none: generous for real fleets, small enough for a Lambda. */
 export const DEFAULT_LIMITS: RenderLimits = {
   maxFileBytes: 4 * 1024 * 1024,
   maxObjects: 20_000,

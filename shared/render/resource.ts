@@ -20,6 +20,7 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
   return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
+/** An object being rendered, with the name history name-reference rewriting needs. */
 export class Resource {
   private current: YAMLMap;
   private cachedGvk: Gvk | undefined;
