@@ -286,7 +286,7 @@ export function keyText(node: unknown): string {
  */
 export function toGoValue(node: unknown, budget: ConvertBudget = { nodesLeft: Number.POSITIVE_INFINITY }, depth = 0, dialect: YamlDialect = 'v3'): GoValue {
   if (--budget.nodesLeft < 0) throw new GoValueError('document expands to too many nodes (alias expansion limit)');
-  if (depth > 200) throw new GoValueError('document nested too deeply');
+  if (depth > 1000) throw new GoValueError('document nested too deeply');
   if (node === null || node === undefined) return null;
   if (isAlias(node)) throw new GoValueError('unresolved alias');
   if (isScalar(node)) return scalarToGo(node, dialect);
