@@ -24,7 +24,7 @@ import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
 import { EmptyBundleError, assertNotStale, readInventory, writeInventory } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
+import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
@@ -91,7 +91,9 @@ export interface Planned {
   info?: ResourceInfo;
   live?: KubeObject;
   /** What applying it will do. */
-  action?: 'Created' | 'Configured' | 'Unchanged';
+  action?: 'Created' | 'Configured' | 'Unchanged' | 'Skipped';
+  /** Why it is Skipped. */
+  skipReason?: string;
   recreate?: boolean;
   /** Needs a CRD or Namespace of this bundle before it can be validated. */
   deferred?: boolean;
@@ -131,9 +133,9 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
 
   // Record every object we are about to write before writing any, so an interrupted run leaves
   // nothing untracked: a later run prunes what it created if the bundle no longer holds it.
-  if (planned.some((p) => p.action !== 'Unchanged')) {
+  if (planned.some((p) => p.action !== 'Unchanged' && p.action !== 'Skipped')) {
     const tracked = new Set((previous?.entries ?? []).map((e) => e.id));
-    const added = planned.filter((p) => !tracked.has(p.id)).map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) }));
+    const added = planned.filter((p) => !tracked.has(p.id) && p.action !== 'Skipped').map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) }));
     if (added.length > 0) {
       await writeInventory(client, request.owner, {
         ...(previous ?? { revision: request.revision, appliedAt: new Date(clock.now()).toISOString() }),
@@ -182,7 +184,8 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   // 6. inventory: what we applied, plus what prune could not remove (so it is retried next time).
   const kept = request.prune ? (previous?.entries ?? []).filter((e) => !current.has(e.id) && changeSet.errors.some((err) => err.object && objectId(err.object) === e.id)) : (previous?.entries ?? []).filter((e) => !current.has(e.id));
   const inventory: Inventory = {
-    entries: [...planned.map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) })), ...kept],
+    // Ignored objects are hands-off: not tracked (so never pruned), yet not pruned while in the bundle.
+    entries: [...planned.filter((p) => ssaPolicy(p.object) !== 'Ignore').map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) })), ...kept],
     revision: request.revision,
     appliedAt: new Date(clock.now()).toISOString(),
     ...(request.order !== undefined ? { order: request.order } : previous?.order !== undefined ? { order: previous.order } : {}),
@@ -311,6 +314,17 @@ const IMMUTABLE = /field is immutable|immutable field|Forbidden: updates to .* a
  * dry-run (which also validates it). Errors are collected with the object named.
  */
 async function validateOne(client: ClusterClient, p: Planned, request: ReconcileRequest, forceConflicts: boolean, errors: ObjectError[], bundleNamespaces: Set<string>): Promise<void> {
+  const policy = ssaPolicy(p.object);
+  if (policy === 'Ignore') {
+    p.action = 'Skipped';
+    p.skipReason = `annotated ${SSA_ANNOTATION}: Ignore`;
+    return;
+  }
+  if (policy === 'IfNotPresent' && (p.live || (request.validate === false && (await client.get(p.ref))))) {
+    p.action = 'Skipped';
+    p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
+    return;
+  }
   if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) {
     p.action = 'Unchanged';
     return;
@@ -319,7 +333,10 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
   if (request.validate === false) return;
   try {
     const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: forceConflicts, discardResult: !p.live });
-    if (p.live && sameObject(dryRun.object, p.live)) p.action = 'Unchanged';
+    if (policy === 'IfNotPresent' && !dryRun.created) {
+      p.action = 'Skipped';
+      p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
+    } else if (p.live && sameObject(dryRun.object, p.live)) p.action = 'Unchanged';
     else p.action = dryRun.created ? 'Created' : 'Configured';
   } catch (error) {
     if (error instanceof TransientError) throw error;
@@ -352,6 +369,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
   const entries = await Promise.all(
     stage.map(async (p): Promise<ChangeSetEntry | undefined> => {
       if (p.action === 'Unchanged') return { object: p.ref, action: 'Unchanged' };
+      if (p.action === 'Skipped') return { object: p.ref, action: 'Skipped', ...(p.skipReason ? { message: p.skipReason } : {}) };
       try {
         if (p.action === undefined) {
           // Not dry-run before (validation off): apply and judge from the result.
@@ -381,6 +399,11 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
     }),
   );
   for (const entry of entries) if (entry) changeSet.entries.push(entry);
+}
+
+/** Flux's per-object apply policy (`Ignore`, `IfNotPresent`; anything else applies normally). */
+function ssaPolicy(object: KubeObject): string | undefined {
+  return object.metadata.annotations?.[SSA_ANNOTATION];
 }
 
 /** Flux's per-object opt-in to recreation on immutable-field changes. */

@@ -14,6 +14,8 @@ export const OWNER_NAMESPACE_LABEL = 'tideline.dev/namespace';
 export const PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
 /** Flux's annotation that lets one object be recreated when an immutable field changes. */
 export const FORCE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/force';
+/** Flux's per-object apply policy annotation (`Ignore`, `IfNotPresent`). */
+export const SSA_ANNOTATION = 'kustomize.toolkit.fluxcd.io/ssa';
 /** Field manager of every write Tideline makes. */
 export const FIELD_MANAGER = 'tideline';
 

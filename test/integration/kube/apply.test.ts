@@ -222,3 +222,25 @@ test('an object annotated kustomize.toolkit.fluxcd.io/force: enabled is recreate
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.equal(result.changeSet.entries[0]?.message, 'recreated: an immutable field changed');
 });
+
+test('ssa: IfNotPresent creates a missing object and leaves an existing one alone; ssa: Ignore is never applied', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-ssa-policy');
+  const client = await testClient();
+  const other = new ClusterClient(client.endpoint, { fieldManager: 'operator' });
+  t.after(() => (client.close(), other.close()));
+  await other.apply(configMap(ns, 'existing', { a: 'operator-owned' }));
+  const annotated = (name: string, policy: string) => {
+    const object = configMap(ns, name, { a: 'from-git' });
+    object.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/ssa': policy };
+    return object;
+  };
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [annotated('existing', 'IfNotPresent'), annotated('fresh', 'IfNotPresent'), annotated('ignored', 'Ignore')] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.deepEqual(actions(result.changeSet), ['ConfigMap/existing:Skipped', 'ConfigMap/fresh:Created', 'ConfigMap/ignored:Skipped']);
+  const existing = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'existing' });
+  assert.equal((existing?.data as Record<string, string>).a, 'operator-owned');
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'ignored' }), undefined);
+});
