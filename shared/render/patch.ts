@@ -18,7 +18,12 @@ export interface PatchSpec {
   options?: Record<string, string>;
 }
 
-function anchored(pattern: string): RegExp {
+// kustomize matches with Go's linear-time RE2; JavaScript backtracks, so patterns with a quantified
+// group that itself repeats (`(a+)+`) could hang a render on a hostile repository.
+const NESTED_QUANTIFIER = /\([^)]*[+*}][^)]*\)\s*[+*{]/;
+
+function anchored(pattern: string, file: string): RegExp {
+  if (NESTED_QUANTIFIER.test(pattern)) throw new InvalidInputError(`patch target pattern "${pattern}" nests repetitions; simplify it`, { source: { file } });
   try {
     return new RegExp(`^(?:${pattern})$`);
   } catch {
@@ -59,11 +64,11 @@ export function parseSelector(selector: string, file: string): (labels: Record<s
 
 /** The objects a patch target selects. */
 export function selectTargets(resources: readonly Resource[], target: Record<string, string>, file: string): Resource[] {
-  const name = target.name !== undefined ? anchored(target.name) : undefined;
-  const namespace = target.namespace !== undefined ? anchored(target.namespace) : undefined;
-  const kind = target.kind !== undefined ? anchored(target.kind) : undefined;
-  const group = target.group !== undefined ? anchored(target.group) : undefined;
-  const version = target.version !== undefined ? anchored(target.version) : undefined;
+  const name = target.name !== undefined ? anchored(target.name, file) : undefined;
+  const namespace = target.namespace !== undefined ? anchored(target.namespace, file) : undefined;
+  const kind = target.kind !== undefined ? anchored(target.kind, file) : undefined;
+  const group = target.group !== undefined ? anchored(target.group, file) : undefined;
+  const version = target.version !== undefined ? anchored(target.version, file) : undefined;
   const labels = target.labelSelector !== undefined ? parseSelector(target.labelSelector, file) : undefined;
   const annotations = target.annotationSelector !== undefined ? parseSelector(target.annotationSelector, file) : undefined;
   return resources.filter((r) => {

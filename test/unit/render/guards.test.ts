@@ -171,6 +171,17 @@ describe('render refuses bad input', () => {
     assert.match(error.message, /^kustomization\.yaml: "nope\.yaml" does not exist/);
   });
 
+  it('refuses patch target patterns that could backtrack forever', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\npatches:\n- target:\n    name: "(a+)+b"\n  patch: |-\n    [{"op": "add", "path": "/data/x", "value": "y"}]\n',
+      'cm.yaml': configMap('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /pattern "\(a\+\)\+b" nests repetitions/);
+  });
+
   it('refuses a strict substitution of an unset variable, naming it', async (t) => {
     const root = await writeTree(t, { 'cm.yaml': configMap('cm', { region: '${REGION}', zone: '${ZONE}' }) });
 
