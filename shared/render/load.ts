@@ -164,19 +164,21 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
     },
   });
   if (!hasAlias) return;
+  // Only nodes produced by expanding an alias count against the budget, so a large document that
+  // uses one anchor is fine while a billion-laughs document stops early.
   let budget = maxNodes;
-  const copy = (node: unknown, depth: number): unknown => {
-    if (--budget < 0 || depth > 500) {
+  const copy = (node: unknown, depth: number, expanding = false): unknown => {
+    if ((expanding && --budget < 0) || depth > 500) {
       const offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
       throw new InvalidInputError(`YAML aliases expand to more than ${maxNodes} nodes (alias bomb?)`, {
         source: { file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line }) },
       });
     }
-    if (isAlias(node)) return copy(node.resolve(doc), depth + 1);
+    if (isAlias(node)) return copy(node.resolve(doc), depth + 1, true);
     if (isScalar(node)) return node.clone();
     if (isSeq(node)) {
       const out = node.clone();
-      out.items = node.items.map((item) => copy(item, depth + 1));
+      out.items = node.items.map((item) => copy(item, depth + 1, expanding));
       return out;
     }
     if (isMap(node)) {
@@ -185,8 +187,8 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
       out.items = [];
       for (const pair of node.items) {
         const p = pair.clone();
-        p.key = copy(pair.key, depth + 1);
-        p.value = copy(pair.value, depth + 1);
+        p.key = copy(pair.key, depth + 1, expanding);
+        p.value = copy(pair.value, depth + 1, expanding);
         // `<<: *base` (or a list of them) merges the referenced maps, explicit keys winning, as go-yaml does.
         if (isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN' && (isMap(p.value) || isSeq(p.value))) {
           const sources = isMap(p.value) ? [p.value] : p.value.items.filter(isMap);
