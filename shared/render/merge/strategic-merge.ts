@@ -51,7 +51,7 @@ class MergeFailure extends Error {}
 // scalar a string), so "null" is recognised from the text as well as from a JS null.
 const nullTexts = new Set(['', '~', 'null', 'Null', 'NULL']);
 
-function isNullScalar(node: MergeNode | undefined): node is Scalar {
+function isNullScalar(node: MergeNode | undefined): boolean {
   if (node === undefined || !isScalar(node)) return false;
   if (node.value === null || node.value === undefined) return true;
   if (typeof node.value !== 'string') return false;
@@ -120,13 +120,30 @@ function clearField(map: YAMLMap, name: string): void {
 
 /** kyaml FieldSetter: clear on absent/null values, replace in place, or append a new field. */
 function setField(map: YAMLMap, name: string, value: MergeNode | undefined): void {
-  if (value === undefined || (isNullScalar(value) && !keptNulls.has(value))) {
+  if (value === undefined || (isNullScalar(value) && !(isScalar(value) && keptNulls.has(value)))) {
     clearField(map, name);
     return;
   }
   const existing = findPair(map, name);
-  if (existing) existing.value = value;
-  else map.items.push(new Pair(new Scalar(name), value));
+  if (existing) {
+    if (existing.value !== value) inheritQuoting(existing.value, value);
+    existing.value = value;
+  } else map.items.push(new Pair(new Scalar(name), value));
+}
+
+const quotedStyles = new Set(['QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL', 'BLOCK_FOLDED']);
+
+/**
+ * kustomize gives a replacing scalar the style of the value it replaces, and its YAML round trip
+ * then reads a quoted `0` or `true` as a string: `replicas: "3"` patched with `replicas: 5` renders
+ * `replicas: "5"`. Reproduced by making such a value a quoted string.
+ */
+function inheritQuoting(previous: unknown, next: MergeNode): void {
+  if (!isScalar(previous) || !isScalar(next) || isNullScalar(next)) return;
+  if (typeof previous.type !== 'string' || !quotedStyles.has(previous.type)) return;
+  if (next.type !== undefined && next.type !== 'PLAIN') return;
+  if (typeof next.value !== 'string') next.value = nodeText(next);
+  next.type = 'QUOTE_DOUBLE';
 }
 
 function elements(node: MergeNode): MergeNode[] {
@@ -192,14 +209,24 @@ function setElement(list: YAMLSeq, keys: string[], values: string[], element: Me
   if (!matched) list.items.push(element);
 }
 
-/** kyaml ElementList: the first element whose keys hold all the values. */
+/**
+ * kyaml ElementList: the first element whose keys hold exactly the values. Unlike the element
+ * setter above, an empty value only matches a key that is present and empty.
+ */
 function findElement(list: MergeNode | undefined, keys: string[], values: string[]): MergeNode | undefined {
   if (list === undefined || !isSeq(list)) return undefined;
   if (keys.length === 0 || keys[0] === '') {
     const wanted = values[0] ?? '';
     return elements(list).find((elem) => nodeText(elem) === wanted);
   }
-  return elements(list).find((elem) => isMap(elem) && keys.every((key, i) => elementHas(elem, key, values[i] ?? '')));
+  return elements(list).find(
+    (elem) =>
+      isMap(elem) &&
+      keys.every((key, i) => {
+        const pair = findPair(elem, key);
+        return pair !== undefined && nodeText(pairValue(pair)) === (values[i] ?? '');
+      }),
+  );
 }
 
 type Directive = 'merge' | 'replace' | 'delete';
@@ -272,7 +299,7 @@ function visitMap(sources: Sources): MergeNode | undefined {
       if (!(error instanceof MergeFailure)) throw error;
     }
     if (directive === 'delete') return undefined;
-    if (origin === undefined && dest !== undefined && isNullScalar(dest) && nodeText(dest) !== '') {
+    if (origin === undefined && dest !== undefined && isScalar(dest) && isNullScalar(dest) && nodeText(dest) !== '') {
       keptNulls.add(dest);
       return dest;
     }

@@ -1,51 +1,55 @@
-// Differential property test: random fleet trees (a base and overlays combining labels, prefixes,
-// namespaces, images, replicas, patches and generators) must render byte for byte as
-// `kustomize build` renders them, or fail in both.
+// Differential property tests: generated repositories must render byte for byte as
+// `kustomize build` renders them, or be refused by both.
+// - fleet trees: a base and overlays combining labels, prefixes, namespaces, images, replicas,
+//   patches and generators;
+// - patch cases: one object and a strategic merge patch aimed at the corners of the merge.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { renderKustomization } from '#shared/render/index.ts';
 import { ensureBinaries } from '#test/env/build.ts';
-import { fleetTreeArbitrary, writeTree } from './fleet-arbitrary.ts';
-import { describeMismatch, kustomizeBuild } from './harness.ts';
+import { fleetTreeArbitrary, writeTree, type GeneratedTree } from './fleet-arbitrary.ts';
+import { expectSameAsKustomize } from './harness.ts';
+import { patchCaseArbitrary } from './patch-arbitrary.ts';
 
-const numRuns = Number(process.env.TIDELINE_DIFFERENTIAL_RUNS ?? '300');
+const fleetRuns = Number(process.env.TIDELINE_DIFFERENTIAL_RUNS ?? '300');
+const patchRuns = Number(process.env.TIDELINE_PATCH_DIFFERENTIAL_RUNS ?? '150');
+const seed = process.env.TIDELINE_DIFFERENTIAL_SEED === undefined ? undefined : Number(process.env.TIDELINE_DIFFERENTIAL_SEED);
 const { kustomize } = await ensureBinaries();
 
-test(`renders ${numRuns} generated fleet trees exactly as kustomize build does`, async (t) => {
-  // Prepare
+async function render(root: string, path: string): Promise<string> {
+  return (await renderKustomization({ root, path })).yaml;
+}
+
+/** Runs the property over `numRuns` generated trees; returns how many both tools refused. */
+async function checkAgainstKustomize(t: TestContext, arbitrary: fc.Arbitrary<GeneratedTree>, numRuns: number): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'tideline-differential-'));
   t.after(() => rmSync(scratch, { recursive: true, force: true }));
   let counter = 0;
   let bothFailed = 0;
-
-  // Act + Assess (per generated tree)
   await fc.assert(
-    fc.asyncProperty(fleetTreeArbitrary, async (tree) => {
+    fc.asyncProperty(arbitrary, async (tree) => {
       const root = join(scratch, String(counter++));
       writeTree(root, tree);
-      const reference = await kustomizeBuild(kustomize, join(root, tree.buildPath));
-      let rendered: string | Error;
-      try {
-        rendered = (await renderKustomization({ root, path: tree.buildPath })).yaml;
-      } catch (error) {
-        rendered = error as Error;
-      }
-      if (!reference.ok) {
-        assert.ok(rendered instanceof Error, `kustomize refused this tree but tideline rendered it:\n${reference.error}`);
-        bothFailed++;
-        return;
-      }
-      if (rendered instanceof Error) assert.fail(`tideline failed where kustomize succeeded: ${rendered.message}`);
-      if (rendered !== reference.yaml) assert.fail(describeMismatch(reference.yaml, rendered));
+      if ((await expectSameAsKustomize(kustomize, render, root, tree.buildPath)) === 'both-failed') bothFailed++;
     }),
-    { numRuns, seed: process.env.TIDELINE_DIFFERENTIAL_SEED === undefined ? undefined : Number(process.env.TIDELINE_DIFFERENTIAL_SEED), endOnFailure: false },
+    { numRuns, ...(seed === undefined ? {} : { seed }) },
   );
+  return bothFailed;
+}
 
-  // The generator is meant to produce valid trees: if most of them fail in both tools, the test
-  // proves nothing, so that is a failure too.
-  assert.ok(bothFailed < numRuns / 10, `${bothFailed} of ${numRuns} generated trees were refused by kustomize`);
+test(`renders ${fleetRuns} generated fleet trees exactly as kustomize build does`, async (t) => {
+  const bothFailed = await checkAgainstKustomize(t, fleetTreeArbitrary, fleetRuns);
+
+  // The generator is meant to produce valid trees: if many fail in both tools, the test proves little.
+  assert.ok(bothFailed < fleetRuns / 10, `${bothFailed} of ${fleetRuns} generated trees were refused by kustomize`);
+});
+
+test(`applies ${patchRuns} generated strategic merge patches exactly as kustomize build does`, async (t) => {
+  const bothFailed = await checkAgainstKustomize(t, patchCaseArbitrary, patchRuns);
+
+  assert.ok(bothFailed < patchRuns / 4, `${bothFailed} of ${patchRuns} generated patches were refused by kustomize`);
 });

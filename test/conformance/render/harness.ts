@@ -89,3 +89,29 @@ export function describeMismatch(expected: string, actual: string, context = 4):
     show(got),
   ].join('\n');
 }
+
+/**
+ * Builds `buildPath` below `root` with both tools and fails (with a located diff) unless they print
+ * the same bytes or both refuse the input. Resolves to 'both-failed' in the latter case.
+ */
+export async function expectSameAsKustomize(
+  kustomize: string,
+  render: (root: string, path: string) => Promise<string>,
+  root: string,
+  buildPath: string,
+): Promise<'same' | 'both-failed'> {
+  const reference = await kustomizeBuild(kustomize, join(root, buildPath));
+  let rendered: string | Error;
+  try {
+    rendered = await render(root, buildPath);
+  } catch (error) {
+    rendered = error instanceof Error ? error : new Error(String(error));
+  }
+  if (!reference.ok) {
+    if (!(rendered instanceof Error)) throw new Error(`kustomize refused this tree but tideline rendered it:\n${reference.error}`);
+    return 'both-failed';
+  }
+  if (rendered instanceof Error) throw new Error(`tideline failed where kustomize succeeded: ${rendered.message}`);
+  if (rendered !== reference.yaml) throw new Error(describeMismatch(reference.yaml, rendered));
+  return 'same';
+}

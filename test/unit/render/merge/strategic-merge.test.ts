@@ -188,3 +188,21 @@ test('refuses an unknown $patch directive', () => {
 
   assert.throws(() => strategicMergePatch(node(base), patch, deployment), /unknown patch strategy 'explode'/);
 });
+
+test('a value replacing a quoted one becomes a quoted string, as kustomize renders it', () => {
+  const target = node('apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  labels: {version: "1", tier: web}\n');
+  const patch = node('kind: Service\nmetadata:\n  name: s\n  labels: {version: 2, tier: 3}\n');
+
+  const result = strategicMergePatch(target, patch, service)?.toJSON() as { metadata: { labels: unknown } };
+
+  assert.deepEqual(result.metadata.labels, { version: '2', tier: 3 });
+});
+
+test('a patch element without its merge key pairs with no target element (kustomize then empties the list)', () => {
+  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n        - {image: orphan:1}\n');
+
+  const result = strategicMergePatch(node(base), patch, deployment);
+
+  // Checked against kustomize build v5.7.1: the keyless element neither merges into "app" nor survives.
+  assert.deepEqual(containers(result), []);
+});
