@@ -54,12 +54,21 @@ export interface RenderResult {
   objects: RenderedObjectRef[];
 }
 
+// Paths Flux's source-controller leaves out of every artifact by default (CI configuration and
+// tool files), so they never reach the generated kustomization.
+const FLUX_IGNORED_DIRS = new Set(['.git', '.github', '.circleci']);
+const FLUX_IGNORED_FILES = new Set([
+  '.travis.yml', '.gitlab-ci.yml', 'appveyor.yml', '.drone.yml', 'cloudbuild.yaml', 'codeship-services.yml',
+  'codeship-steps.yml', '.goreleaser.yml', '.sops.yaml', '.flux.yaml',
+]);
+
 /** Every YAML file below `dir` (lexical walk order), directories with a kustomization as a whole: what Flux generates. */
 async function fluxGeneratedResources(ctx: BuildContext, dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (current: string): Promise<void> => {
     for (const entry of await ctx.fs.list(current)) {
       const absolute = path.join(current, entry.name);
+      if (entry.dir ? FLUX_IGNORED_DIRS.has(entry.name) : FLUX_IGNORED_FILES.has(entry.name)) continue;
       if (entry.dir) {
         if (await findKustomizationFile(ctx, absolute)) out.push(absolute);
         else await walk(absolute);

@@ -111,6 +111,22 @@ describe('directories without a kustomization', () => {
     assert.deepEqual(objects.map((o) => o.name).sort(), ['ov-cm', 'plain']);
   });
 
+  it('leaves out the CI and tool files Flux excludes from artifacts', async (t) => {
+    const root = await writeTree(t, {
+      'apps/cm.yaml': configMap('cm'),
+      'apps/.gitlab-ci.yml': 'stages: [build]\n',
+      'apps/.github/workflows/ci.yaml': 'on: push\n',
+      'apps/.sops.yaml': 'creation_rules: []\n',
+    });
+
+    const { objects } = await renderKustomization({ root, path: 'apps' });
+
+    assert.deepEqual(
+      objects.map((o) => o.name),
+      ['cm'],
+    );
+  });
+
   it('refuses a YAML file that is not a Kubernetes object', async (t) => {
     const root = await writeTree(t, { 'apps/values.yaml': 'replicaCount: 2\n' });
 
