@@ -3,8 +3,8 @@
  * kustomize-controller does, and return a change set.
  *
  * Order of work (each step only when the previous one left no error):
- * 1. prepare: namespace defaulting (`targetNamespace`), ownership labels, duplicate detection;
- * 2. guards: stale revision (inventory order), empty bundle over a non-empty inventory;
+ * 1. guards: stale revision (inventory order), empty bundle over a non-empty inventory;
+ * 2. prepare: namespace defaulting (`targetNamespace`), ownership labels, duplicate detection;
  * 3. plan: one LIST per kind (ownership label selector); objects that provably match the live
  *    object on the fields we manage are Unchanged with no further request; every other object is
  *    validated by a server-side dry-run — all errors are collected and nothing is applied if any;
@@ -14,6 +14,8 @@
  * 6. record the inventory; 7. wait for health when asked.
  */
 import type { ObjectRef } from '#shared/errors/index.ts';
+import type { FluxKustomization } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/kustomization.ts';
 import { ConflictError, InvalidInputError, describeObject, NotFoundError, TransientError, errorMessage } from '#shared/errors/index.ts';
 import type { Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
@@ -110,14 +112,14 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   const forceConflicts = request.forceConflicts ?? true;
   const changeSet: ChangeSet = { entries: [], errors: [] };
 
-  // 2. guards (before anything else touches the cluster).
+  // 1. guards (before anything else touches the cluster).
   const previous = await readInventory(client, request.owner);
   assertNotStale(previous, request, request.owner);
   if (request.objects.length === 0 && (previous?.entries.length ?? 0) > 0 && !request.allowEmpty) {
     throw new EmptyBundleError(`the bundle for Kustomization ${request.owner.namespace}/${request.owner.name} is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`);
   }
 
-  // 1. prepare.
+  // 2. prepare.
   const planned = await prepareObjects(client, request, changeSet.errors);
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
 
@@ -151,7 +153,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   const crds = stage1.filter((p) => isCrd(p.object));
   if (crds.length > 0) {
     const established = await waitForReady(client, crds.map((p) => p.ref), { timeoutMs: 60_000, intervalMs: 250, clock });
-    for (const u of established.unhealthy) changeSet.errors.push({ object: u.object, message: `${describe(u.object)}: CRD not established: ${u.message}` });
+    for (const u of established.unhealthy) changeSet.errors.push({ object: u.object, message: `${describeObject(u.object)}: CRD not established: ${u.message}` });
     if (!established.ready) return { changeSet, failure: 'ApplyFailed' };
     if (planned.some((p) => p.deferred)) await client.refreshDiscovery();
   }
@@ -216,10 +218,6 @@ function sameInventory(a: Inventory, b: Inventory): boolean {
   return b.entries.every((e) => ids.has(`${e.id}@${e.v}`));
 }
 
-function describe(ref: ObjectRef): string {
-  return describeObject(ref);
-}
-
 /** An ObjectError naming `planned`'s object; the typed error's message already starts with it. */
 function objectError(planned: Planned, error: unknown): ObjectError {
   return { object: planned.ref, message: scrubSecretValues(errorMessage(error), planned.object) };
@@ -269,7 +267,7 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
     if (namespaced) {
       if (!object.metadata.namespace) {
         if (!request.targetNamespace) {
-          errors.push({ object: refOf(object), message: `${describe(refOf(object))}: namespaced object has no namespace and the Kustomization sets no targetNamespace` });
+          errors.push({ object: refOf(object), message: `${describeObject(refOf(object))}: namespaced object has no namespace and the Kustomization sets no targetNamespace` });
           continue;
         }
         object.metadata.namespace = request.targetNamespace;
@@ -281,7 +279,7 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
     const ref = refOf(object);
     const id = objectId(ref);
     if (seen.has(id)) {
-      errors.push({ object: ref, message: `${describe(ref)}: appears more than once in the bundle` });
+      errors.push({ object: ref, message: `${describeObject(ref)}: appears more than once in the bundle` });
       continue;
     }
     const planned: Planned = { object, id, ref, deferred, ...(info ? { info } : {}) };
@@ -353,11 +351,11 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
         p.action = 'Configured';
         return;
       }
-      errors.push({ object: p.ref, message: scrubSecretValues(`${describe(p.ref)}: ${failure.message} (set force: true on the Kustomization to recreate it)`, p.object) });
+      errors.push({ object: p.ref, message: scrubSecretValues(`${describeObject(p.ref)}: ${failure.message} (set force: true on the Kustomization to recreate it)`, p.object) });
       return;
     }
     if (error instanceof ConflictError && !forceConflicts) {
-      errors.push({ object: p.ref, message: scrubSecretValues(`${describe(p.ref)}: conflicts with another field manager: ${failure?.message ?? errorMessage(error)}`, p.object) });
+      errors.push({ object: p.ref, message: scrubSecretValues(`${describeObject(p.ref)}: conflicts with another field manager: ${failure?.message ?? errorMessage(error)}`, p.object) });
       return;
     }
     errors.push(objectError(p, error));
@@ -418,4 +416,36 @@ async function waitUntilGone(client: ClusterClient, ref: ObjectRef & { apiVersio
     if (clock.now() > deadline) throw new ConflictError('still terminating 60 s after deletion; cannot recreate it', { object: ref });
     await clock.sleep(200);
   }
+}
+
+/**
+ * Builds a reconcile request from a Flux Kustomization and its rendered bundle: `prune`, `force`,
+ * `wait`, `timeout`, `healthChecks` and `targetNamespace` carry over as Flux applies them.
+ * Throws InvalidInputError for a health check without apiVersion (its kind alone is ambiguous).
+ */
+export function requestFromKustomization(
+  kustomization: FluxKustomization,
+  bundle: { objects: readonly KubeObject[]; revision: string; order?: number; digest?: string },
+): ReconcileRequest {
+  const spec = kustomization.spec;
+  const owner = { name: kustomization.metadata.name, namespace: kustomization.metadata.namespace };
+  const healthChecks = (spec.healthChecks ?? []).map((check) => {
+    if (!check.apiVersion) {
+      throw new InvalidInputError(`healthChecks entry ${check.kind} ${check.name} needs an apiVersion`, { object: { apiVersion: kustomization.apiVersion, kind: 'Kustomization', namespace: owner.namespace, name: owner.name } });
+    }
+    return { apiVersion: check.apiVersion, kind: check.kind, name: check.name, ...(check.namespace ? { namespace: check.namespace } : {}) };
+  });
+  return {
+    owner,
+    objects: bundle.objects,
+    revision: bundle.revision,
+    ...(bundle.order !== undefined ? { order: bundle.order } : {}),
+    ...(bundle.digest ? { digest: bundle.digest } : {}),
+    ...(spec.targetNamespace ? { targetNamespace: spec.targetNamespace } : {}),
+    prune: spec.prune,
+    force: spec.force === true,
+    wait: spec.wait === true,
+    ...(healthChecks.length > 0 ? { healthChecks } : {}),
+    timeoutMs: durationToMs(spec.timeout ?? spec.interval),
+  };
 }

@@ -1,0 +1,29 @@
+// Mapping a Flux Kustomization onto a reconcile request.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { parseKustomization } from '#shared/config/kustomization.ts';
+import { requestFromKustomization } from '#shared/kube/index.ts';
+
+const kustomization = (spec: Record<string, unknown>) =>
+  parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec } });
+
+test('prune, force, wait, timeout, targetNamespace and health checks carry over', () => {
+  const request = requestFromKustomization(kustomization({ force: true, wait: true, timeout: '2m', targetNamespace: 'shop', healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }] }), { objects: [], revision: 'main@sha1:abc', order: 5 });
+  assert.deepEqual(request.owner, { name: 'apps', namespace: 'flux-system' });
+  assert.equal(request.prune, true);
+  assert.equal(request.force, true);
+  assert.equal(request.wait, true);
+  assert.equal(request.timeoutMs, 120_000);
+  assert.equal(request.targetNamespace, 'shop');
+  assert.equal(request.order, 5);
+  assert.deepEqual(request.healthChecks, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }]);
+});
+
+test('without a timeout the interval bounds the health wait, as in Flux', () => {
+  assert.equal(requestFromKustomization(kustomization({}), { objects: [], revision: 'r' }).timeoutMs, 600_000);
+});
+
+test('a health check without apiVersion is refused naming the Kustomization', () => {
+  assert.throws(() => requestFromKustomization(kustomization({ healthChecks: [{ kind: 'Deployment', name: 'web' }] }), { objects: [], revision: 'r' }), (error: unknown) => error instanceof InvalidInputError && /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthChecks entry Deployment web needs an apiVersion/.test(error.message));
+});
