@@ -235,6 +235,7 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
     for (const version of spec.versions ?? []) if (spec.group && spec.names?.kind) bundleKinds.set(`${spec.group}/${version.name}/${spec.names.kind}`, spec.scope !== 'Cluster');
   }
   const seen = new Map<string, Planned>();
+  const unserved = new Map<string, string>();
   const result: Planned[] = [];
   for (const source of request.objects) {
     const object = cloneJson(source);
@@ -252,10 +253,14 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
         deferred = true;
         namespaced = fromBundle;
       } else {
+        const key = `${object.apiVersion}/${object.kind}`;
         try {
+          // One discovery refresh per unknown kind, not one per object of it.
+          if (unserved.has(key)) throw new NotFoundError(unserved.get(key) as string, { object: refOf(object) });
           info = await client.resourceFor(object.apiVersion, object.kind, refOf(object));
         } catch (error) {
           if (error instanceof NotFoundError || error instanceof InvalidInputError) {
+            unserved.set(key, (error as NotFoundError).detail);
             errors.push({ object: refOf(object), message: errorMessage(error) });
             continue;
           }

@@ -244,3 +244,21 @@ test('ssa: IfNotPresent creates a missing object and leaves an existing one alon
   assert.equal((existing?.data as Record<string, string>).a, 'operator-owned');
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'ignored' }), undefined);
 });
+
+test('objects of a kind the cluster does not serve are each reported, with one discovery refresh', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-unknown-kind');
+  const client = await testClient();
+  t.after(() => client.close());
+  const gadget = (name: string) => ({ apiVersion: 'nowhere.example.com/v1', kind: 'Gadget', metadata: { name, namespace: ns } });
+  await client.refreshDiscovery();
+  client.requestsByVerb.clear();
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [gadget('a'), gadget('b'), gadget('c'), configMap(ns, 'fine', { a: '1' })] });
+  // Assess
+  assert.equal(result.failure, 'ValidationFailed');
+  assert.deepEqual(result.changeSet.errors.map((e) => e.object?.name), ['a', 'b', 'c']);
+  assert.match(result.changeSet.errors[1]?.message ?? '', /^Gadget\.nowhere\.example\.com b in ns .*does not serve Gadget/);
+  assert.equal(client.requestsByVerb.get('GET discovery'), 2);
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' }), undefined);
+});
