@@ -211,6 +211,9 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
     const annotations = isMap(metadata) ? mapGet(metadata, 'annotations') : undefined;
     if (isMap(metadata) && annotations !== undefined && ((isMap(annotations) && annotations.items.length === 0) || (isScalar(annotations) && annotations.value === null))) {
       mapDelete(metadata, 'annotations');
+    } else if (isMap(annotations)) {
+      // The same bookkeeping reads every value back as a string: `prometheus.io/port: 9102` renders "9102".
+      for (const pair of annotations.items) pair.value = stringScalar(scalarText(pair.value) ?? '');
     }
   }
 

@@ -235,27 +235,29 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, resources: R
 }
 
 function applyLabels(k: Kustomization, resources: Resource[]): void {
-  const common = stringRecord(mapGet(k.body, 'commonLabels'), k.file, 'commonLabels');
-  if (Object.keys(common).length > 0) addMapEntries(resources, COMMON_LABEL_SPECS, common);
+  // kustomize runs one label transformer per `labels` entry, then the `commonLabels` one.
   const labels = mapGet(k.body, 'labels');
-  if (labels === undefined) return;
-  if (!isSeq(labels)) throw new InvalidInputError('"labels" must be a list', { source: { file: k.file } });
-  for (const entry of labels.items) {
-    if (!isMap(entry)) throw new InvalidInputError('"labels" entries must be mappings', { source: { file: k.file } });
-    const pairs = stringRecord(mapGet(entry, 'pairs'), k.file, 'labels.pairs');
-    if (Object.keys(pairs).length === 0) continue;
-    const selectors = getString(entry, ['includeSelectors']) === 'true';
-    const templates = getString(entry, ['includeTemplates']) === 'true';
-    const table = selectors ? COMMON_LABEL_SPECS : templates ? TEMPLATE_LABEL_SPECS : METADATA_LABEL_SPECS;
-    const fields = mapGet(entry, 'fields');
-    addMapEntries(resources, table, pairs);
-    if (isSeq(fields)) {
-      const extra = fields.items
-        .filter(isMap)
-        .map((f) => `${getString(f, ['group']) ?? ''}/${getString(f, ['version']) ?? ''}/${getString(f, ['kind']) ?? ''} ${getString(f, ['path']) ?? ''}${getString(f, ['create']) === 'true' ? '!' : ''}`);
-      addMapEntries(resources, extra, pairs);
+  if (labels !== undefined) {
+    if (!isSeq(labels)) throw new InvalidInputError('"labels" must be a list', { source: { file: k.file } });
+    for (const entry of labels.items) {
+      if (!isMap(entry)) throw new InvalidInputError('"labels" entries must be mappings', { source: { file: k.file } });
+      const pairs = stringRecord(mapGet(entry, 'pairs'), k.file, 'labels.pairs');
+      if (Object.keys(pairs).length === 0) continue;
+      const selectors = getString(entry, ['includeSelectors']) === 'true';
+      const templates = getString(entry, ['includeTemplates']) === 'true';
+      const table = selectors ? COMMON_LABEL_SPECS : templates ? TEMPLATE_LABEL_SPECS : METADATA_LABEL_SPECS;
+      const fields = mapGet(entry, 'fields');
+      addMapEntries(resources, table, pairs);
+      if (isSeq(fields)) {
+        const extra = fields.items
+          .filter(isMap)
+          .map((f) => `${getString(f, ['group']) ?? ''}/${getString(f, ['version']) ?? ''}/${getString(f, ['kind']) ?? ''} ${getString(f, ['path']) ?? ''}${getString(f, ['create']) === 'true' ? '!' : ''}`);
+        addMapEntries(resources, extra, pairs);
+      }
     }
   }
+  const common = stringRecord(mapGet(k.body, 'commonLabels'), k.file, 'commonLabels');
+  if (Object.keys(common).length > 0) addMapEntries(resources, COMMON_LABEL_SPECS, common);
 }
 
 function readImages(k: Kustomization): ImageRule[] {
