@@ -25,9 +25,11 @@ test('an apiserver stopped mid-apply gives a TransientError and the next run con
   await server.stop();
   const outcome = await interrupted;
   await server.start();
+  const earlierAfterFailure = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'earlier' });
   const next = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects });
   // Assess
   assert.ok(outcome instanceof TransientError, `expected a TransientError, got ${String(outcome)}`);
+  assert.ok(earlierAfterFailure, 'the failed run pruned nothing');
   assert.equal(next.failure, undefined, JSON.stringify(next.changeSet.errors.slice(0, 3)));
   const listed = await client.list('v1', 'ConfigMap', { namespace: 'shop', labelSelector: 'tideline.dev/name=interrupted' });
   assert.equal(listed.length, 400);
