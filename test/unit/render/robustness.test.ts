@@ -42,4 +42,37 @@ describe('robustness', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('renders or refuses with InvalidInputError for arbitrary objects under every transformer', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'tideline-render-fuzz-'));
+    const object = fc.record({
+      apiVersion: fc.oneof(fc.constantFrom('v1', 'apps/v1', 'rbac.authorization.k8s.io/v1'), value),
+      kind: fc.oneof(fc.constantFrom('ConfigMap', 'Deployment', 'RoleBinding', 'Service', 'List'), value),
+      metadata: fc.oneof(fc.record({ name: fc.oneof(fc.constantFrom('a', 'b'), value), labels: value, annotations: value, namespace: value }, { requiredKeys: ['name'] }), value),
+      spec: value,
+      data: value,
+      subjects: value,
+      items: value,
+    }, { requiredKeys: ['apiVersion', 'kind', 'metadata'] });
+    const KUSTOMIZATION = [
+      'resources: [r.yaml]', 'namespace: ns', 'namePrefix: p-', 'commonLabels: {app: x}', 'commonAnnotations: {note: n}',
+      'images: [{name: nginx, newTag: "2"}]', 'replicas: [{name: a, count: 2}]', 'configMapGenerator: [{name: a, literals: [k=v]}]',
+    ].join('\n');
+    try {
+      await writeFile(path.join(root, 'kustomization.yaml'), KUSTOMIZATION);
+      await fc.assert(
+        fc.asyncProperty(fc.array(object, { minLength: 1, maxLength: 3 }), async (objects) => {
+          await writeFile(path.join(root, 'r.yaml'), objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+          try {
+            await renderKustomization({ root });
+          } catch (error) {
+            assert.ok(error instanceof InvalidInputError, `unexpected ${String(error)} for ${JSON.stringify(objects)}`);
+          }
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
