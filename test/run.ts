@@ -7,7 +7,6 @@ import type { ChildProcess } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { stateFileVariable, startTestEnvironment } from './env/environment.ts';
 import type { RunningTestEnv } from './env/environment.ts';
 import { trackProcessGroup } from './env/process.ts';
 
@@ -101,6 +100,8 @@ if (files.length === 0) {
 
 const env: NodeJS.ProcessEnv = { ...process.env };
 if (needsEnvironment) {
+  // Loaded only here: unit runs need none of it (the Kubernetes client alone takes a while to import).
+  const { startTestEnvironment, stateFileVariable } = await import('./env/environment.ts');
   try {
     environment = await startTestEnvironment();
   } catch (error) {
