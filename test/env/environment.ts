@@ -39,6 +39,21 @@ export interface RunningTestEnv {
   stop(): Promise<void>;
 }
 
+/**
+ * Ports are chosen free, but another process (another test run on the same machine) can take one
+ * before our server binds it; such a clash is retried with new ports.
+ */
+async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/address already in use/i.test((error as Error).message)) throw error;
+      process.stderr.write(`testenv: a port was taken during start-up; retrying with new ports\n`);
+    }
+  }
+}
+
 /** Builds (if needed) and starts every component of the test environment; all or nothing. */
 export async function startTestEnvironment(): Promise<RunningTestEnv> {
   const started = performance.now();
@@ -62,13 +77,19 @@ export async function startTestEnvironment(): Promise<RunningTestEnv> {
   };
 
   // moto's Python start-up is the slowest single piece; it goes first.
-  const motoReady = timed('moto', ensureMotoVenv().then((venvPython) => startMoto({ logDir, venvPython }))).then((server) => (moto = server));
+  const motoReady = timed('moto', ensureMotoVenv().then((venvPython) => retryOnPortClash(() => startMoto({ logDir, venvPython }))))
+    .then((server) => (moto = server));
   const binaries = ensureBinaries();
   const kubeReady = timed('kube', binaries.then(async (bins) => {
-    const plane = await createControlPlane({ binaries: bins, dir: join(dir, 'kube'), etcdSeedDir: await ensureEtcdSeed(bins) });
-    kube = plane;
-    await plane.start();
-    return plane;
+    const etcdSeedDir = await ensureEtcdSeed(bins);
+    let attempt = 0;
+    return retryOnPortClash(async () => {
+      attempt += 1;
+      const plane = await createControlPlane({ binaries: bins, dir: join(dir, attempt === 1 ? 'kube' : `kube-${attempt}`), etcdSeedDir });
+      kube = plane;
+      await plane.start();
+      return plane;
+    });
   }));
   mkdirSync(join(dir, 'git', 'repos'), { recursive: true });
   const gitReady = timed('git', startGitServer(join(dir, 'git', 'repos'))).then((server) => (git = server));
