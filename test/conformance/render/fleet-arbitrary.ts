@@ -61,6 +61,9 @@ interface Overlay {
   mergeBaseConfig: boolean;
   secretLiterals: [string, string][];
   disableHash: boolean;
+  component: { label: string; replicas: number | undefined } | undefined;
+  replacement: boolean;
+  sortFifo: boolean;
 }
 
 const overlayArb: fc.Arbitrary<Overlay> = fc.record({
@@ -90,6 +93,9 @@ const overlayArb: fc.Arbitrary<Overlay> = fc.record({
     selector: ([key]) => key,
   }),
   disableHash: fc.boolean(),
+  component: fc.option(fc.record({ label: fc.stringMatching(/^[a-z0-9]{1,8}$/), replicas: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }) }), { nil: undefined }),
+  replacement: fc.boolean(),
+  sortFifo: fc.boolean(),
 });
 
 function quote(value: string): string {
@@ -180,11 +186,24 @@ function overlayKustomization(overlay: Overlay, apps: App[], parent: string, lev
     text += `secretGenerator:\n  - name: ${first.name}-secret${level}\n    literals:\n${overlay.secretLiterals.map(([k, v]) => `      - ${quote(`${k}=${v}`)}\n`).join('')}`;
   }
   if (overlay.disableHash) text += 'generatorOptions:\n  disableNameSuffixHash: true\n';
+  if (overlay.component) {
+    // A component adds a label to every object and may scale the first app.
+    text += `components:\n  - ../../components/level${level}\n`;
+    let component = `apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n  - pairs:\n      example.com/component: ${quote(overlay.component.label)}\n`;
+    if (overlay.component.replicas !== undefined) component += `replicas:\n  - name: ${first.name}\n    count: ${overlay.component.replicas}\n`;
+    overlayComponents.set(`components/level${level}/kustomization.yaml`, component);
+  }
+  if (overlay.replacement) {
+    // The first app's image is copied into an annotation of every Service the tree has.
+    text += `replacements:\n  - source:\n      kind: Deployment\n      name: ${first.name}\n      fieldPath: spec.template.spec.containers.0.image\n    targets:\n      - select:\n          kind: Deployment\n        fieldPaths:\n          - metadata.annotations.[example.com/source-image]\n        options:\n          create: true\n`;
+  }
+  if (overlay.sortFifo) text += 'sortOptions:\n  order: fifo\n';
   return text;
 }
 
-// Patch files an overlay refers to, collected while its kustomization is written.
+// Patch files and components an overlay refers to, collected while its kustomization is written.
 const overlayExtraFiles = new Map<string, string>();
+const overlayComponents = new Map<string, string>();
 
 /** Arbitrary fleet tree: a base of 1–3 apps and a chain of 1–2 overlays on top of it. */
 export const fleetTreeArbitrary: fc.Arbitrary<GeneratedTree> = fc
@@ -198,8 +217,10 @@ export const fleetTreeArbitrary: fc.Arbitrary<GeneratedTree> = fc
     overlays.forEach((overlay, level) => {
       const dir = `apps/overlay${level + 1}`;
       overlayExtraFiles.clear();
+      overlayComponents.clear();
       files[`${dir}/kustomization.yaml`] = overlayKustomization(overlay, apps, parent, level + 1);
       for (const [name, text] of overlayExtraFiles) files[`${dir}/${name}`] = text;
+      for (const [path, text] of overlayComponents) files[path] = text;
       parent = `../overlay${level + 1}`;
     });
     return { files, buildPath: `apps/overlay${overlays.length}` };
