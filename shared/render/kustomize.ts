@@ -296,8 +296,11 @@ async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ st
   const strategic: PatchSpec[] = [];
   for (const entry of listItems(k, 'patchesStrategicMerge')) {
     if (!isScalar(entry) || typeof entry.value !== 'string') throw new InvalidInputError('"patchesStrategicMerge" entries must be strings', { source: { file: k.file } });
-    const text = /\n/.test(entry.value) || !/\.(ya?ml|json)$/.test(entry.value.trim()) ? entry.value : await readPatchFile(entry.value);
-    strategic.push({ patch: text, file: k.file, kind: 'strategic' });
+    // Like kustomize: a single-line entry naming an existing file is that file, anything else is the patch itself.
+    const value = entry.value;
+    const isInline = value.includes('\n') || /^\s*[{[]/.test(value) || !(await ctx.fs.exists(path.resolve(k.dir, value.trim())));
+    const text = isInline ? value : await readPatchFile(value.trim());
+    strategic.push({ patch: text, file: isInline ? k.file : value.trim(), kind: 'strategic' });
   }
   const patches: PatchSpec[] = [];
   for (const entry of listItems(k, 'patches')) {

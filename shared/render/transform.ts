@@ -43,10 +43,19 @@ export function forEachSpecField(resource: Resource, specs: readonly FieldSpec[]
   }
 }
 
-/** Sets string entries in the maps the specs select (labels, annotations, selectors). */
+/**
+ * Sets string entries in the maps the specs select (labels, annotations, selectors).
+ *
+ * Mirrors kustomize's setter exactly, including a quirk that shows in overlays: per object and key,
+ * every entry the transformer *adds* is one shared YAML node, while an entry that already exists is
+ * overwritten in place. So when an overlay later changes a label that a base added to both
+ * `metadata.labels` and a selector, the selector changes too.
+ */
 export function addMapEntries(resources: readonly Resource[], table: readonly string[], entries: Record<string, string>): void {
   const specs = parseSpecs(table);
+  const keys = Object.keys(entries).sort();
   for (const resource of resources) {
+    const added = new Map<string, Scalar>();
     forEachSpecField(resource, specs, (parent, key, spec) => {
       let target = mapGet(parent, key);
       if (target === undefined || (isScalar(target) && (target.value === null || target.value === ''))) {
@@ -55,7 +64,23 @@ export function addMapEntries(resources: readonly Resource[], table: readonly st
         mapSet(parent, key, target);
       }
       if (!isMap(target)) return;
-      for (const [k, v] of Object.entries(entries)) mapSet(target, k, stringScalar(v));
+      for (const k of keys) {
+        const value = entries[k] as string;
+        const existing = mapGet(target, k);
+        if (isScalar(existing)) {
+          existing.value = value;
+          existing.tag = undefined;
+          if (existing.type === 'PLAIN' || existing.type === undefined) existing.type = 'QUOTE_DOUBLE';
+          (existing as { source?: string }).source = value;
+          continue;
+        }
+        let node = added.get(k);
+        if (!node) {
+          node = stringScalar(value);
+          added.set(k, node);
+        }
+        mapSet(target, k, node);
+      }
     });
   }
 }
