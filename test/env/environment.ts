@@ -58,7 +58,8 @@ async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 3): Promi
 export async function startTestEnvironment(): Promise<RunningTestEnv> {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'tideline-testenv-'));
-  removeOnAbnormalExit(dir);
+  const keep = process.env['TIDELINE_KEEP_TESTENV'] === '1';
+  if (!keep) removeOnAbnormalExit(dir);
   const logDir = join(dir, 'logs');
   mkdirSync(logDir);
   const timings: Record<string, number> = {};
@@ -73,7 +74,11 @@ export async function startTestEnvironment(): Promise<RunningTestEnv> {
   let git: GitServer | undefined;
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled([moto?.stop(), kube?.stop(), git?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) {
+      process.stderr.write(`testenv: keeping ${dir} (logs of every process in logs/, kube/logs/)\n`);
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 
   // moto's Python start-up is the slowest single piece; it goes first.
