@@ -94,8 +94,9 @@ const filesOf = (suite: Suite): string[] => globSync(suites[suite].pattern, { cw
 const files = selected.flatMap(filesOf);
 const needsEnvironment = selected.some((suite) => suites[suite].needsEnvironment && filesOf(suite).length > 0);
 if (files.length === 0) {
-  process.stdout.write(`no test files for mode ${mode}\n`);
-  process.exit(0);
+  // Paths that match nothing are most likely a typo; a mode without tests (yet) is not an error.
+  process.stdout.write(`no test files for mode ${mode}${only.length > 0 ? ` under ${only.join(', ')}` : ''}\n`);
+  process.exit(only.length > 0 ? 1 : 0);
 }
 
 const env: NodeJS.ProcessEnv = { ...process.env };
