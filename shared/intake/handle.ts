@@ -35,8 +35,18 @@ export interface IntakeDeps {
 
 const HOOK_PATH = /^\/hook\/[0-9a-f]{64}$/;
 
-function respond(status: number, body: Record<string, unknown>, events: CatalogEvent[] = []): WebhookResponse {
-  return { status, body: JSON.stringify(body), events };
+/**
+ * The receiver path of a request path: a query string is dropped (Git hosts never add one, people
+ * pasting URLs sometimes do) and so is one trailing slash.
+ */
+export function hookPathOf(path: string): string {
+  const query = path.search(/[?#]/);
+  const bare = query >= 0 ? path.slice(0, query) : path;
+  return bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare;
+}
+
+function respond(status: number, body: Record<string, unknown>, events: CatalogEvent[] = [], headers?: Record<string, string>): WebhookResponse {
+  return { status, body: JSON.stringify(body), events, ...(headers ? { headers } : {}) };
 }
 
 /** Lower-cases header names; repeated headers keep their first value. */
@@ -62,7 +72,8 @@ function mediaType(headers: Headers): string | undefined {
 
 /** Parses the body as JSON (or GitHub's form encoding with a `payload` field). */
 function parseBody(body: Buffer, type: string): unknown {
-  const text = body.toString('utf8');
+  // A leading byte-order mark is legal in UTF-8 text but not in JSON.
+  const text = body.toString('utf8').replace(/^\uFEFF/, '');
   let json = text;
   if (type === 'application/x-www-form-urlencoded') {
     const payload = new URLSearchParams(text).get('payload');
@@ -111,14 +122,16 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
   const logger = deps.logger ?? silentLogger;
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
 
-  if (request.method.toUpperCase() !== 'POST') return respond(405, { status: 'rejected', reason: 'webhooks are delivered with POST' });
-  if (!HOOK_PATH.test(request.path)) return respond(404, { status: 'rejected', reason: 'no receiver at this path' });
+  if (request.method.toUpperCase() !== 'POST') return respond(405, { status: 'rejected', reason: 'webhooks are delivered with POST' }, [], { allow: 'POST' });
+  const path = hookPathOf(request.path);
+  if (!HOOK_PATH.test(path)) return respond(404, { status: 'rejected', reason: 'no receiver at this path' });
+  // The bytes actually received count, whatever Content-Length claimed.
   if (request.body.length > maxBodyBytes) {
-    logger.warn('webhook body too large', { path: request.path, bytes: request.body.length });
+    logger.warn('webhook body too large', { path, bytes: request.body.length });
     return respond(413, { status: 'rejected', reason: `body is over ${maxBodyBytes} bytes` });
   }
 
-  let route = await deps.receivers.resolve(request.path);
+  let route = await deps.receivers.resolve(path);
   if (!route) return respond(404, { status: 'rejected', reason: 'no receiver at this path' });
   const receiverId = `${route.receiver.metadata.namespace}/${route.receiver.metadata.name}`;
   const provider = PROVIDERS[route.receiver.spec.type];
@@ -161,18 +174,23 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
     return respond(202, { status: 'ignored', reason: `event ${quote(eventName)} is not a push; Tideline acts on pushes only`, deliveryId });
   }
 
-  const type = mediaType(headers);
+  const type = mediaType(headers) || (provider.jsonWithoutContentType ? 'application/json' : undefined);
   if (!type || !provider.contentTypes.includes(type)) {
     return respond(400, { status: 'rejected', reason: `content type ${quote(type)} is not accepted; send ${provider.contentTypes.join(' or ')}`, deliveryId });
   }
-  let pushes: PushFacts[];
+  let normalized: PushFacts[] | { ignored: string };
   try {
-    pushes = provider.normalize(parseBody(request.body, type));
+    normalized = provider.normalize(parseBody(request.body, type));
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     logger.warn('webhook payload rejected', logIds);
     return respond(400, { status: 'rejected', reason: error.message, deliveryId });
   }
+  if (!Array.isArray(normalized)) {
+    logger.info('webhook ignored: unsupported event', logIds);
+    return respond(202, { status: 'ignored', reason: normalized.ignored, deliveryId });
+  }
+  const pushes = normalized;
   if (pushes.length === 0) {
     logger.info('webhook ignored: ref deletion', logIds);
     return respond(202, { status: 'ignored', reason: 'the push only deleted refs', deliveryId });

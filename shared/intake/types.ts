@@ -7,7 +7,7 @@ import type { CatalogEvent } from '#shared/events/catalog.ts';
 /** An HTTP request as the intake sees it, whatever server or Lambda integration received it. */
 export interface WebhookRequest {
   method: string;
-  /** Request path without query string, e.g. `/hook/<digest>`. */
+  /** Request path, e.g. `/hook/<digest>`; a query string or one trailing slash is ignored. */
   path: string;
   /** Header names in any case; the intake lower-cases them. */
   headers: Readonly<Record<string, string | undefined>>;
@@ -22,6 +22,8 @@ export interface WebhookResponse {
   body: string;
   /** Events published for this request (empty unless the push was accepted now). */
   events: CatalogEvent[];
+  /** Extra response headers (lower-case names), e.g. `allow` on a 405. */
+  headers?: Record<string, string>;
 }
 
 /** Lower-cased header lookup. */
@@ -56,8 +58,15 @@ export interface WebhookProvider {
   /** Content types the provider may send (lower-case, without parameters). */
   contentTypes: readonly string[];
   /**
-   * Turns a verified, parsed push payload into one entry per updated ref; deletions are left out.
-   * Throws InvalidInputError naming the payload field when the payload is not what it should be.
+   * True when a body without a Content-Type header is read as JSON: the provider only ever sends
+   * JSON, and (as in Flux, which does not look at the header for it) scripts often omit it.
    */
-  normalize(payload: unknown): PushFacts[];
+  jsonWithoutContentType: boolean;
+  /**
+   * Turns a verified, parsed push payload into one entry per updated ref; deletions are left out.
+   * A payload that is authentic but carries no push (e.g. a GitLab system hook for another event)
+   * gives `{ ignored: reason }`. Throws InvalidInputError naming the payload field when the
+   * payload is not what it should be.
+   */
+  normalize(payload: unknown): PushFacts[] | { ignored: string };
 }

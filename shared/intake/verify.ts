@@ -28,14 +28,18 @@ export function verifyHexHmac(algorithm: HmacAlgorithm, key: string | Buffer, bo
 
 /**
  * Checks a `<algorithm>=<hex>` header (GitHub's `X-Hub-Signature-256`, Bitbucket's
- * `X-Hub-Signature`, Flux's generic-hmac `X-Signature`) against the body.
+ * `X-Hub-Signature`, Flux's generic-hmac `X-Signature`) against the body, the way Flux's
+ * notification-controller reads it: the algorithm name is matched exactly (lower case, as every
+ * sender writes it) and everything after the first `=` must be the hex digest, nothing else.
+ * Only surrounding whitespace of the whole header value is ignored, as HTTP servers drop it anyway.
  */
 export function verifyPrefixedHmac(header: string, key: string, body: Buffer, allowed: readonly HmacAlgorithm[]): boolean {
-  const separator = header.indexOf('=');
+  const value = header.trim();
+  const separator = value.indexOf('=');
   if (separator <= 0) return false;
-  const algorithm = header.slice(0, separator).trim().toLowerCase() as HmacAlgorithm;
+  const algorithm = value.slice(0, separator) as HmacAlgorithm;
   if (!allowed.includes(algorithm)) return false;
-  return verifyHexHmac(algorithm, key, body, header.slice(separator + 1).trim());
+  return verifyHexHmac(algorithm, key, body, value.slice(separator + 1));
 }
 
 /** Constant-time equality of two secrets of any length (compares their SHA-256 digests). */
@@ -45,16 +49,23 @@ export function secretsEqual(provided: string, expected: string): boolean {
   return timingSafeEqual(a, b) && provided.length === expected.length;
 }
 
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /**
- * The HMAC key of a Standard Webhooks signing secret: `whsec_<base64>` decodes to the key bytes;
- * any other string is used as its UTF-8 bytes.
+ * The HMAC keys a Standard Webhooks signing secret may stand for. `whsec_<base64>` (the form GitLab
+ * issues) is exactly the decoded bytes. A secret without the prefix is, per the spec and its
+ * reference libraries, base64 too; since users also paste plain passphrases, a bare secret that is
+ * valid base64 is tried both decoded and as its UTF-8 bytes, any other bare secret as UTF-8 only.
  */
-export function standardWebhooksKey(secret: string): Buffer {
+export function standardWebhooksKeys(secret: string): Buffer[] {
   if (secret.startsWith('whsec_')) {
-    const decoded = Buffer.from(secret.slice('whsec_'.length), 'base64');
-    if (decoded.length > 0) return decoded;
+    const encoded = secret.slice('whsec_'.length);
+    if (encoded.length > 0 && CANONICAL_BASE64.test(encoded)) return [Buffer.from(encoded, 'base64')];
+    return [Buffer.from(secret, 'utf8')];
   }
-  return Buffer.from(secret, 'utf8');
+  const keys = [Buffer.from(secret, 'utf8')];
+  if (secret.length > 0 && CANONICAL_BASE64.test(secret)) keys.unshift(Buffer.from(secret, 'base64'));
+  return keys;
 }
 
 /**
@@ -74,17 +85,18 @@ export function verifyStandardWebhook(input: {
   if (!/^[0-9]{1,12}$/.test(input.timestamp)) return { ok: false, reason: 'webhook-timestamp is not a Unix time in seconds' };
   const sentMs = Number(input.timestamp) * 1000;
   if (Math.abs(input.nowMs - sentMs) > input.toleranceMs) return { ok: false, reason: 'webhook-timestamp is outside the accepted tolerance' };
-  const mac = createHmac('sha256', standardWebhooksKey(input.secret));
-  mac.update(`${input.id}.${input.timestamp}.`, 'utf8');
-  mac.update(input.body);
-  const expected = mac.digest();
+  const expected = standardWebhooksKeys(input.secret).map((key) =>
+    createHmac('sha256', key).update(`${input.id}.${input.timestamp}.`, 'utf8').update(input.body).digest(),
+  );
   let matched = false;
-  for (const entry of input.signatures.split(' ')) {
+  for (const entry of input.signatures.trim().split(/\s+/)) {
     const comma = entry.indexOf(',');
     if (comma < 0 || entry.slice(0, comma) !== 'v1') continue;
     const provided = Buffer.from(entry.slice(comma + 1), 'base64');
-    // Check every entry so the time taken does not depend on which one matched.
-    if (provided.length === expected.length && timingSafeEqual(provided, expected)) matched = true;
+    // Check every entry against every key so the time taken does not depend on which one matched.
+    for (const digest of expected) {
+      if (provided.length === digest.length && timingSafeEqual(provided, digest)) matched = true;
+    }
   }
   return matched ? { ok: true } : { ok: false, reason: 'no webhook-signature entry matches' };
 }

@@ -6,7 +6,9 @@
  *       "revision": "<full commit id>", "before": "<optional>", "commits": 1, "pusher": "ci" }
  *
  * A delivery id may be sent in `X-Delivery-Id` (or `X-Request-Id`); without one the body's
- * digest identifies the delivery, so a retried identical body is still recognised.
+ * digest identifies the delivery, so a retried identical body is still recognised. `ref` may also
+ * be a bare branch name (`main` → `refs/heads/main`). The signature header is read exactly as
+ * Flux's notification-controller reads it: a lower-case algorithm name, `=`, the hex digest.
  */
 import { z } from 'zod';
 import type { WebhookProvider } from '../types.ts';
@@ -15,7 +17,8 @@ import { firstHeader, isZeroRevision, optionalRevision, parsePayload } from './c
 
 const GenericPushSchema = z.object({
   repository: z.union([z.string().min(1), z.object({ url: z.string().min(1) })]),
-  ref: z.string().regex(/^refs\/(heads|tags)\/.+/, 'a full ref such as refs/heads/main'),
+  // A full ref, or a bare branch name (`main`) that stands for refs/heads/main.
+  ref: z.string().regex(/^[^\s]+$/, 'a ref such as refs/heads/main'),
   revision: z.string().regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id'),
   before: z.string().optional().nullable(),
   commits: z.number().int().nonnegative().optional(),
@@ -24,6 +27,7 @@ const GenericPushSchema = z.object({
 
 export const genericHmacProvider: WebhookProvider = {
   contentTypes: ['application/json'],
+  jsonWithoutContentType: true,
   verify(headers, body, token) {
     const signature = headers.get('x-signature');
     if (!signature) return { ok: false, reason: 'missing X-Signature header' };
@@ -41,7 +45,7 @@ export const genericHmacProvider: WebhookProvider = {
     const url = typeof push.repository === 'string' ? push.repository : push.repository.url;
     return [
       {
-        ref: push.ref,
+        ref: push.ref.startsWith('refs/') ? push.ref : `refs/heads/${push.ref}`,
         revision: push.revision.toLowerCase(),
         ...(before ? { before } : {}),
         commits: push.commits ?? 0,

@@ -1,12 +1,14 @@
 /**
  * GitHub webhooks: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, the event in
  * `X-GitHub-Event` (`push` for branches and tags, `ping` when the hook is created) and the
- * delivery id in `X-GitHub-Delivery`. GitHub may post JSON or a form with a `payload` field.
+ * delivery id in `X-GitHub-Delivery`. GitHub may post JSON or a form with a `payload` field; the
+ * signature always covers the raw body as sent. Without `X-Hub-Signature-256`, the legacy
+ * `X-Hub-Signature: sha1=<hex>` is accepted, as Flux does.
  */
 import { z } from 'zod';
 import type { PushFacts, WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';
-import { cloneUrls, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
+import { cloneUrls, isFullRevision, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
 
 const revision = z.string().regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id');
 
@@ -25,6 +27,7 @@ export const GitHubStylePushSchema = z.object({
     html_url: z.string().optional().nullable(),
   }),
   pusher: z.object({ name: z.string().optional().nullable(), login: z.string().optional().nullable(), username: z.string().optional().nullable() }).optional().nullable(),
+  head_commit: z.object({ id: z.string().optional().nullable() }).optional().nullable(),
 });
 
 /** Normalizes a GitHub-style push payload: one entry, or none for a deletion. */
@@ -33,10 +36,13 @@ export function normalizeGitHubStylePush(payload: unknown, provider: string): Pu
   if (push.deleted === true || isZeroRevision(push.after)) return [];
   const before = optionalRevision(push.before);
   const pusher = push.pusher?.name ?? push.pusher?.login ?? push.pusher?.username ?? undefined;
+  // For an annotated tag `after` is the tag object; `head_commit` is the commit it points at,
+  // which is what a reconciler checks out. (For lightweight tags and branches the two agree.)
+  const taggedCommit = push.ref.startsWith('refs/tags/') && isFullRevision(push.head_commit?.id) ? push.head_commit.id : undefined;
   return [
     {
       ref: push.ref,
-      revision: push.after.toLowerCase(),
+      revision: (taggedCommit ?? push.after).toLowerCase(),
       ...(before ? { before } : {}),
       commits: push.total_commits ?? push.commits?.length ?? 0,
       ...(pusher ? { pusher } : {}),
@@ -51,10 +57,17 @@ export function normalizeGitHubStylePush(payload: unknown, provider: string): Pu
 
 export const githubProvider: WebhookProvider = {
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
+  jsonWithoutContentType: false,
   verify(headers, body, token) {
-    const signature = headers.get('x-hub-signature-256');
-    if (!signature) return { ok: false, reason: 'missing X-Hub-Signature-256 header' };
-    return verifyPrefixedHmac(signature, token, body, ['sha256']) ? { ok: true } : { ok: false, reason: 'X-Hub-Signature-256 does not match the body' };
+    // As Flux: the SHA-256 header when present; otherwise the legacy `X-Hub-Signature: sha1=…`
+    // that older GitHub Enterprise Server releases send alone. HMAC-SHA1 is still a sound MAC.
+    const modern = headers.get('x-hub-signature-256');
+    if (modern) {
+      return verifyPrefixedHmac(modern, token, body, ['sha256']) ? { ok: true } : { ok: false, reason: 'X-Hub-Signature-256 does not match the body' };
+    }
+    const legacy = headers.get('x-hub-signature');
+    if (!legacy) return { ok: false, reason: 'missing X-Hub-Signature-256 header' };
+    return verifyPrefixedHmac(legacy, token, body, ['sha1', 'sha256']) ? { ok: true } : { ok: false, reason: 'X-Hub-Signature does not match the body' };
   },
   eventName: (headers) => headers.get('x-github-event'),
   classify: (event) => (event === 'push' ? 'push' : event === 'ping' ? 'ping' : 'unsupported'),

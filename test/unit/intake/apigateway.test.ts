@@ -63,3 +63,26 @@ test('a store outage answers 503 without detail so the sender retries', async ()
   assert.equal(result.statusCode, 503);
   assert.equal((result.body ?? '').includes('connection reset'), false);
 });
+
+test('a named HTTP API stage prefix is removed from the path before the receiver is looked up', async () => {
+  // Prepare
+  const intake = makeIntake([github]);
+  const body = JSON.stringify(githubPush());
+  const event = functionUrlEvent(`/prod${pathOf(github)}`, githubHeaders(body), body, true);
+  event.requestContext.stage = 'prod';
+  // Act
+  const result = await handleApiGatewayV2(event, intake.deps);
+  // Assess
+  assert.equal(result.statusCode, 200);
+  assert.equal(intake.bus.published.length, 1);
+});
+
+test('a payload 2.0 event with upper-case header names and a form body is verified and accepted', async () => {
+  const intake = makeIntake([github]);
+  const raw = `payload=${encodeURIComponent(JSON.stringify(githubPush()))}`;
+  const event = functionUrlEvent(pathOf(github), {}, raw, true);
+  event.headers = githubHeaders(raw, { 'CONTENT-TYPE': 'application/x-www-form-urlencoded' });
+  delete event.headers['Content-Type'];
+  const result = await handleApiGatewayV2(event, intake.deps);
+  assert.equal(result.statusCode, 200);
+});

@@ -32,18 +32,41 @@ const HEADER_NAMES = [
   'x-gitea-signature',
   'x-gitea-event',
   'x-forgejo-signature',
+  'x-gogs-signature',
   'x-signature',
   'x-delivery-id',
 ];
 
 const headerValue = fc.oneof(
   fc.string({ maxLength: 80 }),
-  fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'push', 'ping', 'Push Hook', 'Tag Push Hook', 'repo:push', `${TOKEN}-old`),
+  fc.constantFrom(
+    'application/json',
+    'application/x-www-form-urlencoded',
+    'application/x-www-form-urlencoded; charset=utf-8',
+    'Application/JSON; charset=UTF-8',
+    'push',
+    'ping',
+    'Push Hook',
+    'Tag Push Hook',
+    'System Hook',
+    'repo:push',
+    `${TOKEN}-old`,
+  ),
   fc.stringMatching(/^(sha1|sha256|sha512|md5)=[0-9a-f]{0,130}$/),
   fc.stringMatching(/^v1,[A-Za-z0-9+/=]{0,60}( v1,[A-Za-z0-9+/=]{0,60})?$/),
 );
 
-const headers = fc.dictionary(fc.oneof(fc.constantFrom(...HEADER_NAMES), fc.string({ maxLength: 20 })), headerValue, { maxKeys: 12 });
+/** A header name as some sender might spell it: as listed, upper-case, or in random mixed case. */
+const headerName = fc.oneof(
+  fc.constantFrom(...HEADER_NAMES),
+  fc.constantFrom(...HEADER_NAMES).map((name) => name.toUpperCase()),
+  fc
+    .tuple(fc.constantFrom(...HEADER_NAMES), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }))
+    .map(([name, upper]) => [...name].map((char, index) => (upper[index] ? char.toUpperCase() : char)).join('')),
+  fc.string({ maxLength: 20 }),
+);
+
+const headers = fc.dictionary(headerName, headerValue, { maxKeys: 12 });
 
 function realisticBody(type: ReceiverType): string {
   switch (type) {
@@ -65,6 +88,10 @@ const body = (type: ReceiverType): fc.Arbitrary<Buffer> =>
     fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
     fc.json({ maxDepth: 3 }).map((text) => Buffer.from(text)),
     fc.constant(Buffer.from(realisticBody(type))),
+    // The form encoding GitHub and Gitea offer, intact or with a broken payload field.
+    fc.constant(Buffer.from(new URLSearchParams({ payload: realisticBody(type) }).toString())),
+    fc.string({ maxLength: 200 }).map((text) => Buffer.from(`payload=${text}`)),
+    fc.string({ maxLength: 200 }).map((text) => Buffer.from(`payload=${encodeURIComponent(text)}&payload=%ZZ`)),
     // A realistic payload with a few characters mutated.
     fc
       .array(fc.tuple(fc.nat(), fc.integer({ min: 32, max: 126 })), { minLength: 1, maxLength: 4 })
@@ -97,7 +124,16 @@ function validSignature(type: ReceiverType, raw: Buffer, nowMs: number): Record<
 
 /** Removes every header a provider reads a signature or token from, whatever its case. */
 function withoutSignatureHeaders(input: Record<string, string>): Record<string, string> {
-  const signing = new Set(['x-hub-signature-256', 'x-hub-signature', 'x-gitlab-token', 'webhook-signature', 'x-gitea-signature', 'x-forgejo-signature', 'x-signature']);
+  const signing = new Set([
+    'x-hub-signature-256',
+    'x-hub-signature',
+    'x-gitlab-token',
+    'webhook-signature',
+    'x-gitea-signature',
+    'x-forgejo-signature',
+    'x-gogs-signature',
+    'x-signature',
+  ]);
   return Object.fromEntries(Object.entries(input).filter(([name]) => !signing.has(name.toLowerCase())));
 }
 
@@ -109,8 +145,13 @@ const bodyOf = (type: ReceiverType): fc.Arbitrary<Buffer> => bodies.get(type)!;
 const scenario = fc.constantFrom(...RECEIVER_TYPES).chain((type) =>
   fc.record({
     type: fc.constant(type),
-    method: fc.oneof(fc.constant('POST'), fc.constantFrom('GET', 'PUT', 'post', '')),
-    path: fc.oneof(fc.constant(pathOf(byType.get(type)!)), fc.string({ maxLength: 80 }), randomHookPath),
+    method: fc.oneof(fc.constant('POST'), fc.constantFrom('GET', 'HEAD', 'PUT', 'post', '')),
+    path: fc.oneof(
+      fc.constant(pathOf(byType.get(type)!)),
+      fc.constantFrom(`${pathOf(byType.get(type)!)}/`, `${pathOf(byType.get(type)!)}?x=1`),
+      fc.string({ maxLength: 80 }),
+      randomHookPath,
+    ),
     headers,
     body: bodyOf(type),
     signing: fc.constantFrom('none', 'random', 'valid'),

@@ -64,11 +64,44 @@ test('a GitHub push signed with another secret is refused with 401', async () =>
   assert.equal(intake.bus.published.length, 0);
 });
 
-test('a GitHub push with only the legacy SHA-1 signature is refused', async () => {
+test('a GitHub push with only the legacy X-Hub-Signature sha1 is accepted, as Flux accepts it', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const body = JSON.stringify(githubPush());
   const headers = githubHeaders(body);
   delete headers['X-Hub-Signature-256'];
+  // Act
+  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
+  // Assess
+  assert.equal(response.status, 200);
+  assert.equal(intake.bus.published.length, 1);
+});
+
+test('a GitHub push with only a wrong legacy X-Hub-Signature is refused', async () => {
+  const intake = makeIntake([github]);
+  const body = JSON.stringify(githubPush());
+  const headers = githubHeaders(body, { 'X-Hub-Signature': `sha1=${hmacHex('sha1', 'other', body)}` });
+  delete headers['X-Hub-Signature-256'];
+  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
+  assert.equal(response.status, 401);
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('a wrong X-Hub-Signature-256 is refused even when the legacy sha1 header is right', async () => {
+  const intake = makeIntake([github]);
+  const body = JSON.stringify(githubPush());
+  const headers = githubHeaders(body, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'other', body)}` });
+  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
+  assert.equal(response.status, 401);
+  assert.match(JSON.parse(response.body).reason, /X-Hub-Signature-256/);
+});
+
+test('a GitHub push without any signature header names the header it needs', async () => {
+  const intake = makeIntake([github]);
+  const body = JSON.stringify(githubPush());
+  const headers = githubHeaders(body);
+  delete headers['X-Hub-Signature-256'];
+  delete headers['X-Hub-Signature'];
   const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
   assert.equal(response.status, 401);
   assert.match(JSON.parse(response.body).reason, /X-Hub-Signature-256/);

@@ -102,12 +102,23 @@ test('a signed GitLab push with a timestamp outside the tolerance is refused', a
   assert.match(JSON.parse(response.body).reason, /tolerance/);
 });
 
-test('a signed GitLab push with a bad signature is refused even if X-Gitlab-Token is right', async () => {
+test('a GitLab push carrying the right X-Gitlab-Token is accepted even when its signature is for another signing token', async () => {
+  // GitLab sends both when a hook has a secret token and a signing token; a Flux Receiver holds one.
   const intake = makeIntake([gitlab]);
   const body = JSON.stringify(gitlabPush());
   const headers = { ...signedHeaders('another-secret', body, intake.clock.now() / 1000), 'X-Gitlab-Token': TOKEN };
   const response = await handleWebhook(request(pathOf(gitlab), headers, body), intake.deps);
+  assert.equal(response.status, 200);
+  assert.equal(intake.bus.published.length, 1);
+});
+
+test('a GitLab push with a bad signature and a wrong X-Gitlab-Token is refused', async () => {
+  const intake = makeIntake([gitlab]);
+  const body = JSON.stringify(gitlabPush());
+  const headers = { ...signedHeaders('another-secret', body, intake.clock.now() / 1000), 'X-Gitlab-Token': 'wrong' };
+  const response = await handleWebhook(request(pathOf(gitlab), headers, body), intake.deps);
   assert.equal(response.status, 401);
+  assert.equal(intake.bus.published.length, 0);
 });
 
 test('a GitLab Merge Request Hook is acknowledged with 202 and emits nothing', async () => {
