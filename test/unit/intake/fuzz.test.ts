@@ -107,7 +107,8 @@ function validSignature(type: ReceiverType, raw: Buffer, nowMs: number): Record<
   const hex = (algorithm: string): string => createHmac(algorithm, TOKEN).update(raw).digest('hex');
   switch (type) {
     case 'github':
-      return { 'x-hub-signature-256': `sha256=${hex('sha256')}` };
+      // Alternate between the current header and the legacy SHA-1 one GitHub Enterprise may send alone.
+      return raw.length % 2 === 0 ? { 'x-hub-signature-256': `sha256=${hex('sha256')}` } : { 'X-Hub-Signature': `sha1=${hex('sha1')}` };
     case 'bitbucket':
       return { 'x-hub-signature': `sha256=${hex('sha256')}` };
     case 'gitea':
