@@ -174,6 +174,10 @@ export async function buildKustomization(ctx: BuildContext, dir: string, source:
     let resources: Resource[] = parent ?? [];
     for (const ref of [...stringList(k, 'resources'), ...stringList(k, 'bases')]) {
       resources = resources.concat(await accumulateReference(ctx, k, ref, false));
+      // Checked while accumulating too, so a huge List fails before every transformer has walked it.
+      if (resources.length > ctx.fs.limits.maxObjects) {
+        throw new InvalidInputError(`bundle has more than ${ctx.fs.limits.maxObjects} objects, over the limit`, { source: { file: k.file } });
+      }
     }
     assertUniqueIds(resources, k.file);
     resources = await runGenerators(ctx, k, resources);
