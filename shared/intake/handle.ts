@@ -160,7 +160,7 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
     return respond(202, { status: 'ignored', reason: 'the receiver is suspended', deliveryId });
   }
   const allowed = route.receiver.spec.events;
-  if (allowed && allowed.length > 0 && !allowed.some((name) => name.toLowerCase() === (eventName ?? '').toLowerCase())) {
+  if (provider.filtersEvents && allowed && allowed.length > 0 && !allowed.some((name) => name.toLowerCase() === (eventName ?? '').toLowerCase())) {
     logger.info('webhook ignored: event not in receiver events', logIds);
     return respond(202, { status: 'ignored', reason: `event ${quote(eventName)} is not in the receiver's spec.events`, deliveryId });
   }

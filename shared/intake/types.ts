@@ -49,6 +49,11 @@ export type EventKind = 'push' | 'ping' | 'unsupported';
 export interface WebhookProvider {
   /** Checks the request's signature (or token) against the receiver's token. */
   verify(headers: Headers, body: Buffer, token: string, nowMs: number): VerifyResult;
+  /**
+   * Whether `spec.events` narrows what this provider's receivers accept. Flux ignores the field
+   * for generic-hmac receivers (their requests name no event), and so does Tideline.
+   */
+  filtersEvents: boolean;
   /** The provider's event name from the headers (e.g. `push`, `Push Hook`), for `spec.events`. */
   eventName(headers: Headers): string | undefined;
   /** Whether the event carries a push, is a ping, or is something Tideline ignores. */

@@ -41,6 +41,7 @@ function fullRef(state: z.infer<typeof RefStateSchema>): string {
 export const bitbucketProvider: WebhookProvider = {
   contentTypes: ['application/json'],
   jsonWithoutContentType: false,
+  filtersEvents: true,
   verify(headers, body, token) {
     const signature = headers.get('x-hub-signature');
     if (!signature) return { ok: false, reason: 'missing X-Hub-Signature header' };

@@ -28,6 +28,7 @@ const GenericPushSchema = z.object({
 export const genericHmacProvider: WebhookProvider = {
   contentTypes: ['application/json'],
   jsonWithoutContentType: true,
+  filtersEvents: false,
   verify(headers, body, token) {
     const signature = headers.get('x-signature');
     if (!signature) return { ok: false, reason: 'missing X-Signature header' };

@@ -16,6 +16,7 @@ import { normalizeGitHubStylePush } from './github.ts';
 export const giteaProvider: WebhookProvider = {
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   jsonWithoutContentType: true,
+  filtersEvents: true,
   verify(headers, body, token) {
     const signature = firstHeader(headers, 'x-gitea-signature', 'x-forgejo-signature', 'x-gogs-signature')?.trim();
     if (!signature) return { ok: false, reason: 'missing X-Gitea-Signature header' };

@@ -58,6 +58,7 @@ export function normalizeGitHubStylePush(payload: unknown, provider: string): Pu
 export const githubProvider: WebhookProvider = {
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   jsonWithoutContentType: false,
+  filtersEvents: true,
   verify(headers, body, token) {
     // As Flux: the SHA-256 header when present; otherwise the legacy `X-Hub-Signature: sha1=…`
     // that older GitHub Enterprise Server releases send alone. HMAC-SHA1 is still a sound MAC.

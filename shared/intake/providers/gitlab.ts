@@ -52,6 +52,7 @@ function payloadKind(payload: unknown): string | undefined {
 export const gitlabProvider: WebhookProvider = {
   contentTypes: ['application/json'],
   jsonWithoutContentType: true,
+  filtersEvents: true,
   verify(headers, body, token, nowMs) {
     // GitLab sends the secret token and the signature when both are configured, while a Flux
     // Receiver holds one token: either proof is enough (the secret token is all Flux checks).

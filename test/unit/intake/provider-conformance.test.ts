@@ -273,3 +273,12 @@ test('a GitHub branch push reports after even when head_commit differs', async (
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.revision, SHA_B);
 });
+
+test('spec.events does not filter generic-hmac requests, as Flux ignores it for that type', async () => {
+  const limited = receiver('generic-hmac', { events: ['release'] });
+  const intake = makeIntake([limited]);
+  const body = genericBody();
+  const response = await handleWebhook(request(pathOf(limited), { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }, body), intake.deps);
+  assert.equal(response.status, 200);
+  assert.equal(intake.bus.published.length, 1);
+});
