@@ -48,6 +48,8 @@ export interface BuildContext {
   allowRemoteBases: boolean;
   /** Directories currently being built, to detect cycles. */
   stack: string[];
+  /** Kustomizations built so far in this render. */
+  builds?: number;
 }
 
 /** A parsed kustomization file. */
@@ -167,6 +169,12 @@ export async function buildKustomization(ctx: BuildContext, dir: string, source:
   }
   if (ctx.stack.length >= ctx.fs.limits.maxDepth) {
     throw new InvalidInputError(`kustomizations nested deeper than ${ctx.fs.limits.maxDepth} levels`, { source: { file: sourceFile } });
+  }
+  // A base reached through many paths is rebuilt for each one, as kustomize does; cap the total so a
+  // tree of diamonds cannot make the work exponential.
+  ctx.builds = (ctx.builds ?? 0) + 1;
+  if (ctx.builds > ctx.fs.limits.maxFiles) {
+    throw new InvalidInputError(`more than ${ctx.fs.limits.maxFiles} kustomization builds; the tree includes its bases too many times`, { source: { file: sourceFile } });
   }
   ctx.stack.push(dir);
   try {

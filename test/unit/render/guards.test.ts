@@ -163,6 +163,19 @@ describe('render refuses bad input', () => {
     assert.match(error.message, /kustomization cycle: a -> b -> a/);
   });
 
+  it('stops a tree that includes its bases exponentially many times', async (t) => {
+    const files: Record<string, string> = { 'l12a/kustomization.yaml': 'resources:\n- cm.yaml\n', 'l12a/cm.yaml': configMap('cm'), 'l12b/kustomization.yaml': 'resources:\n- ../l12a\nnameSuffix: -b\n' };
+    for (let level = 11; level >= 0; level--) {
+      files[`l${level}a/kustomization.yaml`] = `resources:\n- ../l${level + 1}a\n- ../l${level + 1}b\nnamePrefix: a${level}-\n`;
+      files[`l${level}b/kustomization.yaml`] = `resources:\n- ../l${level + 1}a\n- ../l${level + 1}b\nnamePrefix: b${level}-\n`;
+    }
+    const root = await writeTree(t, files);
+
+    const error = await renderError({ root, path: 'l0a', limits: { maxFiles: 500 } });
+
+    assert.match(error.message, /more than 500 kustomization builds/);
+  });
+
   it('refuses a missing resource file by name', async (t) => {
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- nope.yaml\n' });
 
