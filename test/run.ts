@@ -43,7 +43,7 @@ function positiveInteger(name: string, fallback: number): number {
 }
 // Integration tests mostly wait on the apiserver, moto and git, so more files than cores run at once.
 const concurrency = positiveInteger('TIDELINE_TEST_CONCURRENCY', Math.max(2, availableParallelism() * 2));
-const testTimeoutMs = positiveInteger('TIDELINE_TEST_TIMEOUT_MS', 120_000);
+const testTimeoutMs = positiveInteger('TIDELINE_TEST_TIMEOUT_MS', 180_000);
 
 let environment: RunningTestEnv | undefined;
 let runner: ChildProcess | undefined = undefined;
