@@ -44,14 +44,18 @@ async function checkAgainstKustomize(t: TestContext, arbitrary: fc.Arbitrary<Gen
   return bothFailed;
 }
 
-test(`renders ${fleetRuns} generated fleet trees exactly as kustomize build does`, async (t) => {
+// Each case runs the kustomize binary once; on a busy 2-core machine 300 of them take minutes, far
+// past the runner's default per-test timeout.
+const differentialTimeoutMs = 900_000;
+
+test(`renders ${fleetRuns} generated fleet trees exactly as kustomize build does`, { timeout: differentialTimeoutMs }, async (t) => {
   const bothFailed = await checkAgainstKustomize(t, fleetTreeArbitrary, fleetRuns);
 
   // The generator is meant to produce valid trees: if many fail in both tools, the test proves little.
   assert.ok(bothFailed < fleetRuns / 10, `${bothFailed} of ${fleetRuns} generated trees were refused by kustomize`);
 });
 
-test(`applies ${patchRuns} generated strategic merge patches exactly as kustomize build does`, async (t) => {
+test(`applies ${patchRuns} generated strategic merge patches exactly as kustomize build does`, { timeout: differentialTimeoutMs }, async (t) => {
   const bothFailed = await checkAgainstKustomize(t, patchCaseArbitrary, patchRuns);
 
   assert.ok(bothFailed < patchRuns / 4, `${bothFailed} of ${patchRuns} generated patches were refused by kustomize`);
