@@ -184,7 +184,7 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
     for (const resource of resources) setScalar(resource.node, ['metadata', 'labels', 'app.kubernetes.io/managed-by'], KUSTOMIZE_VERSION_LABEL);
   }
   addHashSuffixes(resources);
-  fixNameReferences(resources);
+  fixNameReferences(resources, ctx.config?.nameReferences);
   resources = resources.filter((r) => !isLocalConfig(r));
   const sortOptions = getNode(k.body, ['sortOptions']);
   const order = isMap(sortOptions) ? getString(sortOptions, ['order']) : undefined;

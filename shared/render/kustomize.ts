@@ -18,8 +18,9 @@ import {
   setNamespace,
   setReplicas,
   type ImageRule,
+  type TargetRule,
 } from './transform.ts';
-import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS } from './field-specs.ts';
+import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS, splitSpecPath } from './field-specs.ts';
 import { applyPatches, type PatchSpec } from './patch.ts';
 
 /** File names kustomize recognises as a directory's kustomization, in lookup order. */
@@ -28,7 +29,7 @@ export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.ym
 const KNOWN_FIELDS = new Set([
   'apiVersion', 'kind', 'metadata', 'resources', 'bases', 'components', 'crds', 'namespace', 'namePrefix', 'nameSuffix',
   'commonLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'patches', 'patchesStrategicMerge', 'patchesJson6902',
-  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata',
+  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata', 'configurations',
 ]);
 const UNSUPPORTED_FIELDS: Record<string, string> = {
   generators: 'generator plugins are not supported',
@@ -38,7 +39,6 @@ const UNSUPPORTED_FIELDS: Record<string, string> = {
   helmGlobals: 'Helm charts are not supported',
   helmChartInflationGenerator: 'Helm charts are not supported',
   vars: 'vars are not supported; use replacements',
-  configurations: 'custom transformer configurations are not supported',
   openapi: 'custom OpenAPI schemas are not supported',
 };
 
@@ -50,6 +50,16 @@ export interface BuildContext {
   stack: string[];
   /** Kustomizations built so far in this render. */
   builds?: number;
+  /** Field specs added by `configurations` files seen so far (they apply up the tree, as kustomize merges them upward). */
+  config?: TransformerConfig;
+}
+
+/** Extra field specs from `configurations` files. */
+export interface TransformerConfig {
+  nameReferences: TargetRule[];
+  images: string[];
+  commonLabels: string[];
+  commonAnnotations: string[];
 }
 
 /** A parsed kustomization file. */
@@ -179,6 +189,7 @@ export async function buildKustomization(ctx: BuildContext, dir: string, source:
   ctx.stack.push(dir);
   try {
     const k = typeof source === 'string' ? await readKustomization(ctx, source) : source;
+    await loadConfigurations(ctx, k);
     let resources: Resource[] = parent ?? [];
     for (const ref of [...stringList(k, 'resources'), ...stringList(k, 'bases')]) {
       resources = resources.concat(await accumulateReference(ctx, k, ref, false));
@@ -231,14 +242,14 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, resources: R
   const namespace = stringField(k, 'namespace');
   if (namespace) setNamespace(resources, namespace);
   addNameAffixes(resources, stringField(k, 'namePrefix') ?? '', stringField(k, 'nameSuffix') ?? '');
-  applyLabels(k, resources);
+  applyLabels(k, resources, ctx.config?.commonLabels ?? []);
   const annotations = stringRecord(mapGet(k.body, 'commonAnnotations'), k.file, 'commonAnnotations');
-  if (Object.keys(annotations).length > 0) addMapEntries(resources, COMMON_ANNOTATION_SPECS, annotations);
+  if (Object.keys(annotations).length > 0) addMapEntries(resources, [...COMMON_ANNOTATION_SPECS, ...(ctx.config?.commonAnnotations ?? [])], annotations);
   if (patches.json6902.length > 0) await applyPatches(resources, patches.json6902, k.file);
   const replicas = readReplicas(k);
   if (replicas.length > 0) setReplicas(resources, replicas);
   const images = readImages(k);
-  if (images.length > 0) setImages(resources, images);
+  if (images.length > 0) setImages(resources, images, ctx.config?.images);
   if (mapGet(k.body, 'replacements') !== undefined) {
     const { applyReplacements } = await import('./replacements.ts');
     await applyReplacements(ctx, k, resources);
@@ -246,7 +257,7 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, resources: R
   assertUniqueIds(resources, k.file);
 }
 
-function applyLabels(k: Kustomization, resources: Resource[]): void {
+function applyLabels(k: Kustomization, resources: Resource[], extraSelectorSpecs: readonly string[]): void {
   // kustomize runs one label transformer per `labels` entry, then the `commonLabels` one.
   const labels = mapGet(k.body, 'labels');
   if (labels !== undefined) {
@@ -257,7 +268,7 @@ function applyLabels(k: Kustomization, resources: Resource[]): void {
       if (Object.keys(pairs).length === 0) continue;
       const selectors = getString(entry, ['includeSelectors']) === 'true';
       const templates = getString(entry, ['includeTemplates']) === 'true';
-      const table = selectors ? COMMON_LABEL_SPECS : templates ? TEMPLATE_LABEL_SPECS : METADATA_LABEL_SPECS;
+      const table = selectors ? [...COMMON_LABEL_SPECS, ...extraSelectorSpecs] : templates ? TEMPLATE_LABEL_SPECS : METADATA_LABEL_SPECS;
       const fields = mapGet(entry, 'fields');
       addMapEntries(resources, table, pairs);
       if (isSeq(fields)) {
@@ -269,7 +280,59 @@ function applyLabels(k: Kustomization, resources: Resource[]): void {
     }
   }
   const common = stringRecord(mapGet(k.body, 'commonLabels'), k.file, 'commonLabels');
-  if (Object.keys(common).length > 0) addMapEntries(resources, COMMON_LABEL_SPECS, common);
+  if (Object.keys(common).length > 0) addMapEntries(resources, [...COMMON_LABEL_SPECS, ...extraSelectorSpecs], common);
+}
+
+function specString(node: unknown): string | undefined {
+  if (!isMap(node)) return undefined;
+  const specPath = getString(node, ['path']);
+  if (!specPath) return undefined;
+  const create = getString(node, ['create']) === 'true' ? '!' : '';
+  return `${getString(node, ['group']) ?? ''}/${getString(node, ['version']) ?? ''}/${getString(node, ['kind']) ?? ''} ${specPath}${create}`;
+}
+
+const CONFIGURATION_SECTIONS = new Set(['nameReference', 'images', 'commonLabels', 'commonAnnotations']);
+
+/** Reads a kustomization's `configurations` files (nameReference, images, commonLabels, commonAnnotations field specs). */
+async function loadConfigurations(ctx: BuildContext, k: Kustomization): Promise<void> {
+  for (const ref of stringList(k, 'configurations')) {
+    const absolute = await resolveLocal(ctx, k, ref);
+    const display = ctx.fs.display(absolute);
+    ctx.config ??= { nameReferences: [], images: [], commonLabels: [], commonAnnotations: [] };
+    const config = ctx.config;
+    for (const doc of await ctx.fs.readYaml(absolute)) {
+      if (doc.node === null) continue;
+      if (!isMap(doc.node)) throw new InvalidInputError('a transformer configuration must be a mapping', { source: { file: display, line: doc.line } });
+      for (const pair of doc.node.items) {
+        const section = isScalar(pair.key) ? (scalarText(pair.key) ?? '') : '';
+        if (!CONFIGURATION_SECTIONS.has(section)) {
+          throw new InvalidInputError(`transformer configuration "${section}" is not supported (only nameReference, images, commonLabels, commonAnnotations)`, { source: { file: display, line: doc.line } });
+        }
+        const entries = isSeq(pair.value) ? pair.value.items : [];
+        if (section !== 'nameReference') {
+          const target = section === 'images' ? config.images : section === 'commonLabels' ? config.commonLabels : config.commonAnnotations;
+          for (const entry of entries) {
+            const spec = specString(entry);
+            if (spec) target.push(spec);
+          }
+          continue;
+        }
+        for (const entry of entries) {
+          if (!isMap(entry)) continue;
+          const kind = getString(entry, ['kind']);
+          if (!kind) throw new InvalidInputError('a nameReference entry needs a kind', { source: { file: display, line: doc.line } });
+          const fieldSpecs = mapGet(entry, 'fieldSpecs');
+          const referrers = (isSeq(fieldSpecs) ? fieldSpecs.items : []).filter(isMap).map((spec) => ({
+            group: getString(spec, ['group']) ?? '',
+            version: getString(spec, ['version']) ?? '',
+            kind: getString(spec, ['kind']) ?? '',
+            path: splitSpecPath(getString(spec, ['path']) ?? ''),
+          }));
+          config.nameReferences.push({ group: getString(entry, ['group']) ?? '', version: getString(entry, ['version']) ?? '', kind, referrers });
+        }
+      }
+    }
+  }
 }
 
 function readImages(k: Kustomization): ImageRule[] {

@@ -187,10 +187,12 @@ function walkContainers(node: YamlNode | undefined, rules: readonly ImageRule[])
   }
 }
 
-/** `images:` — containers/initContainers anywhere in an object, plus image volumes. */
-export function setImages(resources: readonly Resource[], rules: readonly ImageRule[]): void {
+/** `images:` — containers/initContainers anywhere in an object, plus image volumes and configured fields. */
+export function setImages(resources: readonly Resource[], rules: readonly ImageRule[], extraSpecs: readonly string[] = []): void {
   if (rules.length === 0) return;
+  const extra = extraSpecs.length > 0 ? parseSpecs(extraSpecs) : [];
   for (const resource of resources) {
+    if (extra.length > 0) forEachSpecField(resource, extra, (parent, key) => applyImageAt(parent, key, rules));
     if (resource.kind === 'CustomResourceDefinition') continue;
     walkContainers(resource.node, rules);
     for (const base of [getNode(resource.node, ['spec']), getNode(resource.node, ['spec', 'template', 'spec'])]) {
@@ -303,7 +305,8 @@ interface ReferrerSpec {
   path: string[];
 }
 
-interface TargetRule {
+/** Where references to one kind of object are found (a kustomize `nameReference` entry). */
+export interface TargetRule {
   group: string;
   version: string;
   kind: string;
@@ -359,8 +362,8 @@ function pickTarget(candidates: Resource[], referrer: Resource, targetKind: stri
  * Rewrites references (volumes, env, RBAC, Ingress backends, HPA targets …) to objects whose names
  * changed, following kustomize's builtin name-reference configuration.
  */
-export function fixNameReferences(resources: readonly Resource[]): void {
-  const rules = loadNameReferenceRules();
+export function fixNameReferences(resources: readonly Resource[], extraRules: readonly TargetRule[] = []): void {
+  const rules = extraRules.length > 0 ? [...loadNameReferenceRules(), ...extraRules] : loadNameReferenceRules();
   const changed = resources.filter((r) => r.nameHistory.length > 1 || r.namespace !== r.originalNamespace);
   if (changed.length === 0) return;
   for (const rule of rules) {
