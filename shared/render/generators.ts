@@ -20,7 +20,7 @@ function strings(node: unknown, file: string, field: string): string[] {
 function record(node: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isMap(node)) return out;
-  for (const pair of node.items) if (isScalar(pair.key)) out[(scalarText(pair.key) ?? "")] = isScalar(pair.value) ? (scalarText(pair.value) ?? "") : '';
+  for (const pair of node.items) if (isScalar(pair.key)) out[(scalarText(pair.key) ?? '')] = isScalar(pair.value) ? (scalarText(pair.value) ?? '') : '';
   return out;
 }
 
@@ -154,7 +154,7 @@ export async function generateObjects(
       const data = getNode(node, ['data']);
       if (isMap(data)) {
         const target = ensureMap(existing.node, ['data']);
-        for (const pair of data.items) mapSet(target, (scalarText(pair.key) ?? ""), pair.value as never);
+        for (const pair of data.items) mapSet(target, (scalarText(pair.key) ?? ''), pair.value as never);
       }
     }
     for (const field of ['labels', 'annotations'] as const) {

@@ -127,7 +127,7 @@ function applyFluxFields(k: Kustomization, flux: FluxBuildOptions): void {
   }
   if (flux.components && flux.components.length > 0) {
     const existing = mapGet(body, 'components');
-    const list = isSeq(existing) ? existing.items.map((item) => (isScalar(item) ? (scalarText(item) ?? "") : '')) : [];
+    const list = isSeq(existing) ? existing.items.map((item) => (isScalar(item) ? (scalarText(item) ?? '') : '')) : [];
     mapSet(body, 'components', seqOfStrings([...list, ...flux.components]));
   }
 }
@@ -195,7 +195,7 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
     const legacy = isMap(sortOptions) ? getNode(sortOptions, ['legacySortOptions']) : undefined;
     const list = (field: string): string[] | undefined => {
       const node = isMap(legacy) ? mapGet(legacy, field) : undefined;
-      return isSeq(node) ? node.items.map((item) => (isScalar(item) ? (scalarText(item) ?? "") : '')) : undefined;
+      return isSeq(node) ? node.items.map((item) => (isScalar(item) ? (scalarText(item) ?? '') : '')) : undefined;
     };
     resources = legacySort(resources, list('orderFirst'), list('orderLast'));
   }
@@ -204,8 +204,9 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
   }
   assertUniqueIds(resources, k.file);
 
-  // kustomize rewrites metadata.annotations through its internal annotation bookkeeping and drops
-  // the field when nothing is left in it (`annotations: {}` or `annotations: null`).
+  // kustomize rewrites metadata.annotations through its internal annotation bookkeeping (a Go
+  // map[string]string): the field is dropped when nothing is left in it (`annotations: {}` or
+  // `annotations: null`) and every value comes back as the string it was written as.
   for (const resource of resources) {
     const metadata = getNode(resource.node, ['metadata']);
     const annotations = isMap(metadata) ? mapGet(metadata, 'annotations') : undefined;

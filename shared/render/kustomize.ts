@@ -87,7 +87,7 @@ export async function readKustomization(ctx: BuildContext, file: string): Promis
   if (docs.length > 1) throw new InvalidInputError('a kustomization file must hold exactly one YAML document', { source: { file: display } });
   if (!isMap(body)) throw new InvalidInputError('a kustomization must be a YAML mapping', { source: { file: display } });
   for (const pair of body.items) {
-    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? "") : '';
+    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? '') : '';
     const why = UNSUPPORTED_FIELDS[key];
     if (why) throw new InvalidInputError(`kustomization field "${key}" is not supported: ${why}`, { source: { file: display } });
     if (!KNOWN_FIELDS.has(key)) throw new InvalidInputError(`unknown kustomization field "${key}"`, { source: { file: display } });
@@ -114,7 +114,7 @@ function stringField(k: Kustomization, field: string): string | undefined {
   const node = mapGet(k.body, field);
   if (node === undefined) return undefined;
   if (!isScalar(node)) throw new InvalidInputError(`"${field}" must be a string`, { source: { file: k.file } });
-  return node.value === null ? undefined : (scalarText(node) ?? "");
+  return node.value === null ? undefined : (scalarText(node) ?? '');
 }
 
 function stringRecord(node: YamlNode | undefined, file: string, field: string, stringsOnly = true): Record<string, string> {
@@ -122,7 +122,7 @@ function stringRecord(node: YamlNode | undefined, file: string, field: string, s
   if (node === undefined || (isScalar(node) && node.value === null)) return out;
   if (!isMap(node)) throw new InvalidInputError(`"${field}" must be a map of strings`, { source: { file } });
   for (const pair of node.items) {
-    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? "") : '';
+    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? '') : '';
     const value = pair.value;
     // kustomize reads its kustomization with YAML 1.1 typing into string maps: `on`, `y` or `1`
     // unquoted are not strings and the build fails.

@@ -121,7 +121,7 @@ export function mapGet(map: YAMLMap, key: string): YamlNode | undefined {
 /** Sets `key` in a map, replacing an existing value in place (keeping key order) or appending. */
 export function mapSet(map: YAMLMap, key: string, value: YamlNode): void {
   for (const pair of map.items) {
-    if (isScalar(pair.key) ? (scalarText(pair.key) ?? "") === key : pair.key === key) {
+    if (isScalar(pair.key) ? (scalarText(pair.key) ?? '') === key : pair.key === key) {
       pair.value = value;
       return;
     }
@@ -131,7 +131,7 @@ export function mapSet(map: YAMLMap, key: string, value: YamlNode): void {
 
 /** Removes `key` from a map. */
 export function mapDelete(map: YAMLMap, key: string): void {
-  const index = map.items.findIndex((pair) => (isScalar(pair.key) ? (scalarText(pair.key) ?? "") === key : pair.key === key));
+  const index = map.items.findIndex((pair) => (isScalar(pair.key) ? (scalarText(pair.key) ?? '') === key : pair.key === key));
   if (index >= 0) map.items.splice(index, 1);
 }
 

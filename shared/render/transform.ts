@@ -261,7 +261,7 @@ function encodeHash(json: string): string {
 function hashField(resource: Resource, path: string[]): GoValue {
   const node = getNode(resource.node, path);
   if (node === undefined) return '';
-  if (isScalar(node)) return node.value === null || node.value === undefined ? '' : (scalarText(node) ?? "");
+  if (isScalar(node)) return node.value === null || node.value === undefined ? '' : (scalarText(node) ?? '');
   return toGoValue(node);
 }
 
