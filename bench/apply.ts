@@ -4,7 +4,7 @@
 // Tideline is measured validated (the default: dry-run of the whole set, then apply) and with
 // `validate: false`. Prints times, ratios, Tideline's request counts, and one JSON line.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,10 +44,52 @@ function bundle(prefix: string): KubeObject[] {
   return objects;
 }
 
-async function timed<T>(action: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/**
+ * CPU time (ms) the private control plane (kube-apiserver and etcd, children of this process) has
+ * used so far, from /proc. The machine may be shared: CPU time per run says where the work goes
+ * even when wall times are noisy. 0 where /proc is missing.
+ */
+async function controlPlaneCpuMs(): Promise<number> {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command: state ppid … utime(14) stime(15), 1-based overall.
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid || !/kube-apiserver|etcd/.test(command)) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process went away meanwhile.
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux.
+}
+
+interface Timed<T> {
+  ms: number;
+  /** CPU time of the control plane during the run. */
+  serverCpuMs: number;
+  /** CPU time of this process during the run (Tideline's client; kubectl runs in its own process). */
+  clientCpuMs: number;
+  value: T;
+}
+
+async function timed<T>(action: () => Promise<T>): Promise<Timed<T>> {
+  const server0 = await controlPlaneCpuMs();
+  const client0 = process.cpuUsage();
   const start = performance.now();
   const value = await action();
-  return { ms: performance.now() - start, value };
+  const ms = performance.now() - start;
+  const client = process.cpuUsage(client0);
+  return { ms, serverCpuMs: (await controlPlaneCpuMs()) - server0, clientCpuMs: (client.user + client.system) / 1000, value };
 }
 
 const binaries = await ensureBinaries();
@@ -79,6 +121,8 @@ try {
   // The machine may be shared: each measurement runs twice, in alternating order, on fresh
   // namespaces, and the faster run of each counts.
   const best = { tideline: Infinity, unvalidated: Infinity, kubectl: Infinity, tidelineNoop: Infinity, kubectlNoop: Infinity };
+  // Control plane and client CPU time of the fastest run of each kind.
+  const cpu: Partial<Record<keyof typeof best, { serverCpuMs: number; clientCpuMs: number }>> = {};
   let firstRequests = 0;
   let unvalidatedRequests = 0;
   let noopRequests = 0;
@@ -93,7 +137,8 @@ try {
     ];
     if (round === 1) runs.reverse();
     for (const [name, run] of runs) {
-      const { ms, value } = await timed(run);
+      const { ms, value, serverCpuMs, clientCpuMs } = await timed(run);
+      if (ms < best[name]) cpu[name] = { serverCpuMs, clientCpuMs: name === 'kubectl' ? 0 : Math.round(clientCpuMs) };
       best[name] = Math.min(best[name], ms);
       if (name === 'tideline') firstRequests = (value as { requests: number }).requests;
       if (name === 'unvalidated') unvalidatedRequests = (value as { requests: number }).requests;
@@ -125,13 +170,16 @@ try {
     tidelineNoopRequests: noopRequests,
     noopUnchanged,
     goals: { firstRatioMax: 0.5, noopRequestsMax: kinds + 5 },
+    cpu,
     loadAverage: Number(loadavg()[0]?.toFixed(2)),
   };
+  const cpuLine = (name: 'tideline' | 'unvalidated' | 'kubectl') => `${name} server ${cpu[name]?.serverCpuMs ?? 0} ms${name === 'kubectl' ? '' : ` + client ${cpu[name]?.clientCpuMs ?? 0} ms`}`;
   process.stdout.write(
     `first apply: tideline ${result.tidelineFirstMs} ms (${firstRequests} requests), kubectl ${result.kubectlFirstMs} ms, ratio ${result.firstRatio} (goal <= 0.5)\n` +
       `first apply, validate: false: tideline ${result.tidelineUnvalidatedFirstMs} ms (${unvalidatedRequests} requests), ratio ${result.unvalidatedFirstRatio}\n` +
       `no-op:       tideline ${result.tidelineNoopMs} ms, kubectl ${result.kubectlNoopMs} ms, ratio ${result.noopRatio}\n` +
-      `no-op requests: ${noopRequests} (goal <= ${kinds + 5}), unchanged ${noopUnchanged}/${tidelineObjects.length}; load average ${result.loadAverage}\n`,
+      `no-op requests: ${noopRequests} (goal <= ${kinds + 5}), unchanged ${noopUnchanged}/${tidelineObjects.length}; load average ${result.loadAverage}\n` +
+      `CPU time of the first applies (apiserver + etcd, and Tideline's own process): ${cpuLine('tideline')}; ${cpuLine('unvalidated')}; ${cpuLine('kubectl')}\n`,
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

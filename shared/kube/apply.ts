@@ -31,6 +31,7 @@ import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
 import { scrubSecretValues } from './mask.ts';
+import { ListKeyChecker } from './schema.ts';
 
 /** What to reconcile, and how. */
 export interface ReconcileRequest {
@@ -130,7 +131,9 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   // right after the first stage instead of paying for a dry-run that is bound to fail.
   const newNamespaces = new Set(planned.filter((p) => isNamespace(p.object) && !p.live).map((p) => p.object.metadata.name));
   for (const p of planned) if (p.object.metadata.namespace && newNamespaces.has(p.object.metadata.namespace)) p.deferred = true;
-  await Promise.all(planned.filter((p) => !p.deferred).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, bundleNamespaces)));
+  // New objects are validated by a dry-run create plus the schema's list-key check (see validateAsNew).
+  const checker = request.validate === false ? undefined : new ListKeyChecker(client);
+  await Promise.all(planned.filter((p) => !p.deferred).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, bundleNamespaces, checker)));
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
 
   // Record every object we are about to write before writing any, so an interrupted run leaves
@@ -152,7 +155,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ApplyFailed' };
   const crds = stage1.filter((p) => isCrd(p.object));
   if (crds.length > 0) {
-    const established = await waitForReady(client, crds.map((p) => p.ref), { timeoutMs: 60_000, intervalMs: 250, clock });
+    const established = await waitForReady(client, crds.map((p) => p.ref), { timeoutMs: 60_000, intervalMs: 250, clock, labelSelector: ownerSelector(request.owner) });
     for (const u of established.unhealthy) changeSet.errors.push({ object: u.object, message: `${describeObject(u.object)}: CRD not established: ${u.message}` });
     if (!established.ready) return { changeSet, failure: 'ApplyFailed' };
     if (planned.some((p) => p.deferred)) await client.refreshDiscovery();
@@ -166,7 +169,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
         changeSet.errors.push(objectError(p, error));
       }
     }
-    await Promise.all(deferred.filter((p) => p.info).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, new Set())));
+    await Promise.all(deferred.filter((p) => p.info).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, new Set(), checker)));
     if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
   }
   const rest = planned.filter((p) => !isCrd(p.object) && !isNamespace(p.object));
@@ -201,7 +204,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   const toWait: (ObjectRef & { apiVersion: string })[] = request.wait ? planned.filter((p) => computeHealthNeeded(p.object)).map((p) => p.ref) : [];
   for (const check of request.healthChecks ?? []) if (!toWait.some((r) => objectId(r) === objectId(check))) toWait.push(check);
   if (toWait.length > 0) {
-    const health = await waitForReady(client, toWait, { timeoutMs: request.timeoutMs ?? 300_000, intervalMs: request.pollIntervalMs ?? 2_000, clock });
+    const health = await waitForReady(client, toWait, { timeoutMs: request.timeoutMs ?? 300_000, intervalMs: request.pollIntervalMs ?? 2_000, clock, labelSelector: ownerSelector(request.owner) });
     return health.ready ? { changeSet, health, inventory } : { changeSet, health, inventory, failure: 'HealthCheckFailed' };
   }
   return { changeSet, inventory };
@@ -316,7 +319,7 @@ const IMMUTABLE = /field is immutable|immutable field|Forbidden: updates to .* a
  * Decides one object's action: Unchanged without a request when provable, else by server-side
  * dry-run (which also validates it). Errors are collected with the object named.
  */
-async function validateOne(client: ClusterClient, p: Planned, request: ReconcileRequest, forceConflicts: boolean, errors: ObjectError[], bundleNamespaces: Set<string>): Promise<void> {
+async function validateOne(client: ClusterClient, p: Planned, request: ReconcileRequest, forceConflicts: boolean, errors: ObjectError[], bundleNamespaces: Set<string>, checker: ListKeyChecker | undefined): Promise<void> {
   const policy = ssaPolicy(p.object);
   if (policy === 'Ignore') {
     p.action = 'Skipped';
@@ -335,6 +338,7 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
   // Unvalidated mode: the apply itself tells what happened (see applyStage).
   if (request.validate === false) return;
   try {
+    if (!p.live && checker && (await validateAsNew(client, p, checker, errors))) return;
     const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: forceConflicts, discardResult: !p.live });
     if (policy === 'IfNotPresent' && !dryRun.created) {
       p.action = 'Skipped';
@@ -365,6 +369,37 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
     }
     errors.push(objectError(p, error));
   }
+}
+
+/**
+ * Validates an object the ownership LIST did not find with a dry-run create, which costs the API
+ * server less than a dry-run apply, plus the list-key check only an apply would make (see
+ * `schema.ts`). True when that settled the object (Created, Skipped, or an error collected); false
+ * when it needs the dry-run apply after all: it exists without our labels (another manager's or an
+ * adopted object), or its kind has no published schema yet.
+ */
+async function validateAsNew(client: ClusterClient, p: Planned, checker: ListKeyChecker, errors: ObjectError[]): Promise<boolean> {
+  const problems = await checker.problems(p.object);
+  if (problems === undefined) return false;
+  if (problems.length > 0) {
+    errors.push({ object: p.ref, message: scrubSecretValues(`${describeObject(p.ref)}: ${problems.join('; ')}`, p.object) });
+    return true;
+  }
+  try {
+    await client.dryRunCreate(p.object);
+  } catch (error) {
+    if (error instanceof ConflictError && apiFailureOf(error)?.reason === 'AlreadyExists') {
+      if (ssaPolicy(p.object) === 'IfNotPresent') {
+        p.action = 'Skipped';
+        p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
+        return true;
+      }
+      return false;
+    }
+    throw error;
+  }
+  p.action = 'Created';
+  return true;
 }
 
 /** Applies the changed objects of one stage concurrently (the client bounds requests in flight). */

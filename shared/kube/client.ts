@@ -69,6 +69,7 @@ export interface ApiFailure {
 }
 
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+const TYPED_PATCH_FAILURE = /failed to create typed (patch|live) object/;
 const DISCOVERY_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
 
 /** Options of one raw request. */
@@ -284,6 +285,27 @@ export class ClusterClient {
     return { object: response.body as KubeObject, created: response.status === 201 };
   }
 
+  /**
+   * Server-side dry-run of creating `object` (`POST …?dryRun=All&fieldValidation=Strict`, JSON
+   * body): schema, unknown fields, defaulting and admission, like a dry-run apply of a new object,
+   * at a lower cost to the API server (no read of the stored object, no apply merge). It does not
+   * report what only an apply rejects (duplicate keys in associative lists: see `schema.ts`), and
+   * fails with a ConflictError (reason `AlreadyExists`) when the object exists. Nothing is parsed
+   * from a successful answer.
+   */
+  async dryRunCreate(object: KubeObject): Promise<void> {
+    const ref = { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
+    const info = await this.resourceFor(object.apiVersion, object.kind, ref);
+    await this.send('POST', this.pathFor(info, object.metadata.namespace), {
+      query: { dryRun: 'All', fieldManager: this.fieldManager, fieldValidation: 'Strict' },
+      body: JSON.stringify(object),
+      contentType: 'application/json',
+      discardBody: true,
+      object: ref,
+      label: `DRYRUN create ${object.kind}`,
+    });
+  }
+
   /** Deletes an object (background propagation by default); false when it was already gone. */
   async delete(ref: ObjectRef & { apiVersion: string }, options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {}): Promise<boolean> {
     const info = await this.resourceFor(ref.apiVersion, ref.kind, ref);
@@ -388,6 +410,10 @@ export class ClusterClient {
     }
     const message = body.message || `HTTP ${status}`;
     const options = { ...(object ? { object } : {}), cause: { status, reason: body.reason ?? '', message } satisfies ApiFailure };
+    // The API server answers 500 when an apply's object does not fit the schema (unknown field,
+    // wrong type, duplicate keys in an associative list): that is the object's fault, not the
+    // server's, and retrying cannot help.
+    if (status === 500 && TYPED_PATCH_FAILURE.test(message)) return new InvalidInputError(message, options);
     if (status === 429 || status >= 500) {
       const retryAfterMs = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
       return new TransientError(`API server answered ${status}: ${message}`, { ...options, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });

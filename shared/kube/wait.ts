@@ -122,12 +122,19 @@ export interface WaitResult {
 
 /**
  * Polls `objects` until all are Current, one is Failed, or `timeoutMs` passes (measured on the
- * injected clock). Only objects not yet ready are polled again.
+ * injected clock). Only objects not yet ready are polled again; with `labelSelector`, one LIST per
+ * kind per poll reads them instead of a GET per object.
  */
 export async function waitForReady(
   client: ClusterClient,
   objects: readonly (ObjectRef & { apiVersion: string })[],
-  options: { timeoutMs: number; intervalMs?: number; clock?: Clock },
+  options: {
+    timeoutMs: number;
+    intervalMs?: number;
+    clock?: Clock;
+    /** Labels the polled objects carry (Tideline's ownership labels): polls LIST per kind with it. */
+    labelSelector?: string;
+  },
 ): Promise<WaitResult> {
   const clock = options.clock ?? systemClock;
   const interval = options.intervalMs ?? 2_000;
@@ -135,16 +142,12 @@ export async function waitForReady(
   let pending = [...objects];
   let last = new Map<(typeof objects)[number], HealthStatus>();
   for (;;) {
-    const results = await Promise.all(
-      pending.map(async (ref) => {
-        try {
-          const live = await client.get(ref);
-          return [ref, live ? computeHealth(live) : { status: 'NotFound', message: 'not found' }] as const;
-        } catch (error) {
-          return [ref, { status: 'InProgress', message: errorMessage(error) }] as const;
-        }
-      }),
-    );
+    const liveObjects = await readPending(client, pending, options.labelSelector);
+    const results = pending.map((ref) => {
+      const live = liveObjects.get(ref);
+      if (live instanceof Error) return [ref, { status: 'InProgress', message: errorMessage(live) }] as const;
+      return [ref, live ? computeHealth(live) : { status: 'NotFound', message: 'not found' }] as const;
+    });
     last = new Map(results as [(typeof objects)[number], HealthStatus][]);
     pending = results.filter(([, health]) => health.status !== 'Current').map(([ref]) => ref);
     const failed = results.some(([, health]) => health.status === 'Failed');
@@ -154,4 +157,54 @@ export async function waitForReady(
     }
     await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())));
   }
+}
+
+/**
+ * Reads the objects a wait polls. With a label selector (the ownership labels of what the apply
+ * wrote), one LIST per kind when several objects of it are pending — in their namespace when they
+ * share one, else across namespaces — and a GET for objects the LIST does not return (a health
+ * check may name an object of someone else); without one, a GET per object. A failed read marks
+ * the objects it covered with the error (they count as InProgress).
+ */
+async function readPending(client: ClusterClient, pending: readonly (ObjectRef & { apiVersion: string })[], labelSelector: string | undefined): Promise<Map<ObjectRef, KubeObject | Error | undefined>> {
+  const byKind = new Map<string, (ObjectRef & { apiVersion: string })[]>();
+  for (const ref of pending) {
+    const key = `${ref.apiVersion}/${ref.kind}`;
+    byKind.set(key, [...(byKind.get(key) ?? []), ref]);
+  }
+  const found = new Map<ObjectRef, KubeObject | Error | undefined>();
+  const getOne = async (ref: ObjectRef & { apiVersion: string }) => {
+    try {
+      found.set(ref, await client.get(ref));
+    } catch (error) {
+      found.set(ref, error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  await Promise.all(
+    [...byKind.values()].map(async (refs) => {
+      const first = refs[0] as ObjectRef & { apiVersion: string };
+      if (refs.length === 1 || !labelSelector) {
+        await Promise.all(refs.map(getOne));
+        return;
+      }
+      let items: KubeObject[];
+      try {
+        const namespaces = new Set(refs.map((r) => r.namespace ?? ''));
+        const namespace = namespaces.size === 1 ? first.namespace : undefined;
+        items = await client.list(first.apiVersion, first.kind, { labelSelector, ...(namespace ? { namespace } : {}) });
+      } catch (error) {
+        for (const ref of refs) found.set(ref, error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      const live = new Map(items.map((item) => [`${item.metadata.namespace ?? ''}/${item.metadata.name}`, item]));
+      const missing: (ObjectRef & { apiVersion: string })[] = [];
+      for (const ref of refs) {
+        const item = live.get(`${ref.namespace ?? ''}/${ref.name}`);
+        if (item) found.set(ref, item);
+        else missing.push(ref);
+      }
+      await Promise.all(missing.map(getOne));
+    }),
+  );
+  return found;
 }
