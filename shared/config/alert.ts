@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
+import { fluxObjectSchema, parseWithSchema } from './flux-object.ts';
 
 export const ALERT_API_VERSIONS = ['notification.toolkit.fluxcd.io/v1beta3', 'notification.toolkit.fluxcd.io/v1beta2'] as const;
 
@@ -54,35 +55,13 @@ export const AlertSpecSchema = z.strictObject({
   suspend: z.boolean().optional(),
 });
 
-export const AlertSchema = z.object({
-  apiVersion: z.enum(ALERT_API_VERSIONS),
-  kind: z.literal('Alert'),
-  metadata: z.object({
-    name,
-    namespace: name.default('flux-system'),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-  }),
-  spec: AlertSpecSchema,
-});
+export const AlertSchema = fluxObjectSchema(ALERT_API_VERSIONS, 'Alert', AlertSpecSchema);
 
 /** A validated Flux Alert, with its inclusion/exclusion regexes compiled. */
 export type FluxAlert = z.infer<typeof AlertSchema> & {
   inclusion: RegExp[];
   exclusion: RegExp[];
 };
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = issue.path.join('.');
-      return issue.code === 'unrecognized_keys'
-        ? `unknown field(s) ${issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`
-        : `${path || '(root)'}: ${issue.message}`;
-    })
-    .join('; ');
-}
 
 /**
  * Compiles a Go (RE2) regular expression as a JS one. The common subset (classes, anchors,
@@ -110,11 +89,8 @@ function compileGoRegex(source: string, where: string, alertName: string, file: 
  * Throws InvalidInputError naming the unsupported or invalid field.
  */
 export function parseAlert(value: unknown, file = '<inline>'): FluxAlert {
-  const alertName = (value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-  const label = typeof alertName === 'string' ? alertName : '?';
-  const result = AlertSchema.safeParse(value);
-  if (!result.success) throw new InvalidInputError(`Alert ${label}: ${describeIssues(result.error)}`, { source: { file } });
-  const alert = result.data;
+  const alert = parseWithSchema(AlertSchema, 'Alert', value, file);
+  const label = alert.metadata.name;
   alert.spec.eventSources.forEach((source, index) => {
     const where = `spec.eventSources[${index}]`;
     if (FLUX_ONLY_SOURCE_KINDS.includes(source.kind)) {

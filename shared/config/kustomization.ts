@@ -6,7 +6,7 @@
  * ignoring e.g. `decryption` would apply encrypted manifests as they are.
  */
 import { z } from 'zod';
-import { InvalidInputError } from '#shared/errors/index.ts';
+import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 
 export const KUSTOMIZATION_API_VERSIONS = ['kustomize.toolkit.fluxcd.io/v1', 'kustomize.toolkit.fluxcd.io/v1beta2'] as const;
 
@@ -104,17 +104,7 @@ export const KustomizationSpecSchema = z.strictObject({
   dependsOn: z.array(z.strictObject({ name: z.string().min(1), namespace: z.string().optional() })).optional(),
 });
 
-export const KustomizationSchema = z.object({
-  apiVersion: z.enum(KUSTOMIZATION_API_VERSIONS),
-  kind: z.literal('Kustomization'),
-  metadata: z.object({
-    name: z.string().min(1),
-    namespace: z.string().min(1).default('flux-system'),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-  }),
-  spec: KustomizationSpecSchema,
-});
+export const KustomizationSchema = fluxObjectSchema(KUSTOMIZATION_API_VERSIONS, 'Kustomization', KustomizationSpecSchema);
 
 /** A validated Flux Kustomization. */
 export type FluxKustomization = z.infer<typeof KustomizationSchema>;
@@ -125,26 +115,6 @@ export type KustomizationSpec = FluxKustomization['spec'];
  * Throws InvalidInputError naming the unsupported or invalid field.
  */
 export function parseKustomization(value: unknown, file = '<inline>'): FluxKustomization {
-  const spec = (value as { spec?: Record<string, unknown> } | null)?.spec;
-  const name = (value as { metadata?: { name?: string } } | null)?.metadata?.name ?? '?';
-  if (spec && typeof spec === 'object') {
-    for (const field of Object.keys(spec)) {
-      const why = UNSUPPORTED_SPEC_FIELDS[field];
-      if (why) throw new InvalidInputError(`Kustomization ${name}: spec.${field} is not supported: ${why}`, { source: { file } });
-    }
-  }
-  const result = KustomizationSchema.safeParse(value);
-  if (!result.success) {
-    const issues = result.error.issues
-      .slice(0, 5)
-      .map((issue) => {
-        const path = issue.path.join('.');
-        return issue.code === 'unrecognized_keys'
-          ? `unknown field(s) ${issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`
-          : `${path || '(root)'}: ${issue.message}`;
-      })
-      .join('; ');
-    throw new InvalidInputError(`Kustomization ${name}: ${issues}`, { source: { file } });
-  }
-  return result.data;
+  refuseUnsupportedSpecFields('Kustomization', value, UNSUPPORTED_SPEC_FIELDS, file);
+  return parseWithSchema(KustomizationSchema, 'Kustomization', value, file);
 }

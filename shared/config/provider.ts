@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { DurationSchema, durationToMs } from './kustomization.ts';
+import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 
 export const PROVIDER_API_VERSIONS = ['notification.toolkit.fluxcd.io/v1beta3', 'notification.toolkit.fluxcd.io/v1beta2'] as const;
 
@@ -46,35 +47,13 @@ export const ProviderSpecSchema = z.strictObject({
   interval: DurationSchema.optional(),
 });
 
-export const ProviderSchema = z.object({
-  apiVersion: z.enum(PROVIDER_API_VERSIONS),
-  kind: z.literal('Provider'),
-  metadata: z.object({
-    name,
-    namespace: name.default('flux-system'),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-  }),
-  spec: ProviderSpecSchema,
-});
+export const ProviderSchema = fluxObjectSchema(PROVIDER_API_VERSIONS, 'Provider', ProviderSpecSchema);
 
 /** A validated Flux Provider of a supported type, with its timeout in milliseconds. */
 export type FluxProvider = z.infer<typeof ProviderSchema> & {
   spec: { type: ProviderType };
   timeoutMs: number;
 };
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = issue.path.join('.');
-      return issue.code === 'unrecognized_keys'
-        ? `unknown field(s) ${issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`
-        : `${path || '(root)'}: ${issue.message}`;
-    })
-    .join('; ');
-}
 
 function isSupportedType(type: string): type is ProviderType {
   return (SUPPORTED_PROVIDER_TYPES as readonly string[]).includes(type);
@@ -87,18 +66,9 @@ function isSupportedType(type: string): type is ProviderType {
  * either come from the secret.
  */
 export function parseProvider(value: unknown, file = '<inline>'): FluxProvider {
-  const providerName = (value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-  const label = typeof providerName === 'string' ? providerName : '?';
-  const spec = (value as { spec?: unknown } | null)?.spec;
-  if (spec && typeof spec === 'object') {
-    for (const field of Object.keys(spec)) {
-      const why = UNSUPPORTED_SPEC_FIELDS[field];
-      if (why) throw new InvalidInputError(`Provider ${label}: spec.${field} is not supported: ${why}`, { source: { file } });
-    }
-  }
-  const result = ProviderSchema.safeParse(value);
-  if (!result.success) throw new InvalidInputError(`Provider ${label}: ${describeIssues(result.error)}`, { source: { file } });
-  const provider = result.data;
+  refuseUnsupportedSpecFields('Provider', value, UNSUPPORTED_SPEC_FIELDS, file);
+  const provider = parseWithSchema(ProviderSchema, 'Provider', value, file);
+  const label = provider.metadata.name;
   const type = provider.spec.type;
   if (!isSupportedType(type)) {
     throw new InvalidInputError(

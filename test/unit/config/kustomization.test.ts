@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { durationToMs, parseKustomization } from '#shared/config/kustomization.ts';
+import { InvalidInputError } from '#shared/errors/index.ts';
+
+function kustomization(spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'apps' }): unknown {
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata,
+    spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec },
+  };
+}
+
+test('a Flux Kustomization parses with the namespace defaulted as Flux does', () => {
+  const parsed = parseKustomization(kustomization({ path: './apps/dev', targetNamespace: 'shop', postBuild: { substitute: { env: 'dev' } } }));
+
+  assert.equal(parsed.metadata.namespace, 'flux-system');
+  assert.equal(parsed.spec.targetNamespace, 'shop');
+  assert.deepEqual(parsed.spec.postBuild?.substitute, { env: 'dev' });
+});
+
+test('a known but unsupported Flux field is refused by name with the reason and the file', () => {
+  assert.throws(
+    () => parseKustomization(kustomization({ decryption: { provider: 'sops' } }), 'clusters/dev/apps.yaml'),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message.startsWith('clusters/dev/apps.yaml: Kustomization apps: spec.decryption is not supported') &&
+      /SOPS/.test(error.message),
+  );
+});
+
+test('an unknown field is named in the error, including keys that exist on every JS object', () => {
+  assert.throws(() => parseKustomization(kustomization({ prunee: true })), /unknown field\(s\) spec\.prunee/);
+  assert.throws(() => parseKustomization(kustomization({ constructor: 'x' })), /unknown field\(s\) spec\.constructor/);
+});
+
+test('a missing required field is named', () => {
+  const value = kustomization({});
+  delete (value as { spec: Record<string, unknown> }).spec.prune;
+
+  assert.throws(() => parseKustomization(value), /Kustomization apps: spec\.prune:/);
+});
+
+test('durations add up their units as Go durations do', () => {
+  assert.equal(durationToMs('1h30m'), 5_400_000);
+  assert.equal(durationToMs('90s'), 90_000);
+  assert.equal(durationToMs('250ms'), 250);
+  assert.throws(() => parseKustomization(kustomization({ interval: 'ten minutes' })), /spec\.interval: a duration/);
+});
