@@ -18,20 +18,10 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_BUS_NAME, patternFor, type DetailType } from '#shared/events/catalog.ts';
+import { ALERTABLE_TYPES } from '#shared/alerts/notification.ts';
+import { DEFAULT_BUS_NAME, patternFor } from '#shared/events/catalog.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Events the alerts function turns into notifications. */
-export const ALERT_EVENT_TYPES: DetailType[] = [
-  'ReconcileSucceeded',
-  'ReconcileFailed',
-  'HealthCheckFailed',
-  'RenderFailed',
-  'DriftDetected',
-  'DriftCorrected',
-  'ClusterUnreachable',
-];
 
 export interface TidelineProps {
   /** YAML file with the Flux `Receiver` objects the webhook endpoint serves (bundled with the function). */
@@ -120,7 +110,7 @@ export class Tideline extends Construct {
     });
     new events.Rule(this, 'AlertsRule', {
       eventBus: this.bus,
-      eventPattern: toCdkPattern(patternFor(...ALERT_EVENT_TYPES)),
+      eventPattern: toCdkPattern(patternFor(...ALERTABLE_TYPES)),
       targets: [new targets.SqsQueue(alertsQueue)],
     });
     this.alertsFunction = tidelineFunction(this, 'Alerts', 'alerts', alertsTimeout, {

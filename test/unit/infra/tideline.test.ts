@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ALERT_EVENT_TYPES, Tideline } from '#infra/tideline.ts';
+import { ALERTABLE_TYPES } from '#shared/alerts/notification.ts';
+import { Tideline } from '#infra/tideline.ts';
 import { patternFor } from '#shared/events/catalog.ts';
 
 const fleet = path.resolve('examples/fleet/clusters/dev');
@@ -19,7 +20,7 @@ new Tideline(stack, 'Tideline', { receiversFile: path.join(fleet, 'notifications
 const template = Template.fromStack(stack);
 
 test('the alerts rule selects exactly the catalog pattern of the alert events and targets the alerts queue', () => {
-  const expected = patternFor(...ALERT_EVENT_TYPES);
+  const expected = patternFor(...ALERTABLE_TYPES);
   template.hasResourceProperties('AWS::Events::Rule', {
     EventPattern: { source: expected.source, 'detail-type': expected['detail-type'] },
     Targets: Match.arrayWith([Match.objectLike({ Arn: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith([Match.stringLikeRegexp('AlertsQueue')]) }) })]),
