@@ -54,7 +54,7 @@ export function registerRender(program: Command): void {
         vars[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
       const useSubstitution = options.substitute.length > 0 || options.strict === true;
-      const result = await renderKustomization({
+      const render = renderKustomization({
         root,
         path: path.relative(root, absolute) || '.',
         ...(useSubstitution || options.targetNamespace
@@ -65,6 +65,13 @@ export function registerRender(program: Command): void {
               },
             }
           : {}),
+      });
+      const result = await render.catch((error: unknown) => {
+        // Without --root the root is the enclosing git repository or the directory itself.
+        if (options.root === undefined && error instanceof InvalidInputError && error.message.includes('outside the repository root')) {
+          throw new InvalidInputError(`${error.message} (root is ${root}; pass --root to widen it)`, { cause: error });
+        }
+        throw error;
       });
       if (options.output === 'yaml') {
         process.stdout.write(result.yaml);
