@@ -12,7 +12,7 @@ import type { DetailType } from '#shared/events/catalog.ts';
 
 /** What each event means, who emits it and who listens. */
 const SUMMARIES: Record<DetailType, string> = {
-  GitPushReceived: 'A verified webhook from a Git host reported a pushed ref (one event per updated ref; deletions emit nothing). Emitted by webhook-intake; starts a render of the Kustomizations that follow the repository.',
+  GitPushReceived: 'A Receiver verified a webhook. From a Git host it reports a pushed ref (one event per updated ref; deletions emit nothing). `resources` always lists the Receiver\'s `spec.resources`; `repository`, `ref` and `revision` are present together or not at all, and when absent (a generic-hmac request whose body names no push) consumers reconcile the listed sources at their latest revision, as Flux does. Emitted by webhook-intake; starts a render of the Kustomizations that follow the repository or the listed sources.',
   SourceChanged: 'A poll of a GitRepository found a new revision (the fallback when no webhook arrives). Emitted by the source poller; starts a render like GitPushReceived.',
   ManifestsRendered: 'A Kustomization was rendered; the bundle is in the artifact store under `artifact.key` (claim check). Emitted by render; consumed by apply through a FIFO queue per cluster and Kustomization.',
   RenderFailed: 'Rendering a Kustomization failed; nothing is applied or pruned. Emitted by render; consumed by alerts.',
@@ -35,12 +35,15 @@ const FIELD_NOTES: Record<string, string> = {
   revision: 'source revision (`<branch>@sha1:<sha>` for rendered/applied events, the bare commit id for Git events)',
   provider: 'receiver type that verified the webhook',
   receiver: 'the Flux Receiver that accepted the webhook',
+  resources: 'the Receiver’s `spec.resources`, namespace defaulted to the Receiver’s; what to reconcile',
+  'resources[].name': 'object name, or `*` with `matchLabels` for every source carrying those labels',
+  repository: 'the pushed repository; absent when the request named no push',
   'repository.urls': 'clone URLs of the pushed repository, https first',
   ref: 'full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`',
   before: 'revision before the push; absent for a new ref',
-  commits: 'number of commits the push reported',
+  commits: 'number of commits the push reported; absent when the request named no push',
   pusher: 'who pushed, as the provider names them',
-  deliveryId: 'the provider’s delivery id (or `sha256:<body digest>` when it sends none)',
+  deliveryId: 'the provider’s delivery id; when it sends none, `sha256:<digest>` of the body (of body and receive time for a request naming no push)',
   receivedAt: 'when the intake received the webhook',
   artifact: 'where the rendered bundle is in the artifact store (claim check)',
   digest: 'digest of the applied bundle',

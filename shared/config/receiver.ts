@@ -24,7 +24,8 @@ export type ReceiverType = (typeof RECEIVER_TYPES)[number];
 /** Flux receiver types Tideline refuses, with the reason shown to the user. */
 const UNSUPPORTED_TYPES: Record<string, string> = {
   generic:
-    'the generic receiver authenticates nothing but the URL and carries no revision; use generic-hmac (X-Signature HMAC, body with ref and revision)',
+    // Flux's generic type trusts whoever knows the URL; Tideline answers 401 to every unsigned request.
+    'the generic receiver authenticates nothing but the URL, and Tideline accepts only signed requests; use generic-hmac (any body, signed with an X-Signature HMAC)',
   'generic-oidc': 'OIDC-authenticated receivers are not supported; use generic-hmac',
   harbor: 'container registry receivers are not supported; Tideline reacts to Git pushes',
   dockerhub: 'container registry receivers are not supported; Tideline reacts to Git pushes',

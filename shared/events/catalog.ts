@@ -74,22 +74,56 @@ const target = {
 export const GitProviderSchema = z.enum(['github', 'gitlab', 'bitbucket', 'gitea', 'generic-hmac']);
 export type GitProvider = z.infer<typeof GitProviderSchema>;
 
-export const GitPushReceivedSchema = z.object({
-  ...envelope,
-  provider: GitProviderSchema,
-  receiver: NamespacedNameSchema,
-  /** Clone URLs of the pushed repository (https first), as the provider reported them. */
-  repository: z.object({ urls: z.array(z.string().min(1)).min(1), fullName: z.string().optional(), webUrl: z.string().optional() }),
-  /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
-  ref: z.string().min(1),
-  revision: sha,
-  /** Revision before the push; absent for a new ref. */
-  before: sha.optional(),
-  commits: z.number().int().nonnegative(),
-  pusher: z.string().optional(),
-  deliveryId: z.string().min(1),
-  receivedAt: isoTime,
+/**
+ * A source a Receiver asks to reconcile: one entry of its `spec.resources`, the namespace
+ * defaulted to the Receiver's. `name` may be `*` with `matchLabels`, as in Flux.
+ */
+export const ReceiverResourceSchema = z.object({
+  kind: z.string().min(1),
+  name: z.string().min(1),
+  namespace: z.string().min(1),
+  matchLabels: z.record(z.string(), z.string()).optional(),
 });
+export type ReceiverResource = z.infer<typeof ReceiverResourceSchema>;
+
+/**
+ * A webhook a Receiver verified. `resources` (the Receiver's `spec.resources`) is always there:
+ * it is what Flux's notification-controller acts on, and consumers may rely on it alone.
+ *
+ * `repository`, `ref` and `revision` describe the push when the request named it (every Git
+ * host does; a `generic-hmac` request may). They are present together or not at all. When they
+ * are absent (a `generic-hmac` request whose body names no push), consumers reconcile the listed
+ * sources at their latest revision, as Flux does for every generic receiver; `before`, `commits`
+ * and `pusher` are then absent too.
+ */
+export const GitPushReceivedSchema = z
+  .object({
+    ...envelope,
+    provider: GitProviderSchema,
+    receiver: NamespacedNameSchema,
+    /** The Receiver's `spec.resources`, namespace defaulted to the Receiver's. */
+    resources: z.array(ReceiverResourceSchema).min(1),
+    /** Clone URLs of the pushed repository (https first), as the provider reported them. */
+    repository: z.object({ urls: z.array(z.string().min(1)).min(1), fullName: z.string().optional(), webUrl: z.string().optional() }).optional(),
+    /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
+    ref: z.string().min(1).optional(),
+    revision: sha.optional(),
+    /** Revision before the push; absent for a new ref. */
+    before: sha.optional(),
+    commits: z.number().int().nonnegative().optional(),
+    pusher: z.string().optional(),
+    deliveryId: z.string().min(1),
+    receivedAt: isoTime,
+  })
+  .superRefine((detail, context) => {
+    const named = [detail.repository, detail.ref, detail.revision].filter((field) => field !== undefined).length;
+    if (named !== 0 && named !== 3) {
+      context.addIssue({ code: 'custom', path: [detail.ref === undefined ? 'ref' : detail.revision === undefined ? 'revision' : 'repository'], message: 'repository, ref and revision are given together or not at all' });
+    }
+    if (named === 0 && (detail.before !== undefined || detail.commits !== undefined || detail.pusher !== undefined)) {
+      context.addIssue({ code: 'custom', path: ['before'], message: 'before, commits and pusher need a named push (repository, ref, revision)' });
+    }
+  });
 
 export const SourceChangedSchema = z.object({
   ...envelope,

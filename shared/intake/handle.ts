@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { errorMessage, InvalidInputError } from '#shared/errors/index.ts';
-import type { CatalogEvent } from '#shared/events/catalog.ts';
+import type { CatalogEvent, ReceiverResource } from '#shared/events/catalog.ts';
 import { makeEvent } from '#shared/events/catalog.ts';
 import type { Clock, EventBus, TtlStore } from '#shared/ports/index.ts';
 import type { ReceiverDirectory, ReceiverRoute } from './directory.ts';
@@ -70,6 +70,15 @@ function mediaType(headers: Headers): string | undefined {
   return headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
 }
 
+/** The body as JSON when it is JSON, else undefined (for receiver types whose body is opaque). */
+function parseOptionalJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses the body as JSON (or GitHub's form encoding with a `payload` field). */
 function parseBody(body: Buffer, type: string): unknown {
   // A leading byte-order mark is legal in UTF-8 text but not in JSON.
@@ -87,26 +96,44 @@ function parseBody(body: Buffer, type: string): unknown {
   }
 }
 
-function buildEvents(route: ReceiverRoute, deliveryId: string, pushes: PushFacts[], receivedAt: string): CatalogEvent[] {
+/** The Receiver's `spec.resources` as events carry them: the namespace defaults to the Receiver's, as in Flux. */
+export function receiverResources(receiver: ReceiverRoute['receiver']): ReceiverResource[] {
+  return receiver.spec.resources.map((resource) => ({
+    kind: resource.kind,
+    name: resource.name,
+    namespace: resource.namespace ?? receiver.metadata.namespace,
+    ...(resource.matchLabels ? { matchLabels: resource.matchLabels } : {}),
+  }));
+}
+
+/** One event per pushed ref, or one carrying only the receiver's resources when `pushes` is `unnamed`. */
+function buildEvents(route: ReceiverRoute, deliveryId: string, pushes: PushFacts[] | 'unnamed', receivedAt: string): CatalogEvent[] {
   const { receiver } = route;
   const provider = receiver.spec.type;
+  const common = {
+    version: 1 as const,
+    correlationId: deliveryId,
+    occurredAt: receivedAt,
+    provider,
+    receiver: { name: receiver.metadata.name, namespace: receiver.metadata.namespace },
+    resources: receiverResources(receiver),
+    deliveryId,
+    receivedAt,
+  };
+  // Deterministic, so a redelivery after a failed publish produces the same ids for consumers to dedupe.
+  const eventId = (ref: string): string =>
+    `intake:${createHash('sha256').update(`${receiver.metadata.namespace}/${receiver.metadata.name}\n${deliveryId}\n${ref}`).digest('hex').slice(0, 32)}`;
+  if (pushes === 'unnamed') return [makeEvent('GitPushReceived', { ...common, eventId: eventId('') })];
   return pushes.map((push) =>
     makeEvent('GitPushReceived', {
-      version: 1,
-      // Deterministic, so a redelivery after a failed publish produces the same ids for consumers to dedupe.
-      eventId: `intake:${createHash('sha256').update(`${receiver.metadata.namespace}/${receiver.metadata.name}\n${deliveryId}\n${push.ref}`).digest('hex').slice(0, 32)}`,
-      correlationId: deliveryId,
-      occurredAt: receivedAt,
-      provider,
-      receiver: { name: receiver.metadata.name, namespace: receiver.metadata.namespace },
+      ...common,
+      eventId: eventId(push.ref),
       repository: push.repository,
       ref: push.ref,
       revision: push.revision,
       ...(push.before ? { before: push.before } : {}),
       commits: push.commits,
       ...(push.pusher ? { pusher: push.pusher } : {}),
-      deliveryId,
-      receivedAt,
     }),
   );
 }
@@ -152,7 +179,9 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
   }
 
   const eventName = provider.eventName(headers);
-  const deliveryId = provider.deliveryId(headers)?.slice(0, 200) ?? `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
+  const headerDeliveryId = provider.deliveryId(headers)?.slice(0, 200);
+  // Without a delivery id, the body's digest identifies a push: a retried identical body is the same push.
+  let deliveryId = headerDeliveryId ?? `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
   const logIds = { receiver: receiverId, correlationId: deliveryId };
 
   if (route.receiver.spec.suspend) {
@@ -175,31 +204,45 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
   }
 
   const type = mediaType(headers) || (provider.jsonWithoutContentType ? 'application/json' : undefined);
-  if (!type || !provider.contentTypes.includes(type)) {
-    return respond(400, { status: 'rejected', reason: `content type ${quote(type)} is not accepted; send ${provider.contentTypes.join(' or ')}`, deliveryId });
+  let normalized: PushFacts[] | { ignored: string } | { unnamed: string };
+  if (provider.opaqueBody) {
+    // Any body, any content type: only a JSON body can name a push, anything else is a bare trigger.
+    normalized = provider.normalize(parseOptionalJson(request.body));
+  } else {
+    if (!type || !provider.contentTypes.includes(type)) {
+      return respond(400, { status: 'rejected', reason: `content type ${quote(type)} is not accepted; send ${provider.contentTypes.join(' or ')}`, deliveryId });
+    }
+    try {
+      normalized = provider.normalize(parseBody(request.body, type));
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      logger.warn('webhook payload rejected', logIds);
+      return respond(400, { status: 'rejected', reason: error.message, deliveryId });
+    }
   }
-  let normalized: PushFacts[] | { ignored: string };
-  try {
-    normalized = provider.normalize(parseBody(request.body, type));
-  } catch (error) {
-    if (!(error instanceof InvalidInputError)) throw error;
-    logger.warn('webhook payload rejected', logIds);
-    return respond(400, { status: 'rejected', reason: error.message, deliveryId });
-  }
-  if (!Array.isArray(normalized)) {
+  if (!Array.isArray(normalized) && 'ignored' in normalized) {
     logger.info('webhook ignored: unsupported event', logIds);
     return respond(202, { status: 'ignored', reason: normalized.ignored, deliveryId });
   }
-  const pushes = normalized;
-  if (pushes.length === 0) {
+  if (Array.isArray(normalized) && normalized.length === 0) {
     logger.info('webhook ignored: ref deletion', logIds);
     return respond(202, { status: 'ignored', reason: 'the push only deleted refs', deliveryId });
   }
 
-  const receivedAt = new Date(deps.clock.now()).toISOString();
+  const receivedAtMs = deps.clock.now();
+  const receivedAt = new Date(receivedAtMs).toISOString();
+  const note = Array.isArray(normalized) ? undefined : normalized.unnamed;
+  if (note !== undefined && headerDeliveryId === undefined) {
+    // A bare "reconcile now" without a delivery id is a new request each time it is sent (a CI job
+    // re-run posting the same `{}` means it): the body alone cannot tell a retry from a new trigger,
+    // so the receive time joins the digest. Only identical requests within the same millisecond
+    // collapse into one, which loses nothing since one reconcile covers both.
+    deliveryId = `sha256:${createHash('sha256').update(request.body).update(`\n${receivedAtMs}`).digest('hex')}`;
+    logIds.correlationId = deliveryId;
+  }
   let events: CatalogEvent[];
   try {
-    events = buildEvents(route, deliveryId, pushes, receivedAt);
+    events = buildEvents(route, deliveryId, note === undefined ? (normalized as PushFacts[]) : 'unnamed', receivedAt);
   } catch (error) {
     logger.warn('webhook payload rejected', logIds);
     return respond(400, { status: 'rejected', reason: `payload does not describe a push: ${errorMessage(error).slice(0, 300)}`, deliveryId });
@@ -222,5 +265,5 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
     return respond(503, { status: 'failed', reason: 'the event bus refused the events; retry the delivery', deliveryId });
   }
   logger.info('webhook accepted', { ...logIds, events: events.map((event) => event.detail.eventId) });
-  return respond(200, { status: 'accepted', deliveryId, events: events.map((event) => event.detail.eventId) }, events);
+  return respond(200, { status: 'accepted', deliveryId, events: events.map((event) => event.detail.eventId), ...(note ? { note } : {}) }, events);
 }

@@ -63,6 +63,11 @@ export interface WebhookProvider {
   /** Content types the provider may send (lower-case, without parameters). */
   contentTypes: readonly string[];
   /**
+   * True when the body is opaque to the receiver type, as for Flux's generic-hmac: any content
+   * type is accepted, and a body that is not JSON reaches {@link normalize} as `undefined`.
+   */
+  opaqueBody?: boolean;
+  /**
    * True when a body without a Content-Type header is read as JSON: the provider only ever sends
    * JSON, and (as in Flux, which does not look at the header for it) scripts often omit it.
    */
@@ -70,8 +75,9 @@ export interface WebhookProvider {
   /**
    * Turns a verified, parsed push payload into one entry per updated ref; deletions are left out.
    * A payload that is authentic but carries no push (e.g. a GitLab system hook for another event)
-   * gives `{ ignored: reason }`. Throws InvalidInputError naming the payload field when the
-   * payload is not what it should be.
+   * gives `{ ignored: reason }`. A request that is a bare "reconcile now" (a generic-hmac body
+   * naming no push) gives `{ unnamed: note }`: one event carrying only the Receiver's resources.
+   * Throws InvalidInputError naming the payload field when the payload is not what it should be.
    */
-  normalize(payload: unknown): PushFacts[] | { ignored: string };
+  normalize(payload: unknown): PushFacts[] | { ignored: string } | { unnamed: string };
 }

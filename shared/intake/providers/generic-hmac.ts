@@ -1,16 +1,25 @@
 /**
  * Flux's `generic-hmac` receiver: `X-Signature: <sha1|sha256|sha512>=<hex HMAC of the body>`.
- * Tideline needs to know what changed, so the JSON body names it:
+ *
+ * As in Flux's notification-controller, the signature over the raw body is the whole contract:
+ * the body may be anything (`{}`, any JSON, not JSON at all, any content type), and a verified
+ * request asks to reconcile the Receiver's `spec.resources` at their latest revision.
+ *
+ * Tideline extension: a JSON body that names a push is used to say exactly what changed,
  *
  *     { "repository": "https://git.example.com/fleet.git", "ref": "refs/heads/main",
  *       "revision": "<full commit id>", "before": "<optional>", "commits": 1, "pusher": "ci" }
  *
- * A delivery id may be sent in `X-Delivery-Id` (or `X-Request-Id`); without one the body's
- * digest identifies the delivery, so a retried identical body is still recognised. `ref` may also
- * be a bare branch name (`main` → `refs/heads/main`). The signature header is read exactly as
- * Flux's notification-controller reads it: a lower-case algorithm name, `=`, the hex digest.
+ * `ref` may be a bare branch name (`main` → `refs/heads/main`); the all-zero revision (a deleted
+ * ref) emits nothing. A body that does not name a complete push is not an error: it is a plain
+ * "reconcile now", and the response notes which field kept it from naming one.
+ *
+ * A delivery id may be sent in `X-Delivery-Id` (or `X-Request-Id`); see the intake handler for
+ * how requests without one are identified. The signature header is read exactly as Flux reads
+ * it: a lower-case algorithm name, `=`, the hex digest.
  */
 import { z } from 'zod';
+import { InvalidInputError } from '#shared/errors/index.ts';
 import type { WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';
 import { firstHeader, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
@@ -28,6 +37,7 @@ const GenericPushSchema = z.object({
 export const genericHmacProvider: WebhookProvider = {
   contentTypes: ['application/json'],
   jsonWithoutContentType: true,
+  opaqueBody: true,
   filtersEvents: false,
   verify(headers, body, token) {
     const signature = headers.get('x-signature');
@@ -40,7 +50,14 @@ export const genericHmacProvider: WebhookProvider = {
   classify: () => 'push',
   deliveryId: (headers) => firstHeader(headers, 'x-delivery-id', 'x-request-id'),
   normalize(payload) {
-    const push = parsePayload(GenericPushSchema, payload, 'generic-hmac');
+    if (!isPushShaped(payload)) return { unnamed: 'the body names no push; the receiver\'s resources are reconciled at their latest revision' };
+    let push: z.infer<typeof GenericPushSchema>;
+    try {
+      push = parsePayload(GenericPushSchema, payload, 'generic-hmac');
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      return { unnamed: `the body does not name a complete push (${error.message}); the receiver's resources are reconciled at their latest revision` };
+    }
     if (isZeroRevision(push.revision)) return [];
     const before = optionalRevision(push.before);
     const url = typeof push.repository === 'string' ? push.repository : push.repository.url;
@@ -56,3 +73,9 @@ export const genericHmacProvider: WebhookProvider = {
     ];
   },
 };
+
+/** Whether a body tries to name a push at all (an object with any of the push fields). */
+function isPushShaped(payload: unknown): boolean {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return false;
+  return ['repository', 'ref', 'revision'].some((field) => Object.hasOwn(payload, field));
+}

@@ -36,12 +36,23 @@ before(async () => {
     TIDELINE_BUS_NAME: bus.busName,
     TIDELINE_DELIVERIES_TABLE: await createDeliveriesTable(),
     TIDELINE_SECRETS_PREFIX: 'tideline/',
-    TIDELINE_RECEIVERS: JSON.stringify({
-      apiVersion: 'notification.toolkit.fluxcd.io/v1',
-      kind: 'Receiver',
-      metadata: { name: 'github', namespace },
-      spec: { type: 'github', events: ['ping', 'push'], secretRef: { name: 'github-token' }, resources: [{ kind: 'GitRepository', name: 'fleet' }] },
-    }),
+    // Two YAML documents: a GitHub receiver and a Flux-style generic-hmac one sharing its token.
+    TIDELINE_RECEIVERS: [
+      {
+        apiVersion: 'notification.toolkit.fluxcd.io/v1',
+        kind: 'Receiver',
+        metadata: { name: 'github', namespace },
+        spec: { type: 'github', events: ['ping', 'push'], secretRef: { name: 'github-token' }, resources: [{ kind: 'GitRepository', name: 'fleet' }] },
+      },
+      {
+        apiVersion: 'notification.toolkit.fluxcd.io/v1',
+        kind: 'Receiver',
+        metadata: { name: 'ci', namespace },
+        spec: { type: 'generic-hmac', secretRef: { name: 'github-token' }, resources: [{ kind: 'GitRepository', name: 'fleet' }, { kind: 'Kustomization', name: 'apps', namespace: 'prod' }] },
+      },
+    ]
+      .map((receiver) => JSON.stringify(receiver))
+      .join('\n---\n'),
   });
   ({ handler } = await import('#functions/webhook-intake/handler.ts'));
 });
@@ -57,8 +68,8 @@ function pushPayload(): string {
   });
 }
 
-function functionUrlEvent(body: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
-  const path = receiverWebhookPath(TOKEN, 'github', namespace);
+function functionUrlEvent(body: string, headers: Record<string, string>, receiverName = 'github'): APIGatewayProxyEventV2 {
+  const path = receiverWebhookPath(TOKEN, receiverName, namespace);
   return {
     version: '2.0',
     routeKey: '$default',
@@ -107,6 +118,7 @@ test('a signed GitHub push through the handler lands on the GitPushReceived queu
   assert.equal(event.detail.revision, SHA_AFTER);
   assert.equal(event.detail.before, SHA_BEFORE);
   assert.deepEqual(event.detail.receiver, { name: 'github', namespace });
+  assert.deepEqual(event.detail.resources, [{ kind: 'GitRepository', name: 'fleet', namespace }]);
   assert.deepEqual(queues['reconciles'], []);
   assert.deepEqual(queues['rendered'], []);
 });
@@ -129,6 +141,28 @@ test('the same delivery twice through the handler is emitted once', async () => 
   assert.equal(second.statusCode, 200);
   assert.equal(JSON.parse(second.body ?? '{}').status, 'duplicate');
   assert.equal(queues['pushes']?.length, 1);
+});
+
+test('a signed generic-hmac request with any body lands on the queue carrying only the receiver resources', async () => {
+  const body = '{}';
+  const response = await handler(functionUrlEvent(body, { 'x-signature': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}` }, 'ci'));
+  const queues = await drainAll();
+  assert.equal(response.statusCode, 200);
+  assert.equal(queues['pushes']?.length, 1);
+  const event = parseEvent('GitPushReceived', queues['pushes']?.[0]);
+  assert.deepEqual(event.detail.resources, [
+    { kind: 'GitRepository', name: 'fleet', namespace },
+    { kind: 'Kustomization', name: 'apps', namespace: 'prod' },
+  ]);
+  assert.equal(event.detail.revision, undefined);
+  assert.equal(event.detail.ref, undefined);
+});
+
+test('an unsigned generic-hmac request is refused with 401 and leaves every queue empty', async () => {
+  const response = await handler(functionUrlEvent('{}', { 'content-type': 'application/json' }, 'ci'));
+  const queues = await drainAll();
+  assert.equal(response.statusCode, 401);
+  assert.deepEqual(queues, { pushes: [], reconciles: [], rendered: [] });
 });
 
 function reconcileEvent(index: number): CatalogEvent {

@@ -21,6 +21,7 @@ function push(id: string, provider: GitProvider, ref: string, before?: string): 
     occurredAt: '2026-03-01T12:00:00.000Z',
     provider,
     receiver: { name: 'r', namespace: 'flux-system' },
+    resources: [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }],
     repository: { urls: ['https://git.example.com/fleet.git'] },
     ref,
     revision: SHA,

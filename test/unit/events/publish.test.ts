@@ -22,6 +22,7 @@ function pushEvent(index: number, extra: Partial<{ pusher: string }> = {}): Cata
     occurredAt: '2026-03-01T12:00:00.000Z',
     provider: 'github',
     receiver: { name: 'r', namespace: 'flux-system' },
+    resources: [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }],
     repository: { urls: ['https://github.com/acme/fleet.git'] },
     ref: 'refs/heads/main',
     revision: SHA,

@@ -196,3 +196,19 @@ test('correctly signed random bodies are answered without a 5xx and only valid p
     { numRuns: RUNS },
   );
 });
+
+test('any correctly signed body reaches a generic-hmac receiver, and every event lists its resources', async () => {
+  const intake = makeIntake(receivers);
+  const generic = byType.get('generic-hmac')!;
+  await fc.assert(
+    fc.asyncProperty(headers, bodyOf('generic-hmac'), async (randomHeaders, raw) => {
+      const requestHeaders = { ...withoutSignatureHeaders(randomHeaders), ...validSignature('generic-hmac', raw, intake.clock.now()) };
+      intake.clock.advance(1);
+      const response = await handleWebhook({ method: 'POST', path: pathOf(generic), headers: requestHeaders, body: raw }, intake.deps);
+      // 202 only for a body naming the deletion of a ref; 200 "duplicate" for a redelivered push.
+      assert.ok(response.status === 200 || response.status === 202, `status ${response.status}: ${response.body}`);
+      for (const event of response.events) assert.deepEqual((event.detail as { resources: unknown }).resources, [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }]);
+    }),
+    { numRuns: RUNS },
+  );
+});

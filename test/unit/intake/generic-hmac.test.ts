@@ -36,12 +36,128 @@ test('a generic-hmac push without X-Signature is refused with 401', async () => 
   assert.match(JSON.parse(response.body).reason, /X-Signature/);
 });
 
-test('a generic-hmac body without a revision is a 400 naming the field', async () => {
+const signed = (body: string | Buffer, extra: Record<string, string> = {}): Record<string, string> => ({ 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}`, ...extra });
+const RESOURCES_ONLY = /the body names no push/;
+
+test('a generic-hmac request with a signed empty object asks to reconcile the receiver resources', async () => {
+  const intake = makeIntake([generic]);
+  const response = await handleWebhook(request(pathOf(generic), signed('{}', { 'Content-Type': 'application/json' }), '{}'), intake.deps);
+  assert.equal(response.status, 200);
+  assert.equal(JSON.parse(response.body).status, 'accepted');
+  assert.match(JSON.parse(response.body).note, RESOURCES_ONLY);
+  const detail = intake.bus.published[0]?.detail;
+  assert.deepEqual(detail?.resources, [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }]);
+  assert.equal(detail?.provider, 'generic-hmac');
+  for (const field of ['repository', 'ref', 'revision', 'before', 'commits', 'pusher']) assert.equal(Object.hasOwn(detail ?? {}, field), false, field);
+});
+
+test('a generic-hmac request whose signed body is not JSON is accepted, whatever its content type', async () => {
+  const intake = makeIntake([generic]);
+  const body = 'deploy please \u0000\u00ff';
+  const response = await handleWebhook(request(pathOf(generic), signed(body, { 'Content-Type': 'text/plain' }), body), intake.deps);
+  assert.equal(response.status, 200);
+  assert.equal(intake.bus.published.length, 1);
+  assert.equal(intake.bus.published[0]?.detail.revision, undefined);
+});
+
+test('a generic-hmac request with a signed empty body is accepted', async () => {
+  const intake = makeIntake([generic]);
+  const response = await handleWebhook(request(pathOf(generic), signed(''), ''), intake.deps);
+  assert.equal(response.status, 200);
+  assert.equal(intake.bus.published.length, 1);
+});
+
+for (const body of ['null', '[1,2]', '"text"', '42', '{"event":"release","tag":"v1"}']) {
+  test(`a generic-hmac request with the signed JSON ${body} asks to reconcile the receiver resources`, async () => {
+    const intake = makeIntake([generic]);
+    const response = await handleWebhook(request(pathOf(generic), signed(body, { 'Content-Type': 'application/json' }), body), intake.deps);
+    assert.equal(response.status, 200);
+    assert.equal(intake.bus.published[0]?.detail.ref, undefined);
+  });
+}
+
+test('a generic-hmac body naming an incomplete push is accepted as a plain trigger, the note naming the field', async () => {
   const intake = makeIntake([generic]);
   const body = JSON.stringify({ repository: payload.repository, ref: 'refs/heads/main' });
-  const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }, body), intake.deps);
-  assert.equal(response.status, 400);
-  assert.match(JSON.parse(response.body).reason, /revision/);
+  const response = await handleWebhook(request(pathOf(generic), signed(body, { 'Content-Type': 'application/json' }), body), intake.deps);
+  assert.equal(response.status, 200);
+  assert.match(JSON.parse(response.body).note, /revision/);
+  const detail = intake.bus.published[0]?.detail;
+  assert.equal(detail?.repository, undefined);
+  assert.equal(detail?.ref, undefined);
+  assert.equal(detail?.resources.length, 1);
+});
+
+test('a generic-hmac push named in the body also carries the receiver resources', async () => {
+  const intake = makeIntake([generic]);
+  const body = JSON.stringify(payload);
+  await handleWebhook(request(pathOf(generic), signed(body), body), intake.deps);
+  const detail = intake.bus.published[0]?.detail;
+  assert.equal(detail?.ref, 'refs/heads/main');
+  assert.deepEqual(detail?.resources, [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }]);
+});
+
+test('a generic-hmac request without a signature is refused with 401 whatever the body, and emits nothing', async () => {
+  const intake = makeIntake([generic]);
+  for (const body of ['{}', 'not json', '']) {
+    const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json' }, body), intake.deps);
+    assert.equal(response.status, 401);
+  }
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('a generic-hmac request signed with another token is refused with 401 and emits nothing', async () => {
+  const intake = makeIntake([generic]);
+  const response = await handleWebhook(request(pathOf(generic), { 'X-Signature': `sha256=${hmacHex('sha256', 'another-token', '{}')}` }, '{}'), intake.deps);
+  assert.equal(response.status, 401);
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('a generic-hmac signature over another body is refused with 401', async () => {
+  const intake = makeIntake([generic]);
+  const response = await handleWebhook(request(pathOf(generic), signed('{}'), '{ }'), intake.deps);
+  assert.equal(response.status, 401);
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('the same bare generic-hmac trigger sent again later is a new request, not a duplicate', async () => {
+  const intake = makeIntake([generic]);
+  const first = await handleWebhook(request(pathOf(generic), signed('{}'), '{}'), intake.deps);
+  intake.clock.advance(1000);
+  const second = await handleWebhook(request(pathOf(generic), signed('{}'), '{}'), intake.deps);
+  assert.equal(JSON.parse(first.body).status, 'accepted');
+  assert.equal(JSON.parse(second.body).status, 'accepted');
+  assert.equal(intake.bus.published.length, 2);
+  assert.notEqual(intake.bus.published[0]?.detail.deliveryId, intake.bus.published[1]?.detail.deliveryId);
+});
+
+test('a bare generic-hmac trigger sent twice with the same X-Delivery-Id is emitted once', async () => {
+  const intake = makeIntake([generic]);
+  const headers = signed('{}', { 'X-Delivery-Id': 'ci-run-7' });
+  await handleWebhook(request(pathOf(generic), headers, '{}'), intake.deps);
+  intake.clock.advance(1000);
+  const second = await handleWebhook(request(pathOf(generic), headers, '{}'), intake.deps);
+  assert.equal(JSON.parse(second.body).status, 'duplicate');
+  assert.equal(intake.bus.published.length, 1);
+  assert.equal(intake.bus.published[0]?.detail.deliveryId, 'ci-run-7');
+});
+
+test('the event lists every receiver resource, namespace defaulted to the receiver and matchLabels kept', async () => {
+  const many = receiver('generic-hmac', {
+    namespace: 'apps',
+    resources: [
+      { kind: 'GitRepository', name: 'fleet' },
+      { kind: 'Kustomization', name: 'web', namespace: 'shop' },
+      { kind: 'GitRepository', name: '*', matchLabels: { team: 'payments' } },
+    ],
+  });
+  const intake = makeIntake([many]);
+  await handleWebhook(request(pathOf(many), signed('{}'), '{}'), intake.deps);
+  assert.deepEqual(intake.bus.published[0]?.detail.resources, [
+    { kind: 'GitRepository', name: 'fleet', namespace: 'apps' },
+    { kind: 'Kustomization', name: 'web', namespace: 'shop' },
+    { kind: 'GitRepository', name: '*', namespace: 'apps', matchLabels: { team: 'payments' } },
+  ]);
 });
 
 test('a generic-hmac delivery without an id header is deduplicated by its body digest', async () => {

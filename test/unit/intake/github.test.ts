@@ -24,7 +24,7 @@ test('a signed GitHub branch push emits one GitPushReceived with the normalized 
   assert.equal(detail.pusher, 'octocat');
   assert.equal(detail.deliveryId, '72d3162e-cc78-11e3-81ab-4c9367dc0958');
   assert.equal(detail.correlationId, detail.deliveryId);
-  assert.deepEqual(detail.repository.urls, ['https://github.com/acme/fleet.git', 'git@github.com:acme/fleet.git']);
+  assert.deepEqual(detail.repository?.urls, ['https://github.com/acme/fleet.git', 'git@github.com:acme/fleet.git']);
   assert.deepEqual(detail.receiver, { name: 'github-receiver', namespace: 'flux-system' });
   assert.equal(detail.receivedAt, '2026-03-01T12:00:00.000Z');
 });

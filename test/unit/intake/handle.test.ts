@@ -165,3 +165,15 @@ test('header names are matched case-insensitively', async () => {
   const response = await handleWebhook(request(pathOf(github), lower, pushBody), intake.deps);
   assert.equal(response.status, 200);
 });
+
+test('a Git host push event carries the receiver resources next to the pushed revision', async () => {
+  const scoped = receiver('github', { namespace: 'apps', resources: [{ kind: 'GitRepository', name: 'fleet' }, { kind: 'GitRepository', name: 'infra', namespace: 'shared' }] });
+  const intake = makeIntake([scoped]);
+  await handleWebhook(request(pathOf(scoped), githubHeaders(pushBody), pushBody), intake.deps);
+  const detail = intake.bus.published[0]?.detail;
+  assert.equal(typeof detail?.revision, 'string');
+  assert.deepEqual(detail?.resources, [
+    { kind: 'GitRepository', name: 'fleet', namespace: 'apps' },
+    { kind: 'GitRepository', name: 'infra', namespace: 'shared' },
+  ]);
+});

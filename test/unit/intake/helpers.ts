@@ -45,7 +45,7 @@ export class RecordingBus implements EventBus {
   }
 }
 
-export function receiver(type: ReceiverType, overrides: { name?: string; namespace?: string; events?: string[]; suspend?: boolean } = {}): FluxReceiver {
+export function receiver(type: ReceiverType, overrides: { name?: string; namespace?: string; events?: string[]; suspend?: boolean; resources?: Record<string, unknown>[] } = {}): FluxReceiver {
   return parseReceiver({
     apiVersion: 'notification.toolkit.fluxcd.io/v1',
     kind: 'Receiver',
@@ -55,7 +55,7 @@ export function receiver(type: ReceiverType, overrides: { name?: string; namespa
       ...(overrides.events ? { events: overrides.events } : {}),
       ...(overrides.suspend ? { suspend: true } : {}),
       secretRef: { name: `${type}-token` },
-      resources: [{ kind: 'GitRepository', name: 'fleet' }],
+      resources: overrides.resources ?? [{ kind: 'GitRepository', name: 'fleet' }],
     },
   });
 }

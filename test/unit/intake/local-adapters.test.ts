@@ -18,6 +18,7 @@ const push = makeEvent('GitPushReceived', {
   occurredAt: '2026-03-01T12:00:00.000Z',
   provider: 'gitea',
   receiver: { name: 'r', namespace: 'flux-system' },
+  resources: [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }],
   repository: { urls: ['https://gitea.example.com/infra/fleet.git'] },
   ref: 'refs/heads/main',
   revision: SHA,

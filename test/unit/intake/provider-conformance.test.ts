@@ -255,7 +255,7 @@ test('a Gitea push reaches a github-type receiver through the GitHub headers Git
   };
   const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
   assert.equal(response.status, 200);
-  assert.deepEqual(intake.bus.published[0]?.detail.repository.urls, ['https://gitea.example.com/infra/fleet.git', 'git@gitea.example.com:infra/fleet.git']);
+  assert.deepEqual(intake.bus.published[0]?.detail.repository?.urls, ['https://gitea.example.com/infra/fleet.git', 'git@gitea.example.com:infra/fleet.git']);
 });
 
 test('a GitHub annotated tag push reports the tagged commit (head_commit.id), not the tag object in after', async () => {
