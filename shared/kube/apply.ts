@@ -16,7 +16,7 @@
 import type { ObjectRef } from '#shared/errors/index.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { durationToMs } from '#shared/config/kustomization.ts';
-import { ConflictError, InvalidInputError, describeObject, NotFoundError, TransientError, errorMessage } from '#shared/errors/index.ts';
+import { ConflictError, InvalidInputError, describeObject, NotFoundError, TransientError, UnauthorizedError, errorMessage } from '#shared/errors/index.ts';
 import type { Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import type { ChangeSet, ChangeSetEntry, ObjectError } from './changeset.ts';
@@ -376,7 +376,7 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
  * server less than a dry-run apply, plus the list-key check only an apply would make (see
  * `schema.ts`). True when that settled the object (Created, Skipped, or an error collected); false
  * when it needs the dry-run apply after all: it exists without our labels (another manager's or an
- * adopted object), or its kind has no published schema yet.
+ * adopted object), its kind has no published schema yet, or the identity may not `create` it.
  */
 async function validateAsNew(client: ClusterClient, p: Planned, checker: ListKeyChecker, errors: ObjectError[]): Promise<boolean> {
   const problems = await checker.problems(p.object);
@@ -396,6 +396,9 @@ async function validateAsNew(client: ClusterClient, p: Planned, checker: ListKey
       }
       return false;
     }
+    // An identity allowed to patch but not to create (server-side apply creates with `patch`
+    // alone) validates the way it will write.
+    if (error instanceof UnauthorizedError) return false;
     throw error;
   }
   p.action = 'Created';

@@ -8,9 +8,10 @@
  * type `set`, which a create accepts. Those duplicates are found here, before anything is written,
  * so a bundle that validates also applies. Schemas come from `/openapi/v3` (one index request per
  * reconcile, then one document per group version, cached per API server by the document's hash).
- * An object whose kind has no published schema yet (a CRD established moments ago) is not checked
- * here; the caller then validates it with a dry-run apply instead.
+ * An object whose kind has no published schema (a CRD established moments ago, a server without
+ * OpenAPI v3) is not checked here; the caller then validates it with a dry-run apply instead.
  */
+import { TransientError } from '#shared/errors/index.ts';
 import type { ClusterClient } from './client.ts';
 import type { KubeObject } from './objects.ts';
 import { groupOf, versionOf } from './objects.ts';
@@ -55,7 +56,15 @@ export class ListKeyChecker {
    * when the server publishes no schema for its kind (the caller must then validate another way).
    */
   async problems(object: KubeObject): Promise<string[] | undefined> {
-    const schemas = await this.schemasFor(object.apiVersion);
+    let schemas: GroupVersionSchemas | undefined;
+    try {
+      schemas = await this.schemasFor(object.apiVersion);
+    } catch (error) {
+      // A server without OpenAPI v3 (before 1.27) or an identity not allowed to read it: the
+      // caller falls back to the dry-run apply. An unreachable server is the run's failure.
+      if (error instanceof TransientError) throw error;
+      return undefined;
+    }
     const root = schemas?.kinds.get(object.kind);
     if (!schemas || !root) return undefined;
     const found: string[] = [];
