@@ -10,6 +10,7 @@
  */
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { isHttpUrl, type FluxProvider } from '#shared/config/provider.ts';
+import { parseSecretValue } from '#shared/config/secret-value.ts';
 import type { SecretStore } from '#shared/ports/index.ts';
 
 /** A Provider with its credentials resolved. */
@@ -44,21 +45,11 @@ export function providerLabel(provider: FluxProvider): string {
   return `Provider ${provider.metadata.namespace}/${provider.metadata.name}`;
 }
 
-function parseSecretValue(value: string, secretName: string): Record<string, string> {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('{')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch (cause) {
-      throw new InvalidInputError(`secret ${secretName}: looks like JSON but does not parse`, { cause });
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidInputError(`secret ${secretName}: JSON value is not an object`);
-    const data: Record<string, string> = {};
-    for (const [key, item] of Object.entries(parsed)) if (typeof item === 'string') data[key] = item.trim();
-    return data;
-  }
-  return isHttpUrl(trimmed) ? { address: trimmed } : { token: trimmed };
+function providerSecretData(value: string, secretName: string): Record<string, string> {
+  const parsed = parseSecretValue(value, secretName);
+  if (parsed.kind === 'data') return Object.fromEntries(Object.entries(parsed.data).map(([key, item]) => [key, item.trim()]));
+  const bare = parsed.value.trim();
+  return isHttpUrl(bare) ? { address: bare } : { token: bare };
 }
 
 /**
@@ -71,7 +62,7 @@ export async function resolveProvider(provider: FluxProvider, secrets: SecretSto
   const label = providerLabel(provider);
   const secretName = providerSecretName(provider);
   let data: Record<string, string> = {};
-  if (secretName) data = parseSecretValue(await secrets.getSecret(secretName), secretName);
+  if (secretName) data = providerSecretData(await secrets.getSecret(secretName), secretName);
   const secretValues = Object.entries(data)
     .filter(([key]) => key === 'address' || key === 'token' || key === 'password' || key === 'username')
     .map(([, value]) => value)

@@ -13,6 +13,8 @@ import { join, relative } from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
+import { fluxObjectSchema, nameOf, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
+import { parseSecretValue } from './secret-value.ts';
 import { DurationSchema } from './kustomization.ts';
 
 export const RECEIVER_API_VERSIONS = ['notification.toolkit.fluxcd.io/v1', 'notification.toolkit.fluxcd.io/v1beta2'] as const;
@@ -59,17 +61,7 @@ export const ReceiverSpecSchema = z.strictObject({
   suspend: z.boolean().optional(),
 });
 
-export const ReceiverSchema = z.object({
-  apiVersion: z.enum(RECEIVER_API_VERSIONS),
-  kind: z.literal('Receiver'),
-  metadata: z.object({
-    name: z.string().min(1),
-    namespace: z.string().min(1).default('flux-system'),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-  }),
-  spec: ReceiverSpecSchema,
-});
+export const ReceiverSchema = fluxObjectSchema(RECEIVER_API_VERSIONS, 'Receiver', ReceiverSpecSchema);
 
 /** A validated Flux Receiver. */
 export type FluxReceiver = z.infer<typeof ReceiverSchema>;
@@ -79,18 +71,14 @@ export type FluxReceiver = z.infer<typeof ReceiverSchema>;
  * Throws InvalidInputError naming the unsupported type or field.
  */
 export function parseReceiver(value: unknown, file = '<inline>'): FluxReceiver {
-  const object = (typeof value === 'object' && value !== null ? value : {}) as { metadata?: { name?: unknown }; spec?: unknown };
-  const name = typeof object.metadata?.name === 'string' ? object.metadata.name : '?';
-  const spec = object.spec;
+  const name = nameOf(value);
+  const spec = (value as { spec?: unknown } | null)?.spec;
   if (typeof spec === 'object' && spec !== null) {
     const type = (spec as { type?: unknown }).type;
     if (typeof type === 'string' && Object.hasOwn(UNSUPPORTED_TYPES, type)) {
       throw new InvalidInputError(`Receiver ${name}: spec.type ${type} is not supported: ${UNSUPPORTED_TYPES[type]}`, { source: { file } });
     }
-    for (const field of Object.keys(spec)) {
-      const why = Object.hasOwn(UNSUPPORTED_SPEC_FIELDS, field) ? UNSUPPORTED_SPEC_FIELDS[field] : undefined;
-      if (why) throw new InvalidInputError(`Receiver ${name}: spec.${field} is not supported: ${why}`, { source: { file } });
-    }
+    refuseUnsupportedSpecFields('Receiver', value, UNSUPPORTED_SPEC_FIELDS, file);
     const resources = (spec as { resources?: unknown }).resources;
     if (Array.isArray(resources)) {
       for (const [index, resource] of resources.entries()) {
@@ -102,20 +90,7 @@ export function parseReceiver(value: unknown, file = '<inline>'): FluxReceiver {
       }
     }
   }
-  const result = ReceiverSchema.safeParse(value);
-  if (!result.success) {
-    const issues = result.error.issues
-      .slice(0, 5)
-      .map((issue) => {
-        const path = issue.path.join('.');
-        return issue.code === 'unrecognized_keys'
-          ? `unknown field(s) ${issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ')}`
-          : `${path || '(root)'}: ${issue.message}`;
-      })
-      .join('; ');
-    throw new InvalidInputError(`Receiver ${name}: ${issues}`, { source: { file } });
-  }
-  return result.data;
+  return parseWithSchema(ReceiverSchema, 'Receiver', value, file);
 }
 
 /**
@@ -139,20 +114,11 @@ export function receiverSecretName(receiver: FluxReceiver): string {
  * key (the shape of the Kubernetes Secret's data Flux reads).
  */
 export function tokenFromSecretValue(value: string, secretName: string): string {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('{')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch (cause) {
-      throw new InvalidInputError(`secret ${secretName}: looks like JSON but does not parse`, { cause });
-    }
-    const token = (parsed as { token?: unknown } | null)?.token;
-    if (typeof token !== 'string' || token.length === 0) throw new InvalidInputError(`secret ${secretName}: JSON value has no "token" string`);
-    return token;
-  }
-  if (value.length === 0) throw new InvalidInputError(`secret ${secretName}: the token is empty`);
-  return value;
+  const parsed = parseSecretValue(value, secretName);
+  const token = parsed.kind === 'bare' ? parsed.value : parsed.data['token'];
+  if (parsed.kind === 'data' && token === undefined) throw new InvalidInputError(`secret ${secretName}: JSON value has no "token" string`);
+  if (!token) throw new InvalidInputError(`secret ${secretName}: the token is empty`);
+  return token;
 }
 
 /** A receiver found in a file. */

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseSecretValue } from '#shared/config/secret-value.ts';
+
+test('a JSON secret value gives its string data keys and ignores other members', () => {
+  assert.deepEqual(parseSecretValue('{"token":"t0k","address":"https://hooks.example/x","ttl":5}', 'ns/s'), {
+    kind: 'data',
+    data: { token: 't0k', address: 'https://hooks.example/x' },
+  });
+});
+
+test('a bare secret value is returned as it is', () => {
+  assert.deepEqual(parseSecretValue('plain-token', 'ns/s'), { kind: 'bare', value: 'plain-token' });
+});
+
+test('a secret that looks like JSON but does not parse is refused without quoting its content', () => {
+  const secret = '{"token": "hunter2-very-secret",';
+
+  assert.throws(
+    () => parseSecretValue(secret, 'flux-system/slack'),
+    (error: unknown) => {
+      const text = `${(error as Error).message} ${String((error as Error).cause ?? '')}`;
+      return /secret flux-system\/slack: looks like JSON but does not parse/.test(text) && !text.includes('hunter2');
+    },
+  );
+});
+
+test('a JSON array is refused: only an object carries named keys', () => {
+  assert.throws(() => parseSecretValue('["a"]', 'ns/s'), /JSON value is not an object/);
+});
