@@ -23,8 +23,8 @@ export function parseSecretValue(value: string, secretName: string): SecretValue
     // No cause: JSON.parse's message quotes the secret's text.
     throw new InvalidInputError(`secret ${secretName}: looks like JSON but does not parse`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidInputError(`secret ${secretName}: JSON value is not an object`);
   const data: Record<string, string> = {};
-  for (const [key, item] of Object.entries(parsed)) if (typeof item === 'string') data[key] = item;
+  // Text that starts with `{` and parses is a JSON object.
+  for (const [key, item] of Object.entries(parsed as object)) if (typeof item === 'string') data[key] = item;
   return { kind: 'data', data };
 }

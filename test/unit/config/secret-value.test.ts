@@ -25,6 +25,6 @@ test('a secret that looks like JSON but does not parse is refused without quotin
   );
 });
 
-test('a JSON array is refused: only an object carries named keys', () => {
-  assert.throws(() => parseSecretValue('["a"]', 'ns/s'), /JSON value is not an object/);
+test('only a JSON object is read as data: other text, JSON arrays included, is a bare value', () => {
+  assert.deepEqual(parseSecretValue('["a"]', 'ns/s'), { kind: 'bare', value: '["a"]' });
 });
