@@ -226,18 +226,20 @@ patches:
 }
 
 async function bundleCli(outDir: string): Promise<string> {
-  const outfile = join(outDir, 'tideline.mjs');
+  // Split into chunks, as the CLI ships: each verb's engine loads only when that verb runs.
   await build({
-    entryPoints: [join(projectRoot, 'shared', 'cli', 'main.ts')],
+    entryPoints: { tideline: join(projectRoot, 'shared', 'cli', 'main.ts') },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node24',
-    outfile,
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
     logLevel: 'error',
     banner: { js: "import { createRequire as __tidelineCreateRequire } from 'node:module'; const require = __tidelineCreateRequire(import.meta.url);" },
   });
-  return outfile;
+  return join(outDir, 'tideline.mjs');
 }
 
 async function timeProcess(command: string, args: string[]): Promise<{ ms: number; stdout: string }> {

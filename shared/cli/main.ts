@@ -5,32 +5,41 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TidelineError, errorMessage } from '#shared/errors/index.ts';
-import { registerAlert } from './commands/alert.ts';
-import { registerApply } from './commands/apply.ts';
-import { registerDev } from './commands/dev.ts';
-import { registerDiff } from './commands/diff.ts';
-import { registerReceivers } from './commands/receivers.ts';
-import { registerRender } from './commands/render.ts';
 
-/** Builds the `tideline` program with every verb registered (exported for tests). */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The verbs, each loaded only when it is used: a verb pulls in its engine (the renderer, the
+ * Kubernetes client, the AWS SDK …), and `tideline render` should not pay to load the others.
+ * Keep the list sorted.
+ */
+const VERBS: Record<string, () => Promise<Register>> = {
+  alert: async () => (await import('./commands/alert.ts')).registerAlert,
+  apply: async () => (await import('./commands/apply.ts')).registerApply,
+  dev: async () => (await import('./commands/dev.ts')).registerDev,
+  diff: async () => (await import('./commands/diff.ts')).registerDiff,
+  receivers: async () => (await import('./commands/receivers.ts')).registerReceivers,
+  render: async () => (await import('./commands/render.ts')).registerRender,
+};
+
+/**
+ * Builds the `tideline` program. With `verb` naming a known verb only that one is registered;
+ * otherwise (help, an unknown verb) every verb is, so help and suggestions list them all.
+ */
+export async function buildProgram(verb?: string): Promise<Command> {
   const program = new Command('tideline')
     .description('GitOps for Kubernetes fleets: render, diff and reconcile Flux-style fleet repos')
     .showHelpAfterError()
     .exitOverride();
-  // One line per verb; keep the list sorted.
-  registerAlert(program);
-  registerApply(program);
-  registerDev(program);
-  registerDiff(program);
-  registerReceivers(program);
-  registerRender(program);
+  const names = verb !== undefined && Object.hasOwn(VERBS, verb) ? [verb] : Object.keys(VERBS);
+  const registers = await Promise.all(names.map((name) => VERBS[name]!()));
+  for (const register of registers) register(program);
   return program;
 }
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv[0]);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -63,7 +63,7 @@ test('receivers takes a token from a TIDELINE_SECRET_* variable', async (t) => {
   assert.equal(listings.find((l) => l.name === 'gitlab-receiver')?.path, receiverWebhookPath('gl-token', 'gitlab-receiver', 'apps'));
 });
 
-test('the receivers verb is registered on the tideline program', () => {
-  const names = buildProgram().commands.map((command) => command.name());
+test('the receivers verb is registered on the tideline program', async () => {
+  const names = (await buildProgram()).commands.map((command) => command.name());
   assert.ok(names.includes('receivers'));
 });
