@@ -48,6 +48,27 @@ test('a new object with duplicate list keys, which a create accepts and an apply
   assert.equal(await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'ok' }), undefined);
 });
 
+test('duplicate list keys count a key the manifest omits at its schema default, and repeated set values are refused too', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-validate-defaults');
+  const client = await testClient();
+  t.after(() => client.close());
+  const ports = deployment(ns, 'ports');
+  const container = (ports.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0] as Record<string, unknown>;
+  container.ports = [{ containerPort: 8080 }, { containerPort: 8080, protocol: 'TCP' }, { containerPort: 8080, protocol: 'UDP' }];
+  const finalized = configMap(ns, 'finalized', { k: 'v' });
+  finalized.metadata.finalizers = ['example.com/keep', 'example.com/keep'];
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [ports, finalized, configMap(ns, 'fine', { k: 'v' })] });
+  // Assess
+  assert.equal(result.failure, 'ValidationFailed');
+  const messages = result.changeSet.errors.map((e) => e.message).sort();
+  assert.equal(messages.length, 2, JSON.stringify(messages));
+  assert.match(messages[0] ?? '', /^ConfigMap finalized in ns .*\.metadata\.finalizers: duplicate entries for value "example\.com\/keep"/);
+  assert.match(messages[1] ?? '', /^Deployment\.apps ports in ns .*ports: duplicate entries for key \[containerPort=8080,protocol="TCP"\]$/);
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' }), undefined);
+});
+
 test('a new object with a field its schema does not declare fails validation and nothing is applied', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-unknown');
