@@ -7,18 +7,12 @@
  * their full validation belongs to the reconciler) for two things alerts need: a Kustomization's
  * labels, which `matchLabels` selects on, and its source repository URL, which commit links use.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import yaml from 'js-yaml';
-import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
+import { NotFoundError } from '#shared/errors/index.ts';
 import { parseAlert, type FluxAlert } from '#shared/config/alert.ts';
 import { parseProvider, type FluxProvider } from '#shared/config/provider.ts';
+import { clusterOfFile, readFleetDocuments, type FleetDocument } from '#shared/config/fleet.ts';
 
-/** A Flux object found in the fleet repo, with where it came from. */
-export interface FleetDocument {
-  value: unknown;
-  file: string;
-}
+export { clusterOfFile, parseYamlDocuments, type FleetDocument } from '#shared/config/fleet.ts';
 
 /** What alerting knows about one Kustomization. */
 export interface KustomizationFacts {
@@ -41,14 +35,6 @@ export interface AlertingConfig {
 }
 
 const NOTIFICATION_GROUP = 'notification.toolkit.fluxcd.io/';
-const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.tideline']);
-
-/** `clusters/<name>/…` → `<name>`; undefined for files outside a cluster directory. */
-export function clusterOfFile(file: string): string | undefined {
-  const parts = file.split(/[\\/]/);
-  const at = parts.indexOf('clusters');
-  return at !== -1 && parts.length > at + 2 ? parts[at + 1] : undefined;
-}
 
 function kustomizationKey(cluster: string | undefined, namespace: string, name: string): string {
   return `${cluster ?? '*'}|${namespace}/${name}`;
@@ -133,53 +119,10 @@ export function providerFor(config: AlertingConfig, cluster: string, alert: Flux
   return found.value;
 }
 
-/** Parses every YAML document of a file's text (one object per document; empty ones skipped). */
-export function parseYamlDocuments(text: string, file: string): FleetDocument[] {
-  let values: unknown[];
-  try {
-    values = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA });
-  } catch (cause) {
-    throw new InvalidInputError(`invalid YAML: ${(cause as Error).message.split('\n')[0]}`, { source: { file }, cause });
-  }
-  const out: FleetDocument[] = [];
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    const list = record(value);
-    // A `kind: List` (as kubectl writes) holds its objects in items.
-    if (list?.kind === 'List' && Array.isArray(list.items)) for (const item of list.items) out.push({ value: item, file });
-    else out.push({ value, file });
-  }
-  return out;
-}
-
 /**
- * Reads the alerting configuration from a fleet repo checkout: every `.yaml`/`.yml` file below
- * `root` (skipping `.git`), with file paths relative to `root` so `clusters/<name>/` scoping works.
+ * Reads the alerting configuration from a fleet repo checkout (its Flux objects, with file paths
+ * relative to `root` so `clusters/<name>/` scoping works).
  */
 export async function loadAlertingConfig(root: string): Promise<AlertingConfig> {
-  const documents: FleetDocument[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) await walk(full);
-      } else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) {
-        const text = await readFile(full, 'utf8');
-        // Only files that mention Flux's notification, source or kustomize groups are parsed:
-        // a fleet repo holds many plain manifests (and templates that are not valid YAML yet).
-        if (!/toolkit\.fluxcd\.io\//.test(text)) continue;
-        documents.push(...parseYamlDocuments(text, path.relative(root, full)));
-      }
-    }
-  };
-  try {
-    await walk(root);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`alerting configuration directory ${root} does not exist`, { cause });
-    throw cause;
-  }
-  return buildAlertingConfig(documents);
+  return buildAlertingConfig(await readFleetDocuments(root));
 }

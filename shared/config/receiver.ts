@@ -8,11 +8,9 @@
  * Types and fields Tideline does not implement are refused by name, never ignored.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import yaml from 'js-yaml';
 import { z } from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
+import { isFluxKind, parseYamlDocuments, readFleetDocuments } from './fleet.ts';
 import { fluxObjectSchema, nameOf, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 import { parseSecretValue } from './secret-value.ts';
 import { DurationSchema } from './kustomization.ts';
@@ -132,41 +130,17 @@ export interface ReceiverInFile {
  * another API group are left alone; a Receiver of Flux's group that Tideline cannot honour throws.
  */
 export function parseReceiversFromYaml(text: string, file = '<inline>'): FluxReceiver[] {
-  let documents: unknown[];
-  try {
-    documents = yaml.loadAll(text);
-  } catch (cause) {
-    throw new InvalidInputError(`not valid YAML: ${(cause as Error).message.split('\n')[0]}`, { source: { file }, cause });
-  }
-  const receivers: FluxReceiver[] = [];
-  for (const document of documents) {
-    const { kind, apiVersion } = (document ?? {}) as { kind?: unknown; apiVersion?: unknown };
-    if (kind === 'Receiver' && typeof apiVersion === 'string' && apiVersion.startsWith('notification.toolkit.fluxcd.io/')) {
-      receivers.push(parseReceiver(document, file));
-    }
-  }
-  return receivers;
+  return parseYamlDocuments(text, file)
+    .filter(({ value }) => isFluxKind(value, 'notification', 'Receiver'))
+    .map(({ value }) => parseReceiver(value, file));
 }
 
 /** Finds every Flux Receiver in the YAML files under `dir` (sorted by path, skipping dot-directories). */
 export async function findReceivers(dir: string): Promise<ReceiverInFile[]> {
   const found: ReceiverInFile[] = [];
-  const walk = async (current: string): Promise<void> => {
-    const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(path);
-      } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
-        const text = await readFile(path, 'utf8');
-        // Cheap pre-filter: most fleet files are not Receivers and need no YAML parse.
-        if (!text.includes('Receiver')) continue;
-        const file = relative(dir, path) || entry.name;
-        for (const receiver of parseReceiversFromYaml(text, file)) found.push({ receiver, file });
-      }
-    }
-  };
-  await walk(dir);
+  for (const { value, file } of await readFleetDocuments(dir)) {
+    if (isFluxKind(value, 'notification', 'Receiver')) found.push({ receiver: parseReceiver(value, file), file });
+  }
   const seen = new Map<string, string>();
   for (const { receiver, file } of found) {
     const key = `${receiver.metadata.namespace}/${receiver.metadata.name}`;
