@@ -3,6 +3,7 @@
  * one, the Kustomization fields it merges into the build (targetNamespace, name affixes, images,
  * patches, components), and `postBuild` variable substitution.
  */
+import type { KustomizationSpec } from '#shared/config/kustomization.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
 /** Flux Kustomization fields that change how a directory is built. */
@@ -121,4 +122,20 @@ export function substituteVariables(text: string, vars: Readonly<Record<string, 
     if (error instanceof SubstitutionError) throw new InvalidInputError(`postBuild substitution failed: ${error.message}`, { source: { file: where }, cause: error });
     throw error;
   }
+}
+
+/**
+ * The build options of a Flux Kustomization's spec, with `substituteFrom` values already read by
+ * the caller (`resolvedVariables`; inline `substitute` wins over them, as in Flux).
+ */
+export function buildOptionsFromKustomization(spec: KustomizationSpec, resolvedVariables: Readonly<Record<string, string>> = {}): FluxBuildOptions {
+  const options: FluxBuildOptions = {};
+  if (spec.targetNamespace) options.targetNamespace = spec.targetNamespace;
+  if (spec.namePrefix) options.namePrefix = spec.namePrefix;
+  if (spec.nameSuffix) options.nameSuffix = spec.nameSuffix;
+  if (spec.images?.length) options.images = spec.images;
+  if (spec.patches?.length) options.patches = spec.patches.map((p) => ({ patch: p.patch, ...(p.target ? { target: { ...p.target } } : {}) }));
+  if (spec.components?.length) options.components = spec.components;
+  if (spec.postBuild) options.postBuild = { substitute: { ...resolvedVariables, ...spec.postBuild.substitute } };
+  return options;
 }

@@ -22,6 +22,7 @@ import { UnprintableError, emitGoYaml } from './yaml/emit.ts';
 
 export type { RenderLimits } from './load.ts';
 export type { FluxBuildOptions } from './flux.ts';
+export { buildOptionsFromKustomization } from './flux.ts';
 export { substituteVariables } from './flux.ts';
 
 export interface RenderOptions {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { EMBEDDED_FLEET, renderFleet } from '#shared/cli/commands/dev.ts';
+import { clusterOfFile, findFleetKustomizations } from '#shared/config/fleet.ts';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { buildOptionsFromKustomization, renderKustomization } from '#shared/render/index.ts';
+
+function fleet(t: TestContext, files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'tideline-fleet-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
+  }
+  return root;
+}
+
+const kustomization = (name: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${name}
+spec:
+  interval: 5m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: fleet
+${extra}`;
+
+test('files under clusters/<name>/ belong to that cluster, others to none', () => {
+  assert.equal(clusterOfFile('clusters/prod-eu/apps.yaml'), 'prod-eu');
+  assert.equal(clusterOfFile('clusters/prod-eu/nested/apps.yaml'), 'prod-eu');
+  assert.equal(clusterOfFile('apps/base/web.yaml'), undefined);
+  assert.equal(clusterOfFile('clusters/readme.yaml'), undefined);
+});
+
+test('Flux Kustomizations are found per cluster; kustomize files and objects outside clusters/ are not', async (t) => {
+  const root = fleet(t, {
+    'clusters/dev/apps.yaml': kustomization('apps'),
+    'clusters/prod/apps.yaml': `${kustomization('apps')}---\n${kustomization('infra')}`,
+    'apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n',
+    'other/stray.yaml': kustomization('stray'),
+  });
+
+  const found = await findFleetKustomizations(root);
+
+  assert.deepEqual(
+    found.map((k) => `${k.cluster}:${k.kustomization.metadata.name}`),
+    ['dev:apps', 'prod:apps', 'prod:infra'],
+  );
+});
+
+test('an invalid Flux Kustomization in the fleet is refused naming its file and field', async (t) => {
+  const root = fleet(t, { 'clusters/dev/apps.yaml': kustomization('apps', '  decryption:\n    provider: sops\n') });
+
+  await assert.rejects(findFleetKustomizations(root), (error: unknown) => error instanceof InvalidInputError && /clusters\/dev\/apps\.yaml: Kustomization apps: spec\.decryption/.test(error.message));
+});
+
+test('the embedded example fleet renders with its Kustomization fields: target namespace and substitution', async () => {
+  const [entry] = await findFleetKustomizations(EMBEDDED_FLEET);
+  assert.ok(entry);
+
+  const rendered = await renderKustomization({ root: EMBEDDED_FLEET, path: entry.kustomization.spec.path ?? '.', flux: buildOptionsFromKustomization(entry.kustomization.spec) });
+
+  assert.deepEqual(new Set(rendered.objects.map((o) => o.namespace)), new Set(['shop']));
+  assert.match(rendered.yaml, /- name: ENVIRONMENT\n {10}value: dev\n/);
+  const [summary] = await renderFleet(EMBEDDED_FLEET);
+  assert.deepEqual(summary, { cluster: 'dev', kustomization: 'flux-system/apps', path: './apps/dev', objects: 3, kinds: { ConfigMap: 1, Service: 1, Deployment: 1 }, digest: rendered.digest });
+});
