@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS, RootedFs, parseYamlDocuments, type RenderLimits } from 
 import { buildKustomization, findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
 import { type Resource, getNode, getString, mapDelete, mapGet, mapSet, setScalar, stringScalar } from './resource.ts';
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
+import { resolveVars } from './vars.ts';
 import { SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
 import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
 import { UnprintableError, emitGoYaml } from './yaml/emit.ts';
@@ -186,6 +187,7 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
   }
   addHashSuffixes(resources);
   fixNameReferences(resources, ctx.config?.nameReferences);
+  if (ctx.vars) resolveVars(ctx.vars, resources, ctx.config?.varReferences);
   resources = resources.filter((r) => !isLocalConfig(r));
   const sortOptions = getNode(k.body, ['sortOptions']);
   const order = isMap(sortOptions) ? getString(sortOptions, ['order']) : undefined;

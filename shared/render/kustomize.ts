@@ -22,6 +22,7 @@ import {
 } from './transform.ts';
 import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS, splitSpecPath } from './field-specs.ts';
 import { applyPatches, type PatchSpec } from './patch.ts';
+import { mergeVars, readVars, type VarState } from './vars.ts';
 
 /** File names kustomize recognises as a directory's kustomization, in lookup order. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -29,7 +30,7 @@ export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.ym
 const KNOWN_FIELDS = new Set([
   'apiVersion', 'kind', 'metadata', 'resources', 'bases', 'components', 'crds', 'namespace', 'namePrefix', 'nameSuffix',
   'commonLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'patches', 'patchesStrategicMerge', 'patchesJson6902',
-  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata', 'configurations',
+  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata', 'configurations', 'vars',
 ]);
 const UNSUPPORTED_FIELDS: Record<string, string> = {
   generators: 'generator plugins are not supported',
@@ -38,7 +39,6 @@ const UNSUPPORTED_FIELDS: Record<string, string> = {
   helmCharts: 'Helm charts are not supported; render them with a HelmRelease instead',
   helmGlobals: 'Helm charts are not supported',
   helmChartInflationGenerator: 'Helm charts are not supported',
-  vars: 'vars are not supported; use replacements',
   openapi: 'custom OpenAPI schemas are not supported',
 };
 
@@ -52,6 +52,8 @@ export interface BuildContext {
   builds?: number;
   /** Field specs added by `configurations` files seen so far (they apply up the tree, as kustomize merges them upward). */
   config?: TransformerConfig;
+  /** `vars` declared so far and the objects they are bound to. */
+  vars?: VarState;
 }
 
 /** Extra field specs from `configurations` files. */
@@ -60,6 +62,7 @@ export interface TransformerConfig {
   images: string[];
   commonLabels: string[];
   commonAnnotations: string[];
+  varReferences: string[];
 }
 
 /** A parsed kustomization file. */
@@ -209,6 +212,9 @@ export async function buildKustomization(ctx: BuildContext, dir: string, source:
       resources = await buildKustomization(ctx, componentDir, file, resources);
     }
     await runTransformers(ctx, k, resources);
+    // kustomize binds a kustomization's vars to their objects after its own transformers ran.
+    const decls = readVars(k.body, k.file);
+    if (decls.length > 0) mergeVars((ctx.vars ??= { decls: new Map(), bound: new Map() }), decls, resources);
     return resources;
   } finally {
     ctx.stack.pop();
@@ -291,14 +297,14 @@ function specString(node: unknown): string | undefined {
   return `${getString(node, ['group']) ?? ''}/${getString(node, ['version']) ?? ''}/${getString(node, ['kind']) ?? ''} ${specPath}${create}`;
 }
 
-const CONFIGURATION_SECTIONS = new Set(['nameReference', 'images', 'commonLabels', 'commonAnnotations']);
+const CONFIGURATION_SECTIONS = new Set(['nameReference', 'images', 'commonLabels', 'commonAnnotations', 'varReference']);
 
 /** Reads a kustomization's `configurations` files (nameReference, images, commonLabels, commonAnnotations field specs). */
 async function loadConfigurations(ctx: BuildContext, k: Kustomization): Promise<void> {
   for (const ref of stringList(k, 'configurations')) {
     const absolute = await resolveLocal(ctx, k, ref);
     const display = ctx.fs.display(absolute);
-    ctx.config ??= { nameReferences: [], images: [], commonLabels: [], commonAnnotations: [] };
+    ctx.config ??= { nameReferences: [], images: [], commonLabels: [], commonAnnotations: [], varReferences: [] };
     const config = ctx.config;
     for (const doc of await ctx.fs.readYaml(absolute)) {
       if (doc.node === null) continue;
@@ -306,11 +312,11 @@ async function loadConfigurations(ctx: BuildContext, k: Kustomization): Promise<
       for (const pair of doc.node.items) {
         const section = isScalar(pair.key) ? (scalarText(pair.key) ?? '') : '';
         if (!CONFIGURATION_SECTIONS.has(section)) {
-          throw new InvalidInputError(`transformer configuration "${section}" is not supported (only nameReference, images, commonLabels, commonAnnotations)`, { source: { file: display, line: doc.line } });
+          throw new InvalidInputError(`transformer configuration "${section}" is not supported (only nameReference, images, commonLabels, commonAnnotations, varReference)`, { source: { file: display, line: doc.line } });
         }
         const entries = isSeq(pair.value) ? pair.value.items : [];
         if (section !== 'nameReference') {
-          const target = section === 'images' ? config.images : section === 'commonLabels' ? config.commonLabels : config.commonAnnotations;
+          const target = section === 'images' ? config.images : section === 'commonLabels' ? config.commonLabels : section === 'varReference' ? config.varReferences : config.commonAnnotations;
           for (const entry of entries) {
             const spec = specString(entry);
             if (spec) target.push(spec);

@@ -176,16 +176,16 @@ describe('render refuses bad input', () => {
     assert.match(error.message, /more than 500 kustomization builds/);
   });
 
-  it('names unsupported sections of transformer configurations', async (t) => {
+  it('names unknown sections of transformer configurations', async (t) => {
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\nconfigurations:\n- config.yaml\n',
       'cm.yaml': configMap('cm'),
-      'config.yaml': 'varReference:\n- path: spec/x\n',
+      'config.yaml': 'bogusReference:\n- path: spec/x\n',
     });
 
     const error = await renderError({ root });
 
-    assert.match(error.message, /^config\.yaml:1: transformer configuration "varReference" is not supported/);
+    assert.match(error.message, /^config\.yaml:1: transformer configuration "bogusReference" is not supported/);
   });
 
   it('refuses a missing resource file by name', async (t) => {

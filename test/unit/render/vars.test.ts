@@ -1,0 +1,112 @@
+// kustomize's legacy `vars`: what is substituted where, and the declarations kustomize refuses.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { renderKustomization } from '#shared/render/index.ts';
+import { writeTree } from './tree.ts';
+
+const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  ports:\n  - port: 5432\n';
+const pod = (args: string): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\nspec:\n  containers:\n  - name: c\n    image: c\n    args: ${args}\n`;
+const DB_VAR = 'vars:\n- name: DB\n  objref:\n    kind: Service\n    name: db\n    apiVersion: v1\n';
+
+async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
+  try {
+    await renderKustomization(options);
+  } catch (error) {
+    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('render succeeded but should have been refused');
+}
+
+describe('vars', () => {
+  it('substitutes the final, prefixed name of the referenced object', async (t) => {
+    const root = await writeTree(t, {
+      'base/kustomization.yaml': `resources:\n- r.yaml\n${DB_VAR}`,
+      'base/r.yaml': `${SERVICE}---\n${pod('["--db=$(DB):5432"]')}`,
+      'kustomization.yaml': 'resources:\n- base\nnamePrefix: prod-\n',
+    });
+
+    const { yaml } = await renderKustomization({ root });
+
+    assert.match(yaml, /- --db=prod-db:5432\n/);
+  });
+
+  it('keeps the type of a field that is the whole value', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- r.yaml\nvars:\n- name: PORT\n  objref:\n    kind: Service\n    name: db\n    apiVersion: v1\n  fieldref:\n    fieldpath: spec.ports[0].port\n',
+      'r.yaml': `${SERVICE}---\n${pod('["$(PORT)", "p=$(PORT)"]')}`,
+    });
+
+    const { yaml } = await renderKustomization({ root });
+
+    assert.match(yaml, /args:\n {4}- 5432\n {4}- p=5432\n/);
+  });
+
+  it('leaves unknown references and escaped ones as written', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': `resources:\n- r.yaml\n${DB_VAR}`,
+      'r.yaml': `${SERVICE}---\n${pod('["$(OTHER)", "$$(DB)", "$(DB)"]')}`,
+    });
+
+    const { yaml } = await renderKustomization({ root });
+
+    assert.match(yaml, /args:\n {4}- \$\(OTHER\)\n {4}- \$\(DB\)\n {4}- db\n/);
+  });
+
+  it('refuses a var whose object is not in the build', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': `resources:\n- r.yaml\n${DB_VAR.replace('name: db', 'name: cache')}`,
+      'r.yaml': SERVICE,
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^kustomization\.yaml: var "DB" .* cannot be mapped to a field of any object/);
+  });
+
+  it('matches the objref group and version exactly, as kustomize does', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- r.yaml\nvars:\n- name: DB\n  objref:\n    kind: Service\n    name: db\n',
+      'r.yaml': SERVICE,
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /var "DB" .* cannot be mapped/);
+  });
+
+  it('refuses a var declared twice in the tree', async (t) => {
+    const root = await writeTree(t, {
+      'base/kustomization.yaml': `resources:\n- r.yaml\n${DB_VAR}`,
+      'base/r.yaml': SERVICE,
+      'kustomization.yaml': `resources:\n- base\n${DB_VAR}`,
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^kustomization\.yaml: var "DB" is declared more than once/);
+  });
+
+  it('refuses a var field that does not exist', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': `resources:\n- r.yaml\n${DB_VAR}  fieldref:\n    fieldpath: spec.clusterIP\n`,
+      'r.yaml': SERVICE,
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /var "DB" .*field not found in Service db/);
+  });
+
+  it('refuses substituting into a list that holds non-strings', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': `resources:\n- r.yaml\n${DB_VAR}`,
+      'r.yaml': `${SERVICE}---\n${pod('["$(DB)", 7]')}`,
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /Pod client: args holds a non-string value/);
+  });
+});
