@@ -26,7 +26,7 @@ import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
 import { EmptyBundleError, assertNotStale, readInventory, writeInventory } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
+import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, isSecret, kustomizationRef, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
@@ -100,6 +100,35 @@ export interface Planned {
   recreate?: boolean;
   /** Needs a CRD or Namespace of this bundle before it can be validated. */
   deferred?: boolean;
+  /** The object as the bundle holds it (before defaulting and labels). */
+  source?: KubeObject;
+}
+
+/** How an occurrence of an object reads in a duplicate error: the namespace it was written with. */
+function describeSource(source: KubeObject | undefined): string {
+  const namespace = source?.metadata?.namespace;
+  return namespace ? `written with namespace ${namespace}` : 'written without a namespace';
+}
+
+/**
+ * Rewrites an object the way the server would store it, before anything is compared or applied
+ * (as Flux normalizes): a Secret's write-only `stringData` becomes base64 `data` — otherwise a key
+ * dropped from `stringData` would stay in the live Secret forever, since the field manager only
+ * ever owned `stringData` — and `status` (which an apply never writes) is dropped, except on CRDs.
+ */
+export function normalizeForApply(object: KubeObject): void {
+  const stringData = object.stringData;
+  // A non-string value is left alone so that the API server reports it against the manifest.
+  if (isSecret(object) && stringData && typeof stringData === 'object' && !Array.isArray(stringData) && Object.values(stringData).every((v) => typeof v === 'string')) {
+    const data: Record<string, unknown> = { ...((object.data as Record<string, unknown> | null | undefined) ?? {}) };
+    for (const [key, value] of Object.entries(object.stringData as Record<string, unknown>)) {
+      data[key] = Buffer.from(value as string, 'utf8').toString('base64');
+    }
+    object.data = data;
+    delete object.stringData;
+  }
+  if (!isCrd(object)) delete object.status;
+  if (object.metadata.creationTimestamp === null) delete object.metadata.creationTimestamp;
 }
 
 /**
@@ -117,7 +146,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   const previous = await readInventory(client, request.owner);
   assertNotStale(previous, request, request.owner);
   if (request.objects.length === 0 && (previous?.entries.length ?? 0) > 0 && !request.allowEmpty) {
-    throw new EmptyBundleError(`the bundle for Kustomization ${request.owner.namespace}/${request.owner.name} is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`);
+    throw new EmptyBundleError(`the bundle is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`, { object: kustomizationRef(request.owner) });
   }
 
   // 2. prepare.
@@ -283,14 +312,17 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
     } else {
       delete object.metadata.namespace;
     }
+    normalizeForApply(object);
     object.metadata.labels = { ...(object.metadata.labels ?? {}), [OWNER_NAME_LABEL]: request.owner.name, [OWNER_NAMESPACE_LABEL]: request.owner.namespace };
     const ref = refOf(object);
     const id = objectId(ref);
-    if (seen.has(id)) {
-      errors.push({ object: ref, message: `${describeObject(ref)}: appears more than once in the bundle` });
+    const first = seen.get(id);
+    if (first) {
+      // Name both occurrences: they may differ in apiVersion, or one got its namespace from targetNamespace.
+      errors.push({ object: ref, message: `${describeObject(ref)}: appears more than once in the bundle (as ${first.object.apiVersion} ${describeSource(first.source)} and as ${object.apiVersion} ${describeSource(source)}); keep one` });
       continue;
     }
-    const planned: Planned = { object, id, ref, deferred, ...(info ? { info } : {}) };
+    const planned: Planned = { object, id, ref, deferred, source, ...(info ? { info } : {}) };
     seen.set(id, planned);
     result.push(planned);
   }
@@ -313,7 +345,24 @@ export async function attachLiveObjects(client: ClusterClient, owner: OwnerRef, 
   }
 }
 
-const IMMUTABLE = /field is immutable|immutable field|Forbidden: updates to .* are forbidden|may not be changed/i;
+/**
+ * How the API server words a change it refuses because a field is immutable: `field is immutable`
+ * (Deployment selector, Job template, ConfigMap `immutable: true` data), `spec is immutable`
+ * (PersistentVolumeClaim), `may not change once set` (Service clusterIP), `cannot change roleRef`
+ * (RoleBinding), `updates to statefulset spec … are forbidden`, and CEL/webhook variants with
+ * `immutable field` or `is immutable` (the phrases Flux matches too).
+ */
+const IMMUTABLE = /is immutable|immutable field|Forbidden: updates to .* are forbidden|may not be changed|may not change once set|cannot change roleRef/i;
+
+/**
+ * True when an API failure says an immutable field would change: a 422 (or a webhook's 400/403)
+ * whose message uses one of the API server's phrases for it. Such an object can only be changed
+ * by deleting and recreating it.
+ */
+export function isImmutableFieldError(error: unknown): boolean {
+  const failure = apiFailureOf(error);
+  return failure !== undefined && [400, 403, 422].includes(failure.status) && IMMUTABLE.test(failure.message);
+}
 
 /**
  * Decides one object's action: Unchanged without a request when provable, else by server-side
@@ -354,13 +403,13 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
       p.deferred = true;
       return;
     }
-    if (failure && failure.status === 422 && IMMUTABLE.test(failure.message)) {
+    if (failure && isImmutableFieldError(error)) {
       if (request.force || recreateAnnotated(p.object)) {
         p.recreate = true;
         p.action = 'Configured';
         return;
       }
-      errors.push({ object: p.ref, message: scrubSecretValues(`${describeObject(p.ref)}: ${failure.message} (set force: true on the Kustomization to recreate it)`, p.object) });
+      errors.push({ object: p.ref, message: scrubSecretValues(`${describeObject(p.ref)}: ${failure.message} (set force: true on the Kustomization, or annotate the object ${FORCE_ANNOTATION}: enabled, to recreate it)`, p.object) });
       return;
     }
     if (error instanceof ConflictError && !forceConflicts) {
@@ -419,8 +468,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
             if (applied.created) return { object: p.ref, action: 'Created' };
             return { object: p.ref, action: p.live && sameObject(applied.object, p.live) ? 'Unchanged' : 'Configured' };
           } catch (error) {
-            const failure = apiFailureOf(error);
-            if (!((recreateAllowed || recreateAnnotated(p.object)) && failure?.status === 422 && IMMUTABLE.test(failure.message))) throw error;
+            if (!((recreateAllowed || recreateAnnotated(p.object)) && isImmutableFieldError(error))) throw error;
             p.recreate = true;
           }
         }

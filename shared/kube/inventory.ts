@@ -12,7 +12,7 @@
 import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
 import type { ClusterClient } from './client.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { FIELD_MANAGER, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from './objects.ts';
+import { FIELD_MANAGER, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL, kustomizationRef } from './objects.ts';
 
 /** Namespace holding Tideline's inventories. */
 export const INVENTORY_NAMESPACE = 'tideline-system';
@@ -90,14 +90,15 @@ export class EmptyBundleError extends InvalidInputError {
 
 /**
  * Refuses a revision older than the one the inventory records (an out-of-order delivery must not
- * roll a cluster back). Throws StaleRevisionError (a ConflictError) naming the inventory and both revisions.
+ * roll a cluster back). Throws StaleRevisionError (a ConflictError) naming the Kustomization, both
+ * revisions and the inventory.
  */
 export function assertNotStale(inventory: Inventory | undefined, incoming: { revision: string; order?: number }, owner: OwnerRef): void {
   if (!inventory || inventory.order === undefined || incoming.order === undefined) return;
   if (incoming.order < inventory.order) {
     throw new StaleRevisionError(
-      `revision ${incoming.revision} (order ${incoming.order}) is older than the applied revision ${inventory.revision} (order ${inventory.order}); refusing to roll back — push a new commit or apply explicitly`,
-      { object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(owner) } },
+      `revision ${incoming.revision} (order ${incoming.order}) is older than the applied revision ${inventory.revision} (order ${inventory.order}, recorded in ConfigMap ${INVENTORY_NAMESPACE}/${inventoryName(owner)}); refusing to roll back — push a new commit or apply explicitly`,
+      { object: kustomizationRef(owner) },
     );
   }
 }

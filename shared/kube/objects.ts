@@ -125,3 +125,11 @@ export function isOwnedBy(object: KubeObject, owner: OwnerRef): boolean {
 export function ownerSelector(owner: OwnerRef): string {
   return `${OWNER_NAME_LABEL}=${owner.name},${OWNER_NAMESPACE_LABEL}=${owner.namespace}`;
 }
+
+/**
+ * The Kustomization itself as an object reference, so that errors about the reconcile as a whole
+ * (stale revision, empty bundle) name it: `Kustomization.kustomize.toolkit.fluxcd.io apps in ns flux-system`.
+ */
+export function kustomizationRef(owner: OwnerRef): { apiVersion: string; kind: string; name: string; namespace: string } {
+  return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: owner.name, namespace: owner.namespace };
+}

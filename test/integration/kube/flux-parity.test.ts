@@ -1,0 +1,134 @@
+// Behaviour the apply engine shares with Flux's kustomize-controller, against the real
+// kube-apiserver: fields dropped from a Secret's stringData leave the live Secret, immutable fields
+// of Services and RoleBindings recreate only when allowed, duplicates name both occurrences, the
+// guards name the Kustomization, and pruning a Namespace that is already terminating succeeds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
+import { reconcileObjects } from '#shared/kube/index.ts';
+import type { KubeObject } from '#shared/kube/index.ts';
+import { useNamespace } from '#test/env/index.ts';
+import { configMap, ownerFor, secret, testClient } from './helpers.ts';
+
+test('a key dropped from a Secret\'s stringData disappears from the live Secret', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-strdata');
+  const client = await testClient();
+  t.after(() => client.close());
+  await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [secret(ns, 'creds', { user: 'admin', password: 'hunter22' })] });
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [secret(ns, 'creds', { user: 'admin' })] });
+  const again = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r3', objects: [secret(ns, 'creds', { user: 'admin' })] });
+  // Assess
+  assert.equal(result.changeSet.entries[0]?.action, 'Configured', JSON.stringify(result.changeSet));
+  const live = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'creds' });
+  assert.deepEqual(Object.keys((live?.data ?? {}) as object), ['user']);
+  assert.equal(again.changeSet.entries[0]?.action, 'Unchanged');
+});
+
+function serviceWithIp(ns: string, clusterIP: string | undefined, annotations?: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: ns, ...(annotations ? { annotations } : {}) }, spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ port: 80 }] } };
+}
+
+/** Another address of the Service CIDR than `ip` (the last octet moved). */
+function otherIp(ip: string): string {
+  return ip.replace(/\d+$/, (octet) => String(((Number(octet) + 7) % 250) + 2));
+}
+
+test('a changed Service clusterIP is an immutable-field error without force', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-clusterip');
+  const client = await testClient();
+  t.after(() => client.close());
+  await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [serviceWithIp(ns, undefined)] });
+  const ip = ((await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'api' }))?.spec as { clusterIP: string }).clusterIP;
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [serviceWithIp(ns, otherIp(ip))] });
+  // Assess
+  assert.equal(result.failure, 'ValidationFailed');
+  assert.match(result.changeSet.errors[0]?.message ?? '', new RegExp(`^Service api in ns ${ns}: .*may not change once set.*force: true.*kustomize\\.toolkit\\.fluxcd\\.io/force: enabled`));
+});
+
+test('a changed Service clusterIP recreates the Service when it is annotated force: enabled', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-clusterip-force');
+  const client = await testClient();
+  t.after(() => client.close());
+  await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [serviceWithIp(ns, undefined)] });
+  const before = await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'api' });
+  const wanted = otherIp((before?.spec as { clusterIP: string }).clusterIP);
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [serviceWithIp(ns, wanted, { 'kustomize.toolkit.fluxcd.io/force': 'enabled' })] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.equal(result.changeSet.entries[0]?.message, 'recreated: an immutable field changed');
+  const after = await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'api' });
+  assert.notEqual(after?.metadata.uid, before?.metadata.uid);
+  assert.equal((after?.spec as { clusterIP: string }).clusterIP, wanted);
+});
+
+test('a changed RoleBinding roleRef recreates the RoleBinding with force', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-roleref');
+  const client = await testClient();
+  t.after(() => client.close());
+  const binding = (role: string): KubeObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'readers', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] });
+  await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [binding('old')] });
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', force: true, objects: [binding('new')] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  const live = await client.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: ns, name: 'readers' });
+  assert.equal((live?.roleRef as { name: string }).name, 'new');
+});
+
+test('an object in the bundle twice is refused naming both occurrences, nothing applied', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-dup');
+  const client = await testClient();
+  t.after(() => client.close());
+  const withoutNamespace = configMap(ns, 'settings', { a: '2' });
+  delete withoutNamespace.metadata.namespace;
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', targetNamespace: ns, objects: [configMap(ns, 'other', { b: '1' }), configMap(ns, 'settings', { a: '1' }), withoutNamespace] });
+  // Assess
+  assert.equal(result.failure, 'ValidationFailed');
+  assert.equal(result.changeSet.errors.length, 1);
+  assert.match(result.changeSet.errors[0]?.message ?? '', new RegExp(`^ConfigMap settings in ns ${ns}: appears more than once in the bundle \\(as v1 written with namespace ${ns} and as v1 written without a namespace\\)`));
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'other' }), undefined);
+});
+
+test('the stale revision and empty bundle guards name the Kustomization', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-guards');
+  const client = await testClient();
+  t.after(() => client.close());
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'main@sha1:b', order: 2, prune: true, objects: [configMap(ns, 'a', { a: '1' })] });
+  const prefix = `Kustomization.kustomize.toolkit.fluxcd.io ${ns} in ns flux-system: `;
+  // Act
+  const stale = reconcileObjects(client, { owner, revision: 'main@sha1:a', order: 1, objects: [configMap(ns, 'a', { a: '0' })] });
+  // Assess
+  await assert.rejects(stale, (error: unknown) => error instanceof ConflictError && error.message.startsWith(prefix) && /main@sha1:a .*older than the applied revision main@sha1:b/.test(error.message));
+  const empty = reconcileObjects(client, { owner, revision: 'main@sha1:c', order: 3, prune: true, objects: [] });
+  await assert.rejects(empty, (error: unknown) => error instanceof InvalidInputError && error.message.startsWith(`${prefix}the bundle is empty`));
+});
+
+test('pruning a Namespace that is already terminating succeeds', async (t) => {
+  // Prepare: the test API server runs no namespace controller, so a deleted Namespace stays Terminating.
+  const ns = await useNamespace(t, 'kube-prune-term');
+  const client = await testClient();
+  t.after(() => client.close());
+  const owner = ownerFor(ns);
+  const doomed = `${ns}-doomed`;
+  await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: doomed } }] });
+  t.after(async () => {
+    await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: doomed }).catch(() => undefined);
+  });
+  await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: doomed });
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [configMap(ns, 'keep', { a: '1' })] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.deepEqual(result.inventory?.entries.map((e) => e.id), [`${ns}_keep__ConfigMap`]);
+});
