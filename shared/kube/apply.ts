@@ -491,7 +491,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
 }
 
 /** Flux's per-object apply policy (`Ignore`, `IfNotPresent`; anything else applies normally). */
-function ssaPolicy(object: KubeObject): string | undefined {
+export function ssaPolicy(object: KubeObject): string | undefined {
   return object.metadata.annotations?.[SSA_ANNOTATION];
 }
 

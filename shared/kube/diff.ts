@@ -7,18 +7,21 @@ import { TransientError, describeObject, errorMessage } from '#shared/errors/ind
 import type { ObjectError } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import { sameObject } from './compare.ts';
-import { prepareObjects } from './apply.ts';
+import { prepareObjects, ssaPolicy } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { maskSecretPair, scrubSecretValues } from './mask.ts';
 import type { KubeObject } from './objects.ts';
+import { SSA_ANNOTATION } from './objects.ts';
 import { unifiedDiff } from './textdiff.ts';
 
 /** The would-be change to one object. */
 export interface ObjectDiff {
   object: { apiVersion: string; kind: string; name: string; namespace?: string };
-  action: 'Created' | 'Configured' | 'Unchanged';
-  /** Unified diff of the live object and the dry-run result (Secret values masked); empty when Unchanged. */
+  action: 'Created' | 'Configured' | 'Unchanged' | 'Skipped';
+  /** Unified diff of the live object and the dry-run result (Secret values masked); empty when Unchanged or Skipped. */
   diff: string;
+  /** Why it is Skipped (a Flux `ssa` annotation an apply honours the same way). */
+  message?: string;
 }
 
 /** Result of {@link diffObjects}. */
@@ -43,7 +46,8 @@ function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: 
 
 /**
  * Computes what applying `request.objects` would change, without changing anything: per object the
- * action and a unified diff. Errors (invalid objects, conflicts) are collected, each naming the object.
+ * action and a unified diff. Objects an apply would leave alone (`ssa: Ignore`, or `ssa:
+ * IfNotPresent` and present) are Skipped, with no diff. Errors (invalid objects, conflicts) are collected, each naming the object.
  */
 export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts'>): Promise<DiffResult> {
   const errors: ObjectError[] = [];
@@ -54,10 +58,13 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
   const objects = await Promise.all(
     planned.map(async (p): Promise<ObjectDiff | undefined> => {
       const label = describeObject(p.ref);
+      const policy = ssaPolicy(p.object);
+      if (policy === 'Ignore') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: Ignore` };
       try {
         // Its CRD or its Namespace is in the bundle but not yet in the cluster: it would be created as written.
         if (p.deferred || (p.object.metadata.namespace && bundleNamespaces.has(p.object.metadata.namespace) && !namespaceExists.has(p.object.metadata.namespace))) return createdAsWritten(p.object, p.ref, label);
         const live = await client.get(p.ref);
+        if (live && policy === 'IfNotPresent') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists` };
         const dryRun = await client.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
         if (live && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };
         const [before, after] = maskSecretPair(live, dryRun);

@@ -7,7 +7,7 @@ import { TransientError, errorMessage } from '#shared/errors/index.ts';
 import type { ObjectError } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import { sameObject, unchangedOnManagedFields } from './compare.ts';
-import { attachLiveObjects, prepareObjects } from './apply.ts';
+import { attachLiveObjects, prepareObjects, ssaPolicy } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { scrubSecretValues } from './mask.ts';
 
@@ -35,11 +35,16 @@ export async function detectDrift(client: ClusterClient, request: Pick<Reconcile
   await attachLiveObjects(client, request.owner, planned);
   const results = await Promise.all(
     planned.map(async (p): Promise<DriftedObject | undefined> => {
+      // As an apply would: `ssa: Ignore` objects are never applied, `IfNotPresent` ones only when missing.
+      const policy = ssaPolicy(p.object);
+      if (policy === 'Ignore') return undefined;
       if (p.deferred) return { object: p.ref, change: 'Missing' };
+      if (policy === 'IfNotPresent' && p.live) return undefined;
       if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) return undefined;
       try {
         const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: request.forceConflicts ?? true, discardResult: !p.live });
         if (dryRun.created) return { object: p.ref, change: 'Missing' };
+        if (policy === 'IfNotPresent') return undefined;
         return p.live && sameObject(dryRun.object, p.live) ? undefined : { object: p.ref, change: 'Modified' };
       } catch (error) {
         if (error instanceof TransientError) throw error;

@@ -19,11 +19,11 @@ export function registerDiff(program: Command): void {
     try {
       const result = await diffObjects(client, { owner: { name: options.name, namespace: options.namespace }, objects, ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
       for (const object of result.objects) {
-        if (object.action === 'Unchanged') continue;
+        if (object.action === 'Unchanged' || object.action === 'Skipped') continue;
         process.stdout.write(`► ${describeObject(object.object)} ${object.action === 'Created' ? 'created' : 'drifted'}\n${object.diff}`);
       }
       for (const error of result.errors) process.stderr.write(`✗ ${error.message}\n`);
-      const changed = result.objects.some((o) => o.action !== 'Unchanged');
+      const changed = result.objects.some((o) => o.action === 'Created' || o.action === 'Configured');
       process.exitCode = result.errors.length > 0 ? 2 : changed ? 1 : 0;
     } finally {
       client.close();
