@@ -30,11 +30,9 @@ export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.ym
 const KNOWN_FIELDS = new Set([
   'apiVersion', 'kind', 'metadata', 'resources', 'bases', 'components', 'crds', 'namespace', 'namePrefix', 'nameSuffix',
   'commonLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'patches', 'patchesStrategicMerge', 'patchesJson6902',
-  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata', 'configurations', 'vars',
+  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata', 'configurations', 'vars', 'transformers', 'generators',
 ]);
 const UNSUPPORTED_FIELDS: Record<string, string> = {
-  generators: 'generator plugins are not supported',
-  transformers: 'transformer plugins are not supported',
   validators: 'validator plugins are not supported',
   helmCharts: 'Helm charts are not supported; render them with a HelmRelease instead',
   helmGlobals: 'Helm charts are not supported',
@@ -63,6 +61,11 @@ export interface TransformerConfig {
   commonLabels: string[];
   commonAnnotations: string[];
   varReferences: string[];
+  namePrefix: string[];
+  nameSuffix: string[];
+  namespace: string[];
+  templateLabels: string[];
+  replicas: string[];
 }
 
 /** A parsed kustomization file. */
@@ -229,7 +232,8 @@ async function resolveLocal(ctx: BuildContext, k: Kustomization, ref: string): P
   return ctx.fs.resolve(k.dir, ref, k.file);
 }
 
-async function accumulateReference(ctx: BuildContext, k: Kustomization, ref: string, _component: boolean): Promise<Resource[]> {
+/** Objects a `resources`-style entry names: a file, or a directory with a kustomization (built). */
+export async function accumulateReference(ctx: BuildContext, k: Kustomization, ref: string, _component: boolean): Promise<Resource[]> {
   const target = await resolveLocal(ctx, k, ref);
   if (await ctx.fs.isDirectory(target)) {
     const file = await findKustomizationFile(ctx, target);
@@ -246,24 +250,28 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, resources: R
   if (patches.strategic.length > 0) await applyPatches(resources, patches.strategic, k.file);
   if (patches.patches.length > 0) await applyPatches(resources, patches.patches, k.file);
   const namespace = stringField(k, 'namespace');
-  if (namespace) setNamespace(resources, namespace);
-  addNameAffixes(resources, stringField(k, 'namePrefix') ?? '', stringField(k, 'nameSuffix') ?? '');
-  applyLabels(k, resources, ctx.config?.commonLabels ?? []);
+  if (namespace) setNamespace(resources, namespace, ctx.config?.namespace);
+  addNameAffixes(resources, stringField(k, 'namePrefix') ?? '', stringField(k, 'nameSuffix') ?? '', { prefix: ctx.config?.namePrefix ?? [], suffix: ctx.config?.nameSuffix ?? [] });
+  applyLabels(k, resources, ctx.config?.commonLabels ?? [], ctx.config?.templateLabels ?? []);
   const annotations = stringRecord(mapGet(k.body, 'commonAnnotations'), k.file, 'commonAnnotations');
   if (Object.keys(annotations).length > 0) addMapEntries(resources, [...COMMON_ANNOTATION_SPECS, ...(ctx.config?.commonAnnotations ?? [])], annotations);
   if (patches.json6902.length > 0) await applyPatches(resources, patches.json6902, k.file);
   const replicas = readReplicas(k);
-  if (replicas.length > 0) setReplicas(resources, replicas);
+  if (replicas.length > 0) setReplicas(resources, replicas, ctx.config?.replicas);
   const images = readImages(k);
   if (images.length > 0) setImages(resources, images, ctx.config?.images);
   if (mapGet(k.body, 'replacements') !== undefined) {
     const { applyReplacements } = await import('./replacements.ts');
     await applyReplacements(ctx, k, resources);
   }
+  if (mapGet(k.body, 'transformers') !== undefined) {
+    const { runTransformerPlugins } = await import('./plugins.ts');
+    await runTransformerPlugins(ctx, k, resources);
+  }
   assertUniqueIds(resources, k.file);
 }
 
-function applyLabels(k: Kustomization, resources: Resource[], extraSelectorSpecs: readonly string[]): void {
+function applyLabels(k: Kustomization, resources: Resource[], extraSelectorSpecs: readonly string[], extraTemplateSpecs: readonly string[]): void {
   // kustomize runs one label transformer per `labels` entry, then the `commonLabels` one.
   const labels = mapGet(k.body, 'labels');
   if (labels !== undefined) {
@@ -274,7 +282,7 @@ function applyLabels(k: Kustomization, resources: Resource[], extraSelectorSpecs
       if (Object.keys(pairs).length === 0) continue;
       const selectors = getString(entry, ['includeSelectors']) === 'true';
       const templates = getString(entry, ['includeTemplates']) === 'true';
-      const table = selectors ? [...COMMON_LABEL_SPECS, ...extraSelectorSpecs] : templates ? TEMPLATE_LABEL_SPECS : METADATA_LABEL_SPECS;
+      const table = selectors ? [...COMMON_LABEL_SPECS, ...extraSelectorSpecs] : templates ? [...TEMPLATE_LABEL_SPECS, ...extraTemplateSpecs] : METADATA_LABEL_SPECS;
       const fields = mapGet(entry, 'fields');
       addMapEntries(resources, table, pairs);
       if (isSeq(fields)) {
@@ -297,26 +305,38 @@ function specString(node: unknown): string | undefined {
   return `${getString(node, ['group']) ?? ''}/${getString(node, ['version']) ?? ''}/${getString(node, ['kind']) ?? ''} ${specPath}${create}`;
 }
 
-const CONFIGURATION_SECTIONS = new Set(['nameReference', 'images', 'commonLabels', 'commonAnnotations', 'varReference']);
+/** `configurations` sections holding plain field specs, and where each goes. */
+const SPEC_SECTIONS: Record<string, keyof Omit<TransformerConfig, 'nameReferences'>> = {
+  images: 'images',
+  commonLabels: 'commonLabels',
+  commonAnnotations: 'commonAnnotations',
+  varReference: 'varReferences',
+  namePrefix: 'namePrefix',
+  nameSuffix: 'nameSuffix',
+  namespace: 'namespace',
+  templateLabels: 'templateLabels',
+  replicas: 'replicas',
+};
 
 /** Reads a kustomization's `configurations` files (nameReference, images, commonLabels, commonAnnotations field specs). */
 async function loadConfigurations(ctx: BuildContext, k: Kustomization): Promise<void> {
   for (const ref of stringList(k, 'configurations')) {
     const absolute = await resolveLocal(ctx, k, ref);
     const display = ctx.fs.display(absolute);
-    ctx.config ??= { nameReferences: [], images: [], commonLabels: [], commonAnnotations: [], varReferences: [] };
+    ctx.config ??= { nameReferences: [], images: [], commonLabels: [], commonAnnotations: [], varReferences: [], namePrefix: [], nameSuffix: [], namespace: [], templateLabels: [], replicas: [] };
     const config = ctx.config;
     for (const doc of await ctx.fs.readYaml(absolute)) {
       if (doc.node === null) continue;
       if (!isMap(doc.node)) throw new InvalidInputError('a transformer configuration must be a mapping', { source: { file: display, line: doc.line } });
       for (const pair of doc.node.items) {
         const section = isScalar(pair.key) ? (scalarText(pair.key) ?? '') : '';
-        if (!CONFIGURATION_SECTIONS.has(section)) {
-          throw new InvalidInputError(`transformer configuration "${section}" is not supported (only nameReference, images, commonLabels, commonAnnotations, varReference)`, { source: { file: display, line: doc.line } });
+        const specSection = Object.hasOwn(SPEC_SECTIONS, section) ? SPEC_SECTIONS[section] : undefined;
+        if (section !== 'nameReference' && specSection === undefined) {
+          throw new InvalidInputError(`transformer configuration "${section}" is not supported (only nameReference, ${Object.keys(SPEC_SECTIONS).join(', ')})`, { source: { file: display, line: doc.line } });
         }
         const entries = isSeq(pair.value) ? pair.value.items : [];
-        if (section !== 'nameReference') {
-          const target = section === 'images' ? config.images : section === 'commonLabels' ? config.commonLabels : section === 'varReference' ? config.varReferences : config.commonAnnotations;
+        if (specSection !== undefined) {
+          const target = config[specSection];
           for (const entry of entries) {
             const spec = specString(entry);
             if (spec) target.push(spec);
@@ -431,6 +451,10 @@ async function runGenerators(ctx: BuildContext, k: Kustomization, resources: Res
     const items = listItems(k, field);
     if (items.length === 0) continue;
     out = await generateObjects(ctx, k, kind, items, isMap(options) ? options : undefined, out);
+  }
+  if (mapGet(k.body, 'generators') !== undefined) {
+    const { runGeneratorPlugins } = await import('./plugins.ts');
+    out = await runGeneratorPlugins(ctx, k, out);
   }
   return out;
 }

@@ -85,9 +85,19 @@ export function addMapEntries(resources: readonly Resource[], table: readonly st
   }
 }
 
-/** The `namespace:` transformer. */
-export function setNamespace(resources: readonly Resource[], namespace: string): void {
+/** Sets a string at every field the (configured) specs select. */
+function setStringAt(resource: Resource, table: readonly string[], value: (current: string) => string): void {
+  forEachSpecField(resource, parseSpecs(table), (parent, key, spec) => {
+    const current = mapGet(parent, key);
+    if ((current === undefined && !spec.create) || (current !== undefined && !isScalar(current))) return;
+    mapSet(parent, key, stringScalar(value(current === undefined || current.value === null ? '' : (scalarText(current) ?? ''))));
+  });
+}
+
+/** The `namespace:` transformer; `extraSpecs` are fields from `namespace` configurations. */
+export function setNamespace(resources: readonly Resource[], namespace: string, extraSpecs: readonly string[] = []): void {
   for (const resource of resources) {
+    if (extraSpecs.length > 0) setStringAt(resource, extraSpecs, () => namespace);
     const kind = resource.kind;
     if (!CLUSTER_SCOPED_KINDS.has(kind)) resource.setNamespace(namespace);
     if (kind === 'Namespace' && resource.apiVersion === 'v1') resource.rename(namespace);
@@ -113,12 +123,39 @@ export function setNamespace(resources: readonly Resource[], namespace: string):
 const PREFIX_SKIP = (r: Resource): boolean =>
   r.kind === 'CustomResourceDefinition' || r.kind === 'Namespace' || (r.kind === 'APIService' && r.gvk.group === 'apiregistration.k8s.io');
 
-/** `namePrefix` / `nameSuffix`. */
-export function addNameAffixes(resources: readonly Resource[], prefix: string, suffix: string): void {
+/**
+ * `namePrefix` / `nameSuffix`. `extra` holds fields from `namePrefix`/`nameSuffix` configurations,
+ * which get the prefix (or suffix) too; they are not names, so no reference follows them.
+ */
+export function addNameAffixes(resources: readonly Resource[], prefix: string, suffix: string, extra: { prefix?: readonly string[]; suffix?: readonly string[] } = {}): void {
   if (!prefix && !suffix) return;
   for (const resource of resources) {
     if (PREFIX_SKIP(resource)) continue;
+    if (prefix && extra.prefix && extra.prefix.length > 0) setStringAt(resource, extra.prefix, (value) => `${prefix}${value}`);
+    if (suffix && extra.suffix && extra.suffix.length > 0) setStringAt(resource, extra.suffix, (value) => `${value}${suffix}`);
     resource.rename(`${prefix}${resource.name}${suffix}`);
+  }
+}
+
+/**
+ * A builtin Prefix/Suffix transformer plugin: the prefix and suffix go on exactly the fields its
+ * `fieldSpecs` select; `metadata/name` renames the object (so references follow it).
+ */
+export function addPluginAffixes(resources: readonly Resource[], prefix: string, suffix: string, specs: readonly string[]): void {
+  if ((!prefix && !suffix) || specs.length === 0) return;
+  const parsed = parseSpecs(specs);
+  for (const resource of resources) {
+    if (PREFIX_SKIP(resource)) continue;
+    forEachSpecField(resource, parsed, (parent, key, spec) => {
+      if (spec.path.length === 2 && spec.path[0] === 'metadata' && key === 'name') {
+        resource.rename(`${prefix}${resource.name}${suffix}`);
+        return;
+      }
+      const current = mapGet(parent, key);
+      if ((current === undefined && !spec.create) || (current !== undefined && !isScalar(current))) return;
+      const value = current === undefined || current.value === null ? '' : (scalarText(current) ?? '');
+      mapSet(parent, key, stringScalar(`${prefix}${value}${suffix}`));
+    });
   }
 }
 
@@ -208,8 +245,9 @@ export function setImages(resources: readonly Resource[], rules: readonly ImageR
 }
 
 /** `replicas:` — sets spec.replicas of the named workloads. */
-export function setReplicas(resources: readonly Resource[], rules: readonly { name: string; count: number }[]): void {
-  const specs = parseSpecs(['//Deployment spec/replicas!', '//ReplicationController spec/replicas!', '//ReplicaSet spec/replicas!', '//StatefulSet spec/replicas!']);
+export function setReplicas(resources: readonly Resource[], rules: readonly { name: string; count: number }[], extraSpecs: readonly string[] = [], withDefaults = true): void {
+  const defaults = withDefaults ? ['//Deployment spec/replicas!', '//ReplicationController spec/replicas!', '//ReplicaSet spec/replicas!', '//StatefulSet spec/replicas!'] : [];
+  const specs = parseSpecs([...defaults, ...extraSpecs]);
   for (const rule of rules) {
     for (const resource of resources) {
       if (!resource.nameHistory.includes(rule.name) && resource.name !== rule.name) continue;

@@ -130,12 +130,34 @@ describe('render refuses bad input', () => {
     assert.match(error.message, /^kustomization\.yaml: unknown kustomization field "namePrefx"/);
   });
 
-  it('refuses kustomize plugins by name', async (t) => {
-    const root = await writeTree(t, { 'kustomization.yaml': 'transformers:\n- plugin.yaml\n' });
+  it('refuses exec, Go and KRM-function plugins by name', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'transformers:\n- plugin.yaml\n',
+      'plugin.yaml': 'apiVersion: someteam.example.com/v1\nkind: ChartRenderer\nmetadata:\n  name: render\n',
+    });
 
     const error = await renderError({ root });
 
-    assert.match(error.message, /kustomization field "transformers" is not supported/);
+    assert.match(error.message, /^plugin\.yaml: transformers plugin ChartRenderer "render" \(apiVersion someteam\.example\.com\/v1\) is not a kustomize builtin/);
+  });
+
+  it('refuses builtin plugins the renderer does not implement', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'generators:\n- helm.yaml\n',
+      'helm.yaml': 'apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata:\n  name: chart\n',
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^helm\.yaml: builtin generator HelmChartInflationGenerator is not supported/);
+  });
+
+  it('refuses validator plugins', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'validators:\n- plugin.yaml\n' });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /kustomization field "validators" is not supported/);
   });
 
   for (const [missing, manifest] of [

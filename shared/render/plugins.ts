@@ -1,0 +1,207 @@
+/**
+ * `transformers:` and `generators:` entries that configure kustomize's *builtin* plugins
+ * (`apiVersion: builtin`, e.g. `kind: LabelTransformer`), from files, kustomization directories or
+ * inline YAML. They run after the kustomization's own generators and transformers, in the order
+ * listed, as in kustomize. Exec, Go and KRM-function plugins need code from outside the repository
+ * and are refused.
+ */
+import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { parseYamlDocuments } from './load.ts';
+import { getString, mapGet, mapSet, Resource, stringScalar } from './resource.ts';
+import { addMapEntries, addPluginAffixes, setImages, setNamespace, setReplicas, type ImageRule } from './transform.ts';
+import { applyPatches, type PatchSpec } from './patch.ts';
+import { scalarText } from './yaml/go-value.ts';
+import type { BuildContext, Kustomization } from './kustomize.ts';
+
+const TRANSFORMER_KINDS = new Set([
+  'PrefixSuffixTransformer', 'PrefixTransformer', 'SuffixTransformer', 'LabelTransformer', 'AnnotationsTransformer', 'NamespaceTransformer',
+  'ImageTagTransformer', 'ReplicaCountTransformer', 'PatchTransformer', 'PatchStrategicMergeTransformer', 'PatchJson6902Transformer',
+]);
+const GENERATOR_KINDS = new Set(['ConfigMapGenerator', 'SecretGenerator']);
+
+/** Reads the plugin configurations a `transformers:`/`generators:` list names. */
+async function loadConfigs(ctx: BuildContext, k: Kustomization, field: 'transformers' | 'generators'): Promise<Resource[]> {
+  const node = mapGet(k.body, field);
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) throw new InvalidInputError(`"${field}" must be a list`, { source: { file: k.file } });
+  const { accumulateReference } = await import('./kustomize.ts');
+  const configs: Resource[] = [];
+  for (const item of node.items) {
+    if (!isScalar(item) || typeof item.value !== 'string') throw new InvalidInputError(`"${field}" entries must be strings`, { source: { file: k.file } });
+    const entry = item.value;
+    // kustomize first tries an entry as inline YAML objects, then as a path.
+    if (entry.includes('\n')) {
+      for (const doc of parseYamlDocuments(entry, k.file, ctx.fs.limits.maxAliasCount)) {
+        if (!isMap(doc.node)) throw new InvalidInputError(`an inline "${field}" entry must be a YAML mapping`, { source: { file: k.file } });
+        configs.push(new Resource(doc.node, k.file));
+      }
+    } else configs.push(...(await accumulateReference(ctx, k, entry, false)));
+  }
+  const expected = field === 'transformers' ? TRANSFORMER_KINDS : GENERATOR_KINDS;
+  for (const config of configs) {
+    if (config.apiVersion !== 'builtin') {
+      throw new InvalidInputError(
+        `${field} plugin ${config.kind || '(no kind)'} "${config.name}" (apiVersion ${config.apiVersion || 'none'}) is not a kustomize builtin; exec, Go and KRM-function plugins are not supported`,
+        { source: { file: config.file } },
+      );
+    }
+    if (!expected.has(config.kind)) {
+      throw new InvalidInputError(`builtin ${field === 'transformers' ? 'transformer' : 'generator'} ${config.kind} is not supported (supported: ${[...expected].join(', ')})`, { source: { file: config.file } });
+    }
+  }
+  return configs;
+}
+
+function field(config: Resource, key: string): YamlNode | undefined {
+  return mapGet(config.node, key);
+}
+
+function text(node: YamlNode | undefined): string | undefined {
+  return isScalar(node) && node.value !== null ? (scalarText(node) ?? '') : undefined;
+}
+
+function stringMap(config: Resource, key: string): Record<string, string> {
+  const node = field(config, key);
+  const out: Record<string, string> = {};
+  if (node === undefined || (isScalar(node) && node.value === null)) return out;
+  if (!isMap(node)) throw new InvalidInputError(`${config.kind} "${config.name}": "${key}" must be a map`, { source: { file: config.file } });
+  for (const pair of node.items) out[text(pair.key as YamlNode) ?? ''] = text(pair.value as YamlNode) ?? '';
+  return out;
+}
+
+/** The plugin's `fieldSpecs` in the compact `group/version/kind path[!]` form. */
+function fieldSpecs(config: Resource): string[] {
+  const node = field(config, 'fieldSpecs');
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) throw new InvalidInputError(`${config.kind} "${config.name}": "fieldSpecs" must be a list`, { source: { file: config.file } });
+  return node.items.filter(isMap).map((spec) => {
+    const path = getString(spec, ['path']) ?? '';
+    if (!path) throw new InvalidInputError(`${config.kind} "${config.name}": a field spec needs a path`, { source: { file: config.file } });
+    const create = getString(spec, ['create']) === 'true' ? '!' : '';
+    return `${getString(spec, ['group']) ?? ''}/${getString(spec, ['version']) ?? ''}/${getString(spec, ['kind']) ?? ''} ${path}${create}`;
+  });
+}
+
+function target(config: Resource): Record<string, string> | undefined {
+  const node = field(config, 'target');
+  if (!isMap(node)) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector']) {
+    const value = getString(node, [key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+async function readPatchFile(ctx: BuildContext, k: Kustomization, ref: string): Promise<string> {
+  return ctx.fs.readText(await ctx.fs.resolve(k.dir, ref, k.file));
+}
+
+/** Runs a kustomization's `transformers:` builtin plugin configurations over its objects, in order. */
+export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<void> {
+  for (const config of await loadConfigs(ctx, k, 'transformers')) {
+    const specs = fieldSpecs(config);
+    const where = { source: { file: config.file } };
+    switch (config.kind) {
+      case 'PrefixSuffixTransformer':
+      case 'PrefixTransformer':
+      case 'SuffixTransformer':
+        addPluginAffixes(resources, config.kind === 'SuffixTransformer' ? '' : (text(field(config, 'prefix')) ?? ''), config.kind === 'PrefixTransformer' ? '' : (text(field(config, 'suffix')) ?? ''), specs);
+        break;
+      case 'LabelTransformer':
+      case 'AnnotationsTransformer': {
+        const entries = stringMap(config, config.kind === 'LabelTransformer' ? 'labels' : 'annotations');
+        if (Object.keys(entries).length > 0) addMapEntries(resources, specs, entries);
+        break;
+      }
+      case 'NamespaceTransformer': {
+        const namespace = getString(config.node, ['metadata', 'namespace']) ?? '';
+        const unsupported = ['unsetOnly', 'setRoleBindingSubjects'].find((key) => {
+          const value = text(field(config, key));
+          return value !== undefined && value !== 'false' && value !== 'defaultOnly';
+        });
+        if (unsupported) throw new InvalidInputError(`NamespaceTransformer "${config.name}": option "${unsupported}" is not supported`, where);
+        if (!specs.some((spec) => spec.endsWith(' metadata/namespace') || spec.endsWith(' metadata/namespace!'))) {
+          throw new InvalidInputError(`NamespaceTransformer "${config.name}": fieldSpecs must include metadata/namespace`, where);
+        }
+        if (namespace) setNamespace(resources, namespace, specs.filter((spec) => !/ metadata\/namespace!?$/.test(spec)));
+        break;
+      }
+      case 'ImageTagTransformer': {
+        const tag = field(config, 'imageTag');
+        const name = isMap(tag) ? getString(tag, ['name']) : undefined;
+        if (!isMap(tag) || !name) throw new InvalidInputError(`ImageTagTransformer "${config.name}": imageTag.name is required`, where);
+        const rule: ImageRule = { name };
+        for (const key of ['newName', 'newTag', 'digest'] as const) {
+          const value = getString(tag, [key]);
+          if (value !== undefined) rule[key] = value;
+        }
+        setImages(resources, [rule], specs);
+        break;
+      }
+      case 'ReplicaCountTransformer': {
+        const replica = field(config, 'replica');
+        const name = isMap(replica) ? getString(replica, ['name']) : undefined;
+        const count = isMap(replica) ? Number(getString(replica, ['count'])) : Number.NaN;
+        if (!name || !Number.isInteger(count)) throw new InvalidInputError(`ReplicaCountTransformer "${config.name}": replica needs a name and an integer count`, where);
+        setReplicas(resources, [{ name, count }], specs, false);
+        break;
+      }
+      case 'PatchTransformer': {
+        const inline = text(field(config, 'patch'));
+        const ref = text(field(config, 'path'));
+        if ((inline === undefined) === (ref === undefined)) throw new InvalidInputError(`PatchTransformer "${config.name}": needs exactly one of patch and path`, where);
+        const options: Record<string, string> = {};
+        const optionNode = field(config, 'options');
+        if (isMap(optionNode)) for (const pair of optionNode.items) options[text(pair.key as YamlNode) ?? ''] = text(pair.value as YamlNode) ?? '';
+        const t = target(config);
+        await applyPatches(resources, [{ patch: inline ?? (await readPatchFile(ctx, k, ref as string)), file: ref ?? config.file, kind: 'auto', ...(t ? { target: t } : {}), options }], config.file);
+        break;
+      }
+      case 'PatchStrategicMergeTransformer': {
+        const patches: PatchSpec[] = [];
+        const paths = field(config, 'paths');
+        for (const item of isSeq(paths) ? paths.items : []) {
+          const ref = text(item as YamlNode);
+          if (ref) patches.push({ patch: await readPatchFile(ctx, k, ref), file: ref, kind: 'strategic' });
+        }
+        const inline = text(field(config, 'patches'));
+        if (inline) patches.push({ patch: inline, file: config.file, kind: 'strategic' });
+        if (patches.length === 0) throw new InvalidInputError(`PatchStrategicMergeTransformer "${config.name}": needs paths or patches`, where);
+        await applyPatches(resources, patches, config.file);
+        break;
+      }
+      case 'PatchJson6902Transformer': {
+        const t = target(config);
+        const ref = text(field(config, 'path'));
+        const inline = text(field(config, 'jsonOp'));
+        if (!t) throw new InvalidInputError(`PatchJson6902Transformer "${config.name}": needs a target`, where);
+        if ((inline === undefined) === (ref === undefined)) throw new InvalidInputError(`PatchJson6902Transformer "${config.name}": needs exactly one of jsonOp and path`, where);
+        await applyPatches(resources, [{ patch: inline ?? (await readPatchFile(ctx, k, ref as string)), file: ref ?? config.file, kind: 'json6902', target: t }], config.file);
+        break;
+      }
+    }
+  }
+}
+
+/** Runs a kustomization's `generators:` builtin ConfigMap/Secret generator configurations. */
+export async function runGeneratorPlugins(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<Resource[]> {
+  const configs = await loadConfigs(ctx, k, 'generators');
+  if (configs.length === 0) return resources;
+  const { generateObjects } = await import('./generators.ts');
+  let out = resources;
+  for (const config of configs) {
+    // A generator configuration is a generator entry whose name and namespace sit in metadata.
+    const item = new YAMLMap();
+    mapSet(item, 'name', stringScalar(config.name));
+    const namespace = getString(config.node, ['metadata', 'namespace']);
+    if (namespace) mapSet(item, 'namespace', stringScalar(namespace));
+    for (const pair of config.node.items) {
+      const key = text(pair.key as YamlNode) ?? '';
+      if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') item.items.push(pair);
+    }
+    out = await generateObjects(ctx, k, config.kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', [item], undefined, out);
+  }
+  return out;
+}
