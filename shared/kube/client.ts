@@ -175,6 +175,19 @@ export class ClusterClient {
     return info;
   }
 
+  /**
+   * The apiVersions in which the cluster serves `kind` of `group`, from cached discovery (no
+   * request; empty when unknown). Prune uses it for inventory entries recorded with a version the
+   * cluster no longer serves (an HPA recorded as `autoscaling/v2beta2` is still reachable as `v2`).
+   */
+  servedApiVersions(group: string, kind: string): string[] {
+    const versions: string[] = [];
+    for (const info of discoveryByServer.get(this.endpoint.server)?.values() ?? []) {
+      if (info.group === group && info.kind === kind) versions.push(group ? `${group}/${info.version}` : info.version);
+    }
+    return versions;
+  }
+
   /** Looks a kind up in cached discovery only (no request); undefined when not cached. */
   cachedResourceFor(apiVersion: string, kind: string): ResourceInfo | undefined {
     return discoveryByServer.get(this.endpoint.server)?.get(`${apiVersion}/${kind}`);

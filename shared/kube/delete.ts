@@ -11,14 +11,30 @@ import type { Clock } from '#shared/ports/index.ts';
 import type { ChangeSetEntry, ObjectError } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import type { InventoryEntry } from './inventory.ts';
-import type { OwnerRef } from './objects.ts';
-import { PRUNE_ANNOTATION, isOwnedBy, parseObjectId } from './objects.ts';
+import type { KubeObject, OwnerRef } from './objects.ts';
+import { PRUNE_ANNOTATION, groupOf, isOwnedBy, parseObjectId } from './objects.ts';
 
 /** Prune rank: lower is deleted earlier. */
 function pruneRank(kind: string, group: string, namespace: string): number {
   if (kind === 'CustomResourceDefinition' && group === 'apiextensions.k8s.io') return 3;
   if (kind === 'Namespace' && group === '') return 2;
   return namespace ? 0 : 1;
+}
+
+/**
+ * Reads an object recorded in the inventory. When the recorded apiVersion is no longer served but
+ * its kind still is in another version (an API version graduated or was retired), the object is read
+ * in that version: it is the same object. Throws NotFoundError when the kind is not served at all.
+ */
+async function getInAnyServedVersion(client: ClusterClient, ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<KubeObject | undefined> {
+  try {
+    return await client.get(ref);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    const other = client.servedApiVersions(groupOf(ref.apiVersion), ref.kind).find((v) => v !== ref.apiVersion);
+    if (!other) throw error;
+    return client.get({ ...ref, apiVersion: other });
+  }
 }
 
 /**
@@ -42,17 +58,20 @@ export async function pruneObjects(
     const ref = { apiVersion: id.group ? `${id.group}/${entry.v}` : entry.v, kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) };
     return [{ ref, rank: pruneRank(id.kind, id.group, id.namespace) }];
   });
+  // The apply before may have changed which versions are served (a CRD of the bundle retired one):
+  // read discovery afresh so each entry is looked up where the cluster serves it now.
+  if (parsed.length > 0) await client.refreshDiscovery();
   for (let rank = 0; rank <= 3; rank++) {
     const results = await Promise.all(
       parsed
         .filter((p) => p.rank === rank)
         .map(async ({ ref }): Promise<ChangeSetEntry | undefined> => {
           try {
-            const live = await client.get(ref);
+            const live = await getInAnyServedVersion(client, ref);
             if (!live) return undefined;
             if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
             if (!isOwnedBy(live, owner)) return { object: ref, action: 'Skipped', message: 'its ownership labels name another Kustomization' };
-            const deleted = await client.delete(ref);
+            const deleted = await client.delete({ ...ref, apiVersion: live.apiVersion });
             return deleted ? { object: ref, action: 'Deleted' } : undefined;
           } catch (error) {
             // A kind that is no longer served (its CRD is gone) has no objects left to prune.

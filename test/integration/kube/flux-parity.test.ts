@@ -132,3 +132,31 @@ test('pruning a Namespace that is already terminating succeeds', async (t) => {
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.deepEqual(result.inventory?.entries.map((e) => e.id), [`${ns}_keep__ConfigMap`]);
 });
+
+test('an object recorded with an API version the cluster no longer serves is pruned through the version it serves', async (t) => {
+  // Prepare: a CRD serving v1alpha1 and v1; a custom resource applied as v1alpha1, then v1alpha1 retired.
+  const ns = await useNamespace(t, 'kube-prune-version');
+  const client = await testClient();
+  t.after(() => client.close());
+  const owner = ownerFor(ns);
+  const group = `${ns}.example.com`;
+  const schema = { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+  const widgets = (alphaServed: boolean): KubeObject => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: { group, scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' }, versions: [{ name: 'v1alpha1', served: alphaServed, storage: false, schema }, { name: 'v1', served: true, storage: true, schema }] },
+  });
+  t.after(async () => {
+    await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` }).catch(() => undefined);
+  });
+  const widget: KubeObject = { apiVersion: `${group}/v1alpha1`, kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 1 } };
+  const first = await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [widgets(true), widget] });
+  assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [widgets(false)] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.deepEqual(result.changeSet.entries.filter((e) => e.object.kind === 'Widget').map((e) => e.action), ['Deleted']);
+  assert.equal(await client.get({ apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w' }), undefined);
+});
