@@ -9,10 +9,14 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import { renderKustomization } from '#shared/render/index.ts';
 import type { KubeObject } from './objects.ts';
 
-/** Renders a directory and returns its objects and the bundle digest. */
-export async function loadDirectoryObjects(dir: string): Promise<{ objects: KubeObject[]; digest: string }> {
+/**
+ * Renders a directory and returns its objects and the bundle digest. `targetNamespace` is Flux's
+ * `spec.targetNamespace`: as in Flux it is a kustomize namespace override, so it sets the namespace
+ * of every namespaced object, not only of those that have none.
+ */
+export async function loadDirectoryObjects(dir: string, options: { targetNamespace?: string } = {}): Promise<{ objects: KubeObject[]; digest: string }> {
   if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new InvalidInputError('not a directory', { source: { file: dir } });
-  const rendered = await renderKustomization({ root: dir });
+  const rendered = await renderKustomization({ root: dir, ...(options.targetNamespace ? { flux: { targetNamespace: options.targetNamespace } } : {}) });
   return { objects: parseManifests(rendered.yaml, dir), digest: rendered.digest };
 }
 

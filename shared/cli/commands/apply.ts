@@ -38,7 +38,7 @@ export function ownerOptions(command: Command): Command {
   return command
     .option('--name <name>', 'Kustomization name recorded in ownership labels and the inventory', 'local')
     .option('--namespace <namespace>', 'Kustomization namespace', 'flux-system')
-    .option('--target-namespace <namespace>', 'namespace for namespaced objects that have none');
+    .option('--target-namespace <namespace>', 'Flux spec.targetNamespace: the namespace of every namespaced object');
 }
 
 interface ApplyCliOptions extends ClusterCliOptions {
@@ -59,7 +59,7 @@ export function registerApply(program: Command): void {
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
     .action(async (dir: string, options: ApplyCliOptions) => {
-      const { objects, digest } = await loadDirectoryObjects(dir);
+      const { objects, digest } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
       const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
         const result = await reconcileObjects(client, {

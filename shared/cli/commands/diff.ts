@@ -14,7 +14,7 @@ import type { ClusterCliOptions } from './apply.ts';
 export function registerDiff(program: Command): void {
   const command = program.command('diff').description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error').argument('<dir>', 'Kustomize or plain-manifest directory');
   clusterOptions(ownerOptions(command)).action(async (dir: string, options: ClusterCliOptions) => {
-    const { objects } = await loadDirectoryObjects(dir);
+    const { objects } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
     const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
     try {
       const result = await diffObjects(client, { owner: { name: options.name, namespace: options.namespace }, objects, ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });

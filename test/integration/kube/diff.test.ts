@@ -57,3 +57,18 @@ test('tideline diff exits 1 with changes, 0 without, and 2 on an invalid object'
   assert.equal(invalid.code, 2);
   assert.match(invalid.stderr, /ConfigMap Not_Valid in ns/);
 });
+
+test('tideline diff --target-namespace overrides the namespace of every namespaced object, as Flux does', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-diff-target');
+  const env = await getTestEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'tideline-diff-target-'));
+  await writeFile(join(dir, 'app.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: placed\n  namespace: elsewhere\ndata:\n  key: value\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unplaced\ndata:\n  key: value\n`);
+  // Act
+  const result = await runTideline(['diff', dir, '--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns, '--target-namespace', ns]);
+  // Assess
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stdout, new RegExp(`ConfigMap placed in ns ${ns} created`));
+  assert.match(result.stdout, new RegExp(`ConfigMap unplaced in ns ${ns} created`));
+  assert.doesNotMatch(result.stdout, /elsewhere/);
+});
