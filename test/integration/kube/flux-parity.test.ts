@@ -160,3 +160,61 @@ test('an object recorded with an API version the cluster no longer serves is pru
   assert.deepEqual(result.changeSet.entries.filter((e) => e.object.kind === 'Widget').map((e) => e.action), ['Deleted']);
   assert.equal(await client.get({ apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w' }), undefined);
 });
+
+test('labels and annotations another manager added do not make an object Configured, and survive the apply', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-foreign-meta');
+  const client = await testClient();
+  const other = await testClient({ fieldManager: 'kubectl-annotate' });
+  t.after(() => {
+    client.close();
+    other.close();
+  });
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  await other.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { team: 'blue' }, annotations: { 'example.com/note': 'hands on' } } }, { force: true });
+  client.requestsByVerb.clear();
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
+  // Assess
+  assert.equal(result.changeSet.entries[0]?.action, 'Unchanged');
+  assert.deepEqual([...client.requestsByVerb.keys()].filter((verb) => verb.startsWith('PATCH ConfigMap') || verb.startsWith('POST')), [], JSON.stringify([...client.requestsByVerb]));
+  const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  assert.equal(live?.metadata.annotations?.['example.com/note'], 'hands on');
+  assert.equal(live?.metadata.labels?.team, 'blue');
+});
+
+test('an object whose ownership labels were changed to another Kustomization is Configured and labelled back', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-relabel');
+  const client = await testClient();
+  const other = await testClient({ fieldManager: 'someone-else' });
+  t.after(() => {
+    client.close();
+    other.close();
+  });
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  await other.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { 'tideline.dev/name': 'intruder' } } }, { force: true });
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.equal(result.changeSet.entries[0]?.action, 'Configured');
+  const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  assert.equal(live?.metadata.labels?.['tideline.dev/name'], owner.name);
+});
+
+test('a namespaced object without a namespace and no targetNamespace is an error naming it, nothing applied', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-nons');
+  const client = await testClient();
+  t.after(() => client.close());
+  const unplaced: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'homeless' }, spec: {} };
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'fine', { a: '1' }), unplaced] });
+  // Assess
+  assert.equal(result.failure, 'ValidationFailed');
+  assert.match(result.changeSet.errors[0]?.message ?? '', /^Deployment\.apps homeless: namespaced object has no namespace/);
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' }), undefined);
+});
