@@ -16,7 +16,7 @@ import type { BuildContext, Kustomization } from './kustomize.ts';
 
 const TRANSFORMER_KINDS = new Set([
   'PrefixSuffixTransformer', 'PrefixTransformer', 'SuffixTransformer', 'LabelTransformer', 'AnnotationsTransformer', 'NamespaceTransformer',
-  'ImageTagTransformer', 'ReplicaCountTransformer', 'PatchTransformer', 'PatchStrategicMergeTransformer', 'PatchJson6902Transformer',
+  'ImageTagTransformer', 'ReplicaCountTransformer', 'PatchTransformer', 'PatchStrategicMergeTransformer', 'PatchJson6902Transformer', 'ReplacementTransformer',
 ]);
 const GENERATOR_KINDS = new Set(['ConfigMapGenerator', 'SecretGenerator']);
 
@@ -179,6 +179,16 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         if (!t) throw new InvalidInputError(`PatchJson6902Transformer "${config.name}": needs a target`, where);
         if ((inline === undefined) === (ref === undefined)) throw new InvalidInputError(`PatchJson6902Transformer "${config.name}": needs exactly one of jsonOp and path`, where);
         await applyPatches(resources, [{ patch: inline ?? (await readPatchFile(ctx, k, ref as string)), file: ref ?? config.file, kind: 'json6902', target: t }], config.file);
+        break;
+      }
+      case 'ReplacementTransformer': {
+        // Same entries as a kustomization's `replacements` (inline or `path:`), paths relative to the kustomization.
+        const body = new YAMLMap();
+        const replacements = field(config, 'replacements');
+        if (!isSeq(replacements)) throw new InvalidInputError(`ReplacementTransformer "${config.name}": needs a replacements list`, where);
+        mapSet(body, 'replacements', replacements);
+        const { applyReplacements } = await import('./replacements.ts');
+        await applyReplacements(ctx, { ...k, file: config.file, body }, resources);
         break;
       }
     }

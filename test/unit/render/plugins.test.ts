@@ -1,0 +1,67 @@
+// Builtin plugin configurations under `transformers:`/`generators:` and extra `configurations` sections.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { renderKustomization } from '#shared/render/index.ts';
+import { configMap, writeTree } from './tree.ts';
+
+async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
+  try {
+    await renderKustomization(options);
+  } catch (error) {
+    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('render succeeded but should have been refused');
+}
+
+describe('builtin plugin configurations', () => {
+  it('applies a label transformer only to the fields its fieldSpecs name', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- labels.yaml\n',
+      'cm.yaml': configMap('settings'),
+      'labels.yaml': 'apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: team\nlabels:\n  team: web\nfieldSpecs:\n- path: metadata/labels\n  create: true\n',
+    });
+
+    const { yaml } = await renderKustomization({ root });
+
+    assert.match(yaml, /metadata:\n {2}labels:\n {4}team: web\n {2}name: settings\n/);
+  });
+
+  it('refuses an inline plugin that is not a builtin', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- |-\n  apiVersion: example.com/v1\n  kind: Sops\n  metadata:\n    name: decrypt\n',
+      'cm.yaml': configMap('settings'),
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^kustomization\.yaml: transformers plugin Sops "decrypt" \(apiVersion example\.com\/v1\) is not a kustomize builtin/);
+  });
+
+  it('refuses NamespaceTransformer options it does not implement', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- ns.yaml\n',
+      'cm.yaml': configMap('settings'),
+      'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nunsetOnly: true\nfieldSpecs:\n- path: metadata/namespace\n  create: true\n',
+    });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^ns\.yaml: NamespaceTransformer "ns": option "unsetOnly" is not supported/);
+  });
+});
+
+describe('configurations sections', () => {
+  it('adds the name prefix to configured fields without treating them as names', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- job.yaml\nnamePrefix: eu-\nconfigurations:\n- config.yaml\n',
+      'job.yaml': 'apiVersion: ci.example.com/v1\nkind: Pipeline\nmetadata:\n  name: build\nspec:\n  queue: main\n',
+      'config.yaml': 'namePrefix:\n- kind: Pipeline\n  path: spec/queue\n',
+    });
+
+    const { yaml } = await renderKustomization({ root });
+
+    assert.match(yaml, /name: eu-build\nspec:\n {2}queue: eu-main\n/);
+  });
+});
