@@ -32,6 +32,7 @@ import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
 import { scrubSecretValues } from './mask.ts';
 import { ListKeyChecker } from './schema.ts';
+import { takeoverPatch } from './takeover.ts';
 
 /** What to reconcile, and how. */
 export interface ReconcileRequest {
@@ -102,6 +103,8 @@ export interface Planned {
   deferred?: boolean;
   /** The object as the bundle holds it (before defaulting and labels). */
   source?: KubeObject;
+  /** JSON patch handing kubectl's fields to Tideline before the apply (see takeover.ts). */
+  takeover?: unknown[];
 }
 
 /** How an occurrence of an object reads in a duplicate error: the namespace it was written with. */
@@ -380,7 +383,13 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
     p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
     return;
   }
-  if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) {
+  // Fields kubectl wrote are taken over before the apply (see takeover.ts): such an object is
+  // never Unchanged, since the apply will remove what kubectl added and Git does not hold.
+  if (p.live) {
+    const takeover = takeoverPatch(p.object, p.live, client.fieldManager);
+    if (takeover) p.takeover = takeover;
+  }
+  if (p.live && !p.takeover && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) {
     p.action = 'Unchanged';
     return;
   }
@@ -392,7 +401,7 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
     if (policy === 'IfNotPresent' && !dryRun.created) {
       p.action = 'Skipped';
       p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
-    } else if (p.live && sameObject(dryRun.object, p.live)) p.action = 'Unchanged';
+    } else if (p.live && !p.takeover && sameObject(dryRun.object, p.live)) p.action = 'Unchanged';
     else p.action = dryRun.created ? 'Created' : 'Configured';
   } catch (error) {
     if (error instanceof TransientError) throw error;
@@ -461,6 +470,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
       if (p.action === 'Unchanged') return { object: p.ref, action: 'Unchanged' };
       if (p.action === 'Skipped') return { object: p.ref, action: 'Skipped', ...(p.skipReason ? { message: p.skipReason } : {}) };
       try {
+        if (p.takeover && !p.recreate) await client.jsonPatch(p.ref, p.takeover);
         if (p.action === undefined) {
           // Not dry-run before (validation off): apply and judge from the result.
           try {

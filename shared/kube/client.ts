@@ -336,6 +336,22 @@ export class ClusterClient {
     }
   }
 
+  /**
+   * Sends a JSON patch (RFC 6902) to an object, e.g. to rewrite its `managedFields`. The result is
+   * not read.
+   */
+  async jsonPatch(ref: ObjectRef & { apiVersion: string }, operations: unknown[]): Promise<void> {
+    const info = await this.resourceFor(ref.apiVersion, ref.kind, ref);
+    await this.send('PATCH', this.pathFor(info, ref.namespace, ref.name), {
+      body: JSON.stringify(operations),
+      contentType: 'application/json-patch+json',
+      query: { fieldManager: this.fieldManager },
+      object: ref,
+      label: `PATCH ${ref.kind} (managedFields)`,
+      discardBody: true,
+    });
+  }
+
   /** Merge-patches the `/status` subresource (what a controller does; tests drive readiness with it). */
   async patchStatus(ref: ObjectRef & { apiVersion: string }, status: unknown): Promise<KubeObject> {
     const info = await this.resourceFor(ref.apiVersion, ref.kind, ref);

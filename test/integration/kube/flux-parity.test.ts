@@ -218,3 +218,54 @@ test('a namespaced object without a namespace and no targetNamespace is an error
   assert.match(result.changeSet.errors[0]?.message ?? '', /^Deployment\.apps homeless: namespaced object has no namespace/);
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' }), undefined);
 });
+
+test('a field added with kubectl apply --server-side is taken over and removed; with ssa: Merge it stays', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-takeover');
+  const client = await testClient();
+  const kubectl = await testClient({ fieldManager: 'kubectl' });
+  t.after(() => {
+    client.close();
+    kubectl.close();
+  });
+  const owner = ownerFor(ns);
+  const merged = configMap(ns, 'merged', { a: '1' });
+  merged.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/ssa': 'Merge' };
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' }), merged] });
+  for (const name of ['settings', 'merged']) await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { extra: 'by hand' } }, { force: true });
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' }), merged] });
+  const again = await reconcileObjects(client, { owner, revision: 'r3', objects: [configMap(ns, 'settings', { a: '1' }), merged] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.deepEqual(result.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['merged:Unchanged', 'settings:Configured']);
+  const settings = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  assert.deepEqual(settings?.data, { a: '1' });
+  assert.deepEqual(settings?.metadata.managedFields?.map((e) => e.manager), ['tideline']);
+  const kept = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'merged' });
+  assert.deepEqual(kept?.data, { a: '1', extra: 'by hand' });
+  assert.deepEqual(again.changeSet.entries.map((e) => e.action), ['Unchanged', 'Unchanged']);
+});
+
+test('a field added with client-side kubectl apply loses its last-applied annotation and is removed', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-takeover-csa');
+  const client = await testClient();
+  const kubectl = await testClient({ fieldManager: 'kubectl' });
+  t.after(() => {
+    client.close();
+    kubectl.close();
+  });
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  const lastApplied = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { a: '1', extra: 'x' } });
+  // A merge patch is an Update by manager `kubectl`, as an old client-side `kubectl apply` made it.
+  await kubectl.sendForStatus('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { body: JSON.stringify({ metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } }, data: { extra: 'x' } }), contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl' } });
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
+  // Assess
+  assert.equal(result.changeSet.entries[0]?.action, 'Configured', JSON.stringify(result.changeSet));
+  const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  assert.deepEqual(live?.data, { a: '1' });
+  assert.equal(live?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], undefined);
+});

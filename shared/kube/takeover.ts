@@ -1,0 +1,56 @@
+/**
+ * Taking over fields that `kubectl` wrote, as Flux does before it applies: the `managedFields`
+ * entries of `kubectl apply` (client-side and `--server-side`) and of `before-first-apply` are
+ * merged into Tideline's own Apply entry, and kubectl's last-applied annotation is dropped. The
+ * apply that follows then owns those fields — a field someone added with `kubectl apply` and Git
+ * does not hold is removed, instead of staying behind forever under another manager. Objects
+ * annotated `kustomize.toolkit.fluxcd.io/ssa: Merge` keep other managers' fields.
+ */
+import type { KubeObject, ManagedFieldsEntry } from './objects.ts';
+import { SSA_ANNOTATION } from './objects.ts';
+
+/** Managers whose fields are taken over (name and operation), as in Flux's kustomize-controller. */
+const TAKEN_OVER: readonly { manager: string; operation: string }[] = [
+  { manager: 'kubectl', operation: 'Apply' },
+  { manager: 'kubectl', operation: 'Update' },
+  { manager: 'before-first-apply', operation: 'Update' },
+];
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+type FieldSet = Record<string, unknown>;
+
+/** Union of two fieldsV1 sets. */
+function mergeFields(a: FieldSet, b: FieldSet): FieldSet {
+  const out: FieldSet = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const existing = out[key];
+    out[key] = existing && typeof existing === 'object' && value && typeof value === 'object' ? mergeFields(existing as FieldSet, value as FieldSet) : (existing ?? value);
+  }
+  return out;
+}
+
+/**
+ * The JSON patch that hands the fields of kubectl's managers to `manager` and drops kubectl's
+ * last-applied annotation; undefined when there is nothing to take over (or the desired object is
+ * annotated `ssa: Merge`). Guarded by the live object's resourceVersion, so a concurrent change
+ * makes it fail instead of clobbering newer managedFields.
+ */
+export function takeoverPatch(desired: KubeObject, live: KubeObject, manager: string): unknown[] | undefined {
+  if (desired.metadata.annotations?.[SSA_ANNOTATION] === 'Merge') return undefined;
+  const entries = live.metadata.managedFields ?? [];
+  const taken = (e: ManagedFieldsEntry) => !e.subresource && TAKEN_OVER.some((t) => t.manager === e.manager && t.operation === e.operation);
+  const lastApplied = live.metadata.annotations?.[LAST_APPLIED] !== undefined;
+  if (!entries.some(taken) && !lastApplied) return undefined;
+  const ops: unknown[] = [{ op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion }];
+  if (entries.some(taken)) {
+    let fields: FieldSet = {};
+    for (const entry of entries.filter(taken)) fields = mergeFields(fields, entry.fieldsV1 ?? {});
+    const kept = structuredClone(entries.filter((e) => !taken(e)));
+    const own = kept.find((e) => e.manager === manager && e.operation === 'Apply' && !e.subresource);
+    if (own) own.fieldsV1 = mergeFields(own.fieldsV1 ?? {}, fields);
+    else kept.push({ manager, operation: 'Apply', apiVersion: live.apiVersion, fieldsType: 'FieldsV1', fieldsV1: fields });
+    ops.push({ op: 'replace', path: '/metadata/managedFields', value: kept });
+  }
+  if (lastApplied) ops.push({ op: 'remove', path: `/metadata/annotations/${LAST_APPLIED.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+  return ops;
+}
