@@ -9,7 +9,8 @@ import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { parseYamlDocuments } from './load.ts';
 import { getString, mapGet, mapSet, Resource, stringScalar } from './resource.ts';
-import { addMapEntries, addPluginAffixes, setImages, setNamespace, setReplicas, type ImageRule } from './transform.ts';
+import { CLUSTER_SCOPED_KINDS } from './field-specs.ts';
+import { addMapEntries, addPluginAffixes, setImages, setReplicas, setStringAt, type ImageRule } from './transform.ts';
 import { applyPatches, type PatchSpec } from './patch.ts';
 import { scalarText } from './yaml/go-value.ts';
 import type { BuildContext, Kustomization } from './kustomize.ts';
@@ -94,6 +95,31 @@ function target(config: Resource): Record<string, string> | undefined {
   return out;
 }
 
+/**
+ * A NamespaceTransformer plugin: like kustomize's namespace filter, metadata.namespace of every
+ * namespaced object and (Cluster)RoleBinding subjects by mode, then only the fields its fieldSpecs
+ * name (`metadata/name` only on `v1` objects, i.e. Namespaces). `unsetOnly` keeps values already set.
+ */
+function setNamespaceOnly(resources: readonly Resource[], namespace: string, specs: readonly string[], options: { unsetOnly: boolean; subjects: string }): void {
+  const next = (current: string): string => (options.unsetOnly && current !== '' ? current : namespace);
+  const isNameSpec = (spec: string): boolean => / metadata\/name!?$/.test(spec);
+  const rest = specs.filter((spec) => !/ metadata\/namespace!?$/.test(spec) && !/^[^ ]*\/(Cluster)?RoleBinding subjects\/namespace!?$/.test(spec));
+  for (const resource of resources) {
+    const kind = resource.kind;
+    if (!CLUSTER_SCOPED_KINDS.has(kind)) resource.setNamespace(next(resource.namespace));
+    if ((kind === 'RoleBinding' || kind === 'ClusterRoleBinding') && options.subjects !== 'none') {
+      const subjects = mapGet(resource.node, 'subjects');
+      for (const subject of isSeq(subjects) ? subjects.items : []) {
+        if (!isMap(subject)) continue;
+        const selected = options.subjects === 'defaultOnly' ? getString(subject, ['name']) === 'default' : getString(subject, ['kind']) === 'ServiceAccount';
+        if (selected) mapSet(subject, 'namespace', stringScalar(next(getString(subject, ['namespace']) ?? '')));
+      }
+    }
+    const own = resource.apiVersion === 'v1' ? rest : rest.filter((spec) => !isNameSpec(spec));
+    if (own.length > 0) setStringAt(resource, own, next);
+  }
+}
+
 async function readPatchFile(ctx: BuildContext, k: Kustomization, ref: string): Promise<string> {
   return ctx.fs.readText(await ctx.fs.resolve(k.dir, ref, k.file));
 }
@@ -117,15 +143,11 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
       }
       case 'NamespaceTransformer': {
         const namespace = getString(config.node, ['metadata', 'namespace']) ?? '';
-        const unsupported = ['unsetOnly', 'setRoleBindingSubjects'].find((key) => {
-          const value = text(field(config, key));
-          return value !== undefined && value !== 'false' && value !== 'defaultOnly';
-        });
-        if (unsupported) throw new InvalidInputError(`NamespaceTransformer "${config.name}": option "${unsupported}" is not supported`, where);
-        if (!specs.some((spec) => spec.endsWith(' metadata/namespace') || spec.endsWith(' metadata/namespace!'))) {
-          throw new InvalidInputError(`NamespaceTransformer "${config.name}": fieldSpecs must include metadata/namespace`, where);
+        const subjects = text(field(config, 'setRoleBindingSubjects')) ?? '';
+        if (!['', 'defaultOnly', 'allServiceAccounts', 'none'].includes(subjects)) {
+          throw new InvalidInputError(`NamespaceTransformer "${config.name}": setRoleBindingSubjects must be defaultOnly, allServiceAccounts or none, not "${subjects}"`, where);
         }
-        if (namespace) setNamespace(resources, namespace, specs.filter((spec) => !/ metadata\/namespace!?$/.test(spec)));
+        setNamespaceOnly(resources, namespace, specs, { unsetOnly: text(field(config, 'unsetOnly')) === 'true', subjects: subjects === '' ? 'defaultOnly' : subjects });
         break;
       }
       case 'ImageTagTransformer': {

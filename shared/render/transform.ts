@@ -85,8 +85,8 @@ export function addMapEntries(resources: readonly Resource[], table: readonly st
   }
 }
 
-/** Sets a string at every field the (configured) specs select. */
-function setStringAt(resource: Resource, table: readonly string[], value: (current: string) => string): void {
+/** Sets a string at every field the (configured) specs select (created only where a spec says so). */
+export function setStringAt(resource: Resource, table: readonly string[], value: (current: string) => string): void {
   forEachSpecField(resource, parseSpecs(table), (parent, key, spec) => {
     const current = mapGet(parent, key);
     if ((current === undefined && !spec.create) || (current !== undefined && !isScalar(current))) return;

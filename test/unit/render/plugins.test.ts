@@ -39,16 +39,29 @@ describe('builtin plugin configurations', () => {
     assert.match(error.message, /^kustomization\.yaml: transformers plugin Sops "decrypt" \(apiVersion example\.com\/v1\) is not a kustomize builtin/);
   });
 
-  it('refuses NamespaceTransformer options it does not implement', async (t) => {
+  it('refuses an unknown NamespaceTransformer subject mode', async (t) => {
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- ns.yaml\n',
       'cm.yaml': configMap('settings'),
-      'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nunsetOnly: true\nfieldSpecs:\n- path: metadata/namespace\n  create: true\n',
+      'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nsetRoleBindingSubjects: everything\n',
     });
 
     const error = await renderError({ root });
 
-    assert.match(error.message, /^ns\.yaml: NamespaceTransformer "ns": option "unsetOnly" is not supported/);
+    assert.match(error.message, /^ns\.yaml: NamespaceTransformer "ns": setRoleBindingSubjects must be/);
+  });
+
+  it('keeps namespaces already set when a NamespaceTransformer is unsetOnly', async (t) => {
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\n- other.yaml\ntransformers:\n- ns.yaml\n',
+      'cm.yaml': configMap('settings'),
+      'other.yaml': `${configMap('pinned')}`.replace('  name: pinned\n', '  name: pinned\n  namespace: tools\n'),
+      'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nunsetOnly: true\n',
+    });
+
+    const { objects } = await renderKustomization({ root });
+
+    assert.deepEqual(objects.map((o) => `${o.name}/${o.namespace ?? ''}`), ['settings/shop', 'pinned/tools']);
   });
 });
 
