@@ -447,6 +447,11 @@ export class ClusterClient {
       const retryAfterMs = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
       return new TransientError(`API server answered ${status}: ${message}`, { ...options, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
     }
+    // A Namespace being deleted refuses new content until its deletion completes: a condition
+    // that passes (a later run recreates the Namespace and its objects), not a permission problem.
+    if (status === 403 && body.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')) {
+      return new TransientError(`the namespace is being deleted and accepts no new objects until it is gone: ${message}`, options);
+    }
     if (status === 404) return new NotFoundError(message, options);
     if (status === 409) return new ConflictError(message, options);
     if (status === 401 || status === 403) return new UnauthorizedError(`${status === 401 ? 'unauthenticated' : 'forbidden'}: ${message}`, options);

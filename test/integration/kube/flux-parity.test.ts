@@ -4,7 +4,7 @@
 // guards name the Kustomization, and pruning a Namespace that is already terminating succeeds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
+import { ConflictError, InvalidInputError, TransientError } from '#shared/errors/index.ts';
 import { reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
@@ -268,4 +268,18 @@ test('a field added with client-side kubectl apply loses its last-applied annota
   const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   assert.deepEqual(live?.data, { a: '1' });
   assert.equal(live?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], undefined);
+});
+
+test('applying into a Namespace that is being deleted is a TransientError naming the object', async (t) => {
+  // Prepare: the test API server runs no namespace controller, so a deleted Namespace stays Terminating.
+  const ns = await useNamespace(t, 'kube-terminating');
+  const client = await testClient({ maxAttempts: 1 });
+  t.after(() => client.close());
+  const doomed = `${ns}-doomed`;
+  await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: doomed } });
+  await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: doomed });
+  // Act
+  const attempt = reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(doomed, 'late', { a: '1' })] });
+  // Assess
+  await assert.rejects(attempt, (error: unknown) => error instanceof TransientError && error.message.startsWith(`ConfigMap late in ns ${doomed}: the namespace is being deleted`));
 });
