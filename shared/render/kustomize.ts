@@ -257,7 +257,7 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, resources: R
   if (Object.keys(annotations).length > 0) addMapEntries(resources, [...COMMON_ANNOTATION_SPECS, ...(ctx.config?.commonAnnotations ?? [])], annotations);
   if (patches.json6902.length > 0) await applyPatches(resources, patches.json6902, k.file);
   const replicas = readReplicas(k);
-  if (replicas.length > 0) setReplicas(resources, replicas, ctx.config?.replicas);
+  if (replicas.length > 0) setReplicas(resources, replicas, ctx.config?.replicas, true, k.file);
   const images = readImages(k);
   if (images.length > 0) setImages(resources, images, ctx.config?.images);
   if (mapGet(k.body, 'replacements') !== undefined) {

@@ -167,7 +167,7 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         const name = isMap(replica) ? getString(replica, ['name']) : undefined;
         const count = isMap(replica) ? Number(getString(replica, ['count'])) : Number.NaN;
         if (!name || !Number.isInteger(count)) throw new InvalidInputError(`ReplicaCountTransformer "${config.name}": replica needs a name and an integer count`, where);
-        setReplicas(resources, [{ name, count }], specs, false);
+        setReplicas(resources, [{ name, count }], specs, false, config.file);
         break;
       }
       case 'PatchTransformer': {

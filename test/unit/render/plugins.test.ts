@@ -78,3 +78,13 @@ describe('configurations sections', () => {
     assert.match(yaml, /name: eu-build\nspec:\n {2}queue: eu-main\n/);
   });
 });
+
+describe('replica counts', () => {
+  it('refuses a replica count naming no scalable object, as kustomize does', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- cm.yaml\nreplicas:\n- name: web\n  count: 2\n', 'cm.yaml': configMap('web') });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /^kustomization\.yaml: replicas: no Deployment, ReplicationController, ReplicaSet, StatefulSet named "web"/);
+  });
+});
