@@ -26,7 +26,7 @@ import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
 import { EmptyBundleError, assertNotStale, readInventory, writeInventory } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, isCrd, isNamespace, isSecret, kustomizationRef, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
+import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, handsOffMarker, isCrd, isNamespace, isSecret, kustomizationRef, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
@@ -373,9 +373,12 @@ export function isImmutableFieldError(error: unknown): boolean {
  */
 async function validateOne(client: ClusterClient, p: Planned, request: ReconcileRequest, forceConflicts: boolean, errors: ObjectError[], bundleNamespaces: Set<string>, checker: ListKeyChecker | undefined): Promise<void> {
   const policy = ssaPolicy(p.object);
-  if (policy === 'Ignore') {
+  // As Flux: the marker counts on the manifest and on the object in the cluster (someone may have
+  // annotated it there to stop reconciliation for a while).
+  const marker = handsOffMarker(p.object) ?? handsOffMarker(p.live);
+  if (marker) {
     p.action = 'Skipped';
-    p.skipReason = `annotated ${SSA_ANNOTATION}: Ignore`;
+    p.skipReason = `${handsOffMarker(p.object) ? 'annotated' : 'annotated in the cluster'} ${marker}`;
     return;
   }
   if (policy === 'IfNotPresent' && (p.live || (request.validate === false && (await client.get(p.ref))))) {
@@ -413,7 +416,7 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
       return;
     }
     if (failure && isImmutableFieldError(error)) {
-      if (request.force || recreateAnnotated(p.object)) {
+      if (request.force || recreateAnnotated(p.object) || (p.live !== undefined && recreateAnnotated(p.live))) {
         p.recreate = true;
         p.action = 'Configured';
         return;
@@ -478,7 +481,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
             if (applied.created) return { object: p.ref, action: 'Created' };
             return { object: p.ref, action: p.live && sameObject(applied.object, p.live) ? 'Unchanged' : 'Configured' };
           } catch (error) {
-            if (!((recreateAllowed || recreateAnnotated(p.object)) && isImmutableFieldError(error))) throw error;
+            if (!((recreateAllowed || recreateAnnotated(p.object) || (p.live !== undefined && recreateAnnotated(p.live))) && isImmutableFieldError(error))) throw error;
             p.recreate = true;
           }
         }
@@ -505,9 +508,9 @@ export function ssaPolicy(object: KubeObject): string | undefined {
   return object.metadata.annotations?.[SSA_ANNOTATION];
 }
 
-/** Flux's per-object opt-in to recreation on immutable-field changes. */
+/** Flux's per-object opt-in to recreation on immutable-field changes (annotation or label). */
 function recreateAnnotated(object: KubeObject): boolean {
-  return object.metadata.annotations?.[FORCE_ANNOTATION] === 'enabled';
+  return object.metadata.annotations?.[FORCE_ANNOTATION] === 'enabled' || object.metadata.labels?.[FORCE_ANNOTATION] === 'enabled';
 }
 
 /** Polls until a deleted object is gone (finalizers may hold it for a while). */

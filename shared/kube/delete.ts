@@ -12,7 +12,7 @@ import type { ChangeSetEntry, ObjectError } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import type { InventoryEntry } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { PRUNE_ANNOTATION, groupOf, isOwnedBy, parseObjectId } from './objects.ts';
+import { PRUNE_ANNOTATION, groupOf, handsOffMarker, isOwnedBy, parseObjectId } from './objects.ts';
 
 /** Prune rank: lower is deleted earlier. */
 function pruneRank(kind: string, group: string, namespace: string): number {
@@ -69,7 +69,10 @@ export async function pruneObjects(
           try {
             const live = await getInAnyServedVersion(client, ref);
             if (!live) return undefined;
-            if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
+            if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled' || live.metadata.labels?.[PRUNE_ANNOTATION] === 'disabled') return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
+            // Flux leaves objects alone that are out of reconciliation (ssa: Ignore, reconcile: disabled).
+            const marker = handsOffMarker(live);
+            if (marker) return { object: ref, action: 'Skipped', message: `annotated ${marker}` };
             if (!isOwnedBy(live, owner)) return { object: ref, action: 'Skipped', message: 'its ownership labels name another Kustomization' };
             const deleted = await client.delete({ ...ref, apiVersion: live.apiVersion });
             return deleted ? { object: ref, action: 'Deleted' } : undefined;

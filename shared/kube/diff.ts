@@ -11,7 +11,7 @@ import { prepareObjects, ssaPolicy } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { maskSecretPair, scrubSecretValues } from './mask.ts';
 import type { KubeObject } from './objects.ts';
-import { SSA_ANNOTATION } from './objects.ts';
+import { SSA_ANNOTATION, handsOffMarker } from './objects.ts';
 import { unifiedDiff } from './textdiff.ts';
 
 /** The would-be change to one object. */
@@ -46,8 +46,8 @@ function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: 
 
 /**
  * Computes what applying `request.objects` would change, without changing anything: per object the
- * action and a unified diff. Objects an apply would leave alone (`ssa: Ignore`, or `ssa:
- * IfNotPresent` and present) are Skipped, with no diff. Errors (invalid objects, conflicts) are collected, each naming the object.
+ * action and a unified diff. Objects an apply would leave alone (`ssa: Ignore` or `reconcile:
+ * disabled` on the manifest or the live object, `ssa: IfNotPresent` and present) are Skipped, with no diff. Errors (invalid objects, conflicts) are collected, each naming the object.
  */
 export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts'>): Promise<DiffResult> {
   const errors: ObjectError[] = [];
@@ -59,11 +59,14 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
     planned.map(async (p): Promise<ObjectDiff | undefined> => {
       const label = describeObject(p.ref);
       const policy = ssaPolicy(p.object);
-      if (policy === 'Ignore') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: Ignore` };
+      const marker = handsOffMarker(p.object);
+      if (marker) return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${marker}` };
       try {
         // Its CRD or its Namespace is in the bundle but not yet in the cluster: it would be created as written.
         if (p.deferred || (p.object.metadata.namespace && bundleNamespaces.has(p.object.metadata.namespace) && !namespaceExists.has(p.object.metadata.namespace))) return createdAsWritten(p.object, p.ref, label);
         const live = await client.get(p.ref);
+        const liveMarker = handsOffMarker(live);
+        if (liveMarker) return { object: p.ref, action: 'Skipped', diff: '', message: `annotated in the cluster ${liveMarker}` };
         if (live && policy === 'IfNotPresent') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists` };
         const dryRun = await client.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
         if (live && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };

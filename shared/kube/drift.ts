@@ -10,6 +10,7 @@ import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import { attachLiveObjects, prepareObjects, ssaPolicy } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { scrubSecretValues } from './mask.ts';
+import { handsOffMarker } from './objects.ts';
 
 /** One drifted object: changed in the cluster (`Modified`) or gone (`Missing`). */
 export interface DriftedObject {
@@ -35,9 +36,10 @@ export async function detectDrift(client: ClusterClient, request: Pick<Reconcile
   await attachLiveObjects(client, request.owner, planned);
   const results = await Promise.all(
     planned.map(async (p): Promise<DriftedObject | undefined> => {
-      // As an apply would: `ssa: Ignore` objects are never applied, `IfNotPresent` ones only when missing.
+      // As an apply would: `ssa: Ignore` / `reconcile: disabled` objects are never applied,
+      // `IfNotPresent` ones only when missing.
       const policy = ssaPolicy(p.object);
-      if (policy === 'Ignore') return undefined;
+      if (handsOffMarker(p.object) || handsOffMarker(p.live)) return undefined;
       if (p.deferred) return { object: p.ref, change: 'Missing' };
       if (policy === 'IfNotPresent' && p.live) return undefined;
       if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) return undefined;

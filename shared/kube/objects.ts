@@ -16,6 +16,23 @@ export const PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
 export const FORCE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/force';
 /** Flux's per-object apply policy annotation (`Ignore`, `IfNotPresent`). */
 export const SSA_ANNOTATION = 'kustomize.toolkit.fluxcd.io/ssa';
+/** Flux's annotation that takes one object out of reconciliation (`disabled`). */
+export const RECONCILE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/reconcile';
+
+/**
+ * The Flux marker (label or annotation, as Flux matches either) that keeps Tideline's hands off an
+ * object — `kustomize.toolkit.fluxcd.io/ssa: Ignore` or `kustomize.toolkit.fluxcd.io/reconcile:
+ * disabled` — described for a Skipped message; undefined when there is none.
+ */
+export function handsOffMarker(object: KubeObject | undefined): string | undefined {
+  if (!object) return undefined;
+  for (const meta of [object.metadata.annotations, object.metadata.labels]) {
+    if (meta?.[SSA_ANNOTATION] === 'Ignore') return `${SSA_ANNOTATION}: Ignore`;
+    if (meta?.[RECONCILE_ANNOTATION] === 'disabled') return `${RECONCILE_ANNOTATION}: disabled`;
+  }
+  return undefined;
+}
+
 /** Field manager of every write Tideline makes. */
 export const FIELD_MANAGER = 'tideline';
 

@@ -283,3 +283,26 @@ test('applying into a Namespace that is being deleted is a TransientError naming
   // Assess
   await assert.rejects(attempt, (error: unknown) => error instanceof TransientError && error.message.startsWith(`ConfigMap late in ns ${doomed}: the namespace is being deleted`));
 });
+
+test('an object annotated reconcile: disabled or ssa: Ignore in the cluster is Skipped by apply and by prune', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-handsoff');
+  const client = await testClient();
+  const kubectl = await testClient({ fieldManager: 'kubectl-annotate' });
+  t.after(() => {
+    client.close();
+    kubectl.close();
+  });
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'paused', { a: '1' }), configMap(ns, 'ignored', { a: '1' }), configMap(ns, 'keep', { a: '1' })] });
+  await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'paused', namespace: ns, annotations: { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' } } });
+  await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ignored', namespace: ns, annotations: { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' } } });
+  // Act
+  const changed = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [configMap(ns, 'paused', { a: '2' }), configMap(ns, 'ignored', { a: '2' }), configMap(ns, 'keep', { a: '1' })] });
+  const pruned = await reconcileObjects(client, { owner, revision: 'r3', prune: true, objects: [configMap(ns, 'keep', { a: '1' })] });
+  // Assess
+  assert.deepEqual(changed.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['ignored:Skipped', 'keep:Unchanged', 'paused:Skipped']);
+  assert.equal(((await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'paused' }))?.data as Record<string, string>).a, '1');
+  assert.deepEqual(pruned.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['ignored:Skipped', 'keep:Unchanged', 'paused:Skipped']);
+  assert.ok(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'ignored' }));
+});
