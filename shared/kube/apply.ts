@@ -30,7 +30,7 @@ import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LAB
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
-import { scrubSecretValues } from './mask.ts';
+import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { ListKeyChecker } from './schema.ts';
 import { takeoverPatch } from './takeover.ts';
 
@@ -407,7 +407,7 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
     } else if (p.live && !p.takeover && sameObject(dryRun.object, p.live)) p.action = 'Unchanged';
     else p.action = dryRun.created ? 'Created' : 'Configured';
   } catch (error) {
-    if (error instanceof TransientError) throw error;
+    if (error instanceof TransientError) throw scrubTransient(error, p.object);
     const failure = apiFailureOf(error);
     const ns = p.object.metadata.namespace;
     if (error instanceof NotFoundError && ns && bundleNamespaces.has(ns) && failure?.message.includes('namespace')) {
@@ -494,7 +494,7 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
         const applied = await client.applyWithStatus(p.object, { force: forceConflicts, discardResult: true });
         return { object: p.ref, action: applied.created ? 'Created' : 'Configured' };
       } catch (error) {
-        if (error instanceof TransientError) throw error;
+        if (error instanceof TransientError) throw scrubTransient(error, p.object);
         changeSet.errors.push(objectError(p, error));
         return undefined;
       }

@@ -9,7 +9,7 @@ import type { ClusterClient } from './client.ts';
 import { sameObject } from './compare.ts';
 import { prepareObjects, ssaPolicy } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
-import { maskSecretPair, scrubSecretValues } from './mask.ts';
+import { maskSecretPair, scrubSecretValues, scrubTransient } from './mask.ts';
 import type { KubeObject } from './objects.ts';
 import { SSA_ANNOTATION, handsOffMarker } from './objects.ts';
 import { unifiedDiff } from './textdiff.ts';
@@ -75,7 +75,7 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
         if (live && diff === '') return { object: p.ref, action: 'Unchanged', diff: '' };
         return { object: p.ref, action: live ? 'Configured' : 'Created', diff };
       } catch (error) {
-        if (error instanceof TransientError) throw error;
+        if (error instanceof TransientError) throw scrubTransient(error, p.object);
         errors.push({ object: p.ref, message: scrubSecretValues(errorMessage(error), p.object) });
         return undefined;
       }

@@ -9,7 +9,7 @@ import type { ClusterClient } from './client.ts';
 import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import { attachLiveObjects, prepareObjects, ssaPolicy } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
-import { scrubSecretValues } from './mask.ts';
+import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { handsOffMarker } from './objects.ts';
 
 /** One drifted object: changed in the cluster (`Modified`) or gone (`Missing`). */
@@ -49,7 +49,7 @@ export async function detectDrift(client: ClusterClient, request: Pick<Reconcile
         if (policy === 'IfNotPresent') return undefined;
         return p.live && sameObject(dryRun.object, p.live) ? undefined : { object: p.ref, change: 'Modified' };
       } catch (error) {
-        if (error instanceof TransientError) throw error;
+        if (error instanceof TransientError) throw scrubTransient(error, p.object);
         errors.push({ object: p.ref, message: scrubSecretValues(errorMessage(error), p.object) });
         return undefined;
       }

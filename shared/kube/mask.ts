@@ -4,6 +4,7 @@
  * Values are replaced by markers before anything is compared for printing; a key whose value
  * differs between the two sides gets distinct markers so a diff still shows *that* it changed.
  */
+import { TransientError } from '#shared/errors/index.ts';
 import type { KubeObject } from './objects.ts';
 import { isSecret } from './objects.ts';
 
@@ -60,4 +61,15 @@ export function scrubSecretValues(message: string, object: KubeObject): string {
   let scrubbed = message;
   for (const value of [...values].sort((a, b) => b.length - a.length)) if (value.length >= 4) scrubbed = scrubbed.split(value).join(MASK);
   return scrubbed;
+}
+
+/**
+ * A TransientError about `object` with its Secret values scrubbed from the message (the error is
+ * rethrown out of a reconcile, so it reaches logs and events like any collected error). Returns
+ * the same error when there was nothing to scrub.
+ */
+export function scrubTransient(error: TransientError, object: KubeObject): TransientError {
+  const detail = scrubSecretValues(error.detail, object);
+  if (detail === error.detail) return error;
+  return new TransientError(detail, { ...(error.object ? { object: error.object } : {}), ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
 }

@@ -2,9 +2,10 @@
 // immutable field changed, and how objects are normalized before they are compared or applied.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConflictError, InvalidInputError, UnauthorizedError } from '#shared/errors/index.ts';
+import { ConflictError, InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { isImmutableFieldError, normalizeForApply } from '#shared/kube/apply.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
+import { scrubTransient } from '#shared/kube/mask.ts';
 
 const invalid = (message: string, status = 422) => new InvalidInputError(message, { cause: { status, reason: 'Invalid', message } });
 
@@ -70,4 +71,17 @@ test('status is dropped from manifests except from CustomResourceDefinitions', (
   assert.equal('status' in deployment, false);
   assert.equal('creationTimestamp' in deployment.metadata, false);
   assert.deepEqual(crd.status, { storedVersions: ['v1'] });
+});
+
+test('a transient error about a Secret leaves the reconcile with the Secret\'s values scrubbed, still transient and naming it', () => {
+  // Prepare
+  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'shop' }, data: { password: Buffer.from('hunter22').toString('base64') } };
+  const ref = { apiVersion: 'v1', kind: 'Secret', name: 'creds', namespace: 'shop' };
+  const error = new TransientError('API server answered 503: webhook quoted "hunter22"', { object: ref, retryAfterMs: 1000 });
+  // Act
+  const scrubbed = scrubTransient(error, secret);
+  // Assess
+  assert.ok(scrubbed instanceof TransientError);
+  assert.equal(scrubbed.message, 'Secret creds in ns shop: API server answered 503: webhook quoted "***"');
+  assert.equal(scrubbed.retryAfterMs, 1000);
 });
