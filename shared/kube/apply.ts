@@ -455,6 +455,20 @@ async function validateAsNew(client: ClusterClient, p: Planned, checker: ListKey
         p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
         return true;
       }
+      // An object being adopted (applied before by hand or another tool): read it once, so that
+      // fields kubectl wrote are taken over like those of objects Tideline applied before.
+      const live = await client.get(p.ref);
+      if (live) {
+        p.live = live;
+        const marker = handsOffMarker(live);
+        if (marker) {
+          p.action = 'Skipped';
+          p.skipReason = `annotated in the cluster ${marker}`;
+          return true;
+        }
+        const takeover = takeoverPatch(p.object, live, client.fieldManager);
+        if (takeover) p.takeover = takeover;
+      }
       return false;
     }
     // An identity allowed to patch but not to create (server-side apply creates with `patch`

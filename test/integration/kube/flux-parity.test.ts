@@ -306,3 +306,23 @@ test('an object annotated reconcile: disabled or ssa: Ignore in the cluster is S
   assert.deepEqual(pruned.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['ignored:Skipped', 'keep:Unchanged', 'paused:Skipped']);
   assert.ok(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'ignored' }));
 });
+
+test('adopting an object created with kubectl apply --server-side takes over its fields: what Git lacks is removed', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-adopt-kubectl');
+  const client = await testClient();
+  const kubectl = await testClient({ fieldManager: 'kubectl' });
+  t.after(() => {
+    client.close();
+    kubectl.close();
+  });
+  await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'legacy', namespace: ns }, data: { a: '1', old: 'x' } });
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'legacy', { a: '1' })] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.equal(result.changeSet.entries[0]?.action, 'Configured');
+  const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'legacy' });
+  assert.deepEqual(live?.data, { a: '1' });
+  assert.equal(live?.metadata.labels?.['tideline.dev/name'], ns);
+});
