@@ -8,7 +8,7 @@
 import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { CLUSTER_SCOPED_KINDS, parseSpecs } from './field-specs.ts';
-import { getString, mapGet, mapSet, splitApiVersion, stringScalar, type Resource } from './resource.ts';
+import { mapGet, mapSet, splitApiVersion, stringScalar, type Resource } from './resource.ts';
 import { forEachSpecField, plainScalar } from './transform.ts';
 import { GoNumber, resolvePlainV3, scalarText, toGoValue } from './yaml/go-value.ts';
 
@@ -59,6 +59,15 @@ function text(node: YamlNode | undefined): string {
   return isScalar(node) && node.value !== null ? (scalarText(node) ?? '') : '';
 }
 
+/** A map entry by key, ignoring case: kustomize decodes vars through Go's case-insensitive JSON matching. */
+function field(map: YAMLMap, key: string): YamlNode | undefined {
+  const exact = mapGet(map, key);
+  if (exact !== undefined) return exact;
+  const lower = key.toLowerCase();
+  const pair = map.items.find((item) => isScalar(item.key) && (scalarText(item.key) ?? '').toLowerCase() === lower);
+  return pair?.value as YamlNode | undefined;
+}
+
 /** Reads a kustomization's `vars` list (fieldref defaults to `metadata.name`). */
 export function readVars(body: YAMLMap, file: string): VarDecl[] {
   const node = mapGet(body, 'vars');
@@ -66,21 +75,21 @@ export function readVars(body: YAMLMap, file: string): VarDecl[] {
   if (!isSeq(node)) throw new InvalidInputError('"vars" must be a list', { source: { file } });
   return node.items.map((item) => {
     if (!isMap(item)) throw new InvalidInputError('"vars" entries must be mappings', { source: { file } });
-    const name = getString(item, ['name']);
-    const objref = mapGet(item, 'objref');
+    const name = text(field(item, 'name'));
+    const objref = field(item, 'objref');
     if (!name) throw new InvalidInputError('a var needs a name', { source: { file } });
     if (!isMap(objref)) throw new InvalidInputError(`var "${name}" needs an objref`, { source: { file } });
-    const apiVersion = text(mapGet(objref, 'apiVersion'));
+    const apiVersion = text(field(objref, 'apiVersion'));
     // Like kustomize: apiVersion, when given, overrides group/version.
-    const gv = apiVersion ? splitApiVersion(apiVersion) : { group: text(mapGet(objref, 'group')), version: text(mapGet(objref, 'version')) };
-    const fieldref = mapGet(item, 'fieldref');
-    const fieldPath = isMap(fieldref) ? text(mapGet(fieldref, 'fieldpath') ?? mapGet(fieldref, 'fieldPath')) : '';
+    const gv = apiVersion ? splitApiVersion(apiVersion) : { group: text(field(objref, 'group')), version: text(field(objref, 'version')) };
+    const fieldref = field(item, 'fieldref');
+    const fieldPath = isMap(fieldref) ? text(field(fieldref, 'fieldPath')) : '';
     return {
       name,
       ...gv,
-      kind: text(mapGet(objref, 'kind')),
-      objectName: text(mapGet(objref, 'name')),
-      namespace: text(mapGet(objref, 'namespace')),
+      kind: text(field(objref, 'kind')),
+      objectName: text(field(objref, 'name')),
+      namespace: text(field(objref, 'namespace')),
       fieldPath: fieldPath || 'metadata.name',
       file,
     };
