@@ -107,7 +107,13 @@ export class RootedFs {
 
   async exists(absolute: string): Promise<boolean> {
     await Promise.resolve();
-    return lstatSync(absolute, { throwIfNoEntry: false }) !== undefined;
+    try {
+      return lstatSync(absolute, { throwIfNoEntry: false }) !== undefined;
+    } catch (error) {
+      // A path through a file (`file.yaml/kustomization.yaml`) names nothing, as a missing one does.
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+      throw error;
+    }
   }
 
   /** Reads a file inside the root, refusing files over the size cap. */

@@ -11,6 +11,7 @@ import { CLUSTER_SCOPED_KINDS, parseSpecs } from './field-specs.ts';
 import { mapGet, mapSet, splitApiVersion, stringScalar, type Resource } from './resource.ts';
 import { forEachSpecField, plainScalar } from './transform.ts';
 import { GoNumber, resolvePlainV3, scalarText, toGoValue } from './yaml/go-value.ts';
+import { splitFieldPath } from './replacements.ts';
 
 /** One declared var. */
 export interface VarDecl {
@@ -125,28 +126,11 @@ export function mergeVars(state: VarState, decls: readonly VarDecl[], resources:
   }
 }
 
-/** Splits a var's field path on dots outside `[...]`. */
-function splitOnDots(fieldPath: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let depth = 0;
-  for (const ch of fieldPath) {
-    if (ch === '[') depth++;
-    if (ch === ']') depth--;
-    if (ch === '.' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else current += ch;
-  }
-  parts.push(current);
-  return parts;
-}
-
 type VarValue = string | boolean | GoNumber | undefined;
 
 function lookupField(root: YamlNode, fieldPath: string): YamlNode | undefined {
   let node: YamlNode | undefined = root;
-  const segments = splitOnDots(fieldPath).flatMap((segment) => {
+  const segments = splitFieldPath(fieldPath).flatMap((segment) => {
     const index = /^(.*)\[(\d+)\]$/.exec(segment);
     return index ? [...(index[1] ? [index[1]] : []), index[2] as string] : [segment];
   });

@@ -1,19 +1,7 @@
 // Bad input a hostile or careless repository can hold: each must end in a typed error naming the file.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidInputError } from '#shared/errors/index.ts';
-import { renderKustomization } from '#shared/render/index.ts';
-import { configMap, writeTree } from './tree.ts';
-
-async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
-  try {
-    await renderKustomization(options);
-  } catch (error) {
-    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('render succeeded but should have been refused');
-}
+import { configMap, renderError, writeTree } from './tree.ts';
 
 describe('render refuses bad input', () => {
   it('refuses a resource path that climbs above the repository root', async (t) => {
@@ -235,5 +223,15 @@ describe('render refuses bad input', () => {
     const error = await renderError({ root, flux: { postBuild: { substitute: { REGION: 'eu' }, strict: true } } });
 
     assert.match(error.message, /variable "ZONE" is not set/);
+  });
+});
+
+describe('render refuses entries that name a file where a directory is needed', () => {
+  it('refuses a component that is a file with a typed error, not a filesystem error', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'components:\n- r.yaml\n', 'r.yaml': configMap('cm') });
+
+    const error = await renderError({ root });
+
+    assert.match(error.message, /r\.yaml/);
   });
 });

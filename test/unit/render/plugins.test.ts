@@ -1,19 +1,8 @@
 // Builtin plugin configurations under `transformers:`/`generators:` and extra `configurations` sections.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidInputError } from '#shared/errors/index.ts';
 import { renderKustomization } from '#shared/render/index.ts';
-import { configMap, writeTree } from './tree.ts';
-
-async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
-  try {
-    await renderKustomization(options);
-  } catch (error) {
-    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('render succeeded but should have been refused');
-}
+import { configMap, renderError, writeTree } from './tree.ts';
 
 describe('builtin plugin configurations', () => {
   it('applies a label transformer only to the fields its fieldSpecs name', async (t) => {

@@ -3,6 +3,9 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { renderKustomization } from '#shared/render/index.ts';
 
 /** Files of a tree: relative path -> content (a `{ symlink: target }` entry makes a symlink). */
 export type TreeSpec = Record<string, string | Buffer | { symlink: string }>;
@@ -24,4 +27,15 @@ export async function writeTree(t: TestContext, files: TreeSpec): Promise<string
 export function configMap(name: string, data: Record<string, string> = { key: 'value' }): string {
   const lines = Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${lines.join('\n')}\n`;
+}
+
+/** Renders and returns the InvalidInputError it must end in (fails the test if it renders). */
+export async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
+  try {
+    await renderKustomization(options);
+  } catch (error) {
+    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('render succeeded but should have been refused');
 }

@@ -1,23 +1,12 @@
 // kustomize's legacy `vars`: what is substituted where, and the declarations kustomize refuses.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidInputError } from '#shared/errors/index.ts';
 import { renderKustomization } from '#shared/render/index.ts';
-import { writeTree } from './tree.ts';
+import { renderError, writeTree } from './tree.ts';
 
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  ports:\n  - port: 5432\n';
 const pod = (args: string): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\nspec:\n  containers:\n  - name: c\n    image: c\n    args: ${args}\n`;
 const DB_VAR = 'vars:\n- name: DB\n  objref:\n    kind: Service\n    name: db\n    apiVersion: v1\n';
-
-async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
-  try {
-    await renderKustomization(options);
-  } catch (error) {
-    assert.ok(error instanceof InvalidInputError, `expected InvalidInputError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('render succeeded but should have been refused');
-}
 
 describe('vars', () => {
   it('substitutes the final, prefixed name of the referenced object', async (t) => {
