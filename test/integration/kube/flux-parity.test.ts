@@ -8,7 +8,7 @@ import { ConflictError, InvalidInputError, TransientError } from '#shared/errors
 import { reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, ownerFor, secret, testClient } from './helpers.ts';
+import { configMap, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
 
 test('a key dropped from a Secret\'s stringData disappears from the live Secret', async (t) => {
   // Prepare
@@ -164,12 +164,8 @@ test('an object recorded with an API version the cluster no longer serves is pru
 test('labels and annotations another manager added do not make an object Configured, and survive the apply', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-foreign-meta');
-  const client = await testClient();
-  const other = await testClient({ fieldManager: 'kubectl-annotate' });
-  t.after(() => {
-    client.close();
-    other.close();
-  });
+  const client = await testClientFor(t);
+  const other = await testClientFor(t, { fieldManager: 'kubectl-annotate' });
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
   await other.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { team: 'blue' }, annotations: { 'example.com/note': 'hands on' } } }, { force: true });
@@ -187,12 +183,8 @@ test('labels and annotations another manager added do not make an object Configu
 test('an object whose ownership labels were changed to another Kustomization is Configured and labelled back', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-relabel');
-  const client = await testClient();
-  const other = await testClient({ fieldManager: 'someone-else' });
-  t.after(() => {
-    client.close();
-    other.close();
-  });
+  const client = await testClientFor(t);
+  const other = await testClientFor(t, { fieldManager: 'someone-else' });
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
   await other.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { 'tideline.dev/name': 'intruder' } } }, { force: true });
@@ -222,12 +214,8 @@ test('a namespaced object without a namespace and no targetNamespace is an error
 test('a field added with kubectl apply --server-side is taken over and removed; with ssa: Merge it stays', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-takeover');
-  const client = await testClient();
-  const kubectl = await testClient({ fieldManager: 'kubectl' });
-  t.after(() => {
-    client.close();
-    kubectl.close();
-  });
+  const client = await testClientFor(t);
+  const kubectl = await testClientFor(t, { fieldManager: 'kubectl' });
   const owner = ownerFor(ns);
   const merged = configMap(ns, 'merged', { a: '1' });
   merged.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/ssa': 'Merge' };
@@ -250,12 +238,8 @@ test('a field added with kubectl apply --server-side is taken over and removed; 
 test('a field added with client-side kubectl apply loses its last-applied annotation and is removed', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-takeover-csa');
-  const client = await testClient();
-  const kubectl = await testClient({ fieldManager: 'kubectl' });
-  t.after(() => {
-    client.close();
-    kubectl.close();
-  });
+  const client = await testClientFor(t);
+  const kubectl = await testClientFor(t, { fieldManager: 'kubectl' });
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
   const lastApplied = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { a: '1', extra: 'x' } });
@@ -287,12 +271,8 @@ test('applying into a Namespace that is being deleted is a TransientError naming
 test('an object annotated reconcile: disabled or ssa: Ignore in the cluster is Skipped by apply and by prune', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-handsoff');
-  const client = await testClient();
-  const kubectl = await testClient({ fieldManager: 'kubectl-annotate' });
-  t.after(() => {
-    client.close();
-    kubectl.close();
-  });
+  const client = await testClientFor(t);
+  const kubectl = await testClientFor(t, { fieldManager: 'kubectl-annotate' });
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'paused', { a: '1' }), configMap(ns, 'ignored', { a: '1' }), configMap(ns, 'keep', { a: '1' })] });
   await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'paused', namespace: ns, annotations: { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' } } });
@@ -310,12 +290,8 @@ test('an object annotated reconcile: disabled or ssa: Ignore in the cluster is S
 test('adopting an object created with kubectl apply --server-side takes over its fields: what Git lacks is removed', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-adopt-kubectl');
-  const client = await testClient();
-  const kubectl = await testClient({ fieldManager: 'kubectl' });
-  t.after(() => {
-    client.close();
-    kubectl.close();
-  });
+  const client = await testClientFor(t);
+  const kubectl = await testClientFor(t, { fieldManager: 'kubectl' });
   await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'legacy', namespace: ns }, data: { a: '1', old: 'x' } });
   // Act
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'legacy', { a: '1' })] });

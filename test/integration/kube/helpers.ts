@@ -1,5 +1,6 @@
 // Shared helpers of the apply engine's integration tests: a client for the test cluster, a clock
 // that never sleeps, and small object factories.
+import type { TestContext } from 'node:test';
 import type { Clock } from '#shared/ports/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import type { ClusterClientOptions, KubeObject } from '#shared/kube/index.ts';
@@ -9,6 +10,13 @@ import { getTestEnv } from '#test/env/index.ts';
 export async function testClient(options: ClusterClientOptions = {}): Promise<ClusterClient> {
   const env = await getTestEnv();
   return new ClusterClient(await endpointFromKubeconfigFile(env.kube.kubeconfigPath, undefined), options);
+}
+
+/** A client closed when the test ends. */
+export async function testClientFor(t: TestContext, options: ClusterClientOptions = {}): Promise<ClusterClient> {
+  const client = await testClient(options);
+  t.after(() => client.close());
+  return client;
 }
 
 /** A clock whose sleep advances time at once; `onSleep` runs on every sleep (e.g. to play a controller). */
