@@ -10,25 +10,19 @@ import { InProcessBus } from '#shared/adapters/local/in-process-bus.ts';
 import type { CatalogEvent, GitProvider } from '#shared/events/catalog.ts';
 import { makeEvent, patternFor } from '#shared/events/catalog.ts';
 import { awsClients, drainQueue, unique } from './helpers.ts';
+import { SAMPLE_SHA as SHA, gitPushEvent } from '#test/support/events.ts';
 
-const SHA = 'c441029cf673f84c8b7db52d0a5944ee5c52ff89';
 
 function push(id: string, provider: GitProvider, ref: string, before?: string): CatalogEvent {
-  return makeEvent('GitPushReceived', {
-    version: 1,
+  return gitPushEvent({
     eventId: id,
     correlationId: id,
-    occurredAt: '2026-03-01T12:00:00.000Z',
+    deliveryId: id,
     provider,
-    receiver: { name: 'r', namespace: 'flux-system' },
-    resources: [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }],
     repository: { urls: ['https://git.example.com/fleet.git'] },
     ref,
-    revision: SHA,
     ...(before ? { before } : {}),
     commits: 2,
-    deliveryId: id,
-    receivedAt: '2026-03-01T12:00:00.000Z',
   });
 }
 

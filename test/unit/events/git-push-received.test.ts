@@ -2,19 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GitPushReceivedSchema } from '#shared/events/catalog.ts';
+import { SAMPLE_SHA as SHA, gitPushDetail } from '#test/support/events.ts';
 
-const SHA = 'c441029cf673f84c8b7db52d0a5944ee5c52ff89';
-const bare = {
-  version: 1,
-  eventId: 'e1',
-  correlationId: 'd1',
-  occurredAt: '2026-03-01T12:00:00.000Z',
-  provider: 'generic-hmac',
-  receiver: { name: 'r', namespace: 'flux-system' },
-  resources: [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }],
-  deliveryId: 'd1',
-  receivedAt: '2026-03-01T12:00:00.000Z',
-};
+const { repository: _repository, ref: _ref, revision: _revision, commits: _commits, ...bare } = gitPushDetail({ provider: 'generic-hmac', repository: { urls: ['https://git.example.com/fleet.git'] } });
 const push = { repository: { urls: ['https://git.example.com/fleet.git'] }, ref: 'refs/heads/main', revision: SHA };
 
 test('a GitPushReceived with only the receiver resources is valid', () => {

@@ -5,8 +5,8 @@ import { makeEvent } from '#shared/events/catalog.ts';
 import type { PutEventsClient, PutEventsEntry, PutEventsOutput } from '#shared/events/publish.ts';
 import { MAX_BYTES_PER_CALL, batchEntries, entrySize, findManifestInDetail, publishEvents } from '#shared/events/publish.ts';
 import type { Clock } from '#shared/ports/index.ts';
+import { SAMPLE_SHA as SHA, gitPushEvent } from '#test/support/events.ts';
 
-const SHA = 'c441029cf673f84c8b7db52d0a5944ee5c52ff89';
 
 function clock(): Clock & { slept: number[] } {
   let now = 0;
@@ -15,22 +15,7 @@ function clock(): Clock & { slept: number[] } {
 }
 
 function pushEvent(index: number, extra: Partial<{ pusher: string }> = {}): CatalogEvent {
-  return makeEvent('GitPushReceived', {
-    version: 1,
-    eventId: `e-${index}`,
-    correlationId: `d-${index}`,
-    occurredAt: '2026-03-01T12:00:00.000Z',
-    provider: 'github',
-    receiver: { name: 'r', namespace: 'flux-system' },
-    resources: [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }],
-    repository: { urls: ['https://github.com/acme/fleet.git'] },
-    ref: 'refs/heads/main',
-    revision: SHA,
-    commits: 1,
-    deliveryId: `d-${index}`,
-    receivedAt: '2026-03-01T12:00:00.000Z',
-    ...extra,
-  });
+  return gitPushEvent({ eventId: `e-${index}`, correlationId: `d-${index}`, deliveryId: `d-${index}`, ...extra });
 }
 
 function renderedEvent(key: string): CatalogEvent {

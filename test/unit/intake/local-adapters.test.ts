@@ -7,25 +7,11 @@ import type { EventBridgeEnvelope } from '#shared/adapters/local/in-process-bus.
 import { InProcessBus } from '#shared/adapters/local/in-process-bus.ts';
 import { LocalSecretStore, secretEnvVariable } from '#shared/adapters/local/local-secret-store.ts';
 import { NotFoundError } from '#shared/errors/index.ts';
-import { makeEvent, patternFor } from '#shared/events/catalog.ts';
+import { patternFor } from '#shared/events/catalog.ts';
 import { parseEvent } from '#shared/events/parse.ts';
+import { SAMPLE_SHA as SHA, gitPushEvent } from '#test/support/events.ts';
 
-const SHA = 'c441029cf673f84c8b7db52d0a5944ee5c52ff89';
-const push = makeEvent('GitPushReceived', {
-  version: 1,
-  eventId: 'e1',
-  correlationId: 'd1',
-  occurredAt: '2026-03-01T12:00:00.000Z',
-  provider: 'gitea',
-  receiver: { name: 'r', namespace: 'flux-system' },
-  resources: [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }],
-  repository: { urls: ['https://gitea.example.com/infra/fleet.git'] },
-  ref: 'refs/heads/main',
-  revision: SHA,
-  commits: 1,
-  deliveryId: 'd1',
-  receivedAt: '2026-03-01T12:00:00.000Z',
-});
+const push = gitPushEvent({ provider: 'gitea', repository: { urls: ['https://gitea.example.com/infra/fleet.git'] } });
 
 test('the in-process bus delivers an event to subscribers whose catalog pattern matches, as an EventBridge envelope', async () => {
   const bus = new InProcessBus();
