@@ -1,12 +1,15 @@
 /**
  * `tideline apply <dir> --context <ctx>`: reconcile a local directory into a cluster, as the apply
- * function does for a rendered bundle, and print the change set. Exit code 0 on success, 2 on error.
+ * function does for a rendered bundle, and print the change set (as text, or as one JSON document
+ * with `--output json`). Exit code 0 on success, 2 on error.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { durationToMs } from '#shared/config/kustomization.ts';
-import { ClusterClient, endpointFromKubeconfigFile, formatChangeSet, formatCounts, reconcileObjects } from '#shared/kube/index.ts';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { ClusterClient, endpointFromKubeconfigFile, formatChangeSet, formatCounts, reconcileObjects, summarizeChangeSet } from '#shared/kube/index.ts';
+import type { ReconcileResult } from '#shared/kube/index.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
 
 /** Options shared by `apply` and `diff`. */
@@ -45,8 +48,28 @@ interface ApplyCliOptions extends ClusterCliOptions {
   prune?: boolean;
   wait?: boolean;
   force?: boolean;
+  forceConflicts: boolean;
+  validate: boolean;
+  allowEmpty?: boolean;
   timeout: string;
   revision: string;
+  output: string;
+}
+
+/**
+ * The result as one JSON document for scripts: outcome, counts, every entry and error (messages
+ * are already free of secret values), and the unready objects of a health wait.
+ */
+export function applyResultJson(result: ReconcileResult): string {
+  return JSON.stringify({
+    status: result.failure ? 'failed' : 'applied',
+    ...(result.failure ? { failure: result.failure } : {}),
+    counts: summarizeChangeSet(result.changeSet, 0).counts,
+    entries: result.changeSet.entries,
+    errors: result.changeSet.errors,
+    ...(result.health ? { health: { ready: result.health.ready, unhealthy: result.health.unhealthy } } : {}),
+    ...(result.inventory ? { revision: result.inventory.revision } : {}),
+  }, null, 2);
 }
 
 /** Registers the `apply` verb. */
@@ -56,9 +79,14 @@ export function registerApply(program: Command): void {
     .option('--prune', 'delete objects applied before under this name that the directory no longer holds')
     .option('--wait', 'wait for the applied objects to become ready')
     .option('--force', 'recreate objects whose immutable fields changed')
+    .option('--no-force-conflicts', 'fail on fields another field manager owns instead of taking them over')
+    .option('--no-validate', 'skip the server-side dry-run of the whole set (faster; an invalid object then stops the run part-way)')
+    .option('--allow-empty', 'let an empty directory prune everything applied before under this name (with --prune)')
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
+    .option('-o, --output <format>', 'text or json', 'text')
     .action(async (dir: string, options: ApplyCliOptions) => {
+      if (options.output !== 'text' && options.output !== 'json') throw new InvalidInputError(`--output must be text or json, not ${JSON.stringify(options.output)}`);
       const { objects, digest } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
       const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
@@ -70,15 +98,22 @@ export function registerApply(program: Command): void {
           prune: options.prune === true,
           wait: options.wait === true,
           force: options.force === true,
+          forceConflicts: options.forceConflicts,
+          validate: options.validate,
+          allowEmpty: options.allowEmpty === true,
           timeoutMs: durationToMs(options.timeout),
           ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
         });
+        process.exitCode = result.failure ? 2 : 0;
+        if (options.output === 'json') {
+          process.stdout.write(`${applyResultJson(result)}\n`);
+          return;
+        }
         const printed = formatChangeSet({ entries: result.changeSet.entries, errors: [] });
         if (printed) process.stdout.write(`${printed}\n`);
         for (const error of result.changeSet.errors) process.stderr.write(`✗ ${error.message}\n`);
         for (const u of result.health?.unhealthy ?? []) process.stderr.write(`✗ ${u.object.kind} ${u.object.namespace ? `${u.object.namespace}/` : ''}${u.object.name} not ready (${u.status}): ${u.message}\n`);
         process.stdout.write(`${result.failure ? `failed (${result.failure})` : 'applied'}: ${formatCounts(result.changeSet)}\n`);
-        process.exitCode = result.failure ? 2 : 0;
       } finally {
         client.close();
       }

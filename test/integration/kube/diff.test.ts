@@ -2,21 +2,12 @@
 // (exit codes 0 / 1 / 2), with Secret values never printed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
-import { configMap, ownerFor, secret, testClient } from './helpers.ts';
-
-function runTideline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['shared/cli/main.ts', ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 99) : 0, stdout, stderr });
-    });
-  });
-}
+import { configMap, ownerFor, runTideline, secret, testClient } from './helpers.ts';
 
 test('diff reports a changed Secret with its values masked', async (t) => {
   // Prepare

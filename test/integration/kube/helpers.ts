@@ -1,6 +1,7 @@
 // Shared helpers of the apply engine's integration tests: a client for the test cluster, a clock
 // that never sleeps, and small object factories.
 import type { TestContext } from 'node:test';
+import { execFile } from 'node:child_process';
 import type { Clock } from '#shared/ports/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import type { ClusterClientOptions, KubeObject } from '#shared/kube/index.ts';
@@ -77,4 +78,13 @@ export function crd(group: string, kind: string, plural: string): KubeObject {
 /** A unique-enough owner for one test (the test namespace is unique). */
 export function ownerFor(namespace: string): { name: string; namespace: string } {
   return { name: namespace, namespace: 'flux-system' };
+}
+
+/** Runs the `tideline` command line (`shared/cli/main.ts`) with `args`; never rejects. */
+export function runTideline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['shared/cli/main.ts', ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 99) : 0, stdout, stderr });
+    });
+  });
 }
