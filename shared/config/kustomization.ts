@@ -71,7 +71,6 @@ const HealthCheckSchema = z.strictObject({
 const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
   decryption: 'SOPS decryption is not supported yet; keep secrets out of the fleet repo or use an external secret operator',
   kubeConfig: 'the target cluster comes from the directory (clusters/<name>/) and the cluster registry, not from spec.kubeConfig',
-  serviceAccountName: 'impersonation is not supported; Tideline applies with the cluster credentials of its registry',
   healthCheckExprs: 'CEL health check expressions are not supported; use healthChecks or wait',
   commonMetadata: 'commonMetadata is not supported yet',
   deletionPolicy: 'deletionPolicy is not supported yet; prune follows spec.prune',
@@ -100,6 +99,8 @@ export const KustomizationSpecSchema = z.strictObject({
   wait: z.boolean().optional(),
   healthChecks: z.array(HealthCheckSchema).optional(),
   force: z.boolean().optional(),
+  /** The service account (in the Kustomization's namespace) every write is made as. */
+  serviceAccountName: z.string().min(1).max(253).optional(),
   suspend: z.boolean().optional(),
   dependsOn: z.array(z.strictObject({ name: z.string().min(1), namespace: z.string().optional() })).optional(),
 });

@@ -62,6 +62,13 @@ export interface ReconcileRequest {
   validate?: boolean;
   /** Allow an empty bundle to prune a non-empty inventory. */
   allowEmpty?: boolean;
+  /**
+   * Flux `spec.serviceAccountName`: every write — dry-run, apply, takeover, recreate, prune — is
+   * made as this service account of the Kustomization's namespace (Kubernetes impersonation), so
+   * the Kustomization can change only what the account may change. Reads, discovery and the
+   * inventory use the client's own identity.
+   */
+  serviceAccountName?: string;
   /** Wait for every applied object to be ready (Flux `spec.wait`). */
   wait?: boolean;
   /** Objects to wait for (Flux `spec.healthChecks`), in addition to `wait`. */
@@ -152,6 +159,9 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
     throw new EmptyBundleError(`the bundle is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`, { object: kustomizationRef(request.owner) });
   }
 
+  // Writes go through `writer`: the client itself, or the same connection as the service account.
+  const writer = request.serviceAccountName ? client.impersonating(serviceAccountUser(request.owner.namespace, request.serviceAccountName)) : client;
+
   // 2. prepare.
   const planned = await prepareObjects(client, request, changeSet.errors);
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
@@ -165,7 +175,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   for (const p of planned) if (p.object.metadata.namespace && newNamespaces.has(p.object.metadata.namespace)) p.deferred = true;
   // New objects are validated by a dry-run create plus the schema's list-key check (see validateAsNew).
   const checker = request.validate === false ? undefined : new ListKeyChecker(client);
-  await Promise.all(planned.filter((p) => !p.deferred).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, bundleNamespaces, checker)));
+  await Promise.all(planned.filter((p) => !p.deferred).map((p) => validateOne(client, writer, p, request, forceConflicts, changeSet.errors, bundleNamespaces, checker)));
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
 
   // Record every object we are about to write before writing any, so an interrupted run leaves
@@ -183,7 +193,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
 
   // 4. staged apply.
   const stage1 = planned.filter((p) => isCrd(p.object) || isNamespace(p.object));
-  await applyStage(client, stage1, forceConflicts, changeSet, clock, request.force === true);
+  await applyStage(client, writer, stage1, forceConflicts, changeSet, clock, request.force === true);
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ApplyFailed' };
   const crds = stage1.filter((p) => isCrd(p.object));
   if (crds.length > 0) {
@@ -201,19 +211,19 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
         changeSet.errors.push(objectError(p, error));
       }
     }
-    await Promise.all(deferred.filter((p) => p.info).map((p) => validateOne(client, p, request, forceConflicts, changeSet.errors, new Set(), checker)));
+    await Promise.all(deferred.filter((p) => p.info).map((p) => validateOne(client, writer, p, request, forceConflicts, changeSet.errors, new Set(), checker)));
     if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
   }
   const rest = planned.filter((p) => !isCrd(p.object) && !isNamespace(p.object));
-  await applyStage(client, rest.filter((p) => !p.info?.namespaced), forceConflicts, changeSet, clock, request.force === true);
-  if (changeSet.errors.length === 0) await applyStage(client, rest.filter((p) => p.info?.namespaced), forceConflicts, changeSet, clock, request.force === true);
+  await applyStage(client, writer, rest.filter((p) => !p.info?.namespaced), forceConflicts, changeSet, clock, request.force === true);
+  if (changeSet.errors.length === 0) await applyStage(client, writer, rest.filter((p) => p.info?.namespaced), forceConflicts, changeSet, clock, request.force === true);
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ApplyFailed' };
 
   // 5. prune.
   const current = new Set(planned.map((p) => p.id));
   if (request.prune && previous) {
     const stale = previous.entries.filter((e) => !current.has(e.id));
-    const pruned = await pruneObjects(client, request.owner, stale, { clock });
+    const pruned = await pruneObjects(client, request.owner, stale, { clock, writer });
     changeSet.entries.push(...pruned.entries);
     changeSet.errors.push(...pruned.errors);
   }
@@ -371,7 +381,7 @@ export function isImmutableFieldError(error: unknown): boolean {
  * Decides one object's action: Unchanged without a request when provable, else by server-side
  * dry-run (which also validates it). Errors are collected with the object named.
  */
-async function validateOne(client: ClusterClient, p: Planned, request: ReconcileRequest, forceConflicts: boolean, errors: ObjectError[], bundleNamespaces: Set<string>, checker: ListKeyChecker | undefined): Promise<void> {
+async function validateOne(client: ClusterClient, writer: ClusterClient, p: Planned, request: ReconcileRequest, forceConflicts: boolean, errors: ObjectError[], bundleNamespaces: Set<string>, checker: ListKeyChecker | undefined): Promise<void> {
   const policy = ssaPolicy(p.object);
   // As Flux: the marker counts on the manifest and on the object in the cluster (someone may have
   // annotated it there to stop reconciliation for a while).
@@ -399,8 +409,8 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
   // Unvalidated mode: the apply itself tells what happened (see applyStage).
   if (request.validate === false) return;
   try {
-    if (!p.live && checker && (await validateAsNew(client, p, checker, errors))) return;
-    const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: forceConflicts, discardResult: !p.live });
+    if (!p.live && checker && (await validateAsNew(client, writer, p, checker, errors))) return;
+    const dryRun = await writer.applyWithStatus(p.object, { dryRun: true, force: forceConflicts, discardResult: !p.live });
     if (policy === 'IfNotPresent' && !dryRun.created) {
       p.action = 'Skipped';
       p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
@@ -439,7 +449,7 @@ async function validateOne(client: ClusterClient, p: Planned, request: Reconcile
  * when it needs the dry-run apply after all: it exists without our labels (another manager's or an
  * adopted object), its kind has no published schema yet, or the identity may not `create` it.
  */
-async function validateAsNew(client: ClusterClient, p: Planned, checker: ListKeyChecker, errors: ObjectError[]): Promise<boolean> {
+async function validateAsNew(client: ClusterClient, writer: ClusterClient, p: Planned, checker: ListKeyChecker, errors: ObjectError[]): Promise<boolean> {
   const problems = await checker.problems(p.object);
   if (problems === undefined) return false;
   if (problems.length > 0) {
@@ -447,7 +457,7 @@ async function validateAsNew(client: ClusterClient, p: Planned, checker: ListKey
     return true;
   }
   try {
-    await client.dryRunCreate(p.object);
+    await writer.dryRunCreate(p.object);
   } catch (error) {
     if (error instanceof ConflictError && apiFailureOf(error)?.reason === 'AlreadyExists') {
       if (ssaPolicy(p.object) === 'IfNotPresent') {
@@ -480,18 +490,21 @@ async function validateAsNew(client: ClusterClient, p: Planned, checker: ListKey
   return true;
 }
 
-/** Applies the changed objects of one stage concurrently (the client bounds requests in flight). */
-async function applyStage(client: ClusterClient, stage: Planned[], forceConflicts: boolean, changeSet: ChangeSet, clock: Clock, recreateAllowed: boolean): Promise<void> {
+/**
+ * Applies the changed objects of one stage concurrently (the client bounds requests in flight):
+ * writes through `writer`, reads through `client`.
+ */
+async function applyStage(client: ClusterClient, writer: ClusterClient, stage: Planned[], forceConflicts: boolean, changeSet: ChangeSet, clock: Clock, recreateAllowed: boolean): Promise<void> {
   const entries = await Promise.all(
     stage.map(async (p): Promise<ChangeSetEntry | undefined> => {
       if (p.action === 'Unchanged') return { object: p.ref, action: 'Unchanged' };
       if (p.action === 'Skipped') return { object: p.ref, action: 'Skipped', ...(p.skipReason ? { message: p.skipReason } : {}) };
       try {
-        if (p.takeover && !p.recreate) await client.jsonPatch(p.ref, p.takeover);
+        if (p.takeover && !p.recreate) await writer.jsonPatch(p.ref, p.takeover);
         if (p.action === undefined) {
           // Not dry-run before (validation off): apply and judge from the result.
           try {
-            const applied = await client.applyWithStatus(p.object, { force: forceConflicts, discardResult: !p.live });
+            const applied = await writer.applyWithStatus(p.object, { force: forceConflicts, discardResult: !p.live });
             if (applied.created) return { object: p.ref, action: 'Created' };
             return { object: p.ref, action: p.live && sameObject(applied.object, p.live) ? 'Unchanged' : 'Configured' };
           } catch (error) {
@@ -500,12 +513,12 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
           }
         }
         if (p.recreate) {
-          await client.delete(p.ref);
+          await writer.delete(p.ref);
           await waitUntilGone(client, p.ref, clock);
-          await client.apply(p.object, { force: forceConflicts });
+          await writer.apply(p.object, { force: forceConflicts });
           return { object: p.ref, action: 'Configured', message: 'recreated: an immutable field changed' };
         }
-        const applied = await client.applyWithStatus(p.object, { force: forceConflicts, discardResult: true });
+        const applied = await writer.applyWithStatus(p.object, { force: forceConflicts, discardResult: true });
         return { object: p.ref, action: applied.created ? 'Created' : 'Configured' };
       } catch (error) {
         if (error instanceof TransientError) throw scrubTransient(error, p.object);
@@ -515,6 +528,11 @@ async function applyStage(client: ClusterClient, stage: Planned[], forceConflict
     }),
   );
   for (const entry of entries) if (entry) changeSet.entries.push(entry);
+}
+
+/** The user name of a service account (what Kubernetes impersonation and RBAC subjects use). */
+export function serviceAccountUser(namespace: string, name: string): string {
+  return `system:serviceaccount:${namespace}:${name}`;
 }
 
 /** Flux's per-object apply policy (`Ignore`, `IfNotPresent`; anything else applies normally). */
@@ -560,6 +578,7 @@ export function requestFromKustomization(
     ...(bundle.order !== undefined ? { order: bundle.order } : {}),
     ...(bundle.digest ? { digest: bundle.digest } : {}),
     ...(spec.targetNamespace ? { targetNamespace: spec.targetNamespace } : {}),
+    ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
     prune: spec.prune,
     force: spec.force === true,
     wait: spec.wait === true,

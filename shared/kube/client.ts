@@ -114,16 +114,23 @@ class Limiter {
   }
 }
 
+/** What the clients of one connection share: sockets, the in-flight bound, and the counters. */
+interface Transport {
+  agent: Agent;
+  limiter: Limiter;
+  counters: { requests: number; byVerb: Map<string, number> };
+}
+
 /** The client of one API server. Create one per cluster per invocation; call {@link close} when done. */
 export class ClusterClient {
   readonly endpoint: ClusterEndpoint;
-  /** HTTP requests sent so far (retries included). */
-  requestCount = 0;
-  /** Requests sent, by `METHOD kind` (e.g. `PATCH Deployment`), for reports. */
-  readonly requestsByVerb = new Map<string, number>();
   readonly fieldManager: string;
-  private readonly agent: Agent;
-  private readonly limiter: Limiter;
+  /**
+   * The user requests are made as through Kubernetes impersonation (`Impersonate-User`), e.g.
+   * `system:serviceaccount:team-a:deployer`; undefined for the credentials' own identity.
+   */
+  readonly impersonatedUser: string | undefined;
+  private readonly transport: Transport;
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
@@ -133,25 +140,54 @@ export class ClusterClient {
   constructor(endpoint: ClusterEndpoint, options: ClusterClientOptions = {}) {
     this.endpoint = endpoint;
     this.url = new URL(endpoint.server);
-    const concurrency = options.concurrency ?? 16;
-    this.limiter = new Limiter(concurrency);
     this.maxAttempts = options.maxAttempts ?? 4;
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.clock = options.clock ?? systemClock;
     this.fieldManager = options.fieldManager ?? FIELD_MANAGER;
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: concurrency,
-      ...(endpoint.ca ? { ca: endpoint.ca } : {}),
-      ...(endpoint.clientCert ? { cert: endpoint.clientCert } : {}),
-      ...(endpoint.clientKey ? { key: endpoint.clientKey } : {}),
-      rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
-    });
+    this.impersonatedUser = undefined;
+    const concurrency = options.concurrency ?? 16;
+    this.transport = {
+      limiter: new Limiter(concurrency),
+      counters: { requests: 0, byVerb: new Map() },
+      agent: new Agent({
+        keepAlive: true,
+        maxSockets: concurrency,
+        ...(endpoint.ca ? { ca: endpoint.ca } : {}),
+        ...(endpoint.clientCert ? { cert: endpoint.clientCert } : {}),
+        ...(endpoint.clientKey ? { key: endpoint.clientKey } : {}),
+        rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
+      }),
+    };
   }
 
-  /** Closes idle keep-alive connections. */
+  /** HTTP requests sent so far (retries included), by this client and those made from it by {@link impersonating}. */
+  get requestCount(): number {
+    return this.transport.counters.requests;
+  }
+
+  set requestCount(value: number) {
+    this.transport.counters.requests = value;
+  }
+
+  /** Requests sent, by `METHOD kind` (e.g. `PATCH Deployment`), for reports. */
+  get requestsByVerb(): Map<string, number> {
+    return this.transport.counters.byVerb;
+  }
+
+  /**
+   * A client of the same connection that makes its requests as `user` (Kubernetes impersonation;
+   * the credentials need the `impersonate` permission). Flux's `spec.serviceAccountName` writes
+   * this way, so a tenant's Kustomization can change only what its service account may change.
+   * It shares sockets, the in-flight bound and the request counters with this client.
+   */
+  impersonating(user: string): ClusterClient {
+    // Same settings and transport, one field different: a shallow copy, not a second connection.
+    return Object.assign(Object.create(ClusterClient.prototype) as ClusterClient, this, { impersonatedUser: user, discoveryInFlight: undefined });
+  }
+
+  /** Closes idle keep-alive connections (of every client sharing this connection). */
   close(): void {
-    this.agent.destroy();
+    this.transport.agent.destroy();
   }
 
   // ---- discovery ---------------------------------------------------------------------------
@@ -380,7 +416,7 @@ export class ClusterClient {
     let lastError: TransientError | undefined;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       try {
-        return await this.limiter.run(() => this.sendOnce(method, basePath + path + search, options));
+        return await this.transport.limiter.run(() => this.sendOnce(method, basePath + path + search, options));
       } catch (error) {
         if (!(error instanceof TransientError)) throw error;
         lastError = error;
@@ -393,10 +429,11 @@ export class ClusterClient {
   }
 
   private async sendOnce(method: string, path: string, options: SendOptions): Promise<{ status: number; body: unknown }> {
-    this.requestCount++;
+    this.transport.counters.requests++;
     const label = options.label ?? method;
     this.requestsByVerb.set(label, (this.requestsByVerb.get(label) ?? 0) + 1);
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': 'tideline' };
+    if (this.impersonatedUser) headers['impersonate-user'] = this.impersonatedUser;
     if (options.body !== undefined) {
       headers['content-type'] = options.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(options.body));
@@ -408,7 +445,7 @@ export class ClusterClient {
     const where = `${method} ${this.endpoint.name}`;
     const response = await new Promise<{ status: number; body: string; retryAfter?: string }>((resolve, reject) => {
       const req = httpsRequest(
-        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method, path, headers, agent: this.agent },
+        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method, path, headers, agent: this.transport.agent },
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -39,14 +39,17 @@ async function getInAnyServedVersion(client: ClusterClient, ref: { apiVersion: s
 
 /**
  * Deletes the objects of `stale` (inventory entries) in prune order and reports each as Deleted or
- * Skipped; objects already gone are left out. Errors are collected per object.
+ * Skipped; objects already gone are left out. Errors are collected per object. Deletes go through
+ * `options.writer` when given (a client impersonating the Kustomization's service account), reads
+ * through `client`.
  */
 export async function pruneObjects(
   client: ClusterClient,
   owner: OwnerRef,
   stale: readonly InventoryEntry[],
-  _options: { clock?: Clock } = {},
+  options: { clock?: Clock; writer?: ClusterClient } = {},
 ): Promise<{ entries: ChangeSetEntry[]; errors: ObjectError[] }> {
+  const writer = options.writer ?? client;
   const entries: ChangeSetEntry[] = [];
   const errors: ObjectError[] = [];
   const parsed = stale.flatMap((entry) => {
@@ -74,7 +77,7 @@ export async function pruneObjects(
             const marker = handsOffMarker(live);
             if (marker) return { object: ref, action: 'Skipped', message: `annotated ${marker}` };
             if (!isOwnedBy(live, owner)) return { object: ref, action: 'Skipped', message: 'its ownership labels name another Kustomization' };
-            const deleted = await client.delete({ ...ref, apiVersion: live.apiVersion });
+            const deleted = await writer.delete({ ...ref, apiVersion: live.apiVersion });
             return deleted ? { object: ref, action: 'Deleted' } : undefined;
           } catch (error) {
             // A kind that is no longer served (its CRD is gone) has no objects left to prune.

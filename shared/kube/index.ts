@@ -9,7 +9,7 @@ export type { ClusterClientOptions, ResourceInfo, ApplyOptions } from './client.
 export { endpointFromKubeconfig, endpointFromKubeconfigFile, endpointFromClusterRecord } from './connection.ts';
 export type { ClusterEndpoint, ConnectionOptions } from './connection.ts';
 export { makeEksToken, EKS_TOKEN_PREFIX } from './eks-token.ts';
-export { reconcileObjects, requestFromKustomization } from './apply.ts';
+export { reconcileObjects, requestFromKustomization, serviceAccountUser } from './apply.ts';
 export type { ReconcileRequest, ReconcileResult, FailureReason } from './apply.ts';
 export { diffObjects } from './diff.ts';
 export { detectDrift } from './drift.ts';

@@ -51,6 +51,7 @@ interface ApplyCliOptions extends ClusterCliOptions {
   forceConflicts: boolean;
   validate: boolean;
   allowEmpty?: boolean;
+  serviceAccount?: string;
   timeout: string;
   revision: string;
   output: string;
@@ -82,6 +83,7 @@ export function registerApply(program: Command): void {
     .option('--no-force-conflicts', 'fail on fields another field manager owns instead of taking them over')
     .option('--no-validate', 'skip the server-side dry-run of the whole set (faster; an invalid object then stops the run part-way)')
     .option('--allow-empty', 'let an empty directory prune everything applied before under this name (with --prune)')
+    .option('--service-account <name>', 'Flux spec.serviceAccountName: write as this service account of the --namespace namespace (impersonation)')
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
     .option('-o, --output <format>', 'text or json', 'text')
@@ -101,6 +103,7 @@ export function registerApply(program: Command): void {
           forceConflicts: options.forceConflicts,
           validate: options.validate,
           allowEmpty: options.allowEmpty === true,
+          ...(options.serviceAccount ? { serviceAccountName: options.serviceAccount } : {}),
           timeoutMs: durationToMs(options.timeout),
           ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
         });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { parseKustomization } from '#shared/config/kustomization.ts';
-import { requestFromKustomization } from '#shared/kube/index.ts';
+import { requestFromKustomization, serviceAccountUser } from '#shared/kube/index.ts';
 
 const kustomization = (spec: Record<string, unknown>) =>
   parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec } });
@@ -26,4 +26,13 @@ test('without a timeout the interval bounds the health wait, as in Flux', () => 
 
 test('a health check without apiVersion is refused naming the Kustomization', () => {
   assert.throws(() => requestFromKustomization(kustomization({ healthChecks: [{ kind: 'Deployment', name: 'web' }] }), { objects: [], revision: 'r' }), (error: unknown) => error instanceof InvalidInputError && /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthChecks entry Deployment web needs an apiVersion/.test(error.message));
+});
+
+test('serviceAccountName carries over, and the account is the one of the Kustomization\'s namespace', () => {
+  // Act
+  const request = requestFromKustomization(kustomization({ serviceAccountName: 'deployer' }), { objects: [], revision: 'r' });
+  // Assess
+  assert.equal(request.serviceAccountName, 'deployer');
+  assert.equal(serviceAccountUser(request.owner.namespace, 'deployer'), 'system:serviceaccount:flux-system:deployer');
+  assert.equal(requestFromKustomization(kustomization({}), { objects: [], revision: 'r' }).serviceAccountName, undefined);
 });

@@ -1,0 +1,71 @@
+// Flux's spec.serviceAccountName on the real kube-apiserver (RBAC on): every write of a reconcile
+// — dry-run, apply, prune — is made as the Kustomization's service account, so it can change only
+// what the account may change; reads and the inventory keep the client's own identity.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClusterClient, KubeObject } from '#shared/kube/index.ts';
+import { reconcileObjects } from '#shared/kube/index.ts';
+import { useNamespace } from '#test/env/index.ts';
+import { configMap, secret, testClientFor } from './helpers.ts';
+
+/** A service account `deployer` in `namespace` allowed `verbs` on ConfigMaps there, and nothing else. */
+async function deployer(client: ClusterClient, namespace: string, verbs: string[]): Promise<void> {
+  const objects: KubeObject[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'deployer', namespace }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'deployer', namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }] },
+  ];
+  for (const object of objects) await client.apply(object);
+}
+
+test('a Kustomization with a service account applies what the account may write', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-sa-ok');
+  const client = await testClientFor(t);
+  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  // Act
+  const result = await reconcileObjects(client, { owner: { name: 'tenant', namespace: ns }, revision: 'r1', objects: [configMap(ns, 'settings', { mode: 'fast' })], serviceAccountName: 'deployer' });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.deepEqual(result.changeSet.entries.map((e) => `${e.object.name}:${e.action}`), ['settings:Created']);
+  const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  assert.equal((live?.data as Record<string, string> | undefined)?.mode, 'fast');
+  assert.deepEqual(live?.metadata.managedFields?.map((f) => `${f.manager}/${f.operation}`), ['tideline/Apply']);
+});
+
+test('an object the service account may not write fails validation and nothing is applied', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-sa-denied');
+  const client = await testClientFor(t);
+  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  // Act
+  const result = await reconcileObjects(client, { owner: { name: 'tenant', namespace: ns }, revision: 'r1', objects: [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })], serviceAccountName: 'deployer' });
+  // Assess
+  assert.equal(result.failure, 'ValidationFailed');
+  assert.equal(result.changeSet.errors.length, 1, JSON.stringify(result.changeSet.errors));
+  const message = result.changeSet.errors[0]?.message ?? '';
+  assert.match(message, new RegExp(`^Secret token in ns ${ns}: forbidden: .*system:serviceaccount:${ns}:deployer`));
+  assert.doesNotMatch(message, /hunter2/);
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }), undefined);
+});
+
+test('prune deletes as the service account: without delete rights the object stays and stays tracked', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-sa-prune');
+  const client = await testClientFor(t);
+  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const owner = { name: 'tenant', namespace: ns };
+  const first = await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'old', { a: '1' })], prune: true, serviceAccountName: 'deployer' });
+  assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
+  // Act
+  const denied = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'keep', { a: '1' })], prune: true, serviceAccountName: 'deployer' });
+  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update', 'delete']);
+  const allowed = await reconcileObjects(client, { owner, revision: 'r3', objects: [configMap(ns, 'keep', { a: '1' })], prune: true, serviceAccountName: 'deployer' });
+  // Assess
+  assert.equal(denied.failure, 'PruneFailed');
+  assert.match(denied.changeSet.errors[0]?.message ?? '', /forbidden/);
+  assert.ok(denied.inventory?.entries.some((e) => e.id.startsWith(`${ns}_old_`)), 'the object prune could not delete stays in the inventory');
+  assert.equal(allowed.failure, undefined, JSON.stringify(allowed.changeSet.errors));
+  assert.ok(allowed.changeSet.entries.some((e) => e.object.name === 'old' && e.action === 'Deleted'));
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'old' }), undefined);
+});
