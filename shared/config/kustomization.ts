@@ -72,7 +72,6 @@ const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
   decryption: 'SOPS decryption is not supported yet; keep secrets out of the fleet repo or use an external secret operator',
   kubeConfig: 'the target cluster comes from the directory (clusters/<name>/) and the cluster registry, not from spec.kubeConfig',
   healthCheckExprs: 'CEL health check expressions are not supported; use healthChecks or wait',
-  commonMetadata: 'commonMetadata is not supported yet',
   deletionPolicy: 'deletionPolicy is not supported yet; prune follows spec.prune',
   ignoreMissingComponents: 'ignoreMissingComponents is not supported',
 };
@@ -99,6 +98,8 @@ export const KustomizationSpecSchema = z.strictObject({
   wait: z.boolean().optional(),
   healthChecks: z.array(HealthCheckSchema).optional(),
   force: z.boolean().optional(),
+  /** Labels and annotations set on every applied object (overriding the object's own). */
+  commonMetadata: z.strictObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
   /** The service account (in the Kustomization's namespace) every write is made as. */
   serviceAccountName: z.string().min(1).max(253).optional(),
   suspend: z.boolean().optional(),

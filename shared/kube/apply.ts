@@ -69,6 +69,11 @@ export interface ReconcileRequest {
    * inventory use the client's own identity.
    */
   serviceAccountName?: string;
+  /**
+   * Flux `spec.commonMetadata`: labels and annotations set on every object of the bundle (a key
+   * the object already has is overridden), without touching selectors or pod templates.
+   */
+  commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   /** Wait for every applied object to be ready (Flux `spec.wait`). */
   wait?: boolean;
   /** Objects to wait for (Flux `spec.healthChecks`), in addition to `wait`. */
@@ -272,7 +277,7 @@ function objectError(planned: Planned, error: unknown): ObjectError {
  * Defaults namespaces, adds ownership labels, resolves each kind (a kind defined by a CRD of this
  * bundle is deferred) and reports duplicates. Errors are collected, not thrown.
  */
-export async function prepareObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace'>, errors: ObjectError[]): Promise<Planned[]> {
+export async function prepareObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'commonMetadata'>, errors: ObjectError[]): Promise<Planned[]> {
   const bundleKinds = new Map<string, boolean>();
   for (const object of request.objects) {
     if (!isCrd(object)) continue;
@@ -326,7 +331,8 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
       delete object.metadata.namespace;
     }
     normalizeForApply(object);
-    object.metadata.labels = { ...(object.metadata.labels ?? {}), [OWNER_NAME_LABEL]: request.owner.name, [OWNER_NAMESPACE_LABEL]: request.owner.namespace };
+    if (request.commonMetadata?.annotations) object.metadata.annotations = { ...(object.metadata.annotations ?? {}), ...request.commonMetadata.annotations };
+    object.metadata.labels = { ...(object.metadata.labels ?? {}), ...request.commonMetadata?.labels, [OWNER_NAME_LABEL]: request.owner.name, [OWNER_NAMESPACE_LABEL]: request.owner.namespace };
     const ref = refOf(object);
     const id = objectId(ref);
     const first = seen.get(id);
@@ -579,6 +585,7 @@ export function requestFromKustomization(
     ...(bundle.digest ? { digest: bundle.digest } : {}),
     ...(spec.targetNamespace ? { targetNamespace: spec.targetNamespace } : {}),
     ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+    ...(spec.commonMetadata ? { commonMetadata: spec.commonMetadata } : {}),
     prune: spec.prune,
     force: spec.force === true,
     wait: spec.wait === true,

@@ -30,7 +30,7 @@ export interface DriftResult {
  * Compares a bundle with the cluster and lists the objects an apply would create (Missing) or
  * change (Modified), as the drift function reports before correcting.
  */
-export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts'>): Promise<DriftResult> {
+export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata'>): Promise<DriftResult> {
   const errors: ObjectError[] = [];
   const planned = await prepareObjects(client, request, errors);
   await attachLiveObjects(client, request.owner, planned);

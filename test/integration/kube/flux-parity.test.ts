@@ -8,7 +8,7 @@ import { ConflictError, InvalidInputError, TransientError } from '#shared/errors
 import { reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
+import { configMap, deployment, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
 
 test('a key dropped from a Secret\'s stringData disappears from the live Secret', async (t) => {
   // Prepare
@@ -301,4 +301,30 @@ test('adopting an object created with kubectl apply --server-side takes over its
   const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'legacy' });
   assert.deepEqual(live?.data, { a: '1' });
   assert.equal(live?.metadata.labels?.['tideline.dev/name'], ns);
+});
+
+test('commonMetadata labels and annotates every object, overriding its own keys, and a re-apply is Unchanged', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-common-meta');
+  const client = await testClientFor(t);
+  const owner = ownerFor(ns);
+  const web = deployment(ns, 'web');
+  web.metadata.labels = { team: 'old-team', tier: 'front' };
+  const objects = [web, configMap(ns, 'settings', { a: '1' })];
+  const commonMetadata = { labels: { team: 'shop' }, annotations: { 'example.com/owner': 'shop@example.com' } };
+  // Act
+  const first = await reconcileObjects(client, { owner, revision: 'r1', objects, commonMetadata });
+  const again = await reconcileObjects(client, { owner, revision: 'r1', objects, commonMetadata });
+  // Assess
+  assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
+  const live = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
+  assert.equal(live?.metadata.labels?.team, 'shop');
+  assert.equal(live?.metadata.labels?.tier, 'front');
+  assert.equal(live?.metadata.annotations?.['example.com/owner'], 'shop@example.com');
+  const spec = live?.spec as { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } };
+  assert.deepEqual(spec.selector.matchLabels, { app: 'web' }, 'selectors are left alone');
+  assert.deepEqual(spec.template.metadata.labels, { app: 'web' }, 'pod templates are left alone');
+  const settings = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  assert.equal(settings?.metadata.labels?.team, 'shop');
+  assert.deepEqual(again.changeSet.entries.map((e) => e.action), ['Unchanged', 'Unchanged']);
 });

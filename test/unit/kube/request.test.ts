@@ -36,3 +36,10 @@ test('serviceAccountName carries over, and the account is the one of the Kustomi
   assert.equal(serviceAccountUser(request.owner.namespace, 'deployer'), 'system:serviceaccount:flux-system:deployer');
   assert.equal(requestFromKustomization(kustomization({}), { objects: [], revision: 'r' }).serviceAccountName, undefined);
 });
+
+test('commonMetadata carries over', () => {
+  // Act
+  const request = requestFromKustomization(kustomization({ commonMetadata: { labels: { team: 'shop' }, annotations: { owner: 'shop@example.com' } } }), { objects: [], revision: 'r' });
+  // Assess
+  assert.deepEqual(request.commonMetadata, { labels: { team: 'shop' }, annotations: { owner: 'shop@example.com' } });
+});
