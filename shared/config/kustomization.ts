@@ -74,6 +74,8 @@ const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
   healthCheckExprs: 'CEL health check expressions are not supported; use healthChecks or wait',
   deletionPolicy: 'deletionPolicy is not supported yet; prune follows spec.prune',
   ignoreMissingComponents: 'ignoreMissingComponents is not supported',
+  ignore: 'drift ignore rules are not supported yet; the fields they name would be applied and fought over',
+  buildMetadata: 'buildMetadata (origin and transformer annotations) is not supported',
 };
 
 export const KustomizationSpecSchema = z.strictObject({

@@ -48,3 +48,13 @@ test('durations add up their units as Go durations do', () => {
   assert.equal(durationToMs('250ms'), 250);
   assert.throws(() => parseKustomization(kustomization({ interval: 'ten minutes' })), /spec\.interval: a duration/);
 });
+
+test('newer Flux fields Tideline does not implement are refused by name, not as unknown', () => {
+  for (const [field, value, reason] of [['ignore', [{ paths: ['/spec/replicas'] }], /drift ignore rules are not supported/], ['buildMetadata', ['originAnnotations'], /buildMetadata .* is not supported/]] as const) {
+    // Act / Assess
+    assert.throws(
+      () => parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, [field]: value } }),
+      (error: unknown) => error instanceof InvalidInputError && error.message.includes(`spec.${field} is not supported`) && reason.test(error.message),
+    );
+  }
+});
