@@ -26,13 +26,14 @@ import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
 import { EmptyBundleError, assertNotStale, readInventory, writeInventory } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, handsOffMarker, isCrd, isNamespace, isSecret, kustomizationRef, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
+import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, handsOffMarker, isCrd, isNamespace, kustomizationRef, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
 import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { ListKeyChecker } from './schema.ts';
 import { takeoverPatch } from './takeover.ts';
+import { normalizeForApply } from './normalize.ts';
 
 /** What to reconcile, and how. */
 export interface ReconcileRequest {
@@ -123,27 +124,6 @@ export interface Planned {
 function describeSource(source: KubeObject | undefined): string {
   const namespace = source?.metadata?.namespace;
   return namespace ? `written with namespace ${namespace}` : 'written without a namespace';
-}
-
-/**
- * Rewrites an object the way the server would store it, before anything is compared or applied
- * (as Flux normalizes): a Secret's write-only `stringData` becomes base64 `data` — otherwise a key
- * dropped from `stringData` would stay in the live Secret forever, since the field manager only
- * ever owned `stringData` — and `status` (which an apply never writes) is dropped, except on CRDs.
- */
-export function normalizeForApply(object: KubeObject): void {
-  const stringData = object.stringData;
-  // A non-string value is left alone so that the API server reports it against the manifest.
-  if (isSecret(object) && stringData && typeof stringData === 'object' && !Array.isArray(stringData) && Object.values(stringData).every((v) => typeof v === 'string')) {
-    const data: Record<string, unknown> = { ...((object.data as Record<string, unknown> | null | undefined) ?? {}) };
-    for (const [key, value] of Object.entries(object.stringData as Record<string, unknown>)) {
-      data[key] = Buffer.from(value as string, 'utf8').toString('base64');
-    }
-    object.data = data;
-    delete object.stringData;
-  }
-  if (!isCrd(object)) delete object.status;
-  if (object.metadata.creationTimestamp === null) delete object.metadata.creationTimestamp;
 }
 
 /**

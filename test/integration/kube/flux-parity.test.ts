@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError, TransientError } from '#shared/errors/index.ts';
 import { reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
-import { useNamespace } from '#test/env/index.ts';
-import { configMap, deployment, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
+import { getTestEnv, useNamespace } from '#test/env/index.ts';
+import { configMap, crd, deployment, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
 
 test('a key dropped from a Secret\'s stringData disappears from the live Secret', async (t) => {
   // Prepare
@@ -327,4 +327,27 @@ test('commonMetadata labels and annotates every object, overriding its own keys,
   const settings = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   assert.equal(settings?.metadata.labels?.team, 'shop');
   assert.deepEqual(again.changeSet.entries.map((e) => e.action), ['Unchanged', 'Unchanged']);
+});
+
+test('a CRD whose conversion webhook caBundle is a placeholder applies without it; a real CA bundle is kept', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-cabundle');
+  const client = await testClientFor(t);
+  const env = await getTestEnv();
+  const suffix = ns.replace(/[^a-z0-9]/g, '');
+  const withBundle = (plural: string, caBundle: string): KubeObject => {
+    const definition = crd(`${suffix}.example.com`, plural[0]!.toUpperCase() + plural.slice(1, -1), plural);
+    (definition.spec as Record<string, unknown>).conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { caBundle, service: { name: 'conversion', namespace: ns, path: '/convert' } } } };
+    return definition;
+  };
+  t.after(async () => {
+    for (const plural of ['placeholders', 'bundles']) await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${suffix}.example.com` });
+  });
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [withBundle('placeholders', 'Cg=='), withBundle('bundles', env.kube.caData)] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  const caBundleOf = async (plural: string) => ((await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${suffix}.example.com` }))?.spec as { conversion: { webhook: { clientConfig: { caBundle?: string } } } }).conversion.webhook.clientConfig.caBundle;
+  assert.equal(await caBundleOf('placeholders'), undefined);
+  assert.equal(await caBundleOf('bundles'), env.kube.caData);
 });

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
-import { isImmutableFieldError, normalizeForApply } from '#shared/kube/apply.ts';
+import { isImmutableFieldError } from '#shared/kube/apply.ts';
+import { normalizeForApply } from '#shared/kube/normalize.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { scrubTransient } from '#shared/kube/mask.ts';
 
@@ -71,6 +72,28 @@ test('status is dropped from manifests except from CustomResourceDefinitions', (
   assert.equal('status' in deployment, false);
   assert.equal('creationTimestamp' in deployment.metadata, false);
   assert.deepEqual(crd.status, { storedVersions: ['v1'] });
+});
+
+/** A CRD whose conversion webhook carries `caBundle`. */
+function crdWithCaBundle(caBundle: string): KubeObject {
+  return { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { caBundle, service: { name: 'conv', namespace: 'widgets' } } } } } };
+}
+
+const caBundleOf = (crd: KubeObject): unknown => (crd.spec as { conversion: { webhook: { clientConfig: { caBundle?: unknown } } } }).conversion.webhook.clientConfig.caBundle;
+
+test('a CRD conversion webhook caBundle without a certificate is dropped, an empty one is kept', () => {
+  // Prepare
+  const placeholder = crdWithCaBundle('Cg==');
+  const notBase64 = crdWithCaBundle('not base64!');
+  const brokenPem = crdWithCaBundle(Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n').toString('base64'));
+  const empty = crdWithCaBundle('');
+  // Act
+  for (const crd of [placeholder, notBase64, brokenPem, empty]) normalizeForApply(crd);
+  // Assess
+  assert.equal(caBundleOf(placeholder), undefined);
+  assert.equal(caBundleOf(notBase64), undefined);
+  assert.equal(caBundleOf(brokenPem), undefined);
+  assert.equal(caBundleOf(empty), '');
 });
 
 test('a transient error about a Secret leaves the reconcile with the Secret\'s values scrubbed, still transient and naming it', () => {
