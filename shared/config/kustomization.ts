@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
+import { celExpressionProblem } from '#shared/kube/health-exprs.ts';
 
 export const KUSTOMIZATION_API_VERSIONS = ['kustomize.toolkit.fluxcd.io/v1', 'kustomize.toolkit.fluxcd.io/v1beta2'] as const;
 
@@ -67,11 +68,42 @@ const HealthCheckSchema = z.strictObject({
   namespace: z.string().optional(),
 });
 
+/** A CEL expression of `healthCheckExprs`, parsed when the Kustomization is read (as Flux does). */
+const CelExpressionSchema = z.string().superRefine((expression, ctx) => {
+  const problem = celExpressionProblem(expression);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** An optional expression: Flux treats an empty one as absent. */
+const OptionalCelExpressionSchema = z.string().superRefine((expression, ctx) => {
+  const problem = expression === '' ? undefined : celExpressionProblem(expression);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A Flux `healthCheckExprs` entry: CEL readiness rules for custom resources of a group (and kind). */
+const HealthCheckExprSchema = z.strictObject({
+  apiVersion: z.string().min(1),
+  kind: z.string().min(1).optional(),
+  current: CelExpressionSchema,
+  inProgress: OptionalCelExpressionSchema.optional(),
+  failed: OptionalCelExpressionSchema.optional(),
+});
+
+/** Only the group of an entry's apiVersion counts, so two entries for one group and kind conflict. */
+const HealthCheckExprsSchema = z.array(HealthCheckExprSchema).superRefine((entries, ctx) => {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const group = entry.apiVersion.includes('/') ? entry.apiVersion.slice(0, entry.apiVersion.lastIndexOf('/')) : '';
+    const key = `${group}/${entry.kind ?? '*'}`;
+    const first = seen.get(key);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `a second entry for API group '${group}' and kind ${entry.kind ?? '(any)'} (the first is entry ${first})` });
+    else seen.set(key, index);
+  });
+});
+
 /** Flux fields Tideline knows but does not implement: refused with this explanation. */
 const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
   decryption: 'SOPS decryption is not supported yet; keep secrets out of the fleet repo or use an external secret operator',
   kubeConfig: 'the target cluster comes from the directory (clusters/<name>/) and the cluster registry, not from spec.kubeConfig',
-  healthCheckExprs: 'CEL health check expressions are not supported; use healthChecks or wait',
   deletionPolicy: 'deletionPolicy is not supported yet; prune follows spec.prune',
   ignoreMissingComponents: 'ignoreMissingComponents is not supported',
   ignore: 'drift ignore rules are not supported yet; the fields they name would be applied and fought over',
@@ -99,6 +131,8 @@ export const KustomizationSpecSchema = z.strictObject({
     .optional(),
   wait: z.boolean().optional(),
   healthChecks: z.array(HealthCheckSchema).optional(),
+  /** CEL expressions judging the readiness of custom resources in the health wait. */
+  healthCheckExprs: HealthCheckExprsSchema.optional(),
   force: z.boolean().optional(),
   /** Labels and annotations set on every applied object (overriding the object's own). */
   commonMetadata: z.strictObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),

@@ -30,6 +30,8 @@ import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LAB
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
+import type { HealthCheckRules } from './health-exprs.ts';
+import { compileHealthCheckExprs } from './health-exprs.ts';
 import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { ListKeyChecker } from './schema.ts';
 import { takeoverPatch } from './takeover.ts';
@@ -79,6 +81,12 @@ export interface ReconcileRequest {
   wait?: boolean;
   /** Objects to wait for (Flux `spec.healthChecks`), in addition to `wait`. */
   healthChecks?: readonly (ObjectRef & { apiVersion: string })[];
+  /**
+   * Flux `spec.healthCheckExprs`, compiled ({@link compileHealthCheckExprs}): objects of the wait
+   * set whose API group/kind they cover are judged by their CEL expressions instead of the
+   * built-in readiness rules.
+   */
+  healthCheckExprs?: HealthCheckRules;
   /** Health wait timeout (Flux `spec.timeout`, default 5 minutes). */
   timeoutMs?: number;
   /** Poll interval of waits (default 2 s). */
@@ -231,7 +239,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   const toWait: (ObjectRef & { apiVersion: string })[] = request.wait ? planned.filter((p) => computeHealthNeeded(p.object)).map((p) => p.ref) : [];
   for (const check of request.healthChecks ?? []) if (!toWait.some((r) => objectId(r) === objectId(check))) toWait.push(check);
   if (toWait.length > 0) {
-    const health = await waitForReady(client, toWait, { timeoutMs: request.timeoutMs ?? 300_000, intervalMs: request.pollIntervalMs ?? 2_000, clock, labelSelector: ownerSelector(request.owner) });
+    const health = await waitForReady(client, toWait, { timeoutMs: request.timeoutMs ?? 300_000, intervalMs: request.pollIntervalMs ?? 2_000, clock, labelSelector: ownerSelector(request.owner), ...(request.healthCheckExprs ? { healthCheckExprs: request.healthCheckExprs } : {}) });
     return health.ready ? { changeSet, health, inventory } : { changeSet, health, inventory, failure: 'HealthCheckFailed' };
   }
   return { changeSet, inventory };
@@ -542,8 +550,9 @@ async function waitUntilGone(client: ClusterClient, ref: ObjectRef & { apiVersio
 
 /**
  * Builds a reconcile request from a Flux Kustomization and its rendered bundle: `prune`, `force`,
- * `wait`, `timeout`, `healthChecks` and `targetNamespace` carry over as Flux applies them.
- * Throws InvalidInputError for a health check without apiVersion (its kind alone is ambiguous).
+ * `wait`, `timeout`, `healthChecks`, `healthCheckExprs` and `targetNamespace` carry over as Flux
+ * applies them. Throws InvalidInputError for a health check without apiVersion (its kind alone is
+ * ambiguous) and for invalid health check expressions.
  */
 export function requestFromKustomization(
   kustomization: FluxKustomization,
@@ -557,6 +566,9 @@ export function requestFromKustomization(
     }
     return { apiVersion: check.apiVersion, kind: check.kind, name: check.name, ...(check.namespace ? { namespace: check.namespace } : {}) };
   });
+  const healthCheckExprs = spec.healthCheckExprs?.length
+    ? compileHealthCheckExprs(spec.healthCheckExprs, { object: { apiVersion: kustomization.apiVersion, kind: 'Kustomization', namespace: owner.namespace, name: owner.name } })
+    : undefined;
   return {
     owner,
     objects: bundle.objects,
@@ -570,6 +582,7 @@ export function requestFromKustomization(
     force: spec.force === true,
     wait: spec.wait === true,
     ...(healthChecks.length > 0 ? { healthChecks } : {}),
+    ...(healthCheckExprs ? { healthCheckExprs } : {}),
     timeoutMs: durationToMs(spec.timeout ?? spec.interval),
   };
 }

@@ -18,6 +18,8 @@ export type { DiffResult, ObjectDiff } from './diff.ts';
 export { pruneObjects } from './delete.ts';
 export { computeHealth, waitForReady } from './wait.ts';
 export type { HealthStatus, WaitResult } from './wait.ts';
+export { compileHealthCheckExprs, evaluateHealthExprs } from './health-exprs.ts';
+export type { ExprHealth, HealthCheckExpr, HealthCheckRules, HealthEvaluator } from './health-exprs.ts';
 export { summarizeChangeSet, formatChangeSet, formatCounts, hasChanges } from './changeset.ts';
 export type { ChangeSet, ChangeSetEntry, ObjectError } from './changeset.ts';
 export { readInventory, writeInventory, assertNotStale, inventoryName, INVENTORY_NAMESPACE, StaleRevisionError, EmptyBundleError } from './inventory.ts';

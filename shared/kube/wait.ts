@@ -5,6 +5,8 @@
  * state; `InProgress` that it has not yet; `Failed` that it reported a terminal failure. The rules
  * follow sigs.k8s.io/cli-utils kstatus for the built-in workload kinds, CRDs, PVCs and LoadBalancer
  * Services, and for anything else a `Ready` condition checked against `observedGeneration`.
+ * Objects whose API group/kind has Flux `healthCheckExprs` are judged by those CEL expressions
+ * instead (see health-exprs.ts).
  */
 import type { Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
@@ -13,10 +15,12 @@ import { errorMessage } from '#shared/errors/index.ts';
 import type { ClusterClient } from './client.ts';
 import type { KubeObject } from './objects.ts';
 import { groupOf } from './objects.ts';
+import type { HealthCheckRules } from './health-exprs.ts';
 
 /** Readiness of one object. */
 export interface HealthStatus {
-  status: 'Current' | 'InProgress' | 'Failed' | 'NotFound';
+  /** `Unknown`: a health check expression could not be evaluated (the wait goes on until its timeout). */
+  status: 'Current' | 'InProgress' | 'Failed' | 'NotFound' | 'Unknown';
   message: string;
 }
 
@@ -123,7 +127,10 @@ export interface WaitResult {
 /**
  * Polls `objects` until all are Current, one is Failed, or `timeoutMs` passes (measured on the
  * injected clock). Only objects not yet ready are polled again; with `labelSelector`, one LIST per
- * kind per poll reads them instead of a GET per object.
+ * kind per poll reads them instead of a GET per object. With `healthCheckExprs`, objects of a
+ * group/kind they cover are judged by the expressions instead of the built-in rules; an
+ * expression that cannot be evaluated leaves the object Unknown until the timeout, which then
+ * reports the evaluation error.
  */
 export async function waitForReady(
   client: ClusterClient,
@@ -134,6 +141,8 @@ export async function waitForReady(
     clock?: Clock;
     /** Labels the polled objects carry (Tideline's ownership labels): polls LIST per kind with it. */
     labelSelector?: string;
+    /** Flux `healthCheckExprs`, compiled: CEL readiness rules for custom resources. */
+    healthCheckExprs?: HealthCheckRules;
   },
 ): Promise<WaitResult> {
   const clock = options.clock ?? systemClock;
@@ -146,7 +155,7 @@ export async function waitForReady(
     const results = pending.map((ref) => {
       const live = liveObjects.get(ref);
       if (live instanceof Error) return [ref, { status: 'InProgress', message: errorMessage(live) }] as const;
-      return [ref, live ? computeHealth(live) : { status: 'NotFound', message: 'not found' }] as const;
+      return [ref, live ? judge(live, options.healthCheckExprs) : { status: 'NotFound', message: 'not found' }] as const;
     });
     last = new Map(results as [(typeof objects)[number], HealthStatus][]);
     pending = results.filter(([, health]) => health.status !== 'Current').map(([ref]) => ref);
@@ -157,6 +166,12 @@ export async function waitForReady(
     }
     await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())));
   }
+}
+
+/** The readiness of a live object: by its health check expressions when they cover it, else the built-in rules. */
+function judge(live: KubeObject, rules: HealthCheckRules | undefined): HealthStatus {
+  const evaluator = rules?.evaluatorFor(live.apiVersion, live.kind);
+  return evaluator ? evaluator.evaluate(live) : computeHealth(live);
 }
 
 /**

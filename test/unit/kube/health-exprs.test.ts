@@ -1,0 +1,169 @@
+// Flux healthCheckExprs: parsing, validation and the CEL readiness verdict of one object.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { parseKustomization } from '#shared/config/kustomization.ts';
+import { compileHealthCheckExprs, evaluateHealthExprs } from '#shared/kube/health-exprs.ts';
+import type { HealthCheckExpr } from '#shared/kube/health-exprs.ts';
+import { requestFromKustomization } from '#shared/kube/index.ts';
+import type { KubeObject } from '#shared/kube/index.ts';
+
+const SYNCED_FAILED = "status.conditions.filter(e, e.type == 'Synced').all(e, e.status == 'False')";
+const SYNCED_CURRENT = "status.conditions.filter(e, e.type == 'Synced').all(e, e.status == 'True')";
+
+/** The SealedSecret example of Flux's Kustomization documentation. */
+function fluxSample(healthCheckExprs: unknown[] = [{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', failed: SYNCED_FAILED, current: SYNCED_CURRENT }]): unknown {
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'sealed-secrets', namespace: 'flux-system' },
+    spec: { interval: '5m', path: './path/to/sealed/secrets', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, timeout: '1m', wait: true, healthCheckExprs },
+  };
+}
+
+function widget(status?: Record<string, unknown>, generation = 1, apiVersion = 'example.com/v1'): KubeObject {
+  return { apiVersion, kind: 'Widget', metadata: { name: 'w', namespace: 'shop', generation }, spec: { size: 3 }, ...(status ? { status } : {}) };
+}
+
+const entry = (fields: Partial<HealthCheckExpr>): HealthCheckExpr => ({ apiVersion: 'example.com/v1', kind: 'Widget', current: 'true', ...fields });
+
+test('the parser accepts the SealedSecret sample of the Flux documentation and the request carries it', () => {
+  // Act
+  const parsed = parseKustomization(fluxSample(), 'clusters/dev/sealed.yaml');
+  const request = requestFromKustomization(parsed, { objects: [], revision: 'r' });
+  // Assess
+  assert.equal(parsed.spec.healthCheckExprs?.[0]?.kind, 'SealedSecret');
+  assert.equal(request.healthCheckExprs?.entries[0]?.current, SYNCED_CURRENT);
+  assert.ok(request.healthCheckExprs?.evaluatorFor('bitnami.com/v1alpha1', 'SealedSecret'));
+});
+
+test('the sample marks a SealedSecret Current when Synced is True and Failed when it is False', () => {
+  // Prepare
+  const rules = compileHealthCheckExprs([{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', failed: SYNCED_FAILED, current: SYNCED_CURRENT }]);
+  const evaluator = rules.evaluatorFor('bitnami.com/v1alpha1', 'SealedSecret');
+  const sealed = (status: string): KubeObject => ({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 's', generation: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Synced', status }] } });
+  // Act / Assess
+  assert.equal(evaluator?.evaluate(sealed('True')).status, 'Current');
+  assert.equal(evaluator?.evaluate(sealed('False')).status, 'Failed');
+});
+
+test('an invalid expression is refused when the Kustomization is read, naming it, the file, the entry field and the expression', () => {
+  assert.throws(
+    () => parseKustomization(fluxSample([{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', current: "status.conditions.all(e, e.status == 'True'" }]), 'clusters/dev/sealed.yaml'),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message.startsWith('clusters/dev/sealed.yaml: Kustomization sealed-secrets: spec.healthCheckExprs.0.current: invalid CEL expression') &&
+      error.message.includes("status.conditions.all(e, e.status == 'True'"),
+  );
+});
+
+test('an invalid optional expression is refused naming its field', () => {
+  assert.throws(() => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', current: 'true', inProgress: 'status.phase ==' }])), /spec\.healthCheckExprs\.0\.inProgress: invalid CEL expression 'status\.phase =='/);
+});
+
+test('has() of a bare variable is refused when read, as Flux\'s CEL parser refuses it', () => {
+  assert.throws(() => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', current: 'has(status)' }])), /spec\.healthCheckExprs\.0\.current: invalid CEL expression 'has\(status\)': has\(\) needs a field selection/);
+});
+
+test('an entry without current is refused', () => {
+  assert.throws(() => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', kind: 'Widget', failed: 'false' }])), /spec\.healthCheckExprs\.0\.current/);
+});
+
+test('two entries for the same group and kind are refused even with different versions', () => {
+  assert.throws(
+    () => parseKustomization(fluxSample([entry({ apiVersion: 'example.com/v1' }), entry({ apiVersion: 'example.com/v2' })])),
+    (error: unknown) => error instanceof InvalidInputError && /spec\.healthCheckExprs\.1: a second entry for API group 'example\.com' and kind Widget/.test(error.message),
+  );
+});
+
+test('compiling outside the parser refuses an invalid expression with the given identity and the entry', () => {
+  const owner = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: 'flux-system', name: 'apps' };
+  assert.throws(
+    () => compileHealthCheckExprs([entry({}), entry({ kind: 'Gadget', failed: '1 +' })], { object: owner }),
+    (error: unknown) => error instanceof InvalidInputError && /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthCheckExprs\[1\] \(example\.com\/Gadget\) failed: invalid CEL expression '1 \+'/.test(error.message),
+  );
+});
+
+test('inProgress is evaluated before failed and current', () => {
+  const health = evaluateHealthExprs(entry({ inProgress: 'true', failed: 'true', current: 'true' }), widget({}));
+  assert.equal(health.status, 'InProgress');
+});
+
+test('failed is evaluated before current, and its message names the expression and the Ready message', () => {
+  const health = evaluateHealthExprs(entry({ failed: "status.phase == 'Broken'", current: 'true' }), widget({ phase: 'Broken', conditions: [{ type: 'Ready', status: 'False', message: 'disk full' }] }));
+  assert.equal(health.status, 'Failed');
+  assert.equal(health.message, "failed expression 'status.phase == 'Broken'' is true: disk full");
+});
+
+test('current true with the other expressions false is Current', () => {
+  const health = evaluateHealthExprs(entry({ inProgress: "status.phase == 'Working'", failed: "status.phase == 'Broken'", current: "status.phase == 'Done'" }), widget({ phase: 'Done' }));
+  assert.equal(health.status, 'Current');
+});
+
+test('no expression true is InProgress', () => {
+  const health = evaluateHealthExprs(entry({ failed: "status.phase == 'Broken'", current: "status.phase == 'Done'" }), widget({ phase: 'Pending' }));
+  assert.deepEqual(health, { status: 'InProgress', message: "current expression 'status.phase == 'Done'' is not yet true" });
+});
+
+test('an observedGeneration behind the generation is InProgress before any expression', () => {
+  const health = evaluateHealthExprs(entry({ current: 'true' }), widget({ observedGeneration: 1 }, 2));
+  assert.deepEqual(health, { status: 'InProgress', message: 'generation 2 not yet observed (observed 1)' });
+});
+
+test('an observedGeneration that is not an integer is left to the expressions', () => {
+  const health = evaluateHealthExprs(entry({ current: 'true' }), widget({ observedGeneration: 'one' }, 2));
+  assert.equal(health.status, 'Current');
+});
+
+test('a missing field is an evaluation error: Unknown, with the expression and the cause', () => {
+  const health = evaluateHealthExprs(entry({ current: "status.phase == 'Done'" }), widget({}));
+  assert.equal(health.status, 'Unknown');
+  assert.match(health.message, /^failed to evaluate the current expression 'status\.phase == 'Done'': .*phase/);
+});
+
+test('a missing status variable is an evaluation error, not a crash', () => {
+  const health = evaluateHealthExprs(entry({ current: "status.phase == 'Done'" }), widget(undefined));
+  assert.equal(health.status, 'Unknown');
+  assert.match(health.message, /status/);
+});
+
+test('an expression that does not return a boolean leaves the status Unknown', () => {
+  const health = evaluateHealthExprs(entry({ current: 'status.phase' }), widget({ phase: 'Done' }));
+  assert.deepEqual(health, { status: 'Unknown', message: "the current expression 'status.phase' returned a string, not a boolean" });
+});
+
+test('has() guards a field that may be absent', () => {
+  const rule = entry({ current: "has(status.phase) && status.phase == 'Done'" });
+  assert.equal(evaluateHealthExprs(rule, widget({})).status, 'InProgress');
+  assert.equal(evaluateHealthExprs(rule, widget({ phase: 'Done' })).status, 'Current');
+});
+
+test('optional field selection with orValue reads an absent field as the default', () => {
+  const rule = entry({ current: "status.?conditions.orValue([]).exists(c, c.type == 'Ready' && c.status == 'True')" });
+  assert.equal(evaluateHealthExprs(rule, widget({})).status, 'InProgress');
+  assert.equal(evaluateHealthExprs(rule, widget({ conditions: [{ type: 'Ready', status: 'True' }] })).status, 'Current');
+});
+
+test('the list macros exists_one, map and filter evaluate over conditions', () => {
+  const rule = entry({ current: "status.conditions.exists_one(c, c.type == 'Ready') && status.conditions.map(c, c.type).filter(t, t.startsWith('Re')).size() == 1" });
+  assert.equal(evaluateHealthExprs(rule, widget({ conditions: [{ type: 'Ready', status: 'True' }, { type: 'Synced', status: 'True' }] })).status, 'Current');
+});
+
+test('integers of the object compare with int literals and with the spec', () => {
+  const rule = entry({ current: 'status.readyReplicas == spec.size && status.readyReplicas >= 3 && metadata.generation == 1' });
+  assert.equal(evaluateHealthExprs(rule, widget({ readyReplicas: 3 })).status, 'Current');
+  assert.equal(evaluateHealthExprs(rule, widget({ readyReplicas: 2 })).status, 'InProgress');
+});
+
+test('an entry matches by group and kind, ignoring the version; a kind-less entry covers the rest of the group', () => {
+  // Prepare
+  const rules = compileHealthCheckExprs([
+    { apiVersion: 'example.com/v1', current: "status.phase == 'Any'" },
+    { apiVersion: 'example.com/v1beta1', kind: 'Widget', current: "status.phase == 'Widget'" },
+  ]);
+  // Act / Assess
+  assert.equal(rules.evaluatorFor('example.com/v2', 'Widget')?.entry.current, "status.phase == 'Widget'");
+  assert.equal(rules.evaluatorFor('example.com/v1', 'Gadget')?.entry.current, "status.phase == 'Any'");
+  assert.equal(rules.evaluatorFor('other.example.com/v1', 'Widget'), undefined);
+  assert.equal(rules.evaluatorFor('apps/v1', 'Deployment'), undefined);
+});
