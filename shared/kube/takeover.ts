@@ -13,9 +13,18 @@ import { SSA_ANNOTATION } from './objects.ts';
 const TAKEN_OVER: readonly { manager: string; operation: string }[] = [
   { manager: 'kubectl', operation: 'Apply' },
   { manager: 'kubectl', operation: 'Update' },
+  // Client-side `kubectl apply` of current kubectl versions writes as this manager (Flux matches the
+  // prefix `kubectl`; Tideline names it, so that `kubectl edit` or `kubectl annotate` keep theirs).
+  { manager: 'kubectl-client-side-apply', operation: 'Update' },
   { manager: 'before-first-apply', operation: 'Update' },
 ];
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** The annotation in which client-side `kubectl apply` keeps a copy of what it applied. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** True for a `managedFields` entry whose fields {@link takeoverPatch} hands to Tideline. */
+export function isTakenOver(entry: ManagedFieldsEntry): boolean {
+  return !entry.subresource && TAKEN_OVER.some((t) => t.manager === entry.manager && t.operation === entry.operation);
+}
 
 type FieldSet = Record<string, unknown>;
 
@@ -38,7 +47,7 @@ function mergeFields(a: FieldSet, b: FieldSet): FieldSet {
 export function takeoverPatch(desired: KubeObject, live: KubeObject, manager: string): unknown[] | undefined {
   if (desired.metadata.annotations?.[SSA_ANNOTATION] === 'Merge') return undefined;
   const entries = live.metadata.managedFields ?? [];
-  const taken = (e: ManagedFieldsEntry) => !e.subresource && TAKEN_OVER.some((t) => t.manager === e.manager && t.operation === e.operation);
+  const taken = isTakenOver;
   const lastApplied = live.metadata.annotations?.[LAST_APPLIED] !== undefined;
   if (!entries.some(taken) && !lastApplied) return undefined;
   const ops: unknown[] = [{ op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion }];
