@@ -1,6 +1,9 @@
 /**
  * Diff: what an apply would change, object by object, computed with server-side dry-run (the same
  * request an apply validates with), Secret values masked before anything is compared for printing.
+ * The dry-run cannot see the takeover of kubectl's fields that precedes an apply (takeover.ts), so
+ * its effect — kubectl's fields that Git does not hold are removed — is predicted from the
+ * `managedFields` of the dry-run result.
  */
 import yaml from 'js-yaml';
 import { TransientError, describeObject, errorMessage } from '#shared/errors/index.ts';
@@ -12,6 +15,8 @@ import type { ReconcileRequest } from './apply.ts';
 import { maskSecretPair, scrubSecretValues, scrubTransient } from './mask.ts';
 import type { KubeObject } from './objects.ts';
 import { SSA_ANNOTATION, handsOffMarker } from './objects.ts';
+import { hasPath, leafPaths, setHolds, withoutPath } from './fieldsv1.ts';
+import { LAST_APPLIED, isTakenOver, takeoverPatch } from './takeover.ts';
 import { unifiedDiff } from './textdiff.ts';
 
 /** The would-be change to one object. */
@@ -20,7 +25,10 @@ export interface ObjectDiff {
   action: 'Created' | 'Configured' | 'Unchanged' | 'Skipped';
   /** Unified diff of the live object and the dry-run result (Secret values masked); empty when Unchanged or Skipped. */
   diff: string;
-  /** Why it is Skipped (a Flux `ssa` annotation an apply honours the same way). */
+  /**
+   * Why it is Skipped (a Flux `ssa` annotation an apply honours the same way), or why it is
+   * Configured with an empty diff (only the ownership of fields written with kubectl changes).
+   */
   message?: string;
 }
 
@@ -37,6 +45,32 @@ function forDisplay(object: KubeObject | undefined): string {
   for (const key of ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp'] as const) delete copy.metadata[key];
   delete copy.status;
   return yaml.dump(copy, { sortKeys: true, lineWidth: -1, noRefs: true });
+}
+
+/**
+ * The dry-run result as the apply that follows the takeover leaves the object: without every field
+ * a taken-over manager owned that no staying entry holds — Tideline's own Apply entry in the
+ * dry-run result being exactly the fields of the desired object — and without kubectl's
+ * last-applied annotation.
+ */
+function afterTakeover(dryRun: KubeObject): KubeObject {
+  const entries = dryRun.metadata.managedFields ?? [];
+  const staying = entries.filter((e) => !isTakenOver(e));
+  let predicted = dryRun;
+  for (const entry of entries.filter(isTakenOver)) {
+    for (const path of leafPaths(entry.fieldsV1 ?? {})) {
+      if (hasPath(predicted, path) && !staying.some((e) => setHolds(e.fieldsV1 ?? {}, path))) predicted = withoutPath(predicted, path);
+    }
+  }
+  predicted = structuredClone(predicted);
+  predicted.metadata.managedFields = staying;
+  const annotations = predicted.metadata.annotations;
+  if (annotations) {
+    delete annotations[LAST_APPLIED];
+    // The API server omits an empty annotations map.
+    if (Object.keys(annotations).length === 0) delete predicted.metadata.annotations;
+  }
+  return predicted;
 }
 
 function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: string): ObjectDiff {
@@ -69,9 +103,12 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
         if (liveMarker) return { object: p.ref, action: 'Skipped', diff: '', message: `annotated in the cluster ${liveMarker}` };
         if (live && policy === 'IfNotPresent') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists` };
         const dryRun = await client.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
-        if (live && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };
-        const [before, after] = maskSecretPair(live, dryRun);
+        const takeover = live !== undefined && takeoverPatch(p.object, live, client.fieldManager) !== undefined;
+        if (live && !takeover && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };
+        const [before, after] = maskSecretPair(live, takeover ? afterTakeover(dryRun) : dryRun);
         const diff = unifiedDiff(forDisplay(before), forDisplay(after), { before: `${label} (live)`, after: `${label} (after apply)` });
+        // An apply takes the fields over (and reports Configured) even when no value changes.
+        if (live && diff === '' && takeover) return { object: p.ref, action: 'Configured', diff: '', message: 'fields written with kubectl are taken over; no value changes' };
         if (live && diff === '') return { object: p.ref, action: 'Unchanged', diff: '' };
         return { object: p.ref, action: live ? 'Configured' : 'Created', diff };
       } catch (error) {

@@ -20,7 +20,7 @@ export function registerDiff(program: Command): void {
       const result = await diffObjects(client, { owner: { name: options.name, namespace: options.namespace }, objects, ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
       for (const object of result.objects) {
         if (object.action === 'Unchanged' || object.action === 'Skipped') continue;
-        process.stdout.write(`► ${describeObject(object.object)} ${object.action === 'Created' ? 'created' : 'drifted'}\n${object.diff}`);
+        process.stdout.write(`► ${describeObject(object.object)} ${object.action === 'Created' ? 'created' : 'drifted'}\n${object.diff || (object.message ? `  ${object.message}\n` : '')}`);
       }
       for (const error of result.errors) process.stderr.write(`✗ ${error.message}\n`);
       const changed = result.objects.some((o) => o.action === 'Created' || o.action === 'Configured');
