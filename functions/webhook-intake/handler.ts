@@ -24,6 +24,7 @@ const deps: IntakeDeps = {
   deliveries: new DynamoDbTtlStore(new DynamoDBClient({}), config.deliveriesTable),
   clock: systemClock,
   logger,
+  inProgressTtlMs: config.inProgressTtlMs,
 };
 
 /** Lambda entry point. */

@@ -11,6 +11,7 @@ import { InvalidInputError, errorMessage } from '#shared/errors/index.ts';
 import type { FluxReceiver } from '#shared/config/receiver.ts';
 import { parseReceiversFromYaml } from '#shared/config/receiver.ts';
 import { DEFAULT_BUS_NAME } from '#shared/events/catalog.ts';
+import { DELIVERY_IN_PROGRESS_TTL_MS } from './handle.ts';
 
 /** The intake function's settings. */
 export interface IntakeEnvironment {
@@ -22,6 +23,11 @@ export interface IntakeEnvironment {
   secretsPrefix: string;
   /** How long a secret is cached, in ms (`TIDELINE_SECRETS_TTL_SECONDS`, default 300). */
   secretsTtlMs: number;
+  /**
+   * How long a delivery being published holds its id, in ms (`TIDELINE_DELIVERY_IN_PROGRESS_SECONDS`,
+   * default 120); must exceed the function's timeout.
+   */
+  inProgressTtlMs: number;
   receivers: FluxReceiver[];
 }
 
@@ -35,6 +41,10 @@ function required(env: Readonly<Record<string, string | undefined>>, name: strin
 export function readIntakeEnvironment(env: Readonly<Record<string, string | undefined>>): IntakeEnvironment {
   const ttlText = env['TIDELINE_SECRETS_TTL_SECONDS']?.trim() || '300';
   if (!/^[0-9]+$/.test(ttlText)) throw new InvalidInputError(`environment variable TIDELINE_SECRETS_TTL_SECONDS must be a whole number of seconds`);
+  const inProgressText = env['TIDELINE_DELIVERY_IN_PROGRESS_SECONDS']?.trim() || String(DELIVERY_IN_PROGRESS_TTL_MS / 1000);
+  if (!/^[0-9]+$/.test(inProgressText) || Number(inProgressText) === 0) {
+    throw new InvalidInputError('environment variable TIDELINE_DELIVERY_IN_PROGRESS_SECONDS must be a whole number of seconds above 0');
+  }
   const inline = env['TIDELINE_RECEIVERS']?.trim();
   const file = env['TIDELINE_RECEIVERS_FILE']?.trim();
   if (!inline === !file) throw new InvalidInputError('set exactly one of the environment variables TIDELINE_RECEIVERS and TIDELINE_RECEIVERS_FILE');
@@ -54,6 +64,7 @@ export function readIntakeEnvironment(env: Readonly<Record<string, string | unde
     deliveriesTable: required(env, 'TIDELINE_DELIVERIES_TABLE'),
     secretsPrefix: env['TIDELINE_SECRETS_PREFIX'] ?? 'tideline/',
     secretsTtlMs: Number(ttlText) * 1000,
+    inProgressTtlMs: Number(inProgressText) * 1000,
     receivers,
   };
 }

@@ -21,6 +21,13 @@ import type { Headers, PushFacts, WebhookRequest, WebhookResponse } from './type
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a delivery id is remembered: a redelivery within this window is acknowledged, not re-emitted. */
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a delivery being published holds its id before the id lapses. Longer than the
+ * function may run (30 s in the Tideline construct), so a live attempt never loses its claim;
+ * short, so an attempt that died (timeout, crash, out of memory) blocks redeliveries only this
+ * long instead of swallowing the push for {@link DELIVERY_TTL_MS}.
+ */
+export const DELIVERY_IN_PROGRESS_TTL_MS = 2 * 60 * 1000;
 
 /** What the intake needs from the outside. */
 export interface IntakeDeps {
@@ -31,6 +38,8 @@ export interface IntakeDeps {
   clock: Clock;
   logger?: IntakeLogger;
   maxBodyBytes?: number;
+  /** How long a delivery being published holds its id; default {@link DELIVERY_IN_PROGRESS_TTL_MS}. */
+  inProgressTtlMs?: number;
 }
 
 const HOOK_PATH = /^\/hook\/[0-9a-f]{64}$/;
@@ -143,7 +152,9 @@ function buildEvents(route: ReceiverRoute, deliveryId: string, pushes: PushFacts
  * token, filters the event, normalizes the push, drops redeliveries and publishes
  * `GitPushReceived`. Answers 401 for a bad signature, 404 for an unknown path, 400/413 for bad
  * bodies, 202 for events it ignores, 200 for an accepted or repeated delivery, 503 when the bus
- * refused the events (the delivery is then forgotten so the sender's retry goes through).
+ * refused the events (the delivery is then forgotten so the sender's retry goes through) and
+ * 503 `in-progress` with `retry-after` while another attempt at the same delivery holds its
+ * claim (that attempt may have died; the claim lapses after `inProgressTtlMs`).
  */
 export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): Promise<WebhookResponse> {
   const logger = deps.logger ?? silentLogger;
@@ -248,10 +259,24 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
     return respond(400, { status: 'rejected', reason: `payload does not describe a push: ${errorMessage(error).slice(0, 300)}`, deliveryId });
   }
 
+  // Claim, publish, complete: a delivery counts as done only once its events are on the bus, so
+  // an attempt that dies in between leaves a short in-progress claim, not a 24-hour "seen".
   const idempotencyKey = `webhook/${receiverId}/${deliveryId}`;
-  if (!(await deps.deliveries.putIfAbsent(idempotencyKey, DELIVERY_TTL_MS))) {
+  const inProgressTtlMs = deps.inProgressTtlMs ?? DELIVERY_IN_PROGRESS_TTL_MS;
+  const claim = await deps.deliveries.claim(idempotencyKey, inProgressTtlMs);
+  if (claim === 'done') {
     logger.info('webhook duplicate delivery', logIds);
     return respond(200, { status: 'duplicate', deliveryId });
+  }
+  if (claim === 'in-progress') {
+    logger.info('webhook delivery already in progress', logIds);
+    const retryAfterSeconds = Math.max(1, Math.ceil(inProgressTtlMs / 1000));
+    return respond(
+      503,
+      { status: 'in-progress', reason: `another attempt at this delivery is in progress; retry the delivery in ${retryAfterSeconds} seconds`, deliveryId },
+      [],
+      { 'retry-after': String(retryAfterSeconds) },
+    );
   }
   let result;
   try {
@@ -260,10 +285,25 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
     result = { published: 0, failed: events.map((event) => ({ event, reason: errorMessage(error) })) };
   }
   if (result.failed.length > 0) {
-    await deps.deliveries.delete(idempotencyKey);
+    try {
+      await deps.deliveries.delete(idempotencyKey);
+    } catch (error) {
+      // The claim then lapses on its own after inProgressTtlMs; the retry is only delayed.
+      logger.error('releasing the delivery claim failed', { ...logIds, error: errorMessage(error) });
+    }
     logger.error('publishing GitPushReceived failed', { ...logIds, failed: result.failed.length, reasons: result.failed.map((f) => f.reason) });
     return respond(503, { status: 'failed', reason: 'the event bus refused the events; retry the delivery', deliveryId });
   }
-  logger.info('webhook accepted', { ...logIds, events: events.map((event) => event.detail.eventId) });
-  return respond(200, { status: 'accepted', deliveryId, events: events.map((event) => event.detail.eventId), ...(note ? { note } : {}) }, events);
+  const eventIds = events.map((event) => event.detail.eventId);
+  try {
+    if (!(await deps.deliveries.complete(idempotencyKey, DELIVERY_TTL_MS))) {
+      logger.warn('delivery claim was no longer in progress when completed; a redelivery may emit the same event ids again', logIds);
+    }
+  } catch (error) {
+    // The events are on the bus, so the delivery is accepted; the claim lapses after
+    // inProgressTtlMs and a later redelivery re-emits the same (deterministic) event ids.
+    logger.error('recording the delivery as done failed', { ...logIds, error: errorMessage(error) });
+  }
+  logger.info('webhook accepted', { ...logIds, events: eventIds });
+  return respond(200, { status: 'accepted', deliveryId, events: eventIds, ...(note ? { note } : {}) }, events);
 }

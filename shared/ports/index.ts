@@ -81,4 +81,26 @@ export interface TtlStore {
   putIfAbsent(key: string, ttlMs: number): Promise<boolean>;
   /** Forgets `key` (e.g. when the work it guarded failed and must be retried). */
   delete(key: string): Promise<void>;
+  /**
+   * Claims `key` for a piece of work that must happen once (the idempotency pattern): when no
+   * live record exists, records `key` as in progress for `inProgressTtlMs` and answers `claimed`;
+   * otherwise answers the live record's state without changing it. The write is atomic, so of
+   * two concurrent claims exactly one is `claimed`. The in-progress expiry is short and longer
+   * than the worker can run: a worker that dies before {@link TtlStore.complete} leaves a claim
+   * that lapses on its own, so the work is retried rather than lost for the full window.
+   * A record written by {@link TtlStore.putIfAbsent} counts as `done`.
+   */
+  claim(key: string, inProgressTtlMs: number): Promise<ClaimState>;
+  /**
+   * Marks a live in-progress claim of `key` as done, to be remembered for `ttlMs` from now.
+   * Returns false, changing nothing, when there is no live in-progress record (it lapsed, was
+   * released with {@link TtlStore.delete}, or is already done).
+   */
+  complete(key: string, ttlMs: number): Promise<boolean>;
 }
+
+/**
+ * What {@link TtlStore.claim} found: `claimed` (this caller does the work), `in-progress` (an
+ * unexpired claim by another attempt, which may still be running) or `done` (the work happened).
+ */
+export type ClaimState = 'claimed' | 'in-progress' | 'done';

@@ -3,12 +3,15 @@
  *
  * The first sighting is a conditional put, so two concurrent deliveries of one webhook cannot
  * both win. DynamoDB deletes expired items only eventually (often hours later), so the
- * condition also treats an item whose expiry has passed as absent.
+ * condition also treats an item whose expiry has passed as absent. Claims carry a state
+ * attribute (`in-progress`, then `done`); the move to `done` is an update conditioned on the
+ * state, so it never revives a claim that lapsed or was released. Items written by
+ * `putIfAbsent` carry no state and count as done.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { errorMessage, InvalidInputError, TransientError } from '#shared/errors/index.ts';
-import type { Clock, TtlStore } from '#shared/ports/index.ts';
+import type { ClaimState, Clock, TtlStore } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 
 export interface DynamoDbTtlStoreOptions {
@@ -16,6 +19,8 @@ export interface DynamoDbTtlStoreOptions {
   keyAttribute?: string;
   /** The table's TTL attribute (epoch seconds), default `expiresAt`. */
   ttlAttribute?: string;
+  /** Attribute holding a claim's state (`in-progress` or `done`), default `state`. */
+  stateAttribute?: string;
   clock?: Clock;
 }
 
@@ -25,6 +30,7 @@ export class DynamoDbTtlStore implements TtlStore {
   readonly #table: string;
   readonly #keyAttribute: string;
   readonly #ttlAttribute: string;
+  readonly #stateAttribute: string;
   readonly #clock: Clock;
 
   constructor(client: Pick<DynamoDBClient, 'send'>, tableName: string, options: DynamoDbTtlStoreOptions = {}) {
@@ -32,6 +38,7 @@ export class DynamoDbTtlStore implements TtlStore {
     this.#table = tableName;
     this.#keyAttribute = options.keyAttribute ?? 'pk';
     this.#ttlAttribute = options.ttlAttribute ?? 'expiresAt';
+    this.#stateAttribute = options.stateAttribute ?? 'state';
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -52,8 +59,73 @@ export class DynamoDbTtlStore implements TtlStore {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw storeError(`recording ${key} in table ${this.#table} failed`, error);
+    }
+  }
+
+  /**
+   * Claims `key` as in progress unless a live item exists, else answers that item's state. The
+   * failed condition returns the item it met, so the answer costs no second read; a read is made
+   * only when the endpoint does not return it.
+   */
+  async claim(key: string, inProgressTtlMs: number): Promise<ClaimState> {
+    // A live item seen by the condition may be released before the read that follows it; then
+    // the claim is tried again. Three rounds of such races mean someone is actively working.
+    for (let round = 0; round < 3; round += 1) {
+      const now = this.#clock.now();
+      const nowSeconds = Math.floor(now / 1000);
+      let existing: Record<string, AttributeValue> | undefined;
+      try {
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: {
+              [this.#keyAttribute]: { S: key },
+              [this.#ttlAttribute]: { N: String(Math.ceil((now + inProgressTtlMs) / 1000)) },
+              [this.#stateAttribute]: { S: 'in-progress' },
+            },
+            ConditionExpression: 'attribute_not_exists(#key) OR #ttl <= :now',
+            ExpressionAttributeNames: { '#key': this.#keyAttribute, '#ttl': this.#ttlAttribute },
+            ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'claimed';
+      } catch (error) {
+        if (!isConditionFailure(error)) throw storeError(`claiming ${key} in table ${this.#table} failed`, error);
+        existing = (error as { Item?: Record<string, AttributeValue> }).Item ?? (await this.#read(key));
+      }
+      if (existing && Number(existing[this.#ttlAttribute]?.N) > nowSeconds) {
+        return existing[this.#stateAttribute]?.S === 'in-progress' ? 'in-progress' : 'done';
+      }
+    }
+    return 'in-progress';
+  }
+
+  /** Turns a live in-progress claim into a done item kept for `ttlMs`; false when there is none. */
+  async complete(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock.now();
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { [this.#keyAttribute]: { S: key } },
+          UpdateExpression: 'SET #state = :done, #ttl = :expiresAt',
+          ConditionExpression: '#state = :inProgress AND #ttl > :now',
+          ExpressionAttributeNames: { '#state': this.#stateAttribute, '#ttl': this.#ttlAttribute },
+          ExpressionAttributeValues: {
+            ':done': { S: 'done' },
+            ':inProgress': { S: 'in-progress' },
+            ':expiresAt': { N: String(Math.ceil((now + ttlMs) / 1000)) },
+            ':now': { N: String(Math.floor(now / 1000)) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(`completing ${key} in table ${this.#table} failed`, error);
     }
   }
 
@@ -65,6 +137,19 @@ export class DynamoDbTtlStore implements TtlStore {
       throw storeError(`forgetting ${key} in table ${this.#table} failed`, error);
     }
   }
+
+  async #read(key: string): Promise<Record<string, AttributeValue> | undefined> {
+    try {
+      const { Item: item } = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { [this.#keyAttribute]: { S: key } }, ConsistentRead: true }));
+      return item;
+    } catch (error) {
+      throw storeError(`reading ${key} in table ${this.#table} failed`, error);
+    }
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
 /** Throttling, 5xx and connection trouble are transient; a missing table or bad request is not. */

@@ -40,6 +40,89 @@ test('the DynamoDB TTL store against a missing table fails with an error naming 
   await assert.rejects(store.putIfAbsent('k', 1000), /no-such-table/);
 });
 
+test('a DynamoDB claim is claimed once, then seen in progress, then done after completing', async () => {
+  // Prepare
+  const { dynamodb } = await awsClients();
+  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable(), { clock: steppingClock() });
+  // Act
+  const first = await store.claim('webhook/flux-system/r/d-1', 120_000);
+  const whileInProgress = await store.claim('webhook/flux-system/r/d-1', 120_000);
+  const completed = await store.complete('webhook/flux-system/r/d-1', 86_400_000);
+  const afterDone = await store.claim('webhook/flux-system/r/d-1', 120_000);
+  // Assess
+  assert.deepEqual([first, whileInProgress, completed, afterDone], ['claimed', 'in-progress', true, 'done']);
+});
+
+test('a DynamoDB claim that was never completed lapses after its expiry and is claimed again', async () => {
+  // Prepare
+  const { dynamodb } = await awsClients();
+  const clock = steppingClock();
+  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable(), { clock });
+  await store.claim('k', 120_000);
+  // Act
+  clock.advance(121_000);
+  const again = await store.claim('k', 120_000);
+  // Assess
+  assert.equal(again, 'claimed');
+});
+
+test('a completed DynamoDB claim stays done past the in-progress expiry', async () => {
+  const { dynamodb } = await awsClients();
+  const clock = steppingClock();
+  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable(), { clock });
+  await store.claim('k', 120_000);
+  await store.complete('k', 86_400_000);
+  clock.advance(3_600_000);
+  assert.equal(await store.claim('k', 120_000), 'done');
+});
+
+test('completing a lapsed DynamoDB claim is refused by the condition and leaves the key claimable', async () => {
+  // Prepare
+  const { dynamodb } = await awsClients();
+  const clock = steppingClock();
+  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable(), { clock });
+  await store.claim('k', 120_000);
+  clock.advance(121_000);
+  // Act
+  const completed = await store.complete('k', 86_400_000);
+  // Assess
+  assert.equal(completed, false);
+  assert.equal(await store.claim('k', 120_000), 'claimed');
+});
+
+test('completing a DynamoDB key that was never claimed writes nothing', async () => {
+  const { dynamodb } = await awsClients();
+  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable());
+  assert.equal(await store.complete('k', 86_400_000), false);
+  assert.equal(await store.claim('k', 120_000), 'claimed');
+});
+
+test('a released DynamoDB claim can be claimed again at once', async () => {
+  const { dynamodb } = await awsClients();
+  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable());
+  await store.claim('k', 120_000);
+  await store.delete('k');
+  assert.equal(await store.claim('k', 120_000), 'claimed');
+});
+
+test('a key recorded in DynamoDB with putIfAbsent counts as done for a claim', async () => {
+  const { dynamodb } = await awsClients();
+  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable());
+  await store.putIfAbsent('k', 60_000);
+  assert.equal(await store.claim('k', 120_000), 'done');
+});
+
+test('of concurrent DynamoDB claims of one key exactly one is claimed', async () => {
+  // Prepare: separate clients, as separate Lambda containers would have.
+  const table = await createDeliveriesTable();
+  const stores = await Promise.all(Array.from({ length: 8 }, async () => new DynamoDbTtlStore((await awsClients()).dynamodb, table)));
+  // Act
+  const answers = await Promise.all(stores.map((store) => store.claim('webhook/flux-system/r/race', 120_000)));
+  // Assess
+  assert.equal(answers.filter((answer) => answer === 'claimed').length, 1);
+  assert.equal(answers.filter((answer) => answer === 'in-progress').length, 7);
+});
+
 test('the Secrets Manager store reads a secret under its prefix and serves it from cache until fresh is asked', async () => {
   // Prepare
   const { secrets } = await awsClients();

@@ -57,7 +57,13 @@ test('a plain-text payload 2.0 body is used as is', async () => {
 
 test('a store outage answers 503 without detail so the sender retries', async () => {
   const intake = makeIntake([github]);
-  const failing = { ...intake.deps, deliveries: { putIfAbsent: async () => Promise.reject(new Error('connection reset')), delete: async () => {} } };
+  const failing = { ...intake.deps, deliveries: {
+      putIfAbsent: async () => Promise.reject(new Error('connection reset')),
+      claim: async () => Promise.reject(new Error('connection reset')),
+      complete: async () => Promise.reject(new Error('connection reset')),
+      delete: async () => {},
+    },
+  };
   const body = JSON.stringify(githubPush());
   const result = await handleApiGatewayV2(functionUrlEvent(pathOf(github), githubHeaders(body), body, false), failing);
   assert.equal(result.statusCode, 503);

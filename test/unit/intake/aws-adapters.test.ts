@@ -63,3 +63,66 @@ test('the conditional put treats an expired item as absent and writes the TTL in
   assert.equal(inputs[0]?.Item?.['expiresAt']?.N, '1061');
   assert.equal(inputs[0]?.ExpressionAttributeValues?.[':now']?.N, '1000');
 });
+
+test('a claim is a conditional put of an in-progress item that asks for the item it met', async () => {
+  // Prepare
+  const inputs: { ConditionExpression?: string; Item?: Record<string, { N?: string; S?: string }>; ReturnValuesOnConditionCheckFailure?: string }[] = [];
+  const store = new DynamoDbTtlStore({ send: async (command: { input: (typeof inputs)[number] }) => void inputs.push(command.input) } as never, 't', {
+    clock: { now: () => 1_000_500, sleep: async () => {} },
+  });
+  // Act
+  const answer = await store.claim('k', 120_000);
+  // Assess
+  assert.equal(answer, 'claimed');
+  assert.equal(inputs[0]?.ConditionExpression, 'attribute_not_exists(#key) OR #ttl <= :now');
+  assert.equal(inputs[0]?.Item?.['state']?.S, 'in-progress');
+  assert.equal(inputs[0]?.Item?.['expiresAt']?.N, '1121');
+  assert.equal(inputs[0]?.ReturnValuesOnConditionCheckFailure, 'ALL_OLD');
+});
+
+test('a refused claim answers the state of the item the condition met', async () => {
+  const met = { pk: { S: 'k' }, expiresAt: { N: '2000' }, state: { S: 'in-progress' } };
+  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(Object.assign(awsError('ConditionalCheckFailedException', 400), { Item: met })) } as never, 't', {
+    clock: { now: () => 1_000_500, sleep: async () => {} },
+  });
+  assert.equal(await store.claim('k', 120_000), 'in-progress');
+});
+
+test('a refused claim without the met item reads it back consistently; an item without state counts as done', async () => {
+  // Prepare
+  const reads: { ConsistentRead?: boolean }[] = [];
+  const client = {
+    send: async (command: { constructor: { name: string }; input: { ConsistentRead?: boolean } }) => {
+      if (command.constructor.name === 'GetItemCommand') {
+        reads.push(command.input);
+        return { Item: { pk: { S: 'k' }, expiresAt: { N: '2000' } } };
+      }
+      throw awsError('ConditionalCheckFailedException', 400);
+    },
+  };
+  const store = new DynamoDbTtlStore(client as never, 't', { clock: { now: () => 1_000_500, sleep: async () => {} } });
+  // Act
+  const answer = await store.claim('k', 120_000);
+  // Assess
+  assert.equal(answer, 'done');
+  assert.deepEqual(reads.map((read) => read.ConsistentRead), [true]);
+});
+
+test('completing is an update conditioned on a live in-progress state', async () => {
+  const inputs: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, { N?: string; S?: string }> }[] = [];
+  const store = new DynamoDbTtlStore({ send: async (command: { input: (typeof inputs)[number] }) => void inputs.push(command.input) } as never, 't', {
+    clock: { now: () => 1_000_500, sleep: async () => {} },
+  });
+  assert.equal(await store.complete('k', 86_400_000), true);
+  assert.equal(inputs[0]?.ConditionExpression, '#state = :inProgress AND #ttl > :now');
+  assert.equal(inputs[0]?.ExpressionAttributeValues?.[':expiresAt']?.N, String(1001 + 86_400));
+});
+
+test('a throttled claim is a TransientError naming the table and never an answer', async () => {
+  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(awsError('ThrottlingException', 400)) } as never, 'deliveries');
+  await assert.rejects(store.claim('k', 1000), (error: unknown) => {
+    assert.ok(error instanceof TransientError);
+    assert.match(error.message, /deliveries/);
+    return true;
+  });
+});

@@ -18,6 +18,7 @@ test('the intake environment reads inline receivers and applies defaults', () =>
   assert.equal(config.busName, 'tideline');
   assert.equal(config.secretsPrefix, 'tideline/');
   assert.equal(config.secretsTtlMs, 300_000);
+  assert.equal(config.inProgressTtlMs, 120_000);
   assert.equal(config.receivers[0]?.spec.type, 'bitbucket');
 });
 
@@ -49,4 +50,15 @@ test('an unsupported receiver in the environment fails naming the variable and t
 
 test('a non-numeric secrets TTL fails naming the variable', () => {
   assert.throws(() => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_SECRETS_TTL_SECONDS: '5m' }), /TIDELINE_SECRETS_TTL_SECONDS/);
+});
+
+test('the in-progress expiry of a delivery is read in seconds from the environment', () => {
+  const config = readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_DELIVERY_IN_PROGRESS_SECONDS: '300' });
+  assert.equal(config.inProgressTtlMs, 300_000);
+});
+
+test('a zero or non-numeric in-progress expiry fails naming the variable', () => {
+  for (const value of ['0', '2m', '-5']) {
+    assert.throws(() => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_DELIVERY_IN_PROGRESS_SECONDS: value }), /TIDELINE_DELIVERY_IN_PROGRESS_SECONDS/);
+  }
 });

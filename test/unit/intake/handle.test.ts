@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IntakeLogger } from '#shared/intake/index.ts';
-import { DELIVERY_TTL_MS, handleWebhook } from '#shared/intake/index.ts';
+import type { IntakeDeps, IntakeLogger } from '#shared/intake/index.ts';
+import { DELIVERY_IN_PROGRESS_TTL_MS, DELIVERY_TTL_MS, handleWebhook } from '#shared/intake/index.ts';
+import type { EventBus, TtlStore } from '#shared/ports/index.ts';
 import { TOKEN, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
 
 const github = receiver('github');
@@ -99,6 +100,117 @@ test('when the bus refuses the events the intake answers 503 and forgets the del
   assert.equal(retried.status, 200);
   assert.equal(JSON.parse(retried.body).status, 'accepted');
   assert.equal(intake.bus.published.length, 1);
+});
+
+/** The store with one of its methods failing as a store outage would. */
+function storeFailing(store: TtlStore, method: 'delete' | 'complete'): TtlStore {
+  const outage = async (): Promise<never> => Promise.reject(new Error('connection reset'));
+  return {
+    putIfAbsent: (key, ttlMs) => store.putIfAbsent(key, ttlMs),
+    claim: (key, ttlMs) => store.claim(key, ttlMs),
+    complete: method === 'complete' ? outage : (key, ttlMs) => store.complete(key, ttlMs),
+    delete: method === 'delete' ? outage : (key) => store.delete(key),
+  };
+}
+
+/**
+ * Starts an attempt that dies while publishing (timeout, crash): its publish is reached, so the
+ * delivery is claimed, and never settles. Resolves once the claim is written.
+ */
+async function attemptDyingWhilePublishing(deps: IntakeDeps): Promise<void> {
+  let reached!: () => void;
+  const publishReached = new Promise<void>((resolve) => (reached = resolve));
+  const dyingBus: EventBus = {
+    publish: () => {
+      reached();
+      return new Promise(() => {});
+    },
+  };
+  void handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), { ...deps, bus: dyingBus });
+  await publishReached;
+}
+
+test('a redelivery while an earlier attempt died mid-publish answers 503 in-progress with retry-after and emits nothing', async () => {
+  // Prepare
+  const intake = makeIntake([github]);
+  await attemptDyingWhilePublishing(intake.deps);
+  // Act
+  const redelivered = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  // Assess
+  assert.equal(redelivered.status, 503);
+  assert.equal(JSON.parse(redelivered.body).status, 'in-progress');
+  assert.equal(redelivered.headers?.['retry-after'], String(DELIVERY_IN_PROGRESS_TTL_MS / 1000));
+  assert.equal(intake.bus.published.length, 0);
+});
+
+test('once the claim of an attempt that died has expired the next redelivery is published', async () => {
+  // Prepare
+  const intake = makeIntake([github]);
+  await attemptDyingWhilePublishing(intake.deps);
+  intake.clock.advance(DELIVERY_IN_PROGRESS_TTL_MS);
+  // Act
+  const redelivered = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  // Assess
+  assert.equal(redelivered.status, 200);
+  assert.equal(JSON.parse(redelivered.body).status, 'accepted');
+  assert.equal(intake.bus.published.length, 1);
+});
+
+test('the in-progress expiry and retry-after follow the configured inProgressTtlMs', async () => {
+  // Prepare
+  const intake = makeIntake([github]);
+  const deps = { ...intake.deps, inProgressTtlMs: 45_000 };
+  await attemptDyingWhilePublishing(deps);
+  // Act
+  const during = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), deps);
+  intake.clock.advance(45_000);
+  const after = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), deps);
+  // Assess
+  assert.equal(during.headers?.['retry-after'], '45');
+  assert.equal(JSON.parse(after.body).status, 'accepted');
+});
+
+test('an accepted delivery stays a duplicate long after the in-progress expiry', async () => {
+  // Prepare
+  const intake = makeIntake([github]);
+  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  intake.clock.advance(DELIVERY_TTL_MS - 1);
+  // Act
+  const redelivered = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  // Assess
+  assert.equal(redelivered.status, 200);
+  assert.equal(JSON.parse(redelivered.body).status, 'duplicate');
+  assert.equal(intake.bus.published.length, 1);
+});
+
+test('when releasing the claim after a refused publish fails the intake still answers 503 and the claim lapses on its own', async () => {
+  // Prepare
+  const intake = makeIntake([github]);
+  intake.bus.refuse = true;
+  const deliveries = storeFailing(intake.deliveries, 'delete');
+  // Act
+  const failed = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), { ...intake.deps, deliveries });
+  intake.bus.refuse = false;
+  const tooSoon = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  intake.clock.advance(DELIVERY_IN_PROGRESS_TTL_MS);
+  const later = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  // Assess
+  assert.equal(failed.status, 503);
+  assert.equal(JSON.parse(tooSoon.body).status, 'in-progress');
+  assert.equal(JSON.parse(later.body).status, 'accepted');
+});
+
+test('when recording the delivery as done fails after a publish the delivery is still accepted and the failure logged', async () => {
+  // Prepare
+  const intake = makeIntake([github]);
+  const logger = recordingLogger();
+  const deliveries = storeFailing(intake.deliveries, 'complete');
+  // Act
+  const response = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), { ...intake.deps, deliveries, logger });
+  // Assess
+  assert.equal(JSON.parse(response.body).status, 'accepted');
+  assert.equal(intake.bus.published.length, 1);
+  assert.ok(logger.lines.some((line) => line.includes('recording the delivery as done failed')));
 });
 
 test('a suspended receiver acknowledges pushes with 202 and emits nothing', async () => {
