@@ -29,6 +29,7 @@ import type { ASTNode, ParseResult } from '@marcbachmann/cel-js';
 import { InvalidInputError, errorMessage } from '#shared/errors/index.ts';
 import type { KubeObject } from './objects.ts';
 import { groupOf } from './objects.ts';
+import { scrubSecretValues } from './mask.ts';
 
 /** One `spec.healthCheckExprs` entry as Flux writes it. */
 export interface HealthCheckExpr {
@@ -149,7 +150,8 @@ function evaluateCompiled(entry: HealthCheckExpr, compiled: Partial<Record<Expre
     try {
       result = program(variables);
     } catch (error) {
-      return { status: 'Unknown', message: `failed to evaluate the ${field} expression '${expression}': ${celErrorSummary(error)}` };
+      // A conversion error may quote the value it could not convert: never a Secret's.
+      return { status: 'Unknown', message: `failed to evaluate the ${field} expression '${expression}': ${scrubSecretValues(celErrorSummary(error), object)}` };
     }
     if (typeof result !== 'boolean') {
       return { status: 'Unknown', message: `the ${field} expression '${expression}' returned ${describeCelValue(result)}, not a boolean` };

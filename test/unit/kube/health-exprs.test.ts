@@ -167,3 +167,13 @@ test('an entry matches by group and kind, ignoring the version; a kind-less entr
   assert.equal(rules.evaluatorFor('other.example.com/v1', 'Widget'), undefined);
   assert.equal(rules.evaluatorFor('apps/v1', 'Deployment'), undefined);
 });
+
+test('an evaluation error quoting a Secret value does not reveal it', () => {
+  // Prepare
+  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { password: 'aHVudGVyMjAyNg==' } };
+  // Act
+  const health = evaluateHealthExprs({ apiVersion: 'v1', kind: 'Secret', current: "duration(data.password) > duration('1s')" }, secret);
+  // Assess
+  assert.equal(health.status, 'Unknown');
+  assert.doesNotMatch(health.message, /aHVudGVyMjAyNg==|hunter2026/);
+});
