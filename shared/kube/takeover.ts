@@ -1,29 +1,34 @@
 /**
  * Taking over fields that `kubectl` wrote, as Flux does before it applies: the `managedFields`
- * entries of `kubectl apply` (client-side and `--server-side`) and of `before-first-apply` are
- * merged into Tideline's own Apply entry, and kubectl's last-applied annotation is dropped. The
- * apply that follows then owns those fields — a field someone added with `kubectl apply` and Git
- * does not hold is removed, instead of staying behind forever under another manager. Objects
- * annotated `kustomize.toolkit.fluxcd.io/ssa: Merge` keep other managers' fields.
+ * entries of every `kubectl` manager (`kubectl apply` client-side and `--server-side`, and also
+ * `kubectl edit`, `kubectl label`, `kubectl annotate`, `kubectl rollout restart` …) and of
+ * `before-first-apply` are merged into Tideline's own Apply entry, and kubectl's last-applied
+ * annotation is dropped. The apply that follows then owns those fields — a field someone added by
+ * hand and Git does not hold is removed, instead of staying behind forever under another manager.
+ * The entries of Flux's own `kustomize-controller` are taken over the same way, so a fleet moved
+ * from Flux to Tideline sheds what Flux applied and Git no longer holds. Objects annotated
+ * `kustomize.toolkit.fluxcd.io/ssa: Merge` keep other managers' fields.
  */
 import type { KubeObject, ManagedFieldsEntry } from './objects.ts';
 import { SSA_ANNOTATION } from './objects.ts';
 
-/** Managers whose fields are taken over (name and operation), as in Flux's kustomize-controller. */
-const TAKEN_OVER: readonly { manager: string; operation: string }[] = [
-  { manager: 'kubectl', operation: 'Apply' },
-  { manager: 'kubectl', operation: 'Update' },
-  // Client-side `kubectl apply` of current kubectl versions writes as this manager (Flux matches the
-  // prefix `kubectl`; Tideline names it, so that `kubectl edit` or `kubectl annotate` keep theirs).
-  { manager: 'kubectl-client-side-apply', operation: 'Update' },
-  { manager: 'before-first-apply', operation: 'Update' },
+/**
+ * Managers whose fields are taken over: a name prefix and an operation, as Flux's
+ * kustomize-controller matches them (`kubectl` covers `kubectl-client-side-apply`, `kubectl-edit` …).
+ */
+const TAKEN_OVER: readonly { prefix: string; operation: string }[] = [
+  { prefix: 'kubectl', operation: 'Apply' },
+  { prefix: 'kubectl', operation: 'Update' },
+  { prefix: 'before-first-apply', operation: 'Update' },
+  { prefix: 'kustomize-controller', operation: 'Apply' },
+  { prefix: 'kustomize-controller', operation: 'Update' },
 ];
 /** The annotation in which client-side `kubectl apply` keeps a copy of what it applied. */
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** True for a `managedFields` entry whose fields {@link takeoverPatch} hands to Tideline. */
 export function isTakenOver(entry: ManagedFieldsEntry): boolean {
-  return !entry.subresource && TAKEN_OVER.some((t) => t.manager === entry.manager && t.operation === entry.operation);
+  return !entry.subresource && TAKEN_OVER.some((t) => (entry.manager ?? '').startsWith(t.prefix) && t.operation === entry.operation);
 }
 
 type FieldSet = Record<string, unknown>;

@@ -165,7 +165,8 @@ test('labels and annotations another manager added do not make an object Configu
   // Prepare
   const ns = await useNamespace(t, 'kube-foreign-meta');
   const client = await testClientFor(t);
-  const other = await testClientFor(t, { fieldManager: 'kubectl-annotate' });
+  // A tool of its own (kubectl's managers would be taken over, as in Flux).
+  const other = await testClientFor(t, { fieldManager: 'policy-agent' });
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
   await other.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { team: 'blue' }, annotations: { 'example.com/note': 'hands on' } } }, { force: true });
@@ -350,4 +351,31 @@ test('a CRD whose conversion webhook caBundle is a placeholder applies without i
   const caBundleOf = async (plural: string) => ((await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${suffix}.example.com` }))?.spec as { conversion: { webhook: { clientConfig: { caBundle?: string } } } }).conversion.webhook.clientConfig.caBundle;
   assert.equal(await caBundleOf('placeholders'), undefined);
   assert.equal(await caBundleOf('bundles'), env.kube.caData);
+});
+
+test('fields written by kubectl edit and by Flux\'s kustomize-controller are taken over and removed; a controller\'s stay', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-takeover-managers');
+  const client = await testClientFor(t);
+  const flux = await testClientFor(t, { fieldManager: 'kustomize-controller' });
+  const edit = await testClientFor(t, { fieldManager: 'kubectl-edit' });
+  const controller = await testClientFor(t, { fieldManager: 'some-operator' });
+  const owner = ownerFor(ns);
+  // Flux applied the object first, with a key Git has since dropped.
+  await flux.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { a: '1', 'from-flux': 'old' } });
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  const afterFlux = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  // Then someone edits by hand, and an operator adds a key of its own (a merge patch, as both do).
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' };
+  for (const [writer, key] of [[edit, 'by-hand'], [controller, 'by-operator']] as const) {
+    await writer.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { query: { fieldManager: writer.fieldManager }, body: JSON.stringify({ data: { [key]: 'x' } }), contentType: 'application/merge-patch+json', object: ref });
+  }
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
+  // Assess
+  assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
+  assert.deepEqual(afterFlux?.data, { a: '1' }, 'the key only Flux applied is gone after Tideline\'s first apply');
+  const live = await client.get(ref);
+  assert.deepEqual(live?.data, { a: '1', 'by-operator': 'x' });
+  assert.deepEqual(live?.metadata.managedFields?.map((e) => e.manager).sort(), ['some-operator', 'tideline']);
 });
