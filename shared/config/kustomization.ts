@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 import { celExpressionProblem } from '#shared/kube/health-exprs.ts';
+import { groupOf } from '#shared/kube/objects.ts';
 
 export const KUSTOMIZATION_API_VERSIONS = ['kustomize.toolkit.fluxcd.io/v1', 'kustomize.toolkit.fluxcd.io/v1beta2'] as const;
 
@@ -92,7 +93,7 @@ const HealthCheckExprSchema = z.strictObject({
 const HealthCheckExprsSchema = z.array(HealthCheckExprSchema).superRefine((entries, ctx) => {
   const seen = new Map<string, number>();
   entries.forEach((entry, index) => {
-    const group = entry.apiVersion.includes('/') ? entry.apiVersion.slice(0, entry.apiVersion.lastIndexOf('/')) : '';
+    const group = groupOf(entry.apiVersion);
     const key = `${group}/${entry.kind ?? '*'}`;
     const first = seen.get(key);
     if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `a second entry for API group '${group}' and kind ${entry.kind ?? '(any)'} (the first is entry ${first})` });

@@ -27,6 +27,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { ASTNode, ParseResult } from '@marcbachmann/cel-js';
 import { InvalidInputError, errorMessage } from '#shared/errors/index.ts';
+import type { TidelineErrorOptions } from '#shared/errors/index.ts';
 import type { KubeObject } from './objects.ts';
 import { groupOf } from './objects.ts';
 import { scrubSecretValues } from './mask.ts';
@@ -86,10 +87,10 @@ export function celExpressionProblem(expression: string): string | undefined {
   try {
     parsed = celEnvironment.parse(expression);
   } catch (error) {
-    return `invalid CEL expression '${expression}': ${celErrorSummary(error)}`;
+    return `invalid CEL expression ${quote(expression)}: ${celErrorSummary(error)}`;
   }
   const badHas = findInvalidHas(parsed.ast);
-  return badHas ? `invalid CEL expression '${expression}': has() needs a field selection such as has(status.conditions), at column ${badHas.start + 1}` : undefined;
+  return badHas ? `invalid CEL expression ${quote(expression)}: has() needs a field selection such as has(status.conditions), at column ${badHas.start + 1}` : undefined;
 }
 
 /**
@@ -98,7 +99,7 @@ export function celExpressionProblem(expression: string): string | undefined {
  * invalid expression or a second entry for the same group and kind. `where` prefixes the message
  * (e.g. the Kustomization).
  */
-export function compileHealthCheckExprs(entries: readonly HealthCheckExpr[], where?: ConstructorParameters<typeof InvalidInputError>[1]): HealthCheckRules {
+export function compileHealthCheckExprs(entries: readonly HealthCheckExpr[], where?: TidelineErrorOptions): HealthCheckRules {
   const byGroupKind = new Map<string, HealthEvaluator>();
   entries.forEach((entry, index) => {
     const group = groupOf(entry.apiVersion);
@@ -151,18 +152,18 @@ function evaluateCompiled(entry: HealthCheckExpr, compiled: Partial<Record<Expre
       result = program(variables);
     } catch (error) {
       // A conversion error may quote the value it could not convert: never a Secret's.
-      return { status: 'Unknown', message: `failed to evaluate the ${field} expression '${expression}': ${scrubSecretValues(celErrorSummary(error), object)}` };
+      return { status: 'Unknown', message: `failed to evaluate the ${field} expression ${quote(expression)}: ${scrubSecretValues(celErrorSummary(error), object)}` };
     }
     if (typeof result !== 'boolean') {
-      return { status: 'Unknown', message: `the ${field} expression '${expression}' returned ${describeCelValue(result)}, not a boolean` };
+      return { status: 'Unknown', message: `the ${field} expression ${quote(expression)} returned ${describeCelValue(result)}, not a boolean` };
     }
     if (!result) continue;
-    if (field === 'current') return { status: 'Current', message: `current expression is true` };
-    if (field === 'inProgress') return { status: 'InProgress', message: `inProgress expression '${expression}' is true` };
+    if (field === 'current') return { status: 'Current', message: 'current expression is true' };
+    if (field === 'inProgress') return { status: 'InProgress', message: `inProgress expression ${quote(expression)} is true` };
     const detail = readyMessage(object);
-    return { status: 'Failed', message: `failed expression '${expression}' is true${detail ? `: ${detail}` : ''}` };
+    return { status: 'Failed', message: `failed expression ${quote(expression)} is true${detail ? `: ${detail}` : ''}` };
   }
-  return { status: 'InProgress', message: `current expression '${entry.current}' is not yet true` };
+  return { status: 'InProgress', message: `current expression ${quote(entry.current)} is not yet true` };
 }
 
 /**
@@ -222,6 +223,12 @@ function celErrorSummary(error: unknown): string {
   const text = typeof summary === 'string' && summary ? summary : (errorMessage(error).split('\n')[0] ?? '');
   const start = (error as { range?: { start?: unknown } } | null)?.range?.start;
   return typeof start === 'number' ? `${text} (at column ${start + 1})` : text;
+}
+
+/** An expression quoted in a message, cut short: messages travel in size-limited events. */
+function quote(expression: string): string {
+  const oneLine = expression.replace(/\s+/g, ' ').trim();
+  return `'${oneLine.length > 200 ? `${oneLine.slice(0, 199)}…` : oneLine}'`;
 }
 
 function describeCelValue(value: unknown): string {

@@ -177,3 +177,16 @@ test('an evaluation error quoting a Secret value does not reveal it', () => {
   assert.equal(health.status, 'Unknown');
   assert.doesNotMatch(health.message, /aHVudGVyMjAyNg==|hunter2026/);
 });
+
+test('a multi-line expression evaluates, and messages quote it on one line, cut short when long', () => {
+  // Prepare
+  const padding = Array.from({ length: 60 }, (_, i) => `status.phase != 'p${i}'`).join(' &&\n  ');
+  const rule = entry({ current: `${padding} &&\n  status.phase == 'Done'` });
+  // Act
+  const health = evaluateHealthExprs(rule, widget({ phase: 'Pending' }));
+  // Assess
+  assert.equal(health.status, 'InProgress');
+  assert.doesNotMatch(health.message, /\n/);
+  assert.ok(health.message.length < 300, health.message);
+  assert.equal(evaluateHealthExprs(rule, widget({ phase: 'Done' })).status, 'Current');
+});
