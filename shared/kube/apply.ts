@@ -153,7 +153,7 @@ export async function reconcileObjects(client: ClusterClient, request: Reconcile
   }
 
   // Writes go through `writer`: the client itself, or the same connection as the service account.
-  const writer = request.serviceAccountName ? client.impersonating(serviceAccountUser(request.owner.namespace, request.serviceAccountName)) : client;
+  const writer = writerFor(client, request);
 
   // 2. prepare.
   const planned = await prepareObjects(client, request, changeSet.errors);
@@ -522,6 +522,14 @@ async function applyStage(client: ClusterClient, writer: ClusterClient, stage: P
     }),
   );
   for (const entry of entries) if (entry) changeSet.entries.push(entry);
+}
+
+/**
+ * The client that writes for `request`: `client` itself, or — with `serviceAccountName` — the same
+ * connection impersonating that service account of the Kustomization's namespace.
+ */
+export function writerFor(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'serviceAccountName'>): ClusterClient {
+  return request.serviceAccountName ? client.impersonating(serviceAccountUser(request.owner.namespace, request.serviceAccountName)) : client;
 }
 
 /** The user name of a service account (what Kubernetes impersonation and RBAC subjects use). */

@@ -10,7 +10,7 @@ import { TransientError, describeObject, errorMessage } from '#shared/errors/ind
 import type { ObjectError } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import { sameObject } from './compare.ts';
-import { prepareObjects, ssaPolicy } from './apply.ts';
+import { prepareObjects, ssaPolicy, writerFor } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { maskSecretPair, scrubSecretValues, scrubTransient } from './mask.ts';
 import type { KubeObject } from './objects.ts';
@@ -83,7 +83,9 @@ function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: 
  * action and a unified diff. Objects an apply would leave alone (`ssa: Ignore` or `reconcile:
  * disabled` on the manifest or the live object, `ssa: IfNotPresent` and present) are Skipped, with no diff. Errors (invalid objects, conflicts) are collected, each naming the object.
  */
-export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts'>): Promise<DiffResult> {
+export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata'>): Promise<DiffResult> {
+  // Dry-runs are made as the apply would write (a service account's missing rights show here too).
+  const writer = writerFor(client, request);
   const errors: ObjectError[] = [];
   const planned = await prepareObjects(client, request, errors);
   const bundleNamespaces = new Set(planned.filter((p) => p.object.kind === 'Namespace' && p.object.apiVersion === 'v1').map((p) => p.object.metadata.name));
@@ -102,7 +104,7 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
         const liveMarker = handsOffMarker(live);
         if (liveMarker) return { object: p.ref, action: 'Skipped', diff: '', message: `annotated in the cluster ${liveMarker}` };
         if (live && policy === 'IfNotPresent') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists` };
-        const dryRun = await client.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
+        const dryRun = await writer.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
         const takeover = live !== undefined && takeoverPatch(p.object, live, client.fieldManager) !== undefined;
         if (live && !takeover && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };
         const [before, after] = maskSecretPair(live, takeover ? afterTakeover(dryRun) : dryRun);

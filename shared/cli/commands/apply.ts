@@ -20,6 +20,7 @@ export interface ClusterCliOptions {
   name: string;
   namespace: string;
   targetNamespace?: string;
+  serviceAccount?: string;
 }
 
 /** The kubeconfig path kubectl would use (first of $KUBECONFIG, else ~/.kube/config). */
@@ -41,7 +42,8 @@ export function ownerOptions(command: Command): Command {
   return command
     .option('--name <name>', 'Kustomization name recorded in ownership labels and the inventory', 'local')
     .option('--namespace <namespace>', 'Kustomization namespace', 'flux-system')
-    .option('--target-namespace <namespace>', 'Flux spec.targetNamespace: the namespace of every namespaced object');
+    .option('--target-namespace <namespace>', 'Flux spec.targetNamespace: the namespace of every namespaced object')
+    .option('--service-account <name>', 'Flux spec.serviceAccountName: write as this service account of the --namespace namespace (impersonation)');
 }
 
 interface ApplyCliOptions extends ClusterCliOptions {
@@ -51,7 +53,6 @@ interface ApplyCliOptions extends ClusterCliOptions {
   forceConflicts: boolean;
   validate: boolean;
   allowEmpty?: boolean;
-  serviceAccount?: string;
   timeout: string;
   revision: string;
   output: string;
@@ -83,7 +84,6 @@ export function registerApply(program: Command): void {
     .option('--no-force-conflicts', 'fail on fields another field manager owns instead of taking them over')
     .option('--no-validate', 'skip the server-side dry-run of the whole set (faster; an invalid object then stops the run part-way)')
     .option('--allow-empty', 'let an empty directory prune everything applied before under this name (with --prune)')
-    .option('--service-account <name>', 'Flux spec.serviceAccountName: write as this service account of the --namespace namespace (impersonation)')
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
     .option('-o, --output <format>', 'text or json', 'text')

@@ -17,7 +17,12 @@ export function registerDiff(program: Command): void {
     const { objects } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
     const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
     try {
-      const result = await diffObjects(client, { owner: { name: options.name, namespace: options.namespace }, objects, ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
+      const result = await diffObjects(client, {
+        owner: { name: options.name, namespace: options.namespace },
+        objects,
+        ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
+        ...(options.serviceAccount ? { serviceAccountName: options.serviceAccount } : {}),
+      });
       for (const object of result.objects) {
         if (object.action === 'Unchanged' || object.action === 'Skipped') continue;
         process.stdout.write(`► ${describeObject(object.object)} ${object.action === 'Created' ? 'created' : 'drifted'}\n${object.diff || (object.message ? `  ${object.message}\n` : '')}`);

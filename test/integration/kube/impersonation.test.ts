@@ -4,9 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterClient, KubeObject } from '#shared/kube/index.ts';
-import { reconcileObjects } from '#shared/kube/index.ts';
-import { useNamespace } from '#test/env/index.ts';
-import { configMap, secret, testClientFor } from './helpers.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
+import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
+import { configMap, runTideline, secret, testClientFor } from './helpers.ts';
 
 /** A service account `deployer` in `namespace` allowed `verbs` on ConfigMaps there, and nothing else. */
 async function deployer(client: ClusterClient, namespace: string, verbs: string[]): Promise<void> {
@@ -68,4 +71,38 @@ test('prune deletes as the service account: without delete rights the object sta
   assert.equal(allowed.failure, undefined, JSON.stringify(allowed.changeSet.errors));
   assert.ok(allowed.changeSet.entries.some((e) => e.object.name === 'old' && e.action === 'Deleted'));
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'old' }), undefined);
+});
+
+test('diff dry-runs as the service account: what it may not write is an error, what it may is a change', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-sa-diff');
+  const client = await testClientFor(t);
+  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  // Act
+  const result = await diffObjects(client, { owner: { name: 'tenant', namespace: ns }, objects: [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })], serviceAccountName: 'deployer' });
+  // Assess
+  assert.deepEqual(result.objects.map((o) => `${o.object.name}:${o.action}`), ['settings:Created']);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0]?.message ?? '', new RegExp(`^Secret token in ns ${ns}: forbidden: .*system:serviceaccount:${ns}:deployer`));
+});
+
+test('tideline apply --service-account writes as the account of the --namespace namespace', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-sa-cli');
+  const client = await testClientFor(t);
+  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const env = await getTestEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'tideline-sa-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'all.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  a: "1"\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  value: hunter2-value\n`);
+  const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', 'tenant', '--namespace', ns];
+  // Act
+  const asAccount = await runTideline(['apply', dir, ...common, '--service-account', 'deployer']);
+  const asAdmin = await runTideline(['apply', dir, ...common]);
+  // Assess
+  assert.equal(asAccount.code, 2);
+  assert.match(asAccount.stderr, new RegExp(`Secret token in ns ${ns}: forbidden`));
+  assert.doesNotMatch(asAccount.stdout + asAccount.stderr, /hunter2/);
+  assert.equal(asAdmin.code, 0, asAdmin.stderr);
+  assert.match(asAdmin.stdout, /applied: created 2/);
 });
