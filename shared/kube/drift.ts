@@ -11,6 +11,7 @@ import { attachLiveObjects, prepareObjects, ssaPolicy } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { handsOffMarker } from './objects.ts';
+import { takeoverPatch } from './takeover.ts';
 
 /** One drifted object: changed in the cluster (`Modified`) or gone (`Missing`). */
 export interface DriftedObject {
@@ -28,7 +29,8 @@ export interface DriftResult {
 
 /**
  * Compares a bundle with the cluster and lists the objects an apply would create (Missing) or
- * change (Modified), as the drift function reports before correcting.
+ * change (Modified), as the drift function reports before correcting. An object holding fields
+ * written with kubectl is Modified: the apply takes them over and removes what Git lacks.
  */
 export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata'>): Promise<DriftResult> {
   const errors: ObjectError[] = [];
@@ -42,6 +44,8 @@ export async function detectDrift(client: ClusterClient, request: Pick<Reconcile
       if (handsOffMarker(p.object) || handsOffMarker(p.live)) return undefined;
       if (p.deferred) return { object: p.ref, change: 'Missing' };
       if (policy === 'IfNotPresent' && p.live) return undefined;
+      // Fields kubectl wrote are taken over by the next apply (see takeover.ts): that is a change.
+      if (p.live && takeoverPatch(p.object, p.live, client.fieldManager)) return { object: p.ref, change: 'Modified' };
       if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) return undefined;
       try {
         const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: request.forceConflicts ?? true, discardResult: !p.live });

@@ -25,3 +25,22 @@ test('an object edited by hand is Modified, a deleted one Missing, the rest in s
   assert.equal(result.checked, 3);
   assert.equal(client.requestsByVerb.get('DRYRUN Deployment'), undefined, 'the in-sync Deployment needed no dry-run');
 });
+
+test('a field added with kubectl is drift: the apply would take it over and remove it', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-drift-kubectl');
+  const client = await testClient();
+  const kubectl = new ClusterClient(client.endpoint, { fieldManager: 'kubectl-client-side-apply' });
+  t.after(() => (client.close(), kubectl.close()));
+  const owner = ownerFor(ns);
+  const objects = [configMap(ns, 'settings', { a: '1' }), configMap(ns, 'untouched', { a: '1' })];
+  await reconcileObjects(client, { owner, revision: 'r1', objects });
+  await kubectl.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { query: { fieldManager: 'kubectl-client-side-apply' }, body: JSON.stringify({ data: { extra: 'by hand' } }), contentType: 'application/merge-patch+json' });
+  // Act
+  const result = await detectDrift(client, { owner, objects });
+  await reconcileObjects(client, { owner, revision: 'r2', objects });
+  const after = await detectDrift(client, { owner, objects });
+  // Assess
+  assert.deepEqual(result.drifted.map((d) => `${d.object.name}:${d.change}`), ['settings:Modified']);
+  assert.deepEqual(after.drifted, [], 'the apply took the field over and removed it');
+});
