@@ -75,7 +75,63 @@ type ExpressionField = (typeof EXPRESSION_FIELDS)[number];
 
 // One environment for all expressions: undeclared variables are dynamic because custom resources
 // have no schema here (Flux parses without declaring variables for the same reason).
-const celEnvironment = new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: true });
+const celEnvironment = withFluxExtensions(new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: true }));
+
+/**
+ * Adds the parts of cel-go's extension libraries that Flux enables (strings, sets, encoders) and
+ * the CEL library lacks: `string.replace`, `string.charAt`, `string.reverse`, `sets.contains`,
+ * `sets.intersects`, `sets.equivalent`, `base64.encode`, `base64.decode`. The `sets` and `base64`
+ * namespaces are constants of marker types whose methods are these functions, since the library
+ * has no namespaced functions.
+ */
+function withFluxExtensions(environment: Environment): Environment {
+  class SetsNamespace {}
+  class Base64Namespace {}
+  const contains = (list: unknown[], sub: unknown[]) => sub.every((item) => list.some((element) => celEquals(element, item)));
+  return environment
+    .registerType('tideline.SetsNamespace', SetsNamespace)
+    .registerType('tideline.Base64Namespace', Base64Namespace)
+    .registerConstant('sets', 'tideline.SetsNamespace', new SetsNamespace())
+    .registerConstant('base64', 'tideline.Base64Namespace', new Base64Namespace())
+    .registerFunction('tideline.SetsNamespace.contains(list, list): bool', (_: unknown, list: unknown[], sub: unknown[]) => contains(list, sub))
+    .registerFunction('tideline.SetsNamespace.equivalent(list, list): bool', (_: unknown, a: unknown[], b: unknown[]) => contains(a, b) && contains(b, a))
+    .registerFunction('tideline.SetsNamespace.intersects(list, list): bool', (_: unknown, a: unknown[], b: unknown[]) => a.some((x) => b.some((y) => celEquals(x, y))))
+    .registerFunction('tideline.Base64Namespace.encode(bytes): string', (_: unknown, bytes: Uint8Array) => Buffer.from(bytes).toString('base64'))
+    .registerFunction('tideline.Base64Namespace.decode(string): bytes', (_: unknown, text: string) => new Uint8Array(Buffer.from(text, 'base64')))
+    .registerFunction('string.replace(string, string): string', (text: string, from: string, to: string) => text.split(from).join(to))
+    .registerFunction('string.replace(string, string, int): string', (text: string, from: string, to: string, count: bigint) => replaceN(text, from, to, count))
+    .registerFunction('string.charAt(int): string', (text: string, index: bigint) => {
+      const chars = [...text];
+      if (index < 0n || index > BigInt(chars.length)) throw new RangeError(`index out of range: ${index}`);
+      return chars[Number(index)] ?? '';
+    })
+    .registerFunction('string.reverse(): string', (text: string) => [...text].reverse().join(''));
+}
+
+/** cel-go's `replace(from, to, n)`: at most n replacements, all when n is negative. */
+function replaceN(text: string, from: string, to: string, count: bigint): string {
+  if (count < 0n) return text.split(from).join(to);
+  let result = text;
+  let position = 0;
+  for (let done = 0n; done < count; done++) {
+    const found = result.indexOf(from, position);
+    if (found < 0) break;
+    result = result.slice(0, found) + to + result.slice(found + from.length);
+    position = found + to.length + (from === '' ? 1 : 0);
+  }
+  return result;
+}
+
+/** CEL equality of decoded JSON values: numbers compare across int and double. */
+function celEquals(a: unknown, b: unknown): boolean {
+  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) return Number(a) === Number(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => celEquals(item, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && celEquals((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  }
+  return a === b;
+}
 
 /**
  * Why `expression` is not a valid CEL health expression, or undefined when it is. Checks what

@@ -190,3 +190,19 @@ test('a multi-line expression evaluates, and messages quote it on one line, cut 
   assert.ok(health.message.length < 300, health.message);
   assert.equal(evaluateHealthExprs(rule, widget({ phase: 'Done' })).status, 'Current');
 });
+
+test('the cel-go extension functions Flux enables are available: sets, base64 and string replace/charAt/reverse', () => {
+  // Prepare
+  const object = widget({ tags: ['blue', 'green'], phase: 'in-sync' });
+  const expressions = [
+    "sets.contains(status.tags, ['green'])",
+    "sets.equivalent(status.tags, ['green', 'blue'])",
+    "!sets.intersects(status.tags, ['red'])",
+    "base64.decode(base64.encode(b'ok')) == b'ok'",
+    "status.phase.replace('-', '_') == 'in_sync'",
+    "'a-b-c'.replace('-', '+', 1) == 'a+b-c'",
+    "status.phase.charAt(0) == 'i' && status.phase.reverse() == 'cnys-ni'",
+  ];
+  // Act / Assess
+  for (const current of expressions) assert.equal(evaluateHealthExprs(entry({ current }), object).status, 'Current', current);
+});
