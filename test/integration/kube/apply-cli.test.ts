@@ -2,11 +2,10 @@
 // of a removed file, the empty-directory guard, and an invalid object that leaves the cluster as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
-import { runTideline, testClientFor } from './helpers.ts';
+import { runTideline, tempDirFor, testClientFor } from './helpers.ts';
 
 const configMapYaml = (ns: string, name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  key: ${value}\n`;
 
@@ -18,8 +17,7 @@ async function cliArgs(ns: string): Promise<string[]> {
 test('tideline apply creates, then reports unchanged, then prunes a removed file, as text and JSON', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-apply-cli');
-  const dir = await mkdtemp(join(tmpdir(), 'tideline-apply-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDirFor(t, 'tideline-apply-cli-');
   await writeFile(join(dir, 'a.yaml'), configMapYaml(ns, 'alpha', 'one'));
   await writeFile(join(dir, 'b.yaml'), configMapYaml(ns, 'beta', 'two'));
   const common = await cliArgs(ns);
@@ -45,8 +43,7 @@ test('tideline apply of a directory with an invalid object applies nothing and e
   // Prepare
   const ns = await useNamespace(t, 'kube-apply-cli-bad');
   const client = await testClientFor(t);
-  const dir = await mkdtemp(join(tmpdir(), 'tideline-apply-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDirFor(t, 'tideline-apply-cli-');
   await writeFile(join(dir, 'good.yaml'), configMapYaml(ns, 'good', 'fine'));
   await writeFile(join(dir, 'bad.yaml'), `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  replicas: "two"\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: nginx}]\n`);
   // Act
@@ -62,8 +59,7 @@ test('tideline apply refuses to prune everything for an empty directory unless -
   // Prepare
   const ns = await useNamespace(t, 'kube-apply-cli-empty');
   const client = await testClientFor(t);
-  const dir = await mkdtemp(join(tmpdir(), 'tideline-apply-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDirFor(t, 'tideline-apply-cli-');
   await writeFile(join(dir, 'a.yaml'), configMapYaml(ns, 'only', 'one'));
   const common = await cliArgs(ns);
   assert.equal((await runTideline(['apply', dir, ...common, '--prune'])).code, 0);
@@ -84,8 +80,7 @@ test('tideline apply rejects an unknown output format before touching the cluste
   // Prepare
   const ns = await useNamespace(t, 'kube-apply-cli-out');
   const client = await testClientFor(t);
-  const dir = await mkdtemp(join(tmpdir(), 'tideline-apply-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDirFor(t, 'tideline-apply-cli-');
   await writeFile(join(dir, 'a.yaml'), configMapYaml(ns, 'x', 'one'));
   // Act
   const result = await runTideline(['apply', dir, ...(await cliArgs(ns)), '--output', 'yaml']);

@@ -2,6 +2,9 @@
 // that never sleeps, and small object factories.
 import type { TestContext } from 'node:test';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Clock } from '#shared/ports/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import type { ClusterClientOptions, KubeObject } from '#shared/kube/index.ts';
@@ -87,4 +90,11 @@ export function runTideline(args: string[]): Promise<{ code: number; stdout: str
       resolve({ code: error ? Number((error as { code?: number }).code ?? 99) : 0, stdout, stderr });
     });
   });
+}
+
+/** A fresh temporary directory, removed when the test ends. */
+export async function tempDirFor(t: Pick<TestContext, 'after'>, prefix = 'tideline-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }

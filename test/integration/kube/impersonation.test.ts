@@ -4,12 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterClient, KubeObject } from '#shared/kube/index.ts';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
-import { configMap, runTideline, secret, testClientFor } from './helpers.ts';
+import { configMap, runTideline, secret, tempDirFor, testClientFor } from './helpers.ts';
 
 /** A service account `deployer` in `namespace` allowed `verbs` on ConfigMaps there, and nothing else. */
 async function deployer(client: ClusterClient, namespace: string, verbs: string[]): Promise<void> {
@@ -92,8 +91,7 @@ test('tideline apply --service-account writes as the account of the --namespace 
   const client = await testClientFor(t);
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
   const env = await getTestEnv();
-  const dir = await mkdtemp(join(tmpdir(), 'tideline-sa-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDirFor(t, 'tideline-sa-cli-');
   await writeFile(join(dir, 'all.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  a: "1"\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  value: hunter2-value\n`);
   const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', 'tenant', '--namespace', ns];
   // Act
