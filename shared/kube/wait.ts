@@ -37,41 +37,69 @@ const num = (value: unknown, fallback = 0): number => (typeof value === 'number'
 const inProgress = (message: string): HealthStatus => ({ status: 'InProgress', message });
 const current = (message = 'ready'): HealthStatus => ({ status: 'Current', message });
 
-/** Computes the kstatus-style readiness of a live object (pure; no request). */
+/**
+ * Computes the kstatus-style readiness of a live object (pure; no request), as Flux judges it:
+ * kstatus's generic checks first (an object being deleted or whose latest generation its
+ * controller has not observed is in progress; a `Reconciling` condition means in progress, a
+ * `Stalled` one failed), then the rules of its kind, then its `Ready` condition. Where kstatus
+ * reads a count or condition that a status written by hand may leave out (`status.replicas`, a
+ * Deployment's `Available`/`Progressing` conditions, a DaemonSet's `currentNumberScheduled`, a
+ * ReplicaSet's `fullyLabeledReplicas`), it is checked when present. Deliberate differences: a LoadBalancer
+ * Service waits for its load balancer's address (kstatus only for a cluster IP), a `Ready: False`
+ * condition whose reason names a failure (`InstallFailed`, `…Error`) fails the wait at once, and
+ * a Pod that failed is Failed (kstatus calls it Current).
+ */
 export function computeHealth(object: KubeObject): HealthStatus {
   const status = (object.status ?? {}) as Status;
   const spec = (object.spec ?? {}) as Record<string, unknown>;
-  const conditions = status.conditions ?? [];
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
   const condition = (type: string): Condition | undefined => conditions.find((c) => c.type === type);
   const generation = object.metadata.generation;
-  if (generation !== undefined && status.observedGeneration !== undefined && status.observedGeneration < generation) {
+  if (object.metadata.deletionTimestamp) return inProgress('scheduled for deletion');
+  if (generation !== undefined && typeof status.observedGeneration === 'number' && status.observedGeneration !== generation) {
     return inProgress(`generation ${generation} not yet observed (observed ${status.observedGeneration})`);
   }
+  if (condition('Reconciling')?.status === 'True') return inProgress(condition('Reconciling')?.message || 'reconciling');
+  if (condition('Stalled')?.status === 'True') return { status: 'Failed', message: condition('Stalled')?.message || 'stalled' };
   const group = groupOf(object.apiVersion);
   const kind = `${object.kind}.${group}`;
   switch (kind) {
     case 'Deployment.apps': {
       if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
-      if (condition('Progressing')?.reason === 'ProgressDeadlineExceeded') return { status: 'Failed', message: condition('Progressing')?.message ?? 'progress deadline exceeded' };
+      const progressing = condition('Progressing');
+      if (progressing?.reason === 'ProgressDeadlineExceeded') return { status: 'Failed', message: progressing.message ?? 'progress deadline exceeded' };
       const replicas = num(spec.replicas, 1);
+      if (status.replicas !== undefined && num(status.replicas) < replicas) return inProgress(`${num(status.replicas)}/${replicas} replicas`);
       if (num(status.updatedReplicas) < replicas) return inProgress(`${num(status.updatedReplicas)}/${replicas} replicas updated`);
-      if (num(status.replicas) > num(status.updatedReplicas)) return inProgress(`${num(status.replicas) - num(status.updatedReplicas)} old replicas pending termination`);
-      if (num(status.availableReplicas) < replicas) return inProgress(`${num(status.availableReplicas)}/${replicas} replicas available`);
+      if (num(status.replicas) > replicas) return inProgress(`${num(status.replicas) - replicas} old replicas pending termination`);
+      if (num(status.availableReplicas) < num(status.updatedReplicas)) return inProgress(`${num(status.availableReplicas)}/${num(status.updatedReplicas)} replicas available`);
       if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
+      if (progressing && !(progressing.status === 'True' && progressing.reason === 'NewReplicaSetAvailable')) return inProgress(progressing.message || 'rollout in progress');
+      if (condition('Available') && condition('Available')?.status !== 'True') return inProgress(condition('Available')?.message || 'not available');
       return current(`${replicas} replicas ready`);
     }
     case 'StatefulSet.apps': {
-      if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
+      // OnDelete: the user rolls pods by hand, so there is no rollout to wait for.
+      if ((spec.updateStrategy as { type?: unknown } | undefined)?.type === 'OnDelete') return current('OnDelete update strategy');
       const replicas = num(spec.replicas, 1);
+      if (status.replicas !== undefined && num(status.replicas) < replicas) return inProgress(`${num(status.replicas)}/${replicas} replicas`);
       if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
-      if (status.updatedReplicas !== undefined && num(status.updatedReplicas) < replicas) return inProgress(`${num(status.updatedReplicas)}/${replicas} replicas updated`);
-      if (status.updateRevision && status.currentRevision !== status.updateRevision) return inProgress(`rolling out revision ${String(status.updateRevision)}`);
+      if (num(status.replicas) > replicas) return inProgress(`${num(status.replicas) - replicas} replicas pending termination`);
+      const partition = (spec.updateStrategy as { rollingUpdate?: { partition?: unknown } } | undefined)?.rollingUpdate?.partition;
+      if (typeof partition === 'number') {
+        // A partitioned rollout updates only the pods at or above the partition ordinal.
+        const wanted = replicas - partition;
+        return num(status.updatedReplicas) < wanted ? inProgress(`${num(status.updatedReplicas)}/${wanted} replicas updated (partition ${partition})`) : current(`partitioned rollout complete (${num(status.updatedReplicas)} updated)`);
+      }
+      if (status.currentReplicas !== undefined && num(status.currentReplicas) < replicas) return inProgress(`${num(status.currentReplicas)}/${replicas} replicas current`);
+      if ((status.currentRevision ?? '') !== (status.updateRevision ?? '')) return inProgress(`rolling out revision ${String(status.updateRevision)}`);
       return current(`${replicas} replicas ready`);
     }
     case 'DaemonSet.apps': {
-      if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
+      if (generation === undefined || status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
       const desired = num(status.desiredNumberScheduled, -1);
       if (desired < 0) return inProgress('desired number of pods not yet known');
+      if (status.currentNumberScheduled !== undefined && num(status.currentNumberScheduled) < desired) return inProgress(`${num(status.currentNumberScheduled)}/${desired} pods scheduled`);
       if (num(status.updatedNumberScheduled) < desired) return inProgress(`${num(status.updatedNumberScheduled)}/${desired} pods updated`);
       if (num(status.numberAvailable) < desired) return inProgress(`${num(status.numberAvailable)}/${desired} pods available`);
       if (num(status.numberReady) < desired) return inProgress(`${num(status.numberReady)}/${desired} pods ready`);
@@ -79,15 +107,20 @@ export function computeHealth(object: KubeObject): HealthStatus {
     }
     case 'ReplicaSet.apps': {
       if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
+      if (condition('ReplicaFailure')?.status === 'True') return inProgress(condition('ReplicaFailure')?.message || 'replica failure: check its pods');
       const replicas = num(spec.replicas, 1);
+      if (status.fullyLabeledReplicas !== undefined && num(status.fullyLabeledReplicas) < replicas) return inProgress(`${num(status.fullyLabeledReplicas)}/${replicas} replicas labelled`);
       if (num(status.availableReplicas) < replicas) return inProgress(`${num(status.availableReplicas)}/${replicas} replicas available`);
       if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
+      if (num(status.replicas) > replicas) return inProgress(`${num(status.replicas) - replicas} replicas pending termination`);
       return current(`${replicas} replicas ready`);
     }
     case 'Job.batch': {
-      if (condition('Failed')?.status === 'True') return { status: 'Failed', message: condition('Failed')?.message ?? 'job failed' };
+      // As Flux (not plain kstatus): a Job is ready once it completed, or while it is suspended.
+      if (spec.suspend === true) return current('job suspended');
       if (condition('Complete')?.status === 'True') return current('job complete');
-      return inProgress('job not complete');
+      if (condition('Failed')?.status === 'True') return { status: 'Failed', message: condition('Failed')?.message ?? 'job failed' };
+      return inProgress(status.startTime ? 'job not complete' : 'job not started');
     }
     case 'PersistentVolumeClaim.': {
       return status.phase === 'Bound' ? current('bound') : inProgress(`phase ${String(status.phase ?? 'Pending')}`);
@@ -99,13 +132,23 @@ export function computeHealth(object: KubeObject): HealthStatus {
     }
     case 'CustomResourceDefinition.apiextensions.k8s.io': {
       if (condition('NamesAccepted')?.status === 'False') return { status: 'Failed', message: condition('NamesAccepted')?.message ?? 'names not accepted' };
-      return condition('Established')?.status === 'True' ? current('established') : inProgress('not yet established');
+      const established = condition('Established');
+      if (established?.status === 'True') return current('established');
+      if (established?.status === 'False' && established.reason !== 'Installing') return { status: 'Failed', message: established.message ?? 'not established' };
+      return inProgress('not yet established');
     }
     case 'Pod.': {
       if (status.phase === 'Succeeded') return current('pod succeeded');
       if (status.phase === 'Failed') return { status: 'Failed', message: 'pod failed' };
-      return condition('Ready')?.status === 'True' ? current('pod ready') : inProgress('pod not ready');
+      if (condition('Ready')?.status === 'True') return current('pod ready');
+      const crashLooping = ((status.containerStatuses as { name?: string; state?: { waiting?: { reason?: string } } }[] | undefined) ?? []).filter((c) => c.state?.waiting?.reason === 'CrashLoopBackOff').map((c) => c.name);
+      if (crashLooping.length > 0) return { status: 'Failed', message: `containers in CrashLoopBackOff: ${crashLooping.join(', ')}` };
+      return inProgress('pod not ready');
     }
+    case 'ConfigMap.':
+    case 'Secret.':
+    case 'CronJob.batch':
+      return current('always ready');
     default: {
       const ready = condition('Ready');
       if (!ready) return current(conditions.length > 0 || object.status ? 'no Ready condition' : 'no status');

@@ -49,3 +49,39 @@ test('any other object is judged by its Ready condition and observedGeneration',
   assert.equal(computeHealth(obj('example.com/v1', 'Widget', {}, { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] }, 2)).status, 'InProgress');
   assert.equal(computeHealth(obj('v1', 'ConfigMap', undefined, undefined)).status, 'Current');
 });
+
+test('generic kstatus checks come first: deletion, an unobserved generation, Reconciling and Stalled', () => {
+  const deleting = obj('v1', 'ConfigMap', undefined, undefined);
+  deleting.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+  assert.equal(computeHealth(deleting).status, 'InProgress');
+  // observedGeneration ahead of generation is as unobserved as behind it.
+  assert.equal(computeHealth(obj('example.com/v1', 'Widget', {}, { observedGeneration: 3, conditions: [{ type: 'Ready', status: 'True' }] }, 2)).status, 'InProgress');
+  assert.equal(computeHealth(obj('example.com/v1', 'Widget', {}, { observedGeneration: 1, conditions: [{ type: 'Reconciling', status: 'True', message: 'upgrading' }, { type: 'Ready', status: 'True' }] })).status, 'InProgress');
+  const stalled = computeHealth(obj('example.com/v1', 'Widget', {}, { observedGeneration: 1, conditions: [{ type: 'Stalled', status: 'True', message: 'chart not found' }] }));
+  assert.deepEqual(stalled, { status: 'Failed', message: 'chart not found' });
+});
+
+test('a Deployment whose controller reports conditions is Current only once the new ReplicaSet is available', () => {
+  const counts = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
+  assert.equal(computeHealth(obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }, { type: 'Available', status: 'True' }] })).status, 'InProgress');
+  assert.equal(computeHealth(obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }, { type: 'Available', status: 'False' }] })).status, 'InProgress');
+  assert.equal(computeHealth(obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }, { type: 'Available', status: 'True' }] })).status, 'Current');
+  assert.equal(computeHealth(obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, replicas: 2 })).status, 'InProgress', 'an old replica is still terminating');
+});
+
+test('StatefulSets with OnDelete or a partition are judged as kstatus does', () => {
+  assert.equal(computeHealth(obj('apps/v1', 'StatefulSet', { replicas: 3, updateStrategy: { type: 'OnDelete' } }, {})).status, 'Current');
+  const partitioned = { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } };
+  assert.equal(computeHealth(obj('apps/v1', 'StatefulSet', partitioned, { replicas: 3, readyReplicas: 3, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' })).status, 'Current');
+  assert.equal(computeHealth(obj('apps/v1', 'StatefulSet', partitioned, { replicas: 3, readyReplicas: 3, updatedReplicas: 0, currentRevision: 'a', updateRevision: 'b' })).status, 'InProgress');
+  assert.equal(computeHealth(obj('apps/v1', 'StatefulSet', { replicas: 3 }, { replicas: 4, readyReplicas: 4, updatedReplicas: 3, currentRevision: 'a', updateRevision: 'a' })).status, 'InProgress');
+});
+
+test('suspended Jobs, crash-looping Pods, failed ReplicaSets and CRDs, and always-ready kinds', () => {
+  assert.equal(computeHealth(obj('batch/v1', 'Job', { suspend: true }, {})).status, 'Current');
+  assert.equal(computeHealth(obj('v1', 'Pod', {}, { phase: 'Running', containerStatuses: [{ name: 'main', state: { waiting: { reason: 'CrashLoopBackOff' } } }] })).status, 'Failed');
+  assert.equal(computeHealth(obj('apps/v1', 'ReplicaSet', { replicas: 1 }, { observedGeneration: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'ReplicaFailure', status: 'True' }] })).status, 'InProgress');
+  assert.equal(computeHealth(obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {}, { conditions: [{ type: 'Established', status: 'False', reason: 'Installing' }] })).status, 'InProgress');
+  assert.equal(computeHealth(obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {}, { conditions: [{ type: 'Established', status: 'False', reason: 'NotAccepted', message: 'bad' }] })).status, 'Failed');
+  assert.equal(computeHealth(obj('batch/v1', 'CronJob', {}, { conditions: [{ type: 'Ready', status: 'False' }] })).status, 'Current');
+});
