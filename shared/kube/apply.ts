@@ -26,7 +26,7 @@ import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
 import { EmptyBundleError, assertNotStale, readInventory, writeInventory } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
-import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, handsOffMarker, isCrd, isNamespace, kustomizationRef, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
+import { FORCE_ANNOTATION, OWNER_NAMESPACE_LABEL, SSA_ANNOTATION, OWNER_NAME_LABEL, cloneJson, handsOffMarker, isCrd, isNamespace, isPlainObject, kustomizationRef, objectId, ownerSelector, refOf, versionOf } from './objects.ts';
 import { pruneObjects } from './delete.ts';
 import type { WaitResult } from './wait.ts';
 import { waitForReady } from './wait.ts';
@@ -268,7 +268,7 @@ function objectError(planned: Planned, error: unknown): ObjectError {
 export async function prepareObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'commonMetadata'>, errors: ObjectError[]): Promise<Planned[]> {
   const bundleKinds = new Map<string, boolean>();
   for (const object of request.objects) {
-    if (!isCrd(object)) continue;
+    if (!isPlainObject(object) || !isCrd(object)) continue;
     const spec = (object.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string }; versions?: { name: string }[] };
     for (const version of spec.versions ?? []) if (spec.group && spec.names?.kind) bundleKinds.set(`${spec.group}/${version.name}/${spec.names.kind}`, spec.scope !== 'Cluster');
   }
@@ -276,9 +276,14 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
   const unserved = new Map<string, string>();
   const result: Planned[] = [];
   for (const source of request.objects) {
-    const object = cloneJson(source);
-    if (typeof object?.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string' || !object.metadata.name) {
-      errors.push({ message: `an object of the bundle lacks apiVersion, kind or metadata.name (${JSON.stringify({ apiVersion: object?.apiVersion, kind: object?.kind, name: object?.metadata?.name })})` });
+    const object = isPlainObject(source) ? cloneJson(source) : undefined;
+    if (typeof object?.apiVersion !== 'string' || typeof object.kind !== 'string' || !isPlainObject(object.metadata) || typeof object.metadata.name !== 'string' || !object.metadata.name) {
+      errors.push({ message: `an object of the bundle lacks apiVersion, kind or metadata.name (${JSON.stringify({ apiVersion: object?.apiVersion, kind: object?.kind, name: isPlainObject(object?.metadata) ? object.metadata.name : undefined })})` });
+      continue;
+    }
+    const notMaps = (['labels', 'annotations'] as const).filter((field) => object.metadata[field] !== undefined && object.metadata[field] !== null && !isPlainObject(object.metadata[field]));
+    if (notMaps.length > 0) {
+      errors.push({ object: refOf(object), message: `${describeObject(refOf(object))}: ${notMaps.map((field) => `metadata.${field}`).join(' and ')} must be a map of strings` });
       continue;
     }
     let info: ResourceInfo | undefined;
@@ -305,6 +310,11 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
           throw error;
         }
       }
+    }
+    // Kinds that can only be created (Bindings, reviews, token requests) have no object to apply.
+    if (info?.verbs && !(info.verbs.includes('patch') && info.verbs.includes('list'))) {
+      errors.push({ object: refOf(object), message: `${describeObject(refOf(object))}: ${info.resource} cannot be applied: the API allows only ${info.verbs.join(', ') || 'nothing'} on it` });
+      continue;
     }
     namespaced = info ? info.namespaced : namespaced;
     if (namespaced) {

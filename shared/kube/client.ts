@@ -25,6 +25,8 @@ export interface ResourceInfo {
   kind: string;
   resource: string;
   namespaced: boolean;
+  /** What the API allows on it (`create`, `patch`, `list` …), when discovery says. */
+  verbs?: string[];
 }
 
 export interface ClusterClientOptions {
@@ -241,7 +243,7 @@ export class ClusterClient {
     for (const root of ['/api', '/apis']) {
       const body = (await this.send('GET', root, { accept: DISCOVERY_ACCEPT, label: 'GET discovery' })) as {
         kind?: string;
-        items?: { metadata?: { name?: string }; versions?: { version: string; resources?: { resource: string; responseKind?: { kind: string }; scope: string }[] }[] }[];
+        items?: { metadata?: { name?: string }; versions?: { version: string; resources?: { resource: string; responseKind?: { kind: string }; scope: string; verbs?: string[] }[] }[] }[];
         versions?: string[];
         groups?: { name: string; versions: { groupVersion: string }[] }[];
       };
@@ -252,7 +254,7 @@ export class ClusterClient {
             for (const resource of version.resources ?? []) {
               if (!resource.responseKind?.kind || resource.resource.includes('/')) continue;
               const apiVersion = group ? `${group}/${version.version}` : version.version;
-              known.set(`${apiVersion}/${resource.responseKind.kind}`, { group, version: version.version, kind: resource.responseKind.kind, resource: resource.resource, namespaced: resource.scope === 'Namespaced' });
+              known.set(`${apiVersion}/${resource.responseKind.kind}`, { group, version: version.version, kind: resource.responseKind.kind, resource: resource.resource, namespaced: resource.scope === 'Namespaced', ...(resource.verbs ? { verbs: resource.verbs } : {}) });
             }
           }
         }
@@ -260,10 +262,10 @@ export class ClusterClient {
         // Servers without aggregated discovery (< 1.26): one request per group version.
         const groupVersions = root === '/api' ? (body.versions ?? []) : (body.groups ?? []).flatMap((g) => g.versions.map((v) => v.groupVersion));
         for (const groupVersion of groupVersions) {
-          const list = (await this.send('GET', `${root}/${groupVersion}`, { label: 'GET discovery' })) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
+          const list = (await this.send('GET', `${root}/${groupVersion}`, { label: 'GET discovery' })) as { resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[] };
           for (const resource of list.resources ?? []) {
             if (resource.name.includes('/')) continue;
-            known.set(`${groupVersion}/${resource.kind}`, { group: groupOf(groupVersion), version: versionOf(groupVersion), kind: resource.kind, resource: resource.name, namespaced: resource.namespaced });
+            known.set(`${groupVersion}/${resource.kind}`, { group: groupOf(groupVersion), version: versionOf(groupVersion), kind: resource.kind, resource: resource.name, namespaced: resource.namespaced, ...(resource.verbs ? { verbs: resource.verbs } : {}) });
           }
         }
       }

@@ -15,6 +15,7 @@
  * sending it to the API server.
  */
 import { deepEqual } from './compare.ts';
+import { isPlainObject } from './objects.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -105,7 +106,7 @@ function locate(value: unknown, step: string): { key?: string; index?: number; v
   const kind = step.slice(0, 2);
   const rest = step.slice(2);
   if (kind === 'f:') {
-    if (!isMap(value) || !Object.hasOwn(value, rest)) return undefined;
+    if (!isPlainObject(value) || !Object.hasOwn(value, rest)) return undefined;
     return { key: rest, value: value[rest] };
   }
   if (!Array.isArray(value)) return undefined;
@@ -122,17 +123,13 @@ function locate(value: unknown, step: string): { key?: string; index?: number; v
   }
   let index = -1;
   if (kind === 'v:') index = list.findIndex((element) => deepEqual(element as Json, wanted));
-  else if (kind === 'k:' && isMap(wanted)) {
+  else if (kind === 'k:' && isPlainObject(wanted)) {
     const keys = Object.entries(wanted);
-    index = list.findIndex((element) => isMap(element) && keys.every(([field, expected]) => Object.hasOwn(element, field) && deepEqual(element[field] as Json, expected)));
+    index = list.findIndex((element) => isPlainObject(element) && keys.every(([field, expected]) => Object.hasOwn(element, field) && deepEqual(element[field] as Json, expected)));
   }
   return index >= 0 ? { index, value: list[index] } : undefined;
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function asSet(value: unknown): FieldSet {
-  return isMap(value) ? value : {};
+  return isPlainObject(value) ? value : {};
 }

@@ -13,7 +13,10 @@ import { isCrd, isSecret } from './objects.ts';
  * ever owned `stringData` — and `status` (which an apply never writes) is dropped, except on CRDs.
  * A CRD's conversion webhook `caBundle` that holds no certificate (a placeholder such as `Cg==`,
  * left for a CA injector to fill) is dropped: API servers since 1.31 reject it, and without it the
- * injected value is left alone.
+ * injected value is left alone. Metadata only the server writes (`uid`, `resourceVersion`,
+ * `managedFields`, `generation`, timestamps — present in manifests exported with `kubectl get -o
+ * yaml`) is dropped too: an apply refuses `managedFields`, and a stale `uid` or `resourceVersion`
+ * would turn every later apply into a conflict.
  */
 export function normalizeForApply(object: KubeObject): void {
   const stringData = object.stringData;
@@ -28,8 +31,11 @@ export function normalizeForApply(object: KubeObject): void {
   }
   if (isCrd(object)) dropPlaceholderCaBundle(object);
   else delete object.status;
-  if (object.metadata.creationTimestamp === null) delete object.metadata.creationTimestamp;
+  for (const field of SERVER_WRITTEN_METADATA) delete object.metadata[field];
 }
+
+/** `metadata` fields the API server sets and an apply must not carry. */
+const SERVER_WRITTEN_METADATA = ['creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields', 'resourceVersion', 'selfLink', 'uid'] as const;
 
 /** Removes `spec.conversion.webhook.clientConfig.caBundle` when it is set but holds no usable certificate. */
 function dropPlaceholderCaBundle(crd: KubeObject): void {

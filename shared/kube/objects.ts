@@ -127,6 +127,11 @@ export function isSecret(object: { apiVersion: string; kind: string }): boolean 
   return object.kind === 'Secret' && groupOf(object.apiVersion) === '';
 }
 
+/** True for a JSON object (a map), not null, not an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Deep copy of a JSON value. */
 export function cloneJson<T>(value: T): T {
   return structuredClone(value);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ClusterClient, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, deployment, instantClock, ownerFor, service, testClient } from './helpers.ts';
+import { configMap, deployment, instantClock, ownerFor, service, testClient, testClientFor } from './helpers.ts';
 
 const withEnv = (object: KubeObject, env: { name: string; value: string }[]): KubeObject => {
   const containers = (object.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers;
@@ -148,4 +148,43 @@ test('a health wait over several objects of a kind reads them with one LIST per 
   assert.equal(client.requestsByVerb.get('LIST Deployment'), 3);
   // The GETs are the test's own controller reading the objects, none are the wait's.
   assert.equal(client.requestsByVerb.get('GET Deployment'), names.length);
+});
+
+test('entries that are not objects, metadata maps that are not maps and create-only kinds fail validation, each named, nothing applied', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-validate-shapes');
+  const client = await testClientFor(t);
+  const objects = [
+    null,
+    'a string',
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'labelled', namespace: ns, labels: ['team=a'] } },
+    { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind', namespace: ns }, target: { kind: 'Node', name: 'n1' } },
+    configMap(ns, 'good', { a: '1' }),
+  ] as unknown as KubeObject[];
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects });
+  // Assess
+  assert.equal(result.failure, 'ValidationFailed');
+  const messages = result.changeSet.errors.map((e) => e.message);
+  assert.equal(messages.filter((m) => m.startsWith('an object of the bundle lacks apiVersion, kind or metadata.name')).length, 2);
+  assert.ok(messages.includes(`ConfigMap labelled in ns ${ns}: metadata.labels must be a map of strings`), JSON.stringify(messages));
+  assert.ok(messages.includes(`Binding bind in ns ${ns}: bindings cannot be applied: the API allows only create on it`), JSON.stringify(messages));
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'good' }), undefined);
+});
+
+test('a manifest exported with kubectl get -o yaml applies: server-written metadata is dropped, and a re-apply is Unchanged', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-validate-export');
+  const client = await testClientFor(t);
+  const exported = configMap(ns, 'exported', { a: '1' });
+  Object.assign(exported.metadata, { uid: '6a1e8c1e-0000-4000-8000-000000000000', resourceVersion: '12345', generation: 3, creationTimestamp: '2025-01-01T00:00:00Z', selfLink: '/api/v1/x', managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }] });
+  // Act
+  const first = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [exported] });
+  const again = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [exported] });
+  // Assess
+  assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
+  assert.deepEqual(first.changeSet.entries.map((e) => e.action), ['Created']);
+  assert.deepEqual(again.changeSet.entries.map((e) => e.action), ['Unchanged']);
+  const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'exported' });
+  assert.notEqual(live?.metadata.uid, '6a1e8c1e-0000-4000-8000-000000000000');
 });
