@@ -21,6 +21,8 @@ export interface ClusterCliOptions {
   namespace: string;
   targetNamespace?: string;
   serviceAccount?: string;
+  /** `text` or `json` (see {@link outputFormat}). */
+  output: string;
 }
 
 /** The kubeconfig path kubectl would use (first of $KUBECONFIG, else ~/.kube/config). */
@@ -35,6 +37,17 @@ export function clusterOptions(command: Command): Command {
     .option('--context <context>', 'kubeconfig context (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification');
+}
+
+/** Adds `-o, --output text|json`. */
+export function outputOption(command: Command): Command {
+  return command.option('-o, --output <format>', 'text or json', 'text');
+}
+
+/** The output format asked for; an InvalidInputError (exit 2, nothing done) for anything else. */
+export function outputFormat(options: { output: string }): 'text' | 'json' {
+  if (options.output !== 'text' && options.output !== 'json') throw new InvalidInputError(`--output must be text or json, not ${JSON.stringify(options.output)}`);
+  return options.output;
 }
 
 /** Adds the options naming the Kustomization the objects belong to. */
@@ -55,7 +68,6 @@ interface ApplyCliOptions extends ClusterCliOptions {
   allowEmpty?: boolean;
   timeout: string;
   revision: string;
-  output: string;
 }
 
 /**
@@ -77,7 +89,7 @@ export function applyResultJson(result: ReconcileResult): string {
 /** Registers the `apply` verb. */
 export function registerApply(program: Command): void {
   const command = program.command('apply').description('reconcile a directory into a cluster with server-side apply and print the change set').argument('<dir>', 'Kustomize or plain-manifest directory');
-  clusterOptions(ownerOptions(command))
+  outputOption(clusterOptions(ownerOptions(command)))
     .option('--prune', 'delete objects applied before under this name that the directory no longer holds')
     .option('--wait', 'wait for the applied objects to become ready')
     .option('--force', 'recreate objects whose immutable fields changed')
@@ -86,9 +98,8 @@ export function registerApply(program: Command): void {
     .option('--allow-empty', 'let an empty directory prune everything applied before under this name (with --prune)')
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
-    .option('-o, --output <format>', 'text or json', 'text')
     .action(async (dir: string, options: ApplyCliOptions) => {
-      if (options.output !== 'text' && options.output !== 'json') throw new InvalidInputError(`--output must be text or json, not ${JSON.stringify(options.output)}`);
+      const output = outputFormat(options);
       const { objects, digest } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
       const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
@@ -108,7 +119,7 @@ export function registerApply(program: Command): void {
           ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
         });
         process.exitCode = result.failure ? 2 : 0;
-        if (options.output === 'json') {
+        if (output === 'json') {
           process.stdout.write(`${applyResultJson(result)}\n`);
           return;
         }

@@ -1,19 +1,21 @@
 /**
  * `tideline diff <dir> --context <ctx>`: what applying a directory would change in a cluster, per
- * object, computed with server-side dry-run; Secret values masked. Exit code 0: no changes,
+ * object, computed with server-side dry-run; Secret values masked; text, or one JSON document with
+ * `--output json`. Exit code 0: no changes,
  * 1: changes, 2: error (as `flux diff kustomization`).
  */
 import type { Command } from 'commander';
 import { describeObject } from '#shared/errors/index.ts';
 import { ClusterClient, diffObjects, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
-import { clusterOptions, defaultKubeconfig, ownerOptions } from './apply.ts';
+import { clusterOptions, defaultKubeconfig, outputFormat, outputOption, ownerOptions } from './apply.ts';
 import type { ClusterCliOptions } from './apply.ts';
 
 /** Registers the `diff` verb. */
 export function registerDiff(program: Command): void {
   const command = program.command('diff').description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error').argument('<dir>', 'Kustomize or plain-manifest directory');
-  clusterOptions(ownerOptions(command)).action(async (dir: string, options: ClusterCliOptions) => {
+  outputOption(clusterOptions(ownerOptions(command))).action(async (dir: string, options: ClusterCliOptions) => {
+    const output = outputFormat(options);
     const { objects } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
     const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
     try {
@@ -23,13 +25,18 @@ export function registerDiff(program: Command): void {
         ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
         ...(options.serviceAccount ? { serviceAccountName: options.serviceAccount } : {}),
       });
+      const changed = result.objects.some((o) => o.action === 'Created' || o.action === 'Configured');
+      process.exitCode = result.errors.length > 0 ? 2 : changed ? 1 : 0;
+      if (output === 'json') {
+        // Every object with its action and (masked) diff, and the errors: one document for scripts.
+        process.stdout.write(`${JSON.stringify({ changed, objects: result.objects, errors: result.errors }, null, 2)}\n`);
+        return;
+      }
       for (const object of result.objects) {
         if (object.action === 'Unchanged' || object.action === 'Skipped') continue;
         process.stdout.write(`► ${describeObject(object.object)} ${object.action === 'Created' ? 'created' : 'drifted'}\n${object.diff || (object.message ? `  ${object.message}\n` : '')}`);
       }
       for (const error of result.errors) process.stderr.write(`✗ ${error.message}\n`);
-      const changed = result.objects.some((o) => o.action === 'Created' || o.action === 'Configured');
-      process.exitCode = result.errors.length > 0 ? 2 : changed ? 1 : 0;
     } finally {
       client.close();
     }

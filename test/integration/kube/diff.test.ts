@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
-import { configMap, ownerFor, runTideline, secret, testClient } from './helpers.ts';
+import { configMap, ownerFor, runTideline, secret, tempDirFor, testClient } from './helpers.ts';
 
 test('diff reports a changed Secret with its values masked', async (t) => {
   // Prepare
@@ -62,4 +62,25 @@ test('tideline diff --target-namespace overrides the namespace of every namespac
   assert.match(result.stdout, new RegExp(`ConfigMap placed in ns ${ns} created`));
   assert.match(result.stdout, new RegExp(`ConfigMap unplaced in ns ${ns} created`));
   assert.doesNotMatch(result.stdout, /elsewhere/);
+});
+
+test('tideline diff --output json prints every object with its action and masked diff, keeping the exit codes', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-diff-json');
+  const env = await getTestEnv();
+  const dir = await tempDirFor(t, 'tideline-diff-json-');
+  await writeFile(join(dir, 'app.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  key: value\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  token: very-secret-value\n`);
+  const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns, '--output', 'json'];
+  // Act
+  const before = await runTideline(['diff', dir, ...common]);
+  await runTideline(['apply', dir, ...common]);
+  const after = await runTideline(['diff', dir, ...common]);
+  // Assess
+  assert.equal(before.code, 1, before.stderr);
+  const parsed = JSON.parse(before.stdout) as { changed: boolean; objects: { object: { name: string }; action: string; diff: string }[]; errors: unknown[] };
+  assert.equal(parsed.changed, true);
+  assert.deepEqual(parsed.objects.map((o) => `${o.object.name}:${o.action}`).sort(), ['settings:Created', 'token:Created']);
+  assert.doesNotMatch(before.stdout, /very-secret-value|dmVyeS1zZWNyZXQtdmFsdWU/);
+  assert.equal(after.code, 0, after.stderr);
+  assert.equal((JSON.parse(after.stdout) as { changed: boolean }).changed, false);
 });
