@@ -7,7 +7,7 @@ import { TransientError, errorMessage } from '#shared/errors/index.ts';
 import type { ObjectError } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import { sameObject, unchangedOnManagedFields } from './compare.ts';
-import { attachLiveObjects, prepareObjects, ssaPolicy } from './apply.ts';
+import { attachLiveObjects, prepareObjects, ssaPolicy, writerFor } from './apply.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { handsOffMarker } from './objects.ts';
@@ -32,7 +32,9 @@ export interface DriftResult {
  * change (Modified), as the drift function reports before correcting. An object holding fields
  * written with kubectl is Modified: the apply takes them over and removes what Git lacks.
  */
-export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata'>): Promise<DriftResult> {
+export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata' | 'serviceAccountName'>): Promise<DriftResult> {
+  // Dry-runs are made as the apply would write (see writerFor).
+  const writer = writerFor(client, request);
   const errors: ObjectError[] = [];
   const planned = await prepareObjects(client, request, errors);
   await attachLiveObjects(client, request.owner, planned);
@@ -48,7 +50,7 @@ export async function detectDrift(client: ClusterClient, request: Pick<Reconcile
       if (p.live && takeoverPatch(p.object, p.live, client.fieldManager)) return { object: p.ref, change: 'Modified' };
       if (p.live && unchangedOnManagedFields(p.object, p.live, client.fieldManager)) return undefined;
       try {
-        const dryRun = await client.applyWithStatus(p.object, { dryRun: true, force: request.forceConflicts ?? true, discardResult: !p.live });
+        const dryRun = await writer.applyWithStatus(p.object, { dryRun: true, force: request.forceConflicts ?? true, discardResult: !p.live });
         if (dryRun.created) return { object: p.ref, change: 'Missing' };
         if (policy === 'IfNotPresent') return undefined;
         return p.live && sameObject(dryRun.object, p.live) ? undefined : { object: p.ref, change: 'Modified' };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { ClusterClient, KubeObject } from '#shared/kube/index.ts';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
+import { detectDrift, diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
 import { configMap, runTideline, secret, tempDirFor, testClientFor } from './helpers.ts';
 
@@ -103,4 +103,18 @@ test('tideline apply --service-account writes as the account of the --namespace 
   assert.doesNotMatch(asAccount.stdout + asAccount.stderr, /hunter2/);
   assert.equal(asAdmin.code, 0, asAdmin.stderr);
   assert.match(asAdmin.stdout, /applied: created 2/);
+});
+
+test('drift detection dry-runs as the service account too: an object it may not write is an error', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-sa-drift');
+  const client = await testClientFor(t);
+  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const owner = { name: 'tenant', namespace: ns };
+  const objects = [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })];
+  // Act
+  const result = await detectDrift(client, { owner, objects, serviceAccountName: 'deployer' });
+  // Assess
+  assert.deepEqual(result.drifted.map((d) => `${d.object.name}:${d.change}`), ['settings:Missing']);
+  assert.match(result.errors[0]?.message ?? '', new RegExp(`^Secret token in ns ${ns}: forbidden`));
 });
