@@ -11,9 +11,10 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { InvalidInputError, UnauthorizedError } from '#shared/errors/index.ts';
+import { errorMessage, InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { ClusterRecord, Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { makeEksToken, resolveAwsCredentials } from './eks-token.ts';
@@ -47,6 +48,8 @@ export interface ConnectionOptions {
   clock?: Clock;
   /** STS endpoint for EKS IAM tokens' role assumption (default: the regional AWS endpoint). */
   stsEndpoint?: string;
+  /** EKS API endpoint for looking up a cluster's endpoint and CA (default: the regional AWS endpoint). */
+  eksEndpoint?: string;
 }
 
 /**
@@ -124,8 +127,10 @@ export async function endpointFromKubeconfigFile(path: string, context: string |
 }
 
 /**
- * Builds an endpoint for a registered cluster: its kubeconfig, or for EKS the endpoint and CA of the
- * record with an IAM token (refreshed before it expires).
+ * Builds an endpoint for a registered cluster: its kubeconfig, or for EKS the endpoint and CA with
+ * an IAM token (refreshed before it expires). An EKS record that leaves out the endpoint or the CA
+ * gets them from EKS `DescribeCluster` (with the record's role when it names one), looked up once
+ * per process; an unknown cluster is a NotFoundError naming it.
  */
 export async function endpointFromClusterRecord(record: ClusterRecord, options: ConnectionOptions = {}): Promise<ClusterEndpoint> {
   const access = record.access;
@@ -133,11 +138,15 @@ export async function endpointFromClusterRecord(record: ClusterRecord, options: 
     const endpoint = await endpointFromKubeconfig(access.kubeconfig, access.context, options, `cluster ${record.name}`);
     return { ...endpoint, name: record.name };
   }
-  if (!access.endpoint) {
-    throw new InvalidInputError(`cluster ${record.name}: an EKS record needs the cluster endpoint (and CA) to connect`, {});
-  }
   const clock = options.clock ?? systemClock;
   const clusterName = access.clusterName.includes(':cluster/') ? access.clusterName.slice(access.clusterName.lastIndexOf('/') + 1) : access.clusterName;
+  let server = access.endpoint;
+  let caData = access.caData;
+  if (!server || !caData) {
+    const described = await describeEksCluster(record.name, { clusterName, region: access.region, roleArn: access.roleArn }, options);
+    server ??= described.endpoint;
+    caData ??= described.caData;
+  }
   let cached: { token: string; expiresAt: number } | undefined;
   const token = async (): Promise<string> => {
     // IAM tokens are valid 15 minutes; renew after 10 so a long apply never sends a stale one.
@@ -147,9 +156,80 @@ export async function endpointFromClusterRecord(record: ClusterRecord, options: 
     cached = { token: value, expiresAt: clock.now() + 10 * 60_000 };
     return value;
   };
-  const endpoint: ClusterEndpoint = { name: record.name, server: access.endpoint.replace(/\/+$/, ''), token };
-  if (access.caData) endpoint.ca = Buffer.from(access.caData, 'base64').toString('utf8');
+  const endpoint: ClusterEndpoint = { name: record.name, server: server.replace(/\/+$/, ''), token };
+  if (caData) endpoint.ca = Buffer.from(caData, 'base64').toString('utf8');
   return endpoint;
+}
+
+/** What `DescribeCluster` tells about reaching a cluster. */
+interface EksClusterAccess {
+  endpoint: string;
+  caData?: string;
+}
+
+/**
+ * Endpoints and CAs of EKS clusters already looked up by this process. A cluster's endpoint and CA
+ * live as long as the cluster, and a warm function connects to the same clusters again and again;
+ * a failed lookup is not kept, so the next connection asks again.
+ */
+const eksClusterCache = new Map<string, Promise<EksClusterAccess>>();
+
+/** Looks up (once per process) the API endpoint and CA of an EKS cluster with `DescribeCluster`. */
+function describeEksCluster(
+  recordName: string,
+  cluster: { clusterName: string; region: string; roleArn?: string | undefined },
+  options: ConnectionOptions,
+): Promise<EksClusterAccess> {
+  // The role picks the account, so two accounts' clusters of the same name stay apart.
+  const key = JSON.stringify([options.eksEndpoint ?? '', cluster.region, cluster.roleArn ?? '', cluster.clusterName]);
+  let lookup = eksClusterCache.get(key);
+  if (!lookup) {
+    lookup = fetchEksCluster(recordName, cluster, options);
+    eksClusterCache.set(key, lookup);
+    lookup.catch(() => eksClusterCache.delete(key));
+  }
+  return lookup;
+}
+
+async function fetchEksCluster(
+  recordName: string,
+  cluster: { clusterName: string; region: string; roleArn?: string | undefined },
+  options: ConnectionOptions,
+): Promise<EksClusterAccess> {
+  const where = `cluster ${recordName}: EKS cluster ${cluster.clusterName} in ${cluster.region}`;
+  const credentials = await resolveAwsCredentials(cluster.region, cluster.roleArn, options.stsEndpoint);
+  const eks = new EKSClient({ region: cluster.region, credentials, ...(options.eksEndpoint ? { endpoint: options.eksEndpoint } : {}) });
+  let described;
+  try {
+    described = (await eks.send(new DescribeClusterCommand({ name: cluster.clusterName }))).cluster;
+  } catch (error) {
+    throw translateEksError(error, where);
+  } finally {
+    eks.destroy();
+  }
+  if (!described?.endpoint) {
+    const status = described?.status ?? 'unknown';
+    // A cluster being created gets its endpoint within minutes: worth retrying, unlike a failed one.
+    if (status === 'CREATING' || status === 'UPDATING') throw new TransientError(`${where} has no endpoint yet (status ${status})`);
+    throw new InvalidInputError(`${where} has no API endpoint (status ${status})`);
+  }
+  const result: EksClusterAccess = { endpoint: described.endpoint };
+  if (described.certificateAuthority?.data) result.caData = described.certificateAuthority.data;
+  return result;
+}
+
+function translateEksError(error: unknown, where: string): Error {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
+  const name = e?.name ?? '';
+  const status = e?.$metadata?.httpStatusCode;
+  if (name === 'ResourceNotFoundException') return new NotFoundError(`${where} does not exist`, { cause: error });
+  if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|NotAuthorized/.test(name) || status === 401 || status === 403) {
+    return new UnauthorizedError(`${where}: DescribeCluster refused: ${name || errorMessage(error)}`, { cause: error });
+  }
+  if (/Throttl|ServerException|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED/.test(`${name} ${e?.code ?? ''}`) || (status !== undefined && (status === 429 || status >= 500))) {
+    return new TransientError(`${where}: DescribeCluster failed: ${errorMessage(error)}`, { cause: error });
+  }
+  return new InvalidInputError(`${where}: DescribeCluster failed: ${name || errorMessage(error)}`, { cause: error });
 }
 
 interface ExecConfig {

@@ -1,0 +1,163 @@
+/**
+ * {@link ClusterRegistry} over AWS Secrets Manager: every secret `<prefix>clusters/<name>` (default
+ * prefix `tideline/`) holds the record of cluster `<name>` in the format of
+ * {@link parseClusterRecord}.
+ *
+ * `list()` finds the secrets with ListSecrets (a name-prefix filter, every page) and reads them
+ * with a small bound on concurrent GetSecretValue calls; records are cached for a short TTL, so a
+ * warm function does not read the whole fleet on every event. A record that does not parse is left
+ * out of `list()` (one bad record must not stop deployments to every other cluster) and reported
+ * through `onInvalidRecord`; `get()` of it throws the InvalidInputError. Errors never include a
+ * secret value.
+ */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { parseClusterRecord } from '#shared/config/cluster-record.ts';
+import { errorMessage, InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import type { Clock, ClusterRecord, ClusterRegistry } from '#shared/ports/index.ts';
+import { systemClock } from '#shared/ports/index.ts';
+
+export interface SecretsManagerClusterRegistryOptions {
+  /** Prepended to `clusters/<name>` (default `tideline/`). */
+  prefix?: string;
+  /** How long records (and the list of names) are served from cache (default 1 minute). */
+  ttlMs?: number;
+  /** At most this many GetSecretValue calls at once while listing (default 8). */
+  concurrency?: number;
+  /** Secrets asked for per ListSecrets page (default and AWS maximum 100). */
+  pageSize?: number;
+  /** Told about each record `list()` leaves out because it does not parse (default: written to stderr). */
+  onInvalidRecord?: (name: string, error: InvalidInputError) => void;
+  clock?: Clock;
+}
+
+interface Cached<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** The fleet's clusters, read from Secrets Manager. */
+export class SecretsManagerClusterRegistry implements ClusterRegistry {
+  readonly #client: Pick<SecretsManagerClient, 'send'>;
+  readonly #secretPrefix: string;
+  readonly #ttlMs: number;
+  readonly #concurrency: number;
+  readonly #pageSize: number;
+  readonly #onInvalidRecord: (name: string, error: InvalidInputError) => void;
+  readonly #clock: Clock;
+  readonly #records = new Map<string, Cached<ClusterRecord>>();
+  readonly #inFlight = new Map<string, Promise<ClusterRecord>>();
+  #names: Cached<string[]> | undefined;
+
+  constructor(client: Pick<SecretsManagerClient, 'send'>, options: SecretsManagerClusterRegistryOptions = {}) {
+    this.#client = client;
+    this.#secretPrefix = `${options.prefix ?? 'tideline/'}clusters/`;
+    this.#ttlMs = options.ttlMs ?? 60_000;
+    this.#concurrency = Math.max(1, options.concurrency ?? 8);
+    this.#pageSize = Math.min(100, Math.max(1, options.pageSize ?? 100));
+    this.#onInvalidRecord = options.onInvalidRecord ?? ((_name, error) => process.stderr.write(`${error.message}\n`));
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** The secret that holds the record of cluster `name`. */
+  secretName(name: string): string {
+    return this.#secretPrefix + name;
+  }
+
+  /** Every registered cluster with a valid record, ordered by name. */
+  async list(): Promise<ClusterRecord[]> {
+    const names = await this.#listNames();
+    const records: (ClusterRecord | undefined)[] = new Array<ClusterRecord | undefined>(names.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < names.length) {
+        const index = next++;
+        const name = names[index] as string;
+        try {
+          records[index] = await this.get(name);
+        } catch (error) {
+          // Deleted between ListSecrets and GetSecretValue: no longer registered.
+          if (error instanceof NotFoundError) continue;
+          if (error instanceof InvalidInputError) {
+            this.#onInvalidRecord(name, error);
+            continue;
+          }
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, names.length) }, worker));
+    return records.filter((record): record is ClusterRecord => record !== undefined);
+  }
+
+  /** The record of cluster `name`; NotFoundError when no such secret exists, InvalidInputError when it does not parse. */
+  async get(name: string): Promise<ClusterRecord> {
+    const cached = this.#records.get(name);
+    if (cached && cached.expiresAt > this.#clock.now()) return cached.value;
+    // Concurrent cold reads of one record share a single call.
+    const pending = this.#inFlight.get(name);
+    if (pending) return pending;
+    const read = this.#read(name).finally(() => this.#inFlight.delete(name));
+    this.#inFlight.set(name, read);
+    return read;
+  }
+
+  async #read(name: string): Promise<ClusterRecord> {
+    if (!name || name.includes('/')) throw new NotFoundError(`cluster ${name}: not a registrable cluster name`);
+    const secretId = this.secretName(name);
+    let output;
+    try {
+      output = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    } catch (error) {
+      throw translateError(error, `cluster ${name} (secret ${secretId})`);
+    }
+    const text = output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
+    if (text === undefined) throw new InvalidInputError(`cluster ${name}: secret ${secretId} has no value`);
+    const record = parseClusterRecord(name, text);
+    this.#records.set(name, { value: record, expiresAt: this.#clock.now() + this.#ttlMs });
+    return record;
+  }
+
+  async #listNames(): Promise<string[]> {
+    if (this.#names && this.#names.expiresAt > this.#clock.now()) return this.#names.value;
+    const names = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.#client.send(new ListSecretsCommand({
+          Filters: [{ Key: 'name', Values: [this.#secretPrefix] }],
+          MaxResults: this.#pageSize,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }));
+      } catch (error) {
+        throw translateError(error, `listing clusters (secrets ${this.#secretPrefix}*)`);
+      }
+      for (const secret of page.SecretList ?? []) {
+        // The filter is a prefix match; checked again here so nothing else is taken for a cluster,
+        // and deeper names (`clusters/a/b`) are not cluster records.
+        const name = secret.Name?.startsWith(this.#secretPrefix) ? secret.Name.slice(this.#secretPrefix.length) : '';
+        if (name && !name.includes('/')) names.add(name);
+      }
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    const sorted = [...names].sort();
+    this.#names = { value: sorted, expiresAt: this.#clock.now() + this.#ttlMs };
+    return sorted;
+  }
+}
+
+function translateError(error: unknown, what: string): Error {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
+  const name = e?.name ?? '';
+  const status = e?.$metadata?.httpStatusCode;
+  if (name === 'ResourceNotFoundException') return new NotFoundError(`${what} does not exist`, { cause: error });
+  // A missing permission is the deployment's fault, not the record's: never skipped as a bad record.
+  if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/.test(name)) {
+    return new UnauthorizedError(`${what}: Secrets Manager refused: ${name}`, { cause: error });
+  }
+  if (/Throttl|InternalServiceError|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED/.test(`${name} ${e?.code ?? ''}`) || (status !== undefined && (status === 429 || status >= 500))) {
+    return new TransientError(`${what}: Secrets Manager failed: ${errorMessage(error)}`, { cause: error });
+  }
+  return new InvalidInputError(`${what}: Secrets Manager refused: ${name || errorMessage(error)}`, { cause: error });
+}
