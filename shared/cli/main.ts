@@ -16,6 +16,7 @@ type Register = (program: Command) => void;
 const VERBS: Record<string, () => Promise<Register>> = {
   alert: async () => (await import('./commands/alert.ts')).registerAlert,
   apply: async () => (await import('./commands/apply.ts')).registerApply,
+  delete: async () => (await import('./commands/delete.ts')).registerDelete,
   dev: async () => (await import('./commands/dev.ts')).registerDev,
   diff: async () => (await import('./commands/diff.ts')).registerDiff,
   receivers: async () => (await import('./commands/receivers.ts')).registerReceivers,

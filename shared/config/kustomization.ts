@@ -105,7 +105,6 @@ const HealthCheckExprsSchema = z.array(HealthCheckExprSchema).superRefine((entri
 const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
   decryption: 'SOPS decryption is not supported yet; keep secrets out of the fleet repo or use an external secret operator',
   kubeConfig: 'the target cluster comes from the directory (clusters/<name>/) and the cluster registry, not from spec.kubeConfig',
-  deletionPolicy: 'deletionPolicy is not supported yet; prune follows spec.prune',
   ignoreMissingComponents: 'ignoreMissingComponents is not supported',
   ignore: 'drift ignore rules are not supported yet; the fields they name would be applied and fought over',
   buildMetadata: 'buildMetadata (origin and transformer annotations) is not supported',
@@ -135,6 +134,8 @@ export const KustomizationSpecSchema = z.strictObject({
   /** CEL expressions judging the readiness of custom resources in the health wait. */
   healthCheckExprs: HealthCheckExprsSchema.optional(),
   force: z.boolean().optional(),
+  /** What happens to the applied objects when the Kustomization is removed (see shared/kube/finalize.ts). */
+  deletionPolicy: z.enum(['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan']).optional(),
   /** Labels and annotations set on every applied object (overriding the object's own). */
   commonMetadata: z.strictObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
   /** The service account (in the Kustomization's namespace) every write is made as. */

@@ -16,6 +16,8 @@ export { detectDrift } from './drift.ts';
 export type { DriftResult, DriftedObject } from './drift.ts';
 export type { DiffResult, ObjectDiff } from './diff.ts';
 export { pruneObjects } from './delete.ts';
+export { finalizeKustomization, finalizeRequestFromKustomization } from './finalize.ts';
+export type { DeletionPolicy, FinalizeRequest, FinalizeResult } from './finalize.ts';
 export { computeHealth, waitForReady } from './wait.ts';
 export type { HealthStatus, WaitResult } from './wait.ts';
 export { compileHealthCheckExprs, evaluateHealthExprs } from './health-exprs.ts';

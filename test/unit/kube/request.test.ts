@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { parseKustomization } from '#shared/config/kustomization.ts';
-import { requestFromKustomization, serviceAccountUser } from '#shared/kube/index.ts';
+import { finalizeRequestFromKustomization, requestFromKustomization, serviceAccountUser } from '#shared/kube/index.ts';
 
 const kustomization = (spec: Record<string, unknown>) =>
   parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec } });
@@ -42,4 +42,12 @@ test('commonMetadata carries over', () => {
   const request = requestFromKustomization(kustomization({ commonMetadata: { labels: { team: 'shop' }, annotations: { owner: 'shop@example.com' } } }), { objects: [], revision: 'r' });
   // Assess
   assert.deepEqual(request.commonMetadata, { labels: { team: 'shop' }, annotations: { owner: 'shop@example.com' } });
+});
+
+test('deletionPolicy, prune, timeout and the service account make the finalize request', () => {
+  // Act
+  const request = finalizeRequestFromKustomization(kustomization({ deletionPolicy: 'WaitForTermination', timeout: '90s', serviceAccountName: 'deployer' }));
+  // Assess
+  assert.deepEqual(request, { owner: { name: 'apps', namespace: 'flux-system' }, prune: true, deletionPolicy: 'WaitForTermination', serviceAccountName: 'deployer', timeoutMs: 90_000 });
+  assert.throws(() => kustomization({ deletionPolicy: 'Later' }), InvalidInputError);
 });
