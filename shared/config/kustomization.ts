@@ -106,7 +106,6 @@ const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
   decryption: 'SOPS decryption is not supported yet; keep secrets out of the fleet repo or use an external secret operator',
   kubeConfig: 'the target cluster comes from the directory (clusters/<name>/) and the cluster registry, not from spec.kubeConfig',
   ignoreMissingComponents: 'ignoreMissingComponents is not supported',
-  ignore: 'drift ignore rules are not supported yet; the fields they name would be applied and fought over',
   buildMetadata: 'buildMetadata (origin and transformer annotations) is not supported',
 };
 
@@ -133,6 +132,17 @@ export const KustomizationSpecSchema = z.strictObject({
   healthChecks: z.array(HealthCheckSchema).optional(),
   /** CEL expressions judging the readiness of custom resources in the health wait. */
   healthCheckExprs: HealthCheckExprsSchema.optional(),
+  /** Fields of applied objects left to other managers (JSON pointers, optional target). */
+  ignore: z
+    .array(
+      z.strictObject({
+        paths: z.array(z.string().regex(/^\/./, 'a JSON pointer starting with /')).min(1),
+        target: z
+          .strictObject({ group: z.string().optional(), version: z.string().optional(), kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional(), annotationSelector: z.string().optional(), labelSelector: z.string().optional() })
+          .optional(),
+      }),
+    )
+    .optional(),
   force: z.boolean().optional(),
   /** What happens to the applied objects when the Kustomization is removed (see shared/kube/finalize.ts). */
   deletionPolicy: z.enum(['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan']).optional(),

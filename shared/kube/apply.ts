@@ -36,6 +36,8 @@ import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { ListKeyChecker } from './schema.ts';
 import { takeoverPatch } from './takeover.ts';
 import { normalizeForApply } from './normalize.ts';
+import type { IgnoreRules } from './ignore.ts';
+import { applyIgnoreRules, compileIgnoreRules } from './ignore.ts';
 
 /** What to reconcile, and how. */
 export interface ReconcileRequest {
@@ -87,6 +89,11 @@ export interface ReconcileRequest {
    * built-in readiness rules.
    */
   healthCheckExprs?: HealthCheckRules;
+  /**
+   * Flux `spec.ignore`, compiled ({@link compileIgnoreRules}): fields of existing objects left to
+   * other managers (see ignore.ts).
+   */
+  ignore?: IgnoreRules;
   /** Health wait timeout (Flux `spec.timeout`, default 5 minutes). */
   timeoutMs?: number;
   /** Poll interval of waits (default 2 s). */
@@ -400,6 +407,8 @@ async function validateOne(client: ClusterClient, writer: ClusterClient, p: Plan
     p.skipReason = `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists`;
     return;
   }
+  // Fields left to other managers (Flux `spec.ignore`) take their live values or are left out.
+  if (p.live && request.ignore) applyIgnoreRules(p.object, p.live, request.ignore, client.fieldManager);
   // Fields kubectl wrote are taken over before the apply (see takeover.ts): such an object is
   // never Unchanged, since the apply will remove what kubectl added and Git does not hold.
   if (p.live) {
@@ -413,7 +422,7 @@ async function validateOne(client: ClusterClient, writer: ClusterClient, p: Plan
   // Unvalidated mode: the apply itself tells what happened (see applyStage).
   if (request.validate === false) return;
   try {
-    if (!p.live && checker && (await validateAsNew(client, writer, p, checker, errors))) return;
+    if (!p.live && checker && (await validateAsNew(client, writer, p, checker, errors, request.ignore))) return;
     const dryRun = await writer.applyWithStatus(p.object, { dryRun: true, force: forceConflicts, discardResult: !p.live });
     if (policy === 'IfNotPresent' && !dryRun.created) {
       p.action = 'Skipped';
@@ -453,7 +462,7 @@ async function validateOne(client: ClusterClient, writer: ClusterClient, p: Plan
  * when it needs the dry-run apply after all: it exists without our labels (another manager's or an
  * adopted object), its kind has no published schema yet, or the identity may not `create` it.
  */
-async function validateAsNew(client: ClusterClient, writer: ClusterClient, p: Planned, checker: ListKeyChecker, errors: ObjectError[]): Promise<boolean> {
+async function validateAsNew(client: ClusterClient, writer: ClusterClient, p: Planned, checker: ListKeyChecker, errors: ObjectError[], ignore: IgnoreRules | undefined): Promise<boolean> {
   const problems = await checker.problems(p.object);
   if (problems === undefined) return false;
   if (problems.length > 0) {
@@ -480,6 +489,7 @@ async function validateAsNew(client: ClusterClient, writer: ClusterClient, p: Pl
           p.skipReason = `annotated in the cluster ${marker}`;
           return true;
         }
+        if (ignore) applyIgnoreRules(p.object, live, ignore, client.fieldManager);
         const takeover = takeoverPatch(p.object, live, client.fieldManager);
         if (takeover) p.takeover = takeover;
       }
@@ -584,9 +594,9 @@ export function requestFromKustomization(
     }
     return { apiVersion: check.apiVersion, kind: check.kind, name: check.name, ...(check.namespace ? { namespace: check.namespace } : {}) };
   });
-  const healthCheckExprs = spec.healthCheckExprs?.length
-    ? compileHealthCheckExprs(spec.healthCheckExprs, { object: { apiVersion: kustomization.apiVersion, kind: 'Kustomization', namespace: owner.namespace, name: owner.name } })
-    : undefined;
+  const kustomizationObject = { object: { apiVersion: kustomization.apiVersion, kind: 'Kustomization', namespace: owner.namespace, name: owner.name } };
+  const healthCheckExprs = spec.healthCheckExprs?.length ? compileHealthCheckExprs(spec.healthCheckExprs, kustomizationObject) : undefined;
+  const ignore = spec.ignore?.length ? compileIgnoreRules(spec.ignore, kustomizationObject) : undefined;
   return {
     owner,
     objects: bundle.objects,
@@ -601,6 +611,7 @@ export function requestFromKustomization(
     wait: spec.wait === true,
     ...(healthChecks.length > 0 ? { healthChecks } : {}),
     ...(healthCheckExprs ? { healthCheckExprs } : {}),
+    ...(ignore ? { ignore } : {}),
     timeoutMs: durationToMs(spec.timeout ?? spec.interval),
   };
 }

@@ -18,6 +18,7 @@ import { SSA_ANNOTATION, handsOffMarker } from './objects.ts';
 import { hasPath, leafPaths, setHolds, withoutPath } from './fieldsv1.ts';
 import { LAST_APPLIED, isTakenOver, takeoverPatch } from './takeover.ts';
 import { unifiedDiff } from './textdiff.ts';
+import { applyIgnoreRules } from './ignore.ts';
 
 /** The would-be change to one object. */
 export interface ObjectDiff {
@@ -83,7 +84,7 @@ function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: 
  * action and a unified diff. Objects an apply would leave alone (`ssa: Ignore` or `reconcile:
  * disabled` on the manifest or the live object, `ssa: IfNotPresent` and present) are Skipped, with no diff. Errors (invalid objects, conflicts) are collected, each naming the object.
  */
-export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata'>): Promise<DiffResult> {
+export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata' | 'ignore'>): Promise<DiffResult> {
   // Dry-runs are made as the apply would write (a service account's missing rights show here too).
   const writer = writerFor(client, request);
   const errors: ObjectError[] = [];
@@ -104,6 +105,7 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
         const liveMarker = handsOffMarker(live);
         if (liveMarker) return { object: p.ref, action: 'Skipped', diff: '', message: `annotated in the cluster ${liveMarker}` };
         if (live && policy === 'IfNotPresent') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists` };
+        if (live && request.ignore) applyIgnoreRules(p.object, live, request.ignore, client.fieldManager);
         const dryRun = await writer.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
         const takeover = live !== undefined && takeoverPatch(p.object, live, client.fieldManager) !== undefined;
         if (live && !takeover && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };

@@ -12,6 +12,7 @@ import type { ReconcileRequest } from './apply.ts';
 import { scrubSecretValues, scrubTransient } from './mask.ts';
 import { handsOffMarker } from './objects.ts';
 import { takeoverPatch } from './takeover.ts';
+import { applyIgnoreRules } from './ignore.ts';
 
 /** One drifted object: changed in the cluster (`Modified`) or gone (`Missing`). */
 export interface DriftedObject {
@@ -32,7 +33,7 @@ export interface DriftResult {
  * change (Modified), as the drift function reports before correcting. An object holding fields
  * written with kubectl is Modified: the apply takes them over and removes what Git lacks.
  */
-export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata' | 'serviceAccountName'>): Promise<DriftResult> {
+export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata' | 'serviceAccountName' | 'ignore'>): Promise<DriftResult> {
   // Dry-runs are made as the apply would write (see writerFor).
   const writer = writerFor(client, request);
   const errors: ObjectError[] = [];
@@ -45,6 +46,7 @@ export async function detectDrift(client: ClusterClient, request: Pick<Reconcile
       const policy = ssaPolicy(p.object);
       if (handsOffMarker(p.object) || handsOffMarker(p.live)) return undefined;
       if (p.deferred) return { object: p.ref, change: 'Missing' };
+      if (p.live && request.ignore) applyIgnoreRules(p.object, p.live, request.ignore, client.fieldManager);
       if (policy === 'IfNotPresent' && p.live) return undefined;
       // Fields kubectl wrote are taken over by the next apply (see takeover.ts): that is a change.
       if (p.live && takeoverPatch(p.object, p.live, client.fieldManager)) return { object: p.ref, change: 'Modified' };

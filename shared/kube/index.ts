@@ -17,6 +17,8 @@ export type { DriftResult, DriftedObject } from './drift.ts';
 export type { DiffResult, ObjectDiff } from './diff.ts';
 export { pruneObjects } from './delete.ts';
 export { finalizeKustomization, finalizeRequestFromKustomization } from './finalize.ts';
+export { applyIgnoreRules, compileIgnoreRules } from './ignore.ts';
+export type { IgnoreRule, IgnoreRules, IgnoreTarget } from './ignore.ts';
 export type { DeletionPolicy, FinalizeRequest, FinalizeResult } from './finalize.ts';
 export { computeHealth, waitForReady } from './wait.ts';
 export type { HealthStatus, WaitResult } from './wait.ts';

@@ -22,7 +22,11 @@ export interface PatchSpec {
 // group that itself repeats (`(a+)+`) could hang a render on a hostile repository.
 const NESTED_QUANTIFIER = /\([^)]*[+*}][^)]*\)\s*[+*{]/;
 
-function anchored(pattern: string, file: string): RegExp {
+/**
+ * A kustomize-style target pattern as a whole-string regular expression (a pattern that is not a
+ * valid regular expression matches literally); patterns that nest repetitions are refused.
+ */
+export function anchored(pattern: string, file: string): RegExp {
   if (NESTED_QUANTIFIER.test(pattern)) throw new InvalidInputError(`patch target pattern "${pattern}" nests repetitions; simplify it`, { source: { file } });
   try {
     return new RegExp(`^(?:${pattern})$`);

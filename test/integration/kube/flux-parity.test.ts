@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError, TransientError } from '#shared/errors/index.ts';
-import { reconcileObjects } from '#shared/kube/index.ts';
+import { compileIgnoreRules, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { getTestEnv, useNamespace } from '#test/env/index.ts';
 import { configMap, crd, deployment, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
@@ -378,4 +378,33 @@ test('fields written by kubectl edit and by Flux\'s kustomize-controller are tak
   const live = await client.get(ref);
   assert.deepEqual(live?.data, { a: '1', 'by-operator': 'x' });
   assert.deepEqual(live?.metadata.managedFields?.map((e) => e.manager).sort(), ['some-operator', 'tideline']);
+});
+
+test('spec.ignore: replicas scaled in the cluster are left alone — no apply for them, and kept when the image changes', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-ignore');
+  const client = await testClientFor(t);
+  const owner = ownerFor(ns);
+  const ignore = compileIgnoreRules([{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }]);
+  const web = (image: string): KubeObject => ({ ...deployment(ns, 'web', image), spec: { ...(deployment(ns, 'web', image).spec as object), replicas: 2 } });
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [web('nginx:1.27')], ignore });
+  // An autoscaler scales through the scale subresource.
+  await client.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`, { query: { fieldManager: 'autoscaler' }, body: JSON.stringify({ spec: { replicas: 5 } }), contentType: 'application/merge-patch+json' });
+  const replicas = async () => ((await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }))?.spec as { replicas: number }).replicas;
+  client.requestsByVerb.clear();
+  // Act
+  const unchanged = await reconcileObjects(client, { owner, revision: 'r2', objects: [web('nginx:1.27')], ignore });
+  const writes = [...client.requestsByVerb.keys()].filter((verb) => /^(PATCH|DRYRUN) Deployment/.test(verb));
+  const afterUnchanged = await replicas();
+  const imageChanged = await reconcileObjects(client, { owner, revision: 'r3', objects: [web('nginx:1.28')], ignore });
+  const afterImage = await replicas();
+  const withoutIgnore = await reconcileObjects(client, { owner, revision: 'r4', objects: [web('nginx:1.28')] });
+  // Assess
+  assert.deepEqual(unchanged.changeSet.entries.map((e) => e.action), ['Unchanged']);
+  assert.deepEqual(writes, [], 'no dry-run and no apply for an ignored difference');
+  assert.equal(afterUnchanged, 5);
+  assert.deepEqual(imageChanged.changeSet.entries.map((e) => e.action), ['Configured']);
+  assert.equal(afterImage, 5, 'the apply for the image kept the scaled replicas');
+  assert.deepEqual(withoutIgnore.changeSet.entries.map((e) => e.action), ['Configured']);
+  assert.equal(await replicas(), 2, 'without the rule Git wins again');
 });

@@ -50,11 +50,21 @@ test('durations add up their units as Go durations do', () => {
 });
 
 test('newer Flux fields Tideline does not implement are refused by name, not as unknown', () => {
-  for (const [field, value, reason] of [['ignore', [{ paths: ['/spec/replicas'] }], /drift ignore rules are not supported/], ['buildMetadata', ['originAnnotations'], /buildMetadata .* is not supported/]] as const) {
+  for (const [field, value, reason] of [['buildMetadata', ['originAnnotations'], /buildMetadata .* is not supported/]] as const) {
     // Act / Assess
     assert.throws(
       () => parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, [field]: value } }),
       (error: unknown) => error instanceof InvalidInputError && error.message.includes(`spec.${field} is not supported`) && reason.test(error.message),
     );
   }
+});
+
+test('drift ignore rules are read with their targets; a path that is not a JSON pointer is refused naming the field', () => {
+  const base = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' } };
+  const spec = { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } };
+  // Act
+  const parsed = parseKustomization({ ...base, spec: { ...spec, ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } }] } });
+  // Assess
+  assert.deepEqual(parsed.spec.ignore, [{ paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } }]);
+  assert.throws(() => parseKustomization({ ...base, spec: { ...spec, ignore: [{ paths: ['spec.replicas'] }] } }), (error: unknown) => error instanceof InvalidInputError && /spec\.ignore\.0\.paths\.0/.test(error.message));
 });
