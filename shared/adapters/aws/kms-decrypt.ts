@@ -1,0 +1,66 @@
+/**
+ * The AWS KMS side of SOPS decryption: unwraps a SOPS data key with KMS `Decrypt`, for
+ * `createSopsDecryptor({ kmsDecrypt })` in `shared/render/sops.ts`.
+ *
+ * SOPS names each key by its ARN, which carries the key's region; one client per region is made
+ * on first use (credentials from the default provider chain: the Lambda role, or the CLI user's
+ * profile). Throttling, 5xx and network failures become TransientErrors (retry); refusals (access
+ * denied, wrong encryption context, disabled key) are final. Neither the ciphertext nor the data
+ * key ever appears in an error.
+ */
+import { DecryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
+import { errorMessage, InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import type { KmsDecryptFunction } from '#shared/render/sops.ts';
+
+export interface KmsDecryptOptions {
+  /** Builds the client of a region (default: `new KMSClient({ region, ...clientConfig })`). */
+  clientFor?: (region: string) => Pick<KMSClient, 'send'>;
+  /** Extra client settings (endpoint, credentials) for the default factory. */
+  clientConfig?: Omit<KMSClientConfig, 'region'>;
+  /** Region for key ids that are not ARNs (default AWS_REGION, then us-east-1). */
+  defaultRegion?: string;
+}
+
+const ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:(key|alias)\/.+$/;
+
+/** A {@link KmsDecryptFunction} backed by the AWS SDK. */
+export function createKmsDecrypt(options: KmsDecryptOptions = {}): KmsDecryptFunction {
+  const clients = new Map<string, Pick<KMSClient, 'send'>>();
+  const clientFor = options.clientFor ?? ((region: string) => new KMSClient({ ...options.clientConfig, region }));
+  return async (keyArn, ciphertext, encryptionContext) => {
+    const region = ARN.exec(keyArn)?.[1] ?? options.defaultRegion ?? process.env['AWS_REGION'] ?? 'us-east-1';
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = clientFor(region);
+      clients.set(region, client);
+    }
+    let output;
+    try {
+      output = await client.send(
+        new DecryptCommand({
+          KeyId: keyArn,
+          CiphertextBlob: ciphertext,
+          ...(Object.keys(encryptionContext).length > 0 ? { EncryptionContext: { ...encryptionContext } } : {}),
+        }),
+      );
+    } catch (error) {
+      throw translateError(error, keyArn);
+    }
+    if (output.Plaintext === undefined) throw new InvalidInputError(`KMS key ${keyArn} returned no plaintext`);
+    return output.Plaintext;
+  };
+}
+
+function translateError(error: unknown, keyArn: string): Error {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  const name = e?.name ?? '';
+  const status = e?.$metadata?.httpStatusCode;
+  if (/Throttl|KMSInternal|DependencyTimeout|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED|ENOTFOUND/.test(name) || (status !== undefined && (status === 429 || status >= 500))) {
+    return new TransientError(`KMS Decrypt with ${keyArn} failed: ${errorMessage(error)}`, { cause: error });
+  }
+  if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name === 'CredentialsProviderError') {
+    return new UnauthorizedError(`KMS Decrypt with ${keyArn} was refused: ${name}`, { cause: error });
+  }
+  // InvalidCiphertextException (wrong key or encryption context), NotFound, DisabledException, …
+  return new InvalidInputError(`KMS Decrypt with ${keyArn} failed: ${name || errorMessage(error)}`, { cause: error });
+}

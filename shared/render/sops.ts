@@ -1,0 +1,497 @@
+/**
+ * SOPS decryption: turns a document encrypted by `sops` (YAML or JSON, with its `sops` metadata
+ * block) back into its plaintext, given the keys that may unwrap its data key — age identities
+ * and/or AWS KMS through an injected function.
+ *
+ * The stored format: every encrypted leaf is `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, sealed
+ * with the document's 256-bit data key and, as additional authenticated data, its key path
+ * (`data:password:`; list items carry their parent's path), so a value cannot be moved to another
+ * key. The `mac` is an upper-case hex SHA-512 over the plaintext of the leaves (all leaves, or only
+ * the encrypted ones with `mac_only_encrypted`), sealed the same way with `lastmodified` as the
+ * additional data. Which leaves are encrypted is decided by `unencrypted_suffix` (default
+ * `_unencrypted`), `encrypted_suffix`, `unencrypted_regex` or `encrypted_regex`, matched against
+ * every key of the path.
+ *
+ * Errors are {@link InvalidInputError}s naming the file or object (and the key path), never a
+ * decrypted value or any key material; a KMS outage stays a TransientError so callers retry.
+ */
+import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import { Decrypter, armor } from 'age-encryption';
+import { Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
+import { GoNumber, GoValueError, keyText, toGoValue } from './yaml/go-value.ts';
+import { stringScalar } from './resource.ts';
+
+/**
+ * Unwraps a data key with AWS KMS: `Decrypt` of `ciphertext` under `keyArn` with the document's
+ * encryption context. Injected so the renderer stays free of AWS clients (see
+ * `shared/adapters/aws/kms-decrypt.ts` for the SDK-backed one).
+ */
+export type KmsDecryptFunction = (keyArn: string, ciphertext: Uint8Array, encryptionContext: Readonly<Record<string, string>>) => Promise<Uint8Array>;
+
+/** The keys a decryptor may use. Identities and KMS access are tried in that order, as Flux does. */
+export interface SopsKeys {
+  /** age identities, `AGE-SECRET-KEY-1…` (see {@link parseAgeIdentities} for key files). */
+  ageIdentities?: readonly string[];
+  /** AWS KMS access; without it, documents whose only keys are KMS keys cannot be decrypted. */
+  kmsDecrypt?: KmsDecryptFunction;
+}
+
+/** Where a document came from, for error messages: a file, or a rendered object (and its file). */
+export interface SopsSource {
+  /** `path` or `Secret db in ns shop (from apps/db/secret.yaml)`. */
+  where: string;
+  file?: string;
+}
+
+export interface SopsDecryptOptions {
+  /**
+   * Check the document MAC (default true). Flux's kustomize-controller does not, because kustomize
+   * edits the unencrypted fields the MAC covers (labels, namespaces, name prefixes); the render
+   * path follows it. Every encrypted value is still authenticated on its own by AES-GCM.
+   */
+  verifyMac?: boolean;
+}
+
+/** The key name SOPS stores its metadata under, at the top of the document. */
+export const SOPS_METADATA_KEY = 'sops';
+
+const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
+/** Prefixed to the MAC input with `mac_only_encrypted`, so the two MAC kinds never coincide (SOPS' constant). */
+const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');
+const ENCRYPTED_VALUE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
+const UNSUPPORTED_KEY_TYPES: Record<string, string> = {
+  pgp: 'PGP',
+  gcp_kms: 'GCP KMS',
+  azure_kv: 'Azure Key Vault',
+  hc_vault: 'HashiCorp Vault transit',
+  hckms: 'Huawei Cloud KMS',
+};
+
+interface AgeKey {
+  recipient: string;
+  enc: string;
+}
+interface KmsKey {
+  arn: string;
+  enc: string;
+  context: Record<string, string>;
+}
+interface KeyGroup {
+  age: AgeKey[];
+  kms: KmsKey[];
+  unsupported: string[];
+}
+type CryptRule = { kind: 'unencrypted_suffix' | 'encrypted_suffix'; suffix: string } | { kind: 'unencrypted_regex' | 'encrypted_regex'; regex: RegExp };
+
+/** The parts of the `sops` block decryption needs. */
+interface SopsMetadata {
+  group: KeyGroup;
+  mac: string;
+  lastModified: string;
+  rule: CryptRule;
+  macOnlyEncrypted: boolean;
+}
+
+function fail(source: SopsSource, message: string, cause?: unknown): InvalidInputError {
+  return new InvalidInputError(`${source.where}: ${message}`, { ...(source.file ? { source: { file: source.file } } : {}), ...(cause === undefined ? {} : { cause }) });
+}
+
+/** True when a parsed document (YAML node or plain object) carries SOPS metadata with a MAC — what Flux decrypts. */
+export function isSopsEncrypted(document: unknown): boolean {
+  if (isMap(document)) {
+    const sops = document.items.find((pair) => isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY)?.value;
+    if (!isMap(sops)) return false;
+    const mac = sops.items.find((pair) => isScalar(pair.key) && pair.key.value === 'mac')?.value;
+    return isScalar(mac) && typeof mac.value === 'string' && mac.value !== '';
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return false;
+  const sops = (document as Record<string, unknown>)[SOPS_METADATA_KEY];
+  if (sops === null || typeof sops !== 'object') return false;
+  const mac = (sops as Record<string, unknown>)['mac'];
+  return typeof mac === 'string' && mac !== '';
+}
+
+/**
+ * The identities in an age key file (`age-keygen` output, Flux's `*.agekey` Secret entries):
+ * `AGE-SECRET-KEY-…` lines, `#` comments and blank lines. Anything else is refused by line number,
+ * without echoing the line (it may be key material).
+ */
+export function parseAgeIdentities(text: string, file: string): string[] {
+  const identities: string[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    if (/^AGE-SECRET-KEY-(PQ-)?1[0-9A-Z]+$/.test(line)) identities.push(line);
+    else if (line.startsWith('AGE-PLUGIN-')) throw new InvalidInputError('age plugin identities are not supported', { source: { file, line: index + 1 } });
+    else throw new InvalidInputError('not an age identity (expected AGE-SECRET-KEY-1…, # comments or blank lines)', { source: { file, line: index + 1 } });
+  });
+  if (identities.length === 0) throw new InvalidInputError('no age identity found', { source: { file } });
+  return identities;
+}
+
+// --- metadata --------------------------------------------------------------------------------
+
+type Plain = null | boolean | string | number | bigint | Plain[] | { [key: string]: Plain };
+
+function plainOf(node: unknown): Plain {
+  if (isMap(node)) {
+    const out: Record<string, Plain> = {};
+    for (const pair of node.items) out[keyText(pair.key)] = plainOf(pair.value);
+    return out;
+  }
+  if (isSeq(node)) return node.items.map(plainOf);
+  if (isScalar(node)) return node.value as Plain;
+  return null;
+}
+
+function stringField(value: Record<string, Plain>, field: string): string | undefined {
+  const found = value[field];
+  return typeof found === 'string' ? found : undefined;
+}
+
+function asList(value: Plain | undefined): Record<string, Plain>[] {
+  return Array.isArray(value) ? value.filter((item): item is Record<string, Plain> => item !== null && typeof item === 'object' && !Array.isArray(item)) : [];
+}
+
+function readGroup(value: Record<string, Plain>, source: SopsSource): KeyGroup {
+  const group: KeyGroup = { age: [], kms: [], unsupported: [] };
+  for (const entry of asList(value['age'])) {
+    const recipient = stringField(entry, 'recipient');
+    const enc = stringField(entry, 'enc');
+    if (recipient !== undefined && enc !== undefined) group.age.push({ recipient, enc });
+  }
+  for (const entry of asList(value['kms'])) {
+    const arn = stringField(entry, 'arn');
+    const enc = stringField(entry, 'enc');
+    if (arn === undefined || enc === undefined) continue;
+    const context: Record<string, string> = {};
+    const raw = entry['context'];
+    if (raw !== null && raw !== undefined && typeof raw === 'object' && !Array.isArray(raw)) {
+      for (const [key, item] of Object.entries(raw)) if (item !== null) context[key] = String(item);
+    }
+    group.kms.push({ arn, enc, context });
+  }
+  for (const [field, label] of Object.entries(UNSUPPORTED_KEY_TYPES)) if (asList(value[field]).length > 0) group.unsupported.push(label);
+  if (group.age.length === 0 && group.kms.length === 0) {
+    throw fail(source, group.unsupported.length > 0
+      ? `its data key is only wrapped for ${group.unsupported.join(', ')}, which Tideline does not support (use age or AWS KMS)`
+      : 'the sops metadata lists no key that wraps the data key');
+  }
+  return group;
+}
+
+/** Go's RE2 syntax is close enough to JavaScript's for these options, except leading inline flags. */
+function compileRegex(pattern: string, option: string, source: SopsSource): RegExp {
+  const flags = /^\(\?([ims]+)\)/.exec(pattern);
+  try {
+    return flags ? new RegExp(pattern.slice(flags[0].length), flags[1]) : new RegExp(pattern);
+  } catch (error) {
+    throw fail(source, `sops ${option} is not a regular expression Tideline can evaluate`, error);
+  }
+}
+
+function readMetadata(root: YAMLMap, source: SopsSource): SopsMetadata {
+  const sopsNode = root.items.find((pair) => isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY)?.value;
+  if (!isMap(sopsNode)) throw fail(source, 'no sops metadata block (the document is not encrypted with sops)');
+  const meta = plainOf(sopsNode) as Record<string, Plain>;
+  const mac = stringField(meta, 'mac');
+  const lastModified = stringField(meta, 'lastmodified');
+  if (mac === undefined || mac === '') throw fail(source, 'the sops metadata has no mac');
+  if (lastModified === undefined) throw fail(source, 'the sops metadata has no lastmodified');
+
+  const groups = asList(meta['key_groups']);
+  const threshold = typeof meta['shamir_threshold'] === 'number' || typeof meta['shamir_threshold'] === 'bigint' ? Number(meta['shamir_threshold']) : 0;
+  if (groups.length > 1 || threshold > 1) {
+    throw fail(source, `its data key is split over ${groups.length} key groups (shamir threshold ${threshold}), which Tideline does not support; use one key group`);
+  }
+  const group = readGroup(groups[0] ?? meta, source);
+
+  for (const option of ['encrypted_comment_regex', 'unencrypted_comment_regex']) {
+    if (stringField(meta, option)) throw fail(source, `sops ${option} is not supported (comments do not survive rendering, as in Flux)`);
+  }
+  const rules: CryptRule[] = [];
+  for (const kind of ['unencrypted_suffix', 'encrypted_suffix'] as const) {
+    const suffix = stringField(meta, kind);
+    if (suffix) rules.push({ kind, suffix });
+  }
+  for (const kind of ['unencrypted_regex', 'encrypted_regex'] as const) {
+    const pattern = stringField(meta, kind);
+    if (pattern) rules.push({ kind, regex: compileRegex(pattern, kind, source) });
+  }
+  if (rules.length > 1) throw fail(source, 'the sops metadata sets more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex and unencrypted_regex');
+  return {
+    group,
+    mac,
+    lastModified,
+    rule: rules[0] ?? { kind: 'unencrypted_suffix', suffix: DEFAULT_UNENCRYPTED_SUFFIX },
+    macOnlyEncrypted: meta['mac_only_encrypted'] === true,
+  };
+}
+
+/** Whether the leaf at `path` is encrypted, as SOPS decides it: any key of the path may match. */
+function isEncryptedPath(rule: CryptRule, path: readonly string[]): boolean {
+  switch (rule.kind) {
+    case 'unencrypted_suffix':
+      return !path.some((key) => key.endsWith(rule.suffix));
+    case 'encrypted_suffix':
+      return path.some((key) => key.endsWith(rule.suffix));
+    case 'unencrypted_regex':
+      return !path.some((key) => rule.regex.test(key));
+    case 'encrypted_regex':
+      return path.some((key) => rule.regex.test(key));
+  }
+}
+
+// --- data key ----------------------------------------------------------------------------------
+
+async function unwrapWithAge(group: KeyGroup, identities: readonly string[]): Promise<Uint8Array | undefined> {
+  if (group.age.length === 0 || identities.length === 0) return undefined;
+  const decrypter = new Decrypter();
+  for (const identity of identities) decrypter.addIdentity(identity);
+  for (const key of group.age) {
+    let file: Uint8Array;
+    try {
+      file = armor.decode(key.enc);
+    } catch {
+      continue;
+    }
+    try {
+      return await decrypter.decrypt(file, 'uint8array');
+    } catch {
+      // Not one of ours (or damaged): the next stanza may be.
+    }
+  }
+  return undefined;
+}
+
+async function unwrapWithKms(group: KeyGroup, kmsDecrypt: KmsDecryptFunction | undefined, errors: string[]): Promise<Uint8Array | undefined> {
+  if (group.kms.length === 0 || kmsDecrypt === undefined) return undefined;
+  let transient: TidelineError | undefined;
+  for (const key of group.kms) {
+    try {
+      return await kmsDecrypt(key.arn, Buffer.from(key.enc, 'base64'), key.context);
+    } catch (error) {
+      if (error instanceof TidelineError && error.code === 'Transient') transient = error;
+      errors.push(`${key.arn}: ${error instanceof TidelineError ? error.detail : 'KMS Decrypt failed'}`);
+    }
+  }
+  // Only a key that could not be reached at all is worth a retry; a refusal is final.
+  if (transient !== undefined) throw transient;
+  return undefined;
+}
+
+/** Caches data keys per wrapped key, so a file included by several overlays costs one unwrap (one KMS call). */
+type DataKeyCache = Map<string, Promise<Uint8Array>>;
+
+async function dataKeyFor(meta: SopsMetadata, keys: SopsKeys, source: SopsSource, cache: DataKeyCache): Promise<Uint8Array> {
+  const cacheKey = [...meta.group.age.map((k) => k.enc), ...meta.group.kms.map((k) => k.enc)].join('\0');
+  const cached = cache.get(cacheKey);
+  if (cached) return cached;
+  const pending = (async () => {
+    const kmsErrors: string[] = [];
+    const key = (await unwrapWithAge(meta.group, keys.ageIdentities ?? [])) ?? (await unwrapWithKms(meta.group, keys.kmsDecrypt, kmsErrors));
+    if (key === undefined) {
+      const tried: string[] = [];
+      if (meta.group.age.length > 0) {
+        tried.push(`age recipients ${meta.group.age.map((k) => k.recipient).join(', ')} (${keys.ageIdentities?.length ?? 0} identities offered)`);
+      }
+      if (meta.group.kms.length > 0) {
+        tried.push(keys.kmsDecrypt ? `AWS KMS keys ${kmsErrors.join('; ')}` : `AWS KMS keys ${meta.group.kms.map((k) => k.arn).join(', ')} (no KMS access configured)`);
+      }
+      if (meta.group.unsupported.length > 0) tried.push(`also wrapped for ${meta.group.unsupported.join(', ')} (not supported)`);
+      throw fail(source, `no key could unwrap the sops data key: tried ${tried.join('; ')}`);
+    }
+    if (key.length !== 32) throw fail(source, `the unwrapped sops data key has ${key.length} bytes, not 32`);
+    return key;
+  })();
+  cache.set(cacheKey, pending);
+  pending.catch(() => cache.delete(cacheKey));
+  return pending;
+}
+
+// --- values ------------------------------------------------------------------------------------
+
+type Decrypted = { type: 'str' | 'int' | 'float' | 'bool'; text: string };
+
+function openValue(ciphertext: string, dataKey: Uint8Array, additionalData: string, what: string, source: SopsSource): Decrypted {
+  const match = ENCRYPTED_VALUE.exec(ciphertext);
+  if (!match) throw fail(source, `${what} is not a sops-encrypted value (expected ENC[AES256_GCM,…])`);
+  const [, data = '', iv = '', tag = '', type = ''] = match;
+  if (!['str', 'int', 'float', 'bool', 'bytes', 'time'].includes(type)) throw fail(source, `${what} has unknown sops value type "${type}"`);
+  let plain: Buffer;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64'), { authTagLength: 16 });
+    decipher.setAAD(Buffer.from(additionalData, 'utf8'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
+  } catch (error) {
+    throw fail(source, `${what} failed authentication (tampered, moved to another key, or encrypted with another data key)`, error instanceof Error ? new Error(error.message) : undefined);
+  }
+  const text = plain.toString('utf8');
+  if (type === 'int' && !/^[-+]?[0-9]+$/.test(text)) throw fail(source, `${what} is typed int but does not decrypt to an integer`);
+  if (type === 'float' && !Number.isFinite(Number(text))) throw fail(source, `${what} is typed float but does not decrypt to a number`);
+  if (type === 'bool' && !/^(1|0|t|f|T|F|true|false|TRUE|FALSE|True|False)$/.test(text)) throw fail(source, `${what} is typed bool but does not decrypt to a boolean`);
+  return { type: type === 'int' || type === 'float' || type === 'bool' ? type : 'str', text };
+}
+
+/** `strconv.FormatFloat(f, 'f', -1, 64)`: the shortest round-tripping digits, never an exponent. */
+function fixedFloatText(value: number): string {
+  const text = String(value);
+  if (!/e/i.test(text)) return text;
+  const [mantissa = '', exponentText = '0'] = text.toLowerCase().split('e');
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace('-', '').replace('.', '');
+  const pointAt = (mantissa.replace('-', '').indexOf('.') === -1 ? mantissa.replace('-', '').length : mantissa.replace('-', '').indexOf('.')) + Number(exponentText);
+  const body = pointAt <= 0 ? `0.${'0'.repeat(-pointAt)}${digits}` : pointAt >= digits.length ? digits + '0'.repeat(pointAt - digits.length) : `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
+  return (negative ? '-' : '') + body;
+}
+
+/** The bytes SOPS feeds the MAC for a plaintext leaf (`ToBytes`): Python-style booleans, Go number text. */
+function macText(value: Decrypted): string {
+  if (value.type === 'bool') return /^(1|t|T|true|TRUE|True)$/.test(value.text) ? 'True' : 'False';
+  if (value.type === 'int') return BigInt(value.text).toString();
+  if (value.type === 'float') return fixedFloatText(Number(value.text));
+  return value.text;
+}
+
+/** How SOPS' YAML/JSON stores see an unencrypted plaintext leaf (go-yaml v3 typing), or null for nulls. */
+function plainLeaf(node: Scalar): Decrypted | null {
+  let value;
+  try {
+    value = toGoValue(node);
+  } catch (error) {
+    if (error instanceof GoValueError) return { type: 'str', text: String(node.value) };
+    throw error;
+  }
+  if (value === null) return null;
+  if (typeof value === 'boolean') return { type: 'bool', text: value ? 'true' : 'false' };
+  if (value instanceof GoNumber) {
+    const text = value.text;
+    return /^-?[0-9]+$/.test(text) ? { type: 'int', text } : { type: 'float', text };
+  }
+  return { type: 'str', text: String(value) };
+}
+
+function scalarFor(value: Decrypted): Scalar {
+  switch (value.type) {
+    case 'str':
+      return stringScalar(value.text);
+    case 'int':
+      return new Scalar(BigInt(value.text));
+    case 'float':
+      return new Scalar(Number(value.text));
+    case 'bool':
+      return new Scalar(/^(1|t|T|true|TRUE|True)$/.test(value.text));
+  }
+}
+
+interface WalkState {
+  dataKey: Uint8Array;
+  meta: SopsMetadata;
+  source: SopsSource;
+  mac: ReturnType<typeof createHash>;
+}
+
+/** Decrypts the leaves below `node` in place, in document order (the MAC depends on the order). */
+function walk(node: YamlNode | null | undefined, path: readonly string[], state: WalkState): YamlNode | null | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) pair.value = walk(pair.value as YamlNode | null, [...path, keyText(pair.key)], state) ?? null;
+    return node;
+  }
+  if (isSeq(node)) {
+    // List items share their list's path: SOPS does not put indices into the additional data.
+    node.items = node.items.map((item) => walk(item as YamlNode | null, path, state) ?? null);
+    return node;
+  }
+  if (!isScalar(node)) return node;
+  const encrypted = isEncryptedPath(state.meta.rule, path);
+  const what = `value at ${path.join('.') || '(root)'}`;
+  let leaf: Decrypted | null;
+  let replacement: YamlNode = node;
+  if (encrypted) {
+    if (node.value === null || node.value === undefined) return node;
+    if (typeof node.value !== 'string') throw fail(state.source, `${what} should be encrypted but is a plain ${typeof node.value}`);
+    if (node.value === '') leaf = { type: 'str', text: '' };
+    else {
+      leaf = openValue(node.value, state.dataKey, `${path.join(':')}:`, what, state.source);
+      replacement = scalarFor(leaf);
+    }
+  } else {
+    leaf = plainLeaf(node);
+  }
+  if (leaf !== null && (encrypted || !state.meta.macOnlyEncrypted)) state.mac.update(macText(leaf), 'utf8');
+  return replacement;
+}
+
+/** RFC 3339 as Go re-prints the parsed `lastmodified` (whole seconds), the MAC's additional data. */
+function lastModifiedAad(text: string): string {
+  return text.replace(/(T\d{2}:\d{2}:\d{2})\.\d+/, '$1');
+}
+
+/**
+ * Decrypts a SOPS-encrypted document given as a parsed YAML map (as the renderer holds objects):
+ * returns the same map with every encrypted leaf replaced by its typed plaintext and the `sops`
+ * block removed. Verifies the MAC unless `options.verifyMac` is false.
+ */
+export async function decryptSopsNode(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions = {}, cache: DataKeyCache = new Map()): Promise<YAMLMap> {
+  const meta = readMetadata(root, source);
+  const dataKey = await dataKeyFor(meta, keys, source, cache);
+  root.items = root.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY));
+  const state: WalkState = { dataKey, meta, source, mac: createHash('sha512') };
+  if (meta.macOnlyEncrypted) state.mac.update(MAC_ONLY_ENCRYPTED_INIT);
+  walk(root, [], state);
+  if (options.verifyMac ?? true) {
+    const stored = openValue(meta.mac, dataKey, lastModifiedAad(meta.lastModified), 'the sops mac', source).text;
+    const computed = state.mac.digest('hex').toUpperCase();
+    if (stored.length !== computed.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(computed))) {
+      throw fail(source, 'the sops MAC does not match the document (a value was changed, added or removed after encryption)');
+    }
+  }
+  return root;
+}
+
+/**
+ * Decrypts a SOPS-encrypted YAML or JSON text (one document) into its plaintext as a plain value
+ * (integers beyond 2^53 stay bigints). `file` names the input in errors.
+ */
+export async function decryptSopsText(text: string, keys: SopsKeys, file: string, options: SopsDecryptOptions = {}): Promise<unknown> {
+  return createSopsDecryptor(keys).decryptText(text, file, options);
+}
+
+/** Integers come out of the parser as bigints; those a JS number holds exactly become numbers. */
+function safeNumbers(value: unknown): unknown {
+  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  if (Array.isArray(value)) return value.map(safeNumbers);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, safeNumbers(item)]));
+  return value;
+}
+
+/** A decryptor bound to its keys, sharing unwrapped data keys between the documents it decrypts. */
+export interface SopsDecryptor {
+  /** See {@link decryptSopsNode}. */
+  decryptNode(root: YAMLMap, source: SopsSource, options?: SopsDecryptOptions): Promise<YAMLMap>;
+  /** See {@link decryptSopsText}. */
+  decryptText(text: string, file: string, options?: SopsDecryptOptions): Promise<unknown>;
+}
+
+/** Builds a {@link SopsDecryptor} over a set of keys (one per render: data keys are cached for its life). */
+export function createSopsDecryptor(keys: SopsKeys): SopsDecryptor {
+  const cache: DataKeyCache = new Map();
+  return {
+    decryptNode: (root, source, options) => decryptSopsNode(root, keys, source, options, cache),
+    decryptText: async (text, file, options) => {
+      const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+      const error = doc.errors[0];
+      if (error) throw new InvalidInputError(`invalid YAML/JSON: ${error.message.split('\n')[0]}`, { source: { file } });
+      if (!isMap(doc.contents)) throw new InvalidInputError('a sops-encrypted document is a mapping at the top', { source: { file } });
+      await decryptSopsNode(doc.contents, keys, { where: file, file }, options, cache);
+      // Aliases are expanded with a cap, so an alias bomb fails instead of exhausting memory.
+      try {
+        return safeNumbers(doc.toJS({ maxAliasCount: 100 }) as unknown);
+      } catch (error) {
+        throw new InvalidInputError(`cannot expand the decrypted document: ${(error as Error).message}`, { source: { file } });
+      }
+    },
+  };
+}

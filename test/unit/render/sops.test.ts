@@ -1,0 +1,292 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Decrypter, armor, generateIdentity } from 'age-encryption';
+import { parse, parseDocument, isMap } from 'yaml';
+import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
+import { createSopsDecryptor, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
+
+// A throwaway age identity and a document `sops encrypt --age` (v3.13.3) wrote for it. The
+// integration tests encrypt fresh documents with the real binary; these pin the format offline.
+const IDENTITY = 'AGE-SECRET-KEY-13UM09V6ED00MZXAC40TZKTQAKNDC6DNXGYKWPK7Y5GA2Y7TKUESQX73G20';
+const RECIPIENT = 'age17crm0j73mg4dwjpd8287xqk2x3t7ww69my4lyvry7swrqmrrnvtsp84e0e';
+const ENCRYPTED = `apiVersion: ENC[AES256_GCM,data:vnM=,iv:9f2XcGDpjyar8d4X4VR9uXYWZIV4w5BpdM3RPTmA5Wo=,tag:9hocjvoPSRVMbi1GbNLP/A==,type:str]
+kind: ENC[AES256_GCM,data:nUdkBeOq,iv:pZ9cpD7CKZjrKxXV+J4lCiyj6Xtxm8zk5ciukdRVync=,tag:6TqqXicC9KzplqZ7Q3XlaQ==,type:str]
+metadata:
+    name: ENC[AES256_GCM,data:xBw=,iv:6IW2P4ErGoWq+4oqNftBes1acvmzJkQSjpsMUNxcTiM=,tag:d246QReF7CGBihwYMDMwRw==,type:str]
+stringData:
+    password: ENC[AES256_GCM,data:Ozr9VcV/Tw==,iv:K5ZN9DbmfRCwlm+t3sXm74DZCymToKMN6ltdyACLDcw=,tag:dmvs2Q1IlRXdlDdVb4w+YQ==,type:str]
+    port: ENC[AES256_GCM,data:0f/51g==,iv:GdENMhO9FlQ+wausj8xZk+bCs/FEUzDeBertu1gnbMo=,tag:eaCP0jsGeYgs/CcIAvQ62g==,type:int]
+    ratio: ENC[AES256_GCM,data:gsaW7g==,iv:tUAKnwofR7x9VzX///mb2xF6QRsBLaH2rAfFXjacX9c=,tag:vCD+7eUgarUyrnBuRrUgkA==,type:float]
+    enabled: ENC[AES256_GCM,data:tYumMQ==,iv:P8YlO/xFtczEQj8t/2MYcarBhBViFakNnK67FcXupSg=,tag:RJLeu6vVeqGcsc3GBGhy4A==,type:bool]
+    hosts:
+        - ENC[AES256_GCM,data:1/jtbJO8WKUv,iv:P3yhEENbt+hsGmZB9kJLS6vGKcftTB+ciNvnW65ZNsw=,tag:HJK4dkackR31hGL6f+IyHw==,type:str]
+        - ENC[AES256_GCM,data:sA1PSIX5r0ou,iv:i/HAtOfWZqkZbadic6g8tRieZJFkLftLyAkJaA3qpWQ=,tag:JaHNg7Wgjix1OWTcNy137Q==,type:str]
+    note_unencrypted: visible
+sops:
+    age:
+        - enc: |
+            -----BEGIN AGE ENCRYPTED FILE-----
+            YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBYMHplVW1oVG45S0VxbW5H
+            eVN3UmdDcDd6MHdxZyszckw0eGxMd1JhOFVRCnBldmdZQ2IxMDBEeWRxK3k5TVk0
+            SDZzUTBTU1U1eDJsMFdhOUQxV1ZRR2cKLS0tIGFvcUpiWTh3WE1YbjZBRE9PY2Zj
+            WUhBdzhIQ1hBRDIyKzdPU0FWdUhUeU0K/Tusj8BiuccaMmYFPLHETzLsmxx2V80E
+            9BkIRJw2vmux2kuLLv1J94fcx/SuGmv/1u7zqizIXGiLZ0J/zaDWjw==
+            -----END AGE ENCRYPTED FILE-----
+          recipient: ${RECIPIENT}
+    lastmodified: "2026-11-24T17:41:55Z"
+    mac: ENC[AES256_GCM,data:AWvvbyfWpTB8aLMAXDuWE/IW9Mo6XqaokvHlcp9vyt1dVPxXGswiDIPgsZMl4oQIkPCKGGtq03KYW6vCniFWes83N6nZY3GTLYSf2Z/bYARR76AaG3q9D0f1mBf7ABX/ebsT6Jbe98oSDZN7TeqRawfyGAj+79kio70DNBumsVc=,iv:incFBUfsq3YqHwTlYXzEFszeourQ++lUuwE6wxd8HCM=,tag:/Z7hVm7lLxDs/w5yezvvQA==,type:str]
+    unencrypted_suffix: _unencrypted
+    version: 3.13.3
+`;
+const PLAINTEXT = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'db' },
+  stringData: { password: 'hunter2', port: 5432, ratio: 0.25, enabled: true, hosts: ['a.example', 'b.example'], note_unencrypted: 'visible' },
+};
+const AGE_ENC_START = ENCRYPTED.indexOf('-----BEGIN AGE');
+const AGE_ENC = ENCRYPTED.slice(AGE_ENC_START, ENCRYPTED.indexOf('-----END AGE ENCRYPTED FILE-----') + 32).replaceAll(/\n +/g, '\n');
+
+/** The document with its age stanza replaced by a KMS entry, for the injected-KMS tests. */
+function asKmsDocument(): string {
+  const doc = parseDocument(ENCRYPTED);
+  doc.deleteIn(['sops', 'age']);
+  doc.setIn(['sops', 'kms'], doc.createNode([{ arn: 'arn:aws:kms:eu-west-1:123456789012:key/abc', enc: Buffer.from('wrapped').toString('base64'), context: { app: 'shop' }, created_at: '2026-11-24T17:41:55Z', aws_profile: '' }]));
+  return doc.toString();
+}
+
+async function dataKey(): Promise<Uint8Array> {
+  const decrypter = new Decrypter();
+  decrypter.addIdentity(IDENTITY);
+  return decrypter.decrypt(armor.decode(AGE_ENC), 'uint8array');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  assert.fail('expected a rejection');
+}
+
+test('a document written by sops decrypts to its plaintext with typed numbers, booleans and lists', async () => {
+  // Prepare / Act
+  const plain = await decryptSopsText(ENCRYPTED, { ageIdentities: [IDENTITY] }, 'secret.enc.yaml');
+
+  // Assess
+  assert.deepEqual(plain, PLAINTEXT);
+});
+
+test('a changed encrypted value fails authentication and the error shows neither value nor key', async () => {
+  // Prepare: swap the ciphertexts of two values, which keeps each one well-formed
+  const lines = ENCRYPTED.split('\n');
+  const password = lines.findIndex((line) => line.includes('password:'));
+  const port = lines.findIndex((line) => line.includes('port:'));
+  const swapped = [...lines];
+  swapped[password] = `    password: ${(lines[port] as string).split(': ')[1]}`;
+
+  // Act
+  const error = await rejection(decryptSopsText(swapped.join('\n'), { ageIdentities: [IDENTITY] }, 'secret.enc.yaml'));
+
+  // Assess
+  assert.ok(error instanceof InvalidInputError);
+  assert.match(error.message, /^secret\.enc\.yaml: .*stringData\.password failed authentication/);
+  assert.doesNotMatch(error.message, /hunter2|5432|AGE-SECRET-KEY/);
+});
+
+test('an unencrypted value changed after encryption fails the MAC check', async () => {
+  // Prepare
+  const edited = ENCRYPTED.replace('note_unencrypted: visible', 'note_unencrypted: edited');
+
+  // Act
+  const error = await rejection(decryptSopsText(edited, { ageIdentities: [IDENTITY] }, 'secret.enc.yaml'));
+
+  // Assess
+  assert.ok(error instanceof InvalidInputError);
+  assert.match(error.message, /MAC does not match/);
+});
+
+test('with MAC checking off, as Flux renders, an edited unencrypted value is accepted', async () => {
+  // Prepare
+  const edited = ENCRYPTED.replace('note_unencrypted: visible', 'note_unencrypted: edited');
+
+  // Act
+  const plain = (await createSopsDecryptor({ ageIdentities: [IDENTITY] }).decryptText(edited, 'secret.enc.yaml', { verifyMac: false })) as typeof PLAINTEXT;
+
+  // Assess
+  assert.equal(plain.stringData.note_unencrypted, 'edited');
+  assert.equal(plain.stringData.password, 'hunter2');
+});
+
+test('a wrong identity is refused, naming the recipients tried and no key material', async () => {
+  // Prepare
+  const other = await generateIdentity();
+
+  // Act
+  const error = await rejection(decryptSopsText(ENCRYPTED, { ageIdentities: [other] }, 'secret.enc.yaml'));
+
+  // Assess
+  assert.ok(error instanceof InvalidInputError);
+  assert.match(error.message, new RegExp(`no key could unwrap the sops data key: tried age recipients ${RECIPIENT} \\(1 identities offered\\)`));
+  assert.doesNotMatch(error.message, /AGE-SECRET-KEY/);
+});
+
+test('a data key wrapped by AWS KMS is unwrapped through the injected function with the ARN and encryption context', async () => {
+  // Prepare
+  const key = await dataKey();
+  const calls: { arn: string; ciphertext: string; context: Record<string, string> }[] = [];
+  const kmsDecrypt: KmsDecryptFunction = async (arn, ciphertext, context) => {
+    calls.push({ arn, ciphertext: Buffer.from(ciphertext).toString(), context: { ...context } });
+    return key;
+  };
+
+  // Act: the MAC is unchanged, the metadata is not covered by it
+  const plain = await decryptSopsText(asKmsDocument(), { kmsDecrypt }, 'kms.enc.yaml');
+
+  // Assess
+  assert.deepEqual(plain, PLAINTEXT);
+  assert.deepEqual(calls, [{ arn: 'arn:aws:kms:eu-west-1:123456789012:key/abc', ciphertext: 'wrapped', context: { app: 'shop' } }]);
+});
+
+test('a KMS outage stays a TransientError so the caller retries', async () => {
+  // Prepare
+  const kmsDecrypt: KmsDecryptFunction = async () => {
+    throw new TransientError('KMS Decrypt throttled');
+  };
+
+  // Act
+  const error = await rejection(decryptSopsText(asKmsDocument(), { kmsDecrypt }, 'kms.enc.yaml'));
+
+  // Assess
+  assert.ok(error instanceof TransientError);
+});
+
+test('a KMS-only document without KMS access names the key ARN', async () => {
+  // Act
+  const error = await rejection(decryptSopsText(asKmsDocument(), { ageIdentities: [IDENTITY] }, 'kms.enc.yaml'));
+
+  // Assess
+  assert.match(error.message, /AWS KMS keys arn:aws:kms:eu-west-1:123456789012:key\/abc \(no KMS access configured\)/);
+});
+
+test('a decryptor unwraps the data key of a document once, however often it decrypts it', async () => {
+  // Prepare
+  const key = await dataKey();
+  let calls = 0;
+  const decryptor = createSopsDecryptor({
+    kmsDecrypt: async () => {
+      calls++;
+      return key;
+    },
+  });
+  const text = asKmsDocument();
+
+  // Act
+  await decryptor.decryptText(text, 'a.yaml');
+  await decryptor.decryptText(text, 'b.yaml');
+
+  // Assess
+  assert.equal(calls, 1);
+});
+
+for (const [field, label] of [['pgp', 'PGP'], ['gcp_kms', 'GCP KMS'], ['azure_kv', 'Azure Key Vault'], ['hc_vault', 'HashiCorp Vault transit']] as const) {
+  test(`a data key wrapped only for ${label} is refused as unsupported`, async () => {
+    // Prepare
+    const doc = parseDocument(ENCRYPTED);
+    doc.deleteIn(['sops', 'age']);
+    doc.setIn(['sops', field], doc.createNode([{ enc: 'x' }]));
+
+    // Act
+    const error = await rejection(decryptSopsText(doc.toString(), { ageIdentities: [IDENTITY] }, 'other.enc.yaml'));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, new RegExp(`only wrapped for ${label}, which Tideline does not support`));
+  });
+}
+
+test('key groups combined with a shamir threshold are refused', async () => {
+  // Prepare
+  const doc = parseDocument(ENCRYPTED);
+  const age = doc.getIn(['sops', 'age']);
+  doc.deleteIn(['sops', 'age']);
+  doc.setIn(['sops', 'key_groups'], doc.createNode([{ age }, { age }]));
+  doc.setIn(['sops', 'shamir_threshold'], 2);
+
+  // Act
+  const error = await rejection(decryptSopsText(doc.toString(), { ageIdentities: [IDENTITY] }, 'shamir.enc.yaml'));
+
+  // Assess
+  assert.match(error.message, /split over 2 key groups \(shamir threshold 2\)/);
+});
+
+test('a single key group is read like top-level keys', async () => {
+  // Prepare
+  const doc = parseDocument(ENCRYPTED);
+  const age = doc.getIn(['sops', 'age']);
+  doc.deleteIn(['sops', 'age']);
+  doc.setIn(['sops', 'key_groups'], doc.createNode([{ age }]));
+
+  // Act
+  const plain = await decryptSopsText(doc.toString(), { ageIdentities: [IDENTITY] }, 'group.enc.yaml');
+
+  // Assess
+  assert.deepEqual(plain, PLAINTEXT);
+});
+
+test('comment-based encryption rules are refused', async () => {
+  // Prepare
+  const text = ENCRYPTED.replace('    unencrypted_suffix: _unencrypted\n', '    encrypted_comment_regex: sops:enc\n');
+
+  // Act
+  const error = await rejection(decryptSopsText(text, { ageIdentities: [IDENTITY] }, 'comments.enc.yaml'));
+
+  // Assess
+  assert.match(error.message, /encrypted_comment_regex is not supported/);
+});
+
+test('a document without a sops block is refused as not encrypted', async () => {
+  // Act
+  const error = await rejection(decryptSopsText('a: 1\n', { ageIdentities: [IDENTITY] }, 'plain.yaml'));
+
+  // Assess
+  assert.match(error.message, /^plain\.yaml: .*no sops metadata block/);
+});
+
+test('isSopsEncrypted recognises a sops block with a MAC in YAML nodes and plain objects', () => {
+  // Prepare
+  const node = parseDocument(ENCRYPTED).contents;
+  const withoutMac = { a: 1, sops: { mac: '' } };
+
+  // Act / Assess
+  assert.ok(isMap(node));
+  assert.equal(isSopsEncrypted(node), true);
+  assert.equal(isSopsEncrypted(parse(ENCRYPTED)), true);
+  assert.equal(isSopsEncrypted(withoutMac), false);
+  assert.equal(isSopsEncrypted(parseDocument('kind: Secret\n').contents), false);
+});
+
+test('an age key file yields its identities and skips comments', () => {
+  // Prepare
+  const text = `# created: 2026-11-24T17:41:55Z\n# public key: ${RECIPIENT}\n${IDENTITY}\n\n`;
+
+  // Act
+  const identities = parseAgeIdentities(text, 'keys.agekey');
+
+  // Assess
+  assert.deepEqual(identities, [IDENTITY]);
+});
+
+test('a line of an age key file that is no identity is refused by line number without echoing it', () => {
+  // Prepare
+  const text = `${IDENTITY}\nsomething-secret-looking\n`;
+
+  // Act / Assess
+  assert.throws(() => parseAgeIdentities(text, 'keys.agekey'), (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /^keys\.agekey:2: not an age identity/);
+    assert.doesNotMatch(error.message, /something-secret-looking/);
+    return true;
+  });
+});
