@@ -1,9 +1,10 @@
 // Builds the reference binaries of the test environment (kube-apiserver, kube-controller-manager,
-// kubectl, etcd, kustomize) from the pinned wrapper Go modules in test/env/go, and caches them
+// kubectl, etcd, kustomize, sops, age-keygen) from the pinned wrapper Go modules in test/env/go, and caches them
 // outside the clone, keyed by everything that determines their bytes. A warm cache costs a few
 // stat() calls; a cold one takes minutes, so progress and per-binary times are printed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from './lock.ts';
 import { goModulesDir } from './paths.ts';
@@ -18,12 +19,14 @@ export interface Binaries {
   kubectl: string;
   kubeControllerManager: string;
   kustomize: string;
+  sops: string;
+  ageKeygen: string;
 }
 
 interface BinarySpec {
   key: keyof Binaries;
   file: string;
-  module: 'k8s' | 'etcd' | 'kustomize';
+  module: 'k8s' | 'etcd' | 'kustomize' | 'sops';
   goPackage: string;
 }
 
@@ -31,6 +34,8 @@ interface BinarySpec {
 const binarySpecs: readonly BinarySpec[] = [
   { key: 'etcd', file: 'etcd', module: 'etcd', goPackage: 'go.etcd.io/etcd/server/v3' },
   { key: 'kustomize', file: 'kustomize', module: 'kustomize', goPackage: 'sigs.k8s.io/kustomize/kustomize/v5' },
+  { key: 'ageKeygen', file: 'age-keygen', module: 'sops', goPackage: 'filippo.io/age/cmd/age-keygen' },
+  { key: 'sops', file: 'sops', module: 'sops', goPackage: 'github.com/getsops/sops/v3/cmd/sops' },
   { key: 'kubeApiserver', file: 'kube-apiserver', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kube-apiserver' },
   { key: 'kubectl', file: 'kubectl', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kubectl' },
   { key: 'kubeControllerManager', file: 'kube-controller-manager', module: 'k8s', goPackage: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
@@ -39,6 +44,17 @@ const binarySpecs: readonly BinarySpec[] = [
 function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
   return seconds < 60 ? `${seconds.toFixed(1)}s` : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
+}
+
+/**
+ * The sops module's binaries live in a subdirectory named by that module's own pins, so adding or
+ * bumping them never invalidates the cached Kubernetes binaries (minutes to rebuild).
+ */
+function binaryDir(binDir: string, spec: BinarySpec): string {
+  if (spec.module !== 'sops') return binDir;
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum', 'tools.go']) hash.update(`${file}\0`).update(readFileSync(join(goModulesDir, 'sops', file)));
+  return join(binDir, `sops-${hash.digest('hex').slice(0, 12)}`);
 }
 
 async function goBuild(go: string, spec: BinarySpec, output: string): Promise<void> {
@@ -76,7 +92,7 @@ async function goBuild(go: string, spec: BinarySpec, output: string): Promise<vo
 export async function ensureBinaries(): Promise<Binaries> {
   const { go, dir } = await binariesCacheDir();
   const binDir = join(dir, 'bin');
-  const paths = Object.fromEntries(binarySpecs.map((spec) => [spec.key, join(binDir, spec.file)])) as unknown as Binaries;
+  const paths = Object.fromEntries(binarySpecs.map((spec) => [spec.key, join(binaryDir(binDir, spec), spec.file)])) as unknown as Binaries;
   const missing = () => binarySpecs.filter((spec) => !existsSync(paths[spec.key]));
   if (missing().length === 0) return paths;
 
@@ -86,7 +102,10 @@ export async function ensureBinaries(): Promise<Binaries> {
     if (todo.length === 0) return;
     const started = Date.now();
     process.stderr.write(`testenv: building ${todo.map((spec) => spec.file).join(', ')} into ${binDir} (minutes on a cold Go cache)\n`);
-    for (const spec of todo) await goBuild(go, spec, paths[spec.key]);
+    for (const spec of todo) {
+      mkdirSync(binaryDir(binDir, spec), { recursive: true });
+      await goBuild(go, spec, paths[spec.key]);
+    }
     process.stderr.write(`testenv: all binaries built in ${formatSeconds(Date.now() - started)}\n`);
   });
   return paths;

@@ -26,7 +26,7 @@ export interface TestEnvState {
   kube: KubeConnection;
   moto: MotoConnection;
   git: { baseUrl: string; username: string; password: string; projectRoot: string; workRoot: string };
-  tools: { kubectl: string; kustomize: string };
+  tools: { kubectl: string; kustomize: string; sops: string; ageKeygen: string };
 }
 
 export interface RunningTestEnv {
@@ -120,7 +120,7 @@ export async function startTestEnvironment(): Promise<RunningTestEnv> {
       projectRoot: git.projectRoot,
       workRoot: join(dir, 'git', 'work'),
     },
-    tools: { kubectl: bins.kubectl, kustomize: bins.kustomize },
+    tools: { kubectl: bins.kubectl, kustomize: bins.kustomize, sops: bins.sops, ageKeygen: bins.ageKeygen },
   };
   const stateFile = join(dir, 'state.json');
   writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });

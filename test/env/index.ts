@@ -33,7 +33,7 @@ export interface TestEnv {
   moto: MotoConnection;
   git: { baseUrl: string; username: string; password: string };
   /** Paths of the reference binaries. */
-  tools: { kubectl: string; kustomize: string };
+  tools: { kubectl: string; kustomize: string; sops: string; ageKeygen: string };
 }
 
 const scratchDirs = new Set<string>();
