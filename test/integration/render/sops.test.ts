@@ -1,0 +1,319 @@
+/**
+ * SOPS decryption against documents encrypted by the real `sops` binary: fresh age keys from the
+ * real `age-keygen`, and AWS KMS keys in moto (sops pointed at it with AWS_ENDPOINT_URL_KMS).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { parse } from 'yaml';
+import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { decryptSopsText, parseAgeIdentities } from '#shared/render/sops.ts';
+import { getTestEnv } from '#test/env/index.ts';
+
+const run = promisify(execFile);
+
+let dir: string;
+let tools: { sops: string; ageKeygen: string };
+let identity: string;
+let recipient: string;
+let counter = 0;
+
+/** A clean environment for sops: no ambient AWS settings or age keys leak in from the machine. */
+function sopsEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), ...extra };
+}
+
+async function newAgeKey(): Promise<{ identity: string; recipient: string }> {
+  const file = path.join(dir, `key-${++counter}.txt`);
+  await run(tools.ageKeygen, ['-o', file], { timeout: 10_000 });
+  const text = await readFile(file, 'utf8');
+  const [found] = parseAgeIdentities(text, file);
+  const publicKey = /public key: (age1[0-9a-z]+)/.exec(text)?.[1];
+  assert.ok(found !== undefined && publicKey !== undefined);
+  return { identity: found, recipient: publicKey };
+}
+
+/** Encrypts `plaintext` with the real sops; `extension` decides the format as it does for users. */
+async function sopsEncrypt(plaintext: string, args: string[], extension = 'yaml', env: Record<string, string> = {}, globalArgs: string[] = []): Promise<string> {
+  const file = path.join(dir, `doc-${++counter}.${extension}`);
+  await writeFile(file, plaintext);
+  const { stdout } = await run(tools.sops, [...globalArgs, 'encrypt', ...args, file], { timeout: 30_000, env: sopsEnv(env) });
+  return stdout;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  assert.fail('expected a rejection');
+}
+
+const SHAPES = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  labels:
+    app: shop
+stringData:
+  password: "p@ss: w0rd # not a comment"
+  port: 5432
+  negative: -17
+  ratio: 0.125
+  huge: 12345678901234
+  enabled: true
+  disabled: false
+  empty: ""
+  missing: null
+  quotedNumber: "8080"
+  certificate: |
+    -----BEGIN CERTIFICATE-----
+    MIIBszCCAVmgAwIBAgIUQ
+    -----END CERTIFICATE-----
+  folded: >
+    one
+    two
+  hosts:
+    - a.example
+    - 443
+    - true
+    - nested:
+        deep:
+          - [x, 1]
+  unicode: "zürich ✓"
+`;
+
+describe('SOPS documents encrypted by the real sops', () => {
+  before(async () => {
+    const env = await getTestEnv();
+    tools = env.tools;
+    dir = await mkdtemp(path.join(tmpdir(), 'tideline-sops-'));
+    ({ identity, recipient } = await newAgeKey());
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('decrypts nested maps, lists, numbers, booleans and multi-line strings to exactly the plaintext', async () => {
+    // Prepare
+    const encrypted = await sopsEncrypt(SHAPES, ['--age', recipient]);
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { ageIdentities: [identity] }, 'shapes.enc.yaml');
+
+    // Assess
+    assert.match(encrypted, /ENC\[AES256_GCM,data:/);
+    assert.deepEqual(plain, parse(SHAPES));
+  });
+
+  it('decrypts a JSON document as sops decrypt does', async () => {
+    // Prepare
+    const json = JSON.stringify({ name: 'db', replicas: 3, weights: [0.5, 1.5], tls: { enabled: true, key: 'k\ney' } }, null, 2);
+    const encrypted = await sopsEncrypt(json, ['--age', recipient], 'json');
+    const keyFile = path.join(dir, 'decrypt.agekey');
+    await writeFile(keyFile, `${identity}\n`);
+    const encryptedFile = path.join(dir, `ref-${++counter}.json`);
+    await writeFile(encryptedFile, encrypted);
+    const reference = (await run(tools.sops, ['decrypt', encryptedFile], { env: sopsEnv({ SOPS_AGE_KEY_FILE: keyFile }), timeout: 30_000 })).stdout;
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { ageIdentities: [identity] }, 'doc.enc.json');
+
+    // Assess
+    assert.deepEqual(plain, JSON.parse(json));
+    assert.deepEqual(plain, JSON.parse(reference));
+  });
+
+  it('with encrypted_regex ^(data|stringData)$ only the Secret data is encrypted, and all of it decrypts', async () => {
+    // Prepare
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\n  namespace: shop\ntype: Opaque\ndata:\n  token: c2VjcmV0\nstringData:\n  user: admin\n';
+    const encrypted = await sopsEncrypt(secret, ['--age', recipient, '--encrypted-regex', '^(data|stringData)$']);
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { ageIdentities: [identity] }, 'api.enc.yaml');
+
+    // Assess
+    assert.match(encrypted, /name: api/);
+    assert.doesNotMatch(encrypted, /c2VjcmV0/);
+    assert.deepEqual(plain, parse(secret));
+  });
+
+  it('keeps keys with the unencrypted suffix in clear and decrypts the rest', async () => {
+    // Prepare
+    const doc = 'db:\n  host_public: db.internal\n  password: s3cret\nlimits_public:\n  cpu: 2\n';
+    const encrypted = await sopsEncrypt(doc, ['--age', recipient, '--unencrypted-suffix', '_public']);
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { ageIdentities: [identity] }, 'suffix.enc.yaml');
+
+    // Assess
+    assert.match(encrypted, /host_public: db\.internal/);
+    assert.match(encrypted, /cpu: 2/);
+    assert.deepEqual(plain, parse(doc));
+  });
+
+  it('decrypts only the keys with the encrypted suffix', async () => {
+    // Prepare
+    const doc = 'user: admin\npassword_secret: s3cret\nnested:\n  token_secret:\n    - a\n    - b\n';
+    const encrypted = await sopsEncrypt(doc, ['--age', recipient, '--encrypted-suffix', '_secret']);
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { ageIdentities: [identity] }, 'esuffix.enc.yaml');
+
+    // Assess
+    assert.match(encrypted, /user: admin/);
+    assert.deepEqual(plain, parse(doc));
+  });
+
+  it('honours unencrypted_regex', async () => {
+    // Prepare
+    const doc = 'metadata:\n  name: x\nspec:\n  password: s3cret\n';
+    const encrypted = await sopsEncrypt(doc, ['--age', recipient, '--unencrypted-regex', '^metadata$']);
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { ageIdentities: [identity] }, 'uregex.enc.yaml');
+
+    // Assess
+    assert.match(encrypted, /name: x/);
+    assert.deepEqual(plain, parse(doc));
+  });
+
+  it('with mac_only_encrypted, an unencrypted field edited after encryption still verifies', async () => {
+    // Prepare
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\ndata:\n  token: c2VjcmV0\n';
+    // mac_only_encrypted has no command-line flag: it comes from a creation rule.
+    const config = path.join(dir, 'mac-only.sops.yaml');
+    await writeFile(config, `creation_rules:\n  - age: ${recipient}\n    encrypted_regex: ^data$\n    mac_only_encrypted: true\n`);
+    const encrypted = await sopsEncrypt(secret, [], 'yaml', {}, ['--config', config]);
+    const edited = encrypted.replace('name: api', 'name: renamed');
+
+    // Act
+    const plain = (await decryptSopsText(edited, { ageIdentities: [identity] }, 'maconly.enc.yaml')) as { metadata: { name: string }; data: { token: string } };
+
+    // Assess
+    assert.match(encrypted, /mac_only_encrypted: true/);
+    assert.deepEqual(plain, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'renamed' }, data: { token: 'c2VjcmV0' } });
+  });
+
+  it('without mac_only_encrypted, an unencrypted field edited after encryption fails the MAC', async () => {
+    // Prepare
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\ndata:\n  token: c2VjcmV0\n';
+    const encrypted = await sopsEncrypt(secret, ['--age', recipient, '--encrypted-regex', '^data$']);
+    const edited = encrypted.replace('name: api', 'name: renamed');
+
+    // Act
+    const error = await rejection(decryptSopsText(edited, { ageIdentities: [identity] }, 'edited.enc.yaml'));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /MAC does not match/);
+  });
+
+  it('a tampered value is refused without showing any plaintext', async () => {
+    // Prepare
+    const encrypted = await sopsEncrypt('password: hunter2\nother: value2\n', ['--age', recipient]);
+    const tampered = encrypted.replace(/(password: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/, (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`);
+
+    // Act
+    const error = await rejection(decryptSopsText(tampered, { ageIdentities: [identity] }, 'tampered.enc.yaml'));
+
+    // Assess
+    assert.notEqual(tampered, encrypted);
+    assert.match(error.message, /value at password failed authentication/);
+    assert.doesNotMatch(error.message, /hunter2|value2/);
+  });
+
+  it('a tampered MAC is refused', async () => {
+    // Prepare
+    const encrypted = await sopsEncrypt('password: hunter2\n', ['--age', recipient]);
+    const tampered = encrypted.replace(/(mac: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/, (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`);
+
+    // Act
+    const error = await rejection(decryptSopsText(tampered, { ageIdentities: [identity] }, 'mac.enc.yaml'));
+
+    // Assess
+    assert.match(error.message, /the sops mac failed authentication/);
+  });
+
+  it('a wrong key is refused naming the recipients tried, without key material', async () => {
+    // Prepare
+    const other = await newAgeKey();
+    const second = await newAgeKey();
+    const encrypted = await sopsEncrypt('password: hunter2\n', ['--age', `${recipient},${second.recipient}`]);
+
+    // Act
+    const error = await rejection(decryptSopsText(encrypted, { ageIdentities: [other.identity] }, 'wrong.enc.yaml'));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.ok(error.message.includes(recipient) && error.message.includes(second.recipient), error.message);
+    assert.doesNotMatch(error.message, /AGE-SECRET-KEY|hunter2/);
+  });
+
+  it('any one of several recipients decrypts', async () => {
+    // Prepare
+    const second = await newAgeKey();
+    const encrypted = await sopsEncrypt('password: hunter2\n', ['--age', `${recipient},${second.recipient}`]);
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { ageIdentities: [second.identity] }, 'multi.enc.yaml');
+
+    // Assess
+    assert.deepEqual(plain, { password: 'hunter2' });
+  });
+
+  it('decrypts a data key wrapped by AWS KMS (moto) through the SDK adapter, with the encryption context', async () => {
+    // Prepare
+    const { moto } = await getTestEnv();
+    const clientConfig = { endpoint: moto.endpoint, credentials: moto.credentials };
+    const kms = new KMSClient({ ...clientConfig, region: moto.region });
+    const key = await kms.send(new CreateKeyCommand({ Description: 'tideline sops test' }));
+    const arn = key.KeyMetadata?.Arn;
+    assert.ok(arn !== undefined);
+    const encrypted = await sopsEncrypt('password: hunter2\nreplicas: 3\n', ['--kms', arn, '--encryption-context', 'app:shop'], 'yaml', {
+      AWS_ENDPOINT_URL_KMS: moto.endpoint,
+      AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
+      AWS_REGION: moto.region,
+    });
+    const kmsDecrypt = createKmsDecrypt({ clientConfig });
+
+    // Act
+    const plain = await decryptSopsText(encrypted, { kmsDecrypt }, 'kms.enc.yaml');
+
+    // Assess
+    assert.match(encrypted, /context:\s+app: shop/);
+    assert.deepEqual(plain, { password: 'hunter2', replicas: 3 });
+  });
+
+  it('a KMS key refusing the wrapped data key (wrong encryption context) is a clear error', async () => {
+    // Prepare
+    const { moto } = await getTestEnv();
+    const clientConfig = { endpoint: moto.endpoint, credentials: moto.credentials };
+    const kms = new KMSClient({ ...clientConfig, region: moto.region });
+    const key = await kms.send(new CreateKeyCommand({ Description: 'tideline sops test' }));
+    const arn = key.KeyMetadata?.Arn as string;
+    const encrypted = await sopsEncrypt('password: hunter2\n', ['--kms', arn, '--encryption-context', 'app:shop'], 'yaml', {
+      AWS_ENDPOINT_URL_KMS: moto.endpoint,
+      AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
+      AWS_REGION: moto.region,
+    });
+    const forged = encrypted.replace('app: shop', 'app: other');
+
+    // Act
+    const error = await rejection(decryptSopsText(forged, { kmsDecrypt: createKmsDecrypt({ clientConfig }) }, 'ctx.enc.yaml'));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.ok(error.message.includes(`AWS KMS keys ${arn}`), error.message);
+    assert.doesNotMatch(error.message, /hunter2/);
+  });
+});
