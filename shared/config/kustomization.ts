@@ -3,7 +3,7 @@
  *
  * Tideline reads the fleet's Kustomization objects as Flux writes them, so a Flux user switches
  * without rewriting anything. Fields Tideline does not implement are refused by name: silently
- * ignoring e.g. `decryption` would apply encrypted manifests as they are.
+ * ignoring e.g. `kubeConfig` would apply to a cluster the user did not mean.
  */
 import { z } from 'zod';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
@@ -103,7 +103,6 @@ const HealthCheckExprsSchema = z.array(HealthCheckExprSchema).superRefine((entri
 
 /** Flux fields Tideline knows but does not implement: refused with this explanation. */
 const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
-  decryption: 'SOPS decryption is not supported yet; keep secrets out of the fleet repo or use an external secret operator',
   kubeConfig: 'the target cluster comes from the directory (clusters/<name>/) and the cluster registry, not from spec.kubeConfig',
   ignoreMissingComponents: 'ignoreMissingComponents is not supported',
   buildMetadata: 'buildMetadata (origin and transformer annotations) is not supported',
@@ -122,6 +121,8 @@ export const KustomizationSpecSchema = z.strictObject({
   images: z.array(ImageSchema).optional(),
   patches: z.array(InlinePatchSchema).optional(),
   components: z.array(z.string().min(1)).optional(),
+  /** SOPS decryption of the rendered objects; keys come from `secretRef` (`*.agekey` entries) or ambient AWS KMS access. */
+  decryption: z.strictObject({ provider: z.literal('sops'), secretRef: z.strictObject({ name: z.string().min(1) }).optional() }).optional(),
   postBuild: z
     .strictObject({
       substitute: z.record(z.string(), z.string()).optional(),

@@ -5,6 +5,7 @@
  */
 import type { KustomizationSpec } from '#shared/config/kustomization.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
+import type { SopsDecryptor } from './sops.ts';
 
 /** Flux Kustomization fields that change how a directory is built. */
 export interface FluxBuildOptions {
@@ -20,7 +21,16 @@ export interface FluxBuildOptions {
     /** Fail on a `${var}` that has no value and no default. */
     strict?: boolean;
   };
+  /**
+   * `spec.decryption` (provider sops): decrypts, after the build and before substitution, every
+   * object carrying sops metadata, as kustomize-controller does. Built by the caller with the keys
+   * of `decryption.secretRef` (see `createSopsDecryptor` in `./sops.ts`).
+   */
+  decryption?: SopsDecryptor;
 }
+
+/** Annotation that opts an object out of decryption (`disabled`, any case), as in Flux. */
+export const DECRYPT_OPT_OUT = 'kustomize.toolkit.fluxcd.io/decrypt';
 
 /** Annotation/label that opts an object out of substitution. */
 export const SUBSTITUTE_OPT_OUT = 'kustomize.toolkit.fluxcd.io/substitute';
@@ -126,9 +136,12 @@ export function substituteVariables(text: string, vars: Readonly<Record<string, 
 
 /**
  * The build options of a Flux Kustomization's spec, with `substituteFrom` values already read by
- * the caller (`resolvedVariables`; inline `substitute` wins over them, as in Flux).
+ * the caller (`resolvedVariables`; inline `substitute` wins over them, as in Flux) and, when the
+ * spec has `decryption`, the decryptor holding the keys of its `secretRef` (resolved by the caller
+ * from its secret store). A spec asking for decryption without a decryptor is refused, so
+ * encrypted manifests are never applied as they are.
  */
-export function buildOptionsFromKustomization(spec: KustomizationSpec, resolvedVariables: Readonly<Record<string, string>> = {}): FluxBuildOptions {
+export function buildOptionsFromKustomization(spec: KustomizationSpec, resolvedVariables: Readonly<Record<string, string>> = {}, decryptor?: SopsDecryptor): FluxBuildOptions {
   const options: FluxBuildOptions = {};
   if (spec.targetNamespace) options.targetNamespace = spec.targetNamespace;
   if (spec.namePrefix) options.namePrefix = spec.namePrefix;
@@ -137,5 +150,11 @@ export function buildOptionsFromKustomization(spec: KustomizationSpec, resolvedV
   if (spec.patches?.length) options.patches = spec.patches.map((p) => ({ patch: p.patch, ...(p.target ? { target: { ...p.target } } : {}) }));
   if (spec.components?.length) options.components = spec.components;
   if (spec.postBuild) options.postBuild = { substitute: { ...resolvedVariables, ...spec.postBuild.substitute } };
+  if (spec.decryption) {
+    if (decryptor === undefined) {
+      throw new InvalidInputError(`spec.decryption is set but no decryption keys were provided${spec.decryption.secretRef ? ` (secretRef ${spec.decryption.secretRef.name})` : ''}`);
+    }
+    options.decryption = decryptor;
+  }
   return options;
 }

@@ -17,7 +17,8 @@ import { buildKustomization, findKustomizationFile, readKustomization, type Buil
 import { type Resource, getNode, getString, mapDelete, mapGet, mapSet, setScalar, stringScalar } from './resource.ts';
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
 import { resolveVars } from './vars.ts';
-import { SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
+import { DECRYPT_OPT_OUT, SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
+import { isSopsEncrypted, type SopsDecryptor } from './sops.ts';
 import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
 import { UnprintableError, emitGoYaml } from './yaml/emit.ts';
 
@@ -25,6 +26,7 @@ export type { RenderLimits } from './load.ts';
 export type { FluxBuildOptions } from './flux.ts';
 export { buildOptionsFromKustomization } from './flux.ts';
 export { substituteVariables } from './flux.ts';
+export { createSopsDecryptor, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops.ts';
 
 export interface RenderOptions {
   /** Repository root on disk; nothing outside it is read. */
@@ -145,6 +147,41 @@ function substitutionDisabled(resource: Resource): boolean {
   return resource.annotations()[SUBSTITUTE_OPT_OUT] === 'disabled' || resource.labels()[SUBSTITUTE_OPT_OUT] === 'disabled';
 }
 
+// What Flux looks for in a Secret's data to find a value a generator filled from a sops-encrypted
+// file (YAML, JSON, dotenv/INI markers).
+const SOPS_MARKERS = ['sops:', '"sops":', 'sops_mac=', '[sops]'];
+
+/**
+ * Decrypts, as kustomize-controller does after its build, every object with sops metadata (any
+ * kind) unless annotated `kustomize.toolkit.fluxcd.io/decrypt: disabled`. Like Flux it does not
+ * check the document MAC: the build has changed unencrypted fields the MAC covers; each encrypted
+ * value is still authenticated with its key path. Secrets generated from encrypted files are
+ * refused: Tideline does not decrypt generator inputs.
+ */
+async function decryptResources(resources: readonly Resource[], decryptor: SopsDecryptor): Promise<void> {
+  for (const resource of resources) {
+    if (resource.annotations()[DECRYPT_OPT_OUT]?.toLowerCase() === 'disabled') continue;
+    if (isSopsEncrypted(resource.node)) {
+      resource.node = await decryptor.decryptNode(resource.node, { where: `${resource.describe()} (from ${resource.file})`, file: resource.file }, { verifyMac: false });
+      continue;
+    }
+    if (resource.kind !== 'Secret') continue;
+    const data = getNode(resource.node, ['data']);
+    if (!isMap(data)) continue;
+    for (const pair of data.items) {
+      const value = scalarText(pair.value);
+      if (value === undefined) continue;
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      if (SOPS_MARKERS.some((marker) => decoded.includes(marker))) {
+        throw new InvalidInputError(
+          `${resource.describe()}: data key "${scalarText(pair.key) ?? ''}" holds a sops-encrypted file; decrypting secretGenerator inputs is not supported — encrypt the Secret manifest itself instead`,
+          { source: { file: resource.file } },
+        );
+      }
+    }
+  }
+}
+
 function toYaml(resource: Resource, dialect: YamlDialect = 'v3'): string {
   try {
     return emitGoYaml(toGoValue(resource.node, undefined, 0, dialect));
@@ -220,6 +257,8 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
       for (const pair of annotations.items) pair.value = stringScalar(scalarText(pair.value) ?? '');
     }
   }
+
+  if (options.flux?.decryption) await decryptResources(resources, options.flux.decryption);
 
   const substitute = options.flux?.postBuild;
   const documents: string[] = [];

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { KmsDecryptFunction, SopsDecryptor } from '#shared/render/index.ts';
 
 interface RenderCliOptions {
   output: string;
@@ -12,6 +13,8 @@ interface RenderCliOptions {
   root?: string;
   strict?: boolean;
   targetNamespace?: string;
+  ageKeyFile: string[];
+  decrypt?: boolean;
 }
 
 /** The nearest ancestor holding `.git`, so overlays may reach their bases; else the directory itself. */
@@ -29,6 +32,31 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/**
+ * A SOPS decryptor with the identities of the given age key files and AWS KMS through the
+ * ambient credentials (the KMS client is only loaded when a document needs it).
+ */
+async function decryptorFor(ageKeyFiles: readonly string[]): Promise<SopsDecryptor> {
+  const { readFile } = await import('node:fs/promises');
+  const { createSopsDecryptor, parseAgeIdentities } = await import('#shared/render/index.ts');
+  const { InvalidInputError } = await import('#shared/errors/index.ts');
+  const ageIdentities: string[] = [];
+  for (const file of ageKeyFiles) {
+    const text = await readFile(file, 'utf8').catch((error: unknown) => {
+      throw new InvalidInputError(`cannot read the age key file: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { source: { file }, cause: error });
+    });
+    ageIdentities.push(...parseAgeIdentities(text, file));
+  }
+  let kms: KmsDecryptFunction | undefined;
+  return createSopsDecryptor({
+    ageIdentities,
+    kmsDecrypt: async (keyArn, ciphertext, context) => {
+      kms ??= (await import('#shared/adapters/aws/kms-decrypt.ts')).createKmsDecrypt();
+      return kms(keyArn, ciphertext, context);
+    },
+  });
+}
+
 /** Registers the `render` verb. */
 export function registerRender(program: Command): void {
   program
@@ -40,6 +68,8 @@ export function registerRender(program: Command): void {
     .option('--strict', 'fail on ${var} references without a value or default')
     .option('--target-namespace <ns>', 'Flux spec.targetNamespace')
     .option('--root <dir>', 'repository root; nothing outside it is read (default: the enclosing git repository)')
+    .option('--age-key-file <file>', 'decrypt SOPS-encrypted objects with the age identities in this file (repeatable); implies --decrypt', collect, [])
+    .option('--decrypt', 'decrypt SOPS-encrypted objects as Flux spec.decryption does (AWS KMS keys with the ambient AWS credentials)')
     .action(async (dir: string, options: RenderCliOptions) => {
       // Loaded on use so other verbs do not pay for the renderer at start-up.
       const { renderKustomization } = await import('#shared/render/index.ts');
@@ -54,14 +84,16 @@ export function registerRender(program: Command): void {
         vars[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
       const useSubstitution = options.substitute.length > 0 || options.strict === true;
+      const decryption = options.decrypt === true || options.ageKeyFile.length > 0 ? await decryptorFor(options.ageKeyFile) : undefined;
       const render = renderKustomization({
         root,
         path: path.relative(root, absolute) || '.',
-        ...(useSubstitution || options.targetNamespace
+        ...(useSubstitution || options.targetNamespace || decryption
           ? {
               flux: {
                 ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
                 ...(useSubstitution ? { postBuild: { substitute: vars, strict: options.strict === true } } : {}),
+                ...(decryption ? { decryption } : {}),
               },
             }
           : {}),

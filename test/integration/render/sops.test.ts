@@ -317,3 +317,109 @@ describe('SOPS documents encrypted by the real sops', () => {
     assert.doesNotMatch(error.message, /hunter2/);
   });
 });
+
+describe('rendering a Kustomization with spec.decryption', () => {
+  const CLI = path.resolve(import.meta.dirname, '../../../shared/cli/main.ts');
+  const secret = (name: string, annotations = ''): string =>
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n${annotations}type: Opaque\nstringData:\n  url: postgres://\${DB_HOST}/app\n  password: hunter2\n  port: "5432"\n`;
+  const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  db: db\n';
+  const kustomization = (resources: string[]): string => `resources:\n${resources.map((r) => `  - ${r}\n`).join('')}namePrefix: prod-\ncommonLabels:\n  team: shop\n`;
+  let repo: string;
+  let keyFile: string;
+
+  before(async () => {
+    const env = await getTestEnv();
+    tools = env.tools;
+    dir = await mkdtemp(path.join(tmpdir(), 'tideline-sops-render-'));
+    ({ identity, recipient } = await newAgeKey());
+    keyFile = path.join(dir, 'keys.agekey');
+    await writeFile(keyFile, `# test key\n${identity}\n`);
+    repo = path.join(dir, 'repo');
+    const { mkdir } = await import('node:fs/promises');
+    for (const sub of ['encrypted', 'plain', 'generator']) await mkdir(path.join(repo, sub), { recursive: true });
+    const encrypt = (text: string): Promise<string> => sopsEncrypt(text, ['--age', recipient, '--encrypted-regex', '^(data|stringData)$']);
+    await writeFile(path.join(repo, 'encrypted', 'db.enc.yaml'), await encrypt(secret('db')));
+    await writeFile(path.join(repo, 'encrypted', 'settings.yaml'), configMap);
+    await writeFile(path.join(repo, 'encrypted', 'kustomization.yaml'), kustomization(['db.enc.yaml', 'settings.yaml']));
+    await writeFile(path.join(repo, 'plain', 'db.yaml'), secret('db'));
+    await writeFile(path.join(repo, 'plain', 'settings.yaml'), configMap);
+    await writeFile(path.join(repo, 'plain', 'kustomization.yaml'), kustomization(['db.yaml', 'settings.yaml']));
+    await writeFile(path.join(repo, 'generator', 'creds.enc.yaml'), await sopsEncrypt('password: hunter2\n', ['--age', recipient]));
+    await writeFile(path.join(repo, 'generator', 'kustomization.yaml'), 'secretGenerator:\n  - name: creds\n    files:\n      - creds.enc.yaml\n');
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('renders encrypted Secrets exactly as their plaintext would render, decrypted after the build and before substitution', async () => {
+    // Prepare
+    const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
+    const postBuild = { substitute: { DB_HOST: 'db.internal' } };
+
+    // Act
+    const decrypted = await renderKustomization({ root: repo, path: 'encrypted', flux: { postBuild, decryption: createSopsDecryptor({ ageIdentities: [identity] }) } });
+    const plain = await renderKustomization({ root: repo, path: 'plain', flux: { postBuild } });
+
+    // Assess
+    assert.equal(decrypted.yaml, plain.yaml);
+    assert.match(decrypted.yaml, /url: postgres:\/\/db\.internal\/app/);
+    assert.match(decrypted.yaml, /name: prod-db/);
+  });
+
+  it('leaves an object annotated decrypt: disabled encrypted', async () => {
+    // Prepare
+    const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
+    const annotated = await sopsEncrypt(secret('kept', '  annotations:\n    kustomize.toolkit.fluxcd.io/decrypt: Disabled\n'), ['--age', recipient, '--encrypted-regex', '^(data|stringData)$']);
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(repo, 'disabled'), { recursive: true });
+    await writeFile(path.join(repo, 'disabled', 'kept.enc.yaml'), annotated);
+
+    // Act
+    const rendered = await renderKustomization({ root: repo, path: 'disabled', flux: { decryption: createSopsDecryptor({ ageIdentities: [identity] }) } });
+
+    // Assess
+    assert.match(rendered.yaml, /password: ENC\[AES256_GCM,/);
+    assert.match(rendered.yaml, /^sops:/m);
+  });
+
+  it('refuses a Secret generated from a sops-encrypted file, naming the object and the data key', async () => {
+    // Prepare
+    const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
+
+    // Act
+    const error = await rejection(renderKustomization({ root: repo, path: 'generator', flux: { decryption: createSopsDecryptor({ ageIdentities: [identity] }) } }));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /Secret creds-[a-z0-9]+: data key "creds\.enc\.yaml" holds a sops-encrypted file; decrypting secretGenerator inputs is not supported/);
+  });
+
+  it('tideline render --age-key-file decrypts the encrypted objects', async () => {
+    // Act
+    const { stdout } = await run(process.execPath, [CLI, 'render', path.join(repo, 'encrypted'), '--root', repo, '--age-key-file', keyFile, '--substitute', 'DB_HOST=db.internal'], { timeout: 30_000 });
+
+    // Assess
+    assert.match(stdout, /password: hunter2/);
+    assert.match(stdout, /url: postgres:\/\/db\.internal\/app/);
+    assert.doesNotMatch(stdout, /ENC\[|^sops:/m);
+  });
+
+  it('tideline render with a key file that does not match fails naming the recipient and no key material', async () => {
+    // Prepare
+    const other = await newAgeKey();
+    const otherFile = path.join(dir, 'other.agekey');
+    await writeFile(otherFile, `${other.identity}\n`);
+
+    // Act
+    const failure = (await run(process.execPath, [CLI, 'render', path.join(repo, 'encrypted'), '--root', repo, '--age-key-file', otherFile], { timeout: 30_000 }).then(
+      () => assert.fail('render should fail'),
+      (error: unknown) => error,
+    )) as { code: number; stderr: string; stdout: string };
+
+    // Assess
+    assert.notEqual(failure.code, 0);
+    assert.match(failure.stderr, /Secret prod-db \(from encrypted\/db\.enc\.yaml\): no key could unwrap the sops data key/);
+    assert.ok(failure.stderr.includes(recipient));
+    assert.doesNotMatch(failure.stderr + failure.stdout, /AGE-SECRET-KEY|hunter2/);
+  });
+});

@@ -55,9 +55,9 @@ test('Flux Kustomizations are found per cluster; kustomize files and objects out
 });
 
 test('an invalid Flux Kustomization in the fleet is refused naming its file and field', async (t) => {
-  const root = fleet(t, { 'clusters/dev/apps.yaml': kustomization('apps', '  decryption:\n    provider: sops\n') });
+  const root = fleet(t, { 'clusters/dev/apps.yaml': kustomization('apps', '  kubeConfig:\n    secretRef:\n      name: prod\n') });
 
-  await assert.rejects(findFleetKustomizations(root), (error: unknown) => error instanceof InvalidInputError && /clusters\/dev\/apps\.yaml: Kustomization apps: spec\.decryption/.test(error.message));
+  await assert.rejects(findFleetKustomizations(root), (error: unknown) => error instanceof InvalidInputError && /clusters\/dev\/apps\.yaml: Kustomization apps: spec\.kubeConfig/.test(error.message));
 });
 
 test('the embedded example fleet renders with its Kustomization fields: target namespace and substitution', async () => {

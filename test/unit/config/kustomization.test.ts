@@ -22,11 +22,11 @@ test('a Flux Kustomization parses with the namespace defaulted as Flux does', ()
 
 test('a known but unsupported Flux field is refused by name with the reason and the file', () => {
   assert.throws(
-    () => parseKustomization(kustomization({ decryption: { provider: 'sops' } }), 'clusters/dev/apps.yaml'),
+    () => parseKustomization(kustomization({ kubeConfig: { secretRef: { name: 'prod' } } }), 'clusters/dev/apps.yaml'),
     (error: unknown) =>
       error instanceof InvalidInputError &&
-      error.message.startsWith('clusters/dev/apps.yaml: Kustomization apps: spec.decryption is not supported') &&
-      /SOPS/.test(error.message),
+      error.message.startsWith('clusters/dev/apps.yaml: Kustomization apps: spec.kubeConfig is not supported') &&
+      /cluster registry/.test(error.message),
   );
 });
 

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decrypter, armor, generateIdentity } from 'age-encryption';
 import { parse, parseDocument, isMap } from 'yaml';
+import { parseKustomization } from '#shared/config/kustomization.ts';
 import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
+import { buildOptionsFromKustomization } from '#shared/render/index.ts';
 import { createSopsDecryptor, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
 
 // A throwaway age identity and a document `sops encrypt --age` (v3.13.3) wrote for it. The
@@ -289,4 +291,46 @@ test('a line of an age key file that is no identity is refused by line number wi
     assert.doesNotMatch(error.message, /something-secret-looking/);
     return true;
   });
+});
+
+function fluxKustomization(decryption: unknown): unknown {
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'apps' },
+    spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, decryption },
+  };
+}
+
+test('a Flux Kustomization with sops decryption and a key secret parses', () => {
+  // Act
+  const parsed = parseKustomization(fluxKustomization({ provider: 'sops', secretRef: { name: 'sops-age' } }), 'clusters/dev/apps.yaml');
+
+  // Assess
+  assert.deepEqual(parsed.spec.decryption, { provider: 'sops', secretRef: { name: 'sops-age' } });
+});
+
+test('a decryption provider other than sops is refused naming the field', () => {
+  // Act / Assess
+  assert.throws(() => parseKustomization(fluxKustomization({ provider: 'vault' }), 'clusters/dev/apps.yaml'), (error: unknown) => error instanceof InvalidInputError && /spec\.decryption\.provider/.test(error.message));
+});
+
+test('build options carry the caller\'s decryptor for a spec with decryption', () => {
+  // Prepare
+  const spec = parseKustomization(fluxKustomization({ provider: 'sops' })).spec;
+  const decryptor = createSopsDecryptor({ ageIdentities: [IDENTITY] });
+
+  // Act
+  const options = buildOptionsFromKustomization(spec, {}, decryptor);
+
+  // Assess
+  assert.equal(options.decryption, decryptor);
+});
+
+test('build options for a spec with decryption but no decryptor are refused, so nothing is applied encrypted', () => {
+  // Prepare
+  const spec = parseKustomization(fluxKustomization({ provider: 'sops', secretRef: { name: 'sops-age' } })).spec;
+
+  // Act / Assess
+  assert.throws(() => buildOptionsFromKustomization(spec), (error: unknown) => error instanceof InvalidInputError && /spec\.decryption is set but no decryption keys were provided \(secretRef sops-age\)/.test(error.message));
 });
