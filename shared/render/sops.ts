@@ -248,7 +248,14 @@ function isEncryptedPath(rule: CryptRule, path: readonly string[]): boolean {
 async function unwrapWithAge(group: KeyGroup, identities: readonly string[]): Promise<Uint8Array | undefined> {
   if (group.age.length === 0 || identities.length === 0) return undefined;
   const decrypter = new Decrypter();
-  for (const identity of identities) decrypter.addIdentity(identity);
+  identities.forEach((identity, index) => {
+    try {
+      decrypter.addIdentity(identity);
+    } catch {
+      // The identity itself is never echoed: it is key material.
+      throw new InvalidInputError(`age identity #${index + 1} is not an age secret key (AGE-SECRET-KEY-1…)`);
+    }
+  });
   for (const key of group.age) {
     let file: Uint8Array;
     try {

@@ -334,3 +334,13 @@ test('build options for a spec with decryption but no decryptor are refused, so 
   // Act / Assess
   assert.throws(() => buildOptionsFromKustomization(spec), (error: unknown) => error instanceof InvalidInputError && /spec\.decryption is set but no decryption keys were provided \(secretRef sops-age\)/.test(error.message));
 });
+
+test('an offered identity that is no age secret key is refused without echoing it', async () => {
+  // Act
+  const error = await rejection(decryptSopsText(ENCRYPTED, { ageIdentities: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH'] }, 'secret.enc.yaml'));
+
+  // Assess
+  assert.ok(error instanceof InvalidInputError);
+  assert.match(error.message, /age identity #1 is not an age secret key/);
+  assert.doesNotMatch(error.message, /ssh-ed25519|AAAAC3/);
+});
