@@ -59,7 +59,8 @@ export const SOPS_METADATA_KEY = 'sops';
 const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
 /** Prefixed to the MAC input with `mac_only_encrypted`, so the two MAC kinds never coincide (SOPS' constant). */
 const MAC_ONLY_ENCRYPTED_INIT = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');
-const ENCRYPTED_VALUE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
+// Base64 fields and a word type: no backtracking on hostile input (SOPS itself matches `.+`).
+const ENCRYPTED_VALUE = /^ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),type:([a-z]+)\]/;
 const UNSUPPORTED_KEY_TYPES: Record<string, string> = {
   pgp: 'PGP',
   gcp_kms: 'GCP KMS',

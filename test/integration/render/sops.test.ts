@@ -88,6 +88,13 @@ stringData:
         deep:
           - [x, 1]
   unicode: "zürich ✓"
+  tiny: 0.0000001
+  large: 1.5e+300
+limits_unencrypted:
+  tiny: 0.0000001
+  large: 1.5e+300
+  count: 12
+  on: true
 `;
 
 describe('SOPS documents encrypted by the real sops', () => {
@@ -323,6 +330,7 @@ describe('rendering a Kustomization with spec.decryption', () => {
   const secret = (name: string, annotations = ''): string =>
     `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n${annotations}type: Opaque\nstringData:\n  url: postgres://\${DB_HOST}/app\n  password: hunter2\n  port: "5432"\n`;
   const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  db: db\n';
+  const database = 'apiVersion: example.com/v1\nkind: Database\nmetadata:\n  name: orders\nspec:\n  replicas: 3\n  ratio: 0.5\n  backups: true\n  password: hunter2\n';
   const kustomization = (resources: string[]): string => `resources:\n${resources.map((r) => `  - ${r}\n`).join('')}namePrefix: prod-\ncommonLabels:\n  team: shop\n`;
   let repo: string;
   let keyFile: string;
@@ -337,13 +345,15 @@ describe('rendering a Kustomization with spec.decryption', () => {
     repo = path.join(dir, 'repo');
     const { mkdir } = await import('node:fs/promises');
     for (const sub of ['encrypted', 'plain', 'generator']) await mkdir(path.join(repo, sub), { recursive: true });
-    const encrypt = (text: string): Promise<string> => sopsEncrypt(text, ['--age', recipient, '--encrypted-regex', '^(data|stringData)$']);
+    const encrypt = (text: string): Promise<string> => sopsEncrypt(text, ['--age', recipient, '--encrypted-regex', '^(data|stringData|spec)$']);
     await writeFile(path.join(repo, 'encrypted', 'db.enc.yaml'), await encrypt(secret('db')));
     await writeFile(path.join(repo, 'encrypted', 'settings.yaml'), configMap);
-    await writeFile(path.join(repo, 'encrypted', 'kustomization.yaml'), kustomization(['db.enc.yaml', 'settings.yaml']));
+    await writeFile(path.join(repo, 'encrypted', 'orders.enc.yaml'), await encrypt(database));
+    await writeFile(path.join(repo, 'encrypted', 'kustomization.yaml'), kustomization(['db.enc.yaml', 'settings.yaml', 'orders.enc.yaml']));
     await writeFile(path.join(repo, 'plain', 'db.yaml'), secret('db'));
     await writeFile(path.join(repo, 'plain', 'settings.yaml'), configMap);
-    await writeFile(path.join(repo, 'plain', 'kustomization.yaml'), kustomization(['db.yaml', 'settings.yaml']));
+    await writeFile(path.join(repo, 'plain', 'orders.yaml'), database);
+    await writeFile(path.join(repo, 'plain', 'kustomization.yaml'), kustomization(['db.yaml', 'settings.yaml', 'orders.yaml']));
     await writeFile(path.join(repo, 'generator', 'creds.enc.yaml'), await sopsEncrypt('password: hunter2\n', ['--age', recipient]));
     await writeFile(path.join(repo, 'generator', 'kustomization.yaml'), 'secretGenerator:\n  - name: creds\n    files:\n      - creds.enc.yaml\n');
   });
@@ -351,7 +361,7 @@ describe('rendering a Kustomization with spec.decryption', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('renders encrypted Secrets exactly as their plaintext would render, decrypted after the build and before substitution', async () => {
+  it('renders encrypted objects (a Secret, a custom resource with numbers and booleans) exactly as their plaintext would render, decrypted after the build and before substitution', async () => {
     // Prepare
     const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
     const postBuild = { substitute: { DB_HOST: 'db.internal' } };
@@ -364,6 +374,8 @@ describe('rendering a Kustomization with spec.decryption', () => {
     assert.equal(decrypted.yaml, plain.yaml);
     assert.match(decrypted.yaml, /url: postgres:\/\/db\.internal\/app/);
     assert.match(decrypted.yaml, /name: prod-db/);
+    assert.match(decrypted.yaml, /replicas: 3\n/);
+    assert.doesNotMatch(decrypted.yaml, /ENC\[|sops:/);
   });
 
   it('leaves an object annotated decrypt: disabled encrypted', async () => {
