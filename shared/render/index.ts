@@ -147,9 +147,9 @@ function substitutionDisabled(resource: Resource): boolean {
   return resource.annotations()[SUBSTITUTE_OPT_OUT] === 'disabled' || resource.labels()[SUBSTITUTE_OPT_OUT] === 'disabled';
 }
 
-// What Flux looks for in a Secret's data to find a value a generator filled from a sops-encrypted
-// file (YAML, JSON, dotenv/INI markers).
-const SOPS_MARKERS = ['sops:', '"sops":', 'sops_mac=', '[sops]'];
+// The markers Flux looks for in a Secret's data to find a value a generator filled from a
+// sops-encrypted file (YAML, JSON and binary, dotenv, INI).
+const SOPS_MARKERS = ['mac: ENC[', '"mac": "ENC[', 'sops_mac=ENC[', '[sops]'];
 
 /**
  * Decrypts, as kustomize-controller does after its build, every object with sops metadata (any
