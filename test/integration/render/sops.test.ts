@@ -416,6 +416,29 @@ describe('rendering a Kustomization with spec.decryption', () => {
     assert.doesNotMatch(stdout, /ENC\[|^sops:/m);
   });
 
+  it('tideline render --decrypt unwraps AWS KMS data keys with the ambient AWS configuration', async () => {
+    // Prepare
+    const { moto } = await getTestEnv();
+    const awsEnv = {
+      AWS_ENDPOINT_URL_KMS: moto.endpoint,
+      AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
+      AWS_REGION: moto.region,
+    };
+    const kms = new KMSClient({ endpoint: moto.endpoint, credentials: moto.credentials, region: moto.region });
+    const arn = (await kms.send(new CreateKeyCommand({ Description: 'tideline render cli' }))).KeyMetadata?.Arn as string;
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(repo, 'kms'), { recursive: true });
+    await writeFile(path.join(repo, 'kms', 'db.enc.yaml'), await sopsEncrypt(secret('db'), ['--kms', arn, '--encrypted-regex', '^(data|stringData)$'], 'yaml', awsEnv));
+
+    // Act
+    const { stdout } = await run(process.execPath, [CLI, 'render', path.join(repo, 'kms'), '--root', repo, '--decrypt'], { timeout: 30_000, env: { ...sopsEnv(awsEnv) } });
+
+    // Assess
+    assert.match(stdout, /password: hunter2/);
+    assert.doesNotMatch(stdout, /ENC\[|^sops:/m);
+  });
+
   it('tideline render with a key file that does not match fails naming the recipient and no key material', async () => {
     // Prepare
     const other = await newAgeKey();
