@@ -20,7 +20,7 @@ import { Decrypter, armor } from 'age-encryption';
 import { Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import { GoNumber, GoValueError, keyText, toGoValue } from './yaml/go-value.ts';
-import { stringScalar } from './resource.ts';
+import { cloneNode, stringScalar } from './resource.ts';
 
 /**
  * Unwraps a data key with AWS KMS: `Decrypt` of `ciphertext` under `keyArn` with the document's
@@ -437,12 +437,8 @@ function lastModifiedAad(text: string): string {
   return text.replace(/(T\d{2}:\d{2}:\d{2})\.\d+/, '$1');
 }
 
-/**
- * Decrypts a SOPS-encrypted document given as a parsed YAML map (as the renderer holds objects):
- * returns the same map with every encrypted leaf replaced by its typed plaintext and the `sops`
- * block removed. Verifies the MAC unless `options.verifyMac` is false.
- */
-export async function decryptSopsNode(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions = {}, cache: DataKeyCache = new Map()): Promise<YAMLMap> {
+/** Decrypts `root` in place; on failure it may be left partly decrypted, so callers own a copy. */
+async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions, cache: DataKeyCache): Promise<YAMLMap> {
   const meta = readMetadata(root, source);
   const dataKey = await dataKeyFor(meta, keys, source, cache);
   root.items = root.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY));
@@ -457,6 +453,16 @@ export async function decryptSopsNode(root: YAMLMap, keys: SopsKeys, source: Sop
     }
   }
   return root;
+}
+
+/**
+ * Decrypts a SOPS-encrypted document given as a parsed YAML map (as the renderer holds objects,
+ * aliases expanded): returns a copy with every encrypted leaf replaced by its typed plaintext and
+ * the `sops` block removed; the input is left untouched, also when decryption fails. Verifies the
+ * MAC unless `options.verifyMac` is false.
+ */
+export async function decryptSopsNode(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions = {}, cache: DataKeyCache = new Map()): Promise<YAMLMap> {
+  return decryptInPlace(cloneNode(root), keys, source, options, cache);
 }
 
 /**
@@ -493,7 +499,8 @@ export function createSopsDecryptor(keys: SopsKeys): SopsDecryptor {
       const error = doc.errors[0];
       if (error) throw new InvalidInputError(`invalid YAML/JSON: ${error.message.split('\n')[0]}`, { source: { file } });
       if (!isMap(doc.contents)) throw new InvalidInputError('a sops-encrypted document is a mapping at the top', { source: { file } });
-      await decryptSopsNode(doc.contents, keys, { where: file, file }, options, cache);
+      // The parsed document is private to this call, so it is decrypted in place.
+      await decryptInPlace(doc.contents, keys, { where: file, file }, options ?? {}, cache);
       // Aliases are expanded with a cap, so an alias bomb fails instead of exhausting memory.
       try {
         return safeNumbers(doc.toJS({ maxAliasCount: 100 }) as unknown);

@@ -5,7 +5,7 @@ import { parse, parseDocument, isMap } from 'yaml';
 import { parseKustomization } from '#shared/config/kustomization.ts';
 import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization } from '#shared/render/index.ts';
-import { createSopsDecryptor, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
+import { createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
 
 // A throwaway age identity and a document `sops encrypt --age` (v3.13.3) wrote for it. The
 // integration tests encrypt fresh documents with the real binary; these pin the format offline.
@@ -343,4 +343,19 @@ test('an offered identity that is no age secret key is refused without echoing i
   assert.ok(error instanceof InvalidInputError);
   assert.match(error.message, /age identity #1 is not an age secret key/);
   assert.doesNotMatch(error.message, /ssh-ed25519|AAAAC3/);
+});
+
+test('a node that fails to decrypt is left exactly as it was, with no plaintext in it', async () => {
+  // Prepare: the MAC check fails after every value was decrypted
+  const root = parseDocument(ENCRYPTED.replace('note_unencrypted: visible', 'note_unencrypted: edited')).contents;
+  assert.ok(isMap(root));
+  const before = root.toString();
+
+  // Act
+  const error = await rejection(decryptSopsNode(root, { ageIdentities: [IDENTITY] }, { where: 'Secret db', file: 'db.yaml' }));
+
+  // Assess
+  assert.match(error.message, /^db\.yaml: Secret db: the sops MAC does not match/);
+  assert.equal(root.toString(), before);
+  assert.doesNotMatch(root.toString(), /hunter2/);
 });
