@@ -26,7 +26,7 @@ export type { RenderLimits } from './load.ts';
 export type { FluxBuildOptions } from './flux.ts';
 export { buildOptionsFromKustomization } from './flux.ts';
 export { substituteVariables } from './flux.ts';
-export { createSopsDecryptor, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops.ts';
+export { ageIdentitiesFromSecret, createSopsDecryptor, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops.ts';
 
 export interface RenderOptions {
   /** Repository root on disk; nothing outside it is read. */

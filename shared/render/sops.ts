@@ -131,6 +131,24 @@ export function parseAgeIdentities(text: string, file: string): string[] {
   return identities;
 }
 
+/**
+ * The age identities of a Flux decryption Secret (`spec.decryption.secretRef`), given its entries
+ * already base64-decoded: every `*.agekey` entry, as kustomize-controller imports them. Entries for
+ * other providers (`*.asc`, `sops.vault-token`, `sops.azure-kv`, `sops.gcp-kms`) are ignored, as
+ * documents wrapped only for them are refused when decrypted; `sops.aws-kms` static credentials
+ * are refused, since Tideline reaches KMS with its own role.
+ */
+export function ageIdentitiesFromSecret(entries: Readonly<Record<string, string>>, secretName: string): string[] {
+  const identities: string[] = [];
+  for (const [name, text] of Object.entries(entries)) {
+    if (name === 'sops.aws-kms') {
+      throw new InvalidInputError(`decryption Secret ${secretName}: entry sops.aws-kms (static AWS credentials) is not supported; grant Tideline's role kms:Decrypt on the key instead`);
+    }
+    if (name.endsWith('.agekey')) identities.push(...parseAgeIdentities(text, `Secret ${secretName} entry ${name}`));
+  }
+  return identities;
+}
+
 // --- metadata --------------------------------------------------------------------------------
 
 type Plain = null | boolean | string | number | bigint | Plain[] | { [key: string]: Plain };

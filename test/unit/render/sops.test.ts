@@ -5,7 +5,7 @@ import { parse, parseDocument, isMap } from 'yaml';
 import { parseKustomization } from '#shared/config/kustomization.ts';
 import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization } from '#shared/render/index.ts';
-import { createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
+import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
 
 // A throwaway age identity and a document `sops encrypt --age` (v3.13.3) wrote for it. The
 // integration tests encrypt fresh documents with the real binary; these pin the format offline.
@@ -358,4 +358,30 @@ test('a node that fails to decrypt is left exactly as it was, with no plaintext 
   assert.match(error.message, /^db\.yaml: Secret db: the sops MAC does not match/);
   assert.equal(root.toString(), before);
   assert.doesNotMatch(root.toString(), /hunter2/);
+});
+
+test('a Flux decryption Secret yields the identities of its .agekey entries and ignores other providers', () => {
+  // Prepare
+  const entries = { 'identity.agekey': `# key\n${IDENTITY}\n`, 'pgp.asc': '-----BEGIN PGP PRIVATE KEY BLOCK-----', 'sops.vault-token': 'token' };
+
+  // Act
+  const identities = ageIdentitiesFromSecret(entries, 'sops-age');
+
+  // Assess
+  assert.deepEqual(identities, [IDENTITY]);
+});
+
+test('static AWS credentials in a Flux decryption Secret are refused without echoing them', () => {
+  // Act / Assess
+  assert.throws(() => ageIdentitiesFromSecret({ 'sops.aws-kms': 'aws_access_key_id: AKIAEXAMPLE' }, 'sops-keys'), (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /decryption Secret sops-keys: entry sops\.aws-kms .* is not supported/);
+    assert.doesNotMatch(error.message, /AKIAEXAMPLE/);
+    return true;
+  });
+});
+
+test('a broken .agekey entry is refused naming the Secret and entry', () => {
+  // Act / Assess
+  assert.throws(() => ageIdentitiesFromSecret({ 'team.agekey': 'not a key' }, 'sops-age'), (error: unknown) => error instanceof InvalidInputError && /^Secret sops-age entry team\.agekey:1: not an age identity/.test(error.message));
 });
