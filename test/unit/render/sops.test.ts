@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decrypter, armor, generateIdentity } from 'age-encryption';
+import fc from 'fast-check';
 import { parse, parseDocument, isMap } from 'yaml';
 import { parseKustomization } from '#shared/config/kustomization.ts';
-import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
+import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
+import { InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization } from '#shared/render/index.ts';
 import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
 
@@ -384,4 +386,64 @@ test('static AWS credentials in a Flux decryption Secret are refused without ech
 test('a broken .agekey entry is refused naming the Secret and entry', () => {
   // Act / Assess
   assert.throws(() => ageIdentitiesFromSecret({ 'team.agekey': 'not a key' }, 'sops-age'), (error: unknown) => error instanceof InvalidInputError && /^Secret sops-age entry team\.agekey:1: not an age identity/.test(error.message));
+});
+
+test('damaged documents end in a value or an InvalidInputError, never another failure', async () => {
+  // Prepare: single-character damage anywhere in a real document (metadata, ciphertexts, structure)
+  const damage = fc.tuple(fc.nat({ max: ENCRYPTED.length - 1 }), fc.constantFrom('A', '=', ',', ']', ':', ' ', '\n', '-', '#', '"', '{', '['));
+
+  // Act / Assess
+  await fc.assert(
+    fc.asyncProperty(damage, async ([at, char]) => {
+      const text = ENCRYPTED.slice(0, at) + char + ENCRYPTED.slice(at + 1);
+      try {
+        await decryptSopsText(text, { ageIdentities: [IDENTITY] }, 'damaged.enc.yaml');
+      } catch (error) {
+        assert.ok(error instanceof InvalidInputError, `unexpected ${String(error)}`);
+        assert.doesNotMatch(error.message, /hunter2|AGE-SECRET-KEY/);
+      }
+    }),
+    { numRuns: 300, seed: 20261124 },
+  );
+});
+
+test('the KMS adapter calls the region of the key ARN and sends the encryption context', async () => {
+  // Prepare
+  const regions: string[] = [];
+  const inputs: unknown[] = [];
+  const kmsDecrypt = createKmsDecrypt({
+    clientFor: (region) => {
+      regions.push(region);
+      return { send: async (command: { input: unknown }) => (inputs.push(command.input), { Plaintext: new Uint8Array([1, 2]) }) } as never;
+    },
+  });
+
+  // Act
+  const plaintext = await kmsDecrypt('arn:aws:kms:ap-south-1:123456789012:key/k1', new Uint8Array([9]), { app: 'shop' });
+  await kmsDecrypt('arn:aws:kms:ap-south-1:123456789012:key/k2', new Uint8Array([8]), {});
+
+  // Assess
+  assert.deepEqual([...plaintext], [1, 2]);
+  assert.deepEqual(regions, ['ap-south-1']);
+  assert.deepEqual(inputs, [
+    { KeyId: 'arn:aws:kms:ap-south-1:123456789012:key/k1', CiphertextBlob: new Uint8Array([9]), EncryptionContext: { app: 'shop' } },
+    { KeyId: 'arn:aws:kms:ap-south-1:123456789012:key/k2', CiphertextBlob: new Uint8Array([8]) },
+  ]);
+});
+
+test('the KMS adapter turns throttling into a TransientError and access denied into an UnauthorizedError', async () => {
+  // Prepare
+  const failing = (name: string, httpStatusCode: number): KmsDecryptFunction =>
+    createKmsDecrypt({ clientFor: () => ({ send: async () => Promise.reject(Object.assign(new Error(name), { name, $metadata: { httpStatusCode } })) }) as never });
+
+  // Act
+  const throttled = await rejection(failing('ThrottlingException', 400)('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
+  const denied = await rejection(failing('AccessDeniedException', 400)('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
+  const invalid = await rejection(failing('InvalidCiphertextException', 400)('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
+
+  // Assess
+  assert.ok(throttled instanceof TransientError);
+  assert.ok(denied instanceof UnauthorizedError);
+  assert.ok(invalid instanceof InvalidInputError);
+  assert.match(invalid.message, /KMS Decrypt with arn:aws:kms:eu-west-1:123456789012:key\/k failed: InvalidCiphertextException/);
 });
