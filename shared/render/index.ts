@@ -162,7 +162,7 @@ async function decryptResources(resources: readonly Resource[], decryptor: SopsD
   for (const resource of resources) {
     if (resource.annotations()[DECRYPT_OPT_OUT]?.toLowerCase() === 'disabled') continue;
     if (isSopsEncrypted(resource.node)) {
-      resource.node = await decryptor.decryptNode(resource.node, { where: `${resource.describe()} (from ${resource.file})`, file: resource.file }, { verifyMac: false });
+      resource.node = await decryptor.decryptNode(resource.node, { where: resource.describe(), file: resource.file }, { verifyMac: false });
       continue;
     }
     if (resource.kind !== 'Secret') continue;

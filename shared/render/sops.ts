@@ -39,7 +39,7 @@ export interface SopsKeys {
 
 /** Where a document came from, for error messages: a file, or a rendered object (and its file). */
 export interface SopsSource {
-  /** `path` or `Secret db in ns shop (from apps/db/secret.yaml)`. */
+  /** The file, or the object (`Secret db in ns shop`) when `file` is where it came from. */
   where: string;
   file?: string;
 }
@@ -94,8 +94,9 @@ interface SopsMetadata {
   macOnlyEncrypted: boolean;
 }
 
+/** `file: object: message`, as the renderer's other errors read; just `file: message` for a file. */
 function fail(source: SopsSource, message: string, cause?: unknown): InvalidInputError {
-  return new InvalidInputError(`${source.where}: ${message}`, { ...(source.file ? { source: { file: source.file } } : {}), ...(cause === undefined ? {} : { cause }) });
+  return new InvalidInputError(source.where === source.file ? message : `${source.where}: ${message}`, { ...(source.file ? { source: { file: source.file } } : {}), ...(cause === undefined ? {} : { cause }) });
 }
 
 /** True when a parsed document (YAML node or plain object) carries SOPS metadata with a MAC — what Flux decrypts. */

@@ -453,7 +453,7 @@ describe('rendering a Kustomization with spec.decryption', () => {
 
     // Assess
     assert.notEqual(failure.code, 0);
-    assert.match(failure.stderr, /Secret prod-db \(from encrypted\/db\.enc\.yaml\): no key could unwrap the sops data key/);
+    assert.match(failure.stderr, /encrypted\/db\.enc\.yaml: Secret prod-db: no key could unwrap the sops data key/);
     assert.ok(failure.stderr.includes(recipient));
     assert.doesNotMatch(failure.stderr + failure.stdout, /AGE-SECRET-KEY|hunter2/);
   });
