@@ -39,7 +39,7 @@ function findGo(): string {
   if (found === undefined) {
     throw new TestEnvBuildError(
       'testenv: the Go toolchain was not found (looked for `go` on PATH and in /usr/local/go/bin). ' +
-        'The test environment builds kube-apiserver, etcd, kubectl and kustomize from source; install Go >= 1.24 and retry.',
+        'The test environment builds kube-apiserver, etcd, kubectl, kustomize, sops and age-keygen from source; install Go >= 1.25.8 and retry.',
     );
   }
   return found;
