@@ -1,7 +1,8 @@
 /**
  * {@link ClusterRegistry} over AWS Secrets Manager: every secret `<prefix>clusters/<name>` (default
  * prefix `tideline/`) holds the record of cluster `<name>` in the format of
- * {@link parseClusterRecord}.
+ * {@link parseClusterRecord}. The secret's tags are labels of the cluster too (tags under the
+ * reserved `aws:` prefix excepted); a label of the record wins over a tag of the same name.
  *
  * `list()` finds the secrets with ListSecrets (a name-prefix filter, every page) and reads them
  * with a small bound on concurrent GetSecretValue calls; records are cached for a short TTL, so a
@@ -11,7 +12,8 @@
  * secret value.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import type { Tag } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { parseClusterRecord } from '#shared/config/cluster-record.ts';
 import { errorMessage, InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { Clock, ClusterRecord, ClusterRegistry } from '#shared/ports/index.ts';
@@ -47,7 +49,7 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
   readonly #clock: Clock;
   readonly #records = new Map<string, Cached<ClusterRecord>>();
   readonly #inFlight = new Map<string, Promise<ClusterRecord>>();
-  #names: Cached<string[]> | undefined;
+  #names: Cached<Map<string, Tag[]>> | undefined;
 
   constructor(client: Pick<SecretsManagerClient, 'send'>, options: SecretsManagerClusterRegistryOptions = {}) {
     this.#client = client;
@@ -66,7 +68,8 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
 
   /** Every registered cluster with a valid record, ordered by name. */
   async list(): Promise<ClusterRecord[]> {
-    const names = await this.#listNames();
+    const listed = await this.#listNames();
+    const names = [...listed.keys()];
     const records: (ClusterRecord | undefined)[] = new Array<ClusterRecord | undefined>(names.length);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -74,7 +77,8 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
         const index = next++;
         const name = names[index] as string;
         try {
-          records[index] = await this.get(name);
+          // ListSecrets already gave the tags: no DescribeSecret per cluster.
+          records[index] = await this.#get(name, listed.get(name));
         } catch (error) {
           // Deleted between ListSecrets and GetSecretValue: no longer registered.
           if (error instanceof NotFoundError) continue;
@@ -92,35 +96,43 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
 
   /** The record of cluster `name`; NotFoundError when no such secret exists, InvalidInputError when it does not parse. */
   async get(name: string): Promise<ClusterRecord> {
+    return this.#get(name);
+  }
+
+  async #get(name: string, tags?: Tag[]): Promise<ClusterRecord> {
     const cached = this.#records.get(name);
     if (cached && cached.expiresAt > this.#clock.now()) return cached.value;
     // Concurrent cold reads of one record share a single call.
     const pending = this.#inFlight.get(name);
     if (pending) return pending;
-    const read = this.#read(name).finally(() => this.#inFlight.delete(name));
+    const read = this.#read(name, tags).finally(() => this.#inFlight.delete(name));
     this.#inFlight.set(name, read);
     return read;
   }
 
-  async #read(name: string): Promise<ClusterRecord> {
+  async #read(name: string, knownTags: Tag[] | undefined): Promise<ClusterRecord> {
     if (!name || name.includes('/')) throw new NotFoundError(`cluster ${name}: not a registrable cluster name`);
     const secretId = this.secretName(name);
     let output;
+    let tags: Tag[];
     try {
-      output = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const describe = knownTags ? Promise.resolve(knownTags) : this.#client.send(new DescribeSecretCommand({ SecretId: secretId })).then((described) => described.Tags ?? []);
+      [output, tags] = await Promise.all([this.#client.send(new GetSecretValueCommand({ SecretId: secretId })), describe]);
     } catch (error) {
       throw translateError(error, `cluster ${name} (secret ${secretId})`);
     }
     const text = output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
     if (text === undefined) throw new InvalidInputError(`cluster ${name}: secret ${secretId} has no value`);
-    const record = parseClusterRecord(name, text);
+    const parsed = parseClusterRecord(name, text);
+    const record: ClusterRecord = { ...parsed, labels: { ...labelsFromTags(tags), ...parsed.labels } };
     this.#records.set(name, { value: record, expiresAt: this.#clock.now() + this.#ttlMs });
     return record;
   }
 
-  async #listNames(): Promise<string[]> {
+  /** The registered names (sorted) with each secret's tags. */
+  async #listNames(): Promise<Map<string, Tag[]>> {
     if (this.#names && this.#names.expiresAt > this.#clock.now()) return this.#names.value;
-    const names = new Set<string>();
+    const names = new Map<string, Tag[]>();
     let nextToken: string | undefined;
     do {
       let page;
@@ -137,14 +149,21 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
         // The filter is a prefix match; checked again here so nothing else is taken for a cluster,
         // and deeper names (`clusters/a/b`) are not cluster records.
         const name = secret.Name?.startsWith(this.#secretPrefix) ? secret.Name.slice(this.#secretPrefix.length) : '';
-        if (name && !name.includes('/')) names.add(name);
+        if (name && !name.includes('/')) names.set(name, secret.Tags ?? []);
       }
       nextToken = page.NextToken || undefined;
     } while (nextToken);
-    const sorted = [...names].sort();
+    const sorted = new Map([...names].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     this.#names = { value: sorted, expiresAt: this.#clock.now() + this.#ttlMs };
     return sorted;
   }
+}
+
+/** A secret's tags as labels; AWS's own `aws:` tags are not the operator's labels. */
+function labelsFromTags(tags: readonly Tag[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const tag of tags) if (tag.Key && !tag.Key.startsWith('aws:')) labels[tag.Key] = tag.Value ?? '';
+  return labels;
 }
 
 function translateError(error: unknown, what: string): Error {

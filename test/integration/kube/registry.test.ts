@@ -28,8 +28,8 @@ function uniquePrefix(): string {
   return `tideline-${randomBytes(4).toString('hex')}/`;
 }
 
-async function putSecret(client: SecretsManagerClient, name: string, value: string): Promise<void> {
-  await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+async function putSecret(client: SecretsManagerClient, name: string, value: string, tags: Record<string, string> = {}): Promise<void> {
+  await client.send(new CreateSecretCommand({ Name: name, SecretString: value, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
 }
 
 /** A clock the test moves by hand. */
@@ -49,12 +49,15 @@ async function defaultNamespaceThrough(t: TestContext, record: ClusterRecord): P
 const EKS_RECORD = JSON.stringify({ labels: { env: 'prod' }, eks: { cluster: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod' } });
 const INVALID_RECORD = JSON.stringify({ labels: { env: 'dev' }, kubeconfig: 'token: hunter2-secret', context: 7 });
 
-/** Registers a kubeconfig record (the test cluster), an EKS record and an invalid one under `prefix`. */
+/**
+ * Registers a kubeconfig record (the test cluster), an EKS record (tagged `team`, and `env`, which
+ * its record's label overrides) and an invalid one under `prefix`.
+ */
 async function registerThree(client: SecretsManagerClient, prefix: string): Promise<void> {
   const env = await getTestEnv();
   const kubeconfig = JSON.stringify({ labels: { env: 'test' }, kubeconfig: await readFile(env.kube.kubeconfigPath, 'utf8'), context: kubeContextName });
   await putSecret(client, `${prefix}clusters/local`, kubeconfig);
-  await putSecret(client, `${prefix}clusters/prod`, EKS_RECORD);
+  await putSecret(client, `${prefix}clusters/prod`, EKS_RECORD, { team: 'platform', env: 'from-tag' });
   await putSecret(client, `${prefix}clusters/broken`, INVALID_RECORD);
   // Not cluster records: another kind of secret under the prefix, and a deeper name.
   await putSecret(client, `${prefix}webhook-token`, 'not-a-cluster');
@@ -73,7 +76,7 @@ test('the Secrets Manager registry lists the valid records of its prefix and rep
   // Assess
   assert.deepEqual(records.map((record) => [record.name, record.labels, record.access.type]), [
     ['local', { env: 'test' }, 'kubeconfig'],
-    ['prod', { env: 'prod' }, 'eks'],
+    ['prod', { team: 'platform', env: 'prod' }, 'eks'],
   ]);
   assert.deepEqual(invalid, [{ name: 'broken', message: 'cluster broken: field context must be a string' }]);
 });
@@ -98,7 +101,7 @@ test('the Secrets Manager registry follows every ListSecrets page', async (t) =>
   assert.ok(listCalls >= 4, `one page per secret of the prefix, got ${listCalls} ListSecrets calls`);
 });
 
-test('getting a registered cluster from Secrets Manager gives its parsed record', async (t) => {
+test('getting a registered cluster from Secrets Manager gives its parsed record, labelled by its tags too', async (t) => {
   // Prepare
   const client = await secretsClient(t);
   const prefix = uniquePrefix();
@@ -107,7 +110,7 @@ test('getting a registered cluster from Secrets Manager gives its parsed record'
   // Act
   const record = await registry.get('prod');
   // Assess
-  assert.deepEqual(record, { name: 'prod', labels: { env: 'prod' }, access: { type: 'eks', clusterName: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod', region: 'eu-west-1' } });
+  assert.deepEqual(record, { name: 'prod', labels: { team: 'platform', env: 'prod' }, access: { type: 'eks', clusterName: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod', region: 'eu-west-1' } });
 });
 
 test('getting an unregistered cluster from Secrets Manager is a NotFoundError naming it', async (t) => {
@@ -147,7 +150,7 @@ test('a Secrets Manager record is served from cache until its TTL passes', async
   clock.advance(30_001);
   const refreshed = await registry.get('prod');
   // Assess
-  assert.deepEqual([cached.labels, refreshed.labels], [{ env: 'prod' }, { env: 'staging' }]);
+  assert.deepEqual([cached.labels.env, refreshed.labels.env], ['prod', 'staging']);
 });
 
 test('a kubeconfig record from Secrets Manager connects to the real API server', async (t) => {
@@ -210,4 +213,25 @@ test('getting an unknown context from the kubeconfig registry is a NotFoundError
   const attempt = registry.get('elsewhere');
   // Assess
   await assert.rejects(attempt, (error: unknown) => error instanceof NotFoundError && /cluster elsewhere: no such context \(have: tideline-test\)/.test(error.message));
+});
+
+test('a kubeconfig registry over a broken file is refused naming the file and line, not its text', async (t) => {
+  // Prepare
+  const dir = await mkdtemp(join(tmpdir(), 'tideline-registry-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'config');
+  await writeFile(path, 'users:\n- name: u\n  user: { token: hunter2-token\ncontexts: [\n');
+  // Act
+  const attempt = new KubeconfigClusterRegistry({ path }).list();
+  // Assess
+  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && error.message.startsWith(`${path}: not a valid kubeconfig (syntax error on line`) && !error.message.includes('hunter2'));
+});
+
+test('a kubeconfig registry over a missing file is refused naming the file', async () => {
+  // Prepare
+  const path = join(tmpdir(), `tideline-no-such-kubeconfig-${randomBytes(4).toString('hex')}`);
+  // Act
+  const attempt = new KubeconfigClusterRegistry({ path }).list();
+  // Assess
+  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && error.message.startsWith(`${path}: cannot read kubeconfig`));
 });
