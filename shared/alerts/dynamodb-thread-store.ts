@@ -7,9 +7,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { errorMessage, InvalidInputError, TransientError } from '#shared/errors/index.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
 import type { ThreadStore } from './thread-store.ts';
+import { fromAwsError } from '#shared/errors/aws.ts';
 
 const PREFIX = 'alert-thread/';
 
@@ -33,7 +33,7 @@ export class DynamoDbThreadStore implements ThreadStore {
       const expiresAt = Number(item?.expiresAt?.N ?? 0);
       return ts !== undefined && expiresAt * 1000 > this.#clock.now() ? ts : undefined;
     } catch (error) {
-      throw storeError(`reading a thread from table ${this.#table} failed`, error);
+      throw fromAwsError(error, `reading a thread from table ${this.#table}`, { unansweredIsTransient: true });
     }
   }
 
@@ -51,16 +51,8 @@ export class DynamoDbThreadStore implements ThreadStore {
       );
     } catch (error) {
       if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return;
-      throw storeError(`remembering a thread in table ${this.#table} failed`, error);
+      throw fromAwsError(error, `remembering a thread in table ${this.#table}`, { unansweredIsTransient: true });
     }
   }
 }
 
-/** Throttling, 5xx and connection trouble are transient; a missing table or bad request is not. */
-function storeError(message: string, error: unknown): Error {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  const status = e?.$metadata?.httpStatusCode;
-  const transient = /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServerError|ServiceUnavailable|TimeoutError/.test(e?.name ?? '') || status === undefined || status === 429 || status >= 500;
-  const text = `${message}: ${errorMessage(error)}`;
-  return transient ? new TransientError(text, { cause: error }) : new InvalidInputError(text, { cause: error });
-}

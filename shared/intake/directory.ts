@@ -7,7 +7,7 @@
  * `minRefreshIntervalMs` (rotation is picked up quickly, while a flood of bad requests cannot
  * turn into a flood of secret-store calls).
  */
-import { errorMessage, InvalidInputError, NotFoundError, TidelineError } from '#shared/errors/index.ts';
+import { errorMessage, InvalidInputError, NotFoundError, TidelineError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { FluxReceiver } from '#shared/config/receiver.ts';
 import { receiverSecretName, receiverWebhookPath, tokenFromSecretValue } from '#shared/config/receiver.ts';
 import type { Clock, SecretStore } from '#shared/ports/index.ts';
@@ -121,7 +121,8 @@ export class ReceiverDirectory {
         secret: secretName,
         error: error instanceof TidelineError ? error.code : errorMessage(error),
       });
-      return error instanceof NotFoundError || error instanceof InvalidInputError ? 'refused' : 'unavailable';
+      // Missing, malformed or forbidden (a permission problem) is final; only a failing store is retried.
+      return error instanceof NotFoundError || error instanceof InvalidInputError || error instanceof UnauthorizedError ? 'refused' : 'unavailable';
     }
   }
 }

@@ -14,10 +14,11 @@ import { promisify } from 'node:util';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { errorMessage, InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import { InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { ClusterRecord, Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { makeEksToken, resolveAwsCredentials } from './eks-token.ts';
+import { fromAwsError } from '#shared/errors/aws.ts';
 
 /** Everything needed to open an authenticated HTTPS connection to one API server. */
 export interface ClusterEndpoint {
@@ -203,7 +204,7 @@ async function fetchEksCluster(
   try {
     described = (await eks.send(new DescribeClusterCommand({ name: cluster.clusterName }))).cluster;
   } catch (error) {
-    throw translateEksError(error, where);
+    throw fromAwsError(error, `${where}: EKS DescribeCluster`, { notFound: `${where} does not exist` });
   } finally {
     eks.destroy();
   }
@@ -218,19 +219,6 @@ async function fetchEksCluster(
   return result;
 }
 
-function translateEksError(error: unknown, where: string): Error {
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
-  const name = e?.name ?? '';
-  const status = e?.$metadata?.httpStatusCode;
-  if (name === 'ResourceNotFoundException') return new NotFoundError(`${where} does not exist`, { cause: error });
-  if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|NotAuthorized/.test(name) || status === 401 || status === 403) {
-    return new UnauthorizedError(`${where}: DescribeCluster refused: ${name || errorMessage(error)}`, { cause: error });
-  }
-  if (/Throttl|ServerException|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED/.test(`${name} ${e?.code ?? ''}`) || (status !== undefined && (status === 429 || status >= 500))) {
-    return new TransientError(`${where}: DescribeCluster failed: ${errorMessage(error)}`, { cause: error });
-  }
-  return new InvalidInputError(`${where}: DescribeCluster failed: ${name || errorMessage(error)}`, { cause: error });
-}
 
 interface ExecConfig {
   command: string;

@@ -10,9 +10,9 @@
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { errorMessage, InvalidInputError, TransientError } from '#shared/errors/index.ts';
 import type { ClaimState, Clock, TtlStore } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
+import { fromAwsError } from '#shared/errors/aws.ts';
 
 export interface DynamoDbTtlStoreOptions {
   /** Partition key attribute (string), default `pk`. */
@@ -60,7 +60,7 @@ export class DynamoDbTtlStore implements TtlStore {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
-      throw storeError(`recording ${key} in table ${this.#table} failed`, error);
+      throw fromAwsError(error, `recording ${key} in table ${this.#table}`, { unansweredIsTransient: true });
     }
   }
 
@@ -93,7 +93,7 @@ export class DynamoDbTtlStore implements TtlStore {
         );
         return 'claimed';
       } catch (error) {
-        if (!isConditionFailure(error)) throw storeError(`claiming ${key} in table ${this.#table} failed`, error);
+        if (!isConditionFailure(error)) throw fromAwsError(error, `claiming ${key} in table ${this.#table}`, { unansweredIsTransient: true });
         existing = (error as { Item?: Record<string, AttributeValue> }).Item ?? (await this.#read(key));
       }
       if (existing && Number(existing[this.#ttlAttribute]?.N) > nowSeconds) {
@@ -125,7 +125,7 @@ export class DynamoDbTtlStore implements TtlStore {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
-      throw storeError(`completing ${key} in table ${this.#table} failed`, error);
+      throw fromAwsError(error, `completing ${key} in table ${this.#table}`, { unansweredIsTransient: true });
     }
   }
 
@@ -134,7 +134,7 @@ export class DynamoDbTtlStore implements TtlStore {
     try {
       await this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { [this.#keyAttribute]: { S: key } } }));
     } catch (error) {
-      throw storeError(`forgetting ${key} in table ${this.#table} failed`, error);
+      throw fromAwsError(error, `forgetting ${key} in table ${this.#table}`, { unansweredIsTransient: true });
     }
   }
 
@@ -143,7 +143,7 @@ export class DynamoDbTtlStore implements TtlStore {
       const { Item: item } = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { [this.#keyAttribute]: { S: key } }, ConsistentRead: true }));
       return item;
     } catch (error) {
-      throw storeError(`reading ${key} in table ${this.#table} failed`, error);
+      throw fromAwsError(error, `reading ${key} in table ${this.#table}`, { unansweredIsTransient: true });
     }
   }
 }
@@ -152,15 +152,3 @@ function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
-/** Throttling, 5xx and connection trouble are transient; a missing table or bad request is not. */
-function storeError(message: string, error: unknown): Error {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  const status = e?.$metadata?.httpStatusCode;
-  const transient =
-    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServerError|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED/.test(e?.name ?? '') ||
-    status === undefined ||
-    status === 429 ||
-    status >= 500;
-  const text = `${message}: ${errorMessage(error)}`;
-  return transient ? new TransientError(text, { cause: error }) : new InvalidInputError(text, { cause: error });
-}

@@ -9,8 +9,9 @@
  * key ever appears in an error.
  */
 import { DecryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
-import { errorMessage, InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import { InvalidInputError } from '#shared/errors/index.ts';
 import type { KmsDecryptFunction } from '#shared/render/sops.ts';
+import { fromAwsError } from '#shared/errors/aws.ts';
 
 export interface KmsDecryptOptions {
   /** Builds the client of a region (default: `new KMSClient({ region, ...clientConfig })`). */
@@ -44,23 +45,10 @@ export function createKmsDecrypt(options: KmsDecryptOptions = {}): KmsDecryptFun
         }),
       );
     } catch (error) {
-      throw translateError(error, keyArn);
+      throw fromAwsError(error, `KMS Decrypt with ${keyArn}`);
     }
     if (output.Plaintext === undefined) throw new InvalidInputError(`KMS key ${keyArn} returned no plaintext`);
     return output.Plaintext;
   };
 }
 
-function translateError(error: unknown, keyArn: string): Error {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  const name = e?.name ?? '';
-  const status = e?.$metadata?.httpStatusCode;
-  if (/Throttl|KMSInternal|DependencyTimeout|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED|ENOTFOUND/.test(name) || (status !== undefined && (status === 429 || status >= 500))) {
-    return new TransientError(`KMS Decrypt with ${keyArn} failed: ${errorMessage(error)}`, { cause: error });
-  }
-  if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name === 'CredentialsProviderError') {
-    return new UnauthorizedError(`KMS Decrypt with ${keyArn} was refused: ${name}`, { cause: error });
-  }
-  // InvalidCiphertextException (wrong key or encryption context), NotFound, DisabledException, …
-  return new InvalidInputError(`KMS Decrypt with ${keyArn} failed: ${name || errorMessage(error)}`, { cause: error });
-}

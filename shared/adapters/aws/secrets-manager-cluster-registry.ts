@@ -15,9 +15,10 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Tag } from '@aws-sdk/client-secrets-manager';
 import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { parseClusterRecord } from '#shared/config/cluster-record.ts';
-import { errorMessage, InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
 import type { Clock, ClusterRecord, ClusterRegistry } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
+import { fromAwsError } from '#shared/errors/aws.ts';
 
 export interface SecretsManagerClusterRegistryOptions {
   /** Prepended to `clusters/<name>` (default `tideline/`). */
@@ -119,7 +120,7 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
       const describe = knownTags ? Promise.resolve(knownTags) : this.#client.send(new DescribeSecretCommand({ SecretId: secretId })).then((described) => described.Tags ?? []);
       [output, tags] = await Promise.all([this.#client.send(new GetSecretValueCommand({ SecretId: secretId })), describe]);
     } catch (error) {
-      throw translateError(error, `cluster ${name} (secret ${secretId})`);
+      throw fromAwsError(error, `reading cluster ${name} (secret ${secretId}) from Secrets Manager`, { notFound: `cluster ${name} (secret ${secretId}) does not exist` });
     }
     const text = output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
     if (text === undefined) throw new InvalidInputError(`cluster ${name}: secret ${secretId} has no value`);
@@ -143,7 +144,7 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
           ...(nextToken ? { NextToken: nextToken } : {}),
         }));
       } catch (error) {
-        throw translateError(error, `listing clusters (secrets ${this.#secretPrefix}*)`);
+        throw fromAwsError(error, `listing clusters (secrets ${this.#secretPrefix}*) in Secrets Manager`);
       }
       for (const secret of page.SecretList ?? []) {
         // The filter is a prefix match; checked again here so nothing else is taken for a cluster,
@@ -166,17 +167,3 @@ function labelsFromTags(tags: readonly Tag[]): Record<string, string> {
   return labels;
 }
 
-function translateError(error: unknown, what: string): Error {
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
-  const name = e?.name ?? '';
-  const status = e?.$metadata?.httpStatusCode;
-  if (name === 'ResourceNotFoundException') return new NotFoundError(`${what} does not exist`, { cause: error });
-  // A missing permission is the deployment's fault, not the record's: never skipped as a bad record.
-  if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/.test(name)) {
-    return new UnauthorizedError(`${what}: Secrets Manager refused: ${name}`, { cause: error });
-  }
-  if (/Throttl|InternalServiceError|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED/.test(`${name} ${e?.code ?? ''}`) || (status !== undefined && (status === 429 || status >= 500))) {
-    return new TransientError(`${what}: Secrets Manager failed: ${errorMessage(error)}`, { cause: error });
-  }
-  return new InvalidInputError(`${what}: Secrets Manager refused: ${name || errorMessage(error)}`, { cause: error });
-}

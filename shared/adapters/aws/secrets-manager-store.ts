@@ -7,9 +7,10 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { errorMessage, InvalidInputError, NotFoundError, TransientError } from '#shared/errors/index.ts';
+import { InvalidInputError } from '#shared/errors/index.ts';
 import type { Clock, SecretStore } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
+import { fromAwsError } from '#shared/errors/aws.ts';
 
 export interface SecretsManagerStoreOptions {
   /** Prepended to every name: `tideline/` makes `flux-system/webhook-token` the secret `tideline/flux-system/webhook-token`. */
@@ -60,7 +61,7 @@ export class SecretsManagerSecretStore implements SecretStore {
     try {
       output = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId }));
     } catch (error) {
-      throw translateError(error, secretId);
+      throw fromAwsError(error, `reading secret ${secretId}`, { notFound: `secret ${secretId} does not exist` });
     }
     const value = output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
     if (value === undefined) throw new InvalidInputError(`secret ${secretId} has no value`);
@@ -69,13 +70,3 @@ export class SecretsManagerSecretStore implements SecretStore {
   }
 }
 
-function translateError(error: unknown, secretId: string): Error {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  const name = e?.name ?? '';
-  const status = e?.$metadata?.httpStatusCode;
-  if (name === 'ResourceNotFoundException') return new NotFoundError(`secret ${secretId} does not exist`, { cause: error });
-  if (/Throttl|InternalServiceError|ServiceUnavailable|TimeoutError|ECONNRESET|ECONNREFUSED/.test(name) || (status !== undefined && (status === 429 || status >= 500))) {
-    return new TransientError(`reading secret ${secretId} failed: ${errorMessage(error)}`, { cause: error });
-  }
-  return new InvalidInputError(`reading secret ${secretId} failed: ${name || errorMessage(error)}`, { cause: error });
-}

@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { InvalidInputError } from '#shared/errors/index.ts';
+import { NotFoundError } from '#shared/errors/index.ts';
 import { DynamoDbThreadStore } from '#shared/alerts/dynamodb-thread-store.ts';
 import { getTestEnv } from '#test/env/index.ts';
 import { ManualClock } from '#test/unit/alerts/fixtures.ts';
@@ -52,6 +52,6 @@ describe('DynamoDB thread store', () => {
   it('a missing table is a final error naming the table', async () => {
     const store = new DynamoDbThreadStore(client, 'no-such-alerts-table', new ManualClock());
 
-    await assert.rejects(store.get('k'), (error: unknown) => error instanceof InvalidInputError && /no-such-alerts-table/.test(error.message));
+    await assert.rejects(store.get('k'), (error: unknown) => error instanceof NotFoundError && /no-such-alerts-table/.test(error.message));
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DynamoDbTtlStore } from '#shared/adapters/aws/dynamodb-ttl-store.ts';
 import { SecretsManagerSecretStore } from '#shared/adapters/aws/secrets-manager-store.ts';
-import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
+import { TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 
 function awsError(name: string, status: number): Error {
   return Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -30,10 +30,10 @@ test('a throttled Secrets Manager read is a TransientError', async () => {
   await assert.rejects(store.getSecret('a'), TransientError);
 });
 
-test('an access-denied Secrets Manager read is a final error naming the secret', async () => {
+test('an access-denied Secrets Manager read is a final permission error naming the secret', async () => {
   const store = new SecretsManagerSecretStore({ send: async () => Promise.reject(awsError('AccessDeniedException', 400)) } as never, { prefix: 'tideline/' });
   await assert.rejects(store.getSecret('ns/token'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError);
+    assert.ok(error instanceof UnauthorizedError);
     assert.match(error.message, /tideline\/ns\/token/);
     return true;
   });

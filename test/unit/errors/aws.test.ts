@@ -1,0 +1,32 @@
+// One classification of AWS SDK failures for every adapter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import { fromAwsError } from '#shared/errors/aws.ts';
+
+const sdkError = (name: string, status?: number, code?: string): Error => Object.assign(new Error(`${name} happened`), { name, ...(code ? { code } : {}), ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}) });
+
+test('throttling, 5xx, timeouts and connection trouble are transient', () => {
+  for (const error of [sdkError('ThrottlingException', 400), sdkError('ProvisionedThroughputExceededException', 400), sdkError('InternalServerError', 500), sdkError('SomethingNew', 503), sdkError('TimeoutError'), sdkError('Error', undefined, 'ECONNRESET')]) {
+    assert.ok(fromAwsError(error, 'reading x') instanceof TransientError, error.name);
+  }
+});
+
+test('refused credentials or permissions are Unauthorized, missing resources NotFound, the rest InvalidInput', () => {
+  const refused = fromAwsError(sdkError('AccessDeniedException', 400), 'KMS Decrypt with k');
+  const missing = fromAwsError(sdkError('ResourceNotFoundException', 400), 'reading secret s', { notFound: 'secret s does not exist' });
+  const bad = fromAwsError(sdkError('ValidationException', 400), 'recording k');
+  assert.ok(refused instanceof UnauthorizedError);
+  assert.match(refused.message, /^unauthorized: KMS Decrypt with k was refused: AccessDeniedException$|KMS Decrypt with k was refused: AccessDeniedException/);
+  assert.ok(missing instanceof NotFoundError);
+  assert.match(missing.message, /secret s does not exist/);
+  assert.ok(bad instanceof InvalidInputError);
+  assert.match(bad.message, /recording k failed: ValidationException/);
+  assert.equal(bad.cause instanceof Error && bad.cause.name, 'ValidationException');
+});
+
+test('a failure that got no answer is transient only where the caller says so', () => {
+  const unanswered = sdkError('SerializationError');
+  assert.ok(fromAwsError(unanswered, 'x') instanceof InvalidInputError);
+  assert.ok(fromAwsError(unanswered, 'x', { unansweredIsTransient: true }) instanceof TransientError);
+});
