@@ -15,6 +15,7 @@ import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { decryptSopsText, parseAgeIdentities } from '#shared/render/sops.ts';
 import { getTestEnv } from '#test/env/index.ts';
+import { rejection } from '#test/support/assert.ts';
 
 const run = promisify(execFile);
 
@@ -45,15 +46,6 @@ async function sopsEncrypt(plaintext: string, args: string[], extension = 'yaml'
   await writeFile(file, plaintext);
   const { stdout } = await run(tools.sops, [...globalArgs, 'encrypt', ...args, file], { timeout: 30_000, env: sopsEnv(env) });
   return stdout;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  assert.fail('expected a rejection');
 }
 
 const SHAPES = `apiVersion: v1

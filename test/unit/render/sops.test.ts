@@ -8,6 +8,7 @@ import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization } from '#shared/render/index.ts';
 import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
+import { rejection } from '#test/support/assert.ts';
 
 // A throwaway age identity and a document `sops encrypt --age` (v3.13.3) wrote for it. The
 // integration tests encrypt fresh documents with the real binary; these pin the format offline.
@@ -63,15 +64,6 @@ async function dataKey(): Promise<Uint8Array> {
   const decrypter = new Decrypter();
   decrypter.addIdentity(IDENTITY);
   return decrypter.decrypt(armor.decode(AGE_ENC), 'uint8array');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  assert.fail('expected a rejection');
 }
 
 test('a document written by sops decrypts to its plaintext with typed numbers, booleans and lists', async () => {
