@@ -81,7 +81,7 @@ export function parseReceiver(value: unknown, file = '<inline>'): FluxReceiver {
     if (Array.isArray(resources)) {
       for (const [index, resource] of resources.entries()) {
         if (typeof resource === 'object' && resource !== null && 'filter' in resource) {
-          throw new InvalidInputError(`Receiver ${name}: spec.resources[${index}].filter is not supported: CEL filters are not implemented`, {
+          throw new InvalidInputError(`Receiver ${name}: spec.resources[${index}].filter is not supported: CEL resource filters are not supported; list the resources to notify instead`, {
             source: { file },
           });
         }
