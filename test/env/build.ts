@@ -43,7 +43,10 @@ const binarySpecs: readonly BinarySpec[] = [
 
 function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
-  return seconds < 60 ? `${seconds.toFixed(1)}s` : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  // Round once, so that 179.6 s reads 3m0s, not 2m60s.
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}m${whole % 60}s`;
 }
 
 /**
