@@ -123,11 +123,24 @@ function locate(value: unknown, step: string): { key?: string; index?: number; v
   }
   let index = -1;
   if (kind === 'v:') index = list.findIndex((element) => deepEqual(element as Json, wanted));
-  else if (kind === 'k:' && isPlainObject(wanted)) {
-    const keys = Object.entries(wanted);
-    index = list.findIndex((element) => isPlainObject(element) && keys.every(([field, expected]) => Object.hasOwn(element, field) && deepEqual(element[field] as Json, expected)));
-  }
+  else if (kind === 'k:' && isPlainObject(wanted)) index = list.findIndex((element) => hasKeyFields(element, wanted));
   return index >= 0 ? { index, value: list[index] } : undefined;
+}
+
+/** True when `element` of an associative list is the one the step `k:<json>` names. */
+export function matchesKeyStep(step: string, element: unknown): boolean {
+  if (!step.startsWith('k:')) return false;
+  try {
+    const wanted = JSON.parse(step.slice(2)) as Json;
+    return isPlainObject(wanted) && hasKeyFields(element, wanted);
+  } catch {
+    return false;
+  }
+}
+
+/** Does `element` hold every key field of `keys`, with equal values? */
+function hasKeyFields(element: unknown, keys: Record<string, Json>): boolean {
+  return isPlainObject(element) && Object.entries(keys).every(([field, expected]) => Object.hasOwn(element, field) && deepEqual(element[field] as Json, expected));
 }
 
 function asSet(value: unknown): FieldSet {

@@ -20,10 +20,10 @@ import type { TidelineErrorOptions } from '#shared/errors/index.ts';
 import { anchored, parseSelector } from '#shared/render/patch.ts';
 import { deepEqual } from './compare.ts';
 import type { FieldPath } from './fieldsv1.ts';
-import { setHolds } from './fieldsv1.ts';
+import { matchesKeyStep, setHolds } from './fieldsv1.ts';
 import type { KubeObject, ManagedFieldsEntry } from './objects.ts';
-import { SSA_ANNOTATION, groupOf, isPlainObject, versionOf } from './objects.ts';
-import { isTakenOver } from './takeover.ts';
+import { groupOf, isPlainObject, versionOf } from './objects.ts';
+import { isTakenOver, takesOverKubectlFields } from './takeover.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -98,7 +98,7 @@ export function parsePointer(pointer: string): string[] {
 export function applyIgnoreRules(desired: KubeObject, live: KubeObject, rules: IgnoreRules, manager: string): string[] {
   const adjusted: string[] = [];
   const entries = (live.metadata.managedFields ?? []).filter((e) => !e.subresource);
-  const takesOver = desired.metadata.annotations?.[SSA_ANNOTATION] !== 'Merge';
+  const takesOver = takesOverKubectlFields(desired);
   const ours = entries.filter((e) => (e.manager === manager && e.operation === 'Apply') || (takesOver && isTakenOver(e)));
   const otherApplies = entries.filter((e) => e.operation === 'Apply' && !ours.includes(e));
   for (const segments of rules.pathsFor(desired)) {
@@ -122,7 +122,7 @@ function fieldPathOf(live: KubeObject, segments: readonly string[], entries: rea
     if (Array.isArray(node)) {
       const element: unknown = /^\d+$/.test(segment) ? node[Number(segment)] : undefined;
       if (!isPlainObject(element)) return undefined;
-      const key = entries.flatMap((entry) => Object.keys(nodeAt(entry.fieldsV1 ?? {}, path) ?? {})).find((step) => step.startsWith('k:') && keyMatches(step, element));
+      const key = entries.flatMap((entry) => Object.keys(nodeAt(entry.fieldsV1 ?? {}, path) ?? {})).find((step) => matchesKeyStep(step, element));
       if (!key) return undefined;
       path.push(key);
       node = element;
@@ -138,15 +138,6 @@ function nodeAt(set: Record<string, unknown>, path: readonly string[]): Record<s
   let node: unknown = set;
   for (const step of path) node = isPlainObject(node) ? node[step] : undefined;
   return isPlainObject(node) ? node : undefined;
-}
-
-function keyMatches(step: string, element: Record<string, unknown>): boolean {
-  try {
-    const fields = JSON.parse(step.slice(2)) as Record<string, Json>;
-    return Object.entries(fields).every(([field, value]) => deepEqual(element[field] as Json, value));
-  } catch {
-    return false;
-  }
 }
 
 function lookup(object: unknown, segments: readonly string[]): { found: boolean; value?: unknown } {

@@ -26,6 +26,11 @@ const TAKEN_OVER: readonly { prefix: string; operation: string }[] = [
 /** The annotation in which client-side `kubectl apply` keeps a copy of what it applied. */
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
+/** False for an object annotated `ssa: Merge`, whose fields written by others stay theirs. */
+export function takesOverKubectlFields(desired: KubeObject): boolean {
+  return desired.metadata.annotations?.[SSA_ANNOTATION] !== 'Merge';
+}
+
 /** True for a `managedFields` entry whose fields {@link takeoverPatch} hands to Tideline. */
 export function isTakenOver(entry: ManagedFieldsEntry): boolean {
   return !entry.subresource && TAKEN_OVER.some((t) => (entry.manager ?? '').startsWith(t.prefix) && t.operation === entry.operation);
@@ -50,7 +55,7 @@ function mergeFields(a: FieldSet, b: FieldSet): FieldSet {
  * makes it fail instead of clobbering newer managedFields.
  */
 export function takeoverPatch(desired: KubeObject, live: KubeObject, manager: string): unknown[] | undefined {
-  if (desired.metadata.annotations?.[SSA_ANNOTATION] === 'Merge') return undefined;
+  if (!takesOverKubectlFields(desired)) return undefined;
   const entries = live.metadata.managedFields ?? [];
   const taken = isTakenOver;
   const lastApplied = live.metadata.annotations?.[LAST_APPLIED] !== undefined;
