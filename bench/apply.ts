@@ -2,7 +2,9 @@
 // Services across 10 namespaces) by Tideline and by `kubectl apply --server-side`, on a fresh
 // kube-apiserver started for each run (identical starting state for every tool). Tideline is
 // measured validated (the default: dry-run of the whole set, then apply) and with
-// `validate: false`. Prints times, ratios, Tideline's request counts, and one JSON line.
+// `validate: false`. Twice: with etcd syncing every write to disk, as real control planes run it,
+// and with the test environment's `--unsafe-no-fsync` (BENCH_ETCD picks one; the headline ratio
+// is the worse of the two). Prints times, ratios, Tideline's request counts, CPU split, and one JSON line.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -98,6 +100,12 @@ const work = await mkdtemp(join(tmpdir(), 'tideline-bench-apply-'));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 type Tool = 'tideline' | 'unvalidated' | 'kubectl';
+/**
+ * How the benchmark's etcd treats writes: `durable` syncs each to disk, as etcd does by default and
+ * every real control plane runs it; `no-fsync` is the test environment's shortcut
+ * (`--unsafe-no-fsync`), which removes the disk wait from every write.
+ */
+type Etcd = 'durable' | 'no-fsync';
 
 /**
  * One first apply and one no-op re-apply by `tool`, on a control plane of its own started for this
@@ -105,8 +113,8 @@ type Tool = 'tideline' | 'unvalidated' | 'kubectl';
  * the number of Services already in the cluster (the ClusterIP allocator lists the allocated
  * addresses), so runs sharing a cluster would be slower the later they come.
  */
-async function runOnFreshCluster(tool: Tool, round: number): Promise<{ first: Timed<{ requests: number }>; noop: Timed<{ requests: number; unchanged: number }> }> {
-  const server = await startPrivateKubeApiServer();
+async function runOnFreshCluster(tool: Tool, round: number, etcd: Etcd): Promise<{ first: Timed<{ requests: number }>; noop: Timed<{ requests: number; unchanged: number }> }> {
+  const server = await startPrivateKubeApiServer({ durable: etcd === 'durable' });
   try {
     const endpoint = await endpointFromKubeconfigFile(server.kubeconfigPath, undefined);
     const tidelineApply = (objects: KubeObject[], name: string, validate: boolean) => async () => {
@@ -144,27 +152,22 @@ async function runOnFreshCluster(tool: Tool, round: number): Promise<{ first: Ti
   }
 }
 
-try {
+/** One pass over every tool in every round on control planes whose etcd runs as `etcd` says. */
+async function measure(etcd: Etcd) {
   const best: Record<Tool, { first?: Timed<{ requests: number }>; noop?: Timed<{ requests: number; unchanged: number }> }> = { tideline: {}, unvalidated: {}, kubectl: {} };
   for (let round = 0; round < ROUNDS; round++) {
     // The machine may be shared: alternate the order from round to round.
     const order: Tool[] = round % 2 === 0 ? ['kubectl', 'tideline', 'unvalidated'] : ['unvalidated', 'tideline', 'kubectl'];
     for (const tool of order) {
-      const { first, noop } = await runOnFreshCluster(tool, round);
+      const { first, noop } = await runOnFreshCluster(tool, round, etcd);
       if (!best[tool].first || first.ms < best[tool].first.ms) best[tool].first = first;
       if (!best[tool].noop || noop.ms < best[tool].noop.ms) best[tool].noop = noop;
     }
   }
   const first = (tool: Tool) => best[tool].first as Timed<{ requests: number }>;
   const noop = (tool: Tool) => best[tool].noop as Timed<{ requests: number; unchanged: number }>;
-  const objects = bundle('r0');
-  const kinds = new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`)).size;
   const cpuOf = (tool: Tool) => ({ serverCpuMs: first(tool).serverCpuMs, clientCpuMs: tool === 'kubectl' ? 0 : Math.round(first(tool).clientCpuMs) });
-  const result = {
-    bench: 'apply',
-    objects: objects.length,
-    kinds,
-    rounds: ROUNDS,
+  return {
     tidelineFirstMs: Math.round(first('tideline').ms),
     kubectlFirstMs: Math.round(first('kubectl').ms),
     firstRatio: Number((first('tideline').ms / first('kubectl').ms).toFixed(3)),
@@ -177,19 +180,49 @@ try {
     tidelineUnvalidatedFirstRequests: first('unvalidated').value.requests,
     tidelineNoopRequests: noop('tideline').value.requests,
     noopUnchanged: noop('tideline').value.unchanged,
-    goals: { firstRatioMax: 0.5, noopRequestsMax: kinds + 5 },
     cpu: { tideline: cpuOf('tideline'), unvalidated: cpuOf('unvalidated'), kubectl: cpuOf('kubectl') },
+  };
+}
+
+const ETCD_TITLES: Record<Etcd, string> = {
+  durable: 'etcd syncing every write to disk, as on every real control plane',
+  'no-fsync': "etcd with --unsafe-no-fsync, as in Tideline's test environment",
+};
+
+try {
+  const objects = bundle('r0');
+  const kinds = new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`)).size;
+  const modes: Etcd[] = process.env.BENCH_ETCD === 'durable' || process.env.BENCH_ETCD === 'no-fsync' ? [process.env.BENCH_ETCD] : ['durable', 'no-fsync'];
+  const results: Partial<Record<Etcd, Awaited<ReturnType<typeof measure>>>> = {};
+  for (const etcd of modes) {
+    const result = await measure(etcd);
+    results[etcd] = result;
+    const cpuLine = (tool: Tool) => `${tool} server ${result.cpu[tool].serverCpuMs} ms${tool === 'kubectl' ? '' : ` + client ${result.cpu[tool].clientCpuMs} ms`}`;
+    process.stdout.write(
+      `${ETCD_TITLES[etcd]}:\n` +
+        `  first apply: tideline ${result.tidelineFirstMs} ms (${result.tidelineFirstRequests} requests), kubectl ${result.kubectlFirstMs} ms, ratio ${result.firstRatio} (goal <= 0.5)\n` +
+        `  first apply, validate: false: tideline ${result.tidelineUnvalidatedFirstMs} ms (${result.tidelineUnvalidatedFirstRequests} requests), ratio ${result.unvalidatedFirstRatio}\n` +
+        `  no-op:       tideline ${result.tidelineNoopMs} ms, kubectl ${result.kubectlNoopMs} ms, ratio ${result.noopRatio}\n` +
+        `  no-op requests: ${result.tidelineNoopRequests} (goal <= ${kinds + 5}), unchanged ${result.noopUnchanged}/${objects.length}\n` +
+        `  CPU time of the first applies (apiserver + etcd, and Tideline's own process): ${cpuLine('tideline')}; ${cpuLine('unvalidated')}; ${cpuLine('kubectl')}\n`,
+    );
+  }
+  // The headline is the worse of the two: the goal has to hold on both.
+  const measured = modes.map((etcd) => results[etcd] as Awaited<ReturnType<typeof measure>>);
+  const json = {
+    bench: 'apply',
+    objects: objects.length,
+    kinds,
+    rounds: ROUNDS,
+    etcd: modes,
+    firstRatio: Math.max(...measured.map((r) => r.firstRatio)),
+    noopRequests: Math.max(...measured.map((r) => r.tidelineNoopRequests)),
+    goals: { firstRatioMax: 0.5, noopRequestsMax: kinds + 5 },
+    ...(results.durable ? { durable: results.durable } : {}),
+    ...(results['no-fsync'] ? { noFsync: results['no-fsync'] } : {}),
     loadAverage: Number(loadavg()[0]?.toFixed(2)),
   };
-  const cpuLine = (tool: Tool) => `${tool} server ${result.cpu[tool].serverCpuMs} ms${tool === 'kubectl' ? '' : ` + client ${result.cpu[tool].clientCpuMs} ms`}`;
-  process.stdout.write(
-    `first apply: tideline ${result.tidelineFirstMs} ms (${result.tidelineFirstRequests} requests), kubectl ${result.kubectlFirstMs} ms, ratio ${result.firstRatio} (goal <= 0.5)\n` +
-      `first apply, validate: false: tideline ${result.tidelineUnvalidatedFirstMs} ms (${result.tidelineUnvalidatedFirstRequests} requests), ratio ${result.unvalidatedFirstRatio}\n` +
-      `no-op:       tideline ${result.tidelineNoopMs} ms, kubectl ${result.kubectlNoopMs} ms, ratio ${result.noopRatio}\n` +
-      `no-op requests: ${result.tidelineNoopRequests} (goal <= ${kinds + 5}), unchanged ${result.noopUnchanged}/${objects.length}; load average ${result.loadAverage}\n` +
-      `CPU time of the first applies (apiserver + etcd, and Tideline's own process): ${cpuLine('tideline')}; ${cpuLine('unvalidated')}; ${cpuLine('kubectl')}\n`,
-  );
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.stdout.write(`load average ${json.loadAverage}\n${JSON.stringify(json)}\n`);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -37,9 +37,14 @@ async function getInAnyServedVersion(client: ClusterClient, ref: { apiVersion: s
   }
 }
 
+/** The message of a prune entry whose object was gone before the prune came to it. */
+export const ALREADY_GONE = 'already gone';
+
 /**
  * Deletes the objects of `stale` (inventory entries) in prune order and reports each as Deleted or
- * Skipped; objects already gone are left out. Errors are collected per object. Deletes go through
+ * Skipped. An object already gone (deleted by hand, or its kind no longer served) is reported as
+ * Deleted with the message "already gone", as Flux reports it: the inventory drops it and the change
+ * set says so. Errors are collected per object. Deletes go through
  * `options.writer` when given (a client impersonating the Kustomization's service account), reads
  * through `client`.
  */
@@ -71,17 +76,17 @@ export async function pruneObjects(
         .map(async ({ ref }): Promise<ChangeSetEntry | undefined> => {
           try {
             const live = await getInAnyServedVersion(client, ref);
-            if (!live) return undefined;
+            if (!live) return { object: ref, action: 'Deleted', message: ALREADY_GONE };
             if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled' || live.metadata.labels?.[PRUNE_ANNOTATION] === 'disabled') return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
             // Flux leaves objects alone that are out of reconciliation (ssa: Ignore, reconcile: disabled).
             const marker = handsOffMarker(live);
             if (marker) return { object: ref, action: 'Skipped', message: `annotated ${marker}` };
             if (!isOwnedBy(live, owner)) return { object: ref, action: 'Skipped', message: 'its ownership labels name another Kustomization' };
             const deleted = await writer.delete({ ...ref, apiVersion: live.apiVersion });
-            return deleted ? { object: ref, action: 'Deleted' } : undefined;
+            return deleted ? { object: ref, action: 'Deleted' } : { object: ref, action: 'Deleted', message: ALREADY_GONE };
           } catch (error) {
             // A kind that is no longer served (its CRD is gone) has no objects left to prune.
-            if (error instanceof NotFoundError) return undefined;
+            if (error instanceof NotFoundError) return { object: ref, action: 'Deleted', message: `${ALREADY_GONE} (its kind is no longer served)` };
             if (error instanceof TransientError) throw error;
             errors.push({ object: ref, message: errorMessage(error) });
             return undefined;

@@ -21,8 +21,8 @@ import type { ChangeSet } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { writerFor } from './apply.ts';
-import { pruneObjects } from './delete.ts';
-import { INVENTORY_NAMESPACE, inventoryName, readInventory, writeInventory } from './inventory.ts';
+import { ALREADY_GONE, pruneObjects } from './delete.ts';
+import { deleteInventory, readInventory, writeInventory } from './inventory.ts';
 import { objectId } from './objects.ts';
 
 /** Flux `spec.deletionPolicy`. */
@@ -65,9 +65,8 @@ export async function finalizeKustomization(client: ClusterClient, request: Fina
   const inventory = await readInventory(client, request.owner);
   if (!inventory) return { changeSet, outcome: 'nothing-applied', left: 0 };
   const policy = request.deletionPolicy ?? 'MirrorPrune';
-  const inventoryRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(request.owner) };
   if (policy === 'Orphan' || (policy === 'MirrorPrune' && !request.prune)) {
-    await client.delete(inventoryRef);
+    await deleteInventory(client, request.owner);
     return { changeSet, outcome: 'orphaned', left: inventory.entries.length };
   }
 
@@ -84,7 +83,7 @@ export async function finalizeKustomization(client: ClusterClient, request: Fina
 
   let failure: FinalizeResult['failure'];
   if (policy === 'WaitForTermination') {
-    const deleted = pruned.entries.filter((e) => e.action === 'Deleted').map((e) => e.object);
+    const deleted = pruned.entries.filter((e) => e.action === 'Deleted' && !e.message?.startsWith(ALREADY_GONE)).map((e) => e.object);
     const deadline = clock.now() + (request.timeoutMs ?? 300_000);
     let pending = deleted;
     for (;;) {
@@ -97,7 +96,7 @@ export async function finalizeKustomization(client: ClusterClient, request: Fina
     for (const ref of pending) changeSet.errors.push({ object: ref, message: `${describeObject(ref)}: still terminating when the ${Math.round((request.timeoutMs ?? 300_000) / 1000)} s wait ended (finalizers?)` });
     if (pending.length > 0) failure = 'TerminationTimeout';
   }
-  await client.delete(inventoryRef);
+  await deleteInventory(client, request.owner);
   return { changeSet, outcome: 'deleted', left, ...(failure ? { failure } : {}) };
 }
 

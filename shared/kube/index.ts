@@ -15,7 +15,7 @@ export { diffObjects } from './diff.ts';
 export { detectDrift } from './drift.ts';
 export type { DriftResult, DriftedObject } from './drift.ts';
 export type { DiffResult, ObjectDiff } from './diff.ts';
-export { pruneObjects } from './delete.ts';
+export { pruneObjects, ALREADY_GONE } from './delete.ts';
 export { finalizeKustomization, finalizeRequestFromKustomization } from './finalize.ts';
 export { applyIgnoreRules, compileIgnoreRules } from './ignore.ts';
 export type { IgnoreRule, IgnoreRules, IgnoreTarget } from './ignore.ts';
@@ -26,7 +26,7 @@ export { compileHealthCheckExprs, evaluateHealthExprs } from './health-exprs.ts'
 export type { ExprHealth, HealthCheckExpr, HealthCheckRules, HealthEvaluator } from './health-exprs.ts';
 export { summarizeChangeSet, formatChangeSet, formatCounts, hasChanges } from './changeset.ts';
 export type { ChangeSet, ChangeSetEntry, ObjectError } from './changeset.ts';
-export { readInventory, writeInventory, assertNotStale, inventoryName, INVENTORY_NAMESPACE, StaleRevisionError, EmptyBundleError } from './inventory.ts';
+export { readInventory, writeInventory, deleteInventory, assertNotStale, inventoryName, INVENTORY_NAMESPACE, StaleRevisionError, EmptyBundleError } from './inventory.ts';
 export type { Inventory, InventoryEntry } from './inventory.ts';
 export { maskSecret, maskSecretPair, MASK } from './mask.ts';
 export * from './objects.ts';

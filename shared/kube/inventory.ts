@@ -42,9 +42,14 @@ export function inventoryName(owner: OwnerRef): string {
   return `${owner.namespace}.${owner.name}`;
 }
 
+/** The inventory ConfigMap of `owner`. */
+function inventoryRef(owner: OwnerRef) {
+  return { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(owner) };
+}
+
 /** Reads the inventory of `owner`; undefined when the Kustomization never applied to this cluster. */
 export async function readInventory(client: ClusterClient, owner: OwnerRef): Promise<Inventory | undefined> {
-  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(owner) };
+  const ref = inventoryRef(owner);
   const object = await client.get(ref);
   if (!object) return undefined;
   const text = (object.data as Record<string, string> | undefined)?.[DATA_KEY];
@@ -76,6 +81,14 @@ export async function writeInventory(client: ClusterClient, owner: OwnerRef, inv
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: INVENTORY_NAMESPACE } });
     await client.apply(configMap, { label: 'PATCH inventory' });
   }
+}
+
+/**
+ * Removes the inventory of `owner` (the Kustomization left the fleet: its objects were deleted or
+ * orphaned). False when there was none.
+ */
+export async function deleteInventory(client: ClusterClient, owner: OwnerRef): Promise<boolean> {
+  return client.delete(inventoryRef(owner));
 }
 
 /** A revision older than the applied one (event `reason: StaleRevision`). */

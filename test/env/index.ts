@@ -134,7 +134,7 @@ export interface PrivateKubeApiServer extends KubeConnection {
  * apiserver, e.g. to see an apply interrupted half-way. It is stopped when the process exits;
  * call stop() in t.after() to free it earlier.
  */
-export async function startPrivateKubeApiServer(): Promise<PrivateKubeApiServer> {
+export async function startPrivateKubeApiServer(options: { durable?: boolean } = {}): Promise<PrivateKubeApiServer> {
   const binaries = await ensureBinaries();
   installExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'tideline-private-kube-'));
@@ -144,6 +144,7 @@ export async function startPrivateKubeApiServer(): Promise<PrivateKubeApiServer>
     binaries: { etcd: binaries.etcd, kubeApiserver: binaries.kubeApiserver },
     dir,
     etcdSeedDir: await ensureEtcdSeed(binaries),
+    ...(options.durable === true ? { durable: true } : {}),
   });
   await plane.start();
   const connection: KubeConnection = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, token: plane.token, caData: plane.caData };

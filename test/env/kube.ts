@@ -127,6 +127,11 @@ export interface CreateControlPlaneOptions {
    * same version has already created its bootstrap objects, which saves about 1.5 s of start-up.
    */
   etcdSeedDir?: string;
+  /**
+   * Run etcd as a production cluster does, syncing every write to disk. Tests leave it off (their
+   * data is thrown away and fsync only slows every write down).
+   */
+  durable?: boolean;
 }
 
 /** Prepares certificates, keys, tokens and the kubeconfig of a control plane (not started yet). */
@@ -174,7 +179,7 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
     '--initial-advertise-peer-urls', etcdPeerUrl,
     '--initial-cluster', `default=${etcdPeerUrl}`,
     // A test cluster's data is thrown away; fsync only slows every write down.
-    '--unsafe-no-fsync',
+    ...(options.durable === true ? [] : ['--unsafe-no-fsync']),
     '--log-level', 'warn',
   ];
   const apiserverArgs = [

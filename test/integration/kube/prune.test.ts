@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
-import { readInventory, reconcileObjects } from '#shared/kube/index.ts';
+import { ALREADY_GONE, readInventory, reconcileObjects } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
 import { configMap, ownerFor, testClient } from './helpers.ts';
 
@@ -19,6 +19,23 @@ test('objects removed from the bundle are pruned and leave the inventory', async
   // Assess
   assert.deepEqual(result.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['drop:Deleted', 'keep:Unchanged']);
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'drop' }), undefined);
+  assert.deepEqual((await readInventory(client, owner))?.entries.map((e) => e.id), [`${ns}_keep__ConfigMap`]);
+});
+
+test('an object deleted by hand before the prune is reported Deleted (already gone) and leaves the inventory', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-prune-gone');
+  const client = await testClient();
+  t.after(() => client.close());
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'gone', { b: '2' })] });
+  assert.equal(await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' }), true);
+  // Act
+  const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [configMap(ns, 'keep', { a: '1' })] });
+  // Assess
+  const gone = result.changeSet.entries.find((e) => e.object.name === 'gone');
+  assert.deepEqual(gone && { action: gone.action, message: gone.message }, { action: 'Deleted', message: ALREADY_GONE });
+  assert.equal(result.failure, undefined);
   assert.deepEqual((await readInventory(client, owner))?.entries.map((e) => e.id), [`${ns}_keep__ConfigMap`]);
 });
 

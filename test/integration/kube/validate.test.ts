@@ -85,6 +85,39 @@ test('a new object with a field its schema does not declare fails validation and
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' }), undefined);
 });
 
+test('without validation, an apply still refuses undeclared fields, of built-in kinds and of custom resources with a structural schema', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-validate-off-unknown');
+  const client = await testClient();
+  t.after(() => client.close());
+  const group = `${ns}.example.com`;
+  const widgets: KubeObject = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+    },
+  };
+  t.after(() => client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` }));
+  const widget: KubeObject = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 3, colour: 'red' } };
+  const typo = configMap(ns, 'typo', { k: 'v' });
+  typo.dat = { k: 'v' };
+  // Act
+  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', validate: false, objects: [widgets, widget, typo] });
+  // Assess
+  assert.equal(result.failure, 'ApplyFailed');
+  const messages = result.changeSet.errors.map((e) => e.message).sort();
+  assert.equal(messages.length, 2, JSON.stringify(messages));
+  assert.match(messages[0] ?? '', new RegExp(`^ConfigMap typo in ns ${ns}: .*\\.dat: field not declared in schema`));
+  assert.match(messages[1] ?? '', new RegExp(`^Widget\\.${group.replaceAll('.', '\\.')} w in ns ${ns}: .*\\.spec\\.colour: field not declared in schema`));
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'typo' }), undefined);
+  assert.equal(await client.get({ apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w' }), undefined);
+});
+
 test('an undeclared field in a changed existing object is a validation error at once, not a retried server error', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-existing');
