@@ -46,13 +46,13 @@ export const ALREADY_GONE = 'already gone';
  * Deleted with the message "already gone", as Flux reports it: the inventory drops it and the change
  * set says so. Errors are collected per object. Deletes go through
  * `options.writer` when given (a client impersonating the Kustomization's service account), reads
- * through `client`.
+ * through `client`. With `dryRun`, nothing is deleted: the entries say what a prune would do.
  */
 export async function pruneObjects(
   client: ClusterClient,
   owner: OwnerRef,
   stale: readonly InventoryEntry[],
-  options: { clock?: Clock; writer?: ClusterClient } = {},
+  options: { clock?: Clock; writer?: ClusterClient; dryRun?: boolean } = {},
 ): Promise<{ entries: ChangeSetEntry[]; errors: ObjectError[] }> {
   const writer = options.writer ?? client;
   const entries: ChangeSetEntry[] = [];
@@ -82,6 +82,8 @@ export async function pruneObjects(
             const marker = handsOffMarker(live);
             if (marker) return { object: ref, action: 'Skipped', message: `annotated ${marker}` };
             if (!isOwnedBy(live, owner)) return { object: ref, action: 'Skipped', message: 'its ownership labels name another Kustomization' };
+            // A dry run (diff) stops here: everything that decides Deleted or Skipped is checked.
+            if (options.dryRun) return { object: ref, action: 'Deleted' };
             const deleted = await writer.delete({ ...ref, apiVersion: live.apiVersion });
             return deleted ? { object: ref, action: 'Deleted' } : { object: ref, action: 'Deleted', message: ALREADY_GONE };
           } catch (error) {

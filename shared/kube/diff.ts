@@ -18,13 +18,16 @@ import { SSA_ANNOTATION, handsOffMarker } from './objects.ts';
 import { hasPath, leafPaths, setHolds, withoutPath } from './fieldsv1.ts';
 import { LAST_APPLIED, isTakenOver, takeoverPatch } from './takeover.ts';
 import { unifiedDiff } from './textdiff.ts';
+import { ALREADY_GONE, pruneObjects } from './delete.ts';
+import { readInventory } from './inventory.ts';
 import { applyIgnoreRules } from './ignore.ts';
 
 /** The would-be change to one object. */
 export interface ObjectDiff {
   object: { apiVersion: string; kind: string; name: string; namespace?: string };
-  action: 'Created' | 'Configured' | 'Unchanged' | 'Skipped';
-  /** Unified diff of the live object and the dry-run result (Secret values masked); empty when Unchanged or Skipped. */
+  /** `Deleted`: a prune would delete it (asked for with `prune`: in the inventory, no longer in the set). */
+  action: 'Created' | 'Configured' | 'Unchanged' | 'Skipped' | 'Deleted';
+  /** Unified diff of the live object and the dry-run result (Secret values masked); empty when Unchanged, Skipped or Deleted. */
   diff: string;
   /**
    * Why it is Skipped (a Flux `ssa` annotation an apply honours the same way), or why it is
@@ -83,8 +86,10 @@ function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: 
  * Computes what applying `request.objects` would change, without changing anything: per object the
  * action and a unified diff. Objects an apply would leave alone (`ssa: Ignore` or `reconcile:
  * disabled` on the manifest or the live object, `ssa: IfNotPresent` and present) are Skipped, with no diff. Errors (invalid objects, conflicts) are collected, each naming the object.
+ * With `prune`, the objects the apply's prune would delete are listed too (`Deleted`, no diff), and
+ * those its guards would keep (`Skipped`, with the reason) — when nothing else failed.
  */
-export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata' | 'ignore'>): Promise<DiffResult> {
+export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata' | 'ignore' | 'prune'>): Promise<DiffResult> {
   // Dry-runs are made as the apply would write (a service account's missing rights show here too).
   const writer = writerFor(client, request);
   const errors: ObjectError[] = [];
@@ -122,5 +127,20 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
       }
     }),
   );
-  return { objects: objects.filter((o): o is ObjectDiff => o !== undefined), errors };
+  const result = objects.filter((o): o is ObjectDiff => o !== undefined);
+  if (request.prune && errors.length === 0) {
+    // What the prune after an apply would delete: inventory entries the set no longer holds, with
+    // prune's own guards (prune: disabled, another Kustomization's labels). Gone ones change nothing.
+    // As in an apply, there is no prune when anything fails, so none is shown then either.
+    const inventory = await readInventory(client, request.owner);
+    const current = new Set(planned.map((p) => p.id));
+    const stale = (inventory?.entries ?? []).filter((e) => !current.has(e.id));
+    const pruned = await pruneObjects(client, request.owner, stale, { writer, dryRun: true });
+    for (const entry of pruned.entries) {
+      if (entry.action === 'Deleted' && entry.message?.startsWith(ALREADY_GONE)) continue;
+      result.push({ object: entry.object, action: entry.action === 'Deleted' ? 'Deleted' : 'Skipped', diff: '', ...(entry.message ? { message: entry.message } : {}) });
+    }
+    errors.push(...pruned.errors);
+  }
+  return { objects: result, errors };
 }

@@ -14,31 +14,35 @@ import type { ClusterCliOptions } from './apply.ts';
 /** Registers the `diff` verb. */
 export function registerDiff(program: Command): void {
   const command = program.command('diff').description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error').argument('<dir>', 'Kustomize or plain-manifest directory');
-  outputOption(clusterOptions(ownerOptions(command))).action(async (dir: string, options: ClusterCliOptions) => {
-    const output = outputFormat(options);
-    const { objects } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
-    const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
-    try {
-      const result = await diffObjects(client, {
-        owner: { name: options.name, namespace: options.namespace },
-        objects,
-        ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
-        ...(options.serviceAccount ? { serviceAccountName: options.serviceAccount } : {}),
-      });
-      const changed = result.objects.some((o) => o.action === 'Created' || o.action === 'Configured');
-      process.exitCode = result.errors.length > 0 ? 2 : changed ? 1 : 0;
-      if (output === 'json') {
-        // Every object with its action and (masked) diff, and the errors: one document for scripts.
-        process.stdout.write(`${JSON.stringify({ changed, objects: result.objects, errors: result.errors }, null, 2)}\n`);
-        return;
+  outputOption(clusterOptions(ownerOptions(command)))
+    .option('--prune', 'also show what tideline apply --prune would delete (applied before under this name, no longer in the directory)')
+    .action(async (dir: string, options: ClusterCliOptions & { prune?: boolean }) => {
+      const output = outputFormat(options);
+      const { objects } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
+      const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+      try {
+        const result = await diffObjects(client, {
+          owner: { name: options.name, namespace: options.namespace },
+          objects,
+          ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
+          ...(options.serviceAccount ? { serviceAccountName: options.serviceAccount } : {}),
+          ...(options.prune ? { prune: true } : {}),
+        });
+        const changed = result.objects.some((o) => o.action === 'Created' || o.action === 'Configured' || o.action === 'Deleted');
+        process.exitCode = result.errors.length > 0 ? 2 : changed ? 1 : 0;
+        if (output === 'json') {
+          // Every object with its action and (masked) diff, and the errors: one document for scripts.
+          process.stdout.write(`${JSON.stringify({ changed, objects: result.objects, errors: result.errors }, null, 2)}\n`);
+          return;
+        }
+        for (const object of result.objects) {
+          if (object.action === 'Unchanged' || object.action === 'Skipped') continue;
+          const verb = object.action === 'Created' ? 'created' : object.action === 'Deleted' ? 'deleted' : 'drifted';
+          process.stdout.write(`► ${describeObject(object.object)} ${verb}\n${object.diff || (object.message ? `  ${object.message}\n` : '')}`);
+        }
+        for (const error of result.errors) process.stderr.write(`✗ ${error.message}\n`);
+      } finally {
+        client.close();
       }
-      for (const object of result.objects) {
-        if (object.action === 'Unchanged' || object.action === 'Skipped') continue;
-        process.stdout.write(`► ${describeObject(object.object)} ${object.action === 'Created' ? 'created' : 'drifted'}\n${object.diff || (object.message ? `  ${object.message}\n` : '')}`);
-      }
-      for (const error of result.errors) process.stderr.write(`✗ ${error.message}\n`);
-    } finally {
-      client.close();
-    }
-  });
+    });
 }

@@ -84,3 +84,46 @@ test('tideline diff --output json prints every object with its action and masked
   assert.equal(after.code, 0, after.stderr);
   assert.equal((JSON.parse(after.stdout) as { changed: boolean }).changed, false);
 });
+
+test('diff with prune lists what the prune would delete and what its guards keep, and deletes nothing', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-diff-prune');
+  const client = await testClient();
+  t.after(() => client.close());
+  const owner = ownerFor(ns);
+  const guarded = configMap(ns, 'guarded', { c: '3' });
+  guarded.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
+  await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'drop', { b: '2' }), guarded, configMap(ns, 'gone', { d: '4' })] });
+  await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' });
+  const next = [configMap(ns, 'keep', { a: '1' })];
+  // Act
+  const withPrune = await diffObjects(client, { owner, objects: next, prune: true });
+  const without = await diffObjects(client, { owner, objects: next });
+  const invalid = await diffObjects(client, { owner, objects: [configMap(ns, 'Not_Valid', { a: '1' })], prune: true });
+  // Assess
+  assert.deepEqual(withPrune.objects.map((o) => `${o.object.name}:${o.action}${o.message ? ` (${o.message})` : ''}`).sort(), ['drop:Deleted', 'guarded:Skipped (annotated kustomize.toolkit.fluxcd.io/prune: disabled)', 'keep:Unchanged']);
+  assert.deepEqual(without.objects.map((o) => `${o.object.name}:${o.action}`), ['keep:Unchanged']);
+  assert.equal(invalid.errors.length, 1);
+  assert.ok(!invalid.objects.some((o) => o.action === 'Deleted'), 'no prune is shown when the set does not apply');
+  assert.ok(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'drop' }), 'diff deleted nothing');
+});
+
+test('tideline diff --prune exits 1 and prints the objects a prune would delete', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-diff-prune-cli');
+  const env = await getTestEnv();
+  const dir = await tempDirFor(t, 'tideline-diff-prune-');
+  const write = (names: string[]) => writeFile(join(dir, 'app.yaml'), names.map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  key: value\n`).join('---\n'));
+  const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns];
+  await write(['keep', 'old']);
+  await runTideline(['apply', dir, ...common, '--prune']);
+  await write(['keep']);
+  // Act
+  const plain = await runTideline(['diff', dir, ...common]);
+  const pruning = await runTideline(['diff', dir, ...common, '--prune']);
+  // Assess
+  assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+  assert.equal(pruning.code, 1, pruning.stderr);
+  assert.match(pruning.stdout, new RegExp(`► ConfigMap old in ns ${ns} deleted`));
+  assert.doesNotMatch(pruning.stdout, /ConfigMap keep/);
+});
