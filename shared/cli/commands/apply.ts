@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { durationToMs } from '#shared/config/kustomization.ts';
-import { InvalidInputError } from '#shared/errors/index.ts';
+import { InvalidInputError, describeObject } from '#shared/errors/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile, formatChangeSet, formatCounts, reconcileObjects, summarizeChangeSet } from '#shared/kube/index.ts';
 import type { ReconcileResult } from '#shared/kube/index.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
@@ -126,8 +126,10 @@ export function registerApply(program: Command): void {
         const printed = formatChangeSet({ entries: result.changeSet.entries, errors: [] });
         if (printed) process.stdout.write(`${printed}\n`);
         for (const error of result.changeSet.errors) process.stderr.write(`✗ ${error.message}\n`);
-        for (const u of result.health?.unhealthy ?? []) process.stderr.write(`✗ ${u.object.kind} ${u.object.namespace ? `${u.object.namespace}/` : ''}${u.object.name} not ready (${u.status}): ${u.message}\n`);
-        process.stdout.write(`${result.failure ? `failed (${result.failure})` : 'applied'}: ${formatCounts(result.changeSet)}\n`);
+        for (const u of result.health?.unhealthy ?? []) process.stderr.write(`✗ ${describeObject(u.object)}: not ready (${u.status}): ${u.message}\n`);
+        // A run that failed before writing anything says so (not "nothing to do").
+        const counts = result.changeSet.entries.length === 0 && result.failure ? 'nothing applied' : formatCounts(result.changeSet);
+        process.stdout.write(`${result.failure ? `failed (${result.failure})` : 'applied'}: ${counts}\n`);
       } finally {
         client.close();
       }

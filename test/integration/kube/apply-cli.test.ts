@@ -1,5 +1,6 @@
 // `tideline apply` against the real kube-apiserver: text and JSON change sets, exit codes, prune
-// of a removed file, the empty-directory guard, and an invalid object that leaves the cluster as it was.
+// of a removed file, the empty-directory guard, an invalid object that leaves the cluster as it was, and a
+// health wait that times out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
@@ -51,7 +52,7 @@ test('tideline apply of a directory with an invalid object applies nothing and e
   // Assess
   assert.equal(result.code, 2);
   assert.match(result.stderr, new RegExp(`Deployment\\.apps web in ns ${ns}`));
-  assert.match(result.stdout, /failed \(ValidationFailed\)/);
+  assert.match(result.stdout, /failed \(ValidationFailed\): nothing applied/);
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'good' }), undefined);
 });
 
@@ -88,4 +89,18 @@ test('tideline apply rejects an unknown output format before touching the cluste
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--output must be text or json/);
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'x' }), undefined);
+});
+
+test('tideline apply --wait exits 2 when an object is not ready in time, naming it and its status', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-apply-cli-wait');
+  const dir = await tempDirFor(t, 'tideline-apply-cli-wait-');
+  await writeFile(join(dir, 'web.yaml'), `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: nginx}]\n`);
+  // Act
+  const result = await runTideline(['apply', dir, ...(await cliArgs(ns)), '--wait', '--timeout', '1s']);
+  // Assess
+  assert.equal(result.code, 2, result.stdout + result.stderr);
+  assert.match(result.stdout, /Deployment\.apps web in ns .* created/);
+  assert.match(result.stdout, /failed \(HealthCheckFailed\): created 1/);
+  assert.match(result.stderr, new RegExp(`✗ Deployment\\.apps web in ns ${ns}: not ready \\(InProgress\\)`));
 });
