@@ -46,7 +46,8 @@ export const ALREADY_GONE = 'already gone';
  * Deleted with the message "already gone", as Flux reports it: the inventory drops it and the change
  * set says so. Errors are collected per object. Deletes go through
  * `options.writer` when given (a client impersonating the Kustomization's service account), reads
- * through `client`. With `dryRun`, nothing is deleted: the entries say what a prune would do.
+ * through `client`. With `dryRun`, nothing is deleted: the entries say what a prune would change
+ * (objects already gone are left out).
  */
 export async function pruneObjects(
   client: ClusterClient,
@@ -55,6 +56,8 @@ export async function pruneObjects(
   options: { clock?: Clock; writer?: ClusterClient; dryRun?: boolean } = {},
 ): Promise<{ entries: ChangeSetEntry[]; errors: ObjectError[] }> {
   const writer = options.writer ?? client;
+  // Gone already: nothing for a dry run to show, a Deleted entry for a real prune (as Flux reports it).
+  const gone = (ref: ChangeSetEntry['object'], why = ''): ChangeSetEntry | undefined => (options.dryRun ? undefined : { object: ref, action: 'Deleted', message: `${ALREADY_GONE}${why}` });
   const entries: ChangeSetEntry[] = [];
   const errors: ObjectError[] = [];
   const parsed = stale.flatMap((entry) => {
@@ -76,7 +79,7 @@ export async function pruneObjects(
         .map(async ({ ref }): Promise<ChangeSetEntry | undefined> => {
           try {
             const live = await getInAnyServedVersion(client, ref);
-            if (!live) return { object: ref, action: 'Deleted', message: ALREADY_GONE };
+            if (!live) return gone(ref);
             if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled' || live.metadata.labels?.[PRUNE_ANNOTATION] === 'disabled') return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
             // Flux leaves objects alone that are out of reconciliation (ssa: Ignore, reconcile: disabled).
             const marker = handsOffMarker(live);
@@ -85,10 +88,10 @@ export async function pruneObjects(
             // A dry run (diff) stops here: everything that decides Deleted or Skipped is checked.
             if (options.dryRun) return { object: ref, action: 'Deleted' };
             const deleted = await writer.delete({ ...ref, apiVersion: live.apiVersion });
-            return deleted ? { object: ref, action: 'Deleted' } : { object: ref, action: 'Deleted', message: ALREADY_GONE };
+            return deleted ? { object: ref, action: 'Deleted' } : gone(ref);
           } catch (error) {
             // A kind that is no longer served (its CRD is gone) has no objects left to prune.
-            if (error instanceof NotFoundError) return { object: ref, action: 'Deleted', message: `${ALREADY_GONE} (its kind is no longer served)` };
+            if (error instanceof NotFoundError) return gone(ref, ' (its kind is no longer served)');
             if (error instanceof TransientError) throw error;
             errors.push({ object: ref, message: errorMessage(error) });
             return undefined;

@@ -18,7 +18,7 @@ import { SSA_ANNOTATION, handsOffMarker } from './objects.ts';
 import { hasPath, leafPaths, setHolds, withoutPath } from './fieldsv1.ts';
 import { LAST_APPLIED, isTakenOver, takeoverPatch } from './takeover.ts';
 import { unifiedDiff } from './textdiff.ts';
-import { ALREADY_GONE, pruneObjects } from './delete.ts';
+import { pruneObjects } from './delete.ts';
 import { readInventory } from './inventory.ts';
 import { applyIgnoreRules } from './ignore.ts';
 
@@ -130,14 +130,13 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
   const result = objects.filter((o): o is ObjectDiff => o !== undefined);
   if (request.prune && errors.length === 0) {
     // What the prune after an apply would delete: inventory entries the set no longer holds, with
-    // prune's own guards (prune: disabled, another Kustomization's labels). Gone ones change nothing.
+    // prune's own guards (prune: disabled, another Kustomization's labels).
     // As in an apply, there is no prune when anything fails, so none is shown then either.
     const inventory = await readInventory(client, request.owner);
     const current = new Set(planned.map((p) => p.id));
     const stale = (inventory?.entries ?? []).filter((e) => !current.has(e.id));
     const pruned = await pruneObjects(client, request.owner, stale, { writer, dryRun: true });
     for (const entry of pruned.entries) {
-      if (entry.action === 'Deleted' && entry.message?.startsWith(ALREADY_GONE)) continue;
       result.push({ object: entry.object, action: entry.action === 'Deleted' ? 'Deleted' : 'Skipped', diff: '', ...(entry.message ? { message: entry.message } : {}) });
     }
     errors.push(...pruned.errors);

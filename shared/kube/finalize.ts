@@ -21,7 +21,7 @@ import type { ChangeSet } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import type { ReconcileRequest } from './apply.ts';
 import { writerFor } from './apply.ts';
-import { ALREADY_GONE, pruneObjects } from './delete.ts';
+import { pruneObjects } from './delete.ts';
 import { deleteInventory, readInventory, writeInventory } from './inventory.ts';
 import { objectId } from './objects.ts';
 
@@ -83,7 +83,7 @@ export async function finalizeKustomization(client: ClusterClient, request: Fina
 
   let failure: FinalizeResult['failure'];
   if (policy === 'WaitForTermination') {
-    const deleted = pruned.entries.filter((e) => e.action === 'Deleted' && !e.message?.startsWith(ALREADY_GONE)).map((e) => e.object);
+    const deleted = pruned.entries.filter((e) => e.action === 'Deleted').map((e) => e.object);
     const deadline = clock.now() + (request.timeoutMs ?? 300_000);
     let pending = deleted;
     for (;;) {
