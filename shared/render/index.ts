@@ -19,6 +19,7 @@ import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from 
 import { resolveVars } from './vars.ts';
 import { DECRYPT_OPT_OUT, SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
 import { isSopsEncrypted, type SopsDecryptor } from './sops.ts';
+import { decryptGeneratorInputs, decryptSecretDataEntries } from './sops-inputs.ts';
 import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
 import { UnprintableError, emitGoYaml } from './yaml/emit.ts';
 
@@ -26,7 +27,7 @@ export type { RenderLimits } from './load.ts';
 export type { FluxBuildOptions } from './flux.ts';
 export { buildOptionsFromKustomization } from './flux.ts';
 export { substituteVariables } from './flux.ts';
-export { ageIdentitiesFromSecret, createSopsDecryptor, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops.ts';
+export { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsFile, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops.ts';
 
 export interface RenderOptions {
   /** Repository root on disk; nothing outside it is read. */
@@ -147,16 +148,12 @@ function substitutionDisabled(resource: Resource): boolean {
   return resource.annotations()[SUBSTITUTE_OPT_OUT] === 'disabled' || resource.labels()[SUBSTITUTE_OPT_OUT] === 'disabled';
 }
 
-// The markers Flux looks for in a Secret's data to find a value a generator filled from a
-// sops-encrypted file (YAML, JSON and binary, dotenv, INI).
-const SOPS_MARKERS = ['mac: ENC[', '"mac": "ENC[', 'sops_mac=ENC[', '[sops]'];
-
 /**
  * Decrypts, as kustomize-controller does after its build, every object with sops metadata (any
  * kind) unless annotated `kustomize.toolkit.fluxcd.io/decrypt: disabled`. Like Flux it does not
  * check the document MAC: the build has changed unencrypted fields the MAC covers; each encrypted
- * value is still authenticated with its key path. Secrets generated from encrypted files are
- * refused: Tideline does not decrypt generator inputs.
+ * value is still authenticated with its key path. A Secret's data entries that hold a whole
+ * encrypted file (a generator read it) are decrypted into the format their key names.
  */
 async function decryptResources(resources: readonly Resource[], decryptor: SopsDecryptor): Promise<void> {
   for (const resource of resources) {
@@ -165,20 +162,7 @@ async function decryptResources(resources: readonly Resource[], decryptor: SopsD
       resource.node = await decryptor.decryptNode(resource.node, { where: resource.describe(), file: resource.file }, { verifyMac: false });
       continue;
     }
-    if (resource.kind !== 'Secret') continue;
-    const data = getNode(resource.node, ['data']);
-    if (!isMap(data)) continue;
-    for (const pair of data.items) {
-      const value = scalarText(pair.value);
-      if (value === undefined) continue;
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      if (SOPS_MARKERS.some((marker) => decoded.includes(marker))) {
-        throw new InvalidInputError(
-          `${resource.describe()}: data key "${scalarText(pair.key) ?? ''}" holds a sops-encrypted file; decrypting secretGenerator inputs is not supported — encrypt the Secret manifest itself instead`,
-          { source: { file: resource.file } },
-        );
-      }
-    }
+    if (resource.kind === 'Secret') await decryptSecretDataEntries(resource, decryptor);
   }
 }
 
@@ -218,6 +202,8 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
     if (option !== 'managedByLabel') throw new InvalidInputError(`buildMetadata "${option}" is not supported (only managedByLabel)`, { source: { file: k.file } });
   }
 
+  // Flux decrypts encrypted generator inputs and patch files before it builds.
+  if (options.flux?.decryption) await decryptGeneratorInputs(ctx, k, options.flux.decryption);
   let resources = await buildKustomization(ctx, dir, k);
   if (metadataOptions.includes('managedByLabel')) {
     for (const resource of resources) setScalar(resource.node, ['metadata', 'labels', 'app.kubernetes.io/managed-by'], KUSTOMIZE_VERSION_LABEL);

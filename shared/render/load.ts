@@ -41,6 +41,11 @@ export class RootedFs {
   readonly limits: RenderLimits;
   private filesRead = 0;
   private realRoot: string | undefined;
+  /**
+   * Contents read in place of files on disk (absolute path → bytes): decrypted generator inputs,
+   * which the render must see as Flux does after decrypting in place, without writing to the checkout.
+   */
+  readonly overlay = new Map<string, Buffer>();
 
   constructor(root: string, limits: RenderLimits) {
     this.root = path.resolve(root);
@@ -122,6 +127,8 @@ export class RootedFs {
       throw new InvalidInputError(`more than ${this.limits.maxFiles} files read; the tree is too large`, { source: { file: this.display(absolute) } });
     }
     await Promise.resolve();
+    const replaced = this.overlay.get(absolute);
+    if (replaced !== undefined) return replaced;
     const info = statSync(absolute);
     if (info.size > this.limits.maxFileBytes) {
       throw new InvalidInputError(`file is ${info.size} bytes, over the ${this.limits.maxFileBytes}-byte limit`, { source: { file: this.display(absolute) } });

@@ -17,10 +17,11 @@
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import { Decrypter, armor } from 'age-encryption';
-import { Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { Pair, Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import { GoNumber, GoValueError, keyText, toGoValue } from './yaml/go-value.ts';
 import { cloneNode, stringScalar } from './resource.ts';
+import { SOPS_FLAT_PREFIX, emitSopsDotenv, parseSopsDotenv, unflattenSopsMetadata, type DotenvItem, type SopsFileFormat } from './sops-formats.ts';
 
 /**
  * Unwraps a data key with AWS KMS: `Decrypt` of `ciphertext` under `keyArn` with the document's
@@ -339,13 +340,14 @@ async function dataKeyFor(meta: SopsMetadata, keys: SopsKeys, source: SopsSource
 
 // --- values ------------------------------------------------------------------------------------
 
-type Decrypted = { type: 'str' | 'int' | 'float' | 'bool'; text: string };
+// `raw` keeps a string's exact bytes: a binary file's plaintext need not be UTF-8.
+type Decrypted = { type: 'str' | 'int' | 'float' | 'bool'; text: string; raw?: Buffer };
 
 function openValue(ciphertext: string, dataKey: Uint8Array, additionalData: string, what: string, source: SopsSource): Decrypted {
   const match = ENCRYPTED_VALUE.exec(ciphertext);
   if (!match) throw fail(source, `${what} is not a sops-encrypted value (expected ENC[AES256_GCM,…])`);
   const [, data = '', iv = '', tag = '', type = ''] = match;
-  if (!['str', 'int', 'float', 'bool', 'bytes', 'time'].includes(type)) throw fail(source, `${what} has unknown sops value type "${type}"`);
+  if (!['str', 'int', 'float', 'bool', 'bytes', 'time', 'comment'].includes(type)) throw fail(source, `${what} has unknown sops value type "${type}"`);
   let plain: Buffer;
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64'), { authTagLength: 16 });
@@ -359,7 +361,7 @@ function openValue(ciphertext: string, dataKey: Uint8Array, additionalData: stri
   if (type === 'int' && !/^[-+]?[0-9]+$/.test(text)) throw fail(source, `${what} is typed int but does not decrypt to an integer`);
   if (type === 'float' && !Number.isFinite(Number(text))) throw fail(source, `${what} is typed float but does not decrypt to a number`);
   if (type === 'bool' && !/^(1|0|t|f|T|F|true|false|TRUE|FALSE|True|False)$/.test(text)) throw fail(source, `${what} is typed bool but does not decrypt to a boolean`);
-  return { type: type === 'int' || type === 'float' || type === 'bool' ? type : 'str', text };
+  return type === 'int' || type === 'float' || type === 'bool' ? { type, text } : { type: 'str', text, raw: plain };
 }
 
 /** `strconv.FormatFloat(f, 'f', -1, 64)`: the shortest round-tripping digits, never an exponent. */
@@ -418,6 +420,8 @@ interface WalkState {
   meta: SopsMetadata;
   source: SopsSource;
   mac: ReturnType<typeof createHash>;
+  /** Filled with the exact plaintext bytes of each decrypted string scalar, when a caller needs them. */
+  rawLeaves?: Map<YamlNode, Buffer>;
 }
 
 /** Decrypts the leaves below `node` in place, in document order (the MAC depends on the order). */
@@ -443,11 +447,15 @@ function walk(node: YamlNode | null | undefined, path: readonly string[], state:
     else {
       leaf = openValue(node.value, state.dataKey, `${path.join(':')}:`, what, state.source);
       replacement = scalarFor(leaf);
+      if (leaf.raw) state.rawLeaves?.set(replacement, leaf.raw);
     }
   } else {
     leaf = plainLeaf(node);
   }
-  if (leaf !== null && (encrypted || !state.meta.macOnlyEncrypted)) state.mac.update(macText(leaf), 'utf8');
+  if (leaf !== null && (encrypted || !state.meta.macOnlyEncrypted)) {
+    if (leaf.raw) state.mac.update(leaf.raw);
+    else state.mac.update(macText(leaf), 'utf8');
+  }
   return replacement;
 }
 
@@ -457,11 +465,11 @@ function lastModifiedAad(text: string): string {
 }
 
 /** Decrypts `root` in place; on failure it may be left partly decrypted, so callers own a copy. */
-async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions, cache: DataKeyCache): Promise<YAMLMap> {
+async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions, cache: DataKeyCache, rawLeaves?: Map<YamlNode, Buffer>): Promise<YAMLMap> {
   const meta = readMetadata(root, source);
   const dataKey = await dataKeyFor(meta, keys, source, cache);
   root.items = root.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY));
-  const state: WalkState = { dataKey, meta, source, mac: createHash('sha512') };
+  const state: WalkState = { dataKey, meta, source, mac: createHash('sha512'), ...(rawLeaves ? { rawLeaves } : {}) };
   if (meta.macOnlyEncrypted) state.mac.update(MAC_ONLY_ENCRYPTED_INIT);
   walk(root, [], state);
   if (options.verifyMac ?? true) {
@@ -506,6 +514,8 @@ export interface SopsDecryptor {
   decryptNode(root: YAMLMap, source: SopsSource, options?: SopsDecryptOptions): Promise<YAMLMap>;
   /** See {@link decryptSopsText}. */
   decryptText(text: string, file: string, options?: SopsDecryptOptions): Promise<unknown>;
+  /** See {@link decryptSopsFile}. */
+  decryptFile(bytes: Uint8Array, input: SopsFileFormat, output: SopsFileFormat, source: SopsSource): Promise<Buffer>;
 }
 
 /** Builds a {@link SopsDecryptor} over a set of keys (one per render: data keys are cached for its life). */
@@ -513,6 +523,7 @@ export function createSopsDecryptor(keys: SopsKeys): SopsDecryptor {
   const cache: DataKeyCache = new Map();
   return {
     decryptNode: (root, source, options) => decryptSopsNode(root, keys, source, options, cache),
+    decryptFile: (bytes, input, output, source) => decryptFileWith(bytes, input, output, source, keys, cache),
     decryptText: async (text, file, options) => {
       const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
       const error = doc.errors[0];
@@ -528,4 +539,188 @@ export function createSopsDecryptor(keys: SopsKeys): SopsDecryptor {
       }
     },
   };
+}
+
+// --- whole files ---------------------------------------------------------------------------------
+
+/** A decrypted file before it is written out: its tree, the raw bytes of its strings, its comments (dotenv). */
+interface PlainTree {
+  root: YAMLMap;
+  rawLeaves: Map<YamlNode, Buffer>;
+  dotenv?: DotenvItem[];
+}
+
+const TOP_LEVEL_COMMENT = /^ENC\[AES256_GCM,[^\]]*,type:comment\]$/;
+
+/** Turns the flattened metadata of a dotenv file into the `sops` node the reader expects (typed where SOPS types it). */
+function metadataNode(entries: readonly { key: string; value: string }[], file: string): YamlNode {
+  const meta = unflattenSopsMetadata(entries, file) as Record<string, unknown>;
+  if (meta['mac_only_encrypted'] !== undefined) meta['mac_only_encrypted'] = meta['mac_only_encrypted'] === 'true';
+  if (typeof meta['shamir_threshold'] === 'string') meta['shamir_threshold'] = Number(meta['shamir_threshold']);
+  return parseDocument('{}').createNode(meta) as YamlNode;
+}
+
+async function decryptDotenv(text: string, keys: SopsKeys, source: SopsSource, cache: DataKeyCache): Promise<PlainTree> {
+  const file = source.file ?? source.where;
+  const items = parseSopsDotenv(text, file);
+  const metadata: { key: string; value: string }[] = [];
+  const body: DotenvItem[] = [];
+  for (const item of items) {
+    if ('key' in item && item.key.startsWith(SOPS_FLAT_PREFIX)) metadata.push(item);
+    else body.push(item);
+  }
+  if (metadata.length === 0) throw fail(source, 'no sops metadata (sops_* entries): the dotenv file is not encrypted with sops');
+  const root = parseDocument('{}').contents as YAMLMap;
+  const seen = new Set<string>();
+  for (const item of body) {
+    if (!('key' in item)) continue;
+    if (seen.has(item.key)) throw fail(source, `key "${item.key}" appears more than once`);
+    seen.add(item.key);
+    root.items.push(new Pair(stringScalar(item.key), stringScalar(item.value)));
+  }
+  root.items.push(new Pair(stringScalar(SOPS_METADATA_KEY), metadataNode(metadata, file)));
+  const rawLeaves = new Map<YamlNode, Buffer>();
+  await decryptInPlace(root, keys, source, { verifyMac: true }, cache, rawLeaves);
+  // Comments are encrypted with the empty path and are not part of the MAC; like SOPS, one that
+  // does not decrypt is kept as it stands (files from older SOPS versions hold plain comments).
+  const dataKey = await dataKeyFor(readMetadataFromEntries(metadata, file, source), keys, source, cache);
+  const plainValues = new Map(root.items.map((pair) => [keyText(pair.key), pair.value]));
+  const dotenv: DotenvItem[] = body.map((item) => {
+    if ('key' in item) {
+      const value = plainValues.get(item.key);
+      return { key: item.key, value: isScalar(value) ? String(value.value ?? '') : item.value };
+    }
+    if (!TOP_LEVEL_COMMENT.test(item.comment)) return item;
+    try {
+      return { comment: openValue(item.comment, dataKey, ':', 'a comment', source).text };
+    } catch {
+      return item;
+    }
+  });
+  return { root, rawLeaves, dotenv };
+}
+
+function readMetadataFromEntries(entries: readonly { key: string; value: string }[], file: string, source: SopsSource): SopsMetadata {
+  const holder = parseDocument('{}').contents as YAMLMap;
+  holder.items.push(new Pair(stringScalar(SOPS_METADATA_KEY), metadataNode(entries, file)));
+  return readMetadata(holder, source);
+}
+
+async function decryptDocument(text: string, keys: SopsKeys, source: SopsSource, cache: DataKeyCache): Promise<PlainTree> {
+  const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+  const error = doc.errors[0];
+  if (error) throw fail(source, `invalid YAML/JSON: ${error.message.split('\n')[0]}`);
+  if (!isMap(doc.contents)) throw fail(source, 'a sops-encrypted file is a mapping at the top');
+  const rawLeaves = new Map<YamlNode, Buffer>();
+  await decryptInPlace(doc.contents, keys, source, { verifyMac: true }, cache, rawLeaves);
+  return { root: doc.contents, rawLeaves };
+}
+
+/** go-yaml v3 (as `sops decrypt` uses it) quotes these words that YAML 1.1 reads as booleans. */
+const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
+/** The tree as `sops decrypt` prints a YAML file: four-space indentation, sequences indented, no folding. */
+function emitYamlFile(tree: PlainTree): Buffer {
+  const doc = parseDocument('{}');
+  const plain = (node: unknown): unknown => {
+    if (isMap(node)) {
+      node.commentBefore = null;
+      node.comment = null;
+      for (const pair of node.items) {
+        pair.key = plain(pair.key);
+        pair.value = plain(pair.value);
+      }
+      return node;
+    }
+    if (isSeq(node)) {
+      node.commentBefore = null;
+      node.comment = null;
+      node.items = node.items.map(plain);
+      return node;
+    }
+    if (isScalar(node)) {
+      node.commentBefore = null;
+      node.comment = null;
+      const value = node.value;
+      if (typeof value === 'string') {
+        const resolved = parseDocument(value, { schema: 'core' }).contents;
+        const ambiguous = YAML11_BOOLEANS.test(value) || (isScalar(resolved) && typeof resolved.value !== 'string' && !value.includes('\n'));
+        node.type = ambiguous ? 'QUOTE_DOUBLE' : value.includes('\n') ? 'BLOCK_LITERAL' : undefined;
+      } else node.type = undefined;
+      return node;
+    }
+    return node;
+  };
+  doc.contents = plain(tree.root) as typeof doc.contents;
+  return Buffer.from(doc.toString({ indent: 4, indentSeq: true, lineWidth: 0, minContentWidth: 0, blockQuote: 'literal' }), 'utf8');
+}
+
+function jsonValue(node: unknown, depth: number, file: string, source: SopsSource): string {
+  const pad = '\t'.repeat(depth + 1);
+  const close = '\t'.repeat(depth);
+  if (isMap(node)) {
+    if (node.items.length === 0) return '{}';
+    return `{\n${node.items.map((pair) => `${pad}${JSON.stringify(keyText(pair.key))}: ${jsonValue(pair.value, depth + 1, file, source)}`).join(',\n')}\n${close}}`;
+  }
+  if (isSeq(node)) {
+    if (node.items.length === 0) return '[]';
+    return `[\n${node.items.map((item) => `${pad}${jsonValue(item, depth + 1, file, source)}`).join(',\n')}\n${close}]`;
+  }
+  if (isScalar(node)) {
+    const value = node.value;
+    if (value === null || value === undefined) return 'null';
+    if (typeof value === 'string') return JSON.stringify(value);
+    if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+    if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  }
+  if (node === null || node === undefined) return 'null';
+  throw fail(source, 'the decrypted file holds a value JSON cannot express');
+}
+
+/** The tree as `sops decrypt` prints a JSON file: tab-indented, keys in file order. */
+function emitJsonFile(tree: PlainTree, source: SopsSource): Buffer {
+  return Buffer.from(`${jsonValue(tree.root, 0, source.file ?? source.where, source)}\n`, 'utf8');
+}
+
+function emitDotenvFile(tree: PlainTree, source: SopsSource): Buffer {
+  if (tree.dotenv) return Buffer.from(emitSopsDotenv(tree.dotenv), 'utf8');
+  const items: DotenvItem[] = [];
+  for (const pair of tree.root.items) {
+    if (!isScalar(pair.value) && pair.value !== null) throw fail(source, `key "${keyText(pair.key)}" holds a map or list, which a dotenv file cannot`);
+    items.push({ key: keyText(pair.key), value: isScalar(pair.value) ? String(pair.value.value ?? '') : '' });
+  }
+  return Buffer.from(emitSopsDotenv(items), 'utf8');
+}
+
+/** A binary file's plaintext is the exact bytes of its `data` string. */
+function emitBinaryFile(tree: PlainTree, source: SopsSource): Buffer {
+  const data = tree.root.items.find((pair) => keyText(pair.key) === 'data')?.value;
+  if (!isScalar(data) || typeof data.value !== 'string') throw fail(source, 'no binary data (a "data" string) in the decrypted file');
+  return tree.rawLeaves.get(data as YamlNode) ?? Buffer.from(data.value, 'utf8');
+}
+
+async function decryptFileWith(bytes: Uint8Array, input: SopsFileFormat, output: SopsFileFormat, source: SopsSource, keys: SopsKeys, cache: DataKeyCache): Promise<Buffer> {
+  if (input === 'ini' || output === 'ini') throw fail(source, 'sops-encrypted INI files are not supported; encrypt the file as binary, dotenv, YAML or JSON instead');
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const tree = input === 'dotenv' ? await decryptDotenv(text, keys, source, cache) : await decryptDocument(text, keys, source, cache);
+  switch (output) {
+    case 'yaml':
+      return emitYamlFile(tree);
+    case 'json':
+      return emitJsonFile(tree, source);
+    case 'dotenv':
+      return emitDotenvFile(tree, source);
+    case 'binary':
+      return emitBinaryFile(tree, source);
+  }
+}
+
+/**
+ * Decrypts a whole file encrypted by `sops` in one of its stores (`input`: YAML, JSON, dotenv or
+ * binary) and returns the plaintext file as `sops decrypt --output-type <output>` writes it — what
+ * Flux puts in place of an encrypted generator input. Unlike rendered objects, nothing has edited
+ * the file since it was encrypted, so its MAC is checked. Errors name `source`, never a value.
+ */
+export async function decryptSopsFile(bytes: Uint8Array, input: SopsFileFormat, output: SopsFileFormat, keys: SopsKeys, source: SopsSource): Promise<Buffer> {
+  return decryptFileWith(bytes, input, output, source, keys, new Map());
 }

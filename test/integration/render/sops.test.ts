@@ -386,16 +386,16 @@ describe('rendering a Kustomization with spec.decryption', () => {
     assert.match(rendered.yaml, /^sops:/m);
   });
 
-  it('refuses a Secret generated from a sops-encrypted file, naming the object and the data key', async () => {
+  it('decrypts a secretGenerator file encrypted with sops before the build, as Flux does', async () => {
     // Prepare
     const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
 
     // Act
-    const error = await rejection(renderKustomization({ root: repo, path: 'generator', flux: { decryption: createSopsDecryptor({ ageIdentities: [identity] }) } }));
+    const rendered = await renderKustomization({ root: repo, path: 'generator', flux: { decryption: createSopsDecryptor({ ageIdentities: [identity] }) } });
 
     // Assess
-    assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /Secret creds-[a-z0-9]+: data key "creds\.enc\.yaml" holds a sops-encrypted file; decrypting secretGenerator inputs is not supported/);
+    assert.match(rendered.yaml, /name: creds-[a-z0-9]+/);
+    assert.ok(rendered.yaml.includes(`creds.enc.yaml: ${Buffer.from('password: hunter2\n').toString('base64')}`), rendered.yaml);
   });
 
   it('tideline render --age-key-file decrypts the encrypted objects', async () => {
