@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -19,6 +19,7 @@ import type { ClusterRecord, Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { makeEksToken, resolveAwsCredentials } from './eks-token.ts';
 import { fromAwsError } from '#shared/errors/aws.ts';
+import { loadKubeconfig } from './kubeconfig.ts';
 
 /** Everything needed to open an authenticated HTTPS connection to one API server. */
 export interface ClusterEndpoint {
@@ -116,15 +117,14 @@ export async function endpointFromKubeconfig(
   return endpoint;
 }
 
-/** Reads a kubeconfig file and builds the endpoint of `context` (see {@link endpointFromKubeconfig}). */
-export async function endpointFromKubeconfigFile(path: string, context: string | undefined, options: ConnectionOptions = {}): Promise<ClusterEndpoint> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(`cannot read kubeconfig: ${(error as Error).message}`, { source: { file: path }, cause: error });
-  }
-  return endpointFromKubeconfig(text, context, options, path, dirname(resolve(path)));
+/**
+ * Reads a kubeconfig file — or merges several, as kubectl merges a `KUBECONFIG` list (see
+ * `kubeconfig.ts`) — and builds the endpoint of `context` (see {@link endpointFromKubeconfig}).
+ */
+export async function endpointFromKubeconfigFile(paths: string | readonly string[], context: string | undefined, options: ConnectionOptions = {}): Promise<ClusterEndpoint> {
+  const { text, source } = await loadKubeconfig(typeof paths === 'string' ? [paths] : paths);
+  // File references are absolute in the loaded text, so no base directory is needed.
+  return endpointFromKubeconfig(text, context, options, source);
 }
 
 /**

@@ -7,6 +7,8 @@
 export { ClusterClient, clearDiscoveryCache } from './client.ts';
 export type { ClusterClientOptions, ResourceInfo, ApplyOptions } from './client.ts';
 export { endpointFromKubeconfig, endpointFromKubeconfigFile, endpointFromClusterRecord } from './connection.ts';
+export { kubeconfigPaths, loadKubeconfig } from './kubeconfig.ts';
+export type { LoadedKubeconfig } from './kubeconfig.ts';
 export type { ClusterEndpoint, ConnectionOptions } from './connection.ts';
 export { makeEksToken, EKS_TOKEN_PREFIX } from './eks-token.ts';
 export { reconcileObjects, requestFromKustomization, serviceAccountUser } from './apply.ts';

@@ -3,13 +3,12 @@
  * function does for a rendered bundle, and print the change set (as text, or as one JSON document
  * with `--output json`). Exit code 0 on success, 2 on error.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { durationToMs } from '#shared/config/kustomization.ts';
 import { InvalidInputError, describeObject } from '#shared/errors/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile, formatChangeSet, formatCounts, reconcileObjects, summarizeChangeSet } from '#shared/kube/index.ts';
 import type { ReconcileResult } from '#shared/kube/index.ts';
+import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
 
 /** Options shared by `apply` and `diff`. */
@@ -25,17 +24,11 @@ export interface ClusterCliOptions {
   output: string;
 }
 
-/** The kubeconfig path kubectl would use (first of $KUBECONFIG, else ~/.kube/config). */
-export function defaultKubeconfig(): string {
-  const fromEnv = process.env.KUBECONFIG?.split(':').find((p) => p !== '');
-  return fromEnv ?? join(homedir(), '.kube', 'config');
-}
-
 /** Adds the cluster connection options. */
 export function clusterOptions(command: Command): Command {
   return command
     .option('--context <context>', 'kubeconfig context (default: the current context)')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl does, or ~/.kube/config)')
     .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification');
 }
 
@@ -101,7 +94,7 @@ export function registerApply(program: Command): void {
     .action(async (dir: string, options: ApplyCliOptions) => {
       const output = outputFormat(options);
       const { objects, digest } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
-      const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
         const result = await reconcileObjects(client, {
           owner: { name: options.name, namespace: options.namespace },

@@ -7,8 +7,9 @@
 import type { Command } from 'commander';
 import { describeObject } from '#shared/errors/index.ts';
 import { ClusterClient, diffObjects, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
+import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
-import { clusterOptions, defaultKubeconfig, outputFormat, outputOption, ownerOptions } from './apply.ts';
+import { clusterOptions, outputFormat, outputOption, ownerOptions } from './apply.ts';
 import type { ClusterCliOptions } from './apply.ts';
 
 /** Registers the `diff` verb. */
@@ -19,7 +20,7 @@ export function registerDiff(program: Command): void {
     .action(async (dir: string, options: ClusterCliOptions & { prune?: boolean }) => {
       const output = outputFormat(options);
       const { objects } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
-      const client = new ClusterClient(await endpointFromKubeconfigFile(options.kubeconfig ?? defaultKubeconfig(), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
         const result = await diffObjects(client, {
           owner: { name: options.name, namespace: options.namespace },

@@ -83,10 +83,10 @@ export function ownerFor(namespace: string): { name: string; namespace: string }
   return { name: namespace, namespace: 'flux-system' };
 }
 
-/** Runs the `tideline` command line (`shared/cli/main.ts`) with `args`; never rejects. */
-export function runTideline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the `tideline` command line (`shared/cli/main.ts`) with `args` (and `env`, default this process's); never rejects. */
+export function runTideline(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['shared/cli/main.ts', ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['shared/cli/main.ts', ...args], { timeout: 60_000, ...(env ? { env } : {}) }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 99) : 0, stdout, stderr });
     });
   });
