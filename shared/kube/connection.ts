@@ -58,16 +58,11 @@ export interface ConnectionOptions {
  * Builds an endpoint from a kubeconfig document (YAML text) and an optional context name
  * (the current context when absent). Throws InvalidInputError for a missing context, a user that
  * would run a command not on the allow-list, or an insecure cluster not explicitly allowed.
+ * File references in the text are read as written: a kubeconfig read from files has them made
+ * absolute first (`loadKubeconfig`), as kubectl resolves them against each file's directory.
  */
-export async function endpointFromKubeconfig(
-  kubeconfigText: string,
-  context: string | undefined,
-  options: ConnectionOptions = {},
-  source = 'kubeconfig',
-  baseDir = process.cwd(),
-): Promise<ClusterEndpoint> {
-  // kubectl resolves file references relative to the kubeconfig file's directory.
-  const readRelative = (file: string): Promise<string> => readFile(resolve(baseDir, file), 'utf8');
+export async function endpointFromKubeconfig(kubeconfigText: string, context: string | undefined, options: ConnectionOptions = {}, source = 'kubeconfig'): Promise<ClusterEndpoint> {
+  const readRelative = (file: string): Promise<string> => readFile(resolve(file), 'utf8');
   const kc = new KubeConfig();
   try {
     kc.loadFromString(kubeconfigText);
