@@ -1,0 +1,298 @@
+/**
+ * SOPS-encrypted generator inputs, patch files and Secret data entries, against the real `sops`
+ * and `kustomize` binaries. Flux decrypts the inputs in place and then runs `kustomize build`, so
+ * the reference for each fleet tree is `kustomize build` of a copy in which every encrypted file
+ * was replaced by what `sops decrypt` prints for it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { createSopsDecryptor, renderKustomization } from '#shared/render/index.ts';
+import { parseAgeIdentities } from '#shared/render/sops.ts';
+import { getTestEnv } from '#test/env/index.ts';
+import { rejection } from '#test/support/assert.ts';
+
+const run = promisify(execFile);
+
+let dir: string;
+let tools: { sops: string; ageKeygen: string; kustomize: string };
+let identity: string;
+let recipient: string;
+let counter = 0;
+
+function sopsEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), ...extra };
+}
+
+async function newAgeKey(): Promise<{ identity: string; recipient: string; file: string }> {
+  const file = path.join(dir, `key-${++counter}.txt`);
+  await run(tools.ageKeygen, ['-o', file], { timeout: 10_000 });
+  const text = await readFile(file, 'utf8');
+  const [found] = parseAgeIdentities(text, file);
+  const publicKey = /public key: (age1[0-9a-z]+)/.exec(text)?.[1];
+  assert.ok(found !== undefined && publicKey !== undefined);
+  return { identity: found, recipient: publicKey, file };
+}
+
+let keyFile: string;
+
+/** Writes `plaintext` to `target` encrypted by the real sops (format from the name, as for users). */
+async function writeEncrypted(target: string, plaintext: string | Buffer, extraArgs: string[] = []): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, plaintext);
+  const { stdout } = await run(tools.sops, ['encrypt', '--age', recipient, ...extraArgs, target], { timeout: 30_000, env: sopsEnv(), encoding: 'buffer' });
+  await writeFile(target, stdout);
+}
+
+async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
+  for (const [relative, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, relative)), { recursive: true });
+    await writeFile(path.join(root, relative), content);
+  }
+}
+
+/** `kustomize build` of a copy of `root` in which each listed file is replaced by its `sops decrypt` output. */
+async function referenceBuild(root: string, buildPath: string, encrypted: string[]): Promise<string> {
+  const copy = await mkdtemp(path.join(dir, 'reference-'));
+  await cp(root, copy, { recursive: true });
+  for (const relative of encrypted) {
+    const target = path.join(copy, relative);
+    const { stdout } = await run(tools.sops, ['decrypt', target], { timeout: 30_000, env: sopsEnv({ SOPS_AGE_KEY_FILE: keyFile }), encoding: 'buffer' });
+    await writeFile(target, stdout);
+  }
+  const { stdout } = await run(tools.kustomize, ['build', path.join(copy, buildPath)], { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          envFrom:
+            - secretRef:
+                name: app
+`;
+
+const BINARY = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x80, 0x41, 0x0a, 0xc3]);
+
+describe('SOPS-encrypted generator inputs and Secret data entries', () => {
+  let fleet: string;
+  const decryptor = (): ReturnType<typeof createSopsDecryptor> => createSopsDecryptor({ ageIdentities: [identity] });
+
+  before(async () => {
+    const env = await getTestEnv();
+    tools = env.tools;
+    dir = await mkdtemp(path.join(tmpdir(), 'tideline-sops-gen-'));
+    const key = await newAgeKey();
+    ({ identity, recipient } = key);
+    keyFile = key.file;
+    fleet = path.join(dir, 'fleet');
+    await writeFiles(fleet, {
+      'base/deploy.yaml': deployment,
+      'base/plain.txt': 'not a secret\n',
+      'base/kustomization.yaml': `resources:
+  - deploy.yaml
+secretGenerator:
+  - name: app
+    envs:
+      - secrets.enc.env
+  - name: files
+    files:
+      - blob.bin
+      - config.enc.yaml
+      - settings.enc.json
+      - app.yaml=conf/renamed.enc.yaml
+      - plain.txt
+patches:
+  - path: patch.enc.yaml
+`,
+      'overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nnamePrefix: prod-\nsecretGenerator:\n  - name: prod\n    envs:\n      - prod.enc.env\n',
+    });
+    await writeEncrypted(path.join(fleet, 'base/secrets.enc.env'), '# database\nDB_USER=admin\nDB_PASSWORD=s3cr3t=with=equals\nMULTI=one\\ntwo\nEMPTY=\n');
+    await writeEncrypted(path.join(fleet, 'base/blob.bin'), BINARY);
+    await writeEncrypted(path.join(fleet, 'base/config.enc.yaml'), 'db:\n  host: db.internal\n  port: 5432\n  replicas: [a, "8080", true]\n  tls: |\n    -----BEGIN-----\n    abc\nflag: "yes"\nempty: {}\n');
+    await writeEncrypted(path.join(fleet, 'base/settings.enc.json'), '{"token": "t0k3n", "limits": {"cpu": 2, "ratio": 0.5, "on": false, "none": null}, "list": []}');
+    await writeEncrypted(path.join(fleet, 'base/conf/renamed.enc.yaml'), 'apiKey: k3y\n');
+    await writeEncrypted(
+      path.join(fleet, 'base/patch.enc.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: TOKEN\n              value: patched-secret\n',
+      ['--encrypted-regex', '^(value)$'],
+    );
+    await writeEncrypted(path.join(fleet, 'overlays/prod/prod.enc.env'), 'REGION=eu-west-1\nPROD_TOKEN=prod-s3cr3t\n');
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const ENCRYPTED_INPUTS = [
+    'base/secrets.enc.env',
+    'base/blob.bin',
+    'base/config.enc.yaml',
+    'base/settings.enc.json',
+    'base/conf/renamed.enc.yaml',
+    'base/patch.enc.yaml',
+    'overlays/prod/prod.enc.env',
+  ];
+
+  it('renders nested overlays with encrypted dotenv, binary, YAML and JSON inputs, a key=path rename and an encrypted patch exactly as kustomize builds the decrypted tree', async () => {
+    // Prepare
+    const expected = await referenceBuild(fleet, 'overlays/prod', ENCRYPTED_INPUTS);
+
+    // Act
+    const rendered = await renderKustomization({ root: fleet, path: 'overlays/prod', flux: { decryption: decryptor() } });
+
+    // Assess
+    assert.equal(rendered.yaml, expected);
+    assert.ok(rendered.yaml.includes(`blob.bin: ${BINARY.toString('base64')}`));
+    assert.ok(rendered.yaml.includes(`DB_PASSWORD: ${Buffer.from('s3cr3t=with=equals').toString('base64')}`));
+    assert.ok(rendered.yaml.includes(`plain.txt: ${Buffer.from('not a secret\n').toString('base64')}`));
+    assert.match(rendered.yaml, /replicas: 3/);
+    assert.doesNotMatch(rendered.yaml, /ENC\[|sops/);
+  });
+
+  it('leaves the checkout untouched: the encrypted files are still encrypted after the render', async () => {
+    // Prepare
+    const before = await readFile(path.join(fleet, 'base/secrets.enc.env'), 'utf8');
+
+    // Act
+    await renderKustomization({ root: fleet, path: 'overlays/prod', flux: { decryption: decryptor() } });
+
+    // Assess
+    assert.equal(await readFile(path.join(fleet, 'base/secrets.enc.env'), 'utf8'), before);
+    assert.match(before, /sops_mac=ENC\[/);
+  });
+
+  it('decrypts a Secret data entry that holds an encrypted file after the build, writing it in the format of its key', async () => {
+    // Prepare
+    const root = path.join(dir, 'data-entry');
+    await writeEncrypted(path.join(dir, 'inputs', 'config.env'), 'USER=svc\nPASSWORD=hunter2\n');
+    await writeEncrypted(path.join(dir, 'inputs', 'cert.bin'), BINARY);
+    const encryptedEnv = await readFile(path.join(dir, 'inputs', 'config.env'));
+    const encryptedBin = await readFile(path.join(dir, 'inputs', 'cert.bin'));
+    const secret = (env: Buffer, bin: Buffer): string =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: data-entries\ntype: Opaque\ndata:\n  config.env: ${env.toString('base64')}\n  cert.bin: ${bin.toString('base64')}\n  plain: ${Buffer.from('left alone').toString('base64')}\n`;
+    await writeFiles(root, {
+      'encrypted/kustomization.yaml': 'resources:\n  - secret.yaml\n',
+      'encrypted/secret.yaml': secret(encryptedEnv, encryptedBin),
+      'plain/kustomization.yaml': 'resources:\n  - secret.yaml\n',
+      'plain/secret.yaml': secret(Buffer.from('USER=svc\nPASSWORD=hunter2\n'), BINARY),
+    });
+    const expected = (await run(tools.kustomize, ['build', path.join(root, 'plain')], { timeout: 30_000 })).stdout;
+
+    // Act
+    const rendered = await renderKustomization({ root, path: 'encrypted', flux: { decryption: decryptor() } });
+
+    // Assess
+    assert.equal(rendered.yaml, expected);
+  });
+
+  it('leaves a Secret annotated kustomize.toolkit.fluxcd.io/decrypt: disabled as it is', async () => {
+    // Prepare
+    const root = path.join(dir, 'opt-out');
+    await writeEncrypted(path.join(dir, 'inputs', 'kept.env'), 'PASSWORD=hunter2\n');
+    const encoded = (await readFile(path.join(dir, 'inputs', 'kept.env'))).toString('base64');
+    await writeFiles(root, {
+      'kustomization.yaml': 'resources:\n  - secret.yaml\n',
+      'secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: kept\n  annotations:\n    kustomize.toolkit.fluxcd.io/decrypt: disabled\ndata:\n  kept.env: ${encoded}\n`,
+    });
+
+    // Act
+    const rendered = await renderKustomization({ root, flux: { decryption: decryptor() } });
+
+    // Assess
+    assert.ok(rendered.yaml.includes(`kept.env: ${encoded}`));
+  });
+
+  it('fails naming the file, and no value or key, when no offered key can unwrap an input', async () => {
+    // Prepare
+    const other = await newAgeKey();
+
+    // Act
+    const error = await rejection(renderKustomization({ root: fleet, path: 'overlays/prod', flux: { decryption: createSopsDecryptor({ ageIdentities: [other.identity] }) } }));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /no key could unwrap the sops data key/);
+    assert.match(error.message, /\.enc\.env|blob\.bin/);
+    assert.ok(error.message.includes(recipient));
+    assert.doesNotMatch(error.message, /AGE-SECRET-KEY|s3cr3t|admin/);
+  });
+
+  it('refuses an encrypted dotenv input with a value removed after encryption (MAC mismatch), naming the file', async () => {
+    // Prepare
+    const root = path.join(dir, 'tampered');
+    await writeFiles(root, { 'kustomization.yaml': 'secretGenerator:\n  - name: app\n    envs:\n      - app.enc.env\n' });
+    await writeEncrypted(path.join(root, 'app.enc.env'), 'KEEP=visible-secret\nDROP=dropped-secret\n');
+    const text = await readFile(path.join(root, 'app.enc.env'), 'utf8');
+    await writeFile(path.join(root, 'app.enc.env'), text.replace(/^DROP=.*\n/m, ''));
+
+    // Act
+    const error = await rejection(renderKustomization({ root, flux: { decryption: decryptor() } }));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /app\.enc\.env: the sops MAC does not match/);
+    assert.doesNotMatch(error.message, /visible-secret|dropped-secret/);
+  });
+
+  it('refuses an encrypted value moved to another key, naming the file and the key', async () => {
+    // Prepare
+    const root = path.join(dir, 'moved');
+    await writeFiles(root, { 'kustomization.yaml': 'secretGenerator:\n  - name: app\n    envs:\n      - app.enc.env\n' });
+    await writeEncrypted(path.join(root, 'app.enc.env'), 'A=first-secret\nB=second-secret\n');
+    const text = await readFile(path.join(root, 'app.enc.env'), 'utf8');
+    const a = /^A=(.*)$/m.exec(text)?.[1] ?? '';
+    const b = /^B=(.*)$/m.exec(text)?.[1] ?? '';
+    await writeFile(path.join(root, 'app.enc.env'), text.replace(`A=${a}`, `A=${b}`).replace(`B=${b}`, `B=${a}`));
+
+    // Act
+    const error = await rejection(renderKustomization({ root, flux: { decryption: decryptor() } }));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /app\.enc\.env: value at A failed authentication/);
+    assert.doesNotMatch(error.message, /first-secret|second-secret/);
+  });
+
+  it('never reads an encrypted input outside the root: the build refuses the path', async () => {
+    // Prepare
+    const root = path.join(dir, 'escape', 'repo');
+    await writeEncrypted(path.join(dir, 'escape', 'outside.enc.env'), 'STOLEN=outside-secret\n');
+    await writeFiles(root, { 'kustomization.yaml': 'secretGenerator:\n  - name: app\n    envs:\n      - ../outside.enc.env\n' });
+
+    // Act
+    const error = await rejection(renderKustomization({ root, flux: { decryption: decryptor() } }));
+
+    // Assess
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /points outside the repository root/);
+    assert.doesNotMatch(error.message, /outside-secret/);
+  });
+
+  it('leaves encrypted inputs alone when the Kustomization has no decryption, as Flux does', async () => {
+    // Act
+    const rendered = await renderKustomization({ root: fleet, path: 'base' });
+
+    // Assess: the encrypted dotenv's entries, sops metadata included, became data keys as they stand
+    assert.match(rendered.yaml, /\n  sops_mac: /);
+    assert.ok(!rendered.yaml.includes(Buffer.from('s3cr3t=with=equals').toString('base64')));
+  });
+});
