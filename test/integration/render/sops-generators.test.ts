@@ -292,7 +292,7 @@ patches:
     const rendered = await renderKustomization({ root: fleet, path: 'base' });
 
     // Assess: the encrypted dotenv's entries, sops metadata included, became data keys as they stand
-    assert.match(rendered.yaml, /\n  sops_mac: /);
+    assert.match(rendered.yaml, /\n {2}sops_mac: /);
     assert.ok(!rendered.yaml.includes(Buffer.from('s3cr3t=with=equals').toString('base64')));
   });
 });
