@@ -61,6 +61,7 @@ interface ApplyCliOptions extends ClusterCliOptions {
   allowEmpty?: boolean;
   timeout: string;
   revision: string;
+  order?: string;
 }
 
 /**
@@ -91,8 +92,13 @@ export function registerApply(program: Command): void {
     .option('--allow-empty', 'let an empty directory prune everything applied before under this name (with --prune)')
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
+    .option('--order <number>', "the revision's place in history (e.g. its commit time in ms); one lower than the applied revision's is refused, not rolled back")
     .action(async (dir: string, options: ApplyCliOptions) => {
       const output = outputFormat(options);
+      const order = options.order === undefined ? undefined : Number(options.order);
+      if (options.order !== undefined && (!/^\d+$/.test(options.order) || !Number.isSafeInteger(order))) {
+        throw new InvalidInputError(`--order must be a non-negative integer, not ${JSON.stringify(options.order)}`);
+      }
       const { objects, digest } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
       const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
@@ -100,6 +106,7 @@ export function registerApply(program: Command): void {
           owner: { name: options.name, namespace: options.namespace },
           objects,
           revision: options.revision,
+          ...(order !== undefined ? { order } : {}),
           digest,
           prune: options.prune === true,
           wait: options.wait === true,

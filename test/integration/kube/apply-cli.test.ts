@@ -104,3 +104,24 @@ test('tideline apply --wait exits 2 when an object is not ready in time, naming 
   assert.match(result.stdout, /failed \(HealthCheckFailed\): created 1/);
   assert.match(result.stderr, new RegExp(`✗ Deployment\\.apps web in ns ${ns}: not ready \\(InProgress\\)`));
 });
+
+test('tideline apply --order refuses a revision older than the applied one and changes nothing', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-apply-cli-order');
+  const client = await testClientFor(t);
+  const dir = await tempDirFor(t, 'tideline-apply-cli-order-');
+  await writeFile(join(dir, 'settings.yaml'), configMapYaml(ns, 'settings', 'new'));
+  const newer = await runTideline(['apply', dir, ...(await cliArgs(ns)), '--revision', 'main@sha1:2222', '--order', '1767225600000']);
+  await writeFile(join(dir, 'settings.yaml'), configMapYaml(ns, 'settings', 'old'));
+  // Act
+  const older = await runTideline(['apply', dir, ...(await cliArgs(ns)), '--revision', 'main@sha1:1111', '--order', '1767139200000']);
+  const malformed = await runTideline(['apply', dir, ...(await cliArgs(ns)), '--order', '-5']);
+  // Assess
+  assert.equal(newer.code, 0, newer.stderr);
+  assert.equal(older.code, 2);
+  assert.match(older.stderr, /revision main@sha1:1111 \(order 1767139200000\) is older than the applied revision main@sha1:2222/);
+  assert.equal(malformed.code, 2);
+  assert.match(malformed.stderr, /--order must be a non-negative integer, not "-5"/);
+  const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+  assert.deepEqual(live?.data, { key: 'new' });
+});
