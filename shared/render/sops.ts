@@ -19,7 +19,8 @@ import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import { Decrypter, armor } from 'age-encryption';
 import { Pair, Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
-import { GoNumber, GoValueError, keyText, toGoValue } from './yaml/go-value.ts';
+import { GoNumber, GoValueError, keyText, resolvePlainV3, toGoValue } from './yaml/go-value.ts';
+import { blockScalarStylesAllowed } from './yaml/emit.ts';
 import { cloneNode, stringScalar } from './resource.ts';
 import { SOPS_FLAT_PREFIX, emitSopsDotenv, parseSopsDotenv, unflattenSopsMetadata, type DotenvItem, type SopsFileFormat } from './sops-formats.ts';
 
@@ -616,8 +617,22 @@ async function decryptDocument(text: string, keys: SopsKeys, source: SopsSource,
   return { root: doc.contents, rawLeaves };
 }
 
-/** go-yaml v3 (as `sops decrypt` uses it) quotes these words that YAML 1.1 reads as booleans. */
+/** go-yaml v3 (as `sops decrypt` uses it) double-quotes these YAML 1.1 booleans and sexagesimal floats too. */
 const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
+
+/** The style go-yaml v3 prints a string in: literal when multi-line, double-quoted when it would read as another type, else plain, single- or double-quoted as the characters allow. */
+function goYamlV3StringStyle(value: string): Scalar['type'] {
+  if (value.includes('\n')) return 'BLOCK_LITERAL';
+  if (resolvePlainV3(value).kind !== 'str' || YAML11_BOOLEANS.test(value) || BASE60_FLOAT.test(value)) return 'QUOTE_DOUBLE';
+  const allowed = blockScalarStylesAllowed(value);
+  return allowed.plain ? 'PLAIN' : allowed.singleQuoted ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
+}
+
+/** A JSON string as Go's encoding/json writes it: HTML characters and line separators escaped. */
+function goJsonString(value: string): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** The tree as `sops decrypt` prints a YAML file: four-space indentation, sequences indented, no folding. */
 function emitYamlFile(tree: PlainTree): Buffer {
@@ -642,11 +657,7 @@ function emitYamlFile(tree: PlainTree): Buffer {
       node.commentBefore = null;
       node.comment = null;
       const value = node.value;
-      if (typeof value === 'string') {
-        const resolved = parseDocument(value, { schema: 'core' }).contents;
-        const ambiguous = YAML11_BOOLEANS.test(value) || (isScalar(resolved) && typeof resolved.value !== 'string' && !value.includes('\n'));
-        node.type = ambiguous ? 'QUOTE_DOUBLE' : value.includes('\n') ? 'BLOCK_LITERAL' : undefined;
-      } else node.type = undefined;
+      node.type = typeof value === 'string' ? goYamlV3StringStyle(value) : undefined;
       return node;
     }
     return node;
@@ -660,7 +671,7 @@ function jsonValue(node: unknown, depth: number, file: string, source: SopsSourc
   const close = '\t'.repeat(depth);
   if (isMap(node)) {
     if (node.items.length === 0) return '{}';
-    return `{\n${node.items.map((pair) => `${pad}${JSON.stringify(keyText(pair.key))}: ${jsonValue(pair.value, depth + 1, file, source)}`).join(',\n')}\n${close}}`;
+    return `{\n${node.items.map((pair) => `${pad}${goJsonString(keyText(pair.key))}: ${jsonValue(pair.value, depth + 1, file, source)}`).join(',\n')}\n${close}}`;
   }
   if (isSeq(node)) {
     if (node.items.length === 0) return '[]';
@@ -669,7 +680,7 @@ function jsonValue(node: unknown, depth: number, file: string, source: SopsSourc
   if (isScalar(node)) {
     const value = node.value;
     if (value === null || value === undefined) return 'null';
-    if (typeof value === 'string') return JSON.stringify(value);
+    if (typeof value === 'string') return goJsonString(value);
     if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
     if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   }

@@ -104,6 +104,15 @@ function analyzeScalar(cps: number[]): ScalarAnalysis {
   return result;
 }
 
+/**
+ * Whether libyaml may print `text` as a plain or a single-quoted scalar in block context; other
+ * printers of Go YAML output (go-yaml v3 through `sops decrypt`) share these rules.
+ */
+export function blockScalarStylesAllowed(text: string): { plain: boolean; singleQuoted: boolean } {
+  const analysis = analyzeScalar(toCodePoints(text));
+  return { plain: analysis.blockPlainAllowed, singleQuoted: analysis.singleQuotedAllowed };
+}
+
 function toCodePoints(text: string): number[] {
   const cps: number[] = [];
   for (const ch of text) cps.push(ch.codePointAt(0) as number);

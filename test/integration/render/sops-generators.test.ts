@@ -91,6 +91,46 @@ spec:
                 name: app
 `;
 
+const TRICKY_YAML = `a: "123"
+b: "true"
+c: "null"
+d: "1.5"
+e: "~"
+f: ""
+g: "  leading"
+h: "trailing  "
+i: "a: b"
+j: "#hash"
+k: "- dash"
+l: "multi\\nline\\n"
+m: "multi\\nno-trailing"
+n: "@at"
+o: 'it''s'
+p: "0x1F"
+q: "2024-01-01"
+r: "1_000"
+s: "on"
+t: "very long string that goes on and on and on and on and on and on and on and on and on and on and on past eighty columns"
+u: [1, 2]
+v: {}
+w: []
+x: null
+y: 1.0
+z: "*star"
+aa: "key: {x}"
+bb: "tab\\tinside"
+cc: "ü"
+dd: "[x]"
+ee: "%pct"
+ff: "\`tick"
+gg: "0o17"
+hh: "017"
+ii: ".inf"
+jj: "-"
+kk: "x #y"
+`;
+const TRICKY_JSON = '{"html": "<a & b>", "uni": "z\u00fcrich \u2713 \\u2028", "ctrl": "tab\\there", "float": 1.5e300, "small": 0.0000001, "int": 42, "f2": 2.0, "nested": {"e": {}, "l": [[]]}}';
+
 const BINARY = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x80, 0x41, 0x0a, 0xc3]);
 
 describe('SOPS-encrypted generator inputs and Secret data entries', () => {
@@ -166,6 +206,21 @@ patches:
     assert.ok(rendered.yaml.includes(`plain.txt: ${Buffer.from('not a secret\n').toString('base64')}`));
     assert.match(rendered.yaml, /replicas: 3/);
     assert.doesNotMatch(rendered.yaml, /ENC\[|sops/);
+  });
+
+  it('writes decrypted YAML and JSON files exactly as sops decrypt prints them (quoting, block scalars, escapes, numbers)', async () => {
+    // Prepare
+    const root = path.join(dir, 'styles');
+    await writeFiles(root, { 'kustomization.yaml': 'secretGenerator:\n  - name: styles\n    files:\n      - tricky.yaml\n      - tricky.json\n' });
+    await writeEncrypted(path.join(root, 'tricky.yaml'), TRICKY_YAML);
+    await writeEncrypted(path.join(root, 'tricky.json'), TRICKY_JSON);
+    const expected = await referenceBuild(root, '.', ['tricky.yaml', 'tricky.json']);
+
+    // Act
+    const rendered = await renderKustomization({ root, flux: { decryption: decryptor() } });
+
+    // Assess
+    assert.equal(rendered.yaml, expected);
   });
 
   it('leaves the checkout untouched: the encrypted files are still encrypted after the render', async () => {
