@@ -11,6 +11,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { createSopsDecryptor, renderKustomization } from '#shared/render/index.ts';
 import { parseAgeIdentities } from '#shared/render/sops.ts';
@@ -42,10 +44,10 @@ async function newAgeKey(): Promise<{ identity: string; recipient: string; file:
 let keyFile: string;
 
 /** Writes `plaintext` to `target` encrypted by the real sops (format from the name, as for users). */
-async function writeEncrypted(target: string, plaintext: string | Buffer, extraArgs: string[] = []): Promise<void> {
+async function writeEncrypted(target: string, plaintext: string | Buffer, extraArgs: string[] = [], keyArgs = ['--age', recipient], env: Record<string, string> = {}): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, plaintext);
-  const { stdout } = await run(tools.sops, ['encrypt', '--age', recipient, ...extraArgs, target], { timeout: 30_000, env: sopsEnv(), encoding: 'buffer' });
+  const { stdout } = await run(tools.sops, ['encrypt', ...keyArgs, ...extraArgs, target], { timeout: 30_000, env: sopsEnv(env), encoding: 'buffer' });
   await writeFile(target, stdout);
 }
 
@@ -221,6 +223,28 @@ patches:
 
     // Assess
     assert.equal(rendered.yaml, expected);
+  });
+
+  it('decrypts a generator input whose data key AWS KMS wraps (moto)', async () => {
+    // Prepare
+    const { moto } = await getTestEnv();
+    const clientConfig = { endpoint: moto.endpoint, credentials: moto.credentials };
+    const kms = new KMSClient({ ...clientConfig, region: moto.region });
+    const arn = (await kms.send(new CreateKeyCommand({ Description: 'tideline sops generator input' }))).KeyMetadata?.Arn as string;
+    const root = path.join(dir, 'kms');
+    await writeFiles(root, { 'kustomization.yaml': 'secretGenerator:\n  - name: kms\n    envs:\n      - app.enc.env\n' });
+    await writeEncrypted(path.join(root, 'app.enc.env'), 'TOKEN=kms-protected\n', [], ['--kms', arn], {
+      AWS_ENDPOINT_URL_KMS: moto.endpoint,
+      AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
+      AWS_REGION: moto.region,
+    });
+
+    // Act
+    const rendered = await renderKustomization({ root, flux: { decryption: createSopsDecryptor({ kmsDecrypt: createKmsDecrypt({ clientConfig }) }) } });
+
+    // Assess
+    assert.ok(rendered.yaml.includes(`TOKEN: ${Buffer.from('kms-protected').toString('base64')}`), rendered.yaml);
   });
 
   it('leaves the checkout untouched: the encrypted files are still encrypted after the render', async () => {
