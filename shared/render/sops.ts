@@ -17,7 +17,7 @@
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import { Decrypter, armor } from 'age-encryption';
-import { Pair, Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { type Document, Pair, Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import { GoNumber, GoValueError, keyText, resolvePlainV3, toGoValue } from './yaml/go-value.ts';
 import { blockScalarStylesAllowed } from './yaml/emit.ts';
@@ -341,8 +341,9 @@ async function dataKeyFor(meta: SopsMetadata, keys: SopsKeys, source: SopsSource
 
 // --- values ------------------------------------------------------------------------------------
 
-// `raw` keeps a string's exact bytes: a binary file's plaintext need not be UTF-8.
-type Decrypted = { type: 'str' | 'int' | 'float' | 'bool'; text: string; raw?: Buffer };
+// `raw` keeps a string's exact bytes: a binary file's plaintext need not be UTF-8. `comment`
+// marks a YAML comment SOPS stored as a list item (it encrypts comments inside lists that way).
+type Decrypted = { type: 'str' | 'int' | 'float' | 'bool'; text: string; raw?: Buffer; comment?: true };
 
 function openValue(ciphertext: string, dataKey: Uint8Array, additionalData: string, what: string, source: SopsSource): Decrypted {
   const match = ENCRYPTED_VALUE.exec(ciphertext);
@@ -362,6 +363,7 @@ function openValue(ciphertext: string, dataKey: Uint8Array, additionalData: stri
   if (type === 'int' && !/^[-+]?[0-9]+$/.test(text)) throw fail(source, `${what} is typed int but does not decrypt to an integer`);
   if (type === 'float' && !Number.isFinite(Number(text))) throw fail(source, `${what} is typed float but does not decrypt to a number`);
   if (type === 'bool' && !/^(1|0|t|f|T|F|true|false|TRUE|FALSE|True|False)$/.test(text)) throw fail(source, `${what} is typed bool but does not decrypt to a boolean`);
+  if (type === 'comment') return { type: 'str', text, raw: plain, comment: true };
   return type === 'int' || type === 'float' || type === 'bool' ? { type, text } : { type: 'str', text, raw: plain };
 }
 
@@ -423,6 +425,8 @@ interface WalkState {
   mac: ReturnType<typeof createHash>;
   /** Filled with the exact plaintext bytes of each decrypted string scalar, when a caller needs them. */
   rawLeaves?: Map<YamlNode, Buffer>;
+  /** Decrypted list items that were comments. */
+  commentItems: Set<YamlNode>;
 }
 
 /** Decrypts the leaves below `node` in place, in document order (the MAC depends on the order). */
@@ -433,7 +437,23 @@ function walk(node: YamlNode | null | undefined, path: readonly string[], state:
   }
   if (isSeq(node)) {
     // List items share their list's path: SOPS does not put indices into the additional data.
-    node.items = node.items.map((item) => walk(item as YamlNode | null, path, state) ?? null);
+    // Comments SOPS encrypted as list items go back to being comments before the next item.
+    const items: unknown[] = [];
+    let pending: string[] = [];
+    for (const item of node.items) {
+      const out = walk(item as YamlNode | null, path, state) ?? null;
+      if (isScalar(out) && state.commentItems.has(out)) {
+        pending.push(String(out.value));
+        continue;
+      }
+      if (pending.length > 0 && out !== null) {
+        out.commentBefore = [...pending, ...(out.commentBefore ? [out.commentBefore] : [])].join('\n');
+        pending = [];
+      }
+      items.push(out);
+    }
+    if (pending.length > 0) node.comment = [...(node.comment ? [node.comment] : []), ...pending].join('\n');
+    node.items = items;
     return node;
   }
   if (!isScalar(node)) return node;
@@ -448,7 +468,15 @@ function walk(node: YamlNode | null | undefined, path: readonly string[], state:
     else {
       leaf = openValue(node.value, state.dataKey, `${path.join(':')}:`, what, state.source);
       replacement = scalarFor(leaf);
+      // Comments belong to the place, not the value: a printer of the plaintext keeps them.
+      replacement.commentBefore = node.commentBefore;
+      replacement.comment = node.comment;
       if (leaf.raw) state.rawLeaves?.set(replacement, leaf.raw);
+      if (leaf.comment) {
+        // Comments are not part of the MAC.
+        state.commentItems.add(replacement);
+        return replacement;
+      }
     }
   } else {
     leaf = plainLeaf(node);
@@ -470,7 +498,7 @@ async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: SopsSource,
   const meta = readMetadata(root, source);
   const dataKey = await dataKeyFor(meta, keys, source, cache);
   root.items = root.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY));
-  const state: WalkState = { dataKey, meta, source, mac: createHash('sha512'), ...(rawLeaves ? { rawLeaves } : {}) };
+  const state: WalkState = { dataKey, meta, source, mac: createHash('sha512'), commentItems: new Set(), ...(rawLeaves ? { rawLeaves } : {}) };
   if (meta.macOnlyEncrypted) state.mac.update(MAC_ONLY_ENCRYPTED_INIT);
   walk(root, [], state);
   if (options.verifyMac ?? true) {
@@ -547,6 +575,8 @@ export function createSopsDecryptor(keys: SopsKeys): SopsDecryptor {
 /** A decrypted file before it is written out: its tree, the raw bytes of its strings, its comments (dotenv). */
 interface PlainTree {
   root: YAMLMap;
+  /** The parsed YAML/JSON document, comments decrypted. */
+  doc?: Document;
   rawLeaves: Map<YamlNode, Buffer>;
   dotenv?: DotenvItem[];
 }
@@ -607,14 +637,83 @@ function readMetadataFromEntries(entries: readonly { key: string; value: string 
   return readMetadata(holder, source);
 }
 
+/**
+ * Decrypts the comments of a YAML file (SOPS encrypts each comment line with the path of the map
+ * or list holding it) and places them as `sops decrypt` prints them: every comment on its own
+ * line before the next key or item, the ones after the last at the end. A comment that does not
+ * decrypt is kept as it stands, as SOPS keeps it.
+ */
+function decryptYamlComments(doc: Document, dataKey: Uint8Array, source: SopsSource): void {
+  const open = (line: string, path: readonly string[]): string => {
+    if (!TOP_LEVEL_COMMENT.test(line)) return line;
+    try {
+      return openValue(line, dataKey, `${path.join(':')}:`, 'a comment', source).text;
+    } catch {
+      return line;
+    }
+  };
+  const lines = (comment: string | null | undefined, path: readonly string[]): string[] =>
+    comment ? comment.split('\n').filter((line) => line !== '').map((line) => open(line, path)) : [];
+  const visit = (node: unknown, path: readonly string[], leading: string[]): void => {
+    if (!isMap(node) && !isSeq(node)) return;
+    let pending = [...leading, ...lines(node.commentBefore, path)];
+    node.commentBefore = null;
+    const entries: { head: YamlNode; value: unknown }[] = isMap(node)
+      ? node.items.map((pair) => ({ head: pair.key as YamlNode, value: pair.value }))
+      : node.items.map((item) => ({ head: item as YamlNode, value: item }));
+    for (const { head, value } of entries) {
+      if (head === null || typeof head !== 'object') continue;
+      pending.push(...lines(head.commentBefore, path));
+      if (head !== value) pending.push(...lines(head.comment, path));
+      head.comment = null;
+      let inner: string[] = [];
+      if (isScalar(value)) {
+        if (value !== head) pending.push(...lines(value.commentBefore, path));
+        pending.push(...lines(value.comment, path));
+        value.commentBefore = null;
+        value.comment = null;
+      }
+      const childPath = isMap(node) ? [...path, keyText(head)] : path;
+      if ((isMap(value) || isSeq(value)) && head !== value) {
+        // A comment the parser gave the collection itself stands before its first entry.
+        inner = lines(value.commentBefore, childPath);
+        value.commentBefore = null;
+      }
+      head.commentBefore = pending.length > 0 ? pending.join('\n') : null;
+      pending = [];
+      if (isMap(value) || isSeq(value)) visit(value, childPath, inner);
+      // A map that is a list item carries the comments before its first key in front of its dash.
+      const firstKey = isMap(value) && head === value ? (value.items[0]?.key as YamlNode | undefined) : undefined;
+      if (isMap(value) && firstKey && typeof firstKey === 'object' && firstKey.commentBefore) {
+        value.commentBefore = firstKey.commentBefore;
+        firstKey.commentBefore = null;
+      }
+    }
+    const trailing = [...lines(node.comment, path), ...pending];
+    // go-yaml v3 prints no comment with an empty map or list (`{}`, `[]`).
+    node.comment = trailing.length > 0 && entries.length > 0 ? trailing.join('\n') : null;
+  };
+  const root = doc.contents;
+  visit(root, [], lines(doc.commentBefore, []));
+  doc.commentBefore = null;
+  const docTrailing = lines(doc.comment, []);
+  if (docTrailing.length > 0 && (isMap(root) || isSeq(root))) root.comment = [...(root.comment ? [root.comment] : []), ...docTrailing].join('\n');
+  doc.comment = null;
+}
+
 async function decryptDocument(text: string, keys: SopsKeys, source: SopsSource, cache: DataKeyCache): Promise<PlainTree> {
   const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
   const error = doc.errors[0];
   if (error) throw fail(source, `invalid YAML/JSON: ${error.message.split('\n')[0]}`);
   if (!isMap(doc.contents)) throw fail(source, 'a sops-encrypted file is a mapping at the top');
+  const meta = readMetadata(doc.contents, source);
+  // Comments after the last key sit before the metadata SOPS appends; they end the document.
+  const sopsKey = doc.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY)?.key;
+  if (isScalar(sopsKey) && sopsKey.commentBefore) doc.contents.comment = [sopsKey.commentBefore, ...(doc.contents.comment ? [doc.contents.comment] : [])].join('\n');
   const rawLeaves = new Map<YamlNode, Buffer>();
   await decryptInPlace(doc.contents, keys, source, { verifyMac: true }, cache, rawLeaves);
-  return { root: doc.contents, rawLeaves };
+  decryptYamlComments(doc, await dataKeyFor(meta, keys, source, cache), source);
+  return { root: doc.contents, rawLeaves, doc };
 }
 
 /** go-yaml v3 (as `sops decrypt` uses it) double-quotes these YAML 1.1 booleans and sexagesimal floats too. */
@@ -639,8 +738,6 @@ function emitYamlFile(tree: PlainTree): Buffer {
   const doc = parseDocument('{}');
   const plain = (node: unknown): unknown => {
     if (isMap(node)) {
-      node.commentBefore = null;
-      node.comment = null;
       for (const pair of node.items) {
         pair.key = plain(pair.key);
         pair.value = plain(pair.value);
@@ -648,14 +745,10 @@ function emitYamlFile(tree: PlainTree): Buffer {
       return node;
     }
     if (isSeq(node)) {
-      node.commentBefore = null;
-      node.comment = null;
       node.items = node.items.map(plain);
       return node;
     }
     if (isScalar(node)) {
-      node.commentBefore = null;
-      node.comment = null;
       const value = node.value;
       node.type = typeof value === 'string' ? goYamlV3StringStyle(value) : undefined;
       return node;

@@ -133,6 +133,56 @@ kk: "x #y"
 `;
 const TRICKY_JSON = '{"html": "<a & b>", "uni": "z\u00fcrich \u2713 \\u2028", "ctrl": "tab\\there", "float": 1.5e300, "small": 0.0000001, "int": 42, "f2": 2.0, "nested": {"e": {}, "l": [[]]}}';
 
+const COMMENTED_YAML = [`# top comment
+# second top line
+a: 1
+
+# before b
+b: two # inline b
+c:
+    # first in c
+    x: 1
+    y: [1, 2]
+    # before z
+    z:
+        - p # inline p
+        # before q
+        - q
+    # trailing in c
+d: end
+# final
+`, `# only a header
+name: app
+nested:
+  deep:
+    # in deep
+    k: v   # trailing k
+  list:
+    - a: 1 # in item map
+      # before b in item
+      b: 2
+    - plain
+  # after list
+other: 1
+`, `---
+# header after marker
+matrix:
+  - [1, 2]
+  - - x
+    # between
+    - y
+empty: {} # empty map
+text: | # block
+  hello
+  world
+deep:
+  # a
+  # b
+  inner:
+    # c
+    leaf: 1
+`];
+
 const BINARY = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x80, 0x41, 0x0a, 0xc3]);
 
 describe('SOPS-encrypted generator inputs and Secret data entries', () => {
@@ -210,13 +260,15 @@ patches:
     assert.doesNotMatch(rendered.yaml, /ENC\[|sops/);
   });
 
-  it('writes decrypted YAML and JSON files exactly as sops decrypt prints them (quoting, block scalars, escapes, numbers)', async () => {
+  it('writes decrypted YAML and JSON files exactly as sops decrypt prints them (quoting, block scalars, escapes, numbers, decrypted comments)', async () => {
     // Prepare
     const root = path.join(dir, 'styles');
-    await writeFiles(root, { 'kustomization.yaml': 'secretGenerator:\n  - name: styles\n    files:\n      - tricky.yaml\n      - tricky.json\n' });
+    const commented = COMMENTED_YAML.map((_, index) => `commented-${index}.yaml`);
+    await writeFiles(root, { 'kustomization.yaml': `secretGenerator:\n  - name: styles\n    files:\n      - tricky.yaml\n      - tricky.json\n${commented.map((file) => `      - ${file}\n`).join('')}` });
     await writeEncrypted(path.join(root, 'tricky.yaml'), TRICKY_YAML);
     await writeEncrypted(path.join(root, 'tricky.json'), TRICKY_JSON);
-    const expected = await referenceBuild(root, '.', ['tricky.yaml', 'tricky.json']);
+    for (const [index, file] of commented.entries()) await writeEncrypted(path.join(root, file), COMMENTED_YAML[index] ?? '');
+    const expected = await referenceBuild(root, '.', ['tricky.yaml', 'tricky.json', ...commented]);
 
     // Act
     const rendered = await renderKustomization({ root, flux: { decryption: decryptor() } });

@@ -370,6 +370,25 @@ describe('rendering a Kustomization with spec.decryption', () => {
     assert.doesNotMatch(decrypted.yaml, /ENC\[|sops:/);
   });
 
+  it('renders an encrypted object with comments inside a list (sops stores them as encrypted list items) as its plaintext renders', async () => {
+    // Prepare
+    const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
+    const { mkdir } = await import('node:fs/promises');
+    const manifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: listed\ndata:\n  hosts:\n    # primary\n    - a.example\n    # fallback\n    - b.example\n';
+    const plainManifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: listed\ndata:\n  hosts:\n    - a.example\n    - b.example\n';
+    await mkdir(path.join(repo, 'listed-enc'), { recursive: true });
+    await mkdir(path.join(repo, 'listed-plain'), { recursive: true });
+    await writeFile(path.join(repo, 'listed-enc', 'cm.yaml'), await sopsEncrypt(manifest, ['--age', recipient, '--encrypted-regex', '^data$']));
+    await writeFile(path.join(repo, 'listed-plain', 'cm.yaml'), plainManifest);
+
+    // Act
+    const decrypted = await renderKustomization({ root: repo, path: 'listed-enc', flux: { decryption: createSopsDecryptor({ ageIdentities: [identity] }) } });
+    const plain = await renderKustomization({ root: repo, path: 'listed-plain' });
+
+    // Assess
+    assert.equal(decrypted.yaml, plain.yaml);
+  });
+
   it('leaves an object annotated decrypt: disabled encrypted', async () => {
     // Prepare
     const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
