@@ -75,10 +75,9 @@ async function decryptKustomizationInputs(ctx: BuildContext, decryptor: SopsDecr
       const file = await localFile(ctx, k.dir, eq >= 0 ? spec.slice(eq + 1) : spec, k.file);
       if (file) await decryptInput(ctx, decryptor, file, sopsFormatForPath(key));
     }
-    const envs = stringList(mapGet(generator, 'envs'));
-    const env = getString(generator, ['env']);
-    if (env) envs.push(env);
-    for (const ref of envs) {
+    // Only `envs`: Flux reads the kustomization without kustomize's fix-ups, so the deprecated
+    // singular `env` is not decrypted there either.
+    for (const ref of stringList(mapGet(generator, 'envs'))) {
       const file = await localFile(ctx, k.dir, ref, k.file);
       const format = sopsFormatForPath(ref);
       if (file) await decryptInput(ctx, decryptor, file, format === 'binary' ? 'dotenv' : format);
@@ -89,8 +88,7 @@ async function decryptKustomizationInputs(ctx: BuildContext, decryptor: SopsDecr
     const ref = isMap(patch) ? getString(patch, ['path']) : undefined;
     if (!ref) continue;
     const file = await localFile(ctx, k.dir, ref, k.file);
-    const format = sopsFormatForPath(ref);
-    if (file) await decryptInput(ctx, decryptor, file, format === 'binary' ? 'yaml' : format);
+    if (file) await decryptInput(ctx, decryptor, file, sopsFormatForPath(ref));
   }
   for (const ref of [...stringList(mapGet(k.body, 'resources')), ...stringList(mapGet(k.body, 'components'))]) {
     if (isRemoteRef(ref) || path.isAbsolute(ref)) continue;
