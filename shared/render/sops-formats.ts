@@ -151,3 +151,183 @@ export function unflattenSopsMetadata(entries: readonly { key: string; value: st
   const out = convertFlat(root, file);
   return typeof out === 'object' && !Array.isArray(out) ? out : {};
 }
+
+/** One key of an INI section as go-ini (the library SOPS' INI store uses) reads it. */
+export interface IniKey {
+  name: string;
+  value: string;
+  /** The comment lines above the key and its inline comment, as go-ini collects them. */
+  comment: string;
+  /** A `-` key: go-ini numbers it (`#1`, `#2`, …) and writes it back as `-`. */
+  autoIncrement: boolean;
+}
+
+/** One INI section (`DEFAULT` holds the keys before the first header). */
+export interface IniSection {
+  name: string;
+  comment: string;
+  keys: IniKey[];
+}
+
+const INI_KEY_DELIMITERS = '=:';
+
+function indexOfAny(text: string, chars: string, from = 0): number {
+  for (let i = from; i < text.length; i++) if (chars.includes(text.charAt(i))) return i;
+  return -1;
+}
+
+function surroundedBy(text: string, quote: string): boolean {
+  return text.length >= 2 && text.startsWith(quote) && text.endsWith(quote) && text.indexOf(quote, 1) === text.length - 1;
+}
+
+/**
+ * Parses INI text as go-ini does with the options SOPS gives it: `#`/`;` comment lines, sections
+ * (repeatable), `key = value` or `key: value`, quoted keys and values (`"""…"""` may span lines,
+ * `` `…` ``), continuation lines ending in `\`, inline comments from the first `#` or `;`, and
+ * surrounding `'`/`"` dropped.
+ */
+export function parseGoIni(text: string, file: string): IniSection[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/(?<=\n)/);
+  const sections: IniSection[] = [{ name: 'DEFAULT', comment: '', keys: [] }];
+  let section = sections[0] as IniSection;
+  let comment = '';
+  let autoCount = 1;
+  let index = 0;
+  const refuse = (message: string): InvalidInputError => new InvalidInputError(message, { source: { file, line: index } });
+  while (index < lines.length) {
+    const raw = lines[index++] ?? '';
+    const line = raw.trimStart();
+    if (line === '') continue;
+    if (line.startsWith('#') || line.startsWith(';')) {
+      comment += line;
+      continue;
+    }
+    if (line.startsWith('[')) {
+      const close = line.lastIndexOf(']');
+      if (close < 0) throw refuse('unclosed INI section header');
+      const rest = line.slice(close + 1);
+      const at = indexOfAny(rest, '#;');
+      if (at >= 0) comment += rest.slice(at);
+      section = { name: line.slice(1, close), comment: comment.trim(), keys: [] };
+      sections.push(section);
+      comment = '';
+      autoCount = 1;
+      continue;
+    }
+    // The key name, possibly quoted.
+    let name: string;
+    let offset: number;
+    const keyQuote = line.startsWith('"') ? (line.length > 6 && line.startsWith('"""') ? '"""' : '"') : line.startsWith('`') ? '`' : '';
+    if (keyQuote) {
+      const end = line.indexOf(keyQuote, keyQuote.length);
+      if (end < 0) throw refuse('INI key has no closing quote');
+      const delimiter = indexOfAny(line, INI_KEY_DELIMITERS, end + keyQuote.length);
+      if (delimiter < 0) throw refuse('INI line has no = or : delimiter');
+      name = line.slice(keyQuote.length, end).trim();
+      offset = delimiter + 1;
+    } else {
+      const delimiter = indexOfAny(line, INI_KEY_DELIMITERS);
+      if (delimiter < 0) throw refuse('INI line has no = or : delimiter');
+      if (delimiter === 0) throw refuse('INI key name is empty');
+      name = line.slice(0, delimiter).trim();
+      offset = delimiter + 1;
+    }
+    let autoIncrement = false;
+    if (name === '-') {
+      autoIncrement = true;
+      name = `#${autoCount++}`;
+    }
+    // The value.
+    let value = line.slice(offset).trimStart();
+    const valueQuote = value.length > 3 && value.startsWith('"""') ? '"""' : value.startsWith('`') ? '`' : '';
+    if (value === '') {
+      value = '';
+    } else if (valueQuote) {
+      const body = value.slice(valueQuote.length);
+      const end = body.lastIndexOf(valueQuote);
+      if (end >= 0) value = body.slice(0, end);
+      else {
+        let collected = body;
+        for (;;) {
+          if (index >= lines.length) throw refuse('INI value has no closing quote');
+          const next = lines[index++] ?? '';
+          const close = next.lastIndexOf(valueQuote);
+          if (close >= 0) {
+            collected += next.slice(0, close);
+            const at = indexOfAny(next.slice(close), '#;');
+            if (at >= 0) comment += next.slice(close + at).trim();
+            break;
+          }
+          collected += next;
+        }
+        value = collected;
+      }
+    } else {
+      value = value.trim();
+      if (value.endsWith('\\')) {
+        value = value.slice(0, -1);
+        while (index < lines.length) {
+          const next = (lines[index++] ?? '').trim();
+          if (next === '') break;
+          value += next;
+          if (!value.endsWith('\\')) break;
+          value = value.slice(0, -1);
+        }
+      } else {
+        const at = indexOfAny(value, '#;');
+        if (at >= 0) {
+          comment += value.slice(at);
+          value = value.slice(0, at).trim();
+        }
+        if (surroundedBy(value, "'") || surroundedBy(value, '"')) value = value.slice(1, -1);
+      }
+    }
+    const existing = section.keys.find((key) => key.name === name);
+    if (existing) {
+      existing.value = value;
+      existing.comment = comment.trim();
+    } else section.keys.push({ name, value, comment: comment.trim(), autoIncrement });
+    comment = '';
+  }
+  return sections;
+}
+
+function iniCommentLines(comment: string, trimRest: boolean): string {
+  return comment
+    .split('\n')
+    .map((line) => (line.startsWith('#') || line.startsWith(';') ? `${line.charAt(0)} ${line.slice(1).trim()}` : `; ${trimRest ? line.trim() : line}`))
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+/**
+ * Writes sections as go-ini writes them for SOPS: comments as `; …` lines, `=` aligned within a
+ * section, values quoted only when they hold a newline, a backtick, `#`, `;` or edge spaces, a
+ * blank line between sections, the `DEFAULT` section without its header.
+ */
+export function emitGoIni(sections: readonly IniSection[]): string {
+  let out = '';
+  sections.forEach((section, index) => {
+    if (section.comment) out += iniCommentLines(section.comment, false);
+    if (index > 0 || section.name.toUpperCase() !== 'DEFAULT') out += `[${section.name}]\n`;
+    else if (section.keys.length === 0) return;
+    const quotedName = (key: IniKey): string => {
+      if (key.autoIncrement) return '-';
+      if (key.name.includes('"') || indexOfAny(key.name, INI_KEY_DELIMITERS) >= 0) return `\`${key.name}\``;
+      if (key.name.includes('`')) return `"""${key.name}"""`;
+      return key.name;
+    };
+    const align = Math.max(0, ...section.keys.map((key) => Buffer.byteLength(quotedName(key))));
+    for (const key of section.keys) {
+      if (key.comment) out += iniCommentLines(key.comment, true);
+      const name = quotedName(key);
+      let value = key.value;
+      if (value.includes('\n') || value.includes('`')) value = `"""${value}"""`;
+      else if (indexOfAny(value, '#;') >= 0) value = `\`${value}\``;
+      else if (value.trim().length !== value.length) value = `"${value}"`;
+      out += `${name}${' '.repeat(align - Buffer.byteLength(name))} = ${value}\n`;
+    }
+    if (index < sections.length - 1) out += '\n';
+  });
+  return out;
+}

@@ -22,7 +22,7 @@ import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import { GoNumber, GoValueError, keyText, resolvePlainV3, toGoValue } from './yaml/go-value.ts';
 import { blockScalarStylesAllowed } from './yaml/emit.ts';
 import { cloneNode, stringScalar } from './resource.ts';
-import { SOPS_FLAT_PREFIX, emitSopsDotenv, parseSopsDotenv, unflattenSopsMetadata, type DotenvItem, type SopsFileFormat } from './sops-formats.ts';
+import { SOPS_FLAT_PREFIX, emitGoIni, emitSopsDotenv, parseGoIni, parseSopsDotenv, unflattenSopsMetadata, type DotenvItem, type IniSection, type SopsFileFormat } from './sops-formats.ts';
 
 /**
  * Unwraps a data key with AWS KMS: `Decrypt` of `ciphertext` under `keyArn` with the document's
@@ -577,6 +577,8 @@ interface PlainTree {
   root: YAMLMap;
   /** The parsed YAML/JSON document, comments decrypted. */
   doc?: Document;
+  /** The sections of an INI file, values and comments decrypted. */
+  ini?: IniSection[];
   rawLeaves: Map<YamlNode, Buffer>;
   dotenv?: DotenvItem[];
 }
@@ -716,6 +718,71 @@ async function decryptDocument(text: string, keys: SopsKeys, source: SopsSource,
   return { root: doc.contents, rawLeaves, doc };
 }
 
+/** SOPS' INI store keeps a comment without its leading `;`/`#` characters and spaces. */
+function stripIniComment(comment: string): string {
+  if (comment.startsWith(';')) return comment.replace(/^[; ]+/, '');
+  if (comment.startsWith('#')) return comment.replace(/^[# ]+/, '');
+  return comment;
+}
+
+async function decryptIni(text: string, keys: SopsKeys, source: SopsSource, cache: DataKeyCache): Promise<PlainTree> {
+  const file = source.file ?? source.where;
+  const sections = parseGoIni(text, file);
+  const metaSection = sections.find((section) => section.name === SOPS_METADATA_KEY);
+  if (!metaSection) throw fail(source, 'no [sops] section: the INI file is not encrypted with sops');
+  // The INI store flattens the metadata below the section and escapes newlines in its values.
+  const entries = metaSection.keys.map((key) => ({ key: `${SOPS_FLAT_PREFIX}${key.name}`, value: key.value.replaceAll('\\n', '\n') }));
+  const body = sections.filter((section) => section !== metaSection);
+  const root = parseDocument('{}').contents as YAMLMap;
+  const sectionMaps = body.map((section) => {
+    const map = parseDocument('{}').contents as YAMLMap;
+    for (const key of section.keys) map.items.push(new Pair(stringScalar(key.name), stringScalar(key.value)));
+    root.items.push(new Pair(stringScalar(section.name), map));
+    return map;
+  });
+  root.items.push(new Pair(stringScalar(SOPS_METADATA_KEY), metadataNode(entries, file)));
+  const meta = readMetadata(root, source);
+  const rawLeaves = new Map<YamlNode, Buffer>();
+  await decryptInPlace(root, keys, source, { verifyMac: true }, cache, rawLeaves);
+  const dataKey = await dataKeyFor(meta, keys, source, cache);
+  // Comments are encrypted with their section's path; one that does not decrypt stays as it is.
+  const openComment = (comment: string, section: string): string => {
+    const stripped = stripIniComment(comment);
+    if (!TOP_LEVEL_COMMENT.test(stripped)) return stripped;
+    try {
+      return openValue(stripped, dataKey, `${section}:`, 'a comment', source).text;
+    } catch {
+      return stripped;
+    }
+  };
+  const ini = body.map((section, index): IniSection => ({
+    name: section.name,
+    comment: section.comment ? openComment(section.comment, section.name) : '',
+    keys: section.keys.map((key, keyIndex) => {
+      const value = sectionMaps[index]?.items[keyIndex]?.value;
+      return { ...key, value: isScalar(value) ? String(value.value ?? '') : key.value, comment: key.comment ? openComment(key.comment, section.name) : '' };
+    }),
+  }));
+  return { root, rawLeaves, ini };
+}
+
+/** The tree as SOPS' INI store writes it: top-level keys are sections of scalar values. */
+function emitIniFile(tree: PlainTree, source: SopsSource): Buffer {
+  if (tree.ini) return Buffer.from(emitGoIni(tree.ini), 'utf8');
+  const sections: IniSection[] = tree.root.items.map((pair) => {
+    if (!isMap(pair.value)) throw fail(source, `key "${keyText(pair.key)}" is not a map, which an INI section must be`);
+    return {
+      name: keyText(pair.key),
+      comment: '',
+      keys: pair.value.items.map((item) => {
+        if (!isScalar(item.value) && item.value !== null) throw fail(source, `key "${keyText(pair.key)}.${keyText(item.key)}" holds a map or list, which INI cannot`);
+        return { name: keyText(item.key), value: isScalar(item.value) ? String(item.value.value ?? '') : '', comment: '', autoIncrement: false };
+      }),
+    };
+  });
+  return Buffer.from(emitGoIni(sections), 'utf8');
+}
+
 /** go-yaml v3 (as `sops decrypt` uses it) double-quotes these YAML 1.1 booleans and sexagesimal floats too. */
 const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
@@ -804,10 +871,12 @@ function emitBinaryFile(tree: PlainTree, source: SopsSource): Buffer {
 }
 
 async function decryptFileWith(bytes: Uint8Array, input: SopsFileFormat, output: SopsFileFormat, source: SopsSource, keys: SopsKeys, cache: DataKeyCache): Promise<Buffer> {
-  if (input === 'ini' || output === 'ini') throw fail(source, 'sops-encrypted INI files are not supported; encrypt the file as binary, dotenv, YAML or JSON instead');
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  const tree = input === 'dotenv' ? await decryptDotenv(text, keys, source, cache) : await decryptDocument(text, keys, source, cache);
+  const tree =
+    input === 'dotenv' ? await decryptDotenv(text, keys, source, cache) : input === 'ini' ? await decryptIni(text, keys, source, cache) : await decryptDocument(text, keys, source, cache);
   switch (output) {
+    case 'ini':
+      return emitIniFile(tree, source);
     case 'yaml':
       return emitYamlFile(tree);
     case 'json':

@@ -212,6 +212,7 @@ secretGenerator:
       - config.enc.yaml
       - settings.enc.json
       - app.yaml=conf/renamed.enc.yaml
+      - server.ini
       - plain.txt
 patches:
   - path: patch.enc.yaml
@@ -223,6 +224,7 @@ patches:
     await writeEncrypted(path.join(fleet, 'base/config.enc.yaml'), 'db:\n  host: db.internal\n  port: 5432\n  replicas: [a, "8080", true]\n  tls: |\n    -----BEGIN-----\n    abc\nflag: "yes"\nempty: {}\n');
     await writeEncrypted(path.join(fleet, 'base/settings.enc.json'), '{"token": "t0k3n", "limits": {"cpu": 2, "ratio": 0.5, "on": false, "none": null}, "list": []}');
     await writeEncrypted(path.join(fleet, 'base/conf/renamed.enc.yaml'), 'apiKey: k3y\n');
+    await writeEncrypted(path.join(fleet, 'base/server.ini'), '; server settings\n[server]\nhost = db.internal\npassword_key=p@ss ; rotated monthly\n\n[limits]\nmax = 10\n');
     await writeEncrypted(
       path.join(fleet, 'base/patch.enc.yaml'),
       'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: TOKEN\n              value: patched-secret\n',
@@ -240,11 +242,12 @@ patches:
     'base/config.enc.yaml',
     'base/settings.enc.json',
     'base/conf/renamed.enc.yaml',
+    'base/server.ini',
     'base/patch.enc.yaml',
     'overlays/prod/prod.enc.env',
   ];
 
-  it('renders nested overlays with encrypted dotenv, binary, YAML and JSON inputs, a key=path rename and an encrypted patch exactly as kustomize builds the decrypted tree', async () => {
+  it('renders nested overlays with encrypted dotenv, binary, YAML, JSON and INI inputs, a key=path rename and an encrypted patch exactly as kustomize builds the decrypted tree', async () => {
     // Prepare
     const expected = await referenceBuild(fleet, 'overlays/prod', ENCRYPTED_INPUTS);
 

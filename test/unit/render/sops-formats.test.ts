@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { decryptSopsFile } from '#shared/render/sops.ts';
-import { detectSopsFormat, emitSopsDotenv, hasSopsMarker, parseSopsDotenv, sopsFormatForPath, unflattenSopsMetadata } from '#shared/render/sops-formats.ts';
+import { detectSopsFormat, emitGoIni, emitSopsDotenv, hasSopsMarker, parseGoIni, parseSopsDotenv, sopsFormatForPath, unflattenSopsMetadata } from '#shared/render/sops-formats.ts';
 import { rejection } from '#test/support/assert.ts';
 
 // A throwaway age identity and files `sops encrypt --age` (v3.13.3) wrote for it. The
@@ -37,6 +37,49 @@ const ENCRYPTED_BIN = `{
 		"version": "3.13.3"
 	}
 }
+`;
+
+// Plaintext: INI_PLAIN (comments, quoting, a multi-line value), as sops decrypt prints it.
+const ENCRYPTED_INI = `; ENC[AES256_GCM,data:6OPpxWW+BYwByks=,iv:odg34iMNkmBkTKfEOSoZaS0MoHt3U30Y7EQ/ry+Sl2w=,tag:b4TiM4Xe3WC1m3EJpbChiQ==,type:comment]
+[database]
+user     = ENC[AES256_GCM,data:3pqjmKc=,iv:UQ6NpWztP4Wq6bZwcOoDQ85kZb4FhXUxuvHdzUaHbUU=,tag:b+OjqmXLvRksDuv/Wfg/uA==,type:str]
+password = ENC[AES256_GCM,data:JI6xSRPk,iv:yQGs3vPybmwfaAgtjBTgGk33Cb3RlaNDFZqjHxl5xRk=,tag:4sCaCygh75/eP/epFG88LQ==,type:str]
+; ENC[AES256_GCM,data:Ivw3ce1GZnXmpw==,iv:478agtGruMphM7TGlu0e0pd4fxokpVJh+LSJ0zqnUx0=,tag:dxOtaF6hGv9BSFhwNOBtHA==,type:comment]
+port     = ENC[AES256_GCM,data:mmnruQ==,iv:NtKn5lpPM37iZ0iVv7sMjBigntq4f4Y7mHQCN7WlbjA=,tag:5ATxv/UFZ555q1WHqM0/Sg==,type:str]
+spaced   = ENC[AES256_GCM,data:aKoPNqGRAhA0dg==,iv:hE3gFSHB+KUTof8kTZbHb9/cUwlti85t28CKezwQ0+Y=,tag:/cuaD9HeEYulXqi9dQbOcw==,type:str]
+; ENC[AES256_GCM,data:GNipGP8MVZYQUg==,iv:SVsoIsj3fYcJp1j5NV/ihkOgsbmDgLGK9LssydAggSQ=,tag:EZsPT+JmARcPDcwItWPOiQ==,type:comment]
+hash     = ENC[AES256_GCM,data:OA==,iv:TvfavXE2O3gj5GfTqfJjPxsNb59PENupIreM81eew7g=,tag:bzKY6skZ3+NF41y4s2lqwg==,type:str]
+multi    = ENC[AES256_GCM,data:b+IqHt1Rqgdf3F0=,iv:Szy7yzOTBZL1CN0fxKpm2FYSycdEqjJREtoWlXwBT3E=,tag:Jvd6Bh6ZVj+q4+ldsNpG8g==,type:str]
+
+; ENC[AES256_GCM,data:Vpe9aWssvaDqjy1P,iv:W3G6TzTAD50bjo50mUKXKuj8SeWzLmblPa0wHLTCPOs=,tag:sP/eFoQszCDAg0+OnBTvpQ==,type:comment]
+[server]
+host          = ENC[AES256_GCM,data:hb9kObdlCRZsFN0=,iv:ITR7KllAl2aajCNGaE/nLdwRy4SfsZ9g4AKDTwMlZXQ=,tag:usJtAKOgoEc/A6Qm2bj0VQ==,type:str]
+long_key_name = ENC[AES256_GCM,data:Qg==,iv:LLEUa37MP0s7oKYGH3TCRYcQswa3K8fzqim3tSrYOEQ=,tag:EgOsLvvkCKFLlmRyFF5tUQ==,type:str]
+
+[sops]
+age__list_0__map_enc       = -----BEGIN AGE ENCRYPTED FILE-----\\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSB0Z3lpdG9iQ0oyY1NhU3lt\\nbkZzTks5QUZTR01SMjU4SmIycHJqb2hxTndvCkpFQ2pJUm1maGtOWHMxQkljcmpJ\\nUzJTWHNrNnZWb2FqaWs5VS9zQlpEZTAKLS0tIFZEclQwRW1udEx0Mm10ZkxqOWVm\\nMGRtaDQxQmFLNmxwaFV2ODg4RXVlNlEKoCHKD2/Llbrsfkq3PxQWY5FlFfQ62V1B\\nzj4P7PF7yln5s1YEWa0qnWniCGPsORYJBqieK5s05aWLCmZNZt53HA==\\n-----END AGE ENCRYPTED FILE-----\\n
+age__list_0__map_recipient = age14xfykc8tfedhnqa995zcajtxchg0xqta4lpu5z5005akwnkvlpesl77usu
+lastmodified               = 2026-11-24T20:47:24Z
+mac                        = ENC[AES256_GCM,data:7YAJbDuCpaiwCic4fta1zpte/eqWvW7Ckn0CNmgQQDFpxMrhzELC3iNpFlUeEwyeAueCKTcUBhjgmMtAk5/6TmtNyiXPVyR/q45w41IPTSE6zbCrXhHbSF9AcQk0eVhOgDQUaUK/Ng+WAVVfWdy9PTTBpBd6quXpLqQNxpJ8C1o=,iv:vtLTy0Ixi0Gzik7HUPyMNR73ShuJH7THp21hVMTfvMo=,tag:qHvKGvQIQgaO07KSX9awcg==,type:str]
+unencrypted_suffix         = _unencrypted
+version                    = 3.13.3
+`;
+const INI_PLAIN = `; top comment
+[database]
+user     = admin
+password = s3cr3t
+; about port
+port     = 5432
+spaced   = "  padded  "
+; b ; inline
+hash     = a
+multi    = """line1
+line2"""
+
+; hash comment
+[server]
+host          = example.com
+long_key_name = v
 `;
 
 const keys = { ageIdentities: [IDENTITY] };
@@ -180,11 +223,47 @@ test('a key that is not a recipient fails naming the recipient and offering no k
   assert.doesNotMatch(error.message, /AGE-SECRET-KEY/);
 });
 
-test('INI files are refused with a message naming the file', async () => {
+test('an encrypted INI file decrypts to exactly what sops decrypt prints: sections, aligned keys, quoting, comments', async () => {
   // Act
-  const error = await rejection(decryptSopsFile(Buffer.from('[sops]\nmac = ENC[x]\n'), 'ini', 'ini', keys, { where: 'app.ini', file: 'app.ini' }));
+  const plain = await decryptSopsFile(Buffer.from(ENCRYPTED_INI), 'ini', 'ini', keys, { where: 'app.ini', file: 'app.ini' });
+
+  // Assess
+  assert.equal(plain.toString('utf8'), INI_PLAIN);
+});
+
+test('INI text parses as go-ini reads it: DEFAULT keys, = and : delimiters, inline comments, quotes, continuations, repeated sections', () => {
+  // Act
+  const sections = parseGoIni("top = 1\n; about a\n[s]\na: x ; note\nb = 'q'\nc = one\\\n  two\nd = `#raw`\n[s]\ne = 2\n", 'x.ini');
+
+  // Assess
+  assert.deepEqual(
+    sections.map((section) => [section.name, section.comment, section.keys.map((key) => [key.name, key.value, key.comment])]),
+    [
+      ['DEFAULT', '', [['top', '1', '']]],
+      ['s', '; about a', [['a', 'x', '; note'], ['b', 'q', ''], ['c', 'onetwo', ''], ['d', '#raw', '']]],
+      ['s', '', [['e', '2', '']]],
+    ],
+  );
+});
+
+test('INI sections are written as go-ini writes them: aligned =, quoted values where needed, blank lines between sections', () => {
+  // Act
+  const text = emitGoIni([
+    { name: 'DEFAULT', comment: '', keys: [] },
+    { name: 'a', comment: 'first', keys: [{ name: 'k', value: ' pad', comment: '', autoIncrement: false }, { name: 'longer', value: 'x;y', comment: 'why', autoIncrement: false }] },
+    { name: 'b', comment: '', keys: [{ name: 'm', value: 'l1\nl2', comment: '', autoIncrement: false }] },
+  ]);
+
+  // Assess
+  assert.equal(text, '; first\n[a]\nk      = " pad"\n; why\nlonger = `x;y`\n\n[b]\nm = """l1\nl2"""\n');
+});
+
+test('an INI line without a delimiter is refused by line number, without echoing the line', async () => {
+  // Act
+  const error = await rejection(Promise.resolve().then(() => parseGoIni('[s]\nhunter2\n', 'x.ini')));
 
   // Assess
   assert.ok(error instanceof InvalidInputError);
-  assert.match(error.message, /app\.ini: sops-encrypted INI files are not supported/);
+  assert.match(error.message, /x\.ini:2: INI line has no = or : delimiter/);
+  assert.doesNotMatch(error.message, /hunter2/);
 });
