@@ -1,8 +1,9 @@
 /**
  * The file formats SOPS encrypts besides single YAML/JSON documents, as far as the renderer needs
  * them to decrypt generator inputs the way Flux's kustomize-controller does: which format a file
- * is in (by its name, or by the marker bytes an encrypted file carries), and the dotenv store's
- * line format with its metadata flattened into `sops_*` keys.
+ * is in (by its name, or by the marker bytes an encrypted file carries), the dotenv store's line
+ * format with its metadata flattened into `sops_*` keys, and INI as the go-ini library SOPS uses
+ * reads and writes it (metadata flattened into a `[sops]` section).
  *
  * Pure text handling only; the cryptography lives in `sops.ts`.
  */

@@ -12,6 +12,9 @@
  * `_unencrypted`), `encrypted_suffix`, `unencrypted_regex` or `encrypted_regex`, matched against
  * every key of the path.
  *
+ * Whole files in SOPS' other stores (dotenv, INI, binary, and YAML/JSON files printed back as
+ * `sops decrypt` prints them) are decrypted by {@link decryptSopsFile}, for generator inputs.
+ *
  * Errors are {@link InvalidInputError}s naming the file or object (and the key path), never a
  * decrypted value or any key material; a KMS outage stays a TransientError so callers retry.
  */

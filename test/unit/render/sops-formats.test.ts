@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { decryptSopsFile } from '#shared/render/sops.ts';
@@ -266,4 +267,23 @@ test('an INI line without a delimiter is refused by line number, without echoing
   assert.ok(error instanceof InvalidInputError);
   assert.match(error.message, /x\.ini:2: INI line has no = or : delimiter/);
   assert.doesNotMatch(error.message, /hunter2/);
+});
+
+test('arbitrary text as any encrypted format ends in an InvalidInputError, never another exception', async () => {
+  // Prepare
+  const formats = ['yaml', 'json', 'dotenv', 'ini', 'binary'] as const;
+  const pieces = fc.constantFrom('[sops]\n', 'sops_mac=ENC[x]\n', 'mac: ENC[x]\n', '"mac": "ENC[x]"', 'a = """x\n', '`', '\\\n', ';c\n', '#c\n', 'k=v\n', ': x\n', '{', '[', 'sops:\n  age: []\n');
+  const texts = fc.array(fc.oneof(pieces, fc.string()), { maxLength: 12 }).map((parts) => parts.join(''));
+
+  // Act / Assess
+  await fc.assert(
+    fc.asyncProperty(texts, fc.constantFrom(...formats), fc.constantFrom(...formats), async (text, input, output) => {
+      try {
+        await decryptSopsFile(Buffer.from(text), input, output, keys, { where: 'fuzz', file: 'fuzz' });
+      } catch (error) {
+        assert.ok(error instanceof InvalidInputError, `${input} → ${output}: ${String(error)}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
