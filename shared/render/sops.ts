@@ -372,6 +372,7 @@ function openValue(ciphertext: string, dataKey: Uint8Array, additionalData: stri
 
 /** `strconv.FormatFloat(f, 'f', -1, 64)`: the shortest round-tripping digits, never an exponent. */
 function fixedFloatText(value: number): string {
+  if (Object.is(value, -0)) return '-0';
   const text = String(value);
   if (!/e/i.test(text)) return text;
   const [mantissa = '', exponentText = '0'] = text.toLowerCase().split('e');
@@ -845,7 +846,7 @@ function jsonValue(node: unknown, depth: number, file: string, source: SopsSourc
     if (value === null || value === undefined) return 'null';
     if (typeof value === 'string') return goJsonString(value);
     if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-    if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+    if (typeof value === 'number') return Object.is(value, -0) ? '-0' : Number.isFinite(value) ? String(value) : 'null';
   }
   if (node === null || node === undefined) return 'null';
   throw fail(source, 'the decrypted file holds a value JSON cannot express');

@@ -131,7 +131,7 @@ ii: ".inf"
 jj: "-"
 kk: "x #y"
 `;
-const TRICKY_JSON = '{"html": "<a & b>", "uni": "z\u00fcrich \u2713 \\u2028", "ctrl": "tab\\there", "float": 1.5e300, "small": 0.0000001, "int": 42, "f2": 2.0, "nested": {"e": {}, "l": [[]]}}';
+const TRICKY_JSON = '{"html": "<a & b>", "uni": "z\u00fcrich \u2713 \\u2028", "ctrl": "tab\\there", "float": 1.5e300, "small": 0.0000001, "int": 42, "f2": 2.0, "neg": -0.0, "nested": {"e": {}, "l": [[]]}}';
 
 const COMMENTED_YAML = [`# top comment
 # second top line
