@@ -15,9 +15,9 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { createSopsDecryptor, renderKustomization } from '#shared/render/index.ts';
-import { parseAgeIdentities } from '#shared/render/sops.ts';
 import { getTestEnv } from '#test/env/index.ts';
 import { rejection } from '#test/support/assert.ts';
+import { newAgeKeyFile, sopsEnvIn } from './sops-keys.ts';
 
 const run = promisify(execFile);
 
@@ -27,19 +27,10 @@ let identity: string;
 let recipient: string;
 let counter = 0;
 
-function sopsEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), ...extra };
-}
+/** A clean environment for sops (see sopsEnvIn). */
+const sopsEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => sopsEnvIn(dir, extra);
 
-async function newAgeKey(): Promise<{ identity: string; recipient: string; file: string }> {
-  const file = path.join(dir, `key-${++counter}.txt`);
-  await run(tools.ageKeygen, ['-o', file], { timeout: 10_000 });
-  const text = await readFile(file, 'utf8');
-  const [found] = parseAgeIdentities(text, file);
-  const publicKey = /public key: (age1[0-9a-z]+)/.exec(text)?.[1];
-  assert.ok(found !== undefined && publicKey !== undefined);
-  return { identity: found, recipient: publicKey, file };
-}
+const newAgeKey = () => newAgeKeyFile(tools.ageKeygen, path.join(dir, `key-${++counter}.txt`));
 
 let keyFile: string;
 

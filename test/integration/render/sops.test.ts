@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,9 +13,10 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { parse } from 'yaml';
 import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { decryptSopsText, parseAgeIdentities } from '#shared/render/sops.ts';
+import { decryptSopsText } from '#shared/render/sops.ts';
 import { getTestEnv } from '#test/env/index.ts';
 import { rejection } from '#test/support/assert.ts';
+import { newAgeKeyFile, sopsEnvIn } from './sops-keys.ts';
 
 const run = promisify(execFile);
 
@@ -25,20 +26,10 @@ let identity: string;
 let recipient: string;
 let counter = 0;
 
-/** A clean environment for sops: no ambient AWS settings or age keys leak in from the machine. */
-function sopsEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), ...extra };
-}
+/** A clean environment for sops (see sopsEnvIn). */
+const sopsEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => sopsEnvIn(dir, extra);
 
-async function newAgeKey(): Promise<{ identity: string; recipient: string }> {
-  const file = path.join(dir, `key-${++counter}.txt`);
-  await run(tools.ageKeygen, ['-o', file], { timeout: 10_000 });
-  const text = await readFile(file, 'utf8');
-  const [found] = parseAgeIdentities(text, file);
-  const publicKey = /public key: (age1[0-9a-z]+)/.exec(text)?.[1];
-  assert.ok(found !== undefined && publicKey !== undefined);
-  return { identity: found, recipient: publicKey };
-}
+const newAgeKey = () => newAgeKeyFile(tools.ageKeygen, path.join(dir, `key-${++counter}.txt`));
 
 /** Encrypts `plaintext` with the real sops; `extension` decides the format as it does for users. */
 async function sopsEncrypt(plaintext: string, args: string[], extension = 'yaml', env: Record<string, string> = {}, globalArgs: string[] = []): Promise<string> {
