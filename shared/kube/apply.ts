@@ -439,6 +439,12 @@ async function validateOne(client: ClusterClient, writer: ClusterClient, p: Plan
       return;
     }
     if (failure && isImmutableFieldError(error)) {
+      // Recreating would not help an object that is invalid as a new one: say what is wrong with it.
+      const refusal = await recreateRefusal(writer, p.object);
+      if (refusal) {
+        errors.push(objectError(p, refusal));
+        return;
+      }
       if (request.force || recreateAnnotated(p.object) || (p.live !== undefined && recreateAnnotated(p.live))) {
         p.recreate = true;
         p.action = 'Configured';
@@ -523,6 +529,9 @@ async function applyStage(client: ClusterClient, writer: ClusterClient, stage: P
             return { object: p.ref, action: p.live && sameObject(applied.object, p.live) ? 'Unchanged' : 'Configured' };
           } catch (error) {
             if (!((recreateAllowed || recreateAnnotated(p.object) || (p.live !== undefined && recreateAnnotated(p.live))) && isImmutableFieldError(error))) throw error;
+            // Never delete what cannot be created again.
+            const refusal = await recreateRefusal(writer, p.object);
+            if (refusal) throw refusal;
             p.recreate = true;
           }
         }
@@ -560,6 +569,26 @@ export function serviceAccountUser(namespace: string, name: string): string {
 /** Flux's per-object apply policy (`Ignore`, `IfNotPresent`; anything else applies normally). */
 export function ssaPolicy(object: KubeObject): string | undefined {
   return object.metadata.annotations?.[SSA_ANNOTATION];
+}
+
+/**
+ * Why recreating `object` from the manifest would fail, or undefined when it would not: a dry-run
+ * create of it. The API server validates (and runs validating admission) before it looks for an
+ * existing object, so `AlreadyExists` means the new object passed every check. A recreate deletes
+ * first; this keeps an object whose replacement is invalid from being deleted and never recreated.
+ */
+async function recreateRefusal(writer: ClusterClient, object: KubeObject): Promise<Error | undefined> {
+  try {
+    await writer.dryRunCreate(object);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConflictError && apiFailureOf(error)?.reason === 'AlreadyExists') return undefined;
+    // An identity that may patch but not create (an apply creates with patch alone) cannot be
+    // checked this way; it recreates as it did before this check.
+    if (error instanceof UnauthorizedError) return undefined;
+    if (error instanceof TransientError) throw error;
+    return error instanceof Error ? error : new InvalidInputError(errorMessage(error));
+  }
 }
 
 /** Flux's per-object opt-in to recreation on immutable-field changes (annotation or label). */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ClusterClient, reconcileObjects } from '#shared/kube/index.ts';
 import type { ChangeSet } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, crd, deployment, ownerFor, service, testClient } from './helpers.ts';
+import { configMap, crd, deployment, ownerFor, secret, service, testClient } from './helpers.ts';
 
 const actions = (changeSet: ChangeSet): string[] => changeSet.entries.map((e) => `${e.object.kind}/${e.object.name}:${e.action}`).sort();
 
@@ -139,6 +139,30 @@ test('an immutable field change recreates the object with force', async (t) => {
   const after = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
   assert.notEqual(after?.metadata.uid, before?.metadata.uid);
   assert.deepEqual((after?.spec as { selector: unknown }).selector, { matchLabels: { app: 'web-v2' } });
+});
+
+test('with force, an object whose replacement would be invalid is not deleted: the error says what is wrong with it', async (t) => {
+  // Prepare: a Secret whose type (immutable) changes to kubernetes.io/tls without the keys that type requires.
+  const ns = await useNamespace(t, 'kube-recreate-invalid');
+  const client = await testClient();
+  t.after(() => client.close());
+  const opaque = secret(ns, 'creds', { password: 'hunter2-secret' });
+  await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [opaque] });
+  const before = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'creds' });
+  const tls = { ...secret(ns, 'creds', { password: 'hunter2-secret' }), type: 'kubernetes.io/tls' };
+  // Act
+  const validated = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', force: true, objects: [tls] });
+  const unvalidated = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r3', force: true, validate: false, objects: [tls] });
+  // Assess
+  for (const result of [validated, unvalidated]) {
+    assert.ok(result.failure, 'the run fails');
+    assert.equal(result.changeSet.errors.length, 1, JSON.stringify(result.changeSet.errors));
+    assert.match(result.changeSet.errors[0]?.message ?? '', new RegExp(`^Secret creds in ns ${ns}: .*data\\[tls\\.crt\\]: Required value`));
+    assert.doesNotMatch(result.changeSet.errors[0]?.message ?? '', /hunter2/);
+  }
+  const after = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'creds' });
+  assert.equal(after?.metadata.uid, before?.metadata.uid, 'the Secret was neither deleted nor recreated');
+  assert.equal(after?.type, 'Opaque');
 });
 
 test('a field owned by another manager is taken over when conflicts are forced (the default)', async (t) => {
