@@ -72,7 +72,7 @@ export interface ApiFailure {
 }
 
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
-const TYPED_PATCH_FAILURE = /failed to create typed (patch|live) object/;
+const TYPED_PATCH_FAILURE = /failed to create typed (patch|live) object|failed to convert new object/;
 /**
  * Accept header for answers Tideline does not read: protobuf where the kind has it (built-in kinds),
  * JSON otherwise (custom resources).
@@ -489,8 +489,9 @@ export class ClusterClient {
     const message = body.message || `HTTP ${status}`;
     const options = { ...(object ? { object } : {}), cause: { status, reason: body.reason ?? '', message } satisfies ApiFailure };
     // The API server answers 500 when an apply's object does not fit the schema (unknown field,
-    // wrong type, duplicate keys in an associative list): that is the object's fault, not the
-    // server's, and retrying cannot help.
+    // wrong type, duplicate keys in an associative list) or cannot be converted to its Go type
+    // (a Secret value that is not base64): that is the object's fault, not the server's, and
+    // retrying cannot help.
     if (status === 500 && TYPED_PATCH_FAILURE.test(message)) return new InvalidInputError(message, options);
     if (status === 429 || status >= 500) {
       const retryAfterMs = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;

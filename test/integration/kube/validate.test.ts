@@ -3,7 +3,7 @@
 // before anything of the bundle is written. Also: health waits read objects with a LIST per kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterClient, reconcileObjects } from '#shared/kube/index.ts';
+import { ClusterClient, diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
 import { configMap, deployment, instantClock, ownerFor, service, testClient, testClientFor } from './helpers.ts';
@@ -116,6 +116,26 @@ test('without validation, an apply still refuses undeclared fields, of built-in 
   assert.match(messages[1] ?? '', new RegExp(`^Widget\\.${group.replaceAll('.', '\\.')} w in ns ${ns}: .*\\.spec\\.colour: field not declared in schema`));
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'typo' }), undefined);
   assert.equal(await client.get({ apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w' }), undefined);
+});
+
+test('a Secret value that is not base64 is an error of that object at once, in diff and in an unvalidated apply, never retried', async (t) => {
+  // Prepare
+  const ns = await useNamespace(t, 'kube-validate-base64');
+  const client = await testClient();
+  t.after(() => client.close());
+  const broken: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'broken', namespace: ns }, type: 'Opaque', data: { password: 'not base64 hunter2!' } };
+  // Act
+  const diff = await diffObjects(client, { owner: ownerFor(ns), objects: [broken] });
+  const applied = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', validate: false, objects: [broken] });
+  // Assess
+  for (const errors of [diff.errors, applied.changeSet.errors]) {
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0]?.message ?? '', new RegExp(`^Secret broken in ns ${ns}: .*illegal base64 data`));
+    assert.doesNotMatch(errors[0]?.message ?? '', /hunter2/);
+  }
+  assert.equal(applied.failure, 'ApplyFailed');
+  assert.equal(client.requestsByVerb.get('DRYRUN Secret'), 1, 'the dry-run was not retried');
+  assert.equal(client.requestsByVerb.get('PATCH Secret'), 1, 'the apply was not retried');
 });
 
 test('an undeclared field in a changed existing object is a validation error at once, not a retried server error', async (t) => {
