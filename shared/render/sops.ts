@@ -498,7 +498,16 @@ function lastModifiedAad(text: string): string {
 }
 
 /** Decrypts `root` in place; on failure it may be left partly decrypted, so callers own a copy. */
-async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions, cache: DataKeyCache, rawLeaves?: Map<YamlNode, Buffer>): Promise<YAMLMap> {
+async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions, cache: DataKeyCache): Promise<YAMLMap> {
+  await decryptTree(root, keys, source, options, cache);
+  return root;
+}
+
+/**
+ * {@link decryptInPlace} for whole files: also fills `rawLeaves` and returns the data key, which
+ * the file readers need again for the comments SOPS encrypts outside the tree.
+ */
+async function decryptTree(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions, cache: DataKeyCache, rawLeaves?: Map<YamlNode, Buffer>): Promise<Uint8Array> {
   const meta = readMetadata(root, source);
   const dataKey = await dataKeyFor(meta, keys, source, cache);
   root.items = root.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY));
@@ -512,7 +521,7 @@ async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: SopsSource,
       throw fail(source, 'the sops MAC does not match the document (a value was changed, added or removed after encryption)');
     }
   }
-  return root;
+  return dataKey;
 }
 
 /**
@@ -617,10 +626,9 @@ async function decryptDotenv(text: string, keys: SopsKeys, source: SopsSource, c
   }
   root.items.push(new Pair(stringScalar(SOPS_METADATA_KEY), metadataNode(metadata, file)));
   const rawLeaves = new Map<YamlNode, Buffer>();
-  await decryptInPlace(root, keys, source, { verifyMac: true }, cache, rawLeaves);
   // Comments are encrypted with the empty path and are not part of the MAC; like SOPS, one that
   // does not decrypt is kept as it stands (files from older SOPS versions hold plain comments).
-  const dataKey = await dataKeyFor(readMetadataFromEntries(metadata, file, source), keys, source, cache);
+  const dataKey = await decryptTree(root, keys, source, { verifyMac: true }, cache, rawLeaves);
   const plainValues = new Map(root.items.map((pair) => [keyText(pair.key), pair.value]));
   const dotenv: DotenvItem[] = body.map((item) => {
     if ('key' in item) {
@@ -635,12 +643,6 @@ async function decryptDotenv(text: string, keys: SopsKeys, source: SopsSource, c
     }
   });
   return { root, rawLeaves, dotenv };
-}
-
-function readMetadataFromEntries(entries: readonly { key: string; value: string }[], file: string, source: SopsSource): SopsMetadata {
-  const holder = parseDocument('{}').contents as YAMLMap;
-  holder.items.push(new Pair(stringScalar(SOPS_METADATA_KEY), metadataNode(entries, file)));
-  return readMetadata(holder, source);
 }
 
 /**
@@ -712,13 +714,12 @@ async function decryptDocument(text: string, keys: SopsKeys, source: SopsSource,
   const error = doc.errors[0];
   if (error) throw fail(source, `invalid YAML/JSON: ${error.message.split('\n')[0]}`);
   if (!isMap(doc.contents)) throw fail(source, 'a sops-encrypted file is a mapping at the top');
-  const meta = readMetadata(doc.contents, source);
   // Comments after the last key sit before the metadata SOPS appends; they end the document.
   const sopsKey = doc.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY)?.key;
   if (isScalar(sopsKey) && sopsKey.commentBefore) doc.contents.comment = [sopsKey.commentBefore, ...(doc.contents.comment ? [doc.contents.comment] : [])].join('\n');
   const rawLeaves = new Map<YamlNode, Buffer>();
-  await decryptInPlace(doc.contents, keys, source, { verifyMac: true }, cache, rawLeaves);
-  decryptYamlComments(doc, await dataKeyFor(meta, keys, source, cache), source);
+  const dataKey = await decryptTree(doc.contents, keys, source, { verifyMac: true }, cache, rawLeaves);
+  decryptYamlComments(doc, dataKey, source);
   return { root: doc.contents, rawLeaves, doc };
 }
 
@@ -745,10 +746,8 @@ async function decryptIni(text: string, keys: SopsKeys, source: SopsSource, cach
     return map;
   });
   root.items.push(new Pair(stringScalar(SOPS_METADATA_KEY), metadataNode(entries, file)));
-  const meta = readMetadata(root, source);
   const rawLeaves = new Map<YamlNode, Buffer>();
-  await decryptInPlace(root, keys, source, { verifyMac: true }, cache, rawLeaves);
-  const dataKey = await dataKeyFor(meta, keys, source, cache);
+  const dataKey = await decryptTree(root, keys, source, { verifyMac: true }, cache, rawLeaves);
   // Comments are encrypted with their section's path; one that does not decrypt stays as it is.
   const openComment = (comment: string, section: string): string => {
     const stripped = stripIniComment(comment);
