@@ -141,7 +141,8 @@ function stringRecord(node: YamlNode | undefined, file: string, field: string, s
   return out;
 }
 
-function isRemote(ref: string): boolean {
+/** Whether a kustomization reference names something kustomize would fetch (URL, Git host), not a local path. */
+export function isRemote(ref: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^git@/.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || /\?ref=/.test(ref) || ref.includes('.git//');
 }
 

@@ -12,7 +12,7 @@ import { statSync } from 'node:fs';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { scalarText } from './yaml/go-value.ts';
-import { findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
+import { findKustomizationFile, isRemote, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
 import { type Resource, getNode, getString, mapGet, stringScalar } from './resource.ts';
 import { detectSopsFormat, hasSopsMarker, sopsFormatForPath, type SopsFileFormat } from './sops-formats.ts';
 import type { SopsDecryptor } from './sops.ts';
@@ -25,17 +25,12 @@ function stringList(node: unknown): string[] {
   return node.items.map((item) => (isScalar(item) ? (scalarText(item) ?? '') : '')).filter((item) => item !== '');
 }
 
-// The reference forms kustomize fetches instead of reading from disk; Flux leaves them alone.
-function isRemoteRef(ref: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('git@') || ref.startsWith('github.com/');
-}
-
 /**
  * A local file a kustomization names, or undefined when it is remote, outside the root or
  * missing: Flux skips those here, and the build itself then reports them.
  */
 async function localFile(ctx: BuildContext, fromDir: string, ref: string, referencedFrom: string): Promise<string | undefined> {
-  if (ref === '' || isRemoteRef(ref) || path.isAbsolute(ref)) return undefined;
+  if (ref === '' || isRemote(ref) || path.isAbsolute(ref)) return undefined;
   let absolute: string;
   try {
     absolute = await ctx.fs.resolve(fromDir, ref, referencedFrom);
@@ -91,7 +86,7 @@ async function decryptKustomizationInputs(ctx: BuildContext, decryptor: SopsDecr
     if (file) await decryptInput(ctx, decryptor, file, sopsFormatForPath(ref));
   }
   for (const ref of [...stringList(mapGet(k.body, 'resources')), ...stringList(mapGet(k.body, 'components'))]) {
-    if (isRemoteRef(ref) || path.isAbsolute(ref)) continue;
+    if (isRemote(ref) || path.isAbsolute(ref)) continue;
     const dir = path.resolve(k.dir, ref);
     const rel = path.relative(ctx.fs.root, dir);
     if (rel.startsWith('..') || path.isAbsolute(rel) || !(await ctx.fs.isDirectory(dir))) continue;
