@@ -5,7 +5,7 @@
  * `npm start` and tests) in `shared/adapters/`. Engines depend only on these interfaces, which is
  * what lets the same code run in both places.
  */
-import type { CatalogEvent } from '#shared/events/catalog.ts';
+import type { CatalogEvent, ChangeSetSummary } from '#shared/events/catalog.ts';
 
 /** Wall-clock time, injected so tests never sleep and TTLs can be tested. */
 export interface Clock {
@@ -104,3 +104,156 @@ export interface TtlStore {
  * unexpired claim by another attempt, which may still be running) or `done` (the work happened).
  */
 export type ClaimState = 'claimed' | 'in-progress' | 'done';
+
+/**
+ * A structured logger: one port for every engine (Powertools' `Logger` satisfies it in the
+ * functions; local mode prints a readable live log). Attributes carry ids, names, revisions and
+ * timings, never secret values.
+ */
+export interface Logger {
+  debug(message: string, ...attributes: Record<string, unknown>[]): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** Credentials for a Git host, read from a GitRepository's `secretRef` in Flux's formats. */
+export interface GitCredentials {
+  username?: string;
+  password?: string;
+  bearerToken?: string;
+  /** PEM CA bundle to trust for the host (`ca.crt`). */
+  caCert?: string;
+}
+
+/** Which revision of a repository to follow: Flux `GitRepository` `spec.ref` (Flux's precedence applies). */
+export interface GitRefSpec {
+  branch?: string;
+  tag?: string;
+  semver?: string;
+  /** A full ref name, e.g. `refs/heads/main`, `refs/tags/v1`, `refs/pull/4/head`. */
+  name?: string;
+  commit?: string;
+}
+
+/** A Git repository as the source engine fetches it (built from a Flux `GitRepository`). */
+export interface GitRepositorySpec {
+  /** `https://` or `http://` clone URL. */
+  url: string;
+  ref: GitRefSpec;
+  credentials?: GitCredentials;
+  /** Per-operation timeout (Flux `spec.timeout`, default 60 s). */
+  timeoutMs?: number;
+  /** Extra ignore rules in `.gitignore` format (Flux `spec.ignore`); `.sourceignore` files are read too. */
+  ignore?: string;
+}
+
+/** Where a ref points. */
+export interface ResolvedRevision {
+  /** Flux's name for it: `main@sha1:<sha>`, `v1.2.0@sha1:<sha>`, `sha1:<sha>` for a bare commit. */
+  revision: string;
+  /** Full commit id. */
+  commit: string;
+  /** The ref that resolved (`refs/heads/main`, `refs/tags/v1.2.0`), absent for a bare commit. */
+  ref?: string;
+}
+
+/** A fetched tree, ignore rules applied. */
+export interface GitCheckout extends ResolvedRevision {
+  /** Directory holding the files at that commit; shared and read-only for callers. */
+  dir: string;
+  /** Committer time in ms: the ordering signal of the stale-revision guard. */
+  commitTime: number;
+}
+
+/** Git repositories: resolve refs and fetch trees (isomorphic-git over HTTP(S), a cache directory). */
+export interface GitSource {
+  /** Where the spec's ref points now, without fetching any object (ls-remote). */
+  resolve(spec: GitRepositorySpec): Promise<ResolvedRevision>;
+  /**
+   * The tree at the spec's ref — or at `commit`, when given — fetched shallowly into the cache
+   * (incrementally when the cache holds an older revision). Errors name the URL and ref, never a
+   * credential.
+   */
+  checkout(spec: GitRepositorySpec, commit?: string): Promise<GitCheckout>;
+}
+
+/** Identity of a Kustomization in one cluster. */
+export interface KustomizationKey {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+/** Identity of a source (GitRepository). */
+export interface SourceKey {
+  kind: 'GitRepository';
+  namespace: string;
+  name: string;
+}
+
+/** Flux's Ready condition, as status shows it. */
+export interface ReadyCondition {
+  status: 'True' | 'False' | 'Unknown';
+  /** Flux's reasons: ReconciliationSucceeded, ReconciliationFailed, BuildFailed, HealthCheckFailed, DependencyNotReady, Progressing, Suspended, GitOperationFailed, Succeeded … */
+  reason: string;
+  message: string;
+  /** When the condition last changed (ISO time). */
+  since: string;
+}
+
+/** What status records of one (cluster, Kustomization). */
+export interface KustomizationStatus extends KustomizationKey {
+  source?: SourceKey;
+  path?: string;
+  ready: ReadyCondition;
+  /** Set by `tideline suspend` (and cleared by resume); the Kustomization's own `spec.suspend` also suspends it. */
+  suspended?: boolean;
+  lastAttemptedRevision?: string;
+  lastAppliedRevision?: string;
+  /** Digest of the last applied bundle. */
+  lastAppliedDigest?: string;
+  inventorySize?: number;
+  /** Change set of the last apply that changed anything (summary, as in events). */
+  lastChangeSet?: ChangeSetSummary;
+  /** Duration of the last attempt's steps, in ms. */
+  timings?: { fetchMs?: number; renderMs?: number; applyMs?: number; totalMs?: number };
+  lastAttemptedAt?: string;
+  lastAppliedAt?: string;
+  updatedAt: string;
+}
+
+/** What status records of one source. */
+export interface SourceStatus extends SourceKey {
+  url: string;
+  /** The followed ref as written (`branch main`, `tag v1.2.0`, `semver >=1.0.0`). */
+  ref: string;
+  ready: ReadyCondition;
+  suspended?: boolean;
+  /** Last resolved revision (`main@sha1:<sha>`). */
+  revision?: string;
+  lastFetchedAt?: string;
+  updatedAt: string;
+}
+
+/** Fields of a status record that an update may set; absent fields are left as they are. */
+export type KustomizationStatusUpdate = Partial<Omit<KustomizationStatus, keyof KustomizationKey | 'updatedAt'>>;
+export type SourceStatusUpdate = Partial<Omit<SourceStatus, keyof SourceKey | 'updatedAt'>>;
+
+/**
+ * Reconcile status per (cluster, Kustomization) and per source (DynamoDB in AWS, a local JSON file
+ * locally). Updates merge field by field, so render and apply can each write their part.
+ */
+export interface StatusStore {
+  /** Merges `update` into the record (creating it), stamps `updatedAt`, returns the result. */
+  updateKustomization(key: KustomizationKey, update: KustomizationStatusUpdate): Promise<KustomizationStatus>;
+  getKustomization(key: KustomizationKey): Promise<KustomizationStatus | undefined>;
+  /** Every record, or those of one cluster; sorted by cluster, namespace, name. */
+  listKustomizations(filter?: { cluster?: string }): Promise<KustomizationStatus[]>;
+  updateSource(key: SourceKey, update: SourceStatusUpdate): Promise<SourceStatus>;
+  getSource(key: SourceKey): Promise<SourceStatus | undefined>;
+  listSources(): Promise<SourceStatus[]>;
+}
