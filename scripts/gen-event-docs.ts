@@ -13,7 +13,9 @@ import type { DetailType } from '#shared/events/catalog.ts';
 /** What each event means, who emits it and who listens. */
 const SUMMARIES: Record<DetailType, string> = {
   GitPushReceived: 'A Receiver verified a webhook. From a Git host it reports a pushed ref (one event per updated ref; deletions emit nothing). `resources` always lists the Receiver\'s `spec.resources`; `repository`, `ref` and `revision` are present together or not at all, and when absent (a generic-hmac request whose body names no push) consumers reconcile the listed sources at their latest revision, as Flux does. Emitted by webhook-intake; starts a render of the Kustomizations that follow the repository or the listed sources.',
-  SourceChanged: 'A poll of a GitRepository found a new revision (the fallback when no webhook arrives). Emitted by the source poller; starts a render like GitPushReceived.',
+  SourceChanged: 'A GitRepository\'s ref points at a new revision (found after a push, at its interval, or on request). Emitted by source; starts the render of every Kustomization that follows the source.',
+  ReconcileRequested: 'A person asked for a reconcile (`tideline reconcile`, `tideline resume`) of a Kustomization or a source. Emitted by the command line; consumed by source (with `withSource`, or for a source) and render.',
+  RenderRequested: 'One shard of the render of a source revision: the (cluster, Kustomization) pairs one render invocation works on. Emitted by render when a source feeds more targets than a shard holds; consumed by render.',
   ManifestsRendered: 'A Kustomization was rendered; the bundle is in the artifact store under `artifact.key` (claim check). Emitted by render; consumed by apply through a FIFO queue per cluster and Kustomization.',
   RenderFailed: 'Rendering a Kustomization failed; nothing is applied or pruned. Emitted by render; consumed by alerts.',
   ReconcileSucceeded: 'A rendered bundle was applied (and pruned) on a cluster. Emitted by apply; consumed by alerts and commit status.',

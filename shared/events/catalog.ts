@@ -197,10 +197,42 @@ export const ClusterUnreachableSchema = z.object({
   attempts: z.number().int().positive(),
 });
 
+/**
+ * A person asked for a reconcile (`tideline reconcile`, `tideline resume`): a Kustomization — of one
+ * cluster, or of every cluster that has it — or a source. With `withSource` the source is fetched
+ * first, as `flux reconcile --with-source` does; otherwise the last fetched revision is used.
+ */
+export const ReconcileRequestedSchema = z.object({
+  ...envelope,
+  object: NamespacedNameSchema.extend({ kind: z.enum(['Kustomization', 'GitRepository']) }),
+  cluster: z.string().min(1).optional(),
+  withSource: z.boolean(),
+  requestedAt: isoTime,
+});
+
+/** One (cluster, Kustomization) a render shard works on. */
+export const RenderTargetSchema = z.object({ cluster: z.string().min(1), kustomization: NamespacedNameSchema });
+export type RenderTarget = z.infer<typeof RenderTargetSchema>;
+
+/**
+ * A shard of the render of one source revision: a source that feeds many clusters fans out in
+ * these, so no render invocation holds more than a shard of the fleet.
+ */
+export const RenderRequestedSchema = z.object({
+  ...envelope,
+  source: NamespacedNameSchema.extend({ kind: z.literal('GitRepository') }),
+  /** Flux's revision name (`main@sha1:<sha>`). */
+  revision: z.string().min(1),
+  commit: sha,
+  targets: z.array(RenderTargetSchema).min(1).max(200),
+});
+
 /** The catalog: detail-type → its source and schema. */
 export const catalog = {
   GitPushReceived: { source: 'tideline.intake', schema: GitPushReceivedSchema },
   SourceChanged: { source: 'tideline.source', schema: SourceChangedSchema },
+  ReconcileRequested: { source: 'tideline.control', schema: ReconcileRequestedSchema },
+  RenderRequested: { source: 'tideline.render', schema: RenderRequestedSchema },
   ManifestsRendered: { source: 'tideline.render', schema: ManifestsRenderedSchema },
   RenderFailed: { source: 'tideline.render', schema: RenderFailedSchema },
   ReconcileSucceeded: { source: 'tideline.apply', schema: ReconcileSucceededSchema },
