@@ -140,6 +140,12 @@ export const ManifestsRenderedSchema = z.object({
   /** Claim check: where the bundle is in the artifact store, and its digest. */
   artifact: z.object({ key: z.string().min(1), digest, size: z.number().int().nonnegative() }),
   objectCount: z.number().int().nonnegative(),
+  /** The source the bundle was rendered from. */
+  source: NamespacedNameSchema.extend({ kind: z.literal('GitRepository') }).optional(),
+  /** Ordering signal of the revision (commit time in ms): apply refuses one older than it applied. */
+  order: z.number().int().nonnegative().optional(),
+  /** When the render started from the push or request (ms since the epoch), for end-to-end timings. */
+  startedAt: z.number().nonnegative().optional(),
 });
 
 export const RenderFailedSchema = z.object({

@@ -188,9 +188,10 @@ export interface KustomizationKey {
   name: string;
 }
 
-/** Identity of a source (GitRepository). */
+/** Identity of a source: a GitRepository of one cluster's configuration (two clusters may follow different refs under one name). */
 export interface SourceKey {
   kind: 'GitRepository';
+  cluster: string;
   namespace: string;
   name: string;
 }
