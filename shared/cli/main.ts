@@ -17,6 +17,7 @@ const VERBS: Record<string, () => Promise<Register>> = {
   alert: async () => (await import('./commands/alert.ts')).registerAlert,
   apply: async () => (await import('./commands/apply.ts')).registerApply,
   delete: async () => (await import('./commands/delete.ts')).registerDelete,
+  demo: async () => (await import('./commands/demo.ts')).registerDemo,
   dev: async () => (await import('./commands/dev.ts')).registerDev,
   diff: async () => (await import('./commands/diff.ts')).registerDiff,
   receivers: async () => (await import('./commands/receivers.ts')).registerReceivers,

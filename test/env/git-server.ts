@@ -39,7 +39,7 @@ function respond(res: ServerResponse, status: number, message: string, headers: 
   res.end(`${message}\n`);
 }
 
-function handle(projectRoot: string, req: IncomingMessage, res: ServerResponse): void {
+function handle(projectRoot: string, req: IncomingMessage, res: ServerResponse, onPush?: (bareDir: string) => void): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   let pathInfo: string;
   try {
@@ -129,17 +129,22 @@ function handle(projectRoot: string, req: IncomingMessage, res: ServerResponse):
       return;
     }
     res.end();
+    // A Git host sends its push webhooks once the push is stored.
+    if (code === 0 && onPush !== undefined && req.method === 'POST' && pathInfo.endsWith('/git-receive-pack')) onPush(repoDir);
   });
 }
 
-/** Starts the Git HTTP server on a free loopback port, serving the bare repositories under `projectRoot`. */
-export async function startGitServer(projectRoot: string): Promise<GitServer> {
-  const server = createServer((req, res) => handle(projectRoot, req, res));
+/**
+ * Starts the Git HTTP server on a free loopback port, serving the bare repositories under `projectRoot`.
+ * `onPush` is called with a repository's directory after each push to it (local mode sends webhooks from it).
+ */
+export async function startGitServer(projectRoot: string, options: { onPush?: (bareDir: string) => void; port?: number } = {}): Promise<GitServer> {
+  const server = createServer((req, res) => handle(projectRoot, req, res, options.onPush));
   // Idle keep-alive connections must not hold a finished test process open either.
   server.on('connection', (socket) => socket.unref());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   // Open client connections keep the process alive while in use; the listener itself must not.
   server.unref();

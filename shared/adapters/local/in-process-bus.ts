@@ -77,6 +77,11 @@ export class InProcessBus implements EventBus {
     return publishEvents(this.#client, this.#busName, events, { clock: this.#clock });
   }
 
+  /** True while a delivery is in flight. */
+  get busy(): boolean {
+    return this.#pending.size > 0;
+  }
+
   /** Resolves once every delivery started so far (and those they started) has finished. */
   async drain(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);

@@ -1,0 +1,31 @@
+/**
+ * apply: ManifestsRendered events from an SQS FIFO queue (message group = cluster/Kustomization,
+ * so one apply at a time per pair), each applied with the engine in shared/pipeline. A record
+ * whose cluster could not be reached is a batch item failure: SQS redelivers it, and the group
+ * waits, so a newer bundle never overtakes it.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { parseEvent } from '#shared/events/parse.ts';
+import { applyRendered } from '#shared/pipeline/apply.ts';
+
+const logger = new Logger({ serviceName: 'tideline-apply' });
+const deps = loadPipelineDeps(process.env, logger);
+
+/** Applies each record in order; reports the ones to redeliver. */
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    if (batchItemFailures.length > 0) {
+      batchItemFailures.push({ itemIdentifier: record.messageId }); // FIFO: nothing after a failure runs first
+      continue;
+    }
+    const detail = parseEvent('ManifestsRendered', JSON.parse(record.body)).detail;
+    logger.appendKeys({ correlation_id: detail.correlationId });
+    deps.fleet.invalidate();
+    const outcome = await applyRendered(detail, deps).catch(() => ({ outcome: 'unreachable' as const }));
+    if (outcome.outcome === 'unreachable') batchItemFailures.push({ itemIdentifier: record.messageId });
+  }
+  return { batchItemFailures };
+};

@@ -1,0 +1,23 @@
+/**
+ * render: on SourceChanged renders every Kustomization that follows the source (or fans out in
+ * RenderRequested shards), stores the bundles in S3 and emits ManifestsRendered / RenderFailed;
+ * on a reconcile request for a Kustomization it renders that one. The work is in shared/pipeline.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { parseAnyEvent } from '#shared/events/parse.ts';
+import { handleKustomizationRequest, handleRenderRequested, handleSourceChanged } from '#shared/pipeline/render.ts';
+
+const logger = new Logger({ serviceName: 'tideline-render' });
+const deps = loadPipelineDeps(process.env, logger);
+
+/** One EventBridge event per invocation. */
+export const handler = async (input: unknown): Promise<void> => {
+  const event = parseAnyEvent(input);
+  logger.appendKeys({ correlation_id: event.detail.correlationId });
+  deps.fleet.invalidate(); // another invocation may have changed the snapshot since this container last read it
+  if (event.detailType === 'SourceChanged') return handleSourceChanged(event.detail, deps);
+  if (event.detailType === 'RenderRequested') return handleRenderRequested(event.detail, deps);
+  if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'Kustomization') return handleKustomizationRequest(event.detail, deps);
+  logger.warn('event not for the render function', { detailType: event.detailType });
+};

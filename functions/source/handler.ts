@@ -1,0 +1,29 @@
+/**
+ * source: resolves the refs the fleet follows. On GitPushReceived (a webhook) and on a reconcile
+ * request for a GitRepository it syncs the sources named; on its schedule (EventBridge Scheduler)
+ * it runs what is due — sources at their interval, Kustomizations at theirs. A moved ref emits
+ * SourceChanged. Everything but the wiring lives in shared/pipeline.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { parseAnyEvent } from '#shared/events/parse.ts';
+import { runSchedule } from '#shared/pipeline/schedule.ts';
+import { handleGitPush, syncSources } from '#shared/pipeline/source.ts';
+import { sourcesNamed } from '#shared/pipeline/fleet-view.ts';
+
+const logger = new Logger({ serviceName: 'tideline-source' });
+const deps = loadPipelineDeps(process.env, logger);
+
+/** A scheduled invocation carries no catalog event; anything else must be one. */
+export const handler = async (input: { 'detail-type'?: string }): Promise<unknown> => {
+  if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return runSchedule(deps);
+  const event = parseAnyEvent(input);
+  logger.appendKeys({ correlation_id: event.detail.correlationId });
+  if (event.detailType === 'GitPushReceived') return handleGitPush(event.detail, deps);
+  if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'GitRepository') {
+    const sources = sourcesNamed(await deps.fleet.load(), deps.bootstrap, event.detail.object, event.detail.cluster);
+    return syncSources(sources, deps, { correlationId: event.detail.correlationId, force: true });
+  }
+  logger.warn('event not for the source function', { detailType: event.detailType });
+  return undefined;
+};

@@ -1,0 +1,38 @@
+/**
+ * The pipeline's dependencies in AWS: EventBridge, S3, DynamoDB and Secrets Manager adapters
+ * behind the ports, built once per container from the environment and reused while warm.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { IsomorphicGitSource } from '#shared/git/index.ts';
+import type { PipelineDeps } from '#shared/pipeline/deps.ts';
+import { readPipelineEnvironment } from '#shared/pipeline/environment.ts';
+import { FleetStore } from '#shared/pipeline/fleet-store.ts';
+import { systemClock, type Logger } from '#shared/ports/index.ts';
+import { DynamoDbStatusStore } from './dynamodb-status-store.ts';
+import { EventBridgeBus } from './eventbridge-bus.ts';
+import { S3ArtifactStore } from './s3-artifact-store.ts';
+import { SecretsManagerClusterRegistry } from './secrets-manager-cluster-registry.ts';
+import { SecretsManagerSecretStore } from './secrets-manager-store.ts';
+
+/** Builds the pipeline's dependencies from the function's environment (fails fast naming a bad variable). */
+export function loadPipelineDeps(env: Readonly<Record<string, string | undefined>>, logger: Logger): PipelineDeps {
+  const config = readPipelineEnvironment(env);
+  const secretsManager = new SecretsManagerClient({});
+  const artifacts = new S3ArtifactStore(new S3Client({}), config.artifactBucket);
+  return {
+    bus: new EventBridgeBus(new EventBridgeClient({}), config.busName),
+    git: new IsomorphicGitSource({ cacheDir: config.gitCacheDir, clock: systemClock }),
+    artifacts,
+    status: new DynamoDbStatusStore(new DynamoDBClient({}), config.statusTable),
+    secrets: new SecretsManagerSecretStore(secretsManager, { prefix: config.secretsPrefix }),
+    clusters: new SecretsManagerClusterRegistry(secretsManager, { prefix: config.secretsPrefix }),
+    fleet: new FleetStore(artifacts),
+    clock: systemClock,
+    logger,
+    bootstrap: config.bootstrap,
+    shardSize: config.shardSize,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The apply engine of the pipeline: one rendered bundle into one cluster, for one Kustomization,
+ * one at a time per (cluster, Kustomization) — the caller guarantees that (SQS FIFO message group
+ * in AWS, a keyed queue locally). It honours `suspend` and `dependsOn`, applies with the engine of
+ * `shared/kube` (stale-revision guard, prune, health), records status and emits the outcome.
+ */
+import { errorMessage, isTransient, TidelineError } from '#shared/errors/index.ts';
+import { durationToMs } from '#shared/config/kustomization.ts';
+import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
+import { EmptyBundleError, StaleRevisionError, reconcileObjects, requestFromKustomization, summarizeChangeSet, formatCounts } from '#shared/kube/index.ts';
+import type { KubeObject } from '#shared/kube/index.ts';
+import type { KustomizationKey, KustomizationStatus } from '#shared/ports/index.ts';
+import { clusterClient } from './clusters.ts';
+import { envelope, isoNow, type PipelineDeps } from './deps.ts';
+import { dependentsOf, dependencyStateOf, findTarget } from './fleet-view.ts';
+import type { StoredBundle } from './render.ts';
+import { readyCondition } from './source.ts';
+
+/** What an apply ended in, for the caller (the local queue retries `retryAfterMs`). */
+export interface ApplyOutcome {
+  outcome: 'applied' | 'failed' | 'waiting' | 'suspended' | 'stale' | 'gone' | 'unreachable';
+  /** When set, the same bundle should be tried again after this long (dependency not ready, cluster unreachable). */
+  retryAfterMs?: number;
+}
+
+function keyOf(detail: EventDetail<'ManifestsRendered'>): KustomizationKey {
+  return { cluster: detail.cluster, namespace: detail.kustomization.namespace, name: detail.kustomization.name };
+}
+
+function describeKey(key: KustomizationKey): string {
+  return `${key.cluster}/${key.namespace}/${key.name}`;
+}
+
+/** Applies the bundle a ManifestsRendered event points to. Never throws for the Kustomization's own failures. */
+export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, deps: PipelineDeps): Promise<ApplyOutcome> {
+  const key = keyOf(detail);
+  const started = deps.clock.now();
+  const snapshot = await deps.fleet.load();
+  const entry = findTarget(snapshot, deps.bootstrap, { cluster: detail.cluster, kustomization: detail.kustomization });
+  if (!entry) {
+    deps.logger.info('kustomization no longer in the fleet: bundle dropped', { kustomization: describeKey(key) });
+    return { outcome: 'gone' };
+  }
+  const kustomization = entry.kustomization;
+  const status = await deps.status.getKustomization(key);
+  const now = isoNow(deps.clock);
+  if (kustomization.spec.suspend || status?.suspended) {
+    deps.logger.info('suspended: not applied', { kustomization: describeKey(key) });
+    return { outcome: 'suspended' };
+  }
+  const retryMs = (spec: { retryInterval?: string; interval: string }): number => durationToMs(spec.retryInterval ?? spec.interval);
+
+  const dependency = await dependencyStateOf(snapshot, deps.bootstrap, key, (dep) => deps.status.getKustomization(dep));
+  if (dependency.state !== 'ready') {
+    await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, ready: readyCondition(status?.ready, 'False', 'DependencyNotReady', dependency.message, now) });
+    deps.logger.info('waiting for dependencies', { kustomization: describeKey(key), reason: dependency.message });
+    return { outcome: 'waiting', retryAfterMs: Math.min(30_000, retryMs(kustomization.spec)) };
+  }
+
+  let objects: KubeObject[];
+  try {
+    objects = (JSON.parse(Buffer.from(await deps.artifacts.get(detail.artifact.key)).toString('utf8')) as StoredBundle).objects;
+  } catch (error) {
+    return failed(detail, deps, status, 'ArtifactFailed', `bundle ${detail.artifact.key}: ${errorMessage(error)}`, [], started);
+  }
+
+  let client;
+  try {
+    client = await clusterClient(detail.cluster, deps);
+    const request = requestFromKustomization(kustomization, { objects, revision: detail.revision, ...(detail.order !== undefined ? { order: detail.order } : {}), digest: detail.artifact.digest });
+    const result = await reconcileObjects(client, { ...request, clock: deps.clock });
+    const applied = deps.clock.now();
+    const summary = summarizeChangeSet(result.changeSet);
+    const timings = { ...status?.timings, applyMs: applied - started, ...(detail.startedAt !== undefined ? { totalMs: applied - detail.startedAt } : {}) };
+    if (result.failure) {
+      if (result.failure === 'HealthCheckFailed' && result.health) {
+        await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, timings, lastChangeSet: summary, ready: readyCondition(status?.ready, 'False', 'HealthCheckFailed', `health check failed after ${request.timeoutMs ?? 0} ms: ${result.health.unhealthy.map((u) => `${u.object.kind}/${u.object.name} ${u.status}`).join(', ')}`.slice(0, 4000), now) });
+        await deps.bus.publish([makeEvent('HealthCheckFailed', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision, timeoutMs: request.timeoutMs ?? 0, unhealthy: result.health.unhealthy.slice(0, 50).map((u) => ({ object: u.object, status: u.status, message: u.message.slice(0, 1024) })) })]);
+        deps.logger.error('health check failed', { kustomization: describeKey(key), revision: detail.revision });
+        return { outcome: 'failed' };
+      }
+      const errors = result.changeSet.errors.slice(0, 50).map((e) => ({ ...(e.object ? { object: e.object } : {}), message: e.message.slice(0, 4096) }));
+      return failed(detail, deps, status, result.failure, `${result.failure}: ${result.changeSet.errors.length} error(s)${errors[0] ? `; first: ${errors[0].message}` : ''}`, errors, started, summary);
+    }
+    await deps.status.updateKustomization(key, {
+      lastAttemptedRevision: detail.revision,
+      lastAppliedRevision: detail.revision,
+      lastAppliedDigest: detail.artifact.digest,
+      lastAttemptedAt: now,
+      lastAppliedAt: isoNow(deps.clock),
+      inventorySize: result.inventory?.entries.length ?? objects.length,
+      ...(summary.counts.Created + summary.counts.Configured + summary.counts.Deleted > 0 || !status?.lastChangeSet ? { lastChangeSet: summary } : {}),
+      timings,
+      ready: readyCondition(status?.ready, 'True', 'ReconciliationSucceeded', `Applied revision: ${detail.revision}`, now),
+    });
+    deps.logger.info('applied', { kustomization: describeKey(key), revision: detail.revision, changes: formatCounts(result.changeSet), applyMs: applied - started, ...(timings.totalMs !== undefined ? { totalMs: timings.totalMs } : {}) });
+    await deps.bus.publish([makeEvent('ReconcileSucceeded', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision, digest: detail.artifact.digest, changeSet: summary, durationMs: applied - started })]);
+    await wakeDependents(key, deps, detail.correlationId);
+    return { outcome: 'applied' };
+  } catch (error) {
+    if (error instanceof StaleRevisionError) {
+      deps.logger.info('older revision not applied', { kustomization: describeKey(key), revision: detail.revision, reason: errorMessage(error) });
+      return { outcome: 'stale' };
+    }
+    if (error instanceof EmptyBundleError) return failed(detail, deps, status, 'EmptyBundleRefused', errorMessage(error), [], started);
+    if (isTransient(error) || !(error instanceof TidelineError)) {
+      const message = errorMessage(error).slice(0, 4000);
+      await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, ready: readyCondition(status?.ready, 'False', 'ClusterUnreachable', message, now) });
+      await deps.bus.publish([makeEvent('ClusterUnreachable', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, reason: 'Unreachable', message, attempts: 1 })]);
+      deps.logger.error('cluster unreachable', { kustomization: describeKey(key), error: message });
+      return { outcome: 'unreachable', retryAfterMs: retryMs(kustomization.spec) };
+    }
+    return failed(detail, deps, status, 'ApplyFailed', errorMessage(error), [], started);
+  }
+}
+
+async function failed(
+  detail: EventDetail<'ManifestsRendered'>,
+  deps: PipelineDeps,
+  status: KustomizationStatus | undefined,
+  reason: string,
+  message: string,
+  errors: { object?: { apiVersion: string; kind: string; namespace?: string; name: string }; message: string }[],
+  started: number,
+  changeSet?: ReturnType<typeof summarizeChangeSet>,
+): Promise<ApplyOutcome> {
+  const key = keyOf(detail);
+  const now = isoNow(deps.clock);
+  await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, timings: { ...status?.timings, applyMs: deps.clock.now() - started }, ready: readyCondition(status?.ready, 'False', reason, message.slice(0, 4000), now) });
+  deps.logger.error('apply failed', { kustomization: describeKey(key), revision: detail.revision, reason, error: message.slice(0, 500) });
+  await deps.bus.publish([makeEvent('ReconcileFailed', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision, reason, message: message.slice(0, 4096), errors, ...(changeSet ? { changeSet } : {}) })]);
+  return { outcome: 'failed' };
+}
+
+/** After a success, Kustomizations that waited for this one are asked to reconcile again. */
+async function wakeDependents(key: KustomizationKey, deps: PipelineDeps, correlationId: string): Promise<void> {
+  const snapshot = await deps.fleet.load();
+  const waiting: KustomizationKey[] = [];
+  for (const dependent of dependentsOf(snapshot, key)) {
+    const status = await deps.status.getKustomization(dependent);
+    if (status?.ready.reason === 'DependencyNotReady') waiting.push(dependent);
+  }
+  if (waiting.length === 0) return;
+  await deps.bus.publish(
+    waiting.map((dependent) =>
+      makeEvent('ReconcileRequested', { ...envelope(deps.clock, correlationId), object: { kind: 'Kustomization', name: dependent.name, namespace: dependent.namespace }, cluster: dependent.cluster, withSource: false, requestedAt: isoNow(deps.clock) }),
+    ),
+  );
+}

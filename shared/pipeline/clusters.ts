@@ -1,0 +1,58 @@
+/**
+ * Clients of the fleet's clusters, one per cluster and reused while the process is warm (the
+ * discovery cache and the connection pool are worth keeping between invocations).
+ */
+import { ClusterClient, endpointFromClusterRecord } from '#shared/kube/index.ts';
+import type { KubeObject } from '#shared/kube/index.ts';
+import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
+import type { PipelineDeps } from './deps.ts';
+
+const clients = new Map<string, Promise<ClusterClient>>();
+
+/** The client of `cluster` from the registry (NotFoundError when it is not registered). */
+export function clusterClient(cluster: string, deps: Pick<PipelineDeps, 'clusters' | 'connection' | 'clock'>): Promise<ClusterClient> {
+  let client = clients.get(cluster);
+  if (!client) {
+    client = deps.clusters.get(cluster).then(async (record) => new ClusterClient(await endpointFromClusterRecord(record, { ...deps.connection, clock: deps.clock }), { clock: deps.clock }));
+    clients.set(cluster, client);
+    client.catch(() => clients.delete(cluster));
+  }
+  return client;
+}
+
+/** Forgets every client (tests, and local mode when its kubeconfig changes). */
+export function forgetClusterClients(): void {
+  clients.clear();
+}
+
+/** The string data of a ConfigMap or Secret in the cluster (Secret values base64-decoded); undefined when absent. */
+export async function readConfigData(client: ClusterClient, kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  const object = (await client.get({ apiVersion: 'v1', kind, namespace, name })) as (KubeObject & { data?: Record<string, string> }) | undefined;
+  if (!object) return undefined;
+  const data = object.data ?? {};
+  if (kind === 'ConfigMap') return { ...data };
+  const decoded: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) decoded[key] = Buffer.from(value, 'base64').toString('utf8');
+  return decoded;
+}
+
+/**
+ * Flux `postBuild.substituteFrom`: the variables of every listed ConfigMap and Secret of the
+ * Kustomization's namespace in its cluster, later entries overriding earlier ones. A missing
+ * object is an error unless it is `optional`.
+ */
+export async function substituteFromCluster(client: ClusterClient, namespace: string, from: readonly { kind: 'ConfigMap' | 'Secret'; name: string; optional?: boolean }[]): Promise<Record<string, string>> {
+  const variables: Record<string, string> = {};
+  for (const entry of from) {
+    const data = await readConfigData(client, entry.kind, namespace, entry.name);
+    if (data === undefined) {
+      if (entry.optional) continue;
+      throw new NotFoundError(`postBuild.substituteFrom: ${entry.kind} ${namespace}/${entry.name} not found in the cluster`);
+    }
+    for (const [key, value] of Object.entries(data)) {
+      if (!/^[_a-zA-Z][_a-zA-Z0-9]*$/.test(key)) throw new InvalidInputError(`postBuild.substituteFrom: ${entry.kind} ${namespace}/${entry.name}: key '${key}' is not a valid variable name`);
+      variables[key] = value;
+    }
+  }
+  return variables;
+}

@@ -1,0 +1,301 @@
+/**
+ * The render engine: on a source revision, renders every Kustomization of every cluster that
+ * follows it, stores each bundle in the artifact store under its digest, and announces it.
+ *
+ * - A source that feeds more targets than a shard holds fans out as RenderRequested shards, so no
+ *   invocation holds more than a shard of the fleet.
+ * - Identical render inputs (commit, path, build options, resolved variables) are rendered once;
+ *   every cluster that uses them gets the same bundle.
+ * - Flux objects in a rendered output are configuration: they join the fleet snapshot (nested
+ *   Kustomizations are rendered in turn), never the bundle.
+ */
+import { createHash } from 'node:crypto';
+import { errorMessage, NotFoundError, TidelineError } from '#shared/errors/index.ts';
+import { makeEvent, type EventDetail, type RenderTarget } from '#shared/events/catalog.ts';
+import type { FluxKustomization } from '#shared/config/kustomization.ts';
+import { parseManifests } from '#shared/kube/manifests.ts';
+import { finalizeKustomization, finalizeRequestFromKustomization, type KubeObject } from '#shared/kube/index.ts';
+import { ageIdentitiesFromSecret, buildOptionsFromKustomization, createSopsDecryptor, renderKustomization, type SopsDecryptor } from '#shared/render/index.ts';
+import { classifyRendered } from '#shared/fleet/index.ts';
+
+type Classified = ReturnType<typeof classifyRendered>;
+import type { GitCheckout, KustomizationKey } from '#shared/ports/index.ts';
+import { clusterClient, readConfigData, substituteFromCluster } from './clusters.ts';
+import { envelope, isoNow, type PipelineDeps } from './deps.ts';
+import { discoverRoots, findTarget, isBootstrapFetch, recordRendered, sourceEntryOf, targetsFollowing, type TargetEntry } from './fleet-view.ts';
+import { readyCondition, syncSources } from './source.ts';
+import { fetchKey, fetchSpecOf, sourceId } from './sources.ts';
+
+/** Where a bundle is stored: content-addressed by the digest of its bytes. */
+export function bundleKey(digest: string): string {
+  return `bundles/${digest.replace(':', '/')}.json`;
+}
+
+/** A rendered bundle as stored: the objects to apply (Flux objects left out). */
+export interface StoredBundle {
+  objects: KubeObject[];
+}
+
+interface RenderOutcome {
+  key: string;
+  digest: string;
+  size: number;
+  objectCount: number;
+  /** What the output says about the fleet (its Flux objects). */
+  classified: Classified;
+}
+
+// Renders of identical inputs, kept while the process is warm (the artifact store keeps the bundle itself).
+const renderCache = new Map<string, Promise<RenderOutcome>>();
+const RENDER_CACHE_LIMIT = 500;
+
+function targetKey(target: RenderTarget): KustomizationKey {
+  return { cluster: target.cluster, namespace: target.kustomization.namespace, name: target.kustomization.name };
+}
+
+/** `dev/flux-system/apps`, for logs. */
+function describeTarget(target: RenderTarget): string {
+  return `${target.cluster}/${target.kustomization.namespace}/${target.kustomization.name}`;
+}
+
+/** The fields of a Kustomization that change what it renders. */
+function buildInputs(kustomization: FluxKustomization): unknown {
+  const { path, targetNamespace, namePrefix, nameSuffix, images, patches, components, postBuild, decryption } = kustomization.spec;
+  return { path, targetNamespace, namePrefix, nameSuffix, images, patches, components, postBuild, decryption };
+}
+
+/** Handles a SourceChanged: renders (or shards) every target of the fetch that moved. */
+export async function handleSourceChanged(detail: EventDetail<'SourceChanged'>, deps: PipelineDeps): Promise<void> {
+  const startedAt = deps.clock.now();
+  const fetch = { url: detail.url, ref: detail.ref, commit: detail.revision };
+  if (isBootstrapFetch(deps.bootstrap, detail.url, detail.ref)) await refreshRoots(detail.revision, deps, detail.correlationId);
+  const targets = targetsFollowing(await deps.fleet.load(), deps.bootstrap, detail.url, detail.ref).map((entry) => entry.target);
+  await renderOrShard(targets, fetch, deps, detail.correlationId, startedAt, detail.source);
+}
+
+/** Handles one shard. */
+export async function handleRenderRequested(detail: EventDetail<'RenderRequested'>, deps: PipelineDeps): Promise<void> {
+  const snapshot = await deps.fleet.load();
+  const entries = detail.targets.map((target) => findTarget(snapshot, deps.bootstrap, target)).filter((entry): entry is TargetEntry => entry !== undefined);
+  const first = entries[0];
+  if (!first) return;
+  await renderTargets(entries, detail.commit, deps, detail.correlationId, deps.clock.now());
+}
+
+/** Handles a request to reconcile a Kustomization: render it at its source's last revision (or fetch first). */
+export async function handleKustomizationRequest(detail: EventDetail<'ReconcileRequested'>, deps: PipelineDeps): Promise<void> {
+  const snapshot = await deps.fleet.load();
+  const clusters = detail.cluster ? [detail.cluster] : [...new Set(Object.keys(snapshotClusters(snapshot)))];
+  const entries = clusters
+    .map((cluster) => findTarget(snapshot, deps.bootstrap, { cluster, kustomization: { name: detail.object.name, namespace: detail.object.namespace } }))
+    .filter((entry): entry is TargetEntry => entry !== undefined);
+  for (const entry of entries) {
+    const status = await deps.status.getSource(entry.source.key);
+    const commit = status?.revision?.split(':').pop();
+    if (detail.withSource || !commit || !/^[0-9a-f]{40}$/.test(commit)) {
+      await syncSources([entry.source], deps, { correlationId: detail.correlationId, force: true });
+      continue;
+    }
+    await renderTargets([entry], commit, deps, detail.correlationId, deps.clock.now());
+  }
+}
+
+function snapshotClusters(snapshot: { clusters: Record<string, unknown> }): Record<string, unknown> {
+  return snapshot.clusters;
+}
+
+async function renderOrShard(targets: RenderTarget[], fetch: { url: string; ref: string; commit: string }, deps: PipelineDeps, correlationId: string, startedAt: number, source: { name: string; namespace: string }): Promise<void> {
+  const shardSize = deps.shardSize ?? 25;
+  if (targets.length > shardSize) {
+    const shards: RenderTarget[][] = [];
+    for (let at = 0; at < targets.length; at += shardSize) shards.push(targets.slice(at, at + shardSize));
+    deps.logger.info('render fanned out', { fetch: fetchKey(fetch.url, {}), targets: targets.length, shards: shards.length });
+    await deps.bus.publish(
+      shards.map((shard) =>
+        makeEvent('RenderRequested', {
+          ...envelope(deps.clock, correlationId),
+          source: { kind: 'GitRepository', name: source.name, namespace: source.namespace },
+          revision: fetch.commit,
+          commit: fetch.commit,
+          targets: shard,
+        }),
+      ),
+    );
+    return;
+  }
+  const snapshot = await deps.fleet.load();
+  const entries = targets.map((target) => findTarget(snapshot, deps.bootstrap, target)).filter((entry): entry is TargetEntry => entry !== undefined);
+  await renderTargets(entries, fetch.commit, deps, correlationId, startedAt);
+}
+
+/** Re-reads the cluster roots (`clusters/<name>/`) of the bootstrap repository at `commit`. */
+async function refreshRoots(commit: string, deps: PipelineDeps, correlationId: string): Promise<void> {
+  const spec = await fetchSpecOf(deps.bootstrap, deps.secrets);
+  const checkout = await deps.git.checkout(spec, commit);
+  const added = await deps.fleet.update(async (snapshot) => discoverRoots(snapshot, checkout.dir, deps.bootstrap));
+  for (const cluster of added.clusters) deps.logger.info('cluster found', { cluster, correlationId });
+  // A root that follows another ref (prod following a tag) is fetched on its own.
+  const others = added.roots.filter((entry) => fetchKey(entry.source.repository.spec.url, entry.source.repository.spec.ref ?? {}) !== fetchKey(deps.bootstrap.spec.url, deps.bootstrap.spec.ref ?? {}));
+  if (others.length > 0) await syncSources(others.map((entry) => entry.source), deps, { correlationId, force: true });
+}
+
+/**
+ * Renders each target at `commit` of its source (one checkout per fetch), records what the outputs
+ * say about the fleet, renders the Kustomizations they add, and emits one event per target.
+ */
+export async function renderTargets(entries: readonly TargetEntry[], commit: string, deps: PipelineDeps, correlationId: string, startedAt: number): Promise<void> {
+  const checkouts = new Map<string, Promise<GitCheckout>>();
+  const checkoutFor = (entry: TargetEntry): Promise<GitCheckout> => {
+    const key = fetchKey(entry.source.repository.spec.url, entry.source.repository.spec.ref ?? {});
+    let checkout = checkouts.get(key);
+    if (!checkout) {
+      checkout = fetchSpecOf(entry.source.repository, deps.secrets).then((spec) => deps.git.checkout(spec, commit));
+      checkouts.set(key, checkout);
+    }
+    return checkout;
+  };
+  const queue = [...entries];
+  const seen = new Set<string>();
+  const otherSources = new Map<string, TargetEntry>();
+  const firstFetch = entries[0] ? fetchKey(entries[0].source.repository.spec.url, entries[0].source.repository.spec.ref ?? {}) : '';
+  while (queue.length > 0) {
+    const batch = queue.splice(0, queue.length).filter((entry) => {
+      const id = describeTarget(entry.target);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    const added = await Promise.all(batch.map((entry) => renderTarget(entry, checkoutFor, deps, correlationId, startedAt)));
+    for (const child of added.flat()) {
+      if (fetchKey(child.source.repository.spec.url, child.source.repository.spec.ref ?? {}) === firstFetch) queue.push(child);
+      else otherSources.set(sourceId(child.source.key), child);
+    }
+  }
+  if (otherSources.size > 0) await syncSources([...otherSources.values()].map((entry) => entry.source), deps, { correlationId, force: true });
+}
+
+/** Renders one target; returns the Kustomizations its output added to the fleet. */
+async function renderTarget(entry: TargetEntry, checkoutFor: (entry: TargetEntry) => Promise<GitCheckout>, deps: PipelineDeps, correlationId: string, startedAt: number): Promise<TargetEntry[]> {
+  const { target, kustomization } = entry;
+  const key = targetKey(target);
+  const status = await deps.status.getKustomization(key);
+  const now = isoNow(deps.clock);
+  if (kustomization.spec.suspend || status?.suspended) {
+    await deps.status.updateKustomization(key, { source: entry.source.key, path: kustomization.spec.path ?? './', ready: readyCondition(status?.ready, status?.ready.status ?? 'Unknown', 'Suspended', 'reconciliation is suspended', now), suspended: status?.suspended ?? false });
+    deps.logger.info('suspended: not rendered', { kustomization: describeTarget(target) });
+    return [];
+  }
+  let checkout: GitCheckout | undefined;
+  const started = deps.clock.now();
+  try {
+    checkout = await checkoutFor(entry);
+    const fetched = deps.clock.now();
+    const outcome = await renderCached(entry, checkout, deps);
+    const rendered = deps.clock.now();
+    const recorded = await deps.fleet.update((snapshot) => recordRendered(snapshot, deps.bootstrap, target.cluster, kustomization, outcome.classified, checkout?.revision ?? ''));
+    for (const problem of recorded.problems) deps.logger.warn('fleet configuration problem', { kustomization: describeTarget(target), problem });
+    for (const line of recorded.notes) deps.logger.info(line, { kustomization: describeTarget(target) });
+    await finalizeRemoved(recorded.removed, deps);
+    await deps.status.updateKustomization(key, {
+      source: entry.source.key,
+      path: kustomization.spec.path ?? './',
+      lastAttemptedRevision: checkout.revision,
+      lastAttemptedAt: now,
+      timings: { fetchMs: fetched - started, renderMs: rendered - fetched },
+      ...(status ? {} : { ready: { status: 'Unknown', reason: 'Progressing', message: 'reconciliation in progress', since: now } }),
+    });
+    deps.logger.info('rendered', { kustomization: describeTarget(target), revision: checkout.revision, objects: outcome.objectCount, digest: outcome.digest.slice(0, 19), fetchMs: fetched - started, renderMs: rendered - fetched });
+    await deps.bus.publish([
+      makeEvent('ManifestsRendered', {
+        ...envelope(deps.clock, correlationId),
+        cluster: target.cluster,
+        kustomization: target.kustomization,
+        revision: checkout.revision,
+        artifact: { key: outcome.key, digest: outcome.digest, size: outcome.size },
+        objectCount: outcome.objectCount,
+        source: { kind: 'GitRepository', name: entry.source.key.name, namespace: entry.source.key.namespace },
+        order: checkout.commitTime,
+        startedAt,
+      }),
+    ]);
+    return recorded.added;
+  } catch (error) {
+    const message = errorMessage(error).slice(0, 4000);
+    const revision = checkout?.revision ?? `sha1:${(await deps.status.getSource(entry.source.key))?.revision?.split(':').pop() ?? 'unknown'}`;
+    const reason = checkout ? 'BuildFailed' : 'ArtifactFailed';
+    deps.logger.error('render failed', { kustomization: describeTarget(target), revision, reason, error: message });
+    await deps.status.updateKustomization(key, {
+      source: entry.source.key,
+      path: kustomization.spec.path ?? './',
+      lastAttemptedRevision: revision,
+      lastAttemptedAt: now,
+      ready: readyCondition(status?.ready, 'False', reason, message, now),
+    });
+    await deps.bus.publish([makeEvent('RenderFailed', { ...envelope(deps.clock, correlationId), cluster: target.cluster, kustomization: target.kustomization, revision, reason, message })]);
+    if (!(error instanceof TidelineError)) deps.logger.error('unexpected render error', { kustomization: describeTarget(target), stack: (error as Error).stack?.split('\n').slice(0, 5).join(' | ') });
+    return [];
+  }
+}
+
+/** Kustomizations that a parent with `prune` no longer defines: their objects go as their deletionPolicy says. */
+async function finalizeRemoved(removed: readonly { cluster: string; kustomization: FluxKustomization }[], deps: PipelineDeps): Promise<void> {
+  for (const { cluster, kustomization } of removed) {
+    try {
+      const client = await clusterClient(cluster, deps);
+      const result = await finalizeKustomization(client, finalizeRequestFromKustomization(kustomization));
+      deps.logger.info('kustomization removed from Git', { kustomization: `${cluster}/${kustomization.metadata.namespace}/${kustomization.metadata.name}`, deleted: result.changeSet.entries.filter((e) => e.action === 'Deleted').length });
+    } catch (error) {
+      deps.logger.error('finalizing a removed kustomization failed', { kustomization: `${cluster}/${kustomization.metadata.namespace}/${kustomization.metadata.name}`, error: errorMessage(error) });
+    }
+  }
+}
+
+/** The build options of a target, reading `substituteFrom` and decryption keys from its cluster as Flux does. */
+async function buildOptionsFor(entry: TargetEntry, deps: PipelineDeps): Promise<{ options: ReturnType<typeof buildOptionsFromKustomization>; fingerprint: string }> {
+  const { kustomization, target } = entry;
+  const spec = kustomization.spec;
+  const namespace = kustomization.metadata.namespace;
+  let variables: Record<string, string> = {};
+  let decryptor: SopsDecryptor | undefined;
+  const hash = createHash('sha256');
+  if (spec.postBuild?.substituteFrom?.length) {
+    variables = await substituteFromCluster(await clusterClient(target.cluster, deps), namespace, spec.postBuild.substituteFrom);
+    hash.update(JSON.stringify(Object.entries(variables).sort()));
+  }
+  if (spec.decryption) {
+    const secretName = spec.decryption.secretRef?.name;
+    let identities: string[] = [];
+    if (secretName) {
+      const data = await readConfigData(await clusterClient(target.cluster, deps), 'Secret', namespace, secretName);
+      if (!data) throw new NotFoundError(`decryption.secretRef: Secret ${namespace}/${secretName} not found in cluster ${target.cluster}`);
+      identities = ageIdentitiesFromSecret(data, `${namespace}/${secretName}`);
+      hash.update(JSON.stringify(identities));
+    }
+    decryptor = createSopsDecryptor({ ageIdentities: identities });
+  }
+  return { options: buildOptionsFromKustomization(spec, variables, decryptor), fingerprint: hash.digest('hex') };
+}
+
+async function renderCached(entry: TargetEntry, checkout: GitCheckout, deps: PipelineDeps): Promise<RenderOutcome> {
+  const { options, fingerprint } = await buildOptionsFor(entry, deps);
+  const cacheKey = createHash('sha256').update(JSON.stringify([checkout.commit, checkout.dir, buildInputs(entry.kustomization), fingerprint])).digest('hex');
+  let outcome = renderCache.get(cacheKey);
+  if (!outcome) {
+    outcome = (async () => {
+      const rendered = await renderKustomization({ root: checkout.dir, path: entry.kustomization.spec.path ?? '.', flux: options });
+      const output = parseManifests(rendered.yaml, entry.kustomization.spec.path ?? '.');
+      const classified = classifyRendered(output, { cluster: entry.target.cluster, owner: targetKey(entry.target), file: entry.kustomization.spec.path ?? '.' });
+      const body = Buffer.from(JSON.stringify({ objects: classified.workload } satisfies StoredBundle));
+      const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+      const key = bundleKey(digest);
+      if (!(await deps.artifacts.has(key))) await deps.artifacts.put(key, body, 'application/json');
+      return { key, digest, size: body.length, objectCount: classified.workload.length, classified };
+    })();
+    renderCache.set(cacheKey, outcome);
+    outcome.catch(() => renderCache.delete(cacheKey));
+    if (renderCache.size > RENDER_CACHE_LIMIT) renderCache.delete(renderCache.keys().next().value as string);
+  }
+  return outcome;
+}
+
+export { sourceEntryOf };
