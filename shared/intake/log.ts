@@ -1,15 +1,11 @@
 /**
- * The logging the intake needs, kept narrow so the core does not depend on a logging library:
- * the Lambda passes a Powertools Logger (which fits this shape), tests a recorder. Attributes
+ * The intake logs through the single {@link Logger} port every engine uses: the Lambda passes a
+ * Powertools Logger (which fits it), local mode the console logger, tests a recorder. Attributes
  * carry ids only, never header or body content.
  */
+import type { Logger } from '#shared/ports/index.ts';
 
-/** A structured logger (Powertools' `Logger` satisfies it). */
-export interface IntakeLogger {
-  info(message: string, ...attributes: Record<string, unknown>[]): void;
-  warn(message: string, ...attributes: Record<string, unknown>[]): void;
-  error(message: string, ...attributes: Record<string, unknown>[]): void;
-}
+/** The intake's logger: the {@link Logger} port (kept as a name for existing callers). */
+export type IntakeLogger = Logger;
 
-/** A logger that drops everything. */
-export const silentLogger: IntakeLogger = { info: () => {}, warn: () => {}, error: () => {} };
+export { silentLogger } from '#shared/ports/index.ts';

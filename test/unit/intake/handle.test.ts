@@ -13,7 +13,7 @@ function recordingLogger(): IntakeLogger & { lines: string[] } {
   const record = (message: string, ...attributes: Record<string, unknown>[]): void => {
     lines.push(JSON.stringify({ message, ...Object.assign({}, ...attributes) }));
   };
-  return { lines, info: record, warn: record, error: record };
+  return { lines, debug: record, info: record, warn: record, error: record };
 }
 
 test('a path that is not /hook/<sha256 hex> answers 404', async () => {
