@@ -8,7 +8,7 @@
  * is pure and works on plain JSON objects, so the snapshot stays serialisable.
  */
 import { z } from 'zod';
-import type { SourceKey } from '#shared/ports/index.ts';
+import type { SourceRef } from '#shared/ports/index.ts';
 import { groupOf, type KubeObject } from '#shared/kube/objects.ts';
 import { FluxMetadataSchema, parseWithSchema } from '#shared/config/flux-object.ts';
 
@@ -45,7 +45,7 @@ export function objectIdOf(kind: string, key: FleetKey): FleetObjectId {
 }
 
 /** `<namespace>/<name>` of a source key. */
-export function sourceKeyString(source: SourceKey): FleetKey {
+export function sourceKeyString(source: SourceRef): FleetKey {
   return `${source.namespace}/${source.name}`;
 }
 

@@ -5,7 +5,7 @@
  * local mode's first sync and the tests.
  */
 import { InvalidInputError } from '#shared/errors/index.ts';
-import type { SourceKey } from '#shared/ports/index.ts';
+import type { SourceRef } from '#shared/ports/index.ts';
 import type { KubeObject } from '#shared/kube/objects.ts';
 import { isFluxKind, readFleetDocuments } from '#shared/config/fleet.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
@@ -31,7 +31,7 @@ export interface ResolveFleetOptions {
    * Fetches the source a Kustomization of `cluster` follows. `gitRepository` is the cluster's
    * definition of it, absent for the bootstrap source. Called once per cluster, source and spec.
    */
-  checkout: (request: { cluster: string; source: SourceKey; gitRepository?: FleetGitRepository }) => Promise<FleetCheckout>;
+  checkout: (request: { cluster: string; source: SourceRef; gitRepository?: FleetGitRepository }) => Promise<FleetCheckout>;
   /** Renders a Kustomization from its source's checkout into objects (renderKustomization + parseManifests). */
   render: (request: { cluster: string; key: FleetKey; kustomization: FluxKustomization; dir: string }) => Promise<KubeObject[]>;
   /** Passed to `classifyRendered`. */
@@ -123,7 +123,7 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           result.suspended.push({ cluster, key });
           continue;
         }
-        const sourceRef: SourceKey = { kind: 'GitRepository', namespace: source.namespace, name: source.name };
+        const sourceRef: SourceRef = { kind: 'GitRepository', namespace: source.namespace, name: source.name };
         const checkoutId = `${cluster}\u0000${sourceKey}\u0000${gitRepository ? stableJson(gitRepository.spec) : ''}`;
         let checkout = checkouts.get(checkoutId);
         if (!checkout) {

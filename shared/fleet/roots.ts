@@ -12,14 +12,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
-import type { SourceKey } from '#shared/ports/index.ts';
+import type { SourceRef } from '#shared/ports/index.ts';
 import { isFluxKind, parseYamlDocuments, type FleetDocument } from '#shared/config/fleet.ts';
 import { parseKustomization, type FluxKustomization } from '#shared/config/kustomization.ts';
 import { DEFAULT_FLUX_NAMESPACE, parseGitRepositoryEnvelope, type FleetGitRepository } from './objects.ts';
 
 /** The source every cluster without its own bootstrap follows (the deploy-time fleet repository). */
 export interface FleetBootstrap {
-  source: SourceKey;
+  source: SourceRef;
   /** The bootstrap source as a GitRepository, when the caller has one; kept in the tree of clusters that follow it. */
   gitRepository?: FleetGitRepository;
 }
@@ -123,7 +123,7 @@ export async function findClusterRoots(checkoutDir: string, bootstrap: FleetBoot
 }
 
 /** The Kustomization `flux bootstrap` would have written for a cluster directory: every 10 minutes, pruning, following `source`. */
-export function syntheticRoot(cluster: string, source: SourceKey): FluxKustomization {
+export function syntheticRoot(cluster: string, source: SourceRef): FluxKustomization {
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(cluster)) {
     throw new InvalidInputError(`cluster directory name "${cluster}" is not a valid name (lowercase letters, digits, '-' and '.')`, { source: { file: `clusters/${cluster}` } });
   }

@@ -9,7 +9,7 @@
  * redeploy. Every operation here is pure: it returns a new snapshot and a report.
  */
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
-import type { SourceKey } from '#shared/ports/index.ts';
+import type { SourceRef } from '#shared/ports/index.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { parseAlert, type FluxAlert } from '#shared/config/alert.ts';
 import { parseProvider, type FluxProvider } from '#shared/config/provider.ts';
@@ -362,9 +362,9 @@ export interface ClusterKustomization {
 }
 
 /** The source a Kustomization follows, its namespace defaulting to the Kustomization's own (as in Flux). */
-export function sourceOfKustomization(kustomization: FluxKustomization): SourceKey & { kind: string } {
+export function sourceOfKustomization(kustomization: FluxKustomization): SourceRef & { kind: string } {
   const ref = kustomization.spec.sourceRef;
-  return { kind: ref.kind, namespace: ref.namespace ?? kustomization.metadata.namespace, name: ref.name } as SourceKey & { kind: string };
+  return { kind: ref.kind, namespace: ref.namespace ?? kustomization.metadata.namespace, name: ref.name } as SourceRef & { kind: string };
 }
 
 /**
@@ -372,7 +372,7 @@ export function sourceOfKustomization(kustomization: FluxKustomization): SourceK
  * own, as in Flux), in cluster then key order: what a push to that repository reaches. `clusters`
  * narrows the search to the clusters where the source has the spec that moved (see `sourcesOf`).
  */
-export function kustomizationsFollowing(snapshot: FleetSnapshot, source: SourceKey & { clusters?: readonly string[] }): ClusterKustomization[] {
+export function kustomizationsFollowing(snapshot: FleetSnapshot, source: SourceRef & { clusters?: readonly string[] }): ClusterKustomization[] {
   const out: ClusterKustomization[] = [];
   for (const cluster of Object.keys(snapshot.clusters).sort()) {
     if (source.clusters && !source.clusters.includes(cluster)) continue;
@@ -401,7 +401,7 @@ export function kustomizationsOf(snapshot: FleetSnapshot, cluster: string): Clus
 
 /** A source of the fleet: one GitRepository spec and the clusters where it has that spec. */
 export interface FleetSource {
-  source: SourceKey;
+  source: SourceRef;
   /** Absent when no cluster's tree defines it: the bootstrap source, known to the caller only. */
   gitRepository?: FleetGitRepository;
   clusters: string[];
@@ -414,7 +414,7 @@ export interface FleetSource {
  */
 export function sourcesOf(snapshot: FleetSnapshot): FleetSource[] {
   const grouped = new Map<string, FleetSource>();
-  const add = (source: SourceKey, gitRepository: FleetGitRepository | undefined, cluster: string): void => {
+  const add = (source: SourceRef, gitRepository: FleetGitRepository | undefined, cluster: string): void => {
     const id = `${sourceKeyString(source)}\u0000${gitRepository ? stableJson(gitRepository.spec) : ''}`;
     const found = grouped.get(id);
     if (found) {

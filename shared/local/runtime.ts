@@ -27,6 +27,7 @@ import { IsomorphicGitSource } from '#shared/git/index.ts';
 import { handleWebhook, ReceiverDirectory, type IntakeDeps } from '#shared/intake/index.ts';
 import type { ConnectionOptions } from '#shared/kube/index.ts';
 import { applyRendered } from '#shared/pipeline/apply.ts';
+import { ClusterClients } from '#shared/pipeline/clusters.ts';
 import type { PipelineDeps } from '#shared/pipeline/deps.ts';
 import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { alertingDocuments, bootstrapSource, fleetReceivers, sourcesNamed } from '#shared/pipeline/fleet-view.ts';
@@ -91,14 +92,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const bus = new InProcessBus({ clock, onError: (error, envelope) => logger.error('handler failed', { event: envelope['detail-type'], error: errorMessage(error) }) });
   const artifacts = new FsArtifactStore(path.join(options.dataDir, 'artifacts'));
   const secrets = new LocalSecretStore({ ...(options.secretsFile ? { file: options.secretsFile } : {}), ...(options.secrets ? { values: options.secrets } : {}), env: process.env });
+  const clusters = new KubeconfigClusterRegistry({ path: options.kubeconfig });
+  const connection = options.connection;
   const deps: PipelineDeps = {
     bus,
     git: new IsomorphicGitSource({ cacheDir: path.join(options.dataDir, 'git-cache'), clock }),
     artifacts,
     status: new FileStatusStore(path.join(options.dataDir, 'status.json')),
     secrets,
-    clusters: new KubeconfigClusterRegistry({ path: options.kubeconfig }),
+    clusters,
     fleet: new FleetStore(artifacts),
+    kube: new ClusterClients({ clusters, clock, ...(connection ? { connection } : {}) }),
     clock,
     logger,
     bootstrap: options.bootstrap,
@@ -219,6 +223,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       if (ticking) await ticking;
       await bus.drain();
       await applyQueue.stop();
+      await deps.kube.close();
       rmSync(devFile, { force: true });
     },
   };

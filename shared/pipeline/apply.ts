@@ -10,7 +10,6 @@ import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
 import { EmptyBundleError, StaleRevisionError, reconcileObjects, requestFromKustomization, summarizeChangeSet, formatCounts } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import type { KustomizationKey, KustomizationStatus } from '#shared/ports/index.ts';
-import { clusterClient } from './clusters.ts';
 import { envelope, isoNow, type PipelineDeps } from './deps.ts';
 import { dependentsOf, dependencyStateOf, findTarget } from './fleet-view.ts';
 import type { StoredBundle } from './render.ts';
@@ -66,7 +65,7 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
 
   let client;
   try {
-    client = await clusterClient(detail.cluster, deps);
+    client = await deps.kube.get(detail.cluster);
     const request = requestFromKustomization(kustomization, { objects, revision: detail.revision, ...(detail.order !== undefined ? { order: detail.order } : {}), digest: detail.artifact.digest });
     const result = await reconcileObjects(client, { ...request, clock: deps.clock });
     const applied = deps.clock.now();

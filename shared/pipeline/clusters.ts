@@ -7,22 +7,32 @@ import type { KubeObject } from '#shared/kube/index.ts';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
 import type { PipelineDeps } from './deps.ts';
 
-const clients = new Map<string, Promise<ClusterClient>>();
+/** One client per cluster of the registry, opened on first use and reused while the process is warm. */
+export class ClusterClients {
+  readonly #clients = new Map<string, Promise<ClusterClient>>();
+  readonly #deps: Pick<PipelineDeps, 'clusters' | 'connection' | 'clock'>;
 
-/** The client of `cluster` from the registry (NotFoundError when it is not registered). */
-export function clusterClient(cluster: string, deps: Pick<PipelineDeps, 'clusters' | 'connection' | 'clock'>): Promise<ClusterClient> {
-  let client = clients.get(cluster);
-  if (!client) {
-    client = deps.clusters.get(cluster).then(async (record) => new ClusterClient(await endpointFromClusterRecord(record, { ...deps.connection, clock: deps.clock }), { clock: deps.clock }));
-    clients.set(cluster, client);
-    client.catch(() => clients.delete(cluster));
+  constructor(deps: Pick<PipelineDeps, 'clusters' | 'connection' | 'clock'>) {
+    this.#deps = deps;
   }
-  return client;
-}
 
-/** Forgets every client (tests, and local mode when its kubeconfig changes). */
-export function forgetClusterClients(): void {
-  clients.clear();
+  /** The client of `cluster` (NotFoundError when the registry has no such cluster). */
+  get(cluster: string): Promise<ClusterClient> {
+    let client = this.#clients.get(cluster);
+    if (!client) {
+      client = this.#deps.clusters.get(cluster).then(async (record) => new ClusterClient(await endpointFromClusterRecord(record, { ...this.#deps.connection, clock: this.#deps.clock }), { clock: this.#deps.clock }));
+      this.#clients.set(cluster, client);
+      client.catch(() => this.#clients.delete(cluster));
+    }
+    return client;
+  }
+
+  /** Closes every client (their connection pools) and forgets them. */
+  async close(): Promise<void> {
+    const clients = [...this.#clients.values()];
+    this.#clients.clear();
+    for (const client of await Promise.allSettled(clients)) if (client.status === 'fulfilled') client.value.close();
+  }
 }
 
 /** The string data of a ConfigMap or Secret in the cluster (Secret values base64-decoded); undefined when absent. */

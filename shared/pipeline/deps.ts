@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FluxGitRepository } from '#shared/config/git-repository.ts';
 import type { ConnectionOptions } from '#shared/kube/index.ts';
 import type { ArtifactStore, Clock, ClusterRegistry, EventBus, GitSource, Logger, SecretStore, StatusStore } from '#shared/ports/index.ts';
+import type { ClusterClients } from './clusters.ts';
 import type { FleetStore } from './fleet-store.ts';
 
 export interface PipelineDeps {
@@ -16,6 +17,8 @@ export interface PipelineDeps {
   secrets: SecretStore;
   clusters: ClusterRegistry;
   fleet: FleetStore;
+  /** Clients of the registry's clusters, reused while warm. */
+  kube: ClusterClients;
   clock: Clock;
   logger: Logger;
   /** The fleet repository every cluster's root follows unless its `flux-system` says otherwise (deploy-time bootstrap). */

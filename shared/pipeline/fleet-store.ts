@@ -5,7 +5,7 @@
  * a process; the copy in memory is reused while its stored version is unchanged.
  */
 import { NotFoundError } from '#shared/errors/index.ts';
-import { emptySnapshot, type FleetSnapshot } from '#shared/fleet/index.ts';
+import { createFleetSnapshot, parseFleetSnapshot, type FleetSnapshot } from '#shared/fleet/index.ts';
 import type { ArtifactStore } from '#shared/ports/index.ts';
 
 /** Where the snapshot is kept in the artifact store. */
@@ -24,10 +24,10 @@ export class FleetStore {
   async load(): Promise<FleetSnapshot> {
     if (this.#cached) return this.#cached;
     try {
-      this.#cached = JSON.parse(Buffer.from(await this.#artifacts.get(FLEET_SNAPSHOT_KEY)).toString('utf8')) as FleetSnapshot;
+      this.#cached = parseFleetSnapshot(JSON.parse(Buffer.from(await this.#artifacts.get(FLEET_SNAPSHOT_KEY)).toString('utf8')), FLEET_SNAPSHOT_KEY);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      this.#cached = emptySnapshot();
+      this.#cached = createFleetSnapshot([]);
     }
     return this.#cached;
   }

@@ -17,12 +17,13 @@ import { parseManifests } from '#shared/kube/manifests.ts';
 import { finalizeKustomization, finalizeRequestFromKustomization, type KubeObject } from '#shared/kube/index.ts';
 import { ageIdentitiesFromSecret, buildOptionsFromKustomization, createSopsDecryptor, renderKustomization, type SopsDecryptor } from '#shared/render/index.ts';
 import { classifyRendered } from '#shared/fleet/index.ts';
+import { parseGitRepository } from '#shared/config/git-repository.ts';
 
 type Classified = ReturnType<typeof classifyRendered>;
 import type { GitCheckout, KustomizationKey } from '#shared/ports/index.ts';
-import { clusterClient, readConfigData, substituteFromCluster } from './clusters.ts';
+import { readConfigData, substituteFromCluster } from './clusters.ts';
 import { envelope, isoNow, type PipelineDeps } from './deps.ts';
-import { discoverRoots, findTarget, isBootstrapFetch, recordRendered, sourceEntryOf, targetsFollowing, type TargetEntry } from './fleet-view.ts';
+import { discoverRoots, findTarget, isBootstrapFetch, recordRendered, targetsFollowing, type TargetEntry } from './fleet-view.ts';
 import { readyCondition, syncSources } from './source.ts';
 import { fetchKey, fetchSpecOf, sourceId } from './sources.ts';
 
@@ -241,7 +242,7 @@ async function renderTarget(entry: TargetEntry, checkoutFor: (entry: TargetEntry
 async function finalizeRemoved(removed: readonly { cluster: string; kustomization: FluxKustomization }[], deps: PipelineDeps): Promise<void> {
   for (const { cluster, kustomization } of removed) {
     try {
-      const client = await clusterClient(cluster, deps);
+      const client = await deps.kube.get(cluster);
       const result = await finalizeKustomization(client, finalizeRequestFromKustomization(kustomization));
       deps.logger.info('kustomization removed from Git', { kustomization: `${cluster}/${kustomization.metadata.namespace}/${kustomization.metadata.name}`, deleted: result.changeSet.entries.filter((e) => e.action === 'Deleted').length });
     } catch (error) {
@@ -259,14 +260,14 @@ async function buildOptionsFor(entry: TargetEntry, deps: PipelineDeps): Promise<
   let decryptor: SopsDecryptor | undefined;
   const hash = createHash('sha256');
   if (spec.postBuild?.substituteFrom?.length) {
-    variables = await substituteFromCluster(await clusterClient(target.cluster, deps), namespace, spec.postBuild.substituteFrom);
+    variables = await substituteFromCluster(await deps.kube.get(target.cluster), namespace, spec.postBuild.substituteFrom);
     hash.update(JSON.stringify(Object.entries(variables).sort()));
   }
   if (spec.decryption) {
     const secretName = spec.decryption.secretRef?.name;
     let identities: string[] = [];
     if (secretName) {
-      const data = await readConfigData(await clusterClient(target.cluster, deps), 'Secret', namespace, secretName);
+      const data = await readConfigData(await deps.kube.get(target.cluster), 'Secret', namespace, secretName);
       if (!data) throw new NotFoundError(`decryption.secretRef: Secret ${namespace}/${secretName} not found in cluster ${target.cluster}`);
       identities = ageIdentitiesFromSecret(data, `${namespace}/${secretName}`);
       hash.update(JSON.stringify(identities));
@@ -284,7 +285,7 @@ async function renderCached(entry: TargetEntry, checkout: GitCheckout, deps: Pip
     outcome = (async () => {
       const rendered = await renderKustomization({ root: checkout.dir, path: entry.kustomization.spec.path ?? '.', flux: options });
       const output = parseManifests(rendered.yaml, entry.kustomization.spec.path ?? '.');
-      const classified = classifyRendered(output, { cluster: entry.target.cluster, owner: targetKey(entry.target), file: entry.kustomization.spec.path ?? '.' });
+      const classified = classifyRendered(output, { cluster: entry.target.cluster, owner: `${entry.target.kustomization.namespace}/${entry.target.kustomization.name}`, file: entry.kustomization.spec.path ?? '.' }, { parseGitRepository });
       const body = Buffer.from(JSON.stringify({ objects: classified.workload } satisfies StoredBundle));
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
       const key = bundleKey(digest);
@@ -298,4 +299,4 @@ async function renderCached(entry: TargetEntry, checkout: GitCheckout, deps: Pip
   return outcome;
 }
 
-export { sourceEntryOf };
+

@@ -188,12 +188,16 @@ export interface KustomizationKey {
   name: string;
 }
 
-/** Identity of a source: a GitRepository of one cluster's configuration (two clusters may follow different refs under one name). */
-export interface SourceKey {
+/** A source as a Flux object names it (`sourceRef`). */
+export interface SourceRef {
   kind: 'GitRepository';
-  cluster: string;
   namespace: string;
   name: string;
+}
+
+/** Identity of a source in status: a GitRepository of one cluster's configuration (two clusters may follow different refs under one name). */
+export interface SourceKey extends SourceRef {
+  cluster: string;
 }
 
 /** Flux's Ready condition, as status shows it. */

@@ -9,6 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IsomorphicGitSource } from '#shared/git/index.ts';
 import type { PipelineDeps } from '#shared/pipeline/deps.ts';
 import { readPipelineEnvironment } from '#shared/pipeline/environment.ts';
+import { ClusterClients } from '#shared/pipeline/clusters.ts';
 import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { systemClock, type Logger } from '#shared/ports/index.ts';
 import { DynamoDbStatusStore } from './dynamodb-status-store.ts';
@@ -22,14 +23,16 @@ export function loadPipelineDeps(env: Readonly<Record<string, string | undefined
   const config = readPipelineEnvironment(env);
   const secretsManager = new SecretsManagerClient({});
   const artifacts = new S3ArtifactStore(new S3Client({}), config.artifactBucket);
+  const clusters = new SecretsManagerClusterRegistry(secretsManager, { prefix: config.secretsPrefix });
   return {
     bus: new EventBridgeBus(new EventBridgeClient({}), config.busName),
     git: new IsomorphicGitSource({ cacheDir: config.gitCacheDir, clock: systemClock }),
     artifacts,
     status: new DynamoDbStatusStore(new DynamoDBClient({}), config.statusTable),
     secrets: new SecretsManagerSecretStore(secretsManager, { prefix: config.secretsPrefix }),
-    clusters: new SecretsManagerClusterRegistry(secretsManager, { prefix: config.secretsPrefix }),
+    clusters,
     fleet: new FleetStore(artifacts),
+    kube: new ClusterClients({ clusters, clock: systemClock }),
     clock: systemClock,
     logger,
     bootstrap: config.bootstrap,

@@ -124,7 +124,7 @@ async function runDev(options: DevOptions): Promise<void> {
   const bootstrap = parseGitRepository({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: options.repo, ref } }, '--repo');
   const pipeline = await startLocalPipeline({
     bootstrap,
-    kubeconfig: options.kubeconfig ? [path.resolve(options.kubeconfig)] : kubeconfigPaths(process.env),
+    kubeconfig: kubeconfigPaths(options.kubeconfig ? path.resolve(options.kubeconfig) : undefined),
     dataDir,
     ...(options.secrets ? { secretsFile: path.resolve(options.secrets) } : {}),
     logger,

@@ -1,0 +1,176 @@
+// The product's main job, end to end in local mode: a push to Git reaches every cluster that
+// follows it, through the signed webhook, the source, render and apply engines and the alerts.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import yaml from 'js-yaml';
+import { runSchedule } from '#shared/pipeline/schedule.ts';
+import { APP_TOKEN, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
+
+let h: FleetHarness;
+
+function replicasOf(object: unknown): number | undefined {
+  return (object as { spec?: { replicas?: number } } | undefined)?.spec?.replicas;
+}
+function imageOf(object: unknown): string | undefined {
+  return (object as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined)?.spec?.template?.spec?.containers?.[0]?.image;
+}
+
+describe('pipeline end to end (local mode, real API servers, signed webhooks)', { concurrency: false }, () => {
+  before(async () => {
+    h = await startFleetHarness();
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  test('the first sync applies every cluster at its own revision and overlay', async () => {
+    const head = await h.fleet.head();
+    const dev = await h.status('dev', 'apps');
+    const prod = await h.status('prod', 'apps');
+    assert.equal(dev?.lastAppliedRevision, `main@sha1:${head}`);
+    assert.equal(prod?.lastAppliedRevision, `prod@sha1:${head}`);
+    assert.equal(dev?.ready.status, 'True');
+    const devWeb = await h.get(h.dev, 'Deployment', 'dev-web', h.ns);
+    const prodWeb = await h.get(h.prod, 'Deployment', 'prod-web', h.ns);
+    assert.deepEqual([replicasOf(devWeb), imageOf(devWeb)], [2, 'nginx:1.27.1']);
+    assert.deepEqual([replicasOf(prodWeb), imageOf(prodWeb)], [3, 'nginx:1.27.0']);
+    assert.equal(await h.get(h.dev, 'Deployment', 'prod-web', h.ns), undefined, 'prod overlay not on dev');
+  });
+
+  test("Flux's own controllers (gotk-components) are not applied", async () => {
+    assert.equal(await h.get(h.dev, 'Deployment', 'source-controller', 'flux-system'), undefined);
+    assert.equal(await h.get(h.prod, 'Namespace', 'flux-system'), undefined);
+    const root = await h.status('dev', 'flux-system');
+    assert.equal(root?.ready.status, 'True');
+  });
+
+  test('a Kustomization found in rendered output reconciles from its own repository', async () => {
+    const team = await h.status('dev', 'team-a');
+    assert.equal(team?.lastAppliedRevision, `main@sha1:${await h.app.head()}`);
+    const config = await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs);
+    assert.equal((config as { data?: Record<string, string> } | undefined)?.data?.['version'], '1');
+    assert.equal(await h.status('prod', 'team-a'), undefined, 'tenants are dev only');
+  });
+
+  test('replicas and an image tag changed in Git are applied', async () => {
+    const sha = await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 4, '1.27.2') }, 'dev: 4 replicas of 1.27.2');
+    const web = await h.get(h.dev, 'Deployment', 'dev-web', h.ns);
+    assert.deepEqual([replicasOf(web), imageOf(web)], [4, 'nginx:1.27.2']);
+    assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${sha}`);
+    const prodWeb = await h.get(h.prod, 'Deployment', 'prod-web', h.ns);
+    assert.equal(replicasOf(prodWeb), 3, 'prod follows its tag, not main');
+  });
+
+  test('a file deleted from Git is pruned, and git revert brings it back', async () => {
+    await h.push({ 'apps/base/settings.yaml': null, 'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml'] }) }, 'drop settings');
+    assert.equal(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns), undefined);
+    const restored = await h.push({ 'apps/base/settings.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { greeting: 'hello' } }), 'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml', 'settings.yaml'] }) }, 'Revert "drop settings"');
+    assert.ok(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns));
+    assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${restored}`);
+  });
+
+  test('a broken manifest fails the render, alerts Slack, and prunes nothing', async () => {
+    const before = h.slack.messages.length;
+    const good = (await h.status('dev', 'apps'))?.lastAppliedRevision;
+    const broken = await h.push({ 'apps/base/web.yaml': 'kind: [broken\n' }, 'break the build');
+    const status = await h.status('dev', 'apps');
+    assert.equal(status?.ready.status, 'False');
+    assert.equal(status?.ready.reason, 'BuildFailed');
+    assert.equal(status?.lastAttemptedRevision, `main@sha1:${broken}`);
+    assert.equal(status?.lastAppliedRevision, good);
+    assert.match(status?.ready.message ?? '', /web\.yaml/);
+    assert.ok(await h.get(h.dev, 'Deployment', 'dev-web', h.ns), 'nothing pruned');
+    await waitUntil(async () => h.slack.messages.length > before, 10_000);
+    assert.match(h.slack.messages.slice(before).join('\n'), /apps/);
+    // Put it back for the next tests.
+    await h.push({ 'apps/base/web.yaml': yaml.dump({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } } } }) + '---\n' + yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } }) }, 'fix the build');
+    assert.equal((await h.status('dev', 'apps'))?.ready.status, 'True');
+  });
+
+  test('two pushes delivered out of order: the newer revision wins', async () => {
+    const first = await h.fleet.commit({ 'apps/dev/kustomization.yaml': overlay('dev', 5, '1.27.2') }, 'five');
+    const second = await h.fleet.commit({ 'apps/dev/kustomization.yaml': overlay('dev', 6, '1.27.2') }, 'six');
+    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: (await import('./harness.ts')).FLEET_TOKEN }, { sha: second }), 200);
+    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: (await import('./harness.ts')).FLEET_TOKEN }, { sha: first }), 200);
+    await h.pipeline.idle();
+    assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${second}`);
+    assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 6);
+  });
+
+  test('a failing dependency holds its dependents, with a reason that names it', async () => {
+    const bad = await h.push({ 'infrastructure/namespaces.yaml': yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Not_A_Valid_Name' } }), 'apps/dev/kustomization.yaml': overlay('dev', 7, '1.27.2') }, 'break infrastructure');
+    const infrastructure = await h.status('dev', 'infrastructure');
+    assert.equal(infrastructure?.ready.status, 'False');
+    const apps = await h.status('dev', 'apps');
+    assert.equal(apps?.ready.reason, 'DependencyNotReady');
+    assert.match(apps?.ready.message ?? '', /infrastructure/);
+    assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 6, 'dependents not applied');
+    assert.equal(infrastructure?.lastAttemptedRevision, `main@sha1:${bad}`);
+    const fixed = await h.push({ 'infrastructure/namespaces.yaml': yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: h.ns } }) + '---\n' + yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: h.tenantNs } }) }, 'fix infrastructure');
+    await waitUntil(async () => (await h.status('dev', 'apps'))?.lastAppliedRevision === `main@sha1:${fixed}`, 20_000, h.pipeline);
+    assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 7);
+  });
+
+  test('a suspended Kustomization is left untouched until resumed', async () => {
+    await h.pipeline.deps.status.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name: 'apps' }, { suspended: true });
+    await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 8, '1.27.2') }, 'while suspended');
+    assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 7);
+    await h.pipeline.deps.status.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name: 'apps' }, { suspended: false });
+    await h.pipeline.bus.publish([
+      (await import('#shared/events/catalog.ts')).makeEvent('ReconcileRequested', { version: 1, eventId: 'resume-1', correlationId: 'resume-1', occurredAt: new Date().toISOString(), object: { kind: 'Kustomization', name: 'apps', namespace: 'flux-system' }, cluster: 'dev', withSource: false, requestedAt: new Date().toISOString() }),
+    ]);
+    await h.pipeline.idle();
+    assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 8);
+  });
+
+  test('a change made by hand is reverted at the next interval', async () => {
+    const web = await h.get(h.dev, 'Deployment', 'dev-web', h.ns);
+    assert.ok(web);
+    // What `kubectl scale` sends: a merge patch of the scale subresource, as field manager kubectl.
+    await h.dev.send('PATCH', `/apis/apps/v1/namespaces/${h.ns}/deployments/dev-web/scale`, { query: { fieldManager: 'kubectl' }, body: JSON.stringify({ spec: { replicas: 1 } }), contentType: 'application/merge-patch+json' });
+    assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 1);
+    h.clock.advance(61_000);
+    const report = await runSchedule(h.pipeline.deps);
+    assert.ok(report.kustomizations >= 1);
+    await h.pipeline.idle();
+    assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 8);
+  });
+
+  test('a Receiver added by a commit answers at once; an app-repo push reconciles only its Kustomizations', async () => {
+    const receiver = { name: 'team-a-push', token: APP_TOKEN };
+    assert.equal(await h.webhook(h.app, receiver), 404, 'no such receiver yet');
+    await h.push({ 'tenants/receiver.yaml': yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'team-a-push', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'team-a-webhook' }, resources: [{ kind: 'GitRepository', name: 'team-a' }] } }) }, 'add the team-a receiver');
+    const appsBefore = await h.status('dev', 'apps');
+    const sha = await h.app.commit({ 'deploy/config.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-a' }, data: { version: '2' } }) }, 'v2');
+    assert.equal(await h.webhook(h.app, receiver), 200);
+    await h.pipeline.idle();
+    assert.equal((await h.status('dev', 'team-a'))?.lastAppliedRevision, `main@sha1:${sha}`);
+    assert.equal(((await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs)) as { data?: Record<string, string> } | undefined)?.data?.['version'], '2');
+    assert.equal((await h.status('dev', 'apps'))?.lastAttemptedAt, appsBefore?.lastAttemptedAt, 'the fleet Kustomizations were not reconciled');
+  });
+
+  test('a Git server that is down is retried and shows in status; the other sources keep working', async () => {
+    await h.push({ 'tenants/broken-source.yaml': yaml.dump({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'gone', namespace: 'flux-system' }, spec: { interval: '1m', url: 'http://127.0.0.1:9/nowhere.git', ref: { branch: 'main' } } }) + '---\n' + yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'gone', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './', sourceRef: { kind: 'GitRepository', name: 'gone' } } }) }, 'a source that is down');
+    const source = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'gone' });
+    assert.equal(source?.ready.status, 'False');
+    assert.equal(source?.ready.reason, 'GitOperationFailed');
+    const firstAttempt = source?.lastFetchedAt;
+    h.clock.advance(61_000);
+    await runSchedule(h.pipeline.deps);
+    await h.pipeline.idle();
+    const retried = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'gone' });
+    assert.notEqual(retried?.lastFetchedAt, firstAttempt, 'retried at its interval');
+    const sha = await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 9, '1.27.2') }, 'still working');
+    assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${sha}`);
+  });
+
+  test('moving the prod tag promotes to prod', async () => {
+    const head = await h.fleet.head();
+    await h.fleet.tag('prod-moved'); // a second tag keeps the test repo's helper simple; the prod tag moves below
+    const { execFile } = await import('node:child_process');
+    await new Promise<void>((resolve, reject) => execFile('git', ['--git-dir', h.fleet.bareDir, 'tag', '-f', 'prod', head], (error) => (error ? reject(error) : resolve())));
+    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: (await import('./harness.ts')).FLEET_TOKEN }, { ref: 'refs/tags/prod', sha: head }), 200);
+    await h.pipeline.idle();
+    assert.equal((await h.status('prod', 'apps'))?.lastAppliedRevision, `prod@sha1:${head}`);
+  });
+});
