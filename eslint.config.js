@@ -16,4 +16,21 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // Ports and adapters: engines reach AWS only through the ports, so the same code runs locally.
+    // The SDK belongs to the adapters and the functions (and to tests, benches, infra and scripts).
+    files: ['**/*.ts', '**/*.js'],
+    ignores: ['shared/adapters/**', 'functions/**', 'test/**', 'bench/**', 'infra/**', 'scripts/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*'], message: 'Use the #shared/* (or #test/*) import aliases.' },
+            { group: ['@aws-sdk/*'], message: 'Import the AWS SDK only in shared/adapters/ (or functions/): reach AWS through a port and its adapter.' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -36,14 +36,15 @@ export function mergeKustomization(
 ): KustomizationStatus {
   const merged: Record<string, unknown> = { ...(existing ?? { ready: waitingCondition(now) }) };
   for (const [field, value] of definedFields(update)) merged[field] = value;
-  return { ...merged, cluster: key.cluster, namespace: key.namespace, name: key.name, updatedAt: now } as KustomizationStatus;
+  // Identity first, so a record reads (and prints as JSON) from what it is about.
+  return { cluster: key.cluster, namespace: key.namespace, name: key.name, ...merged, updatedAt: now } as KustomizationStatus;
 }
 
 /** Merges a source update; see {@link mergeKustomization}. New records need `url` and `ref`, empty until known. */
 export function mergeSource(existing: SourceStatus | undefined, key: SourceKey, update: object, now: string): SourceStatus {
   const merged: Record<string, unknown> = { ...(existing ?? { url: '', ref: '', ready: waitingCondition(now) }) };
   for (const [field, value] of definedFields(update)) merged[field] = value;
-  return { ...merged, kind: key.kind, namespace: key.namespace, name: key.name, updatedAt: now } as SourceStatus;
+  return { kind: key.kind, namespace: key.namespace, name: key.name, ...merged, updatedAt: now } as SourceStatus;
 }
 
 /** Orders Kustomization records by cluster, namespace, name. */

@@ -7,12 +7,9 @@
  * whose deliveries failed is reported as a batch item failure: SQS redelivers it (dedup makes the
  * Alerts that already succeeded a no-op), and after the queue's receive limit it lands in the DLQ.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DynamoDbTtlStore } from '#shared/adapters/aws/dynamodb-ttl-store.ts';
-import { SecretsManagerSecretStore } from '#shared/adapters/aws/secrets-manager-store.ts';
+import { dynamoDbAlertStores, secretsManagerSecretStore } from '#shared/adapters/aws/from-environment.ts';
 import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
 import { errorMessage, InvalidInputError } from '#shared/errors/index.ts';
@@ -20,7 +17,6 @@ import { parseAnyEvent } from '#shared/events/parse.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
 import { loadAlertingConfig } from './config.ts';
 import { dispatchOrThrow, type AlertDeps } from './dispatch.ts';
-import { DynamoDbThreadStore } from './dynamodb-thread-store.ts';
 import { MemoryThreadStore } from './thread-store.ts';
 
 /** The environment the alerts function reads, validated once at cold start. */
@@ -51,15 +47,16 @@ export function parseAlertsEnvironment(env: Readonly<Record<string, string | und
 export async function loadAlertDeps(environment: AlertsEnvironment, logger = new Logger({ serviceName: 'tideline-alerts' }), clock: Clock = systemClock): Promise<AlertDeps> {
   const secrets = environment.secretsFile
     ? new LocalSecretStore({ file: environment.secretsFile, env: process.env })
-    : new SecretsManagerSecretStore(new SecretsManagerClient({}), { prefix: environment.secretsPrefix, clock });
-  const dynamodb = environment.dedupTable ? new DynamoDBClient({}) : undefined;
-  const dedup = dynamodb && environment.dedupTable ? new DynamoDbTtlStore(dynamodb, environment.dedupTable, { clock }) : new MemoryTtlStore(clock);
+    : secretsManagerSecretStore({ prefix: environment.secretsPrefix, clock });
+  // Threads live next to the dedup records; without a table, both live per warm container.
+  const { dedup, threads } = environment.dedupTable
+    ? dynamoDbAlertStores(environment.dedupTable, clock)
+    : { dedup: new MemoryTtlStore(clock), threads: new MemoryThreadStore(clock) };
   return {
     config: await loadAlertingConfig(environment.configDir),
     secrets,
     dedup,
-    // Threads live next to the dedup records; without a table, per warm container.
-    threads: dynamodb && environment.dedupTable ? new DynamoDbThreadStore(dynamodb, environment.dedupTable, clock) : new MemoryThreadStore(clock),
+    threads,
     clock,
     log: (entry) => {
       const item = entry as { message: string; outcome?: unknown; error?: unknown };

@@ -20,8 +20,12 @@ const VERBS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo.ts')).registerDemo,
   dev: async () => (await import('./commands/dev.ts')).registerDev,
   diff: async () => (await import('./commands/diff.ts')).registerDiff,
+  get: async () => (await import('./commands/get.ts')).registerGet,
   receivers: async () => (await import('./commands/receivers.ts')).registerReceivers,
+  reconcile: async () => (await import('./commands/control.ts')).registerReconcile,
   render: async () => (await import('./commands/render.ts')).registerRender,
+  resume: async () => (await import('./commands/control.ts')).registerResume,
+  suspend: async () => (await import('./commands/control.ts')).registerSuspend,
 };
 
 /**

@@ -11,14 +11,13 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
+import { InvalidInputError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { ClusterRecord, Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
-import { makeEksToken, resolveAwsCredentials } from './eks-token.ts';
-import { fromAwsError } from '#shared/errors/aws.ts';
+import { fetchEksClusterAccess, type EksClusterAccess } from '#shared/adapters/aws/eks-cluster.ts';
+import { makeEksToken, resolveAwsCredentials } from '#shared/adapters/aws/eks-token.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 
 /** Everything needed to open an authenticated HTTPS connection to one API server. */
@@ -157,12 +156,6 @@ export async function endpointFromClusterRecord(record: ClusterRecord, options: 
   return endpoint;
 }
 
-/** What `DescribeCluster` tells about reaching a cluster. */
-interface EksClusterAccess {
-  endpoint: string;
-  caData?: string;
-}
-
 /**
  * Endpoints and CAs of EKS clusters already looked up by this process. A cluster's endpoint and CA
  * live as long as the cluster, and a warm function connects to the same clusters again and again;
@@ -180,40 +173,12 @@ function describeEksCluster(
   const key = JSON.stringify([options.eksEndpoint ?? '', cluster.region, cluster.roleArn ?? '', cluster.clusterName]);
   let lookup = eksClusterCache.get(key);
   if (!lookup) {
-    lookup = fetchEksCluster(recordName, cluster, options);
+    lookup = fetchEksClusterAccess(recordName, cluster, options);
     eksClusterCache.set(key, lookup);
     lookup.catch(() => eksClusterCache.delete(key));
   }
   return lookup;
 }
-
-async function fetchEksCluster(
-  recordName: string,
-  cluster: { clusterName: string; region: string; roleArn?: string | undefined },
-  options: ConnectionOptions,
-): Promise<EksClusterAccess> {
-  const where = `cluster ${recordName}: EKS cluster ${cluster.clusterName} in ${cluster.region}`;
-  const credentials = await resolveAwsCredentials(cluster.region, cluster.roleArn, options.stsEndpoint);
-  const eks = new EKSClient({ region: cluster.region, credentials, ...(options.eksEndpoint ? { endpoint: options.eksEndpoint } : {}) });
-  let described;
-  try {
-    described = (await eks.send(new DescribeClusterCommand({ name: cluster.clusterName }))).cluster;
-  } catch (error) {
-    throw fromAwsError(error, `${where}: EKS DescribeCluster`, { notFound: `${where} does not exist` });
-  } finally {
-    eks.destroy();
-  }
-  if (!described?.endpoint) {
-    const status = described?.status ?? 'unknown';
-    // A cluster being created gets its endpoint within minutes: worth retrying, unlike a failed one.
-    if (status === 'CREATING' || status === 'UPDATING') throw new TransientError(`${where} has no endpoint yet (status ${status})`);
-    throw new InvalidInputError(`${where} has no API endpoint (status ${status})`);
-  }
-  const result: EksClusterAccess = { endpoint: described.endpoint };
-  if (described.certificateAuthority?.data) result.caData = described.certificateAuthority.data;
-  return result;
-}
-
 
 interface ExecConfig {
   command: string;

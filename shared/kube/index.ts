@@ -10,7 +10,7 @@ export { endpointFromKubeconfig, endpointFromKubeconfigFile, endpointFromCluster
 export { kubeconfigPaths, loadKubeconfig } from './kubeconfig.ts';
 export type { LoadedKubeconfig } from './kubeconfig.ts';
 export type { ClusterEndpoint, ConnectionOptions } from './connection.ts';
-export { makeEksToken, EKS_TOKEN_PREFIX } from './eks-token.ts';
+export { makeEksToken, EKS_TOKEN_PREFIX } from '#shared/adapters/aws/eks-token.ts';
 export { reconcileObjects, requestFromKustomization, serviceAccountUser } from './apply.ts';
 export type { ReconcileRequest, ReconcileResult, FailureReason } from './apply.ts';
 export { diffObjects } from './diff.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NotFoundError } from '#shared/errors/index.ts';
-import { DynamoDbThreadStore } from '#shared/alerts/dynamodb-thread-store.ts';
+import { DynamoDbThreadStore } from '#shared/adapters/aws/dynamodb-thread-store.ts';
 import { getTestEnv } from '#test/env/index.ts';
 import { ManualClock } from '#test/unit/alerts/fixtures.ts';
 
