@@ -16,7 +16,7 @@ export function kustomizationId(key: KustomizationKey): string {
 
 /** `<kind>/<namespace>/<name>`: a source record's identity. */
 export function sourceId(key: SourceKey): string {
-  return `${key.kind}/${key.namespace}/${key.name}`;
+  return `${key.cluster}/${key.kind}/${key.namespace}/${key.name}`;
 }
 
 /** The fields of `update` that carry a value (absent and `undefined` fields leave a record as it is). */
@@ -44,7 +44,7 @@ export function mergeKustomization(
 export function mergeSource(existing: SourceStatus | undefined, key: SourceKey, update: object, now: string): SourceStatus {
   const merged: Record<string, unknown> = { ...(existing ?? { url: '', ref: '', ready: waitingCondition(now) }) };
   for (const [field, value] of definedFields(update)) merged[field] = value;
-  return { kind: key.kind, namespace: key.namespace, name: key.name, ...merged, updatedAt: now } as SourceStatus;
+  return { kind: key.kind, cluster: key.cluster, namespace: key.namespace, name: key.name, ...merged, updatedAt: now } as SourceStatus;
 }
 
 /** Orders Kustomization records by cluster, namespace, name. */
@@ -54,7 +54,7 @@ export function compareKustomizations(a: KustomizationKey, b: KustomizationKey):
 
 /** Orders source records by kind, namespace, name. */
 export function compareSources(a: SourceKey, b: SourceKey): number {
-  return compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
+  return compareStrings(a.cluster, b.cluster) || compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
 }
 
 function compareStrings(a: string, b: string): number {

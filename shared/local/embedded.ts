@@ -91,7 +91,7 @@ async function startSlackSink(logger: Logger, messages: EmbeddedFleet['slackMess
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      let text = '';
+      let text: string;
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: string; attachments?: { text?: string }[] };
         text = body.text ?? body.attachments?.map((a) => a.text ?? '').join(' ') ?? '';

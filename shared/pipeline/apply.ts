@@ -49,11 +49,16 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
   }
   const retryMs = (spec: { retryInterval?: string; interval: string }): number => durationToMs(spec.retryInterval ?? spec.interval);
 
-  const dependency = await dependencyStateOf(snapshot, deps.bootstrap, key, (dep) => deps.status.getKustomization(dep));
+  const dependencies = () => dependencyStateOf(snapshot, deps.bootstrap, key, (dep) => deps.status.getKustomization(dep), detail.revision);
+  const dependency = await dependencies();
   if (dependency.state !== 'ready') {
     await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, ready: readyCondition(status?.ready, 'False', 'DependencyNotReady', dependency.message, now) });
-    deps.logger.info('waiting for dependencies', { kustomization: describeKey(key), reason: dependency.message });
-    return { outcome: 'waiting', retryAfterMs: Math.min(30_000, retryMs(kustomization.spec)) };
+    // A dependency that succeeded meanwhile may have looked for waiting dependents before this one
+    // said it waits: looking once more after saying so means one of the two always sees the other.
+    if ((await dependencies()).state !== 'ready') {
+      deps.logger.info('waiting for dependencies', { kustomization: describeKey(key), reason: dependency.message });
+      return { outcome: 'waiting', retryAfterMs: Math.min(30_000, retryMs(kustomization.spec)) };
+    }
   }
 
   let objects: KubeObject[];

@@ -78,9 +78,9 @@ export class DynamoDbStatusStore implements StatusStore {
   }
 
   async updateSource(key: SourceKey, update: SourceStatusUpdate): Promise<SourceStatus> {
-    const identity = { kind: key.kind, namespace: key.namespace, name: key.name };
+    const identity = { kind: key.kind, cluster: key.cluster, namespace: key.namespace, name: key.name };
     const defaults = { url: '', ref: '' };
-    const item = await this.#update(sourceKey(key), `${key.kind} ${key.namespace}/${key.name}`, identity, update, defaults);
+    const item = await this.#update(sourceKey(key), `${key.kind} ${key.namespace}/${key.name} of cluster ${key.cluster}`, identity, update, defaults);
     return fromItem(item) as unknown as SourceStatus;
   }
 
@@ -198,7 +198,7 @@ function kustomizationKey(key: KustomizationKey): Item {
 }
 
 function sourceKey(key: SourceKey): Item {
-  return { pk: { S: SOURCE_PARTITION }, sk: { S: `${key.kind}/${key.namespace}/${key.name}` } };
+  return { pk: { S: SOURCE_PARTITION }, sk: { S: `${key.cluster}/${key.kind}/${key.namespace}/${key.name}` } };
 }
 
 /** JSON-like value → DynamoDB attribute (strings, numbers, booleans, null, lists and maps). */

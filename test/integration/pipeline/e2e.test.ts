@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runSchedule } from '#shared/pipeline/schedule.ts';
-import { APP_TOKEN, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { makeEvent } from '#shared/events/catalog.ts';
+import { APP_TOKEN, FLEET_TOKEN, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
 
 let h: FleetHarness;
 
@@ -90,8 +93,8 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   test('two pushes delivered out of order: the newer revision wins', async () => {
     const first = await h.fleet.commit({ 'apps/dev/kustomization.yaml': overlay('dev', 5, '1.27.2') }, 'five');
     const second = await h.fleet.commit({ 'apps/dev/kustomization.yaml': overlay('dev', 6, '1.27.2') }, 'six');
-    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: (await import('./harness.ts')).FLEET_TOKEN }, { sha: second }), 200);
-    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: (await import('./harness.ts')).FLEET_TOKEN }, { sha: first }), 200);
+    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: FLEET_TOKEN }, { sha: second }), 200);
+    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: FLEET_TOKEN }, { sha: first }), 200);
     await h.pipeline.idle();
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${second}`);
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 6);
@@ -117,7 +120,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 7);
     await h.pipeline.deps.status.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name: 'apps' }, { suspended: false });
     await h.pipeline.bus.publish([
-      (await import('#shared/events/catalog.ts')).makeEvent('ReconcileRequested', { version: 1, eventId: 'resume-1', correlationId: 'resume-1', occurredAt: new Date().toISOString(), object: { kind: 'Kustomization', name: 'apps', namespace: 'flux-system' }, cluster: 'dev', withSource: false, requestedAt: new Date().toISOString() }),
+      makeEvent('ReconcileRequested', { version: 1, eventId: 'resume-1', correlationId: 'resume-1', occurredAt: new Date().toISOString(), object: { kind: 'Kustomization', name: 'apps', namespace: 'flux-system' }, cluster: 'dev', withSource: false, requestedAt: new Date().toISOString() }),
     ]);
     await h.pipeline.idle();
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 8);
@@ -166,10 +169,8 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
 
   test('moving the prod tag promotes to prod', async () => {
     const head = await h.fleet.head();
-    await h.fleet.tag('prod-moved'); // a second tag keeps the test repo's helper simple; the prod tag moves below
-    const { execFile } = await import('node:child_process');
-    await new Promise<void>((resolve, reject) => execFile('git', ['--git-dir', h.fleet.bareDir, 'tag', '-f', 'prod', head], (error) => (error ? reject(error) : resolve())));
-    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: (await import('./harness.ts')).FLEET_TOKEN }, { ref: 'refs/tags/prod', sha: head }), 200);
+    await promisify(execFile)('git', ['--git-dir', h.fleet.bareDir, 'tag', '-f', 'prod', head]);
+    assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: FLEET_TOKEN }, { ref: 'refs/tags/prod', sha: head }), 200);
     await h.pipeline.idle();
     assert.equal((await h.status('prod', 'apps'))?.lastAppliedRevision, `prod@sha1:${head}`);
   });

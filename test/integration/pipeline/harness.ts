@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { ConsoleLogger } from '#shared/adapters/local/console-logger.ts';
 import { receiverWebhookPath } from '#shared/config/receiver.ts';
 import { ClusterClient, endpointFromKubeconfigFile, type KubeObject } from '#shared/kube/index.ts';
 import { startLocalPipeline, type LocalPipeline } from '#shared/local/runtime.ts';
@@ -157,7 +158,7 @@ export async function startFleetHarness(options: { logger?: Logger } = {}): Prom
     kubeconfig,
     dataDir: path.join(work, 'data'),
     secrets: { 'flux-system/fleet-webhook': FLEET_TOKEN, 'flux-system/team-a-webhook': APP_TOKEN, 'flux-system/slack-url': JSON.stringify({ address: slack.url }) },
-    logger: options.logger ?? silentLogger,
+    logger: options.logger ?? (process.env['TIDELINE_E2E_LOG'] === '1' ? new ConsoleLogger({ level: 'debug' }) : silentLogger),
     clock,
     tickMs: 3_600_000,
   });
