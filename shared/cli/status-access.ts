@@ -56,7 +56,7 @@ export function withStatusOptions(command: Command): Command {
 
 /** Adds the status options and `--bus` to a command. */
 export function withBusOptions(command: Command): Command {
-  return withStatusOptions(command).option('--bus <name>', 'EventBridge bus of an AWS deployment (env TIDELINE_BUS_NAME), used when no tideline dev runs');
+  return withStatusOptions(command).option('--bus <name>', 'EventBridge bus of an AWS deployment (wins over a running tideline dev; env TIDELINE_BUS_NAME is used only when none runs)');
 }
 
 function environmentFor(options: StatusAccessOptions, io: CliIo): Readonly<Record<string, string | undefined>> {
@@ -70,8 +70,8 @@ function environmentFor(options: StatusAccessOptions, io: CliIo): Readonly<Recor
 export async function openStatusStore(options: StatusAccessOptions, io: CliIo): Promise<StatusStore> {
   const table = options.statusTable ?? (options.statusFile ? undefined : io.env['TIDELINE_STATUS_TABLE']);
   if (table) {
-    const { dynamoDbStatusStore } = await import('#shared/adapters/aws/from-environment.ts');
-    return dynamoDbStatusStore(table, io.clock);
+    const { awsSettingsFrom, dynamoDbStatusStore } = await import('#shared/adapters/aws/from-environment.ts');
+    return dynamoDbStatusStore(table, io.clock, awsSettingsFrom(io.env));
   }
   const file = options.statusFile ?? io.env['TIDELINE_STATUS_FILE'] ?? localDataPaths(environmentFor(options, io)).statusFile;
   return new FileStatusStore(file, { clock: io.clock });
@@ -93,6 +93,6 @@ export async function openControlBus(options: BusAccessOptions, io: CliIo): Prom
 }
 
 async function eventBridge(busName: string, io: CliIo): Promise<{ bus: EventBus; description: string }> {
-  const { eventBridgeBus } = await import('#shared/adapters/aws/from-environment.ts');
-  return { bus: eventBridgeBus(busName, io.clock), description: `EventBridge bus ${busName}` };
+  const { awsSettingsFrom, eventBridgeBus } = await import('#shared/adapters/aws/from-environment.ts');
+  return { bus: eventBridgeBus(busName, io.clock, awsSettingsFrom(io.env)), description: `EventBridge bus ${busName}` };
 }

@@ -16,14 +16,37 @@ import { DynamoDbTtlStore } from './dynamodb-ttl-store.ts';
 import { EventBridgeBus } from './eventbridge-bus.ts';
 import { SecretsManagerSecretStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 
-/** Optional SDK client settings (an endpoint for moto or LocalStack, a region). */
+/** Optional SDK client settings (an endpoint for moto or LocalStack, a region, static credentials). */
 export interface AwsClientSettings {
   endpoint?: string;
   region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 function clientConfig(settings: AwsClientSettings): AwsClientSettings {
-  return { ...(settings.endpoint ? { endpoint: settings.endpoint } : {}), ...(settings.region ? { region: settings.region } : {}) };
+  return {
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  };
+}
+
+/**
+ * Client settings from the SDK's own variables in `env` (`AWS_ENDPOINT_URL`, `AWS_REGION` or
+ * `AWS_DEFAULT_REGION`, `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` [+ `AWS_SESSION_TOKEN`]);
+ * what is absent is left to the SDK's default chain. Lets a caller that holds its environment as
+ * a value (the CLI) pass it on.
+ */
+export function awsSettingsFrom(env: Readonly<Record<string, string | undefined>>): AwsClientSettings {
+  const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  const sessionToken = env['AWS_SESSION_TOKEN'];
+  return {
+    ...(env['AWS_ENDPOINT_URL'] ? { endpoint: env['AWS_ENDPOINT_URL'] } : {}),
+    ...(region ? { region } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+  };
 }
 
 /** A Secrets Manager secret store. */
