@@ -86,23 +86,20 @@ export async function handleRenderRequested(detail: EventDetail<'RenderRequested
 /** Handles a request to reconcile a Kustomization: render it at its source's last revision (or fetch first). */
 export async function handleKustomizationRequest(detail: EventDetail<'ReconcileRequested'>, deps: PipelineDeps): Promise<void> {
   const snapshot = await deps.fleet.load();
-  const clusters = detail.cluster ? [detail.cluster] : [...new Set(Object.keys(snapshotClusters(snapshot)))];
+  const clusters = detail.cluster ? [detail.cluster] : Object.keys(snapshot.clusters);
   const entries = clusters
     .map((cluster) => findTarget(snapshot, deps.bootstrap, { cluster, kustomization: { name: detail.object.name, namespace: detail.object.namespace } }))
     .filter((entry): entry is TargetEntry => entry !== undefined);
   for (const entry of entries) {
-    const status = await deps.status.getSource(entry.source.key);
-    const commit = status?.revision?.split(':').pop();
+    // The source's last revision; before this cluster's copy of it was resolved, the revision the Kustomization was last rendered at.
+    const revision = (await deps.status.getSource(entry.source.key))?.revision ?? snapshot.clusters[entry.target.cluster]?.kustomizations[`${entry.target.kustomization.namespace}/${entry.target.kustomization.name}`]?.revision;
+    const commit = revision?.split(':').pop();
     if (detail.withSource || !commit || !/^[0-9a-f]{40}$/.test(commit)) {
       await syncSources([entry.source], deps, { correlationId: detail.correlationId, force: true });
       continue;
     }
     await renderTargets([entry], commit, deps, detail.correlationId, deps.clock.now());
   }
-}
-
-function snapshotClusters(snapshot: { clusters: Record<string, unknown> }): Record<string, unknown> {
-  return snapshot.clusters;
 }
 
 async function renderOrShard(targets: RenderTarget[], fetch: { url: string; ref: string; commit: string }, deps: PipelineDeps, correlationId: string, startedAt: number, source: { name: string; namespace: string }): Promise<void> {
@@ -203,7 +200,8 @@ async function renderTarget(entry: TargetEntry, checkoutFor: (entry: TargetEntry
       lastAttemptedRevision: checkout.revision,
       lastAttemptedAt: now,
       timings: { fetchMs: fetched - started, renderMs: rendered - fetched },
-      ...(status ? {} : { ready: { status: 'Unknown', reason: 'Progressing', message: 'reconciliation in progress', since: now } }),
+      // As Flux: an attempt after a failure is in progress until apply reports (a success keeps Ready True meanwhile).
+      ...(status?.ready.status === 'True' ? {} : { ready: { status: 'Unknown', reason: 'Progressing', message: 'reconciliation in progress', since: now } }),
     });
     deps.logger.info('rendered', { kustomization: describeTarget(target), revision: checkout.revision, objects: outcome.objectCount, digest: outcome.digest.slice(0, 19), fetchMs: fetched - started, renderMs: rendered - fetched });
     await deps.bus.publish([

@@ -55,9 +55,11 @@ async function kustomizationsNamed(store: StatusStore, name: string, options: Co
   return records;
 }
 
+/** The source of that name: of the cluster given, else of the first cluster that has it (the fleet's bootstrap `*` last). */
 async function sourceNamed(store: StatusStore, name: string, options: ControlOptions): Promise<SourceStatus> {
-  const record = await store.getSource({ kind: 'GitRepository', namespace: options.namespace, name });
-  if (!record) throw new ControlError(`GitRepository ${name} not found in ${options.namespace} namespace`);
+  const records = (await store.listSources()).filter((r) => r.namespace === options.namespace && r.name === name && (options.cluster === undefined || r.cluster === options.cluster));
+  const record = records.find((r) => r.cluster !== '*') ?? records[0];
+  if (!record) throw new ControlError(`GitRepository ${name} not found in ${options.namespace} namespace${inCluster(options)}`);
   return record;
 }
 
@@ -194,7 +196,7 @@ export async function reconcileSource(name: string, options: ControlOptions, io:
   const { bus } = await openControlBus(options, io);
   io.stderr.write(`► annotating GitRepository ${name} in ${options.namespace} namespace\n`);
   const requestedAt = new Date(io.clock.now()).toISOString();
-  await publish(bus, [reconcileRequest(io, { kind: 'GitRepository', namespace: options.namespace, name }, undefined, false, requestedAt)]);
+  await publish(bus, [reconcileRequest(io, { kind: 'GitRepository', namespace: options.namespace, name }, options.cluster, false, requestedAt)]);
   io.stderr.write('✔ GitRepository annotated\n');
   return exitCodeOf([await waitForSource(io, store, record, requestedAt, io.clock.now() + limit, options)]);
 }
@@ -247,7 +249,7 @@ export async function resumeSource(name: string, options: ControlOptions, io: Cl
   await store.updateSource(record, { suspended: false });
   io.stderr.write('✔ GitRepository resumed\n');
   const requestedAt = new Date(io.clock.now()).toISOString();
-  await publish(bus, [reconcileRequest(io, { kind: 'GitRepository', namespace: options.namespace, name }, undefined, false, requestedAt)]);
+  await publish(bus, [reconcileRequest(io, { kind: 'GitRepository', namespace: options.namespace, name }, options.cluster, false, requestedAt)]);
   return exitCodeOf([await waitForSource(io, store, record, requestedAt, io.clock.now() + limit, options)]);
 }
 
@@ -266,7 +268,7 @@ function runner(io: CliIo, action: Action): (name: string, options: ControlOptio
 }
 
 function withControlOptions(command: Command, kustomization: boolean): Command {
-  const withCluster = kustomization ? command.option('--cluster <name>', 'only in this cluster (default: every cluster that has it)') : command;
+  const withCluster = command.option('--cluster <name>', 'only in this cluster (default: every cluster that has it)');
   return withBusOptions(withCluster.option('-n, --namespace <ns>', 'the namespace of the object', 'flux-system'));
 }
 

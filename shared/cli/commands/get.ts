@@ -64,8 +64,9 @@ export function kustomizationTable(records: readonly KustomizationStatus[], allN
 
 /** The table of `get sources git` (names prefixed with the kind for `get sources`, as `flux get sources all`). */
 export function sourceTable(records: readonly SourceStatus[], allNamespaces: boolean, includeKind: boolean): string {
-  const headers = [...(allNamespaces ? ['Namespace'] : []), 'Name', 'Revision', 'Suspended', 'Ready', 'Message'];
+  const headers = ['Cluster', ...(allNamespaces ? ['Namespace'] : []), 'Name', 'Revision', 'Suspended', 'Ready', 'Message'];
   const rows = records.map((record) => [
+    record.cluster,
     ...(allNamespaces ? [record.namespace] : []),
     includeKind ? `${record.kind.toLowerCase()}/${record.name}` : record.name,
     truncateHex(record.revision ?? ''),
@@ -103,7 +104,7 @@ export async function getKustomizations(name: string | undefined, options: GetOp
 export async function getSources(name: string | undefined, kind: 'GitRepository' | undefined, options: GetOptions, io: CliIo): Promise<number> {
   const store = await openStatusStore(options, io);
   const records = (await store.listSources()).filter(
-    (record) => (kind === undefined || record.kind === kind) && (options.allNamespaces || record.namespace === options.namespace) && (name === undefined || record.name === name),
+    (record) => (options.cluster === undefined || record.cluster === options.cluster) && (kind === undefined || record.kind === kind) && (options.allNamespaces || record.namespace === options.namespace) && (name === undefined || record.name === name),
   );
   if (options.output === 'json') {
     io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
@@ -119,8 +120,8 @@ export async function getSources(name: string | undefined, kind: 'GitRepository'
   return 0;
 }
 
-function withGetOptions(command: Command, cluster: boolean): Command {
-  const withCluster = cluster ? command.option('--cluster <name>', 'only this cluster') : command;
+function withGetOptions(command: Command): Command {
+  const withCluster = command.option('--cluster <name>', 'only this cluster');
   return withStatusOptions(
     withCluster
       .option('-A, --all-namespaces', 'list the objects of every namespace')
@@ -133,14 +134,14 @@ function withGetOptions(command: Command, cluster: boolean): Command {
 export function registerGet(program: Command, io: CliIo = processIo()): void {
   const setExit = (code: number): void => io.setExitCode(code);
   const get = program.command('get').description('print the reconcile status of Kustomizations and sources, as flux get does');
-  withGetOptions(get.command('kustomizations').aliases(['kustomization', 'ks']).description('status of Kustomizations per cluster').argument('[name]', 'only this Kustomization'), true).action(
+  withGetOptions(get.command('kustomizations').aliases(['kustomization', 'ks']).description('status of Kustomizations per cluster').argument('[name]', 'only this Kustomization')).action(
     async (name: string | undefined, options: GetOptions) => setExit(await getKustomizations(name, options, io)),
   );
   const sources = get.command('sources').aliases(['source']).description('status of sources');
-  withGetOptions(sources.command('all', { isDefault: true }).description('status of sources of every kind').argument('[name]', 'only this source'), false).action(
+  withGetOptions(sources.command('all', { isDefault: true }).description('status of sources of every kind').argument('[name]', 'only this source')).action(
     async (name: string | undefined, options: GetOptions) => setExit(await getSources(name, undefined, options, io)),
   );
-  withGetOptions(sources.command('git').description('status of GitRepository sources').argument('[name]', 'only this GitRepository'), false).action(
+  withGetOptions(sources.command('git').description('status of GitRepository sources').argument('[name]', 'only this GitRepository')).action(
     async (name: string | undefined, options: GetOptions) => setExit(await getSources(name, 'GitRepository', options, io)),
   );
 }

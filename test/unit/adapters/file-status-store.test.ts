@@ -88,11 +88,11 @@ test('listing filters by cluster and sorts by cluster, namespace and name', asyn
 
 test('source records merge and list like Kustomization records', async (t) => {
   const store = new FileStatusStore(await statusFile(t), { clock: fixedClock });
-  const key = { kind: 'GitRepository' as const, namespace: 'flux-system', name: 'fleet' };
+  const key = { kind: 'GitRepository' as const, cluster: 'dev', namespace: 'flux-system', name: 'fleet' };
   await store.updateSource(key, { url: 'http://127.0.0.1/fleet.git', ref: 'branch main' });
   await store.updateSource(key, { revision: 'main@sha1:abc', ready });
   assert.deepEqual(await store.listSources(), [
-    { kind: 'GitRepository', namespace: 'flux-system', name: 'fleet', url: 'http://127.0.0.1/fleet.git', ref: 'branch main', revision: 'main@sha1:abc', ready, updatedAt: '2026-01-02T03:04:05.000Z' },
+    { kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'fleet', url: 'http://127.0.0.1/fleet.git', ref: 'branch main', revision: 'main@sha1:abc', ready, updatedAt: '2026-01-02T03:04:05.000Z' },
   ]);
 });
 

@@ -148,7 +148,7 @@ test('suspend sets suspended in the status store; resume clears it, reconciles a
 });
 
 test('reconcile --with-source waits for the source, then the Kustomization', async (t) => {
-  const source = { kind: 'GitRepository' as const, namespace: 'flux-system', name: 'fleet' };
+  const source = { kind: 'GitRepository' as const, cluster: 'dev', namespace: 'flux-system', name: 'fleet' };
   const local = await localMode(t, async (detail, store) => {
     await store.updateSource(source, { revision, ready: { status: 'True', reason: 'Succeeded', message: 'fetched', since: now() } });
     await applies(detail, store);

@@ -26,7 +26,7 @@ async function seededStore(dir: string): Promise<FileStatusStore> {
   );
   await store.updateKustomization({ cluster: 'dev', namespace: 'tenants', name: 'team-a' }, { suspended: true });
   await store.updateSource(
-    { kind: 'GitRepository', namespace: 'flux-system', name: 'flux-system' },
+    { kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'flux-system' },
     { url: 'http://127.0.0.1/fleet.git', ref: 'branch main', revision: `main@sha1:${sha('a')}`, ready: { status: 'True', reason: 'Succeeded', message: `stored artifact for revision 'main@sha1:${sha('a')}'`, since } },
   );
   return store;
@@ -83,13 +83,13 @@ test('get kustomizations of an unknown name says so as flux does and exits 1', a
   assert.equal(io.err.join(''), `✗ Kustomization object 'nope' not found in "flux-system" namespace\n`);
 });
 
-test('get sources git lists GitRepositories; get sources names them by kind as flux get sources all', async (t) => {
+test('get sources git lists GitRepositories per cluster; get sources names them by kind as flux get sources all', async (t) => {
   const dir = await dataDir(t);
   await seededStore(dir);
   const git = captureIo({ TIDELINE_DATA_DIR: dir });
   const all = captureIo({ TIDELINE_DATA_DIR: dir });
   await runVerbs([registerGet], ['get', 'sources', 'git'], git);
   await runVerbs([registerGet], ['get', 'sources'], all);
-  assert.equal(git.out.join(''), "NAME       \tREVISION          \tSUSPENDED\tREADY\tMESSAGE\nflux-system\tmain@sha1:aaaaaaaa\tFalse    \tTrue \tstored artifact for revision 'main@sha1:aaaaaaaa'\n");
-  assert.match(all.out.join(''), /^NAME {21}\t.*\ngitrepository\/flux-system\tmain@sha1:aaaaaaaa\t/);
+  assert.equal(git.out.join(''), "CLUSTER\tNAME       \tREVISION          \tSUSPENDED\tREADY\tMESSAGE\ndev    \tflux-system\tmain@sha1:aaaaaaaa\tFalse    \tTrue \tstored artifact for revision 'main@sha1:aaaaaaaa'\n");
+  assert.match(all.out.join(''), /^CLUSTER\tNAME {21}\t.*\ndev {4}\tgitrepository\/flux-system\tmain@sha1:aaaaaaaa\t/);
 });
