@@ -152,14 +152,15 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
     if (kind === 'Kustomization') {
       // A Kustomization whose source Tideline cannot fetch cannot reconcile: it is listed by name
       // instead of failing validation, so the rest of a real Flux fleet still works.
-      const sourceKind = (object as { spec?: { sourceRef?: { kind?: unknown } } }).spec?.sourceRef?.kind;
+      const sourceRef = (object as { spec?: { sourceRef?: { kind?: unknown; name?: unknown } } }).spec?.sourceRef;
+      const sourceKind = sourceRef?.kind;
       if (typeof sourceKind === 'string' && sourceKind !== 'GitRepository') {
         result.unsupported.push({
           apiVersion: object.apiVersion,
           kind: object.kind,
           name: object.metadata.name,
           namespace: object.metadata.namespace ?? 'flux-system',
-          reason: `it follows a ${sourceKind} (${UNSUPPORTED_REASONS[sourceKind] ?? `${sourceKind} sources are not supported yet`}); only GitRepository sources are`,
+          reason: `it follows ${sourceKind} ${String(sourceRef?.name ?? '?')}: ${UNSUPPORTED_REASONS[sourceKind] ?? `${sourceKind} sources are not supported yet`} (only GitRepository sources are)`,
           ...located,
         });
         continue;

@@ -4,14 +4,15 @@
  * Kustomization is left unrendered. Checkout and rendering are injected, so the same walk serves
  * local mode's first sync and the tests.
  */
+import path from 'node:path';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import type { SourceKey } from '#shared/ports/index.ts';
-import type { KubeObject } from '#shared/kube/objects.ts';
-import { isFluxKind, readFleetDocuments } from '#shared/config/fleet.ts';
+import { groupOf, type KubeObject } from '#shared/kube/objects.ts';
+import { readFleetDocuments } from '#shared/config/fleet.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { classifyRendered, type ClassifiedBundle, type ClassifyOptions } from './classify.ts';
 import { isSuspended } from './dependencies.ts';
-import { DEFAULT_FLUX_NAMESPACE, objectIdOf, stableJson, type FleetGitRepository, type FleetKey } from './objects.ts';
+import { DEFAULT_FLUX_NAMESPACE, isFluxGroup, objectIdOf, stableJson, type FleetGitRepository, type FleetKey } from './objects.ts';
 import type { ClusterRoot, FleetBootstrap } from './roots.ts';
 import { createFleetSnapshot, recordRender, sourceOfKustomization, withClusterRoots, type ClusterFleet, type FleetProblem, type FleetSnapshot } from './snapshot.ts';
 
@@ -55,20 +56,24 @@ export interface ResolvedFleet {
   problems: FleetProblem[];
 }
 
+/** Finds the file defining a rendered Flux object; `under` (the render path) breaks ties between clusters. */
+export type FluxObjectLocator = (object: KubeObject, under?: string) => string | undefined;
+
 /**
- * Where each Flux object of a checkout is defined, for error messages: a function from a rendered
- * object to the file that defines it (the full definition when a patch names it too). Best effort:
- * unreadable YAML only means files are not named.
+ * Where each Flux object of a checkout is defined, for messages that name files: a function from
+ * a rendered object to the file that defines it. A patch names the object too, so a document with
+ * the object's required fields wins over one without; then a file under the render path (each
+ * cluster defines its own `apps`), then one in the object's namespace. Best effort: unreadable
+ * YAML only means files are not named.
  */
-export async function locateFluxObjects(checkoutDir: string): Promise<(object: KubeObject) => string | undefined> {
+export async function locateFluxObjects(checkoutDir: string): Promise<FluxObjectLocator> {
   const byName = new Map<string, { file: string; namespace?: string; complete: boolean }[]>();
   try {
     for (const { value, file } of await readFleetDocuments(checkoutDir)) {
-      const object = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: Record<string, unknown> };
-      if (typeof object?.kind !== 'string' || typeof object.metadata?.name !== 'string') continue;
-      if (!isFluxKind(value, 'kustomize', object.kind) && !isFluxKind(value, 'source', object.kind) && !isFluxKind(value, 'notification', object.kind)) continue;
-      // A patch names the object too; the definition is the document with the required fields.
-      const complete = object.spec !== undefined && ('sourceRef' in object.spec || 'url' in object.spec || 'type' in object.spec || 'providerRef' in object.spec || 'interval' in object.spec);
+      const object = value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: Record<string, unknown> } | null;
+      if (typeof object?.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string' || !isFluxGroup(groupOf(object.apiVersion))) continue;
+      const spec = object.spec;
+      const complete = spec !== undefined && spec !== null && typeof spec === 'object' && ['sourceRef', 'url', 'type', 'providerRef', 'interval'].some((field) => field in spec);
       const id = `${object.kind}/${object.metadata.name}`;
       const list = byName.get(id) ?? [];
       list.push({ file, ...(typeof object.metadata.namespace === 'string' ? { namespace: object.metadata.namespace } : {}), complete });
@@ -78,10 +83,12 @@ export async function locateFluxObjects(checkoutDir: string): Promise<(object: K
     if (!(error instanceof InvalidInputError)) throw error;
     return () => undefined;
   }
-  return (object) => {
+  return (object, under) => {
     const candidates = byName.get(`${object.kind}/${object.metadata.name}`) ?? [];
     const namespace = object.metadata.namespace ?? DEFAULT_FLUX_NAMESPACE;
-    const rank = (c: { namespace?: string; complete: boolean }): number => (c.namespace === namespace ? 0 : c.namespace === undefined ? 1 : 2) + (c.complete ? 0 : 3);
+    const prefix = under === undefined ? undefined : `${path.posix.normalize(under).replace(/^(\.\/)+/, '').replace(/\/+$/, '')}/`;
+    const rank = (c: { file: string; namespace?: string; complete: boolean }): number =>
+      (c.complete ? 0 : 10) + (prefix !== undefined && (prefix === './' || c.file.startsWith(prefix)) ? 0 : 4) + (c.namespace === namespace ? 0 : c.namespace === undefined ? 1 : 2);
     return [...candidates].sort((a, b) => rank(a) - rank(b))[0]?.file;
   };
 }
@@ -96,7 +103,7 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
   let snapshot = options.snapshot ? withClusterRoots(options.snapshot, options.roots, options.bootstrap).snapshot : createFleetSnapshot(options.roots, options.bootstrap);
   const result: Omit<ResolvedFleet, 'snapshot'> = { renders: [], suspended: [], problems: [] };
   const checkouts = new Map<string, Promise<FleetCheckout>>();
-  const locators = new Map<string, Promise<(object: KubeObject) => string | undefined>>();
+  const locators = new Map<string, Promise<FluxObjectLocator>>();
 
   for (const root of options.roots) {
     const cluster = root.cluster;
@@ -144,7 +151,9 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           result.problems.push({ type: 'render', cluster, object: objectIdOf('Kustomization', key), ...(error.source ? { files: [error.source.file] } : {}), message: error.message });
           continue;
         }
-        const classified = classifyRendered(objects, { cluster, owner: key, file: entry.object.spec.path ?? '.', fileOf: await locate }, options.classify);
+        const renderPath = entry.object.spec.path ?? '.';
+        const locator = await locate;
+        const classified = classifyRendered(objects, { cluster, owner: key, file: renderPath, fileOf: (object) => locator(object, renderPath) }, options.classify);
         const recorded = recordRender(snapshot, cluster, key, classified, revision);
         snapshot = recorded.snapshot;
         result.renders.push({ cluster, key, revision, classified });
