@@ -12,7 +12,7 @@ import { readFleetDocuments } from '#shared/config/fleet.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { classifyRendered, type ClassifiedBundle, type ClassifyOptions } from './classify.ts';
 import { isSuspended } from './dependencies.ts';
-import { DEFAULT_FLUX_NAMESPACE, isFluxGroup, objectIdOf, stableJson, type FleetGitRepository, type FleetKey } from './objects.ts';
+import { DEFAULT_FLUX_NAMESPACE, isFluxGroup, objectIdOf, stableJson, type FleetGitRepository, type FleetKey, type FleetObjectId } from './objects.ts';
 import type { ClusterRoot, FleetBootstrap } from './roots.ts';
 import { createFleetSnapshot, recordRender, sourceOfKustomization, withClusterRoots, type ClusterFleet, type FleetProblem, type FleetSnapshot } from './snapshot.ts';
 
@@ -45,6 +45,10 @@ export interface FleetRender {
   key: FleetKey;
   revision: string;
   classified: ClassifiedBundle;
+  /** What the render changed in the tree (see `recordRender`). */
+  added: FleetObjectId[];
+  removed: FleetObjectId[];
+  changed: FleetObjectId[];
 }
 
 /** The tree found, every render made (with the workload to apply) and what went wrong. */
@@ -156,7 +160,7 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
         const classified = classifyRendered(objects, { cluster, owner: key, file: renderPath, fileOf: (object) => locator(object, renderPath) }, options.classify);
         const recorded = recordRender(snapshot, cluster, key, classified, revision);
         snapshot = recorded.snapshot;
-        result.renders.push({ cluster, key, revision, classified });
+        result.renders.push({ cluster, key, revision, classified, added: recorded.added, removed: recorded.removed, changed: recorded.changed });
         result.problems.push(...recorded.problems);
         // Newly defined Kustomizations render next; so do updated ones not rendered yet in this walk.
         for (const child of Object.keys((snapshot.clusters[cluster] as ClusterFleet).kustomizations).sort()) {
