@@ -14,6 +14,7 @@ import { parseKustomization, type FluxKustomization } from '#shared/config/kusto
 import { parseAlert, type FluxAlert } from '#shared/config/alert.ts';
 import { parseProvider, type FluxProvider } from '#shared/config/provider.ts';
 import { parseReceiver, type FluxReceiver } from '#shared/config/receiver.ts';
+import { readKustomizeControllerOptions, type KustomizeControllerOptions } from './controller.ts';
 import { configKindOf, isFluxComponent, isFluxGroup, parseGitRepositoryEnvelope, type FleetGitRepository, type FleetKey } from './objects.ts';
 
 /** A configuration object and the file it came from, when known. */
@@ -60,6 +61,8 @@ export interface ClassifiedBundle {
     summary: string;
     /** `namespace/name` of the controllers' ServiceAccounts (a Kustomization's `serviceAccountName` may name one). */
     serviceAccounts: string[];
+    /** What the (patched) kustomize-controller Deployment's flags say, when the bundle has one. */
+    kustomizeController?: KustomizeControllerOptions;
   };
   unsupported: UnsupportedFluxObject[];
   /** Flux objects that failed validation, each naming the object and file; the rest of the bundle is unaffected. */
@@ -124,10 +127,12 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
     errors: [],
     invalid: [],
   };
+  const components: KubeObject[] = [];
   for (const object of objects) {
     const group = groupOf(object.apiVersion);
     if (!isFluxGroup(group)) {
       if (isFluxComponent(object)) {
+        components.push(object);
         result.fluxComponents.count++;
         if (object.kind === 'ServiceAccount' && object.apiVersion === 'v1') result.fluxComponents.serviceAccounts.push(`${object.metadata.namespace ?? 'default'}/${object.metadata.name}`);
       } else {
@@ -194,6 +199,8 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
     }
   }
   if (result.fluxComponents.count > 0) {
+    const options = readKustomizeControllerOptions(components);
+    if (options) result.fluxComponents.kustomizeController = options;
     result.fluxComponents.summary = `skipped ${result.fluxComponents.count} objects of Flux's own controllers (${describeWhere(origin)}): Tideline runs outside the cluster, so Flux's controllers, CRDs and namespace are not applied`;
   }
   return result;

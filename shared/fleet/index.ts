@@ -5,6 +5,7 @@
  */
 export * from './objects.ts';
 export * from './classify.ts';
+export * from './controller.ts';
 export * from './roots.ts';
 export * from './snapshot.ts';
 export * from './dependencies.ts';

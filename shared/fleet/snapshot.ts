@@ -15,6 +15,7 @@ import { parseAlert, type FluxAlert } from '#shared/config/alert.ts';
 import { parseProvider, type FluxProvider } from '#shared/config/provider.ts';
 import { parseReceiver, type FluxReceiver } from '#shared/config/receiver.ts';
 import type { ClassifiedBundle, UnsupportedFluxObject } from './classify.ts';
+import { crossNamespaceRefProblem, reconcileIdentity, type KustomizeControllerOptions, type ReconcileIdentity } from './controller.ts';
 import type { ClusterRoot, FleetBootstrap } from './roots.ts';
 import { keyOf, objectIdOf, sourceKeyString, splitKey, stableJson, type ConfigKind, type FleetGitRepository, type FleetKey, type FleetObjectId } from './objects.ts';
 
@@ -56,6 +57,15 @@ export interface ClusterFleet {
   receivers: Record<FleetKey, FleetEntry<FluxReceiver>>;
   /** Keyed by `<Kind>/<namespace>/<name>`. */
   unsupported: Record<FleetObjectId, UnsupportedEntry>;
+  /** Flux's own controllers found in a Kustomization's output (gotk-components.yaml), by that Kustomization. */
+  fluxComponents: Record<FleetKey, FluxComponentsEntry>;
+}
+
+/** What Tideline keeps of Flux's own controllers: how many objects were skipped, their accounts and kustomize-controller's flags. */
+export interface FluxComponentsEntry {
+  count: number;
+  serviceAccounts: string[];
+  kustomizeController?: KustomizeControllerOptions;
 }
 
 /** Every cluster's tree: plain JSON. */
@@ -104,6 +114,7 @@ function emptyTree(root: ClusterRoot, bootstrap?: FleetBootstrap): ClusterFleet 
     providers: {},
     receivers: {},
     unsupported: {},
+    fluxComponents: {},
   };
   if (root.gitRepository) {
     // gotk-sync.yaml defines the root's source next to the root: the root's output owns it.
@@ -163,7 +174,7 @@ export function parseFleetSnapshot(value: unknown, where = 'fleet snapshot'): Fl
     const valid =
       typeof tree === 'object' && tree !== null && typeof tree.root === 'string' && tree.kustomizations?.[tree.root] !== undefined &&
       (Object.values(COLLECTIONS) as Collection[]).every((name) => typeof tree[name] === 'object' && tree[name] !== null) &&
-      typeof tree.unsupported === 'object';
+      typeof tree.unsupported === 'object' && typeof tree.fluxComponents === 'object';
     if (!valid) throw new InvalidInputError(`the fleet snapshot's tree of cluster ${cluster} is malformed`, { source: { file: where } });
   }
   return snapshot as FleetSnapshot;
@@ -317,6 +328,11 @@ export function recordRender(snapshot: FleetSnapshot, cluster: string, owner: Fl
   for (const object of classified.unsupported) {
     tree.unsupported[objectIdOf(object.kind, `${object.namespace ?? '-'}/${object.name}`)] = { ...object, parent: owner };
   }
+  delete tree.fluxComponents[owner];
+  if (classified.fluxComponents.count > 0) {
+    const { count, serviceAccounts, kustomizeController } = classified.fluxComponents;
+    tree.fluxComponents[owner] = { count, serviceAccounts, ...(kustomizeController ? { kustomizeController } : {}) };
+  }
   ownerEntry.revision = revision;
   return { snapshot: { format: FLEET_SNAPSHOT_FORMAT, clusters: { ...snapshot.clusters, [cluster]: tree } }, ...record };
 }
@@ -331,6 +347,7 @@ function removeSubtree(tree: ClusterFleet, kind: ConfigKind, key: FleetKey, remo
     for (const [childKey, child] of Object.entries(children)) if (child.parent === key) removeSubtree(tree, childKind, childKey, removed);
   }
   for (const [id, entry] of Object.entries(tree.unsupported)) if (entry.parent === key) delete tree.unsupported[id];
+  delete tree.fluxComponents[key];
 }
 
 /** Every object below the Kustomization `key` of a cluster (children, their children …), as `<Kind>/<namespace>/<name>`. */
@@ -499,4 +516,34 @@ export function unsupportedObjects(snapshot: FleetSnapshot): (UnsupportedEntry &
     for (const id of Object.keys(tree.unsupported).sort()) out.push({ cluster, ...(tree.unsupported[id] as UnsupportedEntry) });
   }
   return out;
+}
+
+/**
+ * Flux's controller settings of a cluster, as its fleet repo configures them: kustomize-controller's
+ * flags (merged over every Kustomization whose output holds Flux's installation, normally only the
+ * root) and the controllers' ServiceAccounts.
+ */
+export function fluxControllerSettings(snapshot: FleetSnapshot, cluster: string): { kustomizeController: KustomizeControllerOptions; serviceAccounts: string[] } {
+  const tree = treeOf(snapshot, cluster);
+  const kustomizeController: KustomizeControllerOptions = {};
+  const serviceAccounts: string[] = [];
+  for (const owner of Object.keys(tree.fluxComponents).sort()) {
+    const entry = tree.fluxComponents[owner] as FluxComponentsEntry;
+    Object.assign(kustomizeController, entry.kustomizeController);
+    for (const account of entry.serviceAccounts) if (!serviceAccounts.includes(account)) serviceAccounts.push(account);
+  }
+  return { kustomizeController, serviceAccounts };
+}
+
+/**
+ * Who the Kustomization `key` of `cluster` acts as (see `reconcileIdentity`), and the refusal of its
+ * `sourceRef` when the fleet blocks cross-namespace references. Throws NotFoundError when the
+ * cluster or Kustomization is not in the snapshot.
+ */
+export function reconcileAccess(snapshot: FleetSnapshot, cluster: string, key: FleetKey): { identity: ReconcileIdentity; sourceRefProblem?: string } {
+  const entry = treeOf(snapshot, cluster).kustomizations[key];
+  if (!entry) throw new NotFoundError(`Kustomization ${key} is not in the fleet tree of cluster ${cluster}`);
+  const settings = fluxControllerSettings(snapshot, cluster);
+  const problem = crossNamespaceRefProblem(entry.object, settings.kustomizeController);
+  return { identity: reconcileIdentity(entry.object, settings.kustomizeController, settings.serviceAccounts), ...(problem ? { sourceRefProblem: problem } : {}) };
 }

@@ -8,10 +8,12 @@ import { test, type TestContext } from 'node:test';
 import {
   alerts,
   dependencyState,
+  fluxControllerSettings,
   isFluxGroup,
   kustomizationsFollowing,
   kustomizationsOf,
   providers,
+  reconcileAccess,
   receivers,
   sourcesOf,
   unsupportedObjects,
@@ -145,6 +147,15 @@ test('multi-tenancy layout: tenants wait for kyverno-policies until it is Ready 
 
   assert.deepEqual(before, { state: 'waiting', reason: 'DependencyNotReady', message: "dependency 'flux-system/kyverno-policies' is not ready", dependency: 'flux-system/kyverno-policies' });
   assert.deepEqual(after, { state: 'ready' });
+});
+
+test("multi-tenancy layout: the lockdown patched into kustomize-controller holds: tenants act as their own account, Flux's account means Tideline's own", async () => {
+  const { snapshot } = await tenancyFleet();
+
+  assert.deepEqual(fluxControllerSettings(snapshot, 'production').kustomizeController, { defaultServiceAccount: 'default', noCrossNamespaceRefs: true, noRemoteBases: true });
+  assert.deepEqual(reconcileAccess(snapshot, 'production', 'apps/dev-team'), { identity: { impersonate: true, namespace: 'apps', name: 'dev-team', reason: 'spec.serviceAccountName' } });
+  assert.equal(reconcileAccess(snapshot, 'production', 'flux-system/tenants').identity.impersonate, false);
+  assert.equal(reconcileAccess(snapshot, 'production', 'flux-system/flux-system').identity.impersonate, false);
 });
 
 test('a layer deleted from Git is removed from the tree with everything below it', async (t) => {
