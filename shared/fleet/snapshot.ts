@@ -547,3 +547,20 @@ export function reconcileAccess(snapshot: FleetSnapshot, cluster: string, key: F
   const problem = crossNamespaceRefProblem(entry.object, settings.kustomizeController);
   return { identity: reconcileIdentity(entry.object, settings.kustomizeController, settings.serviceAccounts), ...(problem ? { sourceRefProblem: problem } : {}) };
 }
+
+/**
+ * The part of a snapshot holding only `clusters`: lets a store keep one document per cluster, so
+ * writers of different clusters never race each other.
+ */
+export function pickClusters(snapshot: FleetSnapshot, clusters: readonly string[]): FleetSnapshot {
+  const picked: Record<string, ClusterFleet> = {};
+  for (const cluster of clusters) if (snapshot.clusters[cluster]) picked[cluster] = snapshot.clusters[cluster];
+  return { format: FLEET_SNAPSHOT_FORMAT, clusters: picked };
+}
+
+/** Snapshots joined; a cluster present in several takes the tree of the last. */
+export function mergeFleetSnapshots(...snapshots: readonly FleetSnapshot[]): FleetSnapshot {
+  const clusters: Record<string, ClusterFleet> = {};
+  for (const snapshot of snapshots) Object.assign(clusters, snapshot.clusters);
+  return { format: FLEET_SNAPSHOT_FORMAT, clusters };
+}
