@@ -5,7 +5,7 @@
  * local mode's first sync and the tests.
  */
 import path from 'node:path';
-import { InvalidInputError } from '#shared/errors/index.ts';
+import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import type { SourceKey } from '#shared/ports/index.ts';
 import { groupOf, type KubeObject } from '#shared/kube/objects.ts';
 import { readFleetDocuments } from '#shared/config/fleet.ts';
@@ -100,8 +100,9 @@ export async function locateFluxObjects(checkoutDir: string): Promise<FluxObject
 /**
  * Walks every cluster's tree from its root (see the module comment) and returns the snapshot.
  * A Kustomization whose source is not (yet) defined waits until another render defines it, and is
- * reported as `source-not-found` if none does. A render failing with InvalidInputError is a
- * `render` problem and leaves that Kustomization's children as they were; other errors propagate.
+ * reported as `source-not-found` if none does. A checkout or render failing with one of Tideline's
+ * typed errors is a `source-failed` or `render` problem of the Kustomizations concerned, which keep
+ * their children as they were; the rest of the fleet is still walked. Other errors propagate.
  */
 export async function resolveFleetTree(options: ResolveFleetOptions): Promise<ResolvedFleet> {
   let snapshot = options.snapshot ? withClusterRoots(options.snapshot, options.roots, options.bootstrap).snapshot : createFleetSnapshot(options.roots, options.bootstrap);
@@ -141,7 +142,17 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           checkout = options.checkout({ cluster, source: sourceRef, ...(gitRepository ? { gitRepository } : {}) });
           checkouts.set(checkoutId, checkout);
         }
-        const { dir, revision } = await checkout;
+        let fetched: FleetCheckout;
+        try {
+          fetched = await checkout;
+        } catch (error) {
+          // A source that cannot be fetched (host down, refused URL, bad credentials) holds only
+          // the Kustomizations that follow it.
+          if (!(error instanceof TidelineError)) throw error;
+          result.problems.push({ type: 'source-failed', cluster, object: objectIdOf('Kustomization', key), message: `Kustomization ${key}: source GitRepository/${sourceKey}: ${error.message}` });
+          continue;
+        }
+        const { dir, revision } = fetched;
         let locate = locators.get(dir);
         if (!locate) {
           locate = locateFluxObjects(dir);
@@ -151,7 +162,7 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
         try {
           objects = await options.render({ cluster, key, kustomization: entry.object, dir });
         } catch (error) {
-          if (!(error instanceof InvalidInputError)) throw error;
+          if (!(error instanceof TidelineError)) throw error;
           result.problems.push({ type: 'render', cluster, object: objectIdOf('Kustomization', key), ...(error.source ? { files: [error.source.file] } : {}), message: error.message });
           continue;
         }

@@ -76,7 +76,7 @@ export interface FleetSnapshot {
 
 /** Something wrong with the fleet's configuration; it never stops the rest of the tree. */
 export interface FleetProblem {
-  type: 'duplicate' | 'cycle' | 'invalid' | 'conflict' | 'render' | 'source-not-found';
+  type: 'duplicate' | 'cycle' | 'invalid' | 'conflict' | 'render' | 'source-not-found' | 'source-failed';
   cluster?: string;
   /** The object concerned (`<Kind>/<namespace>/<name>`). */
   object?: FleetObjectId;

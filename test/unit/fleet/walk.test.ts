@@ -8,18 +8,23 @@ import { test, type TestContext } from 'node:test';
 import {
   alerts,
   dependencyState,
+  findClusterRoots,
   fluxControllerSettings,
   isFluxGroup,
   kustomizationsFollowing,
   kustomizationsOf,
   providers,
   reconcileAccess,
+  resolveFleetTree,
   receivers,
   sourcesOf,
   unsupportedObjects,
   type DependencyStatus,
 } from '#shared/fleet/index.ts';
+import { TransientError } from '#shared/errors/index.ts';
+import { parseManifests } from '#shared/kube/manifests.ts';
 import { groupOf } from '#shared/kube/objects.ts';
+import { renderKustomization } from '#shared/render/index.ts';
 import { FLEET_SOURCE } from './objects.ts';
 import { fixture, walkFleet } from './walk.ts';
 
@@ -199,4 +204,38 @@ test('duplicates and cycles in a fleet repo are reported with their files, and t
   assert.equal(snapshot.clusters['dup']?.kustomizations['flux-system/shared']?.object.spec.path, './dup/shared');
   assert.equal(snapshot.clusters['loop']?.kustomizations['flux-system/apps']?.object.spec.interval, '5m');
   assert.ok(renders.some((r) => r.cluster === 'dup' && r.key === 'flux-system/shared' && r.classified.workload.length === 1), 'the kept definition renders');
+});
+
+test('a Kustomization whose source nobody defines, or whose source cannot be fetched, is reported; the rest of the fleet still renders', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tideline-fleet-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const ks = (name: string, source: string) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./${name}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: ${source}\n`;
+  const repoOf = (name: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://git.example.com/${name}.git\n  ref:\n    branch: main\n`;
+  const files: Record<string, string> = {
+    'clusters/dev/layers.yaml': [ks('web', 'fleet'), ks('orphan', 'nowhere'), ks('shop', 'down'), repoOf('down')].join('---\n'),
+    'web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: default\n',
+  };
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
+  const bootstrap = { source: { kind: 'GitRepository' as const, namespace: 'flux-system', name: 'fleet' } };
+  const roots = await findClusterRoots(dir, bootstrap);
+
+  const { problems, renders } = await resolveFleetTree({
+    roots,
+    bootstrap,
+    checkout: async ({ source }) => {
+      if (source.name === 'down') throw new TransientError('GET https://git.example.com/down.git/info/refs: connection refused');
+      return { dir, revision: 'main@sha1:1111111111111111111111111111111111111111' };
+    },
+    render: async ({ kustomization }) => parseManifests((await renderKustomization({ root: dir, path: kustomization.spec.path ?? '.' })).yaml, 'rendered'),
+  });
+
+  assert.deepEqual(problems.map((p) => `${p.type}: ${p.message}`), [
+    'source-failed: Kustomization flux-system/shop: source GitRepository/flux-system/down: GET https://git.example.com/down.git/info/refs: connection refused',
+    "source-not-found: Kustomization flux-system/orphan: Source 'GitRepository/nowhere' not found",
+  ]);
+  assert.deepEqual(renders.map((r) => `${r.key} ${r.classified.workload.length}`), ['flux-system/flux-system 0', 'flux-system/web 1']);
 });
