@@ -43,6 +43,12 @@ export interface UnsupportedFluxObject {
   file?: string;
 }
 
+/** One line naming an unsupported object, its file and why: `HelmRelease podinfo/podinfo (apps/base/podinfo/release.yaml): not supported yet: Helm releases are not supported yet`. */
+export function describeUnsupported(object: UnsupportedFluxObject): string {
+  const name = object.namespace ? `${object.namespace}/${object.name}` : object.name;
+  return `${object.kind} ${name}${object.file ? ` (${object.file})` : ''}: not supported yet: ${object.reason}`;
+}
+
 /** Identity of a Flux object that failed validation: the tree keeps its previous version. */
 export interface InvalidFluxObject {
   kind: string;

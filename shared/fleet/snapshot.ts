@@ -134,8 +134,9 @@ export function createFleetSnapshot(roots: readonly ClusterRoot[], bootstrap?: F
  * Brings the snapshot's clusters in line with the roots found at a new fleet revision: new
  * clusters start with their root, clusters whose directory is gone are dropped, and a cluster
  * whose root changed identity (e.g. it was bootstrapped since) starts over. An unchanged root
- * keeps its tree: the root's own render updates its spec (with the patches its kustomization
- * applies, which the raw file found here does not have).
+ * keeps its tree: a bootstrap root's own render updates its spec (with the patches its
+ * kustomization applies, which the raw file found here does not have); a synthetic root takes the
+ * new spec here (the bootstrap source may have changed).
  */
 export function withClusterRoots(
   snapshot: FleetSnapshot,
@@ -148,7 +149,11 @@ export function withClusterRoots(
   for (const root of roots) {
     const existing = snapshot.clusters[root.cluster];
     if (existing && existing.root === keyOf(root.kustomization) && existing.rootOrigin === root.origin) {
-      clusters[root.cluster] = existing;
+      const current = existing.kustomizations[existing.root];
+      // A made-up root never renders a new spec for itself: a changed bootstrap source reaches it only here.
+      if (root.origin === 'synthetic' && current && stableJson(current.object.spec) !== stableJson(root.kustomization.spec)) {
+        clusters[root.cluster] = { ...existing, kustomizations: { ...existing.kustomizations, [existing.root]: { ...current, object: cloneJson(root.kustomization) } } };
+      } else clusters[root.cluster] = existing;
       continue;
     }
     if (existing) replacedRoots.push(root.cluster);

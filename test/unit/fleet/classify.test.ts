@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { classifyRendered } from '#shared/fleet/index.ts';
+import { classifyRendered, describeUnsupported } from '#shared/fleet/index.ts';
 import type { KubeObject } from '#shared/kube/objects.ts';
 import { alert, configMap, gitRepository, kustomization } from './objects.ts';
 
@@ -58,7 +58,7 @@ test('Flux kinds not built yet are listed by name, a Kustomization following an 
     classified.unsupported.map((u) => `${u.kind} ${u.namespace}/${u.name}`),
     ['HelmRelease podinfo/podinfo', 'HelmRepository podinfo/podinfo', 'ImagePolicy flux-system/web', 'ArtifactGenerator flux-system/apps', 'Kustomization flux-system/kyverno-controller'],
   );
-  assert.equal(classified.unsupported[0]?.reason, 'Helm releases are not supported yet');
+  assert.equal(describeUnsupported(classified.unsupported[0]!), 'HelmRelease podinfo/podinfo (./clusters/dev): not supported yet: Helm releases are not supported yet');
   assert.match(classified.unsupported[4]?.reason ?? '', /follows OCIRepository kyverno: OCI sources are not supported yet/);
   assert.deepEqual(classified.workload.map((o) => o.metadata.name), ['settings']);
   assert.equal(classified.config.kustomizations.length, 0);

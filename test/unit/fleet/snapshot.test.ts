@@ -244,3 +244,14 @@ test('new roots add and drop clusters; an unchanged root keeps its tree', () => 
   assert.equal(Object.keys(updated.snapshot.clusters['dev']?.kustomizations ?? {}).length, 4);
   assert.deepEqual(dropped.removedClusters, ['dev']);
 });
+
+test('a synthetic root takes a changed bootstrap source at the next roots update, keeping its tree', () => {
+  const snapshot = layered();
+  const moved = { kind: 'GitRepository' as const, namespace: 'flux-system', name: 'fleet-v2' };
+
+  const updated = withClusterRoots(snapshot, [{ cluster: 'dev', origin: 'synthetic', kustomization: syntheticRoot('dev', moved) }]).snapshot;
+
+  assert.equal(updated.clusters['dev']?.kustomizations[ROOT]?.object.spec.sourceRef.name, 'fleet-v2');
+  assert.equal(Object.keys(updated.clusters['dev']?.kustomizations ?? {}).length, 4);
+  assert.equal(snapshot.clusters['dev']?.kustomizations[ROOT]?.object.spec.sourceRef.name, 'flux-system', 'the input snapshot is left as it was');
+});
