@@ -100,7 +100,8 @@ export async function locateFluxObjects(checkoutDir: string): Promise<FluxObject
 /**
  * Walks every cluster's tree from its root (see the module comment) and returns the snapshot.
  * A Kustomization whose source is not (yet) defined waits until another render defines it, and is
- * reported as `source-not-found` if none does. A checkout or render failing with one of Tideline's
+ * reported as `source-not-found` if none does. A Kustomization whose render changes its own spec is
+ * rendered once more with the new spec (`renders` holds the last render). A checkout or render failing with one of Tideline's
  * typed errors is a `source-failed` or `render` problem of the Kustomizations concerned, which keep
  * their children as they were; the rest of the fleet is still walked. Other errors propagate.
  */
@@ -113,6 +114,8 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
   for (const root of options.roots) {
     const cluster = root.cluster;
     const done = new Set<FleetKey>();
+    const rerendered = new Set<FleetKey>();
+    const renderIndex = new Map<FleetKey, number>();
     let pending: FleetKey[] = [(snapshot.clusters[cluster] as ClusterFleet).root];
     while (pending.length > 0) {
       const waiting: FleetKey[] = [];
@@ -171,8 +174,25 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
         const classified = classifyRendered(objects, { cluster, owner: key, file: renderPath, fileOf: (object) => locator(object, renderPath) }, options.classify);
         const recorded = recordRender(snapshot, cluster, key, classified, revision);
         snapshot = recorded.snapshot;
-        result.renders.push({ cluster, key, revision, classified, added: recorded.added, removed: recorded.removed, changed: recorded.changed });
+        const render: FleetRender = { cluster, key, revision, classified, added: recorded.added, removed: recorded.removed, changed: recorded.changed };
+        const earlier = renderIndex.get(key);
+        if (earlier === undefined) {
+          renderIndex.set(key, result.renders.length);
+          result.renders.push(render);
+        } else {
+          // The second render of a Kustomization whose first changed its own spec replaces the first.
+          const first = result.renders[earlier] as FleetRender;
+          const union = (a: FleetObjectId[], b: FleetObjectId[]): FleetObjectId[] => [...new Set([...a, ...b])];
+          result.renders[earlier] = { ...render, added: union(first.added, render.added), removed: union(first.removed, render.removed), changed: union(first.changed, render.changed) };
+        }
         result.problems.push(...recorded.problems);
+        // A Kustomization that changed its own spec (flux-system/kustomization.yaml patching the
+        // root, e.g. adding decryption) is rendered once more with it, as Flux's next reconcile would.
+        if (recorded.changed.includes(objectIdOf('Kustomization', key)) && !rerendered.has(key)) {
+          rerendered.add(key);
+          done.delete(key);
+          waiting.push(key);
+        }
         // Newly defined Kustomizations render next; so do updated ones not rendered yet in this walk.
         for (const child of Object.keys((snapshot.clusters[cluster] as ClusterFleet).kustomizations).sort()) {
           if (!done.has(child) && !waiting.includes(child) && !pending.includes(child)) waiting.push(child);
@@ -195,5 +215,12 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
       pending = waiting;
     }
   }
+  const seen = new Set<string>();
+  result.problems = result.problems.filter((problem) => {
+    const id = `${problem.type}\u0000${problem.cluster ?? ''}\u0000${problem.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
   return { snapshot, ...result };
 }

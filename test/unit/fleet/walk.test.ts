@@ -239,3 +239,26 @@ test('a Kustomization whose source nobody defines, or whose source cannot be fet
   ]);
   assert.deepEqual(renders.map((r) => `${r.key} ${r.classified.workload.length}`), ['flux-system/flux-system 0', 'flux-system/web 1']);
 });
+
+test('a root whose own kustomization patches its spec is rendered again with the patched spec', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tideline-fleet-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const files: Record<string, string> = {
+    'clusters/dev/flux-system/gotk-sync.yaml':
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: ./clusters/dev\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n',
+    'clusters/dev/flux-system/kustomization.yaml':
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\npatches:\n  - patch: |\n      - op: add\n        path: /spec/postBuild\n        value:\n          substitute:\n            greeting: hello\n    target:\n      kind: Kustomization\n      name: flux-system\n',
+    'clusters/dev/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\ndata:\n  message: ${greeting}\n',
+  };
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
+
+  const { renders, problems } = await walkFleet({ 'flux-system/flux-system': dir }, { source: FLEET_SOURCE });
+
+  assert.deepEqual(problems, []);
+  assert.equal(renders.length, 1, 'one render per Kustomization, the last');
+  assert.deepEqual(renders[0]?.changed, ['Kustomization/flux-system/flux-system']);
+  assert.deepEqual((renders[0]?.classified.workload[0] as { data?: unknown }).data, { message: 'hello' });
+});
