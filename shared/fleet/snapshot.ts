@@ -268,7 +268,8 @@ export function recordRender(snapshot: FleetSnapshot, cluster: string, owner: Fl
     const existing = collection[item.key];
     const update = (entry: FleetEntry<unknown>): void => {
       if (specOf(entry.object) !== specOf(item.object)) record.changed.push(id);
-      entry.object = item.object;
+      // A copy: the caller keeps the classified bundle, and the snapshot must not change with it.
+      entry.object = cloneJson(item.object);
       if (item.file) entry.file = item.file;
     };
     if (item.kind === 'Kustomization' && item.key === owner) {
@@ -307,7 +308,7 @@ export function recordRender(snapshot: FleetSnapshot, cluster: string, owner: Fl
     kept.add(id);
     if (existing) update(existing);
     else {
-      collection[item.key] = { object: item.object, parent: owner, ...(item.file ? { file: item.file } : {}) };
+      collection[item.key] = { object: cloneJson(item.object), parent: owner, ...(item.file ? { file: item.file } : {}) };
       record.added.push(id);
     }
   }
