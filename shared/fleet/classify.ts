@@ -14,6 +14,7 @@ import { parseKustomization, type FluxKustomization } from '#shared/config/kusto
 import { parseAlert, type FluxAlert } from '#shared/config/alert.ts';
 import { parseProvider, type FluxProvider } from '#shared/config/provider.ts';
 import { parseReceiver, type FluxReceiver } from '#shared/config/receiver.ts';
+import { readKustomizeControllerOptions, type KustomizeControllerOptions } from './controller.ts';
 import { configKindOf, isFluxComponent, isFluxGroup, parseGitRepositoryEnvelope, type FleetGitRepository, type FleetKey } from './objects.ts';
 
 /** A configuration object and the file it came from, when known. */
@@ -42,6 +43,12 @@ export interface UnsupportedFluxObject {
   file?: string;
 }
 
+/** One line naming an unsupported object, its file and why: `HelmRelease podinfo/podinfo (apps/base/podinfo/release.yaml): not supported yet: Helm releases are not supported yet`. */
+export function describeUnsupported(object: UnsupportedFluxObject): string {
+  const name = object.namespace ? `${object.namespace}/${object.name}` : object.name;
+  return `${object.kind} ${name}${object.file ? ` (${object.file})` : ''}: not supported yet: ${object.reason}`;
+}
+
 /** Identity of a Flux object that failed validation: the tree keeps its previous version. */
 export interface InvalidFluxObject {
   kind: string;
@@ -60,6 +67,8 @@ export interface ClassifiedBundle {
     summary: string;
     /** `namespace/name` of the controllers' ServiceAccounts (a Kustomization's `serviceAccountName` may name one). */
     serviceAccounts: string[];
+    /** What the (patched) kustomize-controller Deployment's flags say, when the bundle has one. */
+    kustomizeController?: KustomizeControllerOptions;
   };
   unsupported: UnsupportedFluxObject[];
   /** Flux objects that failed validation, each naming the object and file; the rest of the bundle is unaffected. */
@@ -124,10 +133,12 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
     errors: [],
     invalid: [],
   };
+  const components: KubeObject[] = [];
   for (const object of objects) {
     const group = groupOf(object.apiVersion);
     if (!isFluxGroup(group)) {
       if (isFluxComponent(object)) {
+        components.push(object);
         result.fluxComponents.count++;
         if (object.kind === 'ServiceAccount' && object.apiVersion === 'v1') result.fluxComponents.serviceAccounts.push(`${object.metadata.namespace ?? 'default'}/${object.metadata.name}`);
       } else {
@@ -152,14 +163,15 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
     if (kind === 'Kustomization') {
       // A Kustomization whose source Tideline cannot fetch cannot reconcile: it is listed by name
       // instead of failing validation, so the rest of a real Flux fleet still works.
-      const sourceKind = (object as { spec?: { sourceRef?: { kind?: unknown } } }).spec?.sourceRef?.kind;
+      const sourceRef = (object as { spec?: { sourceRef?: { kind?: unknown; name?: unknown } } }).spec?.sourceRef;
+      const sourceKind = sourceRef?.kind;
       if (typeof sourceKind === 'string' && sourceKind !== 'GitRepository') {
         result.unsupported.push({
           apiVersion: object.apiVersion,
           kind: object.kind,
           name: object.metadata.name,
           namespace: object.metadata.namespace ?? 'flux-system',
-          reason: `it follows a ${sourceKind} (${UNSUPPORTED_REASONS[sourceKind] ?? `${sourceKind} sources are not supported yet`}); only GitRepository sources are`,
+          reason: `it follows ${sourceKind} ${String(sourceRef?.name ?? '?')}: ${UNSUPPORTED_REASONS[sourceKind] ?? `${sourceKind} sources are not supported yet`} (only GitRepository sources are)`,
           ...located,
         });
         continue;
@@ -193,6 +205,8 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
     }
   }
   if (result.fluxComponents.count > 0) {
+    const options = readKustomizeControllerOptions(components);
+    if (options) result.fluxComponents.kustomizeController = options;
     result.fluxComponents.summary = `skipped ${result.fluxComponents.count} objects of Flux's own controllers (${describeWhere(origin)}): Tideline runs outside the cluster, so Flux's controllers, CRDs and namespace are not applied`;
   }
   return result;

@@ -168,7 +168,7 @@ export function isSuspended(kustomization: FluxKustomization, statusSuspended?: 
  * The Kustomizations of a cluster in an order that honours both `dependsOn` (a dependency first)
  * and the tree (a parent before the children it defines), ties broken by key: the order of a first
  * sync. Kustomizations caught in a cycle (of either kind of edge) come last, in key order, and
- * each cycle is listed as a chain ending where it started.
+ * each cycle is listed as a chain, each waiting for the next, ending where it started.
  */
 export function applyOrder(snapshot: FleetSnapshot, cluster: string): { order: FleetKey[]; cycles: FleetKey[][] } {
   const tree = treeOf(snapshot, cluster);
@@ -213,9 +213,7 @@ export function applyOrder(snapshot: FleetSnapshot, cluster: string): { order: F
     const loop = path.slice(path.indexOf(current));
     if (loop.some((key) => inCycle.has(key))) continue;
     for (const key of loop) inCycle.add(key);
-    // Predecessor walk runs against the arrows; the chain reads dependency → dependent.
-    const chain = [...loop].reverse();
-    cycles.push([...chain, chain[0] as FleetKey]);
+    cycles.push([...loop, loop[0] as FleetKey]);
   }
   return { order: [...order, ...left], cycles };
 }

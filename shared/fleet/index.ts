@@ -5,7 +5,9 @@
  */
 export * from './objects.ts';
 export * from './classify.ts';
+export * from './controller.ts';
 export * from './roots.ts';
 export * from './snapshot.ts';
+export * from './sources.ts';
 export * from './dependencies.ts';
 export * from './resolve.ts';

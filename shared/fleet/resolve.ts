@@ -4,14 +4,15 @@
  * Kustomization is left unrendered. Checkout and rendering are injected, so the same walk serves
  * local mode's first sync and the tests.
  */
-import { InvalidInputError } from '#shared/errors/index.ts';
+import path from 'node:path';
+import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import type { SourceRef } from '#shared/ports/index.ts';
-import type { KubeObject } from '#shared/kube/objects.ts';
-import { isFluxKind, readFleetDocuments } from '#shared/config/fleet.ts';
+import { groupOf, type KubeObject } from '#shared/kube/objects.ts';
+import { readFleetDocuments } from '#shared/config/fleet.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { classifyRendered, type ClassifiedBundle, type ClassifyOptions } from './classify.ts';
 import { isSuspended } from './dependencies.ts';
-import { DEFAULT_FLUX_NAMESPACE, objectIdOf, stableJson, type FleetGitRepository, type FleetKey } from './objects.ts';
+import { DEFAULT_FLUX_NAMESPACE, isFluxGroup, objectIdOf, stableJson, type FleetGitRepository, type FleetKey, type FleetObjectId } from './objects.ts';
 import type { ClusterRoot, FleetBootstrap } from './roots.ts';
 import { createFleetSnapshot, recordRender, sourceOfKustomization, withClusterRoots, type ClusterFleet, type FleetProblem, type FleetSnapshot } from './snapshot.ts';
 
@@ -44,6 +45,10 @@ export interface FleetRender {
   key: FleetKey;
   revision: string;
   classified: ClassifiedBundle;
+  /** What the render changed in the tree (see `recordRender`). */
+  added: FleetObjectId[];
+  removed: FleetObjectId[];
+  changed: FleetObjectId[];
 }
 
 /** The tree found, every render made (with the workload to apply) and what went wrong. */
@@ -55,20 +60,24 @@ export interface ResolvedFleet {
   problems: FleetProblem[];
 }
 
+/** Finds the file defining a rendered Flux object; `under` (the render path) breaks ties between clusters. */
+export type FluxObjectLocator = (object: KubeObject, under?: string) => string | undefined;
+
 /**
- * Where each Flux object of a checkout is defined, for error messages: a function from a rendered
- * object to the file that defines it (the full definition when a patch names it too). Best effort:
- * unreadable YAML only means files are not named.
+ * Where each Flux object of a checkout is defined, for messages that name files: a function from
+ * a rendered object to the file that defines it. A patch names the object too, so a document with
+ * the object's required fields wins over one without; then a file under the render path (each
+ * cluster defines its own `apps`), then one in the object's namespace. Best effort: unreadable
+ * YAML only means files are not named.
  */
-export async function locateFluxObjects(checkoutDir: string): Promise<(object: KubeObject) => string | undefined> {
+export async function locateFluxObjects(checkoutDir: string): Promise<FluxObjectLocator> {
   const byName = new Map<string, { file: string; namespace?: string; complete: boolean }[]>();
   try {
     for (const { value, file } of await readFleetDocuments(checkoutDir)) {
-      const object = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: Record<string, unknown> };
-      if (typeof object?.kind !== 'string' || typeof object.metadata?.name !== 'string') continue;
-      if (!isFluxKind(value, 'kustomize', object.kind) && !isFluxKind(value, 'source', object.kind) && !isFluxKind(value, 'notification', object.kind)) continue;
-      // A patch names the object too; the definition is the document with the required fields.
-      const complete = object.spec !== undefined && ('sourceRef' in object.spec || 'url' in object.spec || 'type' in object.spec || 'providerRef' in object.spec || 'interval' in object.spec);
+      const object = value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: Record<string, unknown> } | null;
+      if (typeof object?.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string' || !isFluxGroup(groupOf(object.apiVersion))) continue;
+      const spec = object.spec;
+      const complete = spec !== undefined && spec !== null && typeof spec === 'object' && ['sourceRef', 'url', 'type', 'providerRef', 'interval'].some((field) => field in spec);
       const id = `${object.kind}/${object.metadata.name}`;
       const list = byName.get(id) ?? [];
       list.push({ file, ...(typeof object.metadata.namespace === 'string' ? { namespace: object.metadata.namespace } : {}), complete });
@@ -78,10 +87,12 @@ export async function locateFluxObjects(checkoutDir: string): Promise<(object: K
     if (!(error instanceof InvalidInputError)) throw error;
     return () => undefined;
   }
-  return (object) => {
+  return (object, under) => {
     const candidates = byName.get(`${object.kind}/${object.metadata.name}`) ?? [];
     const namespace = object.metadata.namespace ?? DEFAULT_FLUX_NAMESPACE;
-    const rank = (c: { namespace?: string; complete: boolean }): number => (c.namespace === namespace ? 0 : c.namespace === undefined ? 1 : 2) + (c.complete ? 0 : 3);
+    const prefix = under === undefined ? undefined : `${path.posix.normalize(under).replace(/^(\.\/)+/, '').replace(/\/+$/, '')}/`;
+    const rank = (c: { file: string; namespace?: string; complete: boolean }): number =>
+      (c.complete ? 0 : 10) + (prefix !== undefined && (prefix === './' || c.file.startsWith(prefix)) ? 0 : 4) + (c.namespace === namespace ? 0 : c.namespace === undefined ? 1 : 2);
     return [...candidates].sort((a, b) => rank(a) - rank(b))[0]?.file;
   };
 }
@@ -89,18 +100,22 @@ export async function locateFluxObjects(checkoutDir: string): Promise<(object: K
 /**
  * Walks every cluster's tree from its root (see the module comment) and returns the snapshot.
  * A Kustomization whose source is not (yet) defined waits until another render defines it, and is
- * reported as `source-not-found` if none does. A render failing with InvalidInputError is a
- * `render` problem and leaves that Kustomization's children as they were; other errors propagate.
+ * reported as `source-not-found` if none does. A Kustomization whose render changes its own spec is
+ * rendered once more with the new spec (`renders` holds the last render). A checkout or render failing with one of Tideline's
+ * typed errors is a `source-failed` or `render` problem of the Kustomizations concerned, which keep
+ * their children as they were; the rest of the fleet is still walked. Other errors propagate.
  */
 export async function resolveFleetTree(options: ResolveFleetOptions): Promise<ResolvedFleet> {
   let snapshot = options.snapshot ? withClusterRoots(options.snapshot, options.roots, options.bootstrap).snapshot : createFleetSnapshot(options.roots, options.bootstrap);
   const result: Omit<ResolvedFleet, 'snapshot'> = { renders: [], suspended: [], problems: [] };
   const checkouts = new Map<string, Promise<FleetCheckout>>();
-  const locators = new Map<string, Promise<(object: KubeObject) => string | undefined>>();
+  const locators = new Map<string, Promise<FluxObjectLocator>>();
 
   for (const root of options.roots) {
     const cluster = root.cluster;
     const done = new Set<FleetKey>();
+    const rerendered = new Set<FleetKey>();
+    const renderIndex = new Map<FleetKey, number>();
     let pending: FleetKey[] = [(snapshot.clusters[cluster] as ClusterFleet).root];
     while (pending.length > 0) {
       const waiting: FleetKey[] = [];
@@ -130,7 +145,17 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           checkout = options.checkout({ cluster, source: sourceRef, ...(gitRepository ? { gitRepository } : {}) });
           checkouts.set(checkoutId, checkout);
         }
-        const { dir, revision } = await checkout;
+        let fetched: FleetCheckout;
+        try {
+          fetched = await checkout;
+        } catch (error) {
+          // A source that cannot be fetched (host down, refused URL, bad credentials) holds only
+          // the Kustomizations that follow it.
+          if (!(error instanceof TidelineError)) throw error;
+          result.problems.push({ type: 'source-failed', cluster, object: objectIdOf('Kustomization', key), message: `Kustomization ${key}: source GitRepository/${sourceKey}: ${error.message}` });
+          continue;
+        }
+        const { dir, revision } = fetched;
         let locate = locators.get(dir);
         if (!locate) {
           locate = locateFluxObjects(dir);
@@ -140,15 +165,34 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
         try {
           objects = await options.render({ cluster, key, kustomization: entry.object, dir });
         } catch (error) {
-          if (!(error instanceof InvalidInputError)) throw error;
+          if (!(error instanceof TidelineError)) throw error;
           result.problems.push({ type: 'render', cluster, object: objectIdOf('Kustomization', key), ...(error.source ? { files: [error.source.file] } : {}), message: error.message });
           continue;
         }
-        const classified = classifyRendered(objects, { cluster, owner: key, file: entry.object.spec.path ?? '.', fileOf: await locate }, options.classify);
+        const renderPath = entry.object.spec.path ?? '.';
+        const locator = await locate;
+        const classified = classifyRendered(objects, { cluster, owner: key, file: renderPath, fileOf: (object) => locator(object, renderPath) }, options.classify);
         const recorded = recordRender(snapshot, cluster, key, classified, revision);
         snapshot = recorded.snapshot;
-        result.renders.push({ cluster, key, revision, classified });
+        const render: FleetRender = { cluster, key, revision, classified, added: recorded.added, removed: recorded.removed, changed: recorded.changed };
+        const earlier = renderIndex.get(key);
+        if (earlier === undefined) {
+          renderIndex.set(key, result.renders.length);
+          result.renders.push(render);
+        } else {
+          // The second render of a Kustomization whose first changed its own spec replaces the first.
+          const first = result.renders[earlier] as FleetRender;
+          const union = (a: FleetObjectId[], b: FleetObjectId[]): FleetObjectId[] => [...new Set([...a, ...b])];
+          result.renders[earlier] = { ...render, added: union(first.added, render.added), removed: union(first.removed, render.removed), changed: union(first.changed, render.changed) };
+        }
         result.problems.push(...recorded.problems);
+        // A Kustomization that changed its own spec (flux-system/kustomization.yaml patching the
+        // root, e.g. adding decryption) is rendered once more with it, as Flux's next reconcile would.
+        if (recorded.changed.includes(objectIdOf('Kustomization', key)) && !rerendered.has(key)) {
+          rerendered.add(key);
+          done.delete(key);
+          waiting.push(key);
+        }
         // Newly defined Kustomizations render next; so do updated ones not rendered yet in this walk.
         for (const child of Object.keys((snapshot.clusters[cluster] as ClusterFleet).kustomizations).sort()) {
           if (!done.has(child) && !waiting.includes(child) && !pending.includes(child)) waiting.push(child);
@@ -171,5 +215,12 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
       pending = waiting;
     }
   }
+  const seen = new Set<string>();
+  result.problems = result.problems.filter((problem) => {
+    const id = `${problem.type}\u0000${problem.cluster ?? ''}\u0000${problem.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
   return { snapshot, ...result };
 }

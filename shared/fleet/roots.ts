@@ -11,7 +11,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
+import { NotFoundError } from '#shared/errors/index.ts';
 import type { SourceRef } from '#shared/ports/index.ts';
 import { isFluxKind, parseYamlDocuments, type FleetDocument } from '#shared/config/fleet.ts';
 import { parseKustomization, type FluxKustomization } from '#shared/config/kustomization.ts';
@@ -124,9 +124,6 @@ export async function findClusterRoots(checkoutDir: string, bootstrap: FleetBoot
 
 /** The Kustomization `flux bootstrap` would have written for a cluster directory: every 10 minutes, pruning, following `source`. */
 export function syntheticRoot(cluster: string, source: SourceRef): FluxKustomization {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(cluster)) {
-    throw new InvalidInputError(`cluster directory name "${cluster}" is not a valid name (lowercase letters, digits, '-' and '.')`, { source: { file: `clusters/${cluster}` } });
-  }
   return parseKustomization(
     {
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1',

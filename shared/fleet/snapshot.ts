@@ -15,6 +15,7 @@ import { parseAlert, type FluxAlert } from '#shared/config/alert.ts';
 import { parseProvider, type FluxProvider } from '#shared/config/provider.ts';
 import { parseReceiver, type FluxReceiver } from '#shared/config/receiver.ts';
 import type { ClassifiedBundle, UnsupportedFluxObject } from './classify.ts';
+import { crossNamespaceRefProblem, reconcileIdentity, type KustomizeControllerOptions, type ReconcileIdentity } from './controller.ts';
 import type { ClusterRoot, FleetBootstrap } from './roots.ts';
 import { keyOf, objectIdOf, sourceKeyString, splitKey, stableJson, type ConfigKind, type FleetGitRepository, type FleetKey, type FleetObjectId } from './objects.ts';
 
@@ -56,6 +57,15 @@ export interface ClusterFleet {
   receivers: Record<FleetKey, FleetEntry<FluxReceiver>>;
   /** Keyed by `<Kind>/<namespace>/<name>`. */
   unsupported: Record<FleetObjectId, UnsupportedEntry>;
+  /** Flux's own controllers found in a Kustomization's output (gotk-components.yaml), by that Kustomization. */
+  fluxComponents: Record<FleetKey, FluxComponentsEntry>;
+}
+
+/** What Tideline keeps of Flux's own controllers: how many objects were skipped, their accounts and kustomize-controller's flags. */
+export interface FluxComponentsEntry {
+  count: number;
+  serviceAccounts: string[];
+  kustomizeController?: KustomizeControllerOptions;
 }
 
 /** Every cluster's tree: plain JSON. */
@@ -66,7 +76,7 @@ export interface FleetSnapshot {
 
 /** Something wrong with the fleet's configuration; it never stops the rest of the tree. */
 export interface FleetProblem {
-  type: 'duplicate' | 'cycle' | 'invalid' | 'conflict' | 'render' | 'source-not-found';
+  type: 'duplicate' | 'cycle' | 'invalid' | 'conflict' | 'render' | 'source-not-found' | 'source-failed';
   cluster?: string;
   /** The object concerned (`<Kind>/<namespace>/<name>`). */
   object?: FleetObjectId;
@@ -104,6 +114,7 @@ function emptyTree(root: ClusterRoot, bootstrap?: FleetBootstrap): ClusterFleet 
     providers: {},
     receivers: {},
     unsupported: {},
+    fluxComponents: {},
   };
   if (root.gitRepository) {
     // gotk-sync.yaml defines the root's source next to the root: the root's output owns it.
@@ -123,8 +134,9 @@ export function createFleetSnapshot(roots: readonly ClusterRoot[], bootstrap?: F
  * Brings the snapshot's clusters in line with the roots found at a new fleet revision: new
  * clusters start with their root, clusters whose directory is gone are dropped, and a cluster
  * whose root changed identity (e.g. it was bootstrapped since) starts over. An unchanged root
- * keeps its tree: the root's own render updates its spec (with the patches its kustomization
- * applies, which the raw file found here does not have).
+ * keeps its tree: a bootstrap root's own render updates its spec (with the patches its
+ * kustomization applies, which the raw file found here does not have); a synthetic root takes the
+ * new spec here (the bootstrap source may have changed).
  */
 export function withClusterRoots(
   snapshot: FleetSnapshot,
@@ -137,7 +149,11 @@ export function withClusterRoots(
   for (const root of roots) {
     const existing = snapshot.clusters[root.cluster];
     if (existing && existing.root === keyOf(root.kustomization) && existing.rootOrigin === root.origin) {
-      clusters[root.cluster] = existing;
+      const current = existing.kustomizations[existing.root];
+      // A made-up root never renders a new spec for itself: a changed bootstrap source reaches it only here.
+      if (root.origin === 'synthetic' && current && stableJson(current.object.spec) !== stableJson(root.kustomization.spec)) {
+        clusters[root.cluster] = { ...existing, kustomizations: { ...existing.kustomizations, [existing.root]: { ...current, object: cloneJson(root.kustomization) } } };
+      } else clusters[root.cluster] = existing;
       continue;
     }
     if (existing) replacedRoots.push(root.cluster);
@@ -163,7 +179,7 @@ export function parseFleetSnapshot(value: unknown, where = 'fleet snapshot'): Fl
     const valid =
       typeof tree === 'object' && tree !== null && typeof tree.root === 'string' && tree.kustomizations?.[tree.root] !== undefined &&
       (Object.values(COLLECTIONS) as Collection[]).every((name) => typeof tree[name] === 'object' && tree[name] !== null) &&
-      typeof tree.unsupported === 'object';
+      typeof tree.unsupported === 'object' && typeof tree.fluxComponents === 'object';
     if (!valid) throw new InvalidInputError(`the fleet snapshot's tree of cluster ${cluster} is malformed`, { source: { file: where } });
   }
   return snapshot as FleetSnapshot;
@@ -252,7 +268,8 @@ export function recordRender(snapshot: FleetSnapshot, cluster: string, owner: Fl
     const existing = collection[item.key];
     const update = (entry: FleetEntry<unknown>): void => {
       if (specOf(entry.object) !== specOf(item.object)) record.changed.push(id);
-      entry.object = item.object;
+      // A copy: the caller keeps the classified bundle, and the snapshot must not change with it.
+      entry.object = cloneJson(item.object);
       if (item.file) entry.file = item.file;
     };
     if (item.kind === 'Kustomization' && item.key === owner) {
@@ -291,7 +308,7 @@ export function recordRender(snapshot: FleetSnapshot, cluster: string, owner: Fl
     kept.add(id);
     if (existing) update(existing);
     else {
-      collection[item.key] = { object: item.object, parent: owner, ...(item.file ? { file: item.file } : {}) };
+      collection[item.key] = { object: cloneJson(item.object), parent: owner, ...(item.file ? { file: item.file } : {}) };
       record.added.push(id);
     }
   }
@@ -317,6 +334,11 @@ export function recordRender(snapshot: FleetSnapshot, cluster: string, owner: Fl
   for (const object of classified.unsupported) {
     tree.unsupported[objectIdOf(object.kind, `${object.namespace ?? '-'}/${object.name}`)] = { ...object, parent: owner };
   }
+  delete tree.fluxComponents[owner];
+  if (classified.fluxComponents.count > 0) {
+    const { count, serviceAccounts, kustomizeController } = classified.fluxComponents;
+    tree.fluxComponents[owner] = { count, serviceAccounts, ...(kustomizeController ? { kustomizeController } : {}) };
+  }
   ownerEntry.revision = revision;
   return { snapshot: { format: FLEET_SNAPSHOT_FORMAT, clusters: { ...snapshot.clusters, [cluster]: tree } }, ...record };
 }
@@ -331,6 +353,7 @@ function removeSubtree(tree: ClusterFleet, kind: ConfigKind, key: FleetKey, remo
     for (const [childKey, child] of Object.entries(children)) if (child.parent === key) removeSubtree(tree, childKind, childKey, removed);
   }
   for (const [id, entry] of Object.entries(tree.unsupported)) if (entry.parent === key) delete tree.unsupported[id];
+  delete tree.fluxComponents[key];
 }
 
 /** Every object below the Kustomization `key` of a cluster (children, their children …), as `<Kind>/<namespace>/<name>`. */
@@ -499,4 +522,51 @@ export function unsupportedObjects(snapshot: FleetSnapshot): (UnsupportedEntry &
     for (const id of Object.keys(tree.unsupported).sort()) out.push({ cluster, ...(tree.unsupported[id] as UnsupportedEntry) });
   }
   return out;
+}
+
+/**
+ * Flux's controller settings of a cluster, as its fleet repo configures them: kustomize-controller's
+ * flags (merged over every Kustomization whose output holds Flux's installation, normally only the
+ * root) and the controllers' ServiceAccounts.
+ */
+export function fluxControllerSettings(snapshot: FleetSnapshot, cluster: string): { kustomizeController: KustomizeControllerOptions; serviceAccounts: string[] } {
+  const tree = treeOf(snapshot, cluster);
+  const kustomizeController: KustomizeControllerOptions = {};
+  const serviceAccounts: string[] = [];
+  for (const owner of Object.keys(tree.fluxComponents).sort()) {
+    const entry = tree.fluxComponents[owner] as FluxComponentsEntry;
+    Object.assign(kustomizeController, entry.kustomizeController);
+    for (const account of entry.serviceAccounts) if (!serviceAccounts.includes(account)) serviceAccounts.push(account);
+  }
+  return { kustomizeController, serviceAccounts };
+}
+
+/**
+ * Who the Kustomization `key` of `cluster` acts as (see `reconcileIdentity`), and the refusal of its
+ * `sourceRef` when the fleet blocks cross-namespace references. Throws NotFoundError when the
+ * cluster or Kustomization is not in the snapshot.
+ */
+export function reconcileAccess(snapshot: FleetSnapshot, cluster: string, key: FleetKey): { identity: ReconcileIdentity; sourceRefProblem?: string } {
+  const entry = treeOf(snapshot, cluster).kustomizations[key];
+  if (!entry) throw new NotFoundError(`Kustomization ${key} is not in the fleet tree of cluster ${cluster}`);
+  const settings = fluxControllerSettings(snapshot, cluster);
+  const problem = crossNamespaceRefProblem(entry.object, settings.kustomizeController);
+  return { identity: reconcileIdentity(entry.object, settings.kustomizeController, settings.serviceAccounts), ...(problem ? { sourceRefProblem: problem } : {}) };
+}
+
+/**
+ * The part of a snapshot holding only `clusters`: lets a store keep one document per cluster, so
+ * writers of different clusters never race each other.
+ */
+export function pickClusters(snapshot: FleetSnapshot, clusters: readonly string[]): FleetSnapshot {
+  const picked: Record<string, ClusterFleet> = {};
+  for (const cluster of clusters) if (snapshot.clusters[cluster]) picked[cluster] = snapshot.clusters[cluster];
+  return { format: FLEET_SNAPSHOT_FORMAT, clusters: picked };
+}
+
+/** Snapshots joined; a cluster present in several takes the tree of the last. */
+export function mergeFleetSnapshots(...snapshots: readonly FleetSnapshot[]): FleetSnapshot {
+  const clusters: Record<string, ClusterFleet> = {};
+  for (const snapshot of snapshots) Object.assign(clusters, snapshot.clusters);
+  return { format: FLEET_SNAPSHOT_FORMAT, clusters };
 }
