@@ -11,6 +11,7 @@ import { EmptyBundleError, StaleRevisionError, reconcileObjects, requestFromKust
 import type { KubeObject } from '#shared/kube/index.ts';
 import type { KustomizationKey, KustomizationStatus } from '#shared/ports/index.ts';
 import { envelope, isoNow, type PipelineDeps } from './deps.ts';
+import { reconcileAccess } from '#shared/fleet/index.ts';
 import { dependentsOf, dependencyStateOf, findTarget } from './fleet-view.ts';
 import type { StoredBundle } from './render.ts';
 import { readyCondition } from './source.ts';
@@ -71,7 +72,11 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
   let client;
   try {
     client = await deps.kube.get(detail.cluster);
-    const request = requestFromKustomization(kustomization, { objects, revision: detail.revision, ...(detail.order !== undefined ? { order: detail.order } : {}), digest: detail.artifact.digest });
+    // Who the writes are made as, as kustomize-controller decides it (its own accounts mean Tideline's identity).
+    const access = reconcileAccess(snapshot, detail.cluster, `${key.namespace}/${key.name}`);
+    if (access.sourceRefProblem) return failed(detail, deps, status, 'AccessDenied', access.sourceRefProblem, [], started);
+    const { serviceAccountName: _asWritten, ...fromGit } = requestFromKustomization(kustomization, { objects, revision: detail.revision, ...(detail.order !== undefined ? { order: detail.order } : {}), digest: detail.artifact.digest });
+    const request = access.identity.impersonate ? { ...fromGit, serviceAccountName: access.identity.name } : fromGit;
     const result = await reconcileObjects(client, { ...request, clock: deps.clock });
     const applied = deps.clock.now();
     const summary = summarizeChangeSet(result.changeSet);

@@ -192,7 +192,7 @@ function splitFleetKey(key: FleetKey): { namespace: string; name: string } {
 
 /** What a render changed in the fleet, for the render engine. */
 export interface RecordedRender {
-  /** Kustomizations the output defines for the first time (or whose spec changed): render them too. */
+  /** Kustomizations the output defines for the first time or changed (the owner itself included): render them (again). */
   added: TargetEntry[];
   /** Kustomizations the owner no longer defines while it prunes: their objects are removed as their deletionPolicy says. */
   removed: { cluster: string; kustomization: FluxKustomization }[];
@@ -208,10 +208,9 @@ export function recordRendered(snapshot: FleetSnapshot, bootstrap: FluxGitReposi
   const before = snapshot.clusters[cluster];
   const record = recordRender(snapshot, cluster, ownerKey, classified, revision);
   const renderAgain = new Set<string>();
+  // A Kustomization that changed its own spec (the root's kustomization.yaml patches it) renders again with it.
   for (const id of [...record.added, ...record.changed]) {
-    if (!id.startsWith('Kustomization/')) continue;
-    const key = id.slice('Kustomization/'.length);
-    if (key !== ownerKey) renderAgain.add(key);
+    if (id.startsWith('Kustomization/')) renderAgain.add(id.slice('Kustomization/'.length));
   }
   // A changed GitRepository changes what its Kustomizations render from.
   for (const id of record.changed) {

@@ -153,12 +153,13 @@ export async function renderTargets(entries: readonly TargetEntry[], commit: str
     return checkout;
   };
   const queue = [...entries];
+  // A target renders again in this invocation only when its spec changed (a root patching itself), never in a loop.
   const seen = new Set<string>();
   const otherSources = new Map<string, TargetEntry>();
   const firstFetch = entries[0] ? fetchKey(entries[0].source.repository.spec.url, entries[0].source.repository.spec.ref ?? {}) : '';
   while (queue.length > 0) {
     const batch = queue.splice(0, queue.length).filter((entry) => {
-      const id = describeTarget(entry.target);
+      const id = `${describeTarget(entry.target)} ${JSON.stringify(entry.kustomization.spec)}`;
       if (seen.has(id)) return false;
       seen.add(id);
       return true;
