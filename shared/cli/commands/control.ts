@@ -267,16 +267,15 @@ function runner(io: CliIo, action: Action): (name: string, options: ControlOptio
   };
 }
 
-function withControlOptions(command: Command, kustomization: boolean): Command {
-  const withCluster = command.option('--cluster <name>', 'only in this cluster (default: every cluster that has it)');
-  return withBusOptions(withCluster.option('-n, --namespace <ns>', 'the namespace of the object', 'flux-system'));
+function withControlOptions(command: Command): Command {
+  return withBusOptions(command.option('--cluster <name>', 'only in this cluster (default: every cluster that has it)').option('-n, --namespace <ns>', 'the namespace of the object', 'flux-system'));
 }
 
 function registerVerb(program: Command, verb: string, description: string, actions: { kustomization: Action; source: Action }, io: CliIo, extra: (command: Command, kustomization: boolean) => Command): void {
   const command = program.command(verb).description(description);
-  extra(withControlOptions(command.command('kustomization').aliases(['ks']).argument('<name>', 'the Kustomization').description(`${verb} a Kustomization`), true), true).action(runner(io, actions.kustomization));
+  extra(withControlOptions(command.command('kustomization').aliases(['ks']).argument('<name>', 'the Kustomization').description(`${verb} a Kustomization`)), true).action(runner(io, actions.kustomization));
   const source = command.command('source').description(`${verb} a source`);
-  extra(withControlOptions(source.command('git').argument('<name>', 'the GitRepository').description(`${verb} a GitRepository`), false), false).action(runner(io, actions.source));
+  extra(withControlOptions(source.command('git').argument('<name>', 'the GitRepository').description(`${verb} a GitRepository`)), false).action(runner(io, actions.source));
 }
 
 const noExtra = (command: Command): Command => command;
