@@ -14,6 +14,7 @@ import yaml from 'js-yaml';
 import { receiverWebhookPath } from '#shared/config/receiver.ts';
 import { startLocalPipeline } from '#shared/local/runtime.ts';
 import { silentLogger } from '#shared/ports/index.ts';
+import { ConsoleLogger } from '#shared/adapters/local/console-logger.ts';
 import { createGitRepo, getTestEnv } from '#test/env/index.ts';
 
 const PUSHES = Number(process.env['BENCH_PUSHES'] ?? 30);
@@ -21,16 +22,16 @@ const TOKEN = 'bench-token-0123456789';
 const FLUX_MEDIAN_MS = 840;
 
 function app(version: number): Record<string, string> {
-  const objects: unknown[] = [];
+  const objects: unknown[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
   for (let i = 0; i < 10; i++) {
     objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}` }, data: { 'settings.yaml': `name: app-${i}\nversion: ${i === 0 ? version : 1}\n`, LOG_LEVEL: 'info' } });
-    objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `app-${i}` } });
+    if (i > 0) objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `app-${i}` } }); // 1 Namespace + 49 = 50 objects
     objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${i}` }, type: 'Opaque', stringData: { password: `pw-${i}` } });
     objects.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: `app-${i}`, labels: { app: `app-${i}` } },
-      spec: { replicas: i === 0 ? 1 + (version % 3) : 2, selector: { matchLabels: { app: `app-${i}` } }, template: { metadata: { labels: { app: `app-${i}` } }, spec: { serviceAccountName: `app-${i}`, containers: [{ name: 'main', image: `registry.example.com/app-${i}:1.0.0`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] } } },
+      spec: { replicas: i === 0 ? 1 + (version % 3) : 2, selector: { matchLabels: { app: `app-${i}` } }, template: { metadata: { labels: { app: `app-${i}` } }, spec: { ...(i > 0 ? { serviceAccountName: `app-${i}` } : {}), containers: [{ name: 'main', image: `registry.example.com/app-${i}:1.0.0`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] } } },
     });
     objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}` }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } });
   }
@@ -48,10 +49,8 @@ const repo = await createGitRepo({ name: 'bench-fleet', files: { README: 'bench\
 const ks = (name: string, spec: Record<string, unknown>): string => yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, ...spec } });
 await repo.commit(
   {
-    'clusters/bench/app.yaml': ks('app', { path: './app', targetNamespace: ns, dependsOn: [{ name: 'namespace' }] }),
-    'clusters/bench/namespace.yaml': ks('namespace', { path: './namespace' }),
+    'clusters/bench/app.yaml': ks('app', { path: './app', targetNamespace: ns }),
     'clusters/bench/receiver.yaml': yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'push', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'hook' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } }),
-    'namespace/ns.yaml': yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
     ...app(0),
   },
   'fleet',
@@ -66,7 +65,7 @@ const pipeline = await startLocalPipeline({
   kubeconfig: path.join(work, 'kubeconfig'),
   dataDir: path.join(work, 'data'),
   secrets: { 'flux-system/hook': TOKEN },
-  logger: silentLogger,
+  logger: process.env['BENCH_LOG'] === '1' ? new ConsoleLogger() : silentLogger,
   tickMs: 3_600_000,
 });
 

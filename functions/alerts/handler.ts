@@ -1,16 +1,20 @@
 /**
  * The alerts function: catalog events in (SQS batch or EventBridge), notifications out.
- * Configuration and clients are built once per container; the work is in `#shared/alerts`.
+ * Configuration and clients are built once per container; the Alerts and Providers come from the
+ * fleet snapshot (a commit changes them) over the bootstrap directory. The work is in `#shared/alerts`.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
-import { handleAlertQueue, isSqsEvent, loadAlertDeps, parseAlertsEnvironment } from '#shared/alerts/runtime.ts';
+import { alertConfiguration, handleAlertQueue, isSqsEvent, loadAlertDeps, parseAlertsEnvironment } from '#shared/alerts/runtime.ts';
 
-const deps = await loadAlertDeps(parseAlertsEnvironment(process.env));
+const environment = parseAlertsEnvironment(process.env);
+const deps = await loadAlertDeps(environment);
+const currentConfig = await alertConfiguration(environment);
 
 /** SQS records get partial batch failures; a direct EventBridge event fails as a whole. */
 export const handler = async (input: unknown): Promise<SQSBatchResponse | void> => {
-  if (isSqsEvent(input)) return handleAlertQueue(input, deps);
-  await dispatchOrThrow(parseAnyEvent(input), deps);
+  const current = { ...deps, config: await currentConfig() };
+  if (isSqsEvent(input)) return handleAlertQueue(input, current);
+  await dispatchOrThrow(parseAnyEvent(input), current);
 };

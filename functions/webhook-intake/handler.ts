@@ -1,35 +1,34 @@
 /**
  * webhook-intake: Git host webhooks (API Gateway HTTP API or Function URL, payload 2.0) become
- * GitPushReceived events on the EventBridge bus. Everything but the wiring lives in shared/intake.
+ * GitPushReceived events on the EventBridge bus. The Receivers are the bootstrap's and, with an
+ * artifact bucket, those of the fleet snapshot (a commit adds one). The rest lives in shared/intake.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DynamoDbTtlStore } from '#shared/adapters/aws/dynamodb-ttl-store.ts';
 import { EventBridgeBus } from '#shared/adapters/aws/eventbridge-bus.ts';
+import { S3ArtifactStore } from '#shared/adapters/aws/s3-artifact-store.ts';
 import { SecretsManagerSecretStore } from '#shared/adapters/aws/secrets-manager-store.ts';
-import { ReceiverDirectory, handleApiGatewayV2, readIntakeEnvironment } from '#shared/intake/index.ts';
-import type { IntakeDeps } from '#shared/intake/index.ts';
+import { handleApiGatewayV2, readIntakeEnvironment } from '#shared/intake/index.ts';
+import { FleetConfiguration } from '#shared/pipeline/fleet-config.ts';
+import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { systemClock } from '#shared/ports/index.ts';
 
 // Module scope: parsed and connected once per container, reused by every warm invocation.
 const config = readIntakeEnvironment(process.env);
 const logger = new Logger({ serviceName: 'webhook-intake' });
 const secrets = new SecretsManagerSecretStore(new SecretsManagerClient({}), { prefix: config.secretsPrefix, ttlMs: config.secretsTtlMs });
-const deps: IntakeDeps = {
-  receivers: new ReceiverDirectory(config.receivers, secrets, { clock: systemClock, logger }),
-  bus: new EventBridgeBus(new EventBridgeClient({}), config.busName),
-  deliveries: new DynamoDbTtlStore(new DynamoDBClient({}), config.deliveriesTable),
-  clock: systemClock,
-  logger,
-  inProgressTtlMs: config.inProgressTtlMs,
-};
+const fleet = config.artifactBucket ? new FleetStore(new S3ArtifactStore(new S3Client({}), config.artifactBucket)) : undefined;
+const configuration = new FleetConfiguration(fleet, { clock: systemClock, bootstrapReceivers: config.receivers, refreshMs: 30_000 });
+const deps = { bus: new EventBridgeBus(new EventBridgeClient({}), config.busName), deliveries: new DynamoDbTtlStore(new DynamoDBClient({}), config.deliveriesTable), clock: systemClock, logger, inProgressTtlMs: config.inProgressTtlMs };
 
 /** Lambda entry point. */
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   logger.resetKeys();
   logger.appendKeys({ correlation_id: event.requestContext?.requestId, ...(context ? { function_request_id: context.awsRequestId } : {}) });
-  return handleApiGatewayV2(event, deps);
+  return handleApiGatewayV2(event, { ...deps, receivers: await configuration.receiverDirectory(secrets, { logger }) });
 };

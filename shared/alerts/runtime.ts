@@ -9,13 +9,16 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamoDbAlertStores, secretsManagerSecretStore } from '#shared/adapters/aws/from-environment.ts';
+import { dynamoDbAlertStores, s3ArtifactStore, secretsManagerSecretStore } from '#shared/adapters/aws/from-environment.ts';
 import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
 import { errorMessage, InvalidInputError } from '#shared/errors/index.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
-import { loadAlertingConfig } from './config.ts';
+import { buildAlertingConfig, loadAlertingConfig, type AlertingConfig } from './config.ts';
+import { readFleetDocuments } from '#shared/config/fleet.ts';
+import { FleetConfiguration } from '#shared/pipeline/fleet-config.ts';
+import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { dispatchOrThrow, type AlertDeps } from './dispatch.ts';
 import { MemoryThreadStore } from './thread-store.ts';
 
@@ -29,6 +32,8 @@ export interface AlertsEnvironment {
   secretsFile?: string;
   /** Prefix of Secrets Manager names (default `tideline/`). */
   secretsPrefix: string;
+  /** S3 bucket holding the fleet snapshot (`TIDELINE_ARTIFACT_BUCKET`): Alerts and Providers from Git, over the config directory's. */
+  artifactBucket?: string;
 }
 
 /** Parses the alerts function's environment; InvalidInputError naming the missing variable. */
@@ -40,6 +45,7 @@ export function parseAlertsEnvironment(env: Readonly<Record<string, string | und
     ...(env.TIDELINE_DEDUP_TABLE ? { dedupTable: env.TIDELINE_DEDUP_TABLE } : {}),
     ...(env.TIDELINE_SECRETS_FILE ? { secretsFile: env.TIDELINE_SECRETS_FILE } : {}),
     secretsPrefix: env.TIDELINE_SECRETS_PREFIX ?? 'tideline/',
+    ...(env.TIDELINE_ARTIFACT_BUCKET ? { artifactBucket: env.TIDELINE_ARTIFACT_BUCKET } : {}),
   };
 }
 
@@ -64,6 +70,21 @@ export async function loadAlertDeps(environment: AlertsEnvironment, logger = new
       else logger.info(item);
     },
   };
+}
+
+/**
+ * Where the function's alerting configuration comes from: the config directory shipped with it
+ * (the bootstrap) and, with an artifact bucket, the Alerts and Providers of the fleet snapshot
+ * over it, read again at most every 30 s — a commit that changes an Alert needs no redeploy.
+ */
+export async function alertConfiguration(environment: AlertsEnvironment, clock: Clock = systemClock): Promise<() => Promise<AlertingConfig>> {
+  const bootstrapDocuments = await readFleetDocuments(environment.configDir);
+  if (!environment.artifactBucket) {
+    const config = buildAlertingConfig(bootstrapDocuments);
+    return async () => config;
+  }
+  const configuration = new FleetConfiguration(new FleetStore(s3ArtifactStore(environment.artifactBucket)), { clock, bootstrapDocuments, refreshMs: 30_000 });
+  return () => configuration.alerting();
 }
 
 /** Handles an SQS batch of catalog events, reporting the records to redeliver. */

@@ -28,7 +28,10 @@ export interface IntakeEnvironment {
    * default 120); must exceed the function's timeout.
    */
   inProgressTtlMs: number;
+  /** The bootstrap Receivers; those of the fleet snapshot join them when `artifactBucket` is set. */
   receivers: FluxReceiver[];
+  /** S3 bucket holding the fleet snapshot (`TIDELINE_ARTIFACT_BUCKET`, optional): Receivers added in Git answer with no redeploy. */
+  artifactBucket?: string;
 }
 
 function required(env: Readonly<Record<string, string | undefined>>, name: string): string {
@@ -66,5 +69,6 @@ export function readIntakeEnvironment(env: Readonly<Record<string, string | unde
     secretsTtlMs: Number(ttlText) * 1000,
     inProgressTtlMs: Number(inProgressText) * 1000,
     receivers,
+    ...(env['TIDELINE_ARTIFACT_BUCKET']?.trim() ? { artifactBucket: env['TIDELINE_ARTIFACT_BUCKET'].trim() } : {}),
   };
 }

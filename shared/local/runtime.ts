@@ -15,7 +15,6 @@ import { KubeconfigClusterRegistry } from '#shared/adapters/local/kubeconfig-clu
 import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
 import { handleControlRequest } from '#shared/adapters/local/control-endpoint.ts';
-import { buildAlertingConfig } from '#shared/alerts/config.ts';
 import { dispatchEvent } from '#shared/alerts/dispatch.ts';
 import { isAlertable } from '#shared/alerts/notification.ts';
 import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
@@ -24,13 +23,14 @@ import { errorMessage } from '#shared/errors/index.ts';
 import { patternFor, type CatalogEvent, type DetailType, type EventDetail } from '#shared/events/catalog.ts';
 import { parseEvent } from '#shared/events/parse.ts';
 import { IsomorphicGitSource } from '#shared/git/index.ts';
-import { handleWebhook, ReceiverDirectory, type IntakeDeps } from '#shared/intake/index.ts';
+import { handleWebhook, type IntakeDeps } from '#shared/intake/index.ts';
 import type { ConnectionOptions } from '#shared/kube/index.ts';
 import { applyRendered } from '#shared/pipeline/apply.ts';
 import { ClusterClients } from '#shared/pipeline/clusters.ts';
 import type { PipelineDeps } from '#shared/pipeline/deps.ts';
 import { FleetStore } from '#shared/pipeline/fleet-store.ts';
-import { alertingDocuments, bootstrapSource, fleetReceivers, sourcesNamed } from '#shared/pipeline/fleet-view.ts';
+import { FleetConfiguration } from '#shared/pipeline/fleet-config.ts';
+import { bootstrapSource, sourcesNamed } from '#shared/pipeline/fleet-view.ts';
 import { handleKustomizationRequest, handleRenderRequested, handleSourceChanged } from '#shared/pipeline/render.ts';
 import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { handleGitPush, syncSources } from '#shared/pipeline/source.ts';
@@ -126,14 +126,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   on('ManifestsRendered', async (detail) => applyQueue.enqueue(keyOfRendered(detail), { value: detail, order: detail.order ?? 0 }));
 
-  // Alerts: configuration from the fleet snapshot, so a commit that changes an Alert works at once.
+  // Alerts and intake: configuration from the fleet snapshot, so a commit that changes an Alert or adds a Receiver works at once.
+  const configuration = new FleetConfiguration(deps.fleet, { clock });
   const dedup = new MemoryTtlStore(clock);
   const threads = new MemoryThreadStore();
   bus.subscribe({ source: ['tideline.render', 'tideline.apply', 'tideline.drift'], 'detail-type': ['RenderFailed', 'ReconcileSucceeded', 'ReconcileFailed', 'HealthCheckFailed', 'ClusterUnreachable', 'DriftDetected', 'DriftCorrected'] }, async (envelope) => {
     const event = { detailType: envelope['detail-type'], source: envelope.source, detail: envelope.detail } as CatalogEvent;
     if (!isAlertable(event)) return;
-    const config = buildAlertingConfig(alertingDocuments(await deps.fleet.load()));
-    const report = await dispatchEvent(event, { config, secrets, dedup, threads, clock });
+    const report = await dispatchEvent(event, { config: await configuration.alerting(), secrets, dedup, threads, clock });
     for (const delivery of report.deliveries) {
       if (delivery.outcome === 'sent') logger.info('alert sent', { alert: delivery.alert, provider: delivery.provider, event: event.detailType });
       else if (delivery.outcome === 'failed') logger.warn('alert failed', { alert: delivery.alert, provider: delivery.provider, error: delivery.error ?? '' });
@@ -141,13 +141,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
 
   // Intake: Receivers come from the fleet snapshot; the routing table is rebuilt when they change.
-  let directory: { fingerprint: string; value: ReceiverDirectory } | undefined;
-  const intakeDeps = async (): Promise<IntakeDeps> => {
-    const receivers = fleetReceivers(await deps.fleet.load());
-    const fingerprint = JSON.stringify(receivers);
-    if (directory?.fingerprint !== fingerprint) directory = { fingerprint, value: new ReceiverDirectory(receivers, secrets, { clock, logger, minRefreshIntervalMs: 1_000 }) };
-    return { receivers: directory.value, bus, deliveries: dedup, clock, logger };
-  };
+  const intakeDeps = async (): Promise<IntakeDeps> => ({ receivers: await configuration.receiverDirectory(secrets, { logger, minRefreshIntervalMs: 1_000 }), bus, deliveries: dedup, clock, logger });
 
   const token = randomBytes(24).toString('hex');
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {

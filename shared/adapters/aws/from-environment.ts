@@ -6,14 +6,16 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ThreadStore } from '#shared/alerts/thread-store.ts';
-import type { Clock, EventBus, SecretStore, StatusStore, TtlStore } from '#shared/ports/index.ts';
+import type { ArtifactStore, Clock, EventBus, SecretStore, StatusStore, TtlStore } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { DynamoDbStatusStore } from './dynamodb-status-store.ts';
 import { DynamoDbThreadStore } from './dynamodb-thread-store.ts';
 import { DynamoDbTtlStore } from './dynamodb-ttl-store.ts';
 import { EventBridgeBus } from './eventbridge-bus.ts';
+import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { SecretsManagerSecretStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 
 /** Optional SDK client settings (an endpoint for moto or LocalStack, a region, static credentials). */
@@ -68,4 +70,9 @@ export function dynamoDbStatusStore(table: string, clock: Clock = systemClock, s
 /** An EventBridge bus publisher. */
 export function eventBridgeBus(busName: string, clock: Clock = systemClock, settings: AwsClientSettings = {}): EventBus {
   return new EventBridgeBus(new EventBridgeClient(clientConfig(settings)), busName, { clock });
+}
+
+/** An artifact store on an S3 bucket (bundles and the fleet snapshot). */
+export function s3ArtifactStore(bucket: string, settings: AwsClientSettings = {}): ArtifactStore {
+  return new S3ArtifactStore(new S3Client(clientConfig(settings)), bucket);
 }

@@ -16,10 +16,12 @@ import { DynamoDbStatusStore } from '#shared/adapters/aws/dynamodb-status-store.
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import { createGitRepo, getTestEnv, kubeContextName, type TestGitRepo } from '#test/env/index.ts';
 import { statusTable } from '#test/integration/adapters/helpers.ts';
-import { createCatalogBus, drainQueue } from '#test/integration/intake/helpers.ts';
+import { createCatalogBus, createDeliveriesTable, drainQueue } from '#test/integration/intake/helpers.ts';
+import { receiverWebhookPath } from '#shared/config/receiver.ts';
+import { createHmac } from 'node:crypto';
 
 type Handler = (input: unknown) => Promise<unknown>;
-let handlers: { source: Handler; render: Handler; apply: (event: SQSEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }> };
+let handlers: { source: Handler; render: Handler; intake: Handler; apply: (event: SQSEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }> };
 let queues: Map<string, string>;
 let status: DynamoDbStatusStore;
 let fleet: TestGitRepo;
@@ -28,6 +30,7 @@ let cacheDir: string;
 const suffix = randomBytes(3).toString('hex');
 const cluster = `aws-${suffix}`;
 const namespace = `aws-fn-${suffix}`;
+const GIT_RECEIVER_TOKEN = `token-${suffix}-from-git`;
 
 before(async () => {
   const { moto, kube } = await getTestEnv();
@@ -35,6 +38,7 @@ before(async () => {
   fleet = await createGitRepo({
     name: 'aws-fleet',
     files: {
+      [`clusters/${cluster}/receiver.yaml`]: yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'from-git', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'from-git-token' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } }),
       [`clusters/${cluster}/app.yaml`]: yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'app', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: 'flux-system' } } }),
       'app/objects.yaml': [yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }), yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'blue' } })].join('---\n'),
     },
@@ -45,7 +49,9 @@ before(async () => {
   status = new DynamoDbStatusStore(table.dynamodb, table.table);
   const prefix = `tideline-${suffix}/`;
   const kubeconfig = readFileSync(kube.kubeconfigPath, 'utf8').replaceAll(kubeContextName, cluster);
-  await new SecretsManagerClient(aws).send(new CreateSecretCommand({ Name: `${prefix}clusters/${cluster}`, SecretString: JSON.stringify({ kubeconfig }) }));
+  const secretsManager = new SecretsManagerClient(aws);
+  await secretsManager.send(new CreateSecretCommand({ Name: `${prefix}clusters/${cluster}`, SecretString: JSON.stringify({ kubeconfig }) }));
+  await secretsManager.send(new CreateSecretCommand({ Name: `${prefix}flux-system/from-git-token`, SecretString: GIT_RECEIVER_TOKEN }));
   const bus = await createCatalogBus({ source: ['GitPushReceived'], render: ['SourceChanged', 'RenderRequested'], apply: ['ManifestsRendered'], outcome: ['ReconcileSucceeded', 'ReconcileFailed', 'RenderFailed'] });
   queues = bus.queues;
   cacheDir = mkdtempSync(path.join(tmpdir(), 'tideline-aws-git-'));
@@ -60,12 +66,15 @@ before(async () => {
     TIDELINE_STATUS_TABLE: table.table,
     TIDELINE_SECRETS_PREFIX: prefix,
     TIDELINE_GIT_CACHE: cacheDir,
+    TIDELINE_DELIVERIES_TABLE: await createDeliveriesTable(),
+    TIDELINE_RECEIVERS: yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'bootstrap', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'bootstrap-token' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } }),
     TIDELINE_BOOTSTRAP: JSON.stringify({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: fleet.url, ref: { branch: 'main' } } }),
   });
   handlers = {
     source: ((await import('#functions/source/handler.ts')) as { handler: Handler }).handler,
     render: ((await import('#functions/render/handler.ts')) as { handler: Handler }).handler,
     apply: ((await import('#functions/apply/handler.ts')) as { handler: typeof handlers.apply }).handler,
+    intake: ((await import('#functions/webhook-intake/handler.ts')) as { handler: Handler }).handler,
   };
 });
 after(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -118,4 +127,36 @@ test('a scheduled tick with no source due emits nothing, even when the repositor
   await handlers.source({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' });
   // Assess
   assert.equal(await deliver('render', handlers.render), 0);
+});
+
+test('a Receiver that Git added answers through the intake function with no redeploy, and its push reaches the source function', async () => {
+  // Prepare: the first test's render stored the snapshot holding the Receiver `from-git`.
+  const sha = await fleet.head();
+  const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, repository: { clone_url: fleet.url }, head_commit: { id: sha }, commits: [] });
+  const request = {
+    rawPath: receiverWebhookPath(GIT_RECEIVER_TOKEN, 'from-git', 'flux-system'),
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `d-${suffix}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', GIT_RECEIVER_TOKEN).update(body).digest('hex')}` },
+    body,
+    isBase64Encoded: false,
+    requestContext: { http: { method: 'POST' }, requestId: 'r-1' },
+  };
+  // Act
+  const response = (await handlers.intake(request)) as { statusCode: number; body: string };
+  const pushes = await drainQueue(queues.get('source') as string);
+  // Assess
+  assert.equal(response.statusCode, 200, response.body);
+  assert.equal(pushes.length, 1);
+  for (const push of pushes) await handlers.source(JSON.parse(push));
+  // The previous test's commit moved the ref: the push renders and applies it.
+  assert.equal(await deliver('render', handlers.render), 1);
+  const rendered = await drainQueue(queues.get('apply') as string);
+  const result = await handlers.apply({ Records: rendered.map((body, i) => ({ messageId: `p-${i}`, body })) } as SQSEvent);
+  assert.deepEqual(result.batchItemFailures, []);
+  const { kube } = await getTestEnv();
+  const client = new ClusterClient(await endpointFromKubeconfigFile(kube.kubeconfigPath, undefined));
+  try {
+    assert.ok(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'more' }));
+  } finally {
+    client.close();
+  }
 });
