@@ -7,7 +7,9 @@ import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { makeEvent } from '#shared/events/catalog.ts';
-import { APP_TOKEN, FLEET_TOKEN, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { APP_TOKEN, FLEET_TOKEN, SETTINGS, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
 
 let h: FleetHarness;
 
@@ -38,6 +40,15 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.deepEqual([replicasOf(devWeb), imageOf(devWeb)], [2, 'nginx:1.27.1']);
     assert.deepEqual([replicasOf(prodWeb), imageOf(prodWeb)], [3, 'nginx:1.27.0']);
     assert.equal(await h.get(h.dev, 'Deployment', 'prod-web', h.ns), undefined, 'prod overlay not on dev');
+    const infrastructure = await Promise.all([h.status('dev', 'infrastructure'), h.status('prod', 'infrastructure')]);
+    assert.equal(infrastructure[0]?.lastAppliedDigest, infrastructure[1]?.lastAppliedDigest, 'identical render inputs share one bundle');
+  });
+
+  test("postBuild.substituteFrom is read from the target cluster, as Flux reads it", async () => {
+    const dev = (await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns)) as { data?: Record<string, string> } | undefined;
+    const prod = (await h.get(h.prod, 'ConfigMap', 'prod-settings', h.ns)) as { data?: Record<string, string> } | undefined;
+    assert.equal(dev?.data?.['greeting'], `hello ${h.region}`);
+    assert.equal(prod?.data?.['greeting'], 'hello us-1');
   });
 
   test("Flux's own controllers (gotk-components) are not applied", async () => {
@@ -55,19 +66,22 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.equal(await h.status('prod', 'team-a'), undefined, 'tenants are dev only');
   });
 
-  test('replicas and an image tag changed in Git are applied', async () => {
+  test('replicas and an image tag changed in Git are applied; a push to many targets renders in shards', async () => {
+    const shardsBefore = h.events.filter((event) => event.includes('"RenderRequested"')).length;
     const sha = await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 4, '1.27.2') }, 'dev: 4 replicas of 1.27.2');
     const web = await h.get(h.dev, 'Deployment', 'dev-web', h.ns);
     assert.deepEqual([replicasOf(web), imageOf(web)], [4, 'nginx:1.27.2']);
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${sha}`);
     const prodWeb = await h.get(h.prod, 'Deployment', 'prod-web', h.ns);
     assert.equal(replicasOf(prodWeb), 3, 'prod follows its tag, not main');
+    // dev's four Kustomizations follow main; with two per shard they render in two RenderRequested invocations.
+    assert.equal(h.events.filter((event) => event.includes('"RenderRequested"')).length - shardsBefore, 2);
   });
 
   test('a file deleted from Git is pruned, and git revert brings it back', async () => {
     await h.push({ 'apps/base/settings.yaml': null, 'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml'] }) }, 'drop settings');
     assert.equal(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns), undefined);
-    const restored = await h.push({ 'apps/base/settings.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { greeting: 'hello' } }), 'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml', 'settings.yaml'] }) }, 'Revert "drop settings"');
+    const restored = await h.push({ 'apps/base/settings.yaml': SETTINGS, 'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml', 'settings.yaml'] }) }, 'Revert "drop settings"');
     assert.ok(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns));
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${restored}`);
   });
@@ -165,6 +179,21 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.notEqual(retried?.lastFetchedAt, firstAttempt, 'retried at its interval');
     const sha = await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 9, '1.27.2') }, 'still working');
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${sha}`);
+  });
+
+  test('a GitRepository whose secretRef is missing is a clear error in status; credentials never appear in logs, events or status', async () => {
+    await h.push({ 'tenants/locked.yaml': yaml.dump({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'locked', namespace: 'flux-system' }, spec: { interval: '1m', url: h.app.url, ref: { branch: 'main' }, secretRef: { name: 'no-such-secret' } } }) + '---\n' + yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'locked', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './deploy', sourceRef: { kind: 'GitRepository', name: 'locked' } } }) }, 'a source without its secret');
+    const locked = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'locked' });
+    assert.equal(locked?.ready.status, 'False');
+    assert.match(locked?.ready.message ?? '', /GitRepository flux-system\/locked: secret flux-system\/no-such-secret not found/);
+    // team-a's repository needs basic auth; its password must not leak anywhere.
+    assert.equal((await h.status('dev', 'team-a'))?.ready.status, 'True');
+    const password = h.app.password as string;
+    assert.ok(password.length >= 8);
+    const status = readFileSync(path.join(h.dataDir, 'status.json'), 'utf8');
+    for (const [where, text] of [['status', status], ['logs', h.logLines.join('\n')], ['events', h.events.join('\n')], ['slack', h.slack.messages.join('\n')]] as const) {
+      assert.ok(!text.includes(password), `the Git password appears in ${where}`);
+    }
   });
 
   test('moving the prod tag promotes to prod', async () => {

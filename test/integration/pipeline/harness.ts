@@ -55,6 +55,13 @@ export async function startSlackServer(): Promise<{ url: string; messages: strin
 /** Everything a scenario needs. */
 export interface FleetHarness {
   pipeline: LocalPipeline;
+  /** Every line the pipeline logged (message and attributes as JSON). */
+  logLines: string[];
+  /** Every event on the bus, as JSON envelopes. */
+  events: string[];
+  /** The value the dev cluster's `cluster-vars` ConfigMap gives `region`. */
+  region: string;
+  dataDir: string;
   clock: ReturnType<typeof movableClock>;
   fleet: TestGitRepo;
   app: TestGitRepo;
@@ -90,7 +97,9 @@ export function fleetFiles(urls: { fleet: string; app: string }, ns: string, ten
     );
     files[`clusters/${cluster}/flux-system/kustomization.yaml`] = doc({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['gotk-components.yaml', 'gotk-sync.yaml'] });
     files[`clusters/${cluster}/infrastructure.yaml`] = doc(ks('infrastructure', { path: './infrastructure' }));
-    files[`clusters/${cluster}/apps.yaml`] = doc(ks('apps', { path: `./apps/${cluster}`, targetNamespace: ns, dependsOn: [{ name: 'infrastructure' }], interval: '1m', retryInterval: '30s' }));
+    files[`clusters/${cluster}/apps.yaml`] = doc(
+      ks('apps', { path: `./apps/${cluster}`, targetNamespace: ns, dependsOn: [{ name: 'infrastructure' }], interval: '1m', retryInterval: '30s', postBuild: cluster === 'dev' ? { substituteFrom: [{ kind: 'ConfigMap', name: 'cluster-vars' }] } : { substitute: { region: 'us-1' } } }),
+    );
   }
   files['clusters/dev/notifications.yaml'] = doc(
     { apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'fleet-push', namespace: 'flux-system' }, spec: { type: 'github', events: ['push'], secretRef: { name: 'fleet-webhook' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } },
@@ -98,7 +107,7 @@ export function fleetFiles(urls: { fleet: string; app: string }, ns: string, ten
     { apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Alert', metadata: { name: 'errors', namespace: 'flux-system' }, spec: { providerRef: { name: 'slack' }, eventSeverity: 'error', eventSources: [{ kind: 'Kustomization', name: '*' }] } },
   );
   files['clusters/dev/tenants.yaml'] = doc(ks('tenants', { path: './tenants' }));
-  files['tenants/team-a.yaml'] = doc(gitRepository('team-a', urls.app, { branch: 'main' }), { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'team-a', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './deploy', targetNamespace: tenantNs, sourceRef: { kind: 'GitRepository', name: 'team-a' } } });
+  files['tenants/team-a.yaml'] = doc({ ...(gitRepository('team-a', urls.app, { branch: 'main' }) as { spec: object }), spec: { ...(gitRepository('team-a', urls.app, { branch: 'main' }) as { spec: object }).spec, secretRef: { name: 'team-a-auth' } } }, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'team-a', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './deploy', targetNamespace: tenantNs, sourceRef: { kind: 'GitRepository', name: 'team-a' } } });
   files['infrastructure/kustomization.yaml'] = doc({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['namespaces.yaml'] });
   files['infrastructure/namespaces.yaml'] = doc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenantNs } });
   files['apps/base/kustomization.yaml'] = doc({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml', 'settings.yaml'] });
@@ -106,7 +115,7 @@ export function fleetFiles(urls: { fleet: string; app: string }, ns: string, ten
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } } } },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
   );
-  files['apps/base/settings.yaml'] = doc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { greeting: 'hello' } });
+  files['apps/base/settings.yaml'] = SETTINGS;
   for (const [cluster, replicas, tag] of [['dev', 2, '1.27.1'], ['prod', 3, '1.27.0']] as const) {
     files[`apps/${cluster}/kustomization.yaml`] = doc({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
@@ -119,6 +128,9 @@ export function fleetFiles(urls: { fleet: string; app: string }, ns: string, ten
   }
   return files;
 }
+
+/** The app's ConfigMap: `region` comes from the dev cluster's `cluster-vars` ConfigMap (postBuild.substituteFrom). */
+export const SETTINGS = yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { greeting: 'hello ${region:=nowhere}' } });
 
 /** The overlay of `cluster` with other replicas and tag. */
 export function overlay(cluster: string, replicas: number, tag: string): string {
@@ -147,18 +159,31 @@ export async function startFleetHarness(options: { logger?: Logger } = {}): Prom
       'current-context': 'dev',
     }),
   );
-  const app = await createGitRepo({ name: 'team-a', files: { 'deploy/config.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-a' }, data: { version: '1' } }) } });
+  const app = await createGitRepo({ name: 'team-a', auth: true, files: { 'deploy/config.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-a' }, data: { version: '1' } }) } });
   const fleet = await createGitRepo({ name: 'fleet', files: { 'README.md': 'fleet\n' } });
   await fleet.commit(fleetFiles({ fleet: fleet.url, app: app.url }, ns, tenantNs), 'Fleet');
   await fleet.tag('prod');
   const slack = await startSlackServer();
   const clock = movableClock();
+  const logLines: string[] = [];
+  // postBuild.substituteFrom reads this ConfigMap from the dev cluster, in the Kustomization's namespace.
+  const core = env.kube.kubeConfig().makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'flux-system' } } }).catch((error: { code?: number }) => {
+    if (error.code !== 409) throw error;
+  });
+  await core.createNamespacedConfigMap({ namespace: 'flux-system', body: { metadata: { name: 'cluster-vars' }, data: { region: `eu-${suffix}` } } });
   const pipeline = await startLocalPipeline({
     bootstrap: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: fleet.url, ref: { branch: 'main' }, timeout: '60s' } } as never,
     kubeconfig,
     dataDir: path.join(work, 'data'),
-    secrets: { 'flux-system/fleet-webhook': FLEET_TOKEN, 'flux-system/team-a-webhook': APP_TOKEN, 'flux-system/slack-url': JSON.stringify({ address: slack.url }) },
-    logger: options.logger ?? (process.env['TIDELINE_E2E_LOG'] === '1' ? new ConsoleLogger({ level: 'debug' }) : silentLogger),
+    secrets: {
+      'flux-system/fleet-webhook': FLEET_TOKEN,
+      'flux-system/team-a-webhook': APP_TOKEN,
+      'flux-system/slack-url': JSON.stringify({ address: slack.url }),
+      'flux-system/team-a-auth': JSON.stringify({ username: app.username, password: app.password }),
+    },
+    logger: recorder(process.env['TIDELINE_E2E_LOG'] === '1' ? new ConsoleLogger({ level: 'debug' }) : silentLogger, logLines),
+    shardSize: 2,
     clock,
     tickMs: 3_600_000,
   });
@@ -166,8 +191,14 @@ export async function startFleetHarness(options: { logger?: Logger } = {}): Prom
   const dev = new ClusterClient(await endpointFromKubeconfigFile(kubeconfig, 'dev'));
   const prod = new ClusterClient(await endpointFromKubeconfigFile(kubeconfig, 'prod'));
 
+  const events: string[] = [];
+  pipeline.bus.subscribe({ source: ['tideline.intake', 'tideline.source', 'tideline.render', 'tideline.apply', 'tideline.control'], 'detail-type': ['GitPushReceived', 'SourceChanged', 'RenderRequested', 'ManifestsRendered', 'RenderFailed', 'ReconcileSucceeded', 'ReconcileFailed', 'HealthCheckFailed', 'ClusterUnreachable', 'ReconcileRequested'] }, (envelope) => void events.push(JSON.stringify(envelope)));
   const harness: FleetHarness = {
     pipeline,
+    logLines,
+    events,
+    region: `eu-${suffix}`,
+    dataDir: path.join(work, 'data'),
     clock,
     fleet,
     app,
@@ -203,12 +234,20 @@ export async function startFleetHarness(options: { logger?: Logger } = {}): Prom
       prod.close();
       await slack.stop();
       await prodServer.stop();
-      const core = env.kube.kubeConfig().makeApiClient(CoreV1Api);
-      await Promise.allSettled([core.deleteNamespace({ name: ns }), core.deleteNamespace({ name: tenantNs })]);
+      await Promise.allSettled([core.deleteNamespace({ name: ns }), core.deleteNamespace({ name: tenantNs }), core.deleteNamespacedConfigMap({ namespace: 'flux-system', name: 'cluster-vars' })]);
       rmSync(work, { recursive: true, force: true });
     },
   };
   return harness;
+}
+
+/** A logger that keeps every line (to check that no secret is ever logged) and passes it on. */
+function recorder(next: Logger, lines: string[]): Logger {
+  const keep = (level: keyof Logger) => (message: string, ...attributes: Record<string, unknown>[]): void => {
+    lines.push(`${level} ${message} ${JSON.stringify(attributes)}`);
+    next[level](message, ...attributes);
+  };
+  return { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
 
 /** Polls `probe` (letting the pipeline settle in between) until it is true. */
