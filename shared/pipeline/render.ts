@@ -10,7 +10,7 @@
  *   Kustomizations are rendered in turn), never the bundle.
  */
 import { createHash } from 'node:crypto';
-import { errorMessage, NotFoundError, TidelineError } from '#shared/errors/index.ts';
+import { errorMessage, InvalidInputError, NotFoundError, TidelineError } from '#shared/errors/index.ts';
 import { makeEvent, type EventDetail, type RenderTarget } from '#shared/events/catalog.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { parseManifests } from '#shared/kube/manifests.ts';
@@ -190,6 +190,9 @@ async function renderTarget(entry: TargetEntry, checkoutFor: (entry: TargetEntry
     checkout = await checkoutFor(entry);
     const fetched = deps.clock.now();
     const outcome = await renderCached(entry, checkout, deps);
+    // As Flux, where the API server's validation of a Flux object fails the whole apply: an
+    // invalid Kustomization, GitRepository, Alert … in the output fails its owner, and nothing changes.
+    if (outcome.classified.errors.length > 0) throw new InvalidInputError(outcome.classified.errors.map((error) => errorMessage(error)).join('; '));
     const rendered = deps.clock.now();
     const recorded = await deps.fleet.update((snapshot) => recordRendered(snapshot, deps.bootstrap, target.cluster, kustomization, outcome.classified, checkout?.revision ?? ''));
     for (const problem of recorded.problems) deps.logger.warn('fleet configuration problem', { kustomization: describeTarget(target), problem });

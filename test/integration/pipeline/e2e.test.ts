@@ -7,6 +7,8 @@ import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { makeEvent } from '#shared/events/catalog.ts';
+import { registerReconcile } from '#shared/cli/commands/control.ts';
+import { captureIo, runVerbs } from '#test/unit/cli/helpers.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { APP_TOKEN, FLEET_TOKEN, SETTINGS, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
@@ -194,6 +196,26 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     for (const [where, text] of [['status', status], ['logs', h.logLines.join('\n')], ['events', h.events.join('\n')], ['slack', h.slack.messages.join('\n')]] as const) {
       assert.ok(!text.includes(password), `the Git password appears in ${where}`);
     }
+  });
+
+  test('an invalid Flux object in a rendered output fails its owner, naming it, and changes nothing', async () => {
+    const before = await h.status('dev', 'team-a');
+    const bad = await h.push({ 'tenants/bad.yaml': yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'bad', namespace: 'flux-system' }, spec: { path: './deploy', sourceRef: { kind: 'GitRepository', name: 'team-a' } } }) }, 'an invalid Kustomization');
+    const tenants = await h.status('dev', 'tenants');
+    assert.equal(tenants?.ready.status, 'False');
+    assert.equal(tenants?.lastAttemptedRevision, `main@sha1:${bad}`);
+    assert.match(tenants?.ready.message ?? '', /Kustomization bad: .*interval/);
+    assert.equal(await h.status('dev', 'bad'), undefined, 'the invalid Kustomization is not reconciled');
+    assert.equal((await h.status('dev', 'team-a'))?.lastAppliedRevision, before?.lastAppliedRevision);
+    await h.push({ 'tenants/bad.yaml': null }, 'remove the invalid Kustomization');
+    assert.equal((await h.status('dev', 'tenants'))?.ready.status, 'True');
+  });
+
+  test('tideline reconcile kustomization reaches the running local mode through its control endpoint and waits for the apply', async () => {
+    const io = captureIo({ TIDELINE_DATA_DIR: h.dataDir });
+    const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps', '--cluster', 'dev', '--timeout', '30s'], io);
+    assert.equal(code, 0, io.err.join(''));
+    assert.match(io.err.join(''), /✔ applied revision main@sha1:/);
   });
 
   test('moving the prod tag promotes to prod', async () => {
