@@ -138,7 +138,7 @@ export function overlay(cluster: string, replicas: number, tag: string): string 
 }
 
 /** Starts the whole pipeline on a fresh fleet; the first sync has finished when it resolves. */
-export async function startFleetHarness(options: { logger?: Logger } = {}): Promise<FleetHarness> {
+export async function startFleetHarness(): Promise<FleetHarness> {
   const env = await getTestEnv();
   const suffix = randomBytes(3).toString('hex');
   const ns = `e2e-apps-${suffix}`;
