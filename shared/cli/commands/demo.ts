@@ -4,7 +4,7 @@
  * server (which sends the webhook), `kubectl scale` on the local cluster, a broken commit, a
  * moved tag — and each waits for what Tideline does about it and says how long it took.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -41,7 +41,11 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 /** Runs the demo against the local mode whose data lives in `dataDir`; writes its narration to `out`. */
 export async function runDemo(dataDir: string, out: (line: string) => void): Promise<void> {
-  const info = readJson<DemoInfo>(path.join(dataDir, 'demo.json'), 'the embedded default of local mode');
+  const infoFile = path.join(dataDir, 'demo.json');
+  if (!existsSync(infoFile)) out(`waiting for local mode (npm start) to come up — it writes ${infoFile}…`);
+  // The first run of npm start builds the clusters' binaries: minutes on a cold machine.
+  await waitFor('npm start to write demo.json', async () => (existsSync(infoFile) ? true : undefined), 20 * 60_000);
+  const info = readJson<DemoInfo>(infoFile, 'the embedded default of local mode');
   const statusFile = path.join(dataDir, 'status.json');
   const { FileStatusStore } = await import('#shared/adapters/local/file-status-store.ts');
   const status = new FileStatusStore(statusFile);

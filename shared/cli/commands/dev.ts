@@ -9,7 +9,7 @@
  * Real use: `tideline dev --repo <url> [--branch main] [--kubeconfig …]`, clusters being the
  * kubeconfig's contexts named like `clusters/<name>/`.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -92,6 +92,8 @@ async function runDev(options: DevOptions): Promise<void> {
 
   if (options.repo === undefined) {
     const { startEmbeddedFleet } = await import('#shared/local/embedded.ts');
+    const demoFile = path.join(dataDir, 'demo.json');
+    rmSync(demoFile, { force: true }); // a run that was killed may have left one behind
     process.stdout.write('Tideline local mode — embedded default: clusters dev and prod, the example fleet (examples/fleet) on a local Git server\n');
     const embedded = await startEmbeddedFleet({ dataDir, logger });
     let pipeline: Awaited<ReturnType<typeof startLocalPipeline>> | undefined;
@@ -102,7 +104,7 @@ async function runDev(options: DevOptions): Promise<void> {
       throw error;
     }
     embedded.setWebhookTarget(pipeline.url);
-    writeFileSync(path.join(dataDir, 'demo.json'), `${JSON.stringify({ repoUrl: embedded.repoUrl, kubeconfig: embedded.kubeconfig, slackLog: embedded.slackLog }, null, 2)}\n`);
+    writeFileSync(demoFile, `${JSON.stringify({ repoUrl: embedded.repoUrl, kubeconfig: embedded.kubeconfig, slackLog: embedded.slackLog }, null, 2)}\n`);
     process.stdout.write(
       [
         `webhooks:  ${pipeline.url}/hook/<digest>   (the local Git server sends one after every push)`,
@@ -114,6 +116,7 @@ async function runDev(options: DevOptions): Promise<void> {
       ].join('\n'),
     );
     await untilSignal(async () => {
+      rmSync(demoFile, { force: true });
       await pipeline.stop();
       await embedded.stop();
     });
