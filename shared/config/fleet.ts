@@ -46,10 +46,11 @@ export function parseYamlDocuments(text: string, file: string): FleetDocument[] 
 }
 
 /**
- * Every document of the YAML files below `root` that mention a Flux API group, in path order,
- * skipping dot-directories and `node_modules`. Throws NotFoundError when `root` does not exist.
+ * Every document of the YAML files below `root` (or below `options.dir`, a directory inside it)
+ * that mention a Flux API group, in path order, with paths relative to `root` in `/` form,
+ * skipping dot-directories and `node_modules`. Throws NotFoundError when the directory does not exist.
  */
-export async function readFleetDocuments(root: string): Promise<FleetDocument[]> {
+export async function readFleetDocuments(root: string, options: { dir?: string } = {}): Promise<FleetDocument[]> {
   const documents: FleetDocument[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
@@ -60,15 +61,16 @@ export async function readFleetDocuments(root: string): Promise<FleetDocument[]>
         if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(full);
       } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
         const text = await readFile(full, 'utf8');
-        if (FLUX_GROUP.test(text)) documents.push(...parseYamlDocuments(text, path.relative(root, full)));
+        if (FLUX_GROUP.test(text)) documents.push(...parseYamlDocuments(text, path.relative(root, full).split(path.sep).join('/')));
       }
     }
   };
+  const start = options.dir ?? root;
   try {
-    await walk(root);
+    await walk(start);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`fleet directory ${root} does not exist`, { cause });
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`fleet directory ${start} does not exist`, { cause });
     throw cause;
   }
   return documents;

@@ -9,11 +9,11 @@
  * staging follows a branch). A directory without one gets the Kustomization bootstrap would have
  * written, following the fleet's bootstrap source.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError } from '#shared/errors/index.ts';
 import type { SourceRef } from '#shared/ports/index.ts';
-import { isFluxKind, parseYamlDocuments, type FleetDocument } from '#shared/config/fleet.ts';
+import { isFluxKind, readFleetDocuments, type FleetDocument } from '#shared/config/fleet.ts';
 import { parseKustomization, type FluxKustomization } from '#shared/config/kustomization.ts';
 import { DEFAULT_FLUX_NAMESPACE, parseGitRepositoryEnvelope, type FleetGitRepository } from './objects.ts';
 
@@ -45,25 +45,6 @@ function normalisePath(value: string): string {
   return normal.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
-async function readClusterDocuments(checkoutDir: string, clusterDir: string): Promise<FleetDocument[]> {
-  const documents: FleetDocument[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory() && !entry.name.startsWith('.')) await walk(full);
-      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
-        const text = await readFile(full, 'utf8');
-        // Only files that mention a Flux group can hold a root; the others are not parsed at all.
-        if (/toolkit\.fluxcd\.io\//.test(text)) documents.push(...parseYamlDocuments(text, path.relative(checkoutDir, full).split(path.sep).join('/')));
-      }
-    }
-  };
-  await walk(clusterDir);
-  return documents;
-}
-
 function rootRank(document: FleetDocument): number {
   const name = (document.value as { metadata?: { name?: unknown } }).metadata?.name;
   if (path.posix.basename(document.file) === 'gotk-sync.yaml') return 0;
@@ -91,7 +72,7 @@ export async function findClusterRoots(checkoutDir: string, bootstrap: FleetBoot
   const roots: ClusterRoot[] = [];
   for (const cluster of names) {
     const clusterPath = `clusters/${cluster}`;
-    const documents = await readClusterDocuments(checkoutDir, path.join(clustersDir, cluster));
+    const documents = await readFleetDocuments(checkoutDir, { dir: path.join(clustersDir, cluster) });
     const candidates = documents
       .filter(({ value }) => isFluxKind(value, 'kustomize', 'Kustomization'))
       .filter(({ value }) => {
