@@ -142,52 +142,51 @@ export class DynamoDbStatusStore implements StatusStore {
     }
   }
 
-  async #query(partition: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      try {
-        const page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': STATUS_TABLE_KEY.partitionKey },
-            ExpressionAttributeValues: { ':pk': { S: partition } },
-            ConsistentRead: true,
-            ...(this.#pageSize ? { Limit: this.#pageSize } : {}),
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } catch (error) {
-        throw fromAwsError(error, `listing status records ${partition} in table ${this.#table}`, { unansweredIsTransient: true });
-      }
-    } while (start);
-    return items;
+  #query(partition: string): Promise<Item[]> {
+    return this.#pages(`listing status records ${partition} in table ${this.#table}`, (start) =>
+      this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': STATUS_TABLE_KEY.partitionKey },
+          ExpressionAttributeValues: { ':pk': { S: partition } },
+          ConsistentRead: true,
+          ...(this.#pageSize ? { Limit: this.#pageSize } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
+    );
   }
 
-  async #scan(filter: string, values: Item): Promise<Item[]> {
+  #scan(filter: string, values: Item): Promise<Item[]> {
+    return this.#pages(`listing status records in table ${this.#table}`, (start) =>
+      this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: filter,
+          ExpressionAttributeNames: { '#pk': STATUS_TABLE_KEY.partitionKey },
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          ...(this.#pageSize ? { Limit: this.#pageSize } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
+    );
+  }
+
+  /** Every item of a paginated Query or Scan; `what` names the read in an error. */
+  async #pages(what: string, page: (start: Item | undefined) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
+      let result: { Items?: Item[]; LastEvaluatedKey?: Item };
       try {
-        const page = await this.#client.send(
-          new ScanCommand({
-            TableName: this.#table,
-            FilterExpression: filter,
-            ExpressionAttributeNames: { '#pk': STATUS_TABLE_KEY.partitionKey },
-            ExpressionAttributeValues: values,
-            ConsistentRead: true,
-            ...(this.#pageSize ? { Limit: this.#pageSize } : {}),
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
+        result = await page(start);
       } catch (error) {
-        throw fromAwsError(error, `listing status records in table ${this.#table}`, { unansweredIsTransient: true });
+        throw fromAwsError(error, what, { unansweredIsTransient: true });
       }
+      items.push(...(result.Items ?? []));
+      start = result.LastEvaluatedKey;
     } while (start);
     return items;
   }
