@@ -227,8 +227,7 @@ export type RenderTarget = z.infer<typeof RenderTargetSchema>;
 export const RenderRequestedSchema = z.object({
   ...envelope,
   source: NamespacedNameSchema.extend({ kind: z.literal('GitRepository') }),
-  /** Flux's revision name (`main@sha1:<sha>`). */
-  revision: z.string().min(1),
+  /** The commit every target renders at. */
   commit: sha,
   targets: z.array(RenderTargetSchema).min(1).max(200),
 });

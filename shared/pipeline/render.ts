@@ -70,16 +70,14 @@ export async function handleSourceChanged(detail: EventDetail<'SourceChanged'>, 
   const startedAt = deps.clock.now();
   const fetch = { url: detail.url, ref: detail.ref, commit: detail.revision };
   if (isBootstrapFetch(deps.bootstrap, detail.url, detail.ref)) await refreshRoots(detail.revision, deps, detail.correlationId);
-  const targets = targetsFollowing(await deps.fleet.load(), deps.bootstrap, detail.url, detail.ref).map((entry) => entry.target);
-  await renderOrShard(targets, fetch, deps, detail.correlationId, startedAt, detail.source);
+  const entries = targetsFollowing(await deps.fleet.load(), deps.bootstrap, detail.url, detail.ref);
+  await renderOrShard(entries, fetch, deps, detail.correlationId, startedAt, detail.source);
 }
 
 /** Handles one shard. */
 export async function handleRenderRequested(detail: EventDetail<'RenderRequested'>, deps: PipelineDeps): Promise<void> {
   const snapshot = await deps.fleet.load();
   const entries = detail.targets.map((target) => findTarget(snapshot, deps.bootstrap, target)).filter((entry): entry is TargetEntry => entry !== undefined);
-  const first = entries[0];
-  if (!first) return;
   await renderTargets(entries, detail.commit, deps, detail.correlationId, deps.clock.now());
 }
 
@@ -102,28 +100,13 @@ export async function handleKustomizationRequest(detail: EventDetail<'ReconcileR
   }
 }
 
-async function renderOrShard(targets: RenderTarget[], fetch: { url: string; ref: string; commit: string }, deps: PipelineDeps, correlationId: string, startedAt: number, source: { name: string; namespace: string }): Promise<void> {
+async function renderOrShard(entries: readonly TargetEntry[], fetch: { url: string; ref: string; commit: string }, deps: PipelineDeps, correlationId: string, startedAt: number, source: { name: string; namespace: string }): Promise<void> {
   const shardSize = deps.shardSize ?? 25;
-  if (targets.length > shardSize) {
-    const shards: RenderTarget[][] = [];
-    for (let at = 0; at < targets.length; at += shardSize) shards.push(targets.slice(at, at + shardSize));
-    deps.logger.info('render fanned out', { fetch: fetchKey(fetch.url, {}), targets: targets.length, shards: shards.length });
-    await deps.bus.publish(
-      shards.map((shard) =>
-        makeEvent('RenderRequested', {
-          ...envelope(deps.clock, correlationId),
-          source: { kind: 'GitRepository', name: source.name, namespace: source.namespace },
-          revision: fetch.commit,
-          commit: fetch.commit,
-          targets: shard,
-        }),
-      ),
-    );
-    return;
-  }
-  const snapshot = await deps.fleet.load();
-  const entries = targets.map((target) => findTarget(snapshot, deps.bootstrap, target)).filter((entry): entry is TargetEntry => entry !== undefined);
-  await renderTargets(entries, fetch.commit, deps, correlationId, startedAt);
+  if (entries.length <= shardSize) return renderTargets(entries, fetch.commit, deps, correlationId, startedAt);
+  const shards: RenderTarget[][] = [];
+  for (let at = 0; at < entries.length; at += shardSize) shards.push(entries.slice(at, at + shardSize).map((entry) => entry.target));
+  deps.logger.info('render fanned out', { fetch: fetchKey(fetch.url, {}), targets: entries.length, shards: shards.length });
+  await deps.bus.publish(shards.map((shard) => makeEvent('RenderRequested', { ...envelope(deps.clock, correlationId), source: { kind: 'GitRepository', name: source.name, namespace: source.namespace }, commit: fetch.commit, targets: shard })));
 }
 
 /** Re-reads the cluster roots (`clusters/<name>/`) of the bootstrap repository at `commit`. */
@@ -164,7 +147,7 @@ export async function renderTargets(entries: readonly TargetEntry[], commit: str
       seen.add(id);
       return true;
     });
-    const added = await Promise.all(batch.map((entry) => renderTarget(entry, checkoutFor, deps, correlationId, startedAt)));
+    const added = await Promise.all(batch.map((entry) => renderTarget(entry, commit, checkoutFor, deps, correlationId, startedAt)));
     for (const child of added.flat()) {
       if (fetchKey(child.source.repository.spec.url, child.source.repository.spec.ref ?? {}) === firstFetch) queue.push(child);
       else otherSources.set(sourceId(child.source.key), child);
@@ -174,7 +157,7 @@ export async function renderTargets(entries: readonly TargetEntry[], commit: str
 }
 
 /** Renders one target; returns the Kustomizations its output added to the fleet. */
-async function renderTarget(entry: TargetEntry, checkoutFor: (entry: TargetEntry) => Promise<GitCheckout>, deps: PipelineDeps, correlationId: string, startedAt: number): Promise<TargetEntry[]> {
+async function renderTarget(entry: TargetEntry, commit: string, checkoutFor: (entry: TargetEntry) => Promise<GitCheckout>, deps: PipelineDeps, correlationId: string, startedAt: number): Promise<TargetEntry[]> {
   const { target, kustomization } = entry;
   const key = targetKey(target);
   const status = await deps.status.getKustomization(key);
@@ -224,7 +207,9 @@ async function renderTarget(entry: TargetEntry, checkoutFor: (entry: TargetEntry
     return recorded.added;
   } catch (error) {
     const message = errorMessage(error).slice(0, 4000);
-    const revision = checkout?.revision ?? `sha1:${(await deps.status.getSource(entry.source.key))?.revision?.split(':').pop() ?? 'unknown'}`;
+    // Without a checkout, the source's name for the commit when status has it (`main@sha1:…`).
+    const known = (await deps.status.getSource(entry.source.key))?.revision;
+    const revision = checkout?.revision ?? (known?.endsWith(commit) ? known : `sha1:${commit}`);
     const reason = checkout ? 'BuildFailed' : 'ArtifactFailed';
     deps.logger.error('render failed', { kustomization: describeTarget(target), revision, reason, error: message });
     await deps.status.updateKustomization(key, {

@@ -211,6 +211,14 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.equal((await h.status('dev', 'tenants'))?.ready.status, 'True');
   });
 
+  test('a Kustomization removed from Git has its objects pruned, as its parent prunes it', async () => {
+    assert.ok(await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs));
+    await h.push({ 'tenants/team-a.yaml': null }, 'team-a leaves');
+    assert.equal(await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs), undefined);
+    const snapshot = await h.pipeline.deps.fleet.load();
+    assert.equal(snapshot.clusters['dev']?.kustomizations['flux-system/team-a'], undefined);
+  });
+
   test('tideline reconcile kustomization reaches the running local mode through its control endpoint and waits for the apply', async () => {
     const io = captureIo({ TIDELINE_DATA_DIR: h.dataDir });
     const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps', '--cluster', 'dev', '--timeout', '30s'], io);
