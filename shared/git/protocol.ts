@@ -28,11 +28,18 @@ export interface FetchRequest {
   haves: readonly string[];
   /** The cache's shallow boundary (its `shallow` file). */
   shallows: readonly string[];
+  /**
+   * `deepen 1` for a first fetch. With haves the request must not deepen: git's upload-pack then
+   * ignores the haves and sends the whole tree again. Without it, the declared shallow boundary
+   * still tells the server which history the cache lacks, so nothing it needs is left out.
+   */
+  deepen: boolean;
 }
 
 /** The body of a protocol-v2 `command=fetch` request. */
 export function fetchRequestBody(request: FetchRequest): Uint8Array {
-  const parts: Uint8Array[] = [pktLine('command=fetch\n'), pktLine('agent=tideline\n'), DELIM, pktLine('no-progress\n'), pktLine('ofs-delta\n'), pktLine('deepen 1\n')];
+  const parts: Uint8Array[] = [pktLine('command=fetch\n'), pktLine('agent=tideline\n'), DELIM, pktLine('no-progress\n'), pktLine('ofs-delta\n')];
+  if (request.deepen) parts.push(pktLine('deepen 1\n'));
   for (const oid of request.shallows) parts.push(pktLine(`shallow ${oid}\n`));
   parts.push(pktLine(`want ${request.want}\n`));
   for (const oid of request.haves) parts.push(pktLine(`have ${oid}\n`));

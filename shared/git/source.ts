@@ -344,7 +344,7 @@ export class IsomorphicGitSource implements GitSource {
 
     if (!this.#v1Only.has(target.url)) {
       try {
-        const response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves, shallows }, AbortSignal.timeout(target.timeoutMs));
+        const response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves, shallows, deepen: haves.length === 0 }, AbortSignal.timeout(target.timeoutMs));
         await this.#storePack(gitdir, response.pack);
         const shallow = new Set(shallows);
         for (const oid of response.shallow) shallow.add(oid);

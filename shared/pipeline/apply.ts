@@ -48,7 +48,7 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
     deps.logger.info('suspended: not applied', { kustomization: describeKey(key) });
     return { outcome: 'suspended' };
   }
-  const retryMs = (spec: { retryInterval?: string; interval: string }): number => durationToMs(spec.retryInterval ?? spec.interval);
+  const retryMs = durationToMs(kustomization.spec.retryInterval ?? kustomization.spec.interval);
 
   const dependencies = () => dependencyStateOf(snapshot, deps.bootstrap, key, (dep) => deps.status.getKustomization(dep), detail.revision);
   const dependency = await dependencies();
@@ -58,7 +58,7 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
     // said it waits: looking once more after saying so means one of the two always sees the other.
     if ((await dependencies()).state !== 'ready') {
       deps.logger.info('waiting for dependencies', { kustomization: describeKey(key), reason: dependency.message });
-      return { outcome: 'waiting', retryAfterMs: Math.min(30_000, retryMs(kustomization.spec)) };
+      return { outcome: 'waiting', retryAfterMs: Math.min(30_000, retryMs) };
     }
   }
 
@@ -69,9 +69,8 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
     return failed(detail, deps, status, 'ArtifactFailed', `bundle ${detail.artifact.key}: ${errorMessage(error)}`, [], started);
   }
 
-  let client;
   try {
-    client = await deps.kube.get(detail.cluster);
+    const client = await deps.kube.get(detail.cluster);
     // Who the writes are made as, as kustomize-controller decides it (its own accounts mean Tideline's identity).
     const access = reconcileAccess(snapshot, detail.cluster, `${key.namespace}/${key.name}`);
     if (access.sourceRefProblem) return failed(detail, deps, status, 'AccessDenied', access.sourceRefProblem, [], started);
@@ -117,7 +116,7 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
       await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, ready: readyCondition(status?.ready, 'False', 'ClusterUnreachable', message, now) });
       await deps.bus.publish([makeEvent('ClusterUnreachable', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, reason: 'Unreachable', message, attempts: 1 })]);
       deps.logger.error('cluster unreachable', { kustomization: describeKey(key), error: message });
-      return { outcome: 'unreachable', retryAfterMs: retryMs(kustomization.spec) };
+      return { outcome: 'unreachable', retryAfterMs: retryMs };
     }
     return failed(detail, deps, status, 'ApplyFailed', errorMessage(error), [], started);
   }
