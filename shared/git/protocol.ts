@@ -28,11 +28,18 @@ export interface FetchRequest {
   haves: readonly string[];
   /** The cache's shallow boundary (its `shallow` file). */
   shallows: readonly string[];
+  /**
+   * `deepen 1` for a first fetch. With haves the request must not deepen: git's upload-pack then
+   * ignores the haves and sends the whole tree again. Without it, the declared shallow boundary
+   * still tells the server which history the cache lacks, so nothing it needs is left out.
+   */
+  deepen: boolean;
 }
 
 /** The body of a protocol-v2 `command=fetch` request. */
 export function fetchRequestBody(request: FetchRequest): Uint8Array {
-  const parts: Uint8Array[] = [pktLine('command=fetch\n'), pktLine('agent=tideline\n'), DELIM, pktLine('no-progress\n'), pktLine('ofs-delta\n'), pktLine('deepen 1\n')];
+  const parts: Uint8Array[] = [pktLine('command=fetch\n'), pktLine('agent=tideline\n'), DELIM, pktLine('no-progress\n'), pktLine('ofs-delta\n')];
+  if (request.deepen) parts.push(pktLine('deepen 1\n'));
   for (const oid of request.shallows) parts.push(pktLine(`shallow ${oid}\n`));
   parts.push(pktLine(`want ${request.want}\n`));
   for (const oid of request.haves) parts.push(pktLine(`have ${oid}\n`));
@@ -135,4 +142,58 @@ export async function fetchPack(http: HttpClient, url: string, headers: Record<s
   const body = await readAll(response.body);
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
   return parseFetchResponse(body);
+}
+
+/** A ref line of an `ls-refs` answer. */
+export interface ListedRef {
+  ref: string;
+  oid: string;
+  peeled?: string;
+}
+
+/** Parses a v2 `ls-refs` answer: `<oid> <ref>[ peeled:<oid>]` lines, then a flush. Throws ProtocolError. */
+export function parseLsRefsResponse(body: Buffer): ListedRef[] {
+  const refs: ListedRef[] = [];
+  let offset = 0;
+  while (offset + 4 <= body.length) {
+    const length = Number.parseInt(body.toString('latin1', offset, offset + 4), 16);
+    if (Number.isNaN(length)) throw new ProtocolError('the response is not in the Git protocol (bad pkt-line)');
+    if (length === 0) return refs;
+    if (length < 4 || offset + length > body.length) throw new ProtocolError('the response ends in the middle of a pkt-line');
+    const text = body.toString('utf8', offset + 4, offset + length).replace(/\n$/, '');
+    offset += length;
+    if (text.startsWith('ERR ')) throw new RemoteRefusedError(text.slice(4));
+    const match = /^([0-9a-f]{40}) (\S+)(.*)$/.exec(text);
+    if (match === null) throw new ProtocolError(`unexpected ls-refs line ${JSON.stringify(text.slice(0, 60))}`);
+    const peeled = /(?:^| )peeled:([0-9a-f]{40})/.exec(match[3] ?? '')?.[1];
+    refs.push({ oid: match[1] as string, ref: match[2] as string, ...(peeled ? { peeled } : {}) });
+  }
+  throw new ProtocolError('the ref listing has no end');
+}
+
+/**
+ * A protocol-v2 `ls-refs` in one POST (no capability round trip first), limited to `prefix`,
+ * annotated tags peeled. Throws ProtocolError when the server does not answer in protocol v2.
+ */
+export async function lsRefs(http: HttpClient, url: string, headers: Record<string, string>, prefix: string | undefined, signal: AbortSignal): Promise<ListedRef[]> {
+  const parts = [pktLine('command=ls-refs\n'), pktLine('agent=tideline\n'), DELIM, pktLine('peel\n')];
+  if (prefix !== undefined) parts.push(pktLine(`ref-prefix ${prefix}\n`));
+  parts.push(FLUSH);
+  const response = await http.request({
+    url: `${url.replace(/\/$/, '')}/git-upload-pack`,
+    method: 'POST',
+    headers: {
+      ...headers,
+      'content-type': 'application/x-git-upload-pack-request',
+      accept: 'application/x-git-upload-pack-result',
+      'git-protocol': 'version=2',
+      'user-agent': 'git/tideline',
+    },
+    body: [Buffer.concat(parts)] as unknown as AsyncIterableIterator<Uint8Array>,
+    signal,
+  });
+  const body = await readAll(response.body);
+  if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
+  if (!(response.headers?.['content-type'] ?? '').includes('application/x-git-upload-pack-result')) throw new ProtocolError('the server did not answer with a Git upload-pack result');
+  return parseLsRefsResponse(body);
 }
