@@ -73,9 +73,9 @@ function readVarint(delta: Buffer, pos: number): [number, number] {
 
 /** Applies a Git delta to its base. */
 export function applyDelta(base: Buffer, delta: Buffer): Buffer {
-  let [, pos] = readVarint(delta, 0);
-  let size: number;
-  [size, pos] = readVarint(delta, pos);
+  const [, afterSource] = readVarint(delta, 0);
+  const [size, afterTarget] = readVarint(delta, afterSource);
+  let pos = afterTarget;
   const out = Buffer.allocUnsafe(size);
   let written = 0;
   while (pos < delta.length) {
@@ -254,10 +254,11 @@ export class PackStore {
 
   #load(): LoadedPack[] {
     if (this.#packs === undefined) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(this.#packDir).filter((n) => n.endsWith('.idx'));
       } catch {
+        // No pack directory yet: an empty cache.
         names = [];
       }
       this.#packs = names.map((n) => ({ name: n.slice(0, -4), offsets: readIdx(readFileSync(join(this.#packDir, n))) }));
