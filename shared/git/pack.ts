@@ -279,6 +279,11 @@ export class PackStore {
     this.#recent = objects;
   }
 
+  /** Drops the in-memory objects of the last ingested pack (they stay readable from disk). */
+  releaseRecent(): void {
+    this.#recent = new Map();
+  }
+
   /** Whether the store holds `oid`. */
   has(oid: string): boolean {
     return this.#recent.has(oid) || this.#load().some((p) => p.offsets.has(oid));

@@ -194,6 +194,8 @@ export class IsomorphicGitSource implements GitSource {
       const treeMs = this.#clock.now() - treeStarted;
       const fetchMs = treeStarted - fetchStarted;
       const commitTime = parseCommit(this.#store(gitdir).read(wanted.commit)?.data ?? Buffer.alloc(0)).committerTimeMs;
+      // The fetched objects were needed for this tree only; a warm process keeps packs, not their contents.
+      this.#store(gitdir).releaseRecent();
       return { dir, written, linked, skipped, reused, fetched, fetchMs, treeMs, commitTime };
     });
     this.#logger.info('git checkout', {
@@ -520,5 +522,8 @@ export class IsomorphicGitSource implements GitSource {
     );
     const trees = dated.filter((d) => !d.staging && d.path !== keep).sort((a, b) => b.mtime - a.mtime);
     for (const old of trees.slice(this.#keepTrees)) await rm(old.path, { recursive: true, force: true });
+    // A staging directory older than the longest checkout was left by a process that died.
+    const abandonedBefore = this.#clock.now() - 3_600_000;
+    for (const staging of dated.filter((d) => d.staging && d.mtime < abandonedBefore)) await rm(staging.path, { recursive: true, force: true });
   }
 }

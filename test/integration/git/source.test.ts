@@ -134,6 +134,28 @@ test('basic auth: the right password fetches, a wrong one is Unauthorized withou
   });
 });
 
+test('credentials written into the URL are used and never shown', async (t) => {
+  const repo = await createGitRepo({ name: 'userinfo', files: { 'a.yaml': 'a: 1\n' }, auth: true });
+  const withUserinfo = (password: string) => repo.url.replace('http://', `http://${repo.username as string}:${password}@`);
+  const git = source(t);
+
+  const resolved = await git.resolve({ url: withUserinfo(repo.password as string), ref: { branch: 'main' } });
+
+  assert.equal(resolved.commit, await repo.head());
+  await assert.rejects(git.resolve({ url: withUserinfo('wrong-pass-0815'), ref: { branch: 'main' } }), (error: unknown) => error instanceof UnauthorizedError && !error.message.includes('wrong-pass-0815') && error.message.includes(repo.url));
+});
+
+test('a server that accepts the connection but never answers fails with a Transient timeout after spec.timeout', async (t) => {
+  const silent = createServer(() => undefined).listen(0, '127.0.0.1');
+  await new Promise((resolve) => silent.once('listening', resolve));
+  t.after(() => silent.close());
+  const { port } = silent.address() as { port: number };
+  const started = Date.now();
+
+  await assert.rejects(source(t).resolve({ url: `http://127.0.0.1:${port}/fleet.git`, ref: { branch: 'main' }, timeoutMs: 300 }), (error: unknown) => error instanceof TransientError && /timed out after 0.3s/.test(error.message));
+  assert.ok(Date.now() - started < 5_000);
+});
+
 test('a bearer token is sent as Authorization: Bearer', async (t) => {
   const repo = await createGitRepo({ name: 'bearer', files: { 'a.yaml': 'a: 1\n' }, bearerToken: 'tok-123456' });
   const git = source(t);
