@@ -105,10 +105,21 @@ export function parseFetchResponse(body: Buffer): FetchResponse {
   return { pack: Buffer.concat(pack), shallow, unshallow };
 }
 
-async function readAll(body: AsyncIterableIterator<Uint8Array> | undefined): Promise<Buffer> {
+/** An incremental fetch brought more than its bound: the caller fetches shallowly instead. */
+export class ResponseTooLargeError extends Error {}
+
+async function readAll(body: AsyncIterableIterator<Uint8Array> | undefined, maxBytes = Number.POSITIVE_INFINITY, abort?: () => void): Promise<Buffer> {
   if (body === undefined) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
+  let total = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total > maxBytes) {
+      abort?.();
+      throw new ResponseTooLargeError(`the response passed ${maxBytes} bytes`);
+    }
+  }
   return Buffer.concat(chunks);
 }
 
@@ -124,8 +135,13 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** POSTs a v2 fetch to `<url>/git-upload-pack` and parses the answer. */
-export async function fetchPack(http: HttpClient, url: string, headers: Record<string, string>, request: FetchRequest, signal: AbortSignal): Promise<FetchResponse> {
+/**
+ * POSTs a v2 fetch to `<url>/git-upload-pack` and parses the answer. With `maxBytes`, a longer
+ * answer is cut off with ResponseTooLargeError (an incremental fetch that turned out to bring
+ * history, e.g. after a force-push).
+ */
+export async function fetchPack(http: HttpClient, url: string, headers: Record<string, string>, request: FetchRequest, signal: AbortSignal, maxBytes?: number): Promise<FetchResponse> {
+  const cutOff = new AbortController();
   const response = await http.request({
     url: `${url.replace(/\/$/, '')}/git-upload-pack`,
     method: 'POST',
@@ -137,9 +153,9 @@ export async function fetchPack(http: HttpClient, url: string, headers: Record<s
       'user-agent': 'git/tideline',
     },
     body: [fetchRequestBody(request)] as unknown as AsyncIterableIterator<Uint8Array>,
-    signal,
+    signal: AbortSignal.any([signal, cutOff.signal]),
   });
-  const body = await readAll(response.body);
+  const body = await readAll(response.body, maxBytes, () => cutOff.abort());
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
   return parseFetchResponse(body);
 }

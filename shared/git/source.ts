@@ -26,7 +26,7 @@ import type { Clock, GitCheckout, GitCredentials, GitRepositorySpec, GitSource, 
 import { createHttpClient } from './http.ts';
 import { SOURCE_IGNORE_FILE, SourceIgnoreMatcher, readIgnoreRules, sortSourceIgnoreFiles, sourceIgnoreDomain } from './ignore.ts';
 import { PackError, PackStore, parseCommit, parseTree } from './pack.ts';
-import { HttpStatusError, ProtocolError, RemoteRefusedError, fetchPack, lsRefs } from './protocol.ts';
+import { HttpStatusError, ProtocolError, RemoteRefusedError, ResponseTooLargeError, fetchPack, lsRefs } from './protocol.ts';
 import { describeRef, pickRemoteRef, refPrefix, revisionFor, selectRef, tagVersion } from './refs.ts';
 import type { RefSelection, RemoteRef, SelectedRef } from './refs.ts';
 import { parseCloneUrl, redactUrl } from './url.ts';
@@ -364,7 +364,23 @@ export class IsomorphicGitSource implements GitSource {
 
     if (!this.#v1Only.has(target.url)) {
       try {
-        const response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves, shallows, deepen: haves.length === 0 }, AbortSignal.timeout(target.timeoutMs));
+        const fullPackFile = join(gitdir, 'tideline-shallow-pack-bytes');
+        let response;
+        if (haves.length > 0) {
+          // Incremental: bounded by twice the last shallow fetch, since a want that does not
+          // descend from the haves (a force-push, an older commit) brings its whole history.
+          const bound = Math.max(1 << 20, 2 * Number((await readLines(fullPackFile))[0] ?? 0));
+          try {
+            response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves, shallows, deepen: false }, AbortSignal.timeout(target.timeoutMs), bound);
+          } catch (error) {
+            if (!(error instanceof ResponseTooLargeError)) throw error;
+            this.#logger.debug('git incremental fetch cut off, fetching shallowly', { url: target.url, bound });
+          }
+        }
+        if (response === undefined) {
+          response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves: [], shallows, deepen: true }, AbortSignal.timeout(target.timeoutMs));
+          await writeFile(fullPackFile, `${response.pack.length}\n`);
+        }
         await this.#storePack(gitdir, response.pack);
         const shallow = new Set(shallows);
         for (const oid of response.shallow) shallow.add(oid);

@@ -92,6 +92,22 @@ test('after a new commit the fetch is incremental, and an older commit can still
   assert.notEqual(readFileSync(join(older.dir, 'apps/app1/cm-1.yaml'), 'utf8'), 'changed: true\n');
 });
 
+test('a branch rewritten from an older commit (a force-push) checks out complete from a cache that holds the old head', async (t) => {
+  const repo = await createGitRepo({ name: 'rewritten', files: { 'a.yaml': 'a: 1\n', 'b.yaml': 'b: 1\n' } });
+  const first = await repo.head();
+  await repo.commit({ 'a.yaml': 'a: 2\n' }, 'Second');
+  const git = source(t);
+  await git.checkout({ url: repo.url, ref: { branch: 'main' } });
+  await repo.branch('rewritten', first);
+  await repo.checkout('rewritten');
+  const rewritten = await repo.commit({ 'b.yaml': 'b: 2\n' }, 'Instead of Second');
+
+  const checkout = await git.checkout({ url: repo.url, ref: { branch: 'rewritten' } });
+
+  assert.equal(checkout.commit, rewritten);
+  assert.deepEqual(readTree(checkout.dir), { 'a.yaml': 'a: 1\n', 'b.yaml': 'b: 2\n' });
+});
+
 test('a commit that is no longer a branch head is fetched by its id into an empty cache', async (t) => {
   const repo = await createGitRepo({ name: 'by-id', files: { 'a.yaml': 'a: 1\n' } });
   const first = await repo.head();
