@@ -118,6 +118,14 @@ function gitError(error: unknown, target: Target, secrets: readonly string[], op
   return new TransientError(`${prefix} failed: ${message.slice(0, 300)}`, { cause: error });
 }
 
+/**
+ * A 4xx other than 401/403/404 to a direct protocol-v2 POST: a host that wants the capability
+ * round trip first, or speaks v1 only. isomorphic-git's discovery is tried instead.
+ */
+function isRefusedRequest(error: unknown): boolean {
+  return error instanceof HttpStatusError && error.statusCode >= 400 && error.statusCode < 500 && ![401, 403, 404, 429].includes(error.statusCode);
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -251,7 +259,7 @@ export class IsomorphicGitSource implements GitSource {
       try {
         return await lsRefs(http, target.url, target.headers, prefix, AbortSignal.timeout(target.timeoutMs));
       } catch (error) {
-        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError)) throw gitError(error, target, secrets, 'listing refs');
+        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error))) throw gitError(error, target, secrets, 'listing refs');
         // Not a protocol-v2 server: isomorphic-git's discovery speaks v1 (and v2 after a capability round trip).
         this.#v1Only.add(target.url);
       }
@@ -392,7 +400,7 @@ export class IsomorphicGitSource implements GitSource {
         if (error instanceof RemoteRefusedError && /not our ref|unadvertised object|no such object/i.test(error.message)) {
           throw new NotFoundError(`${target.where}: commit ${wanted.commit} is not in the repository`);
         }
-        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError)) throw gitError(error, target, secrets, 'fetching');
+        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error))) throw gitError(error, target, secrets, 'fetching');
         // A server that does not speak protocol v2: fetch the ref the v1 way, below.
         this.#v1Only.add(target.url);
         this.#logger.debug('git server speaks protocol v1 only', { url: target.url });

@@ -72,6 +72,23 @@ test('a checkout holds exactly the files git archive gives for that commit', asy
   assert.ok(checkout.commitTime > Date.now() - 3_600_000 && checkout.commitTime <= Date.now() + 1000);
 });
 
+test('symlinks are left out of the tree, as from a Flux artifact', async (t) => {
+  const repo = await createGitRepo({ name: 'symlinks', files: { 'apps/deploy.yaml': 'kind: Deployment\n' } });
+  const work = scratch(t);
+  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+  const gitCli = (...args: string[]) => execFileAsync('git', args, { cwd: work, env });
+  await gitCli('clone', '--quiet', repo.bareDir, '.');
+  await execFileAsync('ln', ['-s', 'deploy.yaml', join(work, 'apps', 'inside.yaml')]);
+  await execFileAsync('ln', ['-s', '/etc/passwd', join(work, 'apps', 'outside.yaml')]);
+  await gitCli('add', '--all');
+  await gitCli('commit', '--quiet', '-m', 'links');
+  await gitCli('push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+
+  const checkout = await source(t).checkout({ url: repo.url, ref: { branch: 'main' } });
+
+  assert.deepEqual(readTree(checkout.dir), { 'apps/deploy.yaml': 'kind: Deployment\n' });
+});
+
 test('after a new commit the fetch is incremental, and an older commit can still be checked out', async (t) => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 300; i++) files[`apps/app${i % 10}/cm-${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\ndata:\n  key: "${'value '.repeat(20)}${i}"\n`;
