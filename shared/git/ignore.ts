@@ -54,11 +54,26 @@ interface CompiledRule {
   matcher: Ignore;
 }
 
-function compile(rule: IgnoreRule): CompiledRule | undefined {
-  const include = rule.pattern.startsWith('!');
-  const pattern = include ? rule.pattern.slice(1) : rule.pattern;
-  if (pattern.trim() === '') return undefined;
-  return { prefix: rule.domain === '' ? '' : `${rule.domain}/`, include, matcher: ignore().add(pattern) };
+/**
+ * Compiles rules (in priority order) into matchers, one per run of consecutive rules with the
+ * same directory and polarity: within a run any match gives the same verdict, so one `ignore`
+ * instance answers for all of them (the negation is stripped and remembered as `include`).
+ */
+function compile(rules: readonly IgnoreRule[]): CompiledRule[] {
+  const compiled: CompiledRule[] = [];
+  let last: (CompiledRule & { domain: string }) | undefined;
+  for (const rule of rules) {
+    const include = rule.pattern.startsWith('!');
+    const pattern = include ? rule.pattern.slice(1) : rule.pattern;
+    if (pattern.trim() === '') continue;
+    if (last !== undefined && last.domain === rule.domain && last.include === include) {
+      last.matcher.add(pattern);
+      continue;
+    }
+    last = { domain: rule.domain, prefix: rule.domain === '' ? '' : `${rule.domain}/`, include, matcher: ignore().add(pattern) };
+    compiled.push(last);
+  }
+  return compiled;
 }
 
 /** Decides, per path, whether Flux would leave a file out of the artifact. */
@@ -76,7 +91,7 @@ export class SourceIgnoreMatcher {
     this.replacedDefaults = user.length > 0;
     const base = FLUX_VCS_EXCLUDES.map((pattern) => ({ domain: '', pattern }));
     const defaults = this.replacedDefaults ? [] : FLUX_DEFAULT_EXCLUDES.map((pattern) => ({ domain: '', pattern }));
-    this.#rules = [...base, ...defaults, ...user].flatMap((rule) => compile(rule) ?? []).reverse();
+    this.#rules = compile([...base, ...defaults, ...user]).reverse();
   }
 
   /** Whether the file (or directory, `isDir`) at `path` (relative, `/`-separated) is left out. */

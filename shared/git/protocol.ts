@@ -105,10 +105,21 @@ export function parseFetchResponse(body: Buffer): FetchResponse {
   return { pack: Buffer.concat(pack), shallow, unshallow };
 }
 
-async function readAll(body: AsyncIterableIterator<Uint8Array> | undefined): Promise<Buffer> {
+/** An incremental fetch brought more than its bound: the caller fetches shallowly instead. */
+export class ResponseTooLargeError extends Error {}
+
+async function readAll(body: AsyncIterableIterator<Uint8Array> | undefined, maxBytes = Number.POSITIVE_INFINITY, abort?: () => void): Promise<Buffer> {
   if (body === undefined) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
+  let total = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total > maxBytes) {
+      abort?.();
+      throw new ResponseTooLargeError(`the response passed ${maxBytes} bytes`);
+    }
+  }
   return Buffer.concat(chunks);
 }
 
@@ -124,8 +135,13 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** POSTs a v2 fetch to `<url>/git-upload-pack` and parses the answer. */
-export async function fetchPack(http: HttpClient, url: string, headers: Record<string, string>, request: FetchRequest, signal: AbortSignal): Promise<FetchResponse> {
+/**
+ * POSTs a v2 fetch to `<url>/git-upload-pack` and parses the answer. With `maxBytes`, a longer
+ * answer is cut off with ResponseTooLargeError (an incremental fetch that turned out to bring
+ * history, e.g. after a force-push).
+ */
+export async function fetchPack(http: HttpClient, url: string, headers: Record<string, string>, request: FetchRequest, signal: AbortSignal, maxBytes?: number): Promise<FetchResponse> {
+  const cutOff = new AbortController();
   const response = await http.request({
     url: `${url.replace(/\/$/, '')}/git-upload-pack`,
     method: 'POST',
@@ -137,9 +153,63 @@ export async function fetchPack(http: HttpClient, url: string, headers: Record<s
       'user-agent': 'git/tideline',
     },
     body: [fetchRequestBody(request)] as unknown as AsyncIterableIterator<Uint8Array>,
+    signal: AbortSignal.any([signal, cutOff.signal]),
+  });
+  const body = await readAll(response.body, maxBytes, () => cutOff.abort());
+  if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
+  return parseFetchResponse(body);
+}
+
+/** A ref line of an `ls-refs` answer. */
+export interface ListedRef {
+  ref: string;
+  oid: string;
+  peeled?: string;
+}
+
+/** Parses a v2 `ls-refs` answer: `<oid> <ref>[ peeled:<oid>]` lines, then a flush. Throws ProtocolError. */
+export function parseLsRefsResponse(body: Buffer): ListedRef[] {
+  const refs: ListedRef[] = [];
+  let offset = 0;
+  while (offset + 4 <= body.length) {
+    const length = Number.parseInt(body.toString('latin1', offset, offset + 4), 16);
+    if (Number.isNaN(length)) throw new ProtocolError('the response is not in the Git protocol (bad pkt-line)');
+    if (length === 0) return refs;
+    if (length < 4 || offset + length > body.length) throw new ProtocolError('the response ends in the middle of a pkt-line');
+    const text = body.toString('utf8', offset + 4, offset + length).replace(/\n$/, '');
+    offset += length;
+    if (text.startsWith('ERR ')) throw new RemoteRefusedError(text.slice(4));
+    const match = /^([0-9a-f]{40}) (\S+)(.*)$/.exec(text);
+    if (match === null) throw new ProtocolError(`unexpected ls-refs line ${JSON.stringify(text.slice(0, 60))}`);
+    const peeled = /(?:^| )peeled:([0-9a-f]{40})/.exec(match[3] ?? '')?.[1];
+    refs.push({ oid: match[1] as string, ref: match[2] as string, ...(peeled ? { peeled } : {}) });
+  }
+  throw new ProtocolError('the ref listing has no end');
+}
+
+/**
+ * A protocol-v2 `ls-refs` in one POST (no capability round trip first), limited to `prefix`,
+ * annotated tags peeled. Throws ProtocolError when the server does not answer in protocol v2.
+ */
+export async function lsRefs(http: HttpClient, url: string, headers: Record<string, string>, prefix: string | undefined, signal: AbortSignal): Promise<ListedRef[]> {
+  const parts = [pktLine('command=ls-refs\n'), pktLine('agent=tideline\n'), DELIM, pktLine('peel\n')];
+  if (prefix !== undefined) parts.push(pktLine(`ref-prefix ${prefix}\n`));
+  parts.push(FLUSH);
+  const response = await http.request({
+    url: `${url.replace(/\/$/, '')}/git-upload-pack`,
+    method: 'POST',
+    headers: {
+      ...headers,
+      'content-type': 'application/x-git-upload-pack-request',
+      accept: 'application/x-git-upload-pack-result',
+      'git-protocol': 'version=2',
+      'user-agent': 'git/tideline',
+    },
+    body: [Buffer.concat(parts)] as unknown as AsyncIterableIterator<Uint8Array>,
     signal,
   });
   const body = await readAll(response.body);
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
-  return parseFetchResponse(body);
+  if (!(response.headers?.['content-type'] ?? '').includes('application/x-git-upload-pack-result')) throw new ProtocolError('the server did not answer with a Git upload-pack result');
+  return parseLsRefsResponse(body);
 }

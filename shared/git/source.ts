@@ -14,7 +14,8 @@
  * spec) and names the URL, without credentials, and the ref.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
+import * as nodeFs from 'node:fs';
+import { linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
@@ -24,7 +25,8 @@ import { silentLogger, systemClock } from '#shared/ports/index.ts';
 import type { Clock, GitCheckout, GitCredentials, GitRepositorySpec, GitSource, Logger, ResolvedRevision } from '#shared/ports/index.ts';
 import { createHttpClient } from './http.ts';
 import { SOURCE_IGNORE_FILE, SourceIgnoreMatcher, readIgnoreRules, sortSourceIgnoreFiles, sourceIgnoreDomain } from './ignore.ts';
-import { HttpStatusError, ProtocolError, RemoteRefusedError, fetchPack } from './protocol.ts';
+import { PackError, PackStore, parseCommit, parseTree } from './pack.ts';
+import { HttpStatusError, ProtocolError, RemoteRefusedError, ResponseTooLargeError, fetchPack, lsRefs } from './protocol.ts';
 import { describeRef, pickRemoteRef, refPrefix, revisionFor, selectRef, tagVersion } from './refs.ts';
 import type { RefSelection, RemoteRef, SelectedRef } from './refs.ts';
 import { parseCloneUrl, redactUrl } from './url.ts';
@@ -46,8 +48,6 @@ export interface IsomorphicGitSourceOptions {
 const MAX_PACKS = 40;
 /** Commits remembered as `have`s for incremental fetches. */
 const MAX_HAVES = 16;
-/** Files written at once while a tree is materialised. */
-const WRITE_CONCURRENCY = 24;
 /** Bumped when the way trees are written changes, so old cached trees are not reused. */
 const TREE_FORMAT = 'v1';
 
@@ -118,6 +118,14 @@ function gitError(error: unknown, target: Target, secrets: readonly string[], op
   return new TransientError(`${prefix} failed: ${message.slice(0, 300)}`, { cause: error });
 }
 
+/**
+ * A 4xx other than 401/403/404 to a direct protocol-v2 POST: a host that wants the capability
+ * round trip first, or speaks v1 only. isomorphic-git's discovery is tried instead.
+ */
+function isRefusedRequest(error: unknown): boolean {
+  return error instanceof HttpStatusError && error.statusCode >= 400 && error.statusCode < 500 && ![401, 403, 404, 429].includes(error.statusCode);
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -133,15 +141,6 @@ async function readLines(path: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/** Runs `work` items with at most `limit` in flight. */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
-  });
-  await Promise.all(runners);
 }
 
 interface TreeFile {
@@ -160,6 +159,8 @@ export class IsomorphicGitSource implements GitSource {
   readonly #locks = new Map<string, Promise<unknown>>();
   /** URLs whose server answered a protocol-v2 fetch with something else: v1 from then on. */
   readonly #v1Only = new Set<string>();
+  /** Object stores of the cached repositories, kept while the process is warm. */
+  readonly #stores = new Map<string, PackStore>();
 
   constructor(options: IsomorphicGitSourceOptions) {
     this.#cacheDir = options.cacheDir;
@@ -190,15 +191,20 @@ export class IsomorphicGitSource implements GitSource {
     const key = createHash('sha256').update(target.url).digest('hex').slice(0, 24);
     const result = await this.#locked(key, async () => {
       const gitdir = join(this.#cacheDir, 'repos', `${key}.git`);
-      const cache = {};
       let fetched = false;
-      if (!(await this.#hasCommit(gitdir, wanted.commit, cache))) {
+      const fetchStarted = this.#clock.now();
+      if (!this.#hasCommit(gitdir, wanted.commit)) {
         await this.#fetch(http, target, secrets, gitdir, wanted);
         fetched = true;
       }
-      const { dir, written, skipped, reused } = await this.#materialise(gitdir, key, wanted.commit, spec.ignore, cache, target);
-      const { commit: commitObject } = await git.readCommit({ fs, gitdir, oid: wanted.commit, cache });
-      return { dir, written, skipped, reused, fetched, commitTime: commitObject.committer.timestamp * 1000 };
+      const treeStarted = this.#clock.now();
+      const { dir, written, linked, skipped, reused } = await this.#materialise(gitdir, key, wanted.commit, spec.ignore, target);
+      const treeMs = this.#clock.now() - treeStarted;
+      const fetchMs = treeStarted - fetchStarted;
+      const commitTime = parseCommit(this.#store(gitdir).read(wanted.commit)?.data ?? Buffer.alloc(0)).committerTimeMs;
+      // The fetched objects were needed for this tree only; a warm process keeps packs, not their contents.
+      this.#store(gitdir).releaseRecent();
+      return { dir, written, linked, skipped, reused, fetched, fetchMs, treeMs, commitTime };
     });
     this.#logger.info('git checkout', {
       url: target.url,
@@ -206,8 +212,11 @@ export class IsomorphicGitSource implements GitSource {
       revision: wanted.revision,
       fetched: result.fetched,
       reusedTree: result.reused,
-      files: result.written,
+      filesWritten: result.written,
+      filesLinked: result.linked,
       ...(result.skipped.length > 0 ? { skippedSymlinksOrSubmodules: result.skipped.slice(0, 10) } : {}),
+      fetchMs: result.fetchMs,
+      treeMs: result.treeMs,
       ms: this.#clock.now() - started,
     });
     return {
@@ -246,6 +255,15 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   async #listRefs(http: HttpClient, target: Target, secrets: readonly string[], prefix: string | undefined): Promise<RemoteRef[]> {
+    if (!this.#v1Only.has(target.url)) {
+      try {
+        return await lsRefs(http, target.url, target.headers, prefix, AbortSignal.timeout(target.timeoutMs));
+      } catch (error) {
+        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error))) throw gitError(error, target, secrets, 'listing refs');
+        // Not a protocol-v2 server: isomorphic-git's discovery speaks v1 (and v2 after a capability round trip).
+        this.#v1Only.add(target.url);
+      }
+    }
     let refs: ServerRef[];
     try {
       refs = await git.listServerRefs({ http, url: target.url, headers: target.headers, protocolVersion: 2, ...(prefix ? { prefix } : {}), peelTags: true });
@@ -314,11 +332,18 @@ export class IsomorphicGitSource implements GitSource {
     }
   }
 
-  async #hasCommit(gitdir: string, oid: string, cache: object): Promise<boolean> {
-    if (!(await exists(join(gitdir, 'objects')))) return false;
+  #store(gitdir: string): PackStore {
+    let store = this.#stores.get(gitdir);
+    if (store === undefined) {
+      store = new PackStore(gitdir);
+      this.#stores.set(gitdir, store);
+    }
+    return store;
+  }
+
+  #hasCommit(gitdir: string, oid: string): boolean {
     try {
-      await git.readCommit({ fs, gitdir, oid, cache });
-      return true;
+      return this.#store(gitdir).read(oid)?.type === 'commit';
     } catch {
       return false;
     }
@@ -329,22 +354,41 @@ export class IsomorphicGitSource implements GitSource {
     if (await exists(packDir)) {
       const packs = (await readdir(packDir)).filter((f) => f.endsWith('.idx'));
       // Each incremental fetch adds a pack; rather than repack in JavaScript, start over from one.
-      if (packs.length >= MAX_PACKS) await rm(gitdir, { recursive: true, force: true });
+      if (packs.length >= MAX_PACKS) {
+        await rm(gitdir, { recursive: true, force: true });
+        this.#stores.delete(gitdir);
+      }
     }
     if (!(await exists(join(gitdir, 'objects')))) {
       await mkdir(dirname(gitdir), { recursive: true });
-      await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+      await git.init({ fs: nodeFs, gitdir, bare: true, defaultBranch: 'main' });
       await mkdir(packDir, { recursive: true });
     }
     const havesFile = join(gitdir, 'tideline-haves');
     const shallowFile = join(gitdir, 'shallow');
     const haves: string[] = [];
-    for (const oid of await readLines(havesFile)) if (await this.#hasCommit(gitdir, oid, {})) haves.push(oid);
+    for (const oid of await readLines(havesFile)) if (this.#hasCommit(gitdir, oid)) haves.push(oid);
     const shallows = await readLines(shallowFile);
 
     if (!this.#v1Only.has(target.url)) {
       try {
-        const response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves, shallows, deepen: haves.length === 0 }, AbortSignal.timeout(target.timeoutMs));
+        const fullPackFile = join(gitdir, 'tideline-shallow-pack-bytes');
+        let response;
+        if (haves.length > 0) {
+          // Incremental: bounded by twice the last shallow fetch, since a want that does not
+          // descend from the haves (a force-push, an older commit) brings its whole history.
+          const bound = Math.max(1 << 20, 2 * Number((await readLines(fullPackFile))[0] ?? 0));
+          try {
+            response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves, shallows, deepen: false }, AbortSignal.timeout(target.timeoutMs), bound);
+          } catch (error) {
+            if (!(error instanceof ResponseTooLargeError)) throw error;
+            this.#logger.debug('git incremental fetch cut off, fetching shallowly', { url: target.url, bound });
+          }
+        }
+        if (response === undefined) {
+          response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves: [], shallows, deepen: true }, AbortSignal.timeout(target.timeoutMs));
+          await writeFile(fullPackFile, `${response.pack.length}\n`);
+        }
         await this.#storePack(gitdir, response.pack);
         const shallow = new Set(shallows);
         for (const oid of response.shallow) shallow.add(oid);
@@ -356,7 +400,7 @@ export class IsomorphicGitSource implements GitSource {
         if (error instanceof RemoteRefusedError && /not our ref|unadvertised object|no such object/i.test(error.message)) {
           throw new NotFoundError(`${target.where}: commit ${wanted.commit} is not in the repository`);
         }
-        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError)) throw gitError(error, target, secrets, 'fetching');
+        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error))) throw gitError(error, target, secrets, 'fetching');
         // A server that does not speak protocol v2: fetch the ref the v1 way, below.
         this.#v1Only.add(target.url);
         this.#logger.debug('git server speaks protocol v1 only', { url: target.url });
@@ -370,11 +414,13 @@ export class IsomorphicGitSource implements GitSource {
     const ref = wanted.selected.ref;
     if (!ref) throw new InvalidInputError(`${target.where}: the server speaks Git protocol v1 only, which cannot fetch a commit by its id; follow a branch or tag instead`);
     try {
-      await git.fetch({ fs, http, gitdir, url: target.url, ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref, singleBranch: true, depth: 1, tags: false, headers: target.headers });
+      await git.fetch({ fs: nodeFs, http, gitdir, url: target.url, ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref, singleBranch: true, depth: 1, tags: false, headers: target.headers });
     } catch (error) {
       throw gitError(error, target, secrets, 'fetching');
+    } finally {
+      this.#store(gitdir).refresh();
     }
-    if (!(await this.#hasCommit(gitdir, wanted.commit, {}))) {
+    if (!this.#hasCommit(gitdir, wanted.commit)) {
       throw new NotFoundError(`${target.where}: commit ${wanted.commit} is no longer the head of ${ref}, and the server (Git protocol v1 only) cannot fetch it by id`);
     }
   }
@@ -385,38 +431,39 @@ export class IsomorphicGitSource implements GitSource {
     const name = `pack-${Buffer.from(pack.subarray(pack.length - 20)).toString('hex')}`;
     const incoming = join(gitdir, 'incoming');
     await mkdir(incoming, { recursive: true });
-    const packPath = join(incoming, `${name}.pack`);
-    await writeFile(packPath, pack);
-    await git.indexPack({ fs, dir: gitdir, gitdir, filepath: `incoming/${name}.pack` });
-    await rename(packPath, join(gitdir, 'objects', 'pack', `${name}.pack`));
+    const store = this.#store(gitdir);
+    store.ingest(pack, incoming, name);
+    await rename(join(incoming, `${name}.pack`), join(gitdir, 'objects', 'pack', `${name}.pack`));
     await rename(join(incoming, `${name}.idx`), join(gitdir, 'objects', 'pack', `${name}.idx`));
+    store.refresh();
   }
 
-  async #listTree(gitdir: string, treeOid: string, prefix: string, cache: object, files: TreeFile[], skipped: string[]): Promise<void> {
-    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
-    for (const entry of tree) {
-      const path = prefix + entry.path;
-      if (entry.type === 'tree') await this.#listTree(gitdir, entry.oid, `${path}/`, cache, files, skipped);
-      else if (entry.type === 'blob' && (entry.mode === '100644' || entry.mode === '100755')) files.push({ path, oid: entry.oid, mode: entry.mode });
+  #listTree(store: PackStore, treeOid: string, prefix: string, files: TreeFile[], skipped: string[]): void {
+    const tree = store.read(treeOid);
+    if (tree?.type !== 'tree') throw new PackError(`tree ${treeOid} is missing from the cache`);
+    for (const entry of parseTree(tree.data)) {
+      const path = prefix + entry.name;
+      if (entry.mode === '040000') this.#listTree(store, entry.oid, `${path}/`, files, skipped);
+      else if (entry.mode === '100644' || entry.mode === '100755') files.push({ path, oid: entry.oid, mode: entry.mode });
       // Flux's artifact holds regular files only: symlinks and submodules are left out.
       else skipped.push(path);
     }
   }
 
-  async #materialise(gitdir: string, key: string, commit: string, specIgnore: string | undefined, cache: object, target: Target) {
+  async #materialise(gitdir: string, key: string, commit: string, specIgnore: string | undefined, target: Target) {
+    const store = this.#store(gitdir);
     const ignoreHash = createHash('sha256').update(`${TREE_FORMAT}\0${specIgnore ?? '\u0000none'}`).digest('hex').slice(0, 12);
     const treesDir = join(this.#cacheDir, 'trees', key);
     const dir = join(treesDir, `${commit}-${ignoreHash}`);
     if (await exists(dir)) {
       const now = new Date(this.#clock.now());
       await utimes(dir, now, now).catch(() => undefined);
-      return { dir, written: 0, skipped: [] as string[], reused: true };
+      return { dir, written: 0, linked: 0, skipped: [] as string[], reused: true };
     }
     let files: TreeFile[] = [];
     const skipped: string[] = [];
     try {
-      const { commit: commitObject } = await git.readCommit({ fs, gitdir, oid: commit, cache });
-      await this.#listTree(gitdir, commitObject.tree, '', cache, files, skipped);
+      this.#listTree(store, parseCommit(store.read(commit)?.data ?? Buffer.alloc(0)).tree, '', files, skipped);
     } catch (error) {
       throw new TransientError(`${target.where}: the cached objects of commit ${commit} are incomplete: ${(error as Error).message}`, { cause: error });
     }
@@ -424,8 +471,8 @@ export class IsomorphicGitSource implements GitSource {
     const rules = [];
     for (const path of ignoreFiles) {
       const oid = files.find((f) => f.path === path)?.oid as string;
-      const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
-      rules.push(...readIgnoreRules(Buffer.from(blob).toString('utf8'), sourceIgnoreDomain(path)));
+      const blob = store.read(oid);
+      rules.push(...readIgnoreRules(blob?.data.toString('utf8') ?? '', sourceIgnoreDomain(path)));
     }
     const matcher = new SourceIgnoreMatcher(rules, specIgnore);
     files = files.filter((f) => !matcher.excludes(f.path));
@@ -437,11 +484,27 @@ export class IsomorphicGitSource implements GitSource {
       if (slash > 0) dirs.add(file.path.slice(0, slash));
     }
     await mkdir(staging, { recursive: true });
-    for (const sub of [...dirs].sort()) await mkdir(join(staging, sub), { recursive: true });
-    await inParallel(files, WRITE_CONCURRENCY, async (file) => {
-      const { blob } = await git.readBlob({ fs, gitdir, oid: file.oid, cache });
-      await writeFile(join(staging, file.path), blob, { mode: file.mode === '100755' ? 0o755 : 0o644 });
-    });
+    for (const sub of [...dirs].sort()) mkdirSync(join(staging, sub), { recursive: true });
+    // Files unchanged since the previous tree of this repository are hard links to it (trees are
+    // immutable): an incremental checkout writes only what changed.
+    const previous = await this.#previousTree(store, treesDir, ignoreHash, commit);
+    let linked = 0;
+    for (const file of files) {
+      const destination = join(staging, file.path);
+      if (previous !== undefined && previous.files.get(file.path) === `${file.mode} ${file.oid}`) {
+        try {
+          linkSync(join(previous.dir, file.path), destination);
+          linked++;
+          continue;
+        } catch {
+          // Left out of the previous tree (ignore rules) or removed: write it.
+        }
+      }
+      const blob = store.read(file.oid);
+      if (blob?.type !== 'blob') throw new TransientError(`${target.where}: blob ${file.oid} (${file.path}) is missing from the cache`);
+      // Synchronous writes: thousands of small files go faster without a thread-pool round trip each.
+      writeFileSync(destination, blob.data, { mode: file.mode === '100755' ? 0o755 : 0o644 });
+    }
     try {
       await rename(staging, dir);
     } catch (error) {
@@ -450,7 +513,26 @@ export class IsomorphicGitSource implements GitSource {
       if (!(await exists(dir))) throw error;
     }
     await this.#pruneTrees(treesDir, dir);
-    return { dir, written: files.length, skipped, reused: false };
+    return { dir, written: files.length - linked, linked, skipped, reused: false };
+  }
+
+  /** The most recently used tree of this repository with the same ignore rules, and its files' modes and ids. */
+  async #previousTree(store: PackStore, treesDir: string, ignoreHash: string, commit: string): Promise<{ dir: string; files: Map<string, string> } | undefined> {
+    let newest: { name: string; mtime: number } | undefined;
+    for (const name of await readdir(treesDir).catch(() => [] as string[])) {
+      if (!name.endsWith(`-${ignoreHash}`) || name.startsWith(commit)) continue;
+      const mtime = (await stat(join(treesDir, name)).catch(() => undefined))?.mtimeMs;
+      if (mtime !== undefined && (newest === undefined || mtime > newest.mtime)) newest = { name, mtime };
+    }
+    if (newest === undefined) return undefined;
+    const previousCommit = newest.name.slice(0, newest.name.indexOf('-'));
+    try {
+      const files: TreeFile[] = [];
+      this.#listTree(store, parseCommit(store.read(previousCommit)?.data ?? Buffer.alloc(0)).tree, '', files, []);
+      return { dir: join(treesDir, newest.name), files: new Map(files.map((f) => [f.path, `${f.mode} ${f.oid}`])) };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Removes all but the most recently used trees of a repository. */
@@ -464,5 +546,8 @@ export class IsomorphicGitSource implements GitSource {
     );
     const trees = dated.filter((d) => !d.staging && d.path !== keep).sort((a, b) => b.mtime - a.mtime);
     for (const old of trees.slice(this.#keepTrees)) await rm(old.path, { recursive: true, force: true });
+    // A staging directory older than the longest checkout was left by a process that died.
+    const abandonedBefore = this.#clock.now() - 3_600_000;
+    for (const staging of dated.filter((d) => d.staging && d.mtime < abandonedBefore)) await rm(staging.path, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { authFileName } from './git-server.ts';
+import { authFileName, bearerAuthFileName } from './git-server.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -28,6 +28,8 @@ export interface CreateGitRepoOptions {
   fixtureDir?: string;
   /** Require basic auth (the environment's git username/password) to fetch or push. */
   auth?: boolean;
+  /** Require `Authorization: Bearer <token>` with this token to fetch (instead of basic auth). */
+  bearerToken?: string;
   /** Default branch name (default `main`). */
   defaultBranch?: string;
 }
@@ -103,6 +105,7 @@ export async function createGitRepoIn(hosting: GitHosting, options: CreateGitRep
   ]);
   await git(workDir, ['remote', 'add', 'origin', bareDir]);
   if (options.auth === true) writeFileSync(join(bareDir, authFileName), `${hosting.username}:${hosting.password}\n`);
+  if (options.bearerToken !== undefined) writeFileSync(join(bareDir, bearerAuthFileName), `${options.bearerToken}\n`);
 
   let currentBranch = defaultBranch;
   const repo: TestGitRepo = {

@@ -1,6 +1,7 @@
 // A Git smart-HTTP server for tests: a small Node HTTP server in front of `git http-backend`
 // (the CGI program that real Git hosting setups use), so clients speak the real protocol.
-// Repositories that contain a `tideline-auth` file ("user:password") require basic auth.
+// Repositories that contain a `tideline-auth` file ("user:password") require basic auth; a
+// `tideline-auth-bearer` file (the token) requires `Authorization: Bearer <token>`.
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { join, normalize } from 'node:path';
 
 /** Name of the per-repository file that switches on basic auth. */
 export const authFileName = 'tideline-auth';
+/** Name of the per-repository file that switches on bearer-token auth (the file holds the token). */
+export const bearerAuthFileName = 'tideline-auth-bearer';
 
 export interface GitServer {
   /** `http://127.0.0.1:<port>`; a repository `<root>/a/b.git` is served at `<baseUrl>/a/b.git`. */
@@ -25,6 +28,11 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 function checkAuth(req: IncomingMessage, repoDir: string): { ok: boolean; user?: string } {
+  const bearerFile = join(repoDir, bearerAuthFileName);
+  if (existsSync(bearerFile)) {
+    const header = req.headers.authorization ?? '';
+    return { ok: header.startsWith('Bearer ') && sameSecret(header.slice('Bearer '.length), readFileSync(bearerFile, 'utf8').trim()) };
+  }
   const authFile = join(repoDir, authFileName);
   if (!existsSync(authFile)) return { ok: true };
   const expected = readFileSync(authFile, 'utf8').trim();
