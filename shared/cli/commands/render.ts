@@ -80,7 +80,8 @@ export function registerRender(program: Command): void {
       const vars: Record<string, string> = {};
       for (const pair of options.substitute) {
         const eq = pair.indexOf('=');
-        if (eq <= 0) throw new InvalidInputError(`--substitute expects key=value, got "${pair}"`);
+        // The argument is not echoed: its value is often a credential.
+        if (eq <= 0) throw new InvalidInputError(`--substitute expects KEY=VALUE; an argument has ${eq < 0 ? 'no "="' : 'no key before "="'}`);
         vars[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
       const useSubstitution = options.substitute.length > 0 || options.strict === true;
