@@ -10,6 +10,7 @@ import { ClusterClient, endpointFromKubeconfigFile, formatChangeSet, formatCount
 import type { ReconcileResult } from '#shared/kube/index.ts';
 import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
+import { repositoryRoot } from '../repository-root.ts';
 
 /** Options shared by `apply` and `diff`. */
 export interface ClusterCliOptions {
@@ -20,6 +21,8 @@ export interface ClusterCliOptions {
   namespace: string;
   targetNamespace?: string;
   serviceAccount?: string;
+  /** `--root`: the tree the directory may refer into (default: the enclosing Git repository). */
+  root?: string;
   /** `text` or `json` (see {@link outputFormat}). */
   output: string;
 }
@@ -30,6 +33,11 @@ export function clusterOptions(command: Command): Command {
     .option('--context <context>', 'kubeconfig context (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl does, or ~/.kube/config)')
     .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification');
+}
+
+/** Adds `--root`, the tree a directory's kustomization may refer into, as `tideline render` takes it. */
+export function rootOption(command: Command): Command {
+  return command.option('--root <dir>', 'repository root; nothing outside it is read (default: the enclosing git repository)');
 }
 
 /** Adds `-o, --output text|json`. */
@@ -83,7 +91,7 @@ export function applyResultJson(result: ReconcileResult): string {
 /** Registers the `apply` verb. */
 export function registerApply(program: Command): void {
   const command = program.command('apply').description('reconcile a directory into a cluster with server-side apply and print the change set').argument('<dir>', 'Kustomize or plain-manifest directory');
-  outputOption(clusterOptions(ownerOptions(command)))
+  rootOption(outputOption(clusterOptions(ownerOptions(command))))
     .option('--prune', 'delete objects applied before under this name that the directory no longer holds')
     .option('--wait', 'wait for the applied objects to become ready')
     .option('--force', 'recreate objects whose immutable fields changed')
@@ -99,7 +107,7 @@ export function registerApply(program: Command): void {
       if (options.order !== undefined && (!/^\d+$/.test(options.order) || !Number.isSafeInteger(order))) {
         throw new InvalidInputError(`--order must be a non-negative integer, not ${JSON.stringify(options.order)}`);
       }
-      const { objects, digest } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
+      const { objects, digest } = await loadDirectoryObjects(dir, { root: repositoryRoot(dir, options.root), ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
       const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
       try {
         const result = await reconcileObjects(client, {
