@@ -34,7 +34,9 @@ export function parseManifests(text: string, file: string): KubeObject[] {
     documents = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA });
   } catch (error) {
     const mark = (error as { mark?: { line?: number } }).mark;
-    throw new InvalidInputError(`invalid YAML: ${(error as Error).message.split('\n')[0]}`, { source: { file, ...(mark?.line !== undefined ? { line: mark.line + 1 } : {}) }, cause: error });
+    // The parser's full message (kept in a cause) quotes the text around the error, which may be a
+    // Secret's data: only its first line, the reason, is kept.
+    throw new InvalidInputError(`invalid YAML: ${(error as { reason?: string }).reason ?? 'syntax error'}`, { source: { file, ...(mark?.line !== undefined ? { line: mark.line + 1 } : {}) } });
   }
   const objects: KubeObject[] = [];
   for (const doc of documents) {
