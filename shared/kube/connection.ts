@@ -189,7 +189,7 @@ async function readCredentialFile(field: string, file: string, allowedDirs: read
     const rel = relative(root, path);
     return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
   });
-  const outside = (): InvalidInputError => new InvalidInputError(`"${field}" file ${file} is outside the directories credential files may be read from (${allowedDirs.join(', ')})`, where);
+  const outside = (): InvalidInputError => new InvalidInputError(`"${field}" file ${file} is outside the directories credential files may be read from (${allowedDirs.join(', ')}; the CLI's --credential-dir adds one)`, where);
   // A path outside is refused whether or not it exists, so the answer tells nothing about the file.
   let real: string;
   try {

@@ -3,6 +3,7 @@
  * function does for a rendered bundle, and print the change set (as text, or as one JSON document
  * with `--output json`). Exit code 0 on success, 2 on error.
  */
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { durationToMs } from '#shared/config/kustomization.ts';
 import { InvalidInputError, describeObject } from '#shared/errors/index.ts';
@@ -17,6 +18,8 @@ export interface ClusterCliOptions {
   context?: string;
   kubeconfig?: string;
   insecureSkipTlsVerify?: boolean;
+  /** `--credential-dir`: directories the kubeconfig's credential files may be read from. */
+  credentialDir?: string[];
   name: string;
   namespace: string;
   targetNamespace?: string;
@@ -32,7 +35,18 @@ export function clusterOptions(command: Command): Command {
   return command
     .option('--context <context>', 'kubeconfig context (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl does, or ~/.kube/config)')
-    .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification');
+    .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification')
+    .option('--credential-dir <dir>', "a directory the kubeconfig's credential files (certificate-authority, client-certificate, client-key, tokenFile) may be read from (repeatable; in addition to the kubeconfig files' own directories)", (value: string, previous: string[] = []) => [...previous, value]);
+}
+
+/**
+ * The connection options the cluster CLI options ask for: credential files may be read from the
+ * kubeconfig files' own directories and every `--credential-dir`.
+ */
+export function connectionOptions(options: Pick<ClusterCliOptions, 'insecureSkipTlsVerify' | 'credentialDir' | 'kubeconfig'>): { allowInsecure: boolean; credentialFileDirs?: string[] } {
+  const extra = options.credentialDir ?? [];
+  const credentialFileDirs = [...kubeconfigPaths(options.kubeconfig).map((file) => dirname(resolve(file))), ...extra];
+  return { allowInsecure: options.insecureSkipTlsVerify === true, ...(extra.length > 0 ? { credentialFileDirs } : {}) };
 }
 
 /** Adds `--root`, the tree a directory's kustomization may refer into, as `tideline render` takes it. */
@@ -108,7 +122,7 @@ export function registerApply(program: Command): void {
         throw new InvalidInputError(`--order must be a non-negative integer, not ${JSON.stringify(options.order)}`);
       }
       const { objects, digest } = await loadDirectoryObjects(dir, { root: repositoryRoot(dir, options.root), ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
-      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
       try {
         const result = await reconcileObjects(client, {
           owner: { name: options.name, namespace: options.namespace },

@@ -10,7 +10,7 @@ import { ClusterClient, diffObjects, endpointFromKubeconfigFile } from '#shared/
 import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
 import { repositoryRoot } from '../repository-root.ts';
-import { clusterOptions, outputFormat, outputOption, ownerOptions, rootOption } from './apply.ts';
+import { clusterOptions, connectionOptions, outputFormat, outputOption, ownerOptions, rootOption } from './apply.ts';
 import type { ClusterCliOptions } from './apply.ts';
 
 /** Registers the `diff` verb. */
@@ -21,7 +21,7 @@ export function registerDiff(program: Command): void {
     .action(async (dir: string, options: ClusterCliOptions & { prune?: boolean }) => {
       const output = outputFormat(options);
       const { objects } = await loadDirectoryObjects(dir, { root: repositoryRoot(dir, options.root), ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
-      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
       try {
         const result = await diffObjects(client, {
           owner: { name: options.name, namespace: options.namespace },

@@ -46,3 +46,35 @@ test('a creation diff of a Service leaves out the cluster IP the dry-run allocat
   assert.match(result.objects[0]?.diff ?? '', /targetPort/);
   assert.doesNotMatch(result.objects[0]?.diff ?? '', /clusterIP/);
 });
+
+test('tideline diff reads a credential file outside the kubeconfig directory only from a --credential-dir', async (t) => {
+  // Prepare: the kubeconfig in one directory, its token file in another.
+  const ns = await useNamespace(t, 'kube-cli-creds');
+  const env = await getTestEnv();
+  const dir = await tempDirFor(t, 'tideline-cli-creds-');
+  await mkdir(join(dir, 'kube'));
+  await mkdir(join(dir, 'creds'));
+  await writeFile(join(dir, 'creds', 'token'), `${env.kube.token}\n`);
+  await writeFile(
+    join(dir, 'kube', 'config'),
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: env.kube.server, 'certificate-authority-data': env.kube.caData } }],
+      users: [{ name: 'u', user: { tokenFile: '../creds/token' } }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'ctx',
+    }),
+  );
+  await mkdir(join(dir, 'app'));
+  await writeFile(join(dir, 'app', 'cm.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\n`);
+  const common = ['--kubeconfig', join(dir, 'kube', 'config'), '--name', ns];
+  // Act
+  const refused = await runTideline(['diff', join(dir, 'app'), ...common]);
+  const allowed = await runTideline(['diff', join(dir, 'app'), ...common, '--credential-dir', join(dir, 'creds')]);
+  // Assess
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /"tokenFile" file .* is outside the directories credential files may be read from/);
+  assert.equal(allowed.code, 1, allowed.stderr);
+  assert.match(allowed.stdout, /ConfigMap settings in ns .* created/);
+});
