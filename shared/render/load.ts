@@ -275,7 +275,7 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
  * the same node), the parser's rule; undefined when there is none. One pass with a set per map,
  * iterative so a deeply nested document cannot overflow the stack.
  */
-function firstDuplicateKey(root: unknown): number | undefined {
+export function firstDuplicateKey(root: unknown): number | undefined {
   let first: number | undefined;
   const stack: unknown[] = [root];
   while (stack.length > 0) {

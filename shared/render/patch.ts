@@ -90,7 +90,8 @@ export function selectTargets(resources: readonly Resource[], target: Record<str
 
 function looksLikeJson6902(text: string): unknown[] | undefined {
   try {
-    const value: unknown = parseYaml(text);
+    // Only the shape matters here; duplicate keys are refused by the full parse (linear, unlike the parser's own check).
+    const value: unknown = parseYaml(text, { uniqueKeys: false });
     return Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
