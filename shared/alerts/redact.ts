@@ -34,15 +34,41 @@ const CREDENTIAL_PATTERNS: { pattern: RegExp; replace: string }[] = [
   // Credentials in URLs: keep the user, drop the password (or the lone token).
   { pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, replace: `$1$2:${REDACTED}@` },
   { pattern: /\b(https?:\/\/)([^/\s:@]{16,})@/gi, replace: `$1${REDACTED}@` },
+  // Credentials as query or form parameters (`?token=…`, `password=…`) and as JSON members.
+  { pattern: /\b((?:access_|refresh_|id_|auth_|private_|api_)?token|password|passwd|secret|api_?key|client_secret)=[^\s&"'#]+/gi, replace: `$1=${REDACTED}` },
+  { pattern: /("(?:access_|refresh_|id_|auth_)?token"|"password"|"secret"|"client_secret")(\s*:\s*)"(?:[^"\\]|\\.)*"/gi, replace: `$1$2"${REDACTED}"` },
+  // Kubernetes validation errors quote the rejected value: `data.token: Invalid value: "…": …`.
+  { pattern: /(Invalid value: )"(?:[^"\\]|\\.)*"/g, replace: `$1"${REDACTED}"` },
 ];
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Forms of a secret value that may appear in text: the value, and URL-encoded or JSON-escaped. */
+/**
+ * The base64 forms of `value`: its whole encoding, and the part of its encoding that is the same
+ * wherever it sits in a longer encoded text (a Secret's `user:token`, a Basic header), for each of
+ * the three byte alignments; in standard and URL-safe alphabets.
+ */
+function base64Variants(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const out = [bytes.toString('base64'), bytes.toString('base64url')];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const total = offset + bytes.length;
+    // Characters carrying a bit of the prefix or of what follows the value are not stable.
+    const start = Math.ceil((offset * 8) / 6);
+    const end = Math.floor(total / 3) * 4 + Math.floor(((total % 3) * 8) / 6);
+    const core = encoded.slice(start, end);
+    // Short cores would match ordinary base64 by chance.
+    if (core.length >= 12) out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out;
+}
+
+/** Forms of a secret value that may appear in text: the value, URL-encoded, JSON-escaped, base64. */
 function variantsOf(value: string): string[] {
-  const variants = new Set<string>([value, value.trim(), encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
+  const variants = new Set<string>([value, value.trim(), encodeURIComponent(value), JSON.stringify(value).slice(1, -1), ...base64Variants(value)]);
   // A webhook URL is a secret as a whole, and its path (the part that authorizes) also on its own.
   try {
     const url = new URL(value);
@@ -56,12 +82,15 @@ function variantsOf(value: string): string[] {
 
 /** Replaces known secret values and credential shapes in text. Immutable; add values with `with`. */
 export class Redactor {
+  /** The secret values as given (their variants are derived again by {@link with}, not re-encoded). */
+  readonly #secrets: readonly string[];
   readonly #values: readonly string[];
   readonly #valuePattern: RegExp | undefined;
 
   constructor(secretValues: Iterable<string> = []) {
+    this.#secrets = [...secretValues];
     const values = new Set<string>();
-    for (const value of secretValues) for (const variant of variantsOf(value)) values.add(variant);
+    for (const value of this.#secrets) for (const variant of variantsOf(value)) values.add(variant);
     // Longest first, so a value containing another is replaced whole.
     this.#values = [...values].sort((a, b) => b.length - a.length);
     this.#valuePattern = this.#values.length ? new RegExp(this.#values.map(escapeRegExp).join('|'), 'g') : undefined;
@@ -69,7 +98,7 @@ export class Redactor {
 
   /** A redactor that also knows `secretValues`. */
   with(secretValues: Iterable<string>): Redactor {
-    return new Redactor([...this.#values, ...secretValues]);
+    return new Redactor([...this.#secrets, ...secretValues]);
   }
 
   /** The text with every known secret value and credential shape replaced by {@link REDACTED}. */

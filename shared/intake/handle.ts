@@ -190,7 +190,7 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
   }
 
   const eventName = provider.eventName(headers);
-  const headerDeliveryId = provider.deliveryId(headers)?.slice(0, 200);
+  const headerDeliveryId = boundedDeliveryId(provider.deliveryId(headers));
   // Without a delivery id, the body's digest identifies a push: a retried identical body is the same push.
   let deliveryId = headerDeliveryId ?? `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
   const logIds = { receiver: receiverId, correlationId: deliveryId };
@@ -306,4 +306,17 @@ export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): 
   }
   logger.info('webhook accepted', { ...logIds, events: eventIds });
   return respond(200, { status: 'accepted', deliveryId, events: eventIds, ...(note ? { note } : {}) }, events);
+}
+
+/** Longest delivery id kept as sent; longer ones are identified by their digest. */
+const MAX_DELIVERY_ID_LENGTH = 200;
+
+/**
+ * A provider's delivery id, bounded for keys and logs without losing what tells two deliveries
+ * apart: an id over {@link MAX_DELIVERY_ID_LENGTH} characters becomes `id-sha256:<digest>` of the
+ * whole id (cutting it would make two ids with a common prefix one delivery, and drop the second).
+ */
+function boundedDeliveryId(id: string | undefined): string | undefined {
+  if (id === undefined || id.length <= MAX_DELIVERY_ID_LENGTH) return id;
+  return `id-sha256:${createHash('sha256').update(id).digest('hex')}`;
 }

@@ -18,6 +18,7 @@ import type { ClusterEndpoint } from './connection.ts';
 import type { KubeObject } from './objects.ts';
 import { FIELD_MANAGER, groupOf, versionOf } from './objects.ts';
 import { decodeProtobufStatus } from './status-proto.ts';
+import { displayUrl } from './url.ts';
 
 /** How a kind is served: its REST resource name and scope. */
 export interface ResourceInfo {
@@ -473,8 +474,8 @@ export class ClusterClient {
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code && TRANSIENT_CODES.has(error.code)) reject(new TransientError(`API server ${this.endpoint.server} unreachable (${error.code}): ${error.message}`, { ...objectOption, cause: error }));
-        else reject(new InvalidInputError(`request to API server ${this.endpoint.server} failed: ${error.message}`, { ...objectOption, cause: error }));
+        if (error.code && TRANSIENT_CODES.has(error.code)) reject(new TransientError(`API server ${displayUrl(this.endpoint.server)} unreachable (${error.code}): ${error.message}`, { ...objectOption, cause: error }));
+        else reject(new InvalidInputError(`request to API server ${displayUrl(this.endpoint.server)} failed: ${error.message}`, { ...objectOption, cause: error }));
       });
       if (options.body !== undefined) req.end(options.body);
       else req.end();

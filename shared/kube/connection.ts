@@ -8,8 +8,9 @@
  * `insecure-skip-tls-verify` is explicitly allowed.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, open, realpath, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
@@ -19,6 +20,7 @@ import { systemClock } from '#shared/ports/index.ts';
 import { fetchEksClusterAccess, type EksClusterAccess } from '#shared/adapters/aws/eks-cluster.ts';
 import { makeEksToken, resolveAwsCredentials } from '#shared/adapters/aws/eks-token.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { displayUrl } from './url.ts';
 
 /** Everything needed to open an authenticated HTTPS connection to one API server. */
 export interface ClusterEndpoint {
@@ -41,8 +43,18 @@ export interface ClusterEndpoint {
 
 /** Operator choices that relax the default security rules. */
 export interface ConnectionOptions {
-  /** Commands an `exec` user may run (compared with the command as written in the kubeconfig). */
+  /**
+   * Commands an `exec` user may run, compared with the command as written in the kubeconfig. A
+   * bare name is looked up on the operator's `PATH` (this process's environment, never the
+   * kubeconfig's `env`) and that absolute path is run; a name with a slash must be absolute.
+   */
   allowExecCommands?: readonly string[];
+  /**
+   * Directories credential files (`certificate-authority`, `client-certificate`, `client-key`,
+   * `tokenFile`) may be read from, symlinks resolved. A kubeconfig read from disk defaults to the
+   * directories of its own files; kubeconfig text (and every cluster record) to none.
+   */
+  credentialFileDirs?: readonly string[];
   /** Accept `insecure-skip-tls-verify: true` clusters. */
   allowInsecure?: boolean;
   /** Clock used to cache expiring tokens. */
@@ -57,54 +69,75 @@ export interface ConnectionOptions {
  * Builds an endpoint from a kubeconfig document (YAML text) and an optional context name
  * (the current context when absent). Throws InvalidInputError for a missing context, a user that
  * would run a command not on the allow-list, or an insecure cluster not explicitly allowed.
- * File references in the text are read as written: a kubeconfig read from files has them made
- * absolute first (`loadKubeconfig`), as kubectl resolves them against each file's directory.
+ * Credential files named in the text are read only from `options.credentialFileDirs` (none by
+ * default: text has no directory of its own), by absolute path — a kubeconfig read from files has
+ * its references made absolute first (`loadKubeconfig`), as kubectl resolves them against each
+ * file's directory. A refused or unreadable file is an InvalidInputError naming the field.
  */
 export async function endpointFromKubeconfig(kubeconfigText: string, context: string | undefined, options: ConnectionOptions = {}, source = 'kubeconfig'): Promise<ClusterEndpoint> {
-  const readRelative = (file: string): Promise<string> => readFile(resolve(file), 'utf8');
+  const where = { source: { file: source } };
+  const allowedDirs = options.credentialFileDirs ?? [];
+  let raw: unknown;
+  try {
+    raw = yaml.load(kubeconfigText);
+  } catch (error) {
+    // The parser's message quotes the text, which may hold credentials: only the line is kept.
+    const line = (error as { mark?: { line?: number } }).mark?.line;
+    throw new InvalidInputError(`not a valid kubeconfig${line === undefined ? '' : ` (syntax error on line ${line + 1})`}`, where);
+  }
   const kc = new KubeConfig();
   try {
     kc.loadFromString(kubeconfigText);
   } catch (error) {
-    throw new InvalidInputError(`not a valid kubeconfig: ${(error as Error).message}`, { source: { file: source }, cause: error });
+    // client-node's messages name fields, not values; the cause is left out all the same.
+    throw new InvalidInputError(`not a valid kubeconfig: ${(error as Error).message.split('\n')[0]}`, where);
   }
   const contextName = context ?? kc.getCurrentContext();
   const ctx = kc.getContextObject(contextName);
-  if (!ctx) throw new InvalidInputError(`context "${contextName}" not found (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`, { source: { file: source } });
+  if (!ctx) throw new InvalidInputError(`context "${contextName}" not found (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`, where);
   const cluster = kc.getCluster(ctx.cluster);
-  if (!cluster) throw new InvalidInputError(`context "${contextName}" names cluster "${ctx.cluster}", which is not defined`, { source: { file: source } });
+  if (!cluster) throw new InvalidInputError(`context "${contextName}" names cluster "${ctx.cluster}", which is not defined`, where);
   const user = ctx.user ? kc.getUser(ctx.user) : null;
   if (!cluster.server.startsWith('https://')) {
-    throw new InvalidInputError(`cluster "${cluster.name}" server ${cluster.server} is not https; Tideline only talks TLS to API servers`, { source: { file: source } });
+    throw new InvalidInputError(`cluster "${cluster.name}" server ${displayUrl(cluster.server)} is not https; Tideline only talks TLS to API servers`, where);
   }
+  if (!URL.canParse(cluster.server)) throw new InvalidInputError(`cluster "${cluster.name}" server is not a valid URL`, where);
   if (cluster.skipTLSVerify && !options.allowInsecure) {
-    throw new InvalidInputError(`cluster "${cluster.name}" sets insecure-skip-tls-verify; refused unless insecure connections are explicitly allowed`, { source: { file: source } });
+    throw new InvalidInputError(`cluster "${cluster.name}" sets insecure-skip-tls-verify; refused unless insecure connections are explicitly allowed`, where);
   }
+  const readCredential = (field: string, file: string): Promise<string> => readCredentialFile(field, file, allowedDirs, source);
   const endpoint: ClusterEndpoint = { name: contextName, server: cluster.server.replace(/\/+$/, '') };
   if (cluster.skipTLSVerify) endpoint.insecureSkipTlsVerify = true;
   if (cluster.caData) endpoint.ca = Buffer.from(cluster.caData, 'base64').toString('utf8');
-  else if (cluster.caFile) endpoint.ca = await readRelative(cluster.caFile);
+  else if (cluster.caFile) endpoint.ca = await readCredential('certificate-authority', cluster.caFile);
   if (user) {
     if (user.authProvider) {
-      throw new InvalidInputError(`user "${user.name}" uses an auth-provider (${String(user.authProvider.name)}); refused: use a token, a client certificate or an allowed exec command`, { source: { file: source } });
+      throw new InvalidInputError(`user "${user.name}" uses an auth-provider (${String(user.authProvider.name)}); refused: use a token, a client certificate or an allowed exec command`, where);
     }
     if (user.exec) {
-      const command = String(user.exec.command ?? '');
+      const exec = user.exec as ExecConfig;
+      const command = String(exec.command ?? '');
       if (!options.allowExecCommands?.includes(command)) {
-        throw new InvalidInputError(`user "${user.name}" runs exec command "${command}"; refused unless the operator allows that command`, { source: { file: source } });
+        throw new InvalidInputError(`user "${user.name}" runs exec command "${command}"; refused unless the operator allows that command`, where);
       }
-      endpoint.token = execTokenSource(user.exec as ExecConfig, options.clock ?? systemClock);
+      for (const entry of exec.env ?? []) {
+        if (UNSAFE_EXEC_ENV.test(String(entry?.name ?? ''))) {
+          throw new InvalidInputError(`user "${user.name}": exec command "${command}" sets ${String(entry.name)}, which changes what code the command runs; refused`, where);
+        }
+      }
+      const path = await resolveExecCommand(command, where);
+      endpoint.token = execTokenSource({ ...exec, command: path }, command, options.clock ?? systemClock);
     }
     if (user.certData) endpoint.clientCert = Buffer.from(user.certData, 'base64').toString('utf8');
-    else if (user.certFile) endpoint.clientCert = await readRelative(user.certFile);
+    else if (user.certFile) endpoint.clientCert = await readCredential('client-certificate', user.certFile);
     if (user.keyData) endpoint.clientKey = Buffer.from(user.keyData, 'base64').toString('utf8');
-    else if (user.keyFile) endpoint.clientKey = await readRelative(user.keyFile);
+    else if (user.keyFile) endpoint.clientKey = await readCredential('client-key', user.keyFile);
     if (user.token) endpoint.token = user.token;
     else {
       // client-node does not read kubectl's `tokenFile` key; take it from the document itself.
-      const raw = yaml.load(kubeconfigText) as { users?: { name?: string; user?: { tokenFile?: unknown } }[] } | undefined;
-      const tokenFile = raw?.users?.find((u) => u.name === user.name)?.user?.tokenFile;
-      if (typeof tokenFile === 'string' && tokenFile) endpoint.token = (await readRelative(tokenFile)).trim();
+      const users = (raw as { users?: { name?: string; user?: { tokenFile?: unknown } }[] } | undefined)?.users;
+      const tokenFile = Array.isArray(users) ? users.find((u) => u?.name === user.name)?.user?.tokenFile : undefined;
+      if (typeof tokenFile === 'string' && tokenFile) endpoint.token = (await readCredential('tokenFile', tokenFile)).trim();
     }
     if (user.username && user.password) endpoint.basicAuth = { username: user.username, password: user.password };
   }
@@ -112,13 +145,82 @@ export async function endpointFromKubeconfig(kubeconfigText: string, context: st
 }
 
 /**
+ * Environment variables an `exec` entry may not set: they make the allowed command load or run
+ * other code (dynamic loader, interpreter start-up), so allowing the command would not bound what runs.
+ */
+const UNSAFE_EXEC_ENV = /^(PATH|LD_.*|DYLD_.*|PYTHON.*|NODE_OPTIONS|NODE_PATH|PERL5.*|PERLLIB|RUBYOPT|RUBYLIB|BASH_ENV|ENV|SHELLOPTS|GCONV_PATH)$/i;
+
+/**
+ * The absolute path an allowed exec command runs from: a bare name looked up on this process's
+ * `PATH` (the operator's; the kubeconfig's `env` never applies to the lookup), an absolute path as is.
+ */
+async function resolveExecCommand(command: string, where: { source: { file: string } }): Promise<string> {
+  if (command.includes('/')) {
+    if (!isAbsolute(command)) throw new InvalidInputError(`exec command "${command}" is a relative path; name it absolutely or as a bare command on the PATH`, where);
+    return command;
+  }
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (!isAbsolute(dir)) continue; // an empty or relative entry would search the working directory
+    const candidate = join(dir, command);
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // not here: try the next directory
+    }
+  }
+  throw new InvalidInputError(`exec command "${command}" is not on the PATH of this process`, where);
+}
+
+/**
+ * Reads one credential file named by `field`, only when its real path (symlinks resolved) lies
+ * inside one of `allowedDirs`, and only when it is a regular file. Every refusal names the field.
+ */
+async function readCredentialFile(field: string, file: string, allowedDirs: readonly string[], source: string): Promise<string> {
+  const where = { source: { file: source } };
+  if (allowedDirs.length === 0) {
+    throw new InvalidInputError(`"${field}" names a local file; this kubeconfig reads no local files (inline the content${field === 'tokenFile' ? ' as "token"' : ` as "${field}-data"`})`, where);
+  }
+  if (!isAbsolute(file)) throw new InvalidInputError(`"${field}" names the relative path ${file}, which has no directory to resolve against`, where);
+  // Each directory as given and as its real path, so a symlinked allowed directory still works.
+  const roots = [...new Set([...allowedDirs.map((dir) => resolve(dir)), ...(await Promise.all(allowedDirs.map(async (dir) => realpath(resolve(dir)).catch(() => resolve(dir)))))])];
+  const inside = (path: string): boolean => roots.some((root) => {
+    const rel = relative(root, path);
+    return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+  });
+  const outside = (): InvalidInputError => new InvalidInputError(`"${field}" file ${file} is outside the directories credential files may be read from (${allowedDirs.join(', ')}; the CLI's --credential-dir adds one)`, where);
+  // A path outside is refused whether or not it exists, so the answer tells nothing about the file.
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch (error) {
+    if (!inside(resolve(file))) throw outside();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidInputError(`"${field}" file ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${String(code)})`}`, where);
+  }
+  if (!inside(real)) throw outside();
+  // Opened without blocking and checked as a regular file, so a FIFO or device cannot hang or flood the read.
+  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
+    throw new InvalidInputError(`"${field}" file ${file} cannot be read (${String(error.code)})`, where);
+  });
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new InvalidInputError(`"${field}" file ${file} is not a regular file`, where);
+    if (info.size > 1 << 20) throw new InvalidInputError(`"${field}" file ${file} is larger than 1 MiB`, where);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Reads a kubeconfig file — or merges several, as kubectl merges a `KUBECONFIG` list (see
  * `kubeconfig.ts`) — and builds the endpoint of `context` (see {@link endpointFromKubeconfig}).
  */
 export async function endpointFromKubeconfigFile(paths: string | readonly string[], context: string | undefined, options: ConnectionOptions = {}): Promise<ClusterEndpoint> {
-  const { text, source } = await loadKubeconfig(typeof paths === 'string' ? [paths] : paths);
-  // File references are absolute in the loaded text, so no base directory is needed.
-  return endpointFromKubeconfig(text, context, options, source);
+  const { text, source, directories } = await loadKubeconfig(typeof paths === 'string' ? [paths] : paths);
+  // File references are absolute in the loaded text; they may point into the files' own directories.
+  return endpointFromKubeconfig(text, context, { ...options, credentialFileDirs: options.credentialFileDirs ?? directories }, source);
 }
 
 /**
@@ -130,7 +232,10 @@ export async function endpointFromKubeconfigFile(paths: string | readonly string
 export async function endpointFromClusterRecord(record: ClusterRecord, options: ConnectionOptions = {}): Promise<ClusterEndpoint> {
   const access = record.access;
   if (access.type === 'kubeconfig') {
-    const endpoint = await endpointFromKubeconfig(access.kubeconfig, access.context, options, `cluster ${record.name}`);
+    // A record's text comes from a store, not a directory: it reads no local files, whatever the
+    // options say — except a record the local kubeconfig registry made from files on disk.
+    const credentialFileDirs = access.localFileDirs ?? [];
+    const endpoint = await endpointFromKubeconfig(access.kubeconfig, access.context, { ...options, credentialFileDirs }, `cluster ${record.name}`);
     return { ...endpoint, name: record.name };
   }
   const clock = options.clock ?? systemClock;
@@ -186,8 +291,11 @@ interface ExecConfig {
   env?: { name: string; value: string }[] | null;
 }
 
-/** Token source for an allowed `exec` user: runs the command, caches the ExecCredential until expiry. */
-function execTokenSource(exec: ExecConfig, clock: Clock): () => Promise<string> {
+/**
+ * Token source for an allowed `exec` user: runs the command (`exec.command`, already an absolute
+ * path), caches the ExecCredential until expiry. Messages name the command as written (`name`).
+ */
+function execTokenSource(exec: ExecConfig, name: string, clock: Clock): () => Promise<string> {
   let cached: { token: string; expiresAt: number } | undefined;
   return async () => {
     if (cached && cached.expiresAt > clock.now()) return cached.token;
@@ -197,12 +305,20 @@ function execTokenSource(exec: ExecConfig, clock: Clock): () => Promise<string> 
     try {
       ({ stdout } = await promisify(execFile)(exec.command, exec.args ?? [], { env, timeout: 30_000, maxBuffer: 1 << 20 }));
     } catch (error) {
-      throw new UnauthorizedError(`exec credential command "${exec.command}" failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      // Neither the arguments nor the output are quoted: either may carry credentials.
+      const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
+      const why = failure.killed ? 'timed out' : typeof failure.code === 'number' ? `exited with status ${failure.code}` : `could not start (${String(failure.code)})`;
+      throw new UnauthorizedError(`exec credential command "${name}" ${why}`);
     }
-    const credential = JSON.parse(stdout) as { status?: { token?: string; expirationTimestamp?: string } };
-    const value = credential.status?.token;
-    if (!value) throw new UnauthorizedError(`exec credential command "${exec.command}" returned no token`);
-    const expiry = credential.status?.expirationTimestamp ? Date.parse(credential.status.expirationTimestamp) - 60_000 : clock.now() + 5 * 60_000;
+    let credential: { status?: { token?: string; expirationTimestamp?: string } } | undefined;
+    try {
+      credential = JSON.parse(stdout) as typeof credential;
+    } catch {
+      throw new UnauthorizedError(`exec credential command "${name}" did not print an ExecCredential (JSON)`);
+    }
+    const value = credential?.status?.token;
+    if (!value) throw new UnauthorizedError(`exec credential command "${name}" returned no token`);
+    const expiry = credential?.status?.expirationTimestamp ? Date.parse(credential.status.expirationTimestamp) - 60_000 : clock.now() + 5 * 60_000;
     cached = { token: value, expiresAt: expiry };
     return value;
   };

@@ -77,6 +77,42 @@ function afterTakeover(dryRun: KubeObject): KubeObject {
   return predicted;
 }
 
+/**
+ * Fields the API server allocates when it creates an object, by kind: a dry-run fills them with
+ * placeholders (a Service's `clusterIP: 10.96.0.0`, a node port, a Job's selector of its
+ * dry-run uid) that the real creation replaces, so a creation diff leaves them out unless the
+ * manifest sets them itself.
+ */
+const ALLOCATED_ON_CREATE: Record<string, readonly (readonly string[])[]> = {
+  'v1/Service': [['spec', 'clusterIP'], ['spec', 'clusterIPs'], ['spec', 'healthCheckNodePort'], ['spec', 'ports', '*', 'nodePort']],
+  'batch/v1/Job': [['spec', 'selector'], ['spec', 'template', 'metadata', 'labels', 'controller-uid'], ['spec', 'template', 'metadata', 'labels', 'batch.kubernetes.io/controller-uid']],
+};
+
+/** `created` (a dry-run result) without the allocated fields `desired` does not set. */
+function withoutAllocated(created: KubeObject, desired: KubeObject): KubeObject {
+  const paths = ALLOCATED_ON_CREATE[`${created.apiVersion}/${created.kind}`];
+  if (!paths) return created;
+  const copy = structuredClone(created);
+  const drop = (node: unknown, wanted: unknown, path: readonly string[]): void => {
+    if (node === null || typeof node !== 'object' || path.length === 0) return;
+    const [head, ...rest] = path as [string, ...string[]];
+    if (head === '*') {
+      if (!Array.isArray(node)) return;
+      node.forEach((item, index) => drop(item, Array.isArray(wanted) ? wanted[index] : undefined, rest));
+      return;
+    }
+    const record = node as Record<string, unknown>;
+    const wantedChild = wanted !== null && typeof wanted === 'object' ? (wanted as Record<string, unknown>)[head] : undefined;
+    if (rest.length === 0) {
+      if (wantedChild === undefined) delete record[head];
+      return;
+    }
+    drop(record[head], wantedChild, rest);
+  };
+  for (const path of paths) drop(copy, desired, path);
+  return copy;
+}
+
 function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: string): ObjectDiff {
   const [, after] = maskSecretPair(undefined, object);
   return { object: ref, action: 'Created', diff: unifiedDiff('', forDisplay(after), { before: `${label} (absent)`, after: `${label} (desired)` }) };
@@ -114,7 +150,7 @@ export async function diffObjects(client: ClusterClient, request: Pick<Reconcile
         const dryRun = await writer.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
         const takeover = live !== undefined && takeoverPatch(p.object, live, client.fieldManager) !== undefined;
         if (live && !takeover && sameObject(dryRun, live)) return { object: p.ref, action: 'Unchanged', diff: '' };
-        const [before, after] = maskSecretPair(live, takeover ? afterTakeover(dryRun) : dryRun);
+        const [before, after] = maskSecretPair(live, takeover ? afterTakeover(dryRun) : live ? dryRun : withoutAllocated(dryRun, p.object));
         const diff = unifiedDiff(forDisplay(before), forDisplay(after), { before: `${label} (live)`, after: `${label} (after apply)` });
         // An apply takes the fields over (and reports Configured) even when no value changes.
         if (live && diff === '' && takeover) return { object: p.ref, action: 'Configured', diff: '', message: 'fields written with kubectl are taken over; no value changes' };

@@ -32,6 +32,8 @@ export interface LoadedKubeconfig {
   source: string;
   /** Context names in the order kubectl lists them. */
   contexts: string[];
+  /** The directories of the files read: where their credential files may live by default. */
+  directories: string[];
 }
 
 /**
@@ -64,10 +66,11 @@ export async function loadKubeconfig(paths: readonly string[]): Promise<LoadedKu
   const source = paths.join(delimiter);
   if (parts.length === 0) throw new InvalidInputError(`none of the kubeconfig files exists (${paths.join(', ')})`, { source: { file: source } });
 
+  const directories = [...new Set(parts.map((part) => dirname(resolve(part.path))))];
   if (parts.length === 1) {
     const [only] = parts as [(typeof parts)[number]];
     const changed = absolutize(only.document, dirname(resolve(only.path)));
-    return { text: changed ? yaml.dump(only.document) : only.raw, source: only.path, contexts: names(only.document.contexts) };
+    return { text: changed ? yaml.dump(only.document) : only.raw, source: only.path, contexts: names(only.document.contexts), directories };
   }
   const merged: Required<Pick<KubeconfigDocument, 'clusters' | 'users' | 'contexts'>> & { 'current-context'?: string } = { clusters: [], users: [], contexts: [] };
   for (const { path, document } of parts) {
@@ -84,7 +87,7 @@ export async function loadKubeconfig(paths: readonly string[]): Promise<LoadedKu
       }
     }
   }
-  return { text: yaml.dump({ apiVersion: 'v1', kind: 'Config', ...merged }), source, contexts: names(merged.contexts) };
+  return { text: yaml.dump({ apiVersion: 'v1', kind: 'Config', ...merged }), source, contexts: names(merged.contexts), directories };
 }
 
 function parseDocument(raw: string, path: string): KubeconfigDocument {

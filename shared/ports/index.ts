@@ -58,7 +58,17 @@ export interface ClusterRecord {
   labels: Record<string, string>;
   /** Either a kubeconfig document (YAML) or an EKS cluster to reach with IAM auth. */
   access:
-    | { type: 'kubeconfig'; kubeconfig: string; context?: string }
+    | {
+        type: 'kubeconfig';
+        kubeconfig: string;
+        context?: string;
+        /**
+         * Directories the kubeconfig's credential files may be read from. Only the local kubeconfig
+         * registry sets it (its text comes from files on disk); a record from a store never has it,
+         * so such a kubeconfig reads no local files.
+         */
+        localFileDirs?: readonly string[];
+      }
     | { type: 'eks'; clusterName: string; region: string; endpoint?: string; caData?: string; roleArn?: string };
 }
 

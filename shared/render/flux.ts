@@ -39,11 +39,22 @@ const VAR_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 
 class SubstitutionError extends Error {}
 
+/**
+ * Deepest nesting of `${…}` inside a default (`${A:-${B:-…}}`). Real values nest a level or two;
+ * the bound keeps a hostile one from exhausting the stack or the time (each level rescans the rest).
+ */
+const MAX_SUBSTITUTION_DEPTH = 32;
+
+/** An expression for a message: long ones cut, so a message never carries a whole value. */
+function quoted(body: string): string {
+  return body.length > 40 ? `\${${body.slice(0, 40)}…}` : `\${${body}}`;
+}
+
 /** Evaluates one `${...}` body (without braces) the way Flux's envsubst does. */
-function evaluateExpression(body: string, vars: Readonly<Record<string, string>>, strict: boolean): string {
+function evaluateExpression(body: string, vars: Readonly<Record<string, string>>, strict: boolean, depth: number): string {
   const lengthOf = /^#([_a-zA-Z0-9]+)$/.exec(body);
   const nameMatch = /^[_\p{L}\p{Nd}]+/u.exec(lengthOf ? (lengthOf[1] as string) : body);
-  if (!nameMatch) throw new SubstitutionError(`invalid variable expression \${${body}}`);
+  if (!nameMatch) throw new SubstitutionError(`invalid variable expression ${quoted(body)}`);
   const name = nameMatch[0];
   const rest = lengthOf ? '' : body.slice(name.length);
   const isSet = Object.hasOwn(vars, name);
@@ -52,7 +63,7 @@ function evaluateExpression(body: string, vars: Readonly<Record<string, string>>
   if (defaultOp) {
     const [, colon, op, operand = ''] = defaultOp;
     const empty = !isSet || (colon === ':' && value === '');
-    const expanded = (): string => expandText(operand, vars, strict);
+    const expanded = (): string => expandText(operand, vars, strict, depth + 1);
     if (op === '+') return empty ? '' : expanded();
     if (op === '?') {
       if (empty) throw new SubstitutionError(`variable "${name}" is not set: ${operand}`);
@@ -72,7 +83,7 @@ function evaluateExpression(body: string, vars: Readonly<Record<string, string>>
     const offset = Number(substring[1]);
     return substring[2] === undefined ? value.slice(offset) : value.slice(offset, offset + Number(substring[2]));
   }
-  throw new SubstitutionError(`unsupported variable expression \${${body}}`);
+  throw new SubstitutionError(`unsupported variable expression ${quoted(body)}`);
 }
 
 /** Index of the `}` closing a `${` whose body starts at `from`, honouring nested `${...}`. */
@@ -90,7 +101,8 @@ function findClose(text: string, from: number): number {
   return -1;
 }
 
-function expandText(text: string, vars: Readonly<Record<string, string>>, strict: boolean): string {
+function expandText(text: string, vars: Readonly<Record<string, string>>, strict: boolean, depth = 0): string {
+  if (depth > MAX_SUBSTITUTION_DEPTH) throw new SubstitutionError(`variable expressions nested deeper than ${MAX_SUBSTITUTION_DEPTH} levels`);
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -104,7 +116,7 @@ function expandText(text: string, vars: Readonly<Record<string, string>>, strict
     if (ch === '$' && text[i + 1] === '{') {
       const close = findClose(text, i + 2);
       if (close < 0) throw new SubstitutionError('unterminated ${ expression');
-      out += evaluateExpression(text.slice(i + 2, close), vars, strict);
+      out += evaluateExpression(text.slice(i + 2, close), vars, strict, depth);
       i = close + 1;
       continue;
     }

@@ -61,7 +61,8 @@ export function parseEnvFile(text: string, file: string): [string, string][] {
       throw new InvalidInputError(`env file line is not KEY=VALUE`, { source: { file, line: index + 1 } });
     }
     const key = trimmed.slice(0, eq);
-    if (/\s/.test(key) || key === '') throw new InvalidInputError(`invalid env key "${key}"`, { source: { file, line: index + 1 } });
+    // The key is not quoted: a malformed line (`TOKEN: <value>=`) would put its value in the message.
+    if (/\s/.test(key) || key === '') throw new InvalidInputError(`invalid env key: ${key === '' ? 'the key before "=" is empty' : 'the key before "=" contains whitespace'}`, { source: { file, line: index + 1 } });
     out.push([key, trimmed.slice(eq + 1)]);
   });
   return out;
@@ -85,9 +86,10 @@ export async function generateObjects(
     const behavior = getString(item, ['behavior']) ?? 'create';
     if (!['create', 'merge', 'replace'].includes(behavior)) throw new InvalidInputError(`generator ${name}: unknown behavior "${behavior}"`, { source: { file: k.file } });
     const entries: [string, string | Buffer][] = [];
-    for (const literal of strings(mapGet(item, 'literals'), k.file, 'literals')) {
+    for (const [position, literal] of strings(mapGet(item, 'literals'), k.file, 'literals').entries()) {
       const eq = literal.indexOf('=');
-      if (eq < 0) throw new InvalidInputError(`generator ${name}: literal "${literal.split('=')[0]}" is not KEY=VALUE`, { source: { file: k.file } });
+      // Without "=" there is no key to name, and the text may be the value itself (`password:<value>`).
+      if (eq < 0) throw new InvalidInputError(`generator ${name}: literals entry ${position + 1} is not KEY=VALUE (no "=")`, { source: { file: k.file } });
       entries.push([literal.slice(0, eq), unquote(literal.slice(eq + 1))]);
     }
     for (const spec of strings(mapGet(item, 'files'), k.file, 'files')) {

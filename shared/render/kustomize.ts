@@ -181,7 +181,9 @@ function checkedResource(node: YAMLMap, file: string, line: number): Resource {
 /** Builds a directory that has a kustomization file into its list of objects. */
 export async function buildKustomization(ctx: BuildContext, dir: string, source: string | Kustomization, parent?: Resource[]): Promise<Resource[]> {
   const sourceFile = typeof source === 'string' ? ctx.fs.display(source) : source.file;
-  if (ctx.stack.includes(dir)) {
+  // Compared by real path: through a symlink (`self -> .`) the same directory has endless names.
+  const identity = ctx.fs.identity(dir);
+  if (ctx.stack.some((entry) => ctx.fs.identity(entry) === identity)) {
     throw new InvalidInputError(`kustomization cycle: ${[...ctx.stack, dir].map((d) => ctx.fs.display(d)).join(' -> ')}`, { source: { file: sourceFile } });
   }
   if (ctx.stack.length >= ctx.fs.limits.maxDepth) {
@@ -400,7 +402,9 @@ async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ st
     if (!isScalar(entry) || typeof entry.value !== 'string') throw new InvalidInputError('"patchesStrategicMerge" entries must be strings', { source: { file: k.file } });
     // Like kustomize: a single-line entry naming an existing file is that file, anything else is the patch itself.
     const value = entry.value;
-    const isInline = value.includes('\n') || /^\s*[{[]/.test(value) || !(await ctx.fs.exists(path.resolve(k.dir, value.trim())));
+    const looksInline = value.includes('\n') || /^\s*[{[]/.test(value);
+    // A path is confined before its existence is tested, so the answer tells nothing about files outside the root.
+    const isInline = looksInline || !(await ctx.fs.exists(ctx.fs.confine(k.dir, value.trim(), k.file)));
     const text = isInline ? value : await readPatchFile(value.trim());
     strategic.push({ patch: text, file: isInline ? k.file : value.trim(), kind: 'strategic' });
   }

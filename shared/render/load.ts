@@ -63,13 +63,7 @@ export class RootedFs {
    * paths, `..` past the root and symlinks whose target lies outside it.
    */
   async resolve(fromDir: string, ref: string, referencedFrom: string): Promise<string> {
-    if (path.isAbsolute(ref) || /^[a-zA-Z]:[\\/]/.test(ref)) {
-      throw new InvalidInputError(`absolute path "${ref}" is not allowed; paths must be relative to the repository`, { source: { file: referencedFrom } });
-    }
-    const target = path.resolve(fromDir, ref);
-    if (!this.isInside(target)) {
-      throw new InvalidInputError(`path "${ref}" points outside the repository root`, { source: { file: referencedFrom } });
-    }
+    const target = this.confine(fromDir, ref, referencedFrom);
     let real: string;
     try {
       real = this.realpath(target);
@@ -83,6 +77,33 @@ export class RootedFs {
       throw new InvalidInputError(`"${ref}" is a symlink pointing outside the repository root`, { source: { file: referencedFrom } });
     }
     return target;
+  }
+
+  /**
+   * `ref` (relative to `fromDir`) as an absolute path, refused — without looking at the disk, so
+   * the answer says nothing about what exists outside — when it is absolute or climbs past the root.
+   */
+  confine(fromDir: string, ref: string, referencedFrom: string): string {
+    if (path.isAbsolute(ref) || /^[a-zA-Z]:[\\/]/.test(ref)) {
+      throw new InvalidInputError(`absolute path "${ref}" is not allowed; paths must be relative to the repository`, { source: { file: referencedFrom } });
+    }
+    const target = path.resolve(fromDir, ref);
+    if (!this.isInside(target)) {
+      throw new InvalidInputError(`path "${ref}" points outside the repository root`, { source: { file: referencedFrom } });
+    }
+    return target;
+  }
+
+  /**
+   * The real path of a path already resolved inside the root (symlinks followed), for telling
+   * whether two paths are the same directory; the path itself when it cannot be resolved.
+   */
+  identity(absolute: string): string {
+    try {
+      return this.realpath(absolute);
+    } catch {
+      return absolute;
+    }
   }
 
   private readonly realpaths = new Map<string, string>();
@@ -116,8 +137,9 @@ export class RootedFs {
       return lstatSync(absolute, { throwIfNoEntry: false }) !== undefined;
     } catch (error) {
       // A path through a file (`file.yaml/kustomization.yaml`) names nothing, as a missing one does.
-      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') return false;
+      throw new InvalidInputError(`cannot be looked up (${String(code)})`, { source: { file: this.display(absolute) }, cause: error });
     }
   }
 
@@ -129,11 +151,26 @@ export class RootedFs {
     await Promise.resolve();
     const replaced = this.overlay.get(absolute);
     if (replaced !== undefined) return replaced;
-    const info = statSync(absolute);
-    if (info.size > this.limits.maxFileBytes) {
-      throw new InvalidInputError(`file is ${info.size} bytes, over the ${this.limits.maxFileBytes}-byte limit`, { source: { file: this.display(absolute) } });
+    const where = { source: { file: this.display(absolute) } };
+    let info;
+    try {
+      info = statSync(absolute);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InvalidInputError(code === 'ENOENT' ? 'does not exist' : `cannot be read (${String(code)})`, { ...where, cause: error });
     }
-    return readFileSync(absolute);
+    // Regular files only: a directory fails with EISDIR, and a FIFO or device would block the read
+    // (a local tree can hold them; Git stores none).
+    if (info.isDirectory()) throw new InvalidInputError('is a directory, not a file', where);
+    if (!info.isFile()) throw new InvalidInputError('is not a regular file', where);
+    if (info.size > this.limits.maxFileBytes) {
+      throw new InvalidInputError(`file is ${info.size} bytes, over the ${this.limits.maxFileBytes}-byte limit`, where);
+    }
+    try {
+      return readFileSync(absolute);
+    } catch (error) {
+      throw new InvalidInputError(`cannot be read (${String((error as NodeJS.ErrnoException).code)})`, { ...where, cause: error });
+    }
   }
 
   async readText(absolute: string): Promise<string> {
@@ -187,7 +224,15 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
         source: { file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line }) },
       });
     }
-    if (isAlias(node)) return copy(node.resolve(doc), depth + 1, true);
+    if (isAlias(node)) {
+      const anchored = node.resolve(doc);
+      if (anchored === undefined) {
+        // go-yaml refuses an alias to no anchor ("unknown anchor"); it is not a null.
+        const offset = node.range?.[0];
+        throw new InvalidInputError(`invalid YAML: unknown anchor "${node.source}" referenced`, { source: { file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line }) } });
+      }
+      return copy(anchored, depth + 1, true);
+    }
     if (isScalar(node)) return node.clone();
     if (isSeq(node)) {
       const out = node.clone();
@@ -225,6 +270,36 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
   doc.contents = copy(doc.contents, 0) as typeof doc.contents;
 }
 
+/**
+ * Offset of the first key that repeats an earlier key of the same map (equal scalar values, or
+ * the same node), the parser's rule; undefined when there is none. One pass with a set per map,
+ * iterative so a deeply nested document cannot overflow the stack.
+ */
+export function firstDuplicateKey(root: unknown): number | undefined {
+  let first: number | undefined;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isSeq(node)) {
+      for (const item of node.items) if (isMap(item) || isSeq(item)) stack.push(item);
+    } else if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        const identity = isScalar(key) ? key.value : key;
+        if (seen.has(identity)) {
+          const offset = (key as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+          if (first === undefined || offset < first) first = offset;
+        } else seen.add(identity);
+        if (isMap(key) || isSeq(key)) stack.push(key);
+        const value = pair.value;
+        if (isMap(value) || isSeq(value)) stack.push(value);
+      }
+    }
+  }
+  return first;
+}
+
 /** One parsed YAML document with the line it starts on. */
 export interface ParsedDocument {
   node: YamlNode | null;
@@ -237,7 +312,9 @@ export interface ParsedDocument {
  */
 export function parseYamlDocuments(text: string, file: string, maxAliasCount: number): ParsedDocument[] {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { schema: 'core', lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: false, intAsBigInt: true });
+  // The parser's own duplicate-key check compares each key with every earlier one of its map
+  // (quadratic: a 150,000-key ConfigMap took minutes); duplicates are found below in linear time.
+  const docs = parseAllDocuments(text, { schema: 'core', lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: false, intAsBigInt: true });
   const list = Array.isArray(docs) ? docs : [];
   const out: ParsedDocument[] = [];
   for (const doc of list) {
@@ -246,6 +323,8 @@ export function parseYamlDocuments(text: string, file: string, maxAliasCount: nu
       const line = lines.linePos(error.pos[0]).line;
       throw new InvalidInputError(`invalid YAML: ${error.message.split('\n')[0]}`, { source: { file, line } });
     }
+    const duplicate = firstDuplicateKey(doc.contents);
+    if (duplicate !== undefined) throw new InvalidInputError('invalid YAML: Map keys must be unique', { source: { file, line: lines.linePos(duplicate).line } });
     expandAliases(doc, text, file, maxAliasCount, lines);
     const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
     out.push({ node: (doc.contents as YamlNode | null) ?? null, line: lines.linePos(start).line });

@@ -7,7 +7,7 @@ import { type YAMLMap, isMap, isSeq, parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { parseYamlDocuments } from './load.ts';
 import { applyJson6902, parseJson6902Operations, strategicMergePatch } from './merge/index.ts';
-import { getString, type Resource } from './resource.ts';
+import { getString, mapGet, mapSet, stringScalar, type Resource } from './resource.ts';
 
 /** One patch as declared in a kustomization. */
 export interface PatchSpec {
@@ -90,7 +90,8 @@ export function selectTargets(resources: readonly Resource[], target: Record<str
 
 function looksLikeJson6902(text: string): unknown[] | undefined {
   try {
-    const value: unknown = parseYaml(text);
+    // Only the shape matters here; duplicate keys are refused by the full parse (linear, unlike the parser's own check).
+    const value: unknown = parseYaml(text, { uniqueKeys: false });
     return Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
@@ -139,7 +140,7 @@ export async function applyPatches(resources: Resource[], patches: readonly Patc
       }
       const options = { allowNameChange: spec.options?.allowNameChange === 'true', allowKindChange: spec.options?.allowKindChange === 'true' };
       for (const resource of targets) {
-        const result = strategicMergePatch(resource.node, patch as YAMLMap, resource.gvk, options);
+        const result = strategicMergePatch(resource.node, addressedTo(patch, resource, spec.target !== undefined), resource.gvk, options);
         if (result === null) {
           resources.splice(resources.indexOf(resource), 1);
           continue;
@@ -149,6 +150,19 @@ export async function applyPatches(resources: Resource[], patches: readonly Patc
       }
     }
   }
+}
+
+/**
+ * The patch as applied to `resource`. A patch reached through a `target` addresses what the target
+ * selected, whatever apiVersion its body says: kustomize gives each copy the target's apiVersion
+ * (its kind is restored after the merge unless `allowKindChange`), so the patch never moves the
+ * object to another group or version.
+ */
+function addressedTo(patch: YAMLMap, resource: Resource, targeted: boolean): YAMLMap {
+  if (!targeted || mapGet(patch, 'apiVersion') === undefined || getString(patch, ['apiVersion']) === resource.apiVersion) return patch;
+  const copy = patch.clone() as YAMLMap;
+  mapSet(copy, 'apiVersion', stringScalar(resource.apiVersion));
+  return copy;
 }
 
 /** Keeps the name history current when a patch renamed its target (allowNameChange). */

@@ -86,7 +86,8 @@ export class Resource {
   /** Identity used for duplicate detection and error messages: `group/version/kind/namespace/name`. */
   id(): string {
     const { group, kind } = this.gvk;
-    return `${group}|${kind}|${this.namespace}|${this.name}`;
+    // kustomize takes no namespace and `default` for the same one (ResId's effective namespace).
+    return `${group}|${kind}|${this.namespace || 'default'}|${this.name}`;
   }
 
   describe(): string {

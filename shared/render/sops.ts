@@ -25,6 +25,7 @@ import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import { GoNumber, GoValueError, keyText, resolvePlainV3, toGoValue } from './yaml/go-value.ts';
 import { blockScalarStylesAllowed } from './yaml/emit.ts';
 import { cloneNode, stringScalar } from './resource.ts';
+import { firstDuplicateKey } from './load.ts';
 import { SOPS_FLAT_PREFIX, emitGoIni, emitSopsDotenv, parseGoIni, parseSopsDotenv, unflattenSopsMetadata, type DotenvItem, type IniSection, type SopsFileFormat } from './sops-formats.ts';
 
 /**
@@ -567,9 +568,11 @@ export function createSopsDecryptor(keys: SopsKeys): SopsDecryptor {
     decryptNode: (root, source, options) => decryptSopsNode(root, keys, source, options, cache),
     decryptFile: (bytes, input, output, source) => decryptFileWith(bytes, input, output, source, keys, cache),
     decryptText: async (text, file, options) => {
-      const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+      // Duplicate keys are found in one pass (the parser's own check is quadratic in a map's size).
+      const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: false, prettyErrors: false });
       const error = doc.errors[0];
       if (error) throw new InvalidInputError(`invalid YAML/JSON: ${error.message.split('\n')[0]}`, { source: { file } });
+      if (firstDuplicateKey(doc.contents) !== undefined) throw new InvalidInputError('invalid YAML/JSON: Map keys must be unique', { source: { file } });
       if (!isMap(doc.contents)) throw new InvalidInputError('a sops-encrypted document is a mapping at the top', { source: { file } });
       // The parsed document is private to this call, so it is decrypted in place.
       await decryptInPlace(doc.contents, keys, { where: file, file }, options ?? {}, cache);
@@ -710,9 +713,11 @@ function decryptYamlComments(doc: Document, dataKey: Uint8Array, source: SopsSou
 }
 
 async function decryptDocument(text: string, keys: SopsKeys, source: SopsSource, cache: DataKeyCache): Promise<PlainTree> {
-  const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys are found in one pass (the parser's own check is quadratic in a map's size).
+  const doc = parseDocument(text, { schema: 'core', intAsBigInt: true, uniqueKeys: false, prettyErrors: false });
   const error = doc.errors[0];
   if (error) throw fail(source, `invalid YAML/JSON: ${error.message.split('\n')[0]}`);
+  if (firstDuplicateKey(doc.contents) !== undefined) throw fail(source, 'invalid YAML/JSON: Map keys must be unique');
   if (!isMap(doc.contents)) throw fail(source, 'a sops-encrypted file is a mapping at the top');
   // Comments after the last key sit before the metadata SOPS appends; they end the document.
   const sopsKey = doc.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY)?.key;

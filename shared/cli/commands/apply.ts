@@ -3,6 +3,7 @@
  * function does for a rendered bundle, and print the change set (as text, or as one JSON document
  * with `--output json`). Exit code 0 on success, 2 on error.
  */
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { durationToMs } from '#shared/config/kustomization.ts';
 import { InvalidInputError, describeObject } from '#shared/errors/index.ts';
@@ -10,16 +11,21 @@ import { ClusterClient, endpointFromKubeconfigFile, formatChangeSet, formatCount
 import type { ReconcileResult } from '#shared/kube/index.ts';
 import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
+import { repositoryRoot } from '../repository-root.ts';
 
 /** Options shared by `apply` and `diff`. */
 export interface ClusterCliOptions {
   context?: string;
   kubeconfig?: string;
   insecureSkipTlsVerify?: boolean;
+  /** `--credential-dir`: directories the kubeconfig's credential files may be read from. */
+  credentialDir?: string[];
   name: string;
   namespace: string;
   targetNamespace?: string;
   serviceAccount?: string;
+  /** `--root`: the tree the directory may refer into (default: the enclosing Git repository). */
+  root?: string;
   /** `text` or `json` (see {@link outputFormat}). */
   output: string;
 }
@@ -29,7 +35,23 @@ export function clusterOptions(command: Command): Command {
   return command
     .option('--context <context>', 'kubeconfig context (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl does, or ~/.kube/config)')
-    .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification');
+    .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification')
+    .option('--credential-dir <dir>', "a directory the kubeconfig's credential files (certificate-authority, client-certificate, client-key, tokenFile) may be read from (repeatable; in addition to the kubeconfig files' own directories)", (value: string, previous: string[] = []) => [...previous, value]);
+}
+
+/**
+ * The connection options the cluster CLI options ask for: credential files may be read from the
+ * kubeconfig files' own directories and every `--credential-dir`.
+ */
+export function connectionOptions(options: Pick<ClusterCliOptions, 'insecureSkipTlsVerify' | 'credentialDir' | 'kubeconfig'>): { allowInsecure: boolean; credentialFileDirs?: string[] } {
+  const extra = options.credentialDir ?? [];
+  const credentialFileDirs = [...kubeconfigPaths(options.kubeconfig).map((file) => dirname(resolve(file))), ...extra];
+  return { allowInsecure: options.insecureSkipTlsVerify === true, ...(extra.length > 0 ? { credentialFileDirs } : {}) };
+}
+
+/** Adds `--root`, the tree a directory's kustomization may refer into, as `tideline render` takes it. */
+export function rootOption(command: Command): Command {
+  return command.option('--root <dir>', 'repository root; nothing outside it is read (default: the enclosing git repository)');
 }
 
 /** Adds `-o, --output text|json`. */
@@ -83,7 +105,7 @@ export function applyResultJson(result: ReconcileResult): string {
 /** Registers the `apply` verb. */
 export function registerApply(program: Command): void {
   const command = program.command('apply').description('reconcile a directory into a cluster with server-side apply and print the change set').argument('<dir>', 'Kustomize or plain-manifest directory');
-  outputOption(clusterOptions(ownerOptions(command)))
+  rootOption(outputOption(clusterOptions(ownerOptions(command))))
     .option('--prune', 'delete objects applied before under this name that the directory no longer holds')
     .option('--wait', 'wait for the applied objects to become ready')
     .option('--force', 'recreate objects whose immutable fields changed')
@@ -99,8 +121,8 @@ export function registerApply(program: Command): void {
       if (options.order !== undefined && (!/^\d+$/.test(options.order) || !Number.isSafeInteger(order))) {
         throw new InvalidInputError(`--order must be a non-negative integer, not ${JSON.stringify(options.order)}`);
       }
-      const { objects, digest } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
-      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+      const { objects, digest } = await loadDirectoryObjects(dir, { root: repositoryRoot(dir, options.root), ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
+      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
       try {
         const result = await reconcileObjects(client, {
           owner: { name: options.name, namespace: options.namespace },

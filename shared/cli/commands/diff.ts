@@ -9,18 +9,19 @@ import { describeObject } from '#shared/errors/index.ts';
 import { ClusterClient, diffObjects, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
 import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
-import { clusterOptions, outputFormat, outputOption, ownerOptions } from './apply.ts';
+import { repositoryRoot } from '../repository-root.ts';
+import { clusterOptions, connectionOptions, outputFormat, outputOption, ownerOptions, rootOption } from './apply.ts';
 import type { ClusterCliOptions } from './apply.ts';
 
 /** Registers the `diff` verb. */
 export function registerDiff(program: Command): void {
   const command = program.command('diff').description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error').argument('<dir>', 'Kustomize or plain-manifest directory');
-  outputOption(clusterOptions(ownerOptions(command)))
+  rootOption(outputOption(clusterOptions(ownerOptions(command))))
     .option('--prune', 'also show what tideline apply --prune would delete (applied before under this name, no longer in the directory)')
     .action(async (dir: string, options: ClusterCliOptions & { prune?: boolean }) => {
       const output = outputFormat(options);
-      const { objects } = await loadDirectoryObjects(dir, options.targetNamespace ? { targetNamespace: options.targetNamespace } : {});
-      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, { allowInsecure: options.insecureSkipTlsVerify === true }));
+      const { objects } = await loadDirectoryObjects(dir, { root: repositoryRoot(dir, options.root), ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
+      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
       try {
         const result = await diffObjects(client, {
           owner: { name: options.name, namespace: options.namespace },

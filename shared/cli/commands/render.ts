@@ -2,10 +2,10 @@
  * `tideline render <dir>`: builds a directory of a fleet repository the way `kustomize build` and
  * Flux would, and prints the bundle. Errors go to stderr with a non-zero exit (mapped in main.ts).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { KmsDecryptFunction, SopsDecryptor } from '#shared/render/index.ts';
+import { repositoryRoot } from '../repository-root.ts';
 
 interface RenderCliOptions {
   output: string;
@@ -15,17 +15,6 @@ interface RenderCliOptions {
   targetNamespace?: string;
   ageKeyFile: string[];
   decrypt?: boolean;
-}
-
-/** The nearest ancestor holding `.git`, so overlays may reach their bases; else the directory itself. */
-function findRepoRoot(dir: string): string {
-  let current = dir;
-  for (;;) {
-    if (existsSync(path.join(current, '.git'))) return current;
-    const parent = path.dirname(current);
-    if (parent === current) return dir;
-    current = parent;
-  }
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -76,11 +65,12 @@ export function registerRender(program: Command): void {
       const { InvalidInputError } = await import('#shared/errors/index.ts');
       if (options.output !== 'yaml' && options.output !== 'json') throw new InvalidInputError(`--output must be yaml or json, not "${options.output}"`);
       const absolute = path.resolve(dir);
-      const root = path.resolve(options.root ?? findRepoRoot(absolute));
+      const root = repositoryRoot(absolute, options.root);
       const vars: Record<string, string> = {};
       for (const pair of options.substitute) {
         const eq = pair.indexOf('=');
-        if (eq <= 0) throw new InvalidInputError(`--substitute expects key=value, got "${pair}"`);
+        // The argument is not echoed: its value is often a credential.
+        if (eq <= 0) throw new InvalidInputError(`--substitute expects KEY=VALUE; an argument has ${eq < 0 ? 'no "="' : 'no key before "="'}`);
         vars[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
       const useSubstitution = options.substitute.length > 0 || options.strict === true;

@@ -55,6 +55,29 @@ test('an exec command on the allow-list provides the token and reaches the clust
   assert.equal(ns?.metadata.name, 'default');
 });
 
+test('an allowed bare exec command is run from the operator PATH and reaches the cluster; the kubeconfig cannot redirect it with PATH', async (t) => {
+  // Prepare
+  const env = await getTestEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'tideline-exec-path-'));
+  await writeFile(join(dir, 'tideline-test-cred'), `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${env.kube.token}"}}'\n`);
+  await chmod(join(dir, 'tideline-test-cred'), 0o755);
+  const savedPath = process.env['PATH'];
+  process.env['PATH'] = `${dir}:${savedPath ?? ''}`;
+  t.after(() => {
+    process.env['PATH'] = savedPath;
+  });
+  const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'tideline-test-cred' };
+  const allowed = { allowExecCommands: ['tideline-test-cred'] };
+  // Act
+  const client = new ClusterClient(await endpointFromKubeconfig(await kubeconfigWithUser({ exec }), 'ctx', allowed));
+  const ns = await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' });
+  client.close();
+  const redirected = endpointFromKubeconfig(await kubeconfigWithUser({ exec: { ...exec, env: [{ name: 'PATH', value: '/tmp' }] } }), 'ctx', allowed);
+  // Assess
+  assert.equal(ns?.metadata.name, 'default');
+  await assert.rejects(redirected, (error: unknown) => error instanceof InvalidInputError && /sets PATH/.test(error.message));
+});
+
 test('insecure-skip-tls-verify is refused unless explicitly allowed', async () => {
   // Prepare
   const env = await getTestEnv();

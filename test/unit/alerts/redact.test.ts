@@ -34,6 +34,24 @@ describe('Redactor', () => {
     assert.equal(redactor.redact(JSON.stringify({ p: secret })), `{"p":"${REDACTED}"}`);
   });
 
+  it('replaces the base64 form of a secret, also inside a longer base64 text', () => {
+    const redactor = new Redactor([SEEDED_TOKEN]);
+    const basic = Buffer.from(`deploy:${SEEDED_TOKEN}`).toString('base64');
+
+    const out = redactor.redact(`data: ${Buffer.from(SEEDED_TOKEN).toString('base64')}; Authorization ${basic}`);
+
+    assert.equal(out.includes(Buffer.from(SEEDED_TOKEN).toString('base64')), false, out);
+    assert.equal(out.includes(basic.slice(12, 30)), false, out);
+  });
+
+  it('redacts token=<value> and Invalid value: "<value>" without knowing the value', () => {
+    const text = 'GET /hook?token=q8Zr2LmN0pW4 failed; data.password: Invalid value: "hunter2-not-base64": illegal base64 data';
+
+    const out = new Redactor().redact(text);
+
+    assert.equal(out, `GET /hook?token=${REDACTED} failed; data.password: Invalid value: "${REDACTED}": illegal base64 data`);
+  });
+
   const shapes: [string, string][] = [
     ['Slack bot token', 'xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp'],
     ['Slack webhook URL', 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX'],
