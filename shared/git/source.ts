@@ -424,7 +424,9 @@ export class IsomorphicGitSource implements GitSource {
     const ref = wanted.selected.ref;
     if (!ref) throw new InvalidInputError(`${target.where}: the server speaks Git protocol v1 only, which cannot fetch a commit by its id; follow a branch or tag instead`);
     try {
-      await git.fetch({ fs: nodeFs, http, gitdir, url: target.url, ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref, singleBranch: true, depth: 1, tags: false, headers: target.headers });
+      // isomorphic-git records fetched refs through the remote's refspec, so the cache needs one.
+      await git.addRemote({ fs: nodeFs, gitdir, remote: 'origin', url: target.url, force: true });
+      await git.fetch({ fs: nodeFs, http, gitdir, remote: 'origin', url: target.url, ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref, singleBranch: true, depth: 1, tags: false, headers: target.headers });
     } catch (error) {
       throw gitError(error, target, secrets, 'fetching');
     } finally {
