@@ -233,8 +233,8 @@ export class IsomorphicGitSource implements GitSource {
     const treeMs = this.#clock.now() - treeStarted;
     const fetchMs = treeStarted - fetchStarted;
     const commitTime = parseCommit(this.#store(gitdir).read(wanted.commit)?.data ?? Buffer.alloc(0)).committerTimeMs;
-    // The fetched objects were needed for this tree only; a warm process keeps packs, not their contents.
-    this.#store(gitdir).releaseRecent();
+    // The objects were needed for this tree only; a warm process keeps pack indexes, not contents.
+    this.#store(gitdir).release();
     return { dir, written, linked, skipped, reused, fetched, fetchMs, treeMs, commitTime };
   }
 
