@@ -279,9 +279,13 @@ export class PackStore {
     this.#recent = objects;
   }
 
-  /** Drops the in-memory objects of the last ingested pack (they stay readable from disk). */
-  releaseRecent(): void {
+  /**
+   * Drops what is held in memory — the objects of the last ingested pack and the pack files read
+   * since — keeping only the indexes: a warm process serving many repositories stays small.
+   */
+  release(): void {
     this.#recent = new Map();
+    for (const loaded of this.#packs ?? []) delete loaded.pack;
   }
 
   /** Whether the store holds `oid`. */

@@ -190,21 +190,12 @@ export class IsomorphicGitSource implements GitSource {
     const wanted = await this.#wantedRevision(http, target, secrets, commit);
     const key = createHash('sha256').update(target.url).digest('hex').slice(0, 24);
     const result = await this.#locked(key, async () => {
-      const gitdir = join(this.#cacheDir, 'repos', `${key}.git`);
-      let fetched = false;
-      const fetchStarted = this.#clock.now();
-      if (!this.#hasCommit(gitdir, wanted.commit)) {
-        await this.#fetch(http, target, secrets, gitdir, wanted);
-        fetched = true;
+      try {
+        return await this.#fetchAndWrite(http, target, secrets, key, wanted, spec.ignore);
+      } catch (error) {
+        // File-system faults (a full /tmp, a removed cache) are worth a retry; typed errors pass as they are.
+        throw gitError(error, target, secrets, 'checking out');
       }
-      const treeStarted = this.#clock.now();
-      const { dir, written, linked, skipped, reused } = await this.#materialise(gitdir, key, wanted.commit, spec.ignore, target);
-      const treeMs = this.#clock.now() - treeStarted;
-      const fetchMs = treeStarted - fetchStarted;
-      const commitTime = parseCommit(this.#store(gitdir).read(wanted.commit)?.data ?? Buffer.alloc(0)).committerTimeMs;
-      // The fetched objects were needed for this tree only; a warm process keeps packs, not their contents.
-      this.#store(gitdir).releaseRecent();
-      return { dir, written, linked, skipped, reused, fetched, fetchMs, treeMs, commitTime };
     });
     this.#logger.info('git checkout', {
       url: target.url,
@@ -226,6 +217,25 @@ export class IsomorphicGitSource implements GitSource {
       dir: result.dir,
       commitTime: result.commitTime,
     };
+  }
+
+  /** Fetches the wanted commit unless the cache holds it, then writes (or reuses) its tree. */
+  async #fetchAndWrite(http: HttpClient, target: Target, secrets: readonly string[], key: string, wanted: ResolvedRevision & { selected: SelectedRef }, specIgnore: string | undefined) {
+    const gitdir = join(this.#cacheDir, 'repos', `${key}.git`);
+    let fetched = false;
+    const fetchStarted = this.#clock.now();
+    if (!this.#hasCommit(gitdir, wanted.commit)) {
+      await this.#fetch(http, target, secrets, gitdir, wanted);
+      fetched = true;
+    }
+    const treeStarted = this.#clock.now();
+    const { dir, written, linked, skipped, reused } = await this.#materialise(gitdir, key, wanted.commit, specIgnore, target);
+    const treeMs = this.#clock.now() - treeStarted;
+    const fetchMs = treeStarted - fetchStarted;
+    const commitTime = parseCommit(this.#store(gitdir).read(wanted.commit)?.data ?? Buffer.alloc(0)).committerTimeMs;
+    // The objects were needed for this tree only; a warm process keeps pack indexes, not contents.
+    this.#store(gitdir).release();
+    return { dir, written, linked, skipped, reused, fetched, fetchMs, treeMs, commitTime };
   }
 
   #target(spec: GitRepositorySpec): { target: Target; secrets: string[] } {
@@ -414,7 +424,9 @@ export class IsomorphicGitSource implements GitSource {
     const ref = wanted.selected.ref;
     if (!ref) throw new InvalidInputError(`${target.where}: the server speaks Git protocol v1 only, which cannot fetch a commit by its id; follow a branch or tag instead`);
     try {
-      await git.fetch({ fs: nodeFs, http, gitdir, url: target.url, ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref, singleBranch: true, depth: 1, tags: false, headers: target.headers });
+      // isomorphic-git records fetched refs through the remote's refspec, so the cache needs one.
+      await git.addRemote({ fs: nodeFs, gitdir, remote: 'origin', url: target.url, force: true });
+      await git.fetch({ fs: nodeFs, http, gitdir, remote: 'origin', url: target.url, ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref, singleBranch: true, depth: 1, tags: false, headers: target.headers });
     } catch (error) {
       throw gitError(error, target, secrets, 'fetching');
     } finally {
