@@ -225,6 +225,21 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
   doc.contents = copy(doc.contents, 0) as typeof doc.contents;
 }
 
+/**
+ * A block scalar (`|`, `>`, `|+`, …) that runs to the very end of a text without a final line break
+ * has no trailing newline in go-yaml (so kustomize prints `|-`), while the parser here adds one.
+ */
+function trimBlockScalarAtEnd(doc: Document, text: string): void {
+  if (text.length === 0 || text.endsWith('\n')) return;
+  visit(doc, {
+    Scalar(_key, node) {
+      if ((node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED') || node.range?.[1] !== text.length) return;
+      if (typeof node.value === 'string' && node.value.endsWith('\n')) node.value = node.value.slice(0, -1);
+      return visit.BREAK;
+    },
+  });
+}
+
 /** One parsed YAML document with the line it starts on. */
 export interface ParsedDocument {
   node: YamlNode | null;
@@ -247,6 +262,7 @@ export function parseYamlDocuments(text: string, file: string, maxAliasCount: nu
       throw new InvalidInputError(`invalid YAML: ${error.message.split('\n')[0]}`, { source: { file, line } });
     }
     expandAliases(doc, text, file, maxAliasCount, lines);
+    trimBlockScalarAtEnd(doc, text);
     const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
     out.push({ node: (doc.contents as YamlNode | null) ?? null, line: lines.linePos(start).line });
   }
