@@ -388,6 +388,17 @@ function prefixSuffixOf(resource: Resource): string {
   return at < 0 ? '' : `${current.slice(0, at)}|${current.slice(at + original.length)}`;
 }
 
+/**
+ * Whether a namespaced referrer may name `candidate`, as kustomize's name-reference filter decides:
+ * only objects in its own namespace (unset and `default` being the same), cluster-scoped objects and
+ * ServiceAccounts (a RoleBinding may bind one from another namespace). A generated ConfigMap without
+ * a namespace is therefore not the one a Deployment in `ns1` names, and that reference stays as written.
+ */
+function visibleFrom(candidate: Resource, referrer: Resource): boolean {
+  if (CLUSTER_SCOPED_KINDS.has(referrer.kind) || CLUSTER_SCOPED_KINDS.has(candidate.kind) || candidate.kind === 'ServiceAccount') return true;
+  return (candidate.namespace || 'default') === (referrer.namespace || 'default');
+}
+
 function pickTarget(candidates: Resource[], referrer: Resource, targetKind: string): Resource | undefined {
   if (candidates.length <= 1) return candidates[0];
   let narrowed = candidates;
@@ -423,8 +434,8 @@ export function fixNameReferences(resources: readonly Resource[], extraRules: re
       }
     }
     const resolve = (name: string, referrer: Resource, namespace?: string): Resource | undefined => {
-      let candidates = byOldName.get(name);
-      if (!candidates) return undefined;
+      let candidates = byOldName.get(name)?.filter((c) => visibleFrom(c, referrer));
+      if (!candidates || candidates.length === 0) return undefined;
       if (namespace !== undefined) {
         const inNamespace = candidates.filter((c) => c.originalNamespace === namespace || c.namespace === namespace || (namespace === 'default' && c.originalNamespace === ''));
         if (inNamespace.length === 0) return undefined;
