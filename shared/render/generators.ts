@@ -126,6 +126,9 @@ export async function generateObjects(
       for (const [key, value] of Object.entries(options.annotations)) mapSet(annotations, key, stringScalar(value));
     }
     if (kind === 'Secret') mapSet(node, 'type', stringScalar(getString(item, ['type']) ?? 'Opaque'));
+    // kustomize always gives a generated Secret its `data` map (printed `data: {}` when empty, and
+    // part of the hash); a ConfigMap only gets one when it has entries.
+    if (kind === 'Secret') ensureMap(node, ['data']);
     for (const [key, value] of entries) {
       const bytes = typeof value === 'string' ? Buffer.from(value) : value;
       const text = typeof value === 'string' ? value : validUtf8(value);
