@@ -48,7 +48,7 @@ export function encodeBase64Lines(bytes: Buffer): string {
   return out;
 }
 
-/** Parses an env file as kustomize does: KEY=VALUE lines, `#` comments and blank lines skipped. */
+/** Parses an env file as kustomize does: KEY=VALUE lines (a bare KEY has an empty value), `#` comments and blank lines skipped. */
 export function parseEnvFile(text: string, file: string): [string, string][] {
   const out: [string, string][] = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');
@@ -56,13 +56,12 @@ export function parseEnvFile(text: string, file: string): [string, string][] {
     const line = raw.replace(/\r$/, '');
     const trimmed = line.trimStart();
     if (trimmed === '' || trimmed.startsWith('#')) return;
+    // A line without `=` is a key with an empty value, as in kustomize (which, unlike Docker's env
+    // files, does not look the key up in its own environment; neither does Tideline).
     const eq = trimmed.indexOf('=');
-    if (eq < 0) {
-      throw new InvalidInputError(`env file line is not KEY=VALUE`, { source: { file, line: index + 1 } });
-    }
-    const key = trimmed.slice(0, eq);
+    const key = eq < 0 ? trimmed : trimmed.slice(0, eq);
     if (/\s/.test(key) || key === '') throw new InvalidInputError(`invalid env key "${key}"`, { source: { file, line: index + 1 } });
-    out.push([key, trimmed.slice(eq + 1)]);
+    out.push([key, eq < 0 ? '' : trimmed.slice(eq + 1)]);
   });
   return out;
 }
