@@ -81,7 +81,10 @@ export async function generateObjects(
     const name = getString(item, ['name']);
     if (!name) throw new InvalidInputError(`a ${kind} generator needs a name`, { source: { file: k.file } });
     const namespace = getString(item, ['namespace']);
-    const behavior = getString(item, ['behavior']) ?? 'create';
+    // kustomize reads `add` as `create` (any other value it does not know too; those are refused
+    // here, since a misspelt `merge` would otherwise quietly create a second object).
+    const written = getString(item, ['behavior']) ?? 'create';
+    const behavior = written === 'add' ? 'create' : written;
     if (!['create', 'merge', 'replace'].includes(behavior)) throw new InvalidInputError(`generator ${name}: unknown behavior "${behavior}"`, { source: { file: k.file } });
     const entries: [string, string | Buffer][] = [];
     for (const literal of strings(mapGet(item, 'literals'), k.file, 'literals')) {
