@@ -106,6 +106,7 @@ function setNamespaceOnly(resources: readonly Resource[], namespace: string, spe
   const rest = specs.filter((spec) => !/ metadata\/namespace!?$/.test(spec) && !/^[^ ]*\/(Cluster)?RoleBinding subjects\/namespace!?$/.test(spec));
   for (const resource of resources) {
     const kind = resource.kind;
+    resource.namespaceTransformed = true;
     if (!CLUSTER_SCOPED_KINDS.has(kind)) resource.setNamespace(next(resource.namespace));
     if ((kind === 'RoleBinding' || kind === 'ClusterRoleBinding') && options.subjects !== 'none') {
       const subjects = mapGet(resource.node, 'subjects');

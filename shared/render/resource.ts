@@ -35,6 +35,12 @@ export class Resource {
   needsHash = false;
   /** Generator behavior, used when an overlay merges into a generated object. */
   generated = false;
+  /**
+   * Set once a namespace transformer has run over the object, even one that left its namespace as
+   * it was: kustomize then records a previous id, which makes the object a target of name-reference
+   * rewriting (a RoleBinding subject without a namespace gets the ServiceAccount's).
+   */
+  namespaceTransformed = false;
 
   constructor(node: YAMLMap, file: string) {
     this.current = node;

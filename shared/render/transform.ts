@@ -97,6 +97,7 @@ export function setStringAt(resource: Resource, table: readonly string[], value:
 /** The `namespace:` transformer; `extraSpecs` are fields from `namespace` configurations. */
 export function setNamespace(resources: readonly Resource[], namespace: string, extraSpecs: readonly string[] = []): void {
   for (const resource of resources) {
+    resource.namespaceTransformed = true;
     if (extraSpecs.length > 0) setStringAt(resource, extraSpecs, () => namespace);
     const kind = resource.kind;
     if (!CLUSTER_SCOPED_KINDS.has(kind)) resource.setNamespace(namespace);
@@ -420,7 +421,7 @@ function pickTarget(candidates: Resource[], referrer: Resource, targetKind: stri
  */
 export function fixNameReferences(resources: readonly Resource[], extraRules: readonly TargetRule[] = []): void {
   const rules = extraRules.length > 0 ? [...loadNameReferenceRules(), ...extraRules] : loadNameReferenceRules();
-  const changed = resources.filter((r) => r.nameHistory.length > 1 || r.namespace !== r.originalNamespace);
+  const changed = resources.filter((r) => r.nameHistory.length > 1 || r.namespace !== r.originalNamespace || r.namespaceTransformed);
   if (changed.length === 0) return;
   for (const rule of rules) {
     const targets = changed.filter((r) => specSelects(rule, r.gvk));
