@@ -12,26 +12,36 @@ import { NAME_REFERENCE_SPECS } from './name-reference-specs.ts';
 import { type Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
 import { toGoValue, type GoValue } from './yaml/go-value.ts';
 
-/** Calls `visit(parent, key)` for every place a field spec's path ends in this node tree. */
-function walkSpec(node: YamlNode | undefined, path: readonly string[], create: boolean, visit: (parent: YAMLMap, key: string) => void): void {
+/**
+ * Calls `visit(parent, key)` for every place a field spec's path ends in this node tree. With
+ * `create`, missing maps on the way are added, but not a segment `lists` marks as a list.
+ */
+function walkSpec(
+  node: YamlNode | undefined,
+  path: readonly string[],
+  create: boolean,
+  visit: (parent: YAMLMap, key: string) => void,
+  lists?: readonly boolean[],
+  at = 0,
+): void {
   if (node === undefined) return;
   if (isSeq(node)) {
-    for (const item of node.items) walkSpec(item as YamlNode, path, create, visit);
+    for (const item of node.items) walkSpec(item as YamlNode, path, create, visit, lists, at);
     return;
   }
   if (!isMap(node)) return;
-  const [head, ...rest] = path;
+  const head = path[at];
   if (head === undefined) return;
-  if (rest.length === 0) {
+  if (at === path.length - 1) {
     visit(node, head);
     return;
   }
   let child = mapGet(node, head);
-  if ((child === undefined || (isScalar(child) && child.value === null)) && create) {
+  if ((child === undefined || (isScalar(child) && child.value === null)) && create && lists?.[at] !== true) {
     child = new YAMLMap();
     mapSet(node, head, child);
   }
-  walkSpec(child, rest, create, visit);
+  walkSpec(child, path, create, visit, lists, at + 1);
 }
 
 /** Applies `visit` at every field the specs select for this resource. */
@@ -39,7 +49,7 @@ export function forEachSpecField(resource: Resource, specs: readonly FieldSpec[]
   const gvk = resource.gvk;
   for (const spec of specs) {
     if (!specSelects(spec, gvk)) continue;
-    walkSpec(resource.node, spec.path, spec.create, (parent, key) => visit(parent, key, spec));
+    walkSpec(resource.node, spec.path, spec.create, (parent, key) => visit(parent, key, spec), spec.lists);
   }
 }
 
