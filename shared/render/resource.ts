@@ -89,10 +89,13 @@ export class Resource {
     this.cachedNamespace = namespace;
   }
 
-  /** Identity used for duplicate detection and error messages: `group/version/kind/namespace/name`. */
+  /**
+   * Identity used for duplicate detection: group, version, kind, namespace and name. The version is
+   * part of it, as in kustomize's resource id, so a v1 and a v2 sample of one kind may share a name.
+   */
   id(): string {
-    const { group, kind } = this.gvk;
-    return `${group}|${kind}|${this.namespace}|${this.name}`;
+    const { group, version, kind } = this.gvk;
+    return `${group}|${version}|${kind}|${this.namespace}|${this.name}`;
   }
 
   describe(): string {
