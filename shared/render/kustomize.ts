@@ -394,6 +394,8 @@ function readImages(k: Kustomization): ImageRule[] {
     const newName = getString(item, ['newName']);
     const newTag = getString(item, ['newTag']);
     const digest = getString(item, ['digest']);
+    const tagSuffix = getString(item, ['tagSuffix']);
+    if (tagSuffix !== undefined) rule.tagSuffix = tagSuffix;
     if (newName !== undefined) rule.newName = newName;
     if (newTag !== undefined) rule.newTag = newTag;
     if (digest !== undefined) rule.digest = digest;

@@ -156,11 +156,11 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         const name = isMap(tag) ? getString(tag, ['name']) : undefined;
         if (!isMap(tag) || !name) throw new InvalidInputError(`ImageTagTransformer "${config.name}": imageTag.name is required`, where);
         const rule: ImageRule = { name };
-        for (const key of ['newName', 'newTag', 'digest'] as const) {
+        for (const key of ['newName', 'newTag', 'digest', 'tagSuffix'] as const) {
           const value = getString(tag, [key]);
           if (value !== undefined) rule[key] = value;
         }
-        setImages(resources, [rule], specs);
+        setImages(resources, [rule], specs, false);
         break;
       }
       case 'ReplicaCountTransformer': {
