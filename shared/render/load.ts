@@ -8,6 +8,7 @@ import path from 'node:path';
 import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document, type Pair } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
+import { fastParseDocuments } from './yaml/fast-parse.ts';
 
 /** Caps that keep a hostile repository from exhausting a Lambda. */
 export interface RenderLimits {
@@ -251,6 +252,10 @@ export interface ParsedDocument {
  * booleans and timestamps are typed later exactly as kustomize's Go YAML library would.
  */
 export function parseYamlDocuments(text: string, file: string, maxAliasCount: number): ParsedDocument[] {
+  // The common shapes of Kubernetes YAML are read by a fast reader building the same nodes; any
+  // text outside them goes to the full parser below, which also gives every error its message.
+  const fast = fastParseDocuments(text);
+  if (fast !== undefined) return fast;
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { schema: 'core', lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: false, intAsBigInt: true });
   const list = Array.isArray(docs) ? docs : [];
