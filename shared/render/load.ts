@@ -141,18 +141,28 @@ export class RootedFs {
     return (await this.read(absolute)).toString('utf8');
   }
 
-  private readonly parsed = new Map<string, ParsedDocument[]>();
+  /** Per file read so far: its text after the first reading, its pristine nodes from the second on. */
+  private readonly parsed = new Map<string, ParsedDocument[] | string>();
 
   /**
-   * Parsed documents of a YAML file. A base included by several overlays is parsed once per
-   * render; every caller gets its own copy of the nodes to transform.
+   * Parsed documents of a YAML file; every caller gets nodes of its own to transform. Most files
+   * are read once, so the first caller gets the parsed nodes themselves and only the text is kept
+   * (no copy, no second tree in memory); a file read again (a base several overlays include) is
+   * parsed once more and kept as the pristine tree each later reader gets a copy of.
    */
   async readYaml(absolute: string): Promise<ParsedDocument[]> {
-    let docs = this.parsed.get(absolute);
-    if (!docs) {
-      docs = parseYamlDocuments(await this.readText(absolute), this.display(absolute), this.limits.maxAliasCount);
-      this.parsed.set(absolute, docs);
+    const seen = this.parsed.get(absolute);
+    if (seen === undefined) {
+      const text = await this.readText(absolute);
+      const docs = parseYamlDocuments(text, this.display(absolute), this.limits.maxAliasCount);
+      this.parsed.set(absolute, text);
+      return docs;
     }
+    let docs: ParsedDocument[];
+    if (typeof seen === 'string') {
+      docs = parseYamlDocuments(seen, this.display(absolute), this.limits.maxAliasCount);
+      this.parsed.set(absolute, docs);
+    } else docs = seen;
     return docs.map((doc) => ({ node: doc.node === null ? null : cloneNode(doc.node), line: doc.line }));
   }
 
