@@ -367,11 +367,15 @@ function lastCodePoint(text: string): number | undefined {
 /** Raised for strings kustomize itself cannot print (it fails on them too). */
 export class UnprintableError extends Error {}
 
-function emitString(w: Writer, raw: string, simpleKey: boolean): void {
-  // kustomize re-reads its JSON with go-yaml v2, whose reader refuses DEL and C1 controls and folds a
-  // raw NEL inside a quoted string into a space.
-  if (/[\u007f-\u0084\u0086-\u009f]/.test(raw)) throw new UnprintableError('yaml: control characters are not allowed');
-  const text = raw.includes('\u0085') ? raw.replaceAll('\u0085', ' ') : raw;
+/** Styles chosen for short strings, which repeat across a bundle (keys, types, small values). */
+const styleCache = new Map<string, Style>();
+const STYLE_CACHE_LIMIT = 50_000;
+
+/** libyaml's choice of scalar style for `text` (already checked and with NEL folded). */
+function chooseStyle(text: string, simpleKey: boolean): Style {
+  const cacheKey = text.length <= 64 ? (simpleKey ? 'k' : 'v') + text : undefined;
+  const cached = cacheKey === undefined ? undefined : styleCache.get(cacheKey);
+  if (cached !== undefined) return cached;
   let style: Style = text.includes('\n') ? 'literal' : v2NeedsQuotes(text) ? 'double' : 'plain';
   const analysis = analyzeScalar(text);
   if (simpleKey && analysis.multiline) style = 'double';
@@ -381,6 +385,19 @@ function emitString(w: Writer, raw: string, simpleKey: boolean): void {
   }
   if (style === 'single' && !analysis.singleQuotedAllowed) style = 'double';
   if (style === 'literal' && (!analysis.blockAllowed || simpleKey)) style = 'double';
+  if (cacheKey !== undefined) {
+    if (styleCache.size >= STYLE_CACHE_LIMIT) styleCache.clear();
+    styleCache.set(cacheKey, style);
+  }
+  return style;
+}
+
+function emitString(w: Writer, raw: string, simpleKey: boolean): void {
+  // kustomize re-reads its JSON with go-yaml v2, whose reader refuses DEL and C1 controls and folds a
+  // raw NEL inside a quoted string into a space.
+  if (/[\u007f-\u0084\u0086-\u009f]/.test(raw)) throw new UnprintableError('yaml: control characters are not allowed');
+  const text = raw.includes('\u0085') ? raw.replaceAll('\u0085', ' ') : raw;
+  const style = chooseStyle(text, simpleKey);
   w.increaseIndent(true, false);
   const allowBreaks = !simpleKey;
   if (style === 'plain') writePlain(w, text, allowBreaks);
