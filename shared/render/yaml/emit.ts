@@ -14,7 +14,8 @@ const BEST_INDENT = 2;
 
 type Style = 'plain' | 'single' | 'double' | 'literal';
 
-interface ScalarAnalysis {
+/** What libyaml's scalar analysis decides about a string in block context. */
+export interface ScalarAnalysis {
   multiline: boolean;
   blockPlainAllowed: boolean;
   singleQuotedAllowed: boolean;
@@ -41,8 +42,39 @@ function isBlankOrEnd(cp: number | undefined): boolean {
 /** First characters that make a plain scalar read as something else: `#,[]{}&*!|>'"%@\``. */
 const LEADING_INDICATORS = new Set([...'#,[]{}&*!|>\'"%@`'].map((ch) => ch.charCodeAt(0)));
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * `analyzeScalar` for a one-line printable ASCII string (most of a bundle: names, descriptions,
+ * images), from a few searches instead of a walk over every character.
+ */
+export function analyzeAsciiLine(text: string): ScalarAnalysis {
+  const first = text.charCodeAt(0);
+  const followedBySpace = text.length === 1 || text.charCodeAt(1) === 0x20;
+  const blockIndicators =
+    text.startsWith('---') ||
+    text.startsWith('...') ||
+    LEADING_INDICATORS.has(first) ||
+    ((first === 0x3f || first === 0x3a || first === 0x2d) && followedBySpace) ||
+    text.indexOf(': ', 1) >= 0 ||
+    (text.length > 1 && text.endsWith(':')) ||
+    text.includes(' #');
+  const leadingSpace = first === 0x20;
+  const trailingSpace = text.charCodeAt(text.length - 1) === 0x20;
+  return { multiline: false, blockPlainAllowed: !(leadingSpace || trailingSpace || blockIndicators), singleQuotedAllowed: true, blockAllowed: !trailingSpace };
+}
+
 /** libyaml's `yaml_emitter_analyze_scalar`, for block context, over the code points of `text`. */
 function analyzeScalar(text: string): ScalarAnalysis {
+  if (text.length > 0 && PRINTABLE_ASCII.test(text)) return analyzeAsciiLine(text);
+  return analyzeScalarWalk(text);
+}
+
+/**
+ * libyaml's scalar analysis the long way, character by character; exported so tests can hold the
+ * one-line ASCII shortcut to it.
+ */
+export function analyzeScalarWalk(text: string): ScalarAnalysis {
   if (text.length === 0) return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
   let blockIndicators = false;
   let lineBreaks = false;
