@@ -555,7 +555,9 @@ export function fastParseDocuments(text: string): FastDocument[] | undefined {
   try {
     return new Reader(text).documents();
   } catch (error) {
-    if (error instanceof Unsupported) return undefined;
+    // Outside the subset, or nested past the stack (`[[[[…`): the full parser decides, with its
+    // own limits and messages.
+    if (error instanceof Unsupported || error instanceof RangeError) return undefined;
     throw error;
   }
 }

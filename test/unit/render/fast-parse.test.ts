@@ -61,3 +61,11 @@ describe('fast YAML reader', () => {
     assert.deepEqual(docs?.map((doc) => doc.line), [2, 5]);
   });
 });
+
+describe('fast YAML reader on hostile nesting', () => {
+  it('leaves flow collections nested past the stack to the full parser', () => {
+    const text = `a: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`;
+
+    assert.equal(fastParseDocuments(text), undefined);
+  });
+});
