@@ -89,10 +89,19 @@ export interface FieldSpec {
   kind: string;
   path: string[];
   create: boolean;
+  /**
+   * Segments written with a `[]` marker (`volumeClaimTemplates[]`): they name a list, which a
+   * creating spec never creates when it is missing (kustomize adds nothing then).
+   */
+  lists?: readonly boolean[];
 }
 
 /** Splits a spec path on unescaped slashes (`a/b\/c` -> a, b/c) and drops `[]` markers. */
 export function splitSpecPath(specPath: string): string[] {
+  return splitKeepingMarkers(specPath).map((part) => part.replace(/\[\]$/, ''));
+}
+
+function splitKeepingMarkers(specPath: string): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < specPath.length; i++) {
@@ -106,7 +115,7 @@ export function splitSpecPath(specPath: string): string[] {
     } else current += ch;
   }
   parts.push(current);
-  return parts.map((part) => part.replace(/\[\]$/, ''));
+  return parts;
 }
 
 const parsedCache = new Map<readonly string[], FieldSpec[]>();
@@ -121,7 +130,10 @@ export function parseSpecs(table: readonly string[]): FieldSpec[] {
     let rawPath = entry.slice(space + 1);
     const create = rawPath.endsWith('!');
     if (create) rawPath = rawPath.slice(0, -1);
-    return { group, version, kind, path: splitSpecPath(rawPath), create };
+    const parts = splitKeepingMarkers(rawPath);
+    const path = parts.map((part) => part.replace(/\[\]$/, ''));
+    const lists = parts.map((part) => part.endsWith('[]'));
+    return { group, version, kind, path, create, ...(lists.includes(true) ? { lists } : {}) };
   });
   parsedCache.set(table, parsed);
   return parsed;

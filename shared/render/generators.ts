@@ -48,7 +48,7 @@ export function encodeBase64Lines(bytes: Buffer): string {
   return out;
 }
 
-/** Parses an env file as kustomize does: KEY=VALUE lines, `#` comments and blank lines skipped. */
+/** Parses an env file as kustomize does: KEY=VALUE lines (a bare KEY has an empty value), `#` comments and blank lines skipped. */
 export function parseEnvFile(text: string, file: string): [string, string][] {
   const out: [string, string][] = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');
@@ -56,14 +56,13 @@ export function parseEnvFile(text: string, file: string): [string, string][] {
     const line = raw.replace(/\r$/, '');
     const trimmed = line.trimStart();
     if (trimmed === '' || trimmed.startsWith('#')) return;
+    // A line without `=` is a key with an empty value, as in kustomize (which, unlike Docker's env
+    // files, does not look the key up in its own environment; neither does Tideline).
     const eq = trimmed.indexOf('=');
-    if (eq < 0) {
-      throw new InvalidInputError(`env file line is not KEY=VALUE`, { source: { file, line: index + 1 } });
-    }
-    const key = trimmed.slice(0, eq);
-    // The key is not quoted: a malformed line (`TOKEN: <value>=`) would put its value in the message.
-    if (/\s/.test(key) || key === '') throw new InvalidInputError(`invalid env key: ${key === '' ? 'the key before "=" is empty' : 'the key before "=" contains whitespace'}`, { source: { file, line: index + 1 } });
-    out.push([key, trimmed.slice(eq + 1)]);
+    const key = eq < 0 ? trimmed : trimmed.slice(0, eq);
+    // The key is not quoted: a malformed line (`TOKEN: <value>`) would put its value in the message.
+    if (/\s/.test(key) || key === '') throw new InvalidInputError(`invalid env key: ${key === '' ? 'the key before "=" is empty' : 'the key contains whitespace'}`, { source: { file, line: index + 1 } });
+    out.push([key, eq < 0 ? '' : trimmed.slice(eq + 1)]);
   });
   return out;
 }
@@ -83,7 +82,10 @@ export async function generateObjects(
     const name = getString(item, ['name']);
     if (!name) throw new InvalidInputError(`a ${kind} generator needs a name`, { source: { file: k.file } });
     const namespace = getString(item, ['namespace']);
-    const behavior = getString(item, ['behavior']) ?? 'create';
+    // kustomize reads `add` as `create` (any other value it does not know too; those are refused
+    // here, since a misspelt `merge` would otherwise quietly create a second object).
+    const written = getString(item, ['behavior']) ?? 'create';
+    const behavior = written === 'add' ? 'create' : written;
     if (!['create', 'merge', 'replace'].includes(behavior)) throw new InvalidInputError(`generator ${name}: unknown behavior "${behavior}"`, { source: { file: k.file } });
     const entries: [string, string | Buffer][] = [];
     for (const [position, literal] of strings(mapGet(item, 'literals'), k.file, 'literals').entries()) {
@@ -128,6 +130,9 @@ export async function generateObjects(
       for (const [key, value] of Object.entries(options.annotations)) mapSet(annotations, key, stringScalar(value));
     }
     if (kind === 'Secret') mapSet(node, 'type', stringScalar(getString(item, ['type']) ?? 'Opaque'));
+    // kustomize always gives a generated Secret its `data` map (printed `data: {}` when empty, and
+    // part of the hash); a ConfigMap only gets one when it has entries.
+    if (kind === 'Secret') ensureMap(node, ['data']);
     for (const [key, value] of entries) {
       const bytes = typeof value === 'string' ? Buffer.from(value) : value;
       const text = typeof value === 'string' ? value : validUtf8(value);

@@ -13,7 +13,7 @@ import { YAMLMap, YAMLSeq, isMap, isScalar, isSeq } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { scalarText } from './yaml/go-value.ts';
 import { DEFAULT_LIMITS, RootedFs, parseYamlDocuments, type RenderLimits } from './load.ts';
-import { buildKustomization, findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
+import { assertNotEmpty, buildKustomization, findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
 import { type Resource, getNode, getString, mapDelete, mapGet, mapSet, setScalar, stringScalar } from './resource.ts';
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
 import { resolveVars } from './vars.ts';
@@ -188,13 +188,15 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
 
   const file = await findKustomizationFile(ctx, dir);
   let k: Kustomization;
-  if (file) k = await readKustomization(ctx, file);
+  if (file) k = await readKustomization(ctx, file, false);
   else {
     const body = new YAMLMap();
     mapSet(body, 'resources', seqOfStrings(await fluxGeneratedResources(ctx, dir)));
     k = { file: path.posix.join(fs.display(dir), 'kustomization.yaml'), dir, isComponent: false, body };
   }
   if (options.flux) applyFluxFields(k, options.flux);
+  // Flux writes its fields into the kustomization before building, so only what is left empty then fails.
+  if (file) assertNotEmpty(k);
 
   const buildMetadata = mapGet(k.body, 'buildMetadata');
   const metadataOptions = isSeq(buildMetadata) ? buildMetadata.items.map((item) => scalarText(item) ?? '') : [];

@@ -85,8 +85,26 @@ export async function findKustomizationFile(ctx: BuildContext, dir: string): Pro
   return undefined;
 }
 
-/** Reads and validates a kustomization file (unknown fields are refused by name). */
-export async function readKustomization(ctx: BuildContext, file: string): Promise<Kustomization> {
+/**
+ * Refuses a kustomization that sets nothing, as kustomize does ("kustomization.yaml is empty"): no
+ * field but `apiVersion`/`kind`, or only fields whose value is null or an empty string. An empty
+ * list or map (`resources: []`) counts as set, as it does for kustomize's Go struct.
+ */
+export function assertNotEmpty(k: Kustomization): void {
+  const set = k.body.items.some((pair) => {
+    const key = isScalar(pair.key) ? (scalarText(pair.key) ?? '') : '';
+    if (key === 'apiVersion' || key === 'kind') return false;
+    const value = pair.value;
+    return !(value === null || value === undefined || (isScalar(value) && (value.value === null || value.value === '')));
+  });
+  if (!set) throw new InvalidInputError(`the kustomization is empty: it sets no field`, { source: { file: k.file } });
+}
+
+/**
+ * Reads and validates a kustomization file (unknown fields are refused by name). `checkEmpty: false`
+ * leaves the emptiness check to the caller, for a file Flux adds fields to before the build.
+ */
+export async function readKustomization(ctx: BuildContext, file: string, checkEmpty = true): Promise<Kustomization> {
   const display = ctx.fs.display(file);
   const docs = await ctx.fs.readYaml(file);
   const body = docs[0]?.node ?? new YAMLMap();
@@ -102,7 +120,9 @@ export async function readKustomization(ctx: BuildContext, file: string): Promis
   if (kind !== undefined && kind !== 'Kustomization' && kind !== 'Component') {
     throw new InvalidInputError(`kind must be Kustomization or Component, not "${kind}"`, { source: { file: display } });
   }
-  return { file: display, dir: path.dirname(file), isComponent: kind === 'Component', body };
+  const k = { file: display, dir: path.dirname(file), isComponent: kind === 'Component', body };
+  if (checkEmpty) assertNotEmpty(k);
+  return k;
 }
 
 /** A string list field, validated. */
@@ -376,6 +396,8 @@ function readImages(k: Kustomization): ImageRule[] {
     const newName = getString(item, ['newName']);
     const newTag = getString(item, ['newTag']);
     const digest = getString(item, ['digest']);
+    const tagSuffix = getString(item, ['tagSuffix']);
+    if (tagSuffix !== undefined) rule.tagSuffix = tagSuffix;
     if (newName !== undefined) rule.newName = newName;
     if (newTag !== undefined) rule.newTag = newTag;
     if (digest !== undefined) rule.digest = digest;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document, type Pair } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
+import { fastParseDocuments } from './yaml/fast-parse.ts';
 
 /** Caps that keep a hostile repository from exhausting a Lambda. */
 export interface RenderLimits {
@@ -177,18 +178,28 @@ export class RootedFs {
     return (await this.read(absolute)).toString('utf8');
   }
 
-  private readonly parsed = new Map<string, ParsedDocument[]>();
+  /** Per file read so far: its text after the first reading, its pristine nodes from the second on. */
+  private readonly parsed = new Map<string, ParsedDocument[] | string>();
 
   /**
-   * Parsed documents of a YAML file. A base included by several overlays is parsed once per
-   * render; every caller gets its own copy of the nodes to transform.
+   * Parsed documents of a YAML file; every caller gets nodes of its own to transform. Most files
+   * are read once, so the first caller gets the parsed nodes themselves and only the text is kept
+   * (no copy, no second tree in memory); a file read again (a base several overlays include) is
+   * parsed once more and kept as the pristine tree each later reader gets a copy of.
    */
   async readYaml(absolute: string): Promise<ParsedDocument[]> {
-    let docs = this.parsed.get(absolute);
-    if (!docs) {
-      docs = parseYamlDocuments(await this.readText(absolute), this.display(absolute), this.limits.maxAliasCount);
-      this.parsed.set(absolute, docs);
+    const seen = this.parsed.get(absolute);
+    if (seen === undefined) {
+      const text = await this.readText(absolute);
+      const docs = parseYamlDocuments(text, this.display(absolute), this.limits.maxAliasCount);
+      this.parsed.set(absolute, text);
+      return docs;
     }
+    let docs: ParsedDocument[];
+    if (typeof seen === 'string') {
+      docs = parseYamlDocuments(seen, this.display(absolute), this.limits.maxAliasCount);
+      this.parsed.set(absolute, docs);
+    } else docs = seen;
     return docs.map((doc) => ({ node: doc.node === null ? null : cloneNode(doc.node), line: doc.line }));
   }
 
@@ -300,6 +311,21 @@ export function firstDuplicateKey(root: unknown): number | undefined {
   return first;
 }
 
+/**
+ * A block scalar (`|`, `>`, `|+`, …) that runs to the very end of a text without a final line break
+ * has no trailing newline in go-yaml (so kustomize prints `|-`), while the parser here adds one.
+ */
+function trimBlockScalarAtEnd(doc: Document, text: string): void {
+  if (text.length === 0 || text.endsWith('\n')) return;
+  visit(doc, {
+    Scalar(_key, node) {
+      if ((node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED') || node.range?.[1] !== text.length) return;
+      if (typeof node.value === 'string' && node.value.endsWith('\n')) node.value = node.value.slice(0, -1);
+      return visit.BREAK;
+    },
+  });
+}
+
 /** One parsed YAML document with the line it starts on. */
 export interface ParsedDocument {
   node: YamlNode | null;
@@ -311,6 +337,10 @@ export interface ParsedDocument {
  * booleans and timestamps are typed later exactly as kustomize's Go YAML library would.
  */
 export function parseYamlDocuments(text: string, file: string, maxAliasCount: number): ParsedDocument[] {
+  // The common shapes of Kubernetes YAML are read by a fast reader building the same nodes; any
+  // text outside them goes to the full parser below, which also gives every error its message.
+  const fast = fastParseDocuments(text);
+  if (fast !== undefined) return fast;
   const lines = new LineCounter();
   // The parser's own duplicate-key check compares each key with every earlier one of its map
   // (quadratic: a 150,000-key ConfigMap took minutes); duplicates are found below in linear time.
@@ -326,6 +356,7 @@ export function parseYamlDocuments(text: string, file: string, maxAliasCount: nu
     const duplicate = firstDuplicateKey(doc.contents);
     if (duplicate !== undefined) throw new InvalidInputError('invalid YAML: Map keys must be unique', { source: { file, line: lines.linePos(duplicate).line } });
     expandAliases(doc, text, file, maxAliasCount, lines);
+    trimBlockScalarAtEnd(doc, text);
     const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
     out.push({ node: (doc.contents as YamlNode | null) ?? null, line: lines.linePos(start).line });
   }

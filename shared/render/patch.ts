@@ -132,7 +132,8 @@ export async function applyPatches(resources: Resource[], patches: readonly Patc
             r.kind === patchKind &&
             (patchName === undefined || r.nameHistory.includes(patchName)) &&
             (patchNs === undefined || r.namespace === patchNs || r.originalNamespace === patchNs) &&
-            (patchApi === undefined || r.apiVersion === patchApi || r.gvk.group === patchApi.split('/').slice(0, -1).join('/')),
+            // kustomize matches the patch's id, version included: a v2 patch does not touch a v1 object.
+            (patchApi === undefined || r.apiVersion === patchApi),
         );
         if (targets.length === 0) {
           throw new InvalidInputError(`patch target ${patchKind ?? '?'} ${patchName ?? '?'} not found`, { source: { file: spec.file, line: doc.line } });

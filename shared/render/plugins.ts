@@ -106,6 +106,7 @@ function setNamespaceOnly(resources: readonly Resource[], namespace: string, spe
   const rest = specs.filter((spec) => !/ metadata\/namespace!?$/.test(spec) && !/^[^ ]*\/(Cluster)?RoleBinding subjects\/namespace!?$/.test(spec));
   for (const resource of resources) {
     const kind = resource.kind;
+    resource.namespaceTransformed = true;
     if (!CLUSTER_SCOPED_KINDS.has(kind)) resource.setNamespace(next(resource.namespace));
     if ((kind === 'RoleBinding' || kind === 'ClusterRoleBinding') && options.subjects !== 'none') {
       const subjects = mapGet(resource.node, 'subjects');
@@ -155,11 +156,11 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         const name = isMap(tag) ? getString(tag, ['name']) : undefined;
         if (!isMap(tag) || !name) throw new InvalidInputError(`ImageTagTransformer "${config.name}": imageTag.name is required`, where);
         const rule: ImageRule = { name };
-        for (const key of ['newName', 'newTag', 'digest'] as const) {
+        for (const key of ['newName', 'newTag', 'digest', 'tagSuffix'] as const) {
           const value = getString(tag, [key]);
           if (value !== undefined) rule[key] = value;
         }
-        setImages(resources, [rule], specs);
+        setImages(resources, [rule], specs, false);
         break;
       }
       case 'ReplicaCountTransformer': {

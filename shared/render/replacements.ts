@@ -27,6 +27,24 @@ export function splitFieldPath(fieldPath: string): string[] {
   return parts;
 }
 
+/**
+ * A replacement source field path as kustomize reads it: empty segments are skipped, so the leading
+ * dot of `.metadata.name` (kubebuilder's config/default writes them so) or a doubled dot changes nothing.
+ */
+function sourcePath(fieldPath: string): string[] {
+  return splitFieldPath(fieldPath).filter((segment) => segment !== '');
+}
+
+/**
+ * A replacement target field path: one leading dot is dropped, as kustomize does; any other empty
+ * segment is refused (kustomize fails on it too), where it would otherwise create a `""` key.
+ */
+function targetPath(fieldPath: string, file: string): string[] {
+  const segments = splitFieldPath(fieldPath.startsWith('.') ? fieldPath.slice(1) : fieldPath);
+  if (segments.includes('')) throw new InvalidInputError(`replacement target field path "${fieldPath}" has an empty segment`, { source: { file } });
+  return segments;
+}
+
 interface Selector {
   group?: string;
   version?: string;
@@ -185,7 +203,7 @@ export async function applyReplacements(ctx: BuildContext, k: Kustomization, res
     }
     const source = sources[0] as Resource;
     const fieldPath = (isMap(sourceSpec) ? getString(sourceSpec, ['fieldPath']) : undefined) ?? 'metadata.name';
-    const found = lookup(source.node, splitFieldPath(fieldPath), false);
+    const found = lookup(source.node, sourcePath(fieldPath), false);
     const sourceValue = found[0] ? getAt(found[0]) : undefined;
     if (sourceValue === undefined) throw new InvalidInputError(`replacement source field ${fieldPath} not found in ${source.describe()}`, { source: { file } });
     const sourceOptions = readOptions(isMap(sourceSpec) ? mapGet(sourceSpec, 'options') : undefined);
@@ -209,10 +227,10 @@ export async function applyReplacements(ctx: BuildContext, k: Kustomization, res
       for (const resource of resources) {
         if (!matches(resource, select)) continue;
         if (rejectSelectors.some((r) => Object.keys(r).length > 0 && matches(resource, r))) continue;
-        for (const targetPath of fieldPaths) {
-          const places = lookup(resource.node, splitFieldPath(targetPath), options.create);
+        for (const written of fieldPaths) {
+          const places = lookup(resource.node, targetPath(written, file), options.create);
           if (places.length === 0) {
-            throw new InvalidInputError(`replacement target field ${targetPath} not found in ${resource.describe()}${options.create ? '' : ' (set options.create to add it)'}`, { source: { file } });
+            throw new InvalidInputError(`replacement target field ${written} not found in ${resource.describe()}${options.create ? '' : ' (set options.create to add it)'}`, { source: { file } });
           }
           for (const place of places) setTargetValue(place, getAt(place), value, options);
         }

@@ -35,6 +35,12 @@ export class Resource {
   needsHash = false;
   /** Generator behavior, used when an overlay merges into a generated object. */
   generated = false;
+  /**
+   * Set once a namespace transformer has run over the object, even one that left its namespace as
+   * it was: kustomize then records a previous id, which makes the object a target of name-reference
+   * rewriting (a RoleBinding subject without a namespace gets the ServiceAccount's).
+   */
+  namespaceTransformed = false;
 
   constructor(node: YAMLMap, file: string) {
     this.current = node;
@@ -83,11 +89,14 @@ export class Resource {
     this.cachedNamespace = namespace;
   }
 
-  /** Identity used for duplicate detection and error messages: `group/version/kind/namespace/name`. */
+  /**
+   * Identity used for duplicate detection: group, version, kind, namespace and name. The version is
+   * part of it, as in kustomize's resource id, so a v1 and a v2 sample of one kind may share a name.
+   */
   id(): string {
-    const { group, kind } = this.gvk;
+    const { group, version, kind } = this.gvk;
     // kustomize takes no namespace and `default` for the same one (ResId's effective namespace).
-    return `${group}|${kind}|${this.namespace || 'default'}|${this.name}`;
+    return `${group}|${version}|${kind}|${this.namespace || 'default'}|${this.name}`;
   }
 
   describe(): string {

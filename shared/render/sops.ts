@@ -19,7 +19,6 @@
  * decrypted value or any key material; a KMS outage stays a TransientError so callers retry.
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
-import { Decrypter, armor } from 'age-encryption';
 import { type Document, Pair, Scalar, type YAMLMap, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
 import { GoNumber, GoValueError, keyText, resolvePlainV3, toGoValue } from './yaml/go-value.ts';
@@ -273,6 +272,9 @@ function isEncryptedPath(rule: CryptRule, path: readonly string[]): boolean {
 
 async function unwrapWithAge(group: KeyGroup, identities: readonly string[]): Promise<Uint8Array | undefined> {
   if (group.age.length === 0 || identities.length === 0) return undefined;
+  // Loaded only when a file really is age-encrypted: the library (with its post-quantum and
+  // elliptic-curve code) costs about 100 ms and 20 MB to load, which every other render skipped.
+  const { Decrypter, armor } = await import('age-encryption');
   const decrypter = new Decrypter();
   identities.forEach((identity, index) => {
     try {

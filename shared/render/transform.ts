@@ -12,26 +12,36 @@ import { NAME_REFERENCE_SPECS } from './name-reference-specs.ts';
 import { type Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
 import { toGoValue, type GoValue } from './yaml/go-value.ts';
 
-/** Calls `visit(parent, key)` for every place a field spec's path ends in this node tree. */
-function walkSpec(node: YamlNode | undefined, path: readonly string[], create: boolean, visit: (parent: YAMLMap, key: string) => void): void {
+/**
+ * Calls `visit(parent, key)` for every place a field spec's path ends in this node tree. With
+ * `create`, missing maps on the way are added, but not a segment `lists` marks as a list.
+ */
+function walkSpec(
+  node: YamlNode | undefined,
+  path: readonly string[],
+  create: boolean,
+  visit: (parent: YAMLMap, key: string) => void,
+  lists?: readonly boolean[],
+  at = 0,
+): void {
   if (node === undefined) return;
   if (isSeq(node)) {
-    for (const item of node.items) walkSpec(item as YamlNode, path, create, visit);
+    for (const item of node.items) walkSpec(item as YamlNode, path, create, visit, lists, at);
     return;
   }
   if (!isMap(node)) return;
-  const [head, ...rest] = path;
+  const head = path[at];
   if (head === undefined) return;
-  if (rest.length === 0) {
+  if (at === path.length - 1) {
     visit(node, head);
     return;
   }
   let child = mapGet(node, head);
-  if ((child === undefined || (isScalar(child) && child.value === null)) && create) {
+  if ((child === undefined || (isScalar(child) && child.value === null)) && create && lists?.[at] !== true) {
     child = new YAMLMap();
     mapSet(node, head, child);
   }
-  walkSpec(child, rest, create, visit);
+  walkSpec(child, path, create, visit, lists, at + 1);
 }
 
 /** Applies `visit` at every field the specs select for this resource. */
@@ -39,7 +49,7 @@ export function forEachSpecField(resource: Resource, specs: readonly FieldSpec[]
   const gvk = resource.gvk;
   for (const spec of specs) {
     if (!specSelects(spec, gvk)) continue;
-    walkSpec(resource.node, spec.path, spec.create, (parent, key) => visit(parent, key, spec));
+    walkSpec(resource.node, spec.path, spec.create, (parent, key) => visit(parent, key, spec), spec.lists);
   }
 }
 
@@ -97,6 +107,7 @@ export function setStringAt(resource: Resource, table: readonly string[], value:
 /** The `namespace:` transformer; `extraSpecs` are fields from `namespace` configurations. */
 export function setNamespace(resources: readonly Resource[], namespace: string, extraSpecs: readonly string[] = []): void {
   for (const resource of resources) {
+    resource.namespaceTransformed = true;
     if (extraSpecs.length > 0) setStringAt(resource, extraSpecs, () => namespace);
     const kind = resource.kind;
     if (!CLUSTER_SCOPED_KINDS.has(kind)) resource.setNamespace(namespace);
@@ -194,44 +205,62 @@ function updateImage(value: string, rule: ImageRule): string | undefined {
   if (rule.newTag !== undefined) suffix = `:${rule.newTag}`;
   if (rule.digest !== undefined) suffix = `@${rule.digest}`;
   if (rule.newTag !== undefined && rule.digest !== undefined) suffix = `:${rule.newTag}@${rule.digest}`;
+  // A tag suffix extends the tag (and drops a digest) only when neither a new tag nor a digest is set.
+  if (rule.tagSuffix !== undefined && rule.tagSuffix !== '' && rule.newTag === undefined && rule.digest === undefined) suffix = `:${parts.tag}${rule.tagSuffix}`;
   if (rule.newName === undefined) name = parts.name;
   return name + suffix;
 }
 
-function applyImageAt(parent: YAMLMap, key: string, rules: readonly ImageRule[]): void {
+/**
+ * Applies the rules in order, each to the result of the previous ones, as kustomize's passes do.
+ * `twice`: the field is reached by both of kustomize's passes per image (its walk of every
+ * containers list, then its builtin field specs), so each rule runs twice in a row there, which only
+ * shows with `tagSuffix` (appended twice, exactly as kustomize prints it).
+ */
+function applyImageAt(parent: YAMLMap, key: string, rules: readonly ImageRule[], twice = false): void {
   const node = mapGet(parent, key);
   if (!isScalar(node) || typeof node.value !== 'string') return;
-  // Rules apply in order, each to the result of the previous ones, as kustomize's passes do.
   let value = node.value;
-  for (const rule of rules) value = updateImage(value, rule) ?? value;
+  for (const rule of rules) {
+    value = updateImage(value, rule) ?? value;
+    if (twice) value = updateImage(value, rule) ?? value;
+  }
   if (value !== node.value) mapSet(parent, key, stringScalar(value));
 }
 
-function walkContainers(node: YamlNode | undefined, rules: readonly ImageRule[]): void {
+/** Container lists kustomize's builtin image field specs reach (below the object root). */
+const BUILTIN_CONTAINER_PATHS = new Set(['spec', 'spec/template/spec']);
+
+function walkContainers(node: YamlNode | undefined, rules: readonly ImageRule[], builtinSpecs: boolean, at: string): void {
   if (isSeq(node)) {
-    for (const item of node.items) if (isMap(item) || isSeq(item)) walkContainers(item as YamlNode, rules);
+    for (const item of node.items) if (isMap(item) || isSeq(item)) walkContainers(item as YamlNode, rules, builtinSpecs, '[]');
     return;
   }
   if (!isMap(node)) return;
   for (const pair of node.items) {
     const value = pair.value;
     if (!isMap(value) && !isSeq(value)) continue;
-    walkContainers(value as YamlNode, rules);
     const key = isScalar(pair.key) ? pair.key.value : undefined;
+    walkContainers(value as YamlNode, rules, builtinSpecs, at === '' ? String(key) : `${at}/${String(key)}`);
     if ((key === 'containers' || key === 'initContainers') && isSeq(value)) {
-      for (const container of value.items) if (isMap(container)) applyImageAt(container, 'image', rules);
+      const twice = builtinSpecs && BUILTIN_CONTAINER_PATHS.has(at);
+      for (const container of value.items) if (isMap(container)) applyImageAt(container, 'image', rules, twice);
     }
   }
 }
 
-/** `images:` — containers/initContainers anywhere in an object, plus image volumes and configured fields. */
-export function setImages(resources: readonly Resource[], rules: readonly ImageRule[], extraSpecs: readonly string[] = []): void {
+/**
+ * `images:` — containers/initContainers anywhere in an object, plus image volumes and configured
+ * fields. `builtinSpecs` says kustomize's builtin image field specs apply too (the kustomization's
+ * `images`, not an ImageTagTransformer given its own).
+ */
+export function setImages(resources: readonly Resource[], rules: readonly ImageRule[], extraSpecs: readonly string[] = [], builtinSpecs = true): void {
   if (rules.length === 0) return;
   const extra = extraSpecs.length > 0 ? parseSpecs(extraSpecs) : [];
   for (const resource of resources) {
     if (extra.length > 0) forEachSpecField(resource, extra, (parent, key) => applyImageAt(parent, key, rules));
     if (resource.kind === 'CustomResourceDefinition') continue;
-    walkContainers(resource.node, rules);
+    walkContainers(resource.node, rules, builtinSpecs, '');
     for (const base of [getNode(resource.node, ['spec']), getNode(resource.node, ['spec', 'template', 'spec'])]) {
       const volumes = isMap(base) ? mapGet(base, 'volumes') : undefined;
       if (isSeq(volumes)) {
@@ -388,6 +417,17 @@ function prefixSuffixOf(resource: Resource): string {
   return at < 0 ? '' : `${current.slice(0, at)}|${current.slice(at + original.length)}`;
 }
 
+/**
+ * Whether a namespaced referrer may name `candidate`, as kustomize's name-reference filter decides:
+ * only objects in its own namespace (unset and `default` being the same), cluster-scoped objects and
+ * ServiceAccounts (a RoleBinding may bind one from another namespace). A generated ConfigMap without
+ * a namespace is therefore not the one a Deployment in `ns1` names, and that reference stays as written.
+ */
+function visibleFrom(candidate: Resource, referrer: Resource): boolean {
+  if (CLUSTER_SCOPED_KINDS.has(referrer.kind) || CLUSTER_SCOPED_KINDS.has(candidate.kind) || candidate.kind === 'ServiceAccount') return true;
+  return (candidate.namespace || 'default') === (referrer.namespace || 'default');
+}
+
 function pickTarget(candidates: Resource[], referrer: Resource, targetKind: string): Resource | undefined {
   if (candidates.length <= 1) return candidates[0];
   let narrowed = candidates;
@@ -409,7 +449,7 @@ function pickTarget(candidates: Resource[], referrer: Resource, targetKind: stri
  */
 export function fixNameReferences(resources: readonly Resource[], extraRules: readonly TargetRule[] = []): void {
   const rules = extraRules.length > 0 ? [...loadNameReferenceRules(), ...extraRules] : loadNameReferenceRules();
-  const changed = resources.filter((r) => r.nameHistory.length > 1 || r.namespace !== r.originalNamespace);
+  const changed = resources.filter((r) => r.nameHistory.length > 1 || r.namespace !== r.originalNamespace || r.namespaceTransformed);
   if (changed.length === 0) return;
   for (const rule of rules) {
     const targets = changed.filter((r) => specSelects(rule, r.gvk));
@@ -423,8 +463,8 @@ export function fixNameReferences(resources: readonly Resource[], extraRules: re
       }
     }
     const resolve = (name: string, referrer: Resource, namespace?: string): Resource | undefined => {
-      let candidates = byOldName.get(name);
-      if (!candidates) return undefined;
+      let candidates = byOldName.get(name)?.filter((c) => visibleFrom(c, referrer));
+      if (!candidates || candidates.length === 0) return undefined;
       if (namespace !== undefined) {
         const inNamespace = candidates.filter((c) => c.originalNamespace === namespace || c.namespace === namespace || (namespace === 'default' && c.originalNamespace === ''));
         if (inNamespace.length === 0) return undefined;

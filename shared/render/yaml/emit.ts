@@ -14,7 +14,8 @@ const BEST_INDENT = 2;
 
 type Style = 'plain' | 'single' | 'double' | 'literal';
 
-interface ScalarAnalysis {
+/** What libyaml's scalar analysis decides about a string in block context. */
+export interface ScalarAnalysis {
   multiline: boolean;
   blockPlainAllowed: boolean;
   singleQuotedAllowed: boolean;
@@ -38,9 +39,43 @@ function isBlankOrEnd(cp: number | undefined): boolean {
   return cp === undefined || cp === 0x20 || cp === 0x09 || isBreak(cp) || cp === 0;
 }
 
-/** libyaml's `yaml_emitter_analyze_scalar`, for block context. */
-function analyzeScalar(cps: number[]): ScalarAnalysis {
-  if (cps.length === 0) return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
+/** First characters that make a plain scalar read as something else: `#,[]{}&*!|>'"%@\``. */
+const LEADING_INDICATORS = new Set([...'#,[]{}&*!|>\'"%@`'].map((ch) => ch.charCodeAt(0)));
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * `analyzeScalar` for a one-line printable ASCII string (most of a bundle: names, descriptions,
+ * images), from a few searches instead of a walk over every character.
+ */
+export function analyzeAsciiLine(text: string): ScalarAnalysis {
+  const first = text.charCodeAt(0);
+  const followedBySpace = text.length === 1 || text.charCodeAt(1) === 0x20;
+  const blockIndicators =
+    text.startsWith('---') ||
+    text.startsWith('...') ||
+    LEADING_INDICATORS.has(first) ||
+    ((first === 0x3f || first === 0x3a || first === 0x2d) && followedBySpace) ||
+    text.indexOf(': ', 1) >= 0 ||
+    (text.length > 1 && text.endsWith(':')) ||
+    text.includes(' #');
+  const leadingSpace = first === 0x20;
+  const trailingSpace = text.charCodeAt(text.length - 1) === 0x20;
+  return { multiline: false, blockPlainAllowed: !(leadingSpace || trailingSpace || blockIndicators), singleQuotedAllowed: true, blockAllowed: !trailingSpace };
+}
+
+/** libyaml's `yaml_emitter_analyze_scalar`, for block context, over the code points of `text`. */
+function analyzeScalar(text: string): ScalarAnalysis {
+  if (text.length > 0 && PRINTABLE_ASCII.test(text)) return analyzeAsciiLine(text);
+  return analyzeScalarWalk(text);
+}
+
+/**
+ * libyaml's scalar analysis the long way, character by character; exported so tests can hold the
+ * one-line ASCII shortcut to it.
+ */
+export function analyzeScalarWalk(text: string): ScalarAnalysis {
+  if (text.length === 0) return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
   let blockIndicators = false;
   let lineBreaks = false;
   let specialCharacters = false;
@@ -53,31 +88,30 @@ function analyzeScalar(cps: number[]): ScalarAnalysis {
   let precededByWhitespace = true;
   let previousSpace = false;
   let previousBreak = false;
-  if (cps.length >= 3 && ((cps[0] === 0x2d && cps[1] === 0x2d && cps[2] === 0x2d) || (cps[0] === 0x2e && cps[1] === 0x2e && cps[2] === 0x2e))) {
-    blockIndicators = true;
-  }
-  for (let i = 0; i < cps.length; i++) {
-    const cp = cps[i] as number;
-    const next = cps[i + 1];
+  if (text.startsWith('---') || text.startsWith('...')) blockIndicators = true;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    const size = cp > 0xffff ? 2 : 1;
+    const last = i + size >= text.length;
+    const next = last ? undefined : text.codePointAt(i + size);
     const followedByWhitespace = next === undefined || next === 0x20 || next === 0x09;
-    const ch = String.fromCodePoint(cp);
     if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) blockIndicators = true;
-      else if ((ch === '?' || ch === ':') && followedByWhitespace) blockIndicators = true;
-      else if (ch === '-' && followedByWhitespace) blockIndicators = true;
-    } else if (ch === ':' && followedByWhitespace) blockIndicators = true;
-    else if (ch === '#' && precededByWhitespace) blockIndicators = true;
+      if (LEADING_INDICATORS.has(cp)) blockIndicators = true;
+      else if ((cp === 0x3f || cp === 0x3a) && followedByWhitespace) blockIndicators = true;
+      else if (cp === 0x2d && followedByWhitespace) blockIndicators = true;
+    } else if (cp === 0x3a && followedByWhitespace) blockIndicators = true;
+    else if (cp === 0x23 && precededByWhitespace) blockIndicators = true;
     if (!isPrintable(cp)) specialCharacters = true;
     if (cp === 0x20) {
       if (i === 0) leadingSpace = true;
-      if (i === cps.length - 1) trailingSpace = true;
+      if (last) trailingSpace = true;
       if (previousBreak) breakSpace = true;
       previousSpace = true;
       previousBreak = false;
     } else if (isBreak(cp)) {
       lineBreaks = true;
       if (i === 0) leadingBreak = true;
-      if (i === cps.length - 1) trailingBreak = true;
+      if (last) trailingBreak = true;
       if (previousSpace) spaceBreak = true;
       previousSpace = false;
       previousBreak = true;
@@ -86,6 +120,7 @@ function analyzeScalar(cps: number[]): ScalarAnalysis {
       previousBreak = false;
     }
     precededByWhitespace = isBlankOrEnd(cp);
+    i += size;
   }
   const result: ScalarAnalysis = { multiline: lineBreaks, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true };
   if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) result.blockPlainAllowed = false;
@@ -109,20 +144,8 @@ function analyzeScalar(cps: number[]): ScalarAnalysis {
  * printers of Go YAML output (go-yaml v3 through `sops decrypt`) share these rules.
  */
 export function blockScalarStylesAllowed(text: string): { plain: boolean; singleQuoted: boolean } {
-  const analysis = analyzeScalar(toCodePoints(text));
+  const analysis = analyzeScalar(text);
   return { plain: analysis.blockPlainAllowed, singleQuoted: analysis.singleQuotedAllowed };
-}
-
-function toCodePoints(text: string): number[] {
-  const cps: number[] = [];
-  for (const ch of text) cps.push(ch.codePointAt(0) as number);
-  return cps;
-}
-
-function utf8Length(cps: number[]): number {
-  let n = 0;
-  for (const cp of cps) n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  return n;
 }
 
 function hex(cp: number, width: number): string {
@@ -136,7 +159,8 @@ const DOUBLE_ESCAPES: Record<number, string> = {
 
 /** Go-yaml v2 stream writer: libyaml's column/indent bookkeeping. */
 class Writer {
-  out = '';
+  /** The output so far, as pieces joined once at the end (a flat string, not a rope of appends). */
+  readonly out: string[] = [];
   column = 0;
   indent = -1;
   whitespace = true;
@@ -144,17 +168,12 @@ class Writer {
   private readonly indents: number[] = [];
 
   put(text: string): void {
-    this.out += text;
+    this.out.push(text);
     this.column += text.length;
   }
 
-  putChar(cp: number): void {
-    this.out += String.fromCodePoint(cp);
-    this.column += 1;
-  }
-
   putBreak(): void {
-    this.out += '\n';
+    this.out.push('\n');
     this.column = 0;
   }
 
@@ -188,73 +207,126 @@ class Writer {
 function writeBreak(w: Writer, cp: number): void {
   if (cp === 0x0a) w.putBreak();
   else {
-    w.out += String.fromCodePoint(cp);
+    w.out.push(String.fromCodePoint(cp));
     w.column = 0;
   }
 }
 
-function writePlain(w: Writer, cps: number[], allowBreaks: boolean): void {
+/**
+ * Text written by the scalar writers below, a run of characters at a time: they decide per code
+ * point as libyaml does, but copy the characters between two decisions as one slice (appending them
+ * one by one made the output a rope of millions of one-character pieces — most of a large render's
+ * time and memory).
+ */
+class Run {
+  private start = 0;
+  /** Code points pending in [start, current): the column they will add. */
+  pending = 0;
+  private readonly w: Writer;
+  private readonly text: string;
+
+  constructor(w: Writer, text: string) {
+    this.w = w;
+    this.text = text;
+  }
+
+  /** Writes the pending characters before index `end`; the next run starts at `from`. */
+  flush(end: number, from = end): void {
+    if (end > this.start) {
+      this.w.out.push(this.text.slice(this.start, end));
+      this.w.column += this.pending;
+    }
+    this.start = from;
+    this.pending = 0;
+  }
+
+  get column(): number {
+    return this.w.column + this.pending;
+  }
+}
+
+function writePlain(w: Writer, text: string, allowBreaks: boolean): void {
   if (!w.whitespace) w.put(' ');
+  const run = new Run(w, text);
   let spaces = false;
   let breaks = false;
-  for (let i = 0; i < cps.length; i++) {
-    const cp = cps[i] as number;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    const size = cp > 0xffff ? 2 : 1;
     if (cp === 0x20) {
-      if (allowBreaks && !spaces && w.column > BEST_WIDTH && cps[i + 1] !== 0x20) w.writeIndent();
-      else w.putChar(cp);
+      if (allowBreaks && !spaces && run.column > BEST_WIDTH && text.charCodeAt(i + 1) !== 0x20) {
+        run.flush(i, i + 1);
+        w.writeIndent();
+      } else run.pending++;
       spaces = true;
     } else if (isBreak(cp)) {
+      run.flush(i, i + size);
       if (!breaks && cp === 0x0a) w.putBreak();
       writeBreak(w, cp);
       w.indention = true;
       breaks = true;
     } else {
       if (breaks) w.writeIndent();
-      w.putChar(cp);
+      run.pending++;
       w.indention = false;
       spaces = false;
       breaks = false;
     }
+    i += size;
   }
+  run.flush(text.length);
   w.whitespace = false;
   w.indention = false;
 }
 
-function writeSingleQuoted(w: Writer, cps: number[], allowBreaks: boolean): void {
+function writeSingleQuoted(w: Writer, text: string, allowBreaks: boolean): void {
   w.indicator("'", true, false, false);
+  const run = new Run(w, text);
   let spaces = false;
   let breaks = false;
-  for (let i = 0; i < cps.length; i++) {
-    const cp = cps[i] as number;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    const size = cp > 0xffff ? 2 : 1;
     if (cp === 0x20) {
-      if (allowBreaks && !spaces && w.column > BEST_WIDTH && i > 0 && i < cps.length - 1 && cps[i + 1] !== 0x20) w.writeIndent();
-      else w.putChar(cp);
+      if (allowBreaks && !spaces && run.column > BEST_WIDTH && i > 0 && i + size < text.length && text.charCodeAt(i + 1) !== 0x20) {
+        run.flush(i, i + 1);
+        w.writeIndent();
+      } else run.pending++;
       spaces = true;
     } else if (isBreak(cp)) {
+      run.flush(i, i + size);
       if (!breaks && cp === 0x0a) w.putBreak();
       writeBreak(w, cp);
       w.indention = true;
       breaks = true;
     } else {
       if (breaks) w.writeIndent();
-      if (cp === 0x27) w.put("'");
-      w.putChar(cp);
+      if (cp === 0x27) {
+        run.flush(i);
+        w.put("'");
+      }
+      run.pending++;
       w.indention = false;
       spaces = false;
       breaks = false;
     }
+    i += size;
   }
+  run.flush(text.length);
   w.indicator("'", false, false, false);
   w.whitespace = false;
   w.indention = false;
 }
 
-function writeDoubleQuoted(w: Writer, cps: number[], allowBreaks: boolean): void {
+function writeDoubleQuoted(w: Writer, text: string, allowBreaks: boolean): void {
   let spaces = false;
   w.indicator('"', true, false, false);
-  for (let i = 0; i < cps.length; i++) {
-    const cp = cps[i] as number;
+  const run = new Run(w, text);
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    const size = cp > 0xffff ? 2 : 1;
     if (!isPrintable(cp) || cp === 0xfeff || isBreak(cp) || cp === 0x22 || cp === 0x5c) {
+      run.flush(i, i + size);
       const escape = DOUBLE_ESCAPES[cp];
       if (escape !== undefined) w.put('\\' + escape);
       else if (cp <= 0xff) w.put('\\x' + hex(cp, 2));
@@ -262,73 +334,108 @@ function writeDoubleQuoted(w: Writer, cps: number[], allowBreaks: boolean): void
       else w.put('\\U' + hex(cp, 8));
       spaces = false;
     } else if (cp === 0x20) {
-      if (allowBreaks && !spaces && w.column > BEST_WIDTH && i > 0 && i < cps.length - 1) {
+      if (allowBreaks && !spaces && run.column > BEST_WIDTH && i > 0 && i + size < text.length) {
+        run.flush(i, i + 1);
         w.writeIndent();
-        if (cps[i + 1] === 0x20) w.put('\\');
-      } else w.putChar(cp);
+        if (text.charCodeAt(i + 1) === 0x20) w.put('\\');
+      } else run.pending++;
       spaces = true;
     } else {
-      w.putChar(cp);
+      run.pending++;
       spaces = false;
     }
+    i += size;
   }
+  run.flush(text.length);
   w.indicator('"', false, false, false);
   w.whitespace = false;
   w.indention = false;
 }
 
-function writeLiteral(w: Writer, cps: number[]): void {
+function writeLiteral(w: Writer, text: string): void {
   w.indicator('|', true, false, false);
-  const first = cps[0];
+  const first = text.codePointAt(0);
   if (first !== undefined && (first === 0x20 || isBreak(first))) w.indicator(String(BEST_INDENT), false, false, false);
   let chomp = '';
-  const last = cps[cps.length - 1];
-  if (last === undefined || !isBreak(last)) chomp = '-';
-  else if (cps.length === 1) chomp = '+';
-  else if (isBreak(cps[cps.length - 2] as number)) chomp = '+';
+  const lastCp = lastCodePoint(text);
+  if (lastCp === undefined || !isBreak(lastCp)) chomp = '-';
+  else if (text.length === 1) chomp = '+';
+  else if (isBreak(text.charCodeAt(text.length - 2))) chomp = '+';
   if (chomp) w.indicator(chomp, false, false, false);
   w.putBreak();
   w.indention = true;
   w.whitespace = true;
   let breaks = true;
-  for (const cp of cps) {
+  const run = new Run(w, text);
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    const size = cp > 0xffff ? 2 : 1;
     if (isBreak(cp)) {
+      run.flush(i, i + size);
       writeBreak(w, cp);
       w.indention = true;
       breaks = true;
     } else {
       if (breaks) w.writeIndent();
-      w.putChar(cp);
+      run.pending++;
       w.indention = false;
       breaks = false;
     }
+    i += size;
   }
+  run.flush(text.length);
+}
+
+function lastCodePoint(text: string): number | undefined {
+  if (text.length === 0) return undefined;
+  const low = text.charCodeAt(text.length - 1);
+  if (low >= 0xdc00 && low <= 0xdfff && text.length >= 2) {
+    const high = text.charCodeAt(text.length - 2);
+    if (high >= 0xd800 && high <= 0xdbff) return text.codePointAt(text.length - 2);
+  }
+  return low;
 }
 
 /** Raised for strings kustomize itself cannot print (it fails on them too). */
 export class UnprintableError extends Error {}
+
+/** Styles chosen for short strings, which repeat across a bundle (keys, types, small values). */
+const styleCache = new Map<string, Style>();
+const STYLE_CACHE_LIMIT = 50_000;
+
+/** libyaml's choice of scalar style for `text` (already checked and with NEL folded). */
+function chooseStyle(text: string, simpleKey: boolean): Style {
+  const cacheKey = text.length <= 64 ? (simpleKey ? 'k' : 'v') + text : undefined;
+  const cached = cacheKey === undefined ? undefined : styleCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  let style: Style = text.includes('\n') ? 'literal' : v2NeedsQuotes(text) ? 'double' : 'plain';
+  const analysis = analyzeScalar(text);
+  if (simpleKey && analysis.multiline) style = 'double';
+  if (style === 'plain') {
+    if (!analysis.blockPlainAllowed) style = 'single';
+    if (text.length === 0 && simpleKey) style = 'single';
+  }
+  if (style === 'single' && !analysis.singleQuotedAllowed) style = 'double';
+  if (style === 'literal' && (!analysis.blockAllowed || simpleKey)) style = 'double';
+  if (cacheKey !== undefined) {
+    if (styleCache.size >= STYLE_CACHE_LIMIT) styleCache.clear();
+    styleCache.set(cacheKey, style);
+  }
+  return style;
+}
 
 function emitString(w: Writer, raw: string, simpleKey: boolean): void {
   // kustomize re-reads its JSON with go-yaml v2, whose reader refuses DEL and C1 controls and folds a
   // raw NEL inside a quoted string into a space.
   if (/[\u007f-\u0084\u0086-\u009f]/.test(raw)) throw new UnprintableError('yaml: control characters are not allowed');
   const text = raw.includes('\u0085') ? raw.replaceAll('\u0085', ' ') : raw;
-  const cps = toCodePoints(text);
-  let style: Style = text.includes('\n') ? 'literal' : v2NeedsQuotes(text) ? 'double' : 'plain';
-  const analysis = analyzeScalar(cps);
-  if (simpleKey && analysis.multiline) style = 'double';
-  if (style === 'plain') {
-    if (!analysis.blockPlainAllowed) style = 'single';
-    if (cps.length === 0 && simpleKey) style = 'single';
-  }
-  if (style === 'single' && !analysis.singleQuotedAllowed) style = 'double';
-  if (style === 'literal' && (!analysis.blockAllowed || simpleKey)) style = 'double';
+  const style = chooseStyle(text, simpleKey);
   w.increaseIndent(true, false);
   const allowBreaks = !simpleKey;
-  if (style === 'plain') writePlain(w, cps, allowBreaks);
-  else if (style === 'single') writeSingleQuoted(w, cps, allowBreaks);
-  else if (style === 'double') writeDoubleQuoted(w, cps, allowBreaks);
-  else writeLiteral(w, cps);
+  if (style === 'plain') writePlain(w, text, allowBreaks);
+  else if (style === 'single') writeSingleQuoted(w, text, allowBreaks);
+  else if (style === 'double') writeDoubleQuoted(w, text, allowBreaks);
+  else writeLiteral(w, text);
   w.popIndent();
 }
 
@@ -422,8 +529,7 @@ function emitMap(w: Writer, map: GoMap): void {
   const keys = [...map.keys()].sort(compareKeys);
   for (const key of keys) {
     w.writeIndent();
-    const cps = toCodePoints(key);
-    const simple = utf8Length(cps) <= 128 && !analyzeScalar(cps).multiline;
+    const simple = Buffer.byteLength(key) <= 128 && !analyzeScalar(key).multiline;
     if (simple) {
       emitString(w, key, true);
       w.indicator(':', false, false, false);
@@ -443,5 +549,5 @@ export function emitGoYaml(value: GoValue): string {
   const w = new Writer();
   emitNode(w, value, { mapping: false, simpleKey: false });
   if (w.column !== 0) w.putBreak();
-  return w.out;
+  return w.out.join('');
 }

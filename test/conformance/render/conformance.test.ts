@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { InvalidInputError } from '#shared/errors/index.ts';
 import { renderKustomization } from '#shared/render/index.ts';
 import { ensureBinaries } from '#test/env/build.ts';
 import { describeMismatch, kustomizeBuild, listCases, mapLimited } from './harness.ts';
@@ -19,6 +20,23 @@ test('the fixture set is large enough to mean something', () => {
 });
 
 cases.forEach((fixture, index) => {
+  const refusal = fixture.refusal;
+  if (refusal !== undefined) {
+    test(`refuses ${fixture.name} as kustomize build does`, async () => {
+      // Prepare
+      const reference = references[index];
+      assert.ok(reference, `no reference build for ${fixture.name}`);
+      assert.ok(!reference.ok, `kustomize must refuse ${fixture.name}`);
+      assert.match(reference.error, refusal);
+
+      // Act
+      const rendering = renderKustomization({ root: fixture.root, path: fixture.buildPath });
+
+      // Assess
+      await assert.rejects(rendering, InvalidInputError);
+    });
+    return;
+  }
   test(`renders ${fixture.name} exactly as kustomize build does`, async () => {
     // Prepare
     const reference = references[index];

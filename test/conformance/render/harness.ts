@@ -14,11 +14,17 @@ export interface ConformanceCase {
   root: string;
   /** The kustomization directory to build, relative to `root` ('.' for the root itself). */
   buildPath: string;
+  /**
+   * Set when the case must be refused by both tools: the text of its `REFUSED` file, a pattern
+   * kustomize's error must match (Tideline must then throw an InvalidInputError).
+   */
+  refusal?: RegExp;
 }
 
 /**
  * Lists the fixture cases in name order. A case builds its root unless a `BUILD` file names the
- * directory to build (an overlay deeper in the tree, like a real fleet repo).
+ * directory to build (an overlay deeper in the tree, like a real fleet repo); a `REFUSED` file marks a
+ * tree kustomize refuses, holding a pattern of its error message.
  */
 export function listCases(dir: string = casesDir): ConformanceCase[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -29,7 +35,9 @@ export function listCases(dir: string = casesDir): ConformanceCase[] {
       const root = join(dir, name);
       const buildFile = join(root, 'BUILD');
       const buildPath = existsSync(buildFile) ? readFileSync(buildFile, 'utf8').trim() : '.';
-      return { name, root, buildPath };
+      const refusedFile = join(root, 'REFUSED');
+      if (!existsSync(refusedFile)) return { name, root, buildPath };
+      return { name, root, buildPath, refusal: new RegExp(readFileSync(refusedFile, 'utf8').trim()) };
     });
 }
 

@@ -1,12 +1,13 @@
 // The printer must write what `kustomize build` (go-yaml v2 after a JSON round trip) writes.
 // fixtures/scalars/expected.yaml was produced by kustomize v5.7.1 from fixtures/scalars/input.yaml.
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { renderKustomization } from '#shared/render/index.ts';
-import { emitGoYaml, goYamlKeyLess } from '#shared/render/yaml/emit.ts';
+import fc from 'fast-check';
+import { analyzeAsciiLine, analyzeScalarWalk, emitGoYaml, goYamlKeyLess } from '#shared/render/yaml/emit.ts';
 import { GoNumber, goFloatText, parseGoTimestamp, resolvePlainV3, v2NeedsQuotes } from '#shared/render/yaml/go-value.ts';
 import { writeTree } from './tree.ts';
 
@@ -100,4 +101,10 @@ describe('go-yaml compatible printing', () => {
 
     await assert.rejects(renderKustomization({ root }), (error) => error instanceof InvalidInputError && /control characters are not allowed/.test(error.message));
   });
+});
+
+test('the one-line ASCII scalar analysis decides exactly as the character-by-character one', () => {
+  const ascii = fc.string({ unit: fc.constantFrom(...' -:#?.!&*|>\'"%@`,[]{}ab0'.split('')), minLength: 1, maxLength: 12 });
+
+  fc.assert(fc.property(ascii, (text) => assert.deepEqual(analyzeAsciiLine(text), analyzeScalarWalk(text))), { numRuns: 5000 });
 });

@@ -143,6 +143,14 @@ describe('Flux Kustomization fields', () => {
     assert.equal(objects[0]?.namespace, 'team-a');
   });
 
+  it('an empty kustomization that Flux gives a targetNamespace is no longer empty and builds', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n' });
+
+    const rendered = await renderKustomization({ root, flux: { targetNamespace: 'team-a' } });
+
+    assert.equal(rendered.yaml, '');
+  });
+
   it('applies namePrefix/nameSuffix and rewrites references', async (t) => {
     const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    envFrom:\n    - configMapRef:\n        name: cm\n';
     const root = await writeTree(t, { 'cm.yaml': configMap('cm'), 'pod.yaml': pod });

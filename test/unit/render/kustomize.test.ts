@@ -49,6 +49,14 @@ describe('kustomize rules', () => {
     ]);
   });
 
+  it('reads an env file line without "=" as a key with an empty value', () => {
+    assert.deepEqual(parseEnvFile('FEATURE_FLAG\n  INDENTED\nA=1\n', 'env'), [
+      ['FEATURE_FLAG', ''],
+      ['INDENTED', ''],
+      ['A', '1'],
+    ]);
+  });
+
   it('orders resources by kind priority, then group/version/kind, namespace and name', () => {
     const make = (kind: string, name: string, apiVersion = 'v1'): Resource => resource(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\n`);
     const list = [make('Deployment', 'b', 'apps/v1'), make('ValidatingWebhookConfiguration', 'w', 'admissionregistration.k8s.io/v1'), make('Widget', 'x', 'ex.com/v1'), make('ConfigMap', 'z'), make('Namespace', 'ns'), make('ConfigMap', 'a')];

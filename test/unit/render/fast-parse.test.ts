@@ -1,0 +1,71 @@
+// The fast YAML reader must build exactly the nodes the full parser builds for the texts it accepts,
+// and hand everything else back (undefined) so the full parser reads it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAllDocuments, isMap, isScalar, isSeq } from 'yaml';
+import { fastParseDocuments } from '#shared/render/yaml/fast-parse.ts';
+
+/** A comparable picture of a node tree: structure, scalar values, styles and source text. */
+function shape(node: unknown): unknown {
+  if (isScalar(node)) return { value: typeof node.value === 'bigint' ? `${node.value}n` : node.value, type: node.type, source: node.source, format: node.format };
+  if (isMap(node)) return { flow: node.flow === true, map: node.items.map((pair) => [shape(pair.key), shape(pair.value)]) };
+  if (isSeq(node)) return { flow: node.flow === true, seq: node.items.map(shape) };
+  return node;
+}
+
+function fullParse(text: string): unknown[] {
+  return parseAllDocuments(text, { schema: 'core', intAsBigInt: true, uniqueKeys: true }).map((doc) => shape(doc.contents));
+}
+
+const ACCEPTED: Record<string, string> = {
+  'block maps and sequences, compact sequence items': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.25\n        args:\n        - --port=8080\n        ports:\n          - containerPort: 80\n            protocol: TCP\n',
+  'typed plain scalars': 'a: 1\nb: 1.50\nc: true\nd: ~\ne:\nf: 0x1F\ng: 0o17\nh: .inf\ni: 2026-01-01\nj: yes\nk: -3\nl: 1e3\n',
+  'quoted scalars and escapes': 'a: "tab\\there \\u00e9 \\"q\\""\nb: \'it\'\'s\'\nc: "" \n"quoted key": x\n\'single key\': y\n',
+  'multi-line plain and quoted scalars': 'description: A long description\n  that continues here\n\n  and after a blank line.\nrule: \'self.a ==\n  self.b\'\nmsg: "first\n  second"\n',
+  'literal block scalars with each chomping': 'a: |\n  line one\n    indented\n\n  line three\nb: |-\n  stripped\n\nc: |+\n  kept\n\nd: |\n\ne: x\n',
+  'flow collections and comments': '# leading comment\na: [x, "y", 1, {k: v}] # trailing\nb: {}\nc: []\nd: {a: 1, b: [2, 3]}\n',
+  'documents and markers': '---\na: 1\n---\n# only a comment\n---\n- x\n- y\n',
+  'urls, colons and hashes inside plain scalars': 'url: http://example.com/a#frag\ntime: 12:30\nkey:with:colons: v\nhash: a#b\n',
+};
+
+const REFUSED: Record<string, string> = {
+  anchors: 'a: &x 1\nb: *x\n',
+  'folded block scalars': 'a: >\n  folded\n  text\n',
+  tabs: 'a:\tb\n',
+  'duplicate keys': 'a: 1\na: 2\n',
+  'no final newline': 'a: |\n  x',
+  tags: 'a: !!str 1\n',
+  'complex keys': '? a\n: b\n',
+  'nested mappings in a value': 'a: b: c\n',
+};
+
+describe('fast YAML reader', () => {
+  for (const [name, text] of Object.entries(ACCEPTED)) {
+    it(`reads ${name} exactly as the full parser does`, () => {
+      const fast = fastParseDocuments(text);
+
+      assert.ok(fast, 'the text should be in the fast subset');
+      assert.deepEqual(fast.map((doc) => shape(doc.node)), fullParse(text));
+    });
+  }
+
+  for (const [name, text] of Object.entries(REFUSED)) {
+    it(`leaves ${name} to the full parser`, () => {
+      assert.equal(fastParseDocuments(text), undefined);
+    });
+  }
+
+  it('gives each document the line its content starts on', () => {
+    const docs = fastParseDocuments('# c\na: 1\n---\n\nb: 2\n');
+
+    assert.deepEqual(docs?.map((doc) => doc.line), [2, 5]);
+  });
+});
+
+describe('fast YAML reader on hostile nesting', () => {
+  it('leaves flow collections nested past the stack to the full parser', () => {
+    const text = `a: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`;
+
+    assert.equal(fastParseDocuments(text), undefined);
+  });
+});
