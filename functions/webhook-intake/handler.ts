@@ -20,7 +20,7 @@ import { systemClock } from '#shared/ports/index.ts';
 
 // Module scope: parsed and connected once per container, reused by every warm invocation.
 const config = readIntakeEnvironment(process.env);
-const logger = new Logger({ serviceName: 'webhook-intake' });
+const logger = new Logger({ serviceName: 'tideline-webhook-intake' });
 const secrets = new SecretsManagerSecretStore(new SecretsManagerClient({}), { prefix: config.secretsPrefix, ttlMs: config.secretsTtlMs });
 const fleet = config.artifactBucket ? new FleetStore(new S3ArtifactStore(new S3Client({}), config.artifactBucket)) : undefined;
 const configuration = new FleetConfiguration(fleet, { clock: systemClock, bootstrapReceivers: config.receivers, refreshMs: 30_000 });
