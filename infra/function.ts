@@ -6,7 +6,8 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import type { Duration, Size } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -74,6 +75,7 @@ export class TidelineFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
+      // (Lambda adds xray:PutTraceSegments and xray:PutTelemetryRecords on `*` for active tracing.)
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: this.serviceName,
@@ -97,12 +99,40 @@ export class TidelineFunction extends Construct {
         },
       },
     });
+    acknowledgeWildcard(this.role, '*', 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions (active tracing)');
   }
 
-  /** Adds a statement to this function's role only. */
-  allow(actions: string[], resources: string[], conditions?: Record<string, unknown>): void {
-    this.role.addToPolicy(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
+  /**
+   * Adds a statement to this function's role only. A resource with a wildcard needs `wildcardReason`
+   * (why it cannot be narrower), which acknowledges cdk-nag's AwsSolutions-IAM5 finding for exactly it.
+   */
+  allow(actions: string[], resources: string[], wildcardReason?: string): void {
+    this.role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
+    const wildcards = resources.filter((resource) => flattenArn(this, resource).includes('*'));
+    if (wildcards.length > 0 && !wildcardReason) throw new Error(`${this.node.path}: ${actions.join(', ')} on ${wildcards.join(', ')} needs a reason for its wildcard`);
+    for (const resource of wildcards) acknowledgeWildcard(this.role, resource, wildcardReason as string);
   }
+}
+
+/**
+ * An ARN as cdk-nag names it in a finding: tokens resolved to CloudFormation, then `Ref`s as
+ * `<Name>` and `Fn::GetAtt`s as `<Resource.Attribute>`.
+ */
+export function flattenArn(scope: Construct, arn: string): string {
+  const flatten = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const intrinsic = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+    if (intrinsic.Ref) return `<${intrinsic.Ref}>`;
+    if (intrinsic['Fn::GetAtt']) return `<${intrinsic['Fn::GetAtt'].join('.')}>`;
+    if (intrinsic['Fn::Join']) return intrinsic['Fn::Join'][1].map(flatten).join(intrinsic['Fn::Join'][0]);
+    return JSON.stringify(value);
+  };
+  return flatten(Stack.of(scope).resolve(arn));
+}
+
+/** Acknowledges cdk-nag's wildcard finding for `resource` on `scope`, with why it is needed. */
+export function acknowledgeWildcard(scope: Construct, resource: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flattenArn(scope, resource)}]`, reason });
 }
 
 /** The ARN pattern of the Secrets Manager secrets whose names start with `prefix` (the 6-character suffix AWS appends included). */

@@ -13,7 +13,7 @@
  * (the rule's target) to the FIFO queue with that group and the event id as deduplication id.
  */
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -35,7 +35,7 @@ import { parseGitRepository } from '#shared/config/git-repository.ts';
 import { STATUS_TABLE_KEY } from '#shared/adapters/aws/dynamodb-status-store.ts';
 import { DEFAULT_BUS_NAME, patternFor, type DetailType } from '#shared/events/catalog.ts';
 import { FLEET_SNAPSHOT_KEY } from '#shared/pipeline/fleet-store.ts';
-import { secretArnsUnder, TidelineFunction, type TidelineFunctionProps } from './function.ts';
+import { acknowledgeWildcard, secretArnsUnder, TidelineFunction, type TidelineFunctionProps } from './function.ts';
 
 /** Memory (MB) per function. */
 export interface TidelineMemory {
@@ -155,6 +155,7 @@ export class Tideline extends Construct {
     this.bus.archive('Archive', { eventPattern: { account: [Stack.of(this).account] }, retention: props.archiveRetention ?? Duration.days(30), description: 'Tideline events, for replay' });
     // Where EventBridge and Scheduler put what they could not deliver to a target.
     this.#eventsDlq = this.#deadLetterQueue('EventsDlq');
+    Validations.of(this.#eventsDlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'it is the dead-letter queue of every EventBridge rule target and of the schedule (target DLQs, which cdk-nag does not recognise)' });
 
     this.bucket = new s3.Bucket(this, 'Artifacts', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -167,6 +168,7 @@ export class Tideline extends Construct {
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
+    Validations.of(this.bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'holds derived artifacts only (rendered bundles, the fleet snapshot), rebuilt from Git; CloudTrail data events are the audit trail where one is wanted' });
     this.deliveriesTable = this.#table('Deliveries', removalPolicy);
     this.dedupTable = this.#table('Dedup', removalPolicy);
     this.statusTable = this.#table('Status', removalPolicy, STATUS_TABLE_KEY.sortKey);
@@ -210,10 +212,13 @@ export class Tideline extends Construct {
       ephemeralStorageSize: gitCache,
     }, { publish: true, status: 'write', readObjects: [SNAPSHOT], secrets: true });
     this.#ruleToFunction('SourceRule', ['GitPushReceived', 'ReconcileRequested'], this.source);
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    acknowledgeWildcard(scheduleRole, `${this.source.function.functionArn}:*`, 'CDK grants invoke on the function and its versions; only the source function');
     new scheduler.Schedule(this, 'SourceSchedule', {
       description: 'Tideline: sources and Kustomizations whose interval passed',
       schedule: scheduler.ScheduleExpression.rate(props.scheduleRate ?? Duration.minutes(1)),
       target: new schedulerTargets.LambdaInvoke(this.source.function, {
+        role: scheduleRole,
         input: scheduler.ScheduleTargetInput.fromObject({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
         deadLetterQueue: this.#eventsDlq,
         retryAttempts: 0, // the next tick does the same work
@@ -270,7 +275,7 @@ export class Tideline extends Construct {
         inputTemplate: '<$.body>',
         sqsQueueParameters: { messageGroupId: '$.body.detail.group', messageDeduplicationId: '$.body.detail.eventId' },
       },
-    }).node.addDependency(pipeRole);
+    }).node.addDependency(pipeRole.node.findChild('DefaultPolicy'));
     this.apply.function.addEventSource(new SqsEventSource(this.applyQueue, { batchSize: 10, reportBatchItemFailures: true }));
 
     // Alerts: every alertable event through a queue (partial batch failures, a DLQ).
@@ -327,8 +332,8 @@ export class Tideline extends Construct {
     this.#grantObjects(fn, access.readObjects ?? [], access.writeObjects ?? []);
     if (access.secrets || access.clusters) this.#grantSecrets(fn, [this.#secretsPrefix]);
     if (access.clusters) {
-      fn.allow(['secretsmanager:DescribeSecret'], [secretArnsUnder(this, `${this.#secretsPrefix}clusters/`)]);
-      fn.allow(['eks:DescribeCluster'], [Stack.of(this).formatArn({ service: 'eks', resource: 'cluster', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })]);
+      fn.allow(['secretsmanager:DescribeSecret'], [secretArnsUnder(this, `${this.#secretsPrefix}clusters/`)], 'cluster records are registered at run time under the prefix; the ARN ends in a random suffix');
+      fn.allow(['eks:DescribeCluster'], [Stack.of(this).formatArn({ service: 'eks', resource: 'cluster', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })], 'clusters are registered at run time (a secret each), not at deploy; DescribeCluster only reads the endpoint and CA of a cluster of this account and region');
       if (this.#props.clusterRoleArns?.length) fn.allow(['sts:AssumeRole'], this.#props.clusterRoleArns);
     }
     if (access.sops && this.#props.sopsKeyArns?.length) fn.allow(['kms:Decrypt'], this.#props.sopsKeyArns);
@@ -382,13 +387,14 @@ export class Tideline extends Construct {
   }
 
   #grantSecrets(fn: TidelineFunction, prefixes: string[]): void {
-    fn.allow(['secretsmanager:GetSecretValue'], prefixes.map((prefix) => secretArnsUnder(this, prefix)));
+    fn.allow(['secretsmanager:GetSecretValue'], prefixes.map((prefix) => secretArnsUnder(this, prefix)), 'secrets are named at run time by the fleet (secretRef, cluster records) under the configured prefixes; the ARN ends in a random suffix');
   }
 
   #grantObjects(fn: TidelineFunction, read: string[], write: string[]): void {
     if (read.length === 0 && write.length === 0) return;
-    if (read.length > 0) fn.allow(['s3:GetObject'], read.map((key) => this.bucket.arnForObjects(key)));
-    if (write.length > 0) fn.allow(['s3:PutObject'], write.map((key) => this.bucket.arnForObjects(key)));
+    const reason = 'bundles are content-addressed objects under bundles/ (their digests are known only at run time)';
+    if (read.length > 0) fn.allow(['s3:GetObject'], read.map((key) => this.bucket.arnForObjects(key)), reason);
+    if (write.length > 0) fn.allow(['s3:PutObject'], write.map((key) => this.bucket.arnForObjects(key)), reason);
     // Without ListBucket, S3 answers a missing key with 403 instead of 404 (the first snapshot, a new bundle).
     fn.allow(['s3:ListBucket'], [this.bucket.bucketArn]);
   }
