@@ -14,19 +14,12 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAMES, type FunctionName } from '#functions/commons/services.ts';
+
+export { SERVICE_NAMES, type FunctionName };
 
 /** The repository root: entries, the lock file and files copied into bundles are found from here. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The functions under `functions/`, each with the Powertools service name its handler logs as. */
-export const SERVICE_NAMES = {
-  'webhook-intake': 'tideline-webhook-intake',
-  source: 'tideline-source',
-  render: 'tideline-render',
-  apply: 'tideline-apply',
-  alerts: 'tideline-alerts',
-} as const;
-export type FunctionName = keyof typeof SERVICE_NAMES;
 
 export interface TidelineFunctionProps {
   /** The directory under `functions/` holding `handler.ts`; or an absolute entry file for a function added later. */
@@ -79,7 +72,7 @@ export class TidelineFunction extends Construct {
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: this.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: 'Tideline',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Stack traces point into the TypeScript sources, through the bundle's source map.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -305,6 +305,11 @@ export class DeployedStack {
     for (const message of messages) await this.#delete(consumer.queue, message);
   }
 
+  /** The last lines each container wrote (for a failing assertion's message). */
+  logTail(lines = 15): string {
+    return [...this.functions.values()].map((fn) => `--- ${fn.logicalId}\n${fn.log.join('').split('\n').slice(-lines).join('\n')}`).join('\n');
+  }
+
   /** Stops every container and removes their /tmp. */
   stop(): void {
     for (const fn of this.functions.values()) fn.stop();

@@ -10,9 +10,9 @@ import { Tideline, type TidelineProps } from '#infra/tideline.ts';
 
 export const fleetDir = path.resolve('examples/fleet/clusters/dev');
 
-/** A bootstrap GitRepository for `url`. */
-export function bootstrapRepository(url: string): Record<string, unknown> {
-  return { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url, ref: { branch: 'main' } } };
+/** A bootstrap GitRepository `flux-system/<name>` for `url`. */
+export function bootstrapRepository(url: string, name = 'flux-system'): Record<string, unknown> {
+  return { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace: 'flux-system' }, spec: { interval: '1m', url, ref: { branch: 'main' } } };
 }
 
 export interface SynthesizedTideline {

@@ -26,6 +26,10 @@ const cluster = `shape-${suffix}`;
 const namespace = `shape-${suffix}`;
 const prefix = `tideline-${suffix}/`;
 const TOKEN = `token-${suffix}`;
+// Names of their own: other tests apply Kustomizations to the same API server, and apply refuses a
+// revision older than the one it last applied to an object of the same name.
+const bootstrapName = `shape-${suffix}`;
+const app = `app-${suffix}`;
 
 let deployed: DeployedStack;
 let fleet: TestGitRepo;
@@ -36,19 +40,19 @@ before(async () => {
   fleet = await createGitRepo({
     name: 'shape-fleet',
     files: {
-      [`clusters/${cluster}/app.yaml`]: yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'app', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: 'flux-system' } } }),
+      [`clusters/${cluster}/app.yaml`]: yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: app, namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: bootstrapName } } }),
       'app/objects.yaml': [yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }), yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'green' } })].join('---\n'),
     },
   });
   // The bootstrap Receivers (bundled with intake) and Alerts config (bundled with alerts) of this deployment.
   const notifications = mkdtempSync(path.join(tmpdir(), 'tideline-shape-config-'));
-  writeFileSync(path.join(notifications, 'notifications.yaml'), yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'fleet', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'webhook-token' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } }));
-  const synthesized = synthTideline({ bootstrap: bootstrapRepository(fleet.url), secretsPrefix: prefix, receiversFile: path.join(notifications, 'notifications.yaml'), alertsConfigDir: notifications });
+  writeFileSync(path.join(notifications, 'notifications.yaml'), yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'fleet', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'webhook-token' }, resources: [{ kind: 'GitRepository', name: bootstrapName }] } }));
+  const synthesized = synthTideline({ bootstrap: bootstrapRepository(fleet.url, bootstrapName), secretsPrefix: prefix, receiversFile: path.join(notifications, 'notifications.yaml'), alertsConfigDir: notifications });
   const aws = { endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials };
   const secrets = new SecretsManagerClient(aws);
   await secrets.send(new CreateSecretCommand({ Name: `${prefix}clusters/${cluster}`, SecretString: JSON.stringify({ kubeconfig: readFileSync(kube.kubeconfigPath, 'utf8').replaceAll(kubeContextName, cluster) }) }));
   await secrets.send(new CreateSecretCommand({ Name: `${prefix}flux-system/webhook-token`, SecretString: TOKEN }));
-  deployed = await DeployedStack.deploy(synthesized.json, synthesized.outdir, moto, { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_METRICS_DISABLED: 'true' });
+  deployed = await DeployedStack.deploy(synthesized.json, synthesized.outdir, moto, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_METRICS_DISABLED: 'true' });
   statusTableName = deployed.names.get(synthesized.stack.getLogicalId(synthesized.tideline.statusTable.node.defaultChild as never)) as string;
 });
 after(() => deployed?.stop());
@@ -71,24 +75,24 @@ test('a signed push posted to the intake bundle ends as objects applied by the a
   const moved = await deployed.settle();
   // Assess
   assert.equal(response.statusCode, 200, response.body);
-  assert.deepEqual(deployed.failures, []);
-  assert.ok(moved >= 4, `push → source → render → apply (and alerts) moved ${moved} messages`);
+  assert.deepEqual(deployed.failures, [], deployed.logTail());
+  assert.ok(moved >= 4, `push → source → render → apply (and alerts) moved ${moved} messages\n${deployed.logTail()}`);
   const { kube } = await getTestEnv();
   const client = new ClusterClient(await endpointFromKubeconfigFile(kube.kubeconfigPath, undefined));
   try {
     const config = (await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'settings' })) as { data?: Record<string, string> } | undefined;
-    assert.equal(config?.data?.['colour'], 'green');
+    assert.equal(config?.data?.['colour'], 'green', deployed.logTail());
   } finally {
     client.close();
   }
   const { moto } = await getTestEnv();
   const status = new DynamoDbStatusStore(new DynamoDBClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials }), statusTableName);
-  const record = await status.getKustomization({ cluster, namespace: 'flux-system', name: 'app' });
+  const record = await status.getKustomization({ cluster, namespace: 'flux-system', name: app });
   assert.equal(record?.lastAppliedRevision, `main@sha1:${sha}`);
   assert.equal(record?.ready.status, 'True');
   // The apply queue saw each Kustomization in its own message group, deduplicated on the event id.
   const applied = deployed.fifoDeliveries.filter((delivery) => delivery.detailType === 'ManifestsRendered');
-  assert.ok(applied.some((delivery) => delivery.groupId === applyGroupOf(cluster, { namespace: 'flux-system', name: 'app' })), JSON.stringify(applied));
+  assert.ok(applied.some((delivery) => delivery.groupId === applyGroupOf(cluster, { namespace: 'flux-system', name: app })), JSON.stringify(applied));
   assert.ok(applied.every((delivery) => delivery.deduplicationId.length > 0));
 });
 
