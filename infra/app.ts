@@ -6,8 +6,8 @@
  *   `tideline:repositorySecret`: the name of its credentials secret under the prefix, if it needs one.
  * - `tideline:notificationsDir`: a directory whose `notifications.yaml` holds the bootstrap Receivers,
  *   Alerts and Providers (default: the example fleet's `examples/fleet/clusters/dev/`).
- * - `tideline:secretsPrefix`, `tideline:sopsKeyArns` (comma-separated), `tideline:clusterRoleArns`
- *   (comma-separated), `tideline:providerSecretPrefixes` (comma-separated).
+ * - `tideline:secretsPrefix`, `tideline:sopsKeyArns`, `tideline:clusterRoleArns`, `tideline:providerSecrets`
+ *   (`<namespace>/<name>` of each alert Provider's secretRef); lists are comma-separated.
  */
 import * as path from 'node:path';
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
@@ -30,7 +30,7 @@ const stack = new Stack(app, 'Tideline', {
 const secretsPrefix = context('secretsPrefix');
 const sopsKeyArns = list('sopsKeyArns');
 const clusterRoleArns = list('clusterRoleArns');
-const providerSecretPrefixes = list('providerSecretPrefixes');
+const providerSecrets = list('providerSecrets');
 const tideline = new Tideline(stack, 'Tideline', {
   bootstrap: {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -48,7 +48,7 @@ const tideline = new Tideline(stack, 'Tideline', {
   ...(secretsPrefix ? { secretsPrefix } : {}),
   ...(sopsKeyArns ? { sopsKeyArns } : {}),
   ...(clusterRoleArns ? { clusterRoleArns } : {}),
-  ...(providerSecretPrefixes ? { providerSecretPrefixes } : {}),
+  ...(providerSecrets ? { providerSecrets } : {}),
 });
 new CfnOutput(stack, 'WebhookUrl', { value: tideline.webhookUrl.url, description: 'Point the Git host webhooks here (path /hook/<digest> of each Receiver)' });
 new CfnOutput(stack, 'ApplyRoleArn', { value: tideline.apply.role.roleArn, description: 'Give this role an EKS access entry on every cluster' });

@@ -26,6 +26,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -63,8 +64,13 @@ export interface TidelineProps {
   alertsConfigDir: string;
   /** Prefix of the Secrets Manager names the pipeline reads (webhook tokens, Git credentials, clusters under `<prefix>clusters/`); default `tideline/`. */
   secretsPrefix?: string;
-  /** More Secrets Manager name prefixes the alerts function may read (Slack and other provider secrets kept elsewhere). */
-  providerSecretPrefixes?: string[];
+  /**
+   * The Provider secrets (Slack bot tokens, webhook URLs) as `<namespace>/<name>` of each Provider's
+   * `secretRef`: the construct creates them (`<prefix><namespace>/<name>`, a value for you to set)
+   * and the alerts function reads only them. Without it, alerts reads any secret under the prefix
+   * but the cluster records.
+   */
+  providerSecrets?: string[];
   /** KMS keys render may decrypt with (SOPS); none by default. */
   sopsKeyArns?: string[];
   /** IAM roles a cluster record may name for reaching its EKS cluster (render and apply may assume them); none by default. */
@@ -126,6 +132,8 @@ export class Tideline extends Construct {
   readonly render: TidelineFunction;
   readonly apply: TidelineFunction;
   readonly alerts: TidelineFunction;
+  /** The Provider secrets the construct created (props.providerSecrets). */
+  readonly providerSecrets: secretsmanager.Secret[];
   /** The apply queue (FIFO, one message group per cluster and Kustomization). */
   readonly applyQueue: sqs.Queue;
   /** Every dead-letter queue, each with a depth alarm. */
@@ -201,6 +209,7 @@ export class Tideline extends Construct {
     this.#grantPublish(this.intake);
     this.#grantTtlTable(this.intake, this.deliveriesTable);
     this.#grantSecrets(this.intake, [this.#secretsPrefix]);
+    this.#denyClusterRecords(this.intake);
     this.#grantObjects(this.intake, [SNAPSHOT], []);
     this.webhookUrl = this.intake.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
@@ -293,7 +302,15 @@ export class Tideline extends Construct {
       copy: [{ from: path.resolve(props.alertsConfigDir), to: 'alerts-config' }],
     });
     this.#grantTtlTable(this.alerts, this.dedupTable);
-    this.#grantSecrets(this.alerts, [this.#secretsPrefix, ...(props.providerSecretPrefixes ?? [])]);
+    this.providerSecrets = (props.providerSecrets ?? []).map((name, index) => {
+      if (!/^[a-z0-9-]+\/[A-Za-z0-9._-]+$/.test(name)) throw new Error(`Tideline props.providerSecrets[${index}]: ${JSON.stringify(name)} is not <namespace>/<name>`);
+      const secret = new secretsmanager.Secret(this, `ProviderSecret${index}`, { secretName: `${this.#secretsPrefix}${name}`, description: `Tideline alert Provider secret ${name}: set its value (JSON with address and/or token)`, removalPolicy });
+      Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'a Provider token (Slack bot, webhook URL) is issued and rotated by the provider, not by a rotation Lambda' });
+      return secret;
+    });
+    if (this.providerSecrets.length > 0) this.alerts.allow(['secretsmanager:GetSecretValue'], this.providerSecrets.map((secret) => secret.secretArn));
+    else this.#grantSecrets(this.alerts, [this.#secretsPrefix]);
+    this.#denyClusterRecords(this.alerts);
     this.#grantObjects(this.alerts, [SNAPSHOT], []);
     const alertsDlq = this.#deadLetterQueue('AlertsDlq');
     const alertsQueue = new sqs.Queue(this, 'AlertsQueue', {
@@ -388,6 +405,11 @@ export class Tideline extends Construct {
 
   #grantSecrets(fn: TidelineFunction, prefixes: string[]): void {
     fn.allow(['secretsmanager:GetSecretValue'], prefixes.map((prefix) => secretArnsUnder(this, prefix)), 'secrets are named at run time by the fleet (secretRef, cluster records) under the configured prefixes; the ARN ends in a random suffix');
+  }
+
+  /** Cluster records hold kubeconfigs: a function that reaches no cluster is denied them even under its prefix. */
+  #denyClusterRecords(fn: TidelineFunction): void {
+    fn.role.addToPolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['secretsmanager:GetSecretValue'], resources: [secretArnsUnder(this, `${this.#secretsPrefix}clusters/`)] }));
   }
 
   #grantObjects(fn: TidelineFunction, read: string[], write: string[]): void {

@@ -44,7 +44,7 @@ export function synthTideline(overrides: Partial<TidelineProps> = {}): Synthesiz
     alertsConfigDir: fleetDir,
     sopsKeyArns: ['arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000001'],
     clusterRoleArns: ['arn:aws:iam::222222222222:role/tideline-apply'],
-    providerSecretPrefixes: ['slack/'],
+    providerSecrets: ['flux-system/slack-bot'],
     ...overrides,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

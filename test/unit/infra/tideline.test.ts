@@ -202,16 +202,24 @@ test('no statement has a `*` resource except X-Ray’s, which supports no resour
   }
 });
 
-test('secrets are readable only under the prefixes, KMS only with the named keys, cluster roles only those named', () => {
+test('secrets are readable only under the prefix, KMS only with the named keys, cluster roles only those named', () => {
   const all = resourcesOfType('AWS::IAM::Policy').flatMap(([, policy]) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement);
-  const resourcesFor = (action: string): string[] => all.filter((statement) => actionsOf([statement]).includes(action)).flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource])).map((resource) => JSON.stringify(resource));
-  for (const resource of resourcesFor('secretsmanager:GetSecretValue')) assert.match(resource, /:secret:(tideline|slack)\/\*/);
-  assert.ok(resourcesFor('secretsmanager:GetSecretValue').some((resource) => resource.includes(':secret:slack/*')), 'the provider prefix is readable (by alerts)');
+  const resourcesFor = (action: string, effect = 'Allow'): string[] => all.filter((statement) => statement.Effect === effect && actionsOf([statement]).includes(action)).flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource])).map((resource) => JSON.stringify(resource));
+  const providerSecret = logicalId(tideline.providerSecrets[0]);
+  for (const resource of resourcesFor('secretsmanager:GetSecretValue')) assert.ok(/:secret:tideline\/\*/.test(resource) || resource === JSON.stringify({ Ref: providerSecret }), resource);
   assert.deepEqual(new Set(resourcesFor('kms:Decrypt')), new Set(['"arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000001"']));
   assert.deepEqual(new Set(resourcesFor('sts:AssumeRole')), new Set(['"arn:aws:iam::222222222222:role/tideline-apply"']));
-  const alertsSecrets = statementsOf(logicalId(tideline.alerts.role)).filter((statement) => actionsOf([statement]).includes('secretsmanager:GetSecretValue'));
-  assert.ok(JSON.stringify(alertsSecrets).includes('slack/*'));
-  assert.ok(!JSON.stringify(statementsOf(logicalId(tideline.intake.role))).includes('slack/*'), 'the intake cannot read provider secrets');
+});
+
+test('alerts reads only the Provider secrets the construct created; intake and alerts are denied the cluster records', () => {
+  template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'tideline/flux-system/slack-bot' });
+  const allowed = (role: string): Statement[] => statementsOf(role).filter((statement) => statement.Effect === 'Allow' && actionsOf([statement]).includes('secretsmanager:GetSecretValue'));
+  assert.deepEqual(allowed(logicalId(tideline.alerts.role)).map((statement) => statement.Resource), [{ Ref: logicalId(tideline.providerSecrets[0]) }]);
+  for (const fn of [tideline.intake, tideline.alerts]) {
+    const denied = statementsOf(logicalId(fn.role)).filter((statement) => statement.Effect === 'Deny');
+    assert.equal(denied.length, 1, fn.serviceName);
+    assert.match(JSON.stringify(denied[0]!.Resource), /:secret:tideline\/clusters\/\*/);
+  }
 });
 
 test('every dead-letter queue, every function’s errors and throttles, and the schedule tick have an alarm; one dashboard', () => {
