@@ -221,19 +221,7 @@ export class Tideline extends Construct {
       ephemeralStorageSize: gitCache,
     }, { publish: true, status: 'write', readObjects: [SNAPSHOT], secrets: true });
     this.#ruleToFunction('SourceRule', ['GitPushReceived', 'ReconcileRequested'], this.source);
-    const scheduleRole = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
-    acknowledgeWildcard(scheduleRole, `${this.source.function.functionArn}:*`, 'CDK grants invoke on the function and its versions; only the source function');
-    new scheduler.Schedule(this, 'SourceSchedule', {
-      description: 'Tideline: sources and Kustomizations whose interval passed',
-      schedule: scheduler.ScheduleExpression.rate(props.scheduleRate ?? Duration.minutes(1)),
-      target: new schedulerTargets.LambdaInvoke(this.source.function, {
-        role: scheduleRole,
-        input: scheduler.ScheduleTargetInput.fromObject({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
-        deadLetterQueue: this.#eventsDlq,
-        retryAttempts: 0, // the next tick does the same work
-        maxEventAge: Duration.minutes(1),
-      }),
-    });
+    this.addSchedule('SourceSchedule', this.source, props.scheduleRate ?? Duration.minutes(1), 'Tideline: sources and Kustomizations whose interval passed');
 
     this.render = this.addPipelineFunction('Render', {
       name: 'render',
@@ -355,6 +343,27 @@ export class Tideline extends Construct {
     }
     if (access.sops && this.#props.sopsKeyArns?.length) fn.allow(['kms:Decrypt'], this.#props.sopsKeyArns);
     return fn;
+  }
+
+  /**
+   * Invokes `fn` at `rate` through EventBridge Scheduler with a `Scheduled Event` input (the source
+   * tick; the drift sweep's fan-out is scheduled the same way at {@link sweep}'s rate). A missed
+   * tick is not retried: the next one does the same work.
+   */
+  addSchedule(id: string, fn: TidelineFunction, rate: Duration, description: string): scheduler.Schedule {
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    acknowledgeWildcard(role, `${fn.function.functionArn}:*`, `CDK grants invoke on the function and its versions; only ${fn.serviceName}`);
+    return new scheduler.Schedule(this, id, {
+      description,
+      schedule: scheduler.ScheduleExpression.rate(rate),
+      target: new schedulerTargets.LambdaInvoke(fn.function, {
+        role,
+        input: scheduler.ScheduleTargetInput.fromObject({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
+        deadLetterQueue: this.#eventsDlq,
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
+      }),
+    });
   }
 
   #function(id: string, props: Omit<TidelineFunctionProps, 'logRetention'>): TidelineFunction {
