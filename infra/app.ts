@@ -10,11 +10,14 @@
  *   (`<namespace>/<name>` of each alert Provider's secretRef); lists are comma-separated.
  */
 import * as path from 'node:path';
-import { App, CfnOutput, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { PROJECT_ROOT } from './function.ts';
 import { Tideline } from './tideline.ts';
 
 const app = new App();
+// cdk-nag's AwsSolutions pack on every synth and deploy: an unacknowledged finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 const context = (key: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(`tideline:${key}`);
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
