@@ -81,6 +81,8 @@ export class TidelineFunction extends Construct {
         target: 'node24',
         minify: true,
         sourceMap: true,
+        // ES module builds first: the AWS SDK's tree-shake (its CommonJS builds do not), 10–20 % smaller bundles.
+        mainFields: ['module', 'main'],
         // The AWS SDK is bundled too: the version the tests ran is the version that runs.
         externalModules: [],
         // Handlers use top-level await and some dependencies still call require().
