@@ -7,14 +7,16 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
 import { alertConfiguration, handleAlertQueue, isSqsEvent, loadAlertDeps, parseAlertsEnvironment } from '#shared/alerts/runtime.ts';
+import { instrument, observability } from '#functions/commons/index.ts';
 
+const tools = observability('alerts');
 const environment = parseAlertsEnvironment(process.env);
-const deps = await loadAlertDeps(environment);
+const deps = await loadAlertDeps(environment, tools.logger);
 const currentConfig = await alertConfiguration(environment);
 
 /** SQS records get partial batch failures; a direct EventBridge event fails as a whole. */
-export const handler = async (input: unknown): Promise<SQSBatchResponse | void> => {
+export const handler = instrument(tools, async (input: unknown): Promise<SQSBatchResponse | void> => {
   const current = { ...deps, config: await currentConfig() };
   if (isSqsEvent(input)) return handleAlertQueue(input, current);
   await dispatchOrThrow(parseAnyEvent(input), current);
-};
+});

@@ -4,17 +4,18 @@
  * whose cluster could not be reached is a batch item failure: SQS redelivers it, and the group
  * waits, so a newer bundle never overtakes it.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { parseEvent } from '#shared/events/parse.ts';
 import { applyRendered } from '#shared/pipeline/apply.ts';
 
-const logger = new Logger({ serviceName: 'tideline-apply' });
-const deps = loadPipelineDeps(process.env, logger);
+const tools = observability('apply');
+const { logger } = tools;
+const deps = loadPipelineDeps(process.env, logger, tools.traced);
 
 /** Applies each record in order; reports the ones to redeliver. */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = instrument(tools, async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     if (batchItemFailures.length > 0) {
@@ -28,4 +29,4 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     if (outcome.outcome === 'unreachable') batchItemFailures.push({ itemIdentifier: record.messageId });
   }
   return { batchItemFailures };
-};
+});

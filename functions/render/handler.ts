@@ -3,16 +3,17 @@
  * RenderRequested shards), stores the bundles in S3 and emits ManifestsRendered / RenderFailed;
  * on a reconcile request for a Kustomization it renders that one. The work is in shared/pipeline.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { handleKustomizationRequest, handleRenderRequested, handleSourceChanged } from '#shared/pipeline/render.ts';
 
-const logger = new Logger({ serviceName: 'tideline-render' });
-const deps = loadPipelineDeps(process.env, logger);
+const tools = observability('render');
+const { logger } = tools;
+const deps = loadPipelineDeps(process.env, logger, tools.traced);
 
 /** One EventBridge event per invocation. */
-export const handler = async (input: unknown): Promise<void> => {
+export const handler = instrument(tools, async (input: unknown): Promise<void> => {
   const event = parseAnyEvent(input);
   logger.appendKeys({ correlation_id: event.detail.correlationId });
   deps.fleet.invalidate(); // another invocation may have changed the snapshot since this container last read it
@@ -20,4 +21,4 @@ export const handler = async (input: unknown): Promise<void> => {
   if (event.detailType === 'RenderRequested') return handleRenderRequested(event.detail, deps);
   if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'Kustomization') return handleKustomizationRequest(event.detail, deps);
   logger.warn('event not for the render function', { detailType: event.detailType });
-};
+});

@@ -4,18 +4,19 @@
  * it runs what is due — sources at their interval, Kustomizations at theirs. A moved ref emits
  * SourceChanged. Everything but the wiring lives in shared/pipeline.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { handleGitPush, syncSources } from '#shared/pipeline/source.ts';
 import { sourcesNamed } from '#shared/pipeline/fleet-view.ts';
 
-const logger = new Logger({ serviceName: 'tideline-source' });
-const deps = loadPipelineDeps(process.env, logger);
+const tools = observability('source');
+const { logger } = tools;
+const deps = loadPipelineDeps(process.env, logger, tools.traced);
 
 /** A scheduled invocation carries no catalog event; anything else must be one. */
-export const handler = async (input: { 'detail-type'?: string }): Promise<unknown> => {
+export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {
   if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return runSchedule(deps);
   const event = parseAnyEvent(input);
   logger.appendKeys({ correlation_id: event.detail.correlationId });
@@ -26,4 +27,4 @@ export const handler = async (input: { 'detail-type'?: string }): Promise<unknow
   }
   logger.warn('event not for the source function', { detailType: event.detailType });
   return undefined;
-};
+});

@@ -7,8 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { instrument, observability } from '#functions/commons/index.ts';
 import { DynamoDbTtlStore } from '#shared/adapters/aws/dynamodb-ttl-store.ts';
 import { EventBridgeBus } from '#shared/adapters/aws/eventbridge-bus.ts';
 import { S3ArtifactStore } from '#shared/adapters/aws/s3-artifact-store.ts';
@@ -20,15 +20,15 @@ import { systemClock } from '#shared/ports/index.ts';
 
 // Module scope: parsed and connected once per container, reused by every warm invocation.
 const config = readIntakeEnvironment(process.env);
-const logger = new Logger({ serviceName: 'webhook-intake' });
-const secrets = new SecretsManagerSecretStore(new SecretsManagerClient({}), { prefix: config.secretsPrefix, ttlMs: config.secretsTtlMs });
-const fleet = config.artifactBucket ? new FleetStore(new S3ArtifactStore(new S3Client({}), config.artifactBucket)) : undefined;
+const tools = observability('webhook-intake');
+const { logger, traced } = tools;
+const secrets = new SecretsManagerSecretStore(traced(new SecretsManagerClient({})), { prefix: config.secretsPrefix, ttlMs: config.secretsTtlMs });
+const fleet = config.artifactBucket ? new FleetStore(new S3ArtifactStore(traced(new S3Client({})), config.artifactBucket)) : undefined;
 const configuration = new FleetConfiguration(fleet, { clock: systemClock, bootstrapReceivers: config.receivers, refreshMs: 30_000 });
-const deps = { bus: new EventBridgeBus(new EventBridgeClient({}), config.busName), deliveries: new DynamoDbTtlStore(new DynamoDBClient({}), config.deliveriesTable), clock: systemClock, logger, inProgressTtlMs: config.inProgressTtlMs };
+const deps = { bus: new EventBridgeBus(traced(new EventBridgeClient({})), config.busName), deliveries: new DynamoDbTtlStore(traced(new DynamoDBClient({})), config.deliveriesTable), clock: systemClock, logger, inProgressTtlMs: config.inProgressTtlMs };
 
 /** Lambda entry point. */
-export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-  logger.resetKeys();
-  logger.appendKeys({ correlation_id: event.requestContext?.requestId, ...(context ? { function_request_id: context.awsRequestId } : {}) });
+export const handler = instrument(tools, async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  logger.appendKeys({ correlation_id: event.requestContext?.requestId });
   return handleApiGatewayV2(event, { ...deps, receivers: await configuration.receiverDirectory(secrets, { logger }) });
-};
+});

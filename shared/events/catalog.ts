@@ -7,6 +7,7 @@
  * local bus routes with the same patterns. Events carry ids, keys and digests, never manifests:
  * bundles live in the artifact store (claim check), because EventBridge caps an event at 256 KB.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Schema version carried by every event's detail; bump on a breaking change. */
@@ -146,6 +147,12 @@ export const ManifestsRenderedSchema = z.object({
   order: z.number().int().nonnegative().optional(),
   /** When the render started from the push or request (ms since the epoch), for end-to-end timings. */
   startedAt: z.number().nonnegative().optional(),
+  /**
+   * The apply's ordering group, {@link applyGroupOf} the target (render always sets it). In AWS it
+   * becomes the SQS FIFO message group: EventBridge cannot join the cluster, namespace and name
+   * itself, and a pipe's dynamic parameter must be one field.
+   */
+  group: z.string().min(1).max(128).optional(),
 });
 
 export const RenderFailedSchema = z.object({
@@ -271,6 +278,15 @@ export function patternFor(...types: DetailType[]): EventPattern {
   if (types.length === 0) throw new Error('patternFor needs at least one detail-type');
   const sources = [...new Set(types.map((t) => catalog[t].source))].sort();
   return { source: sources, 'detail-type': [...types].sort() };
+}
+
+/**
+ * The apply ordering group of a (cluster, Kustomization): `<cluster>/<namespace>/<name>`, or, past
+ * SQS's 128-character limit on a message group id, `sha256:` and the hex digest of that text.
+ */
+export function applyGroupOf(cluster: string, kustomization: NamespacedName): string {
+  const group = `${cluster}/${kustomization.namespace}/${kustomization.name}`;
+  return group.length <= 128 ? group : `sha256:${createHash('sha256').update(group).digest('hex')}`;
 }
 
 /** Builds a catalog event, filling the source from the catalog. The detail is validated. */

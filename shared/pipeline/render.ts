@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { errorMessage, InvalidInputError, NotFoundError, TidelineError } from '#shared/errors/index.ts';
-import { makeEvent, type EventDetail, type RenderTarget } from '#shared/events/catalog.ts';
+import { applyGroupOf, makeEvent, type EventDetail, type RenderTarget } from '#shared/events/catalog.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { parseManifests } from '#shared/kube/manifests.ts';
 import { finalizeKustomization, finalizeRequestFromKustomization, type KubeObject } from '#shared/kube/index.ts';
@@ -202,6 +202,7 @@ async function renderTarget(entry: TargetEntry, commit: string, checkoutFor: (en
         source: { kind: 'GitRepository', name: entry.source.key.name, namespace: entry.source.key.namespace },
         order: checkout.commitTime,
         startedAt,
+        group: applyGroupOf(target.cluster, target.kustomization),
       }),
     ]);
     return recorded.added;

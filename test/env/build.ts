@@ -116,14 +116,14 @@ export async function ensureBinaries(): Promise<Binaries> {
 
 if (import.meta.main) {
   // As a command (`npm run testenv:build`), prepare everything a first test run would: the
-  // binaries, the pre-bootstrapped etcd seed and the moto venv.
+  // binaries, the pre-bootstrapped etcd seed, the moto venv and the cfn-lint venv.
   try {
     const started = Date.now();
-    const [{ ensureEtcdSeed }, { ensureMotoVenv }] = await Promise.all([import('./etcd-seed.ts'), import('./moto.ts')]);
-    const [paths, motoPython] = await Promise.all([ensureBinaries(), ensureMotoVenv()]);
+    const [{ ensureEtcdSeed }, { ensureMotoVenv }, { ensureCfnLint }] = await Promise.all([import('./etcd-seed.ts'), import('./moto.ts'), import('./cfn-lint.ts')]);
+    const [paths, motoPython, cfnLintPython] = await Promise.all([ensureBinaries(), ensureMotoVenv(), ensureCfnLint()]);
     const seed = await ensureEtcdSeed(paths);
     for (const [key, path] of Object.entries(paths)) process.stdout.write(`${key}\t${path}\n`);
-    process.stdout.write(`etcdSeed\t${seed}\nmotoPython\t${motoPython}\n`);
+    process.stdout.write(`etcdSeed\t${seed}\nmotoPython\t${motoPython}\ncfnLintPython\t${cfnLintPython}\n`);
     process.stderr.write(`testenv: ready in ${formatSeconds(Date.now() - started)}\n`);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

@@ -18,17 +18,20 @@ import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { SecretsManagerClusterRegistry } from './secrets-manager-cluster-registry.ts';
 import { SecretsManagerSecretStore } from './secrets-manager-store.ts';
 
-/** Builds the pipeline's dependencies from the function's environment (fails fast naming a bad variable). */
-export function loadPipelineDeps(env: Readonly<Record<string, string | undefined>>, logger: Logger): PipelineDeps {
+/**
+ * Builds the pipeline's dependencies from the function's environment (fails fast naming a bad
+ * variable). `traced` wraps each SDK client once it is made (the functions pass their tracer's).
+ */
+export function loadPipelineDeps(env: Readonly<Record<string, string | undefined>>, logger: Logger, traced: <T>(client: T) => T = (client) => client): PipelineDeps {
   const config = readPipelineEnvironment(env);
-  const secretsManager = new SecretsManagerClient({});
-  const artifacts = new S3ArtifactStore(new S3Client({}), config.artifactBucket);
+  const secretsManager = traced(new SecretsManagerClient({}));
+  const artifacts = new S3ArtifactStore(traced(new S3Client({})), config.artifactBucket);
   const clusters = new SecretsManagerClusterRegistry(secretsManager, { prefix: config.secretsPrefix });
   return {
-    bus: new EventBridgeBus(new EventBridgeClient({}), config.busName),
+    bus: new EventBridgeBus(traced(new EventBridgeClient({})), config.busName),
     git: new IsomorphicGitSource({ cacheDir: config.gitCacheDir, clock: systemClock }),
     artifacts,
-    status: new DynamoDbStatusStore(new DynamoDBClient({}), config.statusTable),
+    status: new DynamoDbStatusStore(traced(new DynamoDBClient({})), config.statusTable),
     secrets: new SecretsManagerSecretStore(secretsManager, { prefix: config.secretsPrefix }),
     clusters,
     fleet: new FleetStore(artifacts),

@@ -1,66 +1,291 @@
+// The Tideline construct, synthesized once: the resources it deploys, rules equal to the catalog's
+// patterns, each function's IAM statements, the apply FIFO wiring, alarms, and cdk-nag's
+// AwsSolutions checks (through CDK's policy validation, as `cdk synth` runs them).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ALERTABLE_TYPES } from '#shared/alerts/notification.ts';
-import { Tideline } from '#infra/tideline.ts';
-import { patternFor } from '#shared/events/catalog.ts';
+import { STATUS_TABLE_KEY } from '#shared/adapters/aws/dynamodb-status-store.ts';
+import { applyGroupOf, patternFor, type DetailType } from '#shared/events/catalog.ts';
+import { SERVICE_NAMES, type FunctionName } from '#infra/function.ts';
+import { runCfnLint } from '#test/env/cfn-lint.ts';
+import { synthTideline } from '#test/infra/synth.ts';
 
-const fleet = path.resolve('examples/fleet/clusters/dev');
+const synthesized = synthTideline();
+const { template, json, tideline, stack } = synthesized;
 
-// One synth (it bundles both functions with esbuild) shared by every assertion below.
-const outdir = mkdtempSync(path.join(tmpdir(), 'tideline-cdk-'));
-const app = new App({ outdir });
-const stack = new Stack(app, 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
-new Tideline(stack, 'Tideline', { receiversFile: path.join(fleet, 'notifications.yaml'), alertsConfigDir: fleet });
-const template = Template.fromStack(stack);
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
-test('the alerts rule selects exactly the catalog pattern of the alert events and targets the alerts queue', () => {
-  const expected = patternFor(...ALERTABLE_TYPES);
-  template.hasResourceProperties('AWS::Events::Rule', {
-    EventPattern: { source: expected.source, 'detail-type': expected['detail-type'] },
-    Targets: Match.arrayWith([Match.objectLike({ Arn: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith([Match.stringLikeRegexp('AlertsQueue')]) }) })]),
-  });
+function logicalId(construct: { node: { defaultChild?: unknown } } | unknown): string {
+  return stack.getLogicalId((construct as { node: { defaultChild: never } }).node.defaultChild);
+}
+
+function resourcesOfType(type: string): [string, Record<string, unknown>][] {
+  return Object.entries(json.Resources).filter(([, resource]) => resource.Type === type).map(([id, resource]) => [id, resource.Properties ?? {}]);
+}
+
+/** Every IAM statement on the role of `fn` (inline and attached policies of the stack). */
+function statementsOf(roleLogicalId: string): Statement[] {
+  return resourcesOfType('AWS::IAM::Policy')
+    .filter(([, properties]) => JSON.stringify(properties['Roles']).includes(`"${roleLogicalId}"`))
+    .flatMap(([, properties]) => (properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return [...new Set(statements.flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action])))].sort();
+}
+
+/** The directory of a function's bundle in the cloud assembly. */
+function assetOf(fn: typeof tideline.intake): string {
+  const code = (json.Resources[logicalId(fn.function)]!.Properties as { Code: { S3Key: string } }).Code.S3Key;
+  return path.join(synthesized.outdir, `asset.${code.replace(/\.zip$/, '')}`);
+}
+
+const functions: Record<FunctionName, typeof tideline.intake> = {
+  'webhook-intake': tideline.intake,
+  source: tideline.source,
+  render: tideline.render,
+  apply: tideline.apply,
+  alerts: tideline.alerts,
+};
+
+function ruleFor(types: DetailType[]): Record<string, unknown> {
+  const expected = patternFor(...types);
+  const rules = resourcesOfType('AWS::Events::Rule').filter(([, properties]) => JSON.stringify(properties['EventPattern']) === JSON.stringify({ source: expected.source, 'detail-type': expected['detail-type'] }));
+  assert.equal(rules.length, 1, `one rule with the catalog pattern of ${types.join(', ')}`);
+  return rules[0]![1];
+}
+
+function targetArnOf(rule: Record<string, unknown>): string {
+  return JSON.stringify((rule['Targets'] as { Arn: unknown }[])[0]!.Arn);
+}
+
+test('each function gets its events through a rule whose pattern is exactly the catalog pattern', () => {
+  const routes: [DetailType[], string][] = [
+    [['GitPushReceived', 'ReconcileRequested'], logicalId(tideline.source.function)],
+    [['SourceChanged', 'RenderRequested', 'ReconcileRequested'], logicalId(tideline.render.function)],
+    [['ManifestsRendered'], 'RenderedQueue'],
+    [[...ALERTABLE_TYPES], 'AlertsQueue'],
+  ];
+  for (const [types, target] of routes) {
+    const rule = ruleFor(types);
+    assert.match(targetArnOf(rule), new RegExp(target), `${types.join(', ')} → ${target}`);
+    assert.equal(JSON.stringify(rule['EventBusName']).includes(logicalId(tideline.bus)), true);
+  }
+  assert.equal(resourcesOfType('AWS::Events::Rule').length, routes.length);
 });
 
-test('both functions run on Node 24 and the alerts function reports partial batch failures', () => {
-  template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 2);
-  template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+test('every rule target has a dead-letter queue, and Lambda targets a retry policy', () => {
+  for (const [id, rule] of resourcesOfType('AWS::Events::Rule')) {
+    for (const target of rule['Targets'] as { DeadLetterConfig?: unknown; Arn: unknown; RetryPolicy?: unknown }[]) {
+      assert.ok(target.DeadLetterConfig, `${id} has a DLQ`);
+      if (JSON.stringify(target.Arn).includes('Function')) assert.ok(target.RetryPolicy, `${id} retries`);
+    }
+  }
 });
 
-test('the alerts queue has a dead-letter queue and outlasts a slow delivery', () => {
-  template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }), VisibilityTimeout: 720 });
-  template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 120, Environment: Match.objectLike({ Variables: Match.objectLike({ TIDELINE_ALERTS_CONFIG_DIR: '/var/task/alerts-config' }) }) });
+test('the bus has an archive for replay', () => {
+  template.hasResourceProperties('AWS::Events::Archive', { SourceArn: Match.anyValue(), RetentionDays: 30 });
 });
 
-test('the webhook endpoint is a public function URL and the intake can only read secrets under the prefix', () => {
+test('all five functions run bundled ESM on Node 24, arm64, traced, with the service name their handler logs as', () => {
+  for (const [name, fn] of Object.entries(functions) as [FunctionName, typeof tideline.intake][]) {
+    const properties = json.Resources[logicalId(fn.function)]!.Properties as { Runtime: string; Architectures: string[]; TracingConfig: { Mode: string }; Environment: { Variables: Record<string, string> }; Handler: string };
+    assert.equal(properties.Runtime, 'nodejs24.x', name);
+    assert.deepEqual(properties.Architectures, ['arm64'], name);
+    assert.equal(properties.TracingConfig.Mode, 'Active', name);
+    assert.equal(properties.Environment.Variables['POWERTOOLS_SERVICE_NAME'], SERVICE_NAMES[name]);
+    assert.equal(properties.Environment.Variables['NODE_OPTIONS'], '--enable-source-maps');
+    // The bundle holds the name its logger was given in code: the two must agree.
+    assert.ok(readFileSync(path.join(assetOf(fn), 'index.mjs'), 'utf8').includes(`"${SERVICE_NAMES[name]}"`), `the ${name} bundle logs as ${SERVICE_NAMES[name]}`);
+  }
+  assert.equal(resourcesOfType('AWS::Lambda::Function').length, 5);
+});
+
+test('source and render have memory and /tmp sized for the Git cache; intake has bounded concurrency behind a public URL', () => {
+  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-source' }) }, MemorySize: 1024, EphemeralStorage: { Size: 2048 } });
+  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-render' }) }, MemorySize: 2048, EphemeralStorage: { Size: 2048 } });
+  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-webhook-intake' }) }, ReservedConcurrentExecutions: 10 });
   template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
-  const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
-  assert.match(policies, /secret:tideline\/\*/);
-  assert.doesNotMatch(policies, /"secretsmanager:\*"/);
 });
 
-test('the bundled intake handler loads with its receivers file and answers an unknown hook path with 404', async () => {
-  // The intake asset is the bundle that had the receivers file copied next to it.
-  const assetDir = readdirSync(outdir)
-    .map((entry) => path.join(outdir, entry))
-    .find((dir) => existsSync(path.join(dir, 'receivers.yaml')));
-  assert.ok(assetDir, 'the intake bundle was synthesized with receivers.yaml');
-  process.env.TIDELINE_RECEIVERS_FILE = path.join(assetDir, 'receivers.yaml');
-  process.env.TIDELINE_DELIVERIES_TABLE = 'deliveries';
-  process.env.AWS_REGION = 'eu-west-1';
-  const bundle = (await import(pathToFileURL(path.join(assetDir, 'index.mjs')).href)) as { handler: (event: unknown) => Promise<{ statusCode: number }> };
-  const response = await bundle.handler({
-    version: '2.0',
-    rawPath: '/hook/0000',
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-    isBase64Encoded: false,
-    requestContext: { requestId: 'req-1', http: { method: 'POST', path: '/hook/0000' } },
+test('the pipeline functions share one environment naming the bus, bucket, status table, prefix and bootstrap', () => {
+  for (const fn of [tideline.source, tideline.render, tideline.apply]) {
+    const variables = (json.Resources[logicalId(fn.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    assert.deepEqual(variables['TIDELINE_BUS_NAME'], { Ref: logicalId(tideline.bus) });
+    assert.deepEqual(variables['TIDELINE_ARTIFACT_BUCKET'], { Ref: logicalId(tideline.bucket) });
+    assert.deepEqual(variables['TIDELINE_STATUS_TABLE'], { Ref: logicalId(tideline.statusTable) });
+    assert.equal(variables['TIDELINE_SECRETS_PREFIX'], 'tideline/');
+    assert.equal((JSON.parse(variables['TIDELINE_BOOTSTRAP'] as string) as { spec: { url: string } }).spec.url, 'https://git.example.com/fleet.git');
+  }
+});
+
+test('apply is fed by a FIFO queue, grouped per cluster and Kustomization and deduplicated on the event id, with a DLQ', () => {
+  const fifo = json.Resources[logicalId(tideline.applyQueue)]!.Properties as Record<string, unknown>;
+  assert.equal(fifo['FifoQueue'], true);
+  assert.equal(fifo['ContentBasedDeduplication'], false);
+  assert.equal(fifo['DeduplicationScope'], 'messageGroup');
+  assert.equal(fifo['FifoThroughputLimit'], 'perMessageGroupId');
+  assert.ok((fifo['RedrivePolicy'] as { deadLetterTargetArn: unknown }).deadLetterTargetArn);
+  template.hasResourceProperties('AWS::Pipes::Pipe', {
+    Target: { 'Fn::GetAtt': [logicalId(tideline.applyQueue), 'Arn'] },
+    TargetParameters: { InputTemplate: '<$.body>', SqsQueueParameters: { MessageGroupId: '$.body.detail.group', MessageDeduplicationId: '$.body.detail.eventId' } },
   });
-  assert.equal(response.statusCode, 404);
+  template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    EventSourceArn: { 'Fn::GetAtt': [logicalId(tideline.applyQueue), 'Arn'] },
+    FunctionName: { Ref: logicalId(tideline.apply.function) },
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+  });
+});
+
+test('the apply group is the cluster and Kustomization, hashed when it would pass SQS’s 128 characters', () => {
+  assert.equal(applyGroupOf('prod', { namespace: 'flux-system', name: 'apps' }), 'prod/flux-system/apps');
+  const long = applyGroupOf('c'.repeat(60), { namespace: 'n'.repeat(63), name: 'k'.repeat(63) });
+  assert.match(long, /^sha256:[0-9a-f]{64}$/);
+  assert.notEqual(long, applyGroupOf('c'.repeat(60), { namespace: 'n'.repeat(63), name: `${'k'.repeat(62)}x` }));
+});
+
+test('the schedule invokes the source function with a Scheduled Event through Scheduler, with a DLQ', () => {
+  template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    ScheduleExpression: 'rate(1 minute)',
+    Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(tideline.source.function), 'Arn'] }, DeadLetterConfig: Match.anyValue(), Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }) }),
+  });
+});
+
+test('the bucket is encrypted, private, SSL-only and expires old bundles', () => {
+  template.hasResourceProperties('AWS::S3::Bucket', {
+    BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'bundles/', ExpirationInDays: 30, Status: 'Enabled' })]) },
+  });
+  template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+  });
+});
+
+test('the deliveries, dedup and status tables have TTL; the status table has the store’s key schema', () => {
+  for (const table of [tideline.deliveriesTable, tideline.dedupTable, tideline.statusTable]) {
+    const properties = json.Resources[logicalId(table)]!.Properties as { TimeToLiveSpecification: { AttributeName: string; Enabled: boolean }; KeySchema: { AttributeName: string; KeyType: string }[] };
+    assert.deepEqual(properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  }
+  const status = json.Resources[logicalId(tideline.statusTable)]!.Properties as { KeySchema: unknown };
+  assert.deepEqual(status.KeySchema, [{ AttributeName: STATUS_TABLE_KEY.partitionKey, KeyType: 'HASH' }, { AttributeName: STATUS_TABLE_KEY.sortKey, KeyType: 'RANGE' }]);
+});
+
+test('each function’s role has exactly its own actions', () => {
+  const expected: Record<FunctionName, string[]> = {
+    'webhook-intake': ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    source: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    render: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    apply: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    alerts: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+  };
+  for (const [name, fn] of Object.entries(functions) as [FunctionName, typeof tideline.intake][]) {
+    assert.deepEqual(actionsOf(statementsOf(logicalId(fn.role))), expected[name], name);
+  }
+  // No managed policy (AWSLambdaBasicExecutionRole would allow writing to every log group).
+  for (const fn of Object.values(functions)) assert.equal((json.Resources[logicalId(fn.role)]!.Properties as { ManagedPolicyArns?: unknown }).ManagedPolicyArns, undefined);
+});
+
+test('no statement has a `*` resource except X-Ray’s, which supports no resource-level permissions', () => {
+  for (const [id, policy] of resourcesOfType('AWS::IAM::Policy')) {
+    for (const statement of (policy['PolicyDocument'] as { Statement: Statement[] }).Statement) {
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      if (resources.includes('*')) assert.deepEqual(actionsOf([statement]), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], id);
+    }
+  }
+});
+
+test('secrets are readable only under the prefix, KMS only with the named keys, cluster roles only those named', () => {
+  const all = resourcesOfType('AWS::IAM::Policy').flatMap(([, policy]) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement);
+  const resourcesFor = (action: string, effect = 'Allow'): string[] => all.filter((statement) => statement.Effect === effect && actionsOf([statement]).includes(action)).flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource])).map((resource) => JSON.stringify(resource));
+  const providerSecret = logicalId(tideline.providerSecrets[0]);
+  for (const resource of resourcesFor('secretsmanager:GetSecretValue')) assert.ok(/:secret:tideline\/\*/.test(resource) || resource === JSON.stringify({ Ref: providerSecret }), resource);
+  assert.deepEqual(new Set(resourcesFor('kms:Decrypt')), new Set(['"arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000001"']));
+  assert.deepEqual(new Set(resourcesFor('sts:AssumeRole')), new Set(['"arn:aws:iam::222222222222:role/tideline-apply"']));
+});
+
+test('alerts reads only the Provider secrets the construct created; intake and alerts are denied the cluster records', () => {
+  template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'tideline/flux-system/slack-bot' });
+  const allowed = (role: string): Statement[] => statementsOf(role).filter((statement) => statement.Effect === 'Allow' && actionsOf([statement]).includes('secretsmanager:GetSecretValue'));
+  assert.deepEqual(allowed(logicalId(tideline.alerts.role)).map((statement) => statement.Resource), [{ Ref: logicalId(tideline.providerSecrets[0]) }]);
+  for (const fn of [tideline.intake, tideline.alerts]) {
+    const denied = statementsOf(logicalId(fn.role)).filter((statement) => statement.Effect === 'Deny');
+    assert.equal(denied.length, 1, fn.serviceName);
+    assert.match(JSON.stringify(denied[0]!.Resource), /:secret:tideline\/clusters\/\*/);
+  }
+});
+
+test('every dead-letter queue, every function’s errors and throttles, and the schedule tick have an alarm; one dashboard', () => {
+  const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, properties]) => properties);
+  const named = (metric: string): number => alarms.filter((alarm) => alarm['MetricName'] === metric).length;
+  assert.equal(named('ApproximateNumberOfMessagesVisible'), tideline.deadLetterQueues.length);
+  assert.ok(tideline.deadLetterQueues.length >= 6, 'events, invoke DLQs of source/render/apply, rendered, apply, alerts');
+  assert.equal(named('Errors'), 5);
+  assert.equal(named('Throttles'), 5);
+  assert.equal(named('Duration'), 1);
+  template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+});
+
+test('logs are kept for a month', () => {
+  for (const [, group] of resourcesOfType('AWS::Logs::LogGroup')) assert.equal(group['RetentionInDays'], 30);
+  assert.equal(resourcesOfType('AWS::Logs::LogGroup').length, 5);
+});
+
+test('each bundle is a minified ESM file with a source map; intake and alerts carry their bootstrap configuration', () => {
+  for (const fn of Object.values(functions)) {
+    assert.ok(existsSync(path.join(assetOf(fn), 'index.mjs')));
+    assert.ok(existsSync(path.join(assetOf(fn), 'index.mjs.map')));
+  }
+  assert.ok(existsSync(path.join(assetOf(tideline.intake), 'receivers.yaml')));
+  assert.ok(existsSync(path.join(assetOf(tideline.alerts), 'alerts-config', 'notifications.yaml')));
+});
+
+test('cdk-nag AwsSolutions finds nothing unacknowledged in the stack', () => {
+  const report = JSON.parse(readFileSync(path.join(synthesized.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
+  assert.deepEqual(report.pluginReports.flatMap((plugin) => plugin.violations ?? []), []);
+});
+
+test('the same cdk-nag check reports a queue without a dead-letter queue (the check runs)', () => {
+  // Prepare: a stack with one bare queue, checked as the Tideline stack is.
+  const outdir = mkdtempSync(path.join(tmpdir(), 'tideline-nag-'));
+  const app = new App({ outdir });
+  const control = new Stack(app, 'Control');
+  new sqs.Queue(control, 'Bare', { enforceSSL: true });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Act
+  let failure: unknown;
+  try {
+    app.synth();
+  } catch (error) {
+    failure = error;
+  }
+  // Assess
+  assert.match(String((failure as Error | undefined)?.message), /Validation failed/);
+  assert.match(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'), /AwsSolutions-SQS3/);
+});
+
+
+
+test('cfn-lint finds nothing in the synthesized template', async () => {
+  // W3005 (a DependsOn next to a GetAtt of the same resource) is CDK's own: a function depends on its role explicitly.
+  const { code, output } = await runCfnLint([synthesized.templateFile], ['--ignore-checks', 'W3005']);
+  assert.equal(code, 0, output);
+});
+
+test('cfn-lint reports a broken template (the lint runs)', async () => {
+  // Prepare: a queue with a property CloudFormation does not have.
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'tideline-cfn-lint-')), 'broken.json');
+  writeFileSync(file, JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeoutSeconds: 30 } } } }));
+  // Act
+  const { code, output } = await runCfnLint([file]);
+  // Assess
+  assert.notEqual(code, 0);
+  assert.match(output, /VisibilityTimeoutSeconds/);
 });

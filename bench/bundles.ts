@@ -1,0 +1,65 @@
+// Function bundle benchmark: for each function of the Tideline stack, the minified size of its
+// esbuild bundle (as `cdk synth` builds it) and its cold init — a fresh Node 24 process importing the
+// bundle with the environment the template gives it, until the handler is ready — as the median
+// of BENCH_RUNS (default 10) fresh processes. Goals (issue 21): ≤ 1.5 MB and ≤ 250 ms each.
+import { fork } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { synthTideline } from '#test/infra/synth.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const runner = fileURLToPath(new URL('../test/infra/lambda-runner.ts', import.meta.url));
+const { json, outdir } = synthTideline();
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** Starts a container of the bundle and resolves when its handler is ready: [process start → ready, import only] in ms. */
+function coldStart(bundleDir: string, handler: string, env: Record<string, string>): Promise<[number, number]> {
+  const started = performance.now();
+  const child = fork(runner, [bundleDir, handler], { cwd: bundleDir, env, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { ready: boolean; initMs?: number; error?: string }) => {
+      const total = performance.now() - started;
+      child.kill('SIGKILL');
+      if (message.ready) resolve([total, message.initMs ?? Number.NaN]);
+      else reject(new Error(`${bundleDir}: ${message.error}\n${stderr}`));
+    });
+    child.once('exit', (code) => reject(new Error(`${bundleDir}: exited (${code}) before it was ready\n${stderr}`)));
+  });
+}
+
+const rows: { name: string; sizeMb: number; coldMs: number; importMs: number }[] = [];
+for (const [id, resource] of Object.entries(json.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')) {
+  const properties = resource.Properties as { Code: { S3Key: string }; Handler: string; Environment?: { Variables?: Record<string, unknown> } };
+  const bundleDir = path.join(outdir, `asset.${properties.Code.S3Key.replace(/\.zip$/, '')}`);
+  const scratch = mkdtempSync(path.join(tmpdir(), 'tideline-bench-'));
+  // No request leaves the process during init: the names only have to be well-formed.
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+  for (const [key, value] of Object.entries(properties.Environment?.Variables ?? {})) {
+    const text = typeof value === 'string' ? value : (Object.values(value as Record<string, unknown>)[0] as string);
+    env[key] = String(text).replace(/^\/(var\/task|tmp)(?=\/|$)/, (_match, root: string) => (root === 'tmp' ? scratch : bundleDir));
+  }
+  const cold: number[] = [];
+  const imports: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const [total, importMs] = await coldStart(bundleDir, properties.Handler, env);
+    cold.push(total);
+    imports.push(importMs);
+  }
+  const name = (env['POWERTOOLS_SERVICE_NAME'] ?? id).replace(/^tideline-/, '');
+  rows.push({ name, sizeMb: statSync(path.join(bundleDir, 'index.mjs')).size / 1e6, coldMs: median(cold), importMs: median(imports) });
+}
+
+process.stdout.write(`bundle benchmark: ${RUNS} fresh processes per function (median), Node ${process.versions.node}\n`);
+process.stdout.write(`${'function'.padEnd(16)}${'size MB'.padStart(9)}${'cold ms'.padStart(9)}${'import ms'.padStart(11)}  goals ≤ 1.5 MB, ≤ 250 ms\n`);
+for (const row of rows) {
+  const within = row.sizeMb <= 1.5 && row.coldMs <= 250 ? 'ok' : 'over';
+  process.stdout.write(`${row.name.padEnd(16)}${row.sizeMb.toFixed(2).padStart(9)}${row.coldMs.toFixed(0).padStart(9)}${row.importMs.toFixed(0).padStart(11)}  ${within}\n`);
+}
