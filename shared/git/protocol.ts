@@ -135,14 +135,9 @@ export class HttpStatusError extends Error {
   }
 }
 
-/**
- * POSTs a v2 fetch to `<url>/git-upload-pack` and parses the answer. With `maxBytes`, a longer
- * answer is cut off with ResponseTooLargeError (an incremental fetch that turned out to bring
- * history, e.g. after a force-push).
- */
-export async function fetchPack(http: HttpClient, url: string, headers: Record<string, string>, request: FetchRequest, signal: AbortSignal, maxBytes?: number): Promise<FetchResponse> {
-  const cutOff = new AbortController();
-  const response = await http.request({
+/** POSTs a protocol-v2 command to `<url>/git-upload-pack`. */
+function postUploadPack(http: HttpClient, url: string, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal) {
+  return http.request({
     url: `${url.replace(/\/$/, '')}/git-upload-pack`,
     method: 'POST',
     headers: {
@@ -152,9 +147,19 @@ export async function fetchPack(http: HttpClient, url: string, headers: Record<s
       'git-protocol': 'version=2',
       'user-agent': 'git/tideline',
     },
-    body: [fetchRequestBody(request)] as unknown as AsyncIterableIterator<Uint8Array>,
-    signal: AbortSignal.any([signal, cutOff.signal]),
+    body: [body] as unknown as AsyncIterableIterator<Uint8Array>,
+    signal,
   });
+}
+
+/**
+ * POSTs a v2 fetch to `<url>/git-upload-pack` and parses the answer. With `maxBytes`, a longer
+ * answer is cut off with ResponseTooLargeError (an incremental fetch that turned out to bring
+ * history, e.g. after a force-push).
+ */
+export async function fetchPack(http: HttpClient, url: string, headers: Record<string, string>, request: FetchRequest, signal: AbortSignal, maxBytes?: number): Promise<FetchResponse> {
+  const cutOff = new AbortController();
+  const response = await postUploadPack(http, url, headers, fetchRequestBody(request), AbortSignal.any([signal, cutOff.signal]));
   const body = await readAll(response.body, maxBytes, () => cutOff.abort());
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
   return parseFetchResponse(body);
@@ -195,19 +200,7 @@ export async function lsRefs(http: HttpClient, url: string, headers: Record<stri
   const parts = [pktLine('command=ls-refs\n'), pktLine('agent=tideline\n'), DELIM, pktLine('peel\n')];
   if (prefix !== undefined) parts.push(pktLine(`ref-prefix ${prefix}\n`));
   parts.push(FLUSH);
-  const response = await http.request({
-    url: `${url.replace(/\/$/, '')}/git-upload-pack`,
-    method: 'POST',
-    headers: {
-      ...headers,
-      'content-type': 'application/x-git-upload-pack-request',
-      accept: 'application/x-git-upload-pack-result',
-      'git-protocol': 'version=2',
-      'user-agent': 'git/tideline',
-    },
-    body: [Buffer.concat(parts)] as unknown as AsyncIterableIterator<Uint8Array>,
-    signal,
-  });
+  const response = await postUploadPack(http, url, headers, Buffer.concat(parts), signal);
   const body = await readAll(response.body);
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
   if (!(response.headers?.['content-type'] ?? '').includes('application/x-git-upload-pack-result')) throw new ProtocolError('the server did not answer with a Git upload-pack result');

@@ -1,15 +1,13 @@
 // moto server — local, real-protocol stand-ins for EventBridge, SQS, S3, Secrets Manager and
 // DynamoDB. Installed at a pinned version into a Python venv in the cache, started on a free port.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { withLock } from './lock.ts';
-import { testenvCacheRoot } from './paths.ts';
 import { freePort } from './ports.ts';
 import { startService } from './process.ts';
 import type { ServiceProcess } from './process.ts';
+import { ensureVenv, python } from './venv.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -28,10 +26,6 @@ export interface MotoServer extends MotoConnection {
   stop(): Promise<void>;
 }
 
-function python(): string {
-  return process.env['TIDELINE_PYTHON'] || 'python3';
-}
-
 async function pythonVersion(): Promise<string> {
   try {
     const { stdout } = await execFileAsync(python(), ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
@@ -41,52 +35,9 @@ async function pythonVersion(): Promise<string> {
   }
 }
 
-/**
- * Returns the python interpreter of a venv with moto installed, creating the venv on first use.
- * The venv is built in a temporary directory and renamed into place, so a half-installed one is never used.
- */
-export async function ensureMotoVenv(): Promise<string> {
-  const root = join(testenvCacheRoot(), `moto-${motoVersion}`);
-  const venvPython = join(root, 'venv', 'bin', 'python');
-  const marker = join(root, 'venv', '.tideline-complete');
-  // No interpreter is started on the warm path (a pyenv shim alone can take a second); the venv's
-  // python is a symlink to its base interpreter, so a removed or upgraded Python shows up here.
-  const usable = (): boolean => existsSync(marker) && existsSync(venvPython);
-  if (usable()) return venvPython;
-
-  mkdirSync(root, { recursive: true });
-  await withLock(join(root, 'install.lock'), 'installing moto', async () => {
-    if (usable()) return;
-    await pythonVersion(); // a clear error when there is no python3 at all
-    const started = Date.now();
-    const tmp = join(root, `venv.tmp-${process.pid}`);
-    rmSync(tmp, { recursive: true, force: true });
-    process.stderr.write(`testenv: installing ${motoRequirement} into ${join(root, 'venv')} …\n`);
-    try {
-      await execFileAsync(python(), ['-m', 'venv', tmp]);
-    } catch (error) {
-      throw new Error(
-        `testenv: \`${python()} -m venv\` failed — the Python venv module is missing ` +
-          '(Debian/Ubuntu: apt-get install -y python3-venv; .ci/run does this): ' + (error as Error).message,
-        { cause: error },
-      );
-    }
-    try {
-      await execFileAsync(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', motoRequirement], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr ?? '';
-      rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`testenv: pip install ${motoRequirement} failed: ${(error as Error).message}\n${stderr.slice(-2000)}`, { cause: error });
-    }
-    writeFileSync(join(tmp, '.tideline-complete'), `${motoRequirement}\n`);
-    rmSync(join(root, 'venv'), { recursive: true, force: true });
-    // We only ever run `venv/bin/python -m moto.server`, which does not care that the venv moved.
-    renameSync(tmp, join(root, 'venv'));
-    process.stderr.write(`testenv: installed moto in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-  });
-  return venvPython;
+/** Returns the python interpreter of a venv with moto installed, creating the venv on first use. */
+export function ensureMotoVenv(): Promise<string> {
+  return ensureVenv(`moto-${motoVersion}`, motoRequirement, 'moto', pythonVersion);
 }
 
 async function waitForMoto(endpoint: string, service: ServiceProcess, timeoutMs: number): Promise<void> {
