@@ -9,13 +9,11 @@ import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import type { FluxReceiver } from '#shared/config/receiver.ts';
 import type { ReceiverResource, RenderTarget } from '#shared/events/catalog.ts';
 import {
-  alerts,
   dependencyState,
   dependenciesOf,
   findClusterRoots,
   keyOf,
   kustomizationsOf,
-  providers,
   receivers,
   recordRender,
   sourceOfKustomization,
@@ -295,4 +293,3 @@ export function alertingDocuments(snapshot: FleetSnapshot): FleetDocument[] {
   return documents;
 }
 
-export { alerts as fleetAlerts, providers as fleetProviders };

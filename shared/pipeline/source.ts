@@ -5,10 +5,10 @@
  * delivery of a burst sees the newest commit and only the first one that sees it emits.
  */
 import { errorMessage, TidelineError } from '#shared/errors/index.ts';
-import { describeRef, type FluxGitRepository } from '#shared/config/git-repository.ts';
+import { describeRef } from '#shared/config/git-repository.ts';
 import { durationToMs } from '#shared/config/kustomization.ts';
 import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
-import type { ResolvedRevision, SourceKey } from '#shared/ports/index.ts';
+import type { ResolvedRevision } from '#shared/ports/index.ts';
 import { envelope, isoNow, type PipelineDeps } from './deps.ts';
 import { allSources, sourcesForResources, type SourceEntry } from './fleet-view.ts';
 import { fetchKey, fetchSpecOf, refKey, sourceId } from './sources.ts';
@@ -130,10 +130,3 @@ export async function dueSources(deps: PipelineDeps): Promise<SourceEntry[]> {
   }
   return due;
 }
-
-/** A GitRepository by its key, with the message used when it is not in the fleet. */
-export function describeSourceKey(key: SourceKey): string {
-  return `GitRepository ${key.namespace}/${key.name} of cluster ${key.cluster}`;
-}
-
-export type { FluxGitRepository };
