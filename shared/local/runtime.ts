@@ -16,7 +16,7 @@ import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
 import { handleControlRequest } from '#shared/adapters/local/control-endpoint.ts';
 import { dispatchEvent } from '#shared/alerts/dispatch.ts';
-import { isAlertable } from '#shared/alerts/notification.ts';
+import { ALERTABLE_TYPES, isAlertable } from '#shared/alerts/notification.ts';
 import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
 import type { FluxGitRepository } from '#shared/config/git-repository.ts';
 import { errorMessage } from '#shared/errors/index.ts';
@@ -130,7 +130,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const configuration = new FleetConfiguration(deps.fleet, { clock });
   const dedup = new MemoryTtlStore(clock);
   const threads = new MemoryThreadStore();
-  bus.subscribe({ source: ['tideline.render', 'tideline.apply', 'tideline.drift'], 'detail-type': ['RenderFailed', 'ReconcileSucceeded', 'ReconcileFailed', 'HealthCheckFailed', 'ClusterUnreachable', 'DriftDetected', 'DriftCorrected'] }, async (envelope) => {
+  bus.subscribe(patternFor(...ALERTABLE_TYPES), async (envelope) => {
     const event = { detailType: envelope['detail-type'], source: envelope.source, detail: envelope.detail } as CatalogEvent;
     if (!isAlertable(event)) return;
     const report = await dispatchEvent(event, { config: await configuration.alerting(), secrets, dedup, threads, clock });
