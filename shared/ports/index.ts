@@ -41,6 +41,14 @@ export interface ArtifactStore {
   get(key: string): Promise<Uint8Array>;
   /** True when `key` exists. */
   has(key: string): Promise<boolean>;
+  /** The bytes under `key` and a version tag of them, for {@link ArtifactStore.putIfUnchanged}; undefined when absent. */
+  getVersioned(key: string): Promise<{ body: Uint8Array; version: string } | undefined>;
+  /**
+   * Stores the bytes only if `key` is still at `version` (or, with `version` undefined, does not
+   * exist yet): a compare-and-swap for objects several writers update, such as the fleet snapshot.
+   * Resolves to the new version; throws ConflictError when another writer got there first.
+   */
+  putIfUnchanged(key: string, body: Uint8Array, version: string | undefined, contentType?: string): Promise<string>;
 }
 
 /** Secret values by name (Secrets Manager in AWS, a local file or environment locally). */

@@ -7,7 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { fromAwsError } from '#shared/errors/aws.ts';
-import { NotFoundError } from '#shared/errors/index.ts';
+import { ConflictError, NotFoundError } from '#shared/errors/index.ts';
 import type { ArtifactStore } from '#shared/ports/index.ts';
 
 export interface S3ArtifactStoreOptions {
@@ -63,6 +63,34 @@ export class S3ArtifactStore implements ArtifactStore {
     } catch (error) {
       if (isMissingKey(error) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
       throw fromAwsError(error, `checking artifact ${this.#where(key)}`, { unansweredIsTransient: true });
+    }
+  }
+
+  /** The bytes and ETag under `key`; undefined when absent. */
+  async getVersioned(key: string): Promise<{ body: Uint8Array; version: string } | undefined> {
+    try {
+      const { Body: body, ETag: etag } = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
+      if (!body || !etag) throw new NotFoundError(`artifact ${this.#where(key)}: empty response`);
+      return { body: await body.transformToByteArray(), version: etag };
+    } catch (error) {
+      if (isMissingKey(error)) return undefined;
+      if (error instanceof NotFoundError) throw error;
+      throw fromAwsError(error, `reading artifact ${this.#where(key)}`, { unansweredIsTransient: true });
+    }
+  }
+
+  /** S3 conditional write: `If-Match` the ETag read, or `If-None-Match: *` for a new key. */
+  async putIfUnchanged(key: string, body: Uint8Array, version: string | undefined, contentType?: string): Promise<string> {
+    try {
+      const { ETag: etag } = await this.#client.send(
+        new PutObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key, Body: body, ...(version === undefined ? { IfNoneMatch: '*' } : { IfMatch: version }), ...(contentType ? { ContentType: contentType } : {}) }),
+      );
+      return etag ?? '';
+    } catch (error) {
+      // 412: another writer changed it; 409: a conditional write of another writer is in flight.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) throw new ConflictError(`artifact ${this.#where(key)} was changed by another writer`, { cause: error });
+      throw fromAwsError(error, `storing artifact ${this.#where(key)}`, { unansweredIsTransient: true });
     }
   }
 

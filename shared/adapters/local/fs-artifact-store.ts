@@ -7,10 +7,10 @@
  * are refused when they could leave the directory (`..`, an absolute path), since a key may come
  * from an event.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
+import { ConflictError, InvalidInputError, NotFoundError, TransientError } from '#shared/errors/index.ts';
 import type { ArtifactStore } from '#shared/ports/index.ts';
 
 /** Artifacts as files under one directory. */
@@ -56,6 +56,46 @@ export class FsArtifactStore implements ArtifactStore {
     }
   }
 
+  /** The bytes under `key` and the sha256 of them as the version; undefined when absent. */
+  async getVersioned(key: string): Promise<{ body: Uint8Array; version: string } | undefined> {
+    try {
+      const body = new Uint8Array(await readFile(this.#pathOf(key)));
+      return { body, version: versionOf(body) };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Compare-and-swap under a lock file, so writers in several processes cannot interleave. */
+  async putIfUnchanged(key: string, body: Uint8Array, version: string | undefined, contentType?: string): Promise<string> {
+    const file = this.#pathOf(key);
+    await mkdir(dirname(file), { recursive: true });
+    const lock = `${file}.lock`;
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      try {
+        await (await open(lock, 'wx')).close();
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EEXIST') throw error;
+        // A lock older than the deadline belongs to a writer that died.
+        const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+        if (age > 10_000) await rm(lock, { force: true });
+        else if (Date.now() > deadline) throw new TransientError(`artifact ${key}: another writer holds ${lock}`);
+        else await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    try {
+      const current = await this.getVersioned(key);
+      if (current?.version !== version) throw new ConflictError(`artifact ${key} was changed by another writer`);
+      await this.put(key, body, contentType);
+      return versionOf(body);
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
   #pathOf(key: string): string {
     if (key === '' || key.includes('\0') || key.includes('\\') || key.startsWith('/') || /^[A-Za-z]:/.test(key)) {
       throw new InvalidInputError(`artifact key ${JSON.stringify(key)}: must be a relative path`);
@@ -69,6 +109,10 @@ export class FsArtifactStore implements ArtifactStore {
     if (!file.startsWith(this.#dir + sep)) throw new InvalidInputError(`artifact key ${JSON.stringify(key)}: resolves outside ${this.#dir}`);
     return file;
   }
+}
+
+function versionOf(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
 }
 
 function isMissing(error: unknown): boolean {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { FsArtifactStore } from '#shared/adapters/local/fs-artifact-store.ts';
-import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tideline-artifacts-'));
@@ -49,4 +49,19 @@ test('keys that could leave the directory are refused with an InvalidInputError'
     await assert.rejects(store.put(key, new Uint8Array([1])), InvalidInputError, `key ${JSON.stringify(key)}`);
     await assert.rejects(store.get(key), InvalidInputError, `key ${JSON.stringify(key)}`);
   }
+});
+
+test('a compare-and-swap in the folder stores only over the version read; a stale version or a second create is a ConflictError', async (t) => {
+  // Prepare
+  const store = new FsArtifactStore(await tempDir(t));
+  const first = await store.putIfUnchanged('fleet/snapshot.json', new TextEncoder().encode('{"n":1}'), undefined);
+  // Act
+  const second = await store.putIfUnchanged('fleet/snapshot.json', new TextEncoder().encode('{"n":2}'), first);
+  // Assess
+  await assert.rejects(store.putIfUnchanged('fleet/snapshot.json', new TextEncoder().encode('{"n":3}'), first), ConflictError);
+  await assert.rejects(store.putIfUnchanged('fleet/snapshot.json', new TextEncoder().encode('{"n":4}'), undefined), ConflictError);
+  const read = await store.getVersioned('fleet/snapshot.json');
+  assert.equal(new TextDecoder().decode(read?.body), '{"n":2}');
+  assert.equal(read?.version, second);
+  assert.equal(await store.getVersioned('fleet/none.json'), undefined);
 });
