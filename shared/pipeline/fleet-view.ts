@@ -25,7 +25,7 @@ import {
   type FleetSnapshot,
 } from '#shared/fleet/index.ts';
 import type { KustomizationKey, KustomizationStatus, SourceKey } from '#shared/ports/index.ts';
-import { fetchKey, refKey } from './sources.ts';
+import { fetchKeyOf, normalizeRepoUrl } from './sources.ts';
 
 /** The cluster name under which the bootstrap repository itself (read for `clusters/<name>/`) is tracked. */
 export const BOOTSTRAP_CLUSTER = '*';
@@ -100,13 +100,13 @@ export function findTarget(snapshot: FleetSnapshot, bootstrap: FluxGitRepository
 
 /** The Kustomizations, of every cluster, whose source fetches `url` at `ref` (a `refKey`). */
 export function targetsFollowing(snapshot: FleetSnapshot, bootstrap: FluxGitRepository, url: string, ref: string): TargetEntry[] {
-  const wanted = `${fetchKey(url, {})}`.replace(/#.*$/, '');
-  return allTargets(snapshot, bootstrap).filter((entry) => fetchKey(entry.source.repository.spec.url, {}).replace(/#.*$/, '') === wanted && refKey(entry.source.repository.spec.ref ?? {}) === ref);
+  const wanted = `${normalizeRepoUrl(url)}#${ref}`;
+  return allTargets(snapshot, bootstrap).filter((entry) => fetchKeyOf(entry.source.repository) === wanted);
 }
 
 /** True when a fetch is the bootstrap repository's (a move re-reads the cluster roots). */
 export function isBootstrapFetch(bootstrap: FluxGitRepository, url: string, ref: string): boolean {
-  return fetchKey(bootstrap.spec.url, {}) === fetchKey(url, {}) && refKey(bootstrap.spec.ref ?? {}) === ref;
+  return fetchKeyOf(bootstrap) === `${normalizeRepoUrl(url)}#${ref}`;
 }
 
 /** Every source the fleet follows (one entry per cluster that has it), the bootstrap first. */

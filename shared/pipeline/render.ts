@@ -25,7 +25,7 @@ import { readConfigData, substituteFromCluster } from './clusters.ts';
 import { envelope, isoNow, type PipelineDeps } from './deps.ts';
 import { discoverRoots, findTarget, isBootstrapFetch, recordRendered, targetsFollowing, type TargetEntry } from './fleet-view.ts';
 import { readyCondition, syncSources } from './source.ts';
-import { fetchKey, fetchSpecOf, sourceId } from './sources.ts';
+import { commitOf, fetchKeyOf, fetchSpecOf, normalizeRepoUrl, sourceId } from './sources.ts';
 
 /** Where a bundle is stored: content-addressed by the digest of its bytes. */
 export function bundleKey(digest: string): string {
@@ -91,8 +91,8 @@ export async function handleKustomizationRequest(detail: EventDetail<'ReconcileR
   for (const entry of entries) {
     // The source's last revision; before this cluster's copy of it was resolved, the revision the Kustomization was last rendered at.
     const revision = (await deps.status.getSource(entry.source.key))?.revision ?? snapshot.clusters[entry.target.cluster]?.kustomizations[`${entry.target.kustomization.namespace}/${entry.target.kustomization.name}`]?.revision;
-    const commit = revision?.split(':').pop();
-    if (detail.withSource || !commit || !/^[0-9a-f]{40}$/.test(commit)) {
+    const commit = commitOf(revision);
+    if (detail.withSource || !commit) {
       await syncSources([entry.source], deps, { correlationId: detail.correlationId, force: true });
       continue;
     }
@@ -105,7 +105,7 @@ async function renderOrShard(entries: readonly TargetEntry[], fetch: { url: stri
   if (entries.length <= shardSize) return renderTargets(entries, fetch.commit, deps, correlationId, startedAt);
   const shards: RenderTarget[][] = [];
   for (let at = 0; at < entries.length; at += shardSize) shards.push(entries.slice(at, at + shardSize).map((entry) => entry.target));
-  deps.logger.info('render fanned out', { fetch: fetchKey(fetch.url, {}), targets: entries.length, shards: shards.length });
+  deps.logger.info('render fanned out', { fetch: `${normalizeRepoUrl(fetch.url)}#${fetch.ref}`, targets: entries.length, shards: shards.length });
   await deps.bus.publish(shards.map((shard) => makeEvent('RenderRequested', { ...envelope(deps.clock, correlationId), source: { kind: 'GitRepository', name: source.name, namespace: source.namespace }, commit: fetch.commit, targets: shard })));
 }
 
@@ -116,7 +116,7 @@ async function refreshRoots(commit: string, deps: PipelineDeps, correlationId: s
   const added = await deps.fleet.update(async (snapshot) => discoverRoots(snapshot, checkout.dir, deps.bootstrap));
   for (const cluster of added.clusters) deps.logger.info('cluster found', { cluster, correlationId });
   // A root that follows another ref (prod following a tag) is fetched on its own.
-  const others = added.roots.filter((entry) => fetchKey(entry.source.repository.spec.url, entry.source.repository.spec.ref ?? {}) !== fetchKey(deps.bootstrap.spec.url, deps.bootstrap.spec.ref ?? {}));
+  const others = added.roots.filter((entry) => fetchKeyOf(entry.source.repository) !== fetchKeyOf(deps.bootstrap));
   if (others.length > 0) await syncSources(others.map((entry) => entry.source), deps, { correlationId, force: true });
 }
 
@@ -127,7 +127,7 @@ async function refreshRoots(commit: string, deps: PipelineDeps, correlationId: s
 export async function renderTargets(entries: readonly TargetEntry[], commit: string, deps: PipelineDeps, correlationId: string, startedAt: number): Promise<void> {
   const checkouts = new Map<string, Promise<GitCheckout>>();
   const checkoutFor = (entry: TargetEntry): Promise<GitCheckout> => {
-    const key = fetchKey(entry.source.repository.spec.url, entry.source.repository.spec.ref ?? {});
+    const key = fetchKeyOf(entry.source.repository);
     let checkout = checkouts.get(key);
     if (!checkout) {
       checkout = fetchSpecOf(entry.source.repository, deps.secrets).then((spec) => deps.git.checkout(spec, commit));
@@ -139,7 +139,7 @@ export async function renderTargets(entries: readonly TargetEntry[], commit: str
   // A target renders again in this invocation only when its spec changed (a root patching itself), never in a loop.
   const seen = new Set<string>();
   const otherSources = new Map<string, TargetEntry>();
-  const firstFetch = entries[0] ? fetchKey(entries[0].source.repository.spec.url, entries[0].source.repository.spec.ref ?? {}) : '';
+  const firstFetch = entries[0] ? fetchKeyOf(entries[0].source.repository) : '';
   while (queue.length > 0) {
     const batch = queue.splice(0, queue.length).filter((entry) => {
       const id = `${describeTarget(entry.target)} ${JSON.stringify(entry.kustomization.spec)}`;
@@ -149,7 +149,7 @@ export async function renderTargets(entries: readonly TargetEntry[], commit: str
     });
     const added = await Promise.all(batch.map((entry) => renderTarget(entry, commit, checkoutFor, deps, correlationId, startedAt)));
     for (const child of added.flat()) {
-      if (fetchKey(child.source.repository.spec.url, child.source.repository.spec.ref ?? {}) === firstFetch) queue.push(child);
+      if (fetchKeyOf(child.source.repository) === firstFetch) queue.push(child);
       else otherSources.set(sourceId(child.source.key), child);
     }
   }

@@ -11,7 +11,7 @@ import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
 import type { ResolvedRevision } from '#shared/ports/index.ts';
 import { envelope, isoNow, type PipelineDeps } from './deps.ts';
 import { allSources, sourcesForResources, type SourceEntry } from './fleet-view.ts';
-import { fetchKey, fetchSpecOf, refKey, sourceId } from './sources.ts';
+import { commitOf, fetchKeyOf, fetchSpecOf, refKey, sourceId } from './sources.ts';
 import { KeyedMutex } from './mutex.ts';
 
 const fetchLocks = new KeyedMutex();
@@ -20,7 +20,7 @@ const fetchLocks = new KeyedMutex();
 function byFetch(entries: readonly SourceEntry[]): Map<string, SourceEntry[]> {
   const groups = new Map<string, SourceEntry[]>();
   for (const entry of entries) {
-    const key = fetchKey(entry.repository.spec.url, entry.repository.spec.ref ?? {});
+    const key = fetchKeyOf(entry.repository);
     groups.set(key, [...(groups.get(key) ?? []), entry]);
   }
   return groups;
@@ -68,14 +68,14 @@ export async function syncSources(entries: readonly SourceEntry[], deps: Pipelin
           ),
         );
         if (!moved && !options.force) return;
-        const previousCommit = previous.find((status) => status?.revision)?.revision?.split(':').pop();
+        const previousCommit = commitOf(previous.find((status) => status?.revision)?.revision);
         const detail: EventDetail<'SourceChanged'> = {
           ...envelope(deps.clock, options.correlationId),
           source: { kind: 'GitRepository', name: representative.key.name, namespace: representative.key.namespace },
           url: representative.repository.spec.url,
           ref: refKey(representative.repository.spec.ref ?? {}),
           revision: resolved.commit,
-          ...(previousCommit && previousCommit !== resolved.commit && /^[0-9a-f]{40}$/.test(previousCommit) ? { previousRevision: previousCommit } : {}),
+          ...(previousCommit && previousCommit !== resolved.commit ? { previousRevision: previousCommit } : {}),
         };
         deps.logger.info('source changed', { source: sourceId(representative.key), revision: resolved.revision, clusters: group.length });
         await deps.bus.publish([makeEvent('SourceChanged', detail)]);

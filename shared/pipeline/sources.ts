@@ -35,6 +35,17 @@ export function fetchKey(url: string, ref: GitRefSpec): string {
   return `${normalizeRepoUrl(url)}#${refKey(ref)}`;
 }
 
+/** What identifies the fetch of a GitRepository (see {@link fetchKey}). */
+export function fetchKeyOf(repository: FluxGitRepository): string {
+  return fetchKey(repository.spec.url, repository.spec.ref ?? {});
+}
+
+/** The commit id of a Flux revision (`main@sha1:<sha>` → `<sha>`); undefined when it names none. */
+export function commitOf(revision: string | undefined): string | undefined {
+  const commit = revision?.split(':').pop();
+  return commit !== undefined && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
+}
+
 /** A `SourceKey` as text, for messages and maps. */
 export function sourceId(key: SourceKey): string {
   return `${key.cluster}/${key.namespace}/${key.name}`;
