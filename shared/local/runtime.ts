@@ -23,7 +23,7 @@ import { errorMessage } from '#shared/errors/index.ts';
 import { patternFor, type CatalogEvent, type DetailType, type EventDetail } from '#shared/events/catalog.ts';
 import { parseEvent } from '#shared/events/parse.ts';
 import { IsomorphicGitSource } from '#shared/git/index.ts';
-import { handleWebhook, type IntakeDeps } from '#shared/intake/index.ts';
+import { MAX_BODY_BYTES, handleWebhook, type IntakeDeps } from '#shared/intake/index.ts';
 import type { ConnectionOptions } from '#shared/kube/index.ts';
 import { applyRendered } from '#shared/pipeline/apply.ts';
 import { ClusterClients } from '#shared/pipeline/clusters.ts';
@@ -147,7 +147,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
-      const body = (await readBody(request, 1024 * 1024 + 1)) ?? Buffer.alloc(1024 * 1024 + 1);
+      // A body over the intake's limit is cut off there; the handlers then answer 413 without reading more.
+      const body = (await readBody(request, MAX_BODY_BYTES + 1)) ?? Buffer.alloc(MAX_BODY_BYTES + 1);
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       let status: number;
