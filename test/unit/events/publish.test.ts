@@ -147,7 +147,7 @@ test('a YAML manifest pasted into a string field is detected', () => {
 
 test('a JSON manifest in a string field is detected', () => {
   const text = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: 'b' } });
-  assert.ok(findManifestInDetail({ errors: [{ message: text }] }));
+  assert.equal(findManifestInDetail({ errors: [{ message: text }] }), 'detail.errors[0].message holds a Kubernetes manifest; events carry artifact keys and digests, never manifests');
 });
 
 test('an ordinary error message that mentions a kind is not taken for a manifest', () => {

@@ -102,9 +102,9 @@ const body = (type: ReceiverType): fc.Arbitrary<Buffer> =>
       }),
   );
 
-/** The headers that make the request authentic for the receiver's provider. */
-function validSignature(type: ReceiverType, raw: Buffer, nowMs: number): Record<string, string> {
-  const hex = (algorithm: string): string => createHmac(algorithm, TOKEN).update(raw).digest('hex');
+/** The headers that make the request authentic for the receiver's provider (when `key` is its token). */
+function validSignature(type: ReceiverType, raw: Buffer, nowMs: number, key = TOKEN): Record<string, string> {
+  const hex = (algorithm: string): string => createHmac(algorithm, key).update(raw).digest('hex');
   switch (type) {
     case 'github':
       // Alternate between the current header and the legacy SHA-1 one GitHub Enterprise may send alone.
@@ -117,7 +117,7 @@ function validSignature(type: ReceiverType, raw: Buffer, nowMs: number): Record<
       return { 'x-signature': `sha512=${hex('sha512')}` };
     case 'gitlab': {
       const timestamp = String(Math.floor(nowMs / 1000));
-      const signature = createHmac('sha256', TOKEN).update(`fuzz-id.${timestamp}.`).update(raw).digest('base64');
+      const signature = createHmac('sha256', key).update(`fuzz-id.${timestamp}.`).update(raw).digest('base64');
       return { 'webhook-id': 'fuzz-id', 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
     }
   }
@@ -180,17 +180,34 @@ test('random requests never get a 5xx and never emit without a valid signature',
   );
 });
 
-test('correctly signed random bodies are answered without a 5xx and only valid pushes emit', async () => {
+test('random bodies are answered without a 5xx, and each request emits only when its signature is valid', async () => {
   const intake = makeIntake(receivers);
   await fc.assert(
     fc.asyncProperty(
-      fc.constantFrom(...RECEIVER_TYPES).chain((type) => fc.record({ type: fc.constant(type), headers, body: bodyOf(type) })),
+      fc.constantFrom(...RECEIVER_TYPES).chain((type) =>
+        fc.record({ type: fc.constant(type), headers, body: bodyOf(type), key: fc.constantFrom(TOKEN, TOKEN, `${TOKEN}-old`, ''), tamper: fc.boolean() }),
+      ),
       async (input) => {
+        // Prepare: signed with the receiver's token, another key, or over other bytes than those sent.
         const r = byType.get(input.type)!;
-        const requestHeaders = { ...withoutSignatureHeaders(input.headers), ...validSignature(input.type, input.body, intake.clock.now()) };
+        const signedBody = input.tamper ? Buffer.concat([input.body, Buffer.from(' ')]) : input.body;
+        const signature = input.key === '' ? {} : validSignature(input.type, signedBody, intake.clock.now(), input.key);
+        const requestHeaders = { ...withoutSignatureHeaders(input.headers), ...signature };
+        const validlySigned = input.key === TOKEN && !input.tamper;
+        const before = intake.bus.published.length;
+
+        // Act
         const response = await handleWebhook({ method: 'POST', path: pathOf(r), headers: requestHeaders, body: input.body }, intake.deps);
+
+        // Assess: what reached the bus is what the response reports, and only a valid signature gets there.
+        const emitted = intake.bus.published.slice(before);
         assert.ok(response.status < 500, `status ${response.status}`);
-        if (response.events.length > 0) assert.equal(response.status, 200);
+        assert.deepEqual(emitted, response.events);
+        if (!validlySigned) {
+          assert.equal(emitted.length, 0, `a request signed with ${input.key ? 'another key' : 'nothing'}${input.tamper ? ' over other bytes' : ''} emitted`);
+          assert.equal(response.status, 401);
+        }
+        if (emitted.length > 0) assert.equal(response.status, 200);
       },
     ),
     { numRuns: RUNS },

@@ -35,11 +35,44 @@ test('a GET is answered 405', async () => {
   assert.equal(response.status, 405);
 });
 
+/** Wraps each method of `target` so a call is recorded under `name.method` before it runs. */
+function recordingCalls<T extends object>(name: string, target: T, calls: string[]): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value = Reflect.get(object, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(`${name}.${String(property)}`);
+        return (value as (...a: unknown[]) => unknown).apply(object, args);
+      };
+    },
+  });
+}
+
 test('a body over 1 MiB answers 413 before anything else is read', async () => {
-  const intake = makeIntake([github]);
+  // Prepare: every dependency and every header read is recorded.
+  const calls: string[] = [];
+  const intake = makeIntake([github], {}, { onGetSecret: (name) => calls.push(`secrets.getSecret ${name}`) });
+  const deps: IntakeDeps = {
+    ...intake.deps,
+    receivers: recordingCalls('receivers', intake.deps.receivers, calls),
+    bus: recordingCalls('bus', intake.deps.bus, calls),
+    deliveries: recordingCalls('deliveries', intake.deps.deliveries, calls),
+    clock: recordingCalls('clock', intake.deps.clock, calls),
+  };
   const body = Buffer.alloc(1024 * 1024 + 1, 0x20);
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(body.toString()), body), intake.deps);
+  const headers = new Proxy(githubHeaders(body.toString()), {
+    get: (object, property) => (calls.push(`header ${String(property)}`), Reflect.get(object, property)),
+    ownKeys: (object) => (calls.push('header names'), Reflect.ownKeys(object)),
+  });
+
+  // Act
+  const response = await handleWebhook(request(pathOf(github), headers, body), deps);
+
+  // Assess: refused on size alone; no header, receiver, secret, clock, store or bus was touched.
   assert.equal(response.status, 413);
+  assert.deepEqual(calls, []);
+  assert.deepEqual(response.events, []);
 });
 
 test('a correctly signed body that is not JSON answers 400', async () => {
