@@ -13,13 +13,7 @@ import { receiverSecretName, receiverWebhookPath, tokenFromSecretValue } from '#
 import type { Clock, SecretStore } from '#shared/ports/index.ts';
 import type { IntakeLogger } from './log.ts';
 import { silentLogger } from './log.ts';
-
-/** A receiver reachable at `path`, with the token that verifies its requests. */
-export interface ReceiverRoute {
-  receiver: FluxReceiver;
-  token: string;
-  path: string;
-}
+import type { ReceiverLookup, ReceiverRoute } from './types.ts';
 
 export interface ReceiverDirectoryOptions {
   clock: Clock;
@@ -33,7 +27,7 @@ export interface ReceiverDirectoryOptions {
 const key = (receiver: FluxReceiver): string => `${receiver.metadata.namespace}/${receiver.metadata.name}`;
 
 /** Resolves webhook paths to receivers, reading tokens from the secret store. */
-export class ReceiverDirectory {
+export class ReceiverDirectory implements ReceiverLookup {
   readonly receivers: readonly FluxReceiver[];
   private readonly secrets: SecretStore;
   private readonly clock: Clock;

@@ -11,7 +11,7 @@ import { InvalidInputError, errorMessage } from '#shared/errors/index.ts';
 import type { FluxReceiver } from '#shared/config/receiver.ts';
 import { parseReceiversFromYaml } from '#shared/config/receiver.ts';
 import { DEFAULT_BUS_NAME } from '#shared/events/catalog.ts';
-import { DELIVERY_IN_PROGRESS_TTL_MS } from './handle.ts';
+import { DELIVERY_IN_PROGRESS_TTL_MS } from './publish-once.ts';
 
 /** The intake function's settings. */
 export interface IntakeEnvironment {

@@ -2,6 +2,7 @@
  * Types of the webhook intake: the HTTP-agnostic request and response, and the contract every
  * provider (GitHub, GitLab, Bitbucket, Gitea, generic HMAC) implements.
  */
+import type { FluxReceiver } from '#shared/config/receiver.ts';
 import type { CatalogEvent } from '#shared/events/catalog.ts';
 
 /** An HTTP request as the intake sees it, whatever server or Lambda integration received it. */
@@ -80,4 +81,22 @@ export interface WebhookProvider {
    * Throws InvalidInputError naming the payload field when the payload is not what it should be.
    */
   normalize(payload: unknown): PushFacts[] | { ignored: string } | { unnamed: string };
+}
+
+/** A receiver reachable at `path`, with the token that verifies its requests. */
+export interface ReceiverRoute {
+  receiver: FluxReceiver;
+  token: string;
+  path: string;
+}
+
+/**
+ * Where the intake finds the receiver of a webhook path and its token. {@link ReceiverDirectory}
+ * implements it over a secret store; the intake needs only these two questions answered.
+ */
+export interface ReceiverLookup {
+  /** The route of `path`, or undefined when no receiver answers there. */
+  resolve(path: string): Promise<ReceiverRoute | undefined>;
+  /** The route with a token read again past every cache, when it changed since `route` was built; else undefined. */
+  refreshToken(route: ReceiverRoute): Promise<ReceiverRoute | undefined>;
 }
