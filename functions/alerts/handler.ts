@@ -6,11 +6,12 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
-import { alertConfiguration, handleAlertQueue, isSqsEvent, loadAlertDeps, parseAlertsEnvironment } from '#shared/alerts/runtime.ts';
+import { alertConfiguration, handleAlertQueue, isSqsEvent, loadAlertDeps } from '#shared/alerts/runtime.ts';
+import { readAlertsEnvironment } from '#shared/config/environment/alerts.ts';
 import { instrument, observability } from '#functions/commons/index.ts';
 
 const tools = observability('alerts');
-const environment = parseAlertsEnvironment(process.env);
+const environment = readAlertsEnvironment(process.env);
 const deps = await loadAlertDeps(environment, tools.logger);
 const currentConfig = await alertConfiguration(environment);
 

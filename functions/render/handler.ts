@@ -5,12 +5,13 @@
  */
 import { instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { handleKustomizationRequest, handleRenderRequested, handleSourceChanged } from '#shared/pipeline/render.ts';
 
 const tools = observability('render');
 const { logger } = tools;
-const deps = loadPipelineDeps(process.env, logger, tools.traced);
+const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tools.traced);
 
 /** One EventBridge event per invocation. */
 export const handler = instrument(tools, async (input: unknown): Promise<void> => {

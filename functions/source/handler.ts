@@ -6,6 +6,7 @@
  */
 import { instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { handleGitPush, syncSources } from '#shared/pipeline/source.ts';
@@ -13,7 +14,7 @@ import { sourcesNamed } from '#shared/pipeline/fleet-view.ts';
 
 const tools = observability('source');
 const { logger } = tools;
-const deps = loadPipelineDeps(process.env, logger, tools.traced);
+const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tools.traced);
 
 /** A scheduled invocation carries no catalog event; anything else must be one. */
 export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {

@@ -12,7 +12,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDbAlertStores, s3ArtifactStore, secretsManagerSecretStore } from '#shared/adapters/aws/from-environment.ts';
 import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
-import { errorMessage, InvalidInputError } from '#shared/errors/index.ts';
+import { errorMessage } from '#shared/errors/index.ts';
+import type { AlertsEnvironment } from '#shared/config/environment/alerts.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
 import { buildAlertingConfig, loadAlertingConfig, type AlertingConfig } from './config.ts';
@@ -21,33 +22,6 @@ import { FleetConfiguration } from '#shared/pipeline/fleet-config.ts';
 import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { dispatchOrThrow, type AlertDeps } from './dispatch.ts';
 import { MemoryThreadStore } from './thread-store.ts';
-
-/** The environment the alerts function reads, validated once at cold start. */
-export interface AlertsEnvironment {
-  /** Checkout of the fleet repo holding the Alert and Provider objects. */
-  configDir: string;
-  /** DynamoDB table for dedup records and Slack threads (key `pk`, TTL attribute `expiresAt`); memory when unset. */
-  dedupTable?: string;
-  /** Local secrets file; Secrets Manager when unset. */
-  secretsFile?: string;
-  /** Prefix of Secrets Manager names (default `tideline/`). */
-  secretsPrefix: string;
-  /** S3 bucket holding the fleet snapshot (`TIDELINE_ARTIFACT_BUCKET`): Alerts and Providers from Git, over the config directory's. */
-  artifactBucket?: string;
-}
-
-/** Parses the alerts function's environment; InvalidInputError naming the missing variable. */
-export function parseAlertsEnvironment(env: Readonly<Record<string, string | undefined>>): AlertsEnvironment {
-  const configDir = env.TIDELINE_ALERTS_CONFIG_DIR;
-  if (!configDir) throw new InvalidInputError('environment variable TIDELINE_ALERTS_CONFIG_DIR is required (the fleet repo checkout with Alert and Provider objects)');
-  return {
-    configDir,
-    ...(env.TIDELINE_DEDUP_TABLE ? { dedupTable: env.TIDELINE_DEDUP_TABLE } : {}),
-    ...(env.TIDELINE_SECRETS_FILE ? { secretsFile: env.TIDELINE_SECRETS_FILE } : {}),
-    secretsPrefix: env.TIDELINE_SECRETS_PREFIX ?? 'tideline/',
-    ...(env.TIDELINE_ARTIFACT_BUCKET ? { artifactBucket: env.TIDELINE_ARTIFACT_BUCKET } : {}),
-  };
-}
 
 /** Builds the engine's dependencies for `environment` (AWS adapters unless local ones are configured). */
 export async function loadAlertDeps(environment: AlertsEnvironment, logger = new Logger({ serviceName: 'tideline-alerts' }), clock: Clock = systemClock): Promise<AlertDeps> {

@@ -8,4 +8,3 @@ export * from './directory.ts';
 export * from './apigateway.ts';
 export * from './log.ts';
 export { PROVIDERS } from './providers/index.ts';
-export * from './environment.ts';

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IsomorphicGitSource } from '#shared/git/index.ts';
 import type { PipelineDeps } from '#shared/pipeline/deps.ts';
-import { readPipelineEnvironment } from '#shared/pipeline/environment.ts';
+import type { PipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { ClusterClients } from '#shared/pipeline/clusters.ts';
 import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { systemClock, type Logger } from '#shared/ports/index.ts';
@@ -19,11 +19,10 @@ import { SecretsManagerClusterRegistry } from './secrets-manager-cluster-registr
 import { SecretsManagerSecretStore } from './secrets-manager-store.ts';
 
 /**
- * Builds the pipeline's dependencies from the function's environment (fails fast naming a bad
- * variable). `traced` wraps each SDK client once it is made (the functions pass their tracer's).
+ * Builds the pipeline's dependencies for the function's settings (read with
+ * `readPipelineEnvironment`). `traced` wraps each SDK client once it is made (the functions pass their tracer's).
  */
-export function loadPipelineDeps(env: Readonly<Record<string, string | undefined>>, logger: Logger, traced: <T>(client: T) => T = (client) => client): PipelineDeps {
-  const config = readPipelineEnvironment(env);
+export function loadPipelineDeps(config: PipelineEnvironment, logger: Logger, traced: <T>(client: T) => T = (client) => client): PipelineDeps {
   const secretsManager = traced(new SecretsManagerClient({}));
   const artifacts = new S3ArtifactStore(traced(new S3Client({})), config.artifactBucket);
   const clusters = new SecretsManagerClusterRegistry(secretsManager, { prefix: config.secretsPrefix });

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { parseAlertsEnvironment } from '#shared/alerts/runtime.ts';
 import { sampleEvents } from '#test/unit/alerts/fixtures.ts';
 import { FakeProviderServer, slackReplies } from './fake-provider-server.ts';
 
@@ -96,19 +95,5 @@ describe('alerts handler', () => {
 
   it('rejects a bare event that is not in the catalog', async () => {
     await assert.rejects(handler({ 'detail-type': 'Nope', source: 'x', detail: {} }), InvalidInputError);
-  });
-});
-
-describe('alerts environment', () => {
-  it('names the missing variable', () => {
-    assert.throws(() => parseAlertsEnvironment({}), /TIDELINE_ALERTS_CONFIG_DIR is required/);
-  });
-
-  it('defaults the Secrets Manager prefix', () => {
-    assert.deepEqual(parseAlertsEnvironment({ TIDELINE_ALERTS_CONFIG_DIR: '/fleet', TIDELINE_DEDUP_TABLE: 't' }), {
-      configDir: '/fleet',
-      dedupTable: 't',
-      secretsPrefix: 'tideline/',
-    });
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Settings of the pipeline functions (source, render, apply), read once at cold start from their
- * environment; a missing or malformed variable fails the cold start with a message naming it.
+ * environment.
  */
 import yaml from 'js-yaml';
 import { InvalidInputError, errorMessage } from '#shared/errors/index.ts';
 import { parseGitRepository, type FluxGitRepository } from '#shared/config/git-repository.ts';
 import { DEFAULT_BUS_NAME } from '#shared/events/catalog.ts';
+import { optionalVariable, requiredVariable, wholeNumberVariable, type EnvironmentVariables } from './variables.ts';
 
+/** The source, render and apply functions' settings. */
 export interface PipelineEnvironment {
   /** `TIDELINE_BUS_NAME` (default `tideline`). */
   busName: string;
@@ -24,30 +26,23 @@ export interface PipelineEnvironment {
   shardSize: number;
 }
 
-function required(env: Readonly<Record<string, string | undefined>>, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new InvalidInputError(`environment variable ${name} is required`);
-  return value;
-}
-
-/** Reads and validates the pipeline functions' environment. */
-export function readPipelineEnvironment(env: Readonly<Record<string, string | undefined>>): PipelineEnvironment {
-  const bootstrapText = required(env, 'TIDELINE_BOOTSTRAP');
+/** Reads and validates the pipeline functions' environment; throws InvalidInputError naming the variable. */
+export function readPipelineEnvironment(env: EnvironmentVariables): PipelineEnvironment {
+  const bootstrapText = requiredVariable(env, 'TIDELINE_BOOTSTRAP');
   let bootstrap: FluxGitRepository;
   try {
     bootstrap = parseGitRepository(yaml.load(bootstrapText, { schema: yaml.CORE_SCHEMA }), 'TIDELINE_BOOTSTRAP');
   } catch (error) {
     throw new InvalidInputError(`environment variable TIDELINE_BOOTSTRAP: ${errorMessage(error)}`);
   }
-  const shardText = env['TIDELINE_RENDER_SHARD_SIZE']?.trim() || '25';
-  if (!/^[0-9]+$/.test(shardText) || Number(shardText) < 1 || Number(shardText) > 200) throw new InvalidInputError('environment variable TIDELINE_RENDER_SHARD_SIZE must be a whole number from 1 to 200');
+  const shardSize = wholeNumberVariable(env, 'TIDELINE_RENDER_SHARD_SIZE', { fallback: 25, min: 1, max: 200 });
   return {
-    busName: env['TIDELINE_BUS_NAME']?.trim() || DEFAULT_BUS_NAME,
-    artifactBucket: required(env, 'TIDELINE_ARTIFACT_BUCKET'),
-    statusTable: required(env, 'TIDELINE_STATUS_TABLE'),
-    secretsPrefix: env['TIDELINE_SECRETS_PREFIX']?.trim() || 'tideline/',
+    busName: optionalVariable(env, 'TIDELINE_BUS_NAME') ?? DEFAULT_BUS_NAME,
+    artifactBucket: requiredVariable(env, 'TIDELINE_ARTIFACT_BUCKET'),
+    statusTable: requiredVariable(env, 'TIDELINE_STATUS_TABLE'),
+    secretsPrefix: optionalVariable(env, 'TIDELINE_SECRETS_PREFIX') ?? 'tideline/',
     bootstrap,
-    gitCacheDir: env['TIDELINE_GIT_CACHE']?.trim() || '/tmp/tideline-git',
-    shardSize: Number(shardText),
+    gitCacheDir: optionalVariable(env, 'TIDELINE_GIT_CACHE') ?? '/tmp/tideline-git',
+    shardSize,
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { readIntakeEnvironment } from '#shared/intake/environment.ts';
+import { readIntakeEnvironment } from '#shared/config/environment/intake.ts';
 
 const RECEIVER = JSON.stringify({
   apiVersion: 'notification.toolkit.fluxcd.io/v1',

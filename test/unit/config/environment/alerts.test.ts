@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InvalidInputError } from '#shared/errors/index.ts';
+import { readAlertsEnvironment } from '#shared/config/environment/alerts.ts';
+
+test('a missing alerts configuration directory fails naming its variable', () => {
+  assert.throws(
+    () => readAlertsEnvironment({}),
+    (error: unknown) => error instanceof InvalidInputError && /^environment variable TIDELINE_ALERTS_CONFIG_DIR is required/.test(error.message),
+  );
+});
+
+test('the alerts environment defaults the Secrets Manager prefix and leaves unset stores out', () => {
+  assert.deepEqual(readAlertsEnvironment({ TIDELINE_ALERTS_CONFIG_DIR: '/fleet', TIDELINE_DEDUP_TABLE: 't' }), {
+    configDir: '/fleet',
+    dedupTable: 't',
+    secretsPrefix: 'tideline/',
+  });
+});
