@@ -10,8 +10,10 @@ import { TransientError, describeObject, errorMessage } from '#shared/errors/ind
 import type { ObjectError } from './changeset.ts';
 import type { ClusterClient } from './client.ts';
 import { sameObject } from './compare.ts';
-import { prepareObjects, ssaPolicy, writerFor } from './apply.ts';
-import type { ReconcileRequest } from './apply.ts';
+import { prepareObjects } from './prepare.ts';
+import { ssaPolicy } from './policy.ts';
+import { writerFor } from './request.ts';
+import type { ReconcileRequest } from './request.ts';
 import { maskSecretPair, scrubSecretValues, scrubTransient } from './mask.ts';
 import type { KubeObject } from './objects.ts';
 import { SSA_ANNOTATION, handsOffMarker } from './objects.ts';

@@ -1,8 +1,14 @@
 /**
  * The apply engine: how Tideline changes a cluster. One client per cluster ({@link ClusterClient}),
- * its verbs in their own files — apply ({@link reconcileObjects}), diff ({@link diffObjects}),
+ * its verbs in their own files — reconcile ({@link reconcileObjects}), diff ({@link diffObjects}),
  * delete/prune ({@link pruneObjects}), wait ({@link waitForReady}), drift ({@link detectDrift}) —
  * and a change set as result.
+ *
+ * Engines inside shared/ that check or correct many bundles (diff, drift) build on the steps of a
+ * reconcile, each in its own module and all sharing one {@link ApplyContext} (`context.ts`):
+ * `prepareObjects` and `attachLiveObjects` (prepare.ts: the bundle as it will be sent, and the live
+ * objects from one LIST per kind), `classifyCheaply` and `planObject` (plan.ts: settle what the
+ * live object settles, dry-run only the rest), `applyPlanned` (apply.ts: apply a chosen subset).
  */
 export { ClusterClient, clearDiscoveryCache } from './client.ts';
 export type { ClusterClientOptions, ResourceInfo, ApplyOptions } from './client.ts';
@@ -11,8 +17,10 @@ export { kubeconfigPaths, loadKubeconfig } from './kubeconfig.ts';
 export type { LoadedKubeconfig } from './kubeconfig.ts';
 export type { ClusterEndpoint, ConnectionOptions } from './connection.ts';
 export { makeEksToken, EKS_TOKEN_PREFIX } from '#shared/adapters/aws/eks-token.ts';
-export { reconcileObjects, requestFromKustomization, serviceAccountUser } from './apply.ts';
-export type { ReconcileRequest, ReconcileResult, FailureReason } from './apply.ts';
+export { reconcileObjects } from './reconcile.ts';
+export type { ReconcileResult, FailureReason } from './reconcile.ts';
+export { requestFromKustomization, serviceAccountUser } from './request.ts';
+export type { ReconcileRequest } from './request.ts';
 export { diffObjects } from './diff.ts';
 export { detectDrift } from './drift.ts';
 export type { DriftResult, DriftedObject } from './drift.ts';
@@ -32,3 +40,4 @@ export { readInventory, writeInventory, deleteInventory, assertNotStale, invento
 export type { Inventory, InventoryEntry } from './inventory.ts';
 export { maskSecret, maskSecretPair, MASK } from './mask.ts';
 export * from './objects.ts';
+export type { ApplyContext } from './context.ts';

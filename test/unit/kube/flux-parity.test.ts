@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
-import { isImmutableFieldError } from '#shared/kube/apply.ts';
+import { isImmutableFieldError } from '#shared/kube/policy.ts';
 import { normalizeForApply } from '#shared/kube/normalize.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { scrubTransient } from '#shared/kube/mask.ts';
