@@ -6,8 +6,8 @@
 import type { ObjectRef } from '#shared/errors/index.ts';
 import { ConflictError, InvalidInputError, TransientError, UnauthorizedError, describeObject, errorMessage } from '#shared/errors/index.ts';
 import type { ChangeSet, ChangeSetEntry } from './changeset.ts';
-import type { ClusterClient } from './client.ts';
-import { apiFailureOf } from './client.ts';
+import type { KubeApi } from './api.ts';
+import { apiFailureOf } from './transport.ts';
 import { sameObject } from './compare.ts';
 import type { ApplyContext } from './context.ts';
 import { scrubTransient } from './mask.ts';
@@ -88,7 +88,7 @@ async function recreate(ctx: ApplyContext, p: Planned): Promise<ChangeSetEntry> 
  * existing object, so `AlreadyExists` means the new object passed every check. A recreate deletes
  * first; this keeps an object whose replacement is invalid from being deleted and never recreated.
  */
-export async function recreateRefusal(writer: ClusterClient, object: KubeObject): Promise<Error | undefined> {
+export async function recreateRefusal(writer: KubeApi, object: KubeObject): Promise<Error | undefined> {
   try {
     await writer.dryRunCreate(object);
     return undefined;

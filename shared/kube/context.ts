@@ -5,7 +5,7 @@
  */
 import type { Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import type { IgnoreRules } from './ignore.ts';
 import type { OwnerRef } from './objects.ts';
 import type { ReconcileRequest } from './request.ts';
@@ -15,9 +15,9 @@ import { ListKeyChecker } from './schema.ts';
 /** How one reconcile (or diff, or drift check) of one Kustomization talks to its cluster. */
 export interface ApplyContext {
   /** Reads, discovery and the inventory: the connection's own identity. */
-  readonly client: ClusterClient;
+  readonly client: KubeApi;
   /** Every write and dry-run: `client`, or the Kustomization's service account (see writerFor). */
-  readonly writer: ClusterClient;
+  readonly writer: KubeApi;
   /** The Kustomization the objects belong to. */
   readonly owner: OwnerRef;
   /** Take over fields other managers own (SSA `force`; default true, as Flux). */
@@ -37,7 +37,7 @@ export interface ApplyContext {
  * The context of one request against `client`, with the request's defaults applied. A new one per
  * reconcile: the list-key checker caches the schema it reads for the run.
  */
-export function applyContext(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'serviceAccountName' | 'forceConflicts' | 'force' | 'validate' | 'ignore' | 'clock'>): ApplyContext {
+export function applyContext(client: KubeApi, request: Pick<ReconcileRequest, 'owner' | 'serviceAccountName' | 'forceConflicts' | 'force' | 'validate' | 'ignore' | 'clock'>): ApplyContext {
   const validate = request.validate !== false;
   return {
     client,

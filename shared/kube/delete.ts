@@ -9,7 +9,7 @@
 import { NotFoundError, TransientError, errorMessage } from '#shared/errors/index.ts';
 import type { Clock } from '#shared/ports/index.ts';
 import type { ChangeSetEntry, ObjectError } from './changeset.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import type { InventoryEntry } from './inventory.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
 import { PRUNE_ANNOTATION, groupOf, handsOffMarker, isOwnedBy, parseObjectId } from './objects.ts';
@@ -26,7 +26,7 @@ function pruneRank(kind: string, group: string, namespace: string): number {
  * its kind still is in another version (an API version graduated or was retired), the object is read
  * in that version: it is the same object. Throws NotFoundError when the kind is not served at all.
  */
-async function getInAnyServedVersion(client: ClusterClient, ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<KubeObject | undefined> {
+async function getInAnyServedVersion(client: KubeApi, ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<KubeObject | undefined> {
   try {
     return await client.get(ref);
   } catch (error) {
@@ -50,10 +50,10 @@ export const ALREADY_GONE = 'already gone';
  * (objects already gone are left out).
  */
 export async function pruneObjects(
-  client: ClusterClient,
+  client: KubeApi,
   owner: OwnerRef,
   stale: readonly InventoryEntry[],
-  options: { clock?: Clock; writer?: ClusterClient; dryRun?: boolean } = {},
+  options: { clock?: Clock; writer?: KubeApi; dryRun?: boolean } = {},
 ): Promise<{ entries: ChangeSetEntry[]; errors: ObjectError[] }> {
   const writer = options.writer ?? client;
   // Gone already: nothing for a dry run to show, a Deleted entry for a real prune (as Flux reports it).

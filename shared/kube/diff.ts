@@ -8,7 +8,7 @@
 import yaml from 'js-yaml';
 import { TransientError, describeObject, errorMessage } from '#shared/errors/index.ts';
 import type { ObjectError } from './changeset.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import { sameObject } from './compare.ts';
 import { prepareObjects } from './prepare.ts';
 import { ssaPolicy } from './policy.ts';
@@ -127,7 +127,7 @@ function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: 
  * With `prune`, the objects the apply's prune would delete are listed too (`Deleted`, no diff), and
  * those its guards would keep (`Skipped`, with the reason) — when nothing else failed.
  */
-export async function diffObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata' | 'ignore' | 'prune'>): Promise<DiffResult> {
+export async function diffObjects(client: KubeApi, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata' | 'ignore' | 'prune'>): Promise<DiffResult> {
   // Dry-runs are made as the apply would write (a service account's missing rights show here too).
   const writer = writerFor(client, request);
   const errors: ObjectError[] = [];

@@ -18,7 +18,7 @@ import { describeObject } from '#shared/errors/index.ts';
 import type { Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import type { ChangeSet } from './changeset.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import type { ReconcileRequest } from './request.ts';
 import { writerFor } from './request.ts';
 import { pruneObjects } from './delete.ts';
@@ -59,7 +59,7 @@ export interface FinalizeResult {
  * without an inventory has nothing to finalize. Throws TransientError when the API server is
  * unreachable (nothing is lost; a retry continues).
  */
-export async function finalizeKustomization(client: ClusterClient, request: FinalizeRequest): Promise<FinalizeResult> {
+export async function finalizeKustomization(client: KubeApi, request: FinalizeRequest): Promise<FinalizeResult> {
   const clock = request.clock ?? systemClock;
   const changeSet: ChangeSet = { entries: [], errors: [] };
   const inventory = await readInventory(client, request.owner);

@@ -1,6 +1,6 @@
 /**
- * The apply engine: how Tideline changes a cluster. One client per cluster ({@link ClusterClient}),
- * its verbs in their own files — reconcile ({@link reconcileObjects}), diff ({@link diffObjects}),
+ * The apply engine: how Tideline changes a cluster. One client per cluster ({@link ClusterClient};
+ * the engines take the narrow {@link KubeApi} it implements), its verbs in their own files — reconcile ({@link reconcileObjects}), diff ({@link diffObjects}),
  * delete/prune ({@link pruneObjects}), wait ({@link waitForReady}), drift ({@link detectDrift}) —
  * and a change set as result.
  *
@@ -10,8 +10,12 @@
  * objects from one LIST per kind), `classifyCheaply` and `planObject` (plan.ts: settle what the
  * live object settles, dry-run only the rest), `applyPlanned` (apply.ts: apply a chosen subset).
  */
-export { ClusterClient, clearDiscoveryCache } from './client.ts';
-export type { ClusterClientOptions, ResourceInfo, ApplyOptions } from './client.ts';
+export { ClusterClient } from './client.ts';
+export type { ClusterClientOptions } from './client.ts';
+export type { KubeApi, ApplyOptions, ObjectKey } from './api.ts';
+export type { ResourceInfo } from './discovery.ts';
+export type { ApiFailure, SendOptions, TransportOptions } from './transport.ts';
+export { apiFailureOf } from './transport.ts';
 export { endpointFromKubeconfig, endpointFromKubeconfigFile, endpointFromClusterRecord } from './connection.ts';
 export { kubeconfigPaths, loadKubeconfig } from './kubeconfig.ts';
 export type { LoadedKubeconfig } from './kubeconfig.ts';

@@ -10,7 +10,7 @@
  * same millisecond cannot be told apart, and FIFO delivery per Kustomization keeps them in order).
  */
 import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
 import { FIELD_MANAGER, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL, kustomizationRef } from './objects.ts';
 
@@ -48,7 +48,7 @@ function inventoryRef(owner: OwnerRef) {
 }
 
 /** Reads the inventory of `owner`; undefined when the Kustomization never applied to this cluster. */
-export async function readInventory(client: ClusterClient, owner: OwnerRef): Promise<Inventory | undefined> {
+export async function readInventory(client: KubeApi, owner: OwnerRef): Promise<Inventory | undefined> {
   const ref = inventoryRef(owner);
   const object = await client.get(ref);
   if (!object) return undefined;
@@ -63,7 +63,7 @@ export async function readInventory(client: ClusterClient, owner: OwnerRef): Pro
 }
 
 /** Writes (server-side applies) the inventory of `owner`, creating `tideline-system` when needed. */
-export async function writeInventory(client: ClusterClient, owner: OwnerRef, inventory: Inventory): Promise<void> {
+export async function writeInventory(client: KubeApi, owner: OwnerRef, inventory: Inventory): Promise<void> {
   const configMap: KubeObject = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -87,7 +87,7 @@ export async function writeInventory(client: ClusterClient, owner: OwnerRef, inv
  * Removes the inventory of `owner` (the Kustomization left the fleet: its objects were deleted or
  * orphaned). False when there was none.
  */
-export async function deleteInventory(client: ClusterClient, owner: OwnerRef): Promise<boolean> {
+export async function deleteInventory(client: KubeApi, owner: OwnerRef): Promise<boolean> {
   return client.delete(inventoryRef(owner));
 }
 

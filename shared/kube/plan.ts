@@ -5,7 +5,7 @@
  */
 import { ConflictError, NotFoundError, TransientError, UnauthorizedError, describeObject, errorMessage } from '#shared/errors/index.ts';
 import type { ObjectError } from './changeset.ts';
-import { apiFailureOf } from './client.ts';
+import { apiFailureOf } from './transport.ts';
 import { sameObject, unchangedOnManagedFields } from './compare.ts';
 import type { ApplyContext } from './context.ts';
 import { applyIgnoreRules } from './ignore.ts';

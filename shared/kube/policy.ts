@@ -3,7 +3,7 @@
  * annotation (`Ignore`, `IfNotPresent`), the opt-in to recreation, and how the API server says
  * that only a recreation can make a change.
  */
-import { apiFailureOf } from './client.ts';
+import { apiFailureOf } from './transport.ts';
 import type { KubeObject } from './objects.ts';
 import { FORCE_ANNOTATION, SSA_ANNOTATION } from './objects.ts';
 

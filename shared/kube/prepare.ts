@@ -6,7 +6,8 @@
 import type { ObjectRef } from '#shared/errors/index.ts';
 import { InvalidInputError, NotFoundError, describeObject, errorMessage } from '#shared/errors/index.ts';
 import type { ObjectError } from './changeset.ts';
-import type { ClusterClient, ResourceInfo } from './client.ts';
+import type { KubeApi } from './api.ts';
+import type { ResourceInfo } from './discovery.ts';
 import { scrubSecretValues } from './mask.ts';
 import { normalizeForApply } from './normalize.ts';
 import type { KubeObject, OwnerRef } from './objects.ts';
@@ -45,7 +46,7 @@ export function objectError(prepared: PreparedObject, error: unknown): ObjectErr
  * Defaults namespaces, adds ownership labels, resolves each kind (a kind defined by a CRD of this
  * bundle is deferred) and reports duplicates. Errors are collected, not thrown.
  */
-export async function prepareObjects(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'commonMetadata'>, errors: ObjectError[]): Promise<PreparedObject[]> {
+export async function prepareObjects(client: KubeApi, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'commonMetadata'>, errors: ObjectError[]): Promise<PreparedObject[]> {
   const bundleKinds = new Map<string, boolean>();
   for (const object of request.objects) {
     if (!isPlainObject(object) || !isCrd(object)) continue;
@@ -130,7 +131,7 @@ export async function prepareObjects(client: ClusterClient, request: Pick<Reconc
  * One LIST per kind with the ownership selector; attaches each live object to its prepared object.
  * Objects the LIST does not return are new, or exist without the ownership labels (adopted).
  */
-export async function attachLiveObjects(client: ClusterClient, owner: OwnerRef, prepared: readonly PreparedObject[]): Promise<void> {
+export async function attachLiveObjects(client: KubeApi, owner: OwnerRef, prepared: readonly PreparedObject[]): Promise<void> {
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
   for (const p of prepared) if (p.info) kinds.set(`${p.object.apiVersion}/${p.object.kind}`, { apiVersion: p.object.apiVersion, kind: p.object.kind });
   const live = new Map<string, KubeObject>();

@@ -16,7 +16,7 @@
 import type { ObjectRef } from '#shared/errors/index.ts';
 import { describeObject } from '#shared/errors/index.ts';
 import type { ChangeSet } from './changeset.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import { applyContext } from './context.ts';
 import { pruneObjects } from './delete.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
@@ -52,7 +52,7 @@ export interface ReconcileResult {
  * InvalidInputError) for a refused empty bundle, and
  * TransientError when the API server is unreachable (nothing is pruned; a later run converges).
  */
-export async function reconcileObjects(client: ClusterClient, request: ReconcileRequest): Promise<ReconcileResult> {
+export async function reconcileObjects(client: KubeApi, request: ReconcileRequest): Promise<ReconcileResult> {
   // Writes go through `ctx.writer`: the client itself, or the same connection as the service account.
   const ctx = applyContext(client, request);
   const { clock } = ctx;

@@ -7,7 +7,7 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { durationToMs } from '#shared/config/kustomization.ts';
 import type { Clock } from '#shared/ports/index.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import type { HealthCheckRules } from './health-exprs.ts';
 import { compileHealthCheckExprs } from './health-exprs.ts';
 import type { IgnoreRules } from './ignore.ts';
@@ -80,7 +80,7 @@ export interface ReconcileRequest {
  * The client that writes for `request`: `client` itself, or — with `serviceAccountName` — the same
  * connection impersonating that service account of the Kustomization's namespace.
  */
-export function writerFor(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'serviceAccountName'>): ClusterClient {
+export function writerFor(client: KubeApi, request: Pick<ReconcileRequest, 'owner' | 'serviceAccountName'>): KubeApi {
   return request.serviceAccountName ? client.impersonating(serviceAccountUser(request.owner.namespace, request.serviceAccountName)) : client;
 }
 

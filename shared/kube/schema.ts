@@ -7,12 +7,12 @@
  * (two `env` entries named `A`, two container ports `80/TCP`) or duplicate values in a list of
  * type `set`, which a create accepts. Those duplicates are found here, before anything is written,
  * so a bundle that validates also applies. Schemas come from `/openapi/v3` (one index request per
- * reconcile, then one document per group version, cached per API server by the document's hash).
+ * reconcile, then one document per group version, kept by the connection by the document's hash: see discovery.ts).
  * An object whose kind has no published schema (a CRD established moments ago, a server without
  * OpenAPI v3) is not checked here; the caller then validates it with a dry-run apply instead.
  */
 import { TransientError } from '#shared/errors/index.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import type { KubeObject } from './objects.ts';
 import { groupOf, versionOf } from './objects.ts';
 
@@ -35,19 +35,18 @@ interface GroupVersionSchemas {
   kinds: Map<string, SchemaNode>;
 }
 
-/** Parsed documents by API server and document URL (the URL carries the content hash). */
-const documentsByServer = new Map<string, Map<string, Promise<GroupVersionSchemas>>>();
-
 /**
  * Reads OpenAPI v3 schemas of one cluster, on demand: the index once per instance (create one per
- * reconcile, so a CRD applied since the last run is seen), the documents once per hash.
+ * reconcile, so a CRD applied since the last run is seen), each document once per run (the connection keeps the documents themselves).
  */
 export class ListKeyChecker {
-  private readonly client: ClusterClient;
+  private readonly client: KubeApi;
+  /** Documents read in this run, parsed, by URL. */
+  private readonly parsed = new Map<string, Promise<GroupVersionSchemas>>();
   private index: Promise<Map<string, string>> | undefined;
   private indexRead = false;
 
-  constructor(client: ClusterClient) {
+  constructor(client: KubeApi) {
     this.client = client;
   }
 
@@ -82,21 +81,19 @@ export class ListKeyChecker {
       url = (await this.readIndex()).get(key);
     }
     if (!url) return undefined;
-    let documents = documentsByServer.get(this.client.endpoint.server);
-    if (!documents) documentsByServer.set(this.client.endpoint.server, (documents = new Map()));
-    let document = documents.get(url);
+    let document = this.parsed.get(url);
     if (!document) {
       document = this.readDocument(url, key);
-      documents.set(url, document);
-      // A failed read is not cached: the next reconcile tries again.
-      document.catch(() => documents.delete(url));
+      this.parsed.set(url, document);
+      // A failed read is not kept: the next object of the kind tries again.
+      document.catch(() => this.parsed.delete(url));
     }
     return document;
   }
 
   private readIndex(): Promise<Map<string, string>> {
     this.index ??= (async () => {
-      const body = (await this.client.send('GET', '/openapi/v3', { label: 'GET openapi' })) as { paths?: Record<string, { serverRelativeURL?: string }> };
+      const body = (await this.client.openApiIndex()) as { paths?: Record<string, { serverRelativeURL?: string }> };
       this.indexRead = true;
       const urls = new Map<string, string>();
       for (const [path, entry] of Object.entries(body.paths ?? {})) if (entry.serverRelativeURL) urls.set(path, entry.serverRelativeURL);
@@ -106,12 +103,7 @@ export class ListKeyChecker {
   }
 
   private async readDocument(serverRelativeUrl: string, groupVersionPath: string): Promise<GroupVersionSchemas> {
-    const [path = '', search = ''] = serverRelativeUrl.split('?');
-    const query = Object.fromEntries(new URLSearchParams(search));
-    // The document URL is relative to the server root; the client adds any base path of its own.
-    const basePath = new URL(this.client.endpoint.server).pathname.replace(/\/+$/, '');
-    const relative = basePath && path.startsWith(basePath) ? path.slice(basePath.length) : path;
-    const body = (await this.client.send('GET', relative, { query, label: 'GET openapi' })) as { components?: { schemas?: Record<string, SchemaNode> } };
+    const body = (await this.client.openApiDocument(serverRelativeUrl)) as { components?: { schemas?: Record<string, SchemaNode> } };
     const components = body.components?.schemas ?? {};
     const kinds = new Map<string, SchemaNode>();
     for (const schema of Object.values(components)) {

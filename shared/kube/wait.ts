@@ -12,7 +12,7 @@ import type { Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import type { ObjectRef } from '#shared/errors/index.ts';
 import { errorMessage } from '#shared/errors/index.ts';
-import type { ClusterClient } from './client.ts';
+import type { KubeApi } from './api.ts';
 import type { KubeObject } from './objects.ts';
 import { groupOf } from './objects.ts';
 import type { HealthCheckRules } from './health-exprs.ts';
@@ -176,7 +176,7 @@ export interface WaitResult {
  * reports the evaluation error.
  */
 export async function waitForReady(
-  client: ClusterClient,
+  client: KubeApi,
   objects: readonly (ObjectRef & { apiVersion: string })[],
   options: {
     timeoutMs: number;
@@ -224,7 +224,7 @@ function judge(live: KubeObject, rules: HealthCheckRules | undefined): HealthSta
  * check may name an object of someone else); without one, a GET per object. A failed read marks
  * the objects it covered with the error (they count as InProgress).
  */
-async function readPending(client: ClusterClient, pending: readonly (ObjectRef & { apiVersion: string })[], labelSelector: string | undefined): Promise<Map<ObjectRef, KubeObject | Error | undefined>> {
+async function readPending(client: KubeApi, pending: readonly (ObjectRef & { apiVersion: string })[], labelSelector: string | undefined): Promise<Map<ObjectRef, KubeObject | Error | undefined>> {
   const byKind = new Map<string, (ObjectRef & { apiVersion: string })[]>();
   for (const ref of pending) {
     const key = `${ref.apiVersion}/${ref.kind}`;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { ConflictError, InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
-import { apiFailureOf } from '#shared/kube/client.ts';
+import { apiFailureOf } from '#shared/kube/transport.ts';
 import { decodeProtobufStatus } from '#shared/kube/status-proto.ts';
 import { getTestEnv, useNamespace } from '#test/env/index.ts';
 import { configMap, testClientFor } from './helpers.ts';
