@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { ConflictError } from '#shared/errors/index.ts';
 import { assertNotStale, inventoryName, objectId } from '#shared/kube/index.ts';
 import { parseObjectId } from '#shared/kube/objects.ts';
-import { parseManifests } from '#shared/kube/manifests.ts';
 
 const owner = { name: 'apps', namespace: 'flux-system' };
 const inventory = { entries: [], revision: 'main@sha1:bbb', order: 2000, appliedAt: '2026-01-01T00:00:00Z' };
@@ -26,9 +25,4 @@ test('the same or a newer revision passes, as does any revision without an order
   assert.doesNotThrow(() => assertNotStale(inventory, { revision: 'main@sha1:ccc', order: 3000 }, owner));
   assert.doesNotThrow(() => assertNotStale(inventory, { revision: 'local' }, owner));
   assert.doesNotThrow(() => assertNotStale(undefined, { revision: 'x', order: 1 }, owner));
-});
-
-test('plain manifests parse into objects; a document without identity names its file', () => {
-  assert.deepEqual(parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n', 'a.yaml').map((o) => o.metadata.name), ['a']);
-  assert.throws(() => parseManifests('kind: ConfigMap\n', 'b.yaml'), /^Error: b\.yaml: a document lacks|b\.yaml: a document lacks/);
 });
