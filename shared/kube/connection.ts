@@ -15,10 +15,8 @@ import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { InvalidInputError, UnauthorizedError } from '#shared/errors/index.ts';
-import type { ClusterRecord, Clock } from '#shared/ports/index.ts';
+import type { ClusterRecord, Clock, EksAccess } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
-import { fetchEksClusterAccess, type EksClusterAccess } from '#shared/adapters/aws/eks-cluster.ts';
-import { makeEksToken, resolveAwsCredentials } from '#shared/adapters/aws/eks-token.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
 import { displayUrl } from './url.ts';
 
@@ -59,10 +57,11 @@ export interface ConnectionOptions {
   allowInsecure?: boolean;
   /** Clock used to cache expiring tokens. */
   clock?: Clock;
-  /** STS endpoint for EKS IAM tokens' role assumption (default: the regional AWS endpoint). */
-  stsEndpoint?: string;
-  /** EKS API endpoint for looking up a cluster's endpoint and CA (default: the regional AWS endpoint). */
-  eksEndpoint?: string;
+  /**
+   * How EKS cluster records are reached (their endpoint and CA when the record leaves them out,
+   * and IAM tokens): the AWS adapter in the functions; without it an EKS record is refused.
+   */
+  eks?: EksAccess;
 }
 
 /**
@@ -226,8 +225,9 @@ export async function endpointFromKubeconfigFile(paths: string | readonly string
 /**
  * Builds an endpoint for a registered cluster: its kubeconfig, or for EKS the endpoint and CA with
  * an IAM token (refreshed before it expires). An EKS record that leaves out the endpoint or the CA
- * gets them from EKS `DescribeCluster` (with the record's role when it names one), looked up once
- * per process; an unknown cluster is a NotFoundError naming it.
+ * gets them from EKS `DescribeCluster` (with the record's role when it names one) through
+ * `options.eks`; an unknown cluster is a NotFoundError naming it, and without `options.eks` an EKS
+ * record is an InvalidInputError.
  */
 export async function endpointFromClusterRecord(record: ClusterRecord, options: ConnectionOptions = {}): Promise<ClusterEndpoint> {
   const access = record.access;
@@ -239,11 +239,14 @@ export async function endpointFromClusterRecord(record: ClusterRecord, options: 
     return { ...endpoint, name: record.name };
   }
   const clock = options.clock ?? systemClock;
+  const eks = options.eks;
+  if (!eks) throw new InvalidInputError(`cluster ${record.name} is an EKS cluster, and this process has no EKS access configured`);
   const clusterName = access.clusterName.includes(':cluster/') ? access.clusterName.slice(access.clusterName.lastIndexOf('/') + 1) : access.clusterName;
+  const cluster = { clusterName, region: access.region, roleArn: access.roleArn };
   let server = access.endpoint;
   let caData = access.caData;
   if (!server || !caData) {
-    const described = await describeEksCluster(record.name, { clusterName, region: access.region, roleArn: access.roleArn }, options);
+    const described = await eks.describeCluster(record.name, cluster);
     server ??= described.endpoint;
     caData ??= described.caData;
   }
@@ -251,38 +254,13 @@ export async function endpointFromClusterRecord(record: ClusterRecord, options: 
   const token = async (): Promise<string> => {
     // IAM tokens are valid 15 minutes; renew after 10 so a long apply never sends a stale one.
     if (cached && cached.expiresAt > clock.now()) return cached.token;
-    const credentials = await resolveAwsCredentials(access.region, access.roleArn, options.stsEndpoint);
-    const value = await makeEksToken({ clusterName, region: access.region, credentials, now: new Date(clock.now()) });
+    const value = await eks.token(cluster, new Date(clock.now()));
     cached = { token: value, expiresAt: clock.now() + 10 * 60_000 };
     return value;
   };
   const endpoint: ClusterEndpoint = { name: record.name, server: server.replace(/\/+$/, ''), token };
   if (caData) endpoint.ca = Buffer.from(caData, 'base64').toString('utf8');
   return endpoint;
-}
-
-/**
- * Endpoints and CAs of EKS clusters already looked up by this process. A cluster's endpoint and CA
- * live as long as the cluster, and a warm function connects to the same clusters again and again;
- * a failed lookup is not kept, so the next connection asks again.
- */
-const eksClusterCache = new Map<string, Promise<EksClusterAccess>>();
-
-/** Looks up (once per process) the API endpoint and CA of an EKS cluster with `DescribeCluster`. */
-function describeEksCluster(
-  recordName: string,
-  cluster: { clusterName: string; region: string; roleArn?: string | undefined },
-  options: ConnectionOptions,
-): Promise<EksClusterAccess> {
-  // The role picks the account, so two accounts' clusters of the same name stay apart.
-  const key = JSON.stringify([options.eksEndpoint ?? '', cluster.region, cluster.roleArn ?? '', cluster.clusterName]);
-  let lookup = eksClusterCache.get(key);
-  if (!lookup) {
-    lookup = fetchEksClusterAccess(recordName, cluster, options);
-    eksClusterCache.set(key, lookup);
-    lookup.catch(() => eksClusterCache.delete(key));
-  }
-  return lookup;
 }
 
 interface ExecConfig {

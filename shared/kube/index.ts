@@ -20,7 +20,6 @@ export { endpointFromKubeconfig, endpointFromKubeconfigFile, endpointFromCluster
 export { kubeconfigPaths, loadKubeconfig } from './kubeconfig.ts';
 export type { LoadedKubeconfig } from './kubeconfig.ts';
 export type { ClusterEndpoint, ConnectionOptions } from './connection.ts';
-export { makeEksToken, EKS_TOKEN_PREFIX } from '#shared/adapters/aws/eks-token.ts';
 export { reconcileObjects } from './reconcile.ts';
 export type { ReconcileResult, FailureReason } from './reconcile.ts';
 export { requestFromKustomization, serviceAccountUser } from './request.ts';

@@ -7,6 +7,8 @@
  */
 import type { CatalogEvent, ChangeSetSummary } from '#shared/events/catalog.ts';
 
+export type { EksAccess, EksClusterAccess, EksClusterRef } from './eks.ts';
+
 /** Wall-clock time, injected so tests never sleep and TTLs can be tested. */
 export interface Clock {
   /** Milliseconds since the epoch. */

@@ -1,34 +1,58 @@
 /**
- * EKS `DescribeCluster`: how to reach a registered EKS cluster (its API endpoint and CA) when the
- * cluster record leaves them out. The kube engine caches the answer per process.
+ * The AWS adapter of the EKS port ({@link EksAccess}): `DescribeCluster` for a registered cluster's
+ * API endpoint and CA when the record leaves them out, and IAM bearer tokens signed with the
+ * credentials of the default chain or of the record's role (STS AssumeRole).
  */
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { fromAwsError } from '#shared/errors/aws.ts';
 import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
-import { resolveAwsCredentials } from './eks-token.ts';
+import type { EksAccess, EksClusterAccess, EksClusterRef } from '#shared/ports/index.ts';
+import { makeEksToken, resolveAwsCredentials } from './eks-token.ts';
 
-/** What `DescribeCluster` tells about reaching a cluster. */
-export interface EksClusterAccess {
-  endpoint: string;
-  caData?: string;
+/** AWS API endpoints to use instead of the regional ones (moto in tests). */
+export interface AwsEksEndpoints {
+  /** STS, for role assumption. */
+  stsEndpoint?: string | undefined;
+  /** EKS, for `DescribeCluster`. */
+  eksEndpoint?: string | undefined;
 }
 
-/** The EKS cluster to look up, as a cluster record names it. */
-export interface EksClusterLookup {
-  clusterName: string;
-  region: string;
-  roleArn?: string | undefined;
+/**
+ * EKS through the AWS SDK. Keep one per process: it remembers what `DescribeCluster` answered — a
+ * cluster's endpoint and CA live as long as the cluster, and a warm function connects to the same
+ * clusters again and again — but not a failed lookup, so the next connection asks again.
+ */
+export class AwsEksAccess implements EksAccess {
+  private readonly endpoints: AwsEksEndpoints;
+  private readonly described = new Map<string, Promise<EksClusterAccess>>();
+
+  constructor(endpoints: AwsEksEndpoints = {}) {
+    this.endpoints = endpoints;
+  }
+
+  describeCluster(recordName: string, cluster: EksClusterRef): Promise<EksClusterAccess> {
+    // The role picks the account, so two accounts' clusters of the same name stay apart.
+    const key = JSON.stringify([cluster.region, cluster.roleArn ?? '', cluster.clusterName]);
+    let lookup = this.described.get(key);
+    if (!lookup) {
+      lookup = fetchEksClusterAccess(recordName, cluster, this.endpoints);
+      this.described.set(key, lookup);
+      lookup.catch(() => this.described.delete(key));
+    }
+    return lookup;
+  }
+
+  async token(cluster: EksClusterRef, now: Date): Promise<string> {
+    const credentials = await resolveAwsCredentials(cluster.region, cluster.roleArn, this.endpoints.stsEndpoint);
+    return makeEksToken({ clusterName: cluster.clusterName, region: cluster.region, credentials, now });
+  }
 }
 
 /**
  * Asks EKS for the endpoint and CA of `cluster` (with the record's role when it names one).
  * Errors name the record; a cluster still being created is a TransientError.
  */
-export async function fetchEksClusterAccess(
-  recordName: string,
-  cluster: EksClusterLookup,
-  endpoints: { eksEndpoint?: string | undefined; stsEndpoint?: string | undefined } = {},
-): Promise<EksClusterAccess> {
+export async function fetchEksClusterAccess(recordName: string, cluster: EksClusterRef, endpoints: AwsEksEndpoints = {}): Promise<EksClusterAccess> {
   const where = `cluster ${recordName}: EKS cluster ${cluster.clusterName} in ${cluster.region}`;
   const credentials = await resolveAwsCredentials(cluster.region, cluster.roleArn, endpoints.stsEndpoint);
   const eks = new EKSClient({ region: cluster.region, credentials, ...(endpoints.eksEndpoint ? { endpoint: endpoints.eksEndpoint } : {}) });

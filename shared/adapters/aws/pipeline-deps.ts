@@ -1,5 +1,5 @@
 /**
- * The pipeline's dependencies in AWS: EventBridge, S3, DynamoDB and Secrets Manager adapters
+ * The pipeline's dependencies in AWS: EventBridge, S3, DynamoDB, Secrets Manager and EKS adapters
  * behind the ports, built once per container from the environment and reused while warm.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,6 +13,7 @@ import { ClusterClients } from '#shared/pipeline/clusters.ts';
 import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { systemClock, type Logger } from '#shared/ports/index.ts';
 import { DynamoDbStatusStore } from './dynamodb-status-store.ts';
+import { AwsEksAccess } from './eks-cluster.ts';
 import { EventBridgeBus } from './eventbridge-bus.ts';
 import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { SecretsManagerClusterRegistry } from './secrets-manager-cluster-registry.ts';
@@ -34,7 +35,8 @@ export function loadPipelineDeps(config: PipelineEnvironment, logger: Logger, tr
     secrets: new SecretsManagerSecretStore(secretsManager, { prefix: config.secretsPrefix }),
     clusters,
     fleet: new FleetStore(artifacts),
-    kube: new ClusterClients({ clusters, clock: systemClock }),
+    // EKS records are reached with the function role's IAM identity (or the record's role).
+    kube: new ClusterClients({ clusters, clock: systemClock, connection: { eks: new AwsEksAccess() } }),
     clock: systemClock,
     logger,
     bootstrap: config.bootstrap,

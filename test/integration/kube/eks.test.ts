@@ -5,7 +5,9 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { endpointFromClusterRecord, EKS_TOKEN_PREFIX } from '#shared/kube/index.ts';
+import { AwsEksAccess } from '#shared/adapters/aws/eks-cluster.ts';
+import { EKS_TOKEN_PREFIX } from '#shared/adapters/aws/eks-token.ts';
+import { endpointFromClusterRecord } from '#shared/kube/index.ts';
 import { NotFoundError } from '#shared/errors/index.ts';
 import { getTestEnv } from '#test/env/index.ts';
 
@@ -20,7 +22,7 @@ test('an EKS record yields the cluster endpoint, its CA and a token signed with 
     access: { type: 'eks' as const, clusterName: 'arn:aws:eks:us-east-1:123456789012:cluster/prod-eks', region: env.moto.region, endpoint: env.kube.server, caData: env.kube.caData, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' },
   };
   // Act
-  const endpoint = await endpointFromClusterRecord(record, { stsEndpoint: env.moto.endpoint });
+  const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint }) });
   const token = typeof endpoint.token === 'function' ? await endpoint.token() : endpoint.token;
   // Assess
   assert.equal(endpoint.server, env.kube.server);
@@ -58,7 +60,7 @@ test('an EKS record naming only the cluster gets endpoint and CA from DescribeCl
   const described = await createEksCluster(t, clusterName);
   const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' } };
   // Act
-  const endpoint = await endpointFromClusterRecord(record, { stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint });
+  const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   const token = typeof endpoint.token === 'function' ? await endpoint.token() : endpoint.token;
   // Assess
   assert.equal(endpoint.server, described.endpoint);
@@ -75,7 +77,7 @@ test('an EKS record given by ARN is looked up by the cluster name in the ARN', a
   const described = await createEksCluster(t, clusterName);
   const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName: `arn:aws:eks:${env.moto.region}:123456789012:cluster/${clusterName}`, region: env.moto.region } };
   // Act
-  const endpoint = await endpointFromClusterRecord(record, { stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint });
+  const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   // Assess
   assert.equal(endpoint.server, described.endpoint);
 });
@@ -87,18 +89,18 @@ test('an EKS record with its own endpoint but no CA keeps its endpoint and takes
   const described = await createEksCluster(t, clusterName);
   const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region, endpoint: 'https://private-endpoint.example:443/' } };
   // Act
-  const endpoint = await endpointFromClusterRecord(record, { stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint });
+  const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   // Assess
   assert.deepEqual([endpoint.server, endpoint.ca], ['https://private-endpoint.example:443', Buffer.from(described.caData, 'base64').toString('utf8')]);
 });
 
-test('an EKS cluster is looked up once per process: later connections reuse what DescribeCluster said', async (t) => {
+test('an EKS cluster is looked up once per EKS access: later connections reuse what DescribeCluster said', async (t) => {
   // Prepare
   const env = await useMotoCredentials();
   const clusterName = `cached-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
   const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region } };
-  const options = { stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint };
+  const options = { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) };
   await endpointFromClusterRecord(record, options);
   const eks = new EKSClient({ endpoint: env.moto.endpoint, region: env.moto.region, credentials: env.moto.credentials });
   t.after(() => eks.destroy());
@@ -115,7 +117,7 @@ test('an EKS record without an endpoint whose cluster does not exist is a NotFou
   const clusterName = `missing-${randomBytes(4).toString('hex')}`;
   const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region } };
   // Act
-  const attempt = endpointFromClusterRecord(record, { stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint });
+  const attempt = endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   // Assess
   await assert.rejects(attempt, (error: unknown) => error instanceof NotFoundError && error.message.startsWith(`cluster prod: EKS cluster ${clusterName} in ${env.moto.region} does not exist`));
 });

@@ -1,7 +1,7 @@
 // The EKS IAM token format, with fixed credentials and clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeEksToken, EKS_TOKEN_PREFIX } from '#shared/kube/index.ts';
+import { makeEksToken, EKS_TOKEN_PREFIX } from '#shared/adapters/aws/eks-token.ts';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const now = new Date('2026-03-04T05:06:07Z');
