@@ -5,7 +5,7 @@
  */
 import type { KustomizationSpec } from '#shared/config/kustomization.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import type { SopsDecryptor } from './sops.ts';
+import type { SopsDecryptor } from './sops/index.ts';
 
 /** Flux Kustomization fields that change how a directory is built. */
 export interface FluxBuildOptions {
@@ -24,7 +24,7 @@ export interface FluxBuildOptions {
   /**
    * `spec.decryption` (provider sops): decrypts, after the build and before substitution, every
    * object carrying sops metadata, as kustomize-controller does. Built by the caller with the keys
-   * of `decryption.secretRef` (see `createSopsDecryptor` in `./sops.ts`).
+   * of `decryption.secretRef` (see `createSopsDecryptor` in `./sops/`).
    */
   decryption?: SopsDecryptor;
 }

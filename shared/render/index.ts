@@ -18,8 +18,8 @@ import { type Resource, getNode, getString, mapDelete, mapGet, mapSet, setScalar
 import { addHashSuffixes, assertUniqueIds, fixNameReferences, legacySort } from './transform.ts';
 import { resolveVars } from './vars.ts';
 import { DECRYPT_OPT_OUT, SUBSTITUTE_OPT_OUT, substituteVariables, type FluxBuildOptions } from './flux.ts';
-import { isSopsEncrypted, type SopsDecryptor } from './sops.ts';
-import { decryptGeneratorInputs, decryptSecretDataEntries } from './sops-inputs.ts';
+import { isSopsEncrypted, type SopsDecryptor } from './sops/index.ts';
+import { decryptGeneratorInputs, decryptSecretDataEntries } from './sops/index.ts';
 import { GoValueError, toGoValue, type YamlDialect } from './yaml/go-value.ts';
 import { UnprintableError, emitGoYaml } from './yaml/emit.ts';
 
@@ -27,7 +27,7 @@ export type { RenderLimits } from './load.ts';
 export type { FluxBuildOptions } from './flux.ts';
 export { buildOptionsFromKustomization } from './flux.ts';
 export { substituteVariables } from './flux.ts';
-export { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsFile, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops.ts';
+export { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsFile, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops/index.ts';
 
 export interface RenderOptions {
   /** Repository root on disk; nothing outside it is read. */

@@ -1,6 +1,6 @@
 /**
  * The AWS KMS side of SOPS decryption: unwraps a SOPS data key with KMS `Decrypt`, for
- * `createSopsDecryptor({ kmsDecrypt })` in `shared/render/sops.ts`.
+ * `createSopsDecryptor({ kmsDecrypt })` in `shared/render/sops/`.
  *
  * SOPS names each key by its ARN, which carries the key's region; one client per region is made
  * on first use (credentials from the default provider chain: the Lambda role, or the CLI user's
@@ -10,7 +10,7 @@
  */
 import { DecryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import type { KmsDecryptFunction } from '#shared/render/sops.ts';
+import type { KmsDecryptFunction } from '#shared/render/sops/index.ts';
 import { fromAwsError } from '#shared/errors/aws.ts';
 
 export interface KmsDecryptOptions {

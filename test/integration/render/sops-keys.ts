@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseAgeIdentities } from '#shared/render/sops.ts';
+import { parseAgeIdentities } from '#shared/render/sops/index.ts';
 
 const run = promisify(execFile);
 

@@ -13,7 +13,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { parse } from 'yaml';
 import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { decryptSopsText } from '#shared/render/sops.ts';
+import { decryptSopsText } from '#shared/render/sops/index.ts';
 import { getTestEnv } from '#test/env/index.ts';
 import { rejection } from '#test/support/assert.ts';
 import { newAgeKeyFile, sopsEnvIn } from './sops-keys.ts';

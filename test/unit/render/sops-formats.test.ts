@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { decryptSopsFile } from '#shared/render/sops.ts';
-import { detectSopsFormat, emitGoIni, emitSopsDotenv, hasSopsMarker, parseGoIni, parseSopsDotenv, sopsFormatForPath, unflattenSopsMetadata } from '#shared/render/sops-formats.ts';
+import { decryptSopsFile } from '#shared/render/sops/index.ts';
+import { detectSopsFormat, emitGoIni, emitSopsDotenv, hasSopsMarker, parseGoIni, parseSopsDotenv, sopsFormatForPath, unflattenSopsMetadata } from '#shared/render/sops/formats.ts';
 import { rejection } from '#test/support/assert.ts';
 
 // A throwaway age identity and files `sops encrypt --age` (v3.13.3) wrote for it. The

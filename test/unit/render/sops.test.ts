@@ -7,7 +7,7 @@ import { parseKustomization } from '#shared/config/kustomization.ts';
 import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization } from '#shared/render/index.ts';
-import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops.ts';
+import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops/index.ts';
 import { rejection } from '#test/support/assert.ts';
 
 // A throwaway age identity and a document `sops encrypt --age` (v3.13.3) wrote for it. The

@@ -5,7 +5,7 @@
  * format with its metadata flattened into `sops_*` keys, and INI as the go-ini library SOPS uses
  * reads and writes it (metadata flattened into a `[sops]` section).
  *
- * Pure text handling only; the cryptography lives in `sops.ts`.
+ * Pure text handling only; the cryptography lives in `cipher.ts`.
  */
 import { InvalidInputError } from '#shared/errors/index.ts';
 

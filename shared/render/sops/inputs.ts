@@ -11,11 +11,11 @@ import path from 'node:path';
 import { statSync } from 'node:fs';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { scalarText } from './yaml/go-value.ts';
-import { findKustomizationFile, isRemote, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
-import { type Resource, getNode, getString, mapGet, stringScalar } from './resource.ts';
-import { detectSopsFormat, hasSopsMarker, sopsFormatForPath, type SopsFileFormat } from './sops-formats.ts';
-import type { SopsDecryptor } from './sops.ts';
+import { scalarText } from '../yaml/go-value.ts';
+import { findKustomizationFile, isRemote, readKustomization, type BuildContext, type Kustomization } from '../kustomize.ts';
+import { type Resource, getNode, getString, mapGet, stringScalar } from '../resource.ts';
+import { detectSopsFormat, hasSopsMarker, sopsFormatForPath, type SopsFileFormat } from './formats.ts';
+import type { SopsDecryptor } from './decryptor.ts';
 
 /** Flux refuses to decrypt a generator input larger than this (its `maxEncryptedFileSize`). */
 export const MAX_ENCRYPTED_FILE_BYTES = 5 * 1024 * 1024;
