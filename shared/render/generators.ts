@@ -8,8 +8,7 @@ import { YAMLMap, isMap, isScalar, isSeq } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { scalarText } from './yaml/go-value.ts';
 import type { BuildContext, Kustomization } from './kustomize.ts';
-import { Resource, ensureMap, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
-import { plainScalar } from './transform.ts';
+import { Resource, ensureMap, getNode, getString, mapGet, mapSet, plainScalar, stringScalar } from './resource.ts';
 
 function strings(node: unknown, file: string, field: string): string[] {
   if (node === undefined || node === null) return [];

@@ -8,18 +8,13 @@ import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { resolvePlainV2, scalarText } from './yaml/go-value.ts';
 import type { RootedFs } from './load.ts';
-import { Resource, getNode, getString, mapGet, mapSet, stringScalar } from './resource.ts';
-import {
-  addMapEntries,
-  addNameAffixes,
-  assertUniqueIds,
-  plainScalar,
-  setImages,
-  setNamespace,
-  setReplicas,
-  type ImageRule,
-  type TargetRule,
-} from './transform.ts';
+import { Resource, assertUniqueIds, getNode, getString, mapGet } from './resource.ts';
+import { addMapEntries } from './transformers/map-entries.ts';
+import { addNameAffixes } from './transformers/name-affixes.ts';
+import { setImages, type ImageRule } from './transformers/images.ts';
+import type { TargetRule } from './transformers/name-references.ts';
+import { setNamespace } from './transformers/namespace.ts';
+import { setReplicas } from './transformers/replicas.ts';
 import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS, splitSpecPath } from './field-specs.ts';
 import { applyPatches, type PatchSpec } from './patch.ts';
 import { mergeVars, readVars, type VarState } from './vars.ts';
@@ -485,5 +480,3 @@ async function runGenerators(ctx: BuildContext, k: Kustomization, resources: Res
   }
   return out;
 }
-
-export { mapSet, stringScalar, plainScalar };

@@ -4,7 +4,7 @@
  * the generator hash suffix).
  */
 import { Pair, Scalar, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
-import { describeObject } from '#shared/errors/index.ts';
+import { InvalidInputError, describeObject } from '#shared/errors/index.ts';
 import { scalarText } from './yaml/go-value.ts';
 
 /** group / version / kind of an object. */
@@ -190,6 +190,13 @@ export function stringScalar(value: string): Scalar {
   return scalar;
 }
 
+/** A plain (untyped) scalar: read back as a number/bool when it looks like one, as YAML would. */
+export function plainScalar(text: string): Scalar {
+  const scalar = new Scalar(text);
+  scalar.type = 'PLAIN';
+  return scalar;
+}
+
 /**
  * Deep copy of a node tree (aliases must already be resolved). Copies what rendering reads — values,
  * scalar style, source text and tags — and is several times faster than the `yaml` package's
@@ -226,3 +233,16 @@ function copyNode(node: unknown): unknown {
 }
 
 export { isMap, isScalar, isSeq, YAMLMap, YAMLSeq, Scalar };
+
+/** Refuses two objects with the same identity. */
+export function assertUniqueIds(resources: readonly Resource[], where: string): void {
+  const seen = new Map<string, Resource>();
+  for (const resource of resources) {
+    const id = resource.id();
+    const previous = seen.get(id);
+    if (previous) {
+      throw new InvalidInputError(`duplicate object ${resource.describe()} (also in ${previous.file})`, { source: { file: resource.file || where } });
+    }
+    seen.set(id, resource);
+  }
+}

@@ -8,8 +8,8 @@
 import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { CLUSTER_SCOPED_KINDS, parseSpecs } from './field-specs.ts';
-import { mapGet, mapSet, splitApiVersion, stringScalar, type Resource } from './resource.ts';
-import { forEachSpecField, plainScalar } from './transform.ts';
+import { mapGet, mapSet, plainScalar, splitApiVersion, stringScalar, type Resource } from './resource.ts';
+import { forEachSpecField } from './transformers/spec-fields.ts';
 import { GoNumber, resolvePlainV3, scalarText, toGoValue } from './yaml/go-value.ts';
 import { splitFieldPath } from './replacements.ts';
 
