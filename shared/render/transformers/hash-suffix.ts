@@ -6,23 +6,8 @@
 import { createHash } from 'node:crypto';
 import { isScalar } from 'yaml';
 import { scalarText, toGoValue, type GoValue } from '../yaml/go-value.ts';
+import { goJsonString } from '../go-json.ts';
 import { type Resource, getNode } from '../resource.ts';
-
-/** Go `encoding/json` string escaping (HTML-safe, as `json.Marshal` writes it). */
-function goJsonString(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || ch === '<' || ch === '>' || ch === '&' || cp === 0x2028 || cp === 0x2029) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
 
 function goJson(value: GoValue): string {
   if (value === null) return 'null';
