@@ -1,13 +1,17 @@
 /**
  * Building one kustomization directory the way `kustomize build` does: resources (files,
  * directories, nested kustomizations), generators, components, then the builtin transformers in
- * kustomize's order. Remote bases are refused unless allowed; cycles and runaway depth are errors.
+ * kustomize's order. Remote bases are always refused (the renderer fetches nothing); cycles and
+ * runaway depth are errors.
  */
 import path from 'node:path';
 import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { resolvePlainV2, scalarText } from './yaml/go-value.ts';
-import type { RootedFs } from './load.ts';
+import { parseYamlDocuments, type RootedFs } from './load.ts';
+import { generateObjects } from './generators.ts';
+import { runGeneratorPlugins, runTransformerPlugins } from './plugins.ts';
+import { applyReplacements } from './replacements.ts';
 import { Resource, assertUniqueIds, getNode, getString, mapGet } from './resource.ts';
 import { addMapEntries } from './transformers/map-entries.ts';
 import { addNameAffixes } from './transformers/name-affixes.ts';
@@ -38,6 +42,7 @@ const UNSUPPORTED_FIELDS: Record<string, string> = {
 /** Shared state of one render: the confined file system and the render options. */
 export interface BuildContext {
   fs: RootedFs;
+  /** Only changes the message a remote base is refused with: the renderer never fetches one. */
   allowRemoteBases: boolean;
   /** Directories currently being built, to detect cycles. */
   stack: string[];
@@ -278,14 +283,8 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, resources: R
   if (replicas.length > 0) setReplicas(resources, replicas, ctx.config?.replicas, true, k.file);
   const images = readImages(k);
   if (images.length > 0) setImages(resources, images, ctx.config?.images);
-  if (mapGet(k.body, 'replacements') !== undefined) {
-    const { applyReplacements } = await import('./replacements.ts');
-    await applyReplacements(ctx, k, resources);
-  }
-  if (mapGet(k.body, 'transformers') !== undefined) {
-    const { runTransformerPlugins } = await import('./plugins.ts');
-    await runTransformerPlugins(ctx, k, resources);
-  }
+  if (mapGet(k.body, 'replacements') !== undefined) await applyReplacements(ctx, k, resources);
+  if (mapGet(k.body, 'transformers') !== undefined) await runTransformerPlugins(ctx, k, await pluginConfigs(ctx, k, 'transformers'), resources);
   assertUniqueIds(resources, k.file);
 }
 
@@ -465,7 +464,6 @@ function readTarget(node: YAMLMap): Record<string, string> {
 }
 
 async function runGenerators(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<Resource[]> {
-  const { generateObjects } = await import('./generators.ts');
   const options = mapGet(k.body, 'generatorOptions');
   let out = resources;
   for (const kind of ['ConfigMap', 'Secret'] as const) {
@@ -474,9 +472,30 @@ async function runGenerators(ctx: BuildContext, k: Kustomization, resources: Res
     if (items.length === 0) continue;
     out = await generateObjects(ctx, k, kind, items, isMap(options) ? options : undefined, out);
   }
-  if (mapGet(k.body, 'generators') !== undefined) {
-    const { runGeneratorPlugins } = await import('./plugins.ts');
-    out = await runGeneratorPlugins(ctx, k, out);
-  }
+  if (mapGet(k.body, 'generators') !== undefined) out = await runGeneratorPlugins(ctx, k, await pluginConfigs(ctx, k, 'generators'), out);
   return out;
+}
+
+/**
+ * The plugin configurations a `transformers:`/`generators:` list names: inline YAML objects, or
+ * files and directories read as `resources` entries are (a directory is built). Reading them is
+ * the builder's job, so the plugins never call back into it.
+ */
+async function pluginConfigs(ctx: BuildContext, k: Kustomization, field: 'transformers' | 'generators'): Promise<Resource[]> {
+  const node = mapGet(k.body, field);
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) throw new InvalidInputError(`"${field}" must be a list`, { source: { file: k.file } });
+  const configs: Resource[] = [];
+  for (const item of node.items) {
+    if (!isScalar(item) || typeof item.value !== 'string') throw new InvalidInputError(`"${field}" entries must be strings`, { source: { file: k.file } });
+    const entry = item.value;
+    // kustomize first tries an entry as inline YAML objects, then as a path.
+    if (entry.includes('\n')) {
+      for (const doc of parseYamlDocuments(entry, k.file, ctx.fs.limits.maxAliasCount)) {
+        if (!isMap(doc.node)) throw new InvalidInputError(`an inline "${field}" entry must be a YAML mapping`, { source: { file: k.file } });
+        configs.push(new Resource(doc.node, k.file));
+      }
+    } else configs.push(...(await accumulateReference(ctx, k, entry, false)));
+  }
+  return configs;
 }

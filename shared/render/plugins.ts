@@ -7,8 +7,9 @@
  */
 import { YAMLMap, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { parseYamlDocuments } from './load.ts';
-import { getString, mapGet, mapSet, Resource, stringScalar } from './resource.ts';
+import { generateObjects } from './generators.ts';
+import { applyReplacements } from './replacements.ts';
+import { type Resource, getString, mapGet, mapSet, stringScalar } from './resource.ts';
 import { CLUSTER_SCOPED_KINDS } from './field-specs.ts';
 import { addMapEntries } from './transformers/map-entries.ts';
 import { addPluginAffixes } from './transformers/name-affixes.ts';
@@ -25,24 +26,8 @@ const TRANSFORMER_KINDS = new Set([
 ]);
 const GENERATOR_KINDS = new Set(['ConfigMapGenerator', 'SecretGenerator']);
 
-/** Reads the plugin configurations a `transformers:`/`generators:` list names. */
-async function loadConfigs(ctx: BuildContext, k: Kustomization, field: 'transformers' | 'generators'): Promise<Resource[]> {
-  const node = mapGet(k.body, field);
-  if (node === undefined || (isScalar(node) && node.value === null)) return [];
-  if (!isSeq(node)) throw new InvalidInputError(`"${field}" must be a list`, { source: { file: k.file } });
-  const { accumulateReference } = await import('./kustomize.ts');
-  const configs: Resource[] = [];
-  for (const item of node.items) {
-    if (!isScalar(item) || typeof item.value !== 'string') throw new InvalidInputError(`"${field}" entries must be strings`, { source: { file: k.file } });
-    const entry = item.value;
-    // kustomize first tries an entry as inline YAML objects, then as a path.
-    if (entry.includes('\n')) {
-      for (const doc of parseYamlDocuments(entry, k.file, ctx.fs.limits.maxAliasCount)) {
-        if (!isMap(doc.node)) throw new InvalidInputError(`an inline "${field}" entry must be a YAML mapping`, { source: { file: k.file } });
-        configs.push(new Resource(doc.node, k.file));
-      }
-    } else configs.push(...(await accumulateReference(ctx, k, entry, false)));
-  }
+/** Refuses a configuration that is not one of kustomize's builtin plugins of that list's kind. */
+function checkedConfigs(configs: readonly Resource[], field: 'transformers' | 'generators'): readonly Resource[] {
   const expected = field === 'transformers' ? TRANSFORMER_KINDS : GENERATOR_KINDS;
   for (const config of configs) {
     if (config.apiVersion !== 'builtin') {
@@ -129,9 +114,9 @@ async function readPatchFile(ctx: BuildContext, k: Kustomization, ref: string): 
   return ctx.fs.readText(await ctx.fs.resolve(k.dir, ref, k.file));
 }
 
-/** Runs a kustomization's `transformers:` builtin plugin configurations over its objects, in order. */
-export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<void> {
-  for (const config of await loadConfigs(ctx, k, 'transformers')) {
+/** Runs a kustomization's `transformers:` builtin plugin configurations (read by the builder) over its objects, in order. */
+export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization, configs: readonly Resource[], resources: Resource[]): Promise<void> {
+  for (const config of checkedConfigs(configs, 'transformers')) {
     const specs = fieldSpecs(config);
     const where = { source: { file: config.file } };
     switch (config.kind) {
@@ -214,7 +199,6 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         const replacements = field(config, 'replacements');
         if (!isSeq(replacements)) throw new InvalidInputError(`ReplacementTransformer "${config.name}": needs a replacements list`, where);
         mapSet(body, 'replacements', replacements);
-        const { applyReplacements } = await import('./replacements.ts');
         await applyReplacements(ctx, { ...k, file: config.file, body }, resources);
         break;
       }
@@ -222,13 +206,11 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
   }
 }
 
-/** Runs a kustomization's `generators:` builtin ConfigMap/Secret generator configurations. */
-export async function runGeneratorPlugins(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<Resource[]> {
-  const configs = await loadConfigs(ctx, k, 'generators');
+/** Runs a kustomization's `generators:` builtin ConfigMap/Secret generator configurations (read by the builder). */
+export async function runGeneratorPlugins(ctx: BuildContext, k: Kustomization, configs: readonly Resource[], resources: Resource[]): Promise<Resource[]> {
   if (configs.length === 0) return resources;
-  const { generateObjects } = await import('./generators.ts');
   let out = resources;
-  for (const config of configs) {
+  for (const config of checkedConfigs(configs, 'generators')) {
     // A generator configuration is a generator entry whose name and namespace sit in metadata.
     const item = new YAMLMap();
     mapSet(item, 'name', stringScalar(config.name));

@@ -40,12 +40,20 @@ describe('render refuses bad input', () => {
     assert.match(error.message, /points outside the repository root/);
   });
 
-  it('refuses remote bases unless allowed', async (t) => {
+  it('refuses remote bases', async (t) => {
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- https://github.com/acme/base//deploy?ref=v1\n' });
 
     const error = await renderError({ root });
 
     assert.match(error.message, /kustomization\.yaml: remote base "https:\/\/github\.com\/acme\/base\/\/deploy\?ref=v1" is not allowed/);
+  });
+
+  it('refuses a remote base also when remote bases are allowed: the renderer never fetches', async (t) => {
+    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- https://github.com/acme/base//deploy?ref=v1\n' });
+
+    const error = await renderError({ root, allowRemoteBases: true });
+
+    assert.match(error.message, /kustomization\.yaml: remote base "https:\/\/github\.com\/acme\/base\/\/deploy\?ref=v1" cannot be fetched by the renderer/);
   });
 
   it('refuses git SSH URLs as bases', async (t) => {
