@@ -8,6 +8,7 @@
 import type { CatalogEvent, ChangeSetSummary } from '#shared/events/catalog.ts';
 
 export type { EksAccess, EksClusterAccess, EksClusterRef } from './eks.ts';
+export type { KmsDecrypter } from './kms.ts';
 
 /** Wall-clock time, injected so tests never sleep and TTLs can be tested. */
 export interface Clock {

@@ -6,4 +6,4 @@
 export { renderKustomization, type RenderOptions, type RenderResult, type RenderedObjectRef } from './renderer.ts';
 export { DEFAULT_LIMITS, type RenderLimits } from './load.ts';
 export { buildOptionsFromKustomization, substituteVariables, type FluxBuildOptions } from './flux.ts';
-export { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsFile, parseAgeIdentities, type KmsDecryptFunction, type SopsDecryptor, type SopsKeys } from './sops/index.ts';
+export { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsFile, parseAgeIdentities, type SopsDecryptor, type SopsKeys } from './sops/index.ts';

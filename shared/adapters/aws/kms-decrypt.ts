@@ -1,6 +1,6 @@
 /**
- * The AWS KMS side of SOPS decryption: unwraps a SOPS data key with KMS `Decrypt`, for
- * `createSopsDecryptor({ kmsDecrypt })` in `shared/render/sops/`.
+ * {@link KmsDecrypter} over AWS KMS: unwraps a SOPS data key with KMS `Decrypt`, for
+ * `createSopsDecryptor({ kms })` in `shared/render/sops/`.
  *
  * SOPS names each key by its ARN, which carries the key's region; one client per region is made
  * on first use (credentials from the default provider chain: the Lambda role, or the CLI user's
@@ -10,10 +10,10 @@
  */
 import { DecryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import type { KmsDecryptFunction } from '#shared/render/sops/index.ts';
+import type { KmsDecrypter } from '#shared/ports/index.ts';
 import { fromAwsError } from '#shared/errors/aws.ts';
 
-export interface KmsDecryptOptions {
+export interface KmsDecrypterOptions {
   /** Builds the client of a region (default: `new KMSClient({ region, ...clientConfig })`). */
   clientFor?: (region: string) => Pick<KMSClient, 'send'>;
   /** Extra client settings (endpoint, credentials) for the default factory. */
@@ -24,20 +24,19 @@ export interface KmsDecryptOptions {
 
 const ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:(key|alias)\/.+$/;
 
-/** A {@link KmsDecryptFunction} backed by the AWS SDK. */
-export function createKmsDecrypt(options: KmsDecryptOptions = {}): KmsDecryptFunction {
-  const clients = new Map<string, Pick<KMSClient, 'send'>>();
-  const clientFor = options.clientFor ?? ((region: string) => new KMSClient({ ...options.clientConfig, region }));
-  return async (keyArn, ciphertext, encryptionContext) => {
-    const region = ARN.exec(keyArn)?.[1] ?? options.defaultRegion ?? process.env['AWS_REGION'] ?? 'us-east-1';
-    let client = clients.get(region);
-    if (client === undefined) {
-      client = clientFor(region);
-      clients.set(region, client);
-    }
+/** Unwraps data keys with AWS KMS, one client per key region. */
+export class AwsKmsDecrypter implements KmsDecrypter {
+  readonly #clients = new Map<string, Pick<KMSClient, 'send'>>();
+  readonly #options: KmsDecrypterOptions;
+
+  constructor(options: KmsDecrypterOptions = {}) {
+    this.#options = options;
+  }
+
+  async decrypt(keyArn: string, ciphertext: Uint8Array, encryptionContext: Readonly<Record<string, string>>): Promise<Uint8Array> {
     let output;
     try {
-      output = await client.send(
+      output = await this.#clientFor(keyArn).send(
         new DecryptCommand({
           KeyId: keyArn,
           CiphertextBlob: ciphertext,
@@ -49,6 +48,15 @@ export function createKmsDecrypt(options: KmsDecryptOptions = {}): KmsDecryptFun
     }
     if (output.Plaintext === undefined) throw new InvalidInputError(`KMS key ${keyArn} returned no plaintext`);
     return output.Plaintext;
-  };
-}
+  }
 
+  #clientFor(keyArn: string): Pick<KMSClient, 'send'> {
+    const region = ARN.exec(keyArn)?.[1] ?? this.#options.defaultRegion ?? process.env['AWS_REGION'] ?? 'us-east-1';
+    let client = this.#clients.get(region);
+    if (client === undefined) {
+      client = this.#options.clientFor?.(region) ?? new KMSClient({ ...this.#options.clientConfig, region });
+      this.#clients.set(region, client);
+    }
+    return client;
+  }
+}

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { KmsDecryptFunction, SopsDecryptor } from '#shared/render/index.ts';
+import type { SopsDecryptor } from '#shared/render/index.ts';
+import type { KmsDecrypter } from '#shared/ports/index.ts';
 import { repositoryRoot } from '../repository-root.ts';
 
 interface RenderCliOptions {
@@ -36,12 +37,14 @@ async function decryptorFor(ageKeyFiles: readonly string[]): Promise<SopsDecrypt
     });
     ageIdentities.push(...parseAgeIdentities(text, file));
   }
-  let kms: KmsDecryptFunction | undefined;
+  let kms: KmsDecrypter | undefined;
   return createSopsDecryptor({
     ageIdentities,
-    kmsDecrypt: async (keyArn, ciphertext, context) => {
-      kms ??= (await import('#shared/adapters/aws/kms-decrypt.ts')).createKmsDecrypt();
-      return kms(keyArn, ciphertext, context);
+    kms: {
+      decrypt: async (keyArn, ciphertext, context) => {
+        kms ??= new (await import('#shared/adapters/aws/kms-decrypt.ts')).AwsKmsDecrypter();
+        return kms.decrypt(keyArn, ciphertext, context);
+      },
     },
   });
 }

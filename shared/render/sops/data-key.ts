@@ -1,25 +1,19 @@
 /**
  * The data key of a SOPS document: unwrapped with the age identities offered, else with AWS KMS
- * through an injected function, and cached per wrapped key for the life of a decryptor. Also
+ * through the {@link KmsDecrypter} port, and cached per wrapped key for the life of a decryptor. Also
  * reads age identities from key files and Flux decryption Secrets.
  */
 import { InvalidInputError, TidelineError } from '#shared/errors/index.ts';
+import type { KmsDecrypter } from '#shared/ports/index.ts';
 import type { SopsMetadata, KeyGroup } from './metadata.ts';
 import { sopsError, type SopsSource } from './source.ts';
-
-/**
- * Unwraps a data key with AWS KMS: `Decrypt` of `ciphertext` under `keyArn` with the document's
- * encryption context. Injected so the renderer stays free of AWS clients (see
- * `shared/adapters/aws/kms-decrypt.ts` for the SDK-backed one).
- */
-export type KmsDecryptFunction = (keyArn: string, ciphertext: Uint8Array, encryptionContext: Readonly<Record<string, string>>) => Promise<Uint8Array>;
 
 /** The keys a decryptor may use. Identities and KMS access are tried in that order, as Flux does. */
 export interface SopsKeys {
   /** age identities, `AGE-SECRET-KEY-1…` (see {@link parseAgeIdentities} for key files). */
   ageIdentities?: readonly string[];
-  /** AWS KMS access; without it, documents whose only keys are KMS keys cannot be decrypted. */
-  kmsDecrypt?: KmsDecryptFunction;
+  /** AWS KMS access (a port, so the renderer holds no AWS client); without it, documents whose only keys are KMS keys cannot be decrypted. */
+  kms?: KmsDecrypter;
 }
 
 /**
@@ -88,12 +82,12 @@ async function unwrapWithAge(group: KeyGroup, identities: readonly string[]): Pr
   return undefined;
 }
 
-async function unwrapWithKms(group: KeyGroup, kmsDecrypt: KmsDecryptFunction | undefined, errors: string[]): Promise<Uint8Array | undefined> {
-  if (group.kms.length === 0 || kmsDecrypt === undefined) return undefined;
+async function unwrapWithKms(group: KeyGroup, kms: KmsDecrypter | undefined, errors: string[]): Promise<Uint8Array | undefined> {
+  if (group.kms.length === 0 || kms === undefined) return undefined;
   let transient: TidelineError | undefined;
   for (const key of group.kms) {
     try {
-      return await kmsDecrypt(key.arn, Buffer.from(key.enc, 'base64'), key.context);
+      return await kms.decrypt(key.arn, Buffer.from(key.enc, 'base64'), key.context);
     } catch (error) {
       if (error instanceof TidelineError && error.code === 'Transient') transient = error;
       errors.push(`${key.arn}: ${error instanceof TidelineError ? error.detail : 'KMS Decrypt failed'}`);
@@ -117,14 +111,14 @@ export async function dataKeyFor(meta: SopsMetadata, keys: SopsKeys, source: Sop
   if (cached) return cached;
   const pending = (async () => {
     const kmsErrors: string[] = [];
-    const key = (await unwrapWithAge(meta.group, keys.ageIdentities ?? [])) ?? (await unwrapWithKms(meta.group, keys.kmsDecrypt, kmsErrors));
+    const key = (await unwrapWithAge(meta.group, keys.ageIdentities ?? [])) ?? (await unwrapWithKms(meta.group, keys.kms, kmsErrors));
     if (key === undefined) {
       const tried: string[] = [];
       if (meta.group.age.length > 0) {
         tried.push(`age recipients ${meta.group.age.map((k) => k.recipient).join(', ')} (${keys.ageIdentities?.length ?? 0} identities offered)`);
       }
       if (meta.group.kms.length > 0) {
-        tried.push(keys.kmsDecrypt ? `AWS KMS keys ${kmsErrors.join('; ')}` : `AWS KMS keys ${meta.group.kms.map((k) => k.arn).join(', ')} (no KMS access configured)`);
+        tried.push(keys.kms ? `AWS KMS keys ${kmsErrors.join('; ')}` : `AWS KMS keys ${meta.group.kms.map((k) => k.arn).join(', ')} (no KMS access configured)`);
       }
       if (meta.group.unsupported.length > 0) tried.push(`also wrapped for ${meta.group.unsupported.join(', ')} (not supported)`);
       throw sopsError(source, `no key could unwrap the sops data key: tried ${tried.join('; ')}`);

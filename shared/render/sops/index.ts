@@ -1,7 +1,7 @@
 /**
  * SOPS decryption: turns a document encrypted by `sops` (YAML or JSON, with its `sops` metadata
  * block) back into its plaintext, given the keys that may unwrap its data key — age identities
- * and/or AWS KMS through an injected function. Whole files in SOPS' other stores (dotenv, INI,
+ * and/or AWS KMS through the KmsDecrypter port. Whole files in SOPS' other stores (dotenv, INI,
  * binary, and YAML/JSON files printed back as `sops decrypt` prints them) are decrypted for
  * generator inputs, as Flux's kustomize-controller decrypts them.
  *
@@ -13,7 +13,7 @@
  * Errors are InvalidInputErrors naming the file or object (and the key path), never a decrypted
  * value or any key material; a KMS outage stays a TransientError so callers retry.
  */
-export { ageIdentitiesFromSecret, parseAgeIdentities, type KmsDecryptFunction, type SopsKeys } from './data-key.ts';
+export { ageIdentitiesFromSecret, parseAgeIdentities, type SopsKeys } from './data-key.ts';
 export { createSopsDecryptor, decryptSopsText, type SopsDecryptor } from './decryptor.ts';
 export { decryptSopsFile } from './files.ts';
 export { SOPS_METADATA_KEY, isSopsEncrypted } from './metadata.ts';

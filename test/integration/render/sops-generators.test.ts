@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
+import { AwsKmsDecrypter } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { createSopsDecryptor, renderKustomization } from '#shared/render/index.ts';
 import { getTestEnv } from '#test/env/index.ts';
@@ -287,7 +287,7 @@ patches:
     });
 
     // Act
-    const rendered = await renderKustomization({ root, flux: { decryption: createSopsDecryptor({ kmsDecrypt: createKmsDecrypt({ clientConfig }) }) } });
+    const rendered = await renderKustomization({ root, flux: { decryption: createSopsDecryptor({ kms: new AwsKmsDecrypter({ clientConfig }) }) } });
 
     // Assess
     assert.ok(rendered.yaml.includes(`TOKEN: ${Buffer.from('kms-protected').toString('base64')}`), rendered.yaml);

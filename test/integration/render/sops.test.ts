@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { parse } from 'yaml';
-import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
+import { AwsKmsDecrypter } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { decryptSopsText } from '#shared/render/sops/index.ts';
 import { getTestEnv } from '#test/env/index.ts';
@@ -273,10 +273,10 @@ describe('SOPS documents encrypted by the real sops', () => {
       AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
       AWS_REGION: moto.region,
     });
-    const kmsDecrypt = createKmsDecrypt({ clientConfig });
+    const decrypter = new AwsKmsDecrypter({ clientConfig });
 
     // Act
-    const plain = await decryptSopsText(encrypted, { kmsDecrypt }, 'kms.enc.yaml');
+    const plain = await decryptSopsText(encrypted, { kms: decrypter }, 'kms.enc.yaml');
 
     // Assess
     assert.match(encrypted, /context:\s+app: shop/);
@@ -299,7 +299,7 @@ describe('SOPS documents encrypted by the real sops', () => {
     const forged = encrypted.replace('app: shop', 'app: other');
 
     // Act
-    const error = await rejection(decryptSopsText(forged, { kmsDecrypt: createKmsDecrypt({ clientConfig }) }, 'ctx.enc.yaml'));
+    const error = await rejection(decryptSopsText(forged, { kms: new AwsKmsDecrypter({ clientConfig }) }, 'ctx.enc.yaml'));
 
     // Assess
     assert.ok(error instanceof InvalidInputError);

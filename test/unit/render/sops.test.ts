@@ -4,10 +4,11 @@ import { Decrypter, armor, generateIdentity } from 'age-encryption';
 import fc from 'fast-check';
 import { parse, parseDocument, isMap } from 'yaml';
 import { parseKustomization } from '#shared/config/kustomization.ts';
-import { createKmsDecrypt } from '#shared/adapters/aws/kms-decrypt.ts';
+import { AwsKmsDecrypter } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization } from '#shared/render/index.ts';
-import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities, type KmsDecryptFunction } from '#shared/render/sops/index.ts';
+import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities } from '#shared/render/sops/index.ts';
+import type { KmsDecrypter } from '#shared/ports/index.ts';
 import { rejection } from '#test/support/assert.ts';
 
 // A throwaway age identity and a document `sops encrypt --age` (v3.13.3) wrote for it. The
@@ -128,17 +129,19 @@ test('a wrong identity is refused, naming the recipients tried and no key materi
   assert.doesNotMatch(error.message, /AGE-SECRET-KEY/);
 });
 
-test('a data key wrapped by AWS KMS is unwrapped through the injected function with the ARN and encryption context', async () => {
+test('a data key wrapped by AWS KMS is unwrapped through the KMS port with the ARN and encryption context', async () => {
   // Prepare
   const key = await dataKey();
   const calls: { arn: string; ciphertext: string; context: Record<string, string> }[] = [];
-  const kmsDecrypt: KmsDecryptFunction = async (arn, ciphertext, context) => {
-    calls.push({ arn, ciphertext: Buffer.from(ciphertext).toString(), context: { ...context } });
-    return key;
+  const kms: KmsDecrypter = {
+    decrypt: async (arn, ciphertext, context) => {
+      calls.push({ arn, ciphertext: Buffer.from(ciphertext).toString(), context: { ...context } });
+      return key;
+    },
   };
 
   // Act: the MAC is unchanged, the metadata is not covered by it
-  const plain = await decryptSopsText(asKmsDocument(), { kmsDecrypt }, 'kms.enc.yaml');
+  const plain = await decryptSopsText(asKmsDocument(), { kms }, 'kms.enc.yaml');
 
   // Assess
   assert.deepEqual(plain, PLAINTEXT);
@@ -147,12 +150,14 @@ test('a data key wrapped by AWS KMS is unwrapped through the injected function w
 
 test('a KMS outage stays a TransientError so the caller retries', async () => {
   // Prepare
-  const kmsDecrypt: KmsDecryptFunction = async () => {
-    throw new TransientError('KMS Decrypt throttled');
+  const kms: KmsDecrypter = {
+    decrypt: async () => {
+      throw new TransientError('KMS Decrypt throttled');
+    },
   };
 
   // Act
-  const error = await rejection(decryptSopsText(asKmsDocument(), { kmsDecrypt }, 'kms.enc.yaml'));
+  const error = await rejection(decryptSopsText(asKmsDocument(), { kms }, 'kms.enc.yaml'));
 
   // Assess
   assert.ok(error instanceof TransientError);
@@ -171,9 +176,11 @@ test('a decryptor unwraps the data key of a document once, however often it decr
   const key = await dataKey();
   let calls = 0;
   const decryptor = createSopsDecryptor({
-    kmsDecrypt: async () => {
-      calls++;
-      return key;
+    kms: {
+      decrypt: async () => {
+        calls++;
+        return key;
+      },
     },
   });
   const text = asKmsDocument();
@@ -403,7 +410,7 @@ test('the KMS adapter calls the region of the key ARN and sends the encryption c
   // Prepare
   const regions: string[] = [];
   const inputs: unknown[] = [];
-  const kmsDecrypt = createKmsDecrypt({
+  const kms = new AwsKmsDecrypter({
     clientFor: (region) => {
       regions.push(region);
       return { send: async (command: { input: unknown }) => (inputs.push(command.input), { Plaintext: new Uint8Array([1, 2]) }) } as never;
@@ -411,8 +418,8 @@ test('the KMS adapter calls the region of the key ARN and sends the encryption c
   });
 
   // Act
-  const plaintext = await kmsDecrypt('arn:aws:kms:ap-south-1:123456789012:key/k1', new Uint8Array([9]), { app: 'shop' });
-  await kmsDecrypt('arn:aws:kms:ap-south-1:123456789012:key/k2', new Uint8Array([8]), {});
+  const plaintext = await kms.decrypt('arn:aws:kms:ap-south-1:123456789012:key/k1', new Uint8Array([9]), { app: 'shop' });
+  await kms.decrypt('arn:aws:kms:ap-south-1:123456789012:key/k2', new Uint8Array([8]), {});
 
   // Assess
   assert.deepEqual([...plaintext], [1, 2]);
@@ -425,13 +432,13 @@ test('the KMS adapter calls the region of the key ARN and sends the encryption c
 
 test('the KMS adapter turns throttling into a TransientError and access denied into an UnauthorizedError', async () => {
   // Prepare
-  const failing = (name: string, httpStatusCode: number): KmsDecryptFunction =>
-    createKmsDecrypt({ clientFor: () => ({ send: async () => Promise.reject(Object.assign(new Error(name), { name, $metadata: { httpStatusCode } })) }) as never });
+  const failing = (name: string, httpStatusCode: number): KmsDecrypter =>
+    new AwsKmsDecrypter({ clientFor: () => ({ send: async () => Promise.reject(Object.assign(new Error(name), { name, $metadata: { httpStatusCode } })) }) as never });
 
   // Act
-  const throttled = await rejection(failing('ThrottlingException', 400)('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
-  const denied = await rejection(failing('AccessDeniedException', 400)('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
-  const invalid = await rejection(failing('InvalidCiphertextException', 400)('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
+  const throttled = await rejection(failing('ThrottlingException', 400).decrypt('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
+  const denied = await rejection(failing('AccessDeniedException', 400).decrypt('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
+  const invalid = await rejection(failing('InvalidCiphertextException', 400).decrypt('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));
 
   // Assess
   assert.ok(throttled instanceof TransientError);
