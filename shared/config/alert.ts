@@ -6,7 +6,7 @@
  * a suspend switch. Tideline reads Alerts as Flux writes them; regexes are compiled here so a bad
  * one is refused when the config is loaded, not silently skipped at dispatch time as Flux does.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { fluxObjectSchema, parseWithSchema } from './flux-object.ts';
 

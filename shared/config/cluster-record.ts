@@ -27,7 +27,7 @@
  * field at fault and never quote any value of the document.
  */
 import yaml from 'js-yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import type { ClusterRecord } from '#shared/ports/index.ts';
 

@@ -2,7 +2,7 @@
  * What every Flux object parser in `shared/config/` shares: the object envelope, the refusal of
  * fields Tideline knows but does not implement, and error messages that name the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
 /** `metadata` as Tideline reads it from a Flux object; the namespace defaults as in Flux. */

@@ -7,7 +7,7 @@
  * commits, skipping `include` would render without the included files. SSH URLs are refused with
  * what to use instead, because isomorphic-git speaks Git over HTTP(S) only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
 import { DEFAULT_GIT_TIMEOUT_MS } from '#shared/git/source.ts';
 import { parseCloneUrl } from '#shared/git/url.ts';

@@ -5,7 +5,7 @@
  * without rewriting anything. Fields Tideline does not implement are refused by name: silently
  * ignoring e.g. `kubeConfig` would apply to a cluster the user did not mean.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 import { celExpressionProblem } from '#shared/kube/health-exprs.ts';
 import { groupOf } from '#shared/kube/objects.ts';

@@ -7,7 +7,7 @@
  * and every field Tideline does not implement is refused by name, so a Provider never silently
  * does less than its author expects.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { DurationSchema, durationToMs } from './kustomization.ts';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';

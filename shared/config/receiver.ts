@@ -8,7 +8,7 @@
  * Types and fields Tideline does not implement are refused by name, never ignored.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { isFluxKind, parseYamlDocuments, readFleetDocuments } from './fleet.ts';
 import { fluxObjectSchema, nameOf, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';

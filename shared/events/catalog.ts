@@ -8,7 +8,7 @@
  * bundles live in the artifact store (claim check), because EventBridge caps an event at 256 KB.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Schema version carried by every event's detail; bump on a breaking change. */
 export const CATALOG_VERSION = 1 as const;

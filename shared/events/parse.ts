@@ -4,7 +4,7 @@
  * Every function parses what it receives before acting on it, so a malformed or foreign event
  * fails with an error that names the offending field instead of deep inside an engine.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { catalog, type CatalogEvent, type DetailType, type EventDetail } from './catalog.ts';
 

@@ -7,7 +7,7 @@
  * controllers (never applied: Tideline runs outside the cluster) and the workload. Everything here
  * is pure and works on plain JSON objects, so the snapshot stays serialisable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceRef } from '#shared/ports/index.ts';
 import { groupOf, type KubeObject } from '#shared/kube/objects.ts';
 import { FluxMetadataSchema, parseWithSchema } from '#shared/config/flux-object.ts';

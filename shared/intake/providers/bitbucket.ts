@@ -3,7 +3,7 @@
  * `X-Event-Key` (`repo:push`), the delivery id in `X-Request-UUID`. One push may update several
  * refs (`push.changes[]`); each updated ref becomes its own event, deletions (`new: null`) none.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PushFacts, WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';
 import { cloneUrls, optionalRevision, parsePayload } from './common.ts';

@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the provider payload parsers.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
 /** The all-zero object id a provider reports as `after` when a ref is deleted (SHA-1 or SHA-256). */

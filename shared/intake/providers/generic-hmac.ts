@@ -18,7 +18,7 @@
  * how requests without one are identified. The signature header is read exactly as Flux reads
  * it: a lower-case algorithm name, `=`, the hex digest.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import type { WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';

@@ -5,7 +5,7 @@
  * signature always covers the raw body as sent. Without `X-Hub-Signature-256`, the legacy
  * `X-Hub-Signature: sha1=<hex>` is accepted, as Flux does.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PushFacts, WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';
 import { cloneUrls, isFullRevision, isZeroRevision, optionalRevision, parsePayload } from './common.ts';

@@ -8,7 +8,7 @@
  * `event_name` is `push` or `tag_push` (other system events are ignored). The delivery id is the
  * `Idempotency-Key` (stable across retries), else `webhook-id`, else `X-Gitlab-Event-UUID`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WebhookProvider } from '../types.ts';
 import { secretsEqual, verifyStandardWebhook } from '../verify.ts';
 import { cloneUrls, firstHeader, isFullRevision, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
