@@ -2,7 +2,9 @@
  * Cluster connection: turns a kubeconfig context or a registered {@link ClusterRecord} into an
  * {@link ClusterEndpoint} (URL, TLS material, bearer token source) for the {@link ClusterClient}.
  *
- * Kubeconfigs are parsed with @kubernetes/client-node, but Tideline enforces its own rules on top:
+ * Kubeconfig entries are read with @kubernetes/client-node's parsers (its `config_types` module
+ * only: the `KubeConfig` class would bring its HTTP stack into every function bundle), but Tideline
+ * enforces its own rules on top:
  * `exec` and `auth-provider` users would run arbitrary programs inside our functions, so they are
  * refused unless the operator names the command in an allow-list; TLS verification stays on unless
  * `insecure-skip-tls-verify` is explicitly allowed.
@@ -12,7 +14,7 @@ import { constants } from 'node:fs';
 import { access, open, realpath, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
 import yaml from 'js-yaml';
 import { InvalidInputError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { ClusterRecord, Clock, EksAccess } from '#shared/ports/index.ts';
@@ -84,19 +86,21 @@ export async function endpointFromKubeconfig(kubeconfigText: string, context: st
     const line = (error as { mark?: { line?: number } }).mark?.line;
     throw new InvalidInputError(`not a valid kubeconfig${line === undefined ? '' : ` (syntax error on line ${line + 1})`}`, where);
   }
-  const kc = new KubeConfig();
+  const document = (raw ?? {}) as { clusters?: unknown; contexts?: unknown; users?: unknown; 'current-context'?: unknown };
+  let entries;
   try {
-    kc.loadFromString(kubeconfigText);
+    entries = { clusters: newClusters(document.clusters), contexts: newContexts(document.contexts), users: newUsers(document.users) };
   } catch (error) {
     // client-node's messages name fields, not values; the cause is left out all the same.
     throw new InvalidInputError(`not a valid kubeconfig: ${(error as Error).message.split('\n')[0]}`, where);
   }
-  const contextName = context ?? kc.getCurrentContext();
-  const ctx = kc.getContextObject(contextName);
-  if (!ctx) throw new InvalidInputError(`context "${contextName}" not found (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`, where);
-  const cluster = kc.getCluster(ctx.cluster);
+  const contextName = context ?? String(document['current-context'] ?? '');
+  // As kubectl: the first entry of a name wins.
+  const ctx = entries.contexts.find((c) => c.name === contextName);
+  if (!ctx) throw new InvalidInputError(`context "${contextName}" not found (have: ${entries.contexts.map((c) => c.name).join(', ') || 'none'})`, where);
+  const cluster = entries.clusters.find((c) => c.name === ctx.cluster);
   if (!cluster) throw new InvalidInputError(`context "${contextName}" names cluster "${ctx.cluster}", which is not defined`, where);
-  const user = ctx.user ? kc.getUser(ctx.user) : null;
+  const user = ctx.user ? entries.users.find((u) => u.name === ctx.user) : undefined;
   if (!cluster.server.startsWith('https://')) {
     throw new InvalidInputError(`cluster "${cluster.name}" server ${displayUrl(cluster.server)} is not https; Tideline only talks TLS to API servers`, where);
   }
