@@ -5,10 +5,10 @@
  */
 import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Node as YamlNode, type Document, type Pair } from 'yaml';
+import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Alias, type Node as YamlNode, type Document, type Pair } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
-import { fastParseDocuments } from './yaml/fast-parse.ts';
+import { readDocuments, type DeferredDocument } from './yaml/fast-parse.ts';
 
 /** Caps that keep a hostile repository from exhausting a Lambda. */
 export interface RenderLimits {
@@ -213,18 +213,40 @@ export class RootedFs {
   }
 }
 
+/**
+ * The node each alias of a tree refers to: the last node anchored with its name before it, in the
+ * order keys and values are written (the parser's rule). One walk for all aliases: asking the
+ * parser per alias walks the whole document each time, which made a large file with many aliases
+ * take minutes.
+ */
+function aliasTargets(root: unknown): Map<Alias, unknown> {
+  const targets = new Map<Alias, unknown>();
+  const latest = new Map<string, unknown>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      targets.set(node, latest.get(node.source));
+      continue;
+    }
+    if (isScalar(node) || isMap(node) || isSeq(node)) {
+      if (node.anchor) latest.set(node.anchor, node);
+    }
+    // Children are pushed last first, so they come off the stack in written order.
+    if (isSeq(node)) for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    else if (isMap(node)) {
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const pair = node.items[i] as Pair;
+        stack.push(pair.value, pair.key);
+      }
+    }
+  }
+  return targets;
+}
+
 /** Replaces every alias with a copy of its anchored node, counting nodes so alias bombs fail fast. */
-function expandAliases(doc: Document, text: string, file: string, maxNodes: number, lines: LineCounter): void {
-  const hasMergeKey = text.includes('<<');
-  if (!text.includes('*') && !hasMergeKey) return;
-  let hasAlias = hasMergeKey;
-  visit(doc, {
-    Alias() {
-      hasAlias = true;
-      return visit.BREAK;
-    },
-  });
-  if (!hasAlias) return;
+function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (offset: number) => number): unknown {
+  const targets = aliasTargets(root);
   // Only nodes produced by expanding an alias count against the budget, so a large document that
   // uses one anchor is fine while a billion-laughs document stops early.
   let budget = maxNodes;
@@ -232,15 +254,15 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
     if ((expanding && --budget < 0) || depth > 500) {
       const offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
       throw new InvalidInputError(`YAML aliases expand to more than ${maxNodes} nodes (alias bomb?)`, {
-        source: { file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line }) },
+        source: { file, ...(offset === undefined ? {} : { line: lineAt(offset) }) },
       });
     }
     if (isAlias(node)) {
-      const anchored = node.resolve(doc);
+      const anchored = targets.get(node);
       if (anchored === undefined) {
         // go-yaml refuses an alias to no anchor ("unknown anchor"); it is not a null.
         const offset = node.range?.[0];
-        throw new InvalidInputError(`invalid YAML: unknown anchor "${node.source}" referenced`, { source: { file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line }) } });
+        throw new InvalidInputError(`invalid YAML: unknown anchor "${node.source}" referenced`, { source: { file, ...(offset === undefined ? {} : { line: lineAt(offset) }) } });
       }
       return copy(anchored, depth + 1, true);
     }
@@ -278,7 +300,22 @@ function expandAliases(doc: Document, text: string, file: string, maxNodes: numb
     }
     return node;
   };
-  doc.contents = copy(doc.contents, 0) as typeof doc.contents;
+  return copy(root, 0);
+}
+
+/** Expands a document's aliases and merge keys when it has any (they are rare: most texts skip the walk). */
+function expandDocumentAliases(doc: Document, text: string, file: string, maxNodes: number, lineAt: (offset: number) => number): void {
+  const hasMergeKey = text.includes('<<');
+  if (!text.includes('*') && !hasMergeKey) return;
+  let hasAlias = hasMergeKey;
+  visit(doc, {
+    Alias() {
+      hasAlias = true;
+      return visit.BREAK;
+    },
+  });
+  if (!hasAlias) return;
+  doc.contents = expandAliases(doc.contents, file, maxNodes, lineAt) as typeof doc.contents;
 }
 
 /**
@@ -338,10 +375,38 @@ export interface ParsedDocument {
  */
 export function parseYamlDocuments(text: string, file: string, maxAliasCount: number): ParsedDocument[] {
   // The common shapes of Kubernetes YAML are read by a fast reader building the same nodes; any
-  // text outside them goes to the full parser below, which also gives every error its message.
-  const fast = fastParseDocuments(text);
-  if (fast !== undefined) return fast;
+  // document outside them goes to the full parser, one document at a time.
+  const pieces = readDocuments(text);
+  if (pieces === undefined) return parseWithLibrary({ text, lineOffset: 0 }, file, maxAliasCount);
+  try {
+    const out: ParsedDocument[] = [];
+    for (const piece of pieces) {
+      if (piece.kind === 'deferred') out.push(...parseWithLibrary(piece, file, maxAliasCount));
+      else if (!piece.aliases) out.push({ node: piece.node, line: piece.line });
+      else out.push({ node: expandAliases(piece.node, file, maxAliasCount, () => 0) as YamlNode, line: piece.line });
+    }
+    return out;
+  } catch (error) {
+    // A refused text is read again whole by the full parser, so the error is the one it gives for
+    // the file (a document read alone can fail elsewhere, and the fast reader's nodes carry no
+    // positions for a line).
+    if (!(error instanceof InvalidInputError)) throw error;
+    return parseWithLibrary({ text, lineOffset: 0 }, file, maxAliasCount);
+  }
+}
+
+/**
+ * Parses a multi-document YAML text with the full parser alone, never the fast reader: the reading
+ * every result of `parseYamlDocuments` must equal (its tests compare the two on generated texts).
+ */
+export function parseYamlDocumentsFully(text: string, file: string, maxAliasCount: number): ParsedDocument[] {
+  return parseWithLibrary({ text, lineOffset: 0 }, file, maxAliasCount);
+}
+
+/** The full parser's reading of a text (a whole file, or one document of it `lineOffset` lines down). */
+function parseWithLibrary({ text, lineOffset }: DeferredDocument, file: string, maxAliasCount: number): ParsedDocument[] {
   const lines = new LineCounter();
+  const lineAt = (offset: number): number => lines.linePos(offset).line + lineOffset;
   // The parser's own duplicate-key check compares each key with every earlier one of its map
   // (quadratic: a 150,000-key ConfigMap took minutes); duplicates are found below in linear time.
   const docs = parseAllDocuments(text, { schema: 'core', lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: false, intAsBigInt: true });
@@ -349,16 +414,13 @@ export function parseYamlDocuments(text: string, file: string, maxAliasCount: nu
   const out: ParsedDocument[] = [];
   for (const doc of list) {
     const error = doc.errors[0];
-    if (error) {
-      const line = lines.linePos(error.pos[0]).line;
-      throw new InvalidInputError(`invalid YAML: ${error.message.split('\n')[0]}`, { source: { file, line } });
-    }
+    if (error) throw new InvalidInputError(`invalid YAML: ${error.message.split('\n')[0]}`, { source: { file, line: lineAt(error.pos[0]) } });
     const duplicate = firstDuplicateKey(doc.contents);
-    if (duplicate !== undefined) throw new InvalidInputError('invalid YAML: Map keys must be unique', { source: { file, line: lines.linePos(duplicate).line } });
-    expandAliases(doc, text, file, maxAliasCount, lines);
+    if (duplicate !== undefined) throw new InvalidInputError('invalid YAML: Map keys must be unique', { source: { file, line: lineAt(duplicate) } });
+    expandDocumentAliases(doc, text, file, maxAliasCount, lineAt);
     trimBlockScalarAtEnd(doc, text);
     const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
-    out.push({ node: (doc.contents as YamlNode | null) ?? null, line: lines.linePos(start).line });
+    out.push({ node: (doc.contents as YamlNode | null) ?? null, line: lineAt(start) });
   }
   return out;
 }

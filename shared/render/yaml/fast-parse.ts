@@ -1,22 +1,34 @@
 /**
  * A fast reader for the YAML that Kubernetes manifests are made of: block mappings and sequences,
- * single-line plain and quoted scalars, literal block scalars, single-line flow collections and
- * comments. It builds the same `yaml` package nodes (values typed by its core schema, plain source
- * text kept) as the full parser, several times faster and without the full parser's token stream,
- * which is where most of a large render's time and memory went.
+ * plain and quoted scalars (also over several lines), literal and folded block scalars, flow
+ * collections (pretty-printed JSON included), anchors and aliases, comments, CRLF line breaks and a
+ * missing final newline. It builds the same `yaml` package nodes (values typed by its core schema,
+ * plain source text kept, aliases as `Alias` nodes) as the full parser, several times faster and
+ * without the full parser's token stream, which is where most of a large file's time went.
  *
- * Anything outside that subset — anchors, aliases, tags, folded or indented block scalars, multi-line
- * plain or quoted scalars, complex keys, directives, tabs, duplicate keys, anything odd — makes it
- * return `undefined`, and the caller parses the text with the full parser instead, so results and
- * error messages never depend on which reader ran.
+ * It reads one document at a time: a document outside that subset — tags, complex keys, tabs,
+ * duplicate keys, anything odd or invalid — is handed back as text for the full parser, so results
+ * and error messages never depend on which reader ran, and one odd document in a large file costs
+ * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
  */
-import { Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
+import { Alias, Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
 
 /** One document the fast reader produced, with the 1-based line its content starts on. */
 export interface FastDocument {
   node: YamlNode;
   line: number;
+  /** The document holds an alias or a `<<` key: the caller expands them as for the full parser. */
+  aliases: boolean;
 }
+
+/** A document left to the full parser: its text and the number of lines before it in the file. */
+export interface DeferredDocument {
+  text: string;
+  lineOffset: number;
+}
+
+/** A document read, or one deferred to the full parser. */
+export type DocumentPiece = ({ kind: 'read' } & FastDocument) | ({ kind: 'deferred' } & DeferredDocument);
 
 interface ScalarTag {
   test?: RegExp;
@@ -66,51 +78,78 @@ class Reader {
   private readonly lines: string[];
   /** Per line: where its content starts (the indentation), possibly moved right for compact items. */
   private readonly starts: number[];
+  /** The text had no final line break: a block scalar running to its end loses the one it would get. */
+  private readonly unterminated: boolean;
   private line = 0;
   private end = 0;
+  /** The current document holds an alias or a merge key. */
+  private aliases = false;
 
   constructor(text: string) {
+    this.unterminated = !text.endsWith('\n');
     this.lines = text.split('\n');
-    // The text ends with a newline, so the last entry is the empty rest after it.
-    this.lines.pop();
+    // After a final newline the last entry is the empty rest after it.
+    if (!this.unterminated) this.lines.pop();
     this.starts = this.lines.map(indentOf);
   }
 
-  /** Splits the text into documents and reads each; undefined when outside the subset. */
-  documents(): FastDocument[] {
-    const out: FastDocument[] = [];
-    let first = true;
-    let from = 0;
+  /** Splits the text into documents and reads each, deferring those outside the subset. */
+  documents(): DocumentPiece[] {
     const count = this.lines.length;
-    for (let i = 0; i <= count; i++) {
-      const text = i < count ? (this.lines[i] as string) : undefined;
-      const marker = text !== undefined && text.startsWith('---') && (text.length === 3 || text[3] === ' ');
-      if (text !== undefined && !marker) {
-        if (text.startsWith('...') || text.startsWith('%')) throw UNSUPPORTED;
+    // Each marker line starts a document; the text before the first one is a document too.
+    const markers: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const text = this.lines[i] as string;
+      if (text.startsWith('---') && (text.length === 3 || text[3] === ' ')) markers.push(i);
+      else if (text.startsWith('...') || text.startsWith('%')) throw UNSUPPORTED;
+    }
+    const out: DocumentPiece[] = [];
+    for (let k = -1; k < markers.length; k++) {
+      const marker = k < 0 ? -1 : (markers[k] as number);
+      const to = k + 1 < markers.length ? (markers[k + 1] as number) : count;
+      if (marker < 0 && to === 0) continue;
+      // A deferred document keeps its marker line, so the full parser reads it as in the file.
+      const head = Math.max(marker, 0);
+      const source = (): DeferredDocument => ({ text: this.textOf(head, to), lineOffset: head });
+      const heading = marker < 0 ? '' : (this.lines[marker] as string).slice(3).trim();
+      if (heading !== '' && !heading.startsWith('#')) {
+        out.push({ kind: 'deferred', ...source() });
         continue;
       }
-      if (marker && (text as string).slice(3).trim() !== '' && !(text as string).slice(3).trim().startsWith('#')) throw UNSUPPORTED;
-      const doc = this.document(from, i, !first);
-      if (doc) out.push(doc);
-      first = false;
-      from = i + 1;
+      try {
+        const doc = this.document(marker + 1, to, marker >= 0);
+        if (doc) out.push({ kind: 'read', ...doc });
+      } catch (error) {
+        // Outside the subset, or nested past the stack (`[[[[…`): the full parser decides, with its
+        // own limits and messages.
+        if (!(error instanceof Unsupported || error instanceof RangeError)) throw error;
+        out.push({ kind: 'deferred', ...source() });
+      }
     }
     return out;
+  }
+
+  /** The source text of lines `from` to `to` (exclusive), with the file's own final line break or none. */
+  private textOf(from: number, to: number): string {
+    const body = this.lines.slice(from, to).join('\n');
+    return to >= this.lines.length && this.unterminated ? body : `${body}\n`;
   }
 
   private document(from: number, to: number, explicit: boolean): FastDocument | undefined {
     this.line = from;
     this.end = to;
+    this.aliases = false;
     this.skipBlank();
     if (this.line >= this.end) {
       if (!explicit) return undefined;
-      return { node: plainScalar(''), line: from + 1 };
+      // An empty document is on its marker's line.
+      return { node: plainScalar(''), line: from, aliases: false };
     }
     const line = this.line + 1;
     const node = this.node(-1);
     this.skipBlank();
     if (this.line < this.end) throw UNSUPPORTED;
-    return { node, line };
+    return { node, line, aliases: this.aliases };
   }
 
   /** Moves past blank and comment-only lines. */
@@ -142,18 +181,25 @@ class Reader {
       if ((this.starts[this.line] as number) !== indent || !isSequenceItem(text, indent)) break;
       let at = indent + 1;
       while (text[at] === ' ') at++;
+      const anchor = text[at] === '&' ? anchorAt(text, at) : undefined;
+      if (anchor !== undefined) at = anchor.next;
+      let item: YamlNode;
       if (at >= text.length || text[at] === '#') {
         this.line++;
-        seq.items.push(this.valueBelow(indent, true));
+        item = this.valueBelow(indent, true);
       } else if (isSequenceItem(text, at)) {
         throw UNSUPPORTED;
       } else if (findKeyEnd(text, at) >= 0) {
-        // `- key: value`: a mapping whose keys line up with this first one.
+        // `- key: value`: a mapping whose keys line up with this first one (an anchor here would
+        // belong to the first key).
+        if (anchor !== undefined) throw UNSUPPORTED;
         this.starts[this.line] = at;
-        seq.items.push(this.mapping(at));
+        item = this.mapping(at);
       } else {
-        seq.items.push(this.inlineValue(text, at, indent));
+        item = this.inlineValue(text, at, indent);
       }
+      if (anchor !== undefined) setAnchor(item, anchor.name);
+      seq.items.push(item);
       this.skipBlank();
     }
     return seq;
@@ -161,7 +207,8 @@ class Reader {
 
   private mapping(indent: number): YAMLMap {
     const map = new YAMLMap();
-    const keys = new Set<string>();
+    // Keys compare by value, as the full parser's duplicate check does (`1` and `01` are one key).
+    const keys = new Set<unknown>();
     while (this.line < this.end) {
       const text = this.lines[this.line] as string;
       const start = this.starts[this.line] as number;
@@ -170,18 +217,21 @@ class Reader {
       const keyEnd = findKeyEnd(text, indent);
       if (keyEnd < 0) throw UNSUPPORTED;
       const key = this.key(text, indent, keyEnd);
-      const keyText = key.source as string;
-      if (keys.has(keyText)) throw UNSUPPORTED; // the full parser reports it, with its line
-      keys.add(keyText);
+      if (keys.has(key.value)) throw UNSUPPORTED; // the full parser reports it, with its line
+      keys.add(key.value);
+      if (key.value === '<<' && key.type === 'PLAIN') this.aliases = true;
       let at = keyEnd + 1;
       while (text[at] === ' ') at++;
+      const anchor = text[at] === '&' ? anchorAt(text, at) : undefined;
+      if (anchor !== undefined) at = anchor.next;
       let value: YamlNode;
       if (at >= text.length || text[at] === '#') {
         this.line++;
         value = this.valueBelow(indent, false);
       } else {
-        value = this.inlineValue(text, at, indent);
+        value = this.inlineValue(text, at, indent, indent);
       }
+      if (anchor !== undefined) setAnchor(value, anchor.name);
       map.items.push(new Pair(key, value));
       this.skipBlank();
     }
@@ -213,22 +263,34 @@ class Reader {
     return plainScalar(raw);
   }
 
-  /** A value that starts on the current line at `at`; the node owning it is indented `parent`. */
-  private inlineValue(text: string, at: number, parent: number): YamlNode {
+  /**
+   * A value that starts on the current line at `at`; the node owning it is indented `parent`.
+   * `mapIndent` is the indentation of the mapping whose value this is, which a block scalar's
+   * indentation indicator counts from.
+   */
+  private inlineValue(text: string, at: number, parent: number, mapIndent?: number): YamlNode {
     const first = text[at];
-    if (first === '|') return this.literal(text, at, parent);
+    if (first === '|' || first === '>') return this.blockScalar(text, at, parent, mapIndent);
     let node: YamlNode;
     let next: number;
-    if ((first === '"' || first === "'") && closingQuote(text, at) < 0) {
+    if (first === '*') {
+      let end = at + 1;
+      while (end < text.length && text[end] !== ' ') end++;
+      node = new Alias(anchorName(text.slice(at + 1, end)));
+      this.aliases = true;
+      next = end;
+    } else if ((first === '"' || first === "'") && closingQuote(text, at) < 0) {
       return this.multiLineQuoted(text, at, parent);
     } else if (first === '"' || first === "'") {
       const read = quoted(text, at);
       node = stringScalar(read.value, first === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE');
       next = read.next;
     } else if (first === '[' || first === '{') {
-      const read = flow(text, at);
+      const read = this.flow(at, parent);
       node = read.node;
       next = read.next;
+      // The collection may have ended on a later line: the rest of that line is what follows it.
+      text = this.lines[this.line] as string;
     } else {
       const comment = text.indexOf(' #', at);
       const raw = (comment < 0 ? text.slice(at) : text.slice(at, comment)).trimEnd();
@@ -273,6 +335,8 @@ class Reader {
       }
       if (start <= parent || parent < 0) break;
       const part = line.slice(start).trimEnd();
+      // A comment line ends a one-line scalar (what follows is checked by the caller).
+      if (part.startsWith('#') && !continued) break;
       if (part.startsWith('#') || part.startsWith('- ') || part === '-' || part.includes(': ') || part.endsWith(':') || part.includes(' #')) throw UNSUPPORTED;
       value += blanks > 0 ? '\n'.repeat(blanks) : ' ';
       value += part;
@@ -311,19 +375,27 @@ class Reader {
     const rest = last.slice(closeAt + 1).trim();
     if (rest !== '' && !(rest.startsWith('#') && last[closeAt + 1] === ' ')) throw UNSUPPORTED;
     const lines = [...parts, last.slice(0, closeAt)];
-    if (quote === '"' && lines.some((line, i) => i < lines.length - 1 && /\\\s*$/.test(line))) throw UNSUPPORTED;
-    let folded = (lines[0] as string).trimEnd();
+    // In a double-quoted scalar a backslash ending a line escapes the line break: the lines join
+    // with nothing between them. One followed by spaces is left to the full parser.
+    const escapedBreak = (i: number): boolean => quote === '"' && i < lines.length - 1 && /(^|[^\\])(\\\\)*\\$/.test(lines[i] as string);
+    if (quote === '"' && lines.some((line, i) => i < lines.length - 1 && /\\\s+$/.test(line))) throw UNSUPPORTED;
+    let folded = escapedBreak(0) ? (lines[0] as string).slice(0, -1) : (lines[0] as string).trimEnd();
     let blanks = 0;
+    let joinTight = escapedBreak(0);
     for (let i = 1; i < lines.length; i++) {
       const isLast = i === lines.length - 1;
-      const line = isLast ? (lines[i] as string).trimStart() : (lines[i] as string).trim();
-      if (line === '' && !isLast) {
+      const escaped = escapedBreak(i);
+      const raw = lines[i] as string;
+      const line = isLast ? raw.trimStart() : escaped ? raw.trimStart().slice(0, -1) : raw.trim();
+      if (line === '' && !isLast && !escaped) {
+        if (joinTight) throw UNSUPPORTED;
         blanks++;
         continue;
       }
-      folded += blanks > 0 ? '\n'.repeat(blanks) : ' ';
+      if (!joinTight) folded += blanks > 0 ? '\n'.repeat(blanks) : ' ';
       folded += line;
       blanks = 0;
+      joinTight = escaped;
     }
     if (blanks > 0) throw UNSUPPORTED;
     const { value, next } = quoted(quote + folded + quote, 0);
@@ -337,18 +409,31 @@ class Reader {
     return stringScalar(value, quote === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE');
   }
 
-  /** `|`, `|-`, `|+` and the lines below it. */
-  private literal(text: string, at: number, parent: number): Scalar {
+  /**
+   * A block scalar (`|` literal or `>` folded, with chomping `-`/`+` and an indentation indicator)
+   * and the lines below it. An indicator counts from `mapIndent`, the owning mapping's indentation.
+   */
+  private blockScalar(text: string, at: number, parent: number, mapIndent: number | undefined): Scalar {
+    const folded = text[at] === '>';
     let chomp: 'clip' | 'strip' | 'keep' = 'clip';
+    let indicator = 0;
     let i = at + 1;
-    if (text[i] === '-' || text[i] === '+') {
-      chomp = text[i] === '-' ? 'strip' : 'keep';
-      i++;
+    for (let n = 0; n < 2; n++) {
+      const ch = text[i];
+      if (chomp === 'clip' && (ch === '-' || ch === '+')) {
+        chomp = ch === '-' ? 'strip' : 'keep';
+        i++;
+      } else if (indicator === 0 && ch !== undefined && ch >= '1' && ch <= '9') {
+        indicator = Number(ch);
+        i++;
+      }
     }
     const rest = text.slice(i);
     if (rest.trim() !== '' && !/^ +#/.test(rest)) throw UNSUPPORTED;
+    if (indicator > 0 && mapIndent === undefined) throw UNSUPPORTED;
     this.line++;
-    let contentIndent = -1;
+    let contentIndent = indicator > 0 ? (mapIndent as number) + indicator : -1;
+    let started = false;
     const body: string[] = [];
     while (this.line < this.end) {
       const line = this.lines[this.line] as string;
@@ -364,24 +449,172 @@ class Reader {
       if (contentIndent < 0) {
         if (start <= parent) break;
         contentIndent = start;
-      } else if (start < contentIndent) break;
+      } else if (start < contentIndent) {
+        if (!started && start > parent) throw UNSUPPORTED; // under-indented first line: the full parser's error
+        break;
+      }
+      started = true;
       body.push(line.slice(contentIndent));
       this.line++;
     }
-    if (contentIndent < 0) {
+    const type = folded ? 'BLOCK_FOLDED' : 'BLOCK_LITERAL';
+    if (!started) {
       // Nothing but blank lines: they belong after the scalar, which is empty.
+      if (chomp === 'keep' && body.length > 0) throw UNSUPPORTED;
       this.line -= body.length;
-      return stringScalar('', 'BLOCK_LITERAL');
+      return stringScalar('', type);
     }
+    if (this.unterminated && this.line >= this.lines.length && body[body.length - 1] === '') throw UNSUPPORTED;
     // Trailing blank lines: chomping decides; the lines themselves are given back to the caller.
     let trailing = 0;
     while (trailing < body.length && body[body.length - 1 - trailing] === '') trailing++;
-    const content = body.slice(0, body.length - trailing).join('\n');
-    let value = content;
+    const lines = body.slice(0, body.length - trailing);
+    let value = folded ? foldLines(lines) : lines.join('\n');
     if (chomp === 'clip') value += '\n';
     else if (chomp === 'keep') value += '\n'.repeat(trailing + 1);
-    return stringScalar(value, 'BLOCK_LITERAL');
+    // At the very end of a text without a final line break go-yaml adds no line break (kustomize prints `|-`).
+    const scalar = stringScalar(value, type);
+    if (this.unterminated && this.line >= this.lines.length && value.endsWith('\n')) scalar.value = value.slice(0, -1);
+    return scalar;
   }
+
+  /**
+   * A flow collection (`[a, "b"]`, `{k: v}`, nested) opening at `from` on the current line. It may
+   * go on over the following lines, each indented deeper than `parent`; a key, its `:` and its
+   * value stay on one line and plain scalars on one line each. Leaves the reader on the line where
+   * the collection closes and returns the index after its closing bracket.
+   */
+  private flow(from: number, parent: number): { node: YAMLSeq | YAMLMap; next: number } {
+    let text = this.lines[this.line] as string;
+    const open = text[from];
+    const close = open === '[' ? ']' : '}';
+    const node = open === '[' ? new YAMLSeq() : new YAMLMap();
+    node.flow = true;
+    const keys = new Set<unknown>();
+    let i = from + 1;
+    const skipSpaces = (): void => {
+      while (text[i] === ' ') i++;
+    };
+    // Spaces, comments and line breaks between the parts of the collection.
+    const skip = (): void => {
+      for (;;) {
+        skipSpaces();
+        if (i < text.length && !(text[i] === '#' && text[i - 1] === ' ')) return;
+        this.line++;
+        if (this.line >= this.end) throw UNSUPPORTED;
+        text = this.lines[this.line] as string;
+        const start = this.starts[this.line] as number;
+        if (start < text.length && text[start] !== '#' && start <= parent) throw UNSUPPORTED;
+        i = start;
+      }
+    };
+    const item = (): YamlNode => {
+      const ch = text[i];
+      if (ch === '[' || ch === '{') {
+        const read = this.flow(i, parent);
+        text = this.lines[this.line] as string;
+        i = read.next;
+        return read.node;
+      }
+      if (ch === '"' || ch === "'") {
+        const read = quoted(text, i);
+        i = read.next;
+        return stringScalar(read.value, ch === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE');
+      }
+      if (ch === '*') {
+        let j = i + 1;
+        while (j < text.length && !' ,[]{}'.includes(text[j] as string)) j++;
+        const alias = new Alias(anchorName(text.slice(i + 1, j)));
+        this.aliases = true;
+        i = j;
+        return alias;
+      }
+      let j = i;
+      while (j < text.length && !',[]{}#'.includes(text[j] as string) && !(text[j] === ':' && (text[j + 1] === ' ' || text[j + 1] === ',' || text[j + 1] === close))) j++;
+      const raw = text.slice(i, j).trimEnd();
+      checkPlain(raw);
+      i = j;
+      return plainScalar(raw);
+    };
+    skip();
+    if (text[i] === close) return { node, next: i + 1 };
+    for (;;) {
+      const first = item();
+      if (open === '{') {
+        skipSpaces();
+        if (text[i] !== ':') throw UNSUPPORTED;
+        i++;
+        if (!(first instanceof Scalar) || typeof first.source !== 'string' || keys.has(first.value)) throw UNSUPPORTED;
+        keys.add(first.value);
+        if (first.value === '<<' && first.type === 'PLAIN') this.aliases = true;
+        skipSpaces();
+        if (i >= text.length || text[i] === ',' || text[i] === close || text[i] === '#') throw UNSUPPORTED;
+        const value = item();
+        (node as YAMLMap).items.push(new Pair(first, value));
+        skip();
+      } else {
+        skip();
+        if (text[i] === ':') throw UNSUPPORTED;
+        (node as YAMLSeq).items.push(first);
+      }
+      if (text[i] === ',') {
+        i++;
+        skip();
+        if (text[i] === close) throw UNSUPPORTED;
+        continue;
+      }
+      if (text[i] === close) return { node, next: i + 1 };
+      throw UNSUPPORTED;
+    }
+  }
+}
+
+/**
+ * Folds the content lines of a `>` scalar as YAML does: a line break between two lines of text
+ * becomes a space, or disappears when blank lines follow it (each of which is a line break); around
+ * more-indented lines every line break is kept.
+ */
+function foldLines(lines: string[]): string {
+  let out = '';
+  let blanks = 0;
+  let started = false;
+  let previousText = false;
+  for (const line of lines) {
+    if (line === '') {
+      blanks++;
+      continue;
+    }
+    const isText = line[0] !== ' ';
+    if (!started) out += '\n'.repeat(blanks);
+    else if (previousText && isText) out += blanks > 0 ? '\n'.repeat(blanks) : ' ';
+    else out += '\n'.repeat(blanks + 1);
+    out += line;
+    blanks = 0;
+    started = true;
+    previousText = isText;
+  }
+  return out;
+}
+
+/** The name of an anchor or alias, refused when empty or holding flow indicators. */
+function anchorName(name: string): string {
+  if (name === '' || /[,[\]{}]/.test(name)) throw UNSUPPORTED;
+  return name;
+}
+
+/** `&name` at `at` and where what follows it starts. */
+function anchorAt(text: string, at: number): { name: string; next: number } {
+  let end = at + 1;
+  while (end < text.length && text[end] !== ' ') end++;
+  const name = anchorName(text.slice(at + 1, end));
+  while (text[end] === ' ') end++;
+  return { name, next: end };
+}
+
+/** Puts an anchor on a node; an anchored alias or an anchored empty value is left to the full parser. */
+function setAnchor(node: YamlNode, name: string): void {
+  if (node instanceof Alias || (node instanceof Scalar && node.type === 'PLAIN' && node.source === '')) throw UNSUPPORTED;
+  node.anchor = name;
 }
 
 function indentOf(text: string): number {
@@ -483,81 +716,33 @@ function quoted(text: string, from: number): { value: string; next: number } {
   }
 }
 
-/** A single-line flow collection (`[a, "b"]`, `{k: v}`, nested) starting at `from`. */
-function flow(text: string, from: number): { node: YAMLSeq | YAMLMap; next: number } {
-  const open = text[from];
-  const close = open === '[' ? ']' : '}';
-  const node = open === '[' ? new YAMLSeq() : new YAMLMap();
-  node.flow = true;
-  const keys = new Set<string>();
-  let i = from + 1;
-  const skip = (): void => {
-    while (text[i] === ' ') i++;
-  };
-  const item = (): YamlNode => {
-    skip();
-    const ch = text[i];
-    if (ch === '[' || ch === '{') {
-      const read = flow(text, i);
-      i = read.next;
-      return read.node;
-    }
-    if (ch === '"' || ch === "'") {
-      const read = quoted(text, i);
-      i = read.next;
-      return stringScalar(read.value, ch === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE');
-    }
-    let j = i;
-    while (j < text.length && !',[]{}#'.includes(text[j] as string) && !(text[j] === ':' && (text[j + 1] === ' ' || text[j + 1] === ',' || text[j + 1] === close))) j++;
-    const raw = text.slice(i, j).trimEnd();
-    checkPlain(raw);
-    i = j;
-    return plainScalar(raw);
-  };
-  skip();
-  if (text[i] === close) return { node, next: i + 1 };
-  for (;;) {
-    const first = item();
-    skip();
-    if (open === '{') {
-      if (text[i] !== ':') throw UNSUPPORTED;
-      i++;
-      const keyText = (first as Scalar).source;
-      if (!(first instanceof Scalar) || typeof keyText !== 'string' || keys.has(keyText)) throw UNSUPPORTED;
-      keys.add(keyText);
-      skip();
-      if (text[i] === ',' || text[i] === close) throw UNSUPPORTED;
-      const value = item();
-      (node as YAMLMap).items.push(new Pair(first, value));
-      skip();
-    } else {
-      if (text[i] === ':') throw UNSUPPORTED;
-      (node as YAMLSeq).items.push(first);
-    }
-    if (text[i] === ',') {
-      i++;
-      skip();
-      if (text[i] === close) throw UNSUPPORTED;
-      continue;
-    }
-    if (text[i] === close) return { node, next: i + 1 };
-    throw UNSUPPORTED;
+// Characters the reader takes: printable ones, spaces and line breaks (no tabs, no controls).
+const OUTSIDE_SUBSET = /[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd\ud800-\udfff]/;
+
+/**
+ * Reads a multi-document YAML text document by document: each document in the supported subset as
+ * nodes, each other one as its text for the full parser. Undefined when the whole text is for the
+ * full parser (directives, `...` markers, a lone carriage return, characters outside the subset).
+ */
+export function readDocuments(text: string): DocumentPiece[] | undefined {
+  if (text.length === 0) return undefined;
+  // CRLF line breaks read as LF ones; a carriage return on its own is left to the full parser.
+  const normalized = text.includes('\r') ? text.replaceAll('\r\n', '\n') : text;
+  if (OUTSIDE_SUBSET.test(normalized)) return undefined;
+  try {
+    return new Reader(normalized).documents();
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
   }
 }
 
 /**
- * Reads a multi-document YAML text when it lies in the supported subset; returns undefined
- * otherwise (the caller then uses the full parser).
+ * Reads a multi-document YAML text when every document lies in the supported subset; returns
+ * undefined otherwise (the caller then uses the full parser).
  */
 export function fastParseDocuments(text: string): FastDocument[] | undefined {
-  // Only texts made of printable characters, spaces and newlines, ending in a newline.
-  if (text.length === 0 || !text.endsWith('\n') || /[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd\ud800-\udfff]/.test(text)) return undefined;
-  try {
-    return new Reader(text).documents();
-  } catch (error) {
-    // Outside the subset, or nested past the stack (`[[[[…`): the full parser decides, with its
-    // own limits and messages.
-    if (error instanceof Unsupported || error instanceof RangeError) return undefined;
-    throw error;
-  }
+  const pieces = readDocuments(text);
+  if (pieces === undefined || pieces.some((piece) => piece.kind === 'deferred')) return undefined;
+  return pieces.map((piece) => ({ node: (piece as FastDocument).node, line: (piece as FastDocument).line, aliases: (piece as FastDocument).aliases }));
 }
