@@ -13,6 +13,8 @@
 // Tideline is also measured with V8's young generation capped (--max-semi-space-size, as a Lambda
 // can set through NODE_OPTIONS). Both outputs must be byte-identical. Prints a table and one JSON
 // line per input.
+// Then (or alone, with `--shapes`) the section of bench/render-shapes.ts: one 4 MiB file of each
+// YAML shape, parsed.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { build } from 'esbuild';
 import { renderKustomization } from '#shared/render/index.ts';
 import { ensureBinaries } from '#test/env/build.ts';
 import { bigCrds, deepOverlays, longBlockScalars, manySmallObjects } from './render-inputs.ts';
+import { benchLargeShapes } from './render-shapes.ts';
 
 const APPS = 40;
 const CLUSTERS = ['c1', 'c2', 'c3', 'c4', 'c5'];
@@ -284,6 +287,11 @@ const INPUTS: { name: string; generate: (root: string) => string }[] = [
   { name: 'deep overlays', generate: deepOverlays },
 ];
 
+if (process.argv.includes('--shapes')) {
+  await benchLargeShapes();
+  process.exit(0);
+}
+
 const { kustomize } = await ensureBinaries();
 const work = mkdtempSync(join(tmpdir(), 'tideline-bench-render-'));
 try {
@@ -378,3 +386,4 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+await benchLargeShapes();

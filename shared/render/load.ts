@@ -5,7 +5,7 @@
  */
 import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Alias, type Node as YamlNode, type Document, type Pair } from 'yaml';
+import { LineCounter, Pair as YamlPair, Scalar, YAMLMap, YAMLSeq, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Alias, type Node as YamlNode, type Document, type Pair } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
 import { readDocuments, type DeferredDocument } from './yaml/fast-parse.ts';
@@ -213,45 +213,69 @@ export class RootedFs {
   }
 }
 
+/** Nesting beyond which alias expansion refuses a document. */
+const MAX_EXPANSION_DEPTH = 500;
+
+interface AliasWalk {
+  /** The node each alias refers to (undefined: no such anchor). */
+  targets: Map<Alias, unknown>;
+  /** Collections holding an alias or a merge key somewhere below: expansion rebuilds them. */
+  changing: Set<unknown>;
+  /** The tree is nested past the expansion limit (then every node is copied, to fail where it used to). */
+  tooDeep: boolean;
+}
+
 /**
- * The node each alias of a tree refers to: the last node anchored with its name before it, in the
- * order keys and values are written (the parser's rule). One walk for all aliases: asking the
- * parser per alias walks the whole document each time, which made a large file with many aliases
- * take minutes.
+ * One walk over a tree: what each alias refers to — the last node anchored with its name before
+ * it, in the order keys and values are written (the parser's rule) — and which collections
+ * expansion must rebuild. Asking the parser per alias walked the whole document each time, and
+ * copying every node (the parser's `clone` copies a pair's whole subtree again at each level) was
+ * quadratic too: a large file with many aliases took minutes.
  */
-function aliasTargets(root: unknown): Map<Alias, unknown> {
-  const targets = new Map<Alias, unknown>();
+function walkAliases(root: unknown): AliasWalk {
+  const walk: AliasWalk = { targets: new Map(), changing: new Set(), tooDeep: false };
   const latest = new Map<string, unknown>();
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
+  // Recursion stops at the depth limit, so the stack stays small; expansion fails there anyway
+  // before it meets anything deeper.
+  const visitNode = (node: unknown, depth: number): boolean => {
     if (isAlias(node)) {
-      targets.set(node, latest.get(node.source));
-      continue;
+      walk.targets.set(node, latest.get(node.source));
+      return true;
     }
-    if (isScalar(node) || isMap(node) || isSeq(node)) {
-      if (node.anchor) latest.set(node.anchor, node);
+    if (!(isScalar(node) || isMap(node) || isSeq(node))) return false;
+    if (node.anchor) latest.set(node.anchor, node);
+    if (isScalar(node)) return false;
+    if (depth >= MAX_EXPANSION_DEPTH) {
+      walk.tooDeep = true;
+      return true;
     }
-    // Children are pushed last first, so they come off the stack in written order.
-    if (isSeq(node)) for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
-    else if (isMap(node)) {
-      for (let i = node.items.length - 1; i >= 0; i--) {
-        const pair = node.items[i] as Pair;
-        stack.push(pair.value, pair.key);
+    let changes = false;
+    if (isSeq(node)) {
+      for (const item of node.items) if (visitNode(item, depth + 1)) changes = true;
+    } else {
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN') changes = true;
+        if (visitNode(pair.key, depth + 1)) changes = true;
+        if (visitNode(pair.value, depth + 1)) changes = true;
       }
     }
-  }
-  return targets;
+    if (changes) walk.changing.add(node);
+    return changes;
+  };
+  visitNode(root, 0);
+  return walk;
 }
 
 /** Replaces every alias with a copy of its anchored node, counting nodes so alias bombs fail fast. */
 function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (offset: number) => number): unknown {
-  const targets = aliasTargets(root);
+  const { targets, changing, tooDeep } = walkAliases(root);
   // Only nodes produced by expanding an alias count against the budget, so a large document that
   // uses one anchor is fine while a billion-laughs document stops early.
   let budget = maxNodes;
   const copy = (node: unknown, depth: number, expanding = false): unknown => {
-    if ((expanding && --budget < 0) || depth > 500) {
+    // Outside an alias, a subtree with nothing to expand stays as it is (it would be copied as is).
+    if (!expanding && !tooDeep && !changing.has(node) && !isAlias(node)) return node;
+    if ((expanding && --budget < 0) || depth > MAX_EXPANSION_DEPTH) {
       const offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
       throw new InvalidInputError(`YAML aliases expand to more than ${maxNodes} nodes (alias bomb?)`, {
         source: { file, ...(offset === undefined ? {} : { line: lineAt(offset) }) },
@@ -266,20 +290,20 @@ function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (o
       }
       return copy(anchored, depth + 1, true);
     }
-    if (isScalar(node)) return node.clone();
+    // Copies keep every own property (style, source text, range) without the parser's `clone`,
+    // which also deep-copies what is replaced here anyway.
+    if (isScalar(node)) return Object.assign(new Scalar(node.value), node);
     if (isSeq(node)) {
-      const out = node.clone();
+      const out = Object.assign(new YAMLSeq(node.schema), node);
       out.items = node.items.map((item) => copy(item, depth + 1, expanding));
       return out;
     }
     if (isMap(node)) {
-      const out = node.clone();
+      const out = Object.assign(new YAMLMap(node.schema), node);
       const merged: Pair[] = [];
       out.items = [];
       for (const pair of node.items) {
-        const p = pair.clone();
-        p.key = copy(pair.key, depth + 1, expanding);
-        p.value = copy(pair.value, depth + 1, expanding);
+        const p = new YamlPair(copy(pair.key, depth + 1, expanding), copy(pair.value, depth + 1, expanding));
         // `<<: *base` (or a list of them) merges the referenced maps, explicit keys winning, as go-yaml does.
         if (isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN' && (isMap(p.value) || isSeq(p.value))) {
           const sources = isMap(p.value) ? [p.value] : p.value.items.filter(isMap);

@@ -55,6 +55,11 @@ export const LARGE_SHAPES: LargeShape[] = [
       ),
   },
   {
+    name: 'aliases in one document',
+    // One anchor used 2,000 times in a 150,000-key ConfigMap (within the 10,000-node alias budget).
+    text: (bytes = SHAPE_BYTES) => grow(bytes, `${CONFIG_MAP_HEAD}  shared: &shared value\n`, (i) => (i % 75 === 74 ? `  alias-${i}: *shared\n` : `  key-${i}: value-${i}\n`)),
+  },
+  {
     name: 'flow collections',
     // Pretty-printed JSON, as `kubectl get -o json` writes it.
     text: (bytes = SHAPE_BYTES) =>
