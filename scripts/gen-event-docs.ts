@@ -21,9 +21,10 @@ const SUMMARIES: Record<DetailType, string> = {
   ReconcileSucceeded: 'A rendered bundle was applied (and pruned) on a cluster. Emitted by apply; consumed by alerts and commit status.',
   ReconcileFailed: 'Applying a bundle failed, or was refused (stale revision, empty bundle). Emitted by apply; consumed by alerts.',
   HealthCheckFailed: 'Applied objects did not become healthy within the timeout. Emitted by apply; consumed by alerts.',
-  DriftDetected: 'A drift sweep found cluster objects that differ from the last applied bundle. Emitted by drift; consumed by alerts.',
-  DriftCorrected: 'A drift sweep re-applied drifted objects. Emitted by drift; consumed by alerts.',
-  ClusterUnreachable: 'A cluster could not be reached after retries. Emitted by apply and drift; consumed by alerts.',
+  DriftCheckRequested: 'One shard of a drift sweep: the clusters one drift invocation checks. Emitted by drift at each scheduled sweep (the registered clusters, in shards); consumed by drift.',
+  DriftDetected: 'A drift sweep found cluster objects that differ from the last applied bundle, each with its changed fields (Git\'s value, the cluster\'s, the field manager holding it; Secret values masked). Emitted by drift for every drifted Kustomization, in both modes; consumed by alerts.',
+  DriftCorrected: 'A drift sweep re-applied the drifted objects of a Kustomization in `correct` mode (the default). Emitted by drift; consumed by alerts.',
+  ClusterUnreachable: 'A cluster could not be reached after retries (`reason` Unreachable), did not answer within the drift check\'s deadline (Timeout), or refused the credentials (Unauthorized). Emitted by apply and drift; consumed by alerts. The drift sweep checks it again at its next run.',
 };
 
 /** Meaning of field names shared across events. */
@@ -53,6 +54,16 @@ const FIELD_NOTES: Record<string, string> = {
   'changeSet.omitted': 'entries left out of `entries` to keep the event small',
   willCorrect: 'true when a DriftCorrected follows',
   attempts: 'connection attempts made before giving up',
+  sweepId: 'the drift sweep this belongs to',
+  mode: '`correct` (default) or `detect` (annotation `tideline.dev/drift: detect`)',
+  'drifted[].fields': 'the changed fields, bounded; Secret values read `***`',
+  'drifted[].fields[].path': 'field path, list elements by key (`spec.template.spec.containers[name=web].image`)',
+  'drifted[].fields[].expected': 'the value Git sets',
+  'drifted[].fields[].actual': 'the value in the cluster; absent when the field was removed',
+  'drifted[].fields[].manager': 'field managers other than Tideline that hold the field now',
+  'drifted[].fieldsOmitted': 'changed fields left out of `fields`',
+  shard: 'which shard of the sweep (index from 0, count)',
+  clusters: 'the registered clusters this shard checks',
 };
 
 interface JsonSchema {

@@ -8,6 +8,7 @@
  */
 import type { CatalogEvent, ChangeSetSummary, DetailType, EventObjectRef } from '#shared/events/catalog.ts';
 import { describeObject } from '#shared/errors/index.ts';
+import { driftTextLines } from './drift-format.ts';
 
 /** Event types the alerts engine turns into notifications. */
 export const ALERTABLE_TYPES = [
@@ -118,20 +119,21 @@ export function toNotification(event: AlertableEvent): AlertNotification {
     case 'RenderFailed':
       return { ...target, detailType: event.detailType, severity: 'error', reason: event.detail.reason, message: event.detail.message };
     case 'DriftDetected': {
-      const lines = event.detail.drifted.map((x) => `${compactObject(x.object)} ${x.change.toLowerCase()}`);
-      const more = event.detail.driftedCount - event.detail.drifted.length;
-      if (more > 0) lines.push(`… and ${more} more`);
+      const lines = driftTextLines(event.detail.drifted, event.detail.driftedCount);
       return {
         ...target,
         detailType: event.detailType,
         // Drift that will be corrected is news; drift left in place needs a human.
         severity: event.detail.willCorrect ? 'info' : 'error',
         reason: 'DriftDetected',
-        message: [`${event.detail.driftedCount} object(s) drifted from the desired state`, ...lines].join('\n'),
+        message: [`${event.detail.driftedCount} object(s) drifted from the desired state${event.detail.mode === 'detect' ? ' (detect mode: left in place)' : ''}`, ...lines].join('\n'),
       };
     }
-    case 'DriftCorrected':
-      return { ...target, detailType: event.detailType, severity: 'info', reason: 'DriftCorrected', message: changeSetMessage(event.detail.changeSet) };
+    case 'DriftCorrected': {
+      const drifted = event.detail.drifted ?? [];
+      const message = drifted.length > 0 ? [`${event.detail.driftedCount ?? drifted.length} drifted object(s) put back to the desired state`, ...driftTextLines(drifted, event.detail.driftedCount ?? drifted.length)].join('\n') : changeSetMessage(event.detail.changeSet);
+      return { ...target, detailType: event.detailType, severity: 'info', reason: 'DriftCorrected', message };
+    }
     default: {
       const unreachable: never = event;
       throw new Error(`unhandled event type ${(unreachable as CatalogEvent).detailType}`);

@@ -7,9 +7,10 @@
  * the error or drift details. Every text is redacted of secrets, escaped for mrkdwn and kept within
  * Block Kit's limits, so Slack never rejects a message for its size and never shows a secret.
  */
-import type { ChangeSetSummary } from '#shared/events/catalog.ts';
+import type { ChangeSetSummary, DriftedObjectDetail } from '#shared/events/catalog.ts';
 import { describeObject } from '#shared/errors/index.ts';
 import { commitOf, compactObject, refOf, type AlertNotification } from './notification.ts';
+import { fieldLines } from './drift-format.ts';
 import { commitUrl, type GitHostKind } from './commit-link.ts';
 import { Redactor } from './redact.ts';
 import { codeBlock, escapeMrkdwn, joinLinesWithin, mrkdwnLink, truncateMrkdwn, truncatePlain } from './text.ts';
@@ -146,6 +147,9 @@ export function formatSlackMessage(notification: AlertNotification, options: For
     return out;
   };
 
+  // A drifted object and, under it, what changed field by field (Git's value → the cluster's, by whom).
+  const driftLine = (drifted: DriftedObjectDetail) => [`• ${code(compactObject(drifted.object))} ${drifted.change === 'Missing' ? 'deleted' : 'modified'}`, ...fieldLines(drifted, 3).map((line) => `    ${m(line)}`)].join('\n');
+
   switch (event.detailType) {
     case 'ReconcileSucceeded':
       fields.push(field('Duration', formatDuration(event.detail.durationMs)));
@@ -172,15 +176,21 @@ export function formatSlackMessage(notification: AlertNotification, options: For
       details.push(section(`*Error*\n${codeBlock(r(event.detail.message), BLOCK_KIT_LIMITS.sectionText - 10)}`));
       break;
     case 'DriftDetected': {
-      fields.push(field('Action', event.detail.willCorrect ? 'will be corrected' : 'left in place (correction off)'));
-      const lines = event.detail.drifted.map((x) => `• ${code(compactObject(x.object))} ${x.change.toLowerCase()}`);
+      fields.push(field('Action', event.detail.willCorrect ? 'will be corrected' : event.detail.mode === 'detect' ? 'left in place (detect mode)' : 'left in place (correction off)'));
       details.push(section(`*Drifted:* ${event.detail.driftedCount} object(s)`));
-      if (lines.length) details.push(objectList(lines, event.detail.driftedCount));
+      if (event.detail.drifted.length) details.push(objectList(event.detail.drifted.map(driftLine), event.detail.driftedCount));
       break;
     }
-    case 'DriftCorrected':
-      details.push(...changeSetBlocks(event.detail.changeSet));
+    case 'DriftCorrected': {
+      const drifted = event.detail.drifted ?? [];
+      if (drifted.length === 0) {
+        details.push(...changeSetBlocks(event.detail.changeSet));
+        break;
+      }
+      details.push(section(`*Put back:* ${event.detail.driftedCount ?? drifted.length} object(s)`));
+      details.push(objectList(drifted.map(driftLine), event.detail.driftedCount ?? drifted.length));
       break;
+    }
     case 'ClusterUnreachable':
       fields.push(field('Reason', m(event.detail.reason)), field('Attempts', String(event.detail.attempts)));
       details.push(section(`*Error*\n${codeBlock(r(event.detail.message), BLOCK_KIT_LIMITS.sectionText - 10)}`));

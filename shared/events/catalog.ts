@@ -187,20 +187,62 @@ export const HealthCheckFailedSchema = z.object({
   unhealthy: z.array(z.object({ object: ObjectRefSchema, status: z.string(), message: z.string().max(1024) })).max(50),
 });
 
+/** One changed field of a drifted object: Git's value, the cluster's, and the manager holding it. Secret values read `***`. */
+export const FieldDriftSchema = z.object({
+  /** Dotted path, list elements by key: `spec.template.spec.containers[name=web].image`. */
+  path: z.string().min(1).max(512),
+  /** What Git sets (JSON text for non-strings, shortened). */
+  expected: z.string().max(256),
+  /** What the cluster holds; absent when the field is gone. */
+  actual: z.string().max(256).optional(),
+  /** Field managers other than Tideline holding the field (`kubectl`, `kubectl (scale)`). */
+  manager: z.string().max(256).optional(),
+});
+export type FieldDriftDetail = z.infer<typeof FieldDriftSchema>;
+
+/** A drifted object and its bounded field-level diff. */
+export const DriftedObjectSchema = z.object({
+  object: ObjectRefSchema,
+  change: z.enum(['Modified', 'Missing']),
+  fields: z.array(FieldDriftSchema).max(20).optional(),
+  /** Changed fields left out of `fields`. */
+  fieldsOmitted: z.number().int().nonnegative().optional(),
+});
+export type DriftedObjectDetail = z.infer<typeof DriftedObjectSchema>;
+
+/** How a Kustomization treats drift: `correct` (default, as Flux) or `detect` (annotation `tideline.dev/drift: detect`). */
+export const DriftModeSchema = z.enum(['correct', 'detect']);
+export type DriftMode = z.infer<typeof DriftModeSchema>;
+
 export const DriftDetectedSchema = z.object({
   ...envelope,
   ...target,
-  drifted: z.array(z.object({ object: ObjectRefSchema, change: z.enum(['Modified', 'Missing']) })).max(100),
+  drifted: z.array(DriftedObjectSchema).max(100),
   driftedCount: z.number().int().nonnegative(),
   /** True when the Kustomization asks for drift to be corrected (a DriftCorrected follows). */
   willCorrect: z.boolean(),
+  mode: DriftModeSchema.optional(),
+  /** The sweep that found it. */
+  sweepId: z.string().min(1).optional(),
 });
 
 export const DriftCorrectedSchema = z.object({
   ...envelope,
   ...target,
   changeSet: ChangeSetSummarySchema,
+  /** What was put back, with the fields that had drifted. */
+  drifted: z.array(DriftedObjectSchema).max(100).optional(),
+  driftedCount: z.number().int().nonnegative().optional(),
+  sweepId: z.string().min(1).optional(),
 });
+
+/**
+ * Why a cluster could not be checked or applied to: `Unreachable` (connection refused or reset,
+ * 5xx after retries), `Timeout` (no answer within the deadline), `Unauthorized` (credentials
+ * refused or revoked: 401/403).
+ */
+export const UnreachableReasonSchema = z.enum(['Unreachable', 'Timeout', 'Unauthorized']);
+export type UnreachableReason = z.infer<typeof UnreachableReasonSchema>;
 
 export const ClusterUnreachableSchema = z.object({
   ...envelope,
@@ -208,6 +250,19 @@ export const ClusterUnreachableSchema = z.object({
   reason: z.string().min(1),
   message: z.string().max(4096),
   attempts: z.number().int().positive(),
+  /** The drift sweep that found it (it is checked again at the next one). */
+  sweepId: z.string().min(1).optional(),
+});
+
+/**
+ * A shard of a drift sweep: the scheduled sweep lists the registered clusters and fans out in
+ * these, so no drift invocation holds more than a shard of the fleet.
+ */
+export const DriftCheckRequestedSchema = z.object({
+  ...envelope,
+  sweepId: z.string().min(1),
+  shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
+  clusters: z.array(z.string().min(1)).min(1).max(200),
 });
 
 /**
@@ -250,6 +305,7 @@ export const catalog = {
   ReconcileSucceeded: { source: 'tideline.apply', schema: ReconcileSucceededSchema },
   ReconcileFailed: { source: 'tideline.apply', schema: ReconcileFailedSchema },
   HealthCheckFailed: { source: 'tideline.apply', schema: HealthCheckFailedSchema },
+  DriftCheckRequested: { source: 'tideline.drift', schema: DriftCheckRequestedSchema },
   DriftDetected: { source: 'tideline.drift', schema: DriftDetectedSchema },
   DriftCorrected: { source: 'tideline.drift', schema: DriftCorrectedSchema },
   ClusterUnreachable: { source: 'tideline.apply', schema: ClusterUnreachableSchema },

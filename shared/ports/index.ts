@@ -247,9 +247,30 @@ export interface KustomizationStatus extends KustomizationKey {
   lastChangeSet?: ChangeSetSummary;
   /** Duration of the last attempt's steps, in ms. */
   timings?: { fetchMs?: number; renderMs?: number; applyMs?: number; totalMs?: number };
+  /** The last drift sweep's finding for this Kustomization (written by the drift function only). */
+  drift?: DriftStatus;
   lastAttemptedAt?: string;
   lastAppliedAt?: string;
   updatedAt: string;
+}
+
+/**
+ * What the last drift check of a (cluster, Kustomization) found: `InSync`, `Drifted` (detect mode:
+ * left in place), `Corrected`, `Failed` (objects could not be compared or put back), or
+ * `Unreachable` (the cluster was not checked: unreachable, timed out or refused the credentials;
+ * it is checked again at the next sweep).
+ */
+export interface DriftStatus {
+  outcome: 'InSync' | 'Drifted' | 'Corrected' | 'Failed' | 'Unreachable';
+  /** For `Unreachable`: Unreachable, Timeout or Unauthorized. */
+  reason?: string;
+  message?: string;
+  driftedCount?: number;
+  /** The revision compared against (the one the inventory records). */
+  revision?: string;
+  checkedAt: string;
+  /** Since when the cluster has been unreachable (kept while it stays so). */
+  unreachableSince?: string;
 }
 
 /** What status records of one source. */

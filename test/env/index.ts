@@ -127,6 +127,10 @@ export interface PrivateKubeApiServer extends KubeConnection {
   stop(options?: { graceful?: boolean }): Promise<void>;
   /** Starts them again on the same ports with the same data; resolves when `/readyz` is ok. */
   start(): Promise<void>;
+  /** Freezes the apiserver (SIGSTOP): connections are accepted and never answered, like a hung machine. */
+  pause(): void;
+  /** Lets a paused apiserver run again. */
+  resume(): void;
 }
 
 /**
@@ -148,5 +152,19 @@ export async function startPrivateKubeApiServer(options: { durable?: boolean } =
   });
   await plane.start();
   const connection: KubeConnection = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, token: plane.token, caData: plane.caData };
-  return { ...connection, kubeConfig: () => kubeConfigFor(connection), stop: (options) => plane.stop(options), start: () => plane.start() };
+  return { ...connection, kubeConfig: () => kubeConfigFor(connection), stop: (options) => plane.stop(options), start: () => plane.start(), pause: () => plane.pause(), resume: () => plane.resume() };
+}
+
+/**
+ * A fleet of API servers: the shared one of the environment plus `count - 1` private control
+ * planes started in parallel (each its own etcd from the seed, so each starts in about the time
+ * of one). Tests and benchmarks use them as separate clusters; the private ones may be stopped,
+ * paused or restarted. Stopped when the process exits.
+ */
+export async function startKubeFleet(count: number): Promise<{ servers: KubeConnection[]; private: PrivateKubeApiServer[] }> {
+  if (count < 1) throw new Error('startKubeFleet needs at least one API server');
+  const env = await getTestEnv();
+  const own = await Promise.all(Array.from({ length: count - 1 }, () => startPrivateKubeApiServer()));
+  const shared: KubeConnection = { server: env.kube.server, kubeconfigPath: env.kube.kubeconfigPath, token: env.kube.token, caData: env.kube.caData };
+  return { servers: [shared, ...own], private: own };
 }

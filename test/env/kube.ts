@@ -59,6 +59,13 @@ export interface KubeControlPlane extends KubeConnection {
    * first and waits for an orderly shutdown.
    */
   stop(options?: { graceful?: boolean }): Promise<void>;
+  /**
+   * Freezes the apiserver (SIGSTOP): it keeps its port, the kernel still accepts connections,
+   * and nothing answers — a hung machine, which only a client's deadline gets past.
+   */
+  pause(): void;
+  /** Lets a paused apiserver run again (SIGCONT). */
+  resume(): void;
   /** Directory holding data, certificates and logs. */
   readonly dir: string;
 }
@@ -252,7 +259,11 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
         running.push(startService('kube-controller-manager', binaries.kubeControllerManager, kcmArgs, { logFile: join(logDir, 'kube-controller-manager.log') }));
       }
     },
+    pause: () => signalApiserver(running[1], 'SIGSTOP'),
+    resume: () => signalApiserver(running[1], 'SIGCONT'),
     stop: async (stopOptions) => {
+      // A paused apiserver would not see SIGTERM until it runs again.
+      signalApiserver(running[1], 'SIGCONT');
       const [etcd, apiserver, ...rest] = running;
       running = [];
       const graceMs = stopOptions?.graceful === true ? 10_000 : 0;
@@ -262,4 +273,13 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
       await etcd?.stop(graceMs);
     },
   };
+}
+
+function signalApiserver(apiserver: ServiceProcess | undefined, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  if (apiserver === undefined || apiserver.hasExited()) return;
+  try {
+    process.kill(-apiserver.pid, signal);
+  } catch {
+    // already gone
+  }
 }

@@ -94,7 +94,7 @@ describe('event severities', () => {
   it('drift that will not be corrected is an error, drift about to be corrected is info', () => {
     const drift = events.DriftDetected;
 
-    assert.equal(toNotification(drift).severity, 'info');
+    assert.equal(toNotification({ ...drift, detail: { ...drift.detail, willCorrect: true } }).severity, 'info');
     assert.equal(toNotification({ ...drift, detail: { ...drift.detail, willCorrect: false } }).severity, 'error');
   });
 });
