@@ -35,6 +35,8 @@ export interface DeployOptions {
   objects: KubeObject[];
   annotations?: Record<string, string>;
   revision?: string;
+  /** Apply through this cluster's credentials (e.g. before the cluster's own token was revoked). */
+  applyThrough?: string;
 }
 
 export interface DriftFleet {
@@ -110,7 +112,7 @@ export async function createDriftFleet(clusters: readonly FleetCluster[]): Promi
       const body = Buffer.from(JSON.stringify({ objects: options.objects }));
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
       await artifacts.put(bundleKey(digest), body);
-      const applier = await client(cluster);
+      const applier = await client(options.applyThrough ?? cluster);
       const revision = options.revision ?? `main@sha1:${'a'.repeat(40)}`;
       const result = await reconcileObjects(applier, requestFromKustomization(kustomization, { objects: options.objects, revision, digest }));
       if (result.failure) throw new Error(`deploy of ${options.name} to ${cluster} failed: ${result.changeSet.errors.map((e) => e.message).join('; ')}`);
