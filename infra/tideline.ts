@@ -45,14 +45,19 @@ export interface TidelineMemory {
   render?: number;
   apply?: number;
   alerts?: number;
+  drift?: number;
 }
 
-/** The drift sweep's settings (issue 20): kept here so the sweep's wiring reads them from the construct. */
+/** The drift sweep's settings. */
 export interface TidelineSweepProps {
   /** How often the sweep runs (default 15 minutes). */
   rate?: Duration;
-  /** Kustomizations per sweep shard (default 25). */
+  /** Clusters per sweep shard, i.e. per drift invocation (default 25, at most 200). */
   shardSize?: number;
+  /** Clusters one shard checks at once (default 10). */
+  concurrency?: number;
+  /** Time one cluster's check may take before it is reported Timeout (default 20 seconds). */
+  clusterDeadline?: Duration;
 }
 
 export interface TidelineProps {
@@ -132,6 +137,8 @@ export class Tideline extends Construct {
   readonly render: TidelineFunction;
   readonly apply: TidelineFunction;
   readonly alerts: TidelineFunction;
+  /** The drift sweep: scheduled, fanned out in shards over the bus. */
+  readonly drift: TidelineFunction;
   /** The Provider secrets the construct created (props.providerSecrets). */
   readonly providerSecrets: secretsmanager.Secret[];
   /** The apply queue (FIFO, one message group per cluster and Kustomization). */
@@ -155,7 +162,7 @@ export class Tideline extends Construct {
     this.#props = props;
     parseGitRepository(props.bootstrap, 'Tideline props.bootstrap'); // a bad bootstrap fails the synth, not the first cold start
     this.#secretsPrefix = props.secretsPrefix ?? 'tideline/';
-    this.sweep = { rate: props.sweep?.rate ?? Duration.minutes(15), shardSize: props.sweep?.shardSize ?? 25 };
+    this.sweep = { rate: props.sweep?.rate ?? Duration.minutes(15), shardSize: props.sweep?.shardSize ?? 25, concurrency: props.sweep?.concurrency ?? 10, clusterDeadline: props.sweep?.clusterDeadline ?? Duration.seconds(20) };
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const memory = props.memory ?? {};
 
@@ -274,6 +281,20 @@ export class Tideline extends Construct {
       },
     }).node.addDependency(pipeRole.node.findChild('DefaultPolicy'));
     this.apply.function.addEventSource(new SqsEventSource(this.applyQueue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    // Drift: the schedule starts a sweep, which fans out in DriftCheckRequested shards back to the function.
+    this.drift = this.addPipelineFunction('Drift', {
+      name: 'drift',
+      timeout: Duration.minutes(5),
+      memorySize: memory.drift ?? 512,
+      environment: {
+        TIDELINE_DRIFT_SHARD_SIZE: String(this.sweep.shardSize),
+        TIDELINE_DRIFT_CONCURRENCY: String(this.sweep.concurrency),
+        TIDELINE_DRIFT_CLUSTER_DEADLINE_MS: String(this.sweep.clusterDeadline.toMilliseconds()),
+      },
+    }, { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], clusters: true });
+    this.#ruleToFunction('DriftRule', ['DriftCheckRequested'], this.drift);
+    this.addSchedule('DriftSchedule', this.drift, this.sweep.rate, 'Tideline: drift sweep of every registered cluster');
 
     // Alerts: every alertable event through a queue (partial batch failures, a DLQ).
     const alertsTimeout = Duration.seconds(120); // ~4 provider timeouts plus backoff

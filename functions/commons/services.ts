@@ -9,6 +9,7 @@ export const SERVICE_NAMES = {
   render: 'tideline-render',
   apply: 'tideline-apply',
   alerts: 'tideline-alerts',
+  drift: 'tideline-drift',
 } as const;
 
 /** A function directory under `functions/`. */

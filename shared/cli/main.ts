@@ -20,6 +20,7 @@ const VERBS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo.ts')).registerDemo,
   dev: async () => (await import('./commands/dev.ts')).registerDev,
   diff: async () => (await import('./commands/diff.ts')).registerDiff,
+  drift: async () => (await import('./commands/drift.ts')).registerDrift,
   get: async () => (await import('./commands/get.ts')).registerGet,
   receivers: async () => (await import('./commands/receivers.ts')).registerReceivers,
   reconcile: async () => (await import('./commands/control.ts')).registerReconcile,

@@ -35,6 +35,7 @@ import { handleKustomizationRequest, handleRenderRequested, handleSourceChanged 
 import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { handleGitPush, syncSources } from '#shared/pipeline/source.ts';
 import { systemClock, type Clock, type Logger } from '#shared/ports/index.ts';
+import { DEFAULT_DRIFT_SETTINGS, runDriftShard, startDriftSweep, type DriftSettings } from '#shared/drift/index.ts';
 import { KeyedApplyQueue } from './apply-queue.ts';
 
 export interface LocalPipelineOptions {
@@ -56,6 +57,10 @@ export interface LocalPipelineOptions {
   tickMs?: number;
   connection?: ConnectionOptions;
   shardSize?: number;
+  /** How often the drift sweep runs (default 5 minutes; 0 turns it off). */
+  driftIntervalMs?: number;
+  /** The drift sweep's shard size, concurrency and per-cluster deadline (defaults of `shared/drift`). */
+  drift?: Partial<DriftSettings>;
 }
 
 export interface LocalPipeline {
@@ -125,6 +130,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     return syncSources(sources, deps, { correlationId: detail.correlationId, force: true });
   });
   on('ManifestsRendered', async (detail) => applyQueue.enqueue(keyOfRendered(detail), { value: detail, order: detail.order ?? 0 }));
+  // The drift sweep: the timer below starts it, its shards come back over the bus as in AWS.
+  const driftSettings: DriftSettings = { ...DEFAULT_DRIFT_SETTINGS, ...options.drift };
+  on('DriftCheckRequested', (detail) => runDriftShard(detail, deps, driftSettings));
 
   // Alerts and intake: configuration from the fleet snapshot, so a commit that changes an Alert or adds a Receiver works at once.
   const configuration = new FleetConfiguration(deps.fleet, { clock });
@@ -195,6 +203,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       .finally(() => (ticking = undefined));
   }, options.tickMs ?? 1_000);
 
+  let sweeping: Promise<unknown> | undefined;
+  const driftIntervalMs = options.driftIntervalMs ?? 300_000;
+  const driftTimer = driftIntervalMs > 0
+    ? setInterval(() => {
+        sweeping ??= startDriftSweep(deps, driftSettings)
+          .catch((error: unknown) => logger.error('drift sweep failed', { error: errorMessage(error) }))
+          .finally(() => (sweeping = undefined));
+      }, driftIntervalMs)
+    : undefined;
+
   // The first sync: resolve the bootstrap source, which renders every cluster's root.
   void syncSources([bootstrapSource(deps.bootstrap)], deps, { correlationId: `start-${randomBytes(4).toString('hex')}`, force: true }).catch((error: unknown) => logger.error('first sync failed', { error: errorMessage(error) }));
 
@@ -204,6 +222,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await bus.drain();
       await applyQueue.idle();
       if (ticking) await ticking;
+      if (sweeping) await sweeping;
     } while (bus.busy || applyQueue.busy);
   };
   return {
@@ -213,9 +232,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     idle,
     stop: async () => {
       clearInterval(timer);
+      if (driftTimer) clearInterval(driftTimer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ticking) await ticking;
+      if (sweeping) await sweeping;
       await bus.drain();
       await applyQueue.stop();
       await deps.kube.close();

@@ -53,6 +53,7 @@ const functions: Record<FunctionName, typeof tideline.intake> = {
   render: tideline.render,
   apply: tideline.apply,
   alerts: tideline.alerts,
+  drift: tideline.drift,
 };
 
 function ruleFor(types: DetailType[]): Record<string, unknown> {
@@ -72,6 +73,7 @@ test('each function gets its events through a rule whose pattern is exactly the 
     [['SourceChanged', 'RenderRequested', 'ReconcileRequested'], logicalId(tideline.render.function)],
     [['ManifestsRendered'], 'RenderedQueue'],
     [[...ALERTABLE_TYPES], 'AlertsQueue'],
+    [['DriftCheckRequested'], logicalId(tideline.drift.function)],
   ];
   for (const [types, target] of routes) {
     const rule = ruleFor(types);
@@ -94,7 +96,7 @@ test('the bus has an archive for replay', () => {
   template.hasResourceProperties('AWS::Events::Archive', { SourceArn: Match.anyValue(), RetentionDays: 30 });
 });
 
-test('all five functions run bundled ESM on Node 24, arm64, traced, with the service name their handler logs as', () => {
+test('all six functions run bundled ESM on Node 24, arm64, traced, with the service name their handler logs as', () => {
   for (const [name, fn] of Object.entries(functions) as [FunctionName, typeof tideline.intake][]) {
     const properties = json.Resources[logicalId(fn.function)]!.Properties as { Runtime: string; Architectures: string[]; TracingConfig: { Mode: string }; Environment: { Variables: Record<string, string> }; Handler: string };
     assert.equal(properties.Runtime, 'nodejs24.x', name);
@@ -105,7 +107,7 @@ test('all five functions run bundled ESM on Node 24, arm64, traced, with the ser
     // The bundle holds the name its logger was given in code: the two must agree.
     assert.ok(readFileSync(path.join(assetOf(fn), 'index.mjs'), 'utf8').includes(`"${SERVICE_NAMES[name]}"`), `the ${name} bundle logs as ${SERVICE_NAMES[name]}`);
   }
-  assert.equal(resourcesOfType('AWS::Lambda::Function').length, 5);
+  assert.equal(resourcesOfType('AWS::Lambda::Function').length, 6);
 });
 
 test('source and render have memory and /tmp sized for the Git cache; intake has bounded concurrency behind a public URL', () => {
@@ -151,6 +153,16 @@ test('the apply group is the cluster and Kustomization, hashed when it would pas
   assert.notEqual(long, applyGroupOf('c'.repeat(60), { namespace: 'n'.repeat(63), name: `${'k'.repeat(62)}x` }));
 });
 
+test('the drift sweep runs on its schedule and its shards come back to it through the bus, with its settings in the environment', () => {
+  template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    ScheduleExpression: 'rate(15 minutes)',
+    Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(tideline.drift.function), 'Arn'] }, DeadLetterConfig: Match.anyValue(), Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }) }),
+  });
+  const variables = (json.Resources[logicalId(tideline.drift.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+  assert.deepEqual([variables['TIDELINE_DRIFT_SHARD_SIZE'], variables['TIDELINE_DRIFT_CONCURRENCY'], variables['TIDELINE_DRIFT_CLUSTER_DEADLINE_MS']], ['25', '10', '20000']);
+  assert.deepEqual(variables['TIDELINE_STATUS_TABLE'], { Ref: logicalId(tideline.statusTable) });
+});
+
 test('the schedule invokes the source function with a Scheduled Event through Scheduler, with a DLQ', () => {
   template.hasResourceProperties('AWS::Scheduler::Schedule', {
     ScheduleExpression: 'rate(1 minute)',
@@ -184,6 +196,7 @@ test('each function’s role has exactly its own actions', () => {
     source: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
     render: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
     apply: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    drift: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
     alerts: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
   };
   for (const [name, fn] of Object.entries(functions) as [FunctionName, typeof tideline.intake][]) {
@@ -227,15 +240,15 @@ test('every dead-letter queue, every function’s errors and throttles, and the 
   const named = (metric: string): number => alarms.filter((alarm) => alarm['MetricName'] === metric).length;
   assert.equal(named('ApproximateNumberOfMessagesVisible'), tideline.deadLetterQueues.length);
   assert.ok(tideline.deadLetterQueues.length >= 6, 'events, invoke DLQs of source/render/apply, rendered, apply, alerts');
-  assert.equal(named('Errors'), 5);
-  assert.equal(named('Throttles'), 5);
+  assert.equal(named('Errors'), 6);
+  assert.equal(named('Throttles'), 6);
   assert.equal(named('Duration'), 1);
   template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
 });
 
 test('logs are kept for a month', () => {
   for (const [, group] of resourcesOfType('AWS::Logs::LogGroup')) assert.equal(group['RetentionInDays'], 30);
-  assert.equal(resourcesOfType('AWS::Logs::LogGroup').length, 5);
+  assert.equal(resourcesOfType('AWS::Logs::LogGroup').length, 6);
 });
 
 test('each bundle is a minified ESM file with a source map; intake and alerts carry their bootstrap configuration', () => {

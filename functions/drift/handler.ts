@@ -1,0 +1,29 @@
+/**
+ * drift: the scheduled drift sweep. On its schedule (EventBridge Scheduler, a `Scheduled Event`
+ * input) it lists the registered clusters and fans them out in DriftCheckRequested shards over
+ * the bus; on a shard it checks those clusters (bounded concurrency, a deadline each), emits
+ * DriftDetected / DriftCorrected / ClusterUnreachable and publishes the shard's metrics as EMF.
+ * Everything but the wiring lives in shared/drift.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { instrument, observability } from '#functions/commons/index.ts';
+import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { driftMetrics, readDriftSettings, runDriftShard, startDriftSweep } from '#shared/drift/index.ts';
+import { parseEvent } from '#shared/events/parse.ts';
+
+const tools = observability('drift');
+const { logger, metrics } = tools;
+const deps = loadPipelineDeps(process.env, logger, tools.traced);
+const settings = readDriftSettings(process.env);
+
+/** A scheduled invocation starts a sweep; anything else must be one of its shards. */
+export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {
+  if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return startDriftSweep(deps, settings);
+  const detail = parseEvent('DriftCheckRequested', input).detail;
+  logger.appendKeys({ correlation_id: detail.correlationId });
+  const { results, ...report } = await runDriftShard(detail, deps, settings);
+  metrics.addMetadata('sweepId', detail.sweepId);
+  metrics.addMetadata('shard', `${detail.shard.index + 1}/${detail.shard.count}`);
+  for (const metric of driftMetrics({ ...report, results })) metrics.addMetric(metric.name, MetricUnit[metric.unit], metric.value);
+  return report;
+});
