@@ -8,13 +8,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
-import { driftMetrics, readDriftSettings, runDriftShard, startDriftSweep } from '#shared/drift/index.ts';
+import { readDriftEnvironment } from '#shared/config/environment/drift.ts';
+import { driftMetrics, runDriftShard, startDriftSweep } from '#shared/drift/index.ts';
 import { parseEvent } from '#shared/events/parse.ts';
 
 const tools = observability('drift');
 const { logger, metrics } = tools;
-const deps = loadPipelineDeps(process.env, logger, tools.traced);
-const settings = readDriftSettings(process.env);
+const { pipeline, settings } = readDriftEnvironment(process.env);
+const deps = loadPipelineDeps(pipeline, logger, tools.traced);
 
 /** A scheduled invocation starts a sweep; anything else must be one of its shards. */
 export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {

@@ -31,8 +31,23 @@ export interface KustomizationDrift {
 
 /** What checking one cluster found. */
 export type ClusterDrift =
-  | { cluster: string; outcome: 'checked'; kustomizations: KustomizationDrift[]; skipped: { key: KustomizationKey; reason: string }[]; requests: number; durationMs: number }
-  | { cluster: string; outcome: 'unreachable'; reason: UnreachableReason; message: string; requests: number; durationMs: number };
+  | { cluster: string; outcome: 'checked'; kustomizations: KustomizationDrift[]; skipped: { key: KustomizationKey; reason: string }[]; requests: number; discoveryRequests: number; durationMs: number }
+  | { cluster: string; outcome: 'unreachable'; reason: UnreachableReason; message: string; requests: number; discoveryRequests: number; durationMs: number };
+
+/**
+ * Clients kept while the process is warm (a Lambda container, local mode), one per cluster and
+ * record: discovery and sockets are reused, so a cluster in sync costs one LIST per kind from the
+ * second sweep on. A client whose check timed out is closed and forgotten.
+ */
+const clients = new Map<string, { fingerprint: string; client: ClusterClient }>();
+
+/** Closes every kept client (the command line and tests, when done). */
+export function closeDriftClients(): void {
+  for (const { client } of clients.values()) client.close();
+  clients.clear();
+}
+
+const DISCOVERY = 'GET discovery';
 
 /** Options of one cluster's check. */
 export interface ClusterCheckOptions {
@@ -59,24 +74,41 @@ export async function checkCluster(cluster: string, deps: DriftDeps, options: Cl
       reject(new DeadlineError(`no answer within the drift check's deadline of ${options.deadlineMs} ms`));
     }, options.deadlineMs);
   });
+  let before = { requests: 0, discovery: 0 };
   const work = (async () => {
     const targets = await activeTargets(cluster, deps, options.snapshot);
     if (targets.length === 0) return { kustomizations: [], skipped: [] };
     const record = await deps.clusters.get(cluster);
-    const endpoint = await endpointFromClusterRecord(record, { ...deps.connection, clock: deps.clock });
-    // A dead or hung cluster must fail fast: short per-request timeouts, few retries.
-    client = new ClusterClient(endpoint, { clock: deps.clock, maxAttempts: 2, requestTimeoutMs: Math.max(1_000, Math.min(10_000, Math.floor(options.deadlineMs / 2))) });
+    const fingerprint = JSON.stringify(record.access);
+    const kept = clients.get(cluster);
+    if (kept?.fingerprint === fingerprint) client = kept.client;
+    else {
+      kept?.client.close();
+      const endpoint = await endpointFromClusterRecord(record, { ...deps.connection, clock: deps.clock });
+      // A dead or hung cluster must fail fast: short per-request timeouts, few retries.
+      client = new ClusterClient(endpoint, { clock: deps.clock, maxAttempts: 2, requestTimeoutMs: Math.max(1_000, Math.min(10_000, Math.floor(options.deadlineMs / 2))) });
+      clients.set(cluster, { fingerprint, client });
+    }
+    before = { requests: client.requestCount, discovery: client.requestsByVerb.get(DISCOVERY) ?? 0 };
     return checkTargets(client, cluster, targets, deps, options, controller.signal);
   })();
+  const counts = () => {
+    const discoveryRequests = (client?.requestsByVerb.get(DISCOVERY) ?? 0) - before.discovery;
+    return { requests: (client?.requestCount ?? 0) - before.requests - discoveryRequests, discoveryRequests };
+  };
   try {
     const found = await Promise.race([work, timeout]);
-    return { cluster, outcome: 'checked', ...found, requests: client?.requestCount ?? 0, durationMs: deps.clock.now() - started };
+    return { cluster, outcome: 'checked', ...found, ...counts(), durationMs: deps.clock.now() - started };
   } catch (error) {
-    work.catch(() => undefined); // after a deadline the abandoned check ends on its own (its client is closed below)
-    return { cluster, outcome: 'unreachable', reason: reasonOf(error), message: errorMessage(error).slice(0, 4000), requests: client?.requestCount ?? 0, durationMs: deps.clock.now() - started };
+    work.catch(() => undefined); // after a deadline the abandoned check ends on its own: its client is closed
+    const result = { cluster, outcome: 'unreachable' as const, reason: reasonOf(error), message: errorMessage(error).slice(0, 4000), ...counts(), durationMs: deps.clock.now() - started };
+    if (client) {
+      client.close();
+      if (clients.get(cluster)?.client === client) clients.delete(cluster);
+    }
+    return result;
   } finally {
     clearTimeout(timer);
-    client?.close();
   }
 }
 

@@ -28,8 +28,10 @@ export interface ShardReport {
   /** Drifted objects found (corrected or not). */
   driftedObjects: number;
   corrected: number;
-  /** API requests sent to the clusters (retries included). */
+  /** API requests sent to the clusters for the checks (retries included, discovery not). */
   apiRequests: number;
+  /** Discovery requests (made once per cluster while the process is warm). */
+  discoveryRequests: number;
   durationMs: number;
   results: ClusterDrift[];
 }
@@ -70,10 +72,11 @@ export async function runDriftShard(detail: EventDetail<'DriftCheckRequested'>, 
     driftedObjects: findings.length,
     corrected: findings.filter((f) => f.corrected).length,
     apiRequests: results.reduce((sum, r) => sum + r.requests, 0),
+    discoveryRequests: results.reduce((sum, r) => sum + r.discoveryRequests, 0),
     durationMs: deps.clock.now() - started,
     results,
   };
-  deps.logger.info('drift shard checked', { sweepId: summary.sweepId, shard: `${summary.shard.index + 1}/${summary.shard.count}`, clusters: summary.clusters, checked: summary.checked, unreachable: summary.unreachable, driftedObjects: summary.driftedObjects, corrected: summary.corrected, apiRequests: summary.apiRequests, durationMs: summary.durationMs });
+  deps.logger.info('drift shard checked', { sweepId: summary.sweepId, shard: `${summary.shard.index + 1}/${summary.shard.count}`, clusters: summary.clusters, checked: summary.checked, unreachable: summary.unreachable, driftedObjects: summary.driftedObjects, corrected: summary.corrected, apiRequests: summary.apiRequests, discoveryRequests: summary.discoveryRequests, durationMs: summary.durationMs });
   return summary;
 }
 

@@ -35,7 +35,7 @@ import { handleKustomizationRequest, handleRenderRequested, handleSourceChanged 
 import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { handleGitPush, syncSources } from '#shared/pipeline/source.ts';
 import { systemClock, type Clock, type Logger } from '#shared/ports/index.ts';
-import { DEFAULT_DRIFT_SETTINGS, runDriftShard, startDriftSweep, type DriftSettings } from '#shared/drift/index.ts';
+import { DEFAULT_DRIFT_SETTINGS, closeDriftClients, runDriftShard, startDriftSweep, type DriftSettings } from '#shared/drift/index.ts';
 import { KeyedApplyQueue } from './apply-queue.ts';
 
 export interface LocalPipelineOptions {
@@ -240,6 +240,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await bus.drain();
       await applyQueue.stop();
       await deps.kube.close();
+      closeDriftClients();
       rmSync(devFile, { force: true });
     },
   };

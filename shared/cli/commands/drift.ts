@@ -12,7 +12,7 @@ import { FileStatusStore } from '#shared/adapters/local/file-status-store.ts';
 import { KubeconfigClusterRegistry } from '#shared/adapters/local/kubeconfig-cluster-registry.ts';
 import { localDataPaths } from '#shared/adapters/local/data-dir.ts';
 import { driftTextLines } from '#shared/alerts/drift-format.ts';
-import { boundedDrift, runDriftShard } from '#shared/drift/index.ts';
+import { boundedDrift, closeDriftClients, runDriftShard } from '#shared/drift/index.ts';
 import type { DriftDeps } from '#shared/drift/index.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
@@ -53,7 +53,7 @@ export function registerDrift(program: Command): void {
       };
       const clusters = options.context ? [(await registry.get(options.context)).name] : (await registry.list()).map((r) => r.name);
       if (clusters.length === 0) throw new InvalidInputError('the kubeconfig has no contexts to check');
-      const report = await runDriftShard({ version: 1, eventId: 'cli', correlationId: 'cli', occurredAt: new Date().toISOString(), sweepId: 'cli', shard: { index: 0, count: 1 }, clusters }, deps, { concurrency: 4, clusterDeadlineMs: Number(options.deadline), mode: options.correct ? 'correct' : 'detect', publish: false });
+      const report = await runDriftShard({ version: 1, eventId: 'cli', correlationId: 'cli', occurredAt: new Date().toISOString(), sweepId: 'cli', shard: { index: 0, count: 1 }, clusters }, deps, { concurrency: 4, clusterDeadlineMs: Number(options.deadline), mode: options.correct ? 'correct' : 'detect', publish: false }).finally(closeDriftClients);
       const errors = report.results.some((r) => r.outcome === 'unreachable' || r.kustomizations.some((k) => k.errors.length > 0));
       process.exitCode = errors ? 2 : report.driftedObjects > 0 ? 1 : 0;
       if (output === 'json') {

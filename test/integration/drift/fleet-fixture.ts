@@ -12,7 +12,7 @@ import { FileStatusStore } from '#shared/adapters/local/file-status-store.ts';
 import { KubeconfigClusterRegistry } from '#shared/adapters/local/kubeconfig-cluster-registry.ts';
 import { parseKustomization } from '#shared/config/kustomization.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
-import type { DriftDeps } from '#shared/drift/index.ts';
+import { closeDriftClients, type DriftDeps } from '#shared/drift/index.ts';
 import type { CatalogEvent } from '#shared/events/catalog.ts';
 import { FLEET_SNAPSHOT_FORMAT, type ClusterFleet, type FleetSnapshot } from '#shared/fleet/index.ts';
 import { ClusterClient, endpointFromClusterRecord, reconcileObjects, requestFromKustomization } from '#shared/kube/index.ts';
@@ -126,6 +126,7 @@ export async function createDriftFleet(clusters: readonly FleetCluster[]): Promi
     },
     close: async () => {
       for (const c of clients) c.close();
+      closeDriftClients();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
