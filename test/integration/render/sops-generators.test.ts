@@ -355,8 +355,8 @@ patches:
 
     // Assess
     assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /no key could unwrap the sops data key/);
-    assert.match(error.message, /\.enc\.env|blob\.bin/);
+    // The overlay's own input is decrypted first, before those of its base.
+    assert.match(error.message, /^overlays\/prod\/prod\.enc\.env: no key could unwrap the sops data key/);
     assert.ok(error.message.includes(recipient));
     assert.doesNotMatch(error.message, /AGE-SECRET-KEY|s3cr3t|admin/);
   });

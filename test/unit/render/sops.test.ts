@@ -387,20 +387,24 @@ test('a broken .agekey entry is refused naming the Secret and entry', () => {
   assert.throws(() => ageIdentitiesFromSecret({ 'team.agekey': 'not a key' }, 'sops-age'), (error: unknown) => error instanceof InvalidInputError && /^Secret sops-age entry team\.agekey:1: not an age identity/.test(error.message));
 });
 
-test('damaged documents end in a value or an InvalidInputError, never another failure', async () => {
+test('a damaged document decrypts to its exact plaintext or fails with an InvalidInputError, never to another value', async () => {
   // Prepare: single-character damage anywhere in a real document (metadata, ciphertexts, structure)
   const damage = fc.tuple(fc.nat({ max: ENCRYPTED.length - 1 }), fc.constantFrom('A', '=', ',', ']', ':', ' ', '\n', '-', '#', '"', '{', '['));
 
-  // Act / Assess
+  // Act / Assess: damage the MAC does not cover (sops metadata, spacing) may still decrypt, but only
+  // to the plaintext that was encrypted; every other outcome is a refusal that shows no secret
   await fc.assert(
     fc.asyncProperty(damage, async ([at, char]) => {
       const text = ENCRYPTED.slice(0, at) + char + ENCRYPTED.slice(at + 1);
+      let plain: unknown;
       try {
-        await decryptSopsText(text, { ageIdentities: [IDENTITY] }, 'damaged.enc.yaml');
+        plain = await decryptSopsText(text, { ageIdentities: [IDENTITY] }, 'damaged.enc.yaml');
       } catch (error) {
         assert.ok(error instanceof InvalidInputError, `unexpected ${String(error)}`);
         assert.doesNotMatch(error.message, /hunter2|AGE-SECRET-KEY/);
+        return;
       }
+      assert.deepEqual(plain, PLAINTEXT, `damage ${JSON.stringify(char)} at ${at} decrypted to another value`);
     }),
     { numRuns: 300, seed: 20261124 },
   );
