@@ -3,6 +3,8 @@
  * Format: `group/version/kind path[!]` where empty group/version/kind match any and a trailing `!`
  * means "create the field when missing".
  */
+import type { YAMLMap } from 'yaml';
+import { getString } from './resource.ts';
 
 const METADATA_LABELS = [
   '// metadata/labels!',
@@ -176,3 +178,13 @@ export const CLUSTER_SCOPED_KINDS = new Set([
   'ValidatingWebhookConfiguration',
   'VolumeAttachment',
 ]);
+
+/**
+ * The compact spec string of a field spec written as a map (`group`, `version`, `kind`, `create`),
+ * for the path given: how `configurations`, `labels[].fields` and plugin `fieldSpecs` entries join
+ * the builtin tables. Each caller decides what an entry without a path means.
+ */
+export function fieldSpecString(entry: YAMLMap, specPath: string): string {
+  const create = getString(entry, ['create']) === 'true' ? '!' : '';
+  return `${getString(entry, ['group']) ?? ''}/${getString(entry, ['version']) ?? ''}/${getString(entry, ['kind']) ?? ''} ${specPath}${create}`;
+}

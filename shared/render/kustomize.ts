@@ -19,8 +19,8 @@ import { setImages, type ImageRule } from './transformers/images.ts';
 import type { TargetRule } from './transformers/name-references.ts';
 import { setNamespace } from './transformers/namespace.ts';
 import { setReplicas } from './transformers/replicas.ts';
-import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS, splitSpecPath } from './field-specs.ts';
-import { applyPatches, type PatchSpec } from './patch.ts';
+import { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS, METADATA_LABEL_SPECS, TEMPLATE_LABEL_SPECS, fieldSpecString, splitSpecPath } from './field-specs.ts';
+import { applyPatches, readPatchTarget, type PatchSpec } from './patch.ts';
 import { mergeVars, readVars, type VarState } from './vars.ts';
 
 /** File names kustomize recognises as a directory's kustomization, in lookup order. */
@@ -305,7 +305,7 @@ function applyLabels(k: Kustomization, resources: Resource[], extraSelectorSpecs
       if (isSeq(fields)) {
         const extra = fields.items
           .filter(isMap)
-          .map((f) => `${getString(f, ['group']) ?? ''}/${getString(f, ['version']) ?? ''}/${getString(f, ['kind']) ?? ''} ${getString(f, ['path']) ?? ''}${getString(f, ['create']) === 'true' ? '!' : ''}`);
+          .map((f) => fieldSpecString(f, getString(f, ['path']) ?? ''));
         addMapEntries(resources, extra, pairs);
       }
     }
@@ -317,9 +317,7 @@ function applyLabels(k: Kustomization, resources: Resource[], extraSelectorSpecs
 function specString(node: unknown): string | undefined {
   if (!isMap(node)) return undefined;
   const specPath = getString(node, ['path']);
-  if (!specPath) return undefined;
-  const create = getString(node, ['create']) === 'true' ? '!' : '';
-  return `${getString(node, ['group']) ?? ''}/${getString(node, ['version']) ?? ''}/${getString(node, ['kind']) ?? ''} ${specPath}${create}`;
+  return specPath ? fieldSpecString(node, specPath) : undefined;
 }
 
 /** `configurations` sections holding plain field specs, and where each goes. */
@@ -432,7 +430,7 @@ async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ st
     if (inline === undefined && ref === undefined) throw new InvalidInputError('a patch needs "patch" or "path"', { source: { file: k.file } });
     const text = inline ?? (await readPatchFile(ref as string));
     const target = getNode(entry, ['target']);
-    patches.push({ patch: text, file: ref ?? k.file, kind: 'auto', ...(isMap(target) ? { target: readTarget(target) } : {}), options: stringRecord(getNode(entry, ['options']), k.file, 'options', false) });
+    patches.push({ patch: text, file: ref ?? k.file, kind: 'auto', ...(isMap(target) ? { target: readPatchTarget(target) } : {}), options: stringRecord(getNode(entry, ['options']), k.file, 'options', false) });
   }
   const json6902: PatchSpec[] = [];
   for (const entry of listItems(k, 'patchesJson6902')) {
@@ -442,7 +440,7 @@ async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ st
     const text = inline ?? (ref !== undefined ? await readPatchFile(ref) : '');
     const target = getNode(entry, ['target']);
     if (!isMap(target)) throw new InvalidInputError('a patchesJson6902 entry needs a target', { source: { file: k.file } });
-    json6902.push({ patch: text, file: ref ?? k.file, kind: 'json6902', target: readTarget(target) });
+    json6902.push({ patch: text, file: ref ?? k.file, kind: 'json6902', target: readPatchTarget(target) });
   }
   return { strategic, patches, json6902 };
 }
@@ -452,15 +450,6 @@ function listItems(k: Kustomization, field: string): unknown[] {
   if (node === undefined || (isScalar(node) && node.value === null)) return [];
   if (!isSeq(node)) throw new InvalidInputError(`"${field}" must be a list`, { source: { file: k.file } });
   return node.items;
-}
-
-function readTarget(node: YAMLMap): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector']) {
-    const value = getString(node, [key]);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
 }
 
 async function runGenerators(ctx: BuildContext, k: Kustomization, resources: Resource[]): Promise<Resource[]> {

@@ -66,6 +66,16 @@ export function parseSelector(selector: string, file: string): (labels: Record<s
   return (labels) => tests.every((t) => t(labels));
 }
 
+/** A patch `target` as written (group, version, kind, name, namespace, label and annotation selectors), unset fields left out. */
+export function readPatchTarget(node: YAMLMap): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector']) {
+    const value = getString(node, [key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
 /** The objects a patch target selects. */
 export function selectTargets(resources: readonly Resource[], target: Record<string, string>, file: string): Resource[] {
   const name = target.name !== undefined ? anchored(target.name, file) : undefined;

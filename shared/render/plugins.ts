@@ -10,13 +10,13 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import { generateObjects } from './generators.ts';
 import { applyReplacements } from './replacements.ts';
 import { type Resource, getString, mapGet, mapSet, stringScalar } from './resource.ts';
-import { CLUSTER_SCOPED_KINDS } from './field-specs.ts';
+import { CLUSTER_SCOPED_KINDS, fieldSpecString } from './field-specs.ts';
 import { addMapEntries } from './transformers/map-entries.ts';
 import { addPluginAffixes } from './transformers/name-affixes.ts';
 import { setImages, type ImageRule } from './transformers/images.ts';
 import { setReplicas } from './transformers/replicas.ts';
 import { setStringAt } from './transformers/spec-fields.ts';
-import { applyPatches, type PatchSpec } from './patch.ts';
+import { applyPatches, readPatchTarget, type PatchSpec } from './patch.ts';
 import { scalarText } from './yaml/go-value.ts';
 import type { BuildContext, Kustomization } from './kustomize.ts';
 
@@ -68,20 +68,13 @@ function fieldSpecs(config: Resource): string[] {
   return node.items.filter(isMap).map((spec) => {
     const path = getString(spec, ['path']) ?? '';
     if (!path) throw new InvalidInputError(`${config.kind} "${config.name}": a field spec needs a path`, { source: { file: config.file } });
-    const create = getString(spec, ['create']) === 'true' ? '!' : '';
-    return `${getString(spec, ['group']) ?? ''}/${getString(spec, ['version']) ?? ''}/${getString(spec, ['kind']) ?? ''} ${path}${create}`;
+    return fieldSpecString(spec, path);
   });
 }
 
 function target(config: Resource): Record<string, string> | undefined {
   const node = field(config, 'target');
-  if (!isMap(node)) return undefined;
-  const out: Record<string, string> = {};
-  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector']) {
-    const value = getString(node, [key]);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
+  return isMap(node) ? readPatchTarget(node) : undefined;
 }
 
 /**

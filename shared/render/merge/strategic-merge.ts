@@ -379,17 +379,17 @@ function mergeValues(valuesList: string[][]): string[][] {
   return valuesList;
 }
 
-/** Key values of each element, patch elements first (kustomize prepends patch elements). */
-function elementValues(sources: Sources, keys: string[]): string[][] {
+/**
+ * The distinct values of the elements of both lists, patch elements first (kustomize prepends
+ * patch elements); an element whose values are empty is left out.
+ */
+function distinctValues(sources: Sources, valuesOf: (elem: MergeNode) => string[]): string[][] {
   const result: string[][] = [];
   const seen = new Set<string>();
   for (const source of [sources[1], sources[0]]) {
     if (source === undefined || !isSeq(source)) continue;
     for (const elem of elements(source)) {
-      const values = keys.map((key) => {
-        const value = isMap(elem) ? field(elem, key) : undefined;
-        return isNilOrEmpty(value) ? '' : nodeText(value);
-      });
+      const values = valuesOf(elem);
       const id = values.join('\u0000');
       if (values.length === 0 || seen.has(id)) continue;
       seen.add(id);
@@ -399,19 +399,18 @@ function elementValues(sources: Sources, keys: string[]): string[][] {
   return result;
 }
 
+/** Key values of each element, patch elements first. */
+function elementValues(sources: Sources, keys: string[]): string[][] {
+  return distinctValues(sources, (elem) =>
+    keys.map((key) => {
+      const value = isMap(elem) ? field(elem, key) : undefined;
+      return isNilOrEmpty(value) ? '' : nodeText(value);
+    }),
+  );
+}
+
 function primitiveValues(sources: Sources): string[][] {
-  const result: string[][] = [];
-  const seen = new Set<string>();
-  for (const source of [sources[1], sources[0]]) {
-    if (source === undefined || !isSeq(source)) continue;
-    for (const elem of elements(source)) {
-      const text = nodeText(elem);
-      if (seen.has(text)) continue;
-      seen.add(text);
-      result.push([text]);
-    }
-  }
-  return result;
+  return distinctValues(sources, (elem) => [nodeText(elem)]);
 }
 
 function scalarFromText(text: string): Scalar {
