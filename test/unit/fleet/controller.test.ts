@@ -14,37 +14,90 @@ function controller(args: string[]): KubeObject {
   } as KubeObject;
 }
 
-test("kustomize-controller's lockdown flags are read from its Deployment's args, in Go's flag forms", () => {
-  assert.deepEqual(readKustomizeControllerOptions([controller(['--log-level=info', '--no-cross-namespace-refs=true', '--default-service-account=default', '--no-remote-bases'])]), {
-    defaultServiceAccount: 'default',
-    noCrossNamespaceRefs: true,
-    noRemoteBases: true,
-  });
-  assert.deepEqual(readKustomizeControllerOptions([controller(['--default-service-account', 'tenant', '--no-cross-namespace-refs=false'])]), { defaultServiceAccount: 'tenant', noCrossNamespaceRefs: false });
-  assert.equal(readKustomizeControllerOptions([]), undefined);
+test("kustomize-controller's lockdown flags are read from its Deployment's args in the --flag=value and bare --flag forms", () => {
+  // Prepare
+  const deployment = controller(['--log-level=info', '--no-cross-namespace-refs=true', '--default-service-account=default', '--no-remote-bases']);
+  // Act
+  const options = readKustomizeControllerOptions([deployment]);
+  // Assess
+  assert.deepEqual(options, { defaultServiceAccount: 'default', noCrossNamespaceRefs: true, noRemoteBases: true });
 });
 
-test("a Kustomization acts as its serviceAccountName, else the controller's default account, in its namespace", () => {
-  const own = parseKustomization(kustomization('web', { serviceAccountName: 'dev-team' }, 'apps'));
-  const plain = parseKustomization(kustomization('web', {}, 'apps'));
+test("kustomize-controller's flags are read in the --flag value form, and =false turns a boolean off", () => {
+  // Prepare
+  const deployment = controller(['--default-service-account', 'tenant', '--no-cross-namespace-refs=false']);
+  // Act
+  const options = readKustomizeControllerOptions([deployment]);
+  // Assess
+  assert.deepEqual(options, { defaultServiceAccount: 'tenant', noCrossNamespaceRefs: false });
+});
 
-  assert.deepEqual(reconcileIdentity(own, { defaultServiceAccount: 'default' }), { impersonate: true, namespace: 'apps', name: 'dev-team', reason: 'spec.serviceAccountName' });
-  assert.deepEqual(reconcileIdentity(plain, { defaultServiceAccount: 'default' }), { impersonate: true, namespace: 'apps', name: 'default', reason: "kustomize-controller's --default-service-account" });
-  assert.equal(reconcileIdentity(plain).impersonate, false);
+test('a fleet without a kustomize-controller Deployment has no controller options', () => {
+  // Act
+  const options = readKustomizeControllerOptions([]);
+  // Assess
+  assert.equal(options, undefined);
+});
+
+test('a Kustomization with a serviceAccountName acts as that account in its namespace', () => {
+  // Prepare
+  const own = parseKustomization(kustomization('web', { serviceAccountName: 'dev-team' }, 'apps'));
+  // Act
+  const identity = reconcileIdentity(own, { defaultServiceAccount: 'default' });
+  // Assess
+  assert.deepEqual(identity, { impersonate: true, namespace: 'apps', name: 'dev-team', reason: 'spec.serviceAccountName' });
+});
+
+test("a Kustomization without a serviceAccountName acts as the controller's default account in its namespace", () => {
+  // Prepare
+  const plain = parseKustomization(kustomization('web', {}, 'apps'));
+  // Act
+  const identity = reconcileIdentity(plain, { defaultServiceAccount: 'default' });
+  // Assess
+  assert.deepEqual(identity, { impersonate: true, namespace: 'apps', name: 'default', reason: "kustomize-controller's --default-service-account" });
+});
+
+test('a Kustomization without a serviceAccountName nor a default account impersonates no one', () => {
+  // Prepare
+  const plain = parseKustomization(kustomization('web', {}, 'apps'));
+  // Act
+  const identity = reconcileIdentity(plain);
+  // Assess
+  assert.equal(identity.impersonate, false);
 });
 
 test("naming one of Flux's own controller accounts means Tideline's own identity", () => {
+  // Prepare
   const infra = parseKustomization(kustomization('kyverno', { serviceAccountName: 'kustomize-controller' }));
-
+  // Act
   const identity = reconcileIdentity(infra, { defaultServiceAccount: 'default' }, ['flux-system/kustomize-controller']);
-
+  // Assess
   assert.deepEqual(identity, { impersonate: false, reason: "flux-system/kustomize-controller is one of Flux's own controllers, whose work Tideline does" });
 });
 
 test('a cross-namespace sourceRef is refused in Flux’s words when the fleet blocks such references', () => {
+  // Prepare
   const crossing = parseKustomization(kustomization('web', { sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } }, 'apps'));
+  // Act
+  const problem = crossNamespaceRefProblem(crossing, { noCrossNamespaceRefs: true });
+  // Assess
+  assert.equal(problem, "can't access 'GitRepository/flux-system/flux-system', cross-namespace references have been blocked");
+});
 
-  assert.equal(crossNamespaceRefProblem(crossing, { noCrossNamespaceRefs: true }), "can't access 'GitRepository/flux-system/flux-system', cross-namespace references have been blocked");
-  assert.equal(crossNamespaceRefProblem(crossing, {}), undefined);
-  assert.equal(crossNamespaceRefProblem(parseKustomization(kustomization('web', {}, 'apps')), { noCrossNamespaceRefs: false }), undefined);
+test('a cross-namespace sourceRef is allowed when the fleet does not block such references', () => {
+  // Prepare
+  const crossing = parseKustomization(kustomization('web', { sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } }, 'apps'));
+  // Act
+  const problem = crossNamespaceRefProblem(crossing, {});
+  // Assess
+  assert.equal(problem, undefined);
+});
+
+test('a sourceRef in the same namespace is never a cross-namespace problem', () => {
+  // Prepare
+  const local = parseKustomization(kustomization('web', { sourceRef: { kind: 'GitRepository', name: 'shop' } }, 'apps'));
+  // Act
+  const problem = crossNamespaceRefProblem(local, { noCrossNamespaceRefs: true });
+  // Assess
+  assert.equal(problem, undefined);
 });
