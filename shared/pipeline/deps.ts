@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FluxGitRepository } from '#shared/config/git-repository.ts';
 import type { ConnectionOptions } from '#shared/kube/index.ts';
-import type { ArtifactStore, Clock, ClusterRegistry, EventBus, GitSource, Logger, SecretStore, StatusStore } from '#shared/ports/index.ts';
+import type { ArtifactStore, Clock, ClusterRegistry, EventBus, GitSource, KmsDecrypter, Logger, SecretStore, StatusStore } from '#shared/ports/index.ts';
 import type { ClusterClients } from './clusters.ts';
 import type { FleetStore } from './fleet-store.ts';
 
@@ -23,6 +23,11 @@ export interface PipelineDeps {
   logger: Logger;
   /** The fleet repository every cluster's root follows unless its `flux-system` says otherwise (deploy-time bootstrap). */
   bootstrap: FluxGitRepository;
+  /**
+   * Unwraps the data keys of SOPS files that AWS KMS keys wrap, with the render function's own role
+   * (as Flux's kustomize-controller uses its own credentials). Absent locally: age identities only.
+   */
+  kms?: KmsDecrypter;
   /** How cluster credentials may be used (exec allow-list, insecure clusters). */
   connection?: ConnectionOptions;
   /** Targets one render invocation takes at most; more fan out as RenderRequested shards (default 25). */

@@ -260,7 +260,7 @@ async function buildOptionsFor(entry: TargetEntry, deps: PipelineDeps): Promise<
       identities = ageIdentitiesFromSecret(data, `${namespace}/${secretName}`);
       hash.update(JSON.stringify(identities));
     }
-    decryptor = createSopsDecryptor({ ageIdentities: identities });
+    decryptor = createSopsDecryptor({ ageIdentities: identities, ...(deps.kms ? { kms: deps.kms } : {}) });
   }
   return { options: buildOptionsFromKustomization(spec, variables, decryptor), fingerprint: hash.digest('hex') };
 }

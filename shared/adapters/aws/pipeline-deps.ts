@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IsomorphicGitSource } from '#shared/git/index.ts';
@@ -14,6 +15,7 @@ import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { systemClock, type Logger } from '#shared/ports/index.ts';
 import { DynamoDbStatusStore } from './dynamodb-status-store.ts';
 import { AwsEksAccess } from './eks-cluster.ts';
+import { AwsKmsDecrypter } from './kms-decrypt.ts';
 import { EventBridgeBus } from './eventbridge-bus.ts';
 import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { SecretsManagerClusterRegistry } from './secrets-manager-cluster-registry.ts';
@@ -36,6 +38,7 @@ export function loadPipelineDeps(config: PipelineEnvironment, logger: Logger, tr
     clusters,
     fleet: new FleetStore(artifacts),
     // EKS records are reached with the function role's IAM identity (or the record's role).
+    kms: new AwsKmsDecrypter({ clientFor: (region) => traced(new KMSClient({ region })) }),
     kube: new ClusterClients({ clusters, clock: systemClock, connection: { eks: new AwsEksAccess() } }),
     clock: systemClock,
     logger,
