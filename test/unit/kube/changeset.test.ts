@@ -14,27 +14,57 @@ function changeSet(): ChangeSet {
   return { entries, errors: [] };
 }
 
-test('the summary counts every action and lists changes before unchanged objects', () => {
+test('the summary counts every action', () => {
+  // Act
   const summary = summarizeChangeSet(changeSet(), 5);
+  // Assess
   assert.deepEqual(summary.counts, { Created: 1, Configured: 0, Unchanged: 150, Deleted: 1, Skipped: 1 });
-  assert.deepEqual(summary.entries.slice(0, 3).map((e) => e.action), ['Created', 'Deleted', 'Skipped']);
-  assert.equal(summary.entries.length, 5);
+});
+
+test('the summary lists changes before unchanged objects, cut at the limit, and counts what it left out', () => {
+  // Act
+  const summary = summarizeChangeSet(changeSet(), 5);
+  // Assess
+  assert.deepEqual(summary.entries.map((e) => e.action), ['Created', 'Deleted', 'Skipped', 'Unchanged', 'Unchanged']);
   assert.equal(summary.omitted, 148);
 });
 
 test('the summary never exceeds the catalog limit and validates against its schema', () => {
+  // Act
   const summary = summarizeChangeSet(changeSet(), 1000);
+  // Assess
   assert.equal(summary.entries.length, 100);
   assert.equal(ChangeSetSummarySchema.safeParse(summary).success, true);
 });
 
-test('formatting names each object and its action, and counts', () => {
-  const text = formatChangeSet({ entries: [{ object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, action: 'Configured' }], errors: [{ message: 'Service x: boom' }] });
+test('formatting names each object and its action, then each error', () => {
+  // Prepare
+  const set: ChangeSet = { entries: [{ object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, action: 'Configured' }], errors: [{ message: 'Service x: boom' }] };
+  // Act
+  const text = formatChangeSet(set);
+  // Assess
   assert.equal(text, 'Deployment.apps web in ns shop configured\nerror: Service x: boom');
-  assert.equal(formatCounts(changeSet()), 'created 1, unchanged 150, deleted 1, skipped 1');
 });
 
-test('only Created, Configured and Deleted count as changes', () => {
-  assert.equal(hasChanges({ entries: [{ object: cm('a'), action: 'Skipped' }, { object: cm('b'), action: 'Unchanged' }], errors: [] }), false);
-  assert.equal(hasChanges({ entries: [{ object: cm('a'), action: 'Deleted' }], errors: [] }), true);
+test('the counts are formatted leaving out actions that did not happen', () => {
+  // Act
+  const text = formatCounts(changeSet());
+  // Assess
+  assert.equal(text, 'created 1, unchanged 150, deleted 1, skipped 1');
+});
+
+test('Skipped and Unchanged objects are not changes', () => {
+  // Act
+  const changed = hasChanges({ entries: [{ object: cm('a'), action: 'Skipped' }, { object: cm('b'), action: 'Unchanged' }], errors: [] });
+  // Assess
+  assert.equal(changed, false);
+});
+
+test('Created, Configured and Deleted objects are changes', () => {
+  for (const action of ['Created', 'Configured', 'Deleted'] as const) {
+    // Act
+    const changed = hasChanges({ entries: [{ object: cm('a'), action }], errors: [] });
+    // Assess
+    assert.equal(changed, true, action);
+  }
 });

@@ -33,31 +33,52 @@ function live(overrides: (o: KubeObject) => void = () => {}): KubeObject {
 }
 
 test('an object equal on our managed fields, with server defaults added, is unchanged', () => {
-  assert.equal(unchangedOnManagedFields(desired(), live(), 'tideline'), true);
+  // Act
+  const unchanged = unchangedOnManagedFields(desired(), live(), 'tideline');
+  // Assess
+  assert.equal(unchanged, true);
 });
 
 test('a value changed in the cluster is not unchanged', () => {
+  // Prepare
   const drifted = live((o) => (((o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0] as { image: string }).image = 'httpd'));
-  assert.equal(unchangedOnManagedFields(desired(), drifted, 'tideline'), false);
+  // Act
+  const unchanged = unchangedOnManagedFields(desired(), drifted, 'tideline');
+  // Assess
+  assert.equal(unchanged, false);
 });
 
 test('a field dropped from the manifest but still managed is not unchanged', () => {
+  // Prepare
   const manifest = desired();
   delete manifest.metadata.labels;
-  assert.equal(unchangedOnManagedFields(manifest, live(), 'tideline'), false);
+  // Act
+  const unchanged = unchangedOnManagedFields(manifest, live(), 'tideline');
+  // Assess
+  assert.equal(unchanged, false);
 });
 
 test('a field added to the manifest is not unchanged', () => {
+  // Prepare
   const manifest = desired();
   (manifest.spec as { replicas?: number }).replicas = 1;
-  assert.equal(unchangedOnManagedFields(manifest, live(), 'tideline'), false);
+  // Act
+  const unchanged = unchangedOnManagedFields(manifest, live(), 'tideline');
+  // Assess
+  assert.equal(unchanged, false);
 });
 
 test('an object without a tideline Apply entry is not unchanged', () => {
-  assert.equal(unchangedOnManagedFields(desired(), live((o) => (o.metadata.managedFields = [])), 'tideline'), false);
+  // Prepare
+  const unmanaged = live((o) => (o.metadata.managedFields = []));
+  // Act
+  const unchanged = unchangedOnManagedFields(desired(), unmanaged, 'tideline');
+  // Assess
+  assert.equal(unchanged, false);
 });
 
 test('a value the server normalises is not provably unchanged (a dry-run decides)', () => {
+  // Prepare
   const manifest: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: { a: '1' } };
   const stored = live((o) => {
     o.apiVersion = 'v1';
@@ -67,20 +88,44 @@ test('a value the server normalises is not provably unchanged (a dry-run decides
     delete o.spec;
     o.data = { a: '01' };
   });
-  assert.equal(unchangedOnManagedFields(manifest, stored, 'tideline'), false);
+  // Act
+  const unchanged = unchangedOnManagedFields(manifest, stored, 'tideline');
+  // Assess
+  assert.equal(unchanged, false);
 });
 
+function appliedSecret(password: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n', managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'v1', fieldsV1: { 'f:stringData': { 'f:password': {} } } }] }, data: { password: Buffer.from(password).toString('base64') }, type: 'Opaque' };
+}
+
+const stringDataSecret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, stringData: { password: 'pw' } };
+
 test('a Secret applied with stringData is unchanged when data holds the encoded values', () => {
-  const manifest: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, stringData: { password: 'pw' } };
-  const stored: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n', managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'v1', fieldsV1: { 'f:stringData': { 'f:password': {} } } }] }, data: { password: Buffer.from('pw').toString('base64') }, type: 'Opaque' };
-  assert.equal(unchangedOnManagedFields(manifest, stored, 'tideline'), true);
-  stored.data = { password: Buffer.from('other').toString('base64') };
-  assert.equal(unchangedOnManagedFields(manifest, stored, 'tideline'), false);
+  // Act
+  const unchanged = unchangedOnManagedFields(stringDataSecret, appliedSecret('pw'), 'tideline');
+  // Assess
+  assert.equal(unchanged, true);
+});
+
+test('a Secret applied with stringData is not unchanged when data holds another value', () => {
+  // Act
+  const unchanged = unchangedOnManagedFields(stringDataSecret, appliedSecret('other'), 'tideline');
+  // Assess
+  assert.equal(unchanged, false);
 });
 
 test('a dry-run result equal to the live object but for managedFields times is the same object', () => {
-  const a = live();
-  const b = live((o) => ((o.metadata.managedFields as { time?: string }[])[0]!.time = '2030-01-01T00:00:00Z'));
-  assert.equal(sameObject(a, b), true);
-  assert.equal(sameObject(a, live((o) => (o.metadata.resourceVersion = '8'))), false);
+  // Prepare
+  const retimed = live((o) => ((o.metadata.managedFields as { time?: string }[])[0]!.time = '2030-01-01T00:00:00Z'));
+  // Act
+  const same = sameObject(live(), retimed);
+  // Assess
+  assert.equal(same, true);
+});
+
+test('a dry-run result with another resourceVersion is not the same object', () => {
+  // Act
+  const same = sameObject(live(), live((o) => (o.metadata.resourceVersion = '8')));
+  // Assess
+  assert.equal(same, false);
 });

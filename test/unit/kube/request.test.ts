@@ -8,8 +8,12 @@ import { finalizeRequestFromKustomization, requestFromKustomization, serviceAcco
 const kustomization = (spec: Record<string, unknown>) =>
   parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec } });
 
-test('prune, force, wait, timeout, targetNamespace and health checks carry over', () => {
-  const request = requestFromKustomization(kustomization({ force: true, wait: true, timeout: '2m', targetNamespace: 'shop', healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }] }), { objects: [], revision: 'main@sha1:abc', order: 5 });
+test('prune, force, wait, timeout, targetNamespace, order and health checks carry over', () => {
+  // Prepare
+  const spec = { force: true, wait: true, timeout: '2m', targetNamespace: 'shop', healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }] };
+  // Act
+  const request = requestFromKustomization(kustomization(spec), { objects: [], revision: 'main@sha1:abc', order: 5 });
+  // Assess
   assert.deepEqual(request.owner, { name: 'apps', namespace: 'flux-system' });
   assert.equal(request.prune, true);
   assert.equal(request.force, true);
@@ -21,20 +25,40 @@ test('prune, force, wait, timeout, targetNamespace and health checks carry over'
 });
 
 test('without a timeout the interval bounds the health wait, as in Flux', () => {
-  assert.equal(requestFromKustomization(kustomization({}), { objects: [], revision: 'r' }).timeoutMs, 600_000);
+  // Act
+  const request = requestFromKustomization(kustomization({}), { objects: [], revision: 'r' });
+  // Assess
+  assert.equal(request.timeoutMs, 600_000);
 });
 
 test('a health check without apiVersion is refused naming the Kustomization', () => {
-  assert.throws(() => requestFromKustomization(kustomization({ healthChecks: [{ kind: 'Deployment', name: 'web' }] }), { objects: [], revision: 'r' }), (error: unknown) => error instanceof InvalidInputError && /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthChecks entry Deployment web needs an apiVersion/.test(error.message));
+  // Prepare
+  const kustomizationWithBadCheck = kustomization({ healthChecks: [{ kind: 'Deployment', name: 'web' }] });
+  // Act
+  const act = () => requestFromKustomization(kustomizationWithBadCheck, { objects: [], revision: 'r' });
+  // Assess
+  assert.throws(act, (error: unknown) => error instanceof InvalidInputError && /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthChecks entry Deployment web needs an apiVersion/.test(error.message));
 });
 
-test('serviceAccountName carries over, and the account is the one of the Kustomization\'s namespace', () => {
+test('serviceAccountName carries over', () => {
   // Act
   const request = requestFromKustomization(kustomization({ serviceAccountName: 'deployer' }), { objects: [], revision: 'r' });
   // Assess
   assert.equal(request.serviceAccountName, 'deployer');
-  assert.equal(serviceAccountUser(request.owner.namespace, 'deployer'), 'system:serviceaccount:flux-system:deployer');
-  assert.equal(requestFromKustomization(kustomization({}), { objects: [], revision: 'r' }).serviceAccountName, undefined);
+});
+
+test('without serviceAccountName the request names no account', () => {
+  // Act
+  const request = requestFromKustomization(kustomization({}), { objects: [], revision: 'r' });
+  // Assess
+  assert.equal(request.serviceAccountName, undefined);
+});
+
+test("the account acted as is the one of the Kustomization's namespace", () => {
+  // Act
+  const user = serviceAccountUser('flux-system', 'deployer');
+  // Assess
+  assert.equal(user, 'system:serviceaccount:flux-system:deployer');
 });
 
 test('commonMetadata carries over', () => {
@@ -49,5 +73,11 @@ test('deletionPolicy, prune, timeout and the service account make the finalize r
   const request = finalizeRequestFromKustomization(kustomization({ deletionPolicy: 'WaitForTermination', timeout: '90s', serviceAccountName: 'deployer' }));
   // Assess
   assert.deepEqual(request, { owner: { name: 'apps', namespace: 'flux-system' }, prune: true, deletionPolicy: 'WaitForTermination', serviceAccountName: 'deployer', timeoutMs: 90_000 });
-  assert.throws(() => kustomization({ deletionPolicy: 'Later' }), InvalidInputError);
+});
+
+test('an unknown deletionPolicy is invalid input', () => {
+  // Act
+  const act = () => kustomization({ deletionPolicy: 'Later' });
+  // Assess
+  assert.throws(act, InvalidInputError);
 });
