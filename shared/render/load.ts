@@ -221,6 +221,8 @@ interface AliasWalk {
   targets: Map<Alias, unknown>;
   /** Collections holding an alias or a merge key somewhere below: expansion rebuilds them. */
   changing: Set<unknown>;
+  /** Of those, the ones no alias can reach (under no anchor): rebuilt in place, not copied. */
+  mutable: Set<unknown>;
   /** The tree is nested past the expansion limit (then every node is copied, to fail where it used to). */
   tooDeep: boolean;
 }
@@ -233,11 +235,11 @@ interface AliasWalk {
  * quadratic too: a large file with many aliases took minutes.
  */
 function walkAliases(root: unknown): AliasWalk {
-  const walk: AliasWalk = { targets: new Map(), changing: new Set(), tooDeep: false };
+  const walk: AliasWalk = { targets: new Map(), changing: new Set(), mutable: new Set(), tooDeep: false };
   const latest = new Map<string, unknown>();
   // Recursion stops at the depth limit, so the stack stays small; expansion fails there anyway
   // before it meets anything deeper.
-  const visitNode = (node: unknown, depth: number): boolean => {
+  const visitNode = (node: unknown, depth: number, anchored: boolean): boolean => {
     if (isAlias(node)) {
       walk.targets.set(node, latest.get(node.source));
       return true;
@@ -245,30 +247,32 @@ function walkAliases(root: unknown): AliasWalk {
     if (!(isScalar(node) || isMap(node) || isSeq(node))) return false;
     if (node.anchor) latest.set(node.anchor, node);
     if (isScalar(node)) return false;
+    const reachable = anchored || node.anchor !== undefined;
     if (depth >= MAX_EXPANSION_DEPTH) {
       walk.tooDeep = true;
       return true;
     }
     let changes = false;
     if (isSeq(node)) {
-      for (const item of node.items) if (visitNode(item, depth + 1)) changes = true;
+      for (const item of node.items) if (visitNode(item, depth + 1, reachable)) changes = true;
     } else {
       for (const pair of node.items) {
         if (isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN') changes = true;
-        if (visitNode(pair.key, depth + 1)) changes = true;
-        if (visitNode(pair.value, depth + 1)) changes = true;
+        if (visitNode(pair.key, depth + 1, reachable)) changes = true;
+        if (visitNode(pair.value, depth + 1, reachable)) changes = true;
       }
     }
     if (changes) walk.changing.add(node);
+    if (changes && !reachable) walk.mutable.add(node);
     return changes;
   };
-  visitNode(root, 0);
+  visitNode(root, 0, false);
   return walk;
 }
 
 /** Replaces every alias with a copy of its anchored node, counting nodes so alias bombs fail fast. */
 function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (offset: number) => number): unknown {
-  const { targets, changing, tooDeep } = walkAliases(root);
+  const { targets, changing, mutable, tooDeep } = walkAliases(root);
   // Only nodes produced by expanding an alias count against the budget, so a large document that
   // uses one anchor is fine while a billion-laughs document stops early.
   let budget = maxNodes;
@@ -291,19 +295,29 @@ function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (o
       return copy(anchored, depth + 1, true);
     }
     // Copies keep every own property (style, source text, range) without the parser's `clone`,
-    // which also deep-copies what is replaced here anyway.
+    // which also deep-copies what is replaced here anyway. A collection no alias reaches is the
+    // only one of its kind in the result: it is rebuilt in place.
+    const inPlace = !expanding && mutable.has(node);
     if (isScalar(node)) return Object.assign(new Scalar(node.value), node);
     if (isSeq(node)) {
-      const out = Object.assign(new YAMLSeq(node.schema), node);
+      const out = inPlace ? node : Object.assign(new YAMLSeq(node.schema), node);
       out.items = node.items.map((item) => copy(item, depth + 1, expanding));
       return out;
     }
     if (isMap(node)) {
-      const out = Object.assign(new YAMLMap(node.schema), node);
+      const items = node.items;
+      const out = inPlace ? node : Object.assign(new YAMLMap(node.schema), node);
       const merged: Pair[] = [];
       out.items = [];
-      for (const pair of node.items) {
-        const p = new YamlPair(copy(pair.key, depth + 1, expanding), copy(pair.value, depth + 1, expanding));
+      for (const pair of items) {
+        const key = copy(pair.key, depth + 1, expanding);
+        const value = copy(pair.value, depth + 1, expanding);
+        let p: Pair;
+        if (inPlace) {
+          pair.key = key;
+          pair.value = value;
+          p = pair;
+        } else p = new YamlPair(key, value);
         // `<<: *base` (or a list of them) merges the referenced maps, explicit keys winning, as go-yaml does.
         if (isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN' && (isMap(p.value) || isSeq(p.value))) {
           const sources = isMap(p.value) ? [p.value] : p.value.items.filter(isMap);
