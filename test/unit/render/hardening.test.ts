@@ -134,6 +134,21 @@ describe('renderer input shapes', () => {
     assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^dup\.yaml:4: invalid YAML: Map keys must be unique/.test(error.message));
   });
 
+  it('refuses keys equal in value (1 and 01) as duplicates, naming the line, as the full parser does', () => {
+    const attempt = (): unknown => parseYamlDocuments('a: x\n1: a\n01: b\n', 'dup.yaml', 10_000);
+
+    assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^dup\.yaml:3: invalid YAML: Map keys must be unique/.test(error.message));
+  });
+
+  it('resolves an alias to the last anchor of its name before it, in one document or many', () => {
+    const text = 'a: &x 1\nb: &x 2\nc: *x\nd: &x 3\n---\na: &x 4\nb: [*x]\n';
+
+    const docs = parseYamlDocuments(text, 'alias.yaml', 10_000);
+
+    const values = docs.map((doc) => JSON.stringify((doc.node as { toJSON(): unknown }).toJSON()));
+    assert.deepEqual(values, ['{"a":1,"b":2,"c":2,"d":3}', '{"a":4,"b":[4]}']);
+  });
+
   it('refuses a kustomization that includes itself through a symlink as a cycle', async (t) => {
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- self\n', self: { symlink: '.' } });
 
