@@ -4,16 +4,17 @@
  * fleet snapshot (a commit changes them) over the bootstrap directory. The work is in `#shared/alerts`.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import { parseAnyEvent } from '#shared/events/parse.ts';
-import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
-import { alertConfiguration, handleAlertQueue, isSqsEvent, loadAlertDeps } from '#shared/alerts/runtime.ts';
-import { readAlertsEnvironment } from '#shared/config/environment/alerts.ts';
 import { instrument, observability } from '#functions/commons/index.ts';
+import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
+import { readAlertsEnvironment } from '#shared/config/environment/alerts.ts';
+import { parseAnyEvent } from '#shared/events/parse.ts';
+import { alertConfiguration, loadAlertDeps } from './deps.ts';
+import { handleAlertQueue, isSqsEvent } from './queue.ts';
 
-const tools = observability('alerts');
 const environment = readAlertsEnvironment(process.env);
-const deps = await loadAlertDeps(environment, tools.logger);
-const currentConfig = await alertConfiguration(environment);
+const tools = observability('alerts');
+const deps = await loadAlertDeps(environment, tools);
+const currentConfig = await alertConfiguration(environment, tools);
 
 /** SQS records get partial batch failures; a direct EventBridge event fails as a whole. */
 export const handler = instrument(tools, async (input: unknown): Promise<SQSBatchResponse | void> => {

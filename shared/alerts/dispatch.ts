@@ -10,7 +10,7 @@
  */
 import { errorMessage, InvalidInputError, isTransient, TidelineError, TransientError } from '#shared/errors/index.ts';
 import type { CatalogEvent } from '#shared/events/catalog.ts';
-import type { Clock, SecretStore, TtlStore } from '#shared/ports/index.ts';
+import { silentLogger, type Clock, type Logger, type SecretStore, type ThreadStore, type TtlStore } from '#shared/ports/index.ts';
 import type { FluxAlert } from '#shared/config/alert.ts';
 import type { FluxProvider } from '#shared/config/provider.ts';
 import { alertsFor, kustomizationFacts, providerFor, type AlertingConfig } from './config.ts';
@@ -24,7 +24,9 @@ import { resolveProvider, usesSlackWebApi, type ResolvedProvider } from './provi
 import { Redactor } from './redact.ts';
 import { postSlackMessage } from './slack.ts';
 import { formatSlackMessage } from './slack-format.ts';
-import { THREAD_TTL_MS, type ThreadStore } from './thread-store.ts';
+
+/** How long a revision's Slack thread is remembered. */
+export const THREAD_TTL_MS = 7 * 24 * 3_600_000;
 
 /** What the engine needs from the outside. */
 export interface AlertDeps {
@@ -39,7 +41,8 @@ export interface AlertDeps {
   dedupWindowMs?: number;
   /** How many objects a Slack message lists (default 10). */
   maxObjects?: number;
-  log?: (entry: Record<string, unknown>) => void;
+  /** Where each delivery's outcome is logged: info when sent, skipped or a duplicate, warn when it failed. */
+  logger?: Logger;
 }
 
 export type DeliveryOutcome = 'sent' | 'duplicate' | 'skipped' | 'failed';
@@ -128,6 +131,7 @@ async function resolveAll(deps: AlertDeps, cluster: string): Promise<Map<FluxPro
  * a delivery failure (see the report); events of types that raise no alert give an empty report.
  */
 export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promise<DispatchReport> {
+  const logger = deps.logger ?? silentLogger;
   const report: DispatchReport = { detailType: event.detailType, deliveries: [] };
   if ('eventId' in event.detail) report.eventId = event.detail.eventId;
   if (!isAlertable(event)) return report;
@@ -183,8 +187,7 @@ export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promi
         error instanceof TidelineError ? error : new TransientError(`Alert ${alertId(alert)}: ${redactor.redact(errorMessage(error))}`, { cause: error });
       Object.assign(delivery, { outcome: 'failed', reason: redactor.redact(typed.message), error: typed });
     } finally {
-      deps.log?.({
-        message: 'alert delivery',
+      const entry = {
         eventId: report.eventId,
         correlationId: notification.correlationId,
         detailType: event.detailType,
@@ -193,7 +196,9 @@ export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promi
         outcome: delivery.outcome,
         attempts: delivery.attempts,
         reason: delivery.reason,
-      });
+      };
+      if (delivery.outcome === 'failed') logger.warn('alert delivery', entry);
+      else logger.info('alert delivery', entry);
     }
   }
   return report;

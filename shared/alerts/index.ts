@@ -19,4 +19,3 @@ export * from './redact.ts';
 export * from './slack.ts';
 export * from './slack-format.ts';
 export * from './text.ts';
-export * from './thread-store.ts';

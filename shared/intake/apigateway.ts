@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { errorMessage } from '#shared/errors/index.ts';
 import type { IntakeDeps } from './handle.ts';
 import { handleWebhook } from './handle.ts';
-import { silentLogger } from './log.ts';
+import { silentLogger } from '#shared/ports/index.ts';
 import type { WebhookRequest } from './types.ts';
 
 /**

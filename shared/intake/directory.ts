@@ -10,14 +10,12 @@
 import { errorMessage, InvalidInputError, NotFoundError, TidelineError, UnauthorizedError } from '#shared/errors/index.ts';
 import type { FluxReceiver } from '#shared/config/receiver.ts';
 import { receiverSecretName, receiverWebhookPath, tokenFromSecretValue } from '#shared/config/receiver.ts';
-import type { Clock, SecretStore } from '#shared/ports/index.ts';
-import type { IntakeLogger } from './log.ts';
-import { silentLogger } from './log.ts';
+import { silentLogger, type Clock, type Logger, type SecretStore } from '#shared/ports/index.ts';
 import type { ReceiverLookup, ReceiverRoute } from './types.ts';
 
 export interface ReceiverDirectoryOptions {
   clock: Clock;
-  logger?: IntakeLogger;
+  logger?: Logger;
   /** Age after which the table is rebuilt from the (cached) secret store. Default 5 minutes. */
   refreshIntervalMs?: number;
   /** Least time between two fresh reads forced by unknown paths or bad signatures. Default 30 s. */
@@ -31,7 +29,7 @@ export class ReceiverDirectory implements ReceiverLookup {
   readonly receivers: readonly FluxReceiver[];
   private readonly secrets: SecretStore;
   private readonly clock: Clock;
-  private readonly logger: IntakeLogger;
+  private readonly logger: Logger;
   private readonly refreshIntervalMs: number;
   private readonly minRefreshIntervalMs: number;
   private routes = new Map<string, ReceiverRoute>();

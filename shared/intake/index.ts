@@ -6,5 +6,4 @@ export * from './classify.ts';
 export * from './publish-once.ts';
 export * from './directory.ts';
 export * from './apigateway.ts';
-export * from './log.ts';
 export { PROVIDERS } from './providers/index.ts';

@@ -17,7 +17,7 @@ import { MemoryTtlStore } from '#shared/adapters/local/memory-ttl-store.ts';
 import { handleControlRequest } from '#shared/adapters/local/control-endpoint.ts';
 import { dispatchEvent } from '#shared/alerts/dispatch.ts';
 import { ALERTABLE_TYPES, isAlertable } from '#shared/alerts/notification.ts';
-import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
+import { MemoryThreadStore } from '#shared/adapters/local/memory-thread-store.ts';
 import type { FluxGitRepository } from '#shared/config/git-repository.ts';
 import { errorMessage } from '#shared/errors/index.ts';
 import { patternFor, type CatalogEvent, type DetailType, type EventDetail } from '#shared/events/catalog.ts';

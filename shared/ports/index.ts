@@ -1,9 +1,24 @@
 /**
- * Ports: the narrow interfaces through which Tideline's engines reach the outside world.
+ * Ports: the narrow interfaces through which Tideline's engines reach the outside world. Engines
+ * depend only on these interfaces, which is what lets the same code run in Lambda and locally.
  *
- * Each port has an AWS adapter (used by the Lambda functions) and a local adapter (used by
- * `npm start` and tests) in `shared/adapters/`. Engines depend only on these interfaces, which is
- * what lets the same code run in both places.
+ * | port | in AWS (`shared/adapters/aws/`) | locally (`shared/adapters/local/`) |
+ * | --- | --- | --- |
+ * | EventBus | EventBridgeBus | InProcessBus, HttpControlBus (the CLI to a running `tideline dev`) |
+ * | ArtifactStore | S3ArtifactStore | FsArtifactStore |
+ * | SecretStore | SecretsManagerSecretStore | LocalSecretStore |
+ * | ClusterRegistry | SecretsManagerClusterRegistry | KubeconfigClusterRegistry |
+ * | TtlStore | DynamoDbTtlStore | MemoryTtlStore |
+ * | StatusStore | DynamoDbStatusStore | FileStatusStore |
+ * | ThreadStore | DynamoDbThreadStore | MemoryThreadStore |
+ * | Logger | Powertools' Logger, configured in `functions/commons/` | ConsoleLogger |
+ *
+ * | KmsDecrypter (`kms.ts`) | kms-decrypt.ts | none: locally SOPS files are decrypted with age identities |
+ * | EksAccess (`eks.ts`) | eks-cluster.ts, eks-token.ts | none: local clusters are kubeconfig contexts |
+ *
+ * Two ports have a single implementation used in both places, because the outside system is the
+ * same there: {@link GitSource} (`IsomorphicGitSource` in `shared/git/`: Git over HTTP(S) is Git
+ * over HTTP(S)) and {@link Clock} ({@link systemClock}; tests inject their own).
  */
 import type { CatalogEvent, ChangeSetSummary } from '#shared/events/catalog.ts';
 
@@ -118,6 +133,18 @@ export interface TtlStore {
    * released with {@link TtlStore.delete}, or is already done).
    */
   complete(key: string, ttlMs: number): Promise<boolean>;
+}
+
+/**
+ * The Slack thread of a revision, remembered so that every message about one (cluster,
+ * Kustomization, revision) goes into the thread its first message started (DynamoDB in AWS,
+ * memory locally). Entries expire: a rollout is short-lived.
+ */
+export interface ThreadStore {
+  /** The remembered thread `ts` of `key`, if any and unexpired. */
+  get(key: string): Promise<string | undefined>;
+  /** Remembers `ts` for `key` for `ttlMs` unless a live one is already remembered (the first message starts the thread). */
+  putIfAbsent(key: string, ts: string, ttlMs: number): Promise<void>;
 }
 
 /**

@@ -7,8 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { systemClock, type Clock } from '#shared/ports/index.ts';
-import type { ThreadStore } from '#shared/alerts/thread-store.ts';
+import { systemClock, type Clock, type ThreadStore } from '#shared/ports/index.ts';
 import { fromAwsError } from '#shared/errors/aws.ts';
 
 const PREFIX = 'alert-thread/';

@@ -1,22 +1,15 @@
 /**
  * AWS adapters on SDK clients built from the default configuration: region and credentials come
  * from the environment (the Lambda role, `AWS_REGION`, a profile), as the SDK resolves them. Code
- * outside the adapters (the alerts runtime, the CLI) builds its AWS adapters here, so it never
+ * outside the adapters and functions (the CLI) builds its AWS adapters here, so it never
  * imports the SDK itself.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ThreadStore } from '#shared/alerts/thread-store.ts';
-import type { ArtifactStore, Clock, EventBus, SecretStore, StatusStore, TtlStore } from '#shared/ports/index.ts';
+import type { Clock, EventBus, StatusStore } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';
 import { DynamoDbStatusStore } from './dynamodb-status-store.ts';
-import { DynamoDbThreadStore } from './dynamodb-thread-store.ts';
-import { DynamoDbTtlStore } from './dynamodb-ttl-store.ts';
 import { EventBridgeBus } from './eventbridge-bus.ts';
-import { S3ArtifactStore } from './s3-artifact-store.ts';
-import { SecretsManagerSecretStore, type SecretsManagerStoreOptions } from './secrets-manager-store.ts';
 
 /** Optional SDK client settings (an endpoint for moto or LocalStack, a region, static credentials). */
 export interface AwsClientSettings {
@@ -51,17 +44,6 @@ export function awsSettingsFrom(env: Readonly<Record<string, string | undefined>
   };
 }
 
-/** A Secrets Manager secret store. */
-export function secretsManagerSecretStore(options: SecretsManagerStoreOptions = {}, settings: AwsClientSettings = {}): SecretStore {
-  return new SecretsManagerSecretStore(new SecretsManagerClient(clientConfig(settings)), options);
-}
-
-/** The alerts' dedup records and Slack threads, sharing one DynamoDB table (key `pk`, TTL `expiresAt`) and client. */
-export function dynamoDbAlertStores(table: string, clock: Clock = systemClock, settings: AwsClientSettings = {}): { dedup: TtlStore; threads: ThreadStore } {
-  const client = new DynamoDBClient(clientConfig(settings));
-  return { dedup: new DynamoDbTtlStore(client, table, { clock }), threads: new DynamoDbThreadStore(client, table, clock) };
-}
-
 /** The status store in a DynamoDB table (see DynamoDbStatusStore for its key schema). */
 export function dynamoDbStatusStore(table: string, clock: Clock = systemClock, settings: AwsClientSettings = {}): StatusStore {
   return new DynamoDbStatusStore(new DynamoDBClient(clientConfig(settings)), table, { clock });
@@ -72,7 +54,3 @@ export function eventBridgeBus(busName: string, clock: Clock = systemClock, sett
   return new EventBridgeBus(new EventBridgeClient(clientConfig(settings)), busName, { clock });
 }
 
-/** An artifact store on an S3 bucket (bundles and the fleet snapshot). */
-export function s3ArtifactStore(bucket: string, settings: AwsClientSettings = {}): ArtifactStore {
-  return new S3ArtifactStore(new S3Client(clientConfig(settings)), bucket);
-}

@@ -16,7 +16,7 @@ import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
 import { ALERTABLE_TYPES, isAlertable, toNotification, type AlertableType } from '#shared/alerts/notification.ts';
 import { sampleEvents } from '#shared/alerts/samples.ts';
 import { formatSlackMessage } from '#shared/alerts/slack-format.ts';
-import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
+import { MemoryThreadStore } from '#shared/adapters/local/memory-thread-store.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { catalog, type CatalogEvent, type DetailType } from '#shared/events/catalog.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';

@@ -14,7 +14,7 @@ import { buildAlertingConfig, parseYamlDocuments } from '#shared/alerts/config.t
 import { DEDUP_WINDOW_MS } from '#shared/alerts/dedup.ts';
 import { AlertDispatchError, dispatchOrThrow, type AlertDeps, type DispatchReport } from '#shared/alerts/dispatch.ts';
 import { blockKitViolations, type SlackMessage } from '#shared/alerts/slack-format.ts';
-import { MemoryThreadStore } from '#shared/alerts/thread-store.ts';
+import { MemoryThreadStore } from '#shared/adapters/local/memory-thread-store.ts';
 import { changeSet, ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
 import { FakeProviderServer, slackReplies } from './fake-provider-server.ts';
 
@@ -298,7 +298,8 @@ describe('robustness', () => {
   it('every outcome is logged with the correlation id, duplicates included', async () => {
     const { deps } = fleet();
     const entries: Record<string, unknown>[] = [];
-    const logged = { ...deps, log: (entry: Record<string, unknown>) => entries.push(entry) };
+    const record = (message: string, ...attributes: Record<string, unknown>[]): void => void entries.push({ message, ...Object.assign({}, ...attributes) });
+    const logged = { ...deps, logger: { debug: record, info: record, warn: record, error: record } };
 
     await dispatchOrThrow(events.ReconcileFailed, logged);
     await dispatchOrThrow(events.ReconcileFailed, logged);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IntakeDeps, IntakeLogger } from '#shared/intake/index.ts';
+import type { IntakeDeps } from '#shared/intake/index.ts';
 import { DELIVERY_IN_PROGRESS_TTL_MS, DELIVERY_TTL_MS, handleWebhook } from '#shared/intake/index.ts';
-import type { EventBus, TtlStore } from '#shared/ports/index.ts';
+import type { EventBus, Logger, TtlStore } from '#shared/ports/index.ts';
 import { TOKEN, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
 
 const github = receiver('github');
 const pushBody = JSON.stringify(githubPush());
 
-function recordingLogger(): IntakeLogger & { lines: string[] } {
+function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const record = (message: string, ...attributes: Record<string, unknown>[]): void => {
     lines.push(JSON.stringify({ message, ...Object.assign({}, ...attributes) }));
