@@ -4,7 +4,7 @@
  * fleet snapshot (a commit changes them) over the bootstrap directory. The work is in `#shared/alerts`.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import { instrument, observability } from '#functions/commons/index.ts';
+import { eventCorrelationId, instrument, observability } from '#functions/commons/index.ts';
 import { dispatchOrThrow } from '#shared/alerts/dispatch.ts';
 import { readAlertsEnvironment } from '#shared/config/environment/alerts.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
@@ -21,4 +21,4 @@ export const handler = instrument(tools, async (input: unknown): Promise<SQSBatc
   const current = { ...deps, config: await currentConfig() };
   if (isSqsEvent(input)) return handleAlertQueue(input, current);
   await dispatchOrThrow(parseAnyEvent(input), current);
-});
+}, { correlationId: eventCorrelationId }); // an SQS batch has none of its own: each delivery's log line carries its event's

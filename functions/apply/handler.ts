@@ -24,7 +24,7 @@ export const handler = instrument(tools, async (event: SQSEvent): Promise<SQSBat
       continue;
     }
     const detail = parseEvent('ManifestsRendered', JSON.parse(record.body)).detail;
-    logger.appendKeys({ correlation_id: detail.correlationId });
+    logger.setCorrelationId(detail.correlationId); // per record: a batch may serve several deliveries
     deps.fleet.invalidate();
     const outcome = await applyRendered(detail, deps).catch(() => ({ outcome: 'unreachable' as const }));
     if (outcome.outcome === 'unreachable') batchItemFailures.push({ itemIdentifier: record.messageId });

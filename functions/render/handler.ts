@@ -3,7 +3,7 @@
  * RenderRequested shards), stores the bundles in S3 and emits ManifestsRendered / RenderFailed;
  * on a reconcile request for a Kustomization it renders that one. The work is in shared/pipeline.
  */
-import { instrument, observability } from '#functions/commons/index.ts';
+import { eventCorrelationId, instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
@@ -16,10 +16,9 @@ const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tool
 /** One EventBridge event per invocation. */
 export const handler = instrument(tools, async (input: unknown): Promise<void> => {
   const event = parseAnyEvent(input);
-  logger.appendKeys({ correlation_id: event.detail.correlationId });
   deps.fleet.invalidate(); // another invocation may have changed the snapshot since this container last read it
   if (event.detailType === 'SourceChanged') return handleSourceChanged(event.detail, deps);
   if (event.detailType === 'RenderRequested') return handleRenderRequested(event.detail, deps);
   if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'Kustomization') return handleKustomizationRequest(event.detail, deps);
   logger.warn('event not for the render function', { detailType: event.detailType });
-});
+}, { correlationId: eventCorrelationId });

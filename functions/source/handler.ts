@@ -4,7 +4,7 @@
  * it runs what is due — sources at their interval, Kustomizations at theirs. A moved ref emits
  * SourceChanged. Everything but the wiring lives in shared/pipeline.
  */
-import { instrument, observability } from '#functions/commons/index.ts';
+import { eventCorrelationId, instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
@@ -20,7 +20,6 @@ const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tool
 export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {
   if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return runSchedule(deps);
   const event = parseAnyEvent(input);
-  logger.appendKeys({ correlation_id: event.detail.correlationId });
   if (event.detailType === 'GitPushReceived') return handleGitPush(event.detail, deps);
   if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'GitRepository') {
     const sources = sourcesNamed(await deps.fleet.load(), deps.bootstrap, event.detail.object, event.detail.cluster);
@@ -28,4 +27,4 @@ export const handler = instrument(tools, async (input: { 'detail-type'?: string 
   }
   logger.warn('event not for the source function', { detailType: event.detailType });
   return undefined;
-});
+}, { correlationId: eventCorrelationId });

@@ -29,7 +29,9 @@ const configuration = new FleetConfiguration(fleet, { clock: systemClock, bootst
 const deps = { bus: new EventBridgeBus(traced(new EventBridgeClient({})), config.busName), deliveries: new DynamoDbTtlStore(traced(new DynamoDBClient({})), config.deliveriesTable), clock: systemClock, logger, inProgressTtlMs: config.inProgressTtlMs };
 
 /** Lambda entry point. */
-export const handler = instrument(tools, async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  logger.appendKeys({ correlation_id: event.requestContext?.requestId });
-  return handleApiGatewayV2(event, { ...deps, receivers: await configuration.receiverDirectory(secrets, { logger }) });
-});
+export const handler = instrument(
+  tools,
+  async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+    handleApiGatewayV2(event, { ...deps, receivers: await configuration.receiverDirectory(secrets, { logger }) }),
+  { correlationId: (event) => event.requestContext?.requestId },
+);

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Context } from 'aws-lambda';
-import { instrument, observability, SERVICE_NAMES } from '#functions/commons/index.ts';
+import { eventCorrelationId, instrument, observability, SERVICE_NAMES } from '#functions/commons/index.ts';
 
 const context: Context = {
   awsRequestId: 'req-42',
@@ -22,25 +22,28 @@ const context: Context = {
   succeed: () => undefined,
 };
 
-/** Runs `act` and returns the JSON log lines it wrote to stdout. */
+/** Runs `act` and returns the JSON log lines it wrote to stdout and stderr (Powertools writes warnings and errors there). */
 async function capture(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
   const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((stream) => stream.write.bind(stream));
+  for (const stream of streams) {
+    stream.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof stream.write;
+  }
   try {
     await act();
   } finally {
-    process.stdout.write = write;
+    streams.forEach((stream, index) => (stream.write = writes[index] as typeof stream.write));
   }
   return lines.flatMap((line) => line.split('\n')).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 test('a log line of an instrumented invocation carries the service name, the request id and the function name', async () => {
   // Prepare
-  const tools = observability('apply');
+  const tools = observability('apply', {});
   const handler = instrument(tools, async (event: { n: number }) => {
     tools.logger.info('handled', { n: event.n });
     return event.n + 1;
@@ -61,7 +64,7 @@ test('a log line of an instrumented invocation carries the service name, the req
 
 test('keys appended in one invocation do not leak into the next', async () => {
   // Prepare
-  const tools = observability('render');
+  const tools = observability('render', {});
   const handler = instrument(tools, async (event: { id?: string }) => {
     if (event.id) tools.logger.appendKeys({ correlation_id: event.id });
     tools.logger.info('step');
@@ -75,6 +78,40 @@ test('keys appended in one invocation do not leak into the next', async () => {
   const steps = lines.filter((entry) => entry['message'] === 'step');
   assert.equal(steps[0]?.['correlation_id'], 'c-1');
   assert.equal(steps[1]?.['correlation_id'], undefined);
+});
+
+test('the deployment\'s POWERTOOLS_SERVICE_NAME wins over the code\'s name, and a differing one is logged', async () => {
+  // Prepare, Act: tools built where infra configured another name.
+  let tools: ReturnType<typeof observability> | undefined;
+  const lines = await capture(async () => {
+    tools = observability('alerts', { POWERTOOLS_SERVICE_NAME: 'alerts' });
+    tools.logger.info('handled');
+  });
+  // Assess
+  assert.equal(tools?.serviceName, 'alerts');
+  assert.equal(lines.find((entry) => entry['message'] === 'handled')?.['service'], 'alerts');
+  const warning = lines.find((entry) => entry['level'] === 'WARN' && /POWERTOOLS_SERVICE_NAME differs/.test(String(entry['message'])));
+  assert.deepEqual([warning?.['function'], warning?.['expected']], ['alerts', SERVICE_NAMES.alerts]);
+});
+
+test('with the name infra sets, the tools use it and warn about nothing', async () => {
+  const lines = await capture(async () => {
+    observability('source', { POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.source }).logger.info('handled');
+  });
+  assert.deepEqual(lines.map((entry) => [entry['level'], entry['service']]), [['INFO', SERVICE_NAMES.source]]);
+});
+
+test('the correlation id read from the event is on every log line of its invocation only', async () => {
+  // Prepare
+  const tools = observability('render', {});
+  const handler = instrument(tools, async () => tools.logger.info('step'), { correlationId: eventCorrelationId });
+  // Act
+  const lines = await capture(async () => {
+    await handler({ 'detail-type': 'SourceChanged', detail: { correlationId: 'delivery-1' } }, context);
+    await handler({ 'detail-type': 'Scheduled Event', detail: {} }, context);
+  });
+  // Assess
+  assert.deepEqual(lines.filter((entry) => entry['message'] === 'step').map((entry) => entry['correlation_id']), ['delivery-1', undefined]);
 });
 
 test('every handler stays at most 40 code lines and takes its tools from functions/commons', () => {
