@@ -6,7 +6,7 @@
  * Everything but the wiring lives in shared/drift.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { instrument, observability } from '#functions/commons/index.ts';
+import { eventCorrelationId, instrument, observability } from '#functions/commons/index.ts';
 import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readDriftEnvironment } from '#shared/config/environment/drift.ts';
 import { driftMetrics, runDriftShard, startDriftSweep } from '#shared/drift/index.ts';
@@ -21,10 +21,9 @@ const deps = loadPipelineDeps(pipeline, logger, tools.traced);
 export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {
   if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return startDriftSweep(deps, settings);
   const detail = parseEvent('DriftCheckRequested', input).detail;
-  logger.appendKeys({ correlation_id: detail.correlationId });
   const { results, ...report } = await runDriftShard(detail, deps, settings);
   metrics.addMetadata('sweepId', detail.sweepId);
   metrics.addMetadata('shard', `${detail.shard.index + 1}/${detail.shard.count}`);
   for (const metric of driftMetrics({ ...report, results })) metrics.addMetric(metric.name, MetricUnit[metric.unit], metric.value);
   return report;
-});
+}, { correlationId: eventCorrelationId });
