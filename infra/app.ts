@@ -28,7 +28,7 @@ const tag = context('tag');
 const secretName = context('repositorySecret');
 
 const stack = new Stack(app, 'Tideline', {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  env: { ...(process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT } : {}), ...(process.env.CDK_DEFAULT_REGION ? { region: process.env.CDK_DEFAULT_REGION } : {}) },
 });
 const secretsPrefix = context('secretsPrefix');
 const sopsKeyArns = list('sopsKeyArns');

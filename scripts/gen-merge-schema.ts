@@ -85,6 +85,8 @@ function buildTable(doc: OpenApiDocument): { gvk: Record<string, string>; defs: 
   const isStructural = (schema: OpenApiSchema): boolean =>
     schema.$ref !== undefined || schema.type === 'object' || schema.type === 'array' || schema.properties !== undefined;
 
+  // A definition converted on its own: its `$ref` is what points at it, not part of it.
+  const withoutRef = ({ $ref: _ref, ...schema }: OpenApiSchema): OpenApiSchema => schema;
   const convert = (schema: OpenApiSchema): SchemaNode => {
     if (schema.$ref !== undefined) {
       const name = refName(schema.$ref);
@@ -129,7 +131,7 @@ function buildTable(doc: OpenApiDocument): { gvk: Record<string, string>; defs: 
     seen.add(name);
     const schema = doc.definitions[name];
     if (schema === undefined) continue;
-    const node = definitionInteresting(name) ? convert({ ...schema, $ref: undefined }) : 1;
+    const node = definitionInteresting(name) ? convert(withoutRef(schema)) : 1;
     defs[name] = node;
     const collect = (n: SchemaNode): void => {
       if (n === 1) return;

@@ -21,7 +21,7 @@ export interface SourceRef {
 }
 
 /** Formats an object's identity the way every Tideline message names it. */
-export function describeObject(ref: ObjectRef): string {
+export function describeObject(ref: { [K in keyof ObjectRef]: ObjectRef[K] | undefined } & { kind: string; name: string }): string {
   const group = ref.apiVersion?.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.lastIndexOf('/')) : '';
   const kind = group ? `${ref.kind}.${group}` : ref.kind;
   return ref.namespace ? `${kind} ${ref.name} in ns ${ref.namespace}` : `${kind} ${ref.name}`;

@@ -25,15 +25,15 @@ export interface PutEventsEntry {
 
 /** One entry of a PutEvents response, in request order. */
 export interface PutEventsResultEntry {
-  EventId?: string;
-  ErrorCode?: string;
-  ErrorMessage?: string;
+  EventId?: string | undefined;
+  ErrorCode?: string | undefined;
+  ErrorMessage?: string | undefined;
 }
 
 /** The part of a PutEvents response this helper reads. */
 export interface PutEventsOutput {
-  FailedEntryCount?: number;
-  Entries?: PutEventsResultEntry[];
+  FailedEntryCount?: number | undefined;
+  Entries?: PutEventsResultEntry[] | undefined;
 }
 
 /**

@@ -37,13 +37,13 @@ export interface HealthCheckExpr {
   /** API version of the custom resource; only its group is used for matching. */
   apiVersion: string;
   /** Kind of the custom resource; absent → every kind of the group. */
-  kind?: string;
+  kind?: string | undefined;
   /** True when the object reached its desired state. Required. */
   current: string;
   /** True when the object is still being reconciled by its controller. */
-  inProgress?: string;
+  inProgress?: string | undefined;
   /** True when the object failed to reach its desired state. */
-  failed?: string;
+  failed?: string | undefined;
 }
 
 /** The readiness verdict of the expressions for one object. */

@@ -29,20 +29,20 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Which objects a rule covers; every field optional (absent: any). */
 export interface IgnoreTarget {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
+  group?: string | undefined;
+  version?: string | undefined;
+  kind?: string | undefined;
+  name?: string | undefined;
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  annotationSelector?: string | undefined;
 }
 
 /** One `spec.ignore` entry. */
 export interface IgnoreRule {
   /** JSON pointers, e.g. `/spec/replicas` or `/spec/template/spec/containers/0/resources`. */
   paths: string[];
-  target?: IgnoreTarget;
+  target?: IgnoreTarget | undefined;
 }
 
 /** Compiled rules: the ignored fields of an object. */

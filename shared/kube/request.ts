@@ -53,7 +53,7 @@ export interface ReconcileRequest {
    * Flux `spec.commonMetadata`: labels and annotations set on every object of the bundle (a key
    * the object already has is overridden), without touching selectors or pod templates.
    */
-  commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  commonMetadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined };
   /** Wait for every applied object to be ready (Flux `spec.wait`). */
   wait?: boolean;
   /** Objects to wait for (Flux `spec.healthChecks`), in addition to `wait`. */

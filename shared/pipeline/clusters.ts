@@ -51,7 +51,7 @@ export async function readConfigData(client: ClusterClient, kind: 'ConfigMap' | 
  * Kustomization's namespace in its cluster, later entries overriding earlier ones. A missing
  * object is an error unless it is `optional`.
  */
-export async function substituteFromCluster(client: ClusterClient, namespace: string, from: readonly { kind: 'ConfigMap' | 'Secret'; name: string; optional?: boolean }[]): Promise<Record<string, string>> {
+export async function substituteFromCluster(client: ClusterClient, namespace: string, from: readonly { kind: 'ConfigMap' | 'Secret'; name: string; optional?: boolean | undefined }[]): Promise<Record<string, string>> {
   const variables: Record<string, string> = {};
   for (const entry of from) {
     const data = await readConfigData(client, entry.kind, namespace, entry.name);

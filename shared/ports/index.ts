@@ -179,12 +179,12 @@ export interface GitCredentials {
 
 /** Which revision of a repository to follow: Flux `GitRepository` `spec.ref` (Flux's precedence applies). */
 export interface GitRefSpec {
-  branch?: string;
-  tag?: string;
-  semver?: string;
+  branch?: string | undefined;
+  tag?: string | undefined;
+  semver?: string | undefined;
   /** A full ref name, e.g. `refs/heads/main`, `refs/tags/v1`, `refs/pull/4/head`. */
-  name?: string;
-  commit?: string;
+  name?: string | undefined;
+  commit?: string | undefined;
 }
 
 /** A Git repository as the source engine fetches it (built from a Flux `GitRepository`). */

@@ -12,7 +12,7 @@ export interface FluxBuildOptions {
   targetNamespace?: string;
   namePrefix?: string;
   nameSuffix?: string;
-  images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
+  images?: { name: string; newName?: string | undefined; newTag?: string | undefined; digest?: string | undefined }[];
   patches?: { patch: string; target?: Record<string, string | undefined> }[];
   components?: string[];
   postBuild?: {

@@ -181,7 +181,9 @@ function setTargetValue(place: { parent: YAMLMap | YAMLSeq; key: string | number
     const isPlainNonString = current.type === 'PLAIN' && current.value !== null && typeof current.value !== 'string';
     replaced.value = text;
     (replaced as { source?: string }).source = text;
-    replaced.type = isPlainNonString ? 'PLAIN' : current.type === 'PLAIN' ? 'QUOTE_DOUBLE' : current.type;
+    const type = isPlainNonString ? 'PLAIN' : current.type === 'PLAIN' ? 'QUOTE_DOUBLE' : current.type;
+    if (type === undefined) delete replaced.type;
+    else replaced.type = type;
     setAt(place, replaced);
     return;
   }

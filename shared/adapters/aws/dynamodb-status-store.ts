@@ -175,11 +175,11 @@ export class DynamoDbStatusStore implements StatusStore {
   }
 
   /** Every item of a paginated Query or Scan; `what` names the read in an error. */
-  async #pages(what: string, page: (start: Item | undefined) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>): Promise<Item[]> {
+  async #pages(what: string, page: (start: Item | undefined) => Promise<{ Items?: Item[] | undefined; LastEvaluatedKey?: Item | undefined }>): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
-      let result: { Items?: Item[]; LastEvaluatedKey?: Item };
+      let result: { Items?: Item[] | undefined; LastEvaluatedKey?: Item | undefined };
       try {
         result = await page(start);
       } catch (error) {

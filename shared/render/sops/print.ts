@@ -43,7 +43,7 @@ const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
 /** The style go-yaml v3 prints a string in: literal when multi-line, double-quoted when it would read as another type, else plain, single- or double-quoted as the characters allow. */
-function goYamlV3StringStyle(value: string): Scalar['type'] {
+function goYamlV3StringStyle(value: string): NonNullable<Scalar['type']> {
   if (value.includes('\n')) return 'BLOCK_LITERAL';
   if (resolvePlainV3(value).kind !== 'str' || YAML11_BOOLEANS.test(value) || BASE60_FLOAT.test(value)) return 'QUOTE_DOUBLE';
   const allowed = blockScalarStylesAllowed(value);
@@ -68,7 +68,8 @@ function emitYamlFile(tree: PlainTree): Buffer {
     }
     if (isScalar(node)) {
       const value = node.value;
-      node.type = typeof value === 'string' ? goYamlV3StringStyle(value) : undefined;
+      if (typeof value === 'string') node.type = goYamlV3StringStyle(value);
+      else delete node.type;
       return node;
     }
     return node;

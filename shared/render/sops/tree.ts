@@ -103,8 +103,8 @@ function walk(node: YamlNode | null | undefined, path: readonly string[], state:
       leaf = openValue(node.value, state.dataKey, `${path.join(':')}:`, what, state.source);
       replacement = scalarFor(leaf);
       // Comments belong to the place, not the value: a printer of the plaintext keeps them.
-      replacement.commentBefore = node.commentBefore;
-      replacement.comment = node.comment;
+      if (node.commentBefore !== undefined) replacement.commentBefore = node.commentBefore;
+      if (node.comment !== undefined) replacement.comment = node.comment;
       if (leaf.raw) state.rawLeaves?.set(replacement, leaf.raw);
       if (leaf.comment) {
         // Comments are not part of the MAC.

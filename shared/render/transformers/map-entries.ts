@@ -30,7 +30,7 @@ export function addMapEntries(resources: readonly Resource[], table: readonly st
         const existing = mapGet(target, k);
         if (isScalar(existing)) {
           existing.value = value;
-          existing.tag = undefined;
+          delete existing.tag;
           if (existing.type === 'PLAIN' || existing.type === undefined) existing.type = 'QUOTE_DOUBLE';
           (existing as { source?: string }).source = value;
           continue;

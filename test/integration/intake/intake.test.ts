@@ -18,7 +18,7 @@ const TOKEN = 'integration-webhook-token';
 
 let bus: CatalogBus;
 let namespace: string;
-let handler: (event: APIGatewayProxyEventV2) => Promise<{ statusCode?: number; body?: string }>;
+let handler: (event: APIGatewayProxyEventV2) => Promise<{ statusCode?: number | undefined; body?: string | undefined }>;
 
 before(async () => {
   // Prepare once: a bus whose rules come from the catalog, a deliveries table, the receiver's

@@ -275,6 +275,7 @@ test('multi-tenancy layout: tenants go once kyverno-policies is Ready at the fle
   // Prepare
   const { snapshot } = await tenancyFleet();
   const revision = snapshot.clusters['production']?.kustomizations['flux-system/tenants']?.revision;
+  assert.ok(revision, 'the snapshot records the tenants revision');
   const status: Record<string, DependencyStatus> = { 'flux-system/kyverno-policies': { ready: true, lastAppliedRevision: revision, lastAttemptedRevision: revision } };
   // Act
   const state = dependencyState(snapshot, 'production', 'flux-system/tenants', (key) => status[key]);

@@ -59,7 +59,7 @@ const blockHeader = fc.tuple(fc.constantFrom('|', '>'), fc.constantFrom('', '-',
 const blockBody = fc.array(fc.constantFrom('text', 'more text', '  indented', '', '   ', 'a: b', '# hash', '    deeper', 'x'), { minLength: 0, maxLength: 5 });
 
 /** A tree of block nodes, written out at a given indentation. */
-type Tree = { kind: 'map'; entries: [string, Tree][]; anchor?: string } | { kind: 'seq'; items: Tree[]; anchor?: string } | { kind: 'scalar'; text: string; anchor?: string } | { kind: 'block'; header: string; body: string[] } | { kind: 'flow'; lines: readonly string[] } | { kind: 'multi'; lines: readonly string[] };
+type Tree = { kind: 'map'; entries: [string, Tree][]; anchor?: string | undefined } | { kind: 'seq'; items: Tree[]; anchor?: string | undefined } | { kind: 'scalar'; text: string; anchor?: string | undefined } | { kind: 'block'; header: string; body: string[] } | { kind: 'flow'; lines: readonly string[] } | { kind: 'multi'; lines: readonly string[] };
 
 const tree: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
   tree: fc.oneof(
