@@ -13,18 +13,19 @@ import type { AlertNotification } from './notification.ts';
 /** Flux's dedup window. */
 export const DEDUP_WINDOW_MS = 5 * 60_000;
 
+/**
+ * `prefix` + the digest of the Alert, cluster and object of `notification` and then `facts`
+ * (`name=value` lines): keys name no message text, and two kinds of key never collide.
+ */
+function notificationKey(prefix: string, alert: { name: string; namespace: string }, notification: AlertNotification, facts: string[]): string {
+  const object = notification.involvedObject;
+  const parts = [`alert=${alert.namespace}/${alert.name}`, `cluster=${notification.cluster}`, `object=${object.kind}/${object.namespace ?? ''}/${object.name}`, ...facts];
+  return `${prefix}${createHash('sha256').update(parts.join('\n')).digest('hex')}`;
+}
+
 /** The dedup key of a notification for one Alert: a digest, so no message text is stored. */
 export function dedupKey(alert: { name: string; namespace: string }, notification: AlertNotification): string {
-  const object = notification.involvedObject;
-  const parts = [
-    `alert=${alert.namespace}/${alert.name}`,
-    `cluster=${notification.cluster}`,
-    `object=${object.kind}/${object.namespace ?? ''}/${object.name}`,
-    `reason=${notification.reason}`,
-    `revision=${notification.revision}`,
-    `message=${notification.message}`,
-  ];
-  return `alert-dedup/${createHash('sha256').update(parts.join('\n')).digest('hex')}`;
+  return notificationKey('alert-dedup/', alert, notification, [`reason=${notification.reason}`, `revision=${notification.revision}`, `message=${notification.message}`]);
 }
 
 /** Claims the right to send; false when the same notification went out within the window. */
@@ -41,13 +42,5 @@ export const COMMIT_STATUS_DEDUP_WINDOW_MS = 24 * 3_600_000;
 
 /** The dedup key of a commit status: the state of a revision per Alert, cluster and Kustomization. */
 export function commitStatusDedupKey(alert: { name: string; namespace: string }, notification: AlertNotification): string {
-  const object = notification.involvedObject;
-  const parts = [
-    `alert=${alert.namespace}/${alert.name}`,
-    `cluster=${notification.cluster}`,
-    `object=${object.kind}/${object.namespace ?? ''}/${object.name}`,
-    `revision=${notification.revision}`,
-    `severity=${notification.severity}`,
-  ];
-  return `alert-status/${createHash('sha256').update(parts.join('\n')).digest('hex')}`;
+  return notificationKey('alert-status/', alert, notification, [`revision=${notification.revision}`, `severity=${notification.severity}`]);
 }
