@@ -6,7 +6,9 @@
  *
  * `list()` finds the secrets with ListSecrets (a name-prefix filter, every page) and reads them
  * with a small bound on concurrent GetSecretValue calls; records are cached for a short TTL, so a
- * warm function does not read the whole fleet on every event. A record that does not parse is left
+ * warm function does not read the whole fleet on every event. A listing names each secret's current
+ * version, so `list()` reads again only the records that changed since this process read them:
+ * a warm drift sweep of a thousand clusters costs ten ListSecrets calls, not a thousand reads. A record that does not parse is left
  * out of `list()` (one bad record must not stop deployments to every other cluster) and reported
  * through `onInvalidRecord`; `get()` of it throws the InvalidInputError. Errors never include a
  * secret value.
@@ -39,6 +41,19 @@ interface Cached<T> {
   expiresAt: number;
 }
 
+/** A cached record: as parsed (before the secret's tags are merged in) and the version it was read at. */
+interface CachedRecord extends Cached<ClusterRecord> {
+  parsed: ClusterRecord;
+  versionId: string | undefined;
+}
+
+/** What a listing says of one secret. */
+interface Listed {
+  tags: Tag[];
+  /** The version staged AWSCURRENT, when the listing names it. */
+  versionId: string | undefined;
+}
+
 /** The fleet's clusters, read from Secrets Manager. */
 export class SecretsManagerClusterRegistry implements ClusterRegistry {
   readonly #client: Pick<SecretsManagerClient, 'send'>;
@@ -48,9 +63,9 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
   readonly #pageSize: number;
   readonly #onInvalidRecord: (name: string, error: InvalidInputError) => void;
   readonly #clock: Clock;
-  readonly #records = new Map<string, Cached<ClusterRecord>>();
+  readonly #records = new Map<string, CachedRecord>();
   readonly #inFlight = new Map<string, Promise<ClusterRecord>>();
-  #names: Cached<Map<string, Tag[]>> | undefined;
+  #names: Cached<Map<string, Listed>> | undefined;
 
   constructor(client: Pick<SecretsManagerClient, 'send'>, options: SecretsManagerClusterRegistryOptions = {}) {
     this.#client = client;
@@ -77,9 +92,18 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
       while (next < names.length) {
         const index = next++;
         const name = names[index] as string;
+        const listing = listed.get(name) as Listed;
+        const cached = this.#records.get(name);
+        if (cached && listing.versionId !== undefined && cached.versionId === listing.versionId) {
+          // Unchanged since it was read: no GetSecretValue; the tags are the listing's, fresh.
+          cached.value = withTagLabels(cached.parsed, listing.tags);
+          cached.expiresAt = this.#clock.now() + this.#ttlMs;
+          records[index] = cached.value;
+          continue;
+        }
         try {
           // ListSecrets already gave the tags: no DescribeSecret per cluster.
-          records[index] = await this.#get(name, listed.get(name));
+          records[index] = await this.#get(name, listing.tags, { fresh: true });
         } catch (error) {
           // Deleted between ListSecrets and GetSecretValue: no longer registered.
           if (error instanceof NotFoundError) continue;
@@ -100,9 +124,9 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
     return this.#get(name);
   }
 
-  async #get(name: string, tags?: Tag[]): Promise<ClusterRecord> {
+  async #get(name: string, tags?: Tag[], { fresh = false } = {}): Promise<ClusterRecord> {
     const cached = this.#records.get(name);
-    if (cached && cached.expiresAt > this.#clock.now()) return cached.value;
+    if (!fresh && cached && cached.expiresAt > this.#clock.now()) return cached.value;
     // Concurrent cold reads of one record share a single call.
     const pending = this.#inFlight.get(name);
     if (pending) return pending;
@@ -125,15 +149,15 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
     const text = output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
     if (text === undefined) throw new InvalidInputError(`cluster ${name}: secret ${secretId} has no value`);
     const parsed = parseClusterRecord(name, text);
-    const record: ClusterRecord = { ...parsed, labels: { ...labelsFromTags(tags), ...parsed.labels } };
-    this.#records.set(name, { value: record, expiresAt: this.#clock.now() + this.#ttlMs });
+    const record = withTagLabels(parsed, tags);
+    this.#records.set(name, { value: record, parsed, versionId: output.VersionId, expiresAt: this.#clock.now() + this.#ttlMs });
     return record;
   }
 
-  /** The registered names (sorted) with each secret's tags. */
-  async #listNames(): Promise<Map<string, Tag[]>> {
+  /** The registered names (sorted) with each secret's tags and current version. */
+  async #listNames(): Promise<Map<string, Listed>> {
     if (this.#names && this.#names.expiresAt > this.#clock.now()) return this.#names.value;
-    const names = new Map<string, Tag[]>();
+    const names = new Map<string, Listed>();
     let nextToken: string | undefined;
     do {
       let page;
@@ -150,7 +174,8 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
         // The filter is a prefix match; checked again here so nothing else is taken for a cluster,
         // and deeper names (`clusters/a/b`) are not cluster records.
         const name = secret.Name?.startsWith(this.#secretPrefix) ? secret.Name.slice(this.#secretPrefix.length) : '';
-        if (name && !name.includes('/')) names.set(name, secret.Tags ?? []);
+        const versionId = Object.entries(secret.SecretVersionsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+        if (name && !name.includes('/')) names.set(name, { tags: secret.Tags ?? [], versionId });
       }
       nextToken = page.NextToken || undefined;
     } while (nextToken);
@@ -158,6 +183,11 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
     this.#names = { value: sorted, expiresAt: this.#clock.now() + this.#ttlMs };
     return sorted;
   }
+}
+
+/** The record with the secret's tags as labels too; a label of the record wins over a tag. */
+function withTagLabels(parsed: ClusterRecord, tags: readonly Tag[]): ClusterRecord {
+  return { ...parsed, labels: { ...labelsFromTags(tags), ...parsed.labels } };
 }
 
 /** A secret's tags as labels; AWS's own `aws:` tags are not the operator's labels. */

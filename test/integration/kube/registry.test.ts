@@ -153,6 +153,31 @@ test('a Secrets Manager record is served from cache until its TTL passes', async
   assert.deepEqual([cached.labels.env, refreshed.labels.env], ['prod', 'staging']);
 });
 
+test('listing Secrets Manager records again reads only the records whose version changed', async (t) => {
+  // Prepare
+  const client = await secretsClient(t);
+  const prefix = uniquePrefix();
+  await registerThree(client, prefix);
+  const clock = handClock();
+  const reads: string[] = [];
+  const counting = { send: ((command: { constructor: { name: string }; input: { SecretId?: string } }) => {
+    if (command.constructor.name === 'GetSecretValueCommand') reads.push(String(command.input.SecretId));
+    return client.send(command as never);
+  }) as SecretsManagerClient['send'] };
+  const registry = new SecretsManagerClusterRegistry(counting, { prefix, ttlMs: 30_000, clock, onInvalidRecord: () => {} });
+  await registry.list();
+  const firstReads = reads.length;
+  await client.send(new PutSecretValueCommand({ SecretId: `${prefix}clusters/prod`, SecretString: JSON.stringify({ labels: { env: 'staging' }, eks: { cluster: 'prod', region: 'eu-west-1' } }) }));
+  clock.advance(30_001);
+  reads.length = 0;
+  // Act
+  const listed = await registry.list();
+  // Assess
+  assert.equal(firstReads, 3, 'the first listing reads every record');
+  assert.deepEqual(reads, [`${prefix}clusters/broken`, `${prefix}clusters/prod`], 'only the changed record (and the one that never parsed) is read again');
+  assert.deepEqual(listed.map((record) => [record.name, record.labels.env]), [['local', 'test'], ['prod', 'staging']]);
+});
+
 test('a kubeconfig record from Secrets Manager connects to the real API server', async (t) => {
   // Prepare
   const client = await secretsClient(t);
