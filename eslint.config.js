@@ -28,7 +28,12 @@ export default tseslint.config(
       // caught. node:test's test/describe/it return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { ignoreVoid: true, allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          ignoreVoid: true,
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
       ],
     },
   },
@@ -58,7 +63,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [aliases, { group: ['@aws-lambda-powertools/*'], message: 'Configure Powertools only in functions/commons/: adapters log through the Logger port.' }] },
+        {
+          patterns: [
+            aliases,
+            { group: ['@aws-lambda-powertools/*'], message: 'Configure Powertools only in functions/commons/: adapters log through the Logger port.' },
+          ],
+        },
       ],
     },
   },

@@ -25,8 +25,19 @@ function bundle(prefix: string): KubeObject[] {
     objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (let i = 0; i < PER_KIND; i++) {
       const app = `app-${i}`;
-      objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${app}-config`, namespace: ns, labels: { app } }, data: { 'settings.yaml': `replicas: ${i}\nname: ${app}\n`, LOG_LEVEL: 'info' } });
-      objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `${app}-secret`, namespace: ns, labels: { app } }, type: 'Opaque', stringData: { password: `pw-${n}-${i}` } });
+      objects.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${app}-config`, namespace: ns, labels: { app } },
+        data: { 'settings.yaml': `replicas: ${i}\nname: ${app}\n`, LOG_LEVEL: 'info' },
+      });
+      objects.push({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: `${app}-secret`, namespace: ns, labels: { app } },
+        type: 'Opaque',
+        stringData: { password: `pw-${n}-${i}` },
+      });
       objects.push({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -36,11 +47,26 @@ function bundle(prefix: string): KubeObject[] {
           selector: { matchLabels: { app } },
           template: {
             metadata: { labels: { app } },
-            spec: { containers: [{ name: 'main', image: `registry.example.com/${app}:1.0.${i}`, ports: [{ containerPort: 8080 }], envFrom: [{ configMapRef: { name: `${app}-config` } }], resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+            spec: {
+              containers: [
+                {
+                  name: 'main',
+                  image: `registry.example.com/${app}:1.0.${i}`,
+                  ports: [{ containerPort: 8080 }],
+                  envFrom: [{ configMapRef: { name: `${app}-config` } }],
+                  resources: { requests: { cpu: '100m', memory: '64Mi' } },
+                },
+              ],
+            },
           },
         },
       });
-      objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: ns, labels: { app } }, spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] } });
+      objects.push({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: app, namespace: ns, labels: { app } },
+        spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+      });
     }
   }
   return objects;
@@ -113,7 +139,11 @@ type Etcd = 'durable' | 'no-fsync';
  * the number of Services already in the cluster (the ClusterIP allocator lists the allocated
  * addresses), so runs sharing a cluster would be slower the later they come.
  */
-async function runOnFreshCluster(tool: Tool, round: number, etcd: Etcd): Promise<{ first: Timed<{ requests: number }>; noop: Timed<{ requests: number; unchanged: number }> }> {
+async function runOnFreshCluster(
+  tool: Tool,
+  round: number,
+  etcd: Etcd,
+): Promise<{ first: Timed<{ requests: number }>; noop: Timed<{ requests: number; unchanged: number }> }> {
   const server = await startPrivateKubeApiServer({ durable: etcd === 'durable' });
   try {
     const endpoint = await endpointFromKubeconfigFile(server.kubeconfigPath, undefined);
@@ -130,7 +160,13 @@ async function runOnFreshCluster(tool: Tool, round: number, etcd: Etcd): Promise
     };
     // Warm-up (not measured), the same for every tool: the first write of each kind makes the API
     // server build its schema models; no run should pay for that inside its measurement.
-    await tidelineApply(bundle('warm').filter((o) => o.kind === 'Namespace' || o.metadata.name.startsWith('app-0')).slice(0, 10), 'warm-up', true)();
+    await tidelineApply(
+      bundle('warm')
+        .filter((o) => o.kind === 'Namespace' || o.metadata.name.startsWith('app-0'))
+        .slice(0, 10),
+      'warm-up',
+      true,
+    )();
     const objects = bundle(`r${round}`);
     if (tool === 'kubectl') {
       const manifest = join(work, `r${round}.json`);
@@ -140,7 +176,11 @@ async function runOnFreshCluster(tool: Tool, round: number, etcd: Etcd): Promise
       const cacheDir = join(work, `kube-cache-${round}`);
       await promisify(execFile)(binaries.kubectl, ['api-resources', '--kubeconfig', server.kubeconfigPath, '--cache-dir', cacheDir]);
       const kubectl = async () => {
-        await promisify(execFile)(binaries.kubectl, ['apply', '--server-side', '--kubeconfig', server.kubeconfigPath, '--cache-dir', cacheDir, '-f', manifest], { maxBuffer: 64 << 20 });
+        await promisify(execFile)(
+          binaries.kubectl,
+          ['apply', '--server-side', '--kubeconfig', server.kubeconfigPath, '--cache-dir', cacheDir, '-f', manifest],
+          { maxBuffer: 64 << 20 },
+        );
         return { requests: 0, unchanged: 0 };
       };
       return { first: await timed(kubectl), noop: await timed(kubectl) };
@@ -154,7 +194,11 @@ async function runOnFreshCluster(tool: Tool, round: number, etcd: Etcd): Promise
 
 /** One pass over every tool in every round on control planes whose etcd runs as `etcd` says. */
 async function measure(etcd: Etcd) {
-  const best: Record<Tool, { first?: Timed<{ requests: number }>; noop?: Timed<{ requests: number; unchanged: number }> }> = { tideline: {}, unvalidated: {}, kubectl: {} };
+  const best: Record<Tool, { first?: Timed<{ requests: number }>; noop?: Timed<{ requests: number; unchanged: number }> }> = {
+    tideline: {},
+    unvalidated: {},
+    kubectl: {},
+  };
   for (let round = 0; round < ROUNDS; round++) {
     // The machine may be shared: alternate the order from round to round.
     const order: Tool[] = round % 2 === 0 ? ['kubectl', 'tideline', 'unvalidated'] : ['unvalidated', 'tideline', 'kubectl'];
@@ -197,7 +241,8 @@ try {
   for (const etcd of modes) {
     const result = await measure(etcd);
     results[etcd] = result;
-    const cpuLine = (tool: Tool) => `${tool} server ${result.cpu[tool].serverCpuMs} ms${tool === 'kubectl' ? '' : ` + client ${result.cpu[tool].clientCpuMs} ms`}`;
+    const cpuLine = (tool: Tool) =>
+      `${tool} server ${result.cpu[tool].serverCpuMs} ms${tool === 'kubectl' ? '' : ` + client ${result.cpu[tool].clientCpuMs} ms`}`;
     process.stdout.write(
       `${ETCD_TITLES[etcd]}:\n` +
         `  first apply: tideline ${result.tidelineFirstMs} ms (${result.tidelineFirstRequests} requests), kubectl ${result.kubectlFirstMs} ms, ratio ${result.firstRatio} (goal <= 0.5)\n` +

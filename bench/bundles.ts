@@ -41,7 +41,14 @@ for (const [id, resource] of Object.entries(json.Resources).filter(([, resource]
   const bundleDir = path.join(outdir, `asset.${properties.Code.S3Key.replace(/\.zip$/, '')}`);
   const scratch = mkdtempSync(path.join(tmpdir(), 'tideline-bench-'));
   // No request leaves the process during init: the names only have to be well-formed.
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
   for (const [key, value] of Object.entries(properties.Environment?.Variables ?? {})) {
     const text = typeof value === 'string' ? value : (Object.values(value as Record<string, unknown>)[0] as string);
     env[key] = String(text).replace(/^\/(var\/task|tmp)(?=\/|$)/, (_match, root: string) => (root === 'tmp' ? scratch : bundleDir));
@@ -61,5 +68,7 @@ process.stdout.write(`bundle benchmark: ${RUNS} fresh processes per function (me
 process.stdout.write(`${'function'.padEnd(16)}${'size MB'.padStart(9)}${'cold ms'.padStart(9)}${'import ms'.padStart(11)}  goals ≤ 1.5 MB, ≤ 250 ms\n`);
 for (const row of rows) {
   const within = row.sizeMb <= 1.5 && row.coldMs <= 250 ? 'ok' : 'over';
-  process.stdout.write(`${row.name.padEnd(16)}${row.sizeMb.toFixed(2).padStart(9)}${row.coldMs.toFixed(0).padStart(9)}${row.importMs.toFixed(0).padStart(11)}  ${within}\n`);
+  process.stdout.write(
+    `${row.name.padEnd(16)}${row.sizeMb.toFixed(2).padStart(9)}${row.coldMs.toFixed(0).padStart(9)}${row.importMs.toFixed(0).padStart(11)}  ${within}\n`,
+  );
 }

@@ -26,14 +26,40 @@ function bundle(ns: string): KubeObject[] {
   const objects: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
   for (let i = 0; i < PER_KIND; i++) {
     const app = `app-${i}`;
-    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${app}-config`, namespace: ns, labels: { app } }, data: { 'settings.yaml': `name: ${app}\n`, LOG_LEVEL: 'info' } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${app}-config`, namespace: ns, labels: { app } },
+      data: { 'settings.yaml': `name: ${app}\n`, LOG_LEVEL: 'info' },
+    });
     objects.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: app, namespace: ns, labels: { app } },
-      spec: { replicas: 2, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'main', image: `registry.example.com/${app}:1.0.${i}`, ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app } },
+        template: {
+          metadata: { labels: { app } },
+          spec: {
+            containers: [
+              {
+                name: 'main',
+                image: `registry.example.com/${app}:1.0.${i}`,
+                ports: [{ containerPort: 8080 }],
+                resources: { requests: { cpu: '100m', memory: '64Mi' } },
+              },
+            ],
+          },
+        },
+      },
     });
-    objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: ns, labels: { app } }, spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: app, namespace: ns, labels: { app } },
+      spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+    });
   }
   return objects;
 }
@@ -41,9 +67,11 @@ function bundle(ns: string): KubeObject[] {
 /** Runs `work` over `items` with at most `limit` at once. */
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
 }
 
 /** Samples this process's resident memory while `work` runs; returns its result and the peak (MB). */
@@ -70,7 +98,15 @@ try {
   process.stdout.write(`set-up: ${SERVERS} API servers, ${CLUSTERS} clusters × 100 objects applied in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
   // A first sweep while nothing drifted: what a cold process pays (TLS and discovery per cluster).
-  const shard = (id: string): EventDetail<'DriftCheckRequested'> => ({ version: 1, eventId: id, correlationId: id, occurredAt: new Date().toISOString(), sweepId: id, shard: { index: 0, count: 1 }, clusters: names });
+  const shard = (id: string): EventDetail<'DriftCheckRequested'> => ({
+    version: 1,
+    eventId: id,
+    correlationId: id,
+    occurredAt: new Date().toISOString(),
+    sweepId: id,
+    shard: { index: 0, count: 1 },
+    clusters: names,
+  });
   const settings = { concurrency: CONCURRENCY, clusterDeadlineMs: 60_000 };
   const coldStart = Date.now();
   const cold = await runDriftShard(shard('bench-cold'), f.deps, settings);
@@ -79,7 +115,11 @@ try {
   // 1% drift: one Deployment per cluster scaled by hand.
   await pool(names, 20, async (name) => {
     const kubectl = await f.client(name, 'kubectl');
-    await kubectl.send('PATCH', `/apis/apps/v1/namespaces/bench-${name}/deployments/app-7/scale`, { query: { fieldManager: 'kubectl' }, body: JSON.stringify({ spec: { replicas: 5 } }), contentType: 'application/merge-patch+json' });
+    await kubectl.send('PATCH', `/apis/apps/v1/namespaces/bench-${name}/deployments/app-7/scale`, {
+      query: { fieldManager: 'kubectl' },
+      body: JSON.stringify({ spec: { replicas: 5 } }),
+      contentType: 'application/merge-patch+json',
+    });
   });
 
   // The Flux way: every object of every cluster dry-run applied, at the same concurrency.
@@ -88,15 +128,29 @@ try {
   const fluxClients = await Promise.all(names.map((name) => f.client(name)));
   await Promise.all(fluxClients.map((c) => c.resourceFor('v1', 'ConfigMap')));
   const fluxStart = Date.now();
-  await pool(names.map((name, i) => ({ name, client: fluxClients[i] as Awaited<ReturnType<typeof f.client>> })), CONCURRENCY, async ({ name, client }) => {
-    const owner = { [OWNER_NAME_LABEL]: `bench-${name}`, [OWNER_NAMESPACE_LABEL]: 'flux-system' };
-    await Promise.all(bundle(`bench-${name}`).map(async (object) => {
-      const labelled = { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, ...owner } } };
-      await client.applyWithStatus(labelled, { dryRun: true, force: true });
-    }));
-  });
+  await pool(
+    names.map((name, i) => ({ name, client: fluxClients[i] as Awaited<ReturnType<typeof f.client>> })),
+    CONCURRENCY,
+    async ({ name, client }) => {
+      const owner = { [OWNER_NAME_LABEL]: `bench-${name}`, [OWNER_NAMESPACE_LABEL]: 'flux-system' };
+      await Promise.all(
+        bundle(`bench-${name}`).map(async (object) => {
+          const labelled = { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, ...owner } } };
+          await client.applyWithStatus(labelled, { dryRun: true, force: true });
+        }),
+      );
+    },
+  );
   const fluxMs = Date.now() - fluxStart;
-  const fluxRequests = fluxClients.reduce((sum, c) => sum + (c.requestsByVerb.get('DRYRUN Deployment') ?? 0) + (c.requestsByVerb.get('DRYRUN ConfigMap') ?? 0) + (c.requestsByVerb.get('DRYRUN Service') ?? 0) + (c.requestsByVerb.get('DRYRUN Namespace') ?? 0), 0);
+  const fluxRequests = fluxClients.reduce(
+    (sum, c) =>
+      sum +
+      (c.requestsByVerb.get('DRYRUN Deployment') ?? 0) +
+      (c.requestsByVerb.get('DRYRUN ConfigMap') ?? 0) +
+      (c.requestsByVerb.get('DRYRUN Service') ?? 0) +
+      (c.requestsByVerb.get('DRYRUN Namespace') ?? 0),
+    0,
+  );
 
   // Tideline's sweep: every cluster of one shard, concurrency 20, correct mode, warm clients.
   const sweepStart = Date.now();

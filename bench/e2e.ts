@@ -24,16 +24,36 @@ const FLUX_MEDIAN_MS = 840;
 function app(version: number): Record<string, string> {
   const objects: unknown[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
   for (let i = 0; i < 10; i++) {
-    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}` }, data: { 'settings.yaml': `name: app-${i}\nversion: ${i === 0 ? version : 1}\n`, LOG_LEVEL: 'info' } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `config-${i}` },
+      data: { 'settings.yaml': `name: app-${i}\nversion: ${i === 0 ? version : 1}\n`, LOG_LEVEL: 'info' },
+    });
     if (i > 0) objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `app-${i}` } }); // 1 Namespace + 49 = 50 objects
     objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${i}` }, type: 'Opaque', stringData: { password: `pw-${i}` } });
     objects.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: `app-${i}`, labels: { app: `app-${i}` } },
-      spec: { replicas: i === 0 ? 1 + (version % 3) : 2, selector: { matchLabels: { app: `app-${i}` } }, template: { metadata: { labels: { app: `app-${i}` } }, spec: { ...(i > 0 ? { serviceAccountName: `app-${i}` } : {}), containers: [{ name: 'main', image: `registry.example.com/app-${i}:1.0.0`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] } } },
+      spec: {
+        replicas: i === 0 ? 1 + (version % 3) : 2,
+        selector: { matchLabels: { app: `app-${i}` } },
+        template: {
+          metadata: { labels: { app: `app-${i}` } },
+          spec: {
+            ...(i > 0 ? { serviceAccountName: `app-${i}` } : {}),
+            containers: [{ name: 'main', image: `registry.example.com/app-${i}:1.0.0`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }],
+          },
+        },
+      },
     });
-    objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}` }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `app-${i}` },
+      spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] },
+    });
   }
   return { 'app/objects.yaml': objects.map((o) => yaml.dump(o)).join('---\n') };
 }
@@ -46,11 +66,22 @@ function percentile(values: number[], p: number): number {
 const env = await getTestEnv();
 const ns = `bench-e2e-${Date.now().toString(36)}`;
 const repo = await createGitRepo({ name: 'bench-fleet', files: { README: 'bench\n' } });
-const ks = (name: string, spec: Record<string, unknown>): string => yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, ...spec } });
+const ks = (name: string, spec: Record<string, unknown>): string =>
+  yaml.dump({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name, namespace: 'flux-system' },
+    spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, ...spec },
+  });
 await repo.commit(
   {
     'clusters/bench/app.yaml': ks('app', { path: './app', targetNamespace: ns }),
-    'clusters/bench/receiver.yaml': yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'push', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'hook' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } }),
+    'clusters/bench/receiver.yaml': yaml.dump({
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'push', namespace: 'flux-system' },
+      spec: { type: 'github', secretRef: { name: 'hook' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] },
+    }),
     ...app(0),
   },
   'fleet',
@@ -61,7 +92,12 @@ const { readFileSync, writeFileSync } = await import('node:fs');
 // The test kubeconfig's context is `tideline-test`; the fleet's cluster is `bench`.
 writeFileSync(path.join(work, 'kubeconfig'), readFileSync(kubeconfig, 'utf8').replaceAll('tideline-test', 'bench'));
 const pipeline = await startLocalPipeline({
-  bootstrap: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: repo.url, ref: { branch: 'main' }, timeout: '60s' } } as never,
+  bootstrap: {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name: 'flux-system', namespace: 'flux-system' },
+    spec: { interval: '1m', url: repo.url, ref: { branch: 'main' }, timeout: '60s' },
+  } as never,
   kubeconfig: path.join(work, 'kubeconfig'),
   dataDir: path.join(work, 'data'),
   secrets: { 'flux-system/hook': TOKEN },
@@ -89,9 +125,25 @@ const split = { verify: [] as number[], fetch: [] as number[], render: [] as num
 const hookUrl = `${pipeline.url}${receiverWebhookPath(TOKEN, 'push', 'flux-system')}`;
 for (let push = 1; push <= PUSHES; push++) {
   const sha = await repo.commit(app(push), `push ${push}`);
-  const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, repository: { clone_url: repo.url }, head_commit: { id: sha }, commits: [] });
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: sha,
+    repository: { clone_url: repo.url },
+    head_commit: { id: sha },
+    commits: [],
+  });
   const started = performance.now();
-  const response = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}` }, body });
+  const response = await fetch(hookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`,
+    },
+    body,
+  });
   await response.text();
   const answered = performance.now();
   if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
@@ -116,7 +168,9 @@ process.stdout.write(
     `  p50 ${p50.toFixed(0)} ms, p90 ${percentile(totals, 90).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${Math.max(...totals).toFixed(0)} ms (goal p50 ≤ 500, p99 ≤ 1500)`,
     `  split (medians): verify ${median(split.verify)} ms, fetch ${median(split.fetch)} ms, render ${median(split.render)} ms, apply ${median(split.apply)} ms`,
     `  Flux reference median ${FLUX_MEDIAN_MS} ms → ratio ${(p50 / FLUX_MEDIAN_MS).toFixed(2)}`,
-    `  load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `  load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     '',
   ].join('\n'),
 );

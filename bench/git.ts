@@ -57,7 +57,16 @@ function random(seed: number): () => number {
 }
 
 function manifest(app: string, env: string, index: number, lines: number, revision: number): string {
-  const out = [`apiVersion: v1`, `kind: ConfigMap`, `metadata:`, `  name: ${app}-${env}-${index}`, `  labels:`, `    app.kubernetes.io/name: ${app}`, `    revision: "${revision}"`, `data:`];
+  const out = [
+    `apiVersion: v1`,
+    `kind: ConfigMap`,
+    `metadata:`,
+    `  name: ${app}-${env}-${index}`,
+    `  labels:`,
+    `    app.kubernetes.io/name: ${app}`,
+    `    revision: "${revision}"`,
+    `data:`,
+  ];
   for (let i = 0; i < lines; i++) out.push(`  key${i}: "value ${app} ${env} ${index} ${i} ${'x'.repeat(i % 40)}"`);
   return `${out.join('\n')}\n`;
 }
@@ -160,16 +169,21 @@ try {
   await warm.checkout(spec);
   const packBytes = (): number => {
     const packDir = join(warmCache, 'repos', readdirSync(join(warmCache, 'repos'))[0] as string, 'objects', 'pack');
-    return readdirSync(packDir).filter((f) => f.endsWith('.pack')).reduce((sum, f) => sum + statSync(join(packDir, f)).size, 0);
+    return readdirSync(packDir)
+      .filter((f) => f.endsWith('.pack'))
+      .reduce((sum, f) => sum + statSync(join(packDir, f)).size, 0);
   };
   for (let run = 0; run < RUNS; run++) {
-    for (let k = 0; k < 3; k++) writeFileSync(join(work, paths[(run * 7 + k * 131) % paths.length] as string), manifest('bumped', 'env', run, 10 + k, 100 + run));
+    for (let k = 0; k < 3; k++)
+      writeFileSync(join(work, paths[(run * 7 + k * 131) % paths.length] as string), manifest('bumped', 'env', run, 10 + k, 100 + run));
     await git(work, ['commit', '--quiet', '-am', `bump ${run}`]);
     await git(work, ['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
-    nativeIncremental.push(await timed(async () => {
-      await git(nativeDest, ['fetch', '--quiet', '--depth', '1', 'origin', 'main']);
-      await git(nativeDest, ['reset', '--quiet', '--hard', 'FETCH_HEAD']);
-    }));
+    nativeIncremental.push(
+      await timed(async () => {
+        await git(nativeDest, ['fetch', '--quiet', '--depth', '1', 'origin', 'main']);
+        await git(nativeDest, ['reset', '--quiet', '--hard', 'FETCH_HEAD']);
+      }),
+    );
     const before = packBytes();
     tidelineIncremental.push(await timed(() => warm.checkout(spec)));
     tidelineFetchBytes.push(packBytes() - before);
@@ -195,9 +209,11 @@ try {
   });
   const parallelMs = await timed(async () => {
     let next = 0;
-    await Promise.all(Array.from({ length: 10 }, async () => {
-      while (next < repoUrls.length) await lookups.resolve({ url: repoUrls[next++] as string, ref: { branch: 'main' } });
-    }));
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < repoUrls.length) await lookups.resolve({ url: repoUrls[next++] as string, ref: { branch: 'main' } });
+      }),
+    );
   });
   const nativeLsRemoteMs = await timed(async () => {
     for (const repoUrl of repoUrls) await git(root, ['ls-remote', repoUrl, 'refs/heads/main']);

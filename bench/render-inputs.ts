@@ -10,10 +10,56 @@ function write(root: string, path: string, text: string): void {
 }
 
 const WORDS = [
-  'the', 'field', 'selects', 'which', 'resources', 'are', 'matched', 'by', 'this', 'rule', 'when', 'unset', 'defaults', 'to',
-  'all', 'namespaces', 'in', 'cluster', 'value', 'must', 'be', 'a', 'valid', 'duration', 'such', 'as', '30s', 'or', '5m',
-  'operator', 'reconciles', 'object', 'status', 'conditions', 'reported', 'Prometheus', 'Alertmanager', 'endpoint', 'TLS',
-  'configuration', 'secret', 'key', 'reference', 'label', 'selector', 'deprecated', 'use', 'instead', 'see', 'https://example.com/docs',
+  'the',
+  'field',
+  'selects',
+  'which',
+  'resources',
+  'are',
+  'matched',
+  'by',
+  'this',
+  'rule',
+  'when',
+  'unset',
+  'defaults',
+  'to',
+  'all',
+  'namespaces',
+  'in',
+  'cluster',
+  'value',
+  'must',
+  'be',
+  'a',
+  'valid',
+  'duration',
+  'such',
+  'as',
+  '30s',
+  'or',
+  '5m',
+  'operator',
+  'reconciles',
+  'object',
+  'status',
+  'conditions',
+  'reported',
+  'Prometheus',
+  'Alertmanager',
+  'endpoint',
+  'TLS',
+  'configuration',
+  'secret',
+  'key',
+  'reference',
+  'label',
+  'selector',
+  'deprecated',
+  'use',
+  'instead',
+  'see',
+  'https://example.com/docs',
 ];
 
 /** A deterministic pseudo-random sequence (no Math.random: inputs must be the same every run). */
@@ -117,7 +163,11 @@ export function bigCrds(root: string): string {
     'crds/rbac.yaml',
     `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: widget-operator\nrules:\n- apiGroups:\n  - monitoring.example.com\n  resources:\n${files.map((_, c) => `  - widget${c}s\n`).join('')}  verbs:\n  - '*'\n`,
   );
-  write(root, 'crds/kustomization.yaml', `resources:\n${[...files.map((f) => f.slice('crds/'.length)), 'rbac.yaml'].map((f) => `- ${f}\n`).join('')}commonLabels:\n  app.kubernetes.io/part-of: widgets\n`);
+  write(
+    root,
+    'crds/kustomization.yaml',
+    `resources:\n${[...files.map((f) => f.slice('crds/'.length)), 'rbac.yaml'].map((f) => `- ${f}\n`).join('')}commonLabels:\n  app.kubernetes.io/part-of: widgets\n`,
+  );
   return 'crds';
 }
 
@@ -174,7 +224,11 @@ export function manySmallObjects(root: string): string {
     write(root, `small/${file}`, docs.join('---\n'));
     files.push(file);
   }
-  write(root, 'small/kustomization.yaml', `namespace: apps\nnamePrefix: prod-\nlabels:\n- pairs:\n    team: platform\nresources:\n${files.map((f) => `- ${f}\n`).join('')}`);
+  write(
+    root,
+    'small/kustomization.yaml',
+    `namespace: apps\nnamePrefix: prod-\nlabels:\n- pairs:\n    team: platform\nresources:\n${files.map((f) => `- ${f}\n`).join('')}`,
+  );
   return 'small';
 }
 

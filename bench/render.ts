@@ -332,7 +332,8 @@ try {
     }
     const kustomizeMs = median(kustomizeRuns.map((r) => r.ms));
     const tidelineMs = median(tidelineRuns.map((r) => r.ms));
-    const peak = (runs: { maxRssMb: number | undefined }[]): number | undefined => (runs[0]?.maxRssMb === undefined ? undefined : Math.max(...runs.map((r) => r.maxRssMb as number)));
+    const peak = (runs: { maxRssMb: number | undefined }[]): number | undefined =>
+      runs[0]?.maxRssMb === undefined ? undefined : Math.max(...runs.map((r) => r.maxRssMb as number));
     const kustomizeMb = peak(kustomizeRuns);
     const tidelineMb = peak(tidelineRuns);
     const wallRatio = tidelineMs / kustomizeMs;

@@ -22,13 +22,20 @@ const context = (key: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(`tideline:${key}`);
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 };
-const list = (key: string): string[] | undefined => context(key)?.split(',').map((item) => item.trim()).filter(Boolean);
+const list = (key: string): string[] | undefined =>
+  context(key)
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const notificationsDir = path.resolve(PROJECT_ROOT, context('notificationsDir') ?? 'examples/fleet/clusters/dev');
 const tag = context('tag');
 const secretName = context('repositorySecret');
 
 const stack = new Stack(app, 'Tideline', {
-  env: { ...(process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT } : {}), ...(process.env.CDK_DEFAULT_REGION ? { region: process.env.CDK_DEFAULT_REGION } : {}) },
+  env: {
+    ...(process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT } : {}),
+    ...(process.env.CDK_DEFAULT_REGION ? { region: process.env.CDK_DEFAULT_REGION } : {}),
+  },
 });
 const secretsPrefix = context('secretsPrefix');
 const sopsKeyArns = list('sopsKeyArns');

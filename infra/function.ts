@@ -104,7 +104,8 @@ export class TidelineFunction extends Construct {
   allow(actions: string[], resources: string[], wildcardReason?: string): void {
     this.role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
     const wildcards = resources.filter((resource) => flattenArn(this, resource).includes('*'));
-    if (wildcards.length > 0 && !wildcardReason) throw new Error(`${this.node.path}: ${actions.join(', ')} on ${wildcards.join(', ')} needs a reason for its wildcard`);
+    if (wildcards.length > 0 && !wildcardReason)
+      throw new Error(`${this.node.path}: ${actions.join(', ')} on ${wildcards.join(', ')} needs a reason for its wildcard`);
     for (const resource of wildcards) acknowledgeWildcard(this.role, resource, wildcardReason as string);
   }
 }

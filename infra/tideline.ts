@@ -162,15 +162,27 @@ export class Tideline extends Construct {
     this.#props = props;
     parseGitRepository(props.bootstrap, 'Tideline props.bootstrap'); // a bad bootstrap fails the synth, not the first cold start
     this.#secretsPrefix = props.secretsPrefix ?? 'tideline/';
-    this.sweep = { rate: props.sweep?.rate ?? Duration.minutes(15), shardSize: props.sweep?.shardSize ?? 25, concurrency: props.sweep?.concurrency ?? 10, clusterDeadline: props.sweep?.clusterDeadline ?? Duration.seconds(20) };
+    this.sweep = {
+      rate: props.sweep?.rate ?? Duration.minutes(15),
+      shardSize: props.sweep?.shardSize ?? 25,
+      concurrency: props.sweep?.concurrency ?? 10,
+      clusterDeadline: props.sweep?.clusterDeadline ?? Duration.seconds(20),
+    };
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const memory = props.memory ?? {};
 
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? DEFAULT_BUS_NAME });
-    this.bus.archive('Archive', { eventPattern: { account: [Stack.of(this).account] }, retention: props.archiveRetention ?? Duration.days(30), description: 'Tideline events, for replay' });
+    this.bus.archive('Archive', {
+      eventPattern: { account: [Stack.of(this).account] },
+      retention: props.archiveRetention ?? Duration.days(30),
+      description: 'Tideline events, for replay',
+    });
     // Where EventBridge and Scheduler put what they could not deliver to a target.
     this.#eventsDlq = this.#deadLetterQueue('EventsDlq');
-    Validations.of(this.#eventsDlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'it is the dead-letter queue of every EventBridge rule target and of the schedule (target DLQs, which cdk-nag does not recognise)' });
+    Validations.of(this.#eventsDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'it is the dead-letter queue of every EventBridge rule target and of the schedule (target DLQs, which cdk-nag does not recognise)',
+    });
 
     this.bucket = new s3.Bucket(this, 'Artifacts', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -183,7 +195,11 @@ export class Tideline extends Construct {
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
-    Validations.of(this.bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'holds derived artifacts only (rendered bundles, the fleet snapshot), rebuilt from Git; CloudTrail data events are the audit trail where one is wanted' });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'holds derived artifacts only (rendered bundles, the fleet snapshot), rebuilt from Git; CloudTrail data events are the audit trail where one is wanted',
+    });
     this.deliveriesTable = this.#table('Deliveries', removalPolicy);
     this.dedupTable = this.#table('Dedup', removalPolicy);
     this.statusTable = this.#table('Status', removalPolicy, STATUS_TABLE_KEY.sortKey);
@@ -221,26 +237,38 @@ export class Tideline extends Construct {
     this.webhookUrl = this.intake.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
     const gitCache = props.gitCacheSize ?? Size.gibibytes(2);
-    this.source = this.addPipelineFunction('Source', {
-      name: 'source',
-      timeout: Duration.minutes(5),
-      memorySize: memory.source ?? 1024,
-      ephemeralStorageSize: gitCache,
-    }, { publish: true, status: 'write', readObjects: [SNAPSHOT], secrets: true });
+    this.source = this.addPipelineFunction(
+      'Source',
+      {
+        name: 'source',
+        timeout: Duration.minutes(5),
+        memorySize: memory.source ?? 1024,
+        ephemeralStorageSize: gitCache,
+      },
+      { publish: true, status: 'write', readObjects: [SNAPSHOT], secrets: true },
+    );
     this.#ruleToFunction('SourceRule', ['GitPushReceived', 'ReconcileRequested'], this.source);
     this.addSchedule('SourceSchedule', this.source, props.scheduleRate ?? Duration.minutes(1), 'Tideline: sources and Kustomizations whose interval passed');
 
-    this.render = this.addPipelineFunction('Render', {
-      name: 'render',
-      timeout: Duration.minutes(10),
-      memorySize: memory.render ?? 2048,
-      ephemeralStorageSize: gitCache,
-    }, { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], writeObjects: [SNAPSHOT, BUNDLES], secrets: true, clusters: true, sops: true });
+    this.render = this.addPipelineFunction(
+      'Render',
+      {
+        name: 'render',
+        timeout: Duration.minutes(10),
+        memorySize: memory.render ?? 2048,
+        ephemeralStorageSize: gitCache,
+      },
+      { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], writeObjects: [SNAPSHOT, BUNDLES], secrets: true, clusters: true, sops: true },
+    );
     this.#ruleToFunction('RenderRule', ['SourceChanged', 'RenderRequested', 'ReconcileRequested'], this.render);
 
     // Apply: rule → standard queue → pipe (group and dedup id from the event) → FIFO queue → apply.
     const applyTimeout = Duration.minutes(5);
-    this.apply = this.addPipelineFunction('Apply', { name: 'apply', timeout: applyTimeout, memorySize: memory.apply ?? 1024 }, { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], secrets: true, clusters: true });
+    this.apply = this.addPipelineFunction(
+      'Apply',
+      { name: 'apply', timeout: applyTimeout, memorySize: memory.apply ?? 1024 },
+      { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], secrets: true, clusters: true },
+    );
     const applyDlq = this.#deadLetterQueue('ApplyDlq', true);
     this.applyQueue = new sqs.Queue(this, 'ApplyQueue', {
       fifo: true,
@@ -283,16 +311,20 @@ export class Tideline extends Construct {
     this.apply.function.addEventSource(new SqsEventSource(this.applyQueue, { batchSize: 10, reportBatchItemFailures: true }));
 
     // Drift: the schedule starts a sweep, which fans out in DriftCheckRequested shards back to the function.
-    this.drift = this.addPipelineFunction('Drift', {
-      name: 'drift',
-      timeout: Duration.minutes(5),
-      memorySize: memory.drift ?? 512,
-      environment: {
-        TIDELINE_DRIFT_SHARD_SIZE: String(this.sweep.shardSize),
-        TIDELINE_DRIFT_CONCURRENCY: String(this.sweep.concurrency),
-        TIDELINE_DRIFT_CLUSTER_DEADLINE_MS: String(this.sweep.clusterDeadline.toMilliseconds()),
+    this.drift = this.addPipelineFunction(
+      'Drift',
+      {
+        name: 'drift',
+        timeout: Duration.minutes(5),
+        memorySize: memory.drift ?? 512,
+        environment: {
+          TIDELINE_DRIFT_SHARD_SIZE: String(this.sweep.shardSize),
+          TIDELINE_DRIFT_CONCURRENCY: String(this.sweep.concurrency),
+          TIDELINE_DRIFT_CLUSTER_DEADLINE_MS: String(this.sweep.clusterDeadline.toMilliseconds()),
+        },
       },
-    }, { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], clusters: true });
+      { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], clusters: true },
+    );
     this.#ruleToFunction('DriftRule', ['DriftCheckRequested'], this.drift);
     this.addSchedule('DriftSchedule', this.drift, this.sweep.rate, 'Tideline: drift sweep of every registered cluster');
 
@@ -312,12 +344,24 @@ export class Tideline extends Construct {
     });
     this.#grantTtlTable(this.alerts, this.dedupTable);
     this.providerSecrets = (props.providerSecrets ?? []).map((name, index) => {
-      if (!/^[a-z0-9-]+\/[A-Za-z0-9._-]+$/.test(name)) throw new Error(`Tideline props.providerSecrets[${index}]: ${JSON.stringify(name)} is not <namespace>/<name>`);
-      const secret = new secretsmanager.Secret(this, `ProviderSecret${index}`, { secretName: `${this.#secretsPrefix}${name}`, description: `Tideline alert Provider secret ${name}: set its value (JSON with address and/or token)`, removalPolicy });
-      Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'a Provider token (Slack bot, webhook URL) is issued and rotated by the provider, not by a rotation Lambda' });
+      if (!/^[a-z0-9-]+\/[A-Za-z0-9._-]+$/.test(name))
+        throw new Error(`Tideline props.providerSecrets[${index}]: ${JSON.stringify(name)} is not <namespace>/<name>`);
+      const secret = new secretsmanager.Secret(this, `ProviderSecret${index}`, {
+        secretName: `${this.#secretsPrefix}${name}`,
+        description: `Tideline alert Provider secret ${name}: set its value (JSON with address and/or token)`,
+        removalPolicy,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'a Provider token (Slack bot, webhook URL) is issued and rotated by the provider, not by a rotation Lambda',
+      });
       return secret;
     });
-    if (this.providerSecrets.length > 0) this.alerts.allow(['secretsmanager:GetSecretValue'], this.providerSecrets.map((secret) => secret.secretArn));
+    if (this.providerSecrets.length > 0)
+      this.alerts.allow(
+        ['secretsmanager:GetSecretValue'],
+        this.providerSecrets.map((secret) => secret.secretArn),
+      );
     else this.#grantSecrets(this.alerts, [this.#secretsPrefix]);
     this.#denyClusterRecords(this.alerts);
     this.#grantObjects(this.alerts, [SNAPSHOT], []);
@@ -337,7 +381,12 @@ export class Tideline extends Construct {
     this.alerts.function.addEventSource(new SqsEventSource(alertsQueue, { batchSize: 10, reportBatchItemFailures: true }));
 
     // A tick that takes most of its timeout is about to pile up behind the next one.
-    this.#alarm('SourceTickDuration', this.source.function.metricDuration({ statistic: 'Maximum', period: Duration.minutes(5) }), Duration.minutes(4).toMilliseconds(), 'the source schedule tick ran for more than 4 minutes');
+    this.#alarm(
+      'SourceTickDuration',
+      this.source.function.metricDuration({ statistic: 'Maximum', period: Duration.minutes(5) }),
+      Duration.minutes(4).toMilliseconds(),
+      'the source schedule tick ran for more than 4 minutes',
+    );
     this.dashboard = this.#dashboard();
   }
 
@@ -346,20 +395,37 @@ export class Tideline extends Construct {
    * throttle alarms) with exactly the access listed. Source, render and apply are built with it;
    * the drift sweep is added the same way.
    */
-  addPipelineFunction(id: string, props: Omit<TidelineFunctionProps, 'environment' | 'logRetention'> & { environment?: Record<string, string> }, access: PipelineAccess): TidelineFunction {
+  addPipelineFunction(
+    id: string,
+    props: Omit<TidelineFunctionProps, 'environment' | 'logRetention'> & { environment?: Record<string, string> },
+    access: PipelineAccess,
+  ): TidelineFunction {
     // Asynchronous invocations (rules, the schedule) that still fail after Lambda's retries.
     const deadLetterQueue = this.#deadLetterQueue(`${id}InvokeDlq`);
     const fn = this.#function(id, { ...props, deadLetterQueue, environment: { ...this.pipelineEnvironment, ...props.environment } });
     fn.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
     if (access.publish) this.#grantPublish(fn);
     if (access.status) {
-      fn.allow(access.status === 'write' ? ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'] : ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.statusTable.tableArn]);
+      fn.allow(
+        access.status === 'write'
+          ? ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']
+          : ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+        [this.statusTable.tableArn],
+      );
     }
     this.#grantObjects(fn, access.readObjects ?? [], access.writeObjects ?? []);
     if (access.secrets || access.clusters) this.#grantSecrets(fn, [this.#secretsPrefix]);
     if (access.clusters) {
-      fn.allow(['secretsmanager:DescribeSecret'], [secretArnsUnder(this, `${this.#secretsPrefix}clusters/`)], 'cluster records are registered at run time under the prefix; the ARN ends in a random suffix');
-      fn.allow(['eks:DescribeCluster'], [Stack.of(this).formatArn({ service: 'eks', resource: 'cluster', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })], 'clusters are registered at run time (a secret each), not at deploy; DescribeCluster only reads the endpoint and CA of a cluster of this account and region');
+      fn.allow(
+        ['secretsmanager:DescribeSecret'],
+        [secretArnsUnder(this, `${this.#secretsPrefix}clusters/`)],
+        'cluster records are registered at run time under the prefix; the ARN ends in a random suffix',
+      );
+      fn.allow(
+        ['eks:DescribeCluster'],
+        [Stack.of(this).formatArn({ service: 'eks', resource: 'cluster', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+        'clusters are registered at run time (a secret each), not at deploy; DescribeCluster only reads the endpoint and CA of a cluster of this account and region',
+      );
       if (this.#props.clusterRoleArns?.length) fn.allow(['sts:AssumeRole'], this.#props.clusterRoleArns);
     }
     if (access.sops && this.#props.sopsKeyArns?.length) fn.allow(['kms:Decrypt'], this.#props.sopsKeyArns);
@@ -411,7 +477,12 @@ export class Tideline extends Construct {
       enforceSSL: true,
     });
     this.deadLetterQueues.push(queue);
-    this.#alarm(`${id}Depth`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 1, `${id} holds messages that could not be processed`);
+    this.#alarm(
+      `${id}Depth`,
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      1,
+      `${id} holds messages that could not be processed`,
+    );
     return queue;
   }
 
@@ -434,19 +505,39 @@ export class Tideline extends Construct {
   }
 
   #grantSecrets(fn: TidelineFunction, prefixes: string[]): void {
-    fn.allow(['secretsmanager:GetSecretValue'], prefixes.map((prefix) => secretArnsUnder(this, prefix)), 'secrets are named at run time by the fleet (secretRef, cluster records) under the configured prefixes; the ARN ends in a random suffix');
+    fn.allow(
+      ['secretsmanager:GetSecretValue'],
+      prefixes.map((prefix) => secretArnsUnder(this, prefix)),
+      'secrets are named at run time by the fleet (secretRef, cluster records) under the configured prefixes; the ARN ends in a random suffix',
+    );
   }
 
   /** Cluster records hold kubeconfigs: a function that reaches no cluster is denied them even under its prefix. */
   #denyClusterRecords(fn: TidelineFunction): void {
-    fn.role.addToPolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['secretsmanager:GetSecretValue'], resources: [secretArnsUnder(this, `${this.#secretsPrefix}clusters/`)] }));
+    fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArnsUnder(this, `${this.#secretsPrefix}clusters/`)],
+      }),
+    );
   }
 
   #grantObjects(fn: TidelineFunction, read: string[], write: string[]): void {
     if (read.length === 0 && write.length === 0) return;
     const reason = 'bundles are content-addressed objects under bundles/ (their digests are known only at run time)';
-    if (read.length > 0) fn.allow(['s3:GetObject'], read.map((key) => this.bucket.arnForObjects(key)), reason);
-    if (write.length > 0) fn.allow(['s3:PutObject'], write.map((key) => this.bucket.arnForObjects(key)), reason);
+    if (read.length > 0)
+      fn.allow(
+        ['s3:GetObject'],
+        read.map((key) => this.bucket.arnForObjects(key)),
+        reason,
+      );
+    if (write.length > 0)
+      fn.allow(
+        ['s3:PutObject'],
+        write.map((key) => this.bucket.arnForObjects(key)),
+        reason,
+      );
     // Without ListBucket, S3 answers a missing key with 403 instead of 404 (the first snapshot, a new bundle).
     fn.allow(['s3:ListBucket'], [this.bucket.bucketArn]);
   }
@@ -476,8 +567,16 @@ export class Tideline extends Construct {
           series('Duration p95', (fn) => fn.metricDuration({ period: Duration.minutes(5), statistic: 'p95' })),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Dead-letter queues', left: this.deadLetterQueues.map((queue) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) })), width: 12 }),
-          new cloudwatch.GraphWidget({ title: 'Apply queue', left: [this.applyQueue.metricApproximateNumberOfMessagesVisible(), this.applyQueue.metricApproximateAgeOfOldestMessage()], width: 12 }),
+          new cloudwatch.GraphWidget({
+            title: 'Dead-letter queues',
+            left: this.deadLetterQueues.map((queue) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) })),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Apply queue',
+            left: [this.applyQueue.metricApproximateNumberOfMessagesVisible(), this.applyQueue.metricApproximateAgeOfOldestMessage()],
+            width: 12,
+          }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.#alarms, width: 24 })],
       ],

@@ -12,19 +12,27 @@ import type { DetailType } from '#shared/events/catalog.ts';
 
 /** What each event means, who emits it and who listens. */
 const SUMMARIES: Record<DetailType, string> = {
-  GitPushReceived: 'A Receiver verified a webhook. From a Git host it reports a pushed ref (one event per updated ref; deletions emit nothing). `resources` always lists the Receiver\'s `spec.resources`; `repository`, `ref` and `revision` are present together or not at all, and when absent (a generic-hmac request whose body names no push) consumers reconcile the listed sources at their latest revision, as Flux does. Emitted by webhook-intake; starts a render of the Kustomizations that follow the repository or the listed sources.',
-  SourceChanged: 'A GitRepository\'s ref points at a new revision (found after a push, at its interval, or on request). Emitted by source; starts the render of every Kustomization that follows the source.',
-  ReconcileRequested: 'A person asked for a reconcile (`tideline reconcile`, `tideline resume`) of a Kustomization or a source. Emitted by the command line; consumed by source (with `withSource`, or for a source) and render.',
-  RenderRequested: 'One shard of the render of a source revision: the (cluster, Kustomization) pairs one render invocation works on. Emitted by render when a source feeds more targets than a shard holds; consumed by render.',
-  ManifestsRendered: 'A Kustomization was rendered; the bundle is in the artifact store under `artifact.key` (claim check). Emitted by render; consumed by apply through a FIFO queue per cluster and Kustomization.',
+  GitPushReceived:
+    "A Receiver verified a webhook. From a Git host it reports a pushed ref (one event per updated ref; deletions emit nothing). `resources` always lists the Receiver's `spec.resources`; `repository`, `ref` and `revision` are present together or not at all, and when absent (a generic-hmac request whose body names no push) consumers reconcile the listed sources at their latest revision, as Flux does. Emitted by webhook-intake; starts a render of the Kustomizations that follow the repository or the listed sources.",
+  SourceChanged:
+    "A GitRepository's ref points at a new revision (found after a push, at its interval, or on request). Emitted by source; starts the render of every Kustomization that follows the source.",
+  ReconcileRequested:
+    'A person asked for a reconcile (`tideline reconcile`, `tideline resume`) of a Kustomization or a source. Emitted by the command line; consumed by source (with `withSource`, or for a source) and render.',
+  RenderRequested:
+    'One shard of the render of a source revision: the (cluster, Kustomization) pairs one render invocation works on. Emitted by render when a source feeds more targets than a shard holds; consumed by render.',
+  ManifestsRendered:
+    'A Kustomization was rendered; the bundle is in the artifact store under `artifact.key` (claim check). Emitted by render; consumed by apply through a FIFO queue per cluster and Kustomization.',
   RenderFailed: 'Rendering a Kustomization failed; nothing is applied or pruned. Emitted by render; consumed by alerts.',
   ReconcileSucceeded: 'A rendered bundle was applied (and pruned) on a cluster. Emitted by apply; consumed by alerts and commit status.',
   ReconcileFailed: 'Applying a bundle failed, or was refused (stale revision, empty bundle). Emitted by apply; consumed by alerts.',
   HealthCheckFailed: 'Applied objects did not become healthy within the timeout. Emitted by apply; consumed by alerts.',
-  DriftCheckRequested: 'One shard of a drift sweep: the clusters one drift invocation checks. Emitted by drift at each scheduled sweep (the registered clusters, in shards); consumed by drift.',
-  DriftDetected: 'A drift sweep found cluster objects that differ from the last applied bundle, each with its changed fields (Git\'s value, the cluster\'s, the field manager holding it; Secret values masked). Emitted by drift for every drifted Kustomization, in both modes; consumed by alerts.',
+  DriftCheckRequested:
+    'One shard of a drift sweep: the clusters one drift invocation checks. Emitted by drift at each scheduled sweep (the registered clusters, in shards); consumed by drift.',
+  DriftDetected:
+    "A drift sweep found cluster objects that differ from the last applied bundle, each with its changed fields (Git's value, the cluster's, the field manager holding it; Secret values masked). Emitted by drift for every drifted Kustomization, in both modes; consumed by alerts.",
   DriftCorrected: 'A drift sweep re-applied the drifted objects of a Kustomization in `correct` mode (the default). Emitted by drift; consumed by alerts.',
-  ClusterUnreachable: 'A cluster could not be reached after retries (`reason` Unreachable), did not answer within the drift check\'s deadline (Timeout), or refused the credentials (Unauthorized). Emitted by apply and drift; consumed by alerts. The drift sweep checks it again at its next run.',
+  ClusterUnreachable:
+    "A cluster could not be reached after retries (`reason` Unreachable), did not answer within the drift check's deadline (Timeout), or refused the credentials (Unauthorized). Emitted by apply and drift; consumed by alerts. The drift sweep checks it again at its next run.",
 };
 
 /** Meaning of field names shared across events. */
@@ -90,7 +98,7 @@ function describeType(schema: JsonSchema): string {
   const type = Array.isArray(schema.type) ? schema.type.join(' or ') : (schema.type ?? 'any');
   if (type === 'array') return `list${schema.maxItems !== undefined ? ` (≤ ${schema.maxItems})` : ''} of ${schema.items ? describeType(schema.items) : 'any'}`;
   const limits: string[] = [];
-  if (schema.pattern) limits.push(`\`${schema.pattern.replace(/\|/g, "\\|")}\``);
+  if (schema.pattern) limits.push(`\`${schema.pattern.replace(/\|/g, '\\|')}\``);
   if (schema.minimum === 0) limits.push('≥ 0');
   if (schema.maxLength !== undefined) limits.push(`≤ ${schema.maxLength} chars`);
   if (schema.minLength !== undefined && schema.minLength > 0 && !schema.pattern) limits.push('non-empty');
@@ -118,14 +126,14 @@ export function renderEventDocs(): string {
     '',
     '<!-- Generated by scripts/gen-event-docs.ts from shared/events/catalog.ts. Do not edit by hand. -->',
     '',
-    'Every event Tideline\'s functions exchange over the EventBridge bus (default name `tideline`), with its',
+    "Every event Tideline's functions exchange over the EventBridge bus (default name `tideline`), with its",
     '`source`, its `detail-type`, the pattern that selects it (infra builds rules from it; the local bus',
     'routes with it) and the fields of its `detail`. Details are validated on both ends with the same',
     `zod schemas (\`shared/events/catalog.ts\`); the current catalog version is ${CATALOG_VERSION}.`,
     '',
     'Events carry ids, keys and digests, never manifests: rendered bundles live in the artifact store and',
     'events point at them (claim check). The publisher refuses an event that would carry a manifest or',
-    'whose detail exceeds 64 KiB, batches PutEvents within EventBridge\'s limits (10 entries, 256 KB per',
+    "whose detail exceeds 64 KiB, batches PutEvents within EventBridge's limits (10 entries, 256 KB per",
     'call) and retries only the entries EventBridge refused.',
     '',
     '| detail-type | source |',

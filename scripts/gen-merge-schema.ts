@@ -279,7 +279,12 @@ if (!process.argv.includes('--no-kustomize-probe')) {
   const merges = await kustomizeMerges(probes);
   const unknownKinds = new Set<string>();
   probes.forEach((probe, i) => {
-    const isFinalizers = probe.steps.length === 2 && 'field' in probe.steps[0]! && probe.steps[0].field === 'metadata' && 'field' in probe.steps[1]! && probe.steps[1].field === 'finalizers';
+    const isFinalizers =
+      probe.steps.length === 2 &&
+      'field' in probe.steps[0]! &&
+      probe.steps[0].field === 'metadata' &&
+      'field' in probe.steps[1]! &&
+      probe.steps[1].field === 'finalizers';
     if (isFinalizers && !merges[i]) unknownKinds.add(`${probe.apiVersion}/${probe.kind}`);
   });
   for (const id of unknownKinds) delete gvk[id];

@@ -111,19 +111,15 @@ if (needsEnvironment) {
     await shutDown();
     process.exit(1);
   }
-  const parts = Object.entries(environment.timings).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(2)}s`).join(', ');
+  const parts = Object.entries(environment.timings)
+    .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(2)}s`)
+    .join(', ');
   process.stderr.write(`testenv: environment up in ${(environment.startMs / 1000).toFixed(2)}s (${parts}); state ${environment.stateFile}\n`);
   env[stateFileVariable] = environment.stateFile;
 }
 
 const started = performance.now();
-const args = [
-  '--test',
-  '--test-reporter=spec',
-  `--test-concurrency=${concurrency}`,
-  `--test-timeout=${testTimeoutMs}`,
-  ...files,
-];
+const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, ...files];
 runner = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 // Its own process group, so that test files and what they start go with it — even if we are SIGKILLed.
 if (runner.pid !== undefined) trackProcessGroup(runner.pid);
@@ -134,6 +130,8 @@ const exitCode = await new Promise<number>((resolve) => {
   });
   runner?.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
 });
-process.stderr.write(`test/run.ts: ${mode} tests (${files.length} files) finished in ${((performance.now() - started) / 1000).toFixed(1)}s with exit code ${exitCode}\n`);
+process.stderr.write(
+  `test/run.ts: ${mode} tests (${files.length} files) finished in ${((performance.now() - started) / 1000).toFixed(1)}s with exit code ${exitCode}\n`,
+);
 await shutDown();
 process.exit(exitCode);

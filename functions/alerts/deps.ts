@@ -22,7 +22,11 @@ import { FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { systemClock, type Clock } from '#shared/ports/index.ts';
 
 /** The engine's dependencies for `environment`: AWS adapters on traced clients, unless local ones are configured. */
-export async function loadAlertDeps(environment: AlertsEnvironment, tools: Pick<Observability, 'logger' | 'traced'>, clock: Clock = systemClock): Promise<AlertDeps> {
+export async function loadAlertDeps(
+  environment: AlertsEnvironment,
+  tools: Pick<Observability, 'logger' | 'traced'>,
+  clock: Clock = systemClock,
+): Promise<AlertDeps> {
   const secrets = environment.secretsFile
     ? new LocalSecretStore({ file: environment.secretsFile, env: process.env })
     : new SecretsManagerSecretStore(tools.traced(new SecretsManagerClient({})), { prefix: environment.secretsPrefix, clock });
@@ -43,7 +47,11 @@ export async function loadAlertDeps(environment: AlertsEnvironment, tools: Pick<
  * (the bootstrap) and, with an artifact bucket, the Alerts and Providers of the fleet snapshot
  * over it, read again at most every 30 s — a commit that changes an Alert needs no redeploy.
  */
-export async function alertConfiguration(environment: AlertsEnvironment, tools: Pick<Observability, 'traced'>, clock: Clock = systemClock): Promise<() => Promise<AlertingConfig>> {
+export async function alertConfiguration(
+  environment: AlertsEnvironment,
+  tools: Pick<Observability, 'traced'>,
+  clock: Clock = systemClock,
+): Promise<() => Promise<AlertingConfig>> {
   const bootstrapDocuments = await readFleetDocuments(environment.configDir);
   if (!environment.artifactBucket) {
     const config = buildAlertingConfig(bootstrapDocuments);

@@ -17,8 +17,12 @@ const deps = await loadAlertDeps(environment, tools);
 const currentConfig = await alertConfiguration(environment, tools);
 
 /** SQS records get partial batch failures; a direct EventBridge event fails as a whole. */
-export const handler = instrument(tools, async (input: unknown): Promise<SQSBatchResponse | void> => {
-  const current = { ...deps, config: await currentConfig() };
-  if (isSqsEvent(input)) return handleAlertQueue(input, current);
-  await dispatchOrThrow(parseAnyEvent(input), current);
-}, { correlationId: eventCorrelationId }); // an SQS batch has none of its own: each delivery's log line carries its event's
+export const handler = instrument(
+  tools,
+  async (input: unknown): Promise<SQSBatchResponse | void> => {
+    const current = { ...deps, config: await currentConfig() };
+    if (isSqsEvent(input)) return handleAlertQueue(input, current);
+    await dispatchOrThrow(parseAnyEvent(input), current);
+  },
+  { correlationId: eventCorrelationId },
+); // an SQS batch has none of its own: each delivery's log line carries its event's

@@ -18,12 +18,16 @@ const { pipeline, settings } = readDriftEnvironment(process.env);
 const deps = loadPipelineDeps(pipeline, logger, tools.traced);
 
 /** A scheduled invocation starts a sweep; anything else must be one of its shards. */
-export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {
-  if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return startDriftSweep(deps, settings);
-  const detail = parseEvent('DriftCheckRequested', input).detail;
-  const { results, ...report } = await runDriftShard(detail, deps, settings);
-  metrics.addMetadata('sweepId', detail.sweepId);
-  metrics.addMetadata('shard', `${detail.shard.index + 1}/${detail.shard.count}`);
-  for (const metric of driftMetrics({ ...report, results })) metrics.addMetric(metric.name, MetricUnit[metric.unit], metric.value);
-  return report;
-}, { correlationId: eventCorrelationId });
+export const handler = instrument(
+  tools,
+  async (input: { 'detail-type'?: string }): Promise<unknown> => {
+    if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return startDriftSweep(deps, settings);
+    const detail = parseEvent('DriftCheckRequested', input).detail;
+    const { results, ...report } = await runDriftShard(detail, deps, settings);
+    metrics.addMetadata('sweepId', detail.sweepId);
+    metrics.addMetadata('shard', `${detail.shard.index + 1}/${detail.shard.count}`);
+    for (const metric of driftMetrics({ ...report, results })) metrics.addMetric(metric.name, MetricUnit[metric.unit], metric.value);
+    return report;
+  },
+  { correlationId: eventCorrelationId },
+);

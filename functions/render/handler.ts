@@ -14,11 +14,15 @@ const { logger } = tools;
 const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tools.traced);
 
 /** One EventBridge event per invocation. */
-export const handler = instrument(tools, async (input: unknown): Promise<void> => {
-  const event = parseAnyEvent(input);
-  deps.fleet.invalidate(); // another invocation may have changed the snapshot since this container last read it
-  if (event.detailType === 'SourceChanged') return handleSourceChanged(event.detail, deps);
-  if (event.detailType === 'RenderRequested') return handleRenderRequested(event.detail, deps);
-  if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'Kustomization') return handleKustomizationRequest(event.detail, deps);
-  logger.warn('event not for the render function', { detailType: event.detailType });
-}, { correlationId: eventCorrelationId });
+export const handler = instrument(
+  tools,
+  async (input: unknown): Promise<void> => {
+    const event = parseAnyEvent(input);
+    deps.fleet.invalidate(); // another invocation may have changed the snapshot since this container last read it
+    if (event.detailType === 'SourceChanged') return handleSourceChanged(event.detail, deps);
+    if (event.detailType === 'RenderRequested') return handleRenderRequested(event.detail, deps);
+    if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'Kustomization') return handleKustomizationRequest(event.detail, deps);
+    logger.warn('event not for the render function', { detailType: event.detailType });
+  },
+  { correlationId: eventCorrelationId },
+);

@@ -17,14 +17,18 @@ const { logger } = tools;
 const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tools.traced);
 
 /** A scheduled invocation carries no catalog event; anything else must be one. */
-export const handler = instrument(tools, async (input: { 'detail-type'?: string }): Promise<unknown> => {
-  if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return runSchedule(deps);
-  const event = parseAnyEvent(input);
-  if (event.detailType === 'GitPushReceived') return handleGitPush(event.detail, deps);
-  if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'GitRepository') {
-    const sources = sourcesNamed(await deps.fleet.load(), deps.bootstrap, event.detail.object, event.detail.cluster);
-    return syncSources(sources, deps, { correlationId: event.detail.correlationId, force: true });
-  }
-  logger.warn('event not for the source function', { detailType: event.detailType });
-  return undefined;
-}, { correlationId: eventCorrelationId });
+export const handler = instrument(
+  tools,
+  async (input: { 'detail-type'?: string }): Promise<unknown> => {
+    if (input['detail-type'] === 'Scheduled Event' || input['detail-type'] === undefined) return runSchedule(deps);
+    const event = parseAnyEvent(input);
+    if (event.detailType === 'GitPushReceived') return handleGitPush(event.detail, deps);
+    if (event.detailType === 'ReconcileRequested' && event.detail.object.kind === 'GitRepository') {
+      const sources = sourcesNamed(await deps.fleet.load(), deps.bootstrap, event.detail.object, event.detail.cluster);
+      return syncSources(sources, deps, { correlationId: event.detail.correlationId, force: true });
+    }
+    logger.warn('event not for the source function', { detailType: event.detailType });
+    return undefined;
+  },
+  { correlationId: eventCorrelationId },
+);

@@ -26,7 +26,13 @@ const { logger, traced } = tools;
 const secrets = new SecretsManagerSecretStore(traced(new SecretsManagerClient({})), { prefix: config.secretsPrefix, ttlMs: config.secretsTtlMs });
 const fleet = config.artifactBucket ? new FleetStore(new S3ArtifactStore(traced(new S3Client({})), config.artifactBucket)) : undefined;
 const configuration = new FleetConfiguration(fleet, { clock: systemClock, bootstrapReceivers: config.receivers, refreshMs: 30_000 });
-const deps = { bus: new EventBridgeBus(traced(new EventBridgeClient({})), config.busName), deliveries: new DynamoDbTtlStore(traced(new DynamoDBClient({})), config.deliveriesTable), clock: systemClock, logger, inProgressTtlMs: config.inProgressTtlMs };
+const deps = {
+  bus: new EventBridgeBus(traced(new EventBridgeClient({})), config.busName),
+  deliveries: new DynamoDbTtlStore(traced(new DynamoDBClient({})), config.deliveriesTable),
+  clock: systemClock,
+  logger,
+  inProgressTtlMs: config.inProgressTtlMs,
+};
 
 /** Lambda entry point. */
 export const handler = instrument(

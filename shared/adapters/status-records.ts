@@ -28,12 +28,7 @@ export function definedFields<T extends object>(update: T): [keyof T & string, u
  * Merges `update` field by field into `existing` (or a new record for `key`) and stamps `updatedAt`.
  * Top-level fields replace; nested ones (`ready`, `timings` …) are written whole by their owner.
  */
-export function mergeKustomization(
-  existing: KustomizationStatus | undefined,
-  key: KustomizationKey,
-  update: object,
-  now: string,
-): KustomizationStatus {
+export function mergeKustomization(existing: KustomizationStatus | undefined, key: KustomizationKey, update: object, now: string): KustomizationStatus {
   const merged: Record<string, unknown> = { ...(existing ?? { ready: waitingCondition(now) }) };
   for (const [field, value] of definedFields(update)) merged[field] = value;
   // Identity first, so a record reads (and prints as JSON) from what it is about.

@@ -41,7 +41,10 @@ export function parseRepositoryUrl(repoUrl: string): RepositoryLocation | undefi
 }
 
 function trimRepoPath(path: string): string {
-  return path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  return path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }
 
 /** Guesses the kind of Git host from its name; undefined when the name says nothing. */

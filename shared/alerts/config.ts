@@ -87,9 +87,7 @@ export function buildAlertingConfig(documents: readonly FleetDocument[]): Alerti
   }
   const kustomizations = new Map<string, KustomizationFacts>();
   for (const item of pending) {
-    const repoUrl = item.sourceKey
-      ? (repoUrls.get(`${item.cluster ?? '*'}|${item.sourceKey}`) ?? repoUrls.get(`*|${item.sourceKey}`))
-      : undefined;
+    const repoUrl = item.sourceKey ? (repoUrls.get(`${item.cluster ?? '*'}|${item.sourceKey}`) ?? repoUrls.get(`*|${item.sourceKey}`)) : undefined;
     kustomizations.set(item.key, { labels: item.labels, ...(repoUrl ? { repoUrl } : {}) });
   }
   return { alerts, providers, kustomizations };
@@ -110,11 +108,12 @@ export function alertsFor(config: AlertingConfig, cluster: string): FluxAlert[] 
  * Provider first. Throws NotFoundError naming the Alert and the missing Provider.
  */
 export function providerFor(config: AlertingConfig, cluster: string, alert: FluxAlert): FluxProvider {
-  const wanted = (p: Scoped<FluxProvider>) =>
-    p.value.metadata.namespace === alert.metadata.namespace && p.value.metadata.name === alert.spec.providerRef.name;
+  const wanted = (p: Scoped<FluxProvider>) => p.value.metadata.namespace === alert.metadata.namespace && p.value.metadata.name === alert.spec.providerRef.name;
   const found = config.providers.find((p) => wanted(p) && p.cluster === cluster) ?? config.providers.find((p) => wanted(p) && p.cluster === undefined);
   if (!found) {
-    throw new NotFoundError(`Alert ${alert.metadata.namespace}/${alert.metadata.name}: Provider ${alert.metadata.namespace}/${alert.spec.providerRef.name} not found`);
+    throw new NotFoundError(
+      `Alert ${alert.metadata.namespace}/${alert.metadata.name}: Provider ${alert.metadata.namespace}/${alert.spec.providerRef.name} not found`,
+    );
   }
   return found.value;
 }

@@ -19,13 +19,22 @@ export const DEDUP_WINDOW_MS = 5 * 60_000;
  */
 function notificationKey(prefix: string, alert: { name: string; namespace: string }, notification: AlertNotification, facts: string[]): string {
   const object = notification.involvedObject;
-  const parts = [`alert=${alert.namespace}/${alert.name}`, `cluster=${notification.cluster}`, `object=${object.kind}/${object.namespace ?? ''}/${object.name}`, ...facts];
+  const parts = [
+    `alert=${alert.namespace}/${alert.name}`,
+    `cluster=${notification.cluster}`,
+    `object=${object.kind}/${object.namespace ?? ''}/${object.name}`,
+    ...facts,
+  ];
   return `${prefix}${createHash('sha256').update(parts.join('\n')).digest('hex')}`;
 }
 
 /** The dedup key of a notification for one Alert: a digest, so no message text is stored. */
 export function dedupKey(alert: { name: string; namespace: string }, notification: AlertNotification): string {
-  return notificationKey('alert-dedup/', alert, notification, [`reason=${notification.reason}`, `revision=${notification.revision}`, `message=${notification.message}`]);
+  return notificationKey('alert-dedup/', alert, notification, [
+    `reason=${notification.reason}`,
+    `revision=${notification.revision}`,
+    `message=${notification.message}`,
+  ]);
 }
 
 /** Claims the right to send; false when the same notification went out within the window. */

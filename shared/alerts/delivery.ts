@@ -43,9 +43,7 @@ export class DeliveryRejectedError extends InvalidInputError {
 
 /** What a provider makes of one HTTP response. */
 export type ResponseVerdict<T> =
-  | { outcome: 'ok'; value: T }
-  | { outcome: 'retry'; reason: string; retryAfterMs?: number }
-  | { outcome: 'final'; reason: string; status: number };
+  { outcome: 'ok'; value: T } | { outcome: 'retry'; reason: string; retryAfterMs?: number } | { outcome: 'final'; reason: string; status: number };
 
 /** A received response, body already read (bounded). */
 export interface ReceivedResponse {

@@ -93,7 +93,13 @@ async function send(
       ...(deps.maxObjects ? { maxObjects: deps.maxObjects } : {}),
     });
     const threaded = usesSlackWebApi(resolved) && notification.revision !== '';
-    const threadKey = [resolved.id, resolved.provider.spec.channel ?? '', notification.cluster, `${object.namespace ?? ''}/${object.name}`, notification.revision].join('|');
+    const threadKey = [
+      resolved.id,
+      resolved.provider.spec.channel ?? '',
+      notification.cluster,
+      `${object.namespace ?? ''}/${object.name}`,
+      notification.revision,
+    ].join('|');
     // Threads are a nicety: a thread store that fails must neither block nor repeat a message.
     const threadTs = threaded ? await deps.threads.get(threadKey).catch(() => undefined) : undefined;
     const delivered = await postSlackMessage(resolved, message, { ...context, ...(threadTs ? { threadTs } : {}) });
@@ -136,14 +142,16 @@ export async function dispatchEvent(event: CatalogEvent, deps: AlertDeps): Promi
   if ('eventId' in event.detail) report.eventId = event.detail.eventId;
   if (!isAlertable(event)) return report;
   const notification = toNotification(event);
-  const labelsOf = ({ name, namespace }: { name: string; namespace: string }) =>
-    kustomizationFacts(deps.config, notification.cluster, namespace, name)?.labels;
+  const labelsOf = ({ name, namespace }: { name: string; namespace: string }) => kustomizationFacts(deps.config, notification.cluster, namespace, name)?.labels;
   const matching = alertsFor(deps.config, notification.cluster).filter((alert) => alertMatches(alert, notification, labelsOf));
   if (matching.length === 0) return report;
   // Every Provider secret of this cluster is loaded up front and redacted from every delivery:
   // an error text may quote another Provider's token just as well as its own.
   const resolutions = await resolveAll(deps, notification.cluster);
-  const redactor = new Redactor([...(deps.extraSecretValues ?? []), ...[...resolutions.values()].flatMap((r) => ('resolved' in r ? r.resolved.secretValues : []))]);
+  const redactor = new Redactor([
+    ...(deps.extraSecretValues ?? []),
+    ...[...resolutions.values()].flatMap((r) => ('resolved' in r ? r.resolved.secretValues : [])),
+  ]);
   for (const alert of matching) {
     const delivery: AlertDelivery = { alert: alertId(alert), outcome: 'failed' };
     report.deliveries.push(delivery);
@@ -227,5 +235,3 @@ export async function dispatchOrThrow(event: CatalogEvent, deps: AlertDeps): Pro
   if (failures.some((f) => isTransient(f.error))) throw new TransientError(summary);
   throw new AlertDispatchError(summary, failures);
 }
-
-

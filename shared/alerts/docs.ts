@@ -223,7 +223,11 @@ Slack thread timestamps live in the same table (per warm container without one).
 export function renderAlertDocs(): string {
   const events = sampleEvents();
   const redactor = new Redactor();
-  const parts = [REFERENCE, '## Sample messages\n', `Rendered from sample events (cluster \`prod-eu\`, Kustomization \`flux-system/apps\`, repository \`${REPO_URL}\`).\n`];
+  const parts = [
+    REFERENCE,
+    '## Sample messages\n',
+    `Rendered from sample events (cluster \`prod-eu\`, Kustomization \`flux-system/apps\`, repository \`${REPO_URL}\`).\n`,
+  ];
   for (const type of ALERTABLE_TYPES) {
     const notification = toNotification(events[type]);
     const message = formatSlackMessage(notification, { repoUrl: REPO_URL, metadata: { env: 'production' } });
@@ -232,9 +236,7 @@ export function renderAlertDocs(): string {
       `### ${type}\n`,
       `Severity \`${notification.severity}\`, reason \`${notification.reason}\`. Fallback text: \`${message.text}\`\n`,
       renderPreview(message) + '\n',
-      status
-        ? `Commit status: \`${status.state}\`, context \`${status.context}\`, description \`${status.description}\`.\n`
-        : 'Commit status: none.\n',
+      status ? `Commit status: \`${status.state}\`, context \`${status.context}\`, description \`${status.description}\`.\n` : 'Commit status: none.\n',
       '<details><summary>Block Kit JSON</summary>\n',
       '```json\n' + JSON.stringify({ text: message.text, blocks: message.blocks }, null, 2) + '\n```\n',
       '</details>\n',

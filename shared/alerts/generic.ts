@@ -57,15 +57,15 @@ export function hmacSignature(body: string, key: string): string {
 }
 
 /** POSTs the event to a generic(-hmac) Provider's address. */
-export async function postGenericEvent(
-  resolved: ResolvedProvider,
-  event: FluxEventPayload,
-  context: DeliveryContext,
-): Promise<{ attempts: number }> {
+export async function postGenericEvent(resolved: ResolvedProvider, event: FluxEventPayload, context: DeliveryContext): Promise<{ attempts: number }> {
   const body = JSON.stringify(event);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'gotk-component': REPORTING_CONTROLLER };
   if (resolved.provider.spec.type === 'generic-hmac' && resolved.token) headers['x-signature'] = hmacSignature(body, resolved.token);
   const url = resolved.address ?? '';
-  const delivered = await deliver({ target: providerLabel(resolved.provider), url, headers, body, timeoutMs: resolved.provider.timeoutMs }, httpVerdict, context);
+  const delivered = await deliver(
+    { target: providerLabel(resolved.provider), url, headers, body, timeoutMs: resolved.provider.timeoutMs },
+    httpVerdict,
+    context,
+  );
   return { attempts: delivered.attempts };
 }

@@ -101,7 +101,13 @@ export function toNotification(event: AlertableEvent): AlertNotification {
   };
   switch (event.detailType) {
     case 'ReconcileSucceeded':
-      return { ...target, detailType: event.detailType, severity: 'info', reason: 'ReconciliationSucceeded', message: changeSetMessage(event.detail.changeSet) };
+      return {
+        ...target,
+        detailType: event.detailType,
+        severity: 'info',
+        reason: 'ReconciliationSucceeded',
+        message: changeSetMessage(event.detail.changeSet),
+      };
     case 'ReconcileFailed': {
       const errors = event.detail.errors.map((e) => (e.object ? `${describeObject(e.object)}: ${e.message}` : e.message));
       return { ...target, detailType: event.detailType, severity: 'error', reason: event.detail.reason, message: [event.detail.message, ...errors].join('\n') };
@@ -126,12 +132,21 @@ export function toNotification(event: AlertableEvent): AlertNotification {
         // Drift that will be corrected is news; drift left in place needs a human.
         severity: event.detail.willCorrect ? 'info' : 'error',
         reason: 'DriftDetected',
-        message: [`${event.detail.driftedCount} object(s) drifted from the desired state${event.detail.mode === 'detect' ? ' (detect mode: left in place)' : ''}`, ...lines].join('\n'),
+        message: [
+          `${event.detail.driftedCount} object(s) drifted from the desired state${event.detail.mode === 'detect' ? ' (detect mode: left in place)' : ''}`,
+          ...lines,
+        ].join('\n'),
       };
     }
     case 'DriftCorrected': {
       const drifted = event.detail.drifted ?? [];
-      const message = drifted.length > 0 ? [`${event.detail.driftedCount ?? drifted.length} drifted object(s) put back to the desired state`, ...driftTextLines(drifted, event.detail.driftedCount ?? drifted.length)].join('\n') : changeSetMessage(event.detail.changeSet);
+      const message =
+        drifted.length > 0
+          ? [
+              `${event.detail.driftedCount ?? drifted.length} drifted object(s) put back to the desired state`,
+              ...driftTextLines(drifted, event.detail.driftedCount ?? drifted.length),
+            ].join('\n')
+          : changeSetMessage(event.detail.changeSet);
       return { ...target, detailType: event.detailType, severity: 'info', reason: 'DriftCorrected', message };
     }
     default: {

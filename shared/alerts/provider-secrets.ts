@@ -69,7 +69,8 @@ export async function resolveProvider(provider: FluxProvider, secrets: SecretSto
     .filter((value) => value.length > 0);
   const address = data.address || provider.spec.address || undefined;
   const token = data.token || undefined;
-  if (address !== undefined && !isHttpUrl(address)) throw new InvalidInputError(`${label}: the address (from ${data.address ? `secret ${secretName}` : 'spec.address'}) is not an http(s) URL`);
+  if (address !== undefined && !isHttpUrl(address))
+    throw new InvalidInputError(`${label}: the address (from ${data.address ? `secret ${secretName}` : 'spec.address'}) is not an http(s) URL`);
   const type = provider.spec.type;
   if ((type === 'generic' || type === 'generic-hmac' || type === 'github' || type === 'gitlab') && !address) {
     throw new InvalidInputError(`${label}: type ${type} needs an address (spec.address or "address" in the secret)`);

@@ -54,7 +54,9 @@ function base64Variants(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
   const out = [bytes.toString('base64'), bytes.toString('base64url')];
   for (let offset = 0; offset < 3; offset++) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const total = offset + bytes.length;
     // Characters carrying a bit of the prefix or of what follows the value are not stable.
     const start = Math.ceil((offset * 8) / 6);

@@ -80,7 +80,20 @@ export function sampleEvents(): { [K in AlertableEvent['detailType']]: CatalogEv
       ...envelope('5'),
       ...target,
       drifted: [
-        { object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, change: 'Modified', fields: [{ path: 'spec.replicas', expected: '2', actual: '5', manager: 'kubectl (scale)' }, { path: 'spec.template.spec.containers[name=web].image', expected: 'ghcr.io/acme/web:1.4.2', actual: 'ghcr.io/acme/web:debug', manager: 'kubectl-edit' }], fieldsOmitted: 0 },
+        {
+          object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+          change: 'Modified',
+          fields: [
+            { path: 'spec.replicas', expected: '2', actual: '5', manager: 'kubectl (scale)' },
+            {
+              path: 'spec.template.spec.containers[name=web].image',
+              expected: 'ghcr.io/acme/web:1.4.2',
+              actual: 'ghcr.io/acme/web:debug',
+              manager: 'kubectl-edit',
+            },
+          ],
+          fieldsOmitted: 0,
+        },
         { object: { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' }, change: 'Missing', fields: [], fieldsOmitted: 0 },
       ],
       driftedCount: 2,
@@ -92,7 +105,12 @@ export function sampleEvents(): { [K in AlertableEvent['detailType']]: CatalogEv
       ...target,
       changeSet: changeSet(1, 1, 30),
       drifted: [
-        { object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings-0' }, change: 'Modified', fields: [{ path: 'data.LOG_LEVEL', expected: 'info', actual: 'debug', manager: 'kubectl-edit' }], fieldsOmitted: 0 },
+        {
+          object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings-0' },
+          change: 'Modified',
+          fields: [{ path: 'data.LOG_LEVEL', expected: 'info', actual: 'debug', manager: 'kubectl-edit' }],
+          fieldsOmitted: 0,
+        },
         { object: { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' }, change: 'Missing', fields: [], fieldsOmitted: 0 },
       ],
       driftedCount: 2,

@@ -143,12 +143,22 @@ export function formatSlackMessage(notification: AlertNotification, options: For
     const changed = changeSet.entries.filter((entry) => entry.action !== 'Unchanged');
     const totalChanged = changeSet.counts.Created + changeSet.counts.Configured + changeSet.counts.Deleted + changeSet.counts.Skipped;
     const out: Block[] = [section(`*Changes:* ${countsLine(changeSet)}`)];
-    if (changed.length) out.push(objectList(changed.map((e) => `• ${code(compactObject(e.object))} ${e.action.toLowerCase()}`), totalChanged));
+    if (changed.length)
+      out.push(
+        objectList(
+          changed.map((e) => `• ${code(compactObject(e.object))} ${e.action.toLowerCase()}`),
+          totalChanged,
+        ),
+      );
     return out;
   };
 
   // A drifted object and, under it, what changed field by field (Git's value → the cluster's, by whom).
-  const driftLine = (drifted: DriftedObjectDetail) => [`• ${code(compactObject(drifted.object))} ${drifted.change === 'Missing' ? 'deleted' : 'modified'}`, ...fieldLines(drifted, 3).map((line) => `    ${m(line)}`)].join('\n');
+  const driftLine = (drifted: DriftedObjectDetail) =>
+    [
+      `• ${code(compactObject(drifted.object))} ${drifted.change === 'Missing' ? 'deleted' : 'modified'}`,
+      ...fieldLines(drifted, 3).map((line) => `    ${m(line)}`),
+    ].join('\n');
 
   switch (event.detailType) {
     case 'ReconcileSucceeded':
@@ -176,7 +186,12 @@ export function formatSlackMessage(notification: AlertNotification, options: For
       details.push(section(`*Error*\n${codeBlock(r(event.detail.message), BLOCK_KIT_LIMITS.sectionText - 10)}`));
       break;
     case 'DriftDetected': {
-      fields.push(field('Action', event.detail.willCorrect ? 'will be corrected' : event.detail.mode === 'detect' ? 'left in place (detect mode)' : 'left in place (correction off)'));
+      fields.push(
+        field(
+          'Action',
+          event.detail.willCorrect ? 'will be corrected' : event.detail.mode === 'detect' ? 'left in place (detect mode)' : 'left in place (correction off)',
+        ),
+      );
       details.push(section(`*Drifted:* ${event.detail.driftedCount} object(s)`));
       if (event.detail.drifted.length) details.push(objectList(event.detail.drifted.map(driftLine), event.detail.driftedCount));
       break;
@@ -214,7 +229,10 @@ export function formatSlackMessage(notification: AlertNotification, options: For
     elements: [
       {
         type: 'mrkdwn',
-        text: truncateMrkdwn(`${m(notification.occurredAt)} · event ${m(notification.eventId)} · correlation ${m(notification.correlationId)}`, BLOCK_KIT_LIMITS.contextText),
+        text: truncateMrkdwn(
+          `${m(notification.occurredAt)} · event ${m(notification.eventId)} · correlation ${m(notification.correlationId)}`,
+          BLOCK_KIT_LIMITS.contextText,
+        ),
       },
     ],
   });

@@ -50,7 +50,10 @@ function webApiVerdict(response: ReceivedResponse, now: number): ResponseVerdict
     return { outcome: 'final', reason: 'unreadable_response', status: response.status };
   }
   if (body.ok === true) {
-    return { outcome: 'ok', value: { ...(typeof body.ts === 'string' ? { ts: body.ts } : {}), ...(typeof body.channel === 'string' ? { channel: body.channel } : {}) } };
+    return {
+      outcome: 'ok',
+      value: { ...(typeof body.ts === 'string' ? { ts: body.ts } : {}), ...(typeof body.channel === 'string' ? { channel: body.channel } : {}) },
+    };
   }
   const reason = typeof body.error === 'string' ? body.error : 'unknown_error';
   if (TRANSIENT_API_ERRORS.has(reason)) {

@@ -56,7 +56,10 @@ export function withStatusOptions(command: Command): Command {
 
 /** Adds the status options and `--bus` to a command. */
 export function withBusOptions(command: Command): Command {
-  return withStatusOptions(command).option('--bus <name>', 'EventBridge bus of an AWS deployment (wins over a running tideline dev; env TIDELINE_BUS_NAME is used only when none runs)');
+  return withStatusOptions(command).option(
+    '--bus <name>',
+    'EventBridge bus of an AWS deployment (wins over a running tideline dev; env TIDELINE_BUS_NAME is used only when none runs)',
+  );
 }
 
 function environmentFor(options: StatusAccessOptions, io: CliIo): Readonly<Record<string, string | undefined>> {

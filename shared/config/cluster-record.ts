@@ -60,7 +60,10 @@ const eksRecordSchema = z.strictObject({
         error: 'is neither an EKS cluster name nor an EKS cluster ARN',
       }),
       region: z.string(STRING).regex(AWS_REGION, 'is not an AWS region name').optional(),
-      endpoint: z.string(STRING).regex(/^https:\/\/[^\s/]+(\/\S*)?$/, 'must be an https:// URL').optional(),
+      endpoint: z
+        .string(STRING)
+        .regex(/^https:\/\/[^\s/]+(\/\S*)?$/, 'must be an https:// URL')
+        .optional(),
       caData: z.string(STRING).regex(BASE64, 'must be base64 (of the PEM CA bundle)').optional(),
       roleArn: z.string(STRING).regex(IAM_ROLE_ARN, 'is not an IAM role ARN').optional(),
     },

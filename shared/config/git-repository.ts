@@ -92,7 +92,9 @@ export function parseGitRepository(value: unknown, file = '<inline>'): FluxGitRe
     }
     const provider = (spec as { provider?: unknown }).provider;
     if (typeof provider === 'string' && Object.hasOwn(UNSUPPORTED_PROVIDERS, provider)) {
-      throw new InvalidInputError(`GitRepository ${name}: spec.provider ${provider} is not supported: ${UNSUPPORTED_PROVIDERS[provider]}`, { source: { file } });
+      throw new InvalidInputError(`GitRepository ${name}: spec.provider ${provider} is not supported: ${UNSUPPORTED_PROVIDERS[provider]}`, {
+        source: { file },
+      });
     }
     const url = (spec as { url?: unknown }).url;
     if (typeof url === 'string') {
@@ -149,7 +151,9 @@ export function credentialsFromSecret(data: Record<string, string>, where: strin
     return value === undefined || value === '' ? undefined : value;
   };
   if (get('identity') !== undefined || get('known_hosts') !== undefined) {
-    throw new InvalidInputError(`${where}: keys identity/known_hosts are SSH credentials, and Tideline fetches over HTTPS only; put a token in username and password (or bearerToken) instead`);
+    throw new InvalidInputError(
+      `${where}: keys identity/known_hosts are SSH credentials, and Tideline fetches over HTTPS only; put a token in username and password (or bearerToken) instead`,
+    );
   }
   if (get('tls.crt') !== undefined || get('tls.key') !== undefined) {
     throw new InvalidInputError(`${where}: keys tls.crt/tls.key (mutual TLS client certificates) are not supported yet`);
@@ -161,7 +165,8 @@ export function credentialsFromSecret(data: Record<string, string>, where: strin
   } else {
     const username = get('username');
     const password = get('password');
-    if (password !== undefined && username === undefined) throw new InvalidInputError(`${where}: key password is set but key username is missing (basic auth needs both)`);
+    if (password !== undefined && username === undefined)
+      throw new InvalidInputError(`${where}: key password is set but key username is missing (basic auth needs both)`);
     if (username !== undefined) credentials.username = username;
     if (password !== undefined) credentials.password = password;
   }

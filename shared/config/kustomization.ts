@@ -96,7 +96,12 @@ const HealthCheckExprsSchema = z.array(HealthCheckExprSchema).superRefine((entri
     const group = groupOf(entry.apiVersion);
     const key = `${group}/${entry.kind ?? '*'}`;
     const first = seen.get(key);
-    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `a second entry for API group '${group}' and kind ${entry.kind ?? '(any)'} (the first is entry ${first})` });
+    if (first !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [index],
+        message: `a second entry for API group '${group}' and kind ${entry.kind ?? '(any)'} (the first is entry ${first})`,
+      });
     else seen.set(key, index);
   });
 });
@@ -139,7 +144,15 @@ export const KustomizationSpecSchema = z.strictObject({
       z.strictObject({
         paths: z.array(z.string().regex(/^\/./, 'a JSON pointer starting with /')).min(1),
         target: z
-          .strictObject({ group: z.string().optional(), version: z.string().optional(), kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional(), annotationSelector: z.string().optional(), labelSelector: z.string().optional() })
+          .strictObject({
+            group: z.string().optional(),
+            version: z.string().optional(),
+            kind: z.string().optional(),
+            name: z.string().optional(),
+            namespace: z.string().optional(),
+            annotationSelector: z.string().optional(),
+            labelSelector: z.string().optional(),
+          })
           .optional(),
       }),
     )

@@ -71,10 +71,9 @@ export function parseProvider(value: unknown, file = '<inline>'): FluxProvider {
   const label = provider.metadata.name;
   const type = provider.spec.type;
   if (!isSupportedType(type)) {
-    throw new InvalidInputError(
-      `Provider ${label}: spec.type ${type} is not supported; supported types: ${SUPPORTED_PROVIDER_TYPES.join(', ')}`,
-      { source: { file } },
-    );
+    throw new InvalidInputError(`Provider ${label}: spec.type ${type} is not supported; supported types: ${SUPPORTED_PROVIDER_TYPES.join(', ')}`, {
+      source: { file },
+    });
   }
   if (provider.spec.address !== undefined && provider.spec.address !== '' && !isHttpUrl(provider.spec.address)) {
     throw new InvalidInputError(`Provider ${label}: spec.address must be an http(s) URL`, { source: { file } });

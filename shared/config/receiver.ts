@@ -81,9 +81,12 @@ export function parseReceiver(value: unknown, file = '<inline>'): FluxReceiver {
     if (Array.isArray(resources)) {
       for (const [index, resource] of resources.entries()) {
         if (typeof resource === 'object' && resource !== null && 'filter' in resource) {
-          throw new InvalidInputError(`Receiver ${name}: spec.resources[${index}].filter is not supported: CEL resource filters are not supported; list the resources to notify instead`, {
-            source: { file },
-          });
+          throw new InvalidInputError(
+            `Receiver ${name}: spec.resources[${index}].filter is not supported: CEL resource filters are not supported; list the resources to notify instead`,
+            {
+              source: { file },
+            },
+          );
         }
       }
     }
@@ -96,7 +99,9 @@ export function parseReceiver(value: unknown, file = '<inline>'): FluxReceiver {
  * concatenated, as Flux computes it, so URLs configured for Flux keep working.
  */
 export function receiverWebhookPath(token: string, name: string, namespace: string): string {
-  return `/hook/${createHash('sha256').update(token + name + namespace, 'utf8').digest('hex')}`;
+  return `/hook/${createHash('sha256')
+    .update(token + name + namespace, 'utf8')
+    .digest('hex')}`;
 }
 
 /**
@@ -145,7 +150,10 @@ export async function findReceivers(dir: string): Promise<ReceiverInFile[]> {
   for (const { receiver, file } of found) {
     const key = `${receiver.metadata.namespace}/${receiver.metadata.name}`;
     const previous = seen.get(key);
-    if (previous) throw new InvalidInputError(`Receiver ${receiver.metadata.name} in ns ${receiver.metadata.namespace} is defined twice (also in ${previous})`, { source: { file } });
+    if (previous)
+      throw new InvalidInputError(`Receiver ${receiver.metadata.name} in ns ${receiver.metadata.namespace} is defined twice (also in ${previous})`, {
+        source: { file },
+      });
     seen.set(key, file);
   }
   return found;

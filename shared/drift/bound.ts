@@ -19,8 +19,18 @@ export function boundedDrift(findings: readonly DriftFinding[], maxBytes = MAX_E
   const out: DriftedObjectDetail[] = [];
   let used = 2;
   for (const finding of findings.slice(0, MAX_EVENT_OBJECTS)) {
-    const object = { apiVersion: finding.object.apiVersion, kind: finding.object.kind, name: finding.object.name, ...(finding.object.namespace ? { namespace: finding.object.namespace } : {}) };
-    const full: DriftedObjectDetail = { object, change: finding.change, fields: finding.fields.slice(0, 20), fieldsOmitted: finding.fieldsOmitted + Math.max(0, finding.fields.length - 20) };
+    const object = {
+      apiVersion: finding.object.apiVersion,
+      kind: finding.object.kind,
+      name: finding.object.name,
+      ...(finding.object.namespace ? { namespace: finding.object.namespace } : {}),
+    };
+    const full: DriftedObjectDetail = {
+      object,
+      change: finding.change,
+      fields: finding.fields.slice(0, 20),
+      fieldsOmitted: finding.fieldsOmitted + Math.max(0, finding.fields.length - 20),
+    };
     const bare: DriftedObjectDetail = { object, change: finding.change, fieldsOmitted: finding.fields.length + finding.fieldsOmitted };
     const fullSize = JSON.stringify(full).length + 1;
     if (used + fullSize <= maxBytes) {

@@ -9,7 +9,16 @@ import { errorMessage, InvalidInputError, TransientError, UnauthorizedError } fr
 import type { UnreachableReason } from '#shared/events/catalog.ts';
 import { kustomizationsOf, reconcileAccess } from '#shared/fleet/index.ts';
 import type { FleetSnapshot } from '#shared/fleet/index.ts';
-import { ClusterClient, INVENTORY_NAMESPACE, checkDrift, endpointFromClusterRecord, inventoryName, listOwnedObjects, parseInventory, requestFromKustomization } from '#shared/kube/index.ts';
+import {
+  ClusterClient,
+  INVENTORY_NAMESPACE,
+  checkDrift,
+  endpointFromClusterRecord,
+  inventoryName,
+  listOwnedObjects,
+  parseInventory,
+  requestFromKustomization,
+} from '#shared/kube/index.ts';
 import type { DriftFinding, DriftTarget, KubeObject, ObjectError, OwnerRef } from '#shared/kube/index.ts';
 import type { DriftMode } from '#shared/events/catalog.ts';
 import type { KustomizationKey } from '#shared/ports/index.ts';
@@ -31,7 +40,15 @@ export interface KustomizationDrift {
 
 /** What checking one cluster found. */
 export type ClusterDrift =
-  | { cluster: string; outcome: 'checked'; kustomizations: KustomizationDrift[]; skipped: { key: KustomizationKey; reason: string }[]; requests: number; discoveryRequests: number; durationMs: number }
+  | {
+      cluster: string;
+      outcome: 'checked';
+      kustomizations: KustomizationDrift[];
+      skipped: { key: KustomizationKey; reason: string }[];
+      requests: number;
+      discoveryRequests: number;
+      durationMs: number;
+    }
   | { cluster: string; outcome: 'unreachable'; reason: UnreachableReason; message: string; requests: number; discoveryRequests: number; durationMs: number };
 
 /**
@@ -86,7 +103,11 @@ export async function checkCluster(cluster: string, deps: DriftDeps, options: Cl
       kept?.client.close();
       const endpoint = await endpointFromClusterRecord(record, { ...deps.connection, clock: deps.clock });
       // A dead or hung cluster must fail fast: short per-request timeouts, few retries.
-      client = new ClusterClient(endpoint, { clock: deps.clock, maxAttempts: 2, requestTimeoutMs: Math.max(1_000, Math.min(10_000, Math.floor(options.deadlineMs / 2))) });
+      client = new ClusterClient(endpoint, {
+        clock: deps.clock,
+        maxAttempts: 2,
+        requestTimeoutMs: Math.max(1_000, Math.min(10_000, Math.floor(options.deadlineMs / 2))),
+      });
       clients.set(cluster, { fingerprint, client });
     }
     before = { requests: client.requestCount, discovery: client.requestsByVerb.get(DISCOVERY) ?? 0 };
@@ -101,7 +122,14 @@ export async function checkCluster(cluster: string, deps: DriftDeps, options: Cl
     return { cluster, outcome: 'checked', ...found, ...counts(), durationMs: deps.clock.now() - started };
   } catch (error) {
     work.catch(() => undefined); // after a deadline the abandoned check ends on its own: its client is closed
-    const result = { cluster, outcome: 'unreachable' as const, reason: reasonOf(error), message: errorMessage(error).slice(0, 4000), ...counts(), durationMs: deps.clock.now() - started };
+    const result = {
+      cluster,
+      outcome: 'unreachable' as const,
+      reason: reasonOf(error),
+      message: errorMessage(error).slice(0, 4000),
+      ...counts(),
+      durationMs: deps.clock.now() - started,
+    };
     if (client) {
       client.close();
       if (clients.get(cluster)?.client === client) clients.delete(cluster);
@@ -136,7 +164,14 @@ async function activeTargets(cluster: string, deps: DriftDeps, snapshot: FleetSn
     .map((e) => ({ key: { cluster, namespace: e.kustomization.metadata.namespace, name: e.kustomization.metadata.name }, kustomization: e.kustomization }));
 }
 
-async function checkTargets(client: ClusterClient, cluster: string, targets: ActiveTarget[], deps: DriftDeps, options: ClusterCheckOptions, signal: AbortSignal): Promise<{ kustomizations: KustomizationDrift[]; skipped: { key: KustomizationKey; reason: string }[] }> {
+async function checkTargets(
+  client: ClusterClient,
+  cluster: string,
+  targets: ActiveTarget[],
+  deps: DriftDeps,
+  options: ClusterCheckOptions,
+  signal: AbortSignal,
+): Promise<{ kustomizations: KustomizationDrift[]; skipped: { key: KustomizationKey; reason: string }[] }> {
   const owners: OwnerRef[] = targets.map((t) => ({ name: t.key.name, namespace: t.key.namespace }));
   // The inventories are ConfigMaps carrying the owner labels: the ConfigMap LIST brings them.
   const configMaps = await listOwnedObjects(client, owners, 'v1', 'ConfigMap');
@@ -171,7 +206,11 @@ async function checkTargets(client: ClusterClient, cluster: string, targets: Act
       }
     }),
   );
-  const results = await checkDrift(client, planned.map((p) => p.drift), { listed: new Map([['v1/ConfigMap', configMaps]]), signal });
+  const results = await checkDrift(
+    client,
+    planned.map((p) => p.drift),
+    { listed: new Map([['v1/ConfigMap', configMaps]]), signal },
+  );
   const kustomizations = results.map((result, i): KustomizationDrift => {
     const p = planned[i] as (typeof planned)[number];
     return { key: p.target.key, mode: p.mode, revision: p.revision, digest: p.digest, checked: result.checked, drifted: result.drifted, errors: result.errors };

@@ -19,7 +19,15 @@ export function driftModeOf(kustomization: Pick<FluxKustomization, 'metadata'>):
   const value = annotations?.[DRIFT_ANNOTATION];
   if (value === undefined || value === 'correct') return 'correct';
   if (value === 'detect') return 'detect';
-  throw new InvalidInputError(`Kustomization ${kustomization.metadata.namespace}/${kustomization.metadata.name}: annotation ${DRIFT_ANNOTATION} must be "detect" or "correct", not ${JSON.stringify(value)}`, {
-    object: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: kustomization.metadata.namespace, name: kustomization.metadata.name },
-  });
+  throw new InvalidInputError(
+    `Kustomization ${kustomization.metadata.namespace}/${kustomization.metadata.name}: annotation ${DRIFT_ANNOTATION} must be "detect" or "correct", not ${JSON.stringify(value)}`,
+    {
+      object: {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        namespace: kustomization.metadata.namespace,
+        name: kustomization.metadata.name,
+      },
+    },
+  );
 }

@@ -76,22 +76,60 @@ export async function runDriftShard(detail: EventDetail<'DriftCheckRequested'>, 
     durationMs: deps.clock.now() - started,
     results,
   };
-  deps.logger.info('drift shard checked', { sweepId: summary.sweepId, shard: `${summary.shard.index + 1}/${summary.shard.count}`, clusters: summary.clusters, checked: summary.checked, unreachable: summary.unreachable, driftedObjects: summary.driftedObjects, corrected: summary.corrected, apiRequests: summary.apiRequests, discoveryRequests: summary.discoveryRequests, durationMs: summary.durationMs });
+  deps.logger.info('drift shard checked', {
+    sweepId: summary.sweepId,
+    shard: `${summary.shard.index + 1}/${summary.shard.count}`,
+    clusters: summary.clusters,
+    checked: summary.checked,
+    unreachable: summary.unreachable,
+    driftedObjects: summary.driftedObjects,
+    corrected: summary.corrected,
+    apiRequests: summary.apiRequests,
+    discoveryRequests: summary.discoveryRequests,
+    durationMs: summary.durationMs,
+  });
   return summary;
 }
 
 /** Events and status of one cluster's result. */
 async function report(result: ClusterDrift, detail: EventDetail<'DriftCheckRequested'>, deps: DriftDeps, snapshot: FleetSnapshot): Promise<void> {
   const now = new Date(deps.clock.now()).toISOString();
-  const base = (): { version: 1; eventId: string; correlationId: string; occurredAt: string } => ({ version: 1, eventId: randomUUID(), correlationId: detail.correlationId, occurredAt: now });
+  const base = (): { version: 1; eventId: string; correlationId: string; occurredAt: string } => ({
+    version: 1,
+    eventId: randomUUID(),
+    correlationId: detail.correlationId,
+    occurredAt: now,
+  });
   if (result.outcome === 'unreachable') {
-    deps.logger.warn('cluster not checked for drift', { cluster: result.cluster, reason: result.reason, error: result.message.slice(0, 500), sweepId: detail.sweepId });
-    await deps.bus.publish([makeEvent('ClusterUnreachable', { ...base(), cluster: result.cluster, reason: result.reason, message: result.message, attempts: 1, sweepId: detail.sweepId })]);
+    deps.logger.warn('cluster not checked for drift', {
+      cluster: result.cluster,
+      reason: result.reason,
+      error: result.message.slice(0, 500),
+      sweepId: detail.sweepId,
+    });
+    await deps.bus.publish([
+      makeEvent('ClusterUnreachable', {
+        ...base(),
+        cluster: result.cluster,
+        reason: result.reason,
+        message: result.message,
+        attempts: 1,
+        sweepId: detail.sweepId,
+      }),
+    ]);
     for (const { kustomization } of kustomizationsOf(snapshot, result.cluster)) {
       const key = { cluster: result.cluster, namespace: kustomization.metadata.namespace, name: kustomization.metadata.name };
       const previous = (await deps.status.getKustomization(key))?.drift;
       const since = previous?.outcome === 'Unreachable' ? (previous.unreachableSince ?? previous.checkedAt) : now;
-      await deps.status.updateKustomization(key, { drift: { outcome: 'Unreachable', reason: result.reason, message: `${result.message.slice(0, 1000)}; checked again at the next sweep`, checkedAt: now, unreachableSince: since } });
+      await deps.status.updateKustomization(key, {
+        drift: {
+          outcome: 'Unreachable',
+          reason: result.reason,
+          message: `${result.message.slice(0, 1000)}; checked again at the next sweep`,
+          checkedAt: now,
+          unreachableSince: since,
+        },
+      });
     }
     return;
   }
@@ -101,29 +139,64 @@ async function report(result: ClusterDrift, detail: EventDetail<'DriftCheckReque
     if (event) events.push(event);
     for (const error of k.errors.slice(0, 5)) deps.logger.warn('drift check error', { kustomization: describeKey(k.key), error: error.message.slice(0, 500) });
     await deps.status.updateKustomization(k.key, { drift: statusOf(k, now) });
-    if (k.drifted.length > 0) deps.logger.info(k.mode === 'correct' ? 'drift corrected' : 'drift detected', { kustomization: describeKey(k.key), revision: k.revision, drifted: k.drifted.length, objects: k.drifted.slice(0, 5).map((d) => `${d.object.kind}/${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name} ${d.change.toLowerCase()}`).join(', ') });
+    if (k.drifted.length > 0)
+      deps.logger.info(k.mode === 'correct' ? 'drift corrected' : 'drift detected', {
+        kustomization: describeKey(k.key),
+        revision: k.revision,
+        drifted: k.drifted.length,
+        objects: k.drifted
+          .slice(0, 5)
+          .map((d) => `${d.object.kind}/${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name} ${d.change.toLowerCase()}`)
+          .join(', '),
+      });
   }
   if (events.length > 0) await deps.bus.publish(events);
 }
 
-function eventFor(k: KustomizationDrift, detail: EventDetail<'DriftCheckRequested'>, envelope: { version: 1; eventId: string; correlationId: string; occurredAt: string }): CatalogEvent | undefined {
+function eventFor(
+  k: KustomizationDrift,
+  detail: EventDetail<'DriftCheckRequested'>,
+  envelope: { version: 1; eventId: string; correlationId: string; occurredAt: string },
+): CatalogEvent | undefined {
   if (k.drifted.length === 0) return undefined;
   const target = { cluster: k.key.cluster, kustomization: { name: k.key.name, namespace: k.key.namespace }, revision: k.revision };
   const corrected = k.drifted.filter((d) => d.corrected);
   if (k.mode === 'correct' && corrected.length > 0) {
-    const changeSet = summarizeChangeSet({ entries: corrected.map((d) => ({ object: d.object, action: d.change === 'Missing' ? ('Created' as const) : ('Configured' as const) })), errors: [] });
+    const changeSet = summarizeChangeSet({
+      entries: corrected.map((d) => ({ object: d.object, action: d.change === 'Missing' ? ('Created' as const) : ('Configured' as const) })),
+      errors: [],
+    });
     // The objects compared and found in sync were not written: they count as Unchanged.
     changeSet.counts.Unchanged = Math.max(0, k.checked - corrected.length);
-    return makeEvent('DriftCorrected', { ...envelope, ...target, changeSet, drifted: boundedDrift(corrected), driftedCount: corrected.length, sweepId: detail.sweepId });
+    return makeEvent('DriftCorrected', {
+      ...envelope,
+      ...target,
+      changeSet,
+      drifted: boundedDrift(corrected),
+      driftedCount: corrected.length,
+      sweepId: detail.sweepId,
+    });
   }
-  return makeEvent('DriftDetected', { ...envelope, ...target, drifted: boundedDrift(k.drifted), driftedCount: k.drifted.length, willCorrect: false, mode: k.mode, sweepId: detail.sweepId });
+  return makeEvent('DriftDetected', {
+    ...envelope,
+    ...target,
+    drifted: boundedDrift(k.drifted),
+    driftedCount: k.drifted.length,
+    willCorrect: false,
+    mode: k.mode,
+    sweepId: detail.sweepId,
+  });
 }
 
 function statusOf(k: KustomizationDrift, checkedAt: string) {
   const count = k.drifted.length;
   const firstError = k.errors[0]?.message;
   const outcome = k.errors.length > 0 ? 'Failed' : count === 0 ? 'InSync' : k.mode === 'correct' ? 'Corrected' : 'Drifted';
-  const message = firstError ? `${k.errors.length} error(s); first: ${firstError.slice(0, 1000)}` : count === 0 ? `in sync with ${k.revision}` : `${count} object(s) drifted from ${k.revision}${k.mode === 'correct' ? ', re-applied' : ', left in place (detect mode)'}`;
+  const message = firstError
+    ? `${k.errors.length} error(s); first: ${firstError.slice(0, 1000)}`
+    : count === 0
+      ? `in sync with ${k.revision}`
+      : `${count} object(s) drifted from ${k.revision}${k.mode === 'correct' ? ', re-applied' : ', left in place (detect mode)'}`;
   return { outcome, message, driftedCount: count, revision: k.revision, checkedAt } as const;
 }
 

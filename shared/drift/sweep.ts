@@ -26,12 +26,25 @@ export function shardClusters(names: readonly string[], size: number): string[][
 }
 
 /** Starts a sweep: one DriftCheckRequested per shard of the registered clusters. */
-export async function startDriftSweep(deps: Pick<DriftDeps, 'bus' | 'clusters' | 'clock' | 'logger'>, settings: Pick<DriftSettings, 'shardSize'>): Promise<SweepStarted> {
+export async function startDriftSweep(
+  deps: Pick<DriftDeps, 'bus' | 'clusters' | 'clock' | 'logger'>,
+  settings: Pick<DriftSettings, 'shardSize'>,
+): Promise<SweepStarted> {
   const sweepId = `drift-${randomUUID()}`;
   const names = (await deps.clusters.list()).map((record) => record.name);
   const shards = shardClusters(names, settings.shardSize);
   const occurredAt = new Date(deps.clock.now()).toISOString();
-  const events: CatalogEvent[] = shards.map((clusters, index) => makeEvent('DriftCheckRequested', { version: 1, eventId: randomUUID(), correlationId: sweepId, occurredAt, sweepId, shard: { index, count: shards.length }, clusters }));
+  const events: CatalogEvent[] = shards.map((clusters, index) =>
+    makeEvent('DriftCheckRequested', {
+      version: 1,
+      eventId: randomUUID(),
+      correlationId: sweepId,
+      occurredAt,
+      sweepId,
+      shard: { index, count: shards.length },
+      clusters,
+    }),
+  );
   if (events.length > 0) {
     const published = await deps.bus.publish(events);
     for (const failure of published.failed) deps.logger.error('drift shard not published', { sweepId, reason: failure.reason });

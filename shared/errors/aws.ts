@@ -9,8 +9,10 @@
  */
 import { InvalidInputError, NotFoundError, TransientError, UnauthorizedError, errorMessage } from './index.ts';
 
-const TRANSIENT = /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TooManyRequests|InternalServerError|InternalServiceError|InternalFailure|ServerException|KMSInternal|DependencyTimeout|ServiceUnavailable|TimeoutError|RequestTimeout|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN/;
-const REFUSED = /AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|NotAuthorized|CredentialsProviderError|SignatureDoesNotMatch|InvalidSignature/;
+const TRANSIENT =
+  /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TooManyRequests|InternalServerError|InternalServiceError|InternalFailure|ServerException|KMSInternal|DependencyTimeout|ServiceUnavailable|TimeoutError|RequestTimeout|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN/;
+const REFUSED =
+  /AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|NotAuthorized|CredentialsProviderError|SignatureDoesNotMatch|InvalidSignature/;
 
 export interface AwsErrorOptions {
   /** The NotFoundError message (default: `<what>: not found`). */
@@ -30,7 +32,12 @@ export function fromAwsError(error: unknown, what: string, options: AwsErrorOpti
   const cause = { cause: error };
   if (name === 'ResourceNotFoundException' || name === 'NotFoundException') return new NotFoundError(options.notFound ?? `${what}: not found`, cause);
   if (REFUSED.test(name) || status === 401 || status === 403) return new UnauthorizedError(`${what} was refused: ${name || errorMessage(error)}`, cause);
-  if (TRANSIENT.test(`${name} ${e?.code ?? ''}`) || status === 429 || (status !== undefined && status >= 500) || (options.unansweredIsTransient === true && status === undefined)) {
+  if (
+    TRANSIENT.test(`${name} ${e?.code ?? ''}`) ||
+    status === 429 ||
+    (status !== undefined && status >= 500) ||
+    (options.unansweredIsTransient === true && status === undefined)
+  ) {
     return new TransientError(`${what} failed: ${errorMessage(error)}`, cause);
   }
   return new InvalidInputError(`${what} failed: ${name || errorMessage(error)}`, cause);

@@ -48,11 +48,7 @@ export abstract class TidelineError extends Error {
   readonly detail: string;
 
   constructor(message: string, options: TidelineErrorOptions = {}) {
-    const prefix = options.object
-      ? `${describeObject(options.object)}: `
-      : options.source
-        ? `${describeSource(options.source)}: `
-        : '';
+    const prefix = options.object ? `${describeObject(options.object)}: ` : options.source ? `${describeSource(options.source)}: ` : '';
     super(prefix + message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.detail = message;

@@ -119,7 +119,11 @@ export const GitPushReceivedSchema = z
   .superRefine((detail, context) => {
     const named = [detail.repository, detail.ref, detail.revision].filter((field) => field !== undefined).length;
     if (named !== 0 && named !== 3) {
-      context.addIssue({ code: 'custom', path: [detail.ref === undefined ? 'ref' : detail.revision === undefined ? 'revision' : 'repository'], message: 'repository, ref and revision are given together or not at all' });
+      context.addIssue({
+        code: 'custom',
+        path: [detail.ref === undefined ? 'ref' : detail.revision === undefined ? 'revision' : 'repository'],
+        message: 'repository, ref and revision are given together or not at all',
+      });
     }
     if (named === 0 && (detail.before !== undefined || detail.commits !== undefined || detail.pusher !== undefined)) {
       context.addIssue({ code: 'custom', path: ['before'], message: 'before, commits and pusher need a named push (repository, ref, revision)' });

@@ -140,7 +140,8 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
       if (isFluxComponent(object)) {
         components.push(object);
         result.fluxComponents.count++;
-        if (object.kind === 'ServiceAccount' && object.apiVersion === 'v1') result.fluxComponents.serviceAccounts.push(`${object.metadata.namespace ?? 'default'}/${object.metadata.name}`);
+        if (object.kind === 'ServiceAccount' && object.apiVersion === 'v1')
+          result.fluxComponents.serviceAccounts.push(`${object.metadata.namespace ?? 'default'}/${object.metadata.name}`);
       } else {
         result.workload.push(object);
       }
@@ -211,4 +212,3 @@ export function classifyRendered(objects: readonly KubeObject[], origin: BundleO
   }
   return result;
 }
-

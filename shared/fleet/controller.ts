@@ -45,7 +45,8 @@ function isTrue(value: string | undefined): boolean | undefined {
 export function readKustomizeControllerOptions(components: readonly KubeObject[]): KustomizeControllerOptions | undefined {
   const deployment = components.find((object) => object.kind === 'Deployment' && object.metadata.name === 'kustomize-controller');
   if (!deployment) return undefined;
-  const containers = (deployment as { spec?: { template?: { spec?: { containers?: { name?: string; args?: unknown }[] } } } }).spec?.template?.spec?.containers ?? [];
+  const containers =
+    (deployment as { spec?: { template?: { spec?: { containers?: { name?: string; args?: unknown }[] } } } }).spec?.template?.spec?.containers ?? [];
   const manager = containers.find((container) => container.name === 'manager') ?? containers[0];
   const args = Array.isArray(manager?.args) ? manager.args.filter((arg): arg is string => typeof arg === 'string') : [];
   const options: KustomizeControllerOptions = {};
@@ -59,9 +60,7 @@ export function readKustomizeControllerOptions(components: readonly KubeObject[]
 }
 
 /** Who a Kustomization's writes are made as. */
-export type ReconcileIdentity =
-  | { impersonate: false; reason: string }
-  | { impersonate: true; namespace: string; name: string; reason: string };
+export type ReconcileIdentity = { impersonate: false; reason: string } | { impersonate: true; namespace: string; name: string; reason: string };
 
 /**
  * The service account a Kustomization acts as, as kustomize-controller picks it: its own
@@ -70,12 +69,17 @@ export type ReconcileIdentity =
  * Flux binds to cluster-admin and which does not exist without gotk-components) means Tideline's
  * own identity: Tideline is the controller.
  */
-export function reconcileIdentity(kustomization: FluxKustomization, options: KustomizeControllerOptions = {}, fluxServiceAccounts: readonly string[] = []): ReconcileIdentity {
+export function reconcileIdentity(
+  kustomization: FluxKustomization,
+  options: KustomizeControllerOptions = {},
+  fluxServiceAccounts: readonly string[] = [],
+): ReconcileIdentity {
   const namespace = kustomization.metadata.namespace;
   const own = kustomization.spec.serviceAccountName;
   const name = own ?? options.defaultServiceAccount;
   if (name === undefined) return { impersonate: false, reason: 'no serviceAccountName and no default service account' };
-  if (fluxServiceAccounts.includes(`${namespace}/${name}`)) return { impersonate: false, reason: `${namespace}/${name} is one of Flux's own controllers, whose work Tideline does` };
+  if (fluxServiceAccounts.includes(`${namespace}/${name}`))
+    return { impersonate: false, reason: `${namespace}/${name} is one of Flux's own controllers, whose work Tideline does` };
   return { impersonate: true, namespace, name, reason: own !== undefined ? 'spec.serviceAccountName' : "kustomize-controller's --default-service-account" };
 }
 

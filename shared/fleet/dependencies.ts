@@ -143,7 +143,11 @@ export function dependencyState(
     }
     const status = statusOf(dep);
     if (!status?.ready) return waiting(dep, `dependency '${dep}' is not ready`);
-    if (status.lastAttemptedRevision !== undefined && status.lastAppliedRevision !== undefined && !sameRevision(status.lastAttemptedRevision, status.lastAppliedRevision)) {
+    if (
+      status.lastAttemptedRevision !== undefined &&
+      status.lastAppliedRevision !== undefined &&
+      !sameRevision(status.lastAttemptedRevision, status.lastAppliedRevision)
+    ) {
       return waiting(dep, `dependency '${dep}' is not ready`);
     }
     const depSource = sourceOfKustomization(depEntry.object);

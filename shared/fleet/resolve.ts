@@ -14,7 +14,15 @@ import { classifyRendered, type ClassifiedBundle, type ClassifyOptions } from '.
 import { isSuspended } from './dependencies.ts';
 import { DEFAULT_FLUX_NAMESPACE, isFluxGroup, objectIdOf, stableJson, type FleetGitRepository, type FleetKey, type FleetObjectId } from './objects.ts';
 import type { ClusterRoot, FleetBootstrap } from './roots.ts';
-import { createFleetSnapshot, recordRender, sourceOfKustomization, withClusterRoots, type ClusterFleet, type FleetProblem, type FleetSnapshot } from './snapshot.ts';
+import {
+  createFleetSnapshot,
+  recordRender,
+  sourceOfKustomization,
+  withClusterRoots,
+  type ClusterFleet,
+  type FleetProblem,
+  type FleetSnapshot,
+} from './snapshot.ts';
 
 /** A fetched source: its directory and Flux's name for the revision (`main@sha1:<sha>`). */
 export interface FleetCheckout {
@@ -74,10 +82,25 @@ export async function locateFluxObjects(checkoutDir: string): Promise<FluxObject
   const byName = new Map<string, { file: string; namespace?: string; complete: boolean }[]>();
   try {
     for (const { value, file } of await readFleetDocuments(checkoutDir)) {
-      const object = value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: Record<string, unknown> } | null;
-      if (typeof object?.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string' || !isFluxGroup(groupOf(object.apiVersion))) continue;
+      const object = value as {
+        apiVersion?: unknown;
+        kind?: unknown;
+        metadata?: { name?: unknown; namespace?: unknown };
+        spec?: Record<string, unknown>;
+      } | null;
+      if (
+        typeof object?.apiVersion !== 'string' ||
+        typeof object.kind !== 'string' ||
+        typeof object.metadata?.name !== 'string' ||
+        !isFluxGroup(groupOf(object.apiVersion))
+      )
+        continue;
       const spec = object.spec;
-      const complete = spec !== undefined && spec !== null && typeof spec === 'object' && ['sourceRef', 'url', 'type', 'providerRef', 'interval'].some((field) => field in spec);
+      const complete =
+        spec !== undefined &&
+        spec !== null &&
+        typeof spec === 'object' &&
+        ['sourceRef', 'url', 'type', 'providerRef', 'interval'].some((field) => field in spec);
       const id = `${object.kind}/${object.metadata.name}`;
       const list = byName.get(id) ?? [];
       list.push({ file, ...(typeof object.metadata.namespace === 'string' ? { namespace: object.metadata.namespace } : {}), complete });
@@ -90,9 +113,17 @@ export async function locateFluxObjects(checkoutDir: string): Promise<FluxObject
   return (object, under) => {
     const candidates = byName.get(`${object.kind}/${object.metadata.name}`) ?? [];
     const namespace = object.metadata.namespace ?? DEFAULT_FLUX_NAMESPACE;
-    const prefix = under === undefined ? undefined : `${path.posix.normalize(under).replace(/^(\.\/)+/, '').replace(/\/+$/, '')}/`;
+    const prefix =
+      under === undefined
+        ? undefined
+        : `${path.posix
+            .normalize(under)
+            .replace(/^(\.\/)+/, '')
+            .replace(/\/+$/, '')}/`;
     const rank = (c: { file: string; namespace?: string; complete: boolean }): number =>
-      (c.complete ? 0 : 10) + (prefix !== undefined && (prefix === './' || c.file.startsWith(prefix)) ? 0 : 4) + (c.namespace === namespace ? 0 : c.namespace === undefined ? 1 : 2);
+      (c.complete ? 0 : 10) +
+      (prefix !== undefined && (prefix === './' || c.file.startsWith(prefix)) ? 0 : 4) +
+      (c.namespace === namespace ? 0 : c.namespace === undefined ? 1 : 2);
     return [...candidates].sort((a, b) => rank(a) - rank(b))[0]?.file;
   };
 }
@@ -106,7 +137,9 @@ export async function locateFluxObjects(checkoutDir: string): Promise<FluxObject
  * their children as they were; the rest of the fleet is still walked. Other errors propagate.
  */
 export async function resolveFleetTree(options: ResolveFleetOptions): Promise<ResolvedFleet> {
-  let snapshot = options.snapshot ? withClusterRoots(options.snapshot, options.roots, options.bootstrap).snapshot : createFleetSnapshot(options.roots, options.bootstrap);
+  let snapshot = options.snapshot
+    ? withClusterRoots(options.snapshot, options.roots, options.bootstrap).snapshot
+    : createFleetSnapshot(options.roots, options.bootstrap);
   const result: Omit<ResolvedFleet, 'snapshot'> = { renders: [], suspended: [], problems: [] };
   const checkouts = new Map<string, Promise<FleetCheckout>>();
   const locators = new Map<string, Promise<FluxObjectLocator>>();
@@ -127,7 +160,8 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
         const source = sourceOfKustomization(entry.object);
         const sourceKey = `${source.namespace}/${source.name}`;
         const gitRepository = tree.gitRepositories[sourceKey]?.object;
-        const isRootSource = sourceKey === `${root.kustomization.spec.sourceRef.namespace ?? root.kustomization.metadata.namespace}/${root.kustomization.spec.sourceRef.name}`;
+        const isRootSource =
+          sourceKey === `${root.kustomization.spec.sourceRef.namespace ?? root.kustomization.metadata.namespace}/${root.kustomization.spec.sourceRef.name}`;
         if (!gitRepository && !isRootSource) {
           waiting.push(key);
           continue;
@@ -152,7 +186,12 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           // A source that cannot be fetched (host down, refused URL, bad credentials) holds only
           // the Kustomizations that follow it.
           if (!(error instanceof TidelineError)) throw error;
-          result.problems.push({ type: 'source-failed', cluster, object: objectIdOf('Kustomization', key), message: `Kustomization ${key}: source GitRepository/${sourceKey}: ${error.message}` });
+          result.problems.push({
+            type: 'source-failed',
+            cluster,
+            object: objectIdOf('Kustomization', key),
+            message: `Kustomization ${key}: source GitRepository/${sourceKey}: ${error.message}`,
+          });
           continue;
         }
         const { dir, revision } = fetched;
@@ -166,12 +205,22 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           objects = await options.render({ cluster, key, kustomization: entry.object, dir });
         } catch (error) {
           if (!(error instanceof TidelineError)) throw error;
-          result.problems.push({ type: 'render', cluster, object: objectIdOf('Kustomization', key), ...(error.source ? { files: [error.source.file] } : {}), message: error.message });
+          result.problems.push({
+            type: 'render',
+            cluster,
+            object: objectIdOf('Kustomization', key),
+            ...(error.source ? { files: [error.source.file] } : {}),
+            message: error.message,
+          });
           continue;
         }
         const renderPath = entry.object.spec.path ?? '.';
         const locator = await locate;
-        const classified = classifyRendered(objects, { cluster, owner: key, file: renderPath, fileOf: (object) => locator(object, renderPath) }, options.classify);
+        const classified = classifyRendered(
+          objects,
+          { cluster, owner: key, file: renderPath, fileOf: (object) => locator(object, renderPath) },
+          options.classify,
+        );
         const recorded = recordRender(snapshot, cluster, key, classified, revision);
         snapshot = recorded.snapshot;
         const render: FleetRender = { cluster, key, revision, classified, added: recorded.added, removed: recorded.removed, changed: recorded.changed };
@@ -183,7 +232,12 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           // The second render of a Kustomization whose first changed its own spec replaces the first.
           const first = result.renders[earlier] as FleetRender;
           const union = (a: FleetObjectId[], b: FleetObjectId[]): FleetObjectId[] => [...new Set([...a, ...b])];
-          result.renders[earlier] = { ...render, added: union(first.added, render.added), removed: union(first.removed, render.removed), changed: union(first.changed, render.changed) };
+          result.renders[earlier] = {
+            ...render,
+            added: union(first.added, render.added),
+            removed: union(first.removed, render.removed),
+            changed: union(first.changed, render.changed),
+          };
         }
         result.problems.push(...recorded.problems);
         // A Kustomization that changed its own spec (flux-system/kustomization.yaml patching the

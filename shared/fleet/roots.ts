@@ -68,7 +68,10 @@ export async function findClusterRoots(checkoutDir: string, bootstrap: FleetBoot
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`the fleet repository has no clusters/ directory (${checkoutDir})`, { cause });
     throw cause;
   }
-  const names = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
   const roots: ClusterRoot[] = [];
   for (const cluster of names) {
     const clusterPath = `clusters/${cluster}`;
@@ -110,7 +113,12 @@ export function syntheticRoot(cluster: string, source: SourceRef): FluxKustomiza
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
       kind: 'Kustomization',
       metadata: { ...SYNTHETIC_ROOT },
-      spec: { interval: '10m', path: `./clusters/${cluster}`, prune: true, sourceRef: { kind: 'GitRepository', name: source.name, namespace: source.namespace } },
+      spec: {
+        interval: '10m',
+        path: `./clusters/${cluster}`,
+        prune: true,
+        sourceRef: { kind: 'GitRepository', name: source.name, namespace: source.namespace },
+      },
     },
     `clusters/${cluster}`,
   );

@@ -17,7 +17,17 @@ import { parseReceiver, type FluxReceiver } from '#shared/config/receiver.ts';
 import type { ClassifiedBundle, UnsupportedFluxObject } from './classify.ts';
 import { crossNamespaceRefProblem, reconcileIdentity, type KustomizeControllerOptions, type ReconcileIdentity } from './controller.ts';
 import type { ClusterRoot, FleetBootstrap } from './roots.ts';
-import { keyOf, objectIdOf, sourceKeyString, splitKey, stableJson, type ConfigKind, type FleetGitRepository, type FleetKey, type FleetObjectId } from './objects.ts';
+import {
+  keyOf,
+  objectIdOf,
+  sourceKeyString,
+  splitKey,
+  stableJson,
+  type ConfigKind,
+  type FleetGitRepository,
+  type FleetKey,
+  type FleetObjectId,
+} from './objects.ts';
 
 /** Version of the snapshot's JSON layout; a reader refuses any other. */
 export const FLEET_SNAPSHOT_FORMAT = 1;
@@ -118,7 +128,11 @@ function emptyTree(root: ClusterRoot, bootstrap?: FleetBootstrap): ClusterFleet 
   };
   if (root.gitRepository) {
     // gotk-sync.yaml defines the root's source next to the root: the root's output owns it.
-    tree.gitRepositories[keyOf(root.gitRepository)] = { object: cloneJson(root.gitRepository), parent: key, ...(root.gitRepositoryFile ? { file: root.gitRepositoryFile } : {}) };
+    tree.gitRepositories[keyOf(root.gitRepository)] = {
+      object: cloneJson(root.gitRepository),
+      parent: key,
+      ...(root.gitRepositoryFile ? { file: root.gitRepositoryFile } : {}),
+    };
   } else if (root.origin === 'synthetic' && bootstrap?.gitRepository) {
     tree.gitRepositories[keyOf(bootstrap.gitRepository)] = { object: cloneJson(bootstrap.gitRepository) };
   }
@@ -152,7 +166,10 @@ export function withClusterRoots(
       const current = existing.kustomizations[existing.root];
       // A made-up root never renders a new spec for itself: a changed bootstrap source reaches it only here.
       if (root.origin === 'synthetic' && current && stableJson(current.object.spec) !== stableJson(root.kustomization.spec)) {
-        clusters[root.cluster] = { ...existing, kustomizations: { ...existing.kustomizations, [existing.root]: { ...current, object: cloneJson(root.kustomization) } } };
+        clusters[root.cluster] = {
+          ...existing,
+          kustomizations: { ...existing.kustomizations, [existing.root]: { ...current, object: cloneJson(root.kustomization) } },
+        };
       } else clusters[root.cluster] = existing;
       continue;
     }
@@ -172,14 +189,22 @@ export function parseFleetSnapshot(value: unknown, where = 'fleet snapshot'): Fl
   const snapshot = value as Partial<FleetSnapshot> | null;
   if (typeof snapshot !== 'object' || snapshot === null) throw new InvalidInputError('the fleet snapshot is not a JSON object', { source: { file: where } });
   if (snapshot.format !== FLEET_SNAPSHOT_FORMAT) {
-    throw new InvalidInputError(`fleet snapshot format ${JSON.stringify(snapshot.format)} is not understood (this version reads format ${FLEET_SNAPSHOT_FORMAT})`, { source: { file: where } });
+    throw new InvalidInputError(
+      `fleet snapshot format ${JSON.stringify(snapshot.format)} is not understood (this version reads format ${FLEET_SNAPSHOT_FORMAT})`,
+      { source: { file: where } },
+    );
   }
-  if (typeof snapshot.clusters !== 'object' || snapshot.clusters === null) throw new InvalidInputError('the fleet snapshot has no clusters', { source: { file: where } });
+  if (typeof snapshot.clusters !== 'object' || snapshot.clusters === null)
+    throw new InvalidInputError('the fleet snapshot has no clusters', { source: { file: where } });
   for (const [cluster, tree] of Object.entries(snapshot.clusters)) {
     const valid =
-      typeof tree === 'object' && tree !== null && typeof tree.root === 'string' && tree.kustomizations?.[tree.root] !== undefined &&
+      typeof tree === 'object' &&
+      tree !== null &&
+      typeof tree.root === 'string' &&
+      tree.kustomizations?.[tree.root] !== undefined &&
       (Object.values(COLLECTIONS) as Collection[]).every((name) => typeof tree[name] === 'object' && tree[name] !== null) &&
-      typeof tree.unsupported === 'object' && typeof tree.fluxComponents === 'object';
+      typeof tree.unsupported === 'object' &&
+      typeof tree.fluxComponents === 'object';
     if (!valid) throw new InvalidInputError(`the fleet snapshot's tree of cluster ${cluster} is malformed`, { source: { file: where } });
   }
   return snapshot as FleetSnapshot;
@@ -327,7 +352,8 @@ export function recordRender(snapshot: FleetSnapshot, cluster: string, owner: Fl
 
   for (const [kind, collection] of collections(tree)) {
     for (const [key, entry] of Object.entries(collection)) {
-      if (entry.parent === owner && !kept.has(objectIdOf(kind, key)) && !(kind === 'Kustomization' && key === owner)) removeSubtree(tree, kind, key, record.removed);
+      if (entry.parent === owner && !kept.has(objectIdOf(kind, key)) && !(kind === 'Kustomization' && key === owner))
+        removeSubtree(tree, kind, key, record.removed);
     }
   }
   for (const [id, entry] of Object.entries(tree.unsupported)) if (entry.parent === owner) delete tree.unsupported[id];
@@ -449,10 +475,13 @@ export function sourcesOf(snapshot: FleetSnapshot): FleetSource[] {
     for (const [key, entry] of Object.entries(tree.gitRepositories)) add({ kind: 'GitRepository', ...splitKey(key) }, entry.object, cluster);
     for (const entry of Object.values(tree.kustomizations)) {
       const followed = sourceOfKustomization(entry.object);
-      if (followed.kind === 'GitRepository' && !(`${followed.namespace}/${followed.name}` in tree.gitRepositories)) add({ kind: 'GitRepository', namespace: followed.namespace, name: followed.name }, undefined, cluster);
+      if (followed.kind === 'GitRepository' && !(`${followed.namespace}/${followed.name}` in tree.gitRepositories))
+        add({ kind: 'GitRepository', namespace: followed.namespace, name: followed.name }, undefined, cluster);
     }
   }
-  return [...grouped.values()].sort((a, b) => (sourceKeyString(a.source) < sourceKeyString(b.source) ? -1 : sourceKeyString(a.source) > sourceKeyString(b.source) ? 1 : 0));
+  return [...grouped.values()].sort((a, b) =>
+    sourceKeyString(a.source) < sourceKeyString(b.source) ? -1 : sourceKeyString(a.source) > sourceKeyString(b.source) ? 1 : 0,
+  );
 }
 
 /** A notification object of the fleet, deduplicated across clusters. */
@@ -482,7 +511,14 @@ function shared<S, T>(snapshot: FleetSnapshot, kind: 'Alert' | 'Provider' | 'Rec
       const spec = stableJson((entry.object as { spec?: unknown }).spec);
       const found = byKey.get(key);
       if (!found) {
-        byKey.set(key, { spec, item: { object: parse(entry.object, entry.file ?? `fleet snapshot (cluster ${cluster})`), clusters: [cluster], ...(entry.file ? { file: entry.file } : {}) } });
+        byKey.set(key, {
+          spec,
+          item: {
+            object: parse(entry.object, entry.file ?? `fleet snapshot (cluster ${cluster})`),
+            clusters: [cluster],
+            ...(entry.file ? { file: entry.file } : {}),
+          },
+        });
       } else if (found.spec === spec) {
         found.item.clusters.push(cluster);
       } else {
@@ -529,7 +565,10 @@ export function unsupportedObjects(snapshot: FleetSnapshot): (UnsupportedEntry &
  * flags (merged over every Kustomization whose output holds Flux's installation, normally only the
  * root) and the controllers' ServiceAccounts.
  */
-export function fluxControllerSettings(snapshot: FleetSnapshot, cluster: string): { kustomizeController: KustomizeControllerOptions; serviceAccounts: string[] } {
+export function fluxControllerSettings(
+  snapshot: FleetSnapshot,
+  cluster: string,
+): { kustomizeController: KustomizeControllerOptions; serviceAccounts: string[] } {
   const tree = treeOf(snapshot, cluster);
   const kustomizeController: KustomizeControllerOptions = {};
   const serviceAccounts: string[] = [];
@@ -551,7 +590,10 @@ export function reconcileAccess(snapshot: FleetSnapshot, cluster: string, key: F
   if (!entry) throw new NotFoundError(`Kustomization ${key} is not in the fleet tree of cluster ${cluster}`);
   const settings = fluxControllerSettings(snapshot, cluster);
   const problem = crossNamespaceRefProblem(entry.object, settings.kustomizeController);
-  return { identity: reconcileIdentity(entry.object, settings.kustomizeController, settings.serviceAccounts), ...(problem ? { sourceRefProblem: problem } : {}) };
+  return {
+    identity: reconcileIdentity(entry.object, settings.kustomizeController, settings.serviceAccounts),
+    ...(problem ? { sourceRefProblem: problem } : {}),
+  };
 }
 
 /**

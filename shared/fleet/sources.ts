@@ -25,7 +25,11 @@ export function normaliseRepositoryUrl(url: string): string | undefined {
     const keepPort = parsed.port !== '' && parsed.protocol !== 'ssh:';
     hostAndPath = `${parsed.hostname}${keepPort ? `:${parsed.port}` : ''}${parsed.pathname}`;
   }
-  return hostAndPath.replace(/\/+$/, '').replace(/\.git$/i, '').replace(/\/+$/, '').toLowerCase();
+  return hostAndPath
+    .replace(/\/+$/, '')
+    .replace(/\.git$/i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
 }
 
 /** True when two Git URLs name the same repository (see the module comment). */

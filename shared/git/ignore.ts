@@ -29,9 +29,26 @@ export const FLUX_VCS_EXCLUDES: readonly string[] = ['.git/', '.gitignore', '.gi
 
 /** Flux's `ExcludeExt`, `ExcludeCI` and `ExcludeExtra`: applied only when the user gives no rule. */
 export const FLUX_DEFAULT_EXCLUDES: readonly string[] = [
-  '*.jpg', '*.jpeg', '*.gif', '*.png', '*.wmv', '*.flv', '*.tar.gz', '*.zip',
-  '.github/', '.circleci/', '.travis.yml', '.gitlab-ci.yml', 'appveyor.yml', '.drone.yml', 'cloudbuild.yaml', 'codeship-services.yml', 'codeship-steps.yml',
-  '**/.goreleaser.yml', '**/.sops.yaml', '**/.flux.yaml',
+  '*.jpg',
+  '*.jpeg',
+  '*.gif',
+  '*.png',
+  '*.wmv',
+  '*.flv',
+  '*.tar.gz',
+  '*.zip',
+  '.github/',
+  '.circleci/',
+  '.travis.yml',
+  '.gitlab-ci.yml',
+  'appveyor.yml',
+  '.drone.yml',
+  'cloudbuild.yaml',
+  'codeship-services.yml',
+  'codeship-steps.yml',
+  '**/.goreleaser.yml',
+  '**/.sops.yaml',
+  '**/.flux.yaml',
 ];
 
 /** One ignore rule and the directory it is relative to (`''` for the root). */

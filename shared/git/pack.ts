@@ -334,7 +334,11 @@ export function parseTree(data: Buffer): TreeEntry[] {
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
     const nul = data.indexOf(0, space);
-    entries.push({ mode: data.toString('latin1', pos, space).padStart(6, '0'), name: data.toString('utf8', space + 1, nul), oid: data.toString('hex', nul + 1, nul + 21) });
+    entries.push({
+      mode: data.toString('latin1', pos, space).padStart(6, '0'),
+      name: data.toString('utf8', space + 1, nul),
+      oid: data.toString('hex', nul + 1, nul + 21),
+    });
     pos = nul + 21;
   }
   return entries;

@@ -157,7 +157,14 @@ function postUploadPack(http: HttpClient, url: string, headers: Record<string, s
  * answer is cut off with ResponseTooLargeError (an incremental fetch that turned out to bring
  * history, e.g. after a force-push).
  */
-export async function fetchPack(http: HttpClient, url: string, headers: Record<string, string>, request: FetchRequest, signal: AbortSignal, maxBytes?: number): Promise<FetchResponse> {
+export async function fetchPack(
+  http: HttpClient,
+  url: string,
+  headers: Record<string, string>,
+  request: FetchRequest,
+  signal: AbortSignal,
+  maxBytes?: number,
+): Promise<FetchResponse> {
   const cutOff = new AbortController();
   const response = await postUploadPack(http, url, headers, fetchRequestBody(request), AbortSignal.any([signal, cutOff.signal]));
   const body = await readAll(response.body, maxBytes, () => cutOff.abort());
@@ -196,13 +203,20 @@ export function parseLsRefsResponse(body: Buffer): ListedRef[] {
  * A protocol-v2 `ls-refs` in one POST (no capability round trip first), limited to `prefix`,
  * annotated tags peeled. Throws ProtocolError when the server does not answer in protocol v2.
  */
-export async function lsRefs(http: HttpClient, url: string, headers: Record<string, string>, prefix: string | undefined, signal: AbortSignal): Promise<ListedRef[]> {
+export async function lsRefs(
+  http: HttpClient,
+  url: string,
+  headers: Record<string, string>,
+  prefix: string | undefined,
+  signal: AbortSignal,
+): Promise<ListedRef[]> {
   const parts = [pktLine('command=ls-refs\n'), pktLine('agent=tideline\n'), DELIM, pktLine('peel\n')];
   if (prefix !== undefined) parts.push(pktLine(`ref-prefix ${prefix}\n`));
   parts.push(FLUSH);
   const response = await postUploadPack(http, url, headers, Buffer.concat(parts), signal);
   const body = await readAll(response.body);
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode, response.statusMessage, response.headers?.['retry-after']);
-  if (!(response.headers?.['content-type'] ?? '').includes('application/x-git-upload-pack-result')) throw new ProtocolError('the server did not answer with a Git upload-pack result');
+  if (!(response.headers?.['content-type'] ?? '').includes('application/x-git-upload-pack-result'))
+    throw new ProtocolError('the server did not answer with a Git upload-pack result');
   return parseLsRefsResponse(body);
 }

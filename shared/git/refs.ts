@@ -68,7 +68,8 @@ export function selectRef(ref: GitRefSpec, options: { validate?: boolean } = {})
     return { kind: 'commit', commit, ...(ref.branch ? { branch: ref.branch } : {}), ...(ref.name ? { name: ref.name } : {}) };
   }
   if (ref.name) {
-    if (validate && !/^refs\/\S+$/.test(ref.name)) throw new InvalidInputError(`ref.name ${JSON.stringify(ref.name)} is not a full ref name such as refs/heads/main or refs/pull/1/head`);
+    if (validate && !/^refs\/\S+$/.test(ref.name))
+      throw new InvalidInputError(`ref.name ${JSON.stringify(ref.name)} is not a full ref name such as refs/heads/main or refs/pull/1/head`);
     return { kind: 'name', name: ref.name };
   }
   if (ref.semver) {

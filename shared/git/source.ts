@@ -82,8 +82,27 @@ function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-const TLS_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+]);
 
 /** Maps a failure of a Git operation to Tideline's typed errors, with the URL and ref in front. */
 function gitError(error: unknown, target: Target, secrets: readonly string[], operation: string): TidelineError {
@@ -97,16 +116,23 @@ function gitError(error: unknown, target: Target, secrets: readonly string[], op
   const status = error instanceof HttpStatusError ? error.statusCode : err.code === 'HttpError' ? err.data?.statusCode : undefined;
   if (status !== undefined) {
     if (status === 401 || status === 403) {
-      return new UnauthorizedError(`${prefix} was refused (HTTP ${status}): check the credentials in the GitRepository's secretRef${target.headers['authorization'] ? '' : ' (none were given)'}`);
+      return new UnauthorizedError(
+        `${prefix} was refused (HTTP ${status}): check the credentials in the GitRepository's secretRef${target.headers['authorization'] ? '' : ' (none were given)'}`,
+      );
     }
     if (status === 404) return new NotFoundError(`${prefix}: repository not found (HTTP 404)`);
     if (status === 429 || status >= 500) {
-      return new TransientError(`${prefix} failed: the server answered HTTP ${status}`, error instanceof HttpStatusError && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {});
+      return new TransientError(
+        `${prefix} failed: the server answered HTTP ${status}`,
+        error instanceof HttpStatusError && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {},
+      );
     }
     return new InvalidInputError(`${prefix} failed: the server answered HTTP ${status}`);
   }
   if (err.code !== undefined && TLS_CODES.has(err.code)) {
-    return new InvalidInputError(`${prefix} failed: the server's TLS certificate is not trusted (${err.code}); put the CA that signed it in the secretRef as ca.crt`);
+    return new InvalidInputError(
+      `${prefix} failed: the server's TLS certificate is not trusted (${err.code}); put the CA that signed it in the secretRef as ca.crt`,
+    );
   }
   if ((err.code !== undefined && TRANSIENT_CODES.has(err.code)) || err.name === 'SocketError') {
     return new TransientError(`${prefix} failed: ${err.code ?? message}`);
@@ -220,7 +246,14 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   /** Fetches the wanted commit unless the cache holds it, then writes (or reuses) its tree. */
-  async #fetchAndWrite(http: HttpClient, target: Target, secrets: readonly string[], key: string, wanted: ResolvedRevision & { selected: SelectedRef }, specIgnore: string | undefined) {
+  async #fetchAndWrite(
+    http: HttpClient,
+    target: Target,
+    secrets: readonly string[],
+    key: string,
+    wanted: ResolvedRevision & { selected: SelectedRef },
+    specIgnore: string | undefined,
+  ) {
     const gitdir = join(this.#cacheDir, 'repos', `${key}.git`);
     let fetched = false;
     const fetchStarted = this.#clock.now();
@@ -269,7 +302,8 @@ export class IsomorphicGitSource implements GitSource {
       try {
         return await lsRefs(http, target.url, target.headers, prefix, AbortSignal.timeout(target.timeoutMs));
       } catch (error) {
-        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error))) throw gitError(error, target, secrets, 'listing refs');
+        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error)))
+          throw gitError(error, target, secrets, 'listing refs');
         // Not a protocol-v2 server: isomorphic-git's discovery speaks v1 (and v2 after a capability round trip).
         this.#v1Only.add(target.url);
       }
@@ -298,7 +332,12 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   /** The revision to check out: the ref's head, or `commit` named as the spec's ref names it. */
-  async #wantedRevision(http: HttpClient, target: Target, secrets: readonly string[], commit: string | undefined): Promise<ResolvedRevision & { selected: SelectedRef }> {
+  async #wantedRevision(
+    http: HttpClient,
+    target: Target,
+    secrets: readonly string[],
+    commit: string | undefined,
+  ): Promise<ResolvedRevision & { selected: SelectedRef }> {
     if (commit === undefined) return this.#resolveWith(http, target, secrets);
     const oid = commit.toLowerCase();
     if (!/^[0-9a-f]{40}$/.test(oid)) throw new InvalidInputError(`${target.where}: commit ${JSON.stringify(commit)} is not a full SHA-1 commit id`);
@@ -333,7 +372,10 @@ export class IsomorphicGitSource implements GitSource {
   async #locked<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.#locks.get(key) ?? Promise.resolve();
     const run = previous.then(work, work);
-    const settled = run.then(() => undefined, () => undefined);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.#locks.set(key, settled);
     try {
       return await run;
@@ -359,7 +401,13 @@ export class IsomorphicGitSource implements GitSource {
     }
   }
 
-  async #fetch(http: HttpClient, target: Target, secrets: readonly string[], gitdir: string, wanted: ResolvedRevision & { selected: SelectedRef }): Promise<void> {
+  async #fetch(
+    http: HttpClient,
+    target: Target,
+    secrets: readonly string[],
+    gitdir: string,
+    wanted: ResolvedRevision & { selected: SelectedRef },
+  ): Promise<void> {
     const packDir = join(gitdir, 'objects', 'pack');
     if (await exists(packDir)) {
       const packs = (await readdir(packDir)).filter((f) => f.endsWith('.idx'));
@@ -389,14 +437,27 @@ export class IsomorphicGitSource implements GitSource {
           // descend from the haves (a force-push, an older commit) brings its whole history.
           const bound = Math.max(1 << 20, 2 * Number((await readLines(fullPackFile))[0] ?? 0));
           try {
-            response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves, shallows, deepen: false }, AbortSignal.timeout(target.timeoutMs), bound);
+            response = await fetchPack(
+              http,
+              target.url,
+              target.headers,
+              { want: wanted.commit, haves, shallows, deepen: false },
+              AbortSignal.timeout(target.timeoutMs),
+              bound,
+            );
           } catch (error) {
             if (!(error instanceof ResponseTooLargeError)) throw error;
             this.#logger.debug('git incremental fetch cut off, fetching shallowly', { url: target.url, bound });
           }
         }
         if (response === undefined) {
-          response = await fetchPack(http, target.url, target.headers, { want: wanted.commit, haves: [], shallows, deepen: true }, AbortSignal.timeout(target.timeoutMs));
+          response = await fetchPack(
+            http,
+            target.url,
+            target.headers,
+            { want: wanted.commit, haves: [], shallows, deepen: true },
+            AbortSignal.timeout(target.timeoutMs),
+          );
           await writeFile(fullPackFile, `${response.pack.length}\n`);
         }
         await this.#storePack(gitdir, response.pack);
@@ -404,13 +465,20 @@ export class IsomorphicGitSource implements GitSource {
         for (const oid of response.shallow) shallow.add(oid);
         for (const oid of response.unshallow) shallow.delete(oid);
         await writeFile(shallowFile, [...shallow].map((oid) => `${oid}\n`).join(''));
-        await writeFile(havesFile, [wanted.commit, ...haves.filter((h) => h !== wanted.commit)].slice(0, MAX_HAVES).map((oid) => `${oid}\n`).join(''));
+        await writeFile(
+          havesFile,
+          [wanted.commit, ...haves.filter((h) => h !== wanted.commit)]
+            .slice(0, MAX_HAVES)
+            .map((oid) => `${oid}\n`)
+            .join(''),
+        );
         return;
       } catch (error) {
         if (error instanceof RemoteRefusedError && /not our ref|unadvertised object|no such object/i.test(error.message)) {
           throw new NotFoundError(`${target.where}: commit ${wanted.commit} is not in the repository`);
         }
-        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error))) throw gitError(error, target, secrets, 'fetching');
+        if (!(error instanceof ProtocolError || error instanceof RemoteRefusedError || isRefusedRequest(error)))
+          throw gitError(error, target, secrets, 'fetching');
         // A server that does not speak protocol v2: fetch the ref the v1 way, below.
         this.#v1Only.add(target.url);
         this.#logger.debug('git server speaks protocol v1 only', { url: target.url });
@@ -420,20 +488,42 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   /** Protocol v1 can only fetch advertised refs: the ref's head, which must be the wanted commit. */
-  async #fetchV1(http: HttpClient, target: Target, secrets: readonly string[], gitdir: string, wanted: ResolvedRevision & { selected: SelectedRef }): Promise<void> {
+  async #fetchV1(
+    http: HttpClient,
+    target: Target,
+    secrets: readonly string[],
+    gitdir: string,
+    wanted: ResolvedRevision & { selected: SelectedRef },
+  ): Promise<void> {
     const ref = wanted.selected.ref;
-    if (!ref) throw new InvalidInputError(`${target.where}: the server speaks Git protocol v1 only, which cannot fetch a commit by its id; follow a branch or tag instead`);
+    if (!ref)
+      throw new InvalidInputError(
+        `${target.where}: the server speaks Git protocol v1 only, which cannot fetch a commit by its id; follow a branch or tag instead`,
+      );
     try {
       // isomorphic-git records fetched refs through the remote's refspec, so the cache needs one.
       await git.addRemote({ fs: nodeFs, gitdir, remote: 'origin', url: target.url, force: true });
-      await git.fetch({ fs: nodeFs, http, gitdir, remote: 'origin', url: target.url, ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref, singleBranch: true, depth: 1, tags: false, headers: target.headers });
+      await git.fetch({
+        fs: nodeFs,
+        http,
+        gitdir,
+        remote: 'origin',
+        url: target.url,
+        ref: ref.endsWith('^{}') ? ref.slice(0, -3) : ref,
+        singleBranch: true,
+        depth: 1,
+        tags: false,
+        headers: target.headers,
+      });
     } catch (error) {
       throw gitError(error, target, secrets, 'fetching');
     } finally {
       this.#store(gitdir).refresh();
     }
     if (!this.#hasCommit(gitdir, wanted.commit)) {
-      throw new NotFoundError(`${target.where}: commit ${wanted.commit} is no longer the head of ${ref}, and the server (Git protocol v1 only) cannot fetch it by id`);
+      throw new NotFoundError(
+        `${target.where}: commit ${wanted.commit} is no longer the head of ${ref}, and the server (Git protocol v1 only) cannot fetch it by id`,
+      );
     }
   }
 
@@ -464,7 +554,10 @@ export class IsomorphicGitSource implements GitSource {
 
   async #materialise(gitdir: string, key: string, commit: string, specIgnore: string | undefined, target: Target) {
     const store = this.#store(gitdir);
-    const ignoreHash = createHash('sha256').update(`${TREE_FORMAT}\0${specIgnore ?? '\u0000none'}`).digest('hex').slice(0, 12);
+    const ignoreHash = createHash('sha256')
+      .update(`${TREE_FORMAT}\0${specIgnore ?? '\u0000none'}`)
+      .digest('hex')
+      .slice(0, 12);
     const treesDir = join(this.#cacheDir, 'trees', key);
     const dir = join(treesDir, `${commit}-${ignoreHash}`);
     if (await exists(dir)) {
@@ -479,7 +572,9 @@ export class IsomorphicGitSource implements GitSource {
     } catch (error) {
       throw new TransientError(`${target.where}: the cached objects of commit ${commit} are incomplete: ${(error as Error).message}`, { cause: error });
     }
-    const ignoreFiles = sortSourceIgnoreFiles(files.filter((f) => f.path === SOURCE_IGNORE_FILE || f.path.endsWith(`/${SOURCE_IGNORE_FILE}`)).map((f) => f.path));
+    const ignoreFiles = sortSourceIgnoreFiles(
+      files.filter((f) => f.path === SOURCE_IGNORE_FILE || f.path.endsWith(`/${SOURCE_IGNORE_FILE}`)).map((f) => f.path),
+    );
     const rules = [];
     for (const path of ignoreFiles) {
       const oid = files.find((f) => f.path === path)?.oid as string;
@@ -529,7 +624,12 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   /** The most recently used tree of this repository with the same ignore rules, and its files' modes and ids. */
-  async #previousTree(store: PackStore, treesDir: string, ignoreHash: string, commit: string): Promise<{ dir: string; files: Map<string, string> } | undefined> {
+  async #previousTree(
+    store: PackStore,
+    treesDir: string,
+    ignoreHash: string,
+    commit: string,
+  ): Promise<{ dir: string; files: Map<string, string> } | undefined> {
     let newest: { name: string; mtime: number } | undefined;
     for (const name of await readdir(treesDir).catch(() => [] as string[])) {
       if (!name.endsWith(`-${ignoreHash}`) || name.startsWith(commit)) continue;

@@ -28,7 +28,8 @@ export function parseCloneUrl(raw: string): CloneUrl {
   } catch {
     throw new InvalidInputError(`URL ${shown} is not a valid URL: expected https://host/path`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new InvalidInputError(`URL ${shown} has scheme ${parsed.protocol.slice(0, -1)}: ${SSH_HINT}`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new InvalidInputError(`URL ${shown} has scheme ${parsed.protocol.slice(0, -1)}: ${SSH_HINT}`);
   const username = decodeURIComponent(parsed.username);
   const password = decodeURIComponent(parsed.password);
   parsed.username = '';

@@ -39,6 +39,10 @@ export async function handleApiGatewayV2(event: APIGatewayProxyEventV2, deps: In
     return { statusCode: response.status, headers: { 'content-type': 'application/json', ...response.headers }, body: response.body };
   } catch (error) {
     (deps.logger ?? silentLogger).error('webhook intake failed', { error: errorMessage(error), requestId: event.requestContext?.requestId });
-    return { statusCode: 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'failed', reason: 'temporarily unavailable; retry the delivery' }) };
+    return {
+      statusCode: 503,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'failed', reason: 'temporarily unavailable; retry the delivery' }),
+    };
   }
 }

@@ -53,7 +53,8 @@ export async function authenticate(
   deps: { receivers: ReceiverLookup; clock: Clock; maxBodyBytes: number },
   logger: Logger,
 ): Promise<Step<AuthenticatedRequest>> {
-  if (request.method.toUpperCase() !== 'POST') return answer(respond(405, { status: 'rejected', reason: 'webhooks are delivered with POST' }, [], { allow: 'POST' }));
+  if (request.method.toUpperCase() !== 'POST')
+    return answer(respond(405, { status: 'rejected', reason: 'webhooks are delivered with POST' }, [], { allow: 'POST' }));
   const path = hookPathOf(request.path);
   if (!HOOK_PATH.test(path)) return answer(respond(404, { status: 'rejected', reason: 'no receiver at this path' }));
   // The bytes actually received count, whatever Content-Length claimed.

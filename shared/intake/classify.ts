@@ -111,7 +111,12 @@ function buildEvents(route: ReceiverRoute, deliveryId: string, pushes: PushFacts
 }
 
 /** The payload as pushed refs, or the answer when it is not one Tideline acts on. */
-function normalizePayload(request: AuthenticatedRequest, deliveryId: string, logger: Logger, logIds: Record<string, unknown>): Step<PushFacts[] | { unnamed: string }> {
+function normalizePayload(
+  request: AuthenticatedRequest,
+  deliveryId: string,
+  logger: Logger,
+  logIds: Record<string, unknown>,
+): Step<PushFacts[] | { unnamed: string }> {
   const { provider, headers, body } = request;
   const type = mediaType(headers) || (provider.jsonWithoutContentType ? 'application/json' : undefined);
   let normalized: PushFacts[] | { ignored: string } | { unnamed: string };
@@ -120,7 +125,9 @@ function normalizePayload(request: AuthenticatedRequest, deliveryId: string, log
     normalized = provider.normalize(parseOptionalJson(body));
   } else {
     if (!type || !provider.contentTypes.includes(type)) {
-      return answer(respond(400, { status: 'rejected', reason: `content type ${quote(type)} is not accepted; send ${provider.contentTypes.join(' or ')}`, deliveryId }));
+      return answer(
+        respond(400, { status: 'rejected', reason: `content type ${quote(type)} is not accepted; send ${provider.contentTypes.join(' or ')}`, deliveryId }),
+      );
     }
     try {
       normalized = provider.normalize(parseBody(body, type));

@@ -42,9 +42,17 @@ export interface IntakeDeps {
  */
 export async function handleWebhook(request: WebhookRequest, deps: IntakeDeps): Promise<WebhookResponse> {
   const logger = deps.logger ?? silentLogger;
-  const authenticated = await authenticate(request, { receivers: deps.receivers, clock: deps.clock, maxBodyBytes: deps.maxBodyBytes ?? MAX_BODY_BYTES }, logger);
+  const authenticated = await authenticate(
+    request,
+    { receivers: deps.receivers, clock: deps.clock, maxBodyBytes: deps.maxBodyBytes ?? MAX_BODY_BYTES },
+    logger,
+  );
   if (!authenticated.ok) return authenticated.response;
   const delivery = classify(authenticated.value, deps.clock, logger);
   if (!delivery.ok) return delivery.response;
-  return publishOnce(delivery.value, { bus: deps.bus, deliveries: deps.deliveries, inProgressTtlMs: deps.inProgressTtlMs ?? DELIVERY_IN_PROGRESS_TTL_MS }, logger);
+  return publishOnce(
+    delivery.value,
+    { bus: deps.bus, deliveries: deps.deliveries, inProgressTtlMs: deps.inProgressTtlMs ?? DELIVERY_IN_PROGRESS_TTL_MS },
+    logger,
+  );
 }

@@ -57,5 +57,9 @@ export function formatChangeSet(changeSet: ChangeSet): string {
 /** Counts per action as `created 2, configured 1, unchanged 40`. */
 export function formatCounts(changeSet: ChangeSet): string {
   const summary = summarizeChangeSet(changeSet, 0);
-  return ACTIONS.filter((a) => summary.counts[a] > 0).map((a) => `${a.toLowerCase()} ${summary.counts[a]}`).join(', ') || 'nothing to do';
+  return (
+    ACTIONS.filter((a) => summary.counts[a] > 0)
+      .map((a) => `${a.toLowerCase()} ${summary.counts[a]}`)
+      .join(', ') || 'nothing to do'
+  );
 }

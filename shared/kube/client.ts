@@ -29,7 +29,12 @@ const PROTOBUF_OR_JSON = 'application/vnd.kubernetes.protobuf, application/json'
 
 /** The reference of `object` (what errors about it name). */
 function keyOf(object: KubeObject): ObjectKey {
-  return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+  };
 }
 
 /** The client of one API server. Create one per cluster per invocation; call {@link close} when done. */
@@ -142,7 +147,10 @@ export class ClusterClient implements KubeApi {
       const query: Record<string, string> = { limit: '500' };
       if (options.labelSelector) query.labelSelector = options.labelSelector;
       if (continueToken) query.continue = continueToken;
-      const body = (await this.send('GET', resourcePath(info, options.namespace), { query, label: `LIST ${kind}` })) as { items?: KubeObject[]; metadata?: { continue?: string } };
+      const body = (await this.send('GET', resourcePath(info, options.namespace), { query, label: `LIST ${kind}` })) as {
+        items?: KubeObject[];
+        metadata?: { continue?: string };
+      };
       for (const item of body.items ?? []) items.push({ ...item, apiVersion, kind });
       continueToken = body.metadata?.continue || undefined;
     } while (continueToken);

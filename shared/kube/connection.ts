@@ -75,7 +75,12 @@ export interface ConnectionOptions {
  * its references made absolute first (`loadKubeconfig`), as kubectl resolves them against each
  * file's directory. A refused or unreadable file is an InvalidInputError naming the field.
  */
-export async function endpointFromKubeconfig(kubeconfigText: string, context: string | undefined, options: ConnectionOptions = {}, source = 'kubeconfig'): Promise<ClusterEndpoint> {
+export async function endpointFromKubeconfig(
+  kubeconfigText: string,
+  context: string | undefined,
+  options: ConnectionOptions = {},
+  source = 'kubeconfig',
+): Promise<ClusterEndpoint> {
   const where = { source: { file: source } };
   const allowedDirs = options.credentialFileDirs ?? [];
   let raw: unknown;
@@ -115,7 +120,10 @@ export async function endpointFromKubeconfig(kubeconfigText: string, context: st
   else if (cluster.caFile) endpoint.ca = await readCredential('certificate-authority', cluster.caFile);
   if (user) {
     if (user.authProvider) {
-      throw new InvalidInputError(`user "${user.name}" uses an auth-provider (${String(user.authProvider.name)}); refused: use a token, a client certificate or an allowed exec command`, where);
+      throw new InvalidInputError(
+        `user "${user.name}" uses an auth-provider (${String(user.authProvider.name)}); refused: use a token, a client certificate or an allowed exec command`,
+        where,
+      );
     }
     if (user.exec) {
       const exec = user.exec as ExecConfig;
@@ -125,7 +133,10 @@ export async function endpointFromKubeconfig(kubeconfigText: string, context: st
       }
       for (const entry of exec.env ?? []) {
         if (UNSAFE_EXEC_ENV.test(String(entry?.name ?? ''))) {
-          throw new InvalidInputError(`user "${user.name}": exec command "${command}" sets ${String(entry.name)}, which changes what code the command runs; refused`, where);
+          throw new InvalidInputError(
+            `user "${user.name}": exec command "${command}" sets ${String(entry.name)}, which changes what code the command runs; refused`,
+            where,
+          );
         }
       }
       const path = await resolveExecCommand(command, where);
@@ -159,7 +170,8 @@ const UNSAFE_EXEC_ENV = /^(PATH|LD_.*|DYLD_.*|PYTHON.*|NODE_OPTIONS|NODE_PATH|PE
  */
 async function resolveExecCommand(command: string, where: { source: { file: string } }): Promise<string> {
   if (command.includes('/')) {
-    if (!isAbsolute(command)) throw new InvalidInputError(`exec command "${command}" is a relative path; name it absolutely or as a bare command on the PATH`, where);
+    if (!isAbsolute(command))
+      throw new InvalidInputError(`exec command "${command}" is a relative path; name it absolutely or as a bare command on the PATH`, where);
     return command;
   }
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
@@ -182,16 +194,29 @@ async function resolveExecCommand(command: string, where: { source: { file: stri
 async function readCredentialFile(field: string, file: string, allowedDirs: readonly string[], source: string): Promise<string> {
   const where = { source: { file: source } };
   if (allowedDirs.length === 0) {
-    throw new InvalidInputError(`"${field}" names a local file; this kubeconfig reads no local files (inline the content${field === 'tokenFile' ? ' as "token"' : ` as "${field}-data"`})`, where);
+    throw new InvalidInputError(
+      `"${field}" names a local file; this kubeconfig reads no local files (inline the content${field === 'tokenFile' ? ' as "token"' : ` as "${field}-data"`})`,
+      where,
+    );
   }
   if (!isAbsolute(file)) throw new InvalidInputError(`"${field}" names the relative path ${file}, which has no directory to resolve against`, where);
   // Each directory as given and as its real path, so a symlinked allowed directory still works.
-  const roots = [...new Set([...allowedDirs.map((dir) => resolve(dir)), ...(await Promise.all(allowedDirs.map(async (dir) => realpath(resolve(dir)).catch(() => resolve(dir)))))])];
-  const inside = (path: string): boolean => roots.some((root) => {
-    const rel = relative(root, path);
-    return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-  });
-  const outside = (): InvalidInputError => new InvalidInputError(`"${field}" file ${file} is outside the directories credential files may be read from (${allowedDirs.join(', ')}; the CLI's --credential-dir adds one)`, where);
+  const roots = [
+    ...new Set([
+      ...allowedDirs.map((dir) => resolve(dir)),
+      ...(await Promise.all(allowedDirs.map(async (dir) => realpath(resolve(dir)).catch(() => resolve(dir))))),
+    ]),
+  ];
+  const inside = (path: string): boolean =>
+    roots.some((root) => {
+      const rel = relative(root, path);
+      return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+    });
+  const outside = (): InvalidInputError =>
+    new InvalidInputError(
+      `"${field}" file ${file} is outside the directories credential files may be read from (${allowedDirs.join(', ')}; the CLI's --credential-dir adds one)`,
+      where,
+    );
   // A path outside is refused whether or not it exists, so the answer tells nothing about the file.
   let real: string;
   try {
@@ -220,7 +245,11 @@ async function readCredentialFile(field: string, file: string, allowedDirs: read
  * Reads a kubeconfig file — or merges several, as kubectl merges a `KUBECONFIG` list (see
  * `kubeconfig.ts`) — and builds the endpoint of `context` (see {@link endpointFromKubeconfig}).
  */
-export async function endpointFromKubeconfigFile(paths: string | readonly string[], context: string | undefined, options: ConnectionOptions = {}): Promise<ClusterEndpoint> {
+export async function endpointFromKubeconfigFile(
+  paths: string | readonly string[],
+  context: string | undefined,
+  options: ConnectionOptions = {},
+): Promise<ClusterEndpoint> {
   const { text, source, directories } = await loadKubeconfig(typeof paths === 'string' ? [paths] : paths);
   // File references are absolute in the loaded text; they may point into the files' own directories.
   return endpointFromKubeconfig(text, context, { ...options, credentialFileDirs: options.credentialFileDirs ?? directories }, source);
@@ -289,7 +318,11 @@ function execTokenSource(exec: ExecConfig, name: string, clock: Clock): () => Pr
     } catch (error) {
       // Neither the arguments nor the output are quoted: either may carry credentials.
       const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
-      const why = failure.killed ? 'timed out' : typeof failure.code === 'number' ? `exited with status ${failure.code}` : `could not start (${String(failure.code)})`;
+      const why = failure.killed
+        ? 'timed out'
+        : typeof failure.code === 'number'
+          ? `exited with status ${failure.code}`
+          : `could not start (${String(failure.code)})`;
       throw new UnauthorizedError(`exec credential command "${name}" ${why}`);
     }
     let credential: { status?: { token?: string; expirationTimestamp?: string } } | undefined;

@@ -37,7 +37,10 @@ export interface ApplyContext {
  * The context of one request against `client`, with the request's defaults applied. A new one per
  * reconcile: the list-key checker caches the schema it reads for the run.
  */
-export function applyContext(client: KubeApi, request: Pick<ReconcileRequest, 'owner' | 'serviceAccountName' | 'forceConflicts' | 'force' | 'validate' | 'ignore' | 'clock'>): ApplyContext {
+export function applyContext(
+  client: KubeApi,
+  request: Pick<ReconcileRequest, 'owner' | 'serviceAccountName' | 'forceConflicts' | 'force' | 'validate' | 'ignore' | 'clock'>,
+): ApplyContext {
   const validate = request.validate !== false;
   return {
     client,

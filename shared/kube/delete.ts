@@ -26,7 +26,10 @@ function pruneRank(kind: string, group: string, namespace: string): number {
  * its kind still is in another version (an API version graduated or was retired), the object is read
  * in that version: it is the same object. Throws NotFoundError when the kind is not served at all.
  */
-async function getInAnyServedVersion(client: KubeApi, ref: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<KubeObject | undefined> {
+async function getInAnyServedVersion(
+  client: KubeApi,
+  ref: { apiVersion: string; kind: string; name: string; namespace?: string },
+): Promise<KubeObject | undefined> {
   try {
     return await client.get(ref);
   } catch (error) {
@@ -57,7 +60,8 @@ export async function pruneObjects(
 ): Promise<{ entries: ChangeSetEntry[]; errors: ObjectError[] }> {
   const writer = options.writer ?? client;
   // Gone already: nothing for a dry run to show, a Deleted entry for a real prune (as Flux reports it).
-  const gone = (ref: ChangeSetEntry['object'], why = ''): ChangeSetEntry | undefined => (options.dryRun ? undefined : { object: ref, action: 'Deleted', message: `${ALREADY_GONE}${why}` });
+  const gone = (ref: ChangeSetEntry['object'], why = ''): ChangeSetEntry | undefined =>
+    options.dryRun ? undefined : { object: ref, action: 'Deleted', message: `${ALREADY_GONE}${why}` };
   const entries: ChangeSetEntry[] = [];
   const errors: ObjectError[] = [];
   const parsed = stale.flatMap((entry) => {
@@ -66,7 +70,12 @@ export async function pruneObjects(
       errors.push({ message: `inventory entry "${entry.id}" is not an object id; ignored` });
       return [];
     }
-    const ref = { apiVersion: id.group ? `${id.group}/${entry.v}` : entry.v, kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) };
+    const ref = {
+      apiVersion: id.group ? `${id.group}/${entry.v}` : entry.v,
+      kind: id.kind,
+      name: id.name,
+      ...(id.namespace ? { namespace: id.namespace } : {}),
+    };
     return [{ ref, rank: pruneRank(id.kind, id.group, id.namespace) }];
   });
   // The apply before may have changed which versions are served (a CRD of the bundle retired one):
@@ -80,7 +89,8 @@ export async function pruneObjects(
           try {
             const live = await getInAnyServedVersion(client, ref);
             if (!live) return gone(ref);
-            if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled' || live.metadata.labels?.[PRUNE_ANNOTATION] === 'disabled') return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
+            if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled' || live.metadata.labels?.[PRUNE_ANNOTATION] === 'disabled')
+              return { object: ref, action: 'Skipped', message: `annotated ${PRUNE_ANNOTATION}: disabled` };
             // Flux leaves objects alone that are out of reconciliation (ssa: Ignore, reconcile: disabled).
             const marker = handsOffMarker(live);
             if (marker) return { object: ref, action: 'Skipped', message: `annotated ${marker}` };

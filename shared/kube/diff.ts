@@ -86,8 +86,17 @@ function afterTakeover(dryRun: KubeObject): KubeObject {
  * manifest sets them itself.
  */
 const ALLOCATED_ON_CREATE: Record<string, readonly (readonly string[])[]> = {
-  'v1/Service': [['spec', 'clusterIP'], ['spec', 'clusterIPs'], ['spec', 'healthCheckNodePort'], ['spec', 'ports', '*', 'nodePort']],
-  'batch/v1/Job': [['spec', 'selector'], ['spec', 'template', 'metadata', 'labels', 'controller-uid'], ['spec', 'template', 'metadata', 'labels', 'batch.kubernetes.io/controller-uid']],
+  'v1/Service': [
+    ['spec', 'clusterIP'],
+    ['spec', 'clusterIPs'],
+    ['spec', 'healthCheckNodePort'],
+    ['spec', 'ports', '*', 'nodePort'],
+  ],
+  'batch/v1/Job': [
+    ['spec', 'selector'],
+    ['spec', 'template', 'metadata', 'labels', 'controller-uid'],
+    ['spec', 'template', 'metadata', 'labels', 'batch.kubernetes.io/controller-uid'],
+  ],
 };
 
 /** `created` (a dry-run result) without the allocated fields `desired` does not set. */
@@ -127,7 +136,10 @@ function createdAsWritten(object: KubeObject, ref: ObjectDiff['object'], label: 
  * With `prune`, the objects the apply's prune would delete are listed too (`Deleted`, no diff), and
  * those its guards would keep (`Skipped`, with the reason) — when nothing else failed.
  */
-export async function diffObjects(client: KubeApi, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata' | 'ignore' | 'prune'>): Promise<DiffResult> {
+export async function diffObjects(
+  client: KubeApi,
+  request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'serviceAccountName' | 'commonMetadata' | 'ignore' | 'prune'>,
+): Promise<DiffResult> {
   // Dry-runs are made as the apply would write (a service account's missing rights show here too).
   const writer = writerFor(client, request);
   const errors: ObjectError[] = [];
@@ -143,11 +155,16 @@ export async function diffObjects(client: KubeApi, request: Pick<ReconcileReques
       if (marker) return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${marker}` };
       try {
         // Its CRD or its Namespace is in the bundle but not yet in the cluster: it would be created as written.
-        if (p.deferred || (p.object.metadata.namespace && bundleNamespaces.has(p.object.metadata.namespace) && !namespaceExists.has(p.object.metadata.namespace))) return createdAsWritten(p.object, p.ref, label);
+        if (
+          p.deferred ||
+          (p.object.metadata.namespace && bundleNamespaces.has(p.object.metadata.namespace) && !namespaceExists.has(p.object.metadata.namespace))
+        )
+          return createdAsWritten(p.object, p.ref, label);
         const live = await client.get(p.ref);
         const liveMarker = handsOffMarker(live);
         if (liveMarker) return { object: p.ref, action: 'Skipped', diff: '', message: `annotated in the cluster ${liveMarker}` };
-        if (live && policy === 'IfNotPresent') return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists` };
+        if (live && policy === 'IfNotPresent')
+          return { object: p.ref, action: 'Skipped', diff: '', message: `annotated ${SSA_ANNOTATION}: IfNotPresent and it exists` };
         if (live && request.ignore) applyIgnoreRules(p.object, live, request.ignore, client.fieldManager);
         const dryRun = await writer.apply(p.object, { dryRun: true, force: request.forceConflicts ?? true });
         const takeover = live !== undefined && takeoverPatch(p.object, live, client.fieldManager) !== undefined;
@@ -155,7 +172,8 @@ export async function diffObjects(client: KubeApi, request: Pick<ReconcileReques
         const [before, after] = maskSecretPair(live, takeover ? afterTakeover(dryRun) : live ? dryRun : withoutAllocated(dryRun, p.object));
         const diff = unifiedDiff(forDisplay(before), forDisplay(after), { before: `${label} (live)`, after: `${label} (after apply)` });
         // An apply takes the fields over (and reports Configured) even when no value changes.
-        if (live && diff === '' && takeover) return { object: p.ref, action: 'Configured', diff: '', message: 'fields written with kubectl are taken over; no value changes' };
+        if (live && diff === '' && takeover)
+          return { object: p.ref, action: 'Configured', diff: '', message: 'fields written with kubectl are taken over; no value changes' };
         if (live && diff === '') return { object: p.ref, action: 'Unchanged', diff: '' };
         return { object: p.ref, action: live ? 'Configured' : 'Created', diff };
       } catch (error) {
@@ -175,7 +193,12 @@ export async function diffObjects(client: KubeApi, request: Pick<ReconcileReques
     const stale = (inventory?.entries ?? []).filter((e) => !current.has(e.id));
     const pruned = await pruneObjects(client, request.owner, stale, { writer, dryRun: true });
     for (const entry of pruned.entries) {
-      result.push({ object: entry.object, action: entry.action === 'Deleted' ? 'Deleted' : 'Skipped', diff: '', ...(entry.message ? { message: entry.message } : {}) });
+      result.push({
+        object: entry.object,
+        action: entry.action === 'Deleted' ? 'Deleted' : 'Skipped',
+        diff: '',
+        ...(entry.message ? { message: entry.message } : {}),
+      });
     }
     errors.push(...pruned.errors);
   }

@@ -50,7 +50,10 @@ export class Discovery {
     let info = (this.known ?? (await this.refresh())).get(key);
     if (!info) info = (await this.refresh()).get(key);
     if (!info) {
-      throw new NotFoundError(`the cluster ${this.transport.endpoint.name} does not serve ${kind} in ${apiVersion} (is its CRD installed?)`, ref ? { object: ref } : {});
+      throw new NotFoundError(
+        `the cluster ${this.transport.endpoint.name} does not serve ${kind} in ${apiVersion} (is its CRD installed?)`,
+        ref ? { object: ref } : {},
+      );
     }
     return info;
   }
@@ -104,7 +107,10 @@ export class Discovery {
     for (const root of ['/api', '/apis']) {
       const body = (await this.get(root, DISCOVERY_ACCEPT)) as {
         kind?: string;
-        items?: { metadata?: { name?: string }; versions?: { version: string; resources?: { resource: string; responseKind?: { kind: string }; scope: string; verbs?: string[] }[] }[] }[];
+        items?: {
+          metadata?: { name?: string };
+          versions?: { version: string; resources?: { resource: string; responseKind?: { kind: string }; scope: string; verbs?: string[] }[] }[];
+        }[];
         versions?: string[];
         groups?: { name: string; versions: { groupVersion: string }[] }[];
       };
@@ -115,7 +121,14 @@ export class Discovery {
             for (const resource of version.resources ?? []) {
               if (!resource.responseKind?.kind || resource.resource.includes('/')) continue;
               const apiVersion = group ? `${group}/${version.version}` : version.version;
-              known.set(`${apiVersion}/${resource.responseKind.kind}`, { group, version: version.version, kind: resource.responseKind.kind, resource: resource.resource, namespaced: resource.scope === 'Namespaced', ...(resource.verbs ? { verbs: resource.verbs } : {}) });
+              known.set(`${apiVersion}/${resource.responseKind.kind}`, {
+                group,
+                version: version.version,
+                kind: resource.responseKind.kind,
+                resource: resource.resource,
+                namespaced: resource.scope === 'Namespaced',
+                ...(resource.verbs ? { verbs: resource.verbs } : {}),
+              });
             }
           }
         }
@@ -126,7 +139,14 @@ export class Discovery {
           const list = (await this.get(`${root}/${groupVersion}`)) as { resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[] };
           for (const resource of list.resources ?? []) {
             if (resource.name.includes('/')) continue;
-            known.set(`${groupVersion}/${resource.kind}`, { group: groupOf(groupVersion), version: versionOf(groupVersion), kind: resource.kind, resource: resource.name, namespaced: resource.namespaced, ...(resource.verbs ? { verbs: resource.verbs } : {}) });
+            known.set(`${groupVersion}/${resource.kind}`, {
+              group: groupOf(groupVersion),
+              version: versionOf(groupVersion),
+              kind: resource.kind,
+              resource: resource.name,
+              namespaced: resource.namespaced,
+              ...(resource.verbs ? { verbs: resource.verbs } : {}),
+            });
           }
         }
       }

@@ -44,7 +44,10 @@ export interface DriftResult {
  * change (Modified), as the drift function reports before correcting. An object holding fields
  * written with kubectl is Modified: the apply takes them over and removes what Git lacks.
  */
-export async function detectDrift(client: ClusterClient, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata' | 'serviceAccountName' | 'ignore'>): Promise<DriftResult> {
+export async function detectDrift(
+  client: ClusterClient,
+  request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata' | 'serviceAccountName' | 'ignore'>,
+): Promise<DriftResult> {
   // Dry-runs are made as the apply would write (see writerFor).
   const writer = writerFor(client, request);
   const errors: ObjectError[] = [];
@@ -80,7 +83,10 @@ export async function detectDrift(client: ClusterClient, request: Pick<Reconcile
 // ---- the fleet sweep's check ------------------------------------------------------------------
 
 /** One Kustomization's bundle to check in a cluster, and whether drift is put back. */
-export interface DriftTarget extends Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata' | 'serviceAccountName' | 'ignore'> {
+export interface DriftTarget extends Pick<
+  ReconcileRequest,
+  'owner' | 'objects' | 'targetNamespace' | 'forceConflicts' | 'commonMetadata' | 'serviceAccountName' | 'ignore'
+> {
   /** Re-apply drifted objects (`correct`, Flux's behaviour) or only report them (`detect`). */
   correct: boolean;
 }
@@ -149,7 +155,8 @@ export async function checkDrift(client: KubeApi, targets: readonly DriftTarget[
   );
   // One LIST per kind across every Kustomization of the cluster.
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
-  for (const { objects } of prepared) for (const p of objects) if (p.info) kinds.set(`${p.object.apiVersion}/${p.object.kind}`, { apiVersion: p.object.apiVersion, kind: p.object.kind });
+  for (const { objects } of prepared)
+    for (const p of objects) if (p.info) kinds.set(`${p.object.apiVersion}/${p.object.kind}`, { apiVersion: p.object.apiVersion, kind: p.object.kind });
   const owners = targets.map((t) => t.owner);
   const live = new Map<string, KubeObject>();
   await Promise.all(
@@ -176,7 +183,13 @@ export async function checkDrift(client: KubeApi, targets: readonly DriftTarget[
 }
 
 /** The drift of one prepared object, corrected when asked; undefined when it is in sync or left alone. */
-async function checkOne(ctx: ReturnType<typeof applyContext>, p: PreparedObject, target: DriftTarget, errors: ObjectError[], options: CheckDriftOptions): Promise<DriftFinding | undefined> {
+async function checkOne(
+  ctx: ReturnType<typeof applyContext>,
+  p: PreparedObject,
+  target: DriftTarget,
+  errors: ObjectError[],
+  options: CheckDriftOptions,
+): Promise<DriftFinding | undefined> {
   // A kind this bundle's own CRD defines, not served: the CRD is gone, the apply will say more.
   if (!p.info) return { object: p.ref, change: 'Missing', fields: [], fieldsOmitted: 0, corrected: false };
   const cheap = classifyCheaply(ctx, p);
@@ -185,7 +198,10 @@ async function checkOne(ctx: ReturnType<typeof applyContext>, p: PreparedObject,
   const live = p.live;
   const describe = (gone: boolean, corrected: boolean): DriftFinding => {
     if (gone || !live) return { object: p.ref, change: 'Missing', fields: [], fieldsOmitted: 0, corrected };
-    const diff = fieldDrifts(p.object, live, { fieldManager: ctx.client.fieldManager, ...(options.maxFields !== undefined ? { maxFields: options.maxFields } : {}) });
+    const diff = fieldDrifts(p.object, live, {
+      fieldManager: ctx.client.fieldManager,
+      ...(options.maxFields !== undefined ? { maxFields: options.maxFields } : {}),
+    });
     return { object: p.ref, change: 'Modified', fields: diff.fields, fieldsOmitted: diff.omitted, corrected };
   };
   try {

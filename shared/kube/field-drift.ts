@@ -66,14 +66,19 @@ export function fieldDrifts(desired: KubeObject, live: KubeObject, options: Fiel
   const managed = live.metadata.managedFields ?? [];
   const differing = leaves.filter((leaf) => leaf.actual === undefined || !sameJson(leaf.expected, leaf.actual));
   // A value equal on both sides can still be drift: another manager took the field over.
-  const reported = differing.length > 0 ? differing : leaves.filter((leaf) => othersOwning(managed, leaf.path, options.fieldManager).length > 0 && !ownedBy(managed, leaf.path, options.fieldManager));
+  const reported =
+    differing.length > 0
+      ? differing
+      : leaves.filter((leaf) => othersOwning(managed, leaf.path, options.fieldManager).length > 0 && !ownedBy(managed, leaf.path, options.fieldManager));
   const fields = reported.slice(0, maxFields).map((leaf): FieldDrift => {
     const masked = secret && isSecretValuePath(leaf.path);
     const managers = othersOwning(managed, leaf.path, options.fieldManager);
     return {
       path: formatPath(leaf.path),
       expected: masked ? MASK : shorten(leaf.expected, maxValue),
-      ...(leaf.actual !== undefined ? { actual: masked ? (sameJson(leaf.expected, leaf.actual) ? MASK : `${MASK} (changed)`) : shorten(leaf.actual, maxValue) } : {}),
+      ...(leaf.actual !== undefined
+        ? { actual: masked ? (sameJson(leaf.expected, leaf.actual) ? MASK : `${MASK} (changed)`) : shorten(leaf.actual, maxValue) }
+        : {}),
       ...(managers.length > 0 ? { manager: managers.join(', ') } : {}),
     };
   });
@@ -138,13 +143,16 @@ function othersOwning(entries: readonly ManagedFieldsEntry[], path: Segment[], s
   const names = new Set<string>();
   for (const entry of entries) {
     if (entry.manager === self && entry.operation === 'Apply') continue;
-    if (entry.fieldsV1 && covers(entry.fieldsV1, path)) names.add(entry.subresource ? `${entry.manager ?? 'unknown'} (${entry.subresource})` : (entry.manager ?? 'unknown'));
+    if (entry.fieldsV1 && covers(entry.fieldsV1, path))
+      names.add(entry.subresource ? `${entry.manager ?? 'unknown'} (${entry.subresource})` : (entry.manager ?? 'unknown'));
   }
   return [...names].sort();
 }
 
 function ownedBy(entries: readonly ManagedFieldsEntry[], path: Segment[], self: string): boolean {
-  return entries.some((entry) => entry.manager === self && entry.operation === 'Apply' && !entry.subresource && entry.fieldsV1 !== undefined && covers(entry.fieldsV1, path));
+  return entries.some(
+    (entry) => entry.manager === self && entry.operation === 'Apply' && !entry.subresource && entry.fieldsV1 !== undefined && covers(entry.fieldsV1, path),
+  );
 }
 
 /** Does a fieldsV1 set own the field at `path` (or an atomic parent of it)? */
@@ -175,7 +183,8 @@ function keyNames(fieldKey: string, key: string, value: Json): boolean {
 function formatPath(path: Segment[]): string {
   let text = '';
   for (const segment of path) {
-    if ('field' in segment) text += /^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment.field) ? `${text ? '.' : ''}${segment.field}` : `[${JSON.stringify(segment.field)}]`;
+    if ('field' in segment)
+      text += /^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment.field) ? `${text ? '.' : ''}${segment.field}` : `[${JSON.stringify(segment.field)}]`;
     else text += `[${segment.key}=${typeof segment.value === 'string' ? segment.value : JSON.stringify(segment.value)}]`;
   }
   return text;

@@ -140,7 +140,9 @@ export function matchesKeyStep(step: string, element: unknown): boolean {
 
 /** Does `element` hold every key field of `keys`, with equal values? */
 function hasKeyFields(element: unknown, keys: Record<string, Json>): boolean {
-  return isPlainObject(element) && Object.entries(keys).every(([field, expected]) => Object.hasOwn(element, field) && deepEqual(element[field] as Json, expected));
+  return (
+    isPlainObject(element) && Object.entries(keys).every(([field, expected]) => Object.hasOwn(element, field) && deepEqual(element[field] as Json, expected))
+  );
 }
 
 function asSet(value: unknown): FieldSet {

@@ -93,7 +93,11 @@ export async function finalizeKustomization(client: KubeApi, request: FinalizeRe
       await clock.sleep(request.pollIntervalMs ?? 2_000);
     }
     // As Flux: the wait gives up at the timeout and the Kustomization goes anyway; say what stayed.
-    for (const ref of pending) changeSet.errors.push({ object: ref, message: `${describeObject(ref)}: still terminating when the ${Math.round((request.timeoutMs ?? 300_000) / 1000)} s wait ended (finalizers?)` });
+    for (const ref of pending)
+      changeSet.errors.push({
+        object: ref,
+        message: `${describeObject(ref)}: still terminating when the ${Math.round((request.timeoutMs ?? 300_000) / 1000)} s wait ended (finalizers?)`,
+      });
     if (pending.length > 0) failure = 'TerminationTimeout';
   }
   await deleteInventory(client, request.owner);

@@ -95,7 +95,9 @@ function withFluxExtensions(environment: Environment): Environment {
     .registerConstant('base64', 'tideline.Base64Namespace', new Base64Namespace())
     .registerFunction('tideline.SetsNamespace.contains(list, list): bool', (_: unknown, list: unknown[], sub: unknown[]) => contains(list, sub))
     .registerFunction('tideline.SetsNamespace.equivalent(list, list): bool', (_: unknown, a: unknown[], b: unknown[]) => contains(a, b) && contains(b, a))
-    .registerFunction('tideline.SetsNamespace.intersects(list, list): bool', (_: unknown, a: unknown[], b: unknown[]) => a.some((x) => b.some((y) => celEquals(x, y))))
+    .registerFunction('tideline.SetsNamespace.intersects(list, list): bool', (_: unknown, a: unknown[], b: unknown[]) =>
+      a.some((x) => b.some((y) => celEquals(x, y))),
+    )
     .registerFunction('tideline.Base64Namespace.encode(bytes): string', (_: unknown, bytes: Uint8Array) => Buffer.from(bytes).toString('base64'))
     .registerFunction('tideline.Base64Namespace.decode(string): bytes', (_: unknown, text: string) => new Uint8Array(Buffer.from(text, 'base64')))
     .registerFunction('string.replace(string, string): string', (text: string, from: string, to: string) => text.split(from).join(to))
@@ -128,7 +130,10 @@ function celEquals(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => celEquals(item, b[i]));
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && celEquals((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((key) => Object.hasOwn(b, key) && celEquals((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+    );
   }
   return a === b;
 }
@@ -146,7 +151,9 @@ export function celExpressionProblem(expression: string): string | undefined {
     return `invalid CEL expression ${quote(expression)}: ${celErrorSummary(error)}`;
   }
   const badHas = findInvalidHas(parsed.ast);
-  return badHas ? `invalid CEL expression ${quote(expression)}: has() needs a field selection such as has(status.conditions), at column ${badHas.start + 1}` : undefined;
+  return badHas
+    ? `invalid CEL expression ${quote(expression)}: has() needs a field selection such as has(status.conditions), at column ${badHas.start + 1}`
+    : undefined;
 }
 
 /**
@@ -188,7 +195,8 @@ export function compileHealthCheckExprs(entries: readonly HealthCheckExpr[], whe
  */
 export function evaluateHealthExprs(entry: HealthCheckExpr, object: KubeObject): ExprHealth {
   const evaluator = compileHealthCheckExprs([entry]).evaluatorFor(entry.apiVersion, entry.kind ?? object.kind);
-  if (!evaluator) throw new InvalidInputError(`healthCheckExprs entry for ${entry.apiVersion} ${entry.kind ?? ''} does not match ${object.apiVersion} ${object.kind}`);
+  if (!evaluator)
+    throw new InvalidInputError(`healthCheckExprs entry for ${entry.apiVersion} ${entry.kind ?? ''} does not match ${object.apiVersion} ${object.kind}`);
   return evaluator.evaluate(object);
 }
 
@@ -208,7 +216,10 @@ function evaluateCompiled(entry: HealthCheckExpr, compiled: Partial<Record<Expre
       result = program(variables);
     } catch (error) {
       // A conversion error may quote the value it could not convert: never a Secret's.
-      return { status: 'Unknown', message: `failed to evaluate the ${field} expression ${quote(expression)}: ${scrubSecretValues(celErrorSummary(error), object)}` };
+      return {
+        status: 'Unknown',
+        message: `failed to evaluate the ${field} expression ${quote(expression)}: ${scrubSecretValues(celErrorSummary(error), object)}`,
+      };
     }
     if (typeof result !== 'boolean') {
       return { status: 'Unknown', message: `the ${field} expression ${quote(expression)} returned ${describeCelValue(result)}, not a boolean` };
@@ -246,7 +257,9 @@ function integerAt(holder: unknown, field: string): number | undefined {
 function readyMessage(object: KubeObject): string | undefined {
   const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
   if (!Array.isArray(conditions)) return undefined;
-  const ready = conditions.find((c): c is { type: string; message?: unknown } => typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'Ready');
+  const ready = conditions.find(
+    (c): c is { type: string; message?: unknown } => typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'Ready',
+  );
   return typeof ready?.message === 'string' && ready.message ? ready.message : undefined;
 }
 

@@ -68,12 +68,24 @@ export function compileIgnoreRules(rules: readonly IgnoreRule[], where: Tideline
     const target = rule.target ?? {};
     let matches: (object: KubeObject) => boolean;
     try {
-      const patterns = (['group', 'version', 'kind', 'name', 'namespace'] as const).map((field) => [field, target[field] !== undefined ? anchored(target[field], file) : undefined] as const);
+      const patterns = (['group', 'version', 'kind', 'name', 'namespace'] as const).map(
+        (field) => [field, target[field] !== undefined ? anchored(target[field], file) : undefined] as const,
+      );
       const labels = target.labelSelector ? parseSelector(target.labelSelector, file) : undefined;
       const annotations = target.annotationSelector ? parseSelector(target.annotationSelector, file) : undefined;
       matches = (object) => {
-        const facts = { group: groupOf(object.apiVersion), version: versionOf(object.apiVersion), kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace ?? '' };
-        return patterns.every(([field, pattern]) => !pattern || pattern.test(facts[field])) && (!labels || labels(object.metadata.labels ?? {})) && (!annotations || annotations(object.metadata.annotations ?? {}));
+        const facts = {
+          group: groupOf(object.apiVersion),
+          version: versionOf(object.apiVersion),
+          kind: object.kind,
+          name: object.metadata.name,
+          namespace: object.metadata.namespace ?? '',
+        };
+        return (
+          patterns.every(([field, pattern]) => !pattern || pattern.test(facts[field])) &&
+          (!labels || labels(object.metadata.labels ?? {})) &&
+          (!annotations || annotations(object.metadata.annotations ?? {}))
+        );
       };
     } catch (error) {
       throw new InvalidInputError(`ignore[${index}].target: ${(error as Error).message}`, where);
@@ -85,8 +97,12 @@ export function compileIgnoreRules(rules: readonly IgnoreRule[], where: Tideline
 
 /** A JSON pointer's unescaped segments (`/a~1b/c` → `['a/b', 'c']`). */
 export function parsePointer(pointer: string): string[] {
-  if (!pointer.startsWith('/') || pointer === '/') throw new Error(`path ${JSON.stringify(pointer)} is not a JSON pointer to a field (it must start with / and name one)`);
-  return pointer.slice(1).split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (!pointer.startsWith('/') || pointer === '/')
+    throw new Error(`path ${JSON.stringify(pointer)} is not a JSON pointer to a field (it must start with / and name one)`);
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /**

@@ -41,7 +41,17 @@ export { compileHealthCheckExprs, evaluateHealthExprs } from './health-exprs.ts'
 export type { ExprHealth, HealthCheckExpr, HealthCheckRules, HealthEvaluator } from './health-exprs.ts';
 export { summarizeChangeSet, formatChangeSet, formatCounts, hasChanges } from './changeset.ts';
 export type { ChangeSet, ChangeSetEntry, ObjectError } from './changeset.ts';
-export { readInventory, parseInventory, writeInventory, deleteInventory, assertNotStale, inventoryName, INVENTORY_NAMESPACE, StaleRevisionError, EmptyBundleError } from './inventory.ts';
+export {
+  readInventory,
+  parseInventory,
+  writeInventory,
+  deleteInventory,
+  assertNotStale,
+  inventoryName,
+  INVENTORY_NAMESPACE,
+  StaleRevisionError,
+  EmptyBundleError,
+} from './inventory.ts';
 export type { Inventory, InventoryEntry } from './inventory.ts';
 export { maskSecret, maskSecretPair, MASK } from './mask.ts';
 export * from './objects.ts';

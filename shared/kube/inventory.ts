@@ -59,7 +59,13 @@ export async function readInventory(client: KubeApi, owner: OwnerRef): Promise<I
  * The inventory held by an inventory ConfigMap already read (e.g. by a LIST of the owner's
  * ConfigMaps, which returns it with the rest); InvalidInputError when it does not parse.
  */
-export function parseInventory(object: KubeObject, ref: { apiVersion: string; kind: string; namespace: string; name: string } = inventoryRef({ name: object.metadata.labels?.[OWNER_NAME_LABEL] ?? '', namespace: object.metadata.labels?.[OWNER_NAMESPACE_LABEL] ?? '' })): Inventory {
+export function parseInventory(
+  object: KubeObject,
+  ref: { apiVersion: string; kind: string; namespace: string; name: string } = inventoryRef({
+    name: object.metadata.labels?.[OWNER_NAME_LABEL] ?? '',
+    namespace: object.metadata.labels?.[OWNER_NAMESPACE_LABEL] ?? '',
+  }),
+): Inventory {
   const text = (object.data as Record<string, string> | undefined)?.[DATA_KEY];
   try {
     const parsed = JSON.parse(text ?? '') as Inventory;

@@ -72,7 +72,11 @@ export async function loadKubeconfig(paths: readonly string[]): Promise<LoadedKu
     const changed = absolutize(only.document, dirname(resolve(only.path)));
     return { text: changed ? yaml.dump(only.document) : only.raw, source: only.path, contexts: names(only.document.contexts), directories };
   }
-  const merged: Required<Pick<KubeconfigDocument, 'clusters' | 'users' | 'contexts'>> & { 'current-context'?: string } = { clusters: [], users: [], contexts: [] };
+  const merged: Required<Pick<KubeconfigDocument, 'clusters' | 'users' | 'contexts'>> & { 'current-context'?: string } = {
+    clusters: [],
+    users: [],
+    contexts: [],
+  };
   for (const { path, document } of parts) {
     absolutize(document, dirname(resolve(path)));
     const current = document['current-context'];
@@ -100,7 +104,8 @@ function parseDocument(raw: string, path: string): KubeconfigDocument {
     throw new InvalidInputError(`not a valid kubeconfig${line === undefined ? '' : ` (syntax error on line ${line + 1})`}`, { source: { file: path } });
   }
   if (document === undefined || document === null) return {};
-  if (typeof document !== 'object' || Array.isArray(document)) throw new InvalidInputError('not a valid kubeconfig: expected a mapping', { source: { file: path } });
+  if (typeof document !== 'object' || Array.isArray(document))
+    throw new InvalidInputError('not a valid kubeconfig: expected a mapping', { source: { file: path } });
   return document as KubeconfigDocument;
 }
 

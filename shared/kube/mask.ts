@@ -51,7 +51,10 @@ export function maskSecret(object: KubeObject): KubeObject {
 export function scrubSecretValues(message: string, object: KubeObject): string {
   if (!isSecret(object)) return message;
   const values = new Set<string>();
-  for (const [field, encoded] of [['data', true], ['stringData', false]] as const) {
+  for (const [field, encoded] of [
+    ['data', true],
+    ['stringData', false],
+  ] as const) {
     for (const value of Object.values((object[field] ?? {}) as Record<string, unknown>)) {
       if (typeof value !== 'string') continue;
       values.add(value);
@@ -71,5 +74,8 @@ export function scrubSecretValues(message: string, object: KubeObject): string {
 export function scrubTransient(error: TransientError, object: KubeObject): TransientError {
   const detail = scrubSecretValues(error.detail, object);
   if (detail === error.detail) return error;
-  return new TransientError(detail, { ...(error.object ? { object: error.object } : {}), ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+  return new TransientError(detail, {
+    ...(error.object ? { object: error.object } : {}),
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+  });
 }

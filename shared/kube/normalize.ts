@@ -21,7 +21,13 @@ import { isCrd, isSecret } from './objects.ts';
 export function normalizeForApply(object: KubeObject): void {
   const stringData = object.stringData;
   // A non-string value is left alone so that the API server reports it against the manifest.
-  if (isSecret(object) && stringData && typeof stringData === 'object' && !Array.isArray(stringData) && Object.values(stringData).every((v) => typeof v === 'string')) {
+  if (
+    isSecret(object) &&
+    stringData &&
+    typeof stringData === 'object' &&
+    !Array.isArray(stringData) &&
+    Object.values(stringData).every((v) => typeof v === 'string')
+  ) {
     const data: Record<string, unknown> = { ...((object.data as Record<string, unknown> | null | undefined) ?? {}) };
     for (const [key, value] of Object.entries(object.stringData as Record<string, unknown>)) {
       data[key] = Buffer.from(value as string, 'utf8').toString('base64');
@@ -35,7 +41,16 @@ export function normalizeForApply(object: KubeObject): void {
 }
 
 /** `metadata` fields the API server sets and an apply must not carry. */
-const SERVER_WRITTEN_METADATA = ['creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields', 'resourceVersion', 'selfLink', 'uid'] as const;
+const SERVER_WRITTEN_METADATA = [
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'generation',
+  'managedFields',
+  'resourceVersion',
+  'selfLink',
+  'uid',
+] as const;
 
 /** Removes `spec.conversion.webhook.clientConfig.caBundle` when it is set but holds no usable certificate. */
 function dropPlaceholderCaBundle(crd: KubeObject): void {

@@ -113,11 +113,20 @@ export async function planObject(ctx: ApplyContext, p: PreparedObject, errors: O
         return REFUSED;
       }
       if (recreateAllowed(ctx.recreate, p.object, p.live)) return { action: 'Recreate' };
-      errors.push({ object: p.ref, message: scrubSecretValues(`${describeObject(p.ref)}: ${failure.message} (set force: true on the Kustomization, or annotate the object ${FORCE_ANNOTATION}: enabled, to recreate it)`, p.object) });
+      errors.push({
+        object: p.ref,
+        message: scrubSecretValues(
+          `${describeObject(p.ref)}: ${failure.message} (set force: true on the Kustomization, or annotate the object ${FORCE_ANNOTATION}: enabled, to recreate it)`,
+          p.object,
+        ),
+      });
       return REFUSED;
     }
     if (error instanceof ConflictError && !ctx.forceConflicts) {
-      errors.push({ object: p.ref, message: scrubSecretValues(`${describeObject(p.ref)}: conflicts with another field manager: ${failure?.message ?? errorMessage(error)}`, p.object) });
+      errors.push({
+        object: p.ref,
+        message: scrubSecretValues(`${describeObject(p.ref)}: conflicts with another field manager: ${failure?.message ?? errorMessage(error)}`, p.object),
+      });
       return REFUSED;
     }
     errors.push(objectError(p, error));

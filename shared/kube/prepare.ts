@@ -46,25 +46,43 @@ export function objectError(prepared: PreparedObject, error: unknown): ObjectErr
  * Defaults namespaces, adds ownership labels, resolves each kind (a kind defined by a CRD of this
  * bundle is deferred) and reports duplicates. Errors are collected, not thrown.
  */
-export async function prepareObjects(client: KubeApi, request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'commonMetadata'>, errors: ObjectError[]): Promise<PreparedObject[]> {
+export async function prepareObjects(
+  client: KubeApi,
+  request: Pick<ReconcileRequest, 'owner' | 'objects' | 'targetNamespace' | 'commonMetadata'>,
+  errors: ObjectError[],
+): Promise<PreparedObject[]> {
   const bundleKinds = new Map<string, boolean>();
   for (const object of request.objects) {
     if (!isPlainObject(object) || !isCrd(object)) continue;
     const spec = (object.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string }; versions?: { name: string }[] };
-    for (const version of spec.versions ?? []) if (spec.group && spec.names?.kind) bundleKinds.set(`${spec.group}/${version.name}/${spec.names.kind}`, spec.scope !== 'Cluster');
+    for (const version of spec.versions ?? [])
+      if (spec.group && spec.names?.kind) bundleKinds.set(`${spec.group}/${version.name}/${spec.names.kind}`, spec.scope !== 'Cluster');
   }
   const seen = new Map<string, PreparedObject>();
   const unserved = new Map<string, string>();
   const result: PreparedObject[] = [];
   for (const source of request.objects) {
     const object = isPlainObject(source) ? cloneJson(source) : undefined;
-    if (typeof object?.apiVersion !== 'string' || typeof object.kind !== 'string' || !isPlainObject(object.metadata) || typeof object.metadata.name !== 'string' || !object.metadata.name) {
-      errors.push({ message: `an object of the bundle lacks apiVersion, kind or metadata.name (${JSON.stringify({ apiVersion: object?.apiVersion, kind: object?.kind, name: isPlainObject(object?.metadata) ? object.metadata.name : undefined })})` });
+    if (
+      typeof object?.apiVersion !== 'string' ||
+      typeof object.kind !== 'string' ||
+      !isPlainObject(object.metadata) ||
+      typeof object.metadata.name !== 'string' ||
+      !object.metadata.name
+    ) {
+      errors.push({
+        message: `an object of the bundle lacks apiVersion, kind or metadata.name (${JSON.stringify({ apiVersion: object?.apiVersion, kind: object?.kind, name: isPlainObject(object?.metadata) ? object.metadata.name : undefined })})`,
+      });
       continue;
     }
-    const notMaps = (['labels', 'annotations'] as const).filter((field) => object.metadata[field] !== undefined && object.metadata[field] !== null && !isPlainObject(object.metadata[field]));
+    const notMaps = (['labels', 'annotations'] as const).filter(
+      (field) => object.metadata[field] !== undefined && object.metadata[field] !== null && !isPlainObject(object.metadata[field]),
+    );
     if (notMaps.length > 0) {
-      errors.push({ object: refOf(object), message: `${describeObject(refOf(object))}: ${notMaps.map((field) => `metadata.${field}`).join(' and ')} must be a map of strings` });
+      errors.push({
+        object: refOf(object),
+        message: `${describeObject(refOf(object))}: ${notMaps.map((field) => `metadata.${field}`).join(' and ')} must be a map of strings`,
+      });
       continue;
     }
     let info: ResourceInfo | undefined;
@@ -94,14 +112,20 @@ export async function prepareObjects(client: KubeApi, request: Pick<ReconcileReq
     }
     // Kinds that can only be created (Bindings, reviews, token requests) have no object to apply.
     if (info?.verbs && !(info.verbs.includes('patch') && info.verbs.includes('list'))) {
-      errors.push({ object: refOf(object), message: `${describeObject(refOf(object))}: ${info.resource} cannot be applied: the API allows only ${info.verbs.join(', ') || 'nothing'} on it` });
+      errors.push({
+        object: refOf(object),
+        message: `${describeObject(refOf(object))}: ${info.resource} cannot be applied: the API allows only ${info.verbs.join(', ') || 'nothing'} on it`,
+      });
       continue;
     }
     namespaced = info ? info.namespaced : namespaced;
     if (namespaced) {
       if (!object.metadata.namespace) {
         if (!request.targetNamespace) {
-          errors.push({ object: refOf(object), message: `${describeObject(refOf(object))}: namespaced object has no namespace and the Kustomization sets no targetNamespace` });
+          errors.push({
+            object: refOf(object),
+            message: `${describeObject(refOf(object))}: namespaced object has no namespace and the Kustomization sets no targetNamespace`,
+          });
           continue;
         }
         object.metadata.namespace = request.targetNamespace;
@@ -111,13 +135,21 @@ export async function prepareObjects(client: KubeApi, request: Pick<ReconcileReq
     }
     normalizeForApply(object);
     if (request.commonMetadata?.annotations) object.metadata.annotations = { ...(object.metadata.annotations ?? {}), ...request.commonMetadata.annotations };
-    object.metadata.labels = { ...(object.metadata.labels ?? {}), ...request.commonMetadata?.labels, [OWNER_NAME_LABEL]: request.owner.name, [OWNER_NAMESPACE_LABEL]: request.owner.namespace };
+    object.metadata.labels = {
+      ...(object.metadata.labels ?? {}),
+      ...request.commonMetadata?.labels,
+      [OWNER_NAME_LABEL]: request.owner.name,
+      [OWNER_NAMESPACE_LABEL]: request.owner.namespace,
+    };
     const ref = refOf(object);
     const id = objectId(ref);
     const first = seen.get(id);
     if (first) {
       // Name both occurrences: they may differ in apiVersion, or one got its namespace from targetNamespace.
-      errors.push({ object: ref, message: `${describeObject(ref)}: appears more than once in the bundle (as ${first.object.apiVersion} ${describeSource(first.source)} and as ${object.apiVersion} ${describeSource(source)}); keep one` });
+      errors.push({
+        object: ref,
+        message: `${describeObject(ref)}: appears more than once in the bundle (as ${first.object.apiVersion} ${describeSource(first.source)} and as ${object.apiVersion} ${describeSource(source)}); keep one`,
+      });
       continue;
     }
     const prepared: PreparedObject = { object, id, ref, deferred, source, ...(info ? { info } : {}) };

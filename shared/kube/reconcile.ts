@@ -62,7 +62,10 @@ export async function reconcileObjects(client: KubeApi, request: ReconcileReques
   const previous = await readInventory(client, request.owner);
   assertNotStale(previous, request, request.owner);
   if (request.objects.length === 0 && (previous?.entries.length ?? 0) > 0 && !request.allowEmpty) {
-    throw new EmptyBundleError(`the bundle is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`, { object: kustomizationRef(request.owner) });
+    throw new EmptyBundleError(
+      `the bundle is empty but ${previous?.entries.length} objects were applied before; refusing to prune them all (allow empty bundles explicitly to do so)`,
+      { object: kustomizationRef(request.owner) },
+    );
   }
 
   // 2. prepare.
@@ -78,9 +81,11 @@ export async function reconcileObjects(client: KubeApi, request: ReconcileReques
   const planned: Planned[] = prepared.map((p) => ({ ...p, plan: DEFERRED }));
   const waitsForFirstStage = (p: Planned): boolean => p.deferred || Boolean(p.object.metadata.namespace && newNamespaces.has(p.object.metadata.namespace));
   await Promise.all(
-    planned.filter((p) => !waitsForFirstStage(p)).map(async (p) => {
-      p.plan = await planObject(ctx, p, changeSet.errors, bundleNamespaces);
-    }),
+    planned
+      .filter((p) => !waitsForFirstStage(p))
+      .map(async (p) => {
+        p.plan = await planObject(ctx, p, changeSet.errors, bundleNamespaces);
+      }),
   );
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
 
@@ -88,7 +93,9 @@ export async function reconcileObjects(client: KubeApi, request: ReconcileReques
   // nothing untracked: a later run prunes what it created if the bundle no longer holds it.
   if (planned.some((p) => p.plan.action !== 'Unchanged' && p.plan.action !== 'Skipped')) {
     const tracked = new Set((previous?.entries ?? []).map((e) => e.id));
-    const added = planned.filter((p) => !tracked.has(p.id) && p.plan.action !== 'Skipped').map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) }));
+    const added = planned
+      .filter((p) => !tracked.has(p.id) && p.plan.action !== 'Skipped')
+      .map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) }));
     if (added.length > 0) {
       await writeInventory(client, request.owner, {
         ...(previous ?? { revision: request.revision, appliedAt: new Date(clock.now()).toISOString() }),
@@ -103,8 +110,13 @@ export async function reconcileObjects(client: KubeApi, request: ReconcileReques
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ApplyFailed' };
   const crds = stage1.filter((p) => isCrd(p.object));
   if (crds.length > 0) {
-    const established = await waitForReady(client, crds.map((p) => p.ref), { timeoutMs: 60_000, intervalMs: 250, clock, labelSelector: ownerSelector(request.owner) });
-    for (const u of established.unhealthy) changeSet.errors.push({ object: u.object, message: `${describeObject(u.object)}: CRD not established: ${u.message}` });
+    const established = await waitForReady(
+      client,
+      crds.map((p) => p.ref),
+      { timeoutMs: 60_000, intervalMs: 250, clock, labelSelector: ownerSelector(request.owner) },
+    );
+    for (const u of established.unhealthy)
+      changeSet.errors.push({ object: u.object, message: `${describeObject(u.object)}: CRD not established: ${u.message}` });
     if (!established.ready) return { changeSet, failure: 'ApplyFailed' };
     if (planned.some((p) => p.plan.action === 'Deferred')) await client.refreshDiscovery();
   }
@@ -127,8 +139,17 @@ export async function reconcileObjects(client: KubeApi, request: ReconcileReques
     if (changeSet.errors.length > 0) return { changeSet, failure: 'ValidationFailed' };
   }
   const rest = planned.filter((p) => !isCrd(p.object) && !isNamespace(p.object));
-  await applyPlanned(ctx, rest.filter((p) => !p.info?.namespaced), changeSet);
-  if (changeSet.errors.length === 0) await applyPlanned(ctx, rest.filter((p) => p.info?.namespaced), changeSet);
+  await applyPlanned(
+    ctx,
+    rest.filter((p) => !p.info?.namespaced),
+    changeSet,
+  );
+  if (changeSet.errors.length === 0)
+    await applyPlanned(
+      ctx,
+      rest.filter((p) => p.info?.namespaced),
+      changeSet,
+    );
   if (changeSet.errors.length > 0) return { changeSet, failure: 'ApplyFailed' };
 
   // 5. prune.
@@ -141,10 +162,15 @@ export async function reconcileObjects(client: KubeApi, request: ReconcileReques
   }
 
   // 6. inventory: what we applied, plus what prune could not remove (so it is retried next time).
-  const kept = request.prune ? (previous?.entries ?? []).filter((e) => !current.has(e.id) && changeSet.errors.some((err) => err.object && objectId(err.object) === e.id)) : (previous?.entries ?? []).filter((e) => !current.has(e.id));
+  const kept = request.prune
+    ? (previous?.entries ?? []).filter((e) => !current.has(e.id) && changeSet.errors.some((err) => err.object && objectId(err.object) === e.id))
+    : (previous?.entries ?? []).filter((e) => !current.has(e.id));
   const inventory: Inventory = {
     // Ignored objects are hands-off: not tracked (so never pruned), yet not pruned while in the bundle.
-    entries: [...planned.filter((p) => ssaPolicy(p.object) !== 'Ignore').map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) })), ...kept],
+    entries: [
+      ...planned.filter((p) => ssaPolicy(p.object) !== 'Ignore').map((p): InventoryEntry => ({ id: p.id, v: versionOf(p.object.apiVersion) })),
+      ...kept,
+    ],
     revision: request.revision,
     appliedAt: new Date(clock.now()).toISOString(),
     ...(request.order !== undefined ? { order: request.order } : previous?.order !== undefined ? { order: previous.order } : {}),
@@ -158,7 +184,13 @@ export async function reconcileObjects(client: KubeApi, request: ReconcileReques
   const toWait: (ObjectRef & { apiVersion: string })[] = request.wait ? planned.filter((p) => computeHealthNeeded(p.object)).map((p) => p.ref) : [];
   for (const check of request.healthChecks ?? []) if (!toWait.some((r) => objectId(r) === objectId(check))) toWait.push(check);
   if (toWait.length > 0) {
-    const health = await waitForReady(client, toWait, { timeoutMs: request.timeoutMs ?? 300_000, intervalMs: request.pollIntervalMs ?? 2_000, clock, labelSelector: ownerSelector(request.owner), ...(request.healthCheckExprs ? { healthCheckExprs: request.healthCheckExprs } : {}) });
+    const health = await waitForReady(client, toWait, {
+      timeoutMs: request.timeoutMs ?? 300_000,
+      intervalMs: request.pollIntervalMs ?? 2_000,
+      clock,
+      labelSelector: ownerSelector(request.owner),
+      ...(request.healthCheckExprs ? { healthCheckExprs: request.healthCheckExprs } : {}),
+    });
     return health.ready ? { changeSet, health, inventory } : { changeSet, health, inventory, failure: 'HealthCheckFailed' };
   }
   return { changeSet, inventory };

@@ -103,7 +103,9 @@ export function requestFromKustomization(
   const owner = { name: kustomization.metadata.name, namespace: kustomization.metadata.namespace };
   const healthChecks = (spec.healthChecks ?? []).map((check) => {
     if (!check.apiVersion) {
-      throw new InvalidInputError(`healthChecks entry ${check.kind} ${check.name} needs an apiVersion`, { object: { apiVersion: kustomization.apiVersion, kind: 'Kustomization', namespace: owner.namespace, name: owner.name } });
+      throw new InvalidInputError(`healthChecks entry ${check.kind} ${check.name} needs an apiVersion`, {
+        object: { apiVersion: kustomization.apiVersion, kind: 'Kustomization', namespace: owner.namespace, name: owner.name },
+      });
     }
     return { apiVersion: check.apiVersion, kind: check.kind, name: check.name, ...(check.namespace ? { namespace: check.namespace } : {}) };
   });

@@ -137,7 +137,9 @@ function walk(value: unknown, node: SchemaNode | undefined, path: string, compon
       for (const item of value) {
         if (item === null || typeof item !== 'object') continue;
         // A key the manifest leaves out takes its schema default (a port's protocol is TCP).
-        const key = keys.map((k) => `${k}=${JSON.stringify((item as Record<string, unknown>)[k] ?? resolve(itemSchema?.properties?.[k], components)?.default ?? null)}`).join(',');
+        const key = keys
+          .map((k) => `${k}=${JSON.stringify((item as Record<string, unknown>)[k] ?? resolve(itemSchema?.properties?.[k], components)?.default ?? null)}`)
+          .join(',');
         if (seen.has(key)) found.push(`${path || '.'}: duplicate entries for key [${key}]`);
         seen.add(key);
       }

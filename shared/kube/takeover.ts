@@ -43,7 +43,10 @@ function mergeFields(a: FieldSet, b: FieldSet): FieldSet {
   const out: FieldSet = { ...a };
   for (const [key, value] of Object.entries(b)) {
     const existing = out[key];
-    out[key] = existing && typeof existing === 'object' && value && typeof value === 'object' ? mergeFields(existing as FieldSet, value as FieldSet) : (existing ?? value);
+    out[key] =
+      existing && typeof existing === 'object' && value && typeof value === 'object'
+        ? mergeFields(existing as FieldSet, value as FieldSet)
+        : (existing ?? value);
   }
   return out;
 }

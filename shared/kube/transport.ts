@@ -57,7 +57,17 @@ interface StatusBody {
   details?: { causes?: { reason?: string; message?: string; field?: string }[] };
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
 const TYPED_PATCH_FAILURE = /failed to create typed (patch|live) object|failed to convert new object/;
 
 /** Small counting semaphore bounding requests in flight. */
@@ -164,7 +174,8 @@ export class Transport {
     }
     const token = typeof this.endpoint.token === 'function' ? await this.endpoint.token() : this.endpoint.token;
     if (token) headers.authorization = `Bearer ${token}`;
-    else if (this.endpoint.basicAuth) headers.authorization = `Basic ${Buffer.from(`${this.endpoint.basicAuth.username}:${this.endpoint.basicAuth.password}`).toString('base64')}`;
+    else if (this.endpoint.basicAuth)
+      headers.authorization = `Basic ${Buffer.from(`${this.endpoint.basicAuth.username}:${this.endpoint.basicAuth.password}`).toString('base64')}`;
     const objectOption = options.object ? { object: options.object } : {};
     const where = `${method} ${this.endpoint.name}`;
     const response = await new Promise<{ status: number; body: Buffer; contentType: string; retryAfter?: string }>((resolve, reject) => {
@@ -173,14 +184,30 @@ export class Transport {
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), contentType: res.headers['content-type'] ?? '', ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks),
+              contentType: res.headers['content-type'] ?? '',
+              ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+            }),
+          );
           res.on('error', (error) => reject(new TransientError(`${where}: response interrupted: ${error.message}`, { ...objectOption, cause: error })));
         },
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code && TRANSIENT_CODES.has(error.code)) reject(new TransientError(`API server ${displayUrl(this.endpoint.server)} unreachable (${error.code}): ${error.message}`, { ...objectOption, cause: error }));
-        else reject(new InvalidInputError(`request to API server ${displayUrl(this.endpoint.server)} failed: ${error.message}`, { ...objectOption, cause: error }));
+        if (error.code && TRANSIENT_CODES.has(error.code))
+          reject(
+            new TransientError(`API server ${displayUrl(this.endpoint.server)} unreachable (${error.code}): ${error.message}`, {
+              ...objectOption,
+              cause: error,
+            }),
+          );
+        else
+          reject(
+            new InvalidInputError(`request to API server ${displayUrl(this.endpoint.server)} failed: ${error.message}`, { ...objectOption, cause: error }),
+          );
       });
       if (options.body !== undefined) req.end(options.body);
       else req.end();

@@ -72,9 +72,11 @@ export function computeHealth(object: KubeObject): HealthStatus {
       if (status.replicas !== undefined && num(status.replicas) < replicas) return inProgress(`${num(status.replicas)}/${replicas} replicas`);
       if (num(status.updatedReplicas) < replicas) return inProgress(`${num(status.updatedReplicas)}/${replicas} replicas updated`);
       if (num(status.replicas) > replicas) return inProgress(`${num(status.replicas) - replicas} old replicas pending termination`);
-      if (num(status.availableReplicas) < num(status.updatedReplicas)) return inProgress(`${num(status.availableReplicas)}/${num(status.updatedReplicas)} replicas available`);
+      if (num(status.availableReplicas) < num(status.updatedReplicas))
+        return inProgress(`${num(status.availableReplicas)}/${num(status.updatedReplicas)} replicas available`);
       if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
-      if (progressing && !(progressing.status === 'True' && progressing.reason === 'NewReplicaSetAvailable')) return inProgress(progressing.message || 'rollout in progress');
+      if (progressing && !(progressing.status === 'True' && progressing.reason === 'NewReplicaSetAvailable'))
+        return inProgress(progressing.message || 'rollout in progress');
       if (condition('Available') && condition('Available')?.status !== 'True') return inProgress(condition('Available')?.message || 'not available');
       return current(`${replicas} replicas ready`);
     }
@@ -89,9 +91,12 @@ export function computeHealth(object: KubeObject): HealthStatus {
       if (typeof partition === 'number') {
         // A partitioned rollout updates only the pods at or above the partition ordinal.
         const wanted = replicas - partition;
-        return num(status.updatedReplicas) < wanted ? inProgress(`${num(status.updatedReplicas)}/${wanted} replicas updated (partition ${partition})`) : current(`partitioned rollout complete (${num(status.updatedReplicas)} updated)`);
+        return num(status.updatedReplicas) < wanted
+          ? inProgress(`${num(status.updatedReplicas)}/${wanted} replicas updated (partition ${partition})`)
+          : current(`partitioned rollout complete (${num(status.updatedReplicas)} updated)`);
       }
-      if (status.currentReplicas !== undefined && num(status.currentReplicas) < replicas) return inProgress(`${num(status.currentReplicas)}/${replicas} replicas current`);
+      if (status.currentReplicas !== undefined && num(status.currentReplicas) < replicas)
+        return inProgress(`${num(status.currentReplicas)}/${replicas} replicas current`);
       if ((status.currentRevision ?? '') !== (status.updateRevision ?? '')) return inProgress(`rolling out revision ${String(status.updateRevision)}`);
       return current(`${replicas} replicas ready`);
     }
@@ -99,7 +104,8 @@ export function computeHealth(object: KubeObject): HealthStatus {
       if (generation === undefined || status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
       const desired = num(status.desiredNumberScheduled, -1);
       if (desired < 0) return inProgress('desired number of pods not yet known');
-      if (status.currentNumberScheduled !== undefined && num(status.currentNumberScheduled) < desired) return inProgress(`${num(status.currentNumberScheduled)}/${desired} pods scheduled`);
+      if (status.currentNumberScheduled !== undefined && num(status.currentNumberScheduled) < desired)
+        return inProgress(`${num(status.currentNumberScheduled)}/${desired} pods scheduled`);
       if (num(status.updatedNumberScheduled) < desired) return inProgress(`${num(status.updatedNumberScheduled)}/${desired} pods updated`);
       if (num(status.numberAvailable) < desired) return inProgress(`${num(status.numberAvailable)}/${desired} pods available`);
       if (num(status.numberReady) < desired) return inProgress(`${num(status.numberReady)}/${desired} pods ready`);
@@ -109,7 +115,8 @@ export function computeHealth(object: KubeObject): HealthStatus {
       if (status.observedGeneration === undefined) return inProgress('not yet observed by its controller');
       if (condition('ReplicaFailure')?.status === 'True') return inProgress(condition('ReplicaFailure')?.message || 'replica failure: check its pods');
       const replicas = num(spec.replicas, 1);
-      if (status.fullyLabeledReplicas !== undefined && num(status.fullyLabeledReplicas) < replicas) return inProgress(`${num(status.fullyLabeledReplicas)}/${replicas} replicas labelled`);
+      if (status.fullyLabeledReplicas !== undefined && num(status.fullyLabeledReplicas) < replicas)
+        return inProgress(`${num(status.fullyLabeledReplicas)}/${replicas} replicas labelled`);
       if (num(status.availableReplicas) < replicas) return inProgress(`${num(status.availableReplicas)}/${replicas} replicas available`);
       if (num(status.readyReplicas) < replicas) return inProgress(`${num(status.readyReplicas)}/${replicas} replicas ready`);
       if (num(status.replicas) > replicas) return inProgress(`${num(status.replicas) - replicas} replicas pending termination`);
@@ -134,14 +141,17 @@ export function computeHealth(object: KubeObject): HealthStatus {
       if (condition('NamesAccepted')?.status === 'False') return { status: 'Failed', message: condition('NamesAccepted')?.message ?? 'names not accepted' };
       const established = condition('Established');
       if (established?.status === 'True') return current('established');
-      if (established?.status === 'False' && established.reason !== 'Installing') return { status: 'Failed', message: established.message ?? 'not established' };
+      if (established?.status === 'False' && established.reason !== 'Installing')
+        return { status: 'Failed', message: established.message ?? 'not established' };
       return inProgress('not yet established');
     }
     case 'Pod.': {
       if (status.phase === 'Succeeded') return current('pod succeeded');
       if (status.phase === 'Failed') return { status: 'Failed', message: 'pod failed' };
       if (condition('Ready')?.status === 'True') return current('pod ready');
-      const crashLooping = ((status.containerStatuses as { name?: string; state?: { waiting?: { reason?: string } } }[] | undefined) ?? []).filter((c) => c.state?.waiting?.reason === 'CrashLoopBackOff').map((c) => c.name);
+      const crashLooping = ((status.containerStatuses as { name?: string; state?: { waiting?: { reason?: string } } }[] | undefined) ?? [])
+        .filter((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')
+        .map((c) => c.name);
       if (crashLooping.length > 0) return { status: 'Failed', message: `containers in CrashLoopBackOff: ${crashLooping.join(', ')}` };
       return inProgress('pod not ready');
     }
@@ -205,7 +215,10 @@ export async function waitForReady(
     const failed = results.some(([, health]) => health.status === 'Failed');
     if (pending.length === 0) return { ready: true, unhealthy: [] };
     if (failed || clock.now() >= deadline) {
-      return { ready: false, unhealthy: pending.map((ref) => ({ object: ref, status: last.get(ref)?.status ?? 'Unknown', message: last.get(ref)?.message ?? '' })) };
+      return {
+        ready: false,
+        unhealthy: pending.map((ref) => ({ object: ref, status: last.get(ref)?.status ?? 'Unknown', message: last.get(ref)?.message ?? '' })),
+      };
     }
     await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())));
   }
@@ -224,7 +237,11 @@ function judge(live: KubeObject, rules: HealthCheckRules | undefined): HealthSta
  * check may name an object of someone else); without one, a GET per object. A failed read marks
  * the objects it covered with the error (they count as InProgress).
  */
-async function readPending(client: KubeApi, pending: readonly (ObjectRef & { apiVersion: string })[], labelSelector: string | undefined): Promise<Map<ObjectRef, KubeObject | Error | undefined>> {
+async function readPending(
+  client: KubeApi,
+  pending: readonly (ObjectRef & { apiVersion: string })[],
+  labelSelector: string | undefined,
+): Promise<Map<ObjectRef, KubeObject | Error | undefined>> {
   const byKind = new Map<string, (ObjectRef & { apiVersion: string })[]>();
   for (const ref of pending) {
     const key = `${ref.apiVersion}/${ref.kind}`;

@@ -67,7 +67,12 @@ export async function git(cwd: string, args: string[]): Promise<string> {
 /** Every ref of a bare repository: name → object id. */
 async function refsOf(bareDir: string): Promise<Map<string, string>> {
   const out = await git(bareDir, ['for-each-ref', '--format=%(refname) %(objectname)']);
-  return new Map(out.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ') as [string, string]),
+  );
 }
 
 /** A GitHub `push` webhook body for a ref update, as github.com sends it. */
@@ -116,7 +121,8 @@ function pointAtLocalRepo(dir: string, repoUrl: string): void {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name === 'gotk-sync.yaml') writeFileSync(full, readFileSync(full, 'utf8').replace(/url: https:\/\/git\.example\.com\/fleet\.git/g, `url: ${repoUrl}`));
+      else if (entry.name === 'gotk-sync.yaml')
+        writeFileSync(full, readFileSync(full, 'utf8').replace(/url: https:\/\/git\.example\.com\/fleet\.git/g, `url: ${repoUrl}`));
     }
   };
   walk(dir);
@@ -170,20 +176,26 @@ export async function startEmbeddedFleet(options: { dataDir: string; logger: Log
   let repoUrl = '';
   let sending = Promise.resolve();
   const onPush = (): void => {
-    sending = sending.then(async () => {
-      const now = await refsOf(bareDir);
-      const updates = [...now].filter(([ref, id]) => knownRefs.get(ref) !== id);
-      const previous = knownRefs;
-      knownRefs = now;
-      if (!webhookTarget) return;
-      for (const [ref, after] of updates) {
-        const body = await pushPayload(bareDir, repoUrl, ref, previous.get(ref), after);
-        const signature = `sha256=${createHmac('sha256', token).update(body).digest('hex')}`;
-        const url = `${webhookTarget}${receiverWebhookPath(token, EMBEDDED_RECEIVER.name, EMBEDDED_RECEIVER.namespace)}`;
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature }, body }).catch((error: unknown) => ({ status: 0, error }));
-        logger.info('git host sent a push webhook', { ref, status: response.status });
-      }
-    }).catch((error: unknown) => logger.error('webhook from the local Git host failed', { error: String(error) }));
+    sending = sending
+      .then(async () => {
+        const now = await refsOf(bareDir);
+        const updates = [...now].filter(([ref, id]) => knownRefs.get(ref) !== id);
+        const previous = knownRefs;
+        knownRefs = now;
+        if (!webhookTarget) return;
+        for (const [ref, after] of updates) {
+          const body = await pushPayload(bareDir, repoUrl, ref, previous.get(ref), after);
+          const signature = `sha256=${createHmac('sha256', token).update(body).digest('hex')}`;
+          const url = `${webhookTarget}${receiverWebhookPath(token, EMBEDDED_RECEIVER.name, EMBEDDED_RECEIVER.namespace)}`;
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+            body,
+          }).catch((error: unknown) => ({ status: 0, error }));
+          logger.info('git host sent a push webhook', { ref, status: response.status });
+        }
+      })
+      .catch((error: unknown) => logger.error('webhook from the local Git host failed', { error: String(error) }));
   };
   const gitServer = await startGitServer(projectRoot, { onPush });
   repoUrl = `${gitServer.baseUrl}/fleet.git`;
@@ -202,7 +214,12 @@ export async function startEmbeddedFleet(options: { dataDir: string; logger: Log
   rmSync(work, { recursive: true, force: true });
 
   const bootstrap = parseGitRepository(
-    { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: repoUrl, ref: { branch: 'main' } } },
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { interval: '1m', url: repoUrl, ref: { branch: 'main' } },
+    },
     'embedded bootstrap',
   );
   return {
@@ -218,7 +235,11 @@ export async function startEmbeddedFleet(options: { dataDir: string; logger: Log
     stop: async () => {
       await sending;
       slack.server.closeAllConnections();
-      await Promise.all([new Promise<void>((resolve) => slack.server.close(() => resolve())), gitServer.stop(), ...planes.map((plane) => plane.stop({ graceful: true }))]);
+      await Promise.all([
+        new Promise<void>((resolve) => slack.server.close(() => resolve())),
+        gitServer.stop(),
+        ...planes.map((plane) => plane.stop({ graceful: true })),
+      ]);
     },
   };
 }

@@ -94,9 +94,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   mkdirSync(options.dataDir, { recursive: true });
-  const bus = new InProcessBus({ clock, onError: (error, envelope) => logger.error('handler failed', { event: envelope['detail-type'], error: errorMessage(error) }) });
+  const bus = new InProcessBus({
+    clock,
+    onError: (error, envelope) => logger.error('handler failed', { event: envelope['detail-type'], error: errorMessage(error) }),
+  });
   const artifacts = new FsArtifactStore(path.join(options.dataDir, 'artifacts'));
-  const secrets = new LocalSecretStore({ ...(options.secretsFile ? { file: options.secretsFile } : {}), ...(options.secrets ? { values: options.secrets } : {}), env: process.env });
+  const secrets = new LocalSecretStore({
+    ...(options.secretsFile ? { file: options.secretsFile } : {}),
+    ...(options.secrets ? { values: options.secrets } : {}),
+    env: process.env,
+  });
   const clusters = new KubeconfigClusterRegistry({ path: options.kubeconfig });
   const connection = options.connection;
   const deps: PipelineDeps = {
@@ -115,7 +122,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     ...(options.shardSize ? { shardSize: options.shardSize } : {}),
   };
 
-  const applyQueue = new KeyedApplyQueue<EventDetail<'ManifestsRendered'>>((detail) => applyRendered(detail, deps), { onError: (error, key) => logger.error('apply failed unexpectedly', { kustomization: key, error: errorMessage(error) }) });
+  const applyQueue = new KeyedApplyQueue<EventDetail<'ManifestsRendered'>>((detail) => applyRendered(detail, deps), {
+    onError: (error, key) => logger.error('apply failed unexpectedly', { kustomization: key, error: errorMessage(error) }),
+  });
   const on = <T extends DetailType>(type: T, work: (detail: EventDetail<T>) => Promise<unknown>): void => {
     bus.subscribe(patternFor(type), async (envelope) => {
       await work(parseEvent(type, envelope).detail);
@@ -149,7 +158,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
 
   // Intake: Receivers come from the fleet snapshot; the routing table is rebuilt when they change.
-  const intakeDeps = async (): Promise<IntakeDeps> => ({ receivers: await configuration.receiverDirectory(secrets, { logger, minRefreshIntervalMs: 1_000 }), bus, deliveries: dedup, clock, logger });
+  const intakeDeps = async (): Promise<IntakeDeps> => ({
+    receivers: await configuration.receiverDirectory(secrets, { logger, minRefreshIntervalMs: 1_000 }),
+    bus,
+    deliveries: dedup,
+    clock,
+    logger,
+  });
 
   const token = randomBytes(24).toString('hex');
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -205,16 +220,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
   let sweeping: Promise<unknown> | undefined;
   const driftIntervalMs = options.driftIntervalMs ?? 300_000;
-  const driftTimer = driftIntervalMs > 0
-    ? setInterval(() => {
-        sweeping ??= startDriftSweep(deps, driftSettings)
-          .catch((error: unknown) => logger.error('drift sweep failed', { error: errorMessage(error) }))
-          .finally(() => (sweeping = undefined));
-      }, driftIntervalMs)
-    : undefined;
+  const driftTimer =
+    driftIntervalMs > 0
+      ? setInterval(() => {
+          sweeping ??= startDriftSweep(deps, driftSettings)
+            .catch((error: unknown) => logger.error('drift sweep failed', { error: errorMessage(error) }))
+            .finally(() => (sweeping = undefined));
+        }, driftIntervalMs)
+      : undefined;
 
   // The first sync: resolve the bootstrap source, which renders every cluster's root.
-  void syncSources([bootstrapSource(deps.bootstrap)], deps, { correlationId: `start-${randomBytes(4).toString('hex')}`, force: true }).catch((error: unknown) => logger.error('first sync failed', { error: errorMessage(error) }));
+  void syncSources([bootstrapSource(deps.bootstrap)], deps, { correlationId: `start-${randomBytes(4).toString('hex')}`, force: true }).catch((error: unknown) =>
+    logger.error('first sync failed', { error: errorMessage(error) }),
+  );
 
   const idle = async (): Promise<void> => {
     // Work starts more work (a render emits, an apply wakes dependents): settle until nothing moves.

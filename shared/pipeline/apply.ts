@@ -53,7 +53,11 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
   const dependencies = () => dependencyStateOf(snapshot, deps.bootstrap, key, (dep) => deps.status.getKustomization(dep), detail.revision);
   const dependency = await dependencies();
   if (dependency.state !== 'ready') {
-    await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, ready: readyCondition(status?.ready, 'False', 'DependencyNotReady', dependency.message, now) });
+    await deps.status.updateKustomization(key, {
+      lastAttemptedRevision: detail.revision,
+      lastAttemptedAt: now,
+      ready: readyCondition(status?.ready, 'False', 'DependencyNotReady', dependency.message, now),
+    });
     // A dependency that succeeded meanwhile may have looked for waiting dependents before this one
     // said it waits: looking once more after saying so means one of the two always sees the other.
     if ((await dependencies()).state !== 'ready') {
@@ -74,7 +78,12 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
     // Who the writes are made as, as kustomize-controller decides it (its own accounts mean Tideline's identity).
     const access = reconcileAccess(snapshot, detail.cluster, `${key.namespace}/${key.name}`);
     if (access.sourceRefProblem) return failed(detail, deps, status, 'AccessDenied', access.sourceRefProblem, [], started);
-    const { serviceAccountName: _asWritten, ...fromGit } = requestFromKustomization(kustomization, { objects, revision: detail.revision, ...(detail.order !== undefined ? { order: detail.order } : {}), digest: detail.artifact.digest });
+    const { serviceAccountName: _asWritten, ...fromGit } = requestFromKustomization(kustomization, {
+      objects,
+      revision: detail.revision,
+      ...(detail.order !== undefined ? { order: detail.order } : {}),
+      digest: detail.artifact.digest,
+    });
     const request = access.identity.impersonate ? { ...fromGit, serviceAccountName: access.identity.name } : fromGit;
     const result = await reconcileObjects(client, { ...request, clock: deps.clock });
     const applied = deps.clock.now();
@@ -82,13 +91,46 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
     const timings = { ...status?.timings, applyMs: applied - started, ...(detail.startedAt !== undefined ? { totalMs: applied - detail.startedAt } : {}) };
     if (result.failure) {
       if (result.failure === 'HealthCheckFailed' && result.health) {
-        await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, timings, lastChangeSet: summary, ready: readyCondition(status?.ready, 'False', 'HealthCheckFailed', `health check failed after ${request.timeoutMs ?? 0} ms: ${result.health.unhealthy.map((u) => `${u.object.kind}/${u.object.name} ${u.status}`).join(', ')}`.slice(0, 4000), now) });
-        await deps.bus.publish([makeEvent('HealthCheckFailed', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision, timeoutMs: request.timeoutMs ?? 0, unhealthy: result.health.unhealthy.slice(0, 50).map((u) => ({ object: u.object, status: u.status, message: u.message.slice(0, 1024) })) })]);
+        await deps.status.updateKustomization(key, {
+          lastAttemptedRevision: detail.revision,
+          lastAttemptedAt: now,
+          timings,
+          lastChangeSet: summary,
+          ready: readyCondition(
+            status?.ready,
+            'False',
+            'HealthCheckFailed',
+            `health check failed after ${request.timeoutMs ?? 0} ms: ${result.health.unhealthy.map((u) => `${u.object.kind}/${u.object.name} ${u.status}`).join(', ')}`.slice(
+              0,
+              4000,
+            ),
+            now,
+          ),
+        });
+        await deps.bus.publish([
+          makeEvent('HealthCheckFailed', {
+            ...envelope(deps.clock, detail.correlationId),
+            cluster: detail.cluster,
+            kustomization: detail.kustomization,
+            revision: detail.revision,
+            timeoutMs: request.timeoutMs ?? 0,
+            unhealthy: result.health.unhealthy.slice(0, 50).map((u) => ({ object: u.object, status: u.status, message: u.message.slice(0, 1024) })),
+          }),
+        ]);
         deps.logger.error('health check failed', { kustomization: describeKey(key), revision: detail.revision });
         return { outcome: 'failed' };
       }
       const errors = result.changeSet.errors.slice(0, 50).map((e) => ({ ...(e.object ? { object: e.object } : {}), message: e.message.slice(0, 4096) }));
-      return failed(detail, deps, status, result.failure, `${result.failure}: ${result.changeSet.errors.length} error(s)${errors[0] ? `; first: ${errors[0].message}` : ''}`, errors, started, summary);
+      return failed(
+        detail,
+        deps,
+        status,
+        result.failure,
+        `${result.failure}: ${result.changeSet.errors.length} error(s)${errors[0] ? `; first: ${errors[0].message}` : ''}`,
+        errors,
+        started,
+        summary,
+      );
     }
     await deps.status.updateKustomization(key, {
       lastAttemptedRevision: detail.revision,
@@ -101,8 +143,24 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
       timings,
       ready: readyCondition(status?.ready, 'True', 'ReconciliationSucceeded', `Applied revision: ${detail.revision}`, now),
     });
-    deps.logger.info('applied', { kustomization: describeKey(key), revision: detail.revision, changes: formatCounts(result.changeSet), applyMs: applied - started, ...(timings.totalMs !== undefined ? { totalMs: timings.totalMs } : {}) });
-    await deps.bus.publish([makeEvent('ReconcileSucceeded', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision, digest: detail.artifact.digest, changeSet: summary, durationMs: applied - started })]);
+    deps.logger.info('applied', {
+      kustomization: describeKey(key),
+      revision: detail.revision,
+      changes: formatCounts(result.changeSet),
+      applyMs: applied - started,
+      ...(timings.totalMs !== undefined ? { totalMs: timings.totalMs } : {}),
+    });
+    await deps.bus.publish([
+      makeEvent('ReconcileSucceeded', {
+        ...envelope(deps.clock, detail.correlationId),
+        cluster: detail.cluster,
+        kustomization: detail.kustomization,
+        revision: detail.revision,
+        digest: detail.artifact.digest,
+        changeSet: summary,
+        durationMs: applied - started,
+      }),
+    ]);
     await wakeDependents(key, deps, detail.correlationId);
     return { outcome: 'applied' };
   } catch (error) {
@@ -113,8 +171,20 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
     if (error instanceof EmptyBundleError) return failed(detail, deps, status, 'EmptyBundleRefused', errorMessage(error), [], started);
     if (isTransient(error) || !(error instanceof TidelineError)) {
       const message = errorMessage(error).slice(0, 4000);
-      await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, ready: readyCondition(status?.ready, 'False', 'ClusterUnreachable', message, now) });
-      await deps.bus.publish([makeEvent('ClusterUnreachable', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, reason: 'Unreachable', message, attempts: 1 })]);
+      await deps.status.updateKustomization(key, {
+        lastAttemptedRevision: detail.revision,
+        lastAttemptedAt: now,
+        ready: readyCondition(status?.ready, 'False', 'ClusterUnreachable', message, now),
+      });
+      await deps.bus.publish([
+        makeEvent('ClusterUnreachable', {
+          ...envelope(deps.clock, detail.correlationId),
+          cluster: detail.cluster,
+          reason: 'Unreachable',
+          message,
+          attempts: 1,
+        }),
+      ]);
       deps.logger.error('cluster unreachable', { kustomization: describeKey(key), error: message });
       return { outcome: 'unreachable', retryAfterMs: retryMs };
     }
@@ -134,9 +204,25 @@ async function failed(
 ): Promise<ApplyOutcome> {
   const key = keyOf(detail);
   const now = isoNow(deps.clock);
-  await deps.status.updateKustomization(key, { lastAttemptedRevision: detail.revision, lastAttemptedAt: now, timings: { ...status?.timings, applyMs: deps.clock.now() - started }, ready: readyCondition(status?.ready, 'False', reason, message.slice(0, 4000), now) });
+  await deps.status.updateKustomization(key, {
+    lastAttemptedRevision: detail.revision,
+    lastAttemptedAt: now,
+    timings: { ...status?.timings, applyMs: deps.clock.now() - started },
+    ready: readyCondition(status?.ready, 'False', reason, message.slice(0, 4000), now),
+  });
   deps.logger.error('apply failed', { kustomization: describeKey(key), revision: detail.revision, reason, error: message.slice(0, 500) });
-  await deps.bus.publish([makeEvent('ReconcileFailed', { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision, reason, message: message.slice(0, 4096), errors, ...(changeSet ? { changeSet } : {}) })]);
+  await deps.bus.publish([
+    makeEvent('ReconcileFailed', {
+      ...envelope(deps.clock, detail.correlationId),
+      cluster: detail.cluster,
+      kustomization: detail.kustomization,
+      revision: detail.revision,
+      reason,
+      message: message.slice(0, 4096),
+      errors,
+      ...(changeSet ? { changeSet } : {}),
+    }),
+  ]);
   return { outcome: 'failed' };
 }
 
@@ -151,7 +237,13 @@ async function wakeDependents(key: KustomizationKey, deps: PipelineDeps, correla
   if (waiting.length === 0) return;
   await deps.bus.publish(
     waiting.map((dependent) =>
-      makeEvent('ReconcileRequested', { ...envelope(deps.clock, correlationId), object: { kind: 'Kustomization', name: dependent.name, namespace: dependent.namespace }, cluster: dependent.cluster, withSource: false, requestedAt: isoNow(deps.clock) }),
+      makeEvent('ReconcileRequested', {
+        ...envelope(deps.clock, correlationId),
+        object: { kind: 'Kustomization', name: dependent.name, namespace: dependent.namespace },
+        cluster: dependent.cluster,
+        withSource: false,
+        requestedAt: isoNow(deps.clock),
+      }),
     ),
   );
 }

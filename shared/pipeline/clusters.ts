@@ -20,7 +20,12 @@ export class ClusterClients {
   get(cluster: string): Promise<ClusterClient> {
     let client = this.#clients.get(cluster);
     if (!client) {
-      client = this.#deps.clusters.get(cluster).then(async (record) => new ClusterClient(await endpointFromClusterRecord(record, { ...this.#deps.connection, clock: this.#deps.clock }), { clock: this.#deps.clock }));
+      client = this.#deps.clusters
+        .get(cluster)
+        .then(
+          async (record) =>
+            new ClusterClient(await endpointFromClusterRecord(record, { ...this.#deps.connection, clock: this.#deps.clock }), { clock: this.#deps.clock }),
+        );
       this.#clients.set(cluster, client);
       client.catch(() => this.#clients.delete(cluster));
     }
@@ -36,7 +41,12 @@ export class ClusterClients {
 }
 
 /** The string data of a ConfigMap or Secret in the cluster (Secret values base64-decoded); undefined when absent. */
-export async function readConfigData(client: ClusterClient, kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<Record<string, string> | undefined> {
+export async function readConfigData(
+  client: ClusterClient,
+  kind: 'ConfigMap' | 'Secret',
+  namespace: string,
+  name: string,
+): Promise<Record<string, string> | undefined> {
   const object = (await client.get({ apiVersion: 'v1', kind, namespace, name })) as (KubeObject & { data?: Record<string, string> }) | undefined;
   if (!object) return undefined;
   const data = object.data ?? {};
@@ -51,7 +61,11 @@ export async function readConfigData(client: ClusterClient, kind: 'ConfigMap' | 
  * Kustomization's namespace in its cluster, later entries overriding earlier ones. A missing
  * object is an error unless it is `optional`.
  */
-export async function substituteFromCluster(client: ClusterClient, namespace: string, from: readonly { kind: 'ConfigMap' | 'Secret'; name: string; optional?: boolean | undefined }[]): Promise<Record<string, string>> {
+export async function substituteFromCluster(
+  client: ClusterClient,
+  namespace: string,
+  from: readonly { kind: 'ConfigMap' | 'Secret'; name: string; optional?: boolean | undefined }[],
+): Promise<Record<string, string>> {
   const variables: Record<string, string> = {};
   for (const entry of from) {
     const data = await readConfigData(client, entry.kind, namespace, entry.name);
@@ -60,7 +74,8 @@ export async function substituteFromCluster(client: ClusterClient, namespace: st
       throw new NotFoundError(`postBuild.substituteFrom: ${entry.kind} ${namespace}/${entry.name} not found in the cluster`);
     }
     for (const [key, value] of Object.entries(data)) {
-      if (!/^[_a-zA-Z][_a-zA-Z0-9]*$/.test(key)) throw new InvalidInputError(`postBuild.substituteFrom: ${entry.kind} ${namespace}/${entry.name}: key '${key}' is not a valid variable name`);
+      if (!/^[_a-zA-Z][_a-zA-Z0-9]*$/.test(key))
+        throw new InvalidInputError(`postBuild.substituteFrom: ${entry.kind} ${namespace}/${entry.name}: key '${key}' is not a valid variable name`);
       variables[key] = value;
     }
   }

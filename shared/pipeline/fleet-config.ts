@@ -50,14 +50,18 @@ export class FleetConfiguration {
     const snapshot = await this.#snapshot();
     const fromGit = snapshot ? fleetReceivers(snapshot) : [];
     const names = new Set(fromGit.map((receiver) => `${receiver.metadata.namespace}/${receiver.metadata.name}`));
-    return [...(this.#options.bootstrapReceivers ?? []).filter((receiver) => !names.has(`${receiver.metadata.namespace}/${receiver.metadata.name}`)), ...fromGit];
+    return [
+      ...(this.#options.bootstrapReceivers ?? []).filter((receiver) => !names.has(`${receiver.metadata.namespace}/${receiver.metadata.name}`)),
+      ...fromGit,
+    ];
   }
 
   /** The intake's routing table for the current Receivers, rebuilt only when they change. */
   async receiverDirectory(secrets: SecretStore, options: Omit<ReceiverDirectoryOptions, 'clock'> = {}): Promise<ReceiverDirectory> {
     const receivers = await this.receivers();
     const fingerprint = JSON.stringify(receivers);
-    if (this.#directory?.fingerprint !== fingerprint) this.#directory = { fingerprint, value: new ReceiverDirectory(receivers, secrets, { clock: this.#options.clock, ...options }) };
+    if (this.#directory?.fingerprint !== fingerprint)
+      this.#directory = { fingerprint, value: new ReceiverDirectory(receivers, secrets, { clock: this.#options.clock, ...options }) };
     return this.#directory.value;
   }
 

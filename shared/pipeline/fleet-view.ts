@@ -60,12 +60,18 @@ function parsed(object: object, file: string): FluxGitRepository | undefined {
 
 /** The bootstrap repository as a source of the whole fleet. */
 export function bootstrapSource(bootstrap: FluxGitRepository): SourceEntry {
-  return { key: { kind: 'GitRepository', cluster: BOOTSTRAP_CLUSTER, namespace: bootstrap.metadata.namespace, name: bootstrap.metadata.name }, repository: bootstrap };
+  return {
+    key: { kind: 'GitRepository', cluster: BOOTSTRAP_CLUSTER, namespace: bootstrap.metadata.namespace, name: bootstrap.metadata.name },
+    repository: bootstrap,
+  };
 }
 
 /** What the fleet tree needs to know of the bootstrap. */
 export function fleetBootstrap(bootstrap: FluxGitRepository): FleetBootstrap {
-  return { source: { kind: 'GitRepository', namespace: bootstrap.metadata.namespace, name: bootstrap.metadata.name } as SourceKey, gitRepository: bootstrap as unknown as NonNullable<FleetBootstrap['gitRepository']> };
+  return {
+    source: { kind: 'GitRepository', namespace: bootstrap.metadata.namespace, name: bootstrap.metadata.name } as SourceKey,
+    gitRepository: bootstrap as unknown as NonNullable<FleetBootstrap['gitRepository']>,
+  };
 }
 
 /** The source a Kustomization of `cluster` follows, or undefined when its GitRepository is not in the tree. */
@@ -74,7 +80,11 @@ function sourceOf(snapshot: FleetSnapshot, bootstrap: FluxGitRepository, cluster
   if (ref.kind !== 'GitRepository') return undefined;
   const key = `${ref.namespace}/${ref.name}`;
   const entry = snapshot.clusters[cluster]?.gitRepositories[key];
-  const repository = entry ? parsed(entry.object, entry.file ?? `fleet snapshot (cluster ${cluster})`) : key === `${bootstrap.metadata.namespace}/${bootstrap.metadata.name}` ? bootstrap : undefined;
+  const repository = entry
+    ? parsed(entry.object, entry.file ?? `fleet snapshot (cluster ${cluster})`)
+    : key === `${bootstrap.metadata.namespace}/${bootstrap.metadata.name}`
+      ? bootstrap
+      : undefined;
   return repository ? { key: { kind: 'GitRepository', cluster, namespace: ref.namespace, name: ref.name }, repository } : undefined;
 }
 
@@ -84,7 +94,12 @@ export function allTargets(snapshot: FleetSnapshot, bootstrap: FluxGitRepository
   for (const cluster of Object.keys(snapshot.clusters).sort()) {
     for (const { kustomization } of kustomizationsOf(snapshot, cluster)) {
       const source = sourceOf(snapshot, bootstrap, cluster, kustomization);
-      if (source) out.push({ target: { cluster, kustomization: { name: kustomization.metadata.name, namespace: kustomization.metadata.namespace } }, kustomization, source });
+      if (source)
+        out.push({
+          target: { cluster, kustomization: { name: kustomization.metadata.name, namespace: kustomization.metadata.namespace } },
+          kustomization,
+          source,
+        });
     }
   }
   return out;
@@ -135,8 +150,18 @@ export function allSources(snapshot: FleetSnapshot, bootstrap: FluxGitRepository
 }
 
 /** The GitRepositories called `object` (in one cluster, or in every cluster that has one). */
-export function sourcesNamed(snapshot: FleetSnapshot, bootstrap: FluxGitRepository, object: { name: string; namespace: string }, cluster?: string): SourceEntry[] {
-  return allSources(snapshot, bootstrap).filter((entry) => entry.key.name === object.name && entry.key.namespace === object.namespace && (cluster === undefined || entry.key.cluster === cluster || entry.key.cluster === BOOTSTRAP_CLUSTER));
+export function sourcesNamed(
+  snapshot: FleetSnapshot,
+  bootstrap: FluxGitRepository,
+  object: { name: string; namespace: string },
+  cluster?: string,
+): SourceEntry[] {
+  return allSources(snapshot, bootstrap).filter(
+    (entry) =>
+      entry.key.name === object.name &&
+      entry.key.namespace === object.namespace &&
+      (cluster === undefined || entry.key.cluster === cluster || entry.key.cluster === BOOTSTRAP_CLUSTER),
+  );
 }
 
 /**
@@ -152,7 +177,8 @@ export function sourcesForResources(snapshot: FleetSnapshot, bootstrap: FluxGitR
       for (const entry of sources) {
         if (entry.key.namespace !== resource.namespace) continue;
         const labels = entry.repository.metadata.labels ?? {};
-        const matches = resource.name === '*' ? Object.entries(resource.matchLabels ?? {}).every(([k, v]) => labels[k] === v) : entry.key.name === resource.name;
+        const matches =
+          resource.name === '*' ? Object.entries(resource.matchLabels ?? {}).every(([k, v]) => labels[k] === v) : entry.key.name === resource.name;
         if (matches) add(entry);
       }
     } else if (resource.kind === 'Kustomization') {
@@ -169,7 +195,11 @@ export function sourcesForResources(snapshot: FleetSnapshot, bootstrap: FluxGitR
  * Brings the snapshot's clusters in line with `clusters/<name>/` of the bootstrap checkout.
  * Returns the clusters added and the roots to render (those of new or re-bootstrapped clusters).
  */
-export async function discoverRoots(snapshot: FleetSnapshot, checkoutDir: string, bootstrap: FluxGitRepository): Promise<{ snapshot: FleetSnapshot; result: { clusters: string[]; roots: TargetEntry[] } }> {
+export async function discoverRoots(
+  snapshot: FleetSnapshot,
+  checkoutDir: string,
+  bootstrap: FluxGitRepository,
+): Promise<{ snapshot: FleetSnapshot; result: { clusters: string[]; roots: TargetEntry[] } }> {
   const fleet = fleetBootstrap(bootstrap);
   const roots = await findClusterRoots(checkoutDir, fleet);
   const updated = withClusterRoots(snapshot, roots, fleet);
@@ -201,7 +231,14 @@ export interface RecordedRender {
 }
 
 /** Records a render's Flux objects in the snapshot (see `recordRender` in shared/fleet). */
-export function recordRendered(snapshot: FleetSnapshot, bootstrap: FluxGitRepository, cluster: string, owner: FluxKustomization, classified: ClassifiedBundle, revision: string): { snapshot: FleetSnapshot; result: RecordedRender } {
+export function recordRendered(
+  snapshot: FleetSnapshot,
+  bootstrap: FluxGitRepository,
+  cluster: string,
+  owner: FluxKustomization,
+  classified: ClassifiedBundle,
+  revision: string,
+): { snapshot: FleetSnapshot; result: RecordedRender } {
   const ownerKey = keyOf(owner);
   const before = snapshot.clusters[cluster];
   const record = recordRender(snapshot, cluster, ownerKey, classified, revision);
@@ -231,7 +268,9 @@ export function recordRendered(snapshot: FleetSnapshot, bootstrap: FluxGitReposi
     : [];
   const notes = [
     ...(classified.fluxComponents.count > 0 ? [classified.fluxComponents.summary] : []),
-    ...classified.unsupported.map((object) => `${object.kind} ${object.namespace ?? ''}${object.namespace ? '/' : ''}${object.name}: ${object.reason}; not reconciled, the rest is`),
+    ...classified.unsupported.map(
+      (object) => `${object.kind} ${object.namespace ?? ''}${object.namespace ? '/' : ''}${object.name}: ${object.reason}; not reconciled, the rest is`,
+    ),
   ];
   return { snapshot: record.snapshot, result: { added, removed, problems: record.problems.map((problem) => problem.message), notes } };
 }
@@ -292,4 +331,3 @@ export function alertingDocuments(snapshot: FleetSnapshot): FleetDocument[] {
   }
   return documents;
 }
-

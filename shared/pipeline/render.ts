@@ -90,7 +90,9 @@ export async function handleKustomizationRequest(detail: EventDetail<'ReconcileR
     .filter((entry): entry is TargetEntry => entry !== undefined);
   for (const entry of entries) {
     // The source's last revision; before this cluster's copy of it was resolved, the revision the Kustomization was last rendered at.
-    const revision = (await deps.status.getSource(entry.source.key))?.revision ?? snapshot.clusters[entry.target.cluster]?.kustomizations[`${entry.target.kustomization.namespace}/${entry.target.kustomization.name}`]?.revision;
+    const revision =
+      (await deps.status.getSource(entry.source.key))?.revision ??
+      snapshot.clusters[entry.target.cluster]?.kustomizations[`${entry.target.kustomization.namespace}/${entry.target.kustomization.name}`]?.revision;
     const commit = commitOf(revision);
     if (detail.withSource || !commit) {
       await syncSources([entry.source], deps, { correlationId: detail.correlationId, force: true });
@@ -100,13 +102,29 @@ export async function handleKustomizationRequest(detail: EventDetail<'ReconcileR
   }
 }
 
-async function renderOrShard(entries: readonly TargetEntry[], fetch: { url: string; ref: string; commit: string }, deps: PipelineDeps, correlationId: string, startedAt: number, source: { name: string; namespace: string }): Promise<void> {
+async function renderOrShard(
+  entries: readonly TargetEntry[],
+  fetch: { url: string; ref: string; commit: string },
+  deps: PipelineDeps,
+  correlationId: string,
+  startedAt: number,
+  source: { name: string; namespace: string },
+): Promise<void> {
   const shardSize = deps.shardSize ?? 25;
   if (entries.length <= shardSize) return renderTargets(entries, fetch.commit, deps, correlationId, startedAt);
   const shards: RenderTarget[][] = [];
   for (let at = 0; at < entries.length; at += shardSize) shards.push(entries.slice(at, at + shardSize).map((entry) => entry.target));
   deps.logger.info('render fanned out', { fetch: `${normalizeRepoUrl(fetch.url)}#${fetch.ref}`, targets: entries.length, shards: shards.length });
-  await deps.bus.publish(shards.map((shard) => makeEvent('RenderRequested', { ...envelope(deps.clock, correlationId), source: { kind: 'GitRepository', name: source.name, namespace: source.namespace }, commit: fetch.commit, targets: shard })));
+  await deps.bus.publish(
+    shards.map((shard) =>
+      makeEvent('RenderRequested', {
+        ...envelope(deps.clock, correlationId),
+        source: { kind: 'GitRepository', name: source.name, namespace: source.namespace },
+        commit: fetch.commit,
+        targets: shard,
+      }),
+    ),
+  );
 }
 
 /** Re-reads the cluster roots (`clusters/<name>/`) of the bootstrap repository at `commit`. */
@@ -117,14 +135,25 @@ async function refreshRoots(commit: string, deps: PipelineDeps, correlationId: s
   for (const cluster of added.clusters) deps.logger.info('cluster found', { cluster, correlationId });
   // A root that follows another ref (prod following a tag) is fetched on its own.
   const others = added.roots.filter((entry) => fetchKeyOf(entry.source.repository) !== fetchKeyOf(deps.bootstrap));
-  if (others.length > 0) await syncSources(others.map((entry) => entry.source), deps, { correlationId, force: true });
+  if (others.length > 0)
+    await syncSources(
+      others.map((entry) => entry.source),
+      deps,
+      { correlationId, force: true },
+    );
 }
 
 /**
  * Renders each target at `commit` of its source (one checkout per fetch), records what the outputs
  * say about the fleet, renders the Kustomizations they add, and emits one event per target.
  */
-export async function renderTargets(entries: readonly TargetEntry[], commit: string, deps: PipelineDeps, correlationId: string, startedAt: number): Promise<void> {
+export async function renderTargets(
+  entries: readonly TargetEntry[],
+  commit: string,
+  deps: PipelineDeps,
+  correlationId: string,
+  startedAt: number,
+): Promise<void> {
   const checkouts = new Map<string, Promise<GitCheckout>>();
   const checkoutFor = (entry: TargetEntry): Promise<GitCheckout> => {
     const key = fetchKeyOf(entry.source.repository);
@@ -153,17 +182,34 @@ export async function renderTargets(entries: readonly TargetEntry[], commit: str
       else otherSources.set(sourceId(child.source.key), child);
     }
   }
-  if (otherSources.size > 0) await syncSources([...otherSources.values()].map((entry) => entry.source), deps, { correlationId, force: true });
+  if (otherSources.size > 0)
+    await syncSources(
+      [...otherSources.values()].map((entry) => entry.source),
+      deps,
+      { correlationId, force: true },
+    );
 }
 
 /** Renders one target; returns the Kustomizations its output added to the fleet. */
-async function renderTarget(entry: TargetEntry, commit: string, checkoutFor: (entry: TargetEntry) => Promise<GitCheckout>, deps: PipelineDeps, correlationId: string, startedAt: number): Promise<TargetEntry[]> {
+async function renderTarget(
+  entry: TargetEntry,
+  commit: string,
+  checkoutFor: (entry: TargetEntry) => Promise<GitCheckout>,
+  deps: PipelineDeps,
+  correlationId: string,
+  startedAt: number,
+): Promise<TargetEntry[]> {
   const { target, kustomization } = entry;
   const key = targetKey(target);
   const status = await deps.status.getKustomization(key);
   const now = isoNow(deps.clock);
   if (kustomization.spec.suspend || status?.suspended) {
-    await deps.status.updateKustomization(key, { source: entry.source.key, path: kustomization.spec.path ?? './', ready: readyCondition(status?.ready, status?.ready.status ?? 'Unknown', 'Suspended', 'reconciliation is suspended', now), suspended: status?.suspended ?? false });
+    await deps.status.updateKustomization(key, {
+      source: entry.source.key,
+      path: kustomization.spec.path ?? './',
+      ready: readyCondition(status?.ready, status?.ready.status ?? 'Unknown', 'Suspended', 'reconciliation is suspended', now),
+      suspended: status?.suspended ?? false,
+    });
     deps.logger.info('suspended: not rendered', { kustomization: describeTarget(target) });
     return [];
   }
@@ -177,7 +223,9 @@ async function renderTarget(entry: TargetEntry, commit: string, checkoutFor: (en
     // invalid Kustomization, GitRepository, Alert … in the output fails its owner, and nothing changes.
     if (outcome.classified.errors.length > 0) throw new InvalidInputError(outcome.classified.errors.map((error) => errorMessage(error)).join('; '));
     const rendered = deps.clock.now();
-    const recorded = await deps.fleet.update((snapshot) => recordRendered(snapshot, deps.bootstrap, target.cluster, kustomization, outcome.classified, checkout?.revision ?? ''));
+    const recorded = await deps.fleet.update((snapshot) =>
+      recordRendered(snapshot, deps.bootstrap, target.cluster, kustomization, outcome.classified, checkout?.revision ?? ''),
+    );
     for (const problem of recorded.problems) deps.logger.warn('fleet configuration problem', { kustomization: describeTarget(target), problem });
     for (const line of recorded.notes) deps.logger.info(line, { kustomization: describeTarget(target) });
     await finalizeRemoved(recorded.removed, deps);
@@ -190,7 +238,14 @@ async function renderTarget(entry: TargetEntry, commit: string, checkoutFor: (en
       // As Flux: an attempt after a failure is in progress until apply reports (a success keeps Ready True meanwhile).
       ...(status?.ready.status === 'True' ? {} : { ready: { status: 'Unknown', reason: 'Progressing', message: 'reconciliation in progress', since: now } }),
     });
-    deps.logger.info('rendered', { kustomization: describeTarget(target), revision: checkout.revision, objects: outcome.objectCount, digest: outcome.digest.slice(0, 19), fetchMs: fetched - started, renderMs: rendered - fetched });
+    deps.logger.info('rendered', {
+      kustomization: describeTarget(target),
+      revision: checkout.revision,
+      objects: outcome.objectCount,
+      digest: outcome.digest.slice(0, 19),
+      fetchMs: fetched - started,
+      renderMs: rendered - fetched,
+    });
     await deps.bus.publish([
       makeEvent('ManifestsRendered', {
         ...envelope(deps.clock, correlationId),
@@ -220,8 +275,21 @@ async function renderTarget(entry: TargetEntry, commit: string, checkoutFor: (en
       lastAttemptedAt: now,
       ready: readyCondition(status?.ready, 'False', reason, message, now),
     });
-    await deps.bus.publish([makeEvent('RenderFailed', { ...envelope(deps.clock, correlationId), cluster: target.cluster, kustomization: target.kustomization, revision, reason, message })]);
-    if (!(error instanceof TidelineError)) deps.logger.error('unexpected render error', { kustomization: describeTarget(target), stack: (error as Error).stack?.split('\n').slice(0, 5).join(' | ') });
+    await deps.bus.publish([
+      makeEvent('RenderFailed', {
+        ...envelope(deps.clock, correlationId),
+        cluster: target.cluster,
+        kustomization: target.kustomization,
+        revision,
+        reason,
+        message,
+      }),
+    ]);
+    if (!(error instanceof TidelineError))
+      deps.logger.error('unexpected render error', {
+        kustomization: describeTarget(target),
+        stack: (error as Error).stack?.split('\n').slice(0, 5).join(' | '),
+      });
     return [];
   }
 }
@@ -232,15 +300,24 @@ async function finalizeRemoved(removed: readonly { cluster: string; kustomizatio
     try {
       const client = await deps.kube.get(cluster);
       const result = await finalizeKustomization(client, finalizeRequestFromKustomization(kustomization));
-      deps.logger.info('kustomization removed from Git', { kustomization: `${cluster}/${kustomization.metadata.namespace}/${kustomization.metadata.name}`, deleted: result.changeSet.entries.filter((e) => e.action === 'Deleted').length });
+      deps.logger.info('kustomization removed from Git', {
+        kustomization: `${cluster}/${kustomization.metadata.namespace}/${kustomization.metadata.name}`,
+        deleted: result.changeSet.entries.filter((e) => e.action === 'Deleted').length,
+      });
     } catch (error) {
-      deps.logger.error('finalizing a removed kustomization failed', { kustomization: `${cluster}/${kustomization.metadata.namespace}/${kustomization.metadata.name}`, error: errorMessage(error) });
+      deps.logger.error('finalizing a removed kustomization failed', {
+        kustomization: `${cluster}/${kustomization.metadata.namespace}/${kustomization.metadata.name}`,
+        error: errorMessage(error),
+      });
     }
   }
 }
 
 /** The build options of a target, reading `substituteFrom` and decryption keys from its cluster as Flux does. */
-async function buildOptionsFor(entry: TargetEntry, deps: PipelineDeps): Promise<{ options: ReturnType<typeof buildOptionsFromKustomization>; fingerprint: string }> {
+async function buildOptionsFor(
+  entry: TargetEntry,
+  deps: PipelineDeps,
+): Promise<{ options: ReturnType<typeof buildOptionsFromKustomization>; fingerprint: string }> {
   const { kustomization, target } = entry;
   const spec = kustomization.spec;
   const namespace = kustomization.metadata.namespace;
@@ -267,13 +344,23 @@ async function buildOptionsFor(entry: TargetEntry, deps: PipelineDeps): Promise<
 
 async function renderCached(entry: TargetEntry, checkout: GitCheckout, deps: PipelineDeps): Promise<RenderOutcome> {
   const { options, fingerprint } = await buildOptionsFor(entry, deps);
-  const cacheKey = createHash('sha256').update(JSON.stringify([checkout.commit, checkout.dir, buildInputs(entry.kustomization), fingerprint])).digest('hex');
+  const cacheKey = createHash('sha256')
+    .update(JSON.stringify([checkout.commit, checkout.dir, buildInputs(entry.kustomization), fingerprint]))
+    .digest('hex');
   let outcome = renderCache.get(cacheKey);
   if (!outcome) {
     outcome = (async () => {
       const rendered = await renderKustomization({ root: checkout.dir, path: entry.kustomization.spec.path ?? '.', flux: options });
       const output = parseManifests(rendered.yaml, entry.kustomization.spec.path ?? '.');
-      const classified = classifyRendered(output, { cluster: entry.target.cluster, owner: `${entry.target.kustomization.namespace}/${entry.target.kustomization.name}`, file: entry.kustomization.spec.path ?? '.' }, { parseGitRepository });
+      const classified = classifyRendered(
+        output,
+        {
+          cluster: entry.target.cluster,
+          owner: `${entry.target.kustomization.namespace}/${entry.target.kustomization.name}`,
+          file: entry.kustomization.spec.path ?? '.',
+        },
+        { parseGitRepository },
+      );
       const body = Buffer.from(JSON.stringify({ objects: classified.workload } satisfies StoredBundle));
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
       const key = bundleKey(digest);
@@ -286,5 +373,3 @@ async function renderCached(entry: TargetEntry, checkout: GitCheckout, deps: Pip
   }
   return outcome;
 }
-
-

@@ -37,7 +37,13 @@ export async function runSchedule(deps: PipelineDeps): Promise<TickReport> {
   if (due.length > 0) {
     await deps.bus.publish(
       due.map((entry) =>
-        makeEvent('ReconcileRequested', { ...envelope(deps.clock, correlationId), object: { kind: 'Kustomization', ...entry.target.kustomization }, cluster: entry.target.cluster, withSource: false, requestedAt: isoNow(deps.clock) }),
+        makeEvent('ReconcileRequested', {
+          ...envelope(deps.clock, correlationId),
+          object: { kind: 'Kustomization', ...entry.target.kustomization },
+          cluster: entry.target.cluster,
+          withSource: false,
+          requestedAt: isoNow(deps.clock),
+        }),
       ),
     );
   }

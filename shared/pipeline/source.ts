@@ -37,7 +37,11 @@ function storedMessage(revision: string): string {
  * (a person asked for a reconcile). Failures are recorded on each source's status and logged;
  * they never stop the other sources. Returns the events emitted.
  */
-export async function syncSources(entries: readonly SourceEntry[], deps: PipelineDeps, options: { correlationId: string; force?: boolean }): Promise<EventDetail<'SourceChanged'>[]> {
+export async function syncSources(
+  entries: readonly SourceEntry[],
+  deps: PipelineDeps,
+  options: { correlationId: string; force?: boolean },
+): Promise<EventDetail<'SourceChanged'>[]> {
   const emitted: EventDetail<'SourceChanged'>[] = [];
   await Promise.all(
     [...byFetch(entries)].map(([key, group]) =>
@@ -87,7 +91,13 @@ export async function syncSources(entries: readonly SourceEntry[], deps: Pipelin
 }
 
 /** Keeps `since` when the condition's status did not change, as Kubernetes conditions do. */
-export function readyCondition(previous: { status: string; since: string } | undefined, status: 'True' | 'False' | 'Unknown', reason: string, message: string, now: string) {
+export function readyCondition(
+  previous: { status: string; since: string } | undefined,
+  status: 'True' | 'False' | 'Unknown',
+  reason: string,
+  message: string,
+  now: string,
+) {
   return { status, reason, message, since: previous?.status === status ? previous.since : now };
 }
 
@@ -113,7 +123,11 @@ async function recordSourceFailure(group: readonly SourceEntry[], error: unknown
 export async function handleGitPush(detail: EventDetail<'GitPushReceived'>, deps: PipelineDeps): Promise<EventDetail<'SourceChanged'>[]> {
   const snapshot = await deps.fleet.load();
   const entries = sourcesForResources(snapshot, deps.bootstrap, detail.resources);
-  if (entries.length === 0) deps.logger.warn('webhook names no known source', { receiver: `${detail.receiver.namespace}/${detail.receiver.name}`, correlationId: detail.correlationId });
+  if (entries.length === 0)
+    deps.logger.warn('webhook names no known source', {
+      receiver: `${detail.receiver.namespace}/${detail.receiver.name}`,
+      correlationId: detail.correlationId,
+    });
   return syncSources(entries, deps, { correlationId: detail.correlationId });
 }
 

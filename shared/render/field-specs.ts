@@ -143,7 +143,9 @@ export function parseSpecs(table: readonly string[]): FieldSpec[] {
 
 /** True when a spec's group/version/kind selects an object's. */
 export function specSelects(spec: { group: string; version: string; kind: string }, gvk: { group: string; version: string; kind: string }): boolean {
-  return (spec.kind === '' || spec.kind === gvk.kind) && (spec.group === '' || spec.group === gvk.group) && (spec.version === '' || spec.version === gvk.version);
+  return (
+    (spec.kind === '' || spec.kind === gvk.kind) && (spec.group === '' || spec.group === gvk.group) && (spec.version === '' || spec.version === gvk.version)
+  );
 }
 
 /** Kinds kustomize treats as cluster-scoped (no namespace is set on them). */

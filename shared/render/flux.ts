@@ -135,13 +135,17 @@ function expandText(text: string, vars: Readonly<Record<string, string>>, strict
 export function substituteVariables(text: string, vars: Readonly<Record<string, string>>, strict: boolean, where: string): string {
   const cleaned: Record<string, string> = {};
   for (const [name, value] of Object.entries(vars)) {
-    if (!VAR_NAME.test(name)) throw new InvalidInputError(`variable name "${name}" is invalid: names are letters, digits and _ and do not start with a digit`, { source: { file: where } });
+    if (!VAR_NAME.test(name))
+      throw new InvalidInputError(`variable name "${name}" is invalid: names are letters, digits and _ and do not start with a digit`, {
+        source: { file: where },
+      });
     cleaned[name] = value.replaceAll('\n', '');
   }
   try {
     return expandText(text, cleaned, strict);
   } catch (error) {
-    if (error instanceof SubstitutionError) throw new InvalidInputError(`postBuild substitution failed: ${error.message}`, { source: { file: where }, cause: error });
+    if (error instanceof SubstitutionError)
+      throw new InvalidInputError(`postBuild substitution failed: ${error.message}`, { source: { file: where }, cause: error });
     throw error;
   }
 }
@@ -153,7 +157,11 @@ export function substituteVariables(text: string, vars: Readonly<Record<string, 
  * from its secret store). A spec asking for decryption without a decryptor is refused, so
  * encrypted manifests are never applied as they are.
  */
-export function buildOptionsFromKustomization(spec: KustomizationSpec, resolvedVariables: Readonly<Record<string, string>> = {}, decryptor?: SopsDecryptor): FluxBuildOptions {
+export function buildOptionsFromKustomization(
+  spec: KustomizationSpec,
+  resolvedVariables: Readonly<Record<string, string>> = {},
+  decryptor?: SopsDecryptor,
+): FluxBuildOptions {
   const options: FluxBuildOptions = {};
   if (spec.targetNamespace) options.targetNamespace = spec.targetNamespace;
   if (spec.namePrefix) options.namePrefix = spec.namePrefix;
@@ -164,7 +172,9 @@ export function buildOptionsFromKustomization(spec: KustomizationSpec, resolvedV
   if (spec.postBuild) options.postBuild = { substitute: { ...resolvedVariables, ...spec.postBuild.substitute } };
   if (spec.decryption) {
     if (decryptor === undefined) {
-      throw new InvalidInputError(`spec.decryption is set but no decryption keys were provided${spec.decryption.secretRef ? ` (secretRef ${spec.decryption.secretRef.name})` : ''}`);
+      throw new InvalidInputError(
+        `spec.decryption is set but no decryption keys were provided${spec.decryption.secretRef ? ` (secretRef ${spec.decryption.secretRef.name})` : ''}`,
+      );
     }
     options.decryption = decryptor;
   }

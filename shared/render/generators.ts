@@ -19,7 +19,7 @@ function strings(node: unknown, file: string, field: string): string[] {
 function record(node: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isMap(node)) return out;
-  for (const pair of node.items) if (isScalar(pair.key)) out[(scalarText(pair.key) ?? '')] = isScalar(pair.value) ? (scalarText(pair.value) ?? '') : '';
+  for (const pair of node.items) if (isScalar(pair.key)) out[scalarText(pair.key) ?? ''] = isScalar(pair.value) ? (scalarText(pair.value) ?? '') : '';
   return out;
 }
 
@@ -60,7 +60,10 @@ export function parseEnvFile(text: string, file: string): [string, string][] {
     const eq = trimmed.indexOf('=');
     const key = eq < 0 ? trimmed : trimmed.slice(0, eq);
     // The key is not quoted: a malformed line (`TOKEN: <value>`) would put its value in the message.
-    if (/\s/.test(key) || key === '') throw new InvalidInputError(`invalid env key: ${key === '' ? 'the key before "=" is empty' : 'the key contains whitespace'}`, { source: { file, line: index + 1 } });
+    if (/\s/.test(key) || key === '')
+      throw new InvalidInputError(`invalid env key: ${key === '' ? 'the key before "=" is empty' : 'the key contains whitespace'}`, {
+        source: { file, line: index + 1 },
+      });
     out.push([key, eq < 0 ? '' : trimmed.slice(eq + 1)]);
   });
   return out;
@@ -85,7 +88,8 @@ export async function generateObjects(
     // here, since a misspelt `merge` would otherwise quietly create a second object).
     const written = getString(item, ['behavior']) ?? 'create';
     const behavior = written === 'add' ? 'create' : written;
-    if (!['create', 'merge', 'replace'].includes(behavior)) throw new InvalidInputError(`generator ${name}: unknown behavior "${behavior}"`, { source: { file: k.file } });
+    if (!['create', 'merge', 'replace'].includes(behavior))
+      throw new InvalidInputError(`generator ${name}: unknown behavior "${behavior}"`, { source: { file: k.file } });
     const entries: [string, string | Buffer][] = [];
     for (const [position, literal] of strings(mapGet(item, 'literals'), k.file, 'literals').entries()) {
       const eq = literal.indexOf('=');
@@ -149,7 +153,9 @@ export async function generateObjects(
       out.push(generated);
       continue;
     }
-    const existing = out.find((r) => r.kind === kind && r.nameHistory[0] === name && (namespace === undefined || r.namespace === namespace || r.originalNamespace === namespace));
+    const existing = out.find(
+      (r) => r.kind === kind && r.nameHistory[0] === name && (namespace === undefined || r.namespace === namespace || r.originalNamespace === namespace),
+    );
     if (!existing) throw new InvalidInputError(`generator ${name}: behavior ${behavior} needs an existing ${kind} named ${name}`, { source: { file: k.file } });
     if (behavior === 'replace') {
       const data = getNode(node, ['data']);
@@ -160,7 +166,7 @@ export async function generateObjects(
       const data = getNode(node, ['data']);
       if (isMap(data)) {
         const target = ensureMap(existing.node, ['data']);
-        for (const pair of data.items) mapSet(target, (scalarText(pair.key) ?? ''), pair.value as never);
+        for (const pair of data.items) mapSet(target, scalarText(pair.key) ?? '', pair.value as never);
       }
     }
     for (const field of ['labels', 'annotations'] as const) {

@@ -27,9 +27,34 @@ import { mergeVars, readVars, type VarState } from './vars.ts';
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 const KNOWN_FIELDS = new Set([
-  'apiVersion', 'kind', 'metadata', 'resources', 'bases', 'components', 'crds', 'namespace', 'namePrefix', 'nameSuffix',
-  'commonLabels', 'labels', 'commonAnnotations', 'images', 'replicas', 'patches', 'patchesStrategicMerge', 'patchesJson6902',
-  'configMapGenerator', 'secretGenerator', 'generatorOptions', 'replacements', 'sortOptions', 'buildMetadata', 'configurations', 'vars', 'transformers', 'generators',
+  'apiVersion',
+  'kind',
+  'metadata',
+  'resources',
+  'bases',
+  'components',
+  'crds',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'images',
+  'replicas',
+  'patches',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'configMapGenerator',
+  'secretGenerator',
+  'generatorOptions',
+  'replacements',
+  'sortOptions',
+  'buildMetadata',
+  'configurations',
+  'vars',
+  'transformers',
+  'generators',
 ]);
 const UNSUPPORTED_FIELDS: Record<string, string> = {
   validators: 'validator plugins are not supported',
@@ -163,7 +188,13 @@ function stringRecord(node: YamlNode | undefined, file: string, field: string, s
 
 /** Whether a kustomization reference names something kustomize would fetch (URL, Git host), not a local path. */
 export function isRemote(ref: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || /^git@/.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || /\?ref=/.test(ref) || ref.includes('.git//');
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) ||
+    /^git@/.test(ref) ||
+    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) ||
+    /\?ref=/.test(ref) ||
+    ref.includes('.git//')
+  );
 }
 
 /** Objects of one YAML file; `List` kinds are flattened into their items as kustomize does. */
@@ -213,7 +244,9 @@ export async function buildKustomization(ctx: BuildContext, dir: string, source:
   // tree of diamonds cannot make the work exponential.
   ctx.builds = (ctx.builds ?? 0) + 1;
   if (ctx.builds > ctx.fs.limits.maxFiles) {
-    throw new InvalidInputError(`more than ${ctx.fs.limits.maxFiles} kustomization builds; the tree includes its bases too many times`, { source: { file: sourceFile } });
+    throw new InvalidInputError(`more than ${ctx.fs.limits.maxFiles} kustomization builds; the tree includes its bases too many times`, {
+      source: { file: sourceFile },
+    });
   }
   ctx.stack.push(dir);
   try {
@@ -274,7 +307,10 @@ async function runTransformers(ctx: BuildContext, k: Kustomization, resources: R
   if (patches.patches.length > 0) await applyPatches(resources, patches.patches, k.file);
   const namespace = stringField(k, 'namespace');
   if (namespace) setNamespace(resources, namespace, ctx.config?.namespace);
-  addNameAffixes(resources, stringField(k, 'namePrefix') ?? '', stringField(k, 'nameSuffix') ?? '', { prefix: ctx.config?.namePrefix ?? [], suffix: ctx.config?.nameSuffix ?? [] });
+  addNameAffixes(resources, stringField(k, 'namePrefix') ?? '', stringField(k, 'nameSuffix') ?? '', {
+    prefix: ctx.config?.namePrefix ?? [],
+    suffix: ctx.config?.nameSuffix ?? [],
+  });
   applyLabels(k, resources, ctx.config?.commonLabels ?? [], ctx.config?.templateLabels ?? []);
   const annotations = stringRecord(mapGet(k.body, 'commonAnnotations'), k.file, 'commonAnnotations');
   if (Object.keys(annotations).length > 0) addMapEntries(resources, [...COMMON_ANNOTATION_SPECS, ...(ctx.config?.commonAnnotations ?? [])], annotations);
@@ -299,13 +335,15 @@ function applyLabels(k: Kustomization, resources: Resource[], extraSelectorSpecs
       if (Object.keys(pairs).length === 0) continue;
       const selectors = getString(entry, ['includeSelectors']) === 'true';
       const templates = getString(entry, ['includeTemplates']) === 'true';
-      const table = selectors ? [...COMMON_LABEL_SPECS, ...extraSelectorSpecs] : templates ? [...TEMPLATE_LABEL_SPECS, ...extraTemplateSpecs] : METADATA_LABEL_SPECS;
+      const table = selectors
+        ? [...COMMON_LABEL_SPECS, ...extraSelectorSpecs]
+        : templates
+          ? [...TEMPLATE_LABEL_SPECS, ...extraTemplateSpecs]
+          : METADATA_LABEL_SPECS;
       const fields = mapGet(entry, 'fields');
       addMapEntries(resources, table, pairs);
       if (isSeq(fields)) {
-        const extra = fields.items
-          .filter(isMap)
-          .map((f) => fieldSpecString(f, getString(f, ['path']) ?? ''));
+        const extra = fields.items.filter(isMap).map((f) => fieldSpecString(f, getString(f, ['path']) ?? ''));
         addMapEntries(resources, extra, pairs);
       }
     }
@@ -338,7 +376,18 @@ async function loadConfigurations(ctx: BuildContext, k: Kustomization): Promise<
   for (const ref of stringList(k, 'configurations')) {
     const absolute = await resolveLocal(ctx, k, ref);
     const display = ctx.fs.display(absolute);
-    ctx.config ??= { nameReferences: [], images: [], commonLabels: [], commonAnnotations: [], varReferences: [], namePrefix: [], nameSuffix: [], namespace: [], templateLabels: [], replicas: [] };
+    ctx.config ??= {
+      nameReferences: [],
+      images: [],
+      commonLabels: [],
+      commonAnnotations: [],
+      varReferences: [],
+      namePrefix: [],
+      nameSuffix: [],
+      namespace: [],
+      templateLabels: [],
+      replicas: [],
+    };
     const config = ctx.config;
     for (const doc of await ctx.fs.readYaml(absolute)) {
       if (doc.node === null) continue;
@@ -347,7 +396,10 @@ async function loadConfigurations(ctx: BuildContext, k: Kustomization): Promise<
         const section = isScalar(pair.key) ? (scalarText(pair.key) ?? '') : '';
         const specSection = Object.hasOwn(SPEC_SECTIONS, section) ? SPEC_SECTIONS[section] : undefined;
         if (section !== 'nameReference' && specSection === undefined) {
-          throw new InvalidInputError(`transformer configuration "${section}" is not supported (only nameReference, ${Object.keys(SPEC_SECTIONS).join(', ')})`, { source: { file: display, line: doc.line } });
+          throw new InvalidInputError(
+            `transformer configuration "${section}" is not supported (only nameReference, ${Object.keys(SPEC_SECTIONS).join(', ')})`,
+            { source: { file: display, line: doc.line } },
+          );
         }
         const entries = isSeq(pair.value) ? pair.value.items : [];
         if (specSection !== undefined) {
@@ -413,7 +465,8 @@ async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ st
   const readPatchFile = async (ref: string): Promise<string> => ctx.fs.readText(await ctx.fs.resolve(k.dir, ref, k.file));
   const strategic: PatchSpec[] = [];
   for (const entry of listItems(k, 'patchesStrategicMerge')) {
-    if (!isScalar(entry) || typeof entry.value !== 'string') throw new InvalidInputError('"patchesStrategicMerge" entries must be strings', { source: { file: k.file } });
+    if (!isScalar(entry) || typeof entry.value !== 'string')
+      throw new InvalidInputError('"patchesStrategicMerge" entries must be strings', { source: { file: k.file } });
     // Like kustomize: a single-line entry naming an existing file is that file, anything else is the patch itself.
     const value = entry.value;
     const looksInline = value.includes('\n') || /^\s*[{[]/.test(value);
@@ -430,7 +483,13 @@ async function collectPatches(ctx: BuildContext, k: Kustomization): Promise<{ st
     if (inline === undefined && ref === undefined) throw new InvalidInputError('a patch needs "patch" or "path"', { source: { file: k.file } });
     const text = inline ?? (await readPatchFile(ref as string));
     const target = getNode(entry, ['target']);
-    patches.push({ patch: text, file: ref ?? k.file, kind: 'auto', ...(isMap(target) ? { target: readPatchTarget(target) } : {}), options: stringRecord(getNode(entry, ['options']), k.file, 'options', false) });
+    patches.push({
+      patch: text,
+      file: ref ?? k.file,
+      kind: 'auto',
+      ...(isMap(target) ? { target: readPatchTarget(target) } : {}),
+      options: stringRecord(getNode(entry, ['options']), k.file, 'options', false),
+    });
   }
   const json6902: PatchSpec[] = [];
   for (const entry of listItems(k, 'patchesJson6902')) {

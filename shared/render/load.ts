@@ -5,7 +5,25 @@
  */
 import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, Pair as YamlPair, Scalar, YAMLMap, YAMLSeq, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit, type Alias, type Node as YamlNode, type Document, type Pair } from 'yaml';
+import {
+  LineCounter,
+  Pair as YamlPair,
+  Scalar,
+  YAMLMap,
+  YAMLSeq,
+  parseAllDocuments,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  isPair,
+  isDocument,
+  visit,
+  type Alias,
+  type Node as YamlNode,
+  type Document,
+  type Pair,
+} from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
 import { readDocuments, type DeferredDocument } from './yaml/fast-parse.ts';
@@ -290,7 +308,9 @@ function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (o
       if (anchored === undefined) {
         // go-yaml refuses an alias to no anchor ("unknown anchor"); it is not a null.
         const offset = node.range?.[0];
-        throw new InvalidInputError(`invalid YAML: unknown anchor "${node.source}" referenced`, { source: { file, ...(offset === undefined ? {} : { line: lineAt(offset) }) } });
+        throw new InvalidInputError(`invalid YAML: unknown anchor "${node.source}" referenced`, {
+          source: { file, ...(offset === undefined ? {} : { line: lineAt(offset) }) },
+        });
       }
       return copy(anchored, depth + 1, true);
     }

@@ -21,8 +21,18 @@ import { scalarText } from './yaml/go-value.ts';
 import type { BuildContext, Kustomization } from './kustomize.ts';
 
 const TRANSFORMER_KINDS = new Set([
-  'PrefixSuffixTransformer', 'PrefixTransformer', 'SuffixTransformer', 'LabelTransformer', 'AnnotationsTransformer', 'NamespaceTransformer',
-  'ImageTagTransformer', 'ReplicaCountTransformer', 'PatchTransformer', 'PatchStrategicMergeTransformer', 'PatchJson6902Transformer', 'ReplacementTransformer',
+  'PrefixSuffixTransformer',
+  'PrefixTransformer',
+  'SuffixTransformer',
+  'LabelTransformer',
+  'AnnotationsTransformer',
+  'NamespaceTransformer',
+  'ImageTagTransformer',
+  'ReplicaCountTransformer',
+  'PatchTransformer',
+  'PatchStrategicMergeTransformer',
+  'PatchJson6902Transformer',
+  'ReplacementTransformer',
 ]);
 const GENERATOR_KINDS = new Set(['ConfigMapGenerator', 'SecretGenerator']);
 
@@ -37,7 +47,10 @@ function checkedConfigs(configs: readonly Resource[], field: 'transformers' | 'g
       );
     }
     if (!expected.has(config.kind)) {
-      throw new InvalidInputError(`builtin ${field === 'transformers' ? 'transformer' : 'generator'} ${config.kind} is not supported (supported: ${[...expected].join(', ')})`, { source: { file: config.file } });
+      throw new InvalidInputError(
+        `builtin ${field === 'transformers' ? 'transformer' : 'generator'} ${config.kind} is not supported (supported: ${[...expected].join(', ')})`,
+        { source: { file: config.file } },
+      );
     }
   }
   return configs;
@@ -82,7 +95,12 @@ function target(config: Resource): Record<string, string> | undefined {
  * namespaced object and (Cluster)RoleBinding subjects by mode, then only the fields its fieldSpecs
  * name (`metadata/name` only on `v1` objects, i.e. Namespaces). `unsetOnly` keeps values already set.
  */
-function setNamespaceOnly(resources: readonly Resource[], namespace: string, specs: readonly string[], options: { unsetOnly: boolean; subjects: string }): void {
+function setNamespaceOnly(
+  resources: readonly Resource[],
+  namespace: string,
+  specs: readonly string[],
+  options: { unsetOnly: boolean; subjects: string },
+): void {
   const next = (current: string): string => (options.unsetOnly && current !== '' ? current : namespace);
   const isNameSpec = (spec: string): boolean => / metadata\/name!?$/.test(spec);
   const rest = specs.filter((spec) => !/ metadata\/namespace!?$/.test(spec) && !/^[^ ]*\/(Cluster)?RoleBinding subjects\/namespace!?$/.test(spec));
@@ -116,7 +134,12 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
       case 'PrefixSuffixTransformer':
       case 'PrefixTransformer':
       case 'SuffixTransformer':
-        addPluginAffixes(resources, config.kind === 'SuffixTransformer' ? '' : (text(field(config, 'prefix')) ?? ''), config.kind === 'PrefixTransformer' ? '' : (text(field(config, 'suffix')) ?? ''), specs);
+        addPluginAffixes(
+          resources,
+          config.kind === 'SuffixTransformer' ? '' : (text(field(config, 'prefix')) ?? ''),
+          config.kind === 'PrefixTransformer' ? '' : (text(field(config, 'suffix')) ?? ''),
+          specs,
+        );
         break;
       case 'LabelTransformer':
       case 'AnnotationsTransformer': {
@@ -128,9 +151,15 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         const namespace = getString(config.node, ['metadata', 'namespace']) ?? '';
         const subjects = text(field(config, 'setRoleBindingSubjects')) ?? '';
         if (!['', 'defaultOnly', 'allServiceAccounts', 'none'].includes(subjects)) {
-          throw new InvalidInputError(`NamespaceTransformer "${config.name}": setRoleBindingSubjects must be defaultOnly, allServiceAccounts or none, not "${subjects}"`, where);
+          throw new InvalidInputError(
+            `NamespaceTransformer "${config.name}": setRoleBindingSubjects must be defaultOnly, allServiceAccounts or none, not "${subjects}"`,
+            where,
+          );
         }
-        setNamespaceOnly(resources, namespace, specs, { unsetOnly: text(field(config, 'unsetOnly')) === 'true', subjects: subjects === '' ? 'defaultOnly' : subjects });
+        setNamespaceOnly(resources, namespace, specs, {
+          unsetOnly: text(field(config, 'unsetOnly')) === 'true',
+          subjects: subjects === '' ? 'defaultOnly' : subjects,
+        });
         break;
       }
       case 'ImageTagTransformer': {
@@ -149,19 +178,25 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         const replica = field(config, 'replica');
         const name = isMap(replica) ? getString(replica, ['name']) : undefined;
         const count = isMap(replica) ? Number(getString(replica, ['count'])) : Number.NaN;
-        if (!name || !Number.isInteger(count)) throw new InvalidInputError(`ReplicaCountTransformer "${config.name}": replica needs a name and an integer count`, where);
+        if (!name || !Number.isInteger(count))
+          throw new InvalidInputError(`ReplicaCountTransformer "${config.name}": replica needs a name and an integer count`, where);
         setReplicas(resources, [{ name, count }], specs, false, config.file);
         break;
       }
       case 'PatchTransformer': {
         const inline = text(field(config, 'patch'));
         const ref = text(field(config, 'path'));
-        if ((inline === undefined) === (ref === undefined)) throw new InvalidInputError(`PatchTransformer "${config.name}": needs exactly one of patch and path`, where);
+        if ((inline === undefined) === (ref === undefined))
+          throw new InvalidInputError(`PatchTransformer "${config.name}": needs exactly one of patch and path`, where);
         const options: Record<string, string> = {};
         const optionNode = field(config, 'options');
         if (isMap(optionNode)) for (const pair of optionNode.items) options[text(pair.key as YamlNode) ?? ''] = text(pair.value as YamlNode) ?? '';
         const t = target(config);
-        await applyPatches(resources, [{ patch: inline ?? (await readPatchFile(ctx, k, ref as string)), file: ref ?? config.file, kind: 'auto', ...(t ? { target: t } : {}), options }], config.file);
+        await applyPatches(
+          resources,
+          [{ patch: inline ?? (await readPatchFile(ctx, k, ref as string)), file: ref ?? config.file, kind: 'auto', ...(t ? { target: t } : {}), options }],
+          config.file,
+        );
         break;
       }
       case 'PatchStrategicMergeTransformer': {
@@ -182,8 +217,13 @@ export async function runTransformerPlugins(ctx: BuildContext, k: Kustomization,
         const ref = text(field(config, 'path'));
         const inline = text(field(config, 'jsonOp'));
         if (!t) throw new InvalidInputError(`PatchJson6902Transformer "${config.name}": needs a target`, where);
-        if ((inline === undefined) === (ref === undefined)) throw new InvalidInputError(`PatchJson6902Transformer "${config.name}": needs exactly one of jsonOp and path`, where);
-        await applyPatches(resources, [{ patch: inline ?? (await readPatchFile(ctx, k, ref as string)), file: ref ?? config.file, kind: 'json6902', target: t }], config.file);
+        if ((inline === undefined) === (ref === undefined))
+          throw new InvalidInputError(`PatchJson6902Transformer "${config.name}": needs exactly one of jsonOp and path`, where);
+        await applyPatches(
+          resources,
+          [{ patch: inline ?? (await readPatchFile(ctx, k, ref as string)), file: ref ?? config.file, kind: 'json6902', target: t }],
+          config.file,
+        );
         break;
       }
       case 'ReplacementTransformer': {

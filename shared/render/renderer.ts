@@ -63,8 +63,16 @@ export interface RenderResult {
 // tool files), so they never reach the generated kustomization.
 const FLUX_IGNORED_DIRS = new Set(['.git', '.github', '.circleci']);
 const FLUX_IGNORED_FILES = new Set([
-  '.travis.yml', '.gitlab-ci.yml', 'appveyor.yml', '.drone.yml', 'cloudbuild.yaml', 'codeship-services.yml',
-  'codeship-steps.yml', '.goreleaser.yml', '.sops.yaml', '.flux.yaml',
+  '.travis.yml',
+  '.gitlab-ci.yml',
+  'appveyor.yml',
+  '.drone.yml',
+  'cloudbuild.yaml',
+  'codeship-services.yml',
+  'codeship-steps.yml',
+  '.goreleaser.yml',
+  '.sops.yaml',
+  '.flux.yaml',
 ]);
 
 /** Every YAML file below `dir` (lexical walk order), directories with a kustomization as a whole: what Flux generates. */
@@ -170,7 +178,8 @@ function toYaml(resource: Resource, dialect: YamlDialect = 'v3'): string {
   try {
     return emitGoYaml(toGoValue(resource.node, undefined, 0, dialect));
   } catch (error) {
-    if (error instanceof GoValueError || error instanceof UnprintableError) throw new InvalidInputError(`${resource.describe()}: ${error.message}`, { source: { file: resource.file }, cause: error });
+    if (error instanceof GoValueError || error instanceof UnprintableError)
+      throw new InvalidInputError(`${resource.describe()}: ${error.message}`, { source: { file: resource.file }, cause: error });
     throw error;
   }
 }
@@ -201,7 +210,8 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
   const buildMetadata = mapGet(k.body, 'buildMetadata');
   const metadataOptions = isSeq(buildMetadata) ? buildMetadata.items.map((item) => scalarText(item) ?? '') : [];
   for (const option of metadataOptions) {
-    if (option !== 'managedByLabel') throw new InvalidInputError(`buildMetadata "${option}" is not supported (only managedByLabel)`, { source: { file: k.file } });
+    if (option !== 'managedByLabel')
+      throw new InvalidInputError(`buildMetadata "${option}" is not supported (only managedByLabel)`, { source: { file: k.file } });
   }
 
   // Flux decrypts encrypted generator inputs and patch files before it builds.
@@ -238,7 +248,11 @@ export async function renderKustomization(options: RenderOptions): Promise<Rende
   for (const resource of resources) {
     const metadata = getNode(resource.node, ['metadata']);
     const annotations = isMap(metadata) ? mapGet(metadata, 'annotations') : undefined;
-    if (isMap(metadata) && annotations !== undefined && ((isMap(annotations) && annotations.items.length === 0) || (isScalar(annotations) && annotations.value === null))) {
+    if (
+      isMap(metadata) &&
+      annotations !== undefined &&
+      ((isMap(annotations) && annotations.items.length === 0) || (isScalar(annotations) && annotations.value === null))
+    ) {
       mapDelete(metadata, 'annotations');
     } else if (isMap(annotations)) {
       // The same bookkeeping reads every value back as a string: `prometheus.io/port: 9102` renders "9102".

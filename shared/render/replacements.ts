@@ -165,7 +165,12 @@ async function replacementEntries(ctx: BuildContext, k: Kustomization): Promise<
  * replaced by a copy of the source node. With a delimiter the text is split and one part replaced
  * (a negative index prepends, an index past the end appends).
  */
-function setTargetValue(place: { parent: YAMLMap | YAMLSeq; key: string | number }, current: YamlNode | undefined, source: YamlNode, options: DelimiterOptions): void {
+function setTargetValue(
+  place: { parent: YAMLMap | YAMLSeq; key: string | number },
+  current: YamlNode | undefined,
+  source: YamlNode,
+  options: DelimiterOptions,
+): void {
   let text = isScalar(source) ? (scalarText(source) ?? '') : undefined;
   if (options.delimiter !== undefined) {
     if (current !== undefined && !isScalar(current)) throw new InvalidInputError('the delimiter option can only be used with scalar fields');
@@ -201,7 +206,10 @@ export async function applyReplacements(ctx: BuildContext, k: Kustomization, res
     const selector = readSelector(sourceSpec);
     const sources = resources.filter((r) => matches(r, selector));
     if (sources.length !== 1) {
-      throw new InvalidInputError(`replacement source ${selector.kind ?? '?'} ${selector.name ?? '?'} matches ${sources.length} objects; it must match exactly one`, { source: { file } });
+      throw new InvalidInputError(
+        `replacement source ${selector.kind ?? '?'} ${selector.name ?? '?'} matches ${sources.length} objects; it must match exactly one`,
+        { source: { file } },
+      );
     }
     const source = sources[0] as Resource;
     const fieldPath = (isMap(sourceSpec) ? getString(sourceSpec, ['fieldPath']) : undefined) ?? 'metadata.name';
@@ -213,7 +221,8 @@ export async function applyReplacements(ctx: BuildContext, k: Kustomization, res
     if (sourceOptions.delimiter !== undefined && isScalar(sourceValue)) {
       const parts = (scalarText(sourceValue) ?? '').split(sourceOptions.delimiter);
       const part = parts[sourceOptions.index];
-      if (part === undefined) throw new InvalidInputError(`replacement source ${fieldPath}: options.index ${sourceOptions.index} is out of bounds`, { source: { file } });
+      if (part === undefined)
+        throw new InvalidInputError(`replacement source ${fieldPath}: options.index ${sourceOptions.index} is out of bounds`, { source: { file } });
       value = stringScalar(part);
     }
     const targets = mapGet(node, 'targets');
@@ -232,7 +241,10 @@ export async function applyReplacements(ctx: BuildContext, k: Kustomization, res
         for (const written of fieldPaths) {
           const places = lookup(resource.node, targetPath(written, file), options.create);
           if (places.length === 0) {
-            throw new InvalidInputError(`replacement target field ${written} not found in ${resource.describe()}${options.create ? '' : ' (set options.create to add it)'}`, { source: { file } });
+            throw new InvalidInputError(
+              `replacement target field ${written} not found in ${resource.describe()}${options.create ? '' : ' (set options.create to add it)'}`,
+              { source: { file } },
+            );
           }
           for (const place of places) setTargetValue(place, getAt(place), value, options);
         }

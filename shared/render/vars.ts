@@ -34,7 +34,9 @@ export interface VarState {
 
 /** kustomize's builtin varReference field specs: where `$(NAME)` is replaced. */
 const WORKLOAD_FIELDS = (prefix: string): string[] => [
-  ...['containers', 'initContainers'].flatMap((list) => ['args', 'command', 'env/value', 'volumeMounts/mountPath'].map((field) => `${prefix}spec/${list}/${field}`)),
+  ...['containers', 'initContainers'].flatMap((list) =>
+    ['args', 'command', 'env/value', 'volumeMounts/mountPath'].map((field) => `${prefix}spec/${list}/${field}`),
+  ),
 ];
 export const VAR_REFERENCE_SPECS: readonly string[] = [
   ...WORKLOAD_FIELDS('spec/jobTemplate/spec/template/').map((p) => `//CronJob ${p}`),
@@ -119,7 +121,8 @@ export function mergeVars(state: VarState, decls: readonly VarDecl[], resources:
       if (r.name !== v.objectName && !r.nameHistory.includes(v.objectName)) return false;
       return !strictNamespace || sameNamespace(r.namespace, v.namespace) || sameNamespace(r.originalNamespace, v.namespace);
     });
-    if (matched.length > 1) throw new InvalidInputError(`${describeVar(v)} matches ${matched.length} objects; unable to disambiguate`, { source: { file: v.file } });
+    if (matched.length > 1)
+      throw new InvalidInputError(`${describeVar(v)} matches ${matched.length} objects; unable to disambiguate`, { source: { file: v.file } });
     if (state.decls.has(v.name)) throw new InvalidInputError(`var "${v.name}" is declared more than once`, { source: { file: v.file } });
     state.decls.set(v.name, v);
     if (matched[0]) state.bound.set(v.name, matched[0]);
@@ -150,7 +153,8 @@ function lookupField(root: YamlNode, fieldPath: string): YamlNode | undefined {
 /** The primitive value of a var's field; maps and lists are not primitive and are never substituted. */
 function varValue(v: VarDecl, resource: Resource): VarValue {
   const node = lookupField(resource.node, v.fieldPath);
-  if (node === undefined || node === null) throw new InvalidInputError(`${describeVar(v)}: field not found in ${resource.describe()}`, { source: { file: v.file } });
+  if (node === undefined || node === null)
+    throw new InvalidInputError(`${describeVar(v)}: field not found in ${resource.describe()}`, { source: { file: v.file } });
   if (!isScalar(node)) return undefined;
   const value = toGoValue(node);
   if (value === null) return text(node);
@@ -233,7 +237,10 @@ export function resolveVars(state: VarState, resources: readonly Resource[], ext
         }
       } else if (isSeq(target)) {
         target.items = target.items.map((item) => {
-          if (!isStringScalar(item)) throw new InvalidInputError(`${resource.describe()}: ${key} holds a non-string value, vars cannot be substituted there`, { source: { file: resource.file } });
+          if (!isStringScalar(item))
+            throw new InvalidInputError(`${resource.describe()}: ${key} holds a non-string value, vars cannot be substituted there`, {
+              source: { file: resource.file },
+            });
           return replaced(expand(scalarText(item) ?? '', values, used));
         });
       }

@@ -119,7 +119,11 @@ if (import.meta.main) {
   // binaries, the pre-bootstrapped etcd seed, the moto venv and the cfn-lint venv.
   try {
     const started = Date.now();
-    const [{ ensureEtcdSeed }, { ensureMotoVenv }, { ensureCfnLint }] = await Promise.all([import('./etcd-seed.ts'), import('./moto.ts'), import('./cfn-lint.ts')]);
+    const [{ ensureEtcdSeed }, { ensureMotoVenv }, { ensureCfnLint }] = await Promise.all([
+      import('./etcd-seed.ts'),
+      import('./moto.ts'),
+      import('./cfn-lint.ts'),
+    ]);
     const [paths, motoPython, cfnLintPython] = await Promise.all([ensureBinaries(), ensureMotoVenv(), ensureCfnLint()]);
     const seed = await ensureEtcdSeed(paths);
     for (const [key, path] of Object.entries(paths)) process.stdout.write(`${key}\t${path}\n`);

@@ -82,20 +82,25 @@ export async function startTestEnvironment(): Promise<RunningTestEnv> {
   };
 
   // moto's Python start-up is the slowest single piece; it goes first.
-  const motoReady = timed('moto', ensureMotoVenv().then((venvPython) => retryOnPortClash(() => startMoto({ logDir, venvPython }))))
-    .then((server) => (moto = server));
+  const motoReady = timed(
+    'moto',
+    ensureMotoVenv().then((venvPython) => retryOnPortClash(() => startMoto({ logDir, venvPython }))),
+  ).then((server) => (moto = server));
   const binaries = ensureBinaries();
-  const kubeReady = timed('kube', binaries.then(async (bins) => {
-    const etcdSeedDir = await ensureEtcdSeed(bins);
-    let attempt = 0;
-    return retryOnPortClash(async () => {
-      attempt += 1;
-      const plane = await createControlPlane({ binaries: bins, dir: join(dir, attempt === 1 ? 'kube' : `kube-${attempt}`), etcdSeedDir });
-      kube = plane;
-      await plane.start();
-      return plane;
-    });
-  }));
+  const kubeReady = timed(
+    'kube',
+    binaries.then(async (bins) => {
+      const etcdSeedDir = await ensureEtcdSeed(bins);
+      let attempt = 0;
+      return retryOnPortClash(async () => {
+        attempt += 1;
+        const plane = await createControlPlane({ binaries: bins, dir: join(dir, attempt === 1 ? 'kube' : `kube-${attempt}`), etcdSeedDir });
+        kube = plane;
+        await plane.start();
+        return plane;
+      });
+    }),
+  );
   mkdirSync(join(dir, 'git', 'repos'), { recursive: true });
   const gitReady = timed('git', startGitServer(join(dir, 'git', 'repos'))).then((server) => (git = server));
 

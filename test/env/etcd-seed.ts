@@ -16,7 +16,10 @@ export async function ensureEtcdSeed(binaries: Binaries): Promise<string> {
   const { dir } = await binariesCacheDir();
   // The seed also reflects how the apiserver is configured (service CIDR, admission, …), so any change
   // to that configuration gets a new seed rather than an apiserver repairing a foreign one.
-  const configuration = createHash('sha256').update(readFileSync(join(testenvDir, 'kube.ts'))).digest('hex').slice(0, 10);
+  const configuration = createHash('sha256')
+    .update(readFileSync(join(testenvDir, 'kube.ts')))
+    .digest('hex')
+    .slice(0, 10);
   const seedDir = join(dir, `etcd-seed-${configuration}`);
   if (existsSync(seedDir)) return seedDir;
   await withLock(join(dir, 'etcd-seed.lock'), 'preparing the etcd seed', async () => {

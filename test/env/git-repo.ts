@@ -99,8 +99,9 @@ export async function createGitRepoIn(hosting: GitHosting, options: CreateGitRep
   const workDir = mkdtempSync(join(hosting.workRoot, `${options.name}-`));
 
   await Promise.all([
-    git(hosting.projectRoot, ['init', '--quiet', '--bare', `--initial-branch=${defaultBranch}`, bareDir])
-      .then(() => git(bareDir, ['config', 'http.receivepack', 'true'])),
+    git(hosting.projectRoot, ['init', '--quiet', '--bare', `--initial-branch=${defaultBranch}`, bareDir]).then(() =>
+      git(bareDir, ['config', 'http.receivepack', 'true']),
+    ),
     git(workDir, ['init', '--quiet', `--initial-branch=${defaultBranch}`]),
   ]);
   await git(workDir, ['remote', 'add', 'origin', bareDir]);

@@ -161,9 +161,10 @@ export async function startGitServer(projectRoot: string, options: { onPush?: (b
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     projectRoot,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

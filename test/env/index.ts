@@ -91,7 +91,12 @@ export async function getTestEnv(): Promise<TestEnv> {
 }
 
 function namespaceName(prefix: string): string {
-  const cleaned = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'test';
+  const cleaned =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'test';
   return `${cleaned}-${randomBytes(4).toString('hex')}`;
 }
 
@@ -152,7 +157,14 @@ export async function startPrivateKubeApiServer(options: { durable?: boolean } =
   });
   await plane.start();
   const connection: KubeConnection = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, token: plane.token, caData: plane.caData };
-  return { ...connection, kubeConfig: () => kubeConfigFor(connection), stop: (options) => plane.stop(options), start: () => plane.start(), pause: () => plane.pause(), resume: () => plane.resume() };
+  return {
+    ...connection,
+    kubeConfig: () => kubeConfigFor(connection),
+    stop: (options) => plane.stop(options),
+    start: () => plane.start(),
+    pause: () => plane.pause(),
+    resume: () => plane.resume(),
+  };
 }
 
 /**

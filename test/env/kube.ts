@@ -82,18 +82,57 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 async function makeServingCertificate(certDir: string): Promise<void> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await Promise.all([
-    openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '7', '-subj', '/CN=tideline-test-ca',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], certDir),
+    openssl(
+      [
+        'req',
+        '-x509',
+        ...ec,
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-days',
+        '7',
+        '-subj',
+        '/CN=tideline-test-ca',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      certDir,
+    ),
     openssl(['req', ...ec, '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver'], certDir),
   ]);
-  writeFileSync(join(certDir, 'apiserver.ext'), [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
-    'extendedKeyUsage=serverAuth',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    '',
-  ].join('\n'));
-  await openssl(['x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-out', 'apiserver.crt', '-days', '7', '-extfile', 'apiserver.ext'], certDir);
+  writeFileSync(
+    join(certDir, 'apiserver.ext'),
+    [
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
+      'extendedKeyUsage=serverAuth',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      '',
+    ].join('\n'),
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'apiserver.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'apiserver.crt',
+      '-days',
+      '7',
+      '-extfile',
+      'apiserver.ext',
+    ],
+    certDir,
+  );
 }
 
 async function makeServiceAccountKeys(certDir: string): Promise<void> {
@@ -166,28 +205,44 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
   };
   writeFileSync(join(certDir, 'tokens.csv'), `${token},tideline-admin,tideline-admin,"system:masters"\n`, { mode: 0o600 });
   // JSON is valid YAML, and every kubeconfig reader (kubectl, client-node, client-go) accepts it.
-  writeFileSync(connection.kubeconfigPath, `${JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: kubeContextName, cluster: { server: connection.server, 'certificate-authority-data': connection.caData } }],
-    users: [{ name: kubeContextName, user: { token } }],
-    contexts: [{ name: kubeContextName, context: { cluster: kubeContextName, user: kubeContextName } }],
-    'current-context': kubeContextName,
-  }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(
+    connection.kubeconfigPath,
+    `${JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: kubeContextName, cluster: { server: connection.server, 'certificate-authority-data': connection.caData } }],
+        users: [{ name: kubeContextName, user: { token } }],
+        contexts: [{ name: kubeContextName, context: { cluster: kubeContextName, user: kubeContextName } }],
+        'current-context': kubeContextName,
+      },
+      null,
+      2,
+    )}\n`,
+    { mode: 0o600 },
+  );
 
   const etcdClientUrl = `http://127.0.0.1:${etcdClientPort}`;
   const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`;
   const etcdArgs = [
-    '--name', 'default',
-    '--data-dir', etcdDir,
-    '--listen-client-urls', etcdClientUrl,
-    '--advertise-client-urls', etcdClientUrl,
-    '--listen-peer-urls', etcdPeerUrl,
-    '--initial-advertise-peer-urls', etcdPeerUrl,
-    '--initial-cluster', `default=${etcdPeerUrl}`,
+    '--name',
+    'default',
+    '--data-dir',
+    etcdDir,
+    '--listen-client-urls',
+    etcdClientUrl,
+    '--advertise-client-urls',
+    etcdClientUrl,
+    '--listen-peer-urls',
+    etcdPeerUrl,
+    '--initial-advertise-peer-urls',
+    etcdPeerUrl,
+    '--initial-cluster',
+    `default=${etcdPeerUrl}`,
     // A test cluster's data is thrown away; fsync only slows every write down.
     ...(options.durable === true ? [] : ['--unsafe-no-fsync']),
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
   ];
   const apiserverArgs = [
     `--etcd-servers=${etcdClientUrl}`,
@@ -217,9 +272,10 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
 
   // From a seed, the bootstrap roles and priority classes already exist; their post-start hooks
   // only re-check them, and begin with a fixed one-second poll that would double the start time.
-  const readyzPath = options.etcdSeedDir === undefined
-    ? '/readyz'
-    : '/readyz?exclude=poststarthook/rbac/bootstrap-roles&exclude=poststarthook/scheduling/bootstrap-system-priority-classes';
+  const readyzPath =
+    options.etcdSeedDir === undefined
+      ? '/readyz'
+      : '/readyz?exclude=poststarthook/rbac/bootstrap-roles&exclude=poststarthook/scheduling/bootstrap-system-priority-classes';
 
   let running: ServiceProcess[] = [];
 
@@ -256,7 +312,9 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
       running = [etcd, apiserver];
       await waitReady(apiserver, etcd);
       if (binaries.kubeControllerManager !== undefined) {
-        running.push(startService('kube-controller-manager', binaries.kubeControllerManager, kcmArgs, { logFile: join(logDir, 'kube-controller-manager.log') }));
+        running.push(
+          startService('kube-controller-manager', binaries.kubeControllerManager, kcmArgs, { logFile: join(logDir, 'kube-controller-manager.log') }),
+        );
       }
     },
     pause: () => signalApiserver(running[1], 'SIGSTOP'),

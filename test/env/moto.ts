@@ -61,7 +61,7 @@ async function waitForMoto(endpoint: string, service: ServiceProcess, timeoutMs:
 
 /** Starts moto server on a free loopback port; `logDir` receives its log. */
 export async function startMoto(options: { logDir: string; venvPython?: string; readyTimeoutMs?: number }): Promise<MotoServer> {
-  const venvPython = options.venvPython ?? await ensureMotoVenv();
+  const venvPython = options.venvPython ?? (await ensureMotoVenv());
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const service = startService('moto', venvPython, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {

@@ -14,7 +14,8 @@ const kubeVersion = { git: 'v1.34.4', major: '1', minor: '34' };
 // `/version` of the apiserver and `kubectl version` must report the real release, which a
 // `go build` of k8s.io/kubernetes only does when these variables are stamped in.
 export const ldflags = [
-  '-s', '-w',
+  '-s',
+  '-w',
   `-X k8s.io/component-base/version.gitVersion=${kubeVersion.git}`,
   `-X k8s.io/component-base/version.gitMajor=${kubeVersion.major}`,
   `-X k8s.io/component-base/version.gitMinor=${kubeVersion.minor}`,
@@ -31,7 +32,10 @@ export class TestEnvBuildError extends Error {
 
 function findGo(): string {
   const candidates = [
-    ...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'go')),
+    ...(process.env['PATH'] ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'go')),
     '/usr/local/go/bin/go',
     join(process.env['HOME'] ?? '/root', 'go', 'bin', 'go'),
   ];
@@ -84,4 +88,3 @@ export async function binariesCacheDir(): Promise<{ go: string; dir: string }> {
   cachedKey = { go, dir: join(testenvCacheRoot(), hash.digest('hex').slice(0, 12)) };
   return cachedKey;
 }
-

@@ -38,13 +38,21 @@ export async function ensureVenv(name: string, requirement: string, label: strin
     try {
       await execFileAsync(python(), ['-m', 'venv', tmp]);
     } catch (error) {
-      throw new Error(`testenv: \`${python()} -m venv\` failed — the Python venv module is missing (Debian/Ubuntu: apt-get install -y python3-venv; .ci/run does this): ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `testenv: \`${python()} -m venv\` failed — the Python venv module is missing (Debian/Ubuntu: apt-get install -y python3-venv; .ci/run does this): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     try {
-      await execFileAsync(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', requirement], { maxBuffer: 64 * 1024 * 1024 });
+      await execFileAsync(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', requirement], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
     } catch (error) {
       rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`testenv: pip install ${requirement} failed: ${(error as Error).message}\n${((error as { stderr?: string }).stderr ?? '').slice(-2000)}`, { cause: error });
+      throw new Error(
+        `testenv: pip install ${requirement} failed: ${(error as Error).message}\n${((error as { stderr?: string }).stderr ?? '').slice(-2000)}`,
+        { cause: error },
+      );
     }
     writeFileSync(join(tmp, '.tideline-complete'), `${requirement}\n`);
     rmSync(join(root, 'venv'), { recursive: true, force: true });

@@ -13,7 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import type { MotoConnection } from '#test/env/index.ts';
 import type { CloudFormationTemplate } from './synth.ts';
 
@@ -33,7 +41,12 @@ export class FunctionContainer {
 
   constructor(logicalId: string, bundleDir: string, handler: string, timeout: number, env: Record<string, string>) {
     this.logicalId = logicalId;
-    this.#child = fork(runner, [bundleDir, handler, logicalId, String(timeout)], { cwd: bundleDir, env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    this.#child = fork(runner, [bundleDir, handler, logicalId, String(timeout)], {
+      cwd: bundleDir,
+      env,
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     for (const stream of [this.#child.stdout, this.#child.stderr]) stream?.on('data', (chunk: Buffer) => this.log.push(chunk.toString('utf8')));
     this.ready = new Promise((resolve, reject) => {
       this.#child.once('exit', (code) => reject(new Error(`${logicalId}: container exited (${code}) during init\n${this.log.join('')}`)));
@@ -103,7 +116,12 @@ export class DeployedStack {
   }
 
   /** Creates the template's resources in moto and starts every function from its bundle in `assemblyDir`. */
-  static async deploy(template: CloudFormationTemplate, assemblyDir: string, moto: MotoConnection, extraEnv: Record<string, string> = {}): Promise<DeployedStack> {
+  static async deploy(
+    template: CloudFormationTemplate,
+    assemblyDir: string,
+    moto: MotoConnection,
+    extraEnv: Record<string, string> = {},
+  ): Promise<DeployedStack> {
     const aws = { endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials };
     const stack = new DeployedStack(new SQSClient(aws), mkdtempSync(path.join(tmpdir(), 'tideline-deployed-')));
     const suffix = randomBytes(3).toString('hex');
@@ -111,7 +129,8 @@ export class DeployedStack {
     const dynamodb = new DynamoDBClient(aws);
     const s3 = new S3Client({ ...aws, forcePathStyle: true });
     const resources = Object.entries(template.Resources);
-    const ofType = (type: string): [string, Properties][] => resources.filter(([, resource]) => resource.Type === type).map(([id, resource]) => [id, resource.Properties ?? {}]);
+    const ofType = (type: string): [string, Properties][] =>
+      resources.filter(([, resource]) => resource.Type === type).map(([id, resource]) => [id, resource.Properties ?? {}]);
 
     for (const [id] of ofType('AWS::Events::EventBus')) {
       const name = `tideline-${suffix}`;
@@ -125,7 +144,14 @@ export class DeployedStack {
     }
     for (const [id, properties] of ofType('AWS::DynamoDB::GlobalTable')) {
       const name = `${id}-${suffix}`;
-      await dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: properties['KeySchema'] as KeySchemaElement[], AttributeDefinitions: properties['AttributeDefinitions'] as AttributeDefinition[], BillingMode: 'PAY_PER_REQUEST' }));
+      await dynamodb.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: properties['KeySchema'] as KeySchemaElement[],
+          AttributeDefinitions: properties['AttributeDefinitions'] as AttributeDefinition[],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
       stack.names.set(id, name);
     }
     const createQueue = async (id: string, attributes: Record<string, string>): Promise<void> => {
@@ -137,7 +163,8 @@ export class DeployedStack {
     };
     for (const [id, properties] of ofType('AWS::SQS::Queue')) {
       const attributes: Record<string, string> = {};
-      for (const key of ['FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit']) if (properties[key] !== undefined) attributes[key] = String(properties[key]);
+      for (const key of ['FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit'])
+        if (properties[key] !== undefined) attributes[key] = String(properties[key]);
       await createQueue(id, attributes);
     }
     // Lambda's asynchronous invocations (a rule's target) have no moto counterpart: each function gets an inbox queue.
@@ -167,7 +194,9 @@ export class DeployedStack {
       const targets = (properties['Targets'] as { Id: string; Arn: unknown; SqsParameters?: { MessageGroupId: string } }[]).map((target) => {
         const targetId = logicalIdOf(target.Arn);
         const isFunction = functions.some(([fnId]) => fnId === targetId);
-        stack.#consumers.push(isFunction ? { kind: 'async', queue: `inbox-${targetId}`, fn: targetId } : { kind: 'esm', queue: targetId, fn: '', batchSize: 0 });
+        stack.#consumers.push(
+          isFunction ? { kind: 'async', queue: `inbox-${targetId}`, fn: targetId } : { kind: 'esm', queue: targetId, fn: '', batchSize: 0 },
+        );
         return { Id: target.Id, Arn: resolve(target.Arn, id), ...(target.SqsParameters ? { SqsParameters: target.SqsParameters } : {}) };
       });
       await events.send(new PutTargetsCommand({ Rule: name, EventBusName: busName, Targets: targets }));
@@ -175,12 +204,28 @@ export class DeployedStack {
     // Queues read by a function (event source mapping) or by the pipe replace the placeholders above.
     stack.#consumers.splice(0, stack.#consumers.length, ...stack.#consumers.filter((consumer) => consumer.kind === 'async'));
     for (const [, properties] of ofType('AWS::Lambda::EventSourceMapping')) {
-      stack.#consumers.push({ kind: 'esm', queue: logicalIdOf(properties['EventSourceArn']), fn: logicalIdOf(properties['FunctionName']), batchSize: Number(properties['BatchSize'] ?? 10) });
+      stack.#consumers.push({
+        kind: 'esm',
+        queue: logicalIdOf(properties['EventSourceArn']),
+        fn: logicalIdOf(properties['FunctionName']),
+        batchSize: Number(properties['BatchSize'] ?? 10),
+      });
     }
     for (const [id, properties] of ofType('AWS::Pipes::Pipe')) {
-      const target = properties['TargetParameters'] as { InputTemplate?: string; SqsQueueParameters?: { MessageGroupId?: string; MessageDeduplicationId?: string } };
-      if (!target.SqsQueueParameters?.MessageGroupId || !target.SqsQueueParameters.MessageDeduplicationId) throw new Error(`${id}: a pipe into a FIFO queue needs a message group and deduplication id`);
-      stack.#consumers.push({ kind: 'pipe', queue: logicalIdOf(properties['Source']), target: logicalIdOf(properties['Target']), inputTemplate: target.InputTemplate ?? '', groupPath: target.SqsQueueParameters.MessageGroupId, dedupPath: target.SqsQueueParameters.MessageDeduplicationId });
+      const target = properties['TargetParameters'] as {
+        InputTemplate?: string;
+        SqsQueueParameters?: { MessageGroupId?: string; MessageDeduplicationId?: string };
+      };
+      if (!target.SqsQueueParameters?.MessageGroupId || !target.SqsQueueParameters.MessageDeduplicationId)
+        throw new Error(`${id}: a pipe into a FIFO queue needs a message group and deduplication id`);
+      stack.#consumers.push({
+        kind: 'pipe',
+        queue: logicalIdOf(properties['Source']),
+        target: logicalIdOf(properties['Target']),
+        inputTemplate: target.InputTemplate ?? '',
+        groupPath: target.SqsQueueParameters.MessageGroupId,
+        dedupPath: target.SqsQueueParameters.MessageDeduplicationId,
+      });
     }
 
     for (const [id, properties] of functions) {
@@ -198,7 +243,7 @@ export class DeployedStack {
         TMPDIR: functionTmp,
         ...extraEnv,
       };
-      const variables = ((properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables) ?? {};
+      const variables = (properties['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
       for (const [key, value] of Object.entries(variables)) {
         // What the function sees at /var/task is its bundle; its /tmp is its own.
         env[key] = resolve(value, `${id} ${key}`).replace(/^\/(var\/task|tmp)(?=\/|$)/, (_match, root: string) => (root === 'tmp' ? functionTmp : bundleDir));
@@ -224,7 +269,9 @@ export class DeployedStack {
   async #receive(queue: string): Promise<Message[]> {
     const info = this.queues.get(queue);
     if (!info) throw new Error(`no deployed queue ${queue}`);
-    const { Messages: messages = [] } = await this.#sqs.send(new ReceiveMessageCommand({ QueueUrl: info.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
+    const { Messages: messages = [] } = await this.#sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: info.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+    );
     return messages;
   }
 
@@ -246,7 +293,10 @@ export class DeployedStack {
         moved += messages.length;
         for (const message of messages) {
           if (consumer.kind === 'async') {
-            await this.functions.get(consumer.fn)!.invoke(JSON.parse(message.Body ?? 'null')).catch((error: Error) => this.failures.push(error.message));
+            await this.functions
+              .get(consumer.fn)!
+              .invoke(JSON.parse(message.Body ?? 'null'))
+              .catch((error: Error) => this.failures.push(error.message));
             await this.#delete(consumer.queue, message);
           } else if (consumer.kind === 'pipe') {
             await this.#pipe(consumer, message);
@@ -267,18 +317,33 @@ export class DeployedStack {
     if (consumer.inputTemplate !== '<$.body>') throw new Error(`pipe input template ${JSON.stringify(consumer.inputTemplate)} is not emulated`);
     const at = (jsonPath: string): string => {
       if (!jsonPath.startsWith('$.')) return jsonPath; // a static value
-      const value = jsonPath.slice(2).split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], record);
+      const value = jsonPath
+        .slice(2)
+        .split('.')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], record);
       if (typeof value !== 'string' || value === '') throw new Error(`pipe: ${jsonPath} is not a string in the message (${message.Body?.slice(0, 200)})`);
       return value;
     };
-    await this.#sqs.send(new SendMessageCommand({ QueueUrl: this.queues.get(consumer.target)!.url, MessageBody: message.Body, MessageGroupId: at(consumer.groupPath), MessageDeduplicationId: at(consumer.dedupPath) }));
+    await this.#sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queues.get(consumer.target)!.url,
+        MessageBody: message.Body,
+        MessageGroupId: at(consumer.groupPath),
+        MessageDeduplicationId: at(consumer.dedupPath),
+      }),
+    );
   }
 
   async #invokeBatch(consumer: Extract<Consumer, { kind: 'esm' }>, messages: Message[]): Promise<void> {
     const arn = this.queues.get(consumer.queue)!.arn;
     for (const message of messages) {
       if (message.Attributes?.['MessageGroupId']) {
-        this.fifoDeliveries.push({ queue: consumer.queue, groupId: message.Attributes['MessageGroupId'], deduplicationId: message.Attributes['MessageDeduplicationId'] ?? '', detailType: (JSON.parse(message.Body ?? '{}') as { 'detail-type'?: string })['detail-type'] ?? '' });
+        this.fifoDeliveries.push({
+          queue: consumer.queue,
+          groupId: message.Attributes['MessageGroupId'],
+          deduplicationId: message.Attributes['MessageDeduplicationId'] ?? '',
+          detailType: (JSON.parse(message.Body ?? '{}') as { 'detail-type'?: string })['detail-type'] ?? '',
+        });
       }
     }
     const records = messages.map((message) => ({

@@ -12,7 +12,12 @@ export const fleetDir = path.resolve('examples/fleet/clusters/dev');
 
 /** A bootstrap GitRepository `flux-system/<name>` for `url`. */
 export function bootstrapRepository(url: string, name = 'flux-system'): Record<string, unknown> {
-  return { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace: 'flux-system' }, spec: { interval: '1m', url, ref: { branch: 'main' } } };
+  return {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name, namespace: 'flux-system' },
+    spec: { interval: '1m', url, ref: { branch: 'main' } },
+  };
 }
 
 export interface SynthesizedTideline {
@@ -50,6 +55,13 @@ export function synthTideline(overrides: Partial<TidelineProps> = {}): Synthesiz
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const assembly = app.synth();
   const templateFile = path.join(assembly.directory, stack.templateFile);
-  cached = { stack, tideline, template: Template.fromStack(stack), json: JSON.parse(readFileSync(templateFile, 'utf8')) as CloudFormationTemplate, outdir: assembly.directory, templateFile };
+  cached = {
+    stack,
+    tideline,
+    template: Template.fromStack(stack),
+    json: JSON.parse(readFileSync(templateFile, 'utf8')) as CloudFormationTemplate,
+    outdir: assembly.directory,
+    templateFile,
+  };
   return cached;
 }

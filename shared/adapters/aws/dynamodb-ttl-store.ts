@@ -140,7 +140,9 @@ export class DynamoDbTtlStore implements TtlStore {
 
   async #read(key: string): Promise<Record<string, AttributeValue> | undefined> {
     try {
-      const { Item: item } = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { [this.#keyAttribute]: { S: key } }, ConsistentRead: true }));
+      const { Item: item } = await this.#client.send(
+        new GetItemCommand({ TableName: this.#table, Key: { [this.#keyAttribute]: { S: key } }, ConsistentRead: true }),
+      );
       return item;
     } catch (error) {
       throw fromAwsError(error, `reading ${key} in table ${this.#table}`, { unansweredIsTransient: true });
@@ -151,4 +153,3 @@ export class DynamoDbTtlStore implements TtlStore {
 function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
-

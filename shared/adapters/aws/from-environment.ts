@@ -53,4 +53,3 @@ export function dynamoDbStatusStore(table: string, clock: Clock = systemClock, s
 export function eventBridgeBus(busName: string, clock: Clock = systemClock, settings: AwsClientSettings = {}): EventBus {
   return new EventBridgeBus(new EventBridgeClient(clientConfig(settings)), busName, { clock });
 }
-

@@ -83,7 +83,13 @@ export class S3ArtifactStore implements ArtifactStore {
   async putIfUnchanged(key: string, body: Uint8Array, version: string | undefined, contentType?: string): Promise<string> {
     try {
       const { ETag: etag } = await this.#client.send(
-        new PutObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key, Body: body, ...(version === undefined ? { IfNoneMatch: '*' } : { IfMatch: version }), ...(contentType ? { ContentType: contentType } : {}) }),
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.#prefix + key,
+          Body: body,
+          ...(version === undefined ? { IfNoneMatch: '*' } : { IfMatch: version }),
+          ...(contentType ? { ContentType: contentType } : {}),
+        }),
       );
       return etag ?? '';
     } catch (error) {

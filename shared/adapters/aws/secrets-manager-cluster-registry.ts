@@ -141,10 +141,14 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
     let output;
     let tags: Tag[];
     try {
-      const describe = knownTags ? Promise.resolve(knownTags) : this.#client.send(new DescribeSecretCommand({ SecretId: secretId })).then((described) => described.Tags ?? []);
+      const describe = knownTags
+        ? Promise.resolve(knownTags)
+        : this.#client.send(new DescribeSecretCommand({ SecretId: secretId })).then((described) => described.Tags ?? []);
       [output, tags] = await Promise.all([this.#client.send(new GetSecretValueCommand({ SecretId: secretId })), describe]);
     } catch (error) {
-      throw fromAwsError(error, `reading cluster ${name} (secret ${secretId}) from Secrets Manager`, { notFound: `cluster ${name} (secret ${secretId}) does not exist` });
+      throw fromAwsError(error, `reading cluster ${name} (secret ${secretId}) from Secrets Manager`, {
+        notFound: `cluster ${name} (secret ${secretId}) does not exist`,
+      });
     }
     const text = output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
     if (text === undefined) throw new InvalidInputError(`cluster ${name}: secret ${secretId} has no value`);
@@ -162,11 +166,13 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
     do {
       let page;
       try {
-        page = await this.#client.send(new ListSecretsCommand({
-          Filters: [{ Key: 'name', Values: [this.#secretPrefix] }],
-          MaxResults: this.#pageSize,
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        }));
+        page = await this.#client.send(
+          new ListSecretsCommand({
+            Filters: [{ Key: 'name', Values: [this.#secretPrefix] }],
+            MaxResults: this.#pageSize,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
       } catch (error) {
         throw fromAwsError(error, `listing clusters (secrets ${this.#secretPrefix}*) in Secrets Manager`);
       }
@@ -196,4 +202,3 @@ function labelsFromTags(tags: readonly Tag[]): Record<string, string> {
   for (const tag of tags) if (tag.Key && !tag.Key.startsWith('aws:')) labels[tag.Key] = tag.Value ?? '';
   return labels;
 }
-

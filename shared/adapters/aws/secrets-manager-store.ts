@@ -69,4 +69,3 @@ export class SecretsManagerSecretStore implements SecretStore {
     return value;
   }
 }
-

@@ -52,7 +52,8 @@ export interface ControlDeps {
 export async function handleControlRequest(request: ControlRequest, deps: ControlDeps): Promise<ControlResponse> {
   if (request.path !== CONTROL_EVENTS_PATH) return answer(404, { error: `no control endpoint at ${request.path}` });
   if (request.method.toUpperCase() !== 'POST') return answer(405, { error: `${request.method} not allowed on ${CONTROL_EVENTS_PATH}; use POST` });
-  if (!authorized(header(request.headers, 'authorization'), deps.token)) return answer(401, { error: 'missing or wrong bearer token (see dev.json of the running tideline dev)' });
+  if (!authorized(header(request.headers, 'authorization'), deps.token))
+    return answer(401, { error: 'missing or wrong bearer token (see dev.json of the running tideline dev)' });
   const bytes = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : Buffer.from(request.body);
   if (bytes.length > MAX_BODY_BYTES) return answer(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
 
@@ -101,7 +102,9 @@ function header(headers: ControlRequest['headers'], name: string): string | unde
 function authorized(authorization: string | undefined, token: string): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match || token === '') return false;
-  const given = createHash('sha256').update(match[1] as string).digest();
+  const given = createHash('sha256')
+    .update(match[1] as string)
+    .digest();
   const expected = createHash('sha256').update(token).digest();
   return timingSafeEqual(given, expected);
 }

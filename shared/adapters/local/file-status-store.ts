@@ -148,7 +148,10 @@ export class FileStatusStore implements StatusStore {
       } catch (error) {
         if ((error as { code?: string }).code !== 'EEXIST') throw error;
       }
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_LOCK_MS) {
         await rm(lock, { force: true });
         continue;

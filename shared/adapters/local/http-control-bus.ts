@@ -83,12 +83,15 @@ export class HttpControlBus implements EventBus {
     if (response.status === 401) throw new UnauthorizedError(`control endpoint ${this.#url}: token refused (401): ${reason}`);
     if (response.status === 404) throw new NotFoundError(`control endpoint ${this.#url}: not found (404): ${reason}`);
     if (response.status >= 500 && response.status !== 502) throw new TransientError(`control endpoint ${this.#url}: ${response.status}: ${reason}`);
-    if (response.status !== 200 && response.status !== 502) throw new InvalidInputError(`control endpoint ${this.#url}: refused (${response.status}): ${reason}`);
+    if (response.status !== 200 && response.status !== 502)
+      throw new InvalidInputError(`control endpoint ${this.#url}: refused (${response.status}): ${reason}`);
     const failedIds = new Map<string, string>();
     for (const entry of Array.isArray(answer['failed']) ? (answer['failed'] as { eventId?: string; reason?: string }[]) : []) {
       if (entry.eventId) failedIds.set(entry.eventId, entry.reason ?? 'refused');
     }
-    const failed = events.filter((event) => failedIds.has(event.detail.eventId)).map((event) => ({ event, reason: failedIds.get(event.detail.eventId) as string }));
+    const failed = events
+      .filter((event) => failedIds.has(event.detail.eventId))
+      .map((event) => ({ event, reason: failedIds.get(event.detail.eventId) as string }));
     return { published: typeof answer['published'] === 'number' ? answer['published'] : events.length - failed.length, failed };
   }
 }

@@ -50,7 +50,8 @@ export function parseSecretsFile(text: string, file: string): Map<string, string
   const values = new Map<string, string>();
   for (const document of documents) {
     if (document === undefined || document === null) continue;
-    if (typeof document !== 'object' || Array.isArray(document)) throw new InvalidInputError('expected a mapping of secret names to values, or Kubernetes Secrets', { source: { file } });
+    if (typeof document !== 'object' || Array.isArray(document))
+      throw new InvalidInputError('expected a mapping of secret names to values, or Kubernetes Secrets', { source: { file } });
     const record = document as Record<string, unknown>;
     if (record['kind'] === 'List' && Array.isArray(record['items'])) {
       for (const item of record['items']) addManifest(values, item, file);
@@ -73,13 +74,17 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Adds one Kubernetes Secret manifest as `namespace/name` → JSON of its decoded data. */
 function addManifest(values: Map<string, string>, manifest: unknown, file: string): void {
   const secret = manifest as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; data?: unknown; stringData?: unknown } | null;
-  if (typeof secret !== 'object' || secret === null || secret.kind !== 'Secret') throw new InvalidInputError('a List in the secrets file may hold only Secrets', { source: { file } });
+  if (typeof secret !== 'object' || secret === null || secret.kind !== 'Secret')
+    throw new InvalidInputError('a List in the secrets file may hold only Secrets', { source: { file } });
   const name = secret.metadata?.name;
   if (typeof name !== 'string' || name === '') throw new InvalidInputError('a Secret in the secrets file has no metadata.name', { source: { file } });
   const namespace = typeof secret.metadata?.namespace === 'string' && secret.metadata.namespace !== '' ? secret.metadata.namespace : 'default';
   const where = `Secret ${namespace}/${name}`;
   const data: Record<string, string> = {};
-  for (const [field, decode] of [['data', true], ['stringData', false]] as const) {
+  for (const [field, decode] of [
+    ['data', true],
+    ['stringData', false],
+  ] as const) {
     const entries = secret[field];
     if (entries === undefined || entries === null) continue;
     if (typeof entries !== 'object' || Array.isArray(entries)) throw new InvalidInputError(`${where}: ${field} must be a mapping`, { source: { file } });

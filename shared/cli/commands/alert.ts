@@ -104,7 +104,9 @@ export function registerAlert(program: Command): void {
         clock: systemClock,
       });
       for (const delivery of report.deliveries) {
-        process.stdout.write(`${delivery.outcome}: ${delivery.provider ?? delivery.alert}${delivery.attempts ? ` (${delivery.attempts} attempt(s))` : ''}${delivery.reason ? ` — ${delivery.reason}` : ''}\n`);
+        process.stdout.write(
+          `${delivery.outcome}: ${delivery.provider ?? delivery.alert}${delivery.attempts ? ` (${delivery.attempts} attempt(s))` : ''}${delivery.reason ? ` — ${delivery.reason}` : ''}\n`,
+        );
       }
       if (report.deliveries.length === 0) process.stdout.write(`nothing sent: ${event.detailType} events raise no alert\n`);
     });

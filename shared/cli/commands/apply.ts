@@ -36,14 +36,21 @@ export function clusterOptions(command: Command): Command {
     .option('--context <context>', 'kubeconfig context (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl does, or ~/.kube/config)')
     .option('--insecure-skip-tls-verify', 'accept a kubeconfig cluster that disables TLS verification')
-    .option('--credential-dir <dir>', "a directory the kubeconfig's credential files (certificate-authority, client-certificate, client-key, tokenFile) may be read from (repeatable; in addition to the kubeconfig files' own directories)", (value: string, previous: string[] = []) => [...previous, value]);
+    .option(
+      '--credential-dir <dir>',
+      "a directory the kubeconfig's credential files (certificate-authority, client-certificate, client-key, tokenFile) may be read from (repeatable; in addition to the kubeconfig files' own directories)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    );
 }
 
 /**
  * The connection options the cluster CLI options ask for: credential files may be read from the
  * kubeconfig files' own directories and every `--credential-dir`.
  */
-export function connectionOptions(options: Pick<ClusterCliOptions, 'insecureSkipTlsVerify' | 'credentialDir' | 'kubeconfig'>): { allowInsecure: boolean; credentialFileDirs?: string[] } {
+export function connectionOptions(options: Pick<ClusterCliOptions, 'insecureSkipTlsVerify' | 'credentialDir' | 'kubeconfig'>): {
+  allowInsecure: boolean;
+  credentialFileDirs?: string[];
+} {
   const extra = options.credentialDir ?? [];
   const credentialFileDirs = [...kubeconfigPaths(options.kubeconfig).map((file) => dirname(resolve(file))), ...extra];
   return { allowInsecure: options.insecureSkipTlsVerify === true, ...(extra.length > 0 ? { credentialFileDirs } : {}) };
@@ -61,7 +68,8 @@ export function outputOption(command: Command): Command {
 
 /** The output format asked for; an InvalidInputError (exit 2, nothing done) for anything else. */
 export function outputFormat(options: { output: string }): 'text' | 'json' {
-  if (options.output !== 'text' && options.output !== 'json') throw new InvalidInputError(`--output must be text or json, not ${JSON.stringify(options.output)}`);
+  if (options.output !== 'text' && options.output !== 'json')
+    throw new InvalidInputError(`--output must be text or json, not ${JSON.stringify(options.output)}`);
   return options.output;
 }
 
@@ -91,20 +99,27 @@ interface ApplyCliOptions extends ClusterCliOptions {
  * are already free of secret values), and the unready objects of a health wait.
  */
 export function applyResultJson(result: ReconcileResult): string {
-  return JSON.stringify({
-    status: result.failure ? 'failed' : 'applied',
-    ...(result.failure ? { failure: result.failure } : {}),
-    counts: summarizeChangeSet(result.changeSet, 0).counts,
-    entries: result.changeSet.entries,
-    errors: result.changeSet.errors,
-    ...(result.health ? { health: { ready: result.health.ready, unhealthy: result.health.unhealthy } } : {}),
-    ...(result.inventory ? { revision: result.inventory.revision } : {}),
-  }, null, 2);
+  return JSON.stringify(
+    {
+      status: result.failure ? 'failed' : 'applied',
+      ...(result.failure ? { failure: result.failure } : {}),
+      counts: summarizeChangeSet(result.changeSet, 0).counts,
+      entries: result.changeSet.entries,
+      errors: result.changeSet.errors,
+      ...(result.health ? { health: { ready: result.health.ready, unhealthy: result.health.unhealthy } } : {}),
+      ...(result.inventory ? { revision: result.inventory.revision } : {}),
+    },
+    null,
+    2,
+  );
 }
 
 /** Registers the `apply` verb. */
 export function registerApply(program: Command): void {
-  const command = program.command('apply').description('reconcile a directory into a cluster with server-side apply and print the change set').argument('<dir>', 'Kustomize or plain-manifest directory');
+  const command = program
+    .command('apply')
+    .description('reconcile a directory into a cluster with server-side apply and print the change set')
+    .argument('<dir>', 'Kustomize or plain-manifest directory');
   rootOption(outputOption(clusterOptions(ownerOptions(command))))
     .option('--prune', 'delete objects applied before under this name that the directory no longer holds')
     .option('--wait', 'wait for the applied objects to become ready')
@@ -114,14 +129,20 @@ export function registerApply(program: Command): void {
     .option('--allow-empty', 'let an empty directory prune everything applied before under this name (with --prune)')
     .option('--timeout <duration>', 'health wait timeout', '5m')
     .option('--revision <revision>', 'revision recorded in the inventory', 'local')
-    .option('--order <number>', "the revision's place in history (e.g. its commit time in ms); one lower than the applied revision's is refused, not rolled back")
+    .option(
+      '--order <number>',
+      "the revision's place in history (e.g. its commit time in ms); one lower than the applied revision's is refused, not rolled back",
+    )
     .action(async (dir: string, options: ApplyCliOptions) => {
       const output = outputFormat(options);
       const order = options.order === undefined ? undefined : Number(options.order);
       if (options.order !== undefined && (!/^\d+$/.test(options.order) || !Number.isSafeInteger(order))) {
         throw new InvalidInputError(`--order must be a non-negative integer, not ${JSON.stringify(options.order)}`);
       }
-      const { objects, digest } = await loadDirectoryObjects(dir, { root: repositoryRoot(dir, options.root), ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
+      const { objects, digest } = await loadDirectoryObjects(dir, {
+        root: repositoryRoot(dir, options.root),
+        ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
+      });
       const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
       try {
         const result = await reconcileObjects(client, {

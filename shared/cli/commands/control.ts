@@ -40,7 +40,8 @@ type Outcome = 'ok' | 'failed' | 'timeout';
 class ControlError extends Error {}
 
 function timeoutMs(options: ControlOptions): number {
-  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(options.timeout)) throw new ControlError(`--timeout ${JSON.stringify(options.timeout)} is not a duration such as 30s or 5m`);
+  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(options.timeout))
+    throw new ControlError(`--timeout ${JSON.stringify(options.timeout)} is not a duration such as 30s or 5m`);
   return durationToMs(options.timeout);
 }
 
@@ -50,20 +51,30 @@ function inCluster(options: { cluster?: string }, record?: KustomizationKey): st
 }
 
 async function kustomizationsNamed(store: StatusStore, name: string, options: ControlOptions): Promise<KustomizationStatus[]> {
-  const records = (await store.listKustomizations(options.cluster ? { cluster: options.cluster } : {})).filter((r) => r.namespace === options.namespace && r.name === name);
+  const records = (await store.listKustomizations(options.cluster ? { cluster: options.cluster } : {})).filter(
+    (r) => r.namespace === options.namespace && r.name === name,
+  );
   if (records.length === 0) throw new ControlError(`Kustomization ${name} not found in ${options.namespace} namespace${inCluster(options)}`);
   return records;
 }
 
 /** The source of that name: of the cluster given, else of the first cluster that has it (the fleet's bootstrap `*` last). */
 async function sourceNamed(store: StatusStore, name: string, options: ControlOptions): Promise<SourceStatus> {
-  const records = (await store.listSources()).filter((r) => r.namespace === options.namespace && r.name === name && (options.cluster === undefined || r.cluster === options.cluster));
+  const records = (await store.listSources()).filter(
+    (r) => r.namespace === options.namespace && r.name === name && (options.cluster === undefined || r.cluster === options.cluster),
+  );
   const record = records.find((r) => r.cluster !== '*') ?? records[0];
   if (!record) throw new ControlError(`GitRepository ${name} not found in ${options.namespace} namespace${inCluster(options)}`);
   return record;
 }
 
-function reconcileRequest(io: CliIo, object: { kind: 'Kustomization' | 'GitRepository'; namespace: string; name: string }, cluster: string | undefined, withSource: boolean, requestedAt: string): CatalogEvent {
+function reconcileRequest(
+  io: CliIo,
+  object: { kind: 'Kustomization' | 'GitRepository'; namespace: string; name: string },
+  cluster: string | undefined,
+  withSource: boolean,
+  requestedAt: string,
+): CatalogEvent {
   return makeEvent('ReconcileRequested', {
     version: CATALOG_VERSION,
     eventId: randomUUID(),
@@ -127,7 +138,15 @@ async function waitForSource(io: CliIo, store: StatusStore, key: SourceKey, requ
   return outcome.result;
 }
 
-async function waitForKustomizations(io: CliIo, store: StatusStore, keys: KustomizationKey[], requestedAt: string, deadline: number, options: ControlOptions, completedLine: boolean): Promise<Outcome[]> {
+async function waitForKustomizations(
+  io: CliIo,
+  store: StatusStore,
+  keys: KustomizationKey[],
+  requestedAt: string,
+  deadline: number,
+  options: ControlOptions,
+  completedLine: boolean,
+): Promise<Outcome[]> {
   io.stderr.write('◎ waiting for Kustomization reconciliation\n');
   const several = keys.length > 1;
   return Promise.all(
@@ -168,16 +187,25 @@ export async function reconcileKustomization(name: string, options: ControlOptio
   const store = await openStatusStore(options, io);
   const records = await kustomizationsNamed(store, name, options);
   const suspended = records.filter((record) => record.suspended);
-  if (suspended.length > 0) throw new ControlError(`Kustomization ${name}${inCluster(options, suspended[0])} is suspended: resume it first (tideline resume kustomization ${name})`);
+  if (suspended.length > 0)
+    throw new ControlError(`Kustomization ${name}${inCluster(options, suspended[0])} is suspended: resume it first (tideline resume kustomization ${name})`);
   const { bus } = await openControlBus(options, io);
-  const sources = options.withSource ? [...new Map(records.flatMap((r) => (r.source ? [[`${r.source.namespace}/${r.source.name}`, r.source] as const] : []))).values()] : [];
+  const sources = options.withSource
+    ? [...new Map(records.flatMap((r) => (r.source ? [[`${r.source.namespace}/${r.source.name}`, r.source] as const] : []))).values()]
+    : [];
   for (const source of sources) {
     io.stderr.write(`► annotating GitRepository ${source.name} in ${source.namespace} namespace\n`);
     io.stderr.write('✔ GitRepository annotated\n');
   }
   const requestedAt = new Date(io.clock.now()).toISOString();
-  for (const record of records) io.stderr.write(`► annotating Kustomization ${name} in ${options.namespace} namespace${inCluster(options, records.length > 1 ? record : undefined)}\n`);
-  await publish(bus, records.map((record) => reconcileRequest(io, { kind: 'Kustomization', namespace: record.namespace, name }, record.cluster, options.withSource === true, requestedAt)));
+  for (const record of records)
+    io.stderr.write(`► annotating Kustomization ${name} in ${options.namespace} namespace${inCluster(options, records.length > 1 ? record : undefined)}\n`);
+  await publish(
+    bus,
+    records.map((record) =>
+      reconcileRequest(io, { kind: 'Kustomization', namespace: record.namespace, name }, record.cluster, options.withSource === true, requestedAt),
+    ),
+  );
   io.stderr.write('✔ Kustomization annotated\n');
   const deadline = io.clock.now() + limit;
   for (const source of sources) {
@@ -235,7 +263,10 @@ export async function resumeKustomization(name: string, options: ControlOptions,
   }
   io.stderr.write('✔ Kustomization resumed\n');
   const requestedAt = new Date(io.clock.now()).toISOString();
-  await publish(bus, records.map((record) => reconcileRequest(io, { kind: 'Kustomization', namespace: record.namespace, name }, record.cluster, false, requestedAt)));
+  await publish(
+    bus,
+    records.map((record) => reconcileRequest(io, { kind: 'Kustomization', namespace: record.namespace, name }, record.cluster, false, requestedAt)),
+  );
   return exitCodeOf(await waitForKustomizations(io, store, records.map(keyOf), requestedAt, io.clock.now() + limit, options, true));
 }
 
@@ -268,14 +299,30 @@ function runner(io: CliIo, action: Action): (name: string, options: ControlOptio
 }
 
 function withControlOptions(command: Command): Command {
-  return withBusOptions(command.option('--cluster <name>', 'only in this cluster (default: every cluster that has it)').option('-n, --namespace <ns>', 'the namespace of the object', 'flux-system'));
+  return withBusOptions(
+    command
+      .option('--cluster <name>', 'only in this cluster (default: every cluster that has it)')
+      .option('-n, --namespace <ns>', 'the namespace of the object', 'flux-system'),
+  );
 }
 
-function registerVerb(program: Command, verb: string, description: string, actions: { kustomization: Action; source: Action }, io: CliIo, extra: (command: Command, kustomization: boolean) => Command): void {
+function registerVerb(
+  program: Command,
+  verb: string,
+  description: string,
+  actions: { kustomization: Action; source: Action },
+  io: CliIo,
+  extra: (command: Command, kustomization: boolean) => Command,
+): void {
   const command = program.command(verb).description(description);
-  extra(withControlOptions(command.command('kustomization').aliases(['ks']).argument('<name>', 'the Kustomization').description(`${verb} a Kustomization`)), true).action(runner(io, actions.kustomization));
+  extra(
+    withControlOptions(command.command('kustomization').aliases(['ks']).argument('<name>', 'the Kustomization').description(`${verb} a Kustomization`)),
+    true,
+  ).action(runner(io, actions.kustomization));
   const source = command.command('source').description(`${verb} a source`);
-  extra(withControlOptions(source.command('git').argument('<name>', 'the GitRepository').description(`${verb} a GitRepository`)), false).action(runner(io, actions.source));
+  extra(withControlOptions(source.command('git').argument('<name>', 'the GitRepository').description(`${verb} a GitRepository`)), false).action(
+    runner(io, actions.source),
+  );
 }
 
 const noExtra = (command: Command): Command => command;
@@ -283,17 +330,36 @@ const withTimeout = (command: Command): Command => command.option('--timeout <du
 
 /** Registers `reconcile`; `io` is the process's unless a test passes its own. */
 export function registerReconcile(program: Command, io: CliIo = processIo()): void {
-  registerVerb(program, 'reconcile', 'request a reconciliation now and wait for it, as flux reconcile does', { kustomization: reconcileKustomization, source: reconcileSource }, io, (command, kustomization) =>
-    kustomization ? withTimeout(command).option('--with-source', 'reconcile the source first') : withTimeout(command),
+  registerVerb(
+    program,
+    'reconcile',
+    'request a reconciliation now and wait for it, as flux reconcile does',
+    { kustomization: reconcileKustomization, source: reconcileSource },
+    io,
+    (command, kustomization) => (kustomization ? withTimeout(command).option('--with-source', 'reconcile the source first') : withTimeout(command)),
   );
 }
 
 /** Registers `suspend`. */
 export function registerSuspend(program: Command, io: CliIo = processIo()): void {
-  registerVerb(program, 'suspend', 'stop reconciling an object until it is resumed', { kustomization: suspendKustomization, source: suspendSource }, io, noExtra);
+  registerVerb(
+    program,
+    'suspend',
+    'stop reconciling an object until it is resumed',
+    { kustomization: suspendKustomization, source: suspendSource },
+    io,
+    noExtra,
+  );
 }
 
 /** Registers `resume`. */
 export function registerResume(program: Command, io: CliIo = processIo()): void {
-  registerVerb(program, 'resume', 'resume a suspended object and wait for its reconciliation', { kustomization: resumeKustomization, source: resumeSource }, io, withTimeout);
+  registerVerb(
+    program,
+    'resume',
+    'resume a suspended object and wait for its reconciliation',
+    { kustomization: resumeKustomization, source: resumeSource },
+    io,
+    withTimeout,
+  );
 }

@@ -22,7 +22,9 @@ interface DeleteCliOptions extends Omit<ClusterCliOptions, 'output' | 'targetNam
 
 /** Registers the `delete` verb. */
 export function registerDelete(program: Command): void {
-  const command = program.command('delete').description("remove what a Kustomization applied to a cluster (its inventory), following a Flux deletion policy, and drop the inventory");
+  const command = program
+    .command('delete')
+    .description('remove what a Kustomization applied to a cluster (its inventory), following a Flux deletion policy, and drop the inventory');
   clusterOptions(command)
     .requiredOption('--name <name>', 'Kustomization name (as given to tideline apply)')
     .option('--namespace <namespace>', 'Kustomization namespace', 'flux-system')
@@ -45,7 +47,12 @@ export function registerDelete(program: Command): void {
         const printed = formatChangeSet({ entries: result.changeSet.entries, errors: [] });
         if (printed) process.stdout.write(`${printed}\n`);
         for (const error of result.changeSet.errors) process.stderr.write(`✗ ${error.message}\n`);
-        const summary = result.outcome === 'nothing-applied' ? 'nothing applied under this name' : result.outcome === 'orphaned' ? `left ${result.left} objects in place, inventory removed` : formatCounts(result.changeSet);
+        const summary =
+          result.outcome === 'nothing-applied'
+            ? 'nothing applied under this name'
+            : result.outcome === 'orphaned'
+              ? `left ${result.left} objects in place, inventory removed`
+              : formatCounts(result.changeSet);
         process.stdout.write(`${result.failure ? `failed (${result.failure})` : result.outcome}: ${summary}\n`);
         process.exitCode = result.failure ? 2 : 0;
       } finally {

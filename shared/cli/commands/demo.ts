@@ -52,15 +52,22 @@ export async function runDemo(dataDir: string, out: (line: string) => void): Pro
   const { git } = await import('#shared/local/embedded.ts');
   const { ensureBinaries } = await import('#test/env/build.ts');
   const kubectlBin = (await ensureBinaries()).kubectl;
-  const kubectl = async (context: string, args: string[]): Promise<string> => (await execFileAsync(kubectlBin, ['--kubeconfig', info.kubeconfig, '--context', context, ...args])).stdout.trim();
+  const kubectl = async (context: string, args: string[]): Promise<string> =>
+    (await execFileAsync(kubectlBin, ['--kubeconfig', info.kubeconfig, '--context', context, ...args])).stdout.trim();
   const apps = (cluster: string): Promise<KustomizationStatus | undefined> => status.getKustomization({ cluster, namespace: 'flux-system', name: 'apps' });
   const deployment = async (cluster: string): Promise<{ replicas: number; image: string }> => {
-    const object = JSON.parse(await kubectl(cluster, ['get', 'deployment', `${cluster}-web`, '-n', 'shop', '-o', 'json'])) as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
+    const object = JSON.parse(await kubectl(cluster, ['get', 'deployment', `${cluster}-web`, '-n', 'shop', '-o', 'json'])) as {
+      spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+    };
     return { replicas: object.spec.replicas, image: object.spec.template.spec.containers[0]?.image ?? '' };
   };
   const applied = (cluster: string, revision: string) => async () => ((await apps(cluster))?.lastAppliedRevision === revision ? true : undefined);
 
-  await waitFor('the first sync of dev and prod', async () => ((await apps('dev'))?.lastAppliedRevision && (await apps('prod'))?.lastAppliedRevision ? true : undefined), 120_000);
+  await waitFor(
+    'the first sync of dev and prod',
+    async () => ((await apps('dev'))?.lastAppliedRevision && (await apps('prod'))?.lastAppliedRevision ? true : undefined),
+    120_000,
+  );
   const work = mkdtempSync(path.join(tmpdir(), 'tideline-demo-'));
   try {
     await git(work, ['clone', '--quiet', info.repoUrl, '.']);
@@ -80,7 +87,11 @@ export async function runDemo(dataDir: string, out: (line: string) => void): Pro
 
     out(`2. kubectl scale deployment dev-web --replicas=7 (a change made by hand)…`);
     await kubectl('dev', ['scale', 'deployment', 'dev-web', '-n', 'shop', '--replicas=7']);
-    const reverted = await waitFor('the next interval to revert the scale', async () => ((await deployment('dev')).replicas === replicas ? true : undefined), 90_000);
+    const reverted = await waitFor(
+      'the next interval to revert the scale',
+      async () => ((await deployment('dev')).replicas === replicas ? true : undefined),
+      90_000,
+    );
     out(`   ✔ reverted to ${replicas} replicas by the next interval, ${Math.round(reverted.ms / 1000)} s later`);
 
     out(`3. Pushing a broken commit (a manifest that is not YAML)…`);
@@ -88,11 +99,19 @@ export async function runDemo(dataDir: string, out: (line: string) => void): Pro
     writeFileSync(path.join(work, 'apps/base/web.yaml'), `${readFileSync(path.join(work, 'apps/base/web.yaml'), 'utf8')}\n---\nkind: [broken\n`);
     await git(work, ['commit', '--quiet', '-am', 'break the build']);
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
-    const failed = await waitFor('RenderFailed', async () => ((await apps('dev'))?.ready.reason === 'BuildFailed' ? (await apps('dev'))?.ready.message : undefined), 60_000);
-    const alert = await waitFor('the alert on the Slack-like sink', async () => {
-      const lines = readFileSync(info.slackLog, 'utf8').split('\n').filter(Boolean);
-      return lines.length > alertsBefore ? (JSON.parse(lines[lines.length - 1] ?? '{}') as { text: string }).text : undefined;
-    }, 30_000);
+    const failed = await waitFor(
+      'RenderFailed',
+      async () => ((await apps('dev'))?.ready.reason === 'BuildFailed' ? (await apps('dev'))?.ready.message : undefined),
+      60_000,
+    );
+    const alert = await waitFor(
+      'the alert on the Slack-like sink',
+      async () => {
+        const lines = readFileSync(info.slackLog, 'utf8').split('\n').filter(Boolean);
+        return lines.length > alertsBefore ? (JSON.parse(lines[lines.length - 1] ?? '{}') as { text: string }).text : undefined;
+      },
+      30_000,
+    );
     const still = await deployment('dev');
     out(`   ✔ RenderFailed: ${failed.value.split('\n')[0]}`);
     out(`   ✔ alert received: ${alert.value.split('\n')[0]}`);

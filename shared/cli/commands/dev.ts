@@ -88,7 +88,8 @@ async function runDev(options: DevOptions): Promise<void> {
   const logger = new ConsoleLogger({ stream: process.stdout });
   const dataDir = path.resolve(options.dataDir ?? localDataDir(process.env));
   const port = options.port === undefined ? undefined : Number(options.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new InvalidInputError(`--port must be a port number, not ${JSON.stringify(options.port)}`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new InvalidInputError(`--port must be a port number, not ${JSON.stringify(options.port)}`);
 
   if (options.repo === undefined) {
     const { startEmbeddedFleet } = await import('#shared/local/embedded.ts');
@@ -98,7 +99,14 @@ async function runDev(options: DevOptions): Promise<void> {
     const embedded = await startEmbeddedFleet({ dataDir, logger });
     let pipeline: Awaited<ReturnType<typeof startLocalPipeline>> | undefined;
     try {
-      pipeline = await startLocalPipeline({ bootstrap: embedded.bootstrap, kubeconfig: embedded.kubeconfig, dataDir, secrets: embedded.secrets, logger, ...(port !== undefined ? { port } : {}) });
+      pipeline = await startLocalPipeline({
+        bootstrap: embedded.bootstrap,
+        kubeconfig: embedded.kubeconfig,
+        dataDir,
+        secrets: embedded.secrets,
+        logger,
+        ...(port !== undefined ? { port } : {}),
+      });
     } catch (error) {
       await embedded.stop();
       throw error;
@@ -124,7 +132,15 @@ async function runDev(options: DevOptions): Promise<void> {
   }
 
   const ref = options.tag ? { tag: options.tag } : { branch: options.branch ?? 'main' };
-  const bootstrap = parseGitRepository({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: options.repo, ref } }, '--repo');
+  const bootstrap = parseGitRepository(
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { interval: '1m', url: options.repo, ref },
+    },
+    '--repo',
+  );
   const pipeline = await startLocalPipeline({
     bootstrap,
     kubeconfig: kubeconfigPaths(options.kubeconfig ? path.resolve(options.kubeconfig) : undefined),
@@ -134,7 +150,9 @@ async function runDev(options: DevOptions): Promise<void> {
     ...(port !== undefined ? { port } : {}),
     ...(options.insecureSkipTlsVerify ? { connection: { allowInsecure: true } } : {}),
   });
-  process.stdout.write(`Tideline local mode — fleet ${options.repo} (${options.tag ? `tag ${options.tag}` : `branch ${ref.branch}`}); webhooks at ${pipeline.url}/hook/<digest>; Ctrl-C stops\n`);
+  process.stdout.write(
+    `Tideline local mode — fleet ${options.repo} (${options.tag ? `tag ${options.tag}` : `branch ${ref.branch}`}); webhooks at ${pipeline.url}/hook/<digest>; Ctrl-C stops\n`,
+  );
   await untilSignal(() => pipeline.stop());
 }
 
@@ -157,8 +175,12 @@ export function registerDev(program: Command): void {
       if (options.renderOnly) {
         const root = path.resolve(options.fleet ?? EMBEDDED_FLEET);
         for (const render of await renderFleet(root)) {
-          const kinds = Object.entries(render.kinds).map(([kind, count]) => `${count} ${kind}`).join(', ');
-          process.stdout.write(`cluster ${render.cluster}: Kustomization ${render.kustomization} (${render.path}) → ${render.objects} objects (${kinds}), ${render.digest}\n`);
+          const kinds = Object.entries(render.kinds)
+            .map(([kind, count]) => `${count} ${kind}`)
+            .join(', ');
+          process.stdout.write(
+            `cluster ${render.cluster}: Kustomization ${render.kustomization} (${render.path}) → ${render.objects} objects (${kinds}), ${render.digest}\n`,
+          );
         }
         return;
       }

@@ -15,12 +15,18 @@ import type { ClusterCliOptions } from './apply.ts';
 
 /** Registers the `diff` verb. */
 export function registerDiff(program: Command): void {
-  const command = program.command('diff').description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error').argument('<dir>', 'Kustomize or plain-manifest directory');
+  const command = program
+    .command('diff')
+    .description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error')
+    .argument('<dir>', 'Kustomize or plain-manifest directory');
   rootOption(outputOption(clusterOptions(ownerOptions(command))))
     .option('--prune', 'also show what tideline apply --prune would delete (applied before under this name, no longer in the directory)')
     .action(async (dir: string, options: ClusterCliOptions & { prune?: boolean }) => {
       const output = outputFormat(options);
-      const { objects } = await loadDirectoryObjects(dir, { root: repositoryRoot(dir, options.root), ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}) });
+      const { objects } = await loadDirectoryObjects(dir, {
+        root: repositoryRoot(dir, options.root),
+        ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
+      });
       const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
       try {
         const result = await diffObjects(client, {

@@ -30,17 +30,25 @@ interface DriftCliOptions extends Pick<ClusterCliOptions, 'context' | 'kubeconfi
 
 /** Registers the `drift` verb. */
 export function registerDrift(program: Command): void {
-  const command = program.command('drift').description('check the clusters of a kubeconfig for drift from what Tideline last applied (Secret values masked); --correct puts it back; exit 0 none, 1 drift, 2 error');
+  const command = program
+    .command('drift')
+    .description(
+      'check the clusters of a kubeconfig for drift from what Tideline last applied (Secret values masked); --correct puts it back; exit 0 none, 1 drift, 2 error',
+    );
   outputOption(clusterOptions(command))
     .option('--correct', 're-apply the drifted objects (default: only report them)')
     .option('--data-dir <dir>', 'local data directory holding the applied bundles (env TIDELINE_DATA_DIR; default ${XDG_STATE_HOME:-~/.local/state}/tideline)')
     .option('--deadline <ms>', 'time one cluster may take before it is reported Timeout', '20000')
     .action(async (options: DriftCliOptions) => {
       const output = outputFormat(options);
-      if (!/^[0-9]+$/.test(options.deadline) || Number(options.deadline) < 1) throw new InvalidInputError(`--deadline must be a positive number of milliseconds, not ${JSON.stringify(options.deadline)}`);
+      if (!/^[0-9]+$/.test(options.deadline) || Number(options.deadline) < 1)
+        throw new InvalidInputError(`--deadline must be a positive number of milliseconds, not ${JSON.stringify(options.deadline)}`);
       const paths = localDataPaths(options.dataDir ? { ...process.env, TIDELINE_DATA_DIR: options.dataDir } : process.env);
       const artifacts = new FsArtifactStore(paths.artifactsDir);
-      const registry = new KubeconfigClusterRegistry({ path: kubeconfigPaths(options.kubeconfig), ...(options.credentialDir?.length ? { credentialFileDirs: connectionOptions(options).credentialFileDirs ?? [] } : {}) });
+      const registry = new KubeconfigClusterRegistry({
+        path: kubeconfigPaths(options.kubeconfig),
+        ...(options.credentialDir?.length ? { credentialFileDirs: connectionOptions(options).credentialFileDirs ?? [] } : {}),
+      });
       const deps: DriftDeps = {
         bus: { publish: async (events) => ({ published: events.length, failed: [] }) },
         artifacts,
@@ -53,11 +61,17 @@ export function registerDrift(program: Command): void {
       };
       const clusters = options.context ? [(await registry.get(options.context)).name] : (await registry.list()).map((r) => r.name);
       if (clusters.length === 0) throw new InvalidInputError('the kubeconfig has no contexts to check');
-      const report = await runDriftShard({ version: 1, eventId: 'cli', correlationId: 'cli', occurredAt: new Date().toISOString(), sweepId: 'cli', shard: { index: 0, count: 1 }, clusters }, deps, { concurrency: 4, clusterDeadlineMs: Number(options.deadline), mode: options.correct ? 'correct' : 'detect', publish: false }).finally(closeDriftClients);
+      const report = await runDriftShard(
+        { version: 1, eventId: 'cli', correlationId: 'cli', occurredAt: new Date().toISOString(), sweepId: 'cli', shard: { index: 0, count: 1 }, clusters },
+        deps,
+        { concurrency: 4, clusterDeadlineMs: Number(options.deadline), mode: options.correct ? 'correct' : 'detect', publish: false },
+      ).finally(closeDriftClients);
       const errors = report.results.some((r) => r.outcome === 'unreachable' || r.kustomizations.some((k) => k.errors.length > 0));
       process.exitCode = errors ? 2 : report.driftedObjects > 0 ? 1 : 0;
       if (output === 'json') {
-        process.stdout.write(`${JSON.stringify({ drifted: report.driftedObjects, corrected: report.corrected, apiRequests: report.apiRequests, clusters: report.results }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ drifted: report.driftedObjects, corrected: report.corrected, apiRequests: report.apiRequests, clusters: report.results }, null, 2)}\n`,
+        );
         return;
       }
       for (const result of report.results) {
@@ -67,12 +81,16 @@ export function registerDrift(program: Command): void {
         }
         for (const k of result.kustomizations) {
           const what = k.drifted.length === 0 ? 'in sync' : `${k.drifted.length} object(s) drifted${options.correct ? ', re-applied' : ''}`;
-          process.stdout.write(`${k.drifted.length === 0 ? '✔' : '►'} ${result.cluster} Kustomization ${k.key.namespace}/${k.key.name} (${k.revision}): ${what}\n`);
+          process.stdout.write(
+            `${k.drifted.length === 0 ? '✔' : '►'} ${result.cluster} Kustomization ${k.key.namespace}/${k.key.name} (${k.revision}): ${what}\n`,
+          );
           for (const line of driftTextLines(boundedDrift(k.drifted), k.drifted.length, 20)) process.stdout.write(`  ${line}\n`);
           for (const error of k.errors) process.stderr.write(`✗ ${error.message}\n`);
         }
         for (const s of result.skipped) process.stdout.write(`· ${result.cluster} Kustomization ${s.key.namespace}/${s.key.name}: not checked (${s.reason})\n`);
       }
-      process.stdout.write(`${report.clusters} cluster(s), ${report.driftedObjects} drifted object(s)${options.correct ? `, ${report.corrected} corrected` : ''}, ${report.apiRequests} API requests\n`);
+      process.stdout.write(
+        `${report.clusters} cluster(s), ${report.driftedObjects} drifted object(s)${options.correct ? `, ${report.corrected} corrected` : ''}, ${report.apiRequests} API requests\n`,
+      );
     });
 }

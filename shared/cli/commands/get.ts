@@ -93,7 +93,9 @@ export async function getKustomizations(name: string | undefined, options: GetOp
     return records.length === 0 && name !== undefined ? 1 : 0;
   }
   if (records.length === 0) {
-    io.stderr.write(name === undefined ? `✗ no Kustomization objects found ${where(options)}\n` : `✗ Kustomization object '${name}' not found ${where(options)}\n`);
+    io.stderr.write(
+      name === undefined ? `✗ no Kustomization objects found ${where(options)}\n` : `✗ Kustomization object '${name}' not found ${where(options)}\n`,
+    );
     return 1;
   }
   io.stdout.write(kustomizationTable(records, options.allNamespaces === true));
@@ -104,7 +106,11 @@ export async function getKustomizations(name: string | undefined, options: GetOp
 export async function getSources(name: string | undefined, kind: 'GitRepository' | undefined, options: GetOptions, io: CliIo): Promise<number> {
   const store = await openStatusStore(options, io);
   const records = (await store.listSources()).filter(
-    (record) => (options.cluster === undefined || record.cluster === options.cluster) && (kind === undefined || record.kind === kind) && (options.allNamespaces || record.namespace === options.namespace) && (name === undefined || record.name === name),
+    (record) =>
+      (options.cluster === undefined || record.cluster === options.cluster) &&
+      (kind === undefined || record.kind === kind) &&
+      (options.allNamespaces || record.namespace === options.namespace) &&
+      (name === undefined || record.name === name),
   );
   if (options.output === 'json') {
     io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
@@ -134,9 +140,13 @@ function withGetOptions(command: Command): Command {
 export function registerGet(program: Command, io: CliIo = processIo()): void {
   const setExit = (code: number): void => io.setExitCode(code);
   const get = program.command('get').description('print the reconcile status of Kustomizations and sources, as flux get does');
-  withGetOptions(get.command('kustomizations').aliases(['kustomization', 'ks']).description('status of Kustomizations per cluster').argument('[name]', 'only this Kustomization')).action(
-    async (name: string | undefined, options: GetOptions) => setExit(await getKustomizations(name, options, io)),
-  );
+  withGetOptions(
+    get
+      .command('kustomizations')
+      .aliases(['kustomization', 'ks'])
+      .description('status of Kustomizations per cluster')
+      .argument('[name]', 'only this Kustomization'),
+  ).action(async (name: string | undefined, options: GetOptions) => setExit(await getKustomizations(name, options, io)));
   const sources = get.command('sources').aliases(['source']).description('status of sources');
   withGetOptions(sources.command('all', { isDefault: true }).description('status of sources of every kind').argument('[name]', 'only this source')).action(
     async (name: string | undefined, options: GetOptions) => setExit(await getSources(name, undefined, options, io)),

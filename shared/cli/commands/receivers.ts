@@ -22,7 +22,11 @@ export interface ReceiverListing {
 }
 
 /** Lists the Receivers under `dir`, computing paths with tokens from `secretsFile` and the environment. */
-export async function listReceivers(dir: string, secretsFile: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<ReceiverListing[]> {
+export async function listReceivers(
+  dir: string,
+  secretsFile: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ReceiverListing[]> {
   const store = new LocalSecretStore({ ...(secretsFile ? { file: secretsFile } : {}), env });
   const listings: ReceiverListing[] = [];
   for (const { receiver, file } of await findReceivers(dir)) {

@@ -25,7 +25,12 @@ export function readDriftEnvironment(env: EnvironmentVariables): DriftEnvironmen
     settings: {
       shardSize: wholeNumberVariable(env, 'TIDELINE_DRIFT_SHARD_SIZE', { fallback: DEFAULT_DRIFT_SETTINGS.shardSize, min: 1, max: 200 }),
       concurrency: wholeNumberVariable(env, 'TIDELINE_DRIFT_CONCURRENCY', { fallback: DEFAULT_DRIFT_SETTINGS.concurrency, min: 1, max: 100 }),
-      clusterDeadlineMs: wholeNumberVariable(env, 'TIDELINE_DRIFT_CLUSTER_DEADLINE_MS', { fallback: DEFAULT_DRIFT_SETTINGS.clusterDeadlineMs, min: 1_000, max: 600_000, unit: 'milliseconds' }),
+      clusterDeadlineMs: wholeNumberVariable(env, 'TIDELINE_DRIFT_CLUSTER_DEADLINE_MS', {
+        fallback: DEFAULT_DRIFT_SETTINGS.clusterDeadlineMs,
+        min: 1_000,
+        max: 600_000,
+        unit: 'milliseconds',
+      }),
     },
   };
 }

@@ -53,7 +53,11 @@ function readReceivers(env: EnvironmentVariables): FluxReceiver[] {
 /** Reads and validates the intake's environment; throws InvalidInputError naming the variable. */
 export function readIntakeEnvironment(env: EnvironmentVariables): IntakeEnvironment {
   const secretsTtlSeconds = wholeNumberVariable(env, 'TIDELINE_SECRETS_TTL_SECONDS', { fallback: 300, unit: 'seconds' });
-  const inProgressSeconds = wholeNumberVariable(env, 'TIDELINE_DELIVERY_IN_PROGRESS_SECONDS', { fallback: DELIVERY_IN_PROGRESS_TTL_MS / 1000, min: 1, unit: 'seconds' });
+  const inProgressSeconds = wholeNumberVariable(env, 'TIDELINE_DELIVERY_IN_PROGRESS_SECONDS', {
+    fallback: DELIVERY_IN_PROGRESS_TTL_MS / 1000,
+    min: 1,
+    unit: 'seconds',
+  });
   const receivers = readReceivers(env);
   const artifactBucket = optionalVariable(env, 'TIDELINE_ARTIFACT_BUCKET');
   return {

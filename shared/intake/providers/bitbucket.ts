@@ -26,7 +26,10 @@ const BitbucketPushSchema = z.object({
     changes: z.array(
       z.object({
         new: RefStateSchema.nullable().optional(),
-        old: z.object({ target: z.object({ hash: z.string() }).optional().nullable() }).nullable().optional(),
+        old: z
+          .object({ target: z.object({ hash: z.string() }).optional().nullable() })
+          .nullable()
+          .optional(),
         commits: z.array(z.unknown()).optional().nullable(),
       }),
     ),

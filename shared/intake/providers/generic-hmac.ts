@@ -50,7 +50,7 @@ export const genericHmacProvider: WebhookProvider = {
   classify: () => 'push',
   deliveryId: (headers) => firstHeader(headers, 'x-delivery-id', 'x-request-id'),
   normalize(payload) {
-    if (!isPushShaped(payload)) return { unnamed: 'the body names no push; the receiver\'s resources are reconciled at their latest revision' };
+    if (!isPushShaped(payload)) return { unnamed: "the body names no push; the receiver's resources are reconciled at their latest revision" };
     let push: z.infer<typeof GenericPushSchema>;
     try {
       push = parsePayload(GenericPushSchema, payload, 'generic-hmac');

@@ -26,7 +26,10 @@ export const GitHubStylePushSchema = z.object({
     ssh_url: z.string().optional().nullable(),
     html_url: z.string().optional().nullable(),
   }),
-  pusher: z.object({ name: z.string().optional().nullable(), login: z.string().optional().nullable(), username: z.string().optional().nullable() }).optional().nullable(),
+  pusher: z
+    .object({ name: z.string().optional().nullable(), login: z.string().optional().nullable(), username: z.string().optional().nullable() })
+    .optional()
+    .nullable(),
   head_commit: z.object({ id: z.string().optional().nullable() }).optional().nullable(),
 });
 

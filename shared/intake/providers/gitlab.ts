@@ -32,10 +32,7 @@ const GitLabPushSchema = z.object({
   user_name: Nullable,
   total_commits_count: z.number().int().nonnegative().optional(),
   commits: z.array(z.unknown()).optional().nullable(),
-  project: z
-    .object({ git_http_url: Nullable, git_ssh_url: Nullable, web_url: Nullable, path_with_namespace: Nullable })
-    .optional()
-    .nullable(),
+  project: z.object({ git_http_url: Nullable, git_ssh_url: Nullable, web_url: Nullable, path_with_namespace: Nullable }).optional().nullable(),
   repository: z.object({ git_http_url: Nullable, git_ssh_url: Nullable, homepage: Nullable }).optional().nullable(),
 });
 

@@ -457,11 +457,10 @@ function setAssociativeElements(
     if (values.length === 0) continue;
     [validKeys, validValues] = validateKeys(valuesList, values, keys);
     const [lookupKeys, lookupValues] = validateKeys([validValues], validValues, validKeys);
-    const val = walk(
-      [findElement(sources[0], lookupKeys, lookupValues), findElement(sources[1], lookupKeys, lookupValues)],
-      elementSchema,
-      [...path, `[${validKeys.map((key, i) => `${key}=${validValues[i] ?? ''}`).join(',')}]`],
-    );
+    const val = walk([findElement(sources[0], lookupKeys, lookupValues), findElement(sources[1], lookupKeys, lookupValues)], elementSchema, [
+      ...path,
+      `[${validKeys.map((key, i) => `${key}=${validValues[i] ?? ''}`).join(',')}]`,
+    ]);
     let removed = false;
     for (let i = 0; i < validKeys.length; i++) {
       const key = validKeys[i] as string;
@@ -524,12 +523,7 @@ function setMetadataField(target: YAMLMap, name: string, value: string): void {
  * @throws InvalidInputError naming the object when the patch cannot apply (a list merged with a map,
  *   an unknown `$patch` directive).
  */
-export function strategicMergePatch(
-  target: YAMLMap,
-  patch: YAMLMap,
-  gvk: GroupVersionKind,
-  options: StrategicMergeOptions = {},
-): YAMLMap | null {
+export function strategicMergePatch(target: YAMLMap, patch: YAMLMap, gvk: GroupVersionKind, options: StrategicMergeOptions = {}): YAMLMap | null {
   const kind = scalarString(field(target, 'kind'));
   const metadata = field(target, 'metadata');
   const name = scalarString(field(metadata, 'name'));

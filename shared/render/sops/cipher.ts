@@ -38,12 +38,17 @@ export function openValue(ciphertext: string, dataKey: Uint8Array, additionalDat
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
     plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
   } catch (error) {
-    throw sopsError(source, `${what} failed authentication (tampered, moved to another key, or encrypted with another data key)`, error instanceof Error ? new Error(error.message) : undefined);
+    throw sopsError(
+      source,
+      `${what} failed authentication (tampered, moved to another key, or encrypted with another data key)`,
+      error instanceof Error ? new Error(error.message) : undefined,
+    );
   }
   const text = plain.toString('utf8');
   if (type === 'int' && !/^[-+]?[0-9]+$/.test(text)) throw sopsError(source, `${what} is typed int but does not decrypt to an integer`);
   if (type === 'float' && !Number.isFinite(Number(text))) throw sopsError(source, `${what} is typed float but does not decrypt to a number`);
-  if (type === 'bool' && !/^(1|0|t|f|T|F|true|false|TRUE|FALSE|True|False)$/.test(text)) throw sopsError(source, `${what} is typed bool but does not decrypt to a boolean`);
+  if (type === 'bool' && !/^(1|0|t|f|T|F|true|false|TRUE|FALSE|True|False)$/.test(text))
+    throw sopsError(source, `${what} is typed bool but does not decrypt to a boolean`);
   if (type === 'comment') return { type: 'str', text, raw: plain, comment: true };
   return type === 'int' || type === 'float' || type === 'bool' ? { type, text } : { type: 'str', text, raw: plain };
 }
@@ -56,8 +61,14 @@ function fixedFloatText(value: number): string {
   const [mantissa = '', exponentText = '0'] = text.toLowerCase().split('e');
   const negative = mantissa.startsWith('-');
   const digits = mantissa.replace('-', '').replace('.', '');
-  const pointAt = (mantissa.replace('-', '').indexOf('.') === -1 ? mantissa.replace('-', '').length : mantissa.replace('-', '').indexOf('.')) + Number(exponentText);
-  const body = pointAt <= 0 ? `0.${'0'.repeat(-pointAt)}${digits}` : pointAt >= digits.length ? digits + '0'.repeat(pointAt - digits.length) : `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
+  const pointAt =
+    (mantissa.replace('-', '').indexOf('.') === -1 ? mantissa.replace('-', '').length : mantissa.replace('-', '').indexOf('.')) + Number(exponentText);
+  const body =
+    pointAt <= 0
+      ? `0.${'0'.repeat(-pointAt)}${digits}`
+      : pointAt >= digits.length
+        ? digits + '0'.repeat(pointAt - digits.length)
+        : `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
   return (negative ? '-' : '') + body;
 }
 

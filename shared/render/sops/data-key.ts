@@ -45,7 +45,9 @@ export function ageIdentitiesFromSecret(entries: Readonly<Record<string, string>
   const identities: string[] = [];
   for (const [name, text] of Object.entries(entries)) {
     if (name === 'sops.aws-kms') {
-      throw new InvalidInputError(`decryption Secret ${secretName}: entry sops.aws-kms (static AWS credentials) is not supported; grant Tideline's role kms:Decrypt on the key instead`);
+      throw new InvalidInputError(
+        `decryption Secret ${secretName}: entry sops.aws-kms (static AWS credentials) is not supported; grant Tideline's role kms:Decrypt on the key instead`,
+      );
     }
     if (name.endsWith('.agekey')) identities.push(...parseAgeIdentities(text, `Secret ${secretName} entry ${name}`));
   }
@@ -118,7 +120,9 @@ export async function dataKeyFor(meta: SopsMetadata, keys: SopsKeys, source: Sop
         tried.push(`age recipients ${meta.group.age.map((k) => k.recipient).join(', ')} (${keys.ageIdentities?.length ?? 0} identities offered)`);
       }
       if (meta.group.kms.length > 0) {
-        tried.push(keys.kms ? `AWS KMS keys ${kmsErrors.join('; ')}` : `AWS KMS keys ${meta.group.kms.map((k) => k.arn).join(', ')} (no KMS access configured)`);
+        tried.push(
+          keys.kms ? `AWS KMS keys ${kmsErrors.join('; ')}` : `AWS KMS keys ${meta.group.kms.map((k) => k.arn).join(', ')} (no KMS access configured)`,
+        );
       }
       if (meta.group.unsupported.length > 0) tried.push(`also wrapped for ${meta.group.unsupported.join(', ')} (not supported)`);
       throw sopsError(source, `no key could unwrap the sops data key: tried ${tried.join('; ')}`);

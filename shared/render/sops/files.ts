@@ -72,7 +72,12 @@ async function decryptDotenv(text: string, keys: SopsKeys, source: SopsSource, c
  */
 function decryptYamlComments(doc: Document, dataKey: Uint8Array, source: SopsSource): void {
   const lines = (comment: string | null | undefined, path: readonly string[]): string[] =>
-    comment ? comment.split('\n').filter((line) => line !== '').map((line) => openComment(line, dataKey, `${path.join(':')}:`, source)) : [];
+    comment
+      ? comment
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => openComment(line, dataKey, `${path.join(':')}:`, source))
+      : [];
   const visit = (node: unknown, path: readonly string[], leading: string[]): void => {
     if (!isMap(node) && !isSeq(node)) return;
     let pending = [...leading, ...lines(node.commentBefore, path)];
@@ -124,7 +129,8 @@ async function decryptDocument(text: string, keys: SopsKeys, source: SopsSource,
   const doc = parseEncryptedDocument(text, source, 'file');
   // Comments after the last key sit before the metadata SOPS appends; they end the document.
   const sopsKey = doc.contents.items.find((pair) => isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY)?.key;
-  if (isScalar(sopsKey) && sopsKey.commentBefore) doc.contents.comment = [sopsKey.commentBefore, ...(doc.contents.comment ? [doc.contents.comment] : [])].join('\n');
+  if (isScalar(sopsKey) && sopsKey.commentBefore)
+    doc.contents.comment = [sopsKey.commentBefore, ...(doc.contents.comment ? [doc.contents.comment] : [])].join('\n');
   const rawLeaves = new Map<YamlNode, Buffer>();
   const dataKey = await decryptTree(doc.contents, keys, source, { verifyMac: true }, cache, rawLeaves);
   decryptYamlComments(doc, dataKey, source);
@@ -169,10 +175,21 @@ async function decryptIni(text: string, keys: SopsKeys, source: SopsSource, cach
   return { root, rawLeaves, ini };
 }
 /** Decrypts a whole file with a decryptor's data-key cache; see {@link decryptSopsFile}. */
-export async function decryptFileWith(bytes: Uint8Array, input: SopsFileFormat, output: SopsFileFormat, source: SopsSource, keys: SopsKeys, cache: DataKeyCache): Promise<Buffer> {
+export async function decryptFileWith(
+  bytes: Uint8Array,
+  input: SopsFileFormat,
+  output: SopsFileFormat,
+  source: SopsSource,
+  keys: SopsKeys,
+  cache: DataKeyCache,
+): Promise<Buffer> {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   const tree =
-    input === 'dotenv' ? await decryptDotenv(text, keys, source, cache) : input === 'ini' ? await decryptIni(text, keys, source, cache) : await decryptDocument(text, keys, source, cache);
+    input === 'dotenv'
+      ? await decryptDotenv(text, keys, source, cache)
+      : input === 'ini'
+        ? await decryptIni(text, keys, source, cache)
+        : await decryptDocument(text, keys, source, cache);
   return printPlaintext(tree, output, source);
 }
 

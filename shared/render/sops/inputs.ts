@@ -50,7 +50,9 @@ async function decryptInput(ctx: BuildContext, decryptor: SopsDecryptor, absolut
   const display = ctx.fs.display(absolute);
   const size = statSync(absolute).size;
   if (size > MAX_ENCRYPTED_FILE_BYTES) {
-    throw new InvalidInputError(`cannot decrypt a file of ${size} bytes: over the ${MAX_ENCRYPTED_FILE_BYTES}-byte limit for sops-encrypted inputs`, { source: { file: display } });
+    throw new InvalidInputError(`cannot decrypt a file of ${size} bytes: over the ${MAX_ENCRYPTED_FILE_BYTES}-byte limit for sops-encrypted inputs`, {
+      source: { file: display },
+    });
   }
   const bytes = await ctx.fs.read(absolute);
   if (!hasSopsMarker(bytes, format)) return;

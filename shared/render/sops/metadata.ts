@@ -106,9 +106,12 @@ function readGroup(value: Record<string, Plain>, source: SopsSource): KeyGroup {
   }
   for (const [field, label] of Object.entries(UNSUPPORTED_KEY_TYPES)) if (asList(value[field]).length > 0) group.unsupported.push(label);
   if (group.age.length === 0 && group.kms.length === 0) {
-    throw sopsError(source, group.unsupported.length > 0
-      ? `its data key is only wrapped for ${group.unsupported.join(', ')}, which Tideline does not support (use age or AWS KMS)`
-      : 'the sops metadata lists no key that wraps the data key');
+    throw sopsError(
+      source,
+      group.unsupported.length > 0
+        ? `its data key is only wrapped for ${group.unsupported.join(', ')}, which Tideline does not support (use age or AWS KMS)`
+        : 'the sops metadata lists no key that wraps the data key',
+    );
   }
   return group;
 }
@@ -136,7 +139,10 @@ export function readMetadata(root: YAMLMap, source: SopsSource): SopsMetadata {
   const groups = asList(meta['key_groups']);
   const threshold = typeof meta['shamir_threshold'] === 'number' || typeof meta['shamir_threshold'] === 'bigint' ? Number(meta['shamir_threshold']) : 0;
   if (groups.length > 1 || threshold > 1) {
-    throw sopsError(source, `its data key is split over ${groups.length} key groups (shamir threshold ${threshold}), which Tideline does not support; use one key group`);
+    throw sopsError(
+      source,
+      `its data key is split over ${groups.length} key groups (shamir threshold ${threshold}), which Tideline does not support; use one key group`,
+    );
   }
   const group = readGroup(groups[0] ?? meta, source);
 
@@ -152,7 +158,8 @@ export function readMetadata(root: YAMLMap, source: SopsSource): SopsMetadata {
     const pattern = stringField(meta, kind);
     if (pattern) rules.push({ kind, regex: compileRegex(pattern, kind, source) });
   }
-  if (rules.length > 1) throw sopsError(source, 'the sops metadata sets more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex and unencrypted_regex');
+  if (rules.length > 1)
+    throw sopsError(source, 'the sops metadata sets more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex and unencrypted_regex');
   return {
     group,
     mac,

@@ -30,7 +30,8 @@ function emitIniFile(tree: PlainTree, source: SopsSource): Buffer {
       name: keyText(pair.key),
       comment: '',
       keys: pair.value.items.map((item) => {
-        if (!isScalar(item.value) && item.value !== null) throw sopsError(source, `key "${keyText(pair.key)}.${keyText(item.key)}" holds a map or list, which INI cannot`);
+        if (!isScalar(item.value) && item.value !== null)
+          throw sopsError(source, `key "${keyText(pair.key)}.${keyText(item.key)}" holds a map or list, which INI cannot`);
         return { name: keyText(item.key), value: isScalar(item.value) ? String(item.value.value ?? '') : '', comment: '', autoIncrement: false };
       }),
     };
@@ -49,7 +50,6 @@ function goYamlV3StringStyle(value: string): NonNullable<Scalar['type']> {
   const allowed = blockScalarStylesAllowed(value);
   return allowed.plain ? 'PLAIN' : allowed.singleQuoted ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
 }
-
 
 /** The tree as `sops decrypt` prints a YAML file: four-space indentation, sequences indented, no folding. */
 function emitYamlFile(tree: PlainTree): Buffer {

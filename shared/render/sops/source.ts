@@ -13,5 +13,8 @@ export interface SopsSource {
 
 /** `file: object: message`, as the renderer's other errors read; just `file: message` for a file. */
 export function sopsError(source: SopsSource, message: string, cause?: unknown): InvalidInputError {
-  return new InvalidInputError(source.where === source.file ? message : `${source.where}: ${message}`, { ...(source.file ? { source: { file: source.file } } : {}), ...(cause === undefined ? {} : { cause }) });
+  return new InvalidInputError(source.where === source.file ? message : `${source.where}: ${message}`, {
+    ...(source.file ? { source: { file: source.file } } : {}),
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

@@ -129,7 +129,14 @@ export async function decryptInPlace(root: YAMLMap, keys: SopsKeys, source: Sops
  * {@link decryptInPlace} for whole files: also fills `rawLeaves` and returns the data key, which
  * the file readers need again for the comments SOPS encrypts outside the tree.
  */
-export async function decryptTree(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions, cache: DataKeyCache, rawLeaves?: Map<YamlNode, Buffer>): Promise<Uint8Array> {
+export async function decryptTree(
+  root: YAMLMap,
+  keys: SopsKeys,
+  source: SopsSource,
+  options: SopsDecryptOptions,
+  cache: DataKeyCache,
+  rawLeaves?: Map<YamlNode, Buffer>,
+): Promise<Uint8Array> {
   const meta = readMetadata(root, source);
   const dataKey = await dataKeyFor(meta, keys, source, cache);
   root.items = root.items.filter((pair) => !(isScalar(pair.key) && pair.key.value === SOPS_METADATA_KEY));
@@ -145,6 +152,12 @@ export async function decryptTree(root: YAMLMap, keys: SopsKeys, source: SopsSou
  * the `sops` block removed; the input is left untouched, also when decryption fails. Verifies the
  * MAC unless `options.verifyMac` is false.
  */
-export async function decryptSopsNode(root: YAMLMap, keys: SopsKeys, source: SopsSource, options: SopsDecryptOptions = {}, cache: DataKeyCache = new Map()): Promise<YAMLMap> {
+export async function decryptSopsNode(
+  root: YAMLMap,
+  keys: SopsKeys,
+  source: SopsSource,
+  options: SopsDecryptOptions = {},
+  cache: DataKeyCache = new Map(),
+): Promise<YAMLMap> {
   return decryptInPlace(cloneNode(root), keys, source, options, cache);
 }

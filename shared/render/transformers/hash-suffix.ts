@@ -15,7 +15,7 @@ function goJson(value: GoValue): string {
   if (typeof value === 'string') return goJsonString(value);
   if (Array.isArray(value)) return '[' + value.map(goJson).join(',') + ']';
   if (value instanceof Map) {
-    const keys = [...value.keys()].sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    const keys = [...value.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     return '{' + keys.map((k) => goJsonString(k) + ':' + goJson(value.get(k) as GoValue)).join(',') + '}';
   }
   return value.text;

@@ -40,7 +40,8 @@ function updateImage(value: string, rule: ImageRule): string | undefined {
   if (rule.digest !== undefined) suffix = `@${rule.digest}`;
   if (rule.newTag !== undefined && rule.digest !== undefined) suffix = `:${rule.newTag}@${rule.digest}`;
   // A tag suffix extends the tag (and drops a digest) only when neither a new tag nor a digest is set.
-  if (rule.tagSuffix !== undefined && rule.tagSuffix !== '' && rule.newTag === undefined && rule.digest === undefined) suffix = `:${parts.tag}${rule.tagSuffix}`;
+  if (rule.tagSuffix !== undefined && rule.tagSuffix !== '' && rule.newTag === undefined && rule.digest === undefined)
+    suffix = `:${parts.tag}${rule.tagSuffix}`;
   if (rule.newName === undefined) name = parts.name;
   return name + suffix;
 }

@@ -10,7 +10,12 @@ const PREFIX_SKIP = (r: Resource): boolean =>
  * `namePrefix` / `nameSuffix`. `extra` holds fields from `namePrefix`/`nameSuffix` configurations,
  * which get the prefix (or suffix) too; they are not names, so no reference follows them.
  */
-export function addNameAffixes(resources: readonly Resource[], prefix: string, suffix: string, extra: { prefix?: readonly string[]; suffix?: readonly string[] } = {}): void {
+export function addNameAffixes(
+  resources: readonly Resource[],
+  prefix: string,
+  suffix: string,
+  extra: { prefix?: readonly string[]; suffix?: readonly string[] } = {},
+): void {
   if (!prefix && !suffix) return;
   for (const resource of resources) {
     if (PREFIX_SKIP(resource)) continue;

@@ -103,7 +103,9 @@ export function fixNameReferences(resources: readonly Resource[], extraRules: re
       let candidates = byOldName.get(name)?.filter((c) => visibleFrom(c, referrer));
       if (!candidates || candidates.length === 0) return undefined;
       if (namespace !== undefined) {
-        const inNamespace = candidates.filter((c) => c.originalNamespace === namespace || c.namespace === namespace || (namespace === 'default' && c.originalNamespace === ''));
+        const inNamespace = candidates.filter(
+          (c) => c.originalNamespace === namespace || c.namespace === namespace || (namespace === 'default' && c.originalNamespace === ''),
+        );
         if (inNamespace.length === 0) return undefined;
         candidates = inNamespace;
       }
@@ -138,7 +140,12 @@ export function fixNameReferences(resources: readonly Resource[], extraRules: re
   }
 }
 
-function fixObjectRef(ref: YAMLMap, targetKind: string, referrer: Resource, resolve: (name: string, referrer: Resource, namespace?: string) => Resource | undefined): void {
+function fixObjectRef(
+  ref: YAMLMap,
+  targetKind: string,
+  referrer: Resource,
+  resolve: (name: string, referrer: Resource, namespace?: string) => Resource | undefined,
+): void {
   // kustomize matches object references by name and namespace only: a `User` subject named like a
   // renamed ServiceAccount is rewritten too.
   void targetKind;

@@ -5,8 +5,16 @@ import { type Resource, mapSet, plainScalar } from '../resource.ts';
 import { forEachSpecField } from './spec-fields.ts';
 
 /** `replicas:` — sets spec.replicas of the named workloads. */
-export function setReplicas(resources: readonly Resource[], rules: readonly { name: string; count: number }[], extraSpecs: readonly string[] = [], withDefaults = true, file = ''): void {
-  const defaults = withDefaults ? ['//Deployment spec/replicas!', '//ReplicationController spec/replicas!', '//ReplicaSet spec/replicas!', '//StatefulSet spec/replicas!'] : [];
+export function setReplicas(
+  resources: readonly Resource[],
+  rules: readonly { name: string; count: number }[],
+  extraSpecs: readonly string[] = [],
+  withDefaults = true,
+  file = '',
+): void {
+  const defaults = withDefaults
+    ? ['//Deployment spec/replicas!', '//ReplicationController spec/replicas!', '//ReplicaSet spec/replicas!', '//StatefulSet spec/replicas!']
+    : [];
   const specs = parseSpecs([...defaults, ...extraSpecs]);
   for (const rule of rules) {
     let found = false;

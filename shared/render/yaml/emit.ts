@@ -23,12 +23,7 @@ export interface ScalarAnalysis {
 }
 
 function isPrintable(cp: number): boolean {
-  return (
-    cp === 0x0a ||
-    (cp >= 0x20 && cp <= 0x7e) ||
-    (cp >= 0xa0 && cp <= 0xd7ff) ||
-    (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff)
-  );
+  return cp === 0x0a || (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff);
 }
 
 function isBreak(cp: number): boolean {
@@ -89,7 +84,7 @@ export function analyzeScalarWalk(text: string): ScalarAnalysis {
   let previousSpace = false;
   let previousBreak = false;
   if (text.startsWith('---') || text.startsWith('...')) blockIndicators = true;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) as number;
     const size = cp > 0xffff ? 2 : 1;
     const last = i + size >= text.length;
@@ -153,8 +148,21 @@ function hex(cp: number, width: number): string {
 }
 
 const DOUBLE_ESCAPES: Record<number, string> = {
-  0x00: '0', 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0b: 'v', 0x0c: 'f', 0x0d: 'r', 0x1b: 'e',
-  0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
+  0x00: '0',
+  0x07: 'a',
+  0x08: 'b',
+  0x09: 't',
+  0x0a: 'n',
+  0x0b: 'v',
+  0x0c: 'f',
+  0x0d: 'r',
+  0x1b: 'e',
+  0x22: '"',
+  0x5c: '\\',
+  0x85: 'N',
+  0xa0: '_',
+  0x2028: 'L',
+  0x2029: 'P',
 };
 
 /** Go-yaml v2 stream writer: libyaml's column/indent bookkeeping. */
@@ -250,7 +258,7 @@ function writePlain(w: Writer, text: string, allowBreaks: boolean): void {
   const run = new Run(w, text);
   let spaces = false;
   let breaks = false;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) as number;
     const size = cp > 0xffff ? 2 : 1;
     if (cp === 0x20) {
@@ -284,7 +292,7 @@ function writeSingleQuoted(w: Writer, text: string, allowBreaks: boolean): void 
   const run = new Run(w, text);
   let spaces = false;
   let breaks = false;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) as number;
     const size = cp > 0xffff ? 2 : 1;
     if (cp === 0x20) {
@@ -322,7 +330,7 @@ function writeDoubleQuoted(w: Writer, text: string, allowBreaks: boolean): void 
   let spaces = false;
   w.indicator('"', true, false, false);
   const run = new Run(w, text);
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) as number;
     const size = cp > 0xffff ? 2 : 1;
     if (!isPrintable(cp) || cp === 0xfeff || isBreak(cp) || cp === 0x22 || cp === 0x5c) {
@@ -367,7 +375,7 @@ function writeLiteral(w: Writer, text: string): void {
   w.whitespace = true;
   let breaks = true;
   const run = new Run(w, text);
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) as number;
     const size = cp > 0xffff ? 2 : 1;
     if (isBreak(cp)) {

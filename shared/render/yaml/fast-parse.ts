@@ -38,7 +38,7 @@ interface ScalarTag {
 }
 
 // The plain-scalar resolvers of the core schema, in the order the full parser tries them.
-const PLAIN_TAGS = ((new Schema({ schema: 'core' }) as unknown as { tags: ScalarTag[] }).tags).filter((tag) => tag.default === true && tag.test !== undefined);
+const PLAIN_TAGS = (new Schema({ schema: 'core' }) as unknown as { tags: ScalarTag[] }).tags.filter((tag) => tag.default === true && tag.test !== undefined);
 const RESOLVE_OPTIONS = { intAsBigInt: true };
 
 /** Thrown inside the reader when the text leaves the supported subset. */
@@ -70,8 +70,23 @@ function stringScalar(value: string, type: Scalar.Type): Scalar {
 }
 
 const ESCAPES: Record<string, string> = {
-  '0': '\0', a: '\x07', b: '\b', t: '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
-  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
 };
 
 class Reader {
@@ -530,7 +545,12 @@ class Reader {
         return alias;
       }
       let j = i;
-      while (j < text.length && !',[]{}#'.includes(text[j] as string) && !(text[j] === ':' && (text[j + 1] === ' ' || text[j + 1] === ',' || text[j + 1] === close))) j++;
+      while (
+        j < text.length &&
+        !',[]{}#'.includes(text[j] as string) &&
+        !(text[j] === ':' && (text[j + 1] === ' ' || text[j + 1] === ',' || text[j + 1] === close))
+      )
+        j++;
       const raw = text.slice(i, j).trimEnd();
       checkPlain(raw);
       i = j;

@@ -56,10 +56,9 @@ const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
  */
 export function parseGoTimestamp(text: string): string | undefined {
   if (!/^[0-9]{4}-/.test(text)) return undefined;
-  const match =
-    /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:([Tt])|( ))([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/.exec(
-      text,
-    );
+  const match = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:([Tt])|( ))([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/.exec(
+    text,
+  );
   if (!match) return undefined;
   const [, y, mo, d, tSep, spaceSep, h, mi, s, frac, zone] = match;
   if (tSep !== undefined && zone === undefined) return undefined; // the T formats require a zone
@@ -112,7 +111,13 @@ export function goFloatText(value: number): string {
 }
 
 /** Result of resolving an untagged plain scalar the way go-yaml v3 does. */
-export type ResolvedPlain = { kind: 'null' } | { kind: 'bool'; value: boolean } | { kind: 'int'; value: bigint } | { kind: 'float'; value: number } | { kind: 'timestamp'; text: string } | { kind: 'str' };
+export type ResolvedPlain =
+  | { kind: 'null' }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'int'; value: bigint }
+  | { kind: 'float'; value: number }
+  | { kind: 'timestamp'; text: string }
+  | { kind: 'str' };
 
 const V3_MAP: Record<string, ResolvedPlain> = {
   true: { kind: 'bool', value: true },
@@ -182,10 +187,46 @@ const V2_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
 const V2_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
 
 const V2_BOOL_OR_NULL = new Set([
-  'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON',
-  'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF',
-  '', '~', 'null', 'Null', 'NULL', '.nan', '.NaN', '.NAN', '.inf', '.Inf', '.INF',
-  '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '<<',
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'true',
+  'True',
+  'TRUE',
+  'on',
+  'On',
+  'ON',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'false',
+  'False',
+  'FALSE',
+  'off',
+  'Off',
+  'OFF',
+  '',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  '.nan',
+  '.NaN',
+  '.NAN',
+  '.inf',
+  '.Inf',
+  '.INF',
+  '+.inf',
+  '+.Inf',
+  '+.INF',
+  '-.inf',
+  '-.Inf',
+  '-.INF',
+  '<<',
 ]);
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
@@ -271,7 +312,8 @@ export function keyText(node: unknown): string {
     // kustomize's JSON encoding refuses.
     if (node.type === 'PLAIN' && (node.tag === undefined || node.tag === '!')) {
       const text = scalarText(node) ?? '';
-      if (node.tag === undefined && resolvePlainV3(text).kind !== 'str') throw new GoValueError(`json: unsupported type: map[interface {}]interface {} (key ${JSON.stringify(text)} is not a string)`);
+      if (node.tag === undefined && resolvePlainV3(text).kind !== 'str')
+        throw new GoValueError(`json: unsupported type: map[interface {}]interface {} (key ${JSON.stringify(text)} is not a string)`);
       return text;
     }
     return scalarText(node) ?? '';

@@ -21,7 +21,8 @@ const corpusDir = join(import.meta.dirname, '..', 'corpus');
  */
 const DOCUMENTED_REFUSALS: Record<string, { reason: string; message: RegExp }> = {
   'fluxcd-kustomize-controller/internal/controller/testdata/invalid/overlay': {
-    reason: 'an object without apiVersion (a typo, "piVersion") cannot be applied; kustomize prints it, Flux fails on it at apply time, Tideline refuses it at render time naming the file and line',
+    reason:
+      'an object without apiVersion (a typo, "piVersion") cannot be applied; kustomize prints it, Flux fails on it at apply time, Tideline refuses it at render time naming the file and line',
     message: /deployment\.yaml:22: object is missing apiVersion/,
   },
 };
@@ -73,12 +74,18 @@ directories.forEach((directory, index) => {
     // Assess
     if (!reference.ok) {
       // Components and bases that only build inside an overlay: kustomize refuses them alone.
-      assert.ok(rendered instanceof InvalidInputError, `kustomize refused ${directory.name} but Tideline ${rendered instanceof Error ? `failed with ${String(rendered)}` : 'rendered it'}:\n${reference.error}`);
+      assert.ok(
+        rendered instanceof InvalidInputError,
+        `kustomize refused ${directory.name} but Tideline ${rendered instanceof Error ? `failed with ${String(rendered)}` : 'rendered it'}:\n${reference.error}`,
+      );
       outcomes.bothRefused++;
       return;
     }
     if (documented !== undefined) {
-      assert.ok(rendered instanceof InvalidInputError, `${directory.name} is a documented refusal (${documented.reason}) but Tideline ${rendered instanceof Error ? `failed with ${String(rendered)}` : 'rendered it'}`);
+      assert.ok(
+        rendered instanceof InvalidInputError,
+        `${directory.name} is a documented refusal (${documented.reason}) but Tideline ${rendered instanceof Error ? `failed with ${String(rendered)}` : 'rendered it'}`,
+      );
       assert.match(rendered.message, documented.message);
       outcomes.refusals++;
       return;
@@ -96,6 +103,10 @@ test('the corpus is real-sized and every documented refusal is still in it', (t)
   process.stdout.write(`${summary}\n`);
 
   assert.ok(built >= 150, `expected at least 150 directories kustomize builds, found ${built}`);
-  for (const name of Object.keys(DOCUMENTED_REFUSALS)) assert.ok(directories.some((d) => d.name === name), `documented refusal ${name} is not in the corpus`);
+  for (const name of Object.keys(DOCUMENTED_REFUSALS))
+    assert.ok(
+      directories.some((d) => d.name === name),
+      `documented refusal ${name} is not in the corpus`,
+    );
   assert.equal(outcomes.identical + outcomes.refusals, built, 'every directory kustomize builds is identical or a documented refusal');
 });

@@ -30,7 +30,11 @@ const trickyValue = fc.oneof(
   fc.stringMatching(/^[a-z0-9]{1,8}$/),
   fc.constantFrom('true', 'false', 'yes', 'no', 'on', 'off', 'null', '~', '1', '0123', '1.5', '1e3', '0x1F', '2024-01-01', 'a b', 'v1.2.3', '-', ''),
 );
-const labelKey = fc.oneof(dnsLabel, dnsLabel.map((key) => `example.com/${key}`), dnsLabel.map((key) => `app.kubernetes.io/${key}`));
+const labelKey = fc.oneof(
+  dnsLabel,
+  dnsLabel.map((key) => `example.com/${key}`),
+  dnsLabel.map((key) => `app.kubernetes.io/${key}`),
+);
 const labelValue = fc.oneof(fc.stringMatching(/^[a-z0-9]{1,8}$/), fc.constantFrom('true', '1', '0123', 'yes', '1.5', 'null'));
 const labels = fc.dictionary(labelKey, labelValue, { minKeys: 1, maxKeys: 3 });
 
@@ -68,8 +72,14 @@ interface Overlay {
 
 const overlayArb: fc.Arbitrary<Overlay> = fc.record({
   namespace: fc.option(dnsLabel, { nil: undefined }),
-  namePrefix: fc.option(dnsLabel.map((p) => `${p}-`), { nil: undefined }),
-  nameSuffix: fc.option(dnsLabel.map((s) => `-${s}`), { nil: undefined }),
+  namePrefix: fc.option(
+    dnsLabel.map((p) => `${p}-`),
+    { nil: undefined },
+  ),
+  nameSuffix: fc.option(
+    dnsLabel.map((s) => `-${s}`),
+    { nil: undefined },
+  ),
   labels: fc.option(fc.record({ pairs: labels, includeSelectors: fc.boolean(), includeTemplates: fc.boolean() }), { nil: undefined }),
   commonLabels: fc.option(labels, { nil: undefined }),
   commonAnnotations: fc.option(fc.dictionary(labelKey, trickyValue, { minKeys: 1, maxKeys: 3 }), { nil: undefined }),
@@ -93,7 +103,9 @@ const overlayArb: fc.Arbitrary<Overlay> = fc.record({
     selector: ([key]) => key,
   }),
   disableHash: fc.boolean(),
-  component: fc.option(fc.record({ label: fc.stringMatching(/^[a-z0-9]{1,8}$/), replicas: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }) }), { nil: undefined }),
+  component: fc.option(fc.record({ label: fc.stringMatching(/^[a-z0-9]{1,8}$/), replicas: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }) }), {
+    nil: undefined,
+  }),
   replacement: fc.boolean(),
   sortFifo: fc.boolean(),
 });
@@ -168,14 +180,17 @@ function overlayKustomization(overlay: Overlay, apps: App[], parent: string, lev
   }
   if (overlay.jsonAnnotation !== undefined || overlay.jsonReplicas !== undefined) {
     const ops: string[] = [];
-    if (overlay.jsonAnnotation !== undefined) ops.push(`      - op: add\n        path: /metadata/annotations\n        value:\n          example.com/note: ${quote(overlay.jsonAnnotation)}\n`);
+    if (overlay.jsonAnnotation !== undefined)
+      ops.push(`      - op: add\n        path: /metadata/annotations\n        value:\n          example.com/note: ${quote(overlay.jsonAnnotation)}\n`);
     if (overlay.jsonReplicas !== undefined) ops.push(`      - op: replace\n        path: /spec/replicas\n        value: ${overlay.jsonReplicas}\n`);
     patches.push(`  - target:\n      kind: Deployment\n      name: ${(apps[apps.length - 1] as App).name}\n    patch: |-\n${ops.join('')}`);
   }
   if (patches.length > 0) text += `patches:\n${patches.join('')}`;
   const configMaps: string[] = [];
   if (overlay.generatorLiterals.length > 0) {
-    configMaps.push(`  - name: ${first.name}-settings${level}\n    literals:\n${overlay.generatorLiterals.map(([k, v]) => `      - ${quote(`${k}=${v}`)}\n`).join('')}`);
+    configMaps.push(
+      `  - name: ${first.name}-settings${level}\n    literals:\n${overlay.generatorLiterals.map(([k, v]) => `      - ${quote(`${k}=${v}`)}\n`).join('')}`,
+    );
   }
   const withConfig = apps.find((app) => app.withConfig);
   if (overlay.mergeBaseConfig && withConfig) {

@@ -47,15 +47,10 @@ export type ReferenceBuild = { ok: true; yaml: string } | { ok: false; error: st
 /** Runs `kustomize build <dir>` once, bounded in time and output size. */
 export function kustomizeBuild(kustomize: string, dir: string, timeoutMs = 60_000): Promise<ReferenceBuild> {
   return new Promise((resolve) => {
-    execFile(
-      kustomize,
-      ['build', dir],
-      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error) resolve({ ok: false, error: `kustomize build ${dir} failed: ${stderr.trim() || error.message}` });
-        else resolve({ ok: true, yaml: stdout });
-      },
-    );
+    execFile(kustomize, ['build', dir], { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) resolve({ ok: false, error: `kustomize build ${dir} failed: ${stderr.trim() || error.message}` });
+      else resolve({ ok: true, yaml: stdout });
+    });
   });
 }
 

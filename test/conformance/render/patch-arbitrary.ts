@@ -33,7 +33,11 @@ const container = (patch: boolean): fc.Arbitrary<Json> =>
       args: maybe(fc.array(fc.constantFrom('--a', '--b', '--c'), { maxLength: 3 })),
       env: maybe(fc.array(env, { maxLength: 3 })),
       ports: maybe(fc.array(port, { maxLength: 3 })),
-      resources: maybe(fc.record({ limits: maybe(fc.record({ cpu: maybe(fc.constantFrom('1', '500m')), memory: maybe(fc.constantFrom('1Gi', null)) }).map(compact)) }).map(compact)),
+      resources: maybe(
+        fc
+          .record({ limits: maybe(fc.record({ cpu: maybe(fc.constantFrom('1', '500m')), memory: maybe(fc.constantFrom('1Gi', null)) }).map(compact)) })
+          .map(compact),
+      ),
       $patch: patch ? maybe(directive) : fc.constant(undefined),
     })
     .map((c) => compact(c as Record<string, Json | undefined>));
@@ -55,7 +59,9 @@ const podSpec = (patch: boolean): fc.Arbitrary<Json> =>
       tolerations: maybe(fc.oneof(fc.array(fc.record({ key: small, operator: fc.constant('Exists') }), { maxLength: 2 }), patch ? nullish : fc.constant([]))),
       volumes: maybe(
         listOf(
-          fc.record({ name: small, emptyDir: maybe(fc.constant({})), configMap: maybe(fc.record({ name: small }).map(compact)) }).map((v) => compact(v as Record<string, Json | undefined>)),
+          fc
+            .record({ name: small, emptyDir: maybe(fc.constant({})), configMap: maybe(fc.record({ name: small }).map(compact)) })
+            .map((v) => compact(v as Record<string, Json | undefined>)),
           patch,
         ),
       ),
@@ -68,7 +74,12 @@ const metadata = (name: string, patch: boolean): fc.Arbitrary<Json> =>
   fc
     .record({
       labels: maybe(fc.dictionary(small, patch ? fc.oneof(scalar, nullish) : scalar, { maxKeys: 2 })),
-      finalizers: maybe(listOf(small.map((n) => `example.com/${n}`), patch)),
+      finalizers: maybe(
+        listOf(
+          small.map((n) => `example.com/${n}`),
+          patch,
+        ),
+      ),
       annotations: maybe(fc.oneof(fc.dictionary(small, scalar, { maxKeys: 2 }), patch ? fc.constant({ $patch: 'replace', k: 'v' }) : fc.constant({}))),
     })
     .map((m) => ({ name, ...compact(m as Record<string, Json | undefined>) }));
@@ -78,15 +89,23 @@ const deploymentPair = fc.record({
   patch: fc.record({
     metadata: metadata('web', true),
     replicas: maybe(fc.oneof(fc.integer({ min: 0, max: 3 }), nullish)),
-    spec: fc.oneof({ weight: 6, arbitrary: podSpec(true) }, { weight: 1, arbitrary: podSpec(true).map((s) => ({ ...(s as object), $patch: 'replace' }) as Json) }),
+    spec: fc.oneof(
+      { weight: 6, arbitrary: podSpec(true) },
+      { weight: 1, arbitrary: podSpec(true).map((s) => ({ ...(s as object), $patch: 'replace' }) as Json) },
+    ),
   }),
 });
 
 const customPair = fc.record({
-  target: fc.record({ metadata: metadata('w', false), spec: fc.dictionary(small, fc.oneof(scalar, fc.array(scalar, { maxLength: 2 }), fc.dictionary(small, scalar, { maxKeys: 2 })), { maxKeys: 3 }) }),
+  target: fc.record({
+    metadata: metadata('w', false),
+    spec: fc.dictionary(small, fc.oneof(scalar, fc.array(scalar, { maxLength: 2 }), fc.dictionary(small, scalar, { maxKeys: 2 })), { maxKeys: 3 }),
+  }),
   patch: fc.record({
     metadata: metadata('w', true),
-    spec: fc.dictionary(small, fc.oneof(scalar, nullish, fc.array(scalar, { maxLength: 2 }), fc.dictionary(small, fc.oneof(scalar, nullish), { maxKeys: 2 })), { maxKeys: 3 }),
+    spec: fc.dictionary(small, fc.oneof(scalar, nullish, fc.array(scalar, { maxLength: 2 }), fc.dictionary(small, fc.oneof(scalar, nullish), { maxKeys: 2 })), {
+      maxKeys: 3,
+    }),
   }),
 });
 
@@ -97,20 +116,22 @@ function deploymentYaml(parts: { metadata: Json; replicas?: Json | undefined; sp
 }
 
 /** Arbitrary repository: one object (a Deployment or a custom resource) and one strategic merge patch for it. */
-export const patchCaseArbitrary: fc.Arbitrary<GeneratedTree> = fc.oneof(
-  { weight: 4, arbitrary: deploymentPair.map(({ target, patch }) => ({ object: deploymentYaml(target, false), patch: deploymentYaml(patch, true) })) },
-  {
-    weight: 1,
-    arbitrary: customPair.map(({ target, patch }) => ({
-      object: JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', ...target }),
-      patch: JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', ...patch }),
-    })),
-  },
-).map(({ object, patch }) => ({
-  files: {
-    'kustomization.yaml': 'resources:\n  - object.yaml\npatches:\n  - path: patch.yaml\n',
-    'object.yaml': `${object}\n`,
-    'patch.yaml': `${patch}\n`,
-  },
-  buildPath: '.',
-}));
+export const patchCaseArbitrary: fc.Arbitrary<GeneratedTree> = fc
+  .oneof(
+    { weight: 4, arbitrary: deploymentPair.map(({ target, patch }) => ({ object: deploymentYaml(target, false), patch: deploymentYaml(patch, true) })) },
+    {
+      weight: 1,
+      arbitrary: customPair.map(({ target, patch }) => ({
+        object: JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', ...target }),
+        patch: JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', ...patch }),
+      })),
+    },
+  )
+  .map(({ object, patch }) => ({
+    files: {
+      'kustomization.yaml': 'resources:\n  - object.yaml\npatches:\n  - path: patch.yaml\n',
+      'object.yaml': `${object}\n`,
+      'patch.yaml': `${patch}\n`,
+    },
+    buildPath: '.',
+  }));

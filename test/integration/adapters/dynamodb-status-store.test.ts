@@ -20,7 +20,11 @@ test('DynamoDB status updates SET only their fields, so render and apply do not 
   const render = new DynamoDbStatusStore(dynamodb, table, { clock });
   const apply = new DynamoDbStatusStore(dynamodb, table, { clock });
   // Act
-  await render.updateKustomization(apps, { lastAttemptedRevision: 'main@sha1:abc', path: './apps', source: { kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'fleet' } });
+  await render.updateKustomization(apps, {
+    lastAttemptedRevision: 'main@sha1:abc',
+    path: './apps',
+    source: { kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'fleet' },
+  });
   await apply.updateKustomization(apps, { lastAppliedRevision: 'main@sha1:abc', inventorySize: 3, lastChangeSet: changeSet, timings: { applyMs: 12 } });
   const returned = await render.updateKustomization(apps, { ready });
   // Assess
@@ -57,15 +61,24 @@ test('DynamoDB listing by cluster queries one partition; the fleet listing scans
   const keys: KustomizationKey[] = [];
   for (const cluster of ['prod', 'dev', 'staging']) for (let i = 0; i < 10; i += 1) keys.push({ cluster, namespace: 'flux-system', name: `ks-${i}` });
   await Promise.all(keys.map((key) => store.updateKustomization(key, { inventorySize: 1 })));
-  await store.updateSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'fleet' }, { url: 'https://git.example/fleet.git', ref: 'branch main' });
+  await store.updateSource(
+    { kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'fleet' },
+    { url: 'https://git.example/fleet.git', ref: 'branch main' },
+  );
   // Act
   const dev = await store.listKustomizations({ cluster: 'dev' });
   const all = await store.listKustomizations();
   // Assess
-  assert.deepEqual(dev.map((r) => r.name), Array.from({ length: 10 }, (_, i) => `ks-${i}`));
+  assert.deepEqual(
+    dev.map((r) => r.name),
+    Array.from({ length: 10 }, (_, i) => `ks-${i}`),
+  );
   assert.equal(all.length, 30);
   assert.deepEqual([...new Set(all.map((r) => r.cluster))], ['dev', 'prod', 'staging']);
-  assert.deepEqual((await store.listSources()).map((s) => [s.name, s.url, s.ref, s.ready.status]), [['fleet', 'https://git.example/fleet.git', 'branch main', 'Unknown']]);
+  assert.deepEqual(
+    (await store.listSources()).map((s) => [s.name, s.url, s.ref, s.ready.status]),
+    [['fleet', 'https://git.example/fleet.git', 'branch main', 'Unknown']],
+  );
 });
 
 test('a DynamoDB status store on a missing table fails with a NotFoundError naming the table', async () => {

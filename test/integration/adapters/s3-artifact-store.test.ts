@@ -32,7 +32,10 @@ test('a missing S3 artifact is a NotFoundError naming the object, and has() is f
 test('writing to a bucket that does not exist is a typed error naming the bucket', async () => {
   const { s3 } = await s3Bucket();
   const store = new S3ArtifactStore(s3, 'no-such-bucket-tideline');
-  await assert.rejects(store.put(bundleKey, new Uint8Array([1])), (error: unknown) => error instanceof InvalidInputError && /no-such-bucket-tideline/.test(error.message));
+  await assert.rejects(
+    store.put(bundleKey, new Uint8Array([1])),
+    (error: unknown) => error instanceof InvalidInputError && /no-such-bucket-tideline/.test(error.message),
+  );
 });
 
 test('an S3 compare-and-swap stores only over the version read; a stale version or a second create is a ConflictError', async () => {

@@ -76,7 +76,10 @@ describe('tideline alert', () => {
     const event = path.join(dir, 'failed.json');
     await writeFile(event, JSON.stringify({ detailType: events.RenderFailed.detailType, detail: events.RenderFailed.detail }));
     const provider = path.join(dir, 'provider.yaml');
-    await writeFile(provider, 'apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: { name: slack, namespace: flux-system }\nspec: { type: slack, secretRef: { name: hook } }\n');
+    await writeFile(
+      provider,
+      'apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: { name: slack, namespace: flux-system }\nspec: { type: slack, secretRef: { name: hook } }\n',
+    );
     const secrets = path.join(dir, 'secrets.yaml');
     await writeFile(secrets, `flux-system/hook: ${server.baseUrl}${hook}\n`);
 

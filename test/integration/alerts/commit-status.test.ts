@@ -85,10 +85,14 @@ describe('GitLab commit status', () => {
     const path = `/api/v4/projects/platform%2Fk8s%2Ffleet/statuses/${SHA}`;
     server.script(path, { status: 201, body: { id: 9 } });
 
-    await postCommitStatus(provider('gitlab', 'platform/k8s/fleet.git'), { ...STATUS, state: 'success', description: 'reconciliation succeeded' }, {
-      clock: new ManualClock(),
-      retry: RETRY,
-    });
+    await postCommitStatus(
+      provider('gitlab', 'platform/k8s/fleet.git'),
+      { ...STATUS, state: 'success', description: 'reconciliation succeeded' },
+      {
+        clock: new ManualClock(),
+        retry: RETRY,
+      },
+    );
 
     const [request] = server.requestsTo(path);
     assert.equal(request?.headers['private-token'], 'gitlab-token-value-123');

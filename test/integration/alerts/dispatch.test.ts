@@ -305,7 +305,10 @@ describe('robustness', () => {
     await dispatchOrThrow(events.ReconcileFailed, logged);
 
     assert.equal(entries.length, 8);
-    assert.deepEqual(entries.slice(4).map((e) => e.outcome), ['duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    assert.deepEqual(
+      entries.slice(4).map((e) => e.outcome),
+      ['duplicate', 'duplicate', 'duplicate', 'duplicate'],
+    );
     assert.ok(entries.every((e) => e.correlationId === 'delivery-7f3a'));
   });
 });

@@ -18,10 +18,18 @@ const key = { cluster: 'prod', namespace: 'flux-system', name: 'apps' };
 test('reconcile --bus --status-table publishes to EventBridge and waits for the DynamoDB status', async () => {
   // Prepare
   const { moto } = await getTestEnv();
-  const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: moto.region, AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey };
+  const env = {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: moto.region,
+    AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
+  };
   const { dynamodb, table } = await statusTable();
   const store = new DynamoDbStatusStore(dynamodb, table);
-  await store.updateKustomization(key, { lastAttemptedAt: '2026-01-01T00:00:00.000Z', ready: { status: 'True', reason: 'ReconciliationSucceeded', message: 'old', since: '2026-01-01T00:00:00.000Z' } });
+  await store.updateKustomization(key, {
+    lastAttemptedAt: '2026-01-01T00:00:00.000Z',
+    ready: { status: 'True', reason: 'ReconciliationSucceeded', message: 'old', since: '2026-01-01T00:00:00.000Z' },
+  });
   const bus = await createCatalogBus({ control: ['ReconcileRequested'] });
   const queue = bus.queues.get('control') as string;
   const received: EventDetail<'ReconcileRequested'>[] = [];
@@ -32,21 +40,40 @@ test('reconcile --bus --status-table publishes to EventBridge and waits for the 
         const detail = (JSON.parse(body) as { detail: EventDetail<'ReconcileRequested'> }).detail;
         received.push(detail);
         const at = new Date().toISOString();
-        await store.updateKustomization({ ...key, cluster: detail.cluster ?? '' }, { lastAttemptedAt: at, lastAppliedAt: at, lastAppliedRevision: revision, lastAttemptedRevision: revision, ready: { status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${revision}`, since: at } });
+        await store.updateKustomization(
+          { ...key, cluster: detail.cluster ?? '' },
+          {
+            lastAttemptedAt: at,
+            lastAppliedAt: at,
+            lastAppliedRevision: revision,
+            lastAttemptedRevision: revision,
+            ready: { status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${revision}`, since: at },
+          },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
   const io = captureIo(env);
   // Act
-  const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps', '--cluster', 'prod', '--bus', bus.busName, '--status-table', table, '--timeout', '20s'], io);
+  const code = await runVerbs(
+    [registerReconcile],
+    ['reconcile', 'kustomization', 'apps', '--cluster', 'prod', '--bus', bus.busName, '--status-table', table, '--timeout', '20s'],
+    io,
+  );
   stop = true;
   await renderFunction;
   // Assess
   assert.equal(code, 0, io.err.join(''));
   assert.equal(io.err.at(-1), `✔ applied revision ${revision}\n`);
-  assert.deepEqual(received.map((d) => [d.object.name, d.cluster]), [['apps', 'prod']]);
+  assert.deepEqual(
+    received.map((d) => [d.object.name, d.cluster]),
+    [['apps', 'prod']],
+  );
   const get = captureIo({ ...env, TIDELINE_STATUS_TABLE: table });
   await runVerbs([registerGet], ['get', 'ks', '--cluster', 'prod'], get);
-  assert.match(get.out.join(''), /^CLUSTER\tNAME\tREVISION {10}\tSUSPENDED\tREADY\tMESSAGE\nprod {3}\tapps\tmain@sha1:eeeeeeee\tFalse {4}\tTrue \tApplied revision: main@sha1:eeeeeeee\n$/);
+  assert.match(
+    get.out.join(''),
+    /^CLUSTER\tNAME\tREVISION {10}\tSUSPENDED\tREADY\tMESSAGE\nprod {3}\tapps\tmain@sha1:eeeeeeee\tFalse {4}\tTrue \tApplied revision: main@sha1:eeeeeeee\n$/,
+  );
 });

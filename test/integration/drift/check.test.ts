@@ -25,7 +25,15 @@ async function fleetFor(t: { after(fn: () => unknown): void }): Promise<DriftFle
 }
 
 function shard(clusters: string[]): EventDetail<'DriftCheckRequested'> {
-  return { version: 1, eventId: `e-${Math.random()}`, correlationId: 'drift-test', occurredAt: new Date().toISOString(), sweepId: 'drift-test', shard: { index: 0, count: 1 }, clusters };
+  return {
+    version: 1,
+    eventId: `e-${Math.random()}`,
+    correlationId: 'drift-test',
+    occurredAt: new Date().toISOString(),
+    sweepId: 'drift-test',
+    shard: { index: 0, count: 1 },
+    clusters,
+  };
 }
 
 async function sweep(fleet: DriftFleet): Promise<ShardReport> {
@@ -45,8 +53,20 @@ test('the seed scenario: a scale, an image set by another manager and a deleted 
   await fleet.deploy(CLUSTER, { name: ns, objects: [web, service(ns, 'web'), configMap(ns, 'web-config', { level: 'info' })] });
   const kubectl = await fleet.client(CLUSTER, 'kubectl');
   const tool = await fleet.client(CLUSTER, 'other-tool');
-  await kubectl.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`, { query: { fieldManager: 'kubectl' }, body: JSON.stringify({ spec: { replicas: 5 } }), contentType: 'application/merge-patch+json' });
-  await tool.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { template: { spec: { containers: [{ name: 'main', image: 'nginx:evil' }] } }, selector: { matchLabels: { app: 'web' } } } } as KubeObject, { force: true });
+  await kubectl.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`, {
+    query: { fieldManager: 'kubectl' },
+    body: JSON.stringify({ spec: { replicas: 5 } }),
+    contentType: 'application/merge-patch+json',
+  });
+  await tool.apply(
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns },
+      spec: { template: { spec: { containers: [{ name: 'main', image: 'nginx:evil' }] } }, selector: { matchLabels: { app: 'web' } } },
+    } as KubeObject,
+    { force: true },
+  );
   await kubectl.delete({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'web' });
   // Act
   const report = await sweep(fleet);
@@ -57,8 +77,14 @@ test('the seed scenario: a scale, an image set by another manager and a deleted 
   const byName = new Map(corrected.drifted?.map((d) => [`${d.object.kind}/${d.object.name}`, d]));
   assert.equal(byName.get('Service/web')?.change, 'Missing');
   const fields = byName.get('Deployment/web')?.fields ?? [];
-  assert.deepEqual(fields.find((f) => f.path === 'spec.replicas'), { path: 'spec.replicas', expected: '2', actual: '5', manager: 'kubectl (scale)' });
-  assert.deepEqual(fields.find((f) => f.path === 'spec.template.spec.containers[name=main].image'), { path: 'spec.template.spec.containers[name=main].image', expected: 'nginx:1.27', actual: 'nginx:evil', manager: 'other-tool' });
+  assert.deepEqual(
+    fields.find((f) => f.path === 'spec.replicas'),
+    { path: 'spec.replicas', expected: '2', actual: '5', manager: 'kubectl (scale)' },
+  );
+  assert.deepEqual(
+    fields.find((f) => f.path === 'spec.template.spec.containers[name=main].image'),
+    { path: 'spec.template.spec.containers[name=main].image', expected: 'nginx:1.27', actual: 'nginx:evil', manager: 'other-tool' },
+  );
   const live = await kubectl.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
   const spec = live?.spec as { replicas: number; template: { spec: { containers: { image: string }[] } } };
   assert.equal(spec.replicas, 2, 'replicas put back');
@@ -77,7 +103,11 @@ test('a detect-only Kustomization is reported with its diff and left drifted', a
   const fleet = await fleetFor(t);
   await fleet.deploy(CLUSTER, { name: ns, objects: [configMap(ns, 'settings', { level: 'info' })], annotations: { 'tideline.dev/drift': 'detect' } });
   const editor = await fleet.client(CLUSTER, 'kubectl-edit');
-  await editor.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { query: { fieldManager: 'kubectl-edit' }, body: JSON.stringify({ data: { level: 'debug' } }), contentType: 'application/merge-patch+json' });
+  await editor.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, {
+    query: { fieldManager: 'kubectl-edit' },
+    body: JSON.stringify({ data: { level: 'debug' } }),
+    contentType: 'application/merge-patch+json',
+  });
   // Act
   const report = await sweep(fleet);
   // Assess
@@ -100,19 +130,35 @@ test('foreign fields, status and an HPA that took replicas over are not drift, a
   (withReplicas.spec as { replicas: number }).replicas = 3;
   await fleet.deploy(CLUSTER, { name: ns, objects: [withReplicas, configMap(ns, 'api-config', { a: '1' })], revision: `main@sha1:${'1'.repeat(40)}` });
   const hpa = await fleet.client(CLUSTER, 'horizontal-pod-autoscaler');
-  await hpa.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/api/scale`, { query: { fieldManager: 'horizontal-pod-autoscaler' }, body: JSON.stringify({ spec: { replicas: 6 } }), contentType: 'application/merge-patch+json' });
+  await hpa.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/api/scale`, {
+    query: { fieldManager: 'horizontal-pod-autoscaler' },
+    body: JSON.stringify({ spec: { replicas: 6 } }),
+    contentType: 'application/merge-patch+json',
+  });
   // Git stops setting replicas: the HPA keeps them from now on.
   const withoutReplicas = deployment(ns, 'api');
   delete (withoutReplicas.spec as { replicas?: number }).replicas;
   await fleet.deploy(CLUSTER, { name: ns, objects: [withoutReplicas, configMap(ns, 'api-config', { a: '1' })], revision: `main@sha1:${'2'.repeat(40)}` });
-  await hpa.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/api/scale`, { query: { fieldManager: 'horizontal-pod-autoscaler' }, body: JSON.stringify({ spec: { replicas: 9 } }), contentType: 'application/merge-patch+json' });
+  await hpa.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/api/scale`, {
+    query: { fieldManager: 'horizontal-pod-autoscaler' },
+    body: JSON.stringify({ spec: { replicas: 9 } }),
+    contentType: 'application/merge-patch+json',
+  });
   const controller = await fleet.client(CLUSTER, 'some-controller');
-  await controller.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: ns, labels: { 'team.example.com/owner': 'platform' }, annotations: { 'example.com/scraped': 'true' } } } as KubeObject);
+  await controller.apply({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: ns, labels: { 'team.example.com/owner': 'platform' }, annotations: { 'example.com/scraped': 'true' } },
+  } as KubeObject);
   await controller.patchStatus({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'api' }, { observedGeneration: 1, replicas: 9 });
   // Act
   const report = await sweep(fleet);
   // Assess
-  assert.deepEqual(fleet.events.map((e) => e.detailType), [], 'nothing reported');
+  assert.deepEqual(
+    fleet.events.map((e) => e.detailType),
+    [],
+    'nothing reported',
+  );
   assert.equal(report.driftedObjects, 0);
   assert.equal(report.apiRequests, 2, 'one LIST of ConfigMaps (with the inventory) and one of Deployments');
   const live = await controller.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'api' });
@@ -128,7 +174,11 @@ test('Secret values are in no event, alert or log line, before or after the drif
   const changed = 'changed-by-hand-value';
   await fleet.deploy(CLUSTER, { name: ns, objects: [secret(ns, 'db', { password: original }), configMap(ns, 'db-config', { host: 'db' })] });
   const editor = await fleet.client(CLUSTER, 'kubectl-edit');
-  await editor.send('PATCH', `/api/v1/namespaces/${ns}/secrets/db`, { query: { fieldManager: 'kubectl-edit' }, body: JSON.stringify({ data: { password: Buffer.from(changed).toString('base64') } }), contentType: 'application/merge-patch+json' });
+  await editor.send('PATCH', `/api/v1/namespaces/${ns}/secrets/db`, {
+    query: { fieldManager: 'kubectl-edit' },
+    body: JSON.stringify({ data: { password: Buffer.from(changed).toString('base64') } }),
+    contentType: 'application/merge-patch+json',
+  });
   // Act
   await sweep(fleet);
   // Assess
@@ -136,6 +186,7 @@ test('Secret values are in no event, alert or log line, before or after the drif
   assert.deepEqual(corrected?.drifted?.[0]?.fields, [{ path: 'data.password', expected: '***', actual: '*** (changed)', manager: 'kubectl-edit' }]);
   const alert = JSON.stringify(formatSlackMessage(toNotification(fleet.events[0] as AlertableEvent)));
   const everything = [JSON.stringify(fleet.events), alert, ...fleet.logs].join('\n');
-  for (const value of [original, changed, Buffer.from(original).toString('base64'), Buffer.from(changed).toString('base64')]) assert.ok(!everything.includes(value), `no trace of ${value.slice(0, 3)}…`);
+  for (const value of [original, changed, Buffer.from(original).toString('base64'), Buffer.from(changed).toString('base64')])
+    assert.ok(!everything.includes(value), `no trace of ${value.slice(0, 3)}…`);
   assert.match(alert, /data\.password/, 'the alert names the field');
 });

@@ -15,7 +15,11 @@ test('tideline drift reports the changed field (exit 1), --correct puts it back,
   t.after(() => fleet.close());
   await fleet.deploy('dev', { name: ns, objects: [configMap(ns, 'settings', { level: 'info' })] });
   const editor = await fleet.client('dev', 'kubectl-edit');
-  await editor.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { query: { fieldManager: 'kubectl-edit' }, body: JSON.stringify({ data: { level: 'debug' } }), contentType: 'application/merge-patch+json' });
+  await editor.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, {
+    query: { fieldManager: 'kubectl-edit' },
+    body: JSON.stringify({ data: { level: 'debug' } }),
+    contentType: 'application/merge-patch+json',
+  });
   const args = ['drift', '--kubeconfig', fleet.kubeconfigPath, '--data-dir', fleet.dataDir, '--context', 'dev'];
   // Act
   const detected = await runTideline(args);

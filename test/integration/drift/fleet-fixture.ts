@@ -70,17 +70,24 @@ export function fluxKustomization(name: string, annotations?: Record<string, str
 export async function createDriftFleet(clusters: readonly FleetCluster[]): Promise<DriftFleet> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tideline-drift-'));
   const kubeconfigPath = join(dataDir, 'kubeconfig');
-  await writeFile(kubeconfigPath, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: clusters.map((c) => ({ name: c.name, cluster: { server: c.server, 'certificate-authority-data': c.caData } })),
-    users: clusters.map((c) => ({ name: c.name, user: { token: c.token } })),
-    contexts: clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
-    'current-context': clusters[0]?.name ?? '',
-  }), { mode: 0o600 });
+  await writeFile(
+    kubeconfigPath,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: clusters.map((c) => ({ name: c.name, cluster: { server: c.server, 'certificate-authority-data': c.caData } })),
+      users: clusters.map((c) => ({ name: c.name, user: { token: c.token } })),
+      contexts: clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
+      'current-context': clusters[0]?.name ?? '',
+    }),
+    { mode: 0o600 },
+  );
   const events: CatalogEvent[] = [];
   const logs: string[] = [];
-  const record = (level: string) => (message: string, ...attributes: Record<string, unknown>[]) => void logs.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }));
+  const record =
+    (level: string) =>
+    (message: string, ...attributes: Record<string, unknown>[]) =>
+      void logs.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }));
   const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
   const artifacts = new FsArtifactStore(join(dataDir, 'artifacts'));
   const registry = new KubeconfigClusterRegistry({ path: kubeconfigPath });
@@ -116,10 +123,23 @@ export async function createDriftFleet(clusters: readonly FleetCluster[]): Promi
       await artifacts.put(bundleKey(digest), body);
       const applier = await client(options.applyThrough ?? cluster);
       const revision = options.revision ?? `main@sha1:${'a'.repeat(40)}`;
-      const result = await reconcileObjects(applier, { ...requestFromKustomization(kustomization, { objects: options.objects, revision, digest }), ...(options.validate === false ? { validate: false } : {}) });
+      const result = await reconcileObjects(applier, {
+        ...requestFromKustomization(kustomization, { objects: options.objects, revision, digest }),
+        ...(options.validate === false ? { validate: false } : {}),
+      });
       if (result.failure) throw new Error(`deploy of ${options.name} to ${cluster} failed: ${result.changeSet.errors.map((e) => e.message).join('; ')}`);
       const key = `flux-system/${options.name}`;
-      const tree: ClusterFleet = snapshot.clusters[cluster] ?? { root: key, rootOrigin: 'synthetic', kustomizations: {}, gitRepositories: {}, alerts: {}, providers: {}, receivers: {}, unsupported: {}, fluxComponents: {} };
+      const tree: ClusterFleet = snapshot.clusters[cluster] ?? {
+        root: key,
+        rootOrigin: 'synthetic',
+        kustomizations: {},
+        gitRepositories: {},
+        alerts: {},
+        providers: {},
+        receivers: {},
+        unsupported: {},
+        fluxComponents: {},
+      };
       tree.kustomizations[key] = { object: kustomization };
       snapshot.clusters[cluster] = tree;
       writing = writing.then(() => artifacts.put(FLEET_SNAPSHOT_KEY, Buffer.from(JSON.stringify(snapshot))));

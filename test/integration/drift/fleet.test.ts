@@ -30,15 +30,30 @@ before(async () => {
   // Each cluster gets its own namespace and Kustomization (alpha and revoked share an API server).
   for (const cluster of ['alpha', 'beta', 'gamma']) {
     const ns = apps(cluster);
-    await fleet.deploy(cluster, { name: ns, objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, configMap(ns, 'settings', { level: 'info' }), deployment(ns, 'web')] });
+    await fleet.deploy(cluster, {
+      name: ns,
+      objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, configMap(ns, 'settings', { level: 'info' }), deployment(ns, 'web')],
+    });
   }
   // Revoked credentials: the Kustomization was applied while the cluster's token was still good.
   const revokedNs = apps('revoked');
-  await fleet.deploy('revoked', { name: revokedNs, applyThrough: 'alpha', objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: revokedNs } }, configMap(revokedNs, 'settings', { level: 'info' })] });
+  await fleet.deploy('revoked', {
+    name: revokedNs,
+    applyThrough: 'alpha',
+    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: revokedNs } }, configMap(revokedNs, 'settings', { level: 'info' })],
+  });
   const alphaClient = await fleet.client('alpha');
-  await alphaClient.send('PATCH', `/api/v1/namespaces/${apps('alpha')}/configmaps/settings`, { query: { fieldManager: 'kubectl-edit' }, body: JSON.stringify({ data: { level: 'debug' } }), contentType: 'application/merge-patch+json' });
+  await alphaClient.send('PATCH', `/api/v1/namespaces/${apps('alpha')}/configmaps/settings`, {
+    query: { fieldManager: 'kubectl-edit' },
+    body: JSON.stringify({ data: { level: 'debug' } }),
+    contentType: 'application/merge-patch+json',
+  });
   const betaClient = await fleet.client('beta', 'kubectl-edit');
-  await betaClient.send('PATCH', `/api/v1/namespaces/${apps('beta')}/configmaps/settings`, { query: { fieldManager: 'kubectl-edit' }, body: JSON.stringify({ data: { level: 'trace' } }), contentType: 'application/merge-patch+json' });
+  await betaClient.send('PATCH', `/api/v1/namespaces/${apps('beta')}/configmaps/settings`, {
+    query: { fieldManager: 'kubectl-edit' },
+    body: JSON.stringify({ data: { level: 'trace' } }),
+    contentType: 'application/merge-patch+json',
+  });
 });
 
 after(async () => {
@@ -49,7 +64,18 @@ after(async () => {
 test('a hung cluster times out and a revoked one is unauthorised while the others are corrected within their deadline', async () => {
   // Prepare
   const published: EventDetail<'DriftCheckRequested'>[] = [];
-  const sweep = await startDriftSweep({ ...fleet.deps, bus: { publish: async (events) => (published.push(...events.map((e) => e.detail as EventDetail<'DriftCheckRequested'>)), { published: events.length, failed: [] }) } }, { shardSize: 2 });
+  const sweep = await startDriftSweep(
+    {
+      ...fleet.deps,
+      bus: {
+        publish: async (events) => (
+          published.push(...events.map((e) => e.detail as EventDetail<'DriftCheckRequested'>)),
+          { published: events.length, failed: [] }
+        ),
+      },
+    },
+    { shardSize: 2 },
+  );
   (privates[1] as PrivateKubeApiServer).pause();
   // Act
   const started = Date.now();
@@ -65,12 +91,18 @@ test('a hung cluster times out and a revoked one is unauthorised while the other
   assert.ok(gamma?.outcome === 'unreachable' && gamma.reason === 'Timeout', `gamma: ${JSON.stringify(gamma)}`);
   const revoked = results.get('revoked');
   assert.ok(revoked?.outcome === 'unreachable' && revoked.reason === 'Unauthorized', `revoked: ${JSON.stringify(revoked)}`);
-  assert.ok((results.get('alpha')?.durationMs ?? Infinity) < DEADLINE_MS && (results.get('beta')?.durationMs ?? Infinity) < DEADLINE_MS, 'the healthy clusters finished within their deadline');
+  assert.ok(
+    (results.get('alpha')?.durationMs ?? Infinity) < DEADLINE_MS && (results.get('beta')?.durationMs ?? Infinity) < DEADLINE_MS,
+    'the healthy clusters finished within their deadline',
+  );
   assert.ok(elapsed < DEADLINE_MS * 2, `the sweep took ${elapsed} ms: the hung cluster cost no more than its deadline`);
   const unreachable = fleet.events.filter((e) => e.detailType === 'ClusterUnreachable').map((e) => e.detail as EventDetail<'ClusterUnreachable'>);
   assert.deepEqual(unreachable.map((u) => `${u.cluster}:${u.reason}`).sort(), ['gamma:Timeout', 'revoked:Unauthorized']);
   assert.match(unreachable.find((u) => u.cluster === 'revoked')?.message ?? '', /unauthenticated|Unauthorized/i);
-  const corrected = fleet.events.filter((e) => e.detailType === 'DriftCorrected').map((e) => (e.detail as EventDetail<'DriftCorrected'>).cluster).sort();
+  const corrected = fleet.events
+    .filter((e) => e.detailType === 'DriftCorrected')
+    .map((e) => (e.detail as EventDetail<'DriftCorrected'>).cluster)
+    .sort();
   assert.deepEqual(corrected, ['alpha', 'beta']);
   const gammaStatus = await fleet.deps.status.getKustomization({ cluster: 'gamma', namespace: 'flux-system', name: `apps-gamma-${suffix}` });
   assert.equal(gammaStatus?.drift?.outcome, 'Unreachable');
@@ -79,7 +111,15 @@ test('a hung cluster times out and a revoked one is unauthorised while the other
 
 test('the next sweep checks a cluster that was unreachable again', async () => {
   // Prepare: gamma answers again (the previous test resumed it).
-  const shard: EventDetail<'DriftCheckRequested'> = { version: 1, eventId: `retry-${suffix}`, correlationId: 'drift-retry', occurredAt: new Date().toISOString(), sweepId: 'drift-retry', shard: { index: 0, count: 1 }, clusters: ['gamma'] };
+  const shard: EventDetail<'DriftCheckRequested'> = {
+    version: 1,
+    eventId: `retry-${suffix}`,
+    correlationId: 'drift-retry',
+    occurredAt: new Date().toISOString(),
+    sweepId: 'drift-retry',
+    shard: { index: 0, count: 1 },
+    clusters: ['gamma'],
+  };
   // Act
   const report = await runDriftShard(shard, fleet.deps, { concurrency: 1, clusterDeadlineMs: 20_000 });
   // Assess

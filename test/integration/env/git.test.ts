@@ -40,7 +40,14 @@ test('a repository that requires basic auth refuses a wrong password and no cred
   const repo = await createGitRepo({ name: 'locked', files: { 'a.yaml': 'a: 1\n' }, auth: true });
 
   await assert.rejects(
-    git.clone({ fs, http, dir: scratchDir(t), url: repo.url, onAuth: () => ({ username: repo.username, password: 'wrong' }), onAuthFailure: () => ({ cancel: true }) }),
+    git.clone({
+      fs,
+      http,
+      dir: scratchDir(t),
+      url: repo.url,
+      onAuth: () => ({ username: repo.username, password: 'wrong' }),
+      onAuthFailure: () => ({ cancel: true }),
+    }),
     (error: Error & { code?: string; data?: { statusCode?: number } }) => {
       assert.ok(error.code === 'HttpError' || error.code === 'UserCanceledError', `unexpected error ${error.code}: ${error.message}`);
       return true;

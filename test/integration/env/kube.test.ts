@@ -4,15 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import {
-  ApiException,
-  ApiextensionsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  VersionApi,
-} from '@kubernetes/client-node';
+import { ApiException, ApiextensionsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, VersionApi } from '@kubernetes/client-node';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { getTestEnv, useNamespace } from '#test/env/index.ts';
 
@@ -122,12 +114,14 @@ test('a CRD becomes Established and a custom resource of it can be applied', asy
         group,
         scope: 'Namespaced',
         names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
-        versions: [{
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-        }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+          },
+        ],
       },
     },
   });
@@ -144,7 +138,8 @@ test('a CRD becomes Established and a custom resource of it can be applied', asy
       if (error instanceof ApiException && error.code === 404) return undefined;
       if (error instanceof Error && /unable to find api/i.test(error.message)) return undefined;
       throw error;
-    }));
+    }),
+  );
 
   assert.deepEqual(applied.spec, { size: 3 });
   assert.equal(typeof applied.metadata?.uid, 'string');
@@ -163,7 +158,8 @@ test('a namespace deleted after its test disappears together with its contents',
     core.readNamespace({ name: namespace }).then(
       () => undefined,
       (error: unknown) => (error instanceof ApiException && error.code === 404 ? true : Promise.reject(error)),
-    ));
+    ),
+  );
 
   assert.equal(gone, true);
 });

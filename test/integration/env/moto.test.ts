@@ -20,27 +20,36 @@ test('an EventBridge rule delivers matching events to its SQS target and ignores
   assert.ok(queueUrl);
   const { Attributes: attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   await events.send(new CreateEventBusCommand({ Name: busName }));
-  await events.send(new PutRuleCommand({
-    Name: 'rendered',
-    EventBusName: busName,
-    EventPattern: JSON.stringify({ source: ['tideline.render'], 'detail-type': ['ManifestsRendered'] }),
-  }));
+  await events.send(
+    new PutRuleCommand({
+      Name: 'rendered',
+      EventBusName: busName,
+      EventPattern: JSON.stringify({ source: ['tideline.render'], 'detail-type': ['ManifestsRendered'] }),
+    }),
+  );
   await events.send(new PutTargetsCommand({ Rule: 'rendered', EventBusName: busName, Targets: [{ Id: 'queue', Arn: attributes?.['QueueArn'] }] }));
 
-  const put = await events.send(new PutEventsCommand({
-    Entries: [
-      { EventBusName: busName, Source: 'tideline.render', DetailType: 'ManifestsRendered', Detail: JSON.stringify({ revision: 'match' }) },
-      { EventBusName: busName, Source: 'tideline.render', DetailType: 'SomethingElse', Detail: JSON.stringify({ revision: 'other-type' }) },
-      { EventBusName: busName, Source: 'tideline.intake', DetailType: 'ManifestsRendered', Detail: JSON.stringify({ revision: 'other-source' }) },
-    ],
-  }));
+  const put = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        { EventBusName: busName, Source: 'tideline.render', DetailType: 'ManifestsRendered', Detail: JSON.stringify({ revision: 'match' }) },
+        { EventBusName: busName, Source: 'tideline.render', DetailType: 'SomethingElse', Detail: JSON.stringify({ revision: 'other-type' }) },
+        { EventBusName: busName, Source: 'tideline.intake', DetailType: 'ManifestsRendered', Detail: JSON.stringify({ revision: 'other-source' }) },
+      ],
+    }),
+  );
   const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
   // Delivery is synchronous in moto; a second poll proves nothing else is on its way.
   const more = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
 
   assert.equal(put.FailedEntryCount, 0);
-  const details = [...(received.Messages ?? []), ...(more.Messages ?? [])].map((message) => JSON.parse(message.Body ?? '{}') as { detail?: { revision?: string } });
-  assert.deepEqual(details.map((body) => body.detail?.revision), ['match']);
+  const details = [...(received.Messages ?? []), ...(more.Messages ?? [])].map(
+    (message) => JSON.parse(message.Body ?? '{}') as { detail?: { revision?: string } },
+  );
+  assert.deepEqual(
+    details.map((body) => body.detail?.revision),
+    ['match'],
+  );
 });
 
 test('a secret stored in Secrets Manager reads back with the same value', async () => {

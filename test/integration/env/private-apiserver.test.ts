@@ -10,7 +10,10 @@ test('a private apiserver keeps its objects across a stop and a restart on the s
   await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'survivor' }, data: { kept: 'yes' } } });
 
   await apiserver.stop();
-  const whileDown = await core.readNamespacedConfigMap({ namespace: 'default', name: 'survivor' }).then(() => 'reachable', () => 'unreachable');
+  const whileDown = await core.readNamespacedConfigMap({ namespace: 'default', name: 'survivor' }).then(
+    () => 'reachable',
+    () => 'unreachable',
+  );
   await apiserver.start();
   const afterRestart = await core.readNamespacedConfigMap({ namespace: 'default', name: 'survivor' });
 

@@ -40,5 +40,8 @@ test('a server that speaks Git protocol v1 only: refs resolve and the head check
   assert.equal(tag.revision, `v1.0.0@sha1:${first}`);
   assert.equal(checkout.revision, `main@sha1:${second}`);
   assert.equal(readFileSync(join(checkout.dir, 'a.yaml'), 'utf8'), 'a: 2\n');
-  await assert.rejects(git.checkout({ url, ref: { commit: first } }), (error: unknown) => error instanceof TidelineError && /protocol v1 only/.test(error.message));
+  await assert.rejects(
+    git.checkout({ url, ref: { commit: first } }),
+    (error: unknown) => error instanceof TidelineError && /protocol v1 only/.test(error.message),
+  );
 });

@@ -39,7 +39,9 @@ function readTree(dir: string): Record<string, string> {
 function packBytes(cacheDir: string): number {
   const repo = readdirSync(join(cacheDir, 'repos'))[0] as string;
   const packDir = join(cacheDir, 'repos', repo, 'objects', 'pack');
-  return readdirSync(packDir).filter((f) => f.endsWith('.pack')).reduce((sum, f) => sum + statSync(join(packDir, f)).size, 0);
+  return readdirSync(packDir)
+    .filter((f) => f.endsWith('.pack'))
+    .reduce((sum, f) => sum + statSync(join(packDir, f)).size, 0);
 }
 
 test('refs resolve as Flux resolves them: branch, tag, annotated tag, semver, name and commit', async (t) => {
@@ -60,7 +62,15 @@ test('refs resolve as Flux resolves them: branch, tag, annotated tag, semver, na
 });
 
 test('a checkout holds exactly the files git archive gives for that commit', async (t) => {
-  const repo = await createGitRepo({ name: 'archive', files: { 'clusters/dev/app.yaml': 'kind: ConfigMap\n', 'apps/base/deploy.yaml': 'kind: Deployment\n', 'scripts/run.sh': '#!/bin/sh\n', 'README.md': 'fleet\n' } });
+  const repo = await createGitRepo({
+    name: 'archive',
+    files: {
+      'clusters/dev/app.yaml': 'kind: ConfigMap\n',
+      'apps/base/deploy.yaml': 'kind: Deployment\n',
+      'scripts/run.sh': '#!/bin/sh\n',
+      'README.md': 'fleet\n',
+    },
+  });
   const head = await repo.head();
   const expected = scratch(t);
   await execFileAsync('sh', ['-c', `git --git-dir="${repo.bareDir}" archive ${head} | tar -x -C "${expected}"`]);
@@ -75,7 +85,15 @@ test('a checkout holds exactly the files git archive gives for that commit', asy
 test('symlinks are left out of the tree, as from a Flux artifact', async (t) => {
   const repo = await createGitRepo({ name: 'symlinks', files: { 'apps/deploy.yaml': 'kind: Deployment\n' } });
   const work = scratch(t);
-  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+  const env = {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@t',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@t',
+  };
   const gitCli = (...args: string[]) => execFileAsync('git', args, { cwd: work, env });
   await gitCli('clone', '--quiet', repo.bareDir, '.');
   await execFileAsync('ln', ['-s', 'deploy.yaml', join(work, 'apps', 'inside.yaml')]);
@@ -139,7 +157,14 @@ test('a commit that is no longer a branch head is fetched by its id into an empt
 test("Flux's ignore rules: default excludes, .sourceignore at any level, spec.ignore", async (t) => {
   const repo = await createGitRepo({
     name: 'ignore',
-    files: { 'apps/a.yaml': 'a\n', 'apps/local/dev.yaml': 'dev\n', 'apps/.sourceignore': 'local/\n', 'logo.png': 'png', 'docs/guide.md': 'doc\n', '.github/workflows/ci.yaml': 'ci\n' },
+    files: {
+      'apps/a.yaml': 'a\n',
+      'apps/local/dev.yaml': 'dev\n',
+      'apps/.sourceignore': 'local/\n',
+      'logo.png': 'png',
+      'docs/guide.md': 'doc\n',
+      '.github/workflows/ci.yaml': 'ci\n',
+    },
   });
   const git = source(t);
 
@@ -156,15 +181,22 @@ test('basic auth: the right password fetches, a wrong one is Unauthorized withou
   const git = source(t);
   const wrong = 'not-the-password-4711';
 
-  const checkout = await git.checkout({ url: repo.url, ref: { branch: 'main' }, credentials: { username: repo.username as string, password: repo.password as string } });
+  const checkout = await git.checkout({
+    url: repo.url,
+    ref: { branch: 'main' },
+    credentials: { username: repo.username as string, password: repo.password as string },
+  });
 
   assert.equal(readFileSync(join(checkout.dir, 'a.yaml'), 'utf8'), 'a: 1\n');
-  await assert.rejects(git.resolve({ url: repo.url, ref: { branch: 'main' }, credentials: { username: repo.username as string, password: wrong } }), (error: unknown) => {
-    assert.ok(error instanceof UnauthorizedError, String(error));
-    assert.ok(!error.message.includes(wrong));
-    assert.ok(error.message.includes(repo.url) && error.message.includes('branch main'), error.message);
-    return true;
-  });
+  await assert.rejects(
+    git.resolve({ url: repo.url, ref: { branch: 'main' }, credentials: { username: repo.username as string, password: wrong } }),
+    (error: unknown) => {
+      assert.ok(error instanceof UnauthorizedError, String(error));
+      assert.ok(!error.message.includes(wrong));
+      assert.ok(error.message.includes(repo.url) && error.message.includes('branch main'), error.message);
+      return true;
+    },
+  );
 });
 
 test('credentials written into the URL are used and never shown', async (t) => {
@@ -175,7 +207,10 @@ test('credentials written into the URL are used and never shown', async (t) => {
   const resolved = await git.resolve({ url: withUserinfo(repo.password as string), ref: { branch: 'main' } });
 
   assert.equal(resolved.commit, await repo.head());
-  await assert.rejects(git.resolve({ url: withUserinfo('wrong-pass-0815'), ref: { branch: 'main' } }), (error: unknown) => error instanceof UnauthorizedError && !error.message.includes('wrong-pass-0815') && error.message.includes(repo.url));
+  await assert.rejects(
+    git.resolve({ url: withUserinfo('wrong-pass-0815'), ref: { branch: 'main' } }),
+    (error: unknown) => error instanceof UnauthorizedError && !error.message.includes('wrong-pass-0815') && error.message.includes(repo.url),
+  );
 });
 
 test('a server that accepts the connection but never answers fails with a Transient timeout after spec.timeout', async (t) => {
@@ -185,7 +220,10 @@ test('a server that accepts the connection but never answers fails with a Transi
   const { port } = silent.address() as { port: number };
   const started = Date.now();
 
-  await assert.rejects(source(t).resolve({ url: `http://127.0.0.1:${port}/fleet.git`, ref: { branch: 'main' }, timeoutMs: 300 }), (error: unknown) => error instanceof TransientError && /timed out after 0.3s/.test(error.message));
+  await assert.rejects(
+    source(t).resolve({ url: `http://127.0.0.1:${port}/fleet.git`, ref: { branch: 'main' }, timeoutMs: 300 }),
+    (error: unknown) => error instanceof TransientError && /timed out after 0.3s/.test(error.message),
+  );
   assert.ok(Date.now() - started < 5_000);
 });
 
@@ -210,9 +248,18 @@ test('a missing repository and a missing branch are NotFound naming them; a serv
   });
 
   await assert.rejects(git.checkout({ url: repo.url.replace('present.git', 'absent.git'), ref: { branch: 'main' } }), NotFoundError);
-  await assert.rejects(git.checkout({ url: repo.url, ref: { branch: 'release' } }), (error: unknown) => error instanceof NotFoundError && /branch release not found/.test(error.message));
-  await assert.rejects(git.checkout({ url: repo.url, ref: { commit: 'f'.repeat(40) } }), (error: unknown) => error instanceof NotFoundError && error.message.includes(`commit ${'f'.repeat(40)} is not in the repository`));
-  await assert.rejects(git.resolve({ url: `http://127.0.0.1:${closed}/org/fleet.git`, ref: { branch: 'main' } }), (error: unknown) => error instanceof TransientError && error.message.includes(`127.0.0.1:${closed}`));
+  await assert.rejects(
+    git.checkout({ url: repo.url, ref: { branch: 'release' } }),
+    (error: unknown) => error instanceof NotFoundError && /branch release not found/.test(error.message),
+  );
+  await assert.rejects(
+    git.checkout({ url: repo.url, ref: { commit: 'f'.repeat(40) } }),
+    (error: unknown) => error instanceof NotFoundError && error.message.includes(`commit ${'f'.repeat(40)} is not in the repository`),
+  );
+  await assert.rejects(
+    git.resolve({ url: `http://127.0.0.1:${closed}/org/fleet.git`, ref: { branch: 'main' } }),
+    (error: unknown) => error instanceof TransientError && error.message.includes(`127.0.0.1:${closed}`),
+  );
 });
 
 test('two checkouts of one repository at once both succeed with the same tree', async (t) => {

@@ -40,19 +40,49 @@ before(async () => {
   fleet = await createGitRepo({
     name: 'shape-fleet',
     files: {
-      [`clusters/${cluster}/app.yaml`]: yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: app, namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: bootstrapName } } }),
-      'app/objects.yaml': [yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }), yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'green' } })].join('---\n'),
+      [`clusters/${cluster}/app.yaml`]: yaml.dump({
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: app, namespace: 'flux-system' },
+        spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: bootstrapName } },
+      }),
+      'app/objects.yaml': [
+        yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+        yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'green' } }),
+      ].join('---\n'),
     },
   });
   // The bootstrap Receivers (bundled with intake) and Alerts config (bundled with alerts) of this deployment.
   const notifications = mkdtempSync(path.join(tmpdir(), 'tideline-shape-config-'));
-  writeFileSync(path.join(notifications, 'notifications.yaml'), yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'fleet', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'webhook-token' }, resources: [{ kind: 'GitRepository', name: bootstrapName }] } }));
-  const synthesized = synthTideline({ bootstrap: bootstrapRepository(fleet.url, bootstrapName), secretsPrefix: prefix, receiversFile: path.join(notifications, 'notifications.yaml'), alertsConfigDir: notifications });
+  writeFileSync(
+    path.join(notifications, 'notifications.yaml'),
+    yaml.dump({
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'fleet', namespace: 'flux-system' },
+      spec: { type: 'github', secretRef: { name: 'webhook-token' }, resources: [{ kind: 'GitRepository', name: bootstrapName }] },
+    }),
+  );
+  const synthesized = synthTideline({
+    bootstrap: bootstrapRepository(fleet.url, bootstrapName),
+    secretsPrefix: prefix,
+    receiversFile: path.join(notifications, 'notifications.yaml'),
+    alertsConfigDir: notifications,
+  });
   const aws = { endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials };
   const secrets = new SecretsManagerClient(aws);
-  await secrets.send(new CreateSecretCommand({ Name: `${prefix}clusters/${cluster}`, SecretString: JSON.stringify({ kubeconfig: readFileSync(kube.kubeconfigPath, 'utf8').replaceAll(kubeContextName, cluster) }) }));
+  await secrets.send(
+    new CreateSecretCommand({
+      Name: `${prefix}clusters/${cluster}`,
+      SecretString: JSON.stringify({ kubeconfig: readFileSync(kube.kubeconfigPath, 'utf8').replaceAll(kubeContextName, cluster) }),
+    }),
+  );
   await secrets.send(new CreateSecretCommand({ Name: `${prefix}flux-system/webhook-token`, SecretString: TOKEN }));
-  deployed = await DeployedStack.deploy(synthesized.json, synthesized.outdir, moto, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_METRICS_DISABLED: 'true' });
+  deployed = await DeployedStack.deploy(synthesized.json, synthesized.outdir, moto, {
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
   statusTableName = deployed.names.get(synthesized.stack.getLogicalId(synthesized.tideline.statusTable.node.defaultChild as never)) as string;
 });
 after(() => deployed?.stop());
@@ -60,12 +90,24 @@ after(() => deployed?.stop());
 test('a signed push posted to the intake bundle ends as objects applied by the apply bundle, through moto at every hop', async () => {
   // Prepare: a GitHub push of the fleet's head, signed with the Receiver's token.
   const sha = await fleet.head();
-  const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, repository: { clone_url: fleet.url }, head_commit: { id: sha }, commits: [] });
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: sha,
+    repository: { clone_url: fleet.url },
+    head_commit: { id: sha },
+    commits: [],
+  });
   const rawPath = receiverWebhookPath(TOKEN, 'fleet', 'flux-system');
   const request = {
     version: '2.0',
     rawPath,
-    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `delivery-${suffix}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}` },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': `delivery-${suffix}`,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`,
+    },
     body,
     isBase64Encoded: false,
     requestContext: { requestId: `request-${suffix}`, http: { method: 'POST', path: rawPath } },
@@ -92,7 +134,10 @@ test('a signed push posted to the intake bundle ends as objects applied by the a
   assert.equal(record?.ready.status, 'True');
   // The apply queue saw each Kustomization in its own message group, deduplicated on the event id.
   const applied = deployed.fifoDeliveries.filter((delivery) => delivery.detailType === 'ManifestsRendered');
-  assert.ok(applied.some((delivery) => delivery.groupId === applyGroupOf(cluster, { namespace: 'flux-system', name: app })), JSON.stringify(applied));
+  assert.ok(
+    applied.some((delivery) => delivery.groupId === applyGroupOf(cluster, { namespace: 'flux-system', name: app })),
+    JSON.stringify(applied),
+  );
   assert.ok(applied.every((delivery) => delivery.deduplicationId.length > 0));
 });
 

@@ -22,7 +22,13 @@ export async function awsClients(): Promise<{
 }> {
   const { moto } = await getTestEnv();
   const config = { endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials };
-  return { config, events: new EventBridgeClient(config), sqs: new SQSClient(config), dynamodb: new DynamoDBClient(config), secrets: new SecretsManagerClient(config) };
+  return {
+    config,
+    events: new EventBridgeClient(config),
+    sqs: new SQSClient(config),
+    dynamodb: new DynamoDBClient(config),
+    secrets: new SecretsManagerClient(config),
+  };
 }
 
 export interface CatalogBus {

@@ -24,7 +24,11 @@ before(async () => {
   // Prepare once: a bus whose rules come from the catalog, a deliveries table, the receiver's
   // token in Secrets Manager, and the real handler module configured through its environment.
   const { config, secrets } = await awsClients();
-  bus = await createCatalogBus({ pushes: ['GitPushReceived'], reconciles: ['ReconcileSucceeded', 'ReconcileFailed'], rendered: ['ManifestsRendered', 'RenderFailed'] });
+  bus = await createCatalogBus({
+    pushes: ['GitPushReceived'],
+    reconciles: ['ReconcileSucceeded', 'ReconcileFailed'],
+    rendered: ['ManifestsRendered', 'RenderFailed'],
+  });
   namespace = unique('ns');
   await secrets.send(new CreateSecretCommand({ Name: `tideline/${namespace}/github-token`, SecretString: JSON.stringify({ token: TOKEN }) }));
   Object.assign(process.env, {
@@ -48,7 +52,14 @@ before(async () => {
         apiVersion: 'notification.toolkit.fluxcd.io/v1',
         kind: 'Receiver',
         metadata: { name: 'ci', namespace },
-        spec: { type: 'generic-hmac', secretRef: { name: 'github-token' }, resources: [{ kind: 'GitRepository', name: 'fleet' }, { kind: 'Kustomization', name: 'apps', namespace: 'prod' }] },
+        spec: {
+          type: 'generic-hmac',
+          secretRef: { name: 'github-token' },
+          resources: [
+            { kind: 'GitRepository', name: 'fleet' },
+            { kind: 'Kustomization', name: 'apps', namespace: 'prod' },
+          ],
+        },
       },
     ]
       .map((receiver) => JSON.stringify(receiver))
@@ -62,7 +73,12 @@ function pushPayload(): string {
     ref: 'refs/heads/main',
     before: SHA_BEFORE,
     after: SHA_AFTER,
-    repository: { full_name: 'acme/fleet', clone_url: 'https://github.com/acme/fleet.git', ssh_url: 'git@github.com:acme/fleet.git', html_url: 'https://github.com/acme/fleet' },
+    repository: {
+      full_name: 'acme/fleet',
+      clone_url: 'https://github.com/acme/fleet.git',
+      ssh_url: 'git@github.com:acme/fleet.git',
+      html_url: 'https://github.com/acme/fleet',
+    },
     pusher: { name: 'octocat', email: 'octocat@github.com' },
     commits: [{ id: SHA_AFTER, message: 'Bump web' }],
   });

@@ -12,7 +12,6 @@ import { makeEvent, patternFor } from '#shared/events/catalog.ts';
 import { awsClients, drainQueue, unique } from './helpers.ts';
 import { SAMPLE_SHA as SHA, gitPushEvent } from '#test/support/events.ts';
 
-
 function push(id: string, provider: GitProvider, ref: string, before?: string): CatalogEvent {
   return gitPushEvent({
     eventId: id,

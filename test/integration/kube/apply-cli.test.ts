@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
 import { runTideline, tempDirFor, testClientFor } from './helpers.ts';
 
-const configMapYaml = (ns: string, name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  key: ${value}\n`;
+const configMapYaml = (ns: string, name: string, value: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  key: ${value}\n`;
 
 async function cliArgs(ns: string): Promise<string[]> {
   const env = await getTestEnv();
@@ -46,7 +47,10 @@ test('tideline apply of a directory with an invalid object applies nothing and e
   const client = await testClientFor(t);
   const dir = await tempDirFor(t, 'tideline-apply-cli-');
   await writeFile(join(dir, 'good.yaml'), configMapYaml(ns, 'good', 'fine'));
-  await writeFile(join(dir, 'bad.yaml'), `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  replicas: "two"\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: nginx}]\n`);
+  await writeFile(
+    join(dir, 'bad.yaml'),
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  replicas: "two"\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: nginx}]\n`,
+  );
   // Act
   const result = await runTideline(['apply', dir, ...(await cliArgs(ns))]);
   // Assess
@@ -95,7 +99,10 @@ test('tideline apply --wait exits 2 when an object is not ready in time, naming 
   // Prepare
   const ns = await useNamespace(t, 'kube-apply-cli-wait');
   const dir = await tempDirFor(t, 'tideline-apply-cli-wait-');
-  await writeFile(join(dir, 'web.yaml'), `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: nginx}]\n`);
+  await writeFile(
+    join(dir, 'web.yaml'),
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: nginx}]\n`,
+  );
   // Act
   const result = await runTideline(['apply', dir, ...(await cliArgs(ns)), '--wait', '--timeout', '1s']);
   // Assess

@@ -16,7 +16,11 @@ test('a first apply creates every object with ownership labels and records the i
   const client = await testClient();
   t.after(() => client.close());
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'main@sha1:1', objects: [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web'), service(ns, 'web')] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'main@sha1:1',
+    objects: [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web'), service(ns, 'web')],
+  });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.deepEqual(actions(result.changeSet), ['ConfigMap/settings:Created', 'Deployment/web:Created', 'Service/web:Created']);
@@ -33,7 +37,11 @@ test('a changed object is Configured and the others stay Unchanged', async (t) =
   t.after(() => client.close());
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web')] });
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web', 'nginx:1.28')] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r2',
+    objects: [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web', 'nginx:1.28')],
+  });
   // Assess
   assert.deepEqual(actions(result.changeSet), ['ConfigMap/settings:Unchanged', 'Deployment/web:Configured']);
   const live = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
@@ -67,8 +75,14 @@ test('re-applying an unchanged bundle writes nothing: one LIST per kind and the 
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects });
   // Assess
   const requests = client.requestCount - before;
-  assert.deepEqual(result.changeSet.entries.map((e) => e.action), ['Unchanged', 'Unchanged', 'Unchanged', 'Unchanged']);
-  assert.deepEqual([...client.requestsByVerb.keys()].filter((k) => !k.startsWith('LIST') && !k.startsWith('GET')), []);
+  assert.deepEqual(
+    result.changeSet.entries.map((e) => e.action),
+    ['Unchanged', 'Unchanged', 'Unchanged', 'Unchanged'],
+  );
+  assert.deepEqual(
+    [...client.requestsByVerb.keys()].filter((k) => !k.startsWith('LIST') && !k.startsWith('GET')),
+    [],
+  );
   assert.ok(requests <= 3 + 5, `no-op took ${requests} requests: ${JSON.stringify([...client.requestsByVerb])}`);
 });
 
@@ -105,8 +119,14 @@ test('an invalid object fails validation and nothing of the bundle is applied', 
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
   assert.equal(result.changeSet.errors.length, 2);
-  assert.ok(result.changeSet.errors.some((e) => e.message.startsWith(`Deployment.apps broken in ns ${ns}:`)), JSON.stringify(result.changeSet.errors));
-  assert.ok(result.changeSet.errors.some((e) => e.message.startsWith(`ConfigMap Bad_Name in ns ${ns}:`)), JSON.stringify(result.changeSet.errors));
+  assert.ok(
+    result.changeSet.errors.some((e) => e.message.startsWith(`Deployment.apps broken in ns ${ns}:`)),
+    JSON.stringify(result.changeSet.errors),
+  );
+  assert.ok(
+    result.changeSet.errors.some((e) => e.message.startsWith(`ConfigMap Bad_Name in ns ${ns}:`)),
+    JSON.stringify(result.changeSet.errors),
+  );
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' }), undefined);
 });
 
@@ -190,7 +210,12 @@ test('a field owned by another manager is a conflict error when conflicts are no
   t.after(() => (client.close(), other.close()));
   await other.apply(configMap(ns, 'settings', { a: 'theirs' }), { force: true });
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', forceConflicts: false, objects: [configMap(ns, 'settings', { a: 'ours' }), configMap(ns, 'other', { b: '1' })] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    forceConflicts: false,
+    objects: [configMap(ns, 'settings', { a: 'ours' }), configMap(ns, 'other', { b: '1' })],
+  });
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
   assert.match(result.changeSet.errors[0]?.message ?? '', /^ConfigMap settings in ns .*conflicts with another field manager.*kubectl-edit/);
@@ -226,10 +251,18 @@ test('without validation each object costs one request and the change set is the
   // Act
   const first = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', validate: false, objects });
   const writes = [...client.requestsByVerb].filter(([k]) => k.startsWith('DRYRUN') || (k.startsWith('PATCH') && k !== 'PATCH inventory'));
-  const second = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', validate: false, objects: [configMap(ns, 'a', { x: '2' }), configMap(ns, 'b', { y: '2' }), deployment(ns, 'web')] });
+  const second = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r2',
+    validate: false,
+    objects: [configMap(ns, 'a', { x: '2' }), configMap(ns, 'b', { y: '2' }), deployment(ns, 'web')],
+  });
   // Assess
   assert.deepEqual(actions(first.changeSet), ['ConfigMap/a:Created', 'ConfigMap/b:Created', 'Deployment/web:Created']);
-  assert.deepEqual(writes, [['PATCH ConfigMap', 2], ['PATCH Deployment', 1]]);
+  assert.deepEqual(writes, [
+    ['PATCH ConfigMap', 2],
+    ['PATCH Deployment', 1],
+  ]);
   assert.deepEqual(actions(second.changeSet), ['ConfigMap/a:Configured', 'ConfigMap/b:Unchanged', 'Deployment/web:Unchanged']);
 });
 
@@ -261,7 +294,11 @@ test('ssa: IfNotPresent creates a missing object and leaves an existing one alon
     return object;
   };
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [annotated('existing', 'IfNotPresent'), annotated('fresh', 'IfNotPresent'), annotated('ignored', 'Ignore')] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    objects: [annotated('existing', 'IfNotPresent'), annotated('fresh', 'IfNotPresent'), annotated('ignored', 'Ignore')],
+  });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.deepEqual(actions(result.changeSet), ['ConfigMap/existing:Skipped', 'ConfigMap/fresh:Created', 'ConfigMap/ignored:Skipped']);
@@ -279,10 +316,17 @@ test('objects of a kind the cluster does not serve are each reported, with one d
   await client.refreshDiscovery();
   client.requestsByVerb.clear();
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [gadget('a'), gadget('b'), gadget('c'), configMap(ns, 'fine', { a: '1' })] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    objects: [gadget('a'), gadget('b'), gadget('c'), configMap(ns, 'fine', { a: '1' })],
+  });
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
-  assert.deepEqual(result.changeSet.errors.map((e) => e.object?.name), ['a', 'b', 'c']);
+  assert.deepEqual(
+    result.changeSet.errors.map((e) => e.object?.name),
+    ['a', 'b', 'c'],
+  );
   assert.match(result.changeSet.errors[1]?.message ?? '', /^Gadget\.nowhere\.example\.com b in ns .*does not serve Gadget/);
   assert.equal(client.requestsByVerb.get('GET discovery'), 2);
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'fine' }), undefined);

@@ -44,7 +44,10 @@ test('an exec command on the allow-list provides the token and reaches the clust
   const env = await getTestEnv();
   const dir = await mkdtemp(join(tmpdir(), 'tideline-exec-'));
   const script = join(dir, 'get-token.sh');
-  await writeFile(script, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${env.kube.token}"}}'\n`);
+  await writeFile(
+    script,
+    `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${env.kube.token}"}}'\n`,
+  );
   await chmod(script, 0o755);
   const text = await kubeconfigWithUser({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: script } });
   // Act
@@ -59,7 +62,10 @@ test('an allowed bare exec command is run from the operator PATH and reaches the
   // Prepare
   const env = await getTestEnv();
   const dir = await mkdtemp(join(tmpdir(), 'tideline-exec-path-'));
-  await writeFile(join(dir, 'tideline-test-cred'), `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${env.kube.token}"}}'\n`);
+  await writeFile(
+    join(dir, 'tideline-test-cred'),
+    `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${env.kube.token}"}}'\n`,
+  );
   await chmod(join(dir, 'tideline-test-cred'), 0o755);
   const savedPath = process.env['PATH'];
   process.env['PATH'] = `${dir}:${savedPath ?? ''}`;

@@ -18,7 +18,10 @@ test('tideline diff and apply of an overlay reaching ../base take the enclosing 
   await mkdir(join(repo, 'apps', 'base'), { recursive: true });
   await mkdir(join(repo, 'apps', 'dev'), { recursive: true });
   await writeFile(join(repo, 'apps', 'base', 'kustomization.yaml'), 'resources:\n- cm.yaml\n');
-  await writeFile(join(repo, 'apps', 'base', 'cm.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  key: base\n`);
+  await writeFile(
+    join(repo, 'apps', 'base', 'cm.yaml'),
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  key: base\n`,
+  );
   await writeFile(join(repo, 'apps', 'dev', 'kustomization.yaml'), 'resources:\n- ../base\nnameSuffix: -dev\n');
   const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns];
   // Act

@@ -20,7 +20,14 @@ test('diff reports ssa: Ignore and existing ssa: IfNotPresent objects as Skipped
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [annotated(configMap(ns, 'seeded', { a: '1' }), 'IfNotPresent')] });
   // Act
-  const result = await diffObjects(client, { owner, objects: [annotated(configMap(ns, 'seeded', { a: 'edited in Git' }), 'IfNotPresent'), annotated(configMap(ns, 'hands-off', { b: '1' }), 'Ignore'), annotated(configMap(ns, 'fresh', { c: '1' }), 'IfNotPresent')] });
+  const result = await diffObjects(client, {
+    owner,
+    objects: [
+      annotated(configMap(ns, 'seeded', { a: 'edited in Git' }), 'IfNotPresent'),
+      annotated(configMap(ns, 'hands-off', { b: '1' }), 'Ignore'),
+      annotated(configMap(ns, 'fresh', { c: '1' }), 'IfNotPresent'),
+    ],
+  });
   // Assess
   assert.deepEqual(result.errors, []);
   assert.deepEqual(result.objects.map((o) => `${o.object.name}:${o.action}`).sort(), ['fresh:Created', 'hands-off:Skipped', 'seeded:Skipped']);
@@ -35,8 +42,18 @@ test('drift ignores ssa: Ignore objects and existing ssa: IfNotPresent objects, 
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [annotated(configMap(ns, 'seeded', { a: '1' }), 'IfNotPresent')] });
   // Act
-  const result = await detectDrift(client, { owner, objects: [annotated(configMap(ns, 'seeded', { a: 'edited in Git' }), 'IfNotPresent'), annotated(configMap(ns, 'hands-off', { b: '1' }), 'Ignore'), annotated(configMap(ns, 'fresh', { c: '1' }), 'IfNotPresent')] });
+  const result = await detectDrift(client, {
+    owner,
+    objects: [
+      annotated(configMap(ns, 'seeded', { a: 'edited in Git' }), 'IfNotPresent'),
+      annotated(configMap(ns, 'hands-off', { b: '1' }), 'Ignore'),
+      annotated(configMap(ns, 'fresh', { c: '1' }), 'IfNotPresent'),
+    ],
+  });
   // Assess
   assert.deepEqual(result.errors, []);
-  assert.deepEqual(result.drifted.map((d) => `${d.object.name}:${d.change}`), ['fresh:Missing']);
+  assert.deepEqual(
+    result.drifted.map((d) => `${d.object.name}:${d.change}`),
+    ['fresh:Missing'],
+  );
 });

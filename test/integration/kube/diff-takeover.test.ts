@@ -60,10 +60,15 @@ test('after kubectl apply --server-side, diff shows the label and the env var Gi
   const byHand = deployment(ns, 'web');
   byHand.metadata.labels = { team: 'blue' };
   const main = (byHand.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0] as Record<string, unknown>;
-  main.env = [{ name: 'KEPT', value: 'yes' }, { name: 'DEBUG', value: 'true' }];
+  main.env = [
+    { name: 'KEPT', value: 'yes' },
+    { name: 'DEBUG', value: 'true' },
+  ];
   await kubectlApply(byHand, '--server-side');
   const git = deployment(ns, 'web');
-  ((git.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0] as Record<string, unknown>).env = [{ name: 'KEPT', value: 'yes' }];
+  ((git.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0] as Record<string, unknown>).env = [
+    { name: 'KEPT', value: 'yes' },
+  ];
   // Act
   const diff = await diffObjects(client, { owner, objects: [structuredClone(git)] });
   const applied = await reconcileObjects(client, { owner, revision: 'r1', objects: [structuredClone(git)] });
@@ -77,7 +82,9 @@ test('after kubectl apply --server-side, diff shows the label and the env var Gi
   assert.equal(applied.failure, undefined, JSON.stringify(applied.changeSet.errors));
   const live = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
   assert.equal(live?.metadata.labels?.team, undefined);
-  assert.deepEqual((live?.spec as { template: { spec: { containers: { env?: unknown }[] } } }).template.spec.containers[0]?.env, [{ name: 'KEPT', value: 'yes' }]);
+  assert.deepEqual((live?.spec as { template: { spec: { containers: { env?: unknown }[] } } }).template.spec.containers[0]?.env, [
+    { name: 'KEPT', value: 'yes' },
+  ]);
   assert.equal(again.objects[0]?.action, 'Unchanged', again.objects[0]?.diff);
 });
 
@@ -127,8 +134,14 @@ test('a kubectl server-side apply of exactly the Git values is Configured with n
   const diff = await diffObjects(client, { owner, objects: [configMap(ns, 'settings', { a: '1' })] });
   const applied = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
   // Assess
-  assert.deepEqual(diff.objects.map((o) => [o.action, o.diff, o.message]), [['Configured', '', 'fields written with kubectl are taken over; no value changes']]);
-  assert.deepEqual(applied.changeSet.entries.map((e) => e.action), ['Configured']);
+  assert.deepEqual(
+    diff.objects.map((o) => [o.action, o.diff, o.message]),
+    [['Configured', '', 'fields written with kubectl are taken over; no value changes']],
+  );
+  assert.deepEqual(
+    applied.changeSet.entries.map((e) => e.action),
+    ['Configured'],
+  );
 });
 
 test('tideline diff exits 1 and prints the removal of a key kubectl added, then 0 once applied', async (t) => {

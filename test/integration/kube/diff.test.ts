@@ -30,7 +30,11 @@ test('tideline diff exits 1 with changes, 0 without, and 2 on an invalid object'
   const ns = await useNamespace(t, 'kube-diff-cli');
   const env = await getTestEnv();
   const dir = await mkdtemp(join(tmpdir(), 'tideline-diff-'));
-  const write = (data: string): Promise<void> => writeFile(join(dir, 'app.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${data}\n  namespace: ${ns}\ndata:\n  key: value\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  token: very-secret-value\n`);
+  const write = (data: string): Promise<void> =>
+    writeFile(
+      join(dir, 'app.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${data}\n  namespace: ${ns}\ndata:\n  key: value\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  token: very-secret-value\n`,
+    );
   await write('settings');
   const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns];
   // Act
@@ -54,9 +58,23 @@ test('tideline diff --target-namespace overrides the namespace of every namespac
   const ns = await useNamespace(t, 'kube-diff-target');
   const env = await getTestEnv();
   const dir = await mkdtemp(join(tmpdir(), 'tideline-diff-target-'));
-  await writeFile(join(dir, 'app.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: placed\n  namespace: elsewhere\ndata:\n  key: value\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unplaced\ndata:\n  key: value\n`);
+  await writeFile(
+    join(dir, 'app.yaml'),
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: placed\n  namespace: elsewhere\ndata:\n  key: value\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unplaced\ndata:\n  key: value\n`,
+  );
   // Act
-  const result = await runTideline(['diff', dir, '--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns, '--target-namespace', ns]);
+  const result = await runTideline([
+    'diff',
+    dir,
+    '--kubeconfig',
+    env.kube.kubeconfigPath,
+    '--context',
+    kubeContextName,
+    '--name',
+    ns,
+    '--target-namespace',
+    ns,
+  ]);
   // Assess
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stdout, new RegExp(`ConfigMap placed in ns ${ns} created`));
@@ -69,7 +87,10 @@ test('tideline diff --output json prints every object with its action and masked
   const ns = await useNamespace(t, 'kube-diff-json');
   const env = await getTestEnv();
   const dir = await tempDirFor(t, 'tideline-diff-json-');
-  await writeFile(join(dir, 'app.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  key: value\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  token: very-secret-value\n`);
+  await writeFile(
+    join(dir, 'app.yaml'),
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  key: value\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  token: very-secret-value\n`,
+  );
   const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns, '--output', 'json'];
   // Act
   const before = await runTideline(['diff', dir, ...common]);
@@ -93,7 +114,12 @@ test('diff with prune lists what the prune would delete and what its guards keep
   const owner = ownerFor(ns);
   const guarded = configMap(ns, 'guarded', { c: '3' });
   guarded.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
-  await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'drop', { b: '2' }), guarded, configMap(ns, 'gone', { d: '4' })] });
+  await reconcileObjects(client, {
+    owner,
+    revision: 'r1',
+    prune: true,
+    objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'drop', { b: '2' }), guarded, configMap(ns, 'gone', { d: '4' })],
+  });
   await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' });
   const next = [configMap(ns, 'keep', { a: '1' })];
   // Act
@@ -101,8 +127,15 @@ test('diff with prune lists what the prune would delete and what its guards keep
   const without = await diffObjects(client, { owner, objects: next });
   const invalid = await diffObjects(client, { owner, objects: [configMap(ns, 'Not_Valid', { a: '1' })], prune: true });
   // Assess
-  assert.deepEqual(withPrune.objects.map((o) => `${o.object.name}:${o.action}${o.message ? ` (${o.message})` : ''}`).sort(), ['drop:Deleted', 'guarded:Skipped (annotated kustomize.toolkit.fluxcd.io/prune: disabled)', 'keep:Unchanged']);
-  assert.deepEqual(without.objects.map((o) => `${o.object.name}:${o.action}`), ['keep:Unchanged']);
+  assert.deepEqual(withPrune.objects.map((o) => `${o.object.name}:${o.action}${o.message ? ` (${o.message})` : ''}`).sort(), [
+    'drop:Deleted',
+    'guarded:Skipped (annotated kustomize.toolkit.fluxcd.io/prune: disabled)',
+    'keep:Unchanged',
+  ]);
+  assert.deepEqual(
+    without.objects.map((o) => `${o.object.name}:${o.action}`),
+    ['keep:Unchanged'],
+  );
   assert.equal(invalid.errors.length, 1);
   assert.ok(!invalid.objects.some((o) => o.action === 'Deleted'), 'no prune is shown when the set does not apply');
   assert.ok(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'drop' }), 'diff deleted nothing');
@@ -113,7 +146,11 @@ test('tideline diff --prune exits 1 and prints the objects a prune would delete'
   const ns = await useNamespace(t, 'kube-diff-prune-cli');
   const env = await getTestEnv();
   const dir = await tempDirFor(t, 'tideline-diff-prune-');
-  const write = (names: string[]) => writeFile(join(dir, 'app.yaml'), names.map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  key: value\n`).join('---\n'));
+  const write = (names: string[]) =>
+    writeFile(
+      join(dir, 'app.yaml'),
+      names.map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  key: value\n`).join('---\n'),
+    );
   const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', ns];
   await write(['keep', 'old']);
   await runTideline(['apply', dir, ...common, '--prune']);

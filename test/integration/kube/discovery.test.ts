@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testClientFor } from './helpers.ts';
 
-test('a client made by impersonating reuses its connection\'s discovery: no second read', async (t) => {
+test("a client made by impersonating reuses its connection's discovery: no second read", async (t) => {
   // Prepare
   const client = await testClientFor(t);
   await client.refreshDiscovery();
@@ -17,7 +17,7 @@ test('a client made by impersonating reuses its connection\'s discovery: no seco
   assert.equal((client.requestsByVerb.get('GET discovery') ?? 0) - before, 0);
 });
 
-test('a new client reads discovery itself rather than trusting another connection\'s', async (t) => {
+test("a new client reads discovery itself rather than trusting another connection's", async (t) => {
   // Prepare
   const first = await testClientFor(t);
   await first.refreshDiscovery();

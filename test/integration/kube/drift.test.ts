@@ -35,12 +35,19 @@ test('a field added with kubectl is drift: the apply would take it over and remo
   const owner = ownerFor(ns);
   const objects = [configMap(ns, 'settings', { a: '1' }), configMap(ns, 'untouched', { a: '1' })];
   await reconcileObjects(client, { owner, revision: 'r1', objects });
-  await kubectl.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { query: { fieldManager: 'kubectl-client-side-apply' }, body: JSON.stringify({ data: { extra: 'by hand' } }), contentType: 'application/merge-patch+json' });
+  await kubectl.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, {
+    query: { fieldManager: 'kubectl-client-side-apply' },
+    body: JSON.stringify({ data: { extra: 'by hand' } }),
+    contentType: 'application/merge-patch+json',
+  });
   // Act
   const result = await detectDrift(client, { owner, objects });
   await reconcileObjects(client, { owner, revision: 'r2', objects });
   const after = await detectDrift(client, { owner, objects });
   // Assess
-  assert.deepEqual(result.drifted.map((d) => `${d.object.name}:${d.change}`), ['settings:Modified']);
+  assert.deepEqual(
+    result.drifted.map((d) => `${d.object.name}:${d.change}`),
+    ['settings:Modified'],
+  );
   assert.deepEqual(after.drifted, [], 'the apply took the field over and removed it');
 });

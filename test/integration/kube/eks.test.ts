@@ -19,7 +19,14 @@ test('an EKS record yields the cluster endpoint, its CA and a token signed with 
   const record = {
     name: 'prod',
     labels: {},
-    access: { type: 'eks' as const, clusterName: 'arn:aws:eks:us-east-1:123456789012:cluster/prod-eks', region: env.moto.region, endpoint: env.kube.server, caData: env.kube.caData, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' },
+    access: {
+      type: 'eks' as const,
+      clusterName: 'arn:aws:eks:us-east-1:123456789012:cluster/prod-eks',
+      region: env.moto.region,
+      endpoint: env.kube.server,
+      caData: env.kube.caData,
+      roleArn: 'arn:aws:iam::123456789012:role/tideline-apply',
+    },
   };
   // Act
   const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint }) });
@@ -30,7 +37,11 @@ test('an EKS record yields the cluster endpoint, its CA and a token signed with 
   assert.ok(token?.startsWith(EKS_TOKEN_PREFIX));
   const url = new URL(Buffer.from((token ?? '').slice(EKS_TOKEN_PREFIX.length), 'base64url').toString('utf8'));
   assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'host;x-k8s-aws-id');
-  assert.notEqual(url.searchParams.get('X-Amz-Credential')?.split('/')[0], env.moto.credentials.accessKeyId, 'signed with the assumed role, not the base credentials');
+  assert.notEqual(
+    url.searchParams.get('X-Amz-Credential')?.split('/')[0],
+    env.moto.credentials.accessKeyId,
+    'signed with the assumed role, not the base credentials',
+  );
   assert.ok(url.searchParams.get('X-Amz-Security-Token'));
 });
 
@@ -58,7 +69,11 @@ test('an EKS record naming only the cluster gets endpoint and CA from DescribeCl
   const env = await useMotoCredentials();
   const clusterName = `named-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
-  const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' } };
+  const record = {
+    name: 'prod',
+    labels: {},
+    access: { type: 'eks' as const, clusterName, region: env.moto.region, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' },
+  };
   // Act
   const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   const token = typeof endpoint.token === 'function' ? await endpoint.token() : endpoint.token;
@@ -75,7 +90,11 @@ test('an EKS record given by ARN is looked up by the cluster name in the ARN', a
   const env = await useMotoCredentials();
   const clusterName = `arn-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
-  const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName: `arn:aws:eks:${env.moto.region}:123456789012:cluster/${clusterName}`, region: env.moto.region } };
+  const record = {
+    name: 'prod',
+    labels: {},
+    access: { type: 'eks' as const, clusterName: `arn:aws:eks:${env.moto.region}:123456789012:cluster/${clusterName}`, region: env.moto.region },
+  };
   // Act
   const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   // Assess
@@ -87,7 +106,11 @@ test('an EKS record with its own endpoint but no CA keeps its endpoint and takes
   const env = await useMotoCredentials();
   const clusterName = `partial-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
-  const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region, endpoint: 'https://private-endpoint.example:443/' } };
+  const record = {
+    name: 'prod',
+    labels: {},
+    access: { type: 'eks' as const, clusterName, region: env.moto.region, endpoint: 'https://private-endpoint.example:443/' },
+  };
   // Act
   const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   // Assess
@@ -119,5 +142,9 @@ test('an EKS record without an endpoint whose cluster does not exist is a NotFou
   // Act
   const attempt = endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof NotFoundError && error.message.startsWith(`cluster prod: EKS cluster ${clusterName} in ${env.moto.region} does not exist`));
+  await assert.rejects(
+    attempt,
+    (error: unknown) =>
+      error instanceof NotFoundError && error.message.startsWith(`cluster prod: EKS cluster ${clusterName} in ${env.moto.region} does not exist`),
+  );
 });

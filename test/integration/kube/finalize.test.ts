@@ -10,7 +10,12 @@ import { INVENTORY_NAMESPACE, inventoryName, readInventory } from '#shared/kube/
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
 import { configMap, instantClock, ownerFor, runTideline, tempDirFor, testClientFor } from './helpers.ts';
 
-const inventoryRef = (owner: { name: string; namespace: string }) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(owner) });
+const inventoryRef = (owner: { name: string; namespace: string }) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  namespace: INVENTORY_NAMESPACE,
+  name: inventoryName(owner),
+});
 
 test('deletionPolicy Delete removes what the Kustomization applied, except what prune must leave, then its inventory', async (t) => {
   // Prepare
@@ -63,10 +68,20 @@ test('WaitForTermination reports objects still terminating at the timeout and le
   t.after(() => release(client, ns));
   const clock = instantClock();
   // Act
-  const result = await finalizeKustomization(client, { owner, prune: true, deletionPolicy: 'WaitForTermination', timeoutMs: 10_000, pollIntervalMs: 1_000, clock });
+  const result = await finalizeKustomization(client, {
+    owner,
+    prune: true,
+    deletionPolicy: 'WaitForTermination',
+    timeoutMs: 10_000,
+    pollIntervalMs: 1_000,
+    clock,
+  });
   // Assess
   assert.equal(result.failure, 'TerminationTimeout');
-  assert.deepEqual(result.changeSet.errors.map((e) => e.message), [`ConfigMap held in ns ${ns}: still terminating when the 10 s wait ended (finalizers?)`]);
+  assert.deepEqual(
+    result.changeSet.errors.map((e) => e.message),
+    [`ConfigMap held in ns ${ns}: still terminating when the 10 s wait ended (finalizers?)`],
+  );
   assert.ok(clock.slept >= 10_000, 'it waited until the timeout');
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'free' }), undefined);
   assert.equal(await readInventory(client, owner), undefined);
@@ -79,8 +94,19 @@ test('a deletion that fails keeps the inventory with what is left, and a retry f
   const owner = { name: 'tenant', namespace: ns };
   const grant = async (verbs: string[]) => {
     await client.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace: ns } });
-    await client.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'deployer', namespace: ns }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs }] });
-    await client.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'deployer', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: ns }] });
+    await client.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'deployer', namespace: ns },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs }],
+    });
+    await client.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'deployer', namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: ns }],
+    });
   };
   await grant(['get', 'list', 'create', 'patch']);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'one', { a: '1' })], serviceAccountName: 'deployer' });
@@ -92,15 +118,26 @@ test('a deletion that fails keeps the inventory with what is left, and a retry f
   // Assess
   assert.equal(denied.failure, 'PruneFailed');
   assert.match(denied.changeSet.errors[0]?.message ?? '', /forbidden/);
-  assert.deepEqual(inventoryAfterDenial?.entries.map((e) => e.id), [`${ns}_one__ConfigMap`]);
+  assert.deepEqual(
+    inventoryAfterDenial?.entries.map((e) => e.id),
+    [`${ns}_one__ConfigMap`],
+  );
   assert.equal(retried.failure, undefined, JSON.stringify(retried.changeSet.errors));
-  assert.deepEqual(retried.changeSet.entries.map((e) => `${e.object.name}:${e.action}`), ['one:Deleted']);
+  assert.deepEqual(
+    retried.changeSet.entries.map((e) => `${e.object.name}:${e.action}`),
+    ['one:Deleted'],
+  );
   assert.equal(await readInventory(client, owner), undefined);
 });
 
 /** Drops the test finalizer so the namespace can go. */
 async function release(client: ClusterClient, ns: string): Promise<void> {
-  await client.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/held`, { body: JSON.stringify({ metadata: { finalizers: null } }), contentType: 'application/merge-patch+json' }).catch(() => undefined);
+  await client
+    .send('PATCH', `/api/v1/namespaces/${ns}/configmaps/held`, {
+      body: JSON.stringify({ metadata: { finalizers: null } }),
+      contentType: 'application/merge-patch+json',
+    })
+    .catch(() => undefined);
 }
 
 test('tideline delete removes what tideline apply applied under a name; an unknown policy is refused', async (t) => {

@@ -10,7 +10,7 @@ import type { KubeObject } from '#shared/kube/index.ts';
 import { getTestEnv, useNamespace } from '#test/env/index.ts';
 import { configMap, crd, deployment, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
 
-test('a key dropped from a Secret\'s stringData disappears from the live Secret', async (t) => {
+test("a key dropped from a Secret's stringData disappears from the live Secret", async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-strdata');
   const client = await testClient();
@@ -27,7 +27,12 @@ test('a key dropped from a Secret\'s stringData disappears from the live Secret'
 });
 
 function serviceWithIp(ns: string, clusterIP: string | undefined, annotations?: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: ns, ...(annotations ? { annotations } : {}) }, spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ port: 80 }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'api', namespace: ns, ...(annotations ? { annotations } : {}) },
+    spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ port: 80 }] },
+  };
 }
 
 /** Another address of the Service CIDR than `ip` (the last octet moved). */
@@ -46,7 +51,10 @@ test('a changed Service clusterIP is an immutable-field error without force', as
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [serviceWithIp(ns, otherIp(ip))] });
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
-  assert.match(result.changeSet.errors[0]?.message ?? '', new RegExp(`^Service api in ns ${ns}: .*may not change once set.*force: true.*kustomize\\.toolkit\\.fluxcd\\.io/force: enabled`));
+  assert.match(
+    result.changeSet.errors[0]?.message ?? '',
+    new RegExp(`^Service api in ns ${ns}: .*may not change once set.*force: true.*kustomize\\.toolkit\\.fluxcd\\.io/force: enabled`),
+  );
 });
 
 test('a changed Service clusterIP recreates the Service when it is annotated force: enabled', async (t) => {
@@ -58,7 +66,11 @@ test('a changed Service clusterIP recreates the Service when it is annotated for
   const before = await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'api' });
   const wanted = otherIp((before?.spec as { clusterIP: string }).clusterIP);
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [serviceWithIp(ns, wanted, { 'kustomize.toolkit.fluxcd.io/force': 'enabled' })] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r2',
+    objects: [serviceWithIp(ns, wanted, { 'kustomize.toolkit.fluxcd.io/force': 'enabled' })],
+  });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.equal(result.changeSet.entries[0]?.message, 'recreated: an immutable field changed');
@@ -72,7 +84,13 @@ test('a changed RoleBinding roleRef recreates the RoleBinding with force', async
   const ns = await useNamespace(t, 'kube-roleref');
   const client = await testClient();
   t.after(() => client.close());
-  const binding = (role: string): KubeObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'readers', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] });
+  const binding = (role: string): KubeObject => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'readers', namespace: ns },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }],
+  });
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [binding('old')] });
   // Act
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', force: true, objects: [binding('new')] });
@@ -90,11 +108,21 @@ test('an object in the bundle twice is refused naming both occurrences, nothing 
   const withoutNamespace = configMap(ns, 'settings', { a: '2' });
   delete withoutNamespace.metadata.namespace;
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', targetNamespace: ns, objects: [configMap(ns, 'other', { b: '1' }), configMap(ns, 'settings', { a: '1' }), withoutNamespace] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    targetNamespace: ns,
+    objects: [configMap(ns, 'other', { b: '1' }), configMap(ns, 'settings', { a: '1' }), withoutNamespace],
+  });
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
   assert.equal(result.changeSet.errors.length, 1);
-  assert.match(result.changeSet.errors[0]?.message ?? '', new RegExp(`^ConfigMap settings in ns ${ns}: appears more than once in the bundle \\(as v1 written with namespace ${ns} and as v1 written without a namespace\\)`));
+  assert.match(
+    result.changeSet.errors[0]?.message ?? '',
+    new RegExp(
+      `^ConfigMap settings in ns ${ns}: appears more than once in the bundle \\(as v1 written with namespace ${ns} and as v1 written without a namespace\\)`,
+    ),
+  );
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'other' }), undefined);
 });
 
@@ -109,7 +137,11 @@ test('the stale revision and empty bundle guards name the Kustomization', async 
   // Act
   const stale = reconcileObjects(client, { owner, revision: 'main@sha1:a', order: 1, objects: [configMap(ns, 'a', { a: '0' })] });
   // Assess
-  await assert.rejects(stale, (error: unknown) => error instanceof ConflictError && error.message.startsWith(prefix) && /main@sha1:a .*older than the applied revision main@sha1:b/.test(error.message));
+  await assert.rejects(
+    stale,
+    (error: unknown) =>
+      error instanceof ConflictError && error.message.startsWith(prefix) && /main@sha1:a .*older than the applied revision main@sha1:b/.test(error.message),
+  );
   const empty = reconcileObjects(client, { owner, revision: 'main@sha1:c', order: 3, prune: true, objects: [] });
   await assert.rejects(empty, (error: unknown) => error instanceof InvalidInputError && error.message.startsWith(`${prefix}the bundle is empty`));
 });
@@ -121,7 +153,12 @@ test('pruning a Namespace that is already terminating succeeds', async (t) => {
   t.after(() => client.close());
   const owner = ownerFor(ns);
   const doomed = `${ns}-doomed`;
-  await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: doomed } }] });
+  await reconcileObjects(client, {
+    owner,
+    revision: 'r1',
+    prune: true,
+    objects: [configMap(ns, 'keep', { a: '1' }), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: doomed } }],
+  });
   t.after(async () => {
     await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: doomed }).catch(() => undefined);
   });
@@ -130,7 +167,10 @@ test('pruning a Namespace that is already terminating succeeds', async (t) => {
   const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [configMap(ns, 'keep', { a: '1' })] });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  assert.deepEqual(result.inventory?.entries.map((e) => e.id), [`${ns}_keep__ConfigMap`]);
+  assert.deepEqual(
+    result.inventory?.entries.map((e) => e.id),
+    [`${ns}_keep__ConfigMap`],
+  );
 });
 
 test('an object recorded with an API version the cluster no longer serves is pruned through the version it serves', async (t) => {
@@ -145,7 +185,15 @@ test('an object recorded with an API version the cluster no longer serves is pru
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: { name: `widgets.${group}` },
-    spec: { group, scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' }, versions: [{ name: 'v1alpha1', served: alphaServed, storage: false, schema }, { name: 'v1', served: true, storage: true, schema }] },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+      versions: [
+        { name: 'v1alpha1', served: alphaServed, storage: false, schema },
+        { name: 'v1', served: true, storage: true, schema },
+      ],
+    },
   });
   t.after(async () => {
     await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` }).catch(() => undefined);
@@ -157,7 +205,10 @@ test('an object recorded with an API version the cluster no longer serves is pru
   const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [widgets(false)] });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  assert.deepEqual(result.changeSet.entries.filter((e) => e.object.kind === 'Widget').map((e) => e.action), ['Deleted']);
+  assert.deepEqual(
+    result.changeSet.entries.filter((e) => e.object.kind === 'Widget').map((e) => e.action),
+    ['Deleted'],
+  );
   assert.equal(await client.get({ apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w' }), undefined);
 });
 
@@ -169,13 +220,24 @@ test('labels and annotations another manager added do not make an object Configu
   const other = await testClientFor(t, { fieldManager: 'policy-agent' });
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
-  await other.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { team: 'blue' }, annotations: { 'example.com/note': 'hands on' } } }, { force: true });
+  await other.apply(
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings', namespace: ns, labels: { team: 'blue' }, annotations: { 'example.com/note': 'hands on' } },
+    },
+    { force: true },
+  );
   client.requestsByVerb.clear();
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
   // Assess
   assert.equal(result.changeSet.entries[0]?.action, 'Unchanged');
-  assert.deepEqual([...client.requestsByVerb.keys()].filter((verb) => verb.startsWith('PATCH ConfigMap') || verb.startsWith('POST')), [], JSON.stringify([...client.requestsByVerb]));
+  assert.deepEqual(
+    [...client.requestsByVerb.keys()].filter((verb) => verb.startsWith('PATCH ConfigMap') || verb.startsWith('POST')),
+    [],
+    JSON.stringify([...client.requestsByVerb]),
+  );
   const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   assert.equal(live?.metadata.annotations?.['example.com/note'], 'hands on');
   assert.equal(live?.metadata.labels?.team, 'blue');
@@ -188,7 +250,10 @@ test('an object whose ownership labels were changed to another Kustomization is 
   const other = await testClientFor(t, { fieldManager: 'someone-else' });
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
-  await other.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { 'tideline.dev/name': 'intruder' } } }, { force: true });
+  await other.apply(
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { 'tideline.dev/name': 'intruder' } } },
+    { force: true },
+  );
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
   // Assess
@@ -221,7 +286,8 @@ test('a field added with kubectl apply --server-side is taken over and removed; 
   const merged = configMap(ns, 'merged', { a: '1' });
   merged.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/ssa': 'Merge' };
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' }), merged] });
-  for (const name of ['settings', 'merged']) await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { extra: 'by hand' } }, { force: true });
+  for (const name of ['settings', 'merged'])
+    await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { extra: 'by hand' } }, { force: true });
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' }), merged] });
   const again = await reconcileObjects(client, { owner, revision: 'r3', objects: [configMap(ns, 'settings', { a: '1' }), merged] });
@@ -230,10 +296,16 @@ test('a field added with kubectl apply --server-side is taken over and removed; 
   assert.deepEqual(result.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['merged:Unchanged', 'settings:Configured']);
   const settings = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   assert.deepEqual(settings?.data, { a: '1' });
-  assert.deepEqual(settings?.metadata.managedFields?.map((e) => e.manager), ['tideline']);
+  assert.deepEqual(
+    settings?.metadata.managedFields?.map((e) => e.manager),
+    ['tideline'],
+  );
   const kept = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'merged' });
   assert.deepEqual(kept?.data, { a: '1', extra: 'by hand' });
-  assert.deepEqual(again.changeSet.entries.map((e) => e.action), ['Unchanged', 'Unchanged']);
+  assert.deepEqual(
+    again.changeSet.entries.map((e) => e.action),
+    ['Unchanged', 'Unchanged'],
+  );
 });
 
 test('a field added with client-side kubectl apply loses its last-applied annotation and is removed', async (t) => {
@@ -245,7 +317,11 @@ test('a field added with client-side kubectl apply loses its last-applied annota
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
   const lastApplied = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { a: '1', extra: 'x' } });
   // A merge patch is an Update by manager `kubectl`, as an old client-side `kubectl apply` made it.
-  await kubectl.sendForStatus('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { body: JSON.stringify({ metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } }, data: { extra: 'x' } }), contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl' } });
+  await kubectl.sendForStatus('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, {
+    body: JSON.stringify({ metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } }, data: { extra: 'x' } }),
+    contentType: 'application/merge-patch+json',
+    query: { fieldManager: 'kubectl' },
+  });
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
   // Assess
@@ -266,7 +342,10 @@ test('applying into a Namespace that is being deleted is a TransientError naming
   // Act
   const attempt = reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(doomed, 'late', { a: '1' })] });
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof TransientError && error.message.startsWith(`ConfigMap late in ns ${doomed}: the namespace is being deleted`));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof TransientError && error.message.startsWith(`ConfigMap late in ns ${doomed}: the namespace is being deleted`),
+  );
 });
 
 test('an object annotated reconcile: disabled or ssa: Ignore in the cluster is Skipped by apply and by prune', async (t) => {
@@ -275,11 +354,29 @@ test('an object annotated reconcile: disabled or ssa: Ignore in the cluster is S
   const client = await testClientFor(t);
   const kubectl = await testClientFor(t, { fieldManager: 'kubectl-annotate' });
   const owner = ownerFor(ns);
-  await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'paused', { a: '1' }), configMap(ns, 'ignored', { a: '1' }), configMap(ns, 'keep', { a: '1' })] });
-  await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'paused', namespace: ns, annotations: { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' } } });
-  await kubectl.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ignored', namespace: ns, annotations: { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' } } });
+  await reconcileObjects(client, {
+    owner,
+    revision: 'r1',
+    prune: true,
+    objects: [configMap(ns, 'paused', { a: '1' }), configMap(ns, 'ignored', { a: '1' }), configMap(ns, 'keep', { a: '1' })],
+  });
+  await kubectl.apply({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'paused', namespace: ns, annotations: { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' } },
+  });
+  await kubectl.apply({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'ignored', namespace: ns, annotations: { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' } },
+  });
   // Act
-  const changed = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [configMap(ns, 'paused', { a: '2' }), configMap(ns, 'ignored', { a: '2' }), configMap(ns, 'keep', { a: '1' })] });
+  const changed = await reconcileObjects(client, {
+    owner,
+    revision: 'r2',
+    prune: true,
+    objects: [configMap(ns, 'paused', { a: '2' }), configMap(ns, 'ignored', { a: '2' }), configMap(ns, 'keep', { a: '1' })],
+  });
   const pruned = await reconcileObjects(client, { owner, revision: 'r3', prune: true, objects: [configMap(ns, 'keep', { a: '1' })] });
   // Assess
   assert.deepEqual(changed.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['ignored:Skipped', 'keep:Unchanged', 'paused:Skipped']);
@@ -327,7 +424,10 @@ test('commonMetadata labels and annotates every object, overriding its own keys,
   assert.deepEqual(spec.template.metadata.labels, { app: 'web' }, 'pod templates are left alone');
   const settings = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   assert.equal(settings?.metadata.labels?.team, 'shop');
-  assert.deepEqual(again.changeSet.entries.map((e) => e.action), ['Unchanged', 'Unchanged']);
+  assert.deepEqual(
+    again.changeSet.entries.map((e) => e.action),
+    ['Unchanged', 'Unchanged'],
+  );
 });
 
 test('a CRD whose conversion webhook caBundle is a placeholder applies without it; a real CA bundle is kept', async (t) => {
@@ -338,22 +438,35 @@ test('a CRD whose conversion webhook caBundle is a placeholder applies without i
   const suffix = ns.replace(/[^a-z0-9]/g, '');
   const withBundle = (plural: string, caBundle: string): KubeObject => {
     const definition = crd(`${suffix}.example.com`, plural[0]!.toUpperCase() + plural.slice(1, -1), plural);
-    (definition.spec as Record<string, unknown>).conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { caBundle, service: { name: 'conversion', namespace: ns, path: '/convert' } } } };
+    (definition.spec as Record<string, unknown>).conversion = {
+      strategy: 'Webhook',
+      webhook: { conversionReviewVersions: ['v1'], clientConfig: { caBundle, service: { name: 'conversion', namespace: ns, path: '/convert' } } },
+    };
     return definition;
   };
   t.after(async () => {
-    for (const plural of ['placeholders', 'bundles']) await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${suffix}.example.com` });
+    for (const plural of ['placeholders', 'bundles'])
+      await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${suffix}.example.com` });
   });
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [withBundle('placeholders', 'Cg=='), withBundle('bundles', env.kube.caData)] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    objects: [withBundle('placeholders', 'Cg=='), withBundle('bundles', env.kube.caData)],
+  });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  const caBundleOf = async (plural: string) => ((await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${suffix}.example.com` }))?.spec as { conversion: { webhook: { clientConfig: { caBundle?: string } } } }).conversion.webhook.clientConfig.caBundle;
+  const caBundleOf = async (plural: string) =>
+    (
+      (await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${suffix}.example.com` }))?.spec as {
+        conversion: { webhook: { clientConfig: { caBundle?: string } } };
+      }
+    ).conversion.webhook.clientConfig.caBundle;
   assert.equal(await caBundleOf('placeholders'), undefined);
   assert.equal(await caBundleOf('bundles'), env.kube.caData);
 });
 
-test('fields written by kubectl edit and by Flux\'s kustomize-controller are taken over and removed; a controller\'s stay', async (t) => {
+test("fields written by kubectl edit and by Flux's kustomize-controller are taken over and removed; a controller's stay", async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-takeover-managers');
   const client = await testClientFor(t);
@@ -367,14 +480,22 @@ test('fields written by kubectl edit and by Flux\'s kustomize-controller are tak
   const afterFlux = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   // Then someone edits by hand, and an operator adds a key of its own (a merge patch, as both do).
   const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' };
-  for (const [writer, key] of [[edit, 'by-hand'], [controller, 'by-operator']] as const) {
-    await writer.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, { query: { fieldManager: writer.fieldManager }, body: JSON.stringify({ data: { [key]: 'x' } }), contentType: 'application/merge-patch+json', object: ref });
+  for (const [writer, key] of [
+    [edit, 'by-hand'],
+    [controller, 'by-operator'],
+  ] as const) {
+    await writer.send('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, {
+      query: { fieldManager: writer.fieldManager },
+      body: JSON.stringify({ data: { [key]: 'x' } }),
+      contentType: 'application/merge-patch+json',
+      object: ref,
+    });
   }
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  assert.deepEqual(afterFlux?.data, { a: '1' }, 'the key only Flux applied is gone after Tideline\'s first apply');
+  assert.deepEqual(afterFlux?.data, { a: '1' }, "the key only Flux applied is gone after Tideline's first apply");
   const live = await client.get(ref);
   assert.deepEqual(live?.data, { a: '1', 'by-operator': 'x' });
   assert.deepEqual(live?.metadata.managedFields?.map((e) => e.manager).sort(), ['some-operator', 'tideline']);
@@ -389,8 +510,13 @@ test('spec.ignore: replicas scaled in the cluster are left alone — no apply fo
   const web = (image: string): KubeObject => ({ ...deployment(ns, 'web', image), spec: { ...(deployment(ns, 'web', image).spec as object), replicas: 2 } });
   await reconcileObjects(client, { owner, revision: 'r1', objects: [web('nginx:1.27')], ignore });
   // An autoscaler scales through the scale subresource.
-  await client.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`, { query: { fieldManager: 'autoscaler' }, body: JSON.stringify({ spec: { replicas: 5 } }), contentType: 'application/merge-patch+json' });
-  const replicas = async () => ((await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }))?.spec as { replicas: number }).replicas;
+  await client.send('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`, {
+    query: { fieldManager: 'autoscaler' },
+    body: JSON.stringify({ spec: { replicas: 5 } }),
+    contentType: 'application/merge-patch+json',
+  });
+  const replicas = async () =>
+    ((await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }))?.spec as { replicas: number }).replicas;
   client.requestsByVerb.clear();
   // Act
   const unchanged = await reconcileObjects(client, { owner, revision: 'r2', objects: [web('nginx:1.27')], ignore });
@@ -400,11 +526,20 @@ test('spec.ignore: replicas scaled in the cluster are left alone — no apply fo
   const afterImage = await replicas();
   const withoutIgnore = await reconcileObjects(client, { owner, revision: 'r4', objects: [web('nginx:1.28')] });
   // Assess
-  assert.deepEqual(unchanged.changeSet.entries.map((e) => e.action), ['Unchanged']);
+  assert.deepEqual(
+    unchanged.changeSet.entries.map((e) => e.action),
+    ['Unchanged'],
+  );
   assert.deepEqual(writes, [], 'no dry-run and no apply for an ignored difference');
   assert.equal(afterUnchanged, 5);
-  assert.deepEqual(imageChanged.changeSet.entries.map((e) => e.action), ['Configured']);
+  assert.deepEqual(
+    imageChanged.changeSet.entries.map((e) => e.action),
+    ['Configured'],
+  );
   assert.equal(afterImage, 5, 'the apply for the image kept the scaled replicas');
-  assert.deepEqual(withoutIgnore.changeSet.entries.map((e) => e.action), ['Configured']);
+  assert.deepEqual(
+    withoutIgnore.changeSet.entries.map((e) => e.action),
+    ['Configured'],
+  );
   assert.equal(await replicas(), 2, 'without the rule Git wins again');
 });

@@ -31,7 +31,14 @@ function widgetRequest(ns: string, group: string, timeout: string): ReconcileReq
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name: ns },
-    spec: { interval: '10m', prune: true, wait: true, timeout, sourceRef: { kind: 'GitRepository', name: 'fleet' }, healthCheckExprs: [{ apiVersion: `${group}/v1`, kind: 'Widget', current: CURRENT, failed: FAILED }] },
+    spec: {
+      interval: '10m',
+      prune: true,
+      wait: true,
+      timeout,
+      sourceRef: { kind: 'GitRepository', name: 'fleet' },
+      healthCheckExprs: [{ apiVersion: `${group}/v1`, kind: 'Widget', current: CURRENT, failed: FAILED }],
+    },
   });
   const widget: KubeObject = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1', namespace: ns }, spec: { size: 3 } };
   return requestFromKustomization(kustomization, { objects: [widget], revision: 'r1' });

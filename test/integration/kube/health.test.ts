@@ -17,7 +17,14 @@ test('wait succeeds once the Deployment reports its replicas ready', async (t) =
     await client.patchStatus(ref, { observedGeneration: live?.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
   });
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', wait: true, timeoutMs: 60_000, clock, objects: [deployment(ns, 'web')] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    wait: true,
+    timeoutMs: 60_000,
+    clock,
+    objects: [deployment(ns, 'web')],
+  });
   // Assess
   assert.equal(result.failure, undefined);
   assert.equal(result.health?.ready, true);
@@ -31,7 +38,14 @@ test('wait fails with HealthCheckFailed when the timeout passes before the objec
   t.after(() => client.close());
   const clock = instantClock();
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', timeoutMs: 30_000, clock, healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }], objects: [deployment(ns, 'web')] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    timeoutMs: 30_000,
+    clock,
+    healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }],
+    objects: [deployment(ns, 'web')],
+  });
   // Assess
   assert.equal(result.failure, 'HealthCheckFailed');
   assert.equal(result.health?.unhealthy[0]?.object.name, 'web');

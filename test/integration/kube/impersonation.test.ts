@@ -14,8 +14,19 @@ import { configMap, runTideline, secret, tempDirFor, testClientFor } from './hel
 async function deployer(client: ClusterClient, namespace: string, verbs: string[]): Promise<void> {
   const objects: KubeObject[] = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'deployer', namespace }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'deployer', namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'deployer', namespace },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'deployer', namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }],
+    },
   ];
   for (const object of objects) await client.apply(object);
 }
@@ -26,13 +37,24 @@ test('a Kustomization with a service account applies what the account may write'
   const client = await testClientFor(t);
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
   // Act
-  const result = await reconcileObjects(client, { owner: { name: 'tenant', namespace: ns }, revision: 'r1', objects: [configMap(ns, 'settings', { mode: 'fast' })], serviceAccountName: 'deployer' });
+  const result = await reconcileObjects(client, {
+    owner: { name: 'tenant', namespace: ns },
+    revision: 'r1',
+    objects: [configMap(ns, 'settings', { mode: 'fast' })],
+    serviceAccountName: 'deployer',
+  });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  assert.deepEqual(result.changeSet.entries.map((e) => `${e.object.name}:${e.action}`), ['settings:Created']);
+  assert.deepEqual(
+    result.changeSet.entries.map((e) => `${e.object.name}:${e.action}`),
+    ['settings:Created'],
+  );
   const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   assert.equal((live?.data as Record<string, string> | undefined)?.mode, 'fast');
-  assert.deepEqual(live?.metadata.managedFields?.map((f) => `${f.manager}/${f.operation}`), ['tideline/Apply']);
+  assert.deepEqual(
+    live?.metadata.managedFields?.map((f) => `${f.manager}/${f.operation}`),
+    ['tideline/Apply'],
+  );
 });
 
 test('an object the service account may not write fails validation and nothing is applied', async (t) => {
@@ -41,7 +63,12 @@ test('an object the service account may not write fails validation and nothing i
   const client = await testClientFor(t);
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
   // Act
-  const result = await reconcileObjects(client, { owner: { name: 'tenant', namespace: ns }, revision: 'r1', objects: [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })], serviceAccountName: 'deployer' });
+  const result = await reconcileObjects(client, {
+    owner: { name: 'tenant', namespace: ns },
+    revision: 'r1',
+    objects: [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })],
+    serviceAccountName: 'deployer',
+  });
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
   assert.equal(result.changeSet.errors.length, 1, JSON.stringify(result.changeSet.errors));
@@ -57,16 +84,37 @@ test('prune deletes as the service account: without delete rights the object sta
   const client = await testClientFor(t);
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
   const owner = { name: 'tenant', namespace: ns };
-  const first = await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'old', { a: '1' })], prune: true, serviceAccountName: 'deployer' });
+  const first = await reconcileObjects(client, {
+    owner,
+    revision: 'r1',
+    objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'old', { a: '1' })],
+    prune: true,
+    serviceAccountName: 'deployer',
+  });
   assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
   // Act
-  const denied = await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'keep', { a: '1' })], prune: true, serviceAccountName: 'deployer' });
+  const denied = await reconcileObjects(client, {
+    owner,
+    revision: 'r2',
+    objects: [configMap(ns, 'keep', { a: '1' })],
+    prune: true,
+    serviceAccountName: 'deployer',
+  });
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update', 'delete']);
-  const allowed = await reconcileObjects(client, { owner, revision: 'r3', objects: [configMap(ns, 'keep', { a: '1' })], prune: true, serviceAccountName: 'deployer' });
+  const allowed = await reconcileObjects(client, {
+    owner,
+    revision: 'r3',
+    objects: [configMap(ns, 'keep', { a: '1' })],
+    prune: true,
+    serviceAccountName: 'deployer',
+  });
   // Assess
   assert.equal(denied.failure, 'PruneFailed');
   assert.match(denied.changeSet.errors[0]?.message ?? '', /forbidden/);
-  assert.ok(denied.inventory?.entries.some((e) => e.id.startsWith(`${ns}_old_`)), 'the object prune could not delete stays in the inventory');
+  assert.ok(
+    denied.inventory?.entries.some((e) => e.id.startsWith(`${ns}_old_`)),
+    'the object prune could not delete stays in the inventory',
+  );
   assert.equal(allowed.failure, undefined, JSON.stringify(allowed.changeSet.errors));
   assert.ok(allowed.changeSet.entries.some((e) => e.object.name === 'old' && e.action === 'Deleted'));
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'old' }), undefined);
@@ -78,9 +126,16 @@ test('diff dry-runs as the service account: what it may not write is an error, w
   const client = await testClientFor(t);
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
   // Act
-  const result = await diffObjects(client, { owner: { name: 'tenant', namespace: ns }, objects: [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })], serviceAccountName: 'deployer' });
+  const result = await diffObjects(client, {
+    owner: { name: 'tenant', namespace: ns },
+    objects: [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })],
+    serviceAccountName: 'deployer',
+  });
   // Assess
-  assert.deepEqual(result.objects.map((o) => `${o.object.name}:${o.action}`), ['settings:Created']);
+  assert.deepEqual(
+    result.objects.map((o) => `${o.object.name}:${o.action}`),
+    ['settings:Created'],
+  );
   assert.equal(result.errors.length, 1);
   assert.match(result.errors[0]?.message ?? '', new RegExp(`^Secret token in ns ${ns}: forbidden: .*system:serviceaccount:${ns}:deployer`));
 });
@@ -92,7 +147,10 @@ test('tideline apply --service-account writes as the account of the --namespace 
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
   const env = await getTestEnv();
   const dir = await tempDirFor(t, 'tideline-sa-cli-');
-  await writeFile(join(dir, 'all.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  a: "1"\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  value: hunter2-value\n`);
+  await writeFile(
+    join(dir, 'all.yaml'),
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  a: "1"\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: ${ns}\nstringData:\n  value: hunter2-value\n`,
+  );
   const common = ['--kubeconfig', env.kube.kubeconfigPath, '--context', kubeContextName, '--name', 'tenant', '--namespace', ns];
   // Act
   const asAccount = await runTideline(['apply', dir, ...common, '--service-account', 'deployer']);
@@ -115,6 +173,9 @@ test('drift detection dry-runs as the service account too: an object it may not 
   // Act
   const result = await detectDrift(client, { owner, objects, serviceAccountName: 'deployer' });
   // Assess
-  assert.deepEqual(result.drifted.map((d) => `${d.object.name}:${d.change}`), ['settings:Missing']);
+  assert.deepEqual(
+    result.drifted.map((d) => `${d.object.name}:${d.change}`),
+    ['settings:Missing'],
+  );
   assert.match(result.errors[0]?.message ?? '', new RegExp(`^Secret token in ns ${ns}: forbidden`));
 });

@@ -20,7 +20,10 @@ test('an apiserver stopped mid-apply gives a TransientError and the next run con
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap('default', 'earlier', { a: '1' })] });
   // Act
   // Settle into a value at once: the rejection arrives while the server is being stopped.
-  const interrupted = reconcileObjects(client, { owner, revision: 'r2', prune: true, objects }).then(() => 'resolved', (error: unknown) => error);
+  const interrupted = reconcileObjects(client, { owner, revision: 'r2', prune: true, objects }).then(
+    () => 'resolved',
+    (error: unknown) => error,
+  );
   while ((client.requestsByVerb.get('PATCH ConfigMap') ?? 0) < 20) await new Promise((resolve) => setTimeout(resolve, 5));
   await server.stop();
   const outcome = await interrupted;

@@ -19,7 +19,10 @@ test('objects removed from the bundle are pruned and leave the inventory', async
   // Assess
   assert.deepEqual(result.changeSet.entries.map((e) => `${e.object.name}:${e.action}`).sort(), ['drop:Deleted', 'keep:Unchanged']);
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'drop' }), undefined);
-  assert.deepEqual((await readInventory(client, owner))?.entries.map((e) => e.id), [`${ns}_keep__ConfigMap`]);
+  assert.deepEqual(
+    (await readInventory(client, owner))?.entries.map((e) => e.id),
+    [`${ns}_keep__ConfigMap`],
+  );
 });
 
 test('an object deleted by hand before the prune is reported Deleted (already gone) and leaves the inventory', async (t) => {
@@ -36,7 +39,10 @@ test('an object deleted by hand before the prune is reported Deleted (already go
   const gone = result.changeSet.entries.find((e) => e.object.name === 'gone');
   assert.deepEqual(gone && { action: gone.action, message: gone.message }, { action: 'Deleted', message: ALREADY_GONE });
   assert.equal(result.failure, undefined);
-  assert.deepEqual((await readInventory(client, owner))?.entries.map((e) => e.id), [`${ns}_keep__ConfigMap`]);
+  assert.deepEqual(
+    (await readInventory(client, owner))?.entries.map((e) => e.id),
+    [`${ns}_keep__ConfigMap`],
+  );
 });
 
 test('without prune, removed objects stay in the cluster and in the inventory', async (t) => {
@@ -76,7 +82,12 @@ test('an object adopted by another Kustomization is never pruned', async (t) => 
   t.after(() => client.close());
   const first = ownerFor(ns);
   const second = { name: `${ns}-other`, namespace: 'flux-system' };
-  await reconcileObjects(client, { owner: first, revision: 'r1', prune: true, objects: [configMap(ns, 'shared', { a: '1' }), configMap(ns, 'mine', { a: '1' })] });
+  await reconcileObjects(client, {
+    owner: first,
+    revision: 'r1',
+    prune: true,
+    objects: [configMap(ns, 'shared', { a: '1' }), configMap(ns, 'mine', { a: '1' })],
+  });
   await reconcileObjects(client, { owner: second, revision: 'r1', objects: [configMap(ns, 'shared', { a: '1' })] });
   // Act
   const result = await reconcileObjects(client, { owner: first, revision: 'r2', prune: true, objects: [configMap(ns, 'mine', { a: '1' })] });
@@ -112,7 +123,10 @@ test('an empty bundle prunes everything when explicitly allowed', async (t) => {
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, allowEmpty: true, objects: [] });
   // Assess
-  assert.deepEqual(result.changeSet.entries.map((e) => e.action), ['Deleted']);
+  assert.deepEqual(
+    result.changeSet.entries.map((e) => e.action),
+    ['Deleted'],
+  );
   assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'a' }), undefined);
 });
 

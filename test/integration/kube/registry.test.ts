@@ -74,10 +74,13 @@ test('the Secrets Manager registry lists the valid records of its prefix and rep
   // Act
   const records = await registry.list();
   // Assess
-  assert.deepEqual(records.map((record) => [record.name, record.labels, record.access.type]), [
-    ['local', { env: 'test' }, 'kubeconfig'],
-    ['prod', { team: 'platform', env: 'prod' }, 'eks'],
-  ]);
+  assert.deepEqual(
+    records.map((record) => [record.name, record.labels, record.access.type]),
+    [
+      ['local', { env: 'test' }, 'kubeconfig'],
+      ['prod', { team: 'platform', env: 'prod' }, 'eks'],
+    ],
+  );
   assert.deepEqual(invalid, [{ name: 'broken', message: 'cluster broken: field context must be a string' }]);
 });
 
@@ -110,7 +113,11 @@ test('getting a registered cluster from Secrets Manager gives its parsed record,
   // Act
   const record = await registry.get('prod');
   // Assess
-  assert.deepEqual(record, { name: 'prod', labels: { team: 'platform', env: 'prod' }, access: { type: 'eks', clusterName: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod', region: 'eu-west-1' } });
+  assert.deepEqual(record, {
+    name: 'prod',
+    labels: { team: 'platform', env: 'prod' },
+    access: { type: 'eks', clusterName: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod', region: 'eu-west-1' },
+  });
 });
 
 test('getting an unregistered cluster from Secrets Manager is a NotFoundError naming it', async (t) => {
@@ -121,7 +128,10 @@ test('getting an unregistered cluster from Secrets Manager is a NotFoundError na
   // Act
   const attempt = registry.get('nowhere');
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof NotFoundError && error.message.startsWith(`cluster nowhere (secret ${prefix}clusters/nowhere) does not exist`));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof NotFoundError && error.message.startsWith(`cluster nowhere (secret ${prefix}clusters/nowhere) does not exist`),
+  );
 });
 
 test('getting an invalid record from Secrets Manager names the cluster and the field, never the value', async (t) => {
@@ -133,7 +143,10 @@ test('getting an invalid record from Secrets Manager names the cluster and the f
   // Act
   const attempt = registry.get('broken');
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && /^cluster broken: field context/.test(error.message) && !error.message.includes('hunter2'));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof InvalidInputError && /^cluster broken: field context/.test(error.message) && !error.message.includes('hunter2'),
+  );
 });
 
 test('a Secrets Manager record is served from cache until its TTL passes', async (t) => {
@@ -144,7 +157,12 @@ test('a Secrets Manager record is served from cache until its TTL passes', async
   const clock = handClock();
   const registry = new SecretsManagerClusterRegistry(client, { prefix, ttlMs: 30_000, clock });
   await registry.get('prod');
-  await client.send(new PutSecretValueCommand({ SecretId: `${prefix}clusters/prod`, SecretString: JSON.stringify({ labels: { env: 'staging' }, eks: { cluster: 'prod', region: 'eu-west-1' } }) }));
+  await client.send(
+    new PutSecretValueCommand({
+      SecretId: `${prefix}clusters/prod`,
+      SecretString: JSON.stringify({ labels: { env: 'staging' }, eks: { cluster: 'prod', region: 'eu-west-1' } }),
+    }),
+  );
   // Act
   const cached = await registry.get('prod');
   clock.advance(30_001);
@@ -160,14 +178,21 @@ test('listing Secrets Manager records again reads only the records whose version
   await registerThree(client, prefix);
   const clock = handClock();
   const reads: string[] = [];
-  const counting = { send: ((command: { constructor: { name: string }; input: { SecretId?: string } }) => {
-    if (command.constructor.name === 'GetSecretValueCommand') reads.push(String(command.input.SecretId));
-    return client.send(command as never);
-  }) as SecretsManagerClient['send'] };
+  const counting = {
+    send: ((command: { constructor: { name: string }; input: { SecretId?: string } }) => {
+      if (command.constructor.name === 'GetSecretValueCommand') reads.push(String(command.input.SecretId));
+      return client.send(command as never);
+    }) as SecretsManagerClient['send'],
+  };
   const registry = new SecretsManagerClusterRegistry(counting, { prefix, ttlMs: 30_000, clock, onInvalidRecord: () => {} });
   await registry.list();
   const firstReads = reads.length;
-  await client.send(new PutSecretValueCommand({ SecretId: `${prefix}clusters/prod`, SecretString: JSON.stringify({ labels: { env: 'staging' }, eks: { cluster: 'prod', region: 'eu-west-1' } }) }));
+  await client.send(
+    new PutSecretValueCommand({
+      SecretId: `${prefix}clusters/prod`,
+      SecretString: JSON.stringify({ labels: { env: 'staging' }, eks: { cluster: 'prod', region: 'eu-west-1' } }),
+    }),
+  );
   clock.advance(30_001);
   reads.length = 0;
   // Act
@@ -175,7 +200,13 @@ test('listing Secrets Manager records again reads only the records whose version
   // Assess
   assert.equal(firstReads, 3, 'the first listing reads every record');
   assert.deepEqual(reads, [`${prefix}clusters/broken`, `${prefix}clusters/prod`], 'only the changed record (and the one that never parsed) is read again');
-  assert.deepEqual(listed.map((record) => [record.name, record.labels.env]), [['local', 'test'], ['prod', 'staging']]);
+  assert.deepEqual(
+    listed.map((record) => [record.name, record.labels.env]),
+    [
+      ['local', 'test'],
+      ['prod', 'staging'],
+    ],
+  );
 });
 
 test('a kubeconfig record from Secrets Manager connects to the real API server', async (t) => {
@@ -197,7 +228,10 @@ test('the kubeconfig registry makes each context a cluster, with the labels give
   // Act
   const records = await registry.list();
   // Assess
-  assert.deepEqual(records.map((record) => [record.name, record.labels, record.access.type === 'kubeconfig' ? record.access.context : undefined]), [[kubeContextName, { env: 'local' }, kubeContextName]]);
+  assert.deepEqual(
+    records.map((record) => [record.name, record.labels, record.access.type === 'kubeconfig' ? record.access.context : undefined]),
+    [[kubeContextName, { env: 'local' }, kubeContextName]],
+  );
 });
 
 test('a kubeconfig registry record connects to the real API server', async (t) => {
@@ -237,7 +271,10 @@ test('getting an unknown context from the kubeconfig registry is a NotFoundError
   // Act
   const attempt = registry.get('elsewhere');
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof NotFoundError && /cluster elsewhere: no such context \(have: tideline-test\)/.test(error.message));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof NotFoundError && /cluster elsewhere: no such context \(have: tideline-test\)/.test(error.message),
+  );
 });
 
 test('a kubeconfig registry over a broken file is refused naming the file and line, not its text', async (t) => {
@@ -249,7 +286,13 @@ test('a kubeconfig registry over a broken file is refused naming the file and li
   // Act
   const attempt = new KubeconfigClusterRegistry({ path }).list();
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && error.message.startsWith(`${path}: not a valid kubeconfig (syntax error on line`) && !error.message.includes('hunter2'));
+  await assert.rejects(
+    attempt,
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message.startsWith(`${path}: not a valid kubeconfig (syntax error on line`) &&
+      !error.message.includes('hunter2'),
+  );
 });
 
 test('a kubeconfig registry over a missing file is refused naming the file', async () => {

@@ -16,7 +16,11 @@ async function post(path: string, body: unknown, accept: string): Promise<{ stat
   return new Promise((resolve, reject) => {
     const req = request(
       `${kube.server}${path}`,
-      { method: 'POST', ca: Buffer.from(kube.caData, 'base64'), headers: { authorization: `Bearer ${kube.token}`, accept, 'content-type': 'application/json' } },
+      {
+        method: 'POST',
+        ca: Buffer.from(kube.caData, 'base64'),
+        headers: { authorization: `Bearer ${kube.token}`, accept, 'content-type': 'application/json' },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -61,7 +65,11 @@ test('dry-run creates answered in protobuf fail with typed errors that carry the
   const client = await testClientFor(t);
   await client.apply(configMap(ns, 'exists', { k: 'v' }));
   // Act
-  const attempt = async (object: Parameters<typeof client.dryRunCreate>[0]) => client.dryRunCreate(object).then(() => undefined, (error: unknown) => error);
+  const attempt = async (object: Parameters<typeof client.dryRunCreate>[0]) =>
+    client.dryRunCreate(object).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
   const invalid = await attempt(configMap(ns, 'bad', { 'not a key!': 'v' }));
   const existing = await attempt(configMap(ns, 'exists', { k: 'v' }));
   const missing = await attempt(configMap('no-such-namespace-here', 'x', { k: 'v' }));
@@ -88,5 +96,8 @@ test('anything that is not a protobuf Status reads as undefined, never as a wron
   // Act
   const decoded = inputs.map((input) => decodeProtobufStatus(input));
   // Assess
-  assert.deepEqual(decoded, inputs.map(() => undefined));
+  assert.deepEqual(
+    decoded,
+    inputs.map(() => undefined),
+  );
 });

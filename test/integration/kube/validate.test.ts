@@ -20,10 +20,17 @@ test('objects the cluster does not have yet are validated by a dry-run create, n
   const client = await testClient();
   t.after(() => client.close());
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'a', { k: 'v' }), configMap(ns, 'b', { k: 'v' }), service(ns, 'web')] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    objects: [configMap(ns, 'a', { k: 'v' }), configMap(ns, 'b', { k: 'v' }), service(ns, 'web')],
+  });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  assert.deepEqual(result.changeSet.entries.map((e) => e.action), ['Created', 'Created', 'Created']);
+  assert.deepEqual(
+    result.changeSet.entries.map((e) => e.action),
+    ['Created', 'Created', 'Created'],
+  );
   assert.equal(client.requestsByVerb.get('DRYRUN create ConfigMap'), 2);
   assert.equal(client.requestsByVerb.get('DRYRUN create Service'), 1);
   assert.equal(client.requestsByVerb.get('DRYRUN ConfigMap'), undefined);
@@ -39,7 +46,11 @@ test('a new object with duplicate list keys, which a create accepts and an apply
     { name: 'MODE', value: 'b' },
   ]);
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'fine', { k: 'v' }), duplicated, deployment(ns, 'ok')] });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    objects: [configMap(ns, 'fine', { k: 'v' }), duplicated, deployment(ns, 'ok')],
+  });
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
   assert.equal(result.changeSet.errors.length, 1, JSON.stringify(result.changeSet.errors));
@@ -99,7 +110,14 @@ test('without validation, an apply still refuses undeclared fields, of built-in 
       group,
       scope: 'Namespaced',
       names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+        },
+      ],
     },
   };
   t.after(() => client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` }));
@@ -123,7 +141,13 @@ test('a Secret value that is not base64 is an error of that object at once, in d
   const ns = await useNamespace(t, 'kube-validate-base64');
   const client = await testClient();
   t.after(() => client.close());
-  const broken: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'broken', namespace: ns }, type: 'Opaque', data: { password: 'not base64 hunter2!' } };
+  const broken: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'broken', namespace: ns },
+    type: 'Opaque',
+    data: { password: 'not base64 hunter2!' },
+  };
   // Act
   const diff = await diffObjects(client, { owner: ownerFor(ns), objects: [broken] });
   const applied = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', validate: false, objects: [broken] });
@@ -192,7 +216,14 @@ test('a health wait over several objects of a kind reads them with one LIST per 
     }
   });
   // Act
-  const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', wait: true, timeoutMs: 60_000, clock, objects: names.map((name) => deployment(ns, name)) });
+  const result = await reconcileObjects(client, {
+    owner: ownerFor(ns),
+    revision: 'r1',
+    wait: true,
+    timeoutMs: 60_000,
+    clock,
+    objects: names.map((name) => deployment(ns, name)),
+  });
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.equal(result.health?.ready, true);
@@ -230,14 +261,27 @@ test('a manifest exported with kubectl get -o yaml applies: server-written metad
   const ns = await useNamespace(t, 'kube-validate-export');
   const client = await testClientFor(t);
   const exported = configMap(ns, 'exported', { a: '1' });
-  Object.assign(exported.metadata, { uid: '6a1e8c1e-0000-4000-8000-000000000000', resourceVersion: '12345', generation: 3, creationTimestamp: '2025-01-01T00:00:00Z', selfLink: '/api/v1/x', managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }] });
+  Object.assign(exported.metadata, {
+    uid: '6a1e8c1e-0000-4000-8000-000000000000',
+    resourceVersion: '12345',
+    generation: 3,
+    creationTimestamp: '2025-01-01T00:00:00Z',
+    selfLink: '/api/v1/x',
+    managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }],
+  });
   // Act
   const first = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [exported] });
   const again = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [exported] });
   // Assess
   assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
-  assert.deepEqual(first.changeSet.entries.map((e) => e.action), ['Created']);
-  assert.deepEqual(again.changeSet.entries.map((e) => e.action), ['Unchanged']);
+  assert.deepEqual(
+    first.changeSet.entries.map((e) => e.action),
+    ['Created'],
+  );
+  assert.deepEqual(
+    again.changeSet.entries.map((e) => e.action),
+    ['Unchanged'],
+  );
   const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'exported' });
   assert.notEqual(live?.metadata.uid, '6a1e8c1e-0000-4000-8000-000000000000');
 });

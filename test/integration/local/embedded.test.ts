@@ -24,7 +24,11 @@ function processesNaming(marker: string): string[] {
 test('npm start syncs the embedded fleet, the demo works against it, and Ctrl-C leaves no process behind', { timeout: 240_000 }, async () => {
   // Prepare
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tideline-embedded-'));
-  const dev = spawn(process.execPath, ['shared/cli/main.ts', 'dev'], { cwd: root, env: { ...process.env, TIDELINE_DATA_DIR: dataDir, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dev = spawn(process.execPath, ['shared/cli/main.ts', 'dev'], {
+    cwd: root,
+    env: { ...process.env, TIDELINE_DATA_DIR: dataDir, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -38,9 +38,22 @@ before(async () => {
   fleet = await createGitRepo({
     name: 'aws-fleet',
     files: {
-      [`clusters/${cluster}/receiver.yaml`]: yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'from-git', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'from-git-token' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } }),
-      [`clusters/${cluster}/app.yaml`]: yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'app', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: 'flux-system' } } }),
-      'app/objects.yaml': [yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }), yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'blue' } })].join('---\n'),
+      [`clusters/${cluster}/receiver.yaml`]: yaml.dump({
+        apiVersion: 'notification.toolkit.fluxcd.io/v1',
+        kind: 'Receiver',
+        metadata: { name: 'from-git', namespace: 'flux-system' },
+        spec: { type: 'github', secretRef: { name: 'from-git-token' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] },
+      }),
+      [`clusters/${cluster}/app.yaml`]: yaml.dump({
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'app', namespace: 'flux-system' },
+        spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+      }),
+      'app/objects.yaml': [
+        yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+        yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'blue' } }),
+      ].join('---\n'),
     },
   });
   bucket = `tideline-bundles-${suffix}`;
@@ -52,7 +65,12 @@ before(async () => {
   const secretsManager = new SecretsManagerClient(aws);
   await secretsManager.send(new CreateSecretCommand({ Name: `${prefix}clusters/${cluster}`, SecretString: JSON.stringify({ kubeconfig }) }));
   await secretsManager.send(new CreateSecretCommand({ Name: `${prefix}flux-system/from-git-token`, SecretString: GIT_RECEIVER_TOKEN }));
-  const bus = await createCatalogBus({ source: ['GitPushReceived'], render: ['SourceChanged', 'RenderRequested'], apply: ['ManifestsRendered'], outcome: ['ReconcileSucceeded', 'ReconcileFailed', 'RenderFailed'] });
+  const bus = await createCatalogBus({
+    source: ['GitPushReceived'],
+    render: ['SourceChanged', 'RenderRequested'],
+    apply: ['ManifestsRendered'],
+    outcome: ['ReconcileSucceeded', 'ReconcileFailed', 'RenderFailed'],
+  });
   queues = bus.queues;
   cacheDir = mkdtempSync(path.join(tmpdir(), 'tideline-aws-git-'));
   Object.assign(process.env, {
@@ -67,8 +85,18 @@ before(async () => {
     TIDELINE_SECRETS_PREFIX: prefix,
     TIDELINE_GIT_CACHE: cacheDir,
     TIDELINE_DELIVERIES_TABLE: await createDeliveriesTable(),
-    TIDELINE_RECEIVERS: yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'bootstrap', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'bootstrap-token' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } }),
-    TIDELINE_BOOTSTRAP: JSON.stringify({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: fleet.url, ref: { branch: 'main' } } }),
+    TIDELINE_RECEIVERS: yaml.dump({
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'bootstrap', namespace: 'flux-system' },
+      spec: { type: 'github', secretRef: { name: 'bootstrap-token' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] },
+    }),
+    TIDELINE_BOOTSTRAP: JSON.stringify({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { interval: '1m', url: fleet.url, ref: { branch: 'main' } },
+    }),
   });
   handlers = {
     source: ((await import('#functions/source/handler.ts')) as { handler: Handler }).handler,
@@ -114,7 +142,9 @@ test('schedule → source → render → apply: the functions take a fleet from 
   const outcomes = (await drainQueue(queues.get('outcome') as string)).map((body) => (JSON.parse(body) as { 'detail-type': string })['detail-type']);
   assert.ok(outcomes.includes('ReconcileSucceeded'));
   const { moto } = await getTestEnv();
-  const listed = await new S3Client({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials, forcePathStyle: true }).send(new ListObjectsV2Command({ Bucket: bucket }));
+  const listed = await new S3Client({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials, forcePathStyle: true }).send(
+    new ListObjectsV2Command({ Bucket: bucket }),
+  );
   const keys = (listed.Contents ?? []).map((object) => object.Key);
   assert.ok(keys.includes('fleet/snapshot.json'));
   assert.ok(keys.some((key) => key?.startsWith('bundles/sha256/')));
@@ -132,10 +162,22 @@ test('a scheduled tick with no source due emits nothing, even when the repositor
 test('a Receiver that Git added answers through the intake function with no redeploy, and its push reaches the source function', async () => {
   // Prepare: the first test's render stored the snapshot holding the Receiver `from-git`.
   const sha = await fleet.head();
-  const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, repository: { clone_url: fleet.url }, head_commit: { id: sha }, commits: [] });
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: sha,
+    repository: { clone_url: fleet.url },
+    head_commit: { id: sha },
+    commits: [],
+  });
   const request = {
     rawPath: receiverWebhookPath(GIT_RECEIVER_TOKEN, 'from-git', 'flux-system'),
-    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `d-${suffix}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', GIT_RECEIVER_TOKEN).update(body).digest('hex')}` },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': `d-${suffix}`,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', GIT_RECEIVER_TOKEN).update(body).digest('hex')}`,
+    },
     body,
     isBase64Encoded: false,
     requestContext: { http: { method: 'POST' }, requestId: 'r-1' },

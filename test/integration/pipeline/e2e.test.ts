@@ -46,7 +46,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.equal(infrastructure[0]?.lastAppliedDigest, infrastructure[1]?.lastAppliedDigest, 'identical render inputs share one bundle');
   });
 
-  test("postBuild.substituteFrom is read from the target cluster, as Flux reads it", async () => {
+  test('postBuild.substituteFrom is read from the target cluster, as Flux reads it', async () => {
     const dev = (await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns)) as { data?: Record<string, string> } | undefined;
     const prod = (await h.get(h.prod, 'ConfigMap', 'prod-settings', h.ns)) as { data?: Record<string, string> } | undefined;
     assert.equal(dev?.data?.['greeting'], `hello ${h.region}`);
@@ -81,9 +81,25 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a file deleted from Git is pruned, and git revert brings it back', async () => {
-    await h.push({ 'apps/base/settings.yaml': null, 'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml'] }) }, 'drop settings');
+    await h.push(
+      {
+        'apps/base/settings.yaml': null,
+        'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml'] }),
+      },
+      'drop settings',
+    );
     assert.equal(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns), undefined);
-    const restored = await h.push({ 'apps/base/settings.yaml': SETTINGS, 'apps/base/kustomization.yaml': yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml', 'settings.yaml'] }) }, 'Revert "drop settings"');
+    const restored = await h.push(
+      {
+        'apps/base/settings.yaml': SETTINGS,
+        'apps/base/kustomization.yaml': yaml.dump({
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          resources: ['web.yaml', 'settings.yaml'],
+        }),
+      },
+      'Revert "drop settings"',
+    );
     assert.ok(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns));
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${restored}`);
   });
@@ -102,7 +118,29 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     await waitUntil(async () => h.slack.messages.length > before, 10_000);
     assert.match(h.slack.messages.slice(before).join('\n'), /apps/);
     // Put it back for the next tests.
-    await h.push({ 'apps/base/web.yaml': yaml.dump({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } } } }) + '---\n' + yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } }) }, 'fix the build');
+    await h.push(
+      {
+        'apps/base/web.yaml':
+          yaml.dump({
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'web', labels: { app: 'web' } },
+            spec: {
+              replicas: 1,
+              selector: { matchLabels: { app: 'web' } },
+              template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } },
+            },
+          }) +
+          '---\n' +
+          yaml.dump({
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: 'web' },
+            spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+          }),
+      },
+      'fix the build',
+    );
     assert.equal((await h.status('dev', 'apps'))?.ready.status, 'True');
   });
 
@@ -117,7 +155,13 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a failing dependency holds its dependents, with a reason that names it', async () => {
-    const bad = await h.push({ 'infrastructure/namespaces.yaml': yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Not_A_Valid_Name' } }), 'apps/dev/kustomization.yaml': overlay('dev', 7, '1.27.2') }, 'break infrastructure');
+    const bad = await h.push(
+      {
+        'infrastructure/namespaces.yaml': yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Not_A_Valid_Name' } }),
+        'apps/dev/kustomization.yaml': overlay('dev', 7, '1.27.2'),
+      },
+      'break infrastructure',
+    );
     const infrastructure = await h.status('dev', 'infrastructure');
     assert.equal(infrastructure?.ready.status, 'False');
     const apps = await h.status('dev', 'apps');
@@ -125,7 +169,15 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.match(apps?.ready.message ?? '', /infrastructure/);
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 6, 'dependents not applied');
     assert.equal(infrastructure?.lastAttemptedRevision, `main@sha1:${bad}`);
-    const fixed = await h.push({ 'infrastructure/namespaces.yaml': yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: h.ns } }) + '---\n' + yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: h.tenantNs } }) }, 'fix infrastructure');
+    const fixed = await h.push(
+      {
+        'infrastructure/namespaces.yaml':
+          yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: h.ns } }) +
+          '---\n' +
+          yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: h.tenantNs } }),
+      },
+      'fix infrastructure',
+    );
     await waitUntil(async () => (await h.status('dev', 'apps'))?.lastAppliedRevision === `main@sha1:${fixed}`, 20_000, h.pipeline);
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 7);
   });
@@ -136,7 +188,16 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 7);
     await h.pipeline.deps.status.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name: 'apps' }, { suspended: false });
     await h.pipeline.bus.publish([
-      makeEvent('ReconcileRequested', { version: 1, eventId: 'resume-1', correlationId: 'resume-1', occurredAt: new Date().toISOString(), object: { kind: 'Kustomization', name: 'apps', namespace: 'flux-system' }, cluster: 'dev', withSource: false, requestedAt: new Date().toISOString() }),
+      makeEvent('ReconcileRequested', {
+        version: 1,
+        eventId: 'resume-1',
+        correlationId: 'resume-1',
+        occurredAt: new Date().toISOString(),
+        object: { kind: 'Kustomization', name: 'apps', namespace: 'flux-system' },
+        cluster: 'dev',
+        withSource: false,
+        requestedAt: new Date().toISOString(),
+      }),
     ]);
     await h.pipeline.idle();
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 8);
@@ -146,7 +207,11 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     const web = await h.get(h.dev, 'Deployment', 'dev-web', h.ns);
     assert.ok(web);
     // What `kubectl scale` sends: a merge patch of the scale subresource, as field manager kubectl.
-    await h.dev.send('PATCH', `/apis/apps/v1/namespaces/${h.ns}/deployments/dev-web/scale`, { query: { fieldManager: 'kubectl' }, body: JSON.stringify({ spec: { replicas: 1 } }), contentType: 'application/merge-patch+json' });
+    await h.dev.send('PATCH', `/apis/apps/v1/namespaces/${h.ns}/deployments/dev-web/scale`, {
+      query: { fieldManager: 'kubectl' },
+      body: JSON.stringify({ spec: { replicas: 1 } }),
+      contentType: 'application/merge-patch+json',
+    });
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 1);
     h.clock.advance(61_000);
     const report = await runSchedule(h.pipeline.deps);
@@ -158,9 +223,22 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   test('a Receiver added by a commit answers at once; an app-repo push reconciles only its Kustomizations', async () => {
     const receiver = { name: 'team-a-push', token: APP_TOKEN };
     assert.equal(await h.webhook(h.app, receiver), 404, 'no such receiver yet');
-    await h.push({ 'tenants/receiver.yaml': yaml.dump({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'team-a-push', namespace: 'flux-system' }, spec: { type: 'github', secretRef: { name: 'team-a-webhook' }, resources: [{ kind: 'GitRepository', name: 'team-a' }] } }) }, 'add the team-a receiver');
+    await h.push(
+      {
+        'tenants/receiver.yaml': yaml.dump({
+          apiVersion: 'notification.toolkit.fluxcd.io/v1',
+          kind: 'Receiver',
+          metadata: { name: 'team-a-push', namespace: 'flux-system' },
+          spec: { type: 'github', secretRef: { name: 'team-a-webhook' }, resources: [{ kind: 'GitRepository', name: 'team-a' }] },
+        }),
+      },
+      'add the team-a receiver',
+    );
     const appsBefore = await h.status('dev', 'apps');
-    const sha = await h.app.commit({ 'deploy/config.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-a' }, data: { version: '2' } }) }, 'v2');
+    const sha = await h.app.commit(
+      { 'deploy/config.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-a' }, data: { version: '2' } }) },
+      'v2',
+    );
     assert.equal(await h.webhook(h.app, receiver), 200);
     await h.pipeline.idle();
     assert.equal((await h.status('dev', 'team-a'))?.lastAppliedRevision, `main@sha1:${sha}`);
@@ -169,7 +247,25 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a Git server that is down is retried and shows in status; the other sources keep working', async () => {
-    await h.push({ 'tenants/broken-source.yaml': yaml.dump({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'gone', namespace: 'flux-system' }, spec: { interval: '1m', url: 'http://127.0.0.1:9/nowhere.git', ref: { branch: 'main' } } }) + '---\n' + yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'gone', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './', sourceRef: { kind: 'GitRepository', name: 'gone' } } }) }, 'a source that is down');
+    await h.push(
+      {
+        'tenants/broken-source.yaml':
+          yaml.dump({
+            apiVersion: 'source.toolkit.fluxcd.io/v1',
+            kind: 'GitRepository',
+            metadata: { name: 'gone', namespace: 'flux-system' },
+            spec: { interval: '1m', url: 'http://127.0.0.1:9/nowhere.git', ref: { branch: 'main' } },
+          }) +
+          '---\n' +
+          yaml.dump({
+            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+            kind: 'Kustomization',
+            metadata: { name: 'gone', namespace: 'flux-system' },
+            spec: { interval: '10m', prune: true, path: './', sourceRef: { kind: 'GitRepository', name: 'gone' } },
+          }),
+      },
+      'a source that is down',
+    );
     const source = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'gone' });
     assert.equal(source?.ready.status, 'False');
     assert.equal(source?.ready.reason, 'GitOperationFailed');
@@ -184,7 +280,25 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a GitRepository whose secretRef is missing is a clear error in status; credentials never appear in logs, events or status', async () => {
-    await h.push({ 'tenants/locked.yaml': yaml.dump({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'locked', namespace: 'flux-system' }, spec: { interval: '1m', url: h.app.url, ref: { branch: 'main' }, secretRef: { name: 'no-such-secret' } } }) + '---\n' + yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'locked', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './deploy', sourceRef: { kind: 'GitRepository', name: 'locked' } } }) }, 'a source without its secret');
+    await h.push(
+      {
+        'tenants/locked.yaml':
+          yaml.dump({
+            apiVersion: 'source.toolkit.fluxcd.io/v1',
+            kind: 'GitRepository',
+            metadata: { name: 'locked', namespace: 'flux-system' },
+            spec: { interval: '1m', url: h.app.url, ref: { branch: 'main' }, secretRef: { name: 'no-such-secret' } },
+          }) +
+          '---\n' +
+          yaml.dump({
+            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+            kind: 'Kustomization',
+            metadata: { name: 'locked', namespace: 'flux-system' },
+            spec: { interval: '10m', prune: true, path: './deploy', sourceRef: { kind: 'GitRepository', name: 'locked' } },
+          }),
+      },
+      'a source without its secret',
+    );
     const locked = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'locked' });
     assert.equal(locked?.ready.status, 'False');
     assert.match(locked?.ready.message ?? '', /GitRepository flux-system\/locked: secret flux-system\/no-such-secret not found/);
@@ -193,14 +307,29 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     const password = h.app.password as string;
     assert.ok(password.length >= 8);
     const status = readFileSync(path.join(h.dataDir, 'status.json'), 'utf8');
-    for (const [where, text] of [['status', status], ['logs', h.logLines.join('\n')], ['events', h.events.join('\n')], ['slack', h.slack.messages.join('\n')]] as const) {
+    for (const [where, text] of [
+      ['status', status],
+      ['logs', h.logLines.join('\n')],
+      ['events', h.events.join('\n')],
+      ['slack', h.slack.messages.join('\n')],
+    ] as const) {
       assert.ok(!text.includes(password), `the Git password appears in ${where}`);
     }
   });
 
   test('an invalid Flux object in a rendered output fails its owner, naming it, and changes nothing', async () => {
     const before = await h.status('dev', 'team-a');
-    const bad = await h.push({ 'tenants/bad.yaml': yaml.dump({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'bad', namespace: 'flux-system' }, spec: { path: './deploy', sourceRef: { kind: 'GitRepository', name: 'team-a' } } }) }, 'an invalid Kustomization');
+    const bad = await h.push(
+      {
+        'tenants/bad.yaml': yaml.dump({
+          apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+          kind: 'Kustomization',
+          metadata: { name: 'bad', namespace: 'flux-system' },
+          spec: { path: './deploy', sourceRef: { kind: 'GitRepository', name: 'team-a' } },
+        }),
+      },
+      'an invalid Kustomization',
+    );
     const tenants = await h.status('dev', 'tenants');
     assert.equal(tenants?.ready.status, 'False');
     assert.equal(tenants?.lastAttemptedRevision, `main@sha1:${bad}`);

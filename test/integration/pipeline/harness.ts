@@ -86,37 +86,125 @@ export const APP_TOKEN = `app-${randomBytes(8).toString('hex')}`;
 /** The fleet repository's files: two clusters bootstrapped like Flux, an infrastructure layer, apps with overlays, a tenant from another repository. */
 export function fleetFiles(urls: { fleet: string; app: string }, ns: string, tenantNs: string): Record<string, string> {
   const doc = (...objects: unknown[]): string => objects.map((object) => yaml.dump(object)).join('---\n');
-  const ks = (name: string, spec: Record<string, unknown>): unknown => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, ...spec } });
-  const gitRepository = (name: string, url: string, ref: Record<string, string>): unknown => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace: 'flux-system' }, spec: { interval: '1m', url, ref } });
+  const ks = (name: string, spec: Record<string, unknown>): unknown => ({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name, namespace: 'flux-system' },
+    spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, ...spec },
+  });
+  const gitRepository = (name: string, url: string, ref: Record<string, string>): unknown => ({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name, namespace: 'flux-system' },
+    spec: { interval: '1m', url, ref },
+  });
   const files: Record<string, string> = {};
   for (const cluster of ['dev', 'prod']) {
-    files[`clusters/${cluster}/flux-system/gotk-sync.yaml`] = doc(gitRepository('flux-system', urls.fleet, cluster === 'dev' ? { branch: 'main' } : { tag: 'prod' }), ks('flux-system', { path: `./clusters/${cluster}` }));
-    files[`clusters/${cluster}/flux-system/gotk-components.yaml`] = doc(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system', labels: { 'app.kubernetes.io/instance': 'flux-system', 'app.kubernetes.io/part-of': 'flux' } } },
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'source-controller', namespace: 'flux-system', labels: { 'app.kubernetes.io/instance': 'flux-system', 'app.kubernetes.io/part-of': 'flux', 'app.kubernetes.io/component': 'source-controller' } }, spec: { selector: { matchLabels: { app: 'source-controller' } }, template: { metadata: { labels: { app: 'source-controller' } }, spec: { containers: [{ name: 'manager', image: 'ghcr.io/fluxcd/source-controller:v1.7.0' }] } } } },
+    files[`clusters/${cluster}/flux-system/gotk-sync.yaml`] = doc(
+      gitRepository('flux-system', urls.fleet, cluster === 'dev' ? { branch: 'main' } : { tag: 'prod' }),
+      ks('flux-system', { path: `./clusters/${cluster}` }),
     );
-    files[`clusters/${cluster}/flux-system/kustomization.yaml`] = doc({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['gotk-components.yaml', 'gotk-sync.yaml'] });
+    files[`clusters/${cluster}/flux-system/gotk-components.yaml`] = doc(
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'flux-system', labels: { 'app.kubernetes.io/instance': 'flux-system', 'app.kubernetes.io/part-of': 'flux' } },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name: 'source-controller',
+          namespace: 'flux-system',
+          labels: { 'app.kubernetes.io/instance': 'flux-system', 'app.kubernetes.io/part-of': 'flux', 'app.kubernetes.io/component': 'source-controller' },
+        },
+        spec: {
+          selector: { matchLabels: { app: 'source-controller' } },
+          template: {
+            metadata: { labels: { app: 'source-controller' } },
+            spec: { containers: [{ name: 'manager', image: 'ghcr.io/fluxcd/source-controller:v1.7.0' }] },
+          },
+        },
+      },
+    );
+    files[`clusters/${cluster}/flux-system/kustomization.yaml`] = doc({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['gotk-components.yaml', 'gotk-sync.yaml'],
+    });
     files[`clusters/${cluster}/infrastructure.yaml`] = doc(ks('infrastructure', { path: './infrastructure' }));
     files[`clusters/${cluster}/apps.yaml`] = doc(
-      ks('apps', { path: `./apps/${cluster}`, targetNamespace: ns, dependsOn: [{ name: 'infrastructure' }], interval: '1m', retryInterval: '30s', postBuild: cluster === 'dev' ? { substituteFrom: [{ kind: 'ConfigMap', name: 'cluster-vars' }] } : { substitute: { region: 'us-1' } } }),
+      ks('apps', {
+        path: `./apps/${cluster}`,
+        targetNamespace: ns,
+        dependsOn: [{ name: 'infrastructure' }],
+        interval: '1m',
+        retryInterval: '30s',
+        postBuild: cluster === 'dev' ? { substituteFrom: [{ kind: 'ConfigMap', name: 'cluster-vars' }] } : { substitute: { region: 'us-1' } },
+      }),
     );
   }
   files['clusters/dev/notifications.yaml'] = doc(
-    { apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'fleet-push', namespace: 'flux-system' }, spec: { type: 'github', events: ['push'], secretRef: { name: 'fleet-webhook' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] } },
-    { apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Provider', metadata: { name: 'slack', namespace: 'flux-system' }, spec: { type: 'slack', channel: 'fleet', secretRef: { name: 'slack-url' } } },
-    { apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Alert', metadata: { name: 'errors', namespace: 'flux-system' }, spec: { providerRef: { name: 'slack' }, eventSeverity: 'error', eventSources: [{ kind: 'Kustomization', name: '*' }] } },
+    {
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'fleet-push', namespace: 'flux-system' },
+      spec: { type: 'github', events: ['push'], secretRef: { name: 'fleet-webhook' }, resources: [{ kind: 'GitRepository', name: 'flux-system' }] },
+    },
+    {
+      apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+      kind: 'Provider',
+      metadata: { name: 'slack', namespace: 'flux-system' },
+      spec: { type: 'slack', channel: 'fleet', secretRef: { name: 'slack-url' } },
+    },
+    {
+      apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+      kind: 'Alert',
+      metadata: { name: 'errors', namespace: 'flux-system' },
+      spec: { providerRef: { name: 'slack' }, eventSeverity: 'error', eventSources: [{ kind: 'Kustomization', name: '*' }] },
+    },
   );
   files['clusters/dev/tenants.yaml'] = doc(ks('tenants', { path: './tenants' }));
-  files['tenants/team-a.yaml'] = doc({ ...(gitRepository('team-a', urls.app, { branch: 'main' }) as { spec: object }), spec: { ...(gitRepository('team-a', urls.app, { branch: 'main' }) as { spec: object }).spec, secretRef: { name: 'team-a-auth' } } }, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'team-a', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, path: './deploy', targetNamespace: tenantNs, sourceRef: { kind: 'GitRepository', name: 'team-a' } } });
+  files['tenants/team-a.yaml'] = doc(
+    {
+      ...(gitRepository('team-a', urls.app, { branch: 'main' }) as { spec: object }),
+      spec: { ...(gitRepository('team-a', urls.app, { branch: 'main' }) as { spec: object }).spec, secretRef: { name: 'team-a-auth' } },
+    },
+    {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: 'team-a', namespace: 'flux-system' },
+      spec: { interval: '10m', prune: true, path: './deploy', targetNamespace: tenantNs, sourceRef: { kind: 'GitRepository', name: 'team-a' } },
+    },
+  );
   files['infrastructure/kustomization.yaml'] = doc({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['namespaces.yaml'] });
-  files['infrastructure/namespaces.yaml'] = doc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenantNs } });
-  files['apps/base/kustomization.yaml'] = doc({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['web.yaml', 'settings.yaml'] });
+  files['infrastructure/namespaces.yaml'] = doc(
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenantNs } },
+  );
+  files['apps/base/kustomization.yaml'] = doc({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: ['web.yaml', 'settings.yaml'],
+  });
   files['apps/base/web.yaml'] = doc(
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } } } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } },
+      },
+    },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
   );
   files['apps/base/settings.yaml'] = SETTINGS;
-  for (const [cluster, replicas, tag] of [['dev', 2, '1.27.1'], ['prod', 3, '1.27.0']] as const) {
+  for (const [cluster, replicas, tag] of [
+    ['dev', 2, '1.27.1'],
+    ['prod', 3, '1.27.0'],
+  ] as const) {
     files[`apps/${cluster}/kustomization.yaml`] = doc({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
@@ -134,7 +222,14 @@ export const SETTINGS = yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadat
 
 /** The overlay of `cluster` with other replicas and tag. */
 export function overlay(cluster: string, replicas: number, tag: string): string {
-  return yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['../base'], namePrefix: `${cluster}-`, images: [{ name: 'nginx', newTag: tag }], replicas: [{ name: 'web', count: replicas }] });
+  return yaml.dump({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: ['../base'],
+    namePrefix: `${cluster}-`,
+    images: [{ name: 'nginx', newTag: tag }],
+    replicas: [{ name: 'web', count: replicas }],
+  });
 }
 
 /** Starts the whole pipeline on a fresh fleet; the first sync has finished when it resolves. */
@@ -146,7 +241,12 @@ export async function startFleetHarness(): Promise<FleetHarness> {
   const prodServer: PrivateKubeApiServer = await startPrivateKubeApiServer();
   const work = mkdtempSync(path.join(tmpdir(), 'tideline-e2e-'));
   const kubeconfig = path.join(work, 'kubeconfig');
-  const plane = (name: string, connection: { server: string; caData: string; token: string }) => ({ name, server: connection.server, caData: connection.caData, token: connection.token });
+  const plane = (name: string, connection: { server: string; caData: string; token: string }) => ({
+    name,
+    server: connection.server,
+    caData: connection.caData,
+    token: connection.token,
+  });
   const planes = [plane('dev', env.kube), plane('prod', prodServer)];
   writeFileSync(
     kubeconfig,
@@ -159,7 +259,11 @@ export async function startFleetHarness(): Promise<FleetHarness> {
       'current-context': 'dev',
     }),
   );
-  const app = await createGitRepo({ name: 'team-a', auth: true, files: { 'deploy/config.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-a' }, data: { version: '1' } }) } });
+  const app = await createGitRepo({
+    name: 'team-a',
+    auth: true,
+    files: { 'deploy/config.yaml': yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-a' }, data: { version: '1' } }) },
+  });
   const fleet = await createGitRepo({ name: 'fleet', files: { 'README.md': 'fleet\n' } });
   await fleet.commit(fleetFiles({ fleet: fleet.url, app: app.url }, ns, tenantNs), 'Fleet');
   await fleet.tag('prod');
@@ -173,7 +277,12 @@ export async function startFleetHarness(): Promise<FleetHarness> {
   });
   await core.createNamespacedConfigMap({ namespace: 'flux-system', body: { metadata: { name: 'cluster-vars' }, data: { region: `eu-${suffix}` } } });
   const pipeline = await startLocalPipeline({
-    bootstrap: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: fleet.url, ref: { branch: 'main' }, timeout: '60s' } } as never,
+    bootstrap: {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { interval: '1m', url: fleet.url, ref: { branch: 'main' }, timeout: '60s' },
+    } as never,
     kubeconfig,
     dataDir: path.join(work, 'data'),
     secrets: {
@@ -187,12 +296,33 @@ export async function startFleetHarness(): Promise<FleetHarness> {
     clock,
     tickMs: 3_600_000,
   });
-  await waitUntil(async () => (await pipeline.deps.status.listKustomizations()).some((s) => s.name === 'apps' && s.cluster === 'prod' && s.lastAppliedRevision !== undefined), 60_000, pipeline);
+  await waitUntil(
+    async () => (await pipeline.deps.status.listKustomizations()).some((s) => s.name === 'apps' && s.cluster === 'prod' && s.lastAppliedRevision !== undefined),
+    60_000,
+    pipeline,
+  );
   const dev = new ClusterClient(await endpointFromKubeconfigFile(kubeconfig, 'dev'));
   const prod = new ClusterClient(await endpointFromKubeconfigFile(kubeconfig, 'prod'));
 
   const events: string[] = [];
-  pipeline.bus.subscribe({ source: ['tideline.intake', 'tideline.source', 'tideline.render', 'tideline.apply', 'tideline.control'], 'detail-type': ['GitPushReceived', 'SourceChanged', 'RenderRequested', 'ManifestsRendered', 'RenderFailed', 'ReconcileSucceeded', 'ReconcileFailed', 'HealthCheckFailed', 'ClusterUnreachable', 'ReconcileRequested'] }, (envelope) => void events.push(JSON.stringify(envelope)));
+  pipeline.bus.subscribe(
+    {
+      source: ['tideline.intake', 'tideline.source', 'tideline.render', 'tideline.apply', 'tideline.control'],
+      'detail-type': [
+        'GitPushReceived',
+        'SourceChanged',
+        'RenderRequested',
+        'ManifestsRendered',
+        'RenderFailed',
+        'ReconcileSucceeded',
+        'ReconcileFailed',
+        'HealthCheckFailed',
+        'ClusterUnreachable',
+        'ReconcileRequested',
+      ],
+    },
+    (envelope) => void events.push(JSON.stringify(envelope)),
+  );
   const harness: FleetHarness = {
     pipeline,
     logLines,
@@ -210,10 +340,23 @@ export async function startFleetHarness(): Promise<FleetHarness> {
     webhook: async (repo, receiver, hookOptions = {}) => {
       const ref = hookOptions.ref ?? 'refs/heads/main';
       const after = hookOptions.sha ?? (await repo.head());
-      const body = JSON.stringify({ ref, before: '0'.repeat(40), after, repository: { full_name: 'test/repo', clone_url: repo.url }, pusher: { name: 'test' }, head_commit: { id: after }, commits: [] });
+      const body = JSON.stringify({
+        ref,
+        before: '0'.repeat(40),
+        after,
+        repository: { full_name: 'test/repo', clone_url: repo.url },
+        pusher: { name: 'test' },
+        head_commit: { id: after },
+        commits: [],
+      });
       const response = await fetch(`${pipeline.url}${receiverWebhookPath(receiver.token, receiver.name, 'flux-system')}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${createHmac('sha256', receiver.token).update(body).digest('hex')}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': `sha256=${createHmac('sha256', receiver.token).update(body).digest('hex')}`,
+        },
         body,
       });
       await response.text();
@@ -227,14 +370,21 @@ export async function startFleetHarness(): Promise<FleetHarness> {
       return sha;
     },
     status: (cluster, name, namespace = 'flux-system') => pipeline.deps.status.getKustomization({ cluster, namespace, name }),
-    get: (client, kind, name, namespace, apiVersion) => client.get({ apiVersion: apiVersion ?? (kind === 'Deployment' ? 'apps/v1' : 'v1'), kind, name, ...(namespace ? { namespace } : {}) }) as Promise<KubeObject | undefined>,
+    get: (client, kind, name, namespace, apiVersion) =>
+      client.get({ apiVersion: apiVersion ?? (kind === 'Deployment' ? 'apps/v1' : 'v1'), kind, name, ...(namespace ? { namespace } : {}) }) as Promise<
+        KubeObject | undefined
+      >,
     stop: async () => {
       await pipeline.stop();
       dev.close();
       prod.close();
       await slack.stop();
       await prodServer.stop();
-      await Promise.allSettled([core.deleteNamespace({ name: ns }), core.deleteNamespace({ name: tenantNs }), core.deleteNamespacedConfigMap({ namespace: 'flux-system', name: 'cluster-vars' })]);
+      await Promise.allSettled([
+        core.deleteNamespace({ name: ns }),
+        core.deleteNamespace({ name: tenantNs }),
+        core.deleteNamespacedConfigMap({ namespace: 'flux-system', name: 'cluster-vars' }),
+      ]);
       rmSync(work, { recursive: true, force: true });
     },
   };
@@ -243,10 +393,12 @@ export async function startFleetHarness(): Promise<FleetHarness> {
 
 /** A logger that keeps every line (to check that no secret is ever logged) and passes it on. */
 function recorder(next: Logger, lines: string[]): Logger {
-  const keep = (level: keyof Logger) => (message: string, ...attributes: Record<string, unknown>[]): void => {
-    lines.push(`${level} ${message} ${JSON.stringify(attributes)}`);
-    next[level](message, ...attributes);
-  };
+  const keep =
+    (level: keyof Logger) =>
+    (message: string, ...attributes: Record<string, unknown>[]): void => {
+      lines.push(`${level} ${message} ${JSON.stringify(attributes)}`);
+      next[level](message, ...attributes);
+    };
   return { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
 

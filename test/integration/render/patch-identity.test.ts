@@ -51,6 +51,9 @@ describe('a targeted strategic-merge patch keeps the identity of what it patches
 
     // Assess
     assert.equal(rendered.yaml, expected);
-    assert.deepEqual(rendered.objects.map((o) => `${o.apiVersion} ${o.kind} ${o.name}`), ['apps/v1 Deployment web-a', 'apps/v1 Deployment web-b']);
+    assert.deepEqual(
+      rendered.objects.map((o) => `${o.apiVersion} ${o.kind} ${o.name}`),
+      ['apps/v1 Deployment web-a', 'apps/v1 Deployment web-b'],
+    );
   });
 });

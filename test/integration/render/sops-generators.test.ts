@@ -35,7 +35,13 @@ const newAgeKey = () => newAgeKeyFile(tools.ageKeygen, path.join(dir, `key-${++c
 let keyFile: string;
 
 /** Writes `plaintext` to `target` encrypted by the real sops (format from the name, as for users). */
-async function writeEncrypted(target: string, plaintext: string | Buffer, extraArgs: string[] = [], keyArgs = ['--age', recipient], env: Record<string, string> = {}): Promise<void> {
+async function writeEncrypted(
+  target: string,
+  plaintext: string | Buffer,
+  extraArgs: string[] = [],
+  keyArgs = ['--age', recipient],
+  env: Record<string, string> = {},
+): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, plaintext);
   const { stdout } = await run(tools.sops, ['encrypt', ...keyArgs, ...extraArgs, target], { timeout: 30_000, env: sopsEnv(env), encoding: 'buffer' });
@@ -122,9 +128,11 @@ ii: ".inf"
 jj: "-"
 kk: "x #y"
 `;
-const TRICKY_JSON = '{"html": "<a & b>", "uni": "z\u00fcrich \u2713 \\u2028", "ctrl": "tab\\there", "float": 1.5e300, "small": 0.0000001, "int": 42, "f2": 2.0, "neg": -0.0, "nested": {"e": {}, "l": [[]]}}';
+const TRICKY_JSON =
+  '{"html": "<a & b>", "uni": "z\u00fcrich \u2713 \\u2028", "ctrl": "tab\\there", "float": 1.5e300, "small": 0.0000001, "int": 42, "f2": 2.0, "neg": -0.0, "nested": {"e": {}, "l": [[]]}}';
 
-const COMMENTED_YAML = [`# top comment
+const COMMENTED_YAML = [
+  `# top comment
 # second top line
 a: 1
 
@@ -142,7 +150,8 @@ c:
     # trailing in c
 d: end
 # final
-`, `# only a header
+`,
+  `# only a header
 name: app
 nested:
   deep:
@@ -155,7 +164,8 @@ nested:
     - plain
   # after list
 other: 1
-`, `---
+`,
+  `---
 # header after marker
 matrix:
   - [1, 2]
@@ -172,7 +182,8 @@ deep:
   inner:
     # c
     leaf: 1
-`];
+`,
+];
 
 const BINARY = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x80, 0x41, 0x0a, 0xc3]);
 
@@ -212,10 +223,19 @@ patches:
     });
     await writeEncrypted(path.join(fleet, 'base/secrets.enc.env'), '# database\nDB_USER=admin\nDB_PASSWORD=s3cr3t=with=equals\nMULTI=one\\ntwo\nEMPTY=\n');
     await writeEncrypted(path.join(fleet, 'base/blob.bin'), BINARY);
-    await writeEncrypted(path.join(fleet, 'base/config.enc.yaml'), 'db:\n  host: db.internal\n  port: 5432\n  replicas: [a, "8080", true]\n  tls: |\n    -----BEGIN-----\n    abc\nflag: "yes"\nempty: {}\n');
-    await writeEncrypted(path.join(fleet, 'base/settings.enc.json'), '{"token": "t0k3n", "limits": {"cpu": 2, "ratio": 0.5, "on": false, "none": null}, "list": []}');
+    await writeEncrypted(
+      path.join(fleet, 'base/config.enc.yaml'),
+      'db:\n  host: db.internal\n  port: 5432\n  replicas: [a, "8080", true]\n  tls: |\n    -----BEGIN-----\n    abc\nflag: "yes"\nempty: {}\n',
+    );
+    await writeEncrypted(
+      path.join(fleet, 'base/settings.enc.json'),
+      '{"token": "t0k3n", "limits": {"cpu": 2, "ratio": 0.5, "on": false, "none": null}, "list": []}',
+    );
     await writeEncrypted(path.join(fleet, 'base/conf/renamed.enc.yaml'), 'apiKey: k3y\n');
-    await writeEncrypted(path.join(fleet, 'base/server.ini'), '; server settings\n[server]\nhost = db.internal\npassword_key=p@ss ; rotated monthly\n\n[limits]\nmax = 10\n');
+    await writeEncrypted(
+      path.join(fleet, 'base/server.ini'),
+      '; server settings\n[server]\nhost = db.internal\npassword_key=p@ss ; rotated monthly\n\n[limits]\nmax = 10\n',
+    );
     await writeEncrypted(
       path.join(fleet, 'base/patch.enc.yaml'),
       'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: TOKEN\n              value: patched-secret\n',
@@ -258,7 +278,9 @@ patches:
     // Prepare
     const root = path.join(dir, 'styles');
     const commented = COMMENTED_YAML.map((_, index) => `commented-${index}.yaml`);
-    await writeFiles(root, { 'kustomization.yaml': `secretGenerator:\n  - name: styles\n    files:\n      - tricky.yaml\n      - tricky.json\n${commented.map((file) => `      - ${file}\n`).join('')}` });
+    await writeFiles(root, {
+      'kustomization.yaml': `secretGenerator:\n  - name: styles\n    files:\n      - tricky.yaml\n      - tricky.json\n${commented.map((file) => `      - ${file}\n`).join('')}`,
+    });
     await writeEncrypted(path.join(root, 'tricky.yaml'), TRICKY_YAML);
     await writeEncrypted(path.join(root, 'tricky.json'), TRICKY_JSON);
     for (const [index, file] of commented.entries()) await writeEncrypted(path.join(root, file), COMMENTED_YAML[index] ?? '');
@@ -351,7 +373,9 @@ patches:
     const other = await newAgeKey();
 
     // Act
-    const error = await rejection(renderKustomization({ root: fleet, path: 'overlays/prod', flux: { decryption: createSopsDecryptor({ ageIdentities: [other.identity] }) } }));
+    const error = await rejection(
+      renderKustomization({ root: fleet, path: 'overlays/prod', flux: { decryption: createSopsDecryptor({ ageIdentities: [other.identity] }) } }),
+    );
 
     // Assess
     assert.ok(error instanceof InvalidInputError);

@@ -32,7 +32,13 @@ const sopsEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => sopsE
 const newAgeKey = () => newAgeKeyFile(tools.ageKeygen, path.join(dir, `key-${++counter}.txt`));
 
 /** Encrypts `plaintext` with the real sops; `extension` decides the format as it does for users. */
-async function sopsEncrypt(plaintext: string, args: string[], extension = 'yaml', env: Record<string, string> = {}, globalArgs: string[] = []): Promise<string> {
+async function sopsEncrypt(
+  plaintext: string,
+  args: string[],
+  extension = 'yaml',
+  env: Record<string, string> = {},
+  globalArgs: string[] = [],
+): Promise<string> {
   const file = path.join(dir, `doc-${++counter}.${extension}`);
   await writeFile(file, plaintext);
   const { stdout } = await run(tools.sops, [...globalArgs, 'encrypt', ...args, file], { timeout: 30_000, env: sopsEnv(env) });
@@ -123,7 +129,8 @@ describe('SOPS documents encrypted by the real sops', () => {
 
   it('with encrypted_regex ^(data|stringData)$ only the Secret data is encrypted, and all of it decrypts', async () => {
     // Prepare
-    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\n  namespace: shop\ntype: Opaque\ndata:\n  token: c2VjcmV0\nstringData:\n  user: admin\n';
+    const secret =
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\n  namespace: shop\ntype: Opaque\ndata:\n  token: c2VjcmV0\nstringData:\n  user: admin\n';
     const encrypted = await sopsEncrypt(secret, ['--age', recipient, '--encrypted-regex', '^(data|stringData)$']);
 
     // Act
@@ -209,7 +216,10 @@ describe('SOPS documents encrypted by the real sops', () => {
   it('a tampered value is refused without showing any plaintext', async () => {
     // Prepare
     const encrypted = await sopsEncrypt('password: hunter2\nother: value2\n', ['--age', recipient]);
-    const tampered = encrypted.replace(/(password: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/, (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`);
+    const tampered = encrypted.replace(
+      /(password: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/,
+      (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`,
+    );
 
     // Act
     const error = await rejection(decryptSopsText(tampered, { ageIdentities: [identity] }, 'tampered.enc.yaml'));
@@ -223,7 +233,10 @@ describe('SOPS documents encrypted by the real sops', () => {
   it('a tampered MAC is refused', async () => {
     // Prepare
     const encrypted = await sopsEncrypt('password: hunter2\n', ['--age', recipient]);
-    const tampered = encrypted.replace(/(mac: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/, (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`);
+    const tampered = encrypted.replace(
+      /(mac: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/,
+      (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`,
+    );
 
     // Act
     const error = await rejection(decryptSopsText(tampered, { ageIdentities: [identity] }, 'mac.enc.yaml'));
@@ -313,8 +326,10 @@ describe('rendering a Kustomization with spec.decryption', () => {
   const secret = (name: string, annotations = ''): string =>
     `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n${annotations}type: Opaque\nstringData:\n  url: postgres://\${DB_HOST}/app\n  password: hunter2\n  port: "5432"\n`;
   const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  db: db\n';
-  const database = 'apiVersion: example.com/v1\nkind: Database\nmetadata:\n  name: orders\nspec:\n  replicas: 3\n  ratio: 0.5\n  backups: true\n  password: hunter2\n';
-  const kustomization = (resources: string[]): string => `resources:\n${resources.map((r) => `  - ${r}\n`).join('')}namePrefix: prod-\ncommonLabels:\n  team: shop\n`;
+  const database =
+    'apiVersion: example.com/v1\nkind: Database\nmetadata:\n  name: orders\nspec:\n  replicas: 3\n  ratio: 0.5\n  backups: true\n  password: hunter2\n';
+  const kustomization = (resources: string[]): string =>
+    `resources:\n${resources.map((r) => `  - ${r}\n`).join('')}namePrefix: prod-\ncommonLabels:\n  team: shop\n`;
   let repo: string;
   let keyFile: string;
 
@@ -350,7 +365,11 @@ describe('rendering a Kustomization with spec.decryption', () => {
     const postBuild = { substitute: { DB_HOST: 'db.internal' } };
 
     // Act
-    const decrypted = await renderKustomization({ root: repo, path: 'encrypted', flux: { postBuild, decryption: createSopsDecryptor({ ageIdentities: [identity] }) } });
+    const decrypted = await renderKustomization({
+      root: repo,
+      path: 'encrypted',
+      flux: { postBuild, decryption: createSopsDecryptor({ ageIdentities: [identity] }) },
+    });
     const plain = await renderKustomization({ root: repo, path: 'plain', flux: { postBuild } });
 
     // Assess
@@ -365,7 +384,8 @@ describe('rendering a Kustomization with spec.decryption', () => {
     // Prepare
     const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
     const { mkdir } = await import('node:fs/promises');
-    const manifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: listed\ndata:\n  hosts:\n    # primary\n    - a.example\n    # fallback\n    - b.example\n';
+    const manifest =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: listed\ndata:\n  hosts:\n    # primary\n    - a.example\n    # fallback\n    - b.example\n';
     const plainManifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: listed\ndata:\n  hosts:\n    - a.example\n    - b.example\n';
     await mkdir(path.join(repo, 'listed-enc'), { recursive: true });
     await mkdir(path.join(repo, 'listed-plain'), { recursive: true });
@@ -383,7 +403,12 @@ describe('rendering a Kustomization with spec.decryption', () => {
   it('leaves an object annotated decrypt: disabled encrypted', async () => {
     // Prepare
     const { createSopsDecryptor, renderKustomization } = await import('#shared/render/index.ts');
-    const annotated = await sopsEncrypt(secret('kept', '  annotations:\n    kustomize.toolkit.fluxcd.io/decrypt: Disabled\n'), ['--age', recipient, '--encrypted-regex', '^(data|stringData)$']);
+    const annotated = await sopsEncrypt(secret('kept', '  annotations:\n    kustomize.toolkit.fluxcd.io/decrypt: Disabled\n'), [
+      '--age',
+      recipient,
+      '--encrypted-regex',
+      '^(data|stringData)$',
+    ]);
     const { mkdir } = await import('node:fs/promises');
     await mkdir(path.join(repo, 'disabled'), { recursive: true });
     await writeFile(path.join(repo, 'disabled', 'kept.enc.yaml'), annotated);
@@ -410,7 +435,11 @@ describe('rendering a Kustomization with spec.decryption', () => {
 
   it('tideline render --age-key-file decrypts the encrypted objects', async () => {
     // Act
-    const { stdout } = await run(process.execPath, [CLI, 'render', path.join(repo, 'encrypted'), '--root', repo, '--age-key-file', keyFile, '--substitute', 'DB_HOST=db.internal'], { timeout: 30_000 });
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, 'render', path.join(repo, 'encrypted'), '--root', repo, '--age-key-file', keyFile, '--substitute', 'DB_HOST=db.internal'],
+      { timeout: 30_000 },
+    );
 
     // Assess
     assert.match(stdout, /password: hunter2/);
@@ -431,10 +460,16 @@ describe('rendering a Kustomization with spec.decryption', () => {
     const arn = (await kms.send(new CreateKeyCommand({ Description: 'tideline render cli' }))).KeyMetadata?.Arn as string;
     const { mkdir } = await import('node:fs/promises');
     await mkdir(path.join(repo, 'kms'), { recursive: true });
-    await writeFile(path.join(repo, 'kms', 'db.enc.yaml'), await sopsEncrypt(secret('db'), ['--kms', arn, '--encrypted-regex', '^(data|stringData)$'], 'yaml', awsEnv));
+    await writeFile(
+      path.join(repo, 'kms', 'db.enc.yaml'),
+      await sopsEncrypt(secret('db'), ['--kms', arn, '--encrypted-regex', '^(data|stringData)$'], 'yaml', awsEnv),
+    );
 
     // Act
-    const { stdout } = await run(process.execPath, [CLI, 'render', path.join(repo, 'kms'), '--root', repo, '--decrypt'], { timeout: 30_000, env: { ...sopsEnv(awsEnv) } });
+    const { stdout } = await run(process.execPath, [CLI, 'render', path.join(repo, 'kms'), '--root', repo, '--decrypt'], {
+      timeout: 30_000,
+      env: { ...sopsEnv(awsEnv) },
+    });
 
     // Assess
     assert.match(stdout, /password: hunter2/);
@@ -448,7 +483,9 @@ describe('rendering a Kustomization with spec.decryption', () => {
     await writeFile(otherFile, `${other.identity}\n`);
 
     // Act
-    const failure = (await run(process.execPath, [CLI, 'render', path.join(repo, 'encrypted'), '--root', repo, '--age-key-file', otherFile], { timeout: 30_000 }).then(
+    const failure = (await run(process.execPath, [CLI, 'render', path.join(repo, 'encrypted'), '--root', repo, '--age-key-file', otherFile], {
+      timeout: 30_000,
+    }).then(
       () => assert.fail('render should fail'),
       (error: unknown) => error,
     )) as { code: number; stderr: string; stdout: string };

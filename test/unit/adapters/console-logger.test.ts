@@ -17,7 +17,9 @@ test('a line is the time, the padded level, the message and compact key=value at
   // Act
   logger.info('rendered dev/apps main@sha1:abc1234 12 objects 35 ms', { cluster: 'dev', objects: 12, message: 'two words', counts: { Created: 1 } });
   // Assess
-  assert.deepEqual(lines, ['12:00:01.234 info  rendered dev/apps main@sha1:abc1234 12 objects 35 ms cluster=dev objects=12 message="two words" counts={"Created":1}\n']);
+  assert.deepEqual(lines, [
+    '12:00:01.234 info  rendered dev/apps main@sha1:abc1234 12 objects 35 ms cluster=dev objects=12 message="two words" counts={"Created":1}\n',
+  ]);
 });
 
 test('debug lines are dropped at the default level and kept at level debug', () => {
@@ -37,7 +39,7 @@ test('errors are red on a TTY and plain into a pipe, with an Error attribute sho
   assert.equal(pipe.lines[0], '12:00:01.234 error apply failed error="boom"\n');
 });
 
-test('a child logger prints its attributes before the entry\'s own', () => {
+test("a child logger prints its attributes before the entry's own", () => {
   const { lines, stream } = capture();
   const logger = new ConsoleLogger({ stream, clock, utc: true }).child({ cluster: 'dev' }).child({ kustomization: 'flux-system/apps' });
   logger.warn('health check pending', { durationMs: 1200 });

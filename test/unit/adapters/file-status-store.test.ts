@@ -34,7 +34,7 @@ test('a new Kustomization record is waiting to be reconciled until a Ready condi
   });
 });
 
-test('updates merge field by field: render and apply keep each other\'s fields', async (t) => {
+test("updates merge field by field: render and apply keep each other's fields", async (t) => {
   // Prepare
   const store = new FileStatusStore(await statusFile(t), { clock: fixedClock });
   await store.updateKustomization(apps, { lastAttemptedRevision: 'main@sha1:abc', path: './apps/dev' });
@@ -58,10 +58,13 @@ test('concurrent updates in one process are serialised, so none is lost', async 
   // Act
   await Promise.all(names.map((name) => store.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name }, { inventorySize: 1 })));
   // Assess
-  assert.deepEqual((await store.listKustomizations()).map((record) => record.name), names);
+  assert.deepEqual(
+    (await store.listKustomizations()).map((record) => record.name),
+    names,
+  );
 });
 
-test('two stores on one file (the pipeline and the CLI) see each other\'s writes', async (t) => {
+test("two stores on one file (the pipeline and the CLI) see each other's writes", async (t) => {
   // Prepare
   const file = await statusFile(t);
   const pipeline = new FileStatusStore(file);
@@ -92,7 +95,17 @@ test('source records merge and list like Kustomization records', async (t) => {
   await store.updateSource(key, { url: 'http://127.0.0.1/fleet.git', ref: 'branch main' });
   await store.updateSource(key, { revision: 'main@sha1:abc', ready });
   assert.deepEqual(await store.listSources(), [
-    { kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'fleet', url: 'http://127.0.0.1/fleet.git', ref: 'branch main', revision: 'main@sha1:abc', ready, updatedAt: '2026-01-02T03:04:05.000Z' },
+    {
+      kind: 'GitRepository',
+      cluster: 'dev',
+      namespace: 'flux-system',
+      name: 'fleet',
+      url: 'http://127.0.0.1/fleet.git',
+      ref: 'branch main',
+      revision: 'main@sha1:abc',
+      ready,
+      updatedAt: '2026-01-02T03:04:05.000Z',
+    },
   ]);
 });
 

@@ -39,7 +39,10 @@ test('storing the same key twice keeps one file and leaves no temporary files be
 
 test('a missing artifact is a NotFoundError naming the key, and has() is false', async (t) => {
   const store = new FsArtifactStore(await tempDir(t));
-  await assert.rejects(store.get('bundles/sha256/none.yaml'), (error: unknown) => error instanceof NotFoundError && /bundles\/sha256\/none\.yaml/.test(error.message));
+  await assert.rejects(
+    store.get('bundles/sha256/none.yaml'),
+    (error: unknown) => error instanceof NotFoundError && /bundles\/sha256\/none\.yaml/.test(error.message),
+  );
   assert.equal(await store.has('bundles/sha256/none.yaml'), false);
 });
 

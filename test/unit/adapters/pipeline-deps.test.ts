@@ -10,7 +10,8 @@ const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error:
 test('the AWS pipeline deps give render a KMS decrypter, so KMS-wrapped SOPS files decrypt with the function role', () => {
   // Prepare
   const config = readPipelineEnvironment({
-    TIDELINE_BOOTSTRAP: 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\nspec: {url: "https://git.example.com/fleet.git", ref: {branch: main}, interval: 1m}\n',
+    TIDELINE_BOOTSTRAP:
+      'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\nspec: {url: "https://git.example.com/fleet.git", ref: {branch: main}, interval: 1m}\n',
     TIDELINE_ARTIFACT_BUCKET: 'bundles',
     TIDELINE_STATUS_TABLE: 'status',
   });

@@ -55,8 +55,16 @@ describe('alerting config from the fleet repo', () => {
 
     const config = await loadAlertingConfig(root);
 
-    assert.deepEqual(alertsFor(config, 'prod-eu').map((a) => a.metadata.name).sort(), ['on-call', 'prod-only']);
-    assert.deepEqual(alertsFor(config, 'staging').map((a) => a.metadata.name), ['on-call']);
+    assert.deepEqual(
+      alertsFor(config, 'prod-eu')
+        .map((a) => a.metadata.name)
+        .sort(),
+      ['on-call', 'prod-only'],
+    );
+    assert.deepEqual(
+      alertsFor(config, 'staging').map((a) => a.metadata.name),
+      ['on-call'],
+    );
   });
 
   it("knows a Kustomization's labels and its source repository URL", async (t) => {
@@ -86,22 +94,34 @@ describe('alerting config from the fleet repo', () => {
     const [alert] = alertsFor(config, 'prod-eu');
     assert.ok(alert);
 
-    assert.throws(() => providerFor(config, 'prod-eu', alert), (e: unknown) => e instanceof NotFoundError && /Alert flux-system\/on-call: Provider flux-system\/slack not found/.test(e.message));
+    assert.throws(
+      () => providerFor(config, 'prod-eu', alert),
+      (e: unknown) => e instanceof NotFoundError && /Alert flux-system\/on-call: Provider flux-system\/slack not found/.test(e.message),
+    );
   });
 
   it('an invalid Alert fails the load naming its file', async (t) => {
     const root = await fleet({ 'clusters/prod-eu/alerts.yaml': ALERTS.replace('eventSources', 'eventSourcez') });
     t.after(() => rm(root, { recursive: true, force: true }));
 
-    await assert.rejects(loadAlertingConfig(root), (e: unknown) => e instanceof InvalidInputError && e.message.startsWith('clusters/prod-eu/alerts.yaml: Alert on-call'));
+    await assert.rejects(
+      loadAlertingConfig(root),
+      (e: unknown) => e instanceof InvalidInputError && e.message.startsWith('clusters/prod-eu/alerts.yaml: Alert on-call'),
+    );
   });
 
   it('a missing configuration directory is a NotFoundError naming it', async () => {
-    await assert.rejects(loadAlertingConfig('/nonexistent/fleet'), (e: unknown) => e instanceof NotFoundError && /\/nonexistent\/fleet does not exist/.test(e.message));
+    await assert.rejects(
+      loadAlertingConfig('/nonexistent/fleet'),
+      (e: unknown) => e instanceof NotFoundError && /\/nonexistent\/fleet does not exist/.test(e.message),
+    );
   });
 
   it('invalid YAML is refused naming the file', () => {
-    assert.throws(() => parseYamlDocuments('kind: [unclosed', 'x.yaml'), (e: unknown) => e instanceof InvalidInputError && e.message.startsWith('x.yaml: invalid YAML: '));
+    assert.throws(
+      () => parseYamlDocuments('kind: [unclosed', 'x.yaml'),
+      (e: unknown) => e instanceof InvalidInputError && e.message.startsWith('x.yaml: invalid YAML: '),
+    );
   });
 
   it('tells the cluster of a file path', () => {

@@ -13,7 +13,12 @@ describe('commit status of an event', () => {
   it('a successful reconcile sets success with the Kustomization and cluster as context', () => {
     const status = commitStatusFor(toNotification(events.ReconcileSucceeded), redactor);
 
-    assert.deepEqual(status, { sha: SHA, state: 'success', context: 'kustomization/apps/prod-eu', description: 'reconciliation succeeded: 2 created, 1 configured, 40 unchanged' });
+    assert.deepEqual(status, {
+      sha: SHA,
+      state: 'success',
+      context: 'kustomization/apps/prod-eu',
+      description: 'reconciliation succeeded: 2 created, 1 configured, 40 unchanged',
+    });
   });
 
   it('failures set failure with the reason in words', () => {
@@ -47,7 +52,10 @@ describe('API base from the repository URL', () => {
   });
 
   it('GitLab (self-hosted too) uses /api/v4 and keeps subgroups in the project path', () => {
-    assert.deepEqual(gitlabApi('https://gitlab.acme.example/platform/k8s/fleet.git'), { base: 'https://gitlab.acme.example/api/v4', project: 'platform/k8s/fleet' });
+    assert.deepEqual(gitlabApi('https://gitlab.acme.example/platform/k8s/fleet.git'), {
+      base: 'https://gitlab.acme.example/api/v4',
+      project: 'platform/k8s/fleet',
+    });
   });
 
   it('refuses a GitHub address that is not owner/repo', () => {

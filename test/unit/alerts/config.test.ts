@@ -28,11 +28,14 @@ describe('parseAlert', () => {
   });
 
   it('refuses an unknown field by name', () => {
-    assert.throws(() => parseAlert(alert({ eventSeverities: 'error' }), 'clusters/prod/alerts.yaml'), (error: unknown) => {
-      assert.ok(error instanceof InvalidInputError);
-      assert.match(error.message, /^clusters\/prod\/alerts\.yaml: Alert on-call: unknown field\(s\) spec\.eventSeverities/);
-      return true;
-    });
+    assert.throws(
+      () => parseAlert(alert({ eventSeverities: 'error' }), 'clusters/prod/alerts.yaml'),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidInputError);
+        assert.match(error.message, /^clusters\/prod\/alerts\.yaml: Alert on-call: unknown field\(s\) spec\.eventSeverities/);
+        return true;
+      },
+    );
   });
 
   it('refuses a severity other than info or error', () => {
@@ -54,7 +57,10 @@ describe('parseAlert', () => {
   });
 
   it('refuses matchLabels without the wildcard name, as Flux does', () => {
-    assert.throws(() => parseAlert(alert({ eventSources: [{ kind: 'Kustomization', name: 'apps', matchLabels: { team: 'a' } }] })), /matchLabels requires name '\*'/);
+    assert.throws(
+      () => parseAlert(alert({ eventSources: [{ kind: 'Kustomization', name: 'apps', matchLabels: { team: 'a' } }] })),
+      /matchLabels requires name '\*'/,
+    );
   });
 });
 
@@ -71,11 +77,14 @@ describe('parseProvider', () => {
   });
 
   it('refuses an unsupported Flux type by name and lists the supported ones', () => {
-    assert.throws(() => parseProvider(provider({ type: 'msteams', address: 'https://example.com' })), (error: unknown) => {
-      assert.ok(error instanceof InvalidInputError);
-      assert.match(error.message, /spec\.type msteams is not supported; supported types: slack, generic, generic-hmac, github, gitlab/);
-      return true;
-    });
+    assert.throws(
+      () => parseProvider(provider({ type: 'msteams', address: 'https://example.com' })),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidInputError);
+        assert.match(error.message, /spec\.type msteams is not supported; supported types: slack, generic, generic-hmac, github, gitlab/);
+        return true;
+      },
+    );
   });
 
   it('refuses an unimplemented Flux field by name with the reason', () => {

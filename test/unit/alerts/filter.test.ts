@@ -46,14 +46,23 @@ describe('alert filtering', () => {
   it('matchLabels selects on the Kustomization labels', () => {
     const alert = alertWith({ eventSources: [{ kind: 'Kustomization', name: '*', matchLabels: { team: 'shop' } }] });
 
-    assert.equal(alertMatches(alert, success, () => ({ team: 'shop', tier: 'web' })), true);
-    assert.equal(alertMatches(alert, success, () => ({ team: 'billing' })), false);
+    assert.equal(
+      alertMatches(alert, success, () => ({ team: 'shop', tier: 'web' })),
+      true,
+    );
+    assert.equal(
+      alertMatches(alert, success, () => ({ team: 'billing' })),
+      false,
+    );
   });
 
   it('matchLabels matches nothing when the labels are unknown', () => {
     const alert = alertWith({ eventSources: [{ kind: 'Kustomization', name: '*', matchLabels: { team: 'shop' } }] });
 
-    assert.equal(alertMatches(alert, success, () => undefined), false);
+    assert.equal(
+      alertMatches(alert, success, () => undefined),
+      false,
+    );
   });
 
   it('the inclusion list keeps only messages matching one of its regexes', () => {

@@ -19,25 +19,35 @@ const ref = fc.record({ apiVersion: fc.constant('v1'), kind: text(40), namespace
 describe('formatting arbitrary events (property)', () => {
   it('every ReconcileFailed fits Block Kit limits and never shows the seeded secret', () => {
     fc.assert(
-      fc.property(text(200), text(300), text(4096), fc.array(fc.record({ object: ref, message: text(4096) }), { maxLength: 50 }), (cluster, name, message, errors) => {
-        const event = makeEvent('ReconcileFailed', { ...events.ReconcileFailed.detail, cluster, kustomization: { name, namespace: 'ns' }, message, errors });
+      fc.property(
+        text(200),
+        text(300),
+        text(4096),
+        fc.array(fc.record({ object: ref, message: text(4096) }), { maxLength: 50 }),
+        (cluster, name, message, errors) => {
+          const event = makeEvent('ReconcileFailed', { ...events.ReconcileFailed.detail, cluster, kustomization: { name, namespace: 'ns' }, message, errors });
 
-        const formatted = formatSlackMessage(toNotification(event), { redactor: new Redactor([SECRET]) });
+          const formatted = formatSlackMessage(toNotification(event), { redactor: new Redactor([SECRET]) });
 
-        assert.deepEqual(blockKitViolations(formatted), []);
-        assert.equal(JSON.stringify(formatted).includes(SECRET), false);
-      }),
+          assert.deepEqual(blockKitViolations(formatted), []);
+          assert.equal(JSON.stringify(formatted).includes(SECRET), false);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('every DriftDetected fits Block Kit limits', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ object: ref, change: fc.constantFrom('Modified' as const, 'Missing' as const) }), { maxLength: 100 }), fc.nat(100_000), (drifted, extra) => {
-        const event = makeEvent('DriftDetected', { ...events.DriftDetected.detail, drifted, driftedCount: drifted.length + extra });
+      fc.property(
+        fc.array(fc.record({ object: ref, change: fc.constantFrom('Modified' as const, 'Missing' as const) }), { maxLength: 100 }),
+        fc.nat(100_000),
+        (drifted, extra) => {
+          const event = makeEvent('DriftDetected', { ...events.DriftDetected.detail, drifted, driftedCount: drifted.length + extra });
 
-        assert.deepEqual(blockKitViolations(formatSlackMessage(toNotification(event), { maxObjects: 100 })), []);
-      }),
+          assert.deepEqual(blockKitViolations(formatSlackMessage(toNotification(event), { maxObjects: 100 })), []);
+        },
+      ),
       { numRuns: 60 },
     );
   });

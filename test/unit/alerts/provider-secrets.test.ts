@@ -46,11 +46,14 @@ describe('Provider secrets', () => {
   });
 
   it('an unparsable JSON secret is refused without echoing its value', async () => {
-    await assert.rejects(resolveProvider(provider({ type: 'slack', secretRef: { name: 's' } }), store({ 'team-a/s': '{"token": "sekrit-value' })), (error: unknown) => {
-      assert.match((error as Error).message, /secret team-a\/s: looks like JSON but does not parse/);
-      assert.equal((error as Error).message.includes('sekrit-value'), false);
-      return true;
-    });
+    await assert.rejects(
+      resolveProvider(provider({ type: 'slack', secretRef: { name: 's' } }), store({ 'team-a/s': '{"token": "sekrit-value' })),
+      (error: unknown) => {
+        assert.match((error as Error).message, /secret team-a\/s: looks like JSON but does not parse/);
+        assert.equal((error as Error).message.includes('sekrit-value'), false);
+        return true;
+      },
+    );
   });
 });
 

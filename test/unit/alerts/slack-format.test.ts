@@ -16,7 +16,11 @@ function header(message: SlackMessage): string {
 
 function allMrkdwn(message: SlackMessage): string[] {
   return message.blocks.flatMap((b) =>
-    b.type === 'section' ? [...(b.text ? [b.text.text] : []), ...(b.fields ?? []).map((f) => f.text)] : b.type === 'context' ? b.elements.map((e) => e.text) : [],
+    b.type === 'section'
+      ? [...(b.text ? [b.text.text] : []), ...(b.fields ?? []).map((f) => f.text)]
+      : b.type === 'context'
+        ? b.elements.map((e) => e.text)
+        : [],
   );
 }
 
@@ -80,7 +84,10 @@ describe('Block Kit message per event type', () => {
     const texts = allMrkdwn(formatSlackMessage(toNotification(event)));
 
     assert.ok(texts.some((t) => t.includes('bad &lt;script&gt; &amp; &lt;!channel&gt;')));
-    assert.equal(texts.some((t) => t.includes('<!channel>')), false);
+    assert.equal(
+      texts.some((t) => t.includes('<!channel>')),
+      false,
+    );
     assert.equal(formatSlackMessage(toNotification(event)).text.includes('<!channel>'), false);
   });
 
@@ -91,7 +98,10 @@ describe('Block Kit message per event type', () => {
       cluster: 'c'.repeat(200),
       kustomization: { name: 'k'.repeat(200), namespace: 'n'.repeat(63) },
       message: '😀'.repeat(2048),
-      errors: Array.from({ length: 50 }, (_, i) => ({ object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: long, name: `${long}${i}` }, message: 'é'.repeat(4096) })),
+      errors: Array.from({ length: 50 }, (_, i) => ({
+        object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: long, name: `${long}${i}` },
+        message: 'é'.repeat(4096),
+      })),
       changeSet: changeSet(60, 40, 1000),
     });
 

@@ -13,7 +13,15 @@ function recordingBus(): EventBus & { published: CatalogEvent[] } {
 
 const at = '2026-01-02T03:04:05.000Z';
 const envelope = (event: CatalogEvent): unknown => ({ 'detail-type': event.detailType, source: event.source, detail: event.detail });
-const reconcile = makeEvent('ReconcileRequested', { version: CATALOG_VERSION, eventId: 'e1', correlationId: 'c1', occurredAt: at, object: { kind: 'Kustomization', namespace: 'flux-system', name: 'apps' }, withSource: false, requestedAt: at });
+const reconcile = makeEvent('ReconcileRequested', {
+  version: CATALOG_VERSION,
+  eventId: 'e1',
+  correlationId: 'c1',
+  occurredAt: at,
+  object: { kind: 'Kustomization', namespace: 'flux-system', name: 'apps' },
+  withSource: false,
+  requestedAt: at,
+});
 const auth = { authorization: 'Bearer s3cret' };
 
 const body = JSON.stringify({ events: [envelope(reconcile)] });
@@ -22,7 +30,10 @@ test('a POST of ReconcileRequested events with the bearer token is published and
   // Prepare
   const bus = recordingBus();
   // Act
-  const answer = await handleControlRequest({ method: 'POST', path: '/control/events', headers: { Authorization: 'Bearer s3cret' }, body }, { bus, token: 's3cret' });
+  const answer = await handleControlRequest(
+    { method: 'POST', path: '/control/events', headers: { Authorization: 'Bearer s3cret' }, body },
+    { bus, token: 's3cret' },
+  );
   // Assess
   assert.deepEqual([answer.status, JSON.parse(answer.body)], [200, { published: 1, failed: [] }]);
   assert.deepEqual(bus.published, [reconcile]);
@@ -45,7 +56,10 @@ test('a body that is not ReconcileRequested catalog events is 400 naming the pro
   const cases: [string, RegExp][] = [
     ['not json', /not JSON/],
     [JSON.stringify({ events: [] }), /1 to 10 events/],
-    [JSON.stringify({ events: [{ 'detail-type': 'ReconcileRequested', source: 'tideline.control', detail: { version: 1 } }] }), /events\[0\]: ReconcileRequested: invalid detail/],
+    [
+      JSON.stringify({ events: [{ 'detail-type': 'ReconcileRequested', source: 'tideline.control', detail: { version: 1 } }] }),
+      /events\[0\]: ReconcileRequested: invalid detail/,
+    ],
     [JSON.stringify({ events: [envelope(gitPushEvent())] }), /events\[0\]: only ReconcileRequested events are accepted, got GitPushReceived/],
   ];
   for (const [invalid, reason] of cases) {

@@ -23,7 +23,11 @@ const TOKEN = 'test-token-0123456789';
 type Pipeline = (detail: EventDetail<'ReconcileRequested'>, store: FileStatusStore) => Promise<void>;
 
 /** A local mode stand-in: the data dir with dev.json, the status file, the HTTP control endpoint and the bus. */
-async function localMode(t: TestContext, pipeline: Pipeline, token = TOKEN): Promise<{ dir: string; store: FileStatusStore; requests: EventDetail<'ReconcileRequested'>[] }> {
+async function localMode(
+  t: TestContext,
+  pipeline: Pipeline,
+  token = TOKEN,
+): Promise<{ dir: string; store: FileStatusStore; requests: EventDetail<'ReconcileRequested'>[] }> {
   const dir = await dataDir(t);
   const store = new FileStatusStore(join(dir, 'status.json'));
   await store.updateKustomization(apps, {
@@ -43,7 +47,10 @@ async function localMode(t: TestContext, pipeline: Pipeline, token = TOKEN): Pro
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      void handleControlRequest({ method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks) }, { bus, token }).then((answer) => {
+      void handleControlRequest(
+        { method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks) },
+        { bus, token },
+      ).then((answer) => {
         response.writeHead(answer.status, { 'content-type': 'application/json' });
         response.end(answer.body);
       });
@@ -89,14 +96,20 @@ test('reconcile kustomization publishes ReconcileRequested, waits for the new ap
     '◎ waiting for Kustomization reconciliation\n',
     `✔ applied revision ${revision}\n`,
   ]);
-  assert.deepEqual(local.requests.map((r) => [r.object, r.cluster, r.withSource]), [[{ kind: 'Kustomization', namespace: 'flux-system', name: 'apps' }, 'dev', false]]);
+  assert.deepEqual(
+    local.requests.map((r) => [r.object, r.cluster, r.withSource]),
+    [[{ kind: 'Kustomization', namespace: 'flux-system', name: 'apps' }, 'dev', false]],
+  );
 });
 
 test('reconcile of a Kustomization whose attempt fails prints the Ready message and exits 1', async (t) => {
   const local = await localMode(t, async (_detail, store) => {
     // A render success that does not settle Ready must not end the wait; the failed apply does.
     await store.updateKustomization(apps, { lastAttemptedAt: now(), lastAttemptedRevision: revision });
-    await store.updateKustomization(apps, { lastAttemptedAt: now(), ready: { status: 'False', reason: 'ReconciliationFailed', message: 'Deployment/shop/web: field is immutable', since: now() } });
+    await store.updateKustomization(apps, {
+      lastAttemptedAt: now(),
+      ready: { status: 'False', reason: 'ReconciliationFailed', message: 'Deployment/shop/web: field is immutable', since: now() },
+    });
   });
   const io = captureIo({ TIDELINE_DATA_DIR: local.dir });
   const code = await runVerbs([registerReconcile], ['reconcile', 'ks', 'apps', '--cluster', 'dev'], io);
@@ -154,10 +167,17 @@ test('reconcile --with-source waits for the source, then the Kustomization', asy
     await applies(detail, store);
   });
   await local.store.updateKustomization(apps, { source });
-  await local.store.updateSource(source, { url: 'http://127.0.0.1/fleet.git', ref: 'branch main', ready: { status: 'True', reason: 'Succeeded', message: 'old', since: '2026-01-01T00:00:00.000Z' } });
+  await local.store.updateSource(source, {
+    url: 'http://127.0.0.1/fleet.git',
+    ref: 'branch main',
+    ready: { status: 'True', reason: 'Succeeded', message: 'old', since: '2026-01-01T00:00:00.000Z' },
+  });
   const io = captureIo({ TIDELINE_DATA_DIR: local.dir });
   const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps', '--with-source'], io);
   assert.equal(code, 0, io.err.join(''));
-  assert.deepEqual(io.err.filter((line) => line.startsWith('✔')), ['✔ GitRepository annotated\n', '✔ Kustomization annotated\n', `✔ fetched revision ${revision}\n`, `✔ applied revision ${revision}\n`]);
+  assert.deepEqual(
+    io.err.filter((line) => line.startsWith('✔')),
+    ['✔ GitRepository annotated\n', '✔ Kustomization annotated\n', `✔ fetched revision ${revision}\n`, `✔ applied revision ${revision}\n`],
+  );
   assert.equal(local.requests[0]?.withSource, true);
 });

@@ -22,12 +22,21 @@ async function seededStore(dir: string): Promise<FileStatusStore> {
   );
   await store.updateKustomization(
     { cluster: 'prod', namespace: 'flux-system', name: 'infrastructure' },
-    { lastAppliedRevision: `v1.0.0@sha1:${sha('c')}`, lastAttemptedRevision: `v1.0.0@sha1:${sha('c')}`, ready: { status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: v1.0.0@sha1:${sha('c')}`, since } },
+    {
+      lastAppliedRevision: `v1.0.0@sha1:${sha('c')}`,
+      lastAttemptedRevision: `v1.0.0@sha1:${sha('c')}`,
+      ready: { status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: v1.0.0@sha1:${sha('c')}`, since },
+    },
   );
   await store.updateKustomization({ cluster: 'dev', namespace: 'tenants', name: 'team-a' }, { suspended: true });
   await store.updateSource(
     { kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'flux-system' },
-    { url: 'http://127.0.0.1/fleet.git', ref: 'branch main', revision: `main@sha1:${sha('a')}`, ready: { status: 'True', reason: 'Succeeded', message: `stored artifact for revision 'main@sha1:${sha('a')}'`, since } },
+    {
+      url: 'http://127.0.0.1/fleet.git',
+      ref: 'branch main',
+      revision: `main@sha1:${sha('a')}`,
+      ready: { status: 'True', reason: 'Succeeded', message: `stored artifact for revision 'main@sha1:${sha('a')}'`, since },
+    },
   );
   return store;
 }
@@ -59,10 +68,18 @@ test('get ks -A adds the NAMESPACE column after CLUSTER and lists every namespac
   await runVerbs([registerGet], ['get', 'ks', '-A', '--cluster', 'dev'], io);
   const lines = io.out.join('').trimEnd().split('\n');
   assert.equal(lines[0], 'CLUSTER\tNAMESPACE  \tNAME  \tREVISION          \tSUSPENDED\tREADY  \tMESSAGE');
-  assert.deepEqual(lines.slice(1).map((line) => line.split('\t').map((cell) => cell.trim()).slice(0, 6)), [
-    ['dev', 'flux-system', 'apps', 'main@sha1:aaaaaaaa', 'False', 'False'],
-    ['dev', 'tenants', 'team-a', '', 'True', 'Unknown'],
-  ]);
+  assert.deepEqual(
+    lines.slice(1).map((line) =>
+      line
+        .split('\t')
+        .map((cell) => cell.trim())
+        .slice(0, 6),
+    ),
+    [
+      ['dev', 'flux-system', 'apps', 'main@sha1:aaaaaaaa', 'False', 'False'],
+      ['dev', 'tenants', 'team-a', '', 'True', 'Unknown'],
+    ],
+  );
 });
 
 test('get kustomizations -o json prints whole records with inventory size and the last change set', async (t) => {
@@ -70,8 +87,16 @@ test('get kustomizations -o json prints whole records with inventory size and th
   await seededStore(dir);
   const io = captureIo({ TIDELINE_DATA_DIR: dir });
   await runVerbs([registerGet], ['get', 'kustomizations', 'apps', '-o', 'json', '--status-file', join(dir, 'status.json')], io);
-  const [record] = JSON.parse(io.out.join('')) as { cluster: string; inventorySize: number; lastChangeSet: { counts: { Configured: number } }; lastAttemptedRevision: string }[];
-  assert.deepEqual([record?.cluster, record?.inventorySize, record?.lastChangeSet.counts.Configured, record?.lastAttemptedRevision], ['dev', 4, 1, `main@sha1:${sha('b')}`]);
+  const [record] = JSON.parse(io.out.join('')) as {
+    cluster: string;
+    inventorySize: number;
+    lastChangeSet: { counts: { Configured: number } };
+    lastAttemptedRevision: string;
+  }[];
+  assert.deepEqual(
+    [record?.cluster, record?.inventorySize, record?.lastChangeSet.counts.Configured, record?.lastAttemptedRevision],
+    ['dev', 4, 1, `main@sha1:${sha('b')}`],
+  );
 });
 
 test('get kustomizations of an unknown name says so as flux does and exits 1', async (t) => {
@@ -90,6 +115,9 @@ test('get sources git lists GitRepositories per cluster; get sources names them 
   const all = captureIo({ TIDELINE_DATA_DIR: dir });
   await runVerbs([registerGet], ['get', 'sources', 'git'], git);
   await runVerbs([registerGet], ['get', 'sources'], all);
-  assert.equal(git.out.join(''), "CLUSTER\tNAME       \tREVISION          \tSUSPENDED\tREADY\tMESSAGE\ndev    \tflux-system\tmain@sha1:aaaaaaaa\tFalse    \tTrue \tstored artifact for revision 'main@sha1:aaaaaaaa'\n");
+  assert.equal(
+    git.out.join(''),
+    "CLUSTER\tNAME       \tREVISION          \tSUSPENDED\tREADY\tMESSAGE\ndev    \tflux-system\tmain@sha1:aaaaaaaa\tFalse    \tTrue \tstored artifact for revision 'main@sha1:aaaaaaaa'\n",
+  );
   assert.match(all.out.join(''), /^CLUSTER\tNAME {21}\t.*\ndev {4}\tgitrepository\/flux-system\tmain@sha1:aaaaaaaa\t/);
 });

@@ -29,12 +29,18 @@ test('a JSON kubeconfig record gives the kubeconfig, its context and its labels'
   // Act
   const record = parseClusterRecord('prod-eu', text);
   // Assess
-  assert.deepEqual(record, { name: 'prod-eu', labels: { env: 'prod', tier: 'edge' }, access: { type: 'kubeconfig', kubeconfig: KUBECONFIG, context: 'admin' } });
+  assert.deepEqual(record, {
+    name: 'prod-eu',
+    labels: { env: 'prod', tier: 'edge' },
+    access: { type: 'kubeconfig', kubeconfig: KUBECONFIG, context: 'admin' },
+  });
 });
 
 test('a YAML kubeconfig record with the kubeconfig as a block of text is read like JSON', () => {
   // Prepare
-  const text = `labels:\n  env: dev\nkubeconfig: |\n${KUBECONFIG.split('\n').map((line) => `  ${line}`).join('\n')}\n`;
+  const text = `labels:\n  env: dev\nkubeconfig: |\n${KUBECONFIG.split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n')}\n`;
   // Act
   const record = parseClusterRecord('dev', text);
   // Assess
@@ -43,7 +49,9 @@ test('a YAML kubeconfig record with the kubeconfig as a block of text is read li
 
 test('a kubeconfig pasted as a YAML mapping is kept as a kubeconfig document', () => {
   // Prepare
-  const text = `kubeconfig:\n${KUBECONFIG.split('\n').map((line) => `  ${line}`).join('\n')}\n`;
+  const text = `kubeconfig:\n${KUBECONFIG.split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n')}\n`;
   // Act
   const record = parseClusterRecord('dev', text);
   // Assess
@@ -66,7 +74,11 @@ test('an EKS record given by ARN takes its region from the ARN', () => {
   // Act
   const record = parseClusterRecord('prod', text);
   // Assess
-  assert.deepEqual(record, { name: 'prod', labels: { env: 'prod' }, access: { type: 'eks', clusterName: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod', region: 'eu-west-1' } });
+  assert.deepEqual(record, {
+    name: 'prod',
+    labels: { env: 'prod' },
+    access: { type: 'eks', clusterName: 'arn:aws:eks:eu-west-1:123456789012:cluster/prod', region: 'eu-west-1' },
+  });
 });
 
 test('a YAML EKS record keeps endpoint, CA and role', () => {
@@ -127,7 +139,10 @@ test('a record with both kubeconfig and eks is refused', () => {
 
 test('a record with neither kubeconfig nor eks is refused', () => {
   // Act + Assess
-  assert.throws(() => parseClusterRecord('prod', '{"labels":{"env":"prod"}}'), refusedNaming(/^cluster prod: the record must have exactly one of "kubeconfig" or "eks"$/));
+  assert.throws(
+    () => parseClusterRecord('prod', '{"labels":{"env":"prod"}}'),
+    refusedNaming(/^cluster prod: the record must have exactly one of "kubeconfig" or "eks"$/),
+  );
 });
 
 test('an unknown field is refused by name, so typos are not silently ignored', () => {
@@ -155,12 +170,18 @@ test('a record that is neither JSON nor YAML is refused without quoting its text
   // Prepare: broken YAML whose parser message would quote the offending line.
   const text = 'kubeconfig: |\n  users: [{ token: hunter2-token }]\n context: [unclosed\n';
   // Act + Assess
-  assert.throws(() => parseClusterRecord('prod', text), refusedNaming(/^cluster prod: the record is neither JSON nor YAML \(syntax error on line \d+\)$/, 'hunter2'));
+  assert.throws(
+    () => parseClusterRecord('prod', text),
+    refusedNaming(/^cluster prod: the record is neither JSON nor YAML \(syntax error on line \d+\)$/, 'hunter2'),
+  );
 });
 
 test('a broken JSON record is refused without quoting its text', () => {
   // Act + Assess
-  assert.throws(() => parseClusterRecord('prod', '{"kubeconfig": "token: hunter2-token", '), refusedNaming(/^cluster prod: the record is neither JSON nor YAML/, 'hunter2'));
+  assert.throws(
+    () => parseClusterRecord('prod', '{"kubeconfig": "token: hunter2-token", '),
+    refusedNaming(/^cluster prod: the record is neither JSON nor YAML/, 'hunter2'),
+  );
 });
 
 test('an empty record is refused', () => {

@@ -57,17 +57,31 @@ test('Flux Kustomizations are found per cluster; kustomize files and objects out
 test('an invalid Flux Kustomization in the fleet is refused naming its file and field', async (t) => {
   const root = fleet(t, { 'clusters/dev/apps.yaml': kustomization('apps', '  kubeConfig:\n    secretRef:\n      name: prod\n') });
 
-  await assert.rejects(findFleetKustomizations(root), (error: unknown) => error instanceof InvalidInputError && /clusters\/dev\/apps\.yaml: Kustomization apps: spec\.kubeConfig/.test(error.message));
+  await assert.rejects(
+    findFleetKustomizations(root),
+    (error: unknown) => error instanceof InvalidInputError && /clusters\/dev\/apps\.yaml: Kustomization apps: spec\.kubeConfig/.test(error.message),
+  );
 });
 
 test('the embedded example fleet renders with its Kustomization fields: target namespace and substitution', async () => {
   const [entry] = await findFleetKustomizations(EMBEDDED_FLEET);
   assert.ok(entry);
 
-  const rendered = await renderKustomization({ root: EMBEDDED_FLEET, path: entry.kustomization.spec.path ?? '.', flux: buildOptionsFromKustomization(entry.kustomization.spec) });
+  const rendered = await renderKustomization({
+    root: EMBEDDED_FLEET,
+    path: entry.kustomization.spec.path ?? '.',
+    flux: buildOptionsFromKustomization(entry.kustomization.spec),
+  });
 
   assert.deepEqual(new Set(rendered.objects.map((o) => o.namespace)), new Set(['shop']));
   assert.match(rendered.yaml, /- name: ENVIRONMENT\n {10}value: dev\n/);
   const [summary] = await renderFleet(EMBEDDED_FLEET);
-  assert.deepEqual(summary, { cluster: 'dev', kustomization: 'flux-system/apps', path: './apps/dev', objects: 3, kinds: { ConfigMap: 1, Service: 1, Deployment: 1 }, digest: rendered.digest });
+  assert.deepEqual(summary, {
+    cluster: 'dev',
+    kustomization: 'flux-system/apps',
+    path: './apps/dev',
+    objects: 3,
+    kinds: { ConfigMap: 1, Service: 1, Deployment: 1 },
+    digest: rendered.digest,
+  });
 });

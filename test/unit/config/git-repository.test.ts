@@ -29,10 +29,17 @@ test('ref, timeout, ignore and suspend are read, in v1 and v1beta2', () => {
 });
 
 test('each unimplemented Flux field is refused by name with the reason, and its default value passes', () => {
-  for (const [field, value] of [['include', [{ repository: { name: 'x' } }]], ['recurseSubmodules', true], ['verify', { mode: 'HEAD', secretRef: { name: 'k' } }], ['proxySecretRef', { name: 'p' }], ['sparseCheckout', ['apps/']]] as const) {
+  for (const [field, value] of [
+    ['include', [{ repository: { name: 'x' } }]],
+    ['recurseSubmodules', true],
+    ['verify', { mode: 'HEAD', secretRef: { name: 'k' } }],
+    ['proxySecretRef', { name: 'p' }],
+    ['sparseCheckout', ['apps/']],
+  ] as const) {
     assert.throws(
       () => parseGitRepository(gitRepository({ [field]: value }), 'clusters/dev/sources.yaml'),
-      (error: unknown) => error instanceof InvalidInputError && error.message.startsWith(`clusters/dev/sources.yaml: GitRepository fleet: spec.${field} is not supported: `),
+      (error: unknown) =>
+        error instanceof InvalidInputError && error.message.startsWith(`clusters/dev/sources.yaml: GitRepository fleet: spec.${field} is not supported: `),
       field,
     );
   }
@@ -60,7 +67,10 @@ test('credentials are read in Flux formats: basic auth, bearer token (wins), ca.
 
 test('bad secret data names the secret and the key, never a value', () => {
   const check = (data: Record<string, string>, pattern: RegExp) =>
-    assert.throws(() => credentialsFromSecret(data, 'secret flux-system/git'), (error: unknown) => error instanceof InvalidInputError && pattern.test(error.message) && !error.message.includes('hunter2'));
+    assert.throws(
+      () => credentialsFromSecret(data, 'secret flux-system/git'),
+      (error: unknown) => error instanceof InvalidInputError && pattern.test(error.message) && !error.message.includes('hunter2'),
+    );
 
   check({ password: 'hunter2' }, /^secret flux-system\/git: key password is set but key username is missing/);
   check({ 'ca.crt': 'hunter2' }, /key ca\.crt is not a PEM certificate/);
@@ -71,6 +81,9 @@ test('bad secret data names the secret and the key, never a value', () => {
 test('a GitRepository whose secret was not found is NotFound naming the secret', () => {
   const repo = parseGitRepository(gitRepository({ secretRef: { name: 'git-auth' } }));
 
-  assert.throws(() => gitRepositorySpec(repo), (error: unknown) => error instanceof NotFoundError && /secret flux-system\/git-auth of GitRepository fleet/.test(error.message));
+  assert.throws(
+    () => gitRepositorySpec(repo),
+    (error: unknown) => error instanceof NotFoundError && /secret flux-system\/git-auth of GitRepository fleet/.test(error.message),
+  );
   assert.deepEqual(gitRepositorySpec(repo, { username: 'bot', password: 'tok' }).credentials, { username: 'bot', password: 'tok' });
 });

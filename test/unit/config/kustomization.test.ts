@@ -53,7 +53,13 @@ test('newer Flux fields Tideline does not implement are refused by name, not as 
   for (const [field, value, reason] of [['buildMetadata', ['originAnnotations'], /buildMetadata .* is not supported/]] as const) {
     // Act / Assess
     assert.throws(
-      () => parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, [field]: value } }),
+      () =>
+        parseKustomization({
+          apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+          kind: 'Kustomization',
+          metadata: { name: 'apps', namespace: 'flux-system' },
+          spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, [field]: value },
+        }),
       (error: unknown) => error instanceof InvalidInputError && error.message.includes(`spec.${field} is not supported`) && reason.test(error.message),
     );
   }
@@ -63,8 +69,14 @@ test('drift ignore rules are read with their targets; a path that is not a JSON 
   const base = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' } };
   const spec = { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } };
   // Act
-  const parsed = parseKustomization({ ...base, spec: { ...spec, ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } }] } });
+  const parsed = parseKustomization({
+    ...base,
+    spec: { ...spec, ignore: [{ paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } }] },
+  });
   // Assess
   assert.deepEqual(parsed.spec.ignore, [{ paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } }]);
-  assert.throws(() => parseKustomization({ ...base, spec: { ...spec, ignore: [{ paths: ['spec.replicas'] }] } }), (error: unknown) => error instanceof InvalidInputError && /spec\.ignore\.0\.paths\.0/.test(error.message));
+  assert.throws(
+    () => parseKustomization({ ...base, spec: { ...spec, ignore: [{ paths: ['spec.replicas'] }] } }),
+    (error: unknown) => error instanceof InvalidInputError && /spec\.ignore\.0\.paths\.0/.test(error.message),
+  );
 });

@@ -10,19 +10,48 @@ const desired: KubeObject = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
-  spec: { replicas: 2, template: { spec: { containers: [{ name: 'web', image: 'web:1' }, { name: 'proxy', image: 'envoy:1' }] } } },
+  spec: {
+    replicas: 2,
+    template: {
+      spec: {
+        containers: [
+          { name: 'web', image: 'web:1' },
+          { name: 'proxy', image: 'envoy:1' },
+        ],
+      },
+    },
+  },
 };
 
 function live(spec: unknown, managedFields: unknown[], extra: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop', labels: { app: 'web', added: 'by-someone' }, managedFields: managedFields as never }, spec, ...extra };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'shop', labels: { app: 'web', added: 'by-someone' }, managedFields: managedFields as never },
+    spec,
+    ...extra,
+  };
 }
 
 test('a changed value names the path, both values and the manager that owns the field now', () => {
   // Prepare
-  const cluster = live({ replicas: 5, template: { spec: { containers: [{ name: 'proxy', image: 'envoy:1' }, { name: 'web', image: 'web:1' }] } } }, [
-    { manager: 'tideline', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': {} } } },
-    { manager: 'kubectl', operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
-  ]);
+  const cluster = live(
+    {
+      replicas: 5,
+      template: {
+        spec: {
+          containers: [
+            { name: 'proxy', image: 'envoy:1' },
+            { name: 'web', image: 'web:1' },
+          ],
+        },
+      },
+    },
+    [
+      { manager: 'tideline', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': {} } } },
+      { manager: 'kubectl', operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+    ],
+  );
   // Act
   const result = fieldDrifts(desired, cluster, { fieldManager: 'tideline' });
   // Assess
@@ -31,9 +60,26 @@ test('a changed value names the path, both values and the manager that owns the 
 
 test('list elements are matched by their key, not their position', () => {
   // Prepare
-  const cluster = live({ replicas: 2, template: { spec: { containers: [{ name: 'proxy', image: 'envoy:1' }, { name: 'web', image: 'web:evil' }] } } }, [
-    { manager: 'helm', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { 'f:image': {} } } } } } } },
-  ]);
+  const cluster = live(
+    {
+      replicas: 2,
+      template: {
+        spec: {
+          containers: [
+            { name: 'proxy', image: 'envoy:1' },
+            { name: 'web', image: 'web:evil' },
+          ],
+        },
+      },
+    },
+    [
+      {
+        manager: 'helm',
+        operation: 'Apply',
+        fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { 'f:image': {} } } } } } },
+      },
+    ],
+  );
   // Act
   const result = fieldDrifts(desired, cluster, { fieldManager: 'tideline' });
   // Assess
@@ -58,13 +104,26 @@ test('a field taken over with the same value is reported as held by the other ma
   // Act
   const result = fieldDrifts(desired, cluster, { fieldManager: 'tideline' });
   // Assess
-  assert.deepEqual(result.fields.find((f) => f.path === 'spec.replicas'), { path: 'spec.replicas', expected: '2', actual: '2', manager: 'other-tool' });
+  assert.deepEqual(
+    result.fields.find((f) => f.path === 'spec.replicas'),
+    { path: 'spec.replicas', expected: '2', actual: '2', manager: 'other-tool' },
+  );
 });
 
 test('Secret values are masked on both sides, stringData compared as stored', () => {
   // Prepare
-  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, stringData: { password: 'from-git', user: 'app' } };
-  const cluster: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, data: { password: Buffer.from('by-hand').toString('base64'), user: Buffer.from('app').toString('base64') } };
+  const secret: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'db', namespace: 'shop' },
+    stringData: { password: 'from-git', user: 'app' },
+  };
+  const cluster: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'db', namespace: 'shop' },
+    data: { password: Buffer.from('by-hand').toString('base64'), user: Buffer.from('app').toString('base64') },
+  };
   // Act
   const result = fieldDrifts(secret, cluster, { fieldManager: 'tideline' });
   // Assess
@@ -74,7 +133,12 @@ test('Secret values are masked on both sides, stringData compared as stored', ()
 
 test('a removed field has no cluster value, and the list is bounded with a count of the rest', () => {
   // Prepare
-  const many: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v'])) };
+  const many: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', namespace: 'n' },
+    data: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v'])),
+  };
   const cluster: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: {} };
   // Act
   const result = fieldDrifts(many, cluster, { fieldManager: 'tideline', maxFields: 10 });

@@ -25,7 +25,10 @@ test('the drift mode is correct by default, detect when annotated, and any other
   // Act / Assess
   assert.equal(driftModeOf(fluxKustomizationFor('apps')), 'correct');
   assert.equal(driftModeOf(fluxKustomizationFor('apps', { 'tideline.dev/drift': 'detect' })), 'detect');
-  assert.throws(() => driftModeOf(fluxKustomizationFor('apps', { 'tideline.dev/drift': 'off' })), /Kustomization flux-system\/apps: annotation tideline.dev\/drift must be "detect" or "correct", not "off"/);
+  assert.throws(
+    () => driftModeOf(fluxKustomizationFor('apps', { 'tideline.dev/drift': 'off' })),
+    /Kustomization flux-system\/apps: annotation tideline.dev\/drift must be "detect" or "correct", not "off"/,
+  );
 });
 
 test('drift events stay within their byte budget: fields go first, then objects, and the count says how many', () => {
@@ -42,12 +45,24 @@ test('drift events stay within their byte budget: fields go first, then objects,
   // Assess
   assert.ok(JSON.stringify(bounded).length <= 32 * 1024);
   assert.ok(bounded.length <= 100);
-  assert.ok(bounded.some((d) => d.fields === undefined && d.fieldsOmitted === 10), 'late objects keep their identity, not their fields');
+  assert.ok(
+    bounded.some((d) => d.fields === undefined && d.fieldsOmitted === 10),
+    'late objects keep their identity, not their fields',
+  );
 });
 
 test('the drift function reads its settings from the environment and names a bad variable', () => {
   // Prepare
-  const base = { TIDELINE_BOOTSTRAP: JSON.stringify({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { url: 'https://git.example.com/fleet.git', interval: '1m', ref: { branch: 'main' } } }), TIDELINE_ARTIFACT_BUCKET: 'b', TIDELINE_STATUS_TABLE: 't' };
+  const base = {
+    TIDELINE_BOOTSTRAP: JSON.stringify({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { url: 'https://git.example.com/fleet.git', interval: '1m', ref: { branch: 'main' } },
+    }),
+    TIDELINE_ARTIFACT_BUCKET: 'b',
+    TIDELINE_STATUS_TABLE: 't',
+  };
   // Act
   const parsed = readDriftEnvironment({ ...base, TIDELINE_DRIFT_SHARD_SIZE: '50', TIDELINE_DRIFT_CLUSTER_DEADLINE_MS: '5000' });
   // Assess

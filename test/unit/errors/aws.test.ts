@@ -4,10 +4,18 @@ import assert from 'node:assert/strict';
 import { InvalidInputError, NotFoundError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { fromAwsError } from '#shared/errors/aws.ts';
 
-const sdkError = (name: string, status?: number, code?: string): Error => Object.assign(new Error(`${name} happened`), { name, ...(code ? { code } : {}), ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}) });
+const sdkError = (name: string, status?: number, code?: string): Error =>
+  Object.assign(new Error(`${name} happened`), { name, ...(code ? { code } : {}), ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}) });
 
 test('throttling, 5xx, timeouts and connection trouble are transient', () => {
-  for (const error of [sdkError('ThrottlingException', 400), sdkError('ProvisionedThroughputExceededException', 400), sdkError('InternalServerError', 500), sdkError('SomethingNew', 503), sdkError('TimeoutError'), sdkError('Error', undefined, 'ECONNRESET')]) {
+  for (const error of [
+    sdkError('ThrottlingException', 400),
+    sdkError('ProvisionedThroughputExceededException', 400),
+    sdkError('InternalServerError', 500),
+    sdkError('SomethingNew', 503),
+    sdkError('TimeoutError'),
+    sdkError('Error', undefined, 'ECONNRESET'),
+  ]) {
     assert.ok(fromAwsError(error, 'reading x') instanceof TransientError, error.name);
   }
 });

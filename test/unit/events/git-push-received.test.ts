@@ -4,7 +4,13 @@ import { test } from 'node:test';
 import { GitPushReceivedSchema } from '#shared/events/catalog.ts';
 import { SAMPLE_SHA as SHA, gitPushDetail } from '#test/support/events.ts';
 
-const { repository: _repository, ref: _ref, revision: _revision, commits: _commits, ...bare } = gitPushDetail({ provider: 'generic-hmac', repository: { urls: ['https://git.example.com/fleet.git'] } });
+const {
+  repository: _repository,
+  ref: _ref,
+  revision: _revision,
+  commits: _commits,
+  ...bare
+} = gitPushDetail({ provider: 'generic-hmac', repository: { urls: ['https://git.example.com/fleet.git'] } });
 const push = { repository: { urls: ['https://git.example.com/fleet.git'] }, ref: 'refs/heads/main', revision: SHA };
 
 test('a GitPushReceived with only the receiver resources is valid', () => {

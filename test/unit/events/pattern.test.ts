@@ -4,7 +4,11 @@ import { patternFor } from '#shared/events/catalog.ts';
 import { compilePattern, matchesPattern } from '#shared/events/pattern.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
-const push = { source: 'tideline.intake', 'detail-type': 'GitPushReceived', detail: { ref: 'refs/heads/main', commits: 3, provider: 'github', tags: ['a', 'b'] } };
+const push = {
+  source: 'tideline.intake',
+  'detail-type': 'GitPushReceived',
+  detail: { ref: 'refs/heads/main', commits: 3, provider: 'github', tags: ['a', 'b'] },
+};
 
 test('a catalog pattern selects events of its detail-types and source', () => {
   assert.equal(matchesPattern(patternFor('GitPushReceived'), push), true);
@@ -67,12 +71,15 @@ test('a nested pattern does not match a scalar field', () => {
 });
 
 test('an unsupported operator is refused when compiling, naming the field', () => {
-  assert.throws(() => compilePattern({ detail: { ref: [{ wildcard: 'refs/*' }] } }), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /detail\.ref/);
-    assert.match(error.message, /wildcard/);
-    return true;
-  });
+  assert.throws(
+    () => compilePattern({ detail: { ref: [{ wildcard: 'refs/*' }] } }),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.match(error.message, /detail\.ref/);
+      assert.match(error.message, /wildcard/);
+      return true;
+    },
+  );
 });
 
 test('an empty value list is refused, as EventBridge refuses it', () => {

@@ -7,7 +7,6 @@ import { MAX_BYTES_PER_CALL, batchEntries, entrySize, findManifestInDetail, publ
 import type { Clock } from '#shared/ports/index.ts';
 import { SAMPLE_SHA as SHA, gitPushEvent } from '#test/support/events.ts';
 
-
 function clock(): Clock & { slept: number[] } {
   let now = 0;
   const slept: number[] = [];
@@ -55,8 +54,15 @@ test('entry size counts Source, DetailType, Detail and Resources in UTF-8, plus 
 
 test('25 events are published in calls of at most 10 entries', async () => {
   const client = scriptedClient();
-  const result = await publishEvents(client, 'tideline', Array.from({ length: 25 }, (_, i) => pushEvent(i)));
-  assert.deepEqual(client.calls.map((call) => call.length), [10, 10, 5]);
+  const result = await publishEvents(
+    client,
+    'tideline',
+    Array.from({ length: 25 }, (_, i) => pushEvent(i)),
+  );
+  assert.deepEqual(
+    client.calls.map((call) => call.length),
+    [10, 10, 5],
+  );
   assert.equal(result.published, 25);
   assert.deepEqual(result.failed, []);
 });
@@ -64,7 +70,10 @@ test('25 events are published in calls of at most 10 entries', async () => {
 test('batches also stay under 256 KB of entry size', () => {
   const items = Array.from({ length: 6 }, () => ({ size: 60 * 1024 }));
   const batches = batchEntries(items);
-  assert.deepEqual(batches.map((batch) => batch.length), [4, 2]);
+  assert.deepEqual(
+    batches.map((batch) => batch.length),
+    [4, 2],
+  );
   for (const batch of batches) assert.ok(batch.reduce((sum, item) => sum + item.size, 0) <= MAX_BYTES_PER_CALL);
 });
 
@@ -78,11 +87,19 @@ test('only the entries a partial failure refused are sent again', async () => {
   ]);
   const time = clock();
   // Act
-  const result = await publishEvents(client, 'tideline', [0, 1, 2, 3, 4].map((i) => pushEvent(i)), { clock: time, random: () => 0.5 });
+  const result = await publishEvents(
+    client,
+    'tideline',
+    [0, 1, 2, 3, 4].map((i) => pushEvent(i)),
+    { clock: time, random: () => 0.5 },
+  );
   // Assess
   assert.equal(result.published, 5);
   assert.equal(client.calls.length, 2);
-  assert.deepEqual(client.calls[1]?.map((entry) => JSON.parse(entry.Detail).eventId), ['e-1', 'e-3']);
+  assert.deepEqual(
+    client.calls[1]?.map((entry) => JSON.parse(entry.Detail).eventId),
+    ['e-1', 'e-3'],
+  );
   assert.equal(time.slept.length, 1);
 });
 
@@ -95,7 +112,10 @@ test('an entry refused with a permanent error code is reported, not retried', as
 });
 
 test('retries stop after maxAttempts with exponentially growing, bounded delays', async () => {
-  const throttled = (entries: PutEventsEntry[]): PutEventsOutput => ({ FailedEntryCount: entries.length, Entries: entries.map(() => ({ ErrorCode: 'ThrottlingException' })) });
+  const throttled = (entries: PutEventsEntry[]): PutEventsOutput => ({
+    FailedEntryCount: entries.length,
+    Entries: entries.map(() => ({ ErrorCode: 'ThrottlingException' })),
+  });
   const client = scriptedClient(Array.from({ length: 10 }, () => throttled));
   const time = clock();
   const result = await publishEvents(client, 'tideline', [pushEvent(0)], { clock: time, maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 300, random: () => 1 });
@@ -147,7 +167,10 @@ test('a YAML manifest pasted into a string field is detected', () => {
 
 test('a JSON manifest in a string field is detected', () => {
   const text = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: 'b' } });
-  assert.equal(findManifestInDetail({ errors: [{ message: text }] }), 'detail.errors[0].message holds a Kubernetes manifest; events carry artifact keys and digests, never manifests');
+  assert.equal(
+    findManifestInDetail({ errors: [{ message: text }] }),
+    'detail.errors[0].message holds a Kubernetes manifest; events carry artifact keys and digests, never manifests',
+  );
 });
 
 test('an ordinary error message that mentions a kind is not taken for a manifest', () => {

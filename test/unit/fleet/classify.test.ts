@@ -12,9 +12,18 @@ const fluxLabels = { 'app.kubernetes.io/instance': 'flux-system', 'app.kubernete
 /** A bundle holding Flux's own controllers, a trimmed CRD copy without labels, and one look-alike workload object. */
 const fluxInstall: KubeObject[] = [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system', labels: fluxLabels } },
-  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'kustomize-controller', namespace: 'flux-system', labels: { ...fluxLabels, 'app.kubernetes.io/component': 'kustomize-controller' } } },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'kustomize-controller', namespace: 'flux-system', labels: { ...fluxLabels, 'app.kubernetes.io/component': 'kustomize-controller' } },
+  },
   { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'kustomize-controller', namespace: 'flux-system', labels: fluxLabels } },
-  { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gitrepositories.source.toolkit.fluxcd.io' }, spec: { group: 'source.toolkit.fluxcd.io' } } as KubeObject,
+  {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'gitrepositories.source.toolkit.fluxcd.io' },
+    spec: { group: 'source.toolkit.fluxcd.io' },
+  } as KubeObject,
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dashboard', namespace: 'monitoring', labels: { 'app.kubernetes.io/part-of': 'flux' } } },
 ];
 
@@ -39,10 +48,22 @@ test('Flux objects become configuration and never reach the workload', () => {
   // Act
   const classified = classifyRendered(objects, where);
   // Assess
-  assert.deepEqual(classified.config.kustomizations.map((k) => k.object.metadata.name), ['apps']);
-  assert.deepEqual(classified.config.gitRepositories.map((r) => `${r.object.metadata.namespace}/${r.object.metadata.name}`), ['apps/tenant']);
-  assert.deepEqual(classified.config.alerts.map((a) => a.object.spec.eventSeverity), ['error']);
-  assert.deepEqual(classified.workload.map((o) => o.metadata.name), ['settings']);
+  assert.deepEqual(
+    classified.config.kustomizations.map((k) => k.object.metadata.name),
+    ['apps'],
+  );
+  assert.deepEqual(
+    classified.config.gitRepositories.map((r) => `${r.object.metadata.namespace}/${r.object.metadata.name}`),
+    ['apps/tenant'],
+  );
+  assert.deepEqual(
+    classified.config.alerts.map((a) => a.object.spec.eventSeverity),
+    ['error'],
+  );
+  assert.deepEqual(
+    classified.workload.map((o) => o.metadata.name),
+    ['settings'],
+  );
 });
 
 test("Flux's own controllers, a trimmed CRD copy among them, are skipped with one summary line", () => {
@@ -67,7 +88,10 @@ test("an object labelled part-of flux without Flux's instance label is workload"
   // Act
   const classified = classifyRendered(fluxInstall, where);
   // Assess
-  assert.deepEqual(classified.workload.map((o) => o.metadata.name), ['dashboard']);
+  assert.deepEqual(
+    classified.workload.map((o) => o.metadata.name),
+    ['dashboard'],
+  );
 });
 
 test('Flux kinds not built yet are listed by name and kept out of configuration and workload', () => {
@@ -76,9 +100,18 @@ test('Flux kinds not built yet are listed by name and kept out of configuration 
   // Assess
   assert.deepEqual(
     classified.unsupported.map((u) => `${u.kind} ${u.namespace}/${u.name}`),
-    ['HelmRelease podinfo/podinfo', 'HelmRepository podinfo/podinfo', 'ImagePolicy flux-system/web', 'ArtifactGenerator flux-system/apps', 'Kustomization flux-system/kyverno-controller'],
+    [
+      'HelmRelease podinfo/podinfo',
+      'HelmRepository podinfo/podinfo',
+      'ImagePolicy flux-system/web',
+      'ArtifactGenerator flux-system/apps',
+      'Kustomization flux-system/kyverno-controller',
+    ],
   );
-  assert.deepEqual(classified.workload.map((o) => o.metadata.name), ['settings']);
+  assert.deepEqual(
+    classified.workload.map((o) => o.metadata.name),
+    ['settings'],
+  );
   assert.equal(classified.config.kustomizations.length, 0);
 });
 
@@ -114,8 +147,14 @@ test('an invalid Flux object leaves the rest of the bundle classified', () => {
   // Act
   const classified = classifyWithBrokenApps();
   // Assess
-  assert.deepEqual(classified.config.kustomizations.map((k) => k.object.metadata.name), ['infra']);
-  assert.deepEqual(classified.workload.map((o) => o.metadata.name), ['settings']);
+  assert.deepEqual(
+    classified.config.kustomizations.map((k) => k.object.metadata.name),
+    ['infra'],
+  );
+  assert.deepEqual(
+    classified.workload.map((o) => o.metadata.name),
+    ['settings'],
+  );
 });
 
 test('a GitRepository is validated by the injected parser when one is given', () => {

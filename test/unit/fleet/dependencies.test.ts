@@ -16,11 +16,16 @@ function fleet(): FleetSnapshot {
     kustomization('apps', { dependsOn: [{ name: 'infrastructure' }] }),
     gitRepository('tenant', 'apps'),
     kustomization('apps-base', { sourceRef: { kind: 'GitRepository', name: 'tenant' } }, 'apps'),
-    kustomization('tenant', { sourceRef: { kind: 'GitRepository', name: 'tenant' }, dependsOn: [{ name: 'apps-base' }, { name: 'infrastructure', namespace: 'flux-system' }] }, 'apps'),
+    kustomization(
+      'tenant',
+      { sourceRef: { kind: 'GitRepository', name: 'tenant' }, dependsOn: [{ name: 'apps-base' }, { name: 'infrastructure', namespace: 'flux-system' }] },
+      'apps',
+    ),
     kustomization('web', { dependsOn: [{ name: 'missing' }] }),
   ];
   let snapshot = recordRender(devSnapshot(), 'dev', ROOT, bundle(ROOT, objects), REV).snapshot;
-  for (const key of ['flux-system/infrastructure', 'flux-system/apps', 'flux-system/web']) snapshot = recordRender(snapshot, 'dev', key, bundle(key, []), REV).snapshot;
+  for (const key of ['flux-system/infrastructure', 'flux-system/apps', 'flux-system/web'])
+    snapshot = recordRender(snapshot, 'dev', key, bundle(key, []), REV).snapshot;
   return snapshot;
 }
 
@@ -28,7 +33,11 @@ const statuses = (entries: Record<string, DependencyStatus>) => (key: string) =>
 
 /** dev with the cycle a → b → c → a under its root. */
 function cyclicFleet(): FleetSnapshot {
-  const objects = [kustomization('a', { dependsOn: [{ name: 'b' }] }), kustomization('b', { dependsOn: [{ name: 'c' }] }), kustomization('c', { dependsOn: [{ name: 'a' }] })];
+  const objects = [
+    kustomization('a', { dependsOn: [{ name: 'b' }] }),
+    kustomization('b', { dependsOn: [{ name: 'c' }] }),
+    kustomization('c', { dependsOn: [{ name: 'a' }] }),
+  ];
   return recordRender(devSnapshot(), 'dev', ROOT, bundle(ROOT, objects), REV).snapshot;
 }
 
@@ -50,7 +59,16 @@ test("a dependency that has not reconciled, or is not Ready, holds the dependent
     // Act
     const state = dependencyState(fleet(), 'dev', 'flux-system/apps', lookup);
     // Assess
-    assert.deepEqual(state, { state: 'waiting', reason: 'DependencyNotReady', message: "dependency 'flux-system/infrastructure' is not ready", dependency: 'flux-system/infrastructure' }, name);
+    assert.deepEqual(
+      state,
+      {
+        state: 'waiting',
+        reason: 'DependencyNotReady',
+        message: "dependency 'flux-system/infrastructure' is not ready",
+        dependency: 'flux-system/infrastructure',
+      },
+      name,
+    );
   }
 });
 
@@ -99,7 +117,9 @@ test('a bare commit sha normalises to its sha1: form', () => {
 
 test('a Ready dependency whose newer attempt has not been applied yet still holds the dependent', () => {
   // Prepare
-  const attempting = statuses({ 'flux-system/infrastructure': { ready: true, lastAppliedRevision: REV, lastAttemptedRevision: 'main@sha1:3333333333333333333333333333333333333333' } });
+  const attempting = statuses({
+    'flux-system/infrastructure': { ready: true, lastAppliedRevision: REV, lastAttemptedRevision: 'main@sha1:3333333333333333333333333333333333333333' },
+  });
   // Act
   const state = dependencyState(fleet(), 'dev', 'flux-system/apps', attempting);
   // Assess
@@ -129,7 +149,10 @@ test('a missing dependency holds the dependent with a message naming it', () => 
   // Act
   const state = dependencyState(fleet(), 'dev', 'flux-system/web', () => undefined);
   // Assess
-  assert.equal(state.state === 'waiting' && state.message, `dependency 'flux-system/missing' not found: kustomizations.kustomize.toolkit.fluxcd.io "missing" not found`);
+  assert.equal(
+    state.state === 'waiting' && state.message,
+    `dependency 'flux-system/missing' not found: kustomizations.kustomize.toolkit.fluxcd.io "missing" not found`,
+  );
 });
 
 test('a Kustomization on a dependsOn cycle waits, the cycle reported by its chain', () => {
@@ -140,7 +163,10 @@ test('a Kustomization on a dependsOn cycle waits, the cycle reported by its chai
   // Assess
   assert.equal(state.state, 'waiting');
   assert.deepEqual(state.state === 'waiting' && state.cycle, ['flux-system/a', 'flux-system/b', 'flux-system/c', 'flux-system/a']);
-  assert.match(state.state === 'waiting' ? state.message : '', /^dependency cycle: 'flux-system\/a' -> 'flux-system\/b' -> 'flux-system\/c' -> 'flux-system\/a'/);
+  assert.match(
+    state.state === 'waiting' ? state.message : '',
+    /^dependency cycle: 'flux-system\/a' -> 'flux-system\/b' -> 'flux-system\/c' -> 'flux-system\/a'/,
+  );
 });
 
 test('applyOrder still orders every Kustomization of a cycle and reports the cycle', () => {

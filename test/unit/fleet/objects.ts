@@ -16,7 +16,12 @@ export function kustomization(name: string, spec: Record<string, unknown> = {}, 
 
 /** A Flux GitRepository as a rendered object. */
 export function gitRepository(name: string, namespace = 'flux-system', ref: Record<string, string> = { branch: 'main' }): KubeObject {
-  return { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace }, spec: { interval: '1m', url: `https://git.example.com/${name}.git`, ref } };
+  return {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name, namespace },
+    spec: { interval: '1m', url: `https://git.example.com/${name}.git`, ref },
+  };
 }
 
 /** A Flux Alert. */

@@ -25,10 +25,10 @@ test("a cluster bootstrapped by Flux has gotk-sync.yaml's Kustomization and GitR
   // Act
   const roots = await findClusterRoots(fixture('kustomize-helm'), { source: FLEET_SOURCE });
   // Assess
-  assert.deepEqual(roots.map((r) => `${r.cluster} ${r.origin} ${r.file}`), [
-    'production bootstrap clusters/production/flux-system/gotk-sync.yaml',
-    'staging bootstrap clusters/staging/flux-system/gotk-sync.yaml',
-  ]);
+  assert.deepEqual(
+    roots.map((r) => `${r.cluster} ${r.origin} ${r.file}`),
+    ['production bootstrap clusters/production/flux-system/gotk-sync.yaml', 'staging bootstrap clusters/staging/flux-system/gotk-sync.yaml'],
+  );
   const [production, staging] = roots;
   assert.equal(production?.kustomization.spec.interval, '10m0s');
   assert.equal(production?.kustomization.spec.path, './clusters/production');
@@ -46,17 +46,26 @@ test('a cluster directory without a bootstrap gets the root flux bootstrap would
   assert.equal(roots.length, 1);
   assert.equal(roots[0]?.origin, 'synthetic');
   assert.deepEqual(roots[0]?.kustomization.metadata, { name: 'flux-system', namespace: 'flux-system' });
-  assert.deepEqual(roots[0]?.kustomization.spec, { interval: '10m', path: './clusters/dev', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' } });
+  assert.deepEqual(roots[0]?.kustomization.spec, {
+    interval: '10m',
+    path: './clusters/dev',
+    prune: true,
+    sourceRef: { kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' },
+  });
 });
 
 test('any Kustomization of the cluster directory whose path is that directory is its root; one pointing elsewhere is not', async (t) => {
   // Prepare
-  const ks = (name: string, p: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: ${name}\nspec:\n  interval: 5m\n  path: ${p}\n  prune: false\n  sourceRef:\n    kind: GitRepository\n    name: ${name}\n`;
+  const ks = (name: string, p: string) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: ${name}\nspec:\n  interval: 5m\n  path: ${p}\n  prune: false\n  sourceRef:\n    kind: GitRepository\n    name: ${name}\n`;
   const dir = repo(t, { 'clusters/edge/sync.yaml': ks('gitops', 'clusters/edge/'), 'clusters/lab/apps.yaml': ks('apps', './apps') });
   // Act
   const roots = await findClusterRoots(dir, bootstrap);
   // Assess
-  assert.deepEqual(roots.map((r) => `${r.cluster} ${r.origin} ${r.kustomization.metadata.namespace}/${r.kustomization.metadata.name}`), ['edge bootstrap gitops/gitops', 'lab synthetic flux-system/flux-system']);
+  assert.deepEqual(
+    roots.map((r) => `${r.cluster} ${r.origin} ${r.kustomization.metadata.namespace}/${r.kustomization.metadata.name}`),
+    ['edge bootstrap gitops/gitops', 'lab synthetic flux-system/flux-system'],
+  );
   assert.equal(roots[0]?.gitRepository, undefined, 'its GitRepository is defined elsewhere');
 });
 
@@ -72,7 +81,8 @@ test('a checkout without clusters/ is a NotFoundError', async (t) => {
 test('a root Kustomization without an interval is refused as an InvalidInputError naming its file', async (t) => {
   // Prepare
   const broken = repo(t, {
-    'clusters/dev/flux-system/gotk-sync.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\nspec:\n  path: ./clusters/dev\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n',
+    'clusters/dev/flux-system/gotk-sync.yaml':
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\nspec:\n  path: ./clusters/dev\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n',
   });
   // Act
   const invalid = await rejection(findClusterRoots(broken, bootstrap));

@@ -37,7 +37,11 @@ function syntheticFleet(clusters: string[]): FleetSnapshot {
 function branchAndTagFleet(): FleetSnapshot {
   const tag = gitRepository('flux-system', 'flux-system', { tag: 'v1.4.0' });
   let snapshot = syntheticFleet(['dev', 'prod', 'qa']);
-  for (const [cluster, repo] of [['dev', gitRepository('flux-system')], ['qa', gitRepository('flux-system')], ['prod', tag]] as const) {
+  for (const [cluster, repo] of [
+    ['dev', gitRepository('flux-system')],
+    ['qa', gitRepository('flux-system')],
+    ['prod', tag],
+  ] as const) {
     snapshot = recordRender(snapshot, cluster, ROOT, classifyRendered([repo], { cluster, owner: ROOT }), REV).snapshot;
   }
   return snapshot;
@@ -46,8 +50,18 @@ function branchAndTagFleet(): FleetSnapshot {
 /** Clusters a and b defining Alert fleet with severity error, c with severity info. */
 function alertingFleet(): FleetSnapshot {
   let snapshot = syntheticFleet(['a', 'b', 'c']);
-  for (const [cluster, severity] of [['a', 'error'], ['b', 'error'], ['c', 'info']] as const) {
-    snapshot = recordRender(snapshot, cluster, ROOT, classifyRendered([alert('fleet', severity)], { cluster, owner: ROOT, file: `clusters/${cluster}/alerts.yaml` }), REV).snapshot;
+  for (const [cluster, severity] of [
+    ['a', 'error'],
+    ['b', 'error'],
+    ['c', 'info'],
+  ] as const) {
+    snapshot = recordRender(
+      snapshot,
+      cluster,
+      ROOT,
+      classifyRendered([alert('fleet', severity)], { cluster, owner: ROOT, file: `clusters/${cluster}/alerts.yaml` }),
+      REV,
+    ).snapshot;
   }
   return snapshot;
 }
@@ -118,9 +132,21 @@ test('a render that changes a child spec reports it changed and stores the new s
 
 test('a second owner defining the same Kustomization gets a duplicate problem naming both files; the first keeps it', () => {
   // Prepare
-  const snapshot = recordRender(devSnapshot(), 'dev', ROOT, bundle(ROOT, [kustomization('infra'), kustomization('apps')], 'clusters/dev/layers.yaml'), REV).snapshot;
+  const snapshot = recordRender(
+    devSnapshot(),
+    'dev',
+    ROOT,
+    bundle(ROOT, [kustomization('infra'), kustomization('apps')], 'clusters/dev/layers.yaml'),
+    REV,
+  ).snapshot;
   // Act
-  const record = recordRender(snapshot, 'dev', 'flux-system/apps', bundle('flux-system/apps', [kustomization('infra', { path: './elsewhere' })], 'apps/infra-copy.yaml'), REV);
+  const record = recordRender(
+    snapshot,
+    'dev',
+    'flux-system/apps',
+    bundle('flux-system/apps', [kustomization('infra', { path: './elsewhere' })], 'apps/infra-copy.yaml'),
+    REV,
+  );
   // Assess
   assert.equal(record.problems.length, 1);
   assert.equal(record.problems[0]?.type, 'duplicate');
@@ -136,11 +162,20 @@ test('a second owner defining the same Kustomization gets a duplicate problem na
 
 test('duplicate names are found among GitRepositories and Alerts too', () => {
   // Prepare
-  const snapshot = recordRender(devSnapshot(), 'dev', ROOT, bundle(ROOT, [kustomization('a'), kustomization('b'), gitRepository('shared'), alert('errors')]), REV).snapshot;
+  const snapshot = recordRender(
+    devSnapshot(),
+    'dev',
+    ROOT,
+    bundle(ROOT, [kustomization('a'), kustomization('b'), gitRepository('shared'), alert('errors')]),
+    REV,
+  ).snapshot;
   // Act
   const record = recordRender(snapshot, 'dev', 'flux-system/b', bundle('flux-system/b', [gitRepository('shared'), alert('errors')]), REV);
   // Assess
-  assert.deepEqual(record.problems.map((p) => `${p.type} ${p.object}`), ['duplicate GitRepository/flux-system/shared', 'duplicate Alert/flux-system/errors']);
+  assert.deepEqual(
+    record.problems.map((p) => `${p.type} ${p.object}`),
+    ['duplicate GitRepository/flux-system/shared', 'duplicate Alert/flux-system/errors'],
+  );
 });
 
 test('A defining B and B defining A is a cycle: reported with its chain and not followed', () => {
@@ -168,7 +203,10 @@ test('a longer loop (A → B → C → A), and one back to the root, are cycles 
   // Act
   const record = recordRender(snapshot, 'dev', 'flux-system/c', bundle('flux-system/c', [kustomization('a'), kustomization('flux-system')]), REV);
   // Assess
-  assert.deepEqual(record.problems.map((p) => p.type), ['cycle', 'cycle']);
+  assert.deepEqual(
+    record.problems.map((p) => p.type),
+    ['cycle', 'cycle'],
+  );
   assert.match(record.problems[0]?.message ?? '', /flux-system\/a → flux-system\/b → flux-system\/c → flux-system\/a/);
   assert.match(record.problems[1]?.message ?? '', /flux-system\/flux-system → flux-system\/a → flux-system\/b → flux-system\/c → flux-system\/flux-system/);
 });
@@ -179,7 +217,12 @@ test('a child the owner no longer defines is removed with all its descendants', 
   // Act
   const record = recordRender(snapshot, 'dev', ROOT, bundle(ROOT, []), REV2);
   // Assess
-  assert.deepEqual(record.removed.sort(), ['GitRepository/flux-system/apps-repo', 'Kustomization/flux-system/apps', 'Kustomization/flux-system/infra', 'Kustomization/flux-system/web']);
+  assert.deepEqual(record.removed.sort(), [
+    'GitRepository/flux-system/apps-repo',
+    'Kustomization/flux-system/apps',
+    'Kustomization/flux-system/infra',
+    'Kustomization/flux-system/web',
+  ]);
   assert.deepEqual(Object.keys(record.snapshot.clusters['dev']?.kustomizations ?? {}), [ROOT]);
   assert.deepEqual(record.snapshot.clusters['dev']?.gitRepositories, {});
 });
@@ -191,7 +234,10 @@ test('a child that fails validation keeps its previous version instead of being 
   const record = recordRender(snapshot, 'dev', ROOT, bundle(ROOT, [kustomization('infra', { prune: 'yes' })]), REV2);
   // Assess
   assert.deepEqual(record.removed, []);
-  assert.deepEqual(record.problems.map((p) => `${p.type} ${p.object}`), ['invalid Kustomization/flux-system/infra']);
+  assert.deepEqual(
+    record.problems.map((p) => `${p.type} ${p.object}`),
+    ['invalid Kustomization/flux-system/infra'],
+  );
   assert.match(record.problems[0]?.message ?? '', /Kustomization infra: spec\.prune/);
   assert.equal(record.snapshot.clusters['dev']?.kustomizations['flux-system/infra']?.object.spec.prune, true);
   assert.equal(descendantsOf(record.snapshot, 'dev', 'flux-system/infra').length, 3);
@@ -259,22 +305,37 @@ test('a snapshot of another format version is refused as an InvalidInputError na
   // Act
   const act = () => parseFleetSnapshot(future, 'fleet/snapshot.json');
   // Assess
-  assert.throws(act, (error: unknown) => error instanceof InvalidInputError && /^fleet\/snapshot\.json: fleet snapshot format 2 is not understood/.test(error.message));
+  assert.throws(
+    act,
+    (error: unknown) => error instanceof InvalidInputError && /^fleet\/snapshot\.json: fleet snapshot format 2 is not understood/.test(error.message),
+  );
 });
 
 test("a Kustomization follows the source its sourceRef names, the namespace defaulting to the Kustomization's own", () => {
   // Prepare
-  const snapshot = recordRender(devSnapshot(), 'dev', ROOT, bundle(ROOT, [
-    gitRepository('dev-team', 'apps'),
-    kustomization('dev-team', { sourceRef: { kind: 'GitRepository', name: 'dev-team' } }, 'apps'),
-    kustomization('other', { sourceRef: { kind: 'GitRepository', name: 'dev-team' } }),
-  ]), REV).snapshot;
+  const snapshot = recordRender(
+    devSnapshot(),
+    'dev',
+    ROOT,
+    bundle(ROOT, [
+      gitRepository('dev-team', 'apps'),
+      kustomization('dev-team', { sourceRef: { kind: 'GitRepository', name: 'dev-team' } }, 'apps'),
+      kustomization('other', { sourceRef: { kind: 'GitRepository', name: 'dev-team' } }),
+    ]),
+    REV,
+  ).snapshot;
   // Act
   const following = kustomizationsFollowing(snapshot, { kind: 'GitRepository', namespace: 'apps', name: 'dev-team' });
   const fleet = kustomizationsFollowing(snapshot, FLEET_SOURCE);
   // Assess
-  assert.deepEqual(following.map((k) => `${k.cluster} ${k.key}`), ['dev apps/dev-team']);
-  assert.deepEqual(fleet.map((k) => k.key), [ROOT]);
+  assert.deepEqual(
+    following.map((k) => `${k.cluster} ${k.key}`),
+    ['dev apps/dev-team'],
+  );
+  assert.deepEqual(
+    fleet.map((k) => k.key),
+    [ROOT],
+  );
 });
 
 test('a source with one name but different specs per cluster is two sources, each with its clusters', () => {
@@ -283,10 +344,10 @@ test('a source with one name but different specs per cluster is two sources, eac
   // Act
   const sources = sourcesOf(snapshot);
   // Assess
-  assert.deepEqual(sources.map((s) => `${s.source.namespace}/${s.source.name} ${JSON.stringify(s.gitRepository?.spec['ref'])} ${s.clusters.join(',')}`), [
-    'flux-system/flux-system {"branch":"main"} dev,qa',
-    'flux-system/flux-system {"tag":"v1.4.0"} prod',
-  ]);
+  assert.deepEqual(
+    sources.map((s) => `${s.source.namespace}/${s.source.name} ${JSON.stringify(s.gitRepository?.spec['ref'])} ${s.clusters.join(',')}`),
+    ['flux-system/flux-system {"branch":"main"} dev,qa', 'flux-system/flux-system {"tag":"v1.4.0"} prod'],
+  );
 });
 
 test('the Kustomizations following a source can be narrowed to some clusters', () => {
@@ -295,12 +356,23 @@ test('the Kustomizations following a source can be narrowed to some clusters', (
   // Act
   const following = kustomizationsFollowing(snapshot, { ...FLEET_SOURCE, clusters: ['prod'] });
   // Assess
-  assert.deepEqual(following.map((k) => k.cluster), ['prod']);
+  assert.deepEqual(
+    following.map((k) => k.cluster),
+    ['prod'],
+  );
 });
 
 test('the bootstrap source is adopted by the first Kustomization that defines it in Git', () => {
   // Prepare
-  const bootstrap = { source: FLEET_SOURCE, gitRepository: { apiVersion: 'source.toolkit.fluxcd.io/v1' as const, kind: 'GitRepository' as const, metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { url: 'https://git.example.com/flux-system.git' } } };
+  const bootstrap = {
+    source: FLEET_SOURCE,
+    gitRepository: {
+      apiVersion: 'source.toolkit.fluxcd.io/v1' as const,
+      kind: 'GitRepository' as const,
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { url: 'https://git.example.com/flux-system.git' },
+    },
+  };
   const snapshot = createFleetSnapshot([{ cluster: 'dev', origin: 'synthetic', kustomization: syntheticRoot('dev', FLEET_SOURCE) }], bootstrap);
   // Act
   const record = recordRender(snapshot, 'dev', ROOT, bundle(ROOT, [gitRepository('flux-system')]), REV);
@@ -328,7 +400,10 @@ test('an Alert with a conflicting spec under the same name is reported, the firs
   // Act
   const shared = alerts(snapshot);
   // Assess
-  assert.deepEqual(shared.conflicts.map((c) => c.message), ['Alert flux-system/fleet of cluster c differs from the one of cluster a; the one of cluster a is used']);
+  assert.deepEqual(
+    shared.conflicts.map((c) => c.message),
+    ['Alert flux-system/fleet of cluster c differs from the one of cluster a; the one of cluster a is used'],
+  );
 });
 
 test('new roots add the clusters the snapshot lacks', () => {
@@ -343,7 +418,10 @@ test('a cluster whose root is unchanged keeps its tree when roots are updated', 
   // Act
   const updated = withClusterRoots(layered(), devAndProdRoots);
   // Assess
-  assert.deepEqual(Object.keys(updated.snapshot.clusters['dev']?.kustomizations ?? {}).sort(), [ROOT, 'flux-system/apps', 'flux-system/infra', 'flux-system/web'].sort());
+  assert.deepEqual(
+    Object.keys(updated.snapshot.clusters['dev']?.kustomizations ?? {}).sort(),
+    [ROOT, 'flux-system/apps', 'flux-system/infra', 'flux-system/web'].sort(),
+  );
 });
 
 test('new roots drop the clusters they no longer list', () => {

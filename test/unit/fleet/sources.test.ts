@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyRendered, createFleetSnapshot, mergeFleetSnapshots, normaliseRepositoryUrl, pickClusters, recordRender, sameRepository, sourcesAt, syntheticRoot } from '#shared/fleet/index.ts';
+import {
+  classifyRendered,
+  createFleetSnapshot,
+  mergeFleetSnapshots,
+  normaliseRepositoryUrl,
+  pickClusters,
+  recordRender,
+  sameRepository,
+  sourcesAt,
+  syntheticRoot,
+} from '#shared/fleet/index.ts';
 import { FLEET_SOURCE, gitRepository } from './objects.ts';
 
 test('a Git URL normalises to host and path, lower-cased, without scheme, .git or trailing slash', () => {
@@ -47,11 +57,20 @@ test("a push's clone URLs select only the sources at that repository", () => {
   // Prepare
   const root = syntheticRoot('dev', FLEET_SOURCE);
   const rendered = classifyRendered([gitRepository('fleet'), gitRepository('shop', 'apps')], { cluster: 'dev', owner: 'flux-system/flux-system' });
-  const snapshot = recordRender(createFleetSnapshot([{ cluster: 'dev', origin: 'synthetic', kustomization: root }]), 'dev', 'flux-system/flux-system', rendered, 'main@sha1:1111111111111111111111111111111111111111').snapshot;
+  const snapshot = recordRender(
+    createFleetSnapshot([{ cluster: 'dev', origin: 'synthetic', kustomization: root }]),
+    'dev',
+    'flux-system/flux-system',
+    rendered,
+    'main@sha1:1111111111111111111111111111111111111111',
+  ).snapshot;
   // Act
   const sources = sourcesAt(snapshot, ['git@git.example.com:shop.git', 'https://git.example.com/shop']);
   // Assess
-  assert.deepEqual(sources.map((s) => `${s.source.namespace}/${s.source.name}`), ['apps/shop']);
+  assert.deepEqual(
+    sources.map((s) => `${s.source.namespace}/${s.source.name}`),
+    ['apps/shop'],
+  );
 });
 
 test('a snapshot picked down to one cluster holds only that cluster', () => {

@@ -74,7 +74,8 @@ function walkDuplicatesAndCycles(t: TestContext): ReturnType<typeof walkFleet> {
 async function resolveWithBrokenSources(t: TestContext): Promise<ResolvedFleet> {
   const ks = (name: string, source: string) =>
     `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./${name}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: ${source}\n`;
-  const repoOf = (name: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://git.example.com/${name}.git\n  ref:\n    branch: main\n`;
+  const repoOf = (name: string) =>
+    `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://git.example.com/${name}.git\n  ref:\n    branch: main\n`;
   const dir = writeRepo(t, {
     'clusters/dev/layers.yaml': [ks('web', 'fleet'), ks('orphan', 'nowhere'), ks('shop', 'down'), repoOf('down')].join('---\n'),
     'web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: default\n',
@@ -132,7 +133,9 @@ test('kustomize-helm layout: Helm objects are listed as not supported by name, f
   const { snapshot } = await helmFleet();
   // Assess
   assert.deepEqual(
-    unsupportedObjects(snapshot).filter((u) => u.cluster === 'production').map((u) => `${u.kind} ${u.namespace}/${u.name} (${u.file}) ← ${u.parent}`),
+    unsupportedObjects(snapshot)
+      .filter((u) => u.cluster === 'production')
+      .map((u) => `${u.kind} ${u.namespace}/${u.name} (${u.file}) ← ${u.parent}`),
     [
       'HelmRelease cert-manager/cert-manager (infrastructure/controllers/cert-manager.yaml) ← flux-system/infra-controllers',
       'HelmRelease ingress-nginx/ingress-nginx (infrastructure/controllers/ingress-nginx.yaml) ← flux-system/infra-controllers',
@@ -149,15 +152,25 @@ test('kustomize-helm layout: next to the Helm objects, the rest of each layer is
   const { renders } = await helmFleet();
   // Assess
   const workload = (key: string) => renders.find((r) => r.cluster === 'production' && r.key === key)?.classified.workload ?? [];
-  assert.deepEqual(workload('flux-system/apps').map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`), ['Namespace//podinfo', 'ConfigMap/podinfo/podinfo-settings']);
-  assert.deepEqual(workload('flux-system/infra-controllers').map((o) => o.metadata.name), ['cert-manager', 'ingress-nginx']);
+  assert.deepEqual(
+    workload('flux-system/apps').map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`),
+    ['Namespace//podinfo', 'ConfigMap/podinfo/podinfo-settings'],
+  );
+  assert.deepEqual(
+    workload('flux-system/infra-controllers').map((o) => o.metadata.name),
+    ['cert-manager', 'ingress-nginx'],
+  );
 });
 
 test("kustomize-helm layout: each cluster's overlay shapes its workload (the ACME server of the issuer)", async () => {
   // Act
   const { renders } = await helmFleet();
   // Assess
-  const issuer = (cluster: string) => (renders.find((r) => r.cluster === cluster && r.key === 'flux-system/infra-configs')?.classified.workload[0] as { spec?: { acme?: { server?: string } } } | undefined)?.spec?.acme?.server;
+  const issuer = (cluster: string) =>
+    (
+      renders.find((r) => r.cluster === cluster && r.key === 'flux-system/infra-configs')?.classified.workload[0] as
+        { spec?: { acme?: { server?: string } } } | undefined
+    )?.spec?.acme?.server;
   assert.equal(issuer('production'), 'https://acme-v02.api.letsencrypt.org/directory');
   assert.equal(issuer('staging'), 'https://acme-staging-v02.api.letsencrypt.org/directory');
 });
@@ -179,7 +192,12 @@ test("kustomize-helm layout: the root renders only Flux objects, naming the Serv
   // Assess
   const root = renders.find((r) => r.cluster === 'production' && r.key === 'flux-system/flux-system');
   assert.deepEqual(root?.classified.workload, []);
-  assert.deepEqual(root?.classified.fluxComponents.serviceAccounts, ['flux-system/helm-controller', 'flux-system/kustomize-controller', 'flux-system/notification-controller', 'flux-system/source-controller']);
+  assert.deepEqual(root?.classified.fluxComponents.serviceAccounts, [
+    'flux-system/helm-controller',
+    'flux-system/kustomize-controller',
+    'flux-system/notification-controller',
+    'flux-system/source-controller',
+  ]);
 });
 
 test('kustomize-helm layout: no Flux object is ever workload', async () => {
@@ -188,16 +206,28 @@ test('kustomize-helm layout: no Flux object is ever workload', async () => {
   // Assess
   const everyWorkload = renders.flatMap((r) => r.classified.workload);
   assert.ok(everyWorkload.length > 0, 'the layout has workload to look at');
-  assert.deepEqual(everyWorkload.filter((o) => isFluxGroup(groupOf(o.apiVersion)) || o.metadata.namespace === 'flux-system'), []);
+  assert.deepEqual(
+    everyWorkload.filter((o) => isFluxGroup(groupOf(o.apiVersion)) || o.metadata.namespace === 'flux-system'),
+    [],
+  );
 });
 
 test('kustomize-helm layout: notification objects shared by both clusters are read once, listing both clusters', async () => {
   // Act
   const { snapshot } = await helmFleet();
   // Assess
-  assert.deepEqual(alerts(snapshot).items.map((a) => `${a.object.metadata.name} ${a.clusters.join(',')} ${a.file}`), ['fleet-errors production,staging infrastructure/configs/notifications.yaml']);
-  assert.deepEqual(providers(snapshot).items.map((p) => `${p.object.metadata.name} ${p.object.spec.type}`), ['slack slack']);
-  assert.deepEqual(receivers(snapshot).items.map((r) => `${r.object.metadata.name} ${r.clusters.join(',')}`), ['github-push production,staging']);
+  assert.deepEqual(
+    alerts(snapshot).items.map((a) => `${a.object.metadata.name} ${a.clusters.join(',')} ${a.file}`),
+    ['fleet-errors production,staging infrastructure/configs/notifications.yaml'],
+  );
+  assert.deepEqual(
+    providers(snapshot).items.map((p) => `${p.object.metadata.name} ${p.object.spec.type}`),
+    ['slack slack'],
+  );
+  assert.deepEqual(
+    receivers(snapshot).items.map((r) => `${r.object.metadata.name} ${r.clusters.join(',')}`),
+    ['github-push production,staging'],
+  );
 });
 
 test('kustomize-helm layout: each cluster follows its own flux-system source', async () => {
@@ -228,7 +258,10 @@ test('multi-tenancy layout: the tenant follows its own GitRepository, so a push 
   // Act
   const { snapshot } = await tenancyFleet();
   // Assess
-  assert.deepEqual(kustomizationsFollowing(snapshot, { kind: 'GitRepository', namespace: 'apps', name: 'dev-team' }).map((k) => k.key), ['apps/dev-team']);
+  assert.deepEqual(
+    kustomizationsFollowing(snapshot, { kind: 'GitRepository', namespace: 'apps', name: 'dev-team' }).map((k) => k.key),
+    ['apps/dev-team'],
+  );
   const fleetFollowers = kustomizationsFollowing(snapshot, FLEET_SOURCE).map((k) => k.key);
   assert.ok(fleetFollowers.includes('flux-system/tenants'), 'the fleet source has followers');
   assert.ok(!fleetFollowers.includes('apps/dev-team'));
@@ -240,7 +273,12 @@ test('multi-tenancy layout: the tenant renders from the tenant repo at its revis
   // Assess
   const tenantRender = renders.find((r) => r.key === 'apps/dev-team');
   assert.match(tenantRender?.revision ?? '', /^dev-team@sha1:[0-9a-f]{40}$/);
-  assert.deepEqual(tenantRender?.classified.workload.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name} ${(o as { spec?: { replicas?: number } }).spec?.replicas}`), ['Deployment apps/podinfo 2']);
+  assert.deepEqual(
+    tenantRender?.classified.workload.map(
+      (o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name} ${(o as { spec?: { replicas?: number } }).spec?.replicas}`,
+    ),
+    ['Deployment apps/podinfo 2'],
+  );
 });
 
 test("multi-tenancy layout: the root takes its own kustomization's patch", async () => {
@@ -256,10 +294,13 @@ test('multi-tenancy layout: a Kustomization following an OCIRepository is listed
   // Act
   const { snapshot } = await tenancyFleet();
   // Assess
-  assert.deepEqual(unsupportedObjects(snapshot).map((u) => `${u.kind} ${u.namespace}/${u.name}: ${u.reason}`), [
-    'Kustomization flux-system/kyverno-controller: it follows OCIRepository kyverno-controller: OCI sources are not supported yet (only GitRepository sources are)',
-    'OCIRepository flux-system/kyverno-controller: OCI sources are not supported yet',
-  ]);
+  assert.deepEqual(
+    unsupportedObjects(snapshot).map((u) => `${u.kind} ${u.namespace}/${u.name}: ${u.reason}`),
+    [
+      'Kustomization flux-system/kyverno-controller: it follows OCIRepository kyverno-controller: OCI sources are not supported yet (only GitRepository sources are)',
+      'OCIRepository flux-system/kyverno-controller: OCI sources are not supported yet',
+    ],
+  );
 });
 
 test('multi-tenancy layout: tenants wait for kyverno-policies while it has not reconciled', async () => {
@@ -268,7 +309,12 @@ test('multi-tenancy layout: tenants wait for kyverno-policies while it has not r
   // Act
   const state = dependencyState(snapshot, 'production', 'flux-system/tenants', () => undefined);
   // Assess
-  assert.deepEqual(state, { state: 'waiting', reason: 'DependencyNotReady', message: "dependency 'flux-system/kyverno-policies' is not ready", dependency: 'flux-system/kyverno-policies' });
+  assert.deepEqual(state, {
+    state: 'waiting',
+    reason: 'DependencyNotReady',
+    message: "dependency 'flux-system/kyverno-policies' is not ready",
+    dependency: 'flux-system/kyverno-policies',
+  });
 });
 
 test('multi-tenancy layout: tenants go once kyverno-policies is Ready at the fleet revision', async () => {
@@ -276,7 +322,9 @@ test('multi-tenancy layout: tenants go once kyverno-policies is Ready at the fle
   const { snapshot } = await tenancyFleet();
   const revision = snapshot.clusters['production']?.kustomizations['flux-system/tenants']?.revision;
   assert.ok(revision, 'the snapshot records the tenants revision');
-  const status: Record<string, DependencyStatus> = { 'flux-system/kyverno-policies': { ready: true, lastAppliedRevision: revision, lastAttemptedRevision: revision } };
+  const status: Record<string, DependencyStatus> = {
+    'flux-system/kyverno-policies': { ready: true, lastAppliedRevision: revision, lastAttemptedRevision: revision },
+  };
   // Act
   const state = dependencyState(snapshot, 'production', 'flux-system/tenants', (key) => status[key]);
   // Assess
@@ -287,14 +335,20 @@ test('multi-tenancy layout: the lockdown patched into the kustomize-controller D
   // Act
   const { snapshot } = await tenancyFleet();
   // Assess
-  assert.deepEqual(fluxControllerSettings(snapshot, 'production').kustomizeController, { defaultServiceAccount: 'default', noCrossNamespaceRefs: true, noRemoteBases: true });
+  assert.deepEqual(fluxControllerSettings(snapshot, 'production').kustomizeController, {
+    defaultServiceAccount: 'default',
+    noCrossNamespaceRefs: true,
+    noRemoteBases: true,
+  });
 });
 
 test('multi-tenancy layout: the tenant acts as its own account', async () => {
   // Act
   const { snapshot } = await tenancyFleet();
   // Assess
-  assert.deepEqual(reconcileAccess(snapshot, 'production', 'apps/dev-team'), { identity: { impersonate: true, namespace: 'apps', name: 'dev-team', reason: 'spec.serviceAccountName' } });
+  assert.deepEqual(reconcileAccess(snapshot, 'production', 'apps/dev-team'), {
+    identity: { impersonate: true, namespace: 'apps', name: 'dev-team', reason: 'spec.serviceAccountName' },
+  });
 });
 
 test("multi-tenancy layout: Kustomizations naming Flux's controller account act as Tideline's own identity", async () => {
@@ -316,23 +370,36 @@ test('a layer deleted from Git is removed from the tree with everything below it
   // Assess
   const root = second.renders.find((r) => r.key === 'flux-system/flux-system');
   assert.deepEqual(root?.removed.sort(), ['GitRepository/apps/dev-team', 'Kustomization/apps/dev-team', 'Kustomization/flux-system/tenants']);
-  assert.deepEqual(Object.keys(second.snapshot.clusters['production']?.kustomizations ?? {}).sort(), ['flux-system/flux-system', 'flux-system/kyverno', 'flux-system/kyverno-policies']);
+  assert.deepEqual(Object.keys(second.snapshot.clusters['production']?.kustomizations ?? {}).sort(), [
+    'flux-system/flux-system',
+    'flux-system/kyverno',
+    'flux-system/kyverno-policies',
+  ]);
 });
 
 test('a Kustomization two layers of a fleet repo define is reported naming both files; the first definition is kept and renders', async (t) => {
   // Act
   const { snapshot, problems, renders } = await walkDuplicatesAndCycles(t);
   // Assess
-  assert.deepEqual(problems.filter((p) => p.type === 'duplicate').map((p) => `${p.cluster} ${p.object} ${p.files?.join(' + ')}`), ['dup Kustomization/flux-system/shared dup/a/shared.yaml + dup/b/shared.yaml']);
+  assert.deepEqual(
+    problems.filter((p) => p.type === 'duplicate').map((p) => `${p.cluster} ${p.object} ${p.files?.join(' + ')}`),
+    ['dup Kustomization/flux-system/shared dup/a/shared.yaml + dup/b/shared.yaml'],
+  );
   assert.equal(snapshot.clusters['dup']?.kustomizations['flux-system/shared']?.object.spec.path, './dup/shared');
-  assert.ok(renders.some((r) => r.cluster === 'dup' && r.key === 'flux-system/shared' && r.classified.workload.length === 1), 'the kept definition renders');
+  assert.ok(
+    renders.some((r) => r.cluster === 'dup' && r.key === 'flux-system/shared' && r.classified.workload.length === 1),
+    'the kept definition renders',
+  );
 });
 
 test('a cycle of Kustomizations in a fleet repo is reported by its chain and file; the first definition is kept', async (t) => {
   // Act
   const { snapshot, problems } = await walkDuplicatesAndCycles(t);
   // Assess
-  assert.deepEqual(problems.map((p) => `${p.type} ${p.cluster}`), ['duplicate dup', 'cycle loop']);
+  assert.deepEqual(
+    problems.map((p) => `${p.type} ${p.cluster}`),
+    ['duplicate dup', 'cycle loop'],
+  );
   assert.deepEqual(problems[1]?.files, ['loop/web/apps.yaml']);
   assert.match(problems[1]?.message ?? '', /flux-system\/apps → flux-system\/web → flux-system\/apps/);
   assert.equal(snapshot.clusters['loop']?.kustomizations['flux-system/apps']?.object.spec.interval, '5m');
@@ -342,17 +409,23 @@ test('a Kustomization whose source nobody defines, or whose source cannot be fet
   // Act
   const { problems } = await resolveWithBrokenSources(t);
   // Assess
-  assert.deepEqual(problems.map((p) => `${p.type}: ${p.message}`), [
-    'source-failed: Kustomization flux-system/shop: source GitRepository/flux-system/down: GET https://git.example.com/down.git/info/refs: connection refused',
-    "source-not-found: Kustomization flux-system/orphan: Source 'GitRepository/nowhere' not found",
-  ]);
+  assert.deepEqual(
+    problems.map((p) => `${p.type}: ${p.message}`),
+    [
+      'source-failed: Kustomization flux-system/shop: source GitRepository/flux-system/down: GET https://git.example.com/down.git/info/refs: connection refused',
+      "source-not-found: Kustomization flux-system/orphan: Source 'GitRepository/nowhere' not found",
+    ],
+  );
 });
 
 test('the Kustomizations whose sources are fine still render when others’ sources are missing or failing', async (t) => {
   // Act
   const { renders } = await resolveWithBrokenSources(t);
   // Assess
-  assert.deepEqual(renders.map((r) => `${r.key} ${r.classified.workload.length}`), ['flux-system/flux-system 0', 'flux-system/web 1']);
+  assert.deepEqual(
+    renders.map((r) => `${r.key} ${r.classified.workload.length}`),
+    ['flux-system/flux-system 0', 'flux-system/web 1'],
+  );
 });
 
 test('a root whose own kustomization patches its spec is rendered again with the patched spec', async (t) => {

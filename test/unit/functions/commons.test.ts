@@ -38,7 +38,10 @@ async function capture(act: () => Promise<unknown>): Promise<Record<string, unkn
   } finally {
     streams.forEach((stream, index) => (stream.write = writes[index] as typeof stream.write));
   }
-  return lines.flatMap((line) => line.split('\n')).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return lines
+    .flatMap((line) => line.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 test('a log line of an instrumented invocation carries the service name, the request id and the function name', async () => {
@@ -80,7 +83,7 @@ test('keys appended in one invocation do not leak into the next', async () => {
   assert.equal(steps[1]?.['correlation_id'], undefined);
 });
 
-test('the deployment\'s POWERTOOLS_SERVICE_NAME wins over the code\'s name, and a differing one is logged', async () => {
+test("the deployment's POWERTOOLS_SERVICE_NAME wins over the code's name, and a differing one is logged", async () => {
   // Prepare, Act: tools built where infra configured another name.
   let tools: ReturnType<typeof observability> | undefined;
   const lines = await capture(async () => {
@@ -98,7 +101,10 @@ test('with the name infra sets, the tools use it and warn about nothing', async 
   const lines = await capture(async () => {
     observability('source', { POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.source }).logger.info('handled');
   });
-  assert.deepEqual(lines.map((entry) => [entry['level'], entry['service']]), [['INFO', SERVICE_NAMES.source]]);
+  assert.deepEqual(
+    lines.map((entry) => [entry['level'], entry['service']]),
+    [['INFO', SERVICE_NAMES.source]],
+  );
 });
 
 test('the correlation id read from the event is on every log line of its invocation only', async () => {
@@ -111,7 +117,10 @@ test('the correlation id read from the event is on every log line of its invocat
     await handler({ 'detail-type': 'Scheduled Event', detail: {} }, context);
   });
   // Assess
-  assert.deepEqual(lines.filter((entry) => entry['message'] === 'step').map((entry) => entry['correlation_id']), ['delivery-1', undefined]);
+  assert.deepEqual(
+    lines.filter((entry) => entry['message'] === 'step').map((entry) => entry['correlation_id']),
+    ['delivery-1', undefined],
+  );
 });
 
 test('every handler stays at most 40 code lines and takes its tools from functions/commons', () => {

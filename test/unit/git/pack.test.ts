@@ -9,7 +9,7 @@ import { deflateSync } from 'node:zlib';
 import { PackError, applyDelta, indexPack, parseCommit, parseTree } from '#shared/git/pack.ts';
 
 function header(type: number, size: number): Buffer {
-  const bytes = [((size > 15 ? 0x80 : 0) | (type << 4) | (size & 15))];
+  const bytes = [(size > 15 ? 0x80 : 0) | (type << 4) | (size & 15)];
   for (let rest = size >> 4; rest > 0; rest >>= 7) bytes.push((rest > 127 ? 0x80 : 0) | (rest & 127));
   return Buffer.from(bytes);
 }
@@ -24,7 +24,9 @@ function pack(objects: Buffer[]): Buffer {
 }
 
 function blobId(text: string): string {
-  return createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0${text}`).digest('hex');
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(text)}\0${text}`)
+    .digest('hex');
 }
 
 test('a pack with a whole blob and a ref delta on it is indexed with both object ids', () => {
@@ -64,7 +66,15 @@ test('the .idx written for a pack git produced is the one git index-pack writes,
   // Prepare
   const dir = mkdtempSync(join(tmpdir(), 'tideline-pack-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' };
+  const env = {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'a',
+    GIT_AUTHOR_EMAIL: 'a@b',
+    GIT_COMMITTER_NAME: 'a',
+    GIT_COMMITTER_EMAIL: 'a@b',
+  };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env }).toString().trim();
   git('init', '-q', '-b', 'main');
   for (let i = 0; i < 30; i++) writeFileSync(join(dir, `f${i}.yaml`), `key: ${'value '.repeat(40)}${i}\n`);

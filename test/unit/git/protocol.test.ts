@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
-import { ProtocolError, RemoteRefusedError, ResponseTooLargeError, fetchPack, fetchRequestBody, parseFetchResponse, parseLsRefsResponse, pktLine } from '#shared/git/protocol.ts';
+import {
+  ProtocolError,
+  RemoteRefusedError,
+  ResponseTooLargeError,
+  fetchPack,
+  fetchRequestBody,
+  parseFetchResponse,
+  parseLsRefsResponse,
+  pktLine,
+} from '#shared/git/protocol.ts';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -32,7 +41,16 @@ test('an incremental fetch sends the shallow boundary and its haves, without dee
 
 test('a fetch response yields the pack joined from side-band 1 and the shallow lines, progress dropped', () => {
   // Prepare
-  const body = Buffer.concat([Buffer.from(pktLine('shallow-info\n')), Buffer.from(pktLine(`shallow ${A}\n`)), Buffer.from('0001'), Buffer.from(pktLine('packfile\n')), band(2, Buffer.from('progress')), band(1, Buffer.from('PACK-part-1')), band(1, Buffer.from('-part-2')), Buffer.from('0000')]);
+  const body = Buffer.concat([
+    Buffer.from(pktLine('shallow-info\n')),
+    Buffer.from(pktLine(`shallow ${A}\n`)),
+    Buffer.from('0001'),
+    Buffer.from(pktLine('packfile\n')),
+    band(2, Buffer.from('progress')),
+    band(1, Buffer.from('PACK-part-1')),
+    band(1, Buffer.from('-part-2')),
+    Buffer.from('0000'),
+  ]);
   // Act
   const parsed = parseFetchResponse(body);
   // Assess

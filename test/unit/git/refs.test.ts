@@ -133,7 +133,11 @@ test('a missing branch, tag or semver match is a NotFoundError naming it and the
     // Act
     const act = () => pickRemoteRef(selectRef(ref), refs, where);
     // Assess
-    assert.throws(act, (error: unknown) => error instanceof NotFoundError && error.message.startsWith(`${where}: `) && error.message.includes(message), message);
+    assert.throws(
+      act,
+      (error: unknown) => error instanceof NotFoundError && error.message.startsWith(`${where}: `) && error.message.includes(message),
+      message,
+    );
   }
 });
 

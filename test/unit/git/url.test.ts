@@ -9,7 +9,12 @@ test('ssh:// and scp-like git@ URLs are refused with the reason and the https al
     // Act
     const act = () => parseCloneUrl(url);
     // Assess
-    assert.throws(act, (error: unknown) => error instanceof InvalidInputError && /HTTP\(S\) only/.test(error.message) && /https:\/\//.test(error.message) && /secretRef/.test(error.message), url);
+    assert.throws(
+      act,
+      (error: unknown) =>
+        error instanceof InvalidInputError && /HTTP\(S\) only/.test(error.message) && /https:\/\//.test(error.message) && /secretRef/.test(error.message),
+      url,
+    );
   }
 });
 

@@ -27,7 +27,9 @@ function logicalId(construct: { node: { defaultChild?: unknown } } | unknown): s
 }
 
 function resourcesOfType(type: string): [string, Record<string, unknown>][] {
-  return Object.entries(json.Resources).filter(([, resource]) => resource.Type === type).map(([id, resource]) => [id, resource.Properties ?? {}]);
+  return Object.entries(json.Resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id, resource]) => [id, resource.Properties ?? {}]);
 }
 
 /** Every IAM statement on the role of `fn` (inline and attached policies of the stack). */
@@ -58,7 +60,9 @@ const functions: Record<FunctionName, typeof tideline.intake> = {
 
 function ruleFor(types: DetailType[]): Record<string, unknown> {
   const expected = patternFor(...types);
-  const rules = resourcesOfType('AWS::Events::Rule').filter(([, properties]) => JSON.stringify(properties['EventPattern']) === JSON.stringify({ source: expected.source, 'detail-type': expected['detail-type'] }));
+  const rules = resourcesOfType('AWS::Events::Rule').filter(
+    ([, properties]) => JSON.stringify(properties['EventPattern']) === JSON.stringify({ source: expected.source, 'detail-type': expected['detail-type'] }),
+  );
   assert.equal(rules.length, 1, `one rule with the catalog pattern of ${types.join(', ')}`);
   return rules[0]![1];
 }
@@ -98,22 +102,42 @@ test('the bus has an archive for replay', () => {
 
 test('all six functions run bundled ESM on Node 24, arm64, traced, with the service name their handler logs as', () => {
   for (const [name, fn] of Object.entries(functions) as [FunctionName, typeof tideline.intake][]) {
-    const properties = json.Resources[logicalId(fn.function)]!.Properties as { Runtime: string; Architectures: string[]; TracingConfig: { Mode: string }; Environment: { Variables: Record<string, string> }; Handler: string };
+    const properties = json.Resources[logicalId(fn.function)]!.Properties as {
+      Runtime: string;
+      Architectures: string[];
+      TracingConfig: { Mode: string };
+      Environment: { Variables: Record<string, string> };
+      Handler: string;
+    };
     assert.equal(properties.Runtime, 'nodejs24.x', name);
     assert.deepEqual(properties.Architectures, ['arm64'], name);
     assert.equal(properties.TracingConfig.Mode, 'Active', name);
     assert.equal(properties.Environment.Variables['POWERTOOLS_SERVICE_NAME'], SERVICE_NAMES[name]);
     assert.equal(properties.Environment.Variables['NODE_OPTIONS'], '--enable-source-maps');
     // The bundle holds the name its logger was given in code: the two must agree.
-    assert.ok(readFileSync(path.join(assetOf(fn), 'index.mjs'), 'utf8').includes(`"${SERVICE_NAMES[name]}"`), `the ${name} bundle logs as ${SERVICE_NAMES[name]}`);
+    assert.ok(
+      readFileSync(path.join(assetOf(fn), 'index.mjs'), 'utf8').includes(`"${SERVICE_NAMES[name]}"`),
+      `the ${name} bundle logs as ${SERVICE_NAMES[name]}`,
+    );
   }
   assert.equal(resourcesOfType('AWS::Lambda::Function').length, 6);
 });
 
 test('source and render have memory and /tmp sized for the Git cache; intake has bounded concurrency behind a public URL', () => {
-  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-source' }) }, MemorySize: 1024, EphemeralStorage: { Size: 2048 } });
-  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-render' }) }, MemorySize: 2048, EphemeralStorage: { Size: 2048 } });
-  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-webhook-intake' }) }, ReservedConcurrentExecutions: 10 });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-source' }) },
+    MemorySize: 1024,
+    EphemeralStorage: { Size: 2048 },
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-render' }) },
+    MemorySize: 2048,
+    EphemeralStorage: { Size: 2048 },
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-webhook-intake' }) },
+    ReservedConcurrentExecutions: 10,
+  });
   template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
 });
 
@@ -137,7 +161,10 @@ test('apply is fed by a FIFO queue, grouped per cluster and Kustomization and de
   assert.ok((fifo['RedrivePolicy'] as { deadLetterTargetArn: unknown }).deadLetterTargetArn);
   template.hasResourceProperties('AWS::Pipes::Pipe', {
     Target: { 'Fn::GetAtt': [logicalId(tideline.applyQueue), 'Arn'] },
-    TargetParameters: { InputTemplate: '<$.body>', SqsQueueParameters: { MessageGroupId: '$.body.detail.group', MessageDeduplicationId: '$.body.detail.eventId' } },
+    TargetParameters: {
+      InputTemplate: '<$.body>',
+      SqsQueueParameters: { MessageGroupId: '$.body.detail.group', MessageDeduplicationId: '$.body.detail.eventId' },
+    },
   });
   template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
     EventSourceArn: { 'Fn::GetAtt': [logicalId(tideline.applyQueue), 'Arn'] },
@@ -156,17 +183,29 @@ test('the apply group is the cluster and Kustomization, hashed when it would pas
 test('the drift sweep runs on its schedule and its shards come back to it through the bus, with its settings in the environment', () => {
   template.hasResourceProperties('AWS::Scheduler::Schedule', {
     ScheduleExpression: 'rate(15 minutes)',
-    Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(tideline.drift.function), 'Arn'] }, DeadLetterConfig: Match.anyValue(), Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }) }),
+    Target: Match.objectLike({
+      Arn: { 'Fn::GetAtt': [logicalId(tideline.drift.function), 'Arn'] },
+      DeadLetterConfig: Match.anyValue(),
+      Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
+    }),
   });
-  const variables = (json.Resources[logicalId(tideline.drift.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
-  assert.deepEqual([variables['TIDELINE_DRIFT_SHARD_SIZE'], variables['TIDELINE_DRIFT_CONCURRENCY'], variables['TIDELINE_DRIFT_CLUSTER_DEADLINE_MS']], ['25', '10', '20000']);
+  const variables = (json.Resources[logicalId(tideline.drift.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+    .Variables;
+  assert.deepEqual(
+    [variables['TIDELINE_DRIFT_SHARD_SIZE'], variables['TIDELINE_DRIFT_CONCURRENCY'], variables['TIDELINE_DRIFT_CLUSTER_DEADLINE_MS']],
+    ['25', '10', '20000'],
+  );
   assert.deepEqual(variables['TIDELINE_STATUS_TABLE'], { Ref: logicalId(tideline.statusTable) });
 });
 
 test('the schedule invokes the source function with a Scheduled Event through Scheduler, with a DLQ', () => {
   template.hasResourceProperties('AWS::Scheduler::Schedule', {
     ScheduleExpression: 'rate(1 minute)',
-    Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(tideline.source.function), 'Arn'] }, DeadLetterConfig: Match.anyValue(), Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }) }),
+    Target: Match.objectLike({
+      Arn: { 'Fn::GetAtt': [logicalId(tideline.source.function), 'Arn'] },
+      DeadLetterConfig: Match.anyValue(),
+      Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
+    }),
   });
 });
 
@@ -183,27 +222,136 @@ test('the bucket is encrypted, private, SSL-only and expires old bundles', () =>
 
 test('the deliveries, dedup and status tables have TTL; the status table has the store’s key schema', () => {
   for (const table of [tideline.deliveriesTable, tideline.dedupTable, tideline.statusTable]) {
-    const properties = json.Resources[logicalId(table)]!.Properties as { TimeToLiveSpecification: { AttributeName: string; Enabled: boolean }; KeySchema: { AttributeName: string; KeyType: string }[] };
+    const properties = json.Resources[logicalId(table)]!.Properties as {
+      TimeToLiveSpecification: { AttributeName: string; Enabled: boolean };
+      KeySchema: { AttributeName: string; KeyType: string }[];
+    };
     assert.deepEqual(properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
   }
   const status = json.Resources[logicalId(tideline.statusTable)]!.Properties as { KeySchema: unknown };
-  assert.deepEqual(status.KeySchema, [{ AttributeName: STATUS_TABLE_KEY.partitionKey, KeyType: 'HASH' }, { AttributeName: STATUS_TABLE_KEY.sortKey, KeyType: 'RANGE' }]);
+  assert.deepEqual(status.KeySchema, [
+    { AttributeName: STATUS_TABLE_KEY.partitionKey, KeyType: 'HASH' },
+    { AttributeName: STATUS_TABLE_KEY.sortKey, KeyType: 'RANGE' },
+  ]);
 });
 
 test('each function’s role has exactly its own actions', () => {
   const expected: Record<FunctionName, string[]> = {
-    'webhook-intake': ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-    source: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-    render: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-    apply: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-    drift: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'eks:DescribeCluster', 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'sts:AssumeRole', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-    alerts: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    'webhook-intake': [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'events:PutEvents',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'secretsmanager:GetSecretValue',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    source: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'events:PutEvents',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    render: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
+      'events:PutEvents',
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+      'sts:AssumeRole',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    apply: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
+      'events:PutEvents',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+      'sts:AssumeRole',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    drift: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'eks:DescribeCluster',
+      'events:PutEvents',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+      'sts:AssumeRole',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    alerts: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'secretsmanager:GetSecretValue',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
   };
   for (const [name, fn] of Object.entries(functions) as [FunctionName, typeof tideline.intake][]) {
     assert.deepEqual(actionsOf(statementsOf(logicalId(fn.role))), expected[name], name);
   }
   // No managed policy (AWSLambdaBasicExecutionRole would allow writing to every log group).
-  for (const fn of Object.values(functions)) assert.equal((json.Resources[logicalId(fn.role)]!.Properties as { ManagedPolicyArns?: unknown }).ManagedPolicyArns, undefined);
+  for (const fn of Object.values(functions))
+    assert.equal((json.Resources[logicalId(fn.role)]!.Properties as { ManagedPolicyArns?: unknown }).ManagedPolicyArns, undefined);
 });
 
 test('no statement has a `*` resource except X-Ray’s, which supports no resource-level permissions', () => {
@@ -217,17 +365,26 @@ test('no statement has a `*` resource except X-Ray’s, which supports no resour
 
 test('secrets are readable only under the prefix, KMS only with the named keys, cluster roles only those named', () => {
   const all = resourcesOfType('AWS::IAM::Policy').flatMap(([, policy]) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement);
-  const resourcesFor = (action: string, effect = 'Allow'): string[] => all.filter((statement) => statement.Effect === effect && actionsOf([statement]).includes(action)).flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource])).map((resource) => JSON.stringify(resource));
+  const resourcesFor = (action: string, effect = 'Allow'): string[] =>
+    all
+      .filter((statement) => statement.Effect === effect && actionsOf([statement]).includes(action))
+      .flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]))
+      .map((resource) => JSON.stringify(resource));
   const providerSecret = logicalId(tideline.providerSecrets[0]);
-  for (const resource of resourcesFor('secretsmanager:GetSecretValue')) assert.ok(/:secret:tideline\/\*/.test(resource) || resource === JSON.stringify({ Ref: providerSecret }), resource);
+  for (const resource of resourcesFor('secretsmanager:GetSecretValue'))
+    assert.ok(/:secret:tideline\/\*/.test(resource) || resource === JSON.stringify({ Ref: providerSecret }), resource);
   assert.deepEqual(new Set(resourcesFor('kms:Decrypt')), new Set(['"arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000001"']));
   assert.deepEqual(new Set(resourcesFor('sts:AssumeRole')), new Set(['"arn:aws:iam::222222222222:role/tideline-apply"']));
 });
 
 test('alerts reads only the Provider secrets the construct created; intake and alerts are denied the cluster records', () => {
   template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'tideline/flux-system/slack-bot' });
-  const allowed = (role: string): Statement[] => statementsOf(role).filter((statement) => statement.Effect === 'Allow' && actionsOf([statement]).includes('secretsmanager:GetSecretValue'));
-  assert.deepEqual(allowed(logicalId(tideline.alerts.role)).map((statement) => statement.Resource), [{ Ref: logicalId(tideline.providerSecrets[0]) }]);
+  const allowed = (role: string): Statement[] =>
+    statementsOf(role).filter((statement) => statement.Effect === 'Allow' && actionsOf([statement]).includes('secretsmanager:GetSecretValue'));
+  assert.deepEqual(
+    allowed(logicalId(tideline.alerts.role)).map((statement) => statement.Resource),
+    [{ Ref: logicalId(tideline.providerSecrets[0]) }],
+  );
   for (const fn of [tideline.intake, tideline.alerts]) {
     const denied = statementsOf(logicalId(fn.role)).filter((statement) => statement.Effect === 'Deny');
     assert.equal(denied.length, 1, fn.serviceName);
@@ -262,7 +419,10 @@ test('each bundle is a minified ESM file with a source map; intake and alerts ca
 
 test('cdk-nag AwsSolutions finds nothing unacknowledged in the stack', () => {
   const report = JSON.parse(readFileSync(path.join(synthesized.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
-  assert.deepEqual(report.pluginReports.flatMap((plugin) => plugin.violations ?? []), []);
+  assert.deepEqual(
+    report.pluginReports.flatMap((plugin) => plugin.violations ?? []),
+    [],
+  );
 });
 
 test('the same cdk-nag check reports a queue without a dead-letter queue (the check runs)', () => {
@@ -283,8 +443,6 @@ test('the same cdk-nag check reports a queue without a dead-letter queue (the ch
   assert.match(String((failure as Error | undefined)?.message), /Validation failed/);
   assert.match(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'), /AwsSolutions-SQS3/);
 });
-
-
 
 test('cfn-lint finds nothing in the synthesized template', async () => {
   // W3005 (a DependsOn next to a GetAtt of the same resource) is CDK's own: a function depends on its role explicitly.

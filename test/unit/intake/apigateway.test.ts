@@ -57,7 +57,9 @@ test('a plain-text payload 2.0 body is used as is', async () => {
 
 test('a store outage answers 503 without detail so the sender retries', async () => {
   const intake = makeIntake([github]);
-  const failing = { ...intake.deps, deliveries: {
+  const failing = {
+    ...intake.deps,
+    deliveries: {
       putIfAbsent: async () => Promise.reject(new Error('connection reset')),
       claim: async () => Promise.reject(new Error('connection reset')),
       complete: async () => Promise.reject(new Error('connection reset')),

@@ -82,9 +82,13 @@ test('a claim is a conditional put of an in-progress item that asks for the item
 
 test('a refused claim answers the state of the item the condition met', async () => {
   const met = { pk: { S: 'k' }, expiresAt: { N: '2000' }, state: { S: 'in-progress' } };
-  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(Object.assign(awsError('ConditionalCheckFailedException', 400), { Item: met })) } as never, 't', {
-    clock: { now: () => 1_000_500, sleep: async () => {} },
-  });
+  const store = new DynamoDbTtlStore(
+    { send: async () => Promise.reject(Object.assign(awsError('ConditionalCheckFailedException', 400), { Item: met })) } as never,
+    't',
+    {
+      clock: { now: () => 1_000_500, sleep: async () => {} },
+    },
+  );
   assert.equal(await store.claim('k', 120_000), 'in-progress');
 });
 
@@ -105,7 +109,10 @@ test('a refused claim without the met item reads it back consistently; an item w
   const answer = await store.claim('k', 120_000);
   // Assess
   assert.equal(answer, 'done');
-  assert.deepEqual(reads.map((read) => read.ConsistentRead), [true]);
+  assert.deepEqual(
+    reads.map((read) => read.ConsistentRead),
+    [true],
+  );
 });
 
 test('completing is an update conditioned on a live in-progress state', async () => {

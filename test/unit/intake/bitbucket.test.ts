@@ -59,7 +59,10 @@ test('a Bitbucket push that only deletes a branch emits nothing', async () => {
 test('a Bitbucket push with a wrong X-Hub-Signature is refused with 401', async () => {
   const intake = makeIntake([bitbucket]);
   const body = JSON.stringify(bitbucketPush([bitbucketChange('main', SHA_B, SHA_A)]));
-  const response = await handleWebhook(request(pathOf(bitbucket), headers(body, { 'X-Hub-Signature': `sha256=${hmacHex('sha256', 'x', body)}` }), body), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(bitbucket), headers(body, { 'X-Hub-Signature': `sha256=${hmacHex('sha256', 'x', body)}` }), body),
+    intake.deps,
+  );
   assert.equal(response.status, 401);
   assert.equal(intake.bus.published.length, 0);
 });

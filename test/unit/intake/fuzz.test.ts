@@ -93,13 +93,11 @@ const body = (type: ReceiverType): fc.Arbitrary<Buffer> =>
     fc.string({ maxLength: 200 }).map((text) => Buffer.from(`payload=${text}`)),
     fc.string({ maxLength: 200 }).map((text) => Buffer.from(`payload=${encodeURIComponent(text)}&payload=%ZZ`)),
     // A realistic payload with a few characters mutated.
-    fc
-      .array(fc.tuple(fc.nat(), fc.integer({ min: 32, max: 126 })), { minLength: 1, maxLength: 4 })
-      .map((edits) => {
-        const bytes = Buffer.from(realisticBody(type));
-        for (const [position, value] of edits) bytes[position % bytes.length] = value;
-        return bytes;
-      }),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 32, max: 126 })), { minLength: 1, maxLength: 4 }).map((edits) => {
+      const bytes = Buffer.from(realisticBody(type));
+      for (const [position, value] of edits) bytes[position % bytes.length] = value;
+      return bytes;
+    }),
   );
 
 /** The headers that make the request authentic for the receiver's provider (when `key` is its token). */
@@ -166,7 +164,8 @@ test('random requests never get a 5xx and never emit without a valid signature',
       const before = intake.bus.published.length;
       // "random" keeps whatever signature-looking headers were generated; "none" strips them.
       const base = input.signing === 'none' ? withoutSignatureHeaders(input.headers) : input.headers;
-      const requestHeaders = input.signing === 'valid' ? { ...withoutSignatureHeaders(base), ...validSignature(input.type, input.body, intake.clock.now()) } : base;
+      const requestHeaders =
+        input.signing === 'valid' ? { ...withoutSignatureHeaders(base), ...validSignature(input.type, input.body, intake.clock.now()) } : base;
       const response = await handleWebhook({ method: input.method, path: input.path, headers: requestHeaders, body: input.body }, intake.deps);
       assert.ok(response.status >= 200 && response.status < 500, `status ${response.status}`);
       JSON.parse(response.body);
@@ -184,9 +183,11 @@ test('random bodies are answered without a 5xx, and each request emits only when
   const intake = makeIntake(receivers);
   await fc.assert(
     fc.asyncProperty(
-      fc.constantFrom(...RECEIVER_TYPES).chain((type) =>
-        fc.record({ type: fc.constant(type), headers, body: bodyOf(type), key: fc.constantFrom(TOKEN, TOKEN, `${TOKEN}-old`, ''), tamper: fc.boolean() }),
-      ),
+      fc
+        .constantFrom(...RECEIVER_TYPES)
+        .chain((type) =>
+          fc.record({ type: fc.constant(type), headers, body: bodyOf(type), key: fc.constantFrom(TOKEN, TOKEN, `${TOKEN}-old`, ''), tamper: fc.boolean() }),
+        ),
       async (input) => {
         // Prepare: signed with the receiver's token, another key, or over other bytes than those sent.
         const r = byType.get(input.type)!;
@@ -224,7 +225,8 @@ test('any correctly signed body reaches a generic-hmac receiver, and every event
       const response = await handleWebhook({ method: 'POST', path: pathOf(generic), headers: requestHeaders, body: raw }, intake.deps);
       // 202 only for a body naming the deletion of a ref; 200 "duplicate" for a redelivered push.
       assert.ok(response.status === 200 || response.status === 202, `status ${response.status}: ${response.body}`);
-      for (const event of response.events) assert.deepEqual((event.detail as { resources: unknown }).resources, [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }]);
+      for (const event of response.events)
+        assert.deepEqual((event.detail as { resources: unknown }).resources, [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }]);
     }),
     { numRuns: RUNS },
   );

@@ -24,7 +24,10 @@ for (const algorithm of ['sha1', 'sha256', 'sha512'] as const) {
 test('a generic-hmac push with an md5 signature is refused', async () => {
   const intake = makeIntake([generic]);
   const body = JSON.stringify(payload);
-  const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `md5=${hmacHex('md5', TOKEN, body)}` }, body), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `md5=${hmacHex('md5', TOKEN, body)}` }, body),
+    intake.deps,
+  );
   assert.equal(response.status, 401);
 });
 
@@ -36,7 +39,10 @@ test('a generic-hmac push without X-Signature is refused with 401', async () => 
   assert.match(JSON.parse(response.body).reason, /X-Signature/);
 });
 
-const signed = (body: string | Buffer, extra: Record<string, string> = {}): Record<string, string> => ({ 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}`, ...extra });
+const signed = (body: string | Buffer, extra: Record<string, string> = {}): Record<string, string> => ({
+  'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}`,
+  ...extra,
+});
 const RESOURCES_ONLY = /the body names no push/;
 
 test('a generic-hmac request with a signed empty object asks to reconcile the receiver resources', async () => {

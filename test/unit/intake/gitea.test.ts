@@ -44,7 +44,10 @@ test('a Forgejo push signed in X-Forgejo-Signature is accepted', async () => {
 test('a Gitea signature with a sha256= prefix (the GitHub form) is not a valid X-Gitea-Signature', async () => {
   const intake = makeIntake([gitea]);
   const body = JSON.stringify(giteaPush());
-  const response = await handleWebhook(request(pathOf(gitea), headers(body, { 'X-Gitea-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }), body), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(gitea), headers(body, { 'X-Gitea-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }), body),
+    intake.deps,
+  );
   assert.equal(response.status, 401);
 });
 

@@ -51,7 +51,9 @@ test('a GitLab Push Hook with the right X-Gitlab-Token emits GitPushReceived', a
 
 test('a GitLab Tag Push Hook emits the tag ref', async () => {
   const intake = makeIntake([gitlab]);
-  const body = JSON.stringify(gitlabPush({ object_kind: 'tag_push', event_name: 'tag_push', ref: 'refs/tags/v2.0.0', before: ZERO, commits: [], total_commits_count: 0 }));
+  const body = JSON.stringify(
+    gitlabPush({ object_kind: 'tag_push', event_name: 'tag_push', ref: 'refs/tags/v2.0.0', before: ZERO, commits: [], total_commits_count: 0 }),
+  );
   const response = await handleWebhook(request(pathOf(gitlab), tokenHeaders({ 'X-Gitlab-Event': 'Tag Push Hook' }), body), intake.deps);
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.ref, 'refs/tags/v2.0.0');

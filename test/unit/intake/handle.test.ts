@@ -92,7 +92,10 @@ test('a correctly signed push with a wrong content type answers 400', async () =
 
 test('a content type with a charset parameter is accepted', async () => {
   const intake = makeIntake([github]);
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(pushBody, { 'Content-Type': 'application/json; charset=utf-8' }), pushBody), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(github), githubHeaders(pushBody, { 'Content-Type': 'application/json; charset=utf-8' }), pushBody),
+    intake.deps,
+  );
   assert.equal(response.status, 200);
 });
 
@@ -312,7 +315,13 @@ test('header names are matched case-insensitively', async () => {
 });
 
 test('a Git host push event carries the receiver resources next to the pushed revision', async () => {
-  const scoped = receiver('github', { namespace: 'apps', resources: [{ kind: 'GitRepository', name: 'fleet' }, { kind: 'GitRepository', name: 'infra', namespace: 'shared' }] });
+  const scoped = receiver('github', {
+    namespace: 'apps',
+    resources: [
+      { kind: 'GitRepository', name: 'fleet' },
+      { kind: 'GitRepository', name: 'infra', namespace: 'shared' },
+    ],
+  });
   const intake = makeIntake([scoped]);
   await handleWebhook(request(pathOf(scoped), githubHeaders(pushBody), pushBody), intake.deps);
   const detail = intake.bus.published[0]?.detail;

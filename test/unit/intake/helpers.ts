@@ -45,7 +45,10 @@ export class RecordingBus implements EventBus {
   }
 }
 
-export function receiver(type: ReceiverType, overrides: { name?: string; namespace?: string; events?: string[]; suspend?: boolean; resources?: Record<string, unknown>[] } = {}): FluxReceiver {
+export function receiver(
+  type: ReceiverType,
+  overrides: { name?: string; namespace?: string; events?: string[]; suspend?: boolean; resources?: Record<string, unknown>[] } = {},
+): FluxReceiver {
   return parseReceiver({
     apiVersion: 'notification.toolkit.fluxcd.io/v1',
     kind: 'Receiver',
@@ -234,7 +237,14 @@ export function giteaPush(overrides: Record<string, unknown> = {}): Record<strin
     before: SHA_A,
     after: SHA_B,
     compare_url: `https://gitea.example.com/infra/fleet/compare/${SHA_A}...${SHA_B}`,
-    commits: [{ id: SHA_B, message: 'Roll out web 1.4.2\n', url: `https://gitea.example.com/infra/fleet/commit/${SHA_B}`, author: { name: 'Mei', email: 'mei@example.com', username: 'mei' } }],
+    commits: [
+      {
+        id: SHA_B,
+        message: 'Roll out web 1.4.2\n',
+        url: `https://gitea.example.com/infra/fleet/commit/${SHA_B}`,
+        author: { name: 'Mei', email: 'mei@example.com', username: 'mei' },
+      },
+    ],
     total_commits: 1,
     head_commit: { id: SHA_B, message: 'Roll out web 1.4.2\n' },
     repository: {

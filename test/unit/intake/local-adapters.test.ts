@@ -80,7 +80,10 @@ test('a fresh read of the local secret store sees a changed file', async (t) => 
 });
 
 test('an environment variable overrides the file', async () => {
-  const store = new LocalSecretStore({ env: { [secretEnvVariable('flux-system/webhook-token')]: 'from-env' }, values: { 'flux-system/webhook-token': 'given' } });
+  const store = new LocalSecretStore({
+    env: { [secretEnvVariable('flux-system/webhook-token')]: 'from-env' },
+    values: { 'flux-system/webhook-token': 'given' },
+  });
   assert.equal(secretEnvVariable('flux-system/webhook-token'), 'TIDELINE_SECRET_FLUX_SYSTEM_WEBHOOK_TOKEN');
   assert.equal(await store.getSecret('flux-system/webhook-token'), 'from-env');
 });

@@ -48,7 +48,11 @@ test('a Secret whose data is not base64 is refused naming the Secret and key, no
   // Act
   const attempt = (): unknown => parseSecretsFile(text, 'secrets.yaml');
   // Assess
-  assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /Secret ns\/bad: data\.token is not base64/.test(error.message) && !error.message.includes('not*base64'));
+  assert.throws(
+    attempt,
+    (error: unknown) =>
+      error instanceof InvalidInputError && /Secret ns\/bad: data\.token is not base64/.test(error.message) && !error.message.includes('not*base64'),
+  );
 });
 
 test('a secrets file that does not parse is refused by line, its text in neither message nor cause', () => {
@@ -57,5 +61,11 @@ test('a secrets file that does not parse is refused by line, its text in neither
   // Act
   const attempt = (): unknown => parseSecretsFile(text, 'secrets.yaml');
   // Assess
-  assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /line \d/.test(error.message) && !JSON.stringify({ m: error.message, c: String((error.cause as Error | undefined)?.message) }).includes('hunter2'));
+  assert.throws(
+    attempt,
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      /line \d/.test(error.message) &&
+      !JSON.stringify({ m: error.message, c: String((error.cause as Error | undefined)?.message) }).includes('hunter2'),
+  );
 });

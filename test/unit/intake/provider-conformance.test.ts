@@ -5,7 +5,23 @@ import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleApiGatewayV2, handleWebhook } from '#shared/intake/index.ts';
-import { SHA_A, SHA_B, SHA_C, TOKEN, bitbucketChange, bitbucketPush, giteaPush, githubHeaders, githubPush, gitlabPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
+import {
+  SHA_A,
+  SHA_B,
+  SHA_C,
+  TOKEN,
+  bitbucketChange,
+  bitbucketPush,
+  giteaPush,
+  githubHeaders,
+  githubPush,
+  gitlabPush,
+  hmacHex,
+  makeIntake,
+  pathOf,
+  receiver,
+  request,
+} from './helpers.ts';
 
 const github = receiver('github');
 const gitlab = receiver('gitlab');
@@ -110,7 +126,9 @@ test('a GitLab System Hook for another event is acknowledged with 202 and emits 
 
 test('a GitLab annotated tag push reports the tagged commit (checkout_sha), not the tag object', async () => {
   const intake = makeIntake([gitlab]);
-  const body = JSON.stringify(gitlabPush({ object_kind: 'tag_push', event_name: 'tag_push', ref: 'refs/tags/v2.0.0', before: '0'.repeat(40), after: SHA_C, checkout_sha: SHA_B }));
+  const body = JSON.stringify(
+    gitlabPush({ object_kind: 'tag_push', event_name: 'tag_push', ref: 'refs/tags/v2.0.0', before: '0'.repeat(40), after: SHA_C, checkout_sha: SHA_B }),
+  );
   const headers = { 'Content-Type': 'application/json', 'X-Gitlab-Event': 'Tag Push Hook', 'X-Gitlab-Token': TOKEN };
   const response = await handleWebhook(request(pathOf(gitlab), headers, body), intake.deps);
   assert.equal(response.status, 200);
@@ -132,7 +150,13 @@ test('a GitLab signature made with a bare base64 secret (Standard Webhooks libra
   const body = JSON.stringify(gitlabPush());
   const timestamp = String(Math.floor(intake.clock.now() / 1000));
   const signature = createHmac('sha256', key).update(`msg-1.${timestamp}.${body}`).digest('base64');
-  const headers = { 'Content-Type': 'application/json', 'X-Gitlab-Event': 'Push Hook', 'webhook-id': 'msg-1', 'webhook-timestamp': timestamp, 'webhook-signature': `v1,AAAA v1,${signature}` };
+  const headers = {
+    'Content-Type': 'application/json',
+    'X-Gitlab-Event': 'Push Hook',
+    'webhook-id': 'msg-1',
+    'webhook-timestamp': timestamp,
+    'webhook-signature': `v1,AAAA v1,${signature}`,
+  };
   const response = await handleWebhook(request(pathOf(gitlab, secret), headers, body), intake.deps);
   assert.equal(response.status, 200);
 });
@@ -140,7 +164,12 @@ test('a GitLab signature made with a bare base64 secret (Standard Webhooks libra
 test('a Gogs push signed in X-Gogs-Signature is accepted', async () => {
   const intake = makeIntake([gitea]);
   const body = JSON.stringify(giteaPush());
-  const headers = { 'Content-Type': 'application/json', 'X-Gogs-Event': 'push', 'X-Gogs-Delivery': 'gogs-1', 'X-Gogs-Signature': hmacHex('sha256', TOKEN, body) };
+  const headers = {
+    'Content-Type': 'application/json',
+    'X-Gogs-Event': 'push',
+    'X-Gogs-Delivery': 'gogs-1',
+    'X-Gogs-Signature': hmacHex('sha256', TOKEN, body),
+  };
   const response = await handleWebhook(request(pathOf(gitea), headers, body), intake.deps);
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.deliveryId, 'gogs-1');
@@ -150,7 +179,12 @@ test('Bitbucket’s X-Hook-UUID (the same for every delivery of a webhook) is no
   const intake = makeIntake([bitbucket]);
   const send = async (hash: string): Promise<number> => {
     const body = JSON.stringify(bitbucketPush([bitbucketChange('main', hash, SHA_A)]));
-    const headers = { 'Content-Type': 'application/json', 'X-Event-Key': 'repo:push', 'X-Hook-UUID': 'b6a2f0a3-hook', 'X-Hub-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` };
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-Event-Key': 'repo:push',
+      'X-Hook-UUID': 'b6a2f0a3-hook',
+      'X-Hub-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}`,
+    };
     return (await handleWebhook(request(pathOf(bitbucket), headers, body), intake.deps)).status;
   };
   assert.equal(await send(SHA_B), 200);
@@ -161,14 +195,20 @@ test('Bitbucket’s X-Hook-UUID (the same for every delivery of a webhook) is no
 test('a generic-hmac signature with an upper-case algorithm name is refused, as Flux refuses it', async () => {
   const intake = makeIntake([generic]);
   const body = genericBody();
-  const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `SHA256=${hmacHex('sha256', TOKEN, body)}` }, body), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `SHA256=${hmacHex('sha256', TOKEN, body)}` }, body),
+    intake.deps,
+  );
   assert.equal(response.status, 401);
 });
 
 test('a generic-hmac signature with blanks after the = is refused, as Flux refuses it', async () => {
   const intake = makeIntake([generic]);
   const body = genericBody();
-  const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `sha256= ${hmacHex('sha256', TOKEN, body)}` }, body), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `sha256= ${hmacHex('sha256', TOKEN, body)}` }, body),
+    intake.deps,
+  );
   assert.equal(response.status, 401);
 });
 
@@ -182,7 +222,10 @@ test('a generic-hmac sha1 signature in upper-case hex, without a Content-Type, i
 test('a generic-hmac body naming a bare branch is read as refs/heads/<branch>', async () => {
   const intake = makeIntake([generic]);
   const body = genericBody({ ref: 'main' });
-  const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }, body), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }, body),
+    intake.deps,
+  );
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.ref, 'refs/heads/main');
 });
@@ -225,7 +268,12 @@ test('a Gitea form-encoded push, signed over its JSON payload as Gitea signs it,
   const intake = makeIntake([gitea]);
   const json = JSON.stringify(giteaPush());
   const raw = new URLSearchParams({ payload: json }).toString();
-  const headers = { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Gitea-Event': 'push', 'X-Gitea-Delivery': 'form-1', 'X-Gitea-Signature': hmacHex('sha256', TOKEN, json) };
+  const headers = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    'X-Gitea-Event': 'push',
+    'X-Gitea-Delivery': 'form-1',
+    'X-Gitea-Signature': hmacHex('sha256', TOKEN, json),
+  };
   const response = await handleWebhook(request(pathOf(gitea), headers, raw), intake.deps);
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.revision, SHA_B);
@@ -260,7 +308,9 @@ test('a Gitea push reaches a github-type receiver through the GitHub headers Git
 
 test('a GitHub annotated tag push reports the tagged commit (head_commit.id), not the tag object in after', async () => {
   const intake = makeIntake([github]);
-  const body = JSON.stringify(githubPush({ ref: 'refs/tags/v3.0.0', before: '0'.repeat(40), after: SHA_C, created: true, commits: [], head_commit: { id: SHA_B, message: 'Release' } }));
+  const body = JSON.stringify(
+    githubPush({ ref: 'refs/tags/v3.0.0', before: '0'.repeat(40), after: SHA_C, created: true, commits: [], head_commit: { id: SHA_B, message: 'Release' } }),
+  );
   const response = await handleWebhook(request(pathOf(github), githubHeaders(body), body), intake.deps);
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.revision, SHA_B);
@@ -278,7 +328,10 @@ test('spec.events does not filter generic-hmac requests, as Flux ignores it for 
   const limited = receiver('generic-hmac', { events: ['release'] });
   const intake = makeIntake([limited]);
   const body = genericBody();
-  const response = await handleWebhook(request(pathOf(limited), { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }, body), intake.deps);
+  const response = await handleWebhook(
+    request(pathOf(limited), { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }, body),
+    intake.deps,
+  );
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published.length, 1);
 });

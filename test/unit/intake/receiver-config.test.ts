@@ -31,12 +31,15 @@ test('a Receiver without namespace defaults to flux-system', () => {
 });
 
 test('the generic receiver type is refused by name with the alternative', () => {
-  assert.throws(() => parseReceiver({ ...base, spec: { ...base.spec, type: 'generic' } }), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /spec\.type generic is not supported/);
-    assert.match(error.message, /generic-hmac/);
-    return true;
-  });
+  assert.throws(
+    () => parseReceiver({ ...base, spec: { ...base.spec, type: 'generic' } }),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.match(error.message, /spec\.type generic is not supported/);
+      assert.match(error.message, /generic-hmac/);
+      return true;
+    },
+  );
 });
 
 test('a registry receiver type is refused by name', () => {
@@ -53,12 +56,15 @@ test('a per-resource CEL filter is refused by name', () => {
 });
 
 test('an unknown spec field is refused by name', () => {
-  assert.throws(() => parseReceiver({ ...base, spec: { ...base.spec, secretRefs: [] } }, 'clusters/prod/receiver.yaml'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /^clusters\/prod\/receiver\.yaml: /);
-    assert.match(error.message, /spec\.secretRefs/);
-    return true;
-  });
+  assert.throws(
+    () => parseReceiver({ ...base, spec: { ...base.spec, secretRefs: [] } }, 'clusters/prod/receiver.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.match(error.message, /^clusters\/prod\/receiver\.yaml: /);
+      assert.match(error.message, /spec\.secretRefs/);
+      return true;
+    },
+  );
 });
 
 test('a Receiver without secretRef is refused naming the field', () => {
@@ -69,7 +75,10 @@ test('a Receiver without secretRef is refused naming the field', () => {
 test('YAML with several documents yields only the Flux Receivers', () => {
   const text = `apiVersion: v1\nkind: Secret\nmetadata: {name: webhook-token}\n---\n${JSON.stringify(base)}\n---\napiVersion: example.com/v1\nkind: Receiver\nmetadata: {name: other}\n`;
   const receivers = parseReceiversFromYaml(text);
-  assert.deepEqual(receivers.map((r) => r.metadata.name), ['github-receiver']);
+  assert.deepEqual(
+    receivers.map((r) => r.metadata.name),
+    ['github-receiver'],
+  );
 });
 
 test('a secret value is the token itself or a JSON object with a token key', () => {
@@ -85,7 +94,10 @@ test('findReceivers walks a fleet directory and reports a duplicate with both fi
   writeFileSync(join(dir, 'clusters', 'prod', 'receiver.yaml'), JSON.stringify(base));
   writeFileSync(join(dir, 'clusters', 'prod', 'app.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
   const found = await findReceivers(dir);
-  assert.deepEqual(found.map((f) => f.file), [join('clusters', 'prod', 'receiver.yaml')]);
+  assert.deepEqual(
+    found.map((f) => f.file),
+    [join('clusters', 'prod', 'receiver.yaml')],
+  );
   writeFileSync(join(dir, 'clusters', 'copy.yaml'), JSON.stringify(base));
   await assert.rejects(findReceivers(dir), /defined twice/);
 });

@@ -10,7 +10,11 @@ const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 
 function changeSet(): ChangeSet {
   const entries: ChangeSet['entries'] = [];
   for (let i = 0; i < 150; i++) entries.push({ object: cm(`same-${i}`), action: 'Unchanged' });
-  entries.push({ object: cm('new'), action: 'Created' }, { object: cm('gone'), action: 'Deleted' }, { object: cm('kept'), action: 'Skipped', message: 'annotated' });
+  entries.push(
+    { object: cm('new'), action: 'Created' },
+    { object: cm('gone'), action: 'Deleted' },
+    { object: cm('kept'), action: 'Skipped', message: 'annotated' },
+  );
   return { entries, errors: [] };
 }
 
@@ -25,7 +29,10 @@ test('the summary lists changes before unchanged objects, cut at the limit, and 
   // Act
   const summary = summarizeChangeSet(changeSet(), 5);
   // Assess
-  assert.deepEqual(summary.entries.map((e) => e.action), ['Created', 'Deleted', 'Skipped', 'Unchanged', 'Unchanged']);
+  assert.deepEqual(
+    summary.entries.map((e) => e.action),
+    ['Created', 'Deleted', 'Skipped', 'Unchanged', 'Unchanged'],
+  );
   assert.equal(summary.omitted, 148);
 });
 
@@ -39,7 +46,10 @@ test('the summary never exceeds the catalog limit and validates against its sche
 
 test('formatting names each object and its action, then each error', () => {
   // Prepare
-  const set: ChangeSet = { entries: [{ object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, action: 'Configured' }], errors: [{ message: 'Service x: boom' }] };
+  const set: ChangeSet = {
+    entries: [{ object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, action: 'Configured' }],
+    errors: [{ message: 'Service x: boom' }],
+  };
   // Act
   const text = formatChangeSet(set);
   // Assess
@@ -55,7 +65,13 @@ test('the counts are formatted leaving out actions that did not happen', () => {
 
 test('Skipped and Unchanged objects are not changes', () => {
   // Act
-  const changed = hasChanges({ entries: [{ object: cm('a'), action: 'Skipped' }, { object: cm('b'), action: 'Unchanged' }], errors: [] });
+  const changed = hasChanges({
+    entries: [
+      { object: cm('a'), action: 'Skipped' },
+      { object: cm('b'), action: 'Unchanged' },
+    ],
+    errors: [],
+  });
   // Assess
   assert.equal(changed, false);
 });

@@ -13,14 +13,34 @@ const desired = (): KubeObject => ({
 
 const managed = {
   'f:metadata': { 'f:labels': { 'f:app': {} } },
-  'f:spec': { 'f:selector': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {}, 'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } } } } } } },
+  'f:spec': {
+    'f:selector': {},
+    'f:template': {
+      'f:spec': {
+        'f:containers': {
+          'k:{"name":"web"}': {
+            '.': {},
+            'f:image': {},
+            'f:name': {},
+            'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+          },
+        },
+      },
+    },
+  },
 };
 
 function live(overrides: (o: KubeObject) => void = () => {}): KubeObject {
   const object: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' }, resourceVersion: '7', managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: structuredClone(managed) }] },
+    metadata: {
+      name: 'web',
+      namespace: 'shop',
+      labels: { app: 'web' },
+      resourceVersion: '7',
+      managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: structuredClone(managed) }],
+    },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: 'web' } },
@@ -41,7 +61,9 @@ test('an object equal on our managed fields, with server defaults added, is unch
 
 test('a value changed in the cluster is not unchanged', () => {
   // Prepare
-  const drifted = live((o) => (((o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0] as { image: string }).image = 'httpd'));
+  const drifted = live(
+    (o) => (((o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0] as { image: string }).image = 'httpd'),
+  );
   // Act
   const unchanged = unchangedOnManagedFields(desired(), drifted, 'tideline');
   // Assess
@@ -95,7 +117,17 @@ test('a value the server normalises is not provably unchanged (a dry-run decides
 });
 
 function appliedSecret(password: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n', managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'v1', fieldsV1: { 'f:stringData': { 'f:password': {} } } }] }, data: { password: Buffer.from(password).toString('base64') }, type: 'Opaque' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 's',
+      namespace: 'n',
+      managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'v1', fieldsV1: { 'f:stringData': { 'f:password': {} } } }],
+    },
+    data: { password: Buffer.from(password).toString('base64') },
+    type: 'Opaque',
+  };
 }
 
 const stringDataSecret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, stringData: { password: 'pw' } };
@@ -125,7 +157,10 @@ test('a dry-run result equal to the live object but for managedFields times is t
 
 test('a dry-run result with another resourceVersion is not the same object', () => {
   // Act
-  const same = sameObject(live(), live((o) => (o.metadata.resourceVersion = '8')));
+  const same = sameObject(
+    live(),
+    live((o) => (o.metadata.resourceVersion = '8')),
+  );
   // Assess
   assert.equal(same, false);
 });

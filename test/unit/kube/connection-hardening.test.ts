@@ -40,7 +40,9 @@ test('an allowed exec command whose kubeconfig env sets PATH is refused, so no i
   // Prepare: the kubeconfig points PATH at a directory holding an impostor of the allowed command.
   const dir = await scratch(t);
   await script(join(dir, 'tl-cred'), 'impostor');
-  const text = JSON.stringify(kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'tl-cred', env: [{ name: 'PATH', value: dir }] } }));
+  const text = JSON.stringify(
+    kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'tl-cred', env: [{ name: 'PATH', value: dir }] } }),
+  );
   // Act
   const attempt = endpointFromKubeconfig(text, 'ctx', { allowExecCommands: ['tl-cred'] });
   // Assess
@@ -70,7 +72,10 @@ test('an allowed exec command missing from the operator PATH is refused naming i
   // Act
   const attempt = endpointFromKubeconfig(text, 'ctx', { allowExecCommands: ['tl-no-such-command-anywhere'] });
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && /exec command "tl-no-such-command-anywhere" is not on the PATH/.test(error.message));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof InvalidInputError && /exec command "tl-no-such-command-anywhere" is not on the PATH/.test(error.message),
+  );
 });
 
 test('an allowed exec command given as a relative path is refused', async () => {
@@ -104,7 +109,10 @@ for (const [field, value] of [
     // Act
     const attempt = endpointFromClusterRecord({ name: 'prod', labels: {}, access: { type: 'kubeconfig', kubeconfig: text } });
     // Assess
-    await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && error.message.includes(`"${field}"`) && /reads no local files/.test(error.message));
+    await assert.rejects(
+      attempt,
+      (error: unknown) => error instanceof InvalidInputError && error.message.includes(`"${field}"`) && /reads no local files/.test(error.message),
+    );
   });
 }
 
@@ -127,7 +135,10 @@ test("a kubeconfig file's tokenFile outside its directory is refused, also throu
   await writeFile(join(dir, 'kube', 'linked'), JSON.stringify(kubeconfig({ tokenFile: 'token' })));
   // Act and assess, one at a time: a second attempt started early would reject before anything awaits it.
   for (const file of ['direct', 'linked']) {
-    await assert.rejects(endpointFromKubeconfigFile(join(dir, 'kube', file), 'ctx'), (error: unknown) => error instanceof InvalidInputError && /"tokenFile"/.test(error.message) && /outside/.test(error.message));
+    await assert.rejects(
+      endpointFromKubeconfigFile(join(dir, 'kube', file), 'ctx'),
+      (error: unknown) => error instanceof InvalidInputError && /"tokenFile"/.test(error.message) && /outside/.test(error.message),
+    );
   }
 });
 
@@ -147,11 +158,17 @@ test("a kubeconfig file's credential files are read from an explicitly allowed d
 test('a missing certificate-authority file is an InvalidInputError naming the field', async (t) => {
   // Prepare
   const dir = await scratch(t);
-  await writeFile(join(dir, 'config'), JSON.stringify(kubeconfig({ token: 't' }, { 'certificate-authority-data': undefined, 'certificate-authority': 'missing-ca.crt' })));
+  await writeFile(
+    join(dir, 'config'),
+    JSON.stringify(kubeconfig({ token: 't' }, { 'certificate-authority-data': undefined, 'certificate-authority': 'missing-ca.crt' })),
+  );
   // Act
   const attempt = endpointFromKubeconfigFile(join(dir, 'config'), 'ctx');
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && /"certificate-authority"/.test(error.message) && /does not exist/.test(error.message));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof InvalidInputError && /"certificate-authority"/.test(error.message) && /does not exist/.test(error.message),
+  );
 });
 
 test('a kubeconfig text that does not parse is refused without quoting its text', async () => {
@@ -162,7 +179,12 @@ test('a kubeconfig text that does not parse is refused without quoting its text'
   // Assess
   await assert.rejects(attempt, (error: unknown) => {
     const cause = (error as Error).cause;
-    return error instanceof InvalidInputError && !error.message.includes('s3cr3t') && !String((cause as Error | undefined)?.message ?? '').includes('s3cr3t') && /line \d+/.test(error.message);
+    return (
+      error instanceof InvalidInputError &&
+      !error.message.includes('s3cr3t') &&
+      !String((cause as Error | undefined)?.message ?? '').includes('s3cr3t') &&
+      /line \d+/.test(error.message)
+    );
   });
 });
 
@@ -173,7 +195,10 @@ test('a server URL with a password is printed without it when the server is unre
   // Act
   const attempt = client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' });
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof TransientError && error.message.includes('127.0.0.1:1') && !error.message.includes('hunter2pw'));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof TransientError && error.message.includes('127.0.0.1:1') && !error.message.includes('hunter2pw'),
+  );
   client.close();
 });
 
@@ -183,5 +208,8 @@ test('a non-https server URL with a password is refused without printing it', as
   // Act
   const attempt = endpointFromKubeconfig(text, 'ctx');
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && /not https/.test(error.message) && !error.message.includes('hunter2pw'));
+  await assert.rejects(
+    attempt,
+    (error: unknown) => error instanceof InvalidInputError && /not https/.test(error.message) && !error.message.includes('hunter2pw'),
+  );
 });

@@ -32,7 +32,11 @@ function manualClock(start: number): Clock & { advance(ms: number): void } {
   return { now: () => now, sleep: async (ms) => void (now += ms), advance: (ms) => void (now += ms) };
 }
 
-const record = (access: Record<string, unknown>): Parameters<typeof endpointFromClusterRecord>[0] => ({ name: 'prod', labels: {}, access: { type: 'eks', clusterName: 'prod-eks', region: 'eu-west-1', ...access } as never });
+const record = (access: Record<string, unknown>): Parameters<typeof endpointFromClusterRecord>[0] => ({
+  name: 'prod',
+  labels: {},
+  access: { type: 'eks', clusterName: 'prod-eks', region: 'eu-west-1', ...access } as never,
+});
 
 test('an EKS record is refused naming the record when the process has no EKS access', async () => {
   // Prepare
@@ -40,7 +44,11 @@ test('an EKS record is refused naming the record when the process has no EKS acc
   // Act
   const attempt = endpointFromClusterRecord(eksRecord, {});
   // Assess
-  await assert.rejects(attempt, (error: unknown) => error instanceof InvalidInputError && /^cluster prod is an EKS cluster, and this process has no EKS access configured$/.test(error.message));
+  await assert.rejects(
+    attempt,
+    (error: unknown) =>
+      error instanceof InvalidInputError && /^cluster prod is an EKS cluster, and this process has no EKS access configured$/.test(error.message),
+  );
 });
 
 test('an EKS record with its own endpoint and CA is reached without DescribeCluster', async () => {
@@ -67,7 +75,10 @@ test('the EKS token is minted through the port for the role, reused for 10 minut
   // Prepare
   const eks = recordingEks();
   const clock = manualClock(Date.parse('2026-03-04T05:00:00Z'));
-  const endpoint = await endpointFromClusterRecord(record({ endpoint: 'https://own.example', roleArn: 'arn:aws:iam::123456789012:role/apply' }), { eks, clock });
+  const endpoint = await endpointFromClusterRecord(record({ endpoint: 'https://own.example', roleArn: 'arn:aws:iam::123456789012:role/apply' }), {
+    eks,
+    clock,
+  });
   const token = endpoint.token as () => Promise<string>;
   // Act
   const first = await token();
@@ -77,5 +88,8 @@ test('the EKS token is minted through the port for the role, reused for 10 minut
   const renewed = await token();
   // Assess
   assert.deepEqual([first, reused, renewed], ['token-1', 'token-1', 'token-2']);
-  assert.deepEqual(eks.minted[0], { cluster: { clusterName: 'prod-eks', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/apply' }, now: new Date('2026-03-04T05:00:00Z') });
+  assert.deepEqual(eks.minted[0], {
+    cluster: { clusterName: 'prod-eks', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/apply' },
+    now: new Date('2026-03-04T05:00:00Z'),
+  });
 });

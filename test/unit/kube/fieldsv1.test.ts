@@ -30,7 +30,14 @@ function deployment(): Record<string, unknown> {
       template: {
         spec: {
           containers: [
-            { name: 'main', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 80, protocol: 'UDP' }] },
+            {
+              name: 'main',
+              image: 'nginx',
+              ports: [
+                { containerPort: 80, protocol: 'TCP' },
+                { containerPort: 80, protocol: 'UDP' },
+              ],
+            },
             { name: 'sidecar', image: 'envoy', args: ['--a', '--b'] },
           ],
         },

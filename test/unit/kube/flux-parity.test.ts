@@ -24,14 +24,19 @@ test('the API server phrases for immutable fields of core kinds count as immutab
   // Act
   const verdicts = messages.map((m) => isImmutableFieldError(invalid(m)));
   // Assess
-  assert.deepEqual(verdicts, messages.map(() => true));
+  assert.deepEqual(
+    verdicts,
+    messages.map(() => true),
+  );
 });
 
 test('other validation errors, conflicts and errors without an API status are not immutable-field errors', () => {
   // Prepare
   const others = [
     invalid('ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of …'),
-    new ConflictError('Apply failed with 1 conflict: conflict with "kubectl": .data.a', { cause: { status: 409, reason: 'Conflict', message: 'conflict with "kubectl"' } }),
+    new ConflictError('Apply failed with 1 conflict: conflict with "kubectl": .data.a', {
+      cause: { status: 409, reason: 'Conflict', message: 'conflict with "kubectl"' },
+    }),
     new UnauthorizedError('forbidden: cannot patch', { cause: { status: 403, reason: 'Forbidden', message: 'cannot patch' } }),
     new Error('field is immutable'),
   ];
@@ -41,9 +46,15 @@ test('other validation errors, conflicts and errors without an API status are no
   assert.deepEqual(verdicts, [false, false, false, false]);
 });
 
-test('a Secret\'s stringData is folded into base64 data, stringData winning over data', () => {
+test("a Secret's stringData is folded into base64 data, stringData winning over data", () => {
   // Prepare
-  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, data: { a: Buffer.from('old').toString('base64'), b: 'Yg==' }, stringData: { a: 'new', c: 'c-value' } };
+  const secret: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'n' },
+    data: { a: Buffer.from('old').toString('base64'), b: 'Yg==' },
+    stringData: { a: 'new', c: 'c-value' },
+  };
   // Act
   normalizeForApply(secret);
   // Assess
@@ -64,7 +75,12 @@ test('a Secret whose stringData holds a non-string is left for the API server to
 test('status is dropped from manifests except from CustomResourceDefinitions', () => {
   // Prepare
   const deployment: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', creationTimestamp: null }, status: { replicas: 1 } };
-  const crd: KubeObject = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.y' }, status: { storedVersions: ['v1'] } };
+  const crd: KubeObject = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'x.y' },
+    status: { storedVersions: ['v1'] },
+  };
   // Act
   normalizeForApply(deployment);
   normalizeForApply(crd);
@@ -76,10 +92,21 @@ test('status is dropped from manifests except from CustomResourceDefinitions', (
 
 /** A CRD whose conversion webhook carries `caBundle`. */
 function crdWithCaBundle(caBundle: string): KubeObject {
-  return { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { caBundle, service: { name: 'conv', namespace: 'widgets' } } } } } };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      conversion: {
+        strategy: 'Webhook',
+        webhook: { conversionReviewVersions: ['v1'], clientConfig: { caBundle, service: { name: 'conv', namespace: 'widgets' } } },
+      },
+    },
+  };
 }
 
-const caBundleOf = (crd: KubeObject): unknown => (crd.spec as { conversion: { webhook: { clientConfig: { caBundle?: unknown } } } }).conversion.webhook.clientConfig.caBundle;
+const caBundleOf = (crd: KubeObject): unknown =>
+  (crd.spec as { conversion: { webhook: { clientConfig: { caBundle?: unknown } } } }).conversion.webhook.clientConfig.caBundle;
 
 test('a CRD conversion webhook caBundle without a certificate is dropped, an empty one is kept', () => {
   // Prepare
@@ -96,9 +123,14 @@ test('a CRD conversion webhook caBundle without a certificate is dropped, an emp
   assert.equal(caBundleOf(empty), '');
 });
 
-test('a transient error about a Secret leaves the reconcile with the Secret\'s values scrubbed, still transient and naming it', () => {
+test("a transient error about a Secret leaves the reconcile with the Secret's values scrubbed, still transient and naming it", () => {
   // Prepare
-  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'shop' }, data: { password: Buffer.from('hunter22').toString('base64') } };
+  const secret: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'creds', namespace: 'shop' },
+    data: { password: Buffer.from('hunter22').toString('base64') },
+  };
   const ref = { apiVersion: 'v1', kind: 'Secret', name: 'creds', namespace: 'shop' };
   const error = new TransientError('API server answered 503: webhook quoted "hunter22"', { object: ref, retryAfterMs: 1000 });
   // Act

@@ -12,12 +12,22 @@ const SYNCED_FAILED = "status.conditions.filter(e, e.type == 'Synced').all(e, e.
 const SYNCED_CURRENT = "status.conditions.filter(e, e.type == 'Synced').all(e, e.status == 'True')";
 
 /** The SealedSecret example of Flux's Kustomization documentation. */
-function fluxSample(healthCheckExprs: unknown[] = [{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', failed: SYNCED_FAILED, current: SYNCED_CURRENT }]): unknown {
+function fluxSample(
+  healthCheckExprs: unknown[] = [{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', failed: SYNCED_FAILED, current: SYNCED_CURRENT }],
+): unknown {
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name: 'sealed-secrets', namespace: 'flux-system' },
-    spec: { interval: '5m', path: './path/to/sealed/secrets', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' }, timeout: '1m', wait: true, healthCheckExprs },
+    spec: {
+      interval: '5m',
+      path: './path/to/sealed/secrets',
+      prune: true,
+      sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+      timeout: '1m',
+      wait: true,
+      healthCheckExprs,
+    },
   };
 }
 
@@ -41,7 +51,12 @@ test('the sample marks a SealedSecret Current when Synced is True and Failed whe
   // Prepare
   const rules = compileHealthCheckExprs([{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', failed: SYNCED_FAILED, current: SYNCED_CURRENT }]);
   const evaluator = rules.evaluatorFor('bitnami.com/v1alpha1', 'SealedSecret');
-  const sealed = (status: string): KubeObject => ({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 's', generation: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Synced', status }] } });
+  const sealed = (status: string): KubeObject => ({
+    apiVersion: 'bitnami.com/v1alpha1',
+    kind: 'SealedSecret',
+    metadata: { name: 's', generation: 1 },
+    status: { observedGeneration: 1, conditions: [{ type: 'Synced', status }] },
+  });
   // Act / Assess
   assert.equal(evaluator?.evaluate(sealed('True')).status, 'Current');
   assert.equal(evaluator?.evaluate(sealed('False')).status, 'Failed');
@@ -49,7 +64,11 @@ test('the sample marks a SealedSecret Current when Synced is True and Failed whe
 
 test('an invalid expression is refused when the Kustomization is read, naming it, the file, the entry field and the expression', () => {
   assert.throws(
-    () => parseKustomization(fluxSample([{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', current: "status.conditions.all(e, e.status == 'True'" }]), 'clusters/dev/sealed.yaml'),
+    () =>
+      parseKustomization(
+        fluxSample([{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', current: "status.conditions.all(e, e.status == 'True'" }]),
+        'clusters/dev/sealed.yaml',
+      ),
     (error: unknown) =>
       error instanceof InvalidInputError &&
       error.message.startsWith('clusters/dev/sealed.yaml: Kustomization sealed-secrets: spec.healthCheckExprs.0.current: invalid CEL expression') &&
@@ -58,21 +77,31 @@ test('an invalid expression is refused when the Kustomization is read, naming it
 });
 
 test('an invalid optional expression is refused naming its field', () => {
-  assert.throws(() => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', current: 'true', inProgress: 'status.phase ==' }])), /spec\.healthCheckExprs\.0\.inProgress: invalid CEL expression 'status\.phase =='/);
+  assert.throws(
+    () => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', current: 'true', inProgress: 'status.phase ==' }])),
+    /spec\.healthCheckExprs\.0\.inProgress: invalid CEL expression 'status\.phase =='/,
+  );
 });
 
-test('has() of a bare variable is refused when read, as Flux\'s CEL parser refuses it', () => {
-  assert.throws(() => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', current: 'has(status)' }])), /spec\.healthCheckExprs\.0\.current: invalid CEL expression 'has\(status\)': has\(\) needs a field selection/);
+test("has() of a bare variable is refused when read, as Flux's CEL parser refuses it", () => {
+  assert.throws(
+    () => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', current: 'has(status)' }])),
+    /spec\.healthCheckExprs\.0\.current: invalid CEL expression 'has\(status\)': has\(\) needs a field selection/,
+  );
 });
 
 test('an entry without current is refused', () => {
-  assert.throws(() => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', kind: 'Widget', failed: 'false' }])), /spec\.healthCheckExprs\.0\.current/);
+  assert.throws(
+    () => parseKustomization(fluxSample([{ apiVersion: 'example.com/v1', kind: 'Widget', failed: 'false' }])),
+    /spec\.healthCheckExprs\.0\.current/,
+  );
 });
 
 test('two entries for the same group and kind are refused even with different versions', () => {
   assert.throws(
     () => parseKustomization(fluxSample([entry({ apiVersion: 'example.com/v1' }), entry({ apiVersion: 'example.com/v2' })])),
-    (error: unknown) => error instanceof InvalidInputError && /spec\.healthCheckExprs\.1: a second entry for API group 'example\.com' and kind Widget/.test(error.message),
+    (error: unknown) =>
+      error instanceof InvalidInputError && /spec\.healthCheckExprs\.1: a second entry for API group 'example\.com' and kind Widget/.test(error.message),
   );
 });
 
@@ -80,7 +109,11 @@ test('compiling outside the parser refuses an invalid expression with the given 
   const owner = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: 'flux-system', name: 'apps' };
   assert.throws(
     () => compileHealthCheckExprs([entry({}), entry({ kind: 'Gadget', failed: '1 +' })], { object: owner }),
-    (error: unknown) => error instanceof InvalidInputError && /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthCheckExprs\[1\] \(example\.com\/Gadget\) failed: invalid CEL expression '1 \+'/.test(error.message),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthCheckExprs\[1\] \(example\.com\/Gadget\) failed: invalid CEL expression '1 \+'/.test(
+        error.message,
+      ),
   );
 });
 
@@ -90,13 +123,19 @@ test('inProgress is evaluated before failed and current', () => {
 });
 
 test('failed is evaluated before current, and its message names the expression and the Ready message', () => {
-  const health = evaluateHealthExprs(entry({ failed: "status.phase == 'Broken'", current: 'true' }), widget({ phase: 'Broken', conditions: [{ type: 'Ready', status: 'False', message: 'disk full' }] }));
+  const health = evaluateHealthExprs(
+    entry({ failed: "status.phase == 'Broken'", current: 'true' }),
+    widget({ phase: 'Broken', conditions: [{ type: 'Ready', status: 'False', message: 'disk full' }] }),
+  );
   assert.equal(health.status, 'Failed');
   assert.equal(health.message, "failed expression 'status.phase == 'Broken'' is true: disk full");
 });
 
 test('current true with the other expressions false is Current', () => {
-  const health = evaluateHealthExprs(entry({ inProgress: "status.phase == 'Working'", failed: "status.phase == 'Broken'", current: "status.phase == 'Done'" }), widget({ phase: 'Done' }));
+  const health = evaluateHealthExprs(
+    entry({ inProgress: "status.phase == 'Working'", failed: "status.phase == 'Broken'", current: "status.phase == 'Done'" }),
+    widget({ phase: 'Done' }),
+  );
   assert.equal(health.status, 'Current');
 });
 
@@ -145,8 +184,21 @@ test('optional field selection with orValue reads an absent field as the default
 });
 
 test('the list macros exists_one, map and filter evaluate over conditions', () => {
-  const rule = entry({ current: "status.conditions.exists_one(c, c.type == 'Ready') && status.conditions.map(c, c.type).filter(t, t.startsWith('Re')).size() == 1" });
-  assert.equal(evaluateHealthExprs(rule, widget({ conditions: [{ type: 'Ready', status: 'True' }, { type: 'Synced', status: 'True' }] })).status, 'Current');
+  const rule = entry({
+    current: "status.conditions.exists_one(c, c.type == 'Ready') && status.conditions.map(c, c.type).filter(t, t.startsWith('Re')).size() == 1",
+  });
+  assert.equal(
+    evaluateHealthExprs(
+      rule,
+      widget({
+        conditions: [
+          { type: 'Ready', status: 'True' },
+          { type: 'Synced', status: 'True' },
+        ],
+      }),
+    ).status,
+    'Current',
+  );
 });
 
 test('integers of the object compare with int literals and with the spec', () => {

@@ -4,13 +4,28 @@ import assert from 'node:assert/strict';
 import { computeHealth } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 
-const obj = (apiVersion: string, kind: string, spec: unknown, status: unknown, generation = 1): KubeObject => ({ apiVersion, kind, metadata: { name: 'x', namespace: 'n', generation }, ...(spec ? { spec } : {}), ...(status ? { status } : {}) });
+const obj = (apiVersion: string, kind: string, spec: unknown, status: unknown, generation = 1): KubeObject => ({
+  apiVersion,
+  kind,
+  metadata: { name: 'x', namespace: 'n', generation },
+  ...(spec ? { spec } : {}),
+  ...(status ? { status } : {}),
+});
 
 test('a Deployment is Current when the latest generation is observed and all replicas are updated and available', () => {
   const cases: Array<[KubeObject, string]> = [
-    [obj('apps/v1', 'Deployment', { replicas: 2 }, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }), 'Current'],
-    [obj('apps/v1', 'Deployment', { replicas: 2 }, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }), 'InProgress'],
-    [obj('apps/v1', 'Deployment', { replicas: 2 }, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }, 2), 'InProgress'],
+    [
+      obj('apps/v1', 'Deployment', { replicas: 2 }, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }),
+      'Current',
+    ],
+    [
+      obj('apps/v1', 'Deployment', { replicas: 2 }, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }),
+      'InProgress',
+    ],
+    [
+      obj('apps/v1', 'Deployment', { replicas: 2 }, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }, 2),
+      'InProgress',
+    ],
     [obj('apps/v1', 'Deployment', { replicas: 2 }, undefined), 'InProgress'],
   ];
   for (const [object, expected] of cases) {
@@ -23,7 +38,12 @@ test('a Deployment is Current when the latest generation is observed and all rep
 
 test('a Deployment past its progress deadline is Failed', () => {
   // Prepare
-  const stuck = obj('apps/v1', 'Deployment', { replicas: 1 }, { observedGeneration: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'too slow' }] });
+  const stuck = obj(
+    'apps/v1',
+    'Deployment',
+    { replicas: 1 },
+    { observedGeneration: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'too slow' }] },
+  );
   // Act
   const health = computeHealth(stuck);
   // Assess
@@ -32,10 +52,32 @@ test('a Deployment past its progress deadline is Failed', () => {
 
 test('StatefulSets, DaemonSets and ReplicaSets follow their replica counts', () => {
   const cases: Array<[KubeObject, string]> = [
-    [obj('apps/v1', 'StatefulSet', { replicas: 3 }, { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'a', updateRevision: 'a' }), 'Current'],
-    [obj('apps/v1', 'StatefulSet', { replicas: 3 }, { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'a', updateRevision: 'b' }), 'InProgress'],
-    [obj('apps/v1', 'DaemonSet', {}, { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 2, numberAvailable: 2, numberReady: 2 }), 'Current'],
-    [obj('apps/v1', 'DaemonSet', {}, { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 1, numberAvailable: 2, numberReady: 2 }), 'InProgress'],
+    [
+      obj(
+        'apps/v1',
+        'StatefulSet',
+        { replicas: 3 },
+        { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'a', updateRevision: 'a' },
+      ),
+      'Current',
+    ],
+    [
+      obj(
+        'apps/v1',
+        'StatefulSet',
+        { replicas: 3 },
+        { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'a', updateRevision: 'b' },
+      ),
+      'InProgress',
+    ],
+    [
+      obj('apps/v1', 'DaemonSet', {}, { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 2, numberAvailable: 2, numberReady: 2 }),
+      'Current',
+    ],
+    [
+      obj('apps/v1', 'DaemonSet', {}, { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 1, numberAvailable: 2, numberReady: 2 }),
+      'InProgress',
+    ],
     [obj('apps/v1', 'ReplicaSet', { replicas: 1 }, { observedGeneration: 1, readyReplicas: 1, availableReplicas: 1 }), 'Current'],
   ];
   for (const [object, expected] of cases) {
@@ -100,9 +142,32 @@ test('generic kstatus checks come first: deletion, an unobserved generation, Rec
   const cases: Array<[string, KubeObject, { status: string; message?: string }]> = [
     ['being deleted', deleting, { status: 'InProgress' }],
     // observedGeneration ahead of generation is as unobserved as behind it.
-    ['observedGeneration ahead', obj('example.com/v1', 'Widget', {}, { observedGeneration: 3, conditions: [{ type: 'Ready', status: 'True' }] }, 2), { status: 'InProgress' }],
-    ['Reconciling', obj('example.com/v1', 'Widget', {}, { observedGeneration: 1, conditions: [{ type: 'Reconciling', status: 'True', message: 'upgrading' }, { type: 'Ready', status: 'True' }] }), { status: 'InProgress' }],
-    ['Stalled', obj('example.com/v1', 'Widget', {}, { observedGeneration: 1, conditions: [{ type: 'Stalled', status: 'True', message: 'chart not found' }] }), { status: 'Failed', message: 'chart not found' }],
+    [
+      'observedGeneration ahead',
+      obj('example.com/v1', 'Widget', {}, { observedGeneration: 3, conditions: [{ type: 'Ready', status: 'True' }] }, 2),
+      { status: 'InProgress' },
+    ],
+    [
+      'Reconciling',
+      obj(
+        'example.com/v1',
+        'Widget',
+        {},
+        {
+          observedGeneration: 1,
+          conditions: [
+            { type: 'Reconciling', status: 'True', message: 'upgrading' },
+            { type: 'Ready', status: 'True' },
+          ],
+        },
+      ),
+      { status: 'InProgress' },
+    ],
+    [
+      'Stalled',
+      obj('example.com/v1', 'Widget', {}, { observedGeneration: 1, conditions: [{ type: 'Stalled', status: 'True', message: 'chart not found' }] }),
+      { status: 'Failed', message: 'chart not found' },
+    ],
   ];
   for (const [name, object, expected] of cases) {
     // Act
@@ -116,9 +181,51 @@ test('generic kstatus checks come first: deletion, an unobserved generation, Rec
 test('a Deployment whose controller reports conditions is Current only once the new ReplicaSet is available', () => {
   const counts = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
   const cases: Array<[KubeObject, string, string?]> = [
-    [obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }, { type: 'Available', status: 'True' }] }), 'InProgress'],
-    [obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }, { type: 'Available', status: 'False' }] }), 'InProgress'],
-    [obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }, { type: 'Available', status: 'True' }] }), 'Current'],
+    [
+      obj(
+        'apps/v1',
+        'Deployment',
+        { replicas: 1 },
+        {
+          ...counts,
+          conditions: [
+            { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' },
+            { type: 'Available', status: 'True' },
+          ],
+        },
+      ),
+      'InProgress',
+    ],
+    [
+      obj(
+        'apps/v1',
+        'Deployment',
+        { replicas: 1 },
+        {
+          ...counts,
+          conditions: [
+            { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+            { type: 'Available', status: 'False' },
+          ],
+        },
+      ),
+      'InProgress',
+    ],
+    [
+      obj(
+        'apps/v1',
+        'Deployment',
+        { replicas: 1 },
+        {
+          ...counts,
+          conditions: [
+            { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+            { type: 'Available', status: 'True' },
+          ],
+        },
+      ),
+      'Current',
+    ],
     [obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, replicas: 2 }), 'InProgress', 'an old replica is still terminating'],
   ];
   for (const [object, expected, why] of cases) {
@@ -134,8 +241,14 @@ test('StatefulSets with OnDelete or a partition are judged as kstatus does', () 
   const cases: Array<[KubeObject, string, string?]> = [
     [obj('apps/v1', 'StatefulSet', { replicas: 3, updateStrategy: { type: 'OnDelete' } }, {}), 'Current'],
     [obj('apps/v1', 'StatefulSet', partitioned, { replicas: 3, readyReplicas: 3, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' }), 'Current'],
-    [obj('apps/v1', 'StatefulSet', partitioned, { replicas: 3, readyReplicas: 3, updatedReplicas: 0, currentRevision: 'a', updateRevision: 'b' }), 'InProgress'],
-    [obj('apps/v1', 'StatefulSet', { replicas: 3 }, { replicas: 4, readyReplicas: 4, updatedReplicas: 3, currentRevision: 'a', updateRevision: 'a' }), 'InProgress'],
+    [
+      obj('apps/v1', 'StatefulSet', partitioned, { replicas: 3, readyReplicas: 3, updatedReplicas: 0, currentRevision: 'a', updateRevision: 'b' }),
+      'InProgress',
+    ],
+    [
+      obj('apps/v1', 'StatefulSet', { replicas: 3 }, { replicas: 4, readyReplicas: 4, updatedReplicas: 3, currentRevision: 'a', updateRevision: 'a' }),
+      'InProgress',
+    ],
   ];
   for (const [object, expected, why] of cases) {
     // Act
@@ -149,9 +262,28 @@ test('suspended Jobs, crash-looping Pods, failed ReplicaSets and CRDs, and alway
   const cases: Array<[KubeObject, string]> = [
     [obj('batch/v1', 'Job', { suspend: true }, {}), 'Current'],
     [obj('v1', 'Pod', {}, { phase: 'Running', containerStatuses: [{ name: 'main', state: { waiting: { reason: 'CrashLoopBackOff' } } }] }), 'Failed'],
-    [obj('apps/v1', 'ReplicaSet', { replicas: 1 }, { observedGeneration: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'ReplicaFailure', status: 'True' }] }), 'InProgress'],
-    [obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {}, { conditions: [{ type: 'Established', status: 'False', reason: 'Installing' }] }), 'InProgress'],
-    [obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {}, { conditions: [{ type: 'Established', status: 'False', reason: 'NotAccepted', message: 'bad' }] }), 'Failed'],
+    [
+      obj(
+        'apps/v1',
+        'ReplicaSet',
+        { replicas: 1 },
+        { observedGeneration: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'ReplicaFailure', status: 'True' }] },
+      ),
+      'InProgress',
+    ],
+    [
+      obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {}, { conditions: [{ type: 'Established', status: 'False', reason: 'Installing' }] }),
+      'InProgress',
+    ],
+    [
+      obj(
+        'apiextensions.k8s.io/v1',
+        'CustomResourceDefinition',
+        {},
+        { conditions: [{ type: 'Established', status: 'False', reason: 'NotAccepted', message: 'bad' }] },
+      ),
+      'Failed',
+    ],
     [obj('batch/v1', 'CronJob', {}, { conditions: [{ type: 'Ready', status: 'False' }] }), 'Current'],
   ];
   for (const [object, expected] of cases) {

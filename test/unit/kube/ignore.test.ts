@@ -5,11 +5,25 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import { applyIgnoreRules, compileIgnoreRules } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 
-const deployment = (replicas: number | undefined, managedFields: KubeObject['metadata']['managedFields'] = [], labels: Record<string, string> = { autoscaled: 'true' }): KubeObject => ({
+const deployment = (
+  replicas: number | undefined,
+  managedFields: KubeObject['metadata']['managedFields'] = [],
+  labels: Record<string, string> = { autoscaled: 'true' },
+): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: 'shop', labels, managedFields },
-  spec: { ...(replicas !== undefined ? { replicas } : {}), template: { spec: { containers: [{ name: 'main', image: 'web:1', resources: { limits: { cpu: '1' } } }, { name: 'side', image: 'side:1' }] } } },
+  spec: {
+    ...(replicas !== undefined ? { replicas } : {}),
+    template: {
+      spec: {
+        containers: [
+          { name: 'main', image: 'web:1', resources: { limits: { cpu: '1' } } },
+          { name: 'side', image: 'side:1' },
+        ],
+      },
+    },
+  },
 });
 const replicasOf = (object: KubeObject) => (object.spec as { replicas?: number }).replicas;
 const rules = compileIgnoreRules([{ paths: ['/spec/replicas'], target: { kind: 'Deployment', labelSelector: 'autoscaled=true' } }]);
@@ -17,7 +31,10 @@ const rules = compileIgnoreRules([{ paths: ['/spec/replicas'], target: { kind: '
 test('a differing ignored field that no other apply owns takes its live value', () => {
   // Prepare
   const desired = deployment(2);
-  const live = deployment(5, [{ manager: 'tideline', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }, { manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }]);
+  const live = deployment(5, [
+    { manager: 'tideline', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+    { manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+  ]);
   // Act
   const adjusted = applyIgnoreRules(desired, live, rules, 'tideline');
   // Assess
@@ -54,7 +71,13 @@ test('a list element is found by the key another apply owns it under', () => {
   // Prepare
   const containerRules = compileIgnoreRules([{ paths: ['/spec/template/spec/containers/0/resources'] }]);
   const desired = deployment(1);
-  const live = deployment(1, [{ manager: 'vpa', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"main"}': { 'f:resources': {} } } } } } } }]);
+  const live = deployment(1, [
+    {
+      manager: 'vpa',
+      operation: 'Apply',
+      fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"main"}': { 'f:resources': {} } } } } } },
+    },
+  ]);
   (live.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0]!.resources = { limits: { cpu: '3' } };
   // Act
   applyIgnoreRules(desired, live, containerRules, 'tideline');
@@ -65,13 +88,22 @@ test('a list element is found by the key another apply owns it under', () => {
 });
 
 test('rules with a path that is not a pointer, or a pattern that nests repetitions, are refused', () => {
-  assert.throws(() => compileIgnoreRules([{ paths: ['spec/replicas'] }]), (error: unknown) => error instanceof InvalidInputError && /ignore\[0\]: path "spec\/replicas" is not a JSON pointer/.test(error.message));
-  assert.throws(() => compileIgnoreRules([{ paths: ['/spec'], target: { name: '(a+)+' } }]), (error: unknown) => error instanceof InvalidInputError && /ignore\[0\]\.target/.test(error.message));
+  assert.throws(
+    () => compileIgnoreRules([{ paths: ['spec/replicas'] }]),
+    (error: unknown) => error instanceof InvalidInputError && /ignore\[0\]: path "spec\/replicas" is not a JSON pointer/.test(error.message),
+  );
+  assert.throws(
+    () => compileIgnoreRules([{ paths: ['/spec'], target: { name: '(a+)+' } }]),
+    (error: unknown) => error instanceof InvalidInputError && /ignore\[0\]\.target/.test(error.message),
+  );
 });
 
-test('a field kubectl edited keeps its live value (the apply takes kubectl\'s fields over), unless the object is ssa: Merge', () => {
+test("a field kubectl edited keeps its live value (the apply takes kubectl's fields over), unless the object is ssa: Merge", () => {
   // Prepare
-  const edited = [{ manager: 'tideline', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': {} } } }, { manager: 'kubectl-edit', operation: 'Update', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }];
+  const edited = [
+    { manager: 'tideline', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': {} } } },
+    { manager: 'kubectl-edit', operation: 'Update', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+  ];
   const takenOver = deployment(2);
   const merged = deployment(2);
   merged.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/ssa': 'Merge' };

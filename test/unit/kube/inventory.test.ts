@@ -36,7 +36,7 @@ test('a string that is not an object id does not parse', () => {
   assert.equal(parts, undefined);
 });
 
-test("the inventory of a Kustomization is named <namespace>.<name>", () => {
+test('the inventory of a Kustomization is named <namespace>.<name>', () => {
   // Act
   const name = inventoryName(owner);
   // Assess
@@ -47,7 +47,13 @@ test('an older revision is refused with a ConflictError naming both revisions an
   // Act
   const act = () => assertNotStale(inventory, { revision: 'main@sha1:aaa', order: 1000 }, owner);
   // Assess
-  assert.throws(act, (error: unknown) => error instanceof ConflictError && error.message === 'Kustomization.kustomize.toolkit.fluxcd.io apps in ns flux-system: revision main@sha1:aaa (order 1000) is older than the applied revision main@sha1:bbb (order 2000, recorded in ConfigMap tideline-system/flux-system.apps); refusing to roll back — push a new commit or apply explicitly');
+  assert.throws(
+    act,
+    (error: unknown) =>
+      error instanceof ConflictError &&
+      error.message ===
+        'Kustomization.kustomize.toolkit.fluxcd.io apps in ns flux-system: revision main@sha1:aaa (order 1000) is older than the applied revision main@sha1:bbb (order 2000, recorded in ConfigMap tideline-system/flux-system.apps); refusing to roll back — push a new commit or apply explicitly',
+  );
 });
 
 test('the same or a newer revision passes, as does any revision without an ordering signal', () => {

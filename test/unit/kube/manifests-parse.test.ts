@@ -11,7 +11,13 @@ test('a manifest that does not parse is refused by line, its text in neither mes
   // Act
   const attempt = (): unknown => parseManifests(text, 'bundle.yaml');
   // Assess
-  assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^bundle\.yaml:\d+: invalid YAML/.test(error.message) && !`${error.message} ${String((error.cause as Error | undefined)?.message)}`.includes('hunter2'));
+  assert.throws(
+    attempt,
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      /^bundle\.yaml:\d+: invalid YAML/.test(error.message) &&
+      !`${error.message} ${String((error.cause as Error | undefined)?.message)}`.includes('hunter2'),
+  );
 });
 
 test('plain manifests parse into one object per document', () => {
@@ -20,7 +26,10 @@ test('plain manifests parse into one object per document', () => {
   // Act
   const objects = parseManifests(text, 'a.yaml');
   // Assess
-  assert.deepEqual(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`), ['v1 ConfigMap a']);
+  assert.deepEqual(
+    objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`),
+    ['v1 ConfigMap a'],
+  );
 });
 
 test('a document without apiVersion, kind or name is an InvalidInputError naming its file', () => {
@@ -29,5 +38,8 @@ test('a document without apiVersion, kind or name is an InvalidInputError naming
   // Act
   const attempt = (): unknown => parseManifests(text, 'b.yaml');
   // Assess
-  assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^b\.yaml: a document lacks apiVersion, kind or metadata\.name$/.test(error.message));
+  assert.throws(
+    attempt,
+    (error: unknown) => error instanceof InvalidInputError && /^b\.yaml: a document lacks apiVersion, kind or metadata\.name$/.test(error.message),
+  );
 });

@@ -6,7 +6,12 @@ import { scrubSecretValues } from '#shared/kube/mask.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { unifiedDiff } from '#shared/kube/textdiff.ts';
 
-const secret = (data: Record<string, string>, annotations?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n', ...(annotations ? { annotations } : {}) }, data });
+const secret = (data: Record<string, string>, annotations?: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 's', namespace: 'n', ...(annotations ? { annotations } : {}) },
+  data,
+});
 
 test('equal Secret values are masked alike and changed ones distinctly, without any value left', () => {
   // Prepare
@@ -75,7 +80,13 @@ test('a created object diffs as all additions', () => {
 
 test('a Secret value quoted in an error message is scrubbed, plain and encoded', () => {
   // Prepare
-  const object: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { token: 'tok-12345' }, data: { key: Buffer.from('hunter22').toString('base64') } };
+  const object: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's' },
+    stringData: { token: 'tok-12345' },
+    data: { key: Buffer.from('hunter22').toString('base64') },
+  };
   // Act
   const message = scrubSecretValues(`Invalid value: "tok-12345" and "${Buffer.from('tok-12345').toString('base64')}" and hunter22`, object);
   // Assess

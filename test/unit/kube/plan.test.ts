@@ -29,7 +29,13 @@ function settings(data: Record<string, string>, annotations?: Record<string, str
 /** The object as Tideline last applied it: its values, and a managedFields entry owning them. */
 function appliedByTideline(object: KubeObject): KubeObject {
   const fields = Object.fromEntries(Object.keys(object.data as Record<string, string>).map((key) => [`f:${key}`, {}]));
-  return { ...structuredClone(object), metadata: { ...structuredClone(object.metadata), managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': fields } }] } };
+  return {
+    ...structuredClone(object),
+    metadata: {
+      ...structuredClone(object.metadata),
+      managedFields: [{ manager: 'tideline', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': fields } }],
+    },
+  };
 }
 
 function prepared(object: KubeObject, live?: KubeObject): PreparedObject {

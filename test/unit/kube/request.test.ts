@@ -6,11 +6,22 @@ import { parseKustomization } from '#shared/config/kustomization.ts';
 import { finalizeRequestFromKustomization, requestFromKustomization, serviceAccountUser } from '#shared/kube/index.ts';
 
 const kustomization = (spec: Record<string, unknown>) =>
-  parseKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec } });
+  parseKustomization({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'apps', namespace: 'flux-system' },
+    spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec },
+  });
 
 test('prune, force, wait, timeout, targetNamespace, order and health checks carry over', () => {
   // Prepare
-  const spec = { force: true, wait: true, timeout: '2m', targetNamespace: 'shop', healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }] };
+  const spec = {
+    force: true,
+    wait: true,
+    timeout: '2m',
+    targetNamespace: 'shop',
+    healthChecks: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }],
+  };
   // Act
   const request = requestFromKustomization(kustomization(spec), { objects: [], revision: 'main@sha1:abc', order: 5 });
   // Assess
@@ -37,7 +48,12 @@ test('a health check without apiVersion is refused naming the Kustomization', ()
   // Act
   const act = () => requestFromKustomization(kustomizationWithBadCheck, { objects: [], revision: 'r' });
   // Assess
-  assert.throws(act, (error: unknown) => error instanceof InvalidInputError && /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthChecks entry Deployment web needs an apiVersion/.test(error.message));
+  assert.throws(
+    act,
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      /^Kustomization\.kustomize\.toolkit\.fluxcd\.io apps in ns flux-system: healthChecks entry Deployment web needs an apiVersion/.test(error.message),
+  );
 });
 
 test('serviceAccountName carries over', () => {
@@ -63,7 +79,10 @@ test("the account acted as is the one of the Kustomization's namespace", () => {
 
 test('commonMetadata carries over', () => {
   // Act
-  const request = requestFromKustomization(kustomization({ commonMetadata: { labels: { team: 'shop' }, annotations: { owner: 'shop@example.com' } } }), { objects: [], revision: 'r' });
+  const request = requestFromKustomization(kustomization({ commonMetadata: { labels: { team: 'shop' }, annotations: { owner: 'shop@example.com' } } }), {
+    objects: [],
+    revision: 'r',
+  });
   // Assess
   assert.deepEqual(request.commonMetadata, { labels: { team: 'shop' }, annotations: { owner: 'shop@example.com' } });
 });
@@ -72,7 +91,13 @@ test('deletionPolicy, prune, timeout and the service account make the finalize r
   // Act
   const request = finalizeRequestFromKustomization(kustomization({ deletionPolicy: 'WaitForTermination', timeout: '90s', serviceAccountName: 'deployer' }));
   // Assess
-  assert.deepEqual(request, { owner: { name: 'apps', namespace: 'flux-system' }, prune: true, deletionPolicy: 'WaitForTermination', serviceAccountName: 'deployer', timeoutMs: 90_000 });
+  assert.deepEqual(request, {
+    owner: { name: 'apps', namespace: 'flux-system' },
+    prune: true,
+    deletionPolicy: 'WaitForTermination',
+    serviceAccountName: 'deployer',
+    timeoutMs: 90_000,
+  });
 });
 
 test('an unknown deletionPolicy is invalid input', () => {

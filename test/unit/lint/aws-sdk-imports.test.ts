@@ -11,7 +11,11 @@ import { ESLint } from 'eslint';
 // nothing of the project, and loading its whole program would cost seconds).
 const untyped = new ESLint({
   cwd: process.cwd(),
-  overrideConfig: { files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off' } },
+  overrideConfig: {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
 });
 const typed = new ESLint({
   cwd: process.cwd(),
@@ -21,7 +25,11 @@ const typed = new ESLint({
 async function ruleErrors(source: string, filePath: string, ruleId: string): Promise<number> {
   const eslint = ruleId === 'no-restricted-imports' ? untyped : typed;
   const [result] = await eslint.lintText(source, { filePath });
-  assert.deepEqual((result?.messages ?? []).filter((message) => message.fatal), [], `${filePath} parsed`);
+  assert.deepEqual(
+    (result?.messages ?? []).filter((message) => message.fatal),
+    [],
+    `${filePath} parsed`,
+  );
   return (result?.messages ?? []).filter((message) => message.ruleId === ruleId).length;
 }
 

@@ -11,12 +11,15 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 test('items of one key run one at a time; other keys run beside them', async () => {
   const gate = deferred();
   const log: string[] = [];
-  const queue = new KeyedApplyQueue<string>(async (value) => {
-    log.push(`start ${value}`);
-    if (value === 'a1') await gate.promise;
-    log.push(`end ${value}`);
-    return {};
-  }, { onError: () => {} });
+  const queue = new KeyedApplyQueue<string>(
+    async (value) => {
+      log.push(`start ${value}`);
+      if (value === 'a1') await gate.promise;
+      log.push(`end ${value}`);
+      return {};
+    },
+    { onError: () => {} },
+  );
   queue.enqueue('a', { value: 'a1', order: 1 });
   queue.enqueue('a', { value: 'a2', order: 2 });
   queue.enqueue('b', { value: 'b1', order: 1 });
@@ -30,11 +33,14 @@ test('items of one key run one at a time; other keys run beside them', async () 
 test('while a key runs only its newest waiting item is kept, and an older order never replaces a newer one', async () => {
   const gate = deferred();
   const ran: string[] = [];
-  const queue = new KeyedApplyQueue<string>(async (value) => {
-    ran.push(value);
-    if (value === 'first') await gate.promise;
-    return {};
-  }, { onError: () => {} });
+  const queue = new KeyedApplyQueue<string>(
+    async (value) => {
+      ran.push(value);
+      if (value === 'first') await gate.promise;
+      return {};
+    },
+    { onError: () => {} },
+  );
   queue.enqueue('k', { value: 'first', order: 1 });
   queue.enqueue('k', { value: 'second', order: 2 });
   queue.enqueue('k', { value: 'third', order: 3 });
@@ -46,10 +52,13 @@ test('while a key runs only its newest waiting item is kept, and an older order 
 
 test('a run that asks for a retry comes back after the delay, unless newer work arrived', async () => {
   const ran: string[] = [];
-  const queue = new KeyedApplyQueue<string>(async (value) => {
-    ran.push(value);
-    return value === 'waits' && ran.length === 1 ? { retryAfterMs: 20 } : {};
-  }, { onError: () => {} });
+  const queue = new KeyedApplyQueue<string>(
+    async (value) => {
+      ran.push(value);
+      return value === 'waits' && ran.length === 1 ? { retryAfterMs: 20 } : {};
+    },
+    { onError: () => {} },
+  );
   queue.enqueue('k', { value: 'waits', order: 1 });
   await queue.idle();
   await new Promise((resolve) => setTimeout(resolve, 60));
@@ -57,10 +66,13 @@ test('a run that asks for a retry comes back after the delay, unless newer work 
   assert.deepEqual(ran, ['waits', 'waits']);
 
   const superseded: string[] = [];
-  const second = new KeyedApplyQueue<string>(async (value) => {
-    superseded.push(value);
-    return value === 'old' ? { retryAfterMs: 30 } : {};
-  }, { onError: () => {} });
+  const second = new KeyedApplyQueue<string>(
+    async (value) => {
+      superseded.push(value);
+      return value === 'old' ? { retryAfterMs: 30 } : {};
+    },
+    { onError: () => {} },
+  );
   second.enqueue('k', { value: 'old', order: 1 });
   await second.idle();
   second.enqueue('k', { value: 'new', order: 2 });
@@ -72,11 +84,14 @@ test('a run that asks for a retry comes back after the delay, unless newer work 
 test('a run that throws is reported with its key and does not stall the key', async () => {
   const errors: string[] = [];
   let calls = 0;
-  const queue = new KeyedApplyQueue<string>(async () => {
-    calls += 1;
-    if (calls === 1) throw new Error('boom');
-    return {};
-  }, { onError: (error, key) => errors.push(`${key}: ${(error as Error).message}`) });
+  const queue = new KeyedApplyQueue<string>(
+    async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('boom');
+      return {};
+    },
+    { onError: (error, key) => errors.push(`${key}: ${(error as Error).message}`) },
+  );
   queue.enqueue('k', { value: 'x', order: 1 });
   await queue.idle();
   queue.enqueue('k', { value: 'y', order: 2 });
@@ -88,11 +103,14 @@ test('a run that throws is reported with its key and does not stall the key', as
 test('stop drops waiting work and pending retries; nothing is queued after it', async () => {
   const gate = deferred();
   const ran: string[] = [];
-  const queue = new KeyedApplyQueue<string>(async (value) => {
-    ran.push(value);
-    if (value === 'running') await gate.promise;
-    return { retryAfterMs: 10 };
-  }, { onError: () => {} });
+  const queue = new KeyedApplyQueue<string>(
+    async (value) => {
+      ran.push(value);
+      if (value === 'running') await gate.promise;
+      return { retryAfterMs: 10 };
+    },
+    { onError: () => {} },
+  );
   queue.enqueue('k', { value: 'running', order: 1 });
   queue.enqueue('k', { value: 'waiting', order: 2 });
   const stopped = queue.stop();

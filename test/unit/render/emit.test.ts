@@ -99,12 +99,18 @@ describe('go-yaml compatible printing', () => {
       'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ctl\ndata:\n  x: "\\x7f"\n',
     });
 
-    await assert.rejects(renderKustomization({ root }), (error) => error instanceof InvalidInputError && /control characters are not allowed/.test(error.message));
+    await assert.rejects(
+      renderKustomization({ root }),
+      (error) => error instanceof InvalidInputError && /control characters are not allowed/.test(error.message),
+    );
   });
 });
 
 test('the one-line ASCII scalar analysis decides exactly as the character-by-character one', () => {
   const ascii = fc.string({ unit: fc.constantFrom(...' -:#?.!&*|>\'"%@`,[]{}ab0'.split('')), minLength: 1, maxLength: 12 });
 
-  fc.assert(fc.property(ascii, (text) => assert.deepEqual(analyzeAsciiLine(text), analyzeScalarWalk(text))), { numRuns: 5000 });
+  fc.assert(
+    fc.property(ascii, (text) => assert.deepEqual(analyzeAsciiLine(text), analyzeScalarWalk(text))),
+    { numRuns: 5000 },
+  );
 });

@@ -7,7 +7,8 @@ import { fastParseDocuments } from '#shared/render/yaml/fast-parse.ts';
 
 /** A comparable picture of a node tree: structure, scalar values, styles and source text. */
 function shape(node: unknown): unknown {
-  if (isScalar(node)) return { value: typeof node.value === 'bigint' ? `${node.value}n` : node.value, type: node.type, source: node.source, format: node.format };
+  if (isScalar(node))
+    return { value: typeof node.value === 'bigint' ? `${node.value}n` : node.value, type: node.type, source: node.source, format: node.format };
   if (isMap(node)) return { flow: node.flow === true, map: node.items.map((pair) => [shape(pair.key), shape(pair.value)]) };
   if (isSeq(node)) return { flow: node.flow === true, seq: node.items.map(shape) };
   return node;
@@ -18,10 +19,12 @@ function fullParse(text: string): unknown[] {
 }
 
 const ACCEPTED: Record<string, string> = {
-  'block maps and sequences, compact sequence items': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.25\n        args:\n        - --port=8080\n        ports:\n          - containerPort: 80\n            protocol: TCP\n',
+  'block maps and sequences, compact sequence items':
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.25\n        args:\n        - --port=8080\n        ports:\n          - containerPort: 80\n            protocol: TCP\n',
   'typed plain scalars': 'a: 1\nb: 1.50\nc: true\nd: ~\ne:\nf: 0x1F\ng: 0o17\nh: .inf\ni: 2026-01-01\nj: yes\nk: -3\nl: 1e3\n',
   'quoted scalars and escapes': 'a: "tab\\there \\u00e9 \\"q\\""\nb: \'it\'\'s\'\nc: "" \n"quoted key": x\n\'single key\': y\n',
-  'multi-line plain and quoted scalars': 'description: A long description\n  that continues here\n\n  and after a blank line.\nrule: \'self.a ==\n  self.b\'\nmsg: "first\n  second"\n',
+  'multi-line plain and quoted scalars':
+    'description: A long description\n  that continues here\n\n  and after a blank line.\nrule: \'self.a ==\n  self.b\'\nmsg: "first\n  second"\n',
   'literal block scalars with each chomping': 'a: |\n  line one\n    indented\n\n  line three\nb: |-\n  stripped\n\nc: |+\n  kept\n\nd: |\n\ne: x\n',
   'flow collections and comments': '# leading comment\na: [x, "y", 1, {k: v}] # trailing\nb: {}\nc: []\nd: {a: 1, b: [2, 3]}\n',
   'documents and markers': '---\na: 1\n---\n# only a comment\n---\n- x\n- y\n',
@@ -45,7 +48,10 @@ describe('fast YAML reader', () => {
       const fast = fastParseDocuments(text);
 
       assert.ok(fast, 'the text should be in the fast subset');
-      assert.deepEqual(fast.map((doc) => shape(doc.node)), fullParse(text));
+      assert.deepEqual(
+        fast.map((doc) => shape(doc.node)),
+        fullParse(text),
+      );
     });
   }
 
@@ -58,7 +64,10 @@ describe('fast YAML reader', () => {
   it('gives each document the line its content starts on', () => {
     const docs = fastParseDocuments('# c\na: 1\n---\n\nb: 2\n');
 
-    assert.deepEqual(docs?.map((doc) => doc.line), [2, 5]);
+    assert.deepEqual(
+      docs?.map((doc) => doc.line),
+      [2, 5],
+    );
   });
 });
 

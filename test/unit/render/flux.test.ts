@@ -39,7 +39,10 @@ describe('postBuild substitution', () => {
   });
 
   it('errors on an unset variable in strict mode, naming it', () => {
-    assert.throws(() => substituteVariables('v: ${MISSING}', { A: 'x' }, true, 'f'), (error) => error instanceof InvalidInputError && /"MISSING" is not set/.test(error.message));
+    assert.throws(
+      () => substituteVariables('v: ${MISSING}', { A: 'x' }, true, 'f'),
+      (error) => error instanceof InvalidInputError && /"MISSING" is not set/.test(error.message),
+    );
   });
 
   it('refuses invalid variable names', () => {
@@ -61,8 +64,10 @@ describe('postBuild substitution', () => {
   });
 
   it('skips objects annotated or labelled kustomize.toolkit.fluxcd.io/substitute: disabled', async (t) => {
-    const annotated = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  v: ${X}\n';
-    const labelled = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  v: ${X}\n';
+    const annotated =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  v: ${X}\n';
+    const labelled =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  v: ${X}\n';
     const plain = configMap('c', { v: '${X}' });
     const root = await writeTree(t, { 'a.yaml': annotated, 'b.yaml': labelled, 'c.yaml': plain });
 
@@ -152,7 +157,8 @@ describe('Flux Kustomization fields', () => {
   });
 
   it('applies namePrefix/nameSuffix and rewrites references', async (t) => {
-    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    envFrom:\n    - configMapRef:\n        name: cm\n';
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    envFrom:\n    - configMapRef:\n        name: cm\n';
     const root = await writeTree(t, { 'cm.yaml': configMap('cm'), 'pod.yaml': pod });
 
     const { yaml } = await renderKustomization({ root, flux: { namePrefix: 'pre-', nameSuffix: '-suf' } });
@@ -161,7 +167,8 @@ describe('Flux Kustomization fields', () => {
   });
 
   it('sets images, replacing an entry for the same image from the kustomization', async (t) => {
-    const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.0\n';
+    const deploy =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.0\n';
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- d.yaml\nimages:\n- name: nginx\n  newTag: "1.1"\n', 'd.yaml': deploy });
 
     const { yaml } = await renderKustomization({ root, flux: { images: [{ name: 'nginx', newName: 'registry.example.com/nginx', newTag: '2.0' }] } });

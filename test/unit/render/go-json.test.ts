@@ -23,5 +23,8 @@ test('a generated ConfigMap holding HTML characters gets the name kustomize give
   const { objects } = await renderKustomization({ root });
 
   // Assess
-  assert.deepEqual(objects.map((object) => object.name), ['c-9g6cht7g7f']);
+  assert.deepEqual(
+    objects.map((object) => object.name),
+    ['c-9g6cht7g7f'],
+  );
 });

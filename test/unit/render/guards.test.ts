@@ -110,7 +110,10 @@ describe('render refuses bad input', () => {
   });
 
   it('reports invalid YAML with its file and line', async (t) => {
-    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- broken.yaml\n', 'broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [unclosed\n' });
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- broken.yaml\n',
+      'broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: [unclosed\n',
+    });
 
     const error = await renderError({ root });
 
@@ -134,7 +137,10 @@ describe('render refuses bad input', () => {
 
     const error = await renderError({ root });
 
-    assert.match(error.message, /^plugin\.yaml: transformers plugin ChartRenderer "render" \(apiVersion someteam\.example\.com\/v1\) is not a kustomize builtin/);
+    assert.match(
+      error.message,
+      /^plugin\.yaml: transformers plugin ChartRenderer "render" \(apiVersion someteam\.example\.com\/v1\) is not a kustomize builtin/,
+    );
   });
 
   it('refuses builtin plugins the renderer does not implement', async (t) => {
@@ -182,7 +188,11 @@ describe('render refuses bad input', () => {
   });
 
   it('stops a tree that includes its bases exponentially many times', async (t) => {
-    const files: Record<string, string> = { 'l12a/kustomization.yaml': 'resources:\n- cm.yaml\n', 'l12a/cm.yaml': configMap('cm'), 'l12b/kustomization.yaml': 'resources:\n- ../l12a\nnameSuffix: -b\n' };
+    const files: Record<string, string> = {
+      'l12a/kustomization.yaml': 'resources:\n- cm.yaml\n',
+      'l12a/cm.yaml': configMap('cm'),
+      'l12b/kustomization.yaml': 'resources:\n- ../l12a\nnameSuffix: -b\n',
+    };
     for (let level = 11; level >= 0; level--) {
       files[`l${level}a/kustomization.yaml`] = `resources:\n- ../l${level + 1}a\n- ../l${level + 1}b\nnamePrefix: a${level}-\n`;
       files[`l${level}b/kustomization.yaml`] = `resources:\n- ../l${level + 1}a\n- ../l${level + 1}b\nnamePrefix: b${level}-\n`;
@@ -216,7 +226,8 @@ describe('render refuses bad input', () => {
 
   it('refuses patch target patterns that could backtrack forever', async (t) => {
     const root = await writeTree(t, {
-      'kustomization.yaml': 'resources:\n- cm.yaml\npatches:\n- target:\n    name: "(a+)+b"\n  patch: |-\n    [{"op": "add", "path": "/data/x", "value": "y"}]\n',
+      'kustomization.yaml':
+        'resources:\n- cm.yaml\npatches:\n- target:\n    name: "(a+)+b"\n  patch: |-\n    [{"op": "add", "path": "/data/x", "value": "y"}]\n',
       'cm.yaml': configMap('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
     });
 

@@ -97,7 +97,8 @@ describe('renderer input shapes', () => {
       process.stdout.write(`# ${shape.name} (${text.length} bytes): ${docs.length} documents in ${cpuMs.toFixed(0)} ms CPU\n`);
       assert.ok(text.length > SHAPE_BYTES - 1024 && text.length < 4 * 1024 * 1024, `${text.length} bytes`);
       assert.equal(docs.length, Math.max(markers, 1));
-      if (!DEFERRED_SHAPES.has(shape.name)) assert.deepEqual(pieces?.filter((piece) => piece.kind === 'deferred').length, 0, 'a document was left to the full parser');
+      if (!DEFERRED_SHAPES.has(shape.name))
+        assert.deepEqual(pieces?.filter((piece) => piece.kind === 'deferred').length, 0, 'a document was left to the full parser');
       // The time goal (≤ 0.5 s) is the benchmark's (npm run bench:render -- --shapes); this bound
       // only catches a return of the minutes a quadratic step took, on a loaded machine.
       assert.ok(cpuMs < 10_000, `${cpuMs} ms CPU`);
@@ -181,8 +182,14 @@ describe('renderer input shapes', () => {
   });
 
   it('refuses patchesStrategicMerge entries outside the root whether or not they exist', async (t) => {
-    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- cm.yaml\npatchesStrategicMerge:\n- /etc/no-such-file\n', 'cm.yaml': configMap('cm') });
-    const outside = await writeTree(t, { 'kustomization.yaml': 'resources:\n- cm.yaml\npatchesStrategicMerge:\n- ../no-such-file.yaml\n', 'cm.yaml': configMap('cm') });
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\npatchesStrategicMerge:\n- /etc/no-such-file\n',
+      'cm.yaml': configMap('cm'),
+    });
+    const outside = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- cm.yaml\npatchesStrategicMerge:\n- ../no-such-file.yaml\n',
+      'cm.yaml': configMap('cm'),
+    });
 
     const absolute = await renderError({ root });
     const climbing = await renderError({ root: outside });

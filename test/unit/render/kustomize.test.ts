@@ -24,8 +24,12 @@ describe('kustomize rules', () => {
   });
 
   it('names generated ConfigMaps with the hash and rewrites references to them', async (t) => {
-    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n  - name: v\n    configMap:\n      name: settings\n  containers:\n  - name: c\n    image: busybox\n';
-    const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- pod.yaml\nconfigMapGenerator:\n- name: settings\n  literals:\n  - k=v\n', 'pod.yaml': pod });
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n  - name: v\n    configMap:\n      name: settings\n  containers:\n  - name: c\n    image: busybox\n';
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'resources:\n- pod.yaml\nconfigMapGenerator:\n- name: settings\n  literals:\n  - k=v\n',
+      'pod.yaml': pod,
+    });
 
     const { yaml, objects } = await renderKustomization({ root });
 
@@ -59,8 +63,16 @@ describe('kustomize rules', () => {
   });
 
   it('orders resources by kind priority, then group/version/kind, namespace and name', () => {
-    const make = (kind: string, name: string, apiVersion = 'v1'): Resource => resource(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\n`);
-    const list = [make('Deployment', 'b', 'apps/v1'), make('ValidatingWebhookConfiguration', 'w', 'admissionregistration.k8s.io/v1'), make('Widget', 'x', 'ex.com/v1'), make('ConfigMap', 'z'), make('Namespace', 'ns'), make('ConfigMap', 'a')];
+    const make = (kind: string, name: string, apiVersion = 'v1'): Resource =>
+      resource(`apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\n`);
+    const list = [
+      make('Deployment', 'b', 'apps/v1'),
+      make('ValidatingWebhookConfiguration', 'w', 'admissionregistration.k8s.io/v1'),
+      make('Widget', 'x', 'ex.com/v1'),
+      make('ConfigMap', 'z'),
+      make('Namespace', 'ns'),
+      make('ConfigMap', 'a'),
+    ];
 
     const sorted = legacySort(list).map((r) => `${r.kind}/${r.name}`);
 
@@ -68,7 +80,11 @@ describe('kustomize rules', () => {
   });
 
   it('keeps input order with sortOptions fifo', async (t) => {
-    const root = await writeTree(t, { 'kustomization.yaml': 'sortOptions:\n  order: fifo\nresources:\n- b.yaml\n- a.yaml\n', 'a.yaml': configMap('a'), 'b.yaml': configMap('b') });
+    const root = await writeTree(t, {
+      'kustomization.yaml': 'sortOptions:\n  order: fifo\nresources:\n- b.yaml\n- a.yaml\n',
+      'a.yaml': configMap('a'),
+      'b.yaml': configMap('b'),
+    });
 
     const { objects } = await renderKustomization({ root });
 

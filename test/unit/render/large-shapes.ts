@@ -38,11 +38,16 @@ export const LARGE_SHAPES: LargeShape[] = [
   { name: 'many keys', text: (bytes = SHAPE_BYTES) => grow(bytes, CONFIG_MAP_HEAD, (i) => `  key-${i}: value-${i}\n`) },
   {
     name: 'many documents',
-    text: (bytes = SHAPE_BYTES) => grow(bytes, '', (i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  labels:\n    app: shop\ndata:\n  key: "value ${i}"\n`),
+    text: (bytes = SHAPE_BYTES) =>
+      grow(bytes, '', (i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  labels:\n    app: shop\ndata:\n  key: "value ${i}"\n`),
   },
   { name: 'long sequence', text: (bytes = SHAPE_BYTES) => grow(bytes, 'apiVersion: v1\nkind: List\nitems:\n', (i) => `- item-${i}\n`) },
   { name: 'deep nesting', text: (bytes = SHAPE_BYTES) => grow(bytes, 'root:\n', (i) => nested(40, i)) },
-  { name: 'long lines', text: (bytes = SHAPE_BYTES) => grow(bytes, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n', (i) => `  blob-${i}: ${'QUJD'.repeat(4000)}${i}\n`) },
+  {
+    name: 'long lines',
+    text: (bytes = SHAPE_BYTES) =>
+      grow(bytes, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n', (i) => `  blob-${i}: ${'QUJD'.repeat(4000)}${i}\n`),
+  },
   {
     name: 'anchors and aliases',
     text: (bytes = SHAPE_BYTES) =>
@@ -57,7 +62,8 @@ export const LARGE_SHAPES: LargeShape[] = [
   {
     name: 'aliases in one document',
     // One anchor used 2,000 times in a 150,000-key ConfigMap (within the 10,000-node alias budget).
-    text: (bytes = SHAPE_BYTES) => grow(bytes, `${CONFIG_MAP_HEAD}  shared: &shared value\n`, (i) => (i % 75 === 74 ? `  alias-${i}: *shared\n` : `  key-${i}: value-${i}\n`)),
+    text: (bytes = SHAPE_BYTES) =>
+      grow(bytes, `${CONFIG_MAP_HEAD}  shared: &shared value\n`, (i) => (i % 75 === 74 ? `  alias-${i}: *shared\n` : `  key-${i}: value-${i}\n`)),
   },
   {
     name: 'flow collections',
@@ -73,7 +79,13 @@ export const LARGE_SHAPES: LargeShape[] = [
   },
   {
     name: 'single-line json',
-    text: (bytes = SHAPE_BYTES) => grow(bytes, '{"apiVersion":"v1","kind":"List","items":[', (i) => `{"kind":"ConfigMap","metadata":{"name":"cm-${i}"},"data":{"a":"b${i}","n":${i}}},`, '{}]}\n'),
+    text: (bytes = SHAPE_BYTES) =>
+      grow(
+        bytes,
+        '{"apiVersion":"v1","kind":"List","items":[',
+        (i) => `{"kind":"ConfigMap","metadata":{"name":"cm-${i}"},"data":{"a":"b${i}","n":${i}}},`,
+        '{}]}\n',
+      ),
   },
   {
     name: 'block scalars',
@@ -111,9 +123,16 @@ export const LARGE_SHAPES: LargeShape[] = [
       grow(
         bytes,
         CONFIG_MAP_HEAD,
-        (i) => `  tagged-${i}: !!str ${i}\n  int-${i}: !!int "${i}"\n  ? explicit-${i}\n  : value\n  "quoted key ${i}": x\n  tab-${i}: a\tb\n  colon-${i}: "a: b"\n`,
+        (i) =>
+          `  tagged-${i}: !!str ${i}\n  int-${i}: !!int "${i}"\n  ? explicit-${i}\n  : value\n  "quoted key ${i}": x\n  tab-${i}: a\tb\n  colon-${i}: "a: b"\n`,
       ),
   },
-  { name: 'crlf line endings', text: (bytes = SHAPE_BYTES) => grow(bytes, CONFIG_MAP_HEAD.replaceAll('\n', '\r\n'), (i) => `  key-${i}: value-${i}\r\n  block-${i}: |\r\n    line\r\n`) },
-  { name: 'no final newline', text: (bytes = SHAPE_BYTES) => grow(bytes, CONFIG_MAP_HEAD, (i) => `  key-${i}: value-${i}\n`, '  last: |\n    no newline at the end').trimEnd() },
+  {
+    name: 'crlf line endings',
+    text: (bytes = SHAPE_BYTES) => grow(bytes, CONFIG_MAP_HEAD.replaceAll('\n', '\r\n'), (i) => `  key-${i}: value-${i}\r\n  block-${i}: |\r\n    line\r\n`),
+  },
+  {
+    name: 'no final newline',
+    text: (bytes = SHAPE_BYTES) => grow(bytes, CONFIG_MAP_HEAD, (i) => `  key-${i}: value-${i}\n`, '  last: |\n    no newline at the end').trimEnd(),
+  },
 ];

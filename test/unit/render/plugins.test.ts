@@ -9,7 +9,8 @@ describe('builtin plugin configurations', () => {
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- labels.yaml\n',
       'cm.yaml': configMap('settings'),
-      'labels.yaml': 'apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: team\nlabels:\n  team: web\nfieldSpecs:\n- path: metadata/labels\n  create: true\n',
+      'labels.yaml':
+        'apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: team\nlabels:\n  team: web\nfieldSpecs:\n- path: metadata/labels\n  create: true\n',
     });
 
     const { yaml } = await renderKustomization({ root });
@@ -50,7 +51,10 @@ describe('builtin plugin configurations', () => {
 
     const { objects } = await renderKustomization({ root });
 
-    assert.deepEqual(objects.map((o) => `${o.name}/${o.namespace ?? ''}`), ['settings/shop', 'pinned/tools']);
+    assert.deepEqual(
+      objects.map((o) => `${o.name}/${o.namespace ?? ''}`),
+      ['settings/shop', 'pinned/tools'],
+    );
   });
 });
 

@@ -10,13 +10,40 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import { renderKustomization } from '#shared/render/index.ts';
 
 const FIELDS = [
-  'resources', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels', 'commonAnnotations', 'images',
-  'replicas', 'configMapGenerator', 'secretGenerator', 'generatorOptions', 'patches', 'replacements', 'sortOptions', 'components',
+  'resources',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'images',
+  'replicas',
+  'configMapGenerator',
+  'secretGenerator',
+  'generatorOptions',
+  'patches',
+  'replacements',
+  'sortOptions',
+  'components',
 ];
 
-const scalar = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('a.yaml', 'r.yaml', '../x', 'k=v', 'ConfigMap'));
+const scalar = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('a.yaml', 'r.yaml', '../x', 'k=v', 'ConfigMap'),
+);
 const value = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('name', 'kind', 'path', 'patch', 'pairs', 'literals', 'count', 'target', 'source', 'targets', 'order'), tie('node'), { maxKeys: 3 })),
+  node: fc.oneof(
+    { depthSize: 'small' },
+    scalar,
+    fc.array(tie('node'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('name', 'kind', 'path', 'patch', 'pairs', 'literals', 'count', 'target', 'source', 'targets', 'order'), tie('node'), {
+      maxKeys: 3,
+    }),
+  ),
 })).node;
 const kustomization = fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: 4 });
 
@@ -45,18 +72,30 @@ describe('robustness', () => {
 
   it('renders or refuses with InvalidInputError for arbitrary objects under every transformer', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'tideline-render-fuzz-'));
-    const object = fc.record({
-      apiVersion: fc.oneof(fc.constantFrom('v1', 'apps/v1', 'rbac.authorization.k8s.io/v1'), value),
-      kind: fc.oneof(fc.constantFrom('ConfigMap', 'Deployment', 'RoleBinding', 'Service', 'List'), value),
-      metadata: fc.oneof(fc.record({ name: fc.oneof(fc.constantFrom('a', 'b'), value), labels: value, annotations: value, namespace: value }, { requiredKeys: ['name'] }), value),
-      spec: value,
-      data: value,
-      subjects: value,
-      items: value,
-    }, { requiredKeys: ['apiVersion', 'kind', 'metadata'] });
+    const object = fc.record(
+      {
+        apiVersion: fc.oneof(fc.constantFrom('v1', 'apps/v1', 'rbac.authorization.k8s.io/v1'), value),
+        kind: fc.oneof(fc.constantFrom('ConfigMap', 'Deployment', 'RoleBinding', 'Service', 'List'), value),
+        metadata: fc.oneof(
+          fc.record({ name: fc.oneof(fc.constantFrom('a', 'b'), value), labels: value, annotations: value, namespace: value }, { requiredKeys: ['name'] }),
+          value,
+        ),
+        spec: value,
+        data: value,
+        subjects: value,
+        items: value,
+      },
+      { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
+    );
     const KUSTOMIZATION = [
-      'resources: [r.yaml]', 'namespace: ns', 'namePrefix: p-', 'commonLabels: {app: x}', 'commonAnnotations: {note: n}',
-      'images: [{name: nginx, newTag: "2"}]', 'replicas: [{name: a, count: 2}]', 'configMapGenerator: [{name: a, literals: [k=v]}]',
+      'resources: [r.yaml]',
+      'namespace: ns',
+      'namePrefix: p-',
+      'commonLabels: {app: x}',
+      'commonAnnotations: {note: n}',
+      'images: [{name: nginx, newTag: "2"}]',
+      'replicas: [{name: a, count: 2}]',
+      'configMapGenerator: [{name: a, literals: [k=v]}]',
     ].join('\n');
     try {
       await writeFile(path.join(root, 'kustomization.yaml'), KUSTOMIZATION);

@@ -3,7 +3,16 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { decryptSopsFile } from '#shared/render/sops/index.ts';
-import { detectSopsFormat, emitGoIni, emitSopsDotenv, hasSopsMarker, parseGoIni, parseSopsDotenv, sopsFormatForPath, unflattenSopsMetadata } from '#shared/render/sops/formats.ts';
+import {
+  detectSopsFormat,
+  emitGoIni,
+  emitSopsDotenv,
+  hasSopsMarker,
+  parseGoIni,
+  parseSopsDotenv,
+  sopsFormatForPath,
+  unflattenSopsMetadata,
+} from '#shared/render/sops/formats.ts';
 import { rejection } from '#test/support/assert.ts';
 
 // A throwaway age identity and files `sops encrypt --age` (v3.13.3) wrote for it. The
@@ -241,7 +250,16 @@ test('INI text parses as go-ini reads it: DEFAULT keys, = and : delimiters, inli
     sections.map((section) => [section.name, section.comment, section.keys.map((key) => [key.name, key.value, key.comment])]),
     [
       ['DEFAULT', '', [['top', '1', '']]],
-      ['s', '; about a', [['a', 'x', '; note'], ['b', 'q', ''], ['c', 'onetwo', ''], ['d', '#raw', '']]],
+      [
+        's',
+        '; about a',
+        [
+          ['a', 'x', '; note'],
+          ['b', 'q', ''],
+          ['c', 'onetwo', ''],
+          ['d', '#raw', ''],
+        ],
+      ],
       ['s', '', [['e', '2', '']]],
     ],
   );
@@ -251,7 +269,14 @@ test('INI sections are written as go-ini writes them: aligned =, quoted values w
   // Act
   const text = emitGoIni([
     { name: 'DEFAULT', comment: '', keys: [] },
-    { name: 'a', comment: 'first', keys: [{ name: 'k', value: ' pad', comment: '', autoIncrement: false }, { name: 'longer', value: 'x;y', comment: 'why', autoIncrement: false }] },
+    {
+      name: 'a',
+      comment: 'first',
+      keys: [
+        { name: 'k', value: ' pad', comment: '', autoIncrement: false },
+        { name: 'longer', value: 'x;y', comment: 'why', autoIncrement: false },
+      ],
+    },
     { name: 'b', comment: '', keys: [{ name: 'm', value: 'l1\nl2', comment: '', autoIncrement: false }] },
   ]);
 
@@ -272,7 +297,22 @@ test('an INI line without a delimiter is refused by line number, without echoing
 test('arbitrary text as any encrypted format ends in an InvalidInputError, never another exception', async () => {
   // Prepare
   const formats = ['yaml', 'json', 'dotenv', 'ini', 'binary'] as const;
-  const pieces = fc.constantFrom('[sops]\n', 'sops_mac=ENC[x]\n', 'mac: ENC[x]\n', '"mac": "ENC[x]"', 'a = """x\n', '`', '\\\n', ';c\n', '#c\n', 'k=v\n', ': x\n', '{', '[', 'sops:\n  age: []\n');
+  const pieces = fc.constantFrom(
+    '[sops]\n',
+    'sops_mac=ENC[x]\n',
+    'mac: ENC[x]\n',
+    '"mac": "ENC[x]"',
+    'a = """x\n',
+    '`',
+    '\\\n',
+    ';c\n',
+    '#c\n',
+    'k=v\n',
+    ': x\n',
+    '{',
+    '[',
+    'sops:\n  age: []\n',
+  );
   const texts = fc.array(fc.oneof(pieces, fc.string()), { maxLength: 12 }).map((parts) => parts.join(''));
 
   // Act / Assess

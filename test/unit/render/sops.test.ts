@@ -7,7 +7,14 @@ import { parseKustomization } from '#shared/config/kustomization.ts';
 import { AwsKmsDecrypter } from '#shared/adapters/aws/kms-decrypt.ts';
 import { InvalidInputError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization } from '#shared/render/index.ts';
-import { ageIdentitiesFromSecret, createSopsDecryptor, decryptSopsNode, decryptSopsText, isSopsEncrypted, parseAgeIdentities } from '#shared/render/sops/index.ts';
+import {
+  ageIdentitiesFromSecret,
+  createSopsDecryptor,
+  decryptSopsNode,
+  decryptSopsText,
+  isSopsEncrypted,
+  parseAgeIdentities,
+} from '#shared/render/sops/index.ts';
 import type { KmsDecrypter } from '#shared/ports/index.ts';
 import { rejection } from '#test/support/assert.ts';
 
@@ -57,7 +64,18 @@ const AGE_ENC = ENCRYPTED.slice(AGE_ENC_START, ENCRYPTED.indexOf('-----END AGE E
 function asKmsDocument(): string {
   const doc = parseDocument(ENCRYPTED);
   doc.deleteIn(['sops', 'age']);
-  doc.setIn(['sops', 'kms'], doc.createNode([{ arn: 'arn:aws:kms:eu-west-1:123456789012:key/abc', enc: Buffer.from('wrapped').toString('base64'), context: { app: 'shop' }, created_at: '2026-11-24T17:41:55Z', aws_profile: '' }]));
+  doc.setIn(
+    ['sops', 'kms'],
+    doc.createNode([
+      {
+        arn: 'arn:aws:kms:eu-west-1:123456789012:key/abc',
+        enc: Buffer.from('wrapped').toString('base64'),
+        context: { app: 'shop' },
+        created_at: '2026-11-24T17:41:55Z',
+        aws_profile: '',
+      },
+    ]),
+  );
   return doc.toString();
 }
 
@@ -193,7 +211,12 @@ test('a decryptor unwraps the data key of a document once, however often it decr
   assert.equal(calls, 1);
 });
 
-for (const [field, label] of [['pgp', 'PGP'], ['gcp_kms', 'GCP KMS'], ['azure_kv', 'Azure Key Vault'], ['hc_vault', 'HashiCorp Vault transit']] as const) {
+for (const [field, label] of [
+  ['pgp', 'PGP'],
+  ['gcp_kms', 'GCP KMS'],
+  ['azure_kv', 'Azure Key Vault'],
+  ['hc_vault', 'HashiCorp Vault transit'],
+] as const) {
   test(`a data key wrapped only for ${label} is refused as unsupported`, async () => {
     // Prepare
     const doc = parseDocument(ENCRYPTED);
@@ -286,12 +309,15 @@ test('a line of an age key file that is no identity is refused by line number wi
   const text = `${IDENTITY}\nsomething-secret-looking\n`;
 
   // Act / Assess
-  assert.throws(() => parseAgeIdentities(text, 'keys.agekey'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /^keys\.agekey:2: not an age identity/);
-    assert.doesNotMatch(error.message, /something-secret-looking/);
-    return true;
-  });
+  assert.throws(
+    () => parseAgeIdentities(text, 'keys.agekey'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.match(error.message, /^keys\.agekey:2: not an age identity/);
+      assert.doesNotMatch(error.message, /something-secret-looking/);
+      return true;
+    },
+  );
 });
 
 function fluxKustomization(decryption: unknown): unknown {
@@ -313,10 +339,13 @@ test('a Flux Kustomization with sops decryption and a key secret parses', () => 
 
 test('a decryption provider other than sops is refused naming the field', () => {
   // Act / Assess
-  assert.throws(() => parseKustomization(fluxKustomization({ provider: 'vault' }), 'clusters/dev/apps.yaml'), (error: unknown) => error instanceof InvalidInputError && /spec\.decryption\.provider/.test(error.message));
+  assert.throws(
+    () => parseKustomization(fluxKustomization({ provider: 'vault' }), 'clusters/dev/apps.yaml'),
+    (error: unknown) => error instanceof InvalidInputError && /spec\.decryption\.provider/.test(error.message),
+  );
 });
 
-test('build options carry the caller\'s decryptor for a spec with decryption', () => {
+test("build options carry the caller's decryptor for a spec with decryption", () => {
   // Prepare
   const spec = parseKustomization(fluxKustomization({ provider: 'sops' })).spec;
   const decryptor = createSopsDecryptor({ ageIdentities: [IDENTITY] });
@@ -333,7 +362,11 @@ test('build options for a spec with decryption but no decryptor are refused, so 
   const spec = parseKustomization(fluxKustomization({ provider: 'sops', secretRef: { name: 'sops-age' } })).spec;
 
   // Act / Assess
-  assert.throws(() => buildOptionsFromKustomization(spec), (error: unknown) => error instanceof InvalidInputError && /spec\.decryption is set but no decryption keys were provided \(secretRef sops-age\)/.test(error.message));
+  assert.throws(
+    () => buildOptionsFromKustomization(spec),
+    (error: unknown) =>
+      error instanceof InvalidInputError && /spec\.decryption is set but no decryption keys were provided \(secretRef sops-age\)/.test(error.message),
+  );
 });
 
 test('an offered identity that is no age secret key is refused without echoing it', async () => {
@@ -374,17 +407,23 @@ test('a Flux decryption Secret yields the identities of its .agekey entries and 
 
 test('static AWS credentials in a Flux decryption Secret are refused without echoing them', () => {
   // Act / Assess
-  assert.throws(() => ageIdentitiesFromSecret({ 'sops.aws-kms': 'aws_access_key_id: AKIAEXAMPLE' }, 'sops-keys'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /decryption Secret sops-keys: entry sops\.aws-kms .* is not supported/);
-    assert.doesNotMatch(error.message, /AKIAEXAMPLE/);
-    return true;
-  });
+  assert.throws(
+    () => ageIdentitiesFromSecret({ 'sops.aws-kms': 'aws_access_key_id: AKIAEXAMPLE' }, 'sops-keys'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.match(error.message, /decryption Secret sops-keys: entry sops\.aws-kms .* is not supported/);
+      assert.doesNotMatch(error.message, /AKIAEXAMPLE/);
+      return true;
+    },
+  );
 });
 
 test('a broken .agekey entry is refused naming the Secret and entry', () => {
   // Act / Assess
-  assert.throws(() => ageIdentitiesFromSecret({ 'team.agekey': 'not a key' }, 'sops-age'), (error: unknown) => error instanceof InvalidInputError && /^Secret sops-age entry team\.agekey:1: not an age identity/.test(error.message));
+  assert.throws(
+    () => ageIdentitiesFromSecret({ 'team.agekey': 'not a key' }, 'sops-age'),
+    (error: unknown) => error instanceof InvalidInputError && /^Secret sops-age entry team\.agekey:1: not an age identity/.test(error.message),
+  );
 });
 
 test('a damaged document decrypts to its exact plaintext or fails with an InvalidInputError, never to another value', async () => {
@@ -437,7 +476,9 @@ test('the KMS adapter calls the region of the key ARN and sends the encryption c
 test('the KMS adapter turns throttling into a TransientError and access denied into an UnauthorizedError', async () => {
   // Prepare
   const failing = (name: string, httpStatusCode: number): KmsDecrypter =>
-    new AwsKmsDecrypter({ clientFor: () => ({ send: async () => Promise.reject(Object.assign(new Error(name), { name, $metadata: { httpStatusCode } })) }) as never });
+    new AwsKmsDecrypter({
+      clientFor: () => ({ send: async () => Promise.reject(Object.assign(new Error(name), { name, $metadata: { httpStatusCode } })) }) as never,
+    });
 
   // Act
   const throttled = await rejection(failing('ThrottlingException', 400).decrypt('arn:aws:kms:eu-west-1:123456789012:key/k', new Uint8Array([1]), {}));

@@ -5,7 +5,8 @@ import { renderKustomization } from '#shared/render/index.ts';
 import { renderError, writeTree } from './tree.ts';
 
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  ports:\n  - port: 5432\n';
-const pod = (args: string): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\nspec:\n  containers:\n  - name: c\n    image: c\n    args: ${args}\n`;
+const pod = (args: string): string =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\nspec:\n  containers:\n  - name: c\n    image: c\n    args: ${args}\n`;
 const DB_VAR = 'vars:\n- name: DB\n  objref:\n    kind: Service\n    name: db\n    apiVersion: v1\n';
 
 describe('vars', () => {
@@ -23,7 +24,8 @@ describe('vars', () => {
 
   it('keeps the type of a field that is the whole value', async (t) => {
     const root = await writeTree(t, {
-      'kustomization.yaml': 'resources:\n- r.yaml\nvars:\n- name: PORT\n  objref:\n    kind: Service\n    name: db\n    apiVersion: v1\n  fieldref:\n    fieldpath: spec.ports[0].port\n',
+      'kustomization.yaml':
+        'resources:\n- r.yaml\nvars:\n- name: PORT\n  objref:\n    kind: Service\n    name: db\n    apiVersion: v1\n  fieldref:\n    fieldpath: spec.ports[0].port\n',
       'r.yaml': `${SERVICE}---\n${pod('["$(PORT)", "p=$(PORT)"]')}`,
     });
 

@@ -10,7 +10,8 @@ import { readDocuments } from '#shared/render/yaml/fast-parse.ts';
 
 /** A comparable picture of a node tree: structure, scalar values, styles, source text and anchors. */
 function shape(node: unknown): unknown {
-  if (isScalar(node)) return { value: typeof node.value === 'bigint' ? `${node.value}n` : node.value, type: node.type, source: node.source, format: node.format, tag: node.tag };
+  if (isScalar(node))
+    return { value: typeof node.value === 'bigint' ? `${node.value}n` : node.value, type: node.type, source: node.source, format: node.format, tag: node.tag };
   if (isMap(node)) return { flow: node.flow === true, map: node.items.map((pair) => [shape(pair.key), shape(pair.value)]) };
   if (isSeq(node)) return { flow: node.flow === true, seq: node.items.map(shape) };
   if (isAlias(node)) return { alias: node.source };
@@ -43,7 +44,33 @@ function assertSameReading(text: string, tally?: Tally): void {
   assert.deepEqual(fast, full, JSON.stringify(text));
 }
 
-const PLAINS = ['a', 'web', 'x y', '1', '01', '0x1F', '1.5', '-3', 'true', 'True', 'yes', 'null', '~', '2026-01-01', 'a:b', 'http://h/p#f', 'a#b', '<<', '.inf', 'é ü', '1_000', '+1', 'a -b', 'a,b', 'a]'];
+const PLAINS = [
+  'a',
+  'web',
+  'x y',
+  '1',
+  '01',
+  '0x1F',
+  '1.5',
+  '-3',
+  'true',
+  'True',
+  'yes',
+  'null',
+  '~',
+  '2026-01-01',
+  'a:b',
+  'http://h/p#f',
+  'a#b',
+  '<<',
+  '.inf',
+  'é ü',
+  '1_000',
+  '+1',
+  'a -b',
+  'a,b',
+  'a]',
+];
 const QUOTED = ['"a b"', '"tab\\tq\\"x"', "'it''s'", '""', "''", '"\\u00e9"', '"a: b"', "'# no'", '"1"'];
 const KEYS = ['a', 'b', 'c', 'name', '<<', '1', '01', 'true', '"a"', "'b'", 'k x', 'a.b/c'];
 const ANCHORS = ['x', 'y', 'z'];
@@ -55,33 +82,88 @@ const scalarInline = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('[a, "b", 1]', '{k: v, n: [1, 2]}', '[]', '{}', '[*x, *y]', '{"a":1,"b":"c"}', '[a, ]', '{a: }', '[a: b]') },
 );
 
-const blockHeader = fc.tuple(fc.constantFrom('|', '>'), fc.constantFrom('', '-', '+'), fc.constantFrom('', '', '1', '2')).map(([style, chomp, indicator]) => `${style}${chomp}${indicator}`);
+const blockHeader = fc
+  .tuple(fc.constantFrom('|', '>'), fc.constantFrom('', '-', '+'), fc.constantFrom('', '', '1', '2'))
+  .map(([style, chomp, indicator]) => `${style}${chomp}${indicator}`);
 const blockBody = fc.array(fc.constantFrom('text', 'more text', '  indented', '', '   ', 'a: b', '# hash', '    deeper', 'x'), { minLength: 0, maxLength: 5 });
 
 /** A tree of block nodes, written out at a given indentation. */
-type Tree = { kind: 'map'; entries: [string, Tree][]; anchor?: string | undefined } | { kind: 'seq'; items: Tree[]; anchor?: string | undefined } | { kind: 'scalar'; text: string; anchor?: string | undefined } | { kind: 'block'; header: string; body: string[] } | { kind: 'flow'; lines: readonly string[] } | { kind: 'multi'; lines: readonly string[] };
+type Tree =
+  | { kind: 'map'; entries: [string, Tree][]; anchor?: string | undefined }
+  | { kind: 'seq'; items: Tree[]; anchor?: string | undefined }
+  | { kind: 'scalar'; text: string; anchor?: string | undefined }
+  | { kind: 'block'; header: string; body: string[] }
+  | { kind: 'flow'; lines: readonly string[] }
+  | { kind: 'multi'; lines: readonly string[] };
 
 const tree: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
   tree: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('scalar' as const), text: scalarInline, anchor: fc.option(fc.constantFrom(...ANCHORS), { nil: undefined, freq: 4 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('scalar' as const),
+        text: scalarInline,
+        anchor: fc.option(fc.constantFrom(...ANCHORS), { nil: undefined, freq: 4 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('block' as const), header: blockHeader, body: blockBody }) },
     {
       weight: 1,
       arbitrary: fc.record({
         kind: fc.constant('multi' as const),
-        lines: fc.array(fc.constantFrom('"dq', 'sq', 'plain', 'more words', '', '  ', 'end"', "end'", 'tight \\', 'two \\\\', 'sp \\ ', '# comment', '    # deeper', "'sq", 'x: y', '- z'), { minLength: 2, maxLength: 5 }),
+        lines: fc.array(
+          fc.constantFrom(
+            '"dq',
+            'sq',
+            'plain',
+            'more words',
+            '',
+            '  ',
+            'end"',
+            "end'",
+            'tight \\',
+            'two \\\\',
+            'sp \\ ',
+            '# comment',
+            '    # deeper',
+            "'sq",
+            'x: y',
+            '- z',
+          ),
+          { minLength: 2, maxLength: 5 },
+        ),
       }),
     },
     {
       weight: 1,
       arbitrary: fc.record({
         kind: fc.constant('flow' as const),
-        lines: fc.constantFrom(['[', '  a,', '  "b",', '  {k: v}', ']'], ['{', '  "a": 1,', '  "b": [1, 2], # c', '  "c": {}', '}'], ['[a,', '  b]'], ['{a: 1,', 'b: 2}'], ['[', 'a', ']']),
+        lines: fc.constantFrom(
+          ['[', '  a,', '  "b",', '  {k: v}', ']'],
+          ['{', '  "a": 1,', '  "b": [1, 2], # c', '  "c": {}', '}'],
+          ['[a,', '  b]'],
+          ['{a: 1,', 'b: 2}'],
+          ['[', 'a', ']'],
+        ),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('map' as const), entries: fc.array(fc.tuple(fc.constantFrom(...KEYS), tie('tree')), { minLength: 1, maxLength: 4 }), anchor: fc.option(fc.constantFrom(...ANCHORS), { nil: undefined, freq: 4 }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('seq' as const), items: fc.array(tie('tree'), { minLength: 1, maxLength: 4 }), anchor: fc.option(fc.constantFrom(...ANCHORS), { nil: undefined, freq: 4 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('map' as const),
+        entries: fc.array(fc.tuple(fc.constantFrom(...KEYS), tie('tree')), { minLength: 1, maxLength: 4 }),
+        anchor: fc.option(fc.constantFrom(...ANCHORS), { nil: undefined, freq: 4 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('seq' as const),
+        items: fc.array(tie('tree'), { minLength: 1, maxLength: 4 }),
+        anchor: fc.option(fc.constantFrom(...ANCHORS), { nil: undefined, freq: 4 }),
+      }),
+    },
   ),
 })).tree;
 
@@ -156,8 +238,49 @@ const documentText = fc.tuple(fc.array(tree, { minLength: 1, maxLength: 3 }), de
 });
 
 /** Lines made of YAML fragments, mostly invalid: the fast reader must defer what it cannot read. */
-const FRAGMENTS = ['a:', 'b: c', '- ', '-', '  ', '    ', '|', '>-', '|2', '"q', '"q"', "'s'", "'", '[', ']', '{', '}', ', ', ': ', '#c', ' #c', '&x', '*x', '*y', '---', 'v', '1', '<<:', '? ', '!!str', '\t', 'k: [1,', '2]', 'k: {a: 1}', '...'];
-const soup = fc.array(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 5 }).map((parts) => parts.join('')), { minLength: 1, maxLength: 12 }).map((lines) => `${lines.join('\n')}\n`);
+const FRAGMENTS = [
+  'a:',
+  'b: c',
+  '- ',
+  '-',
+  '  ',
+  '    ',
+  '|',
+  '>-',
+  '|2',
+  '"q',
+  '"q"',
+  "'s'",
+  "'",
+  '[',
+  ']',
+  '{',
+  '}',
+  ', ',
+  ': ',
+  '#c',
+  ' #c',
+  '&x',
+  '*x',
+  '*y',
+  '---',
+  'v',
+  '1',
+  '<<:',
+  '? ',
+  '!!str',
+  '\t',
+  'k: [1,',
+  '2]',
+  'k: {a: 1}',
+  '...',
+];
+const soup = fc
+  .array(
+    fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 5 }).map((parts) => parts.join('')),
+    { minLength: 1, maxLength: 12 },
+  )
+  .map((lines) => `${lines.join('\n')}\n`);
 
 describe('fast YAML reader against the full parser', () => {
   it('reads generated documents of every supported shape exactly as the full parser does', () => {
@@ -175,7 +298,10 @@ describe('fast YAML reader against the full parser', () => {
   });
 
   it('reads generated line soups (mostly invalid YAML) exactly as the full parser does, errors included', () => {
-    fc.assert(fc.property(soup, (text) => assertSameReading(text)), { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) });
+    fc.assert(
+      fc.property(soup, (text) => assertSameReading(text)),
+      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+    );
   });
 
   it('reads each large shape exactly as the full parser does, at a size the full parser reads quickly', async () => {

@@ -31,11 +31,14 @@ test('the intake environment reads receivers from a file', (t) => {
 });
 
 test('a missing deliveries table fails naming the variable', () => {
-  assert.throws(() => readIntakeEnvironment({ TIDELINE_RECEIVERS: RECEIVER }), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError);
-    assert.match(error.message, /TIDELINE_DELIVERIES_TABLE/);
-    return true;
-  });
+  assert.throws(
+    () => readIntakeEnvironment({ TIDELINE_RECEIVERS: RECEIVER }),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.match(error.message, /TIDELINE_DELIVERIES_TABLE/);
+      return true;
+    },
+  );
 });
 
 test('neither or both receiver variables fail naming both', () => {
@@ -45,11 +48,17 @@ test('neither or both receiver variables fail naming both', () => {
 
 test('an unsupported receiver in the environment fails naming the variable and the field', () => {
   const generic = RECEIVER.replace('bitbucket', 'generic');
-  assert.throws(() => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: generic }), /TIDELINE_RECEIVERS: .*spec\.type generic is not supported/);
+  assert.throws(
+    () => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: generic }),
+    /TIDELINE_RECEIVERS: .*spec\.type generic is not supported/,
+  );
 });
 
 test('a non-numeric secrets TTL fails naming the variable', () => {
-  assert.throws(() => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_SECRETS_TTL_SECONDS: '5m' }), /TIDELINE_SECRETS_TTL_SECONDS/);
+  assert.throws(
+    () => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_SECRETS_TTL_SECONDS: '5m' }),
+    /TIDELINE_SECRETS_TTL_SECONDS/,
+  );
 });
 
 test('the in-progress expiry of a delivery is read in seconds from the environment', () => {
@@ -59,6 +68,9 @@ test('the in-progress expiry of a delivery is read in seconds from the environme
 
 test('a zero or non-numeric in-progress expiry fails naming the variable', () => {
   for (const value of ['0', '2m', '-5']) {
-    assert.throws(() => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_DELIVERY_IN_PROGRESS_SECONDS: value }), /TIDELINE_DELIVERY_IN_PROGRESS_SECONDS/);
+    assert.throws(
+      () => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_DELIVERY_IN_PROGRESS_SECONDS: value }),
+      /TIDELINE_DELIVERY_IN_PROGRESS_SECONDS/,
+    );
   }
 });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 
-const bootstrap = JSON.stringify({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '1m', url: 'https://git.example.com/fleet.git', ref: { branch: 'main' } } });
+const bootstrap = JSON.stringify({
+  apiVersion: 'source.toolkit.fluxcd.io/v1',
+  kind: 'GitRepository',
+  metadata: { name: 'flux-system', namespace: 'flux-system' },
+  spec: { interval: '1m', url: 'https://git.example.com/fleet.git', ref: { branch: 'main' } },
+});
 const complete = { TIDELINE_ARTIFACT_BUCKET: 'bundles', TIDELINE_STATUS_TABLE: 'status', TIDELINE_BOOTSTRAP: bootstrap };
 
 test('the pipeline environment is read with its defaults', () => {

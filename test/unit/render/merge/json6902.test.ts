@@ -66,7 +66,9 @@ test('a passing test operation lets the patch continue, typing plain scalars as 
     { op: 'add', path: '/metadata/labels/tested', value: 'yes' },
   ];
 
-  const result = applyJson6902(parseDocument(service, { schema: 'failsafe' }).contents as Node, ops).toJSON() as { metadata: { labels: Record<string, string> } };
+  const result = applyJson6902(parseDocument(service, { schema: 'failsafe' }).contents as Node, ops).toJSON() as {
+    metadata: { labels: Record<string, string> };
+  };
 
   assert.equal(result.metadata.labels.tested, 'yes');
 });
@@ -90,7 +92,9 @@ test('refuses to add below a missing path, naming the file and operation', () =>
   assert.throws(
     () => applyJson6902(node(service), [{ op: 'add', path: '/spec/missing/deeper', value: 1 }], { file: 'overlays/prod/patch.yaml' }),
     (error: unknown) =>
-      error instanceof InvalidInputError && error.message.startsWith('overlays/prod/patch.yaml: ') && /operation 1 \(add \/spec\/missing\/deeper\)/.test(error.message),
+      error instanceof InvalidInputError &&
+      error.message.startsWith('overlays/prod/patch.yaml: ') &&
+      /operation 1 \(add \/spec\/missing\/deeper\)/.test(error.message),
   );
 });
 

@@ -41,7 +41,9 @@ function containers(result: YAMLMap | null): { name: string }[] {
 
 test('merges containers by name, patch elements first then the remaining target elements', () => {
   // Prepare
-  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, image: proxy:2}\n        - {name: logger, image: log:1}\n');
+  const patch = node(
+    'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, image: proxy:2}\n        - {name: logger, image: log:1}\n',
+  );
 
   // Act
   const result = strategicMergePatch(node(base), patch, deployment);
@@ -55,7 +57,9 @@ test('merges containers by name, patch elements first then the remaining target 
 });
 
 test('merges env entries by name and keeps fields the patch does not mention', () => {
-  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env: [{name: B, value: "3"}]\n');
+  const patch = node(
+    'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env: [{name: B, value: "3"}]\n',
+  );
 
   const result = strategicMergePatch(node(base), patch, deployment);
 
@@ -68,9 +72,13 @@ test('merges env entries by name and keeps fields the patch does not mention', (
 });
 
 test('replaces lists without a merge strategy (args, tolerations) whole', () => {
-  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      tolerations: [{key: b, operator: Exists}]\n      containers: [{name: app, args: [--b]}]\n');
+  const patch = node(
+    'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      tolerations: [{key: b, operator: Exists}]\n      containers: [{name: app, args: [--b]}]\n',
+  );
 
-  const result = strategicMergePatch(node(base), patch, deployment)?.toJSON() as { spec: { template: { spec: { tolerations: unknown[]; containers: { args: string[] }[] } } } };
+  const result = strategicMergePatch(node(base), patch, deployment)?.toJSON() as {
+    spec: { template: { spec: { tolerations: unknown[]; containers: { args: string[] }[] } } };
+  };
 
   assert.deepEqual(result.spec.template.spec.tolerations, [{ key: 'b', operator: 'Exists' }]);
   assert.deepEqual(result.spec.template.spec.containers[0]?.args, ['--b']);
@@ -113,7 +121,9 @@ test('replaces a map whole with $patch: replace and drops the directive', () => 
 });
 
 test('replaces a merged list whole when the patch list holds a {$patch: replace} element', () => {
-  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: only, image: only:1}\n        - $patch: replace\n');
+  const patch = node(
+    'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: only, image: only:1}\n        - $patch: replace\n',
+  );
 
   const result = strategicMergePatch(node(base), patch, deployment);
 
@@ -138,7 +148,9 @@ test('merges custom resources without a schema as JSON merge: maps merge, lists 
 });
 
 test('merges service ports on port and protocol together (order as kustomize build leaves it)', () => {
-  const target = node('apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - {port: 53, protocol: TCP, name: tcp}\n    - {port: 53, protocol: UDP, name: udp}\n');
+  const target = node(
+    'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - {port: 53, protocol: TCP, name: tcp}\n    - {port: 53, protocol: UDP, name: udp}\n',
+  );
   const patch = node('kind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - {port: 53, protocol: UDP, name: dns-udp}\n');
 
   const result = strategicMergePatch(target, patch, service)?.toJSON() as { spec: { ports: { name: string }[] } };
@@ -162,7 +174,7 @@ test('keeps the target name and namespace unless the patch may rename it', () =>
   assert.deepEqual(renamed.metadata, { name: 'new', namespace: 'ns' });
 });
 
-test('does not consume the caller\'s patch, so one patch can apply to several targets', () => {
+test("does not consume the caller's patch, so one patch can apply to several targets", () => {
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
 
   strategicMergePatch(node(base), patch, deployment);
@@ -199,7 +211,9 @@ test('a value replacing a quoted one becomes a quoted string, as kustomize rende
 });
 
 test('a patch element without its merge key pairs with no target element (kustomize then empties the list)', () => {
-  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n        - {image: orphan:1}\n');
+  const patch = node(
+    'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n        - {image: orphan:1}\n',
+  );
 
   const result = strategicMergePatch(node(base), patch, deployment);
 
