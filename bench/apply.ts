@@ -14,6 +14,7 @@ import { ClusterClient, endpointFromKubeconfigFile, reconcileObjects } from '#sh
 import type { KubeObject } from '#shared/kube/index.ts';
 import { ensureBinaries } from '#test/env/build.ts';
 import { startPrivateKubeApiServer } from '#test/env/index.ts';
+import { benchApp } from './workload.ts';
 
 const NAMESPACES = 10;
 const PER_KIND = 25;
@@ -24,49 +25,7 @@ function bundle(prefix: string): KubeObject[] {
     const ns = `${prefix}-${n}`;
     objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (let i = 0; i < PER_KIND; i++) {
-      const app = `app-${i}`;
-      objects.push({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: `${app}-config`, namespace: ns, labels: { app } },
-        data: { 'settings.yaml': `replicas: ${i}\nname: ${app}\n`, LOG_LEVEL: 'info' },
-      });
-      objects.push({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: `${app}-secret`, namespace: ns, labels: { app } },
-        type: 'Opaque',
-        stringData: { password: `pw-${n}-${i}` },
-      });
-      objects.push({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: app, namespace: ns, labels: { app } },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app } },
-          template: {
-            metadata: { labels: { app } },
-            spec: {
-              containers: [
-                {
-                  name: 'main',
-                  image: `registry.example.com/${app}:1.0.${i}`,
-                  ports: [{ containerPort: 8080 }],
-                  envFrom: [{ configMapRef: { name: `${app}-config` } }],
-                  resources: { requests: { cpu: '100m', memory: '64Mi' } },
-                },
-              ],
-            },
-          },
-        },
-      });
-      objects.push({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: app, namespace: ns, labels: { app } },
-        spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
-      });
+      objects.push(...benchApp(ns, i, { settings: `replicas: ${i}\nname: app-${i}\n`, password: `pw-${n}-${i}`, envFromConfig: true }));
     }
   }
   return objects;

@@ -14,6 +14,7 @@ import type { KubeObject } from '#shared/kube/index.ts';
 import { OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from '#shared/kube/index.ts';
 import { startPrivateKubeApiServer } from '#test/env/index.ts';
 import { createDriftFleet, type DriftFleet } from '#test/integration/drift/fleet-fixture.ts';
+import { benchApp } from './workload.ts';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 100);
 const SERVERS = 3;
@@ -25,41 +26,7 @@ const LAMBDA_MEMORY_MB = 512;
 function bundle(ns: string): KubeObject[] {
   const objects: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
   for (let i = 0; i < PER_KIND; i++) {
-    const app = `app-${i}`;
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: `${app}-config`, namespace: ns, labels: { app } },
-      data: { 'settings.yaml': `name: ${app}\n`, LOG_LEVEL: 'info' },
-    });
-    objects.push({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: app, namespace: ns, labels: { app } },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app } },
-        template: {
-          metadata: { labels: { app } },
-          spec: {
-            containers: [
-              {
-                name: 'main',
-                image: `registry.example.com/${app}:1.0.${i}`,
-                ports: [{ containerPort: 8080 }],
-                resources: { requests: { cpu: '100m', memory: '64Mi' } },
-              },
-            ],
-          },
-        },
-      },
-    });
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: app, namespace: ns, labels: { app } },
-      spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
-    });
+    objects.push(...benchApp(ns, i, { settings: `name: app-${i}\n` }));
   }
   return objects;
 }
