@@ -27,16 +27,11 @@ export const SOURCE_IGNORE_FILE = '.sourceignore';
 /** Flux's `ExcludeVCS`: always applied. */
 export const FLUX_VCS_EXCLUDES: readonly string[] = ['.git/', '.gitignore', '.gitmodules', '.gitattributes'];
 
-/** Flux's `ExcludeExt`, `ExcludeCI` and `ExcludeExtra`: applied only when the user gives no rule. */
-export const FLUX_DEFAULT_EXCLUDES: readonly string[] = [
-  '*.jpg',
-  '*.jpeg',
-  '*.gif',
-  '*.png',
-  '*.wmv',
-  '*.flv',
-  '*.tar.gz',
-  '*.zip',
+/** Flux's `ExcludeExt`: images and archives. */
+const FLUX_EXTENSION_EXCLUDES: readonly string[] = ['*.jpg', '*.jpeg', '*.gif', '*.png', '*.wmv', '*.flv', '*.tar.gz', '*.zip'];
+
+/** Flux's `ExcludeCI` and `ExcludeExtra`: CI configuration and tool files, each a name (a directory ends in a slash), some matched at any depth. */
+export const FLUX_CI_EXCLUDES: readonly string[] = [
   '.github/',
   '.circleci/',
   '.travis.yml',
@@ -50,6 +45,9 @@ export const FLUX_DEFAULT_EXCLUDES: readonly string[] = [
   '**/.sops.yaml',
   '**/.flux.yaml',
 ];
+
+/** Flux's `ExcludeExt`, `ExcludeCI` and `ExcludeExtra`: applied only when the user gives no rule. */
+export const FLUX_DEFAULT_EXCLUDES: readonly string[] = [...FLUX_EXTENSION_EXCLUDES, ...FLUX_CI_EXCLUDES];
 
 /** One ignore rule and the directory it is relative to (`''` for the root). */
 export interface IgnoreRule {

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { YAMLMap, YAMLSeq, isMap, isScalar, isSeq } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
+import { FLUX_CI_EXCLUDES } from '#shared/git/ignore.ts';
 import { scalarText } from './yaml/go-value.ts';
 import { DEFAULT_LIMITS, RootedFs, parseYamlDocuments, type RenderLimits } from './load.ts';
 import { assertNotEmpty, buildKustomization, findKustomizationFile, readKustomization, type BuildContext, type Kustomization } from './kustomize.ts';
@@ -61,19 +62,11 @@ export interface RenderResult {
 
 // Paths Flux's source-controller leaves out of every artifact by default (CI configuration and
 // tool files), so they never reach the generated kustomization.
-const FLUX_IGNORED_DIRS = new Set(['.git', '.github', '.circleci']);
-const FLUX_IGNORED_FILES = new Set([
-  '.travis.yml',
-  '.gitlab-ci.yml',
-  'appveyor.yml',
-  '.drone.yml',
-  'cloudbuild.yaml',
-  'codeship-services.yml',
-  'codeship-steps.yml',
-  '.goreleaser.yml',
-  '.sops.yaml',
-  '.flux.yaml',
-]);
+// Read from the ignore rules' own table so the two cannot drift apart; images and archives are left
+// to the YAML filter below.
+const fluxCiNames = FLUX_CI_EXCLUDES.map((pattern) => pattern.replace(/^\*\*\//, ''));
+const FLUX_IGNORED_DIRS = new Set(['.git', ...fluxCiNames.filter((name) => name.endsWith('/')).map((name) => name.slice(0, -1))]);
+const FLUX_IGNORED_FILES = new Set(fluxCiNames.filter((name) => !name.endsWith('/')));
 
 /** Every YAML file below `dir` (lexical walk order), directories with a kustomization as a whole: what Flux generates. */
 async function fluxGeneratedResources(ctx: BuildContext, dir: string): Promise<string[]> {
