@@ -119,31 +119,17 @@ export type ResolvedPlain =
   | { kind: 'timestamp'; text: string }
   | { kind: 'str' };
 
-const V3_MAP: Record<string, ResolvedPlain> = {
-  true: { kind: 'bool', value: true },
-  True: { kind: 'bool', value: true },
-  TRUE: { kind: 'bool', value: true },
-  false: { kind: 'bool', value: false },
-  False: { kind: 'bool', value: false },
-  FALSE: { kind: 'bool', value: false },
-  '': { kind: 'null' },
-  '~': { kind: 'null' },
-  null: { kind: 'null' },
-  Null: { kind: 'null' },
-  NULL: { kind: 'null' },
-  '.nan': { kind: 'float', value: Number.NaN },
-  '.NaN': { kind: 'float', value: Number.NaN },
-  '.NAN': { kind: 'float', value: Number.NaN },
-  '.inf': { kind: 'float', value: Number.POSITIVE_INFINITY },
-  '.Inf': { kind: 'float', value: Number.POSITIVE_INFINITY },
-  '.INF': { kind: 'float', value: Number.POSITIVE_INFINITY },
-  '+.inf': { kind: 'float', value: Number.POSITIVE_INFINITY },
-  '+.Inf': { kind: 'float', value: Number.POSITIVE_INFINITY },
-  '+.INF': { kind: 'float', value: Number.POSITIVE_INFINITY },
-  '-.inf': { kind: 'float', value: Number.NEGATIVE_INFINITY },
-  '-.Inf': { kind: 'float', value: Number.NEGATIVE_INFINITY },
-  '-.INF': { kind: 'float', value: Number.NEGATIVE_INFINITY },
-};
+// go-yaml v3's resolve table: each value with the spellings that resolve to it.
+const V3_SPELLINGS: readonly [ResolvedPlain, readonly string[]][] = [
+  [{ kind: 'bool', value: true }, ['true', 'True', 'TRUE']],
+  [{ kind: 'bool', value: false }, ['false', 'False', 'FALSE']],
+  [{ kind: 'null' }, ['', '~', 'null', 'Null', 'NULL']],
+  [{ kind: 'float', value: Number.NaN }, ['.nan', '.NaN', '.NAN']],
+  [{ kind: 'float', value: Number.POSITIVE_INFINITY }, ['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF']],
+  [{ kind: 'float', value: Number.NEGATIVE_INFINITY }, ['-.inf', '-.Inf', '-.INF']],
+];
+
+const V3_MAP: Record<string, ResolvedPlain> = Object.fromEntries(V3_SPELLINGS.flatMap(([value, spellings]) => spellings.map((spelling) => [spelling, value])));
 
 /** Resolves a plain scalar with go-yaml v3's rules (YAML 1.2 booleans, Go integer syntax). */
 export function resolvePlainV3(text: string): ResolvedPlain {
