@@ -180,52 +180,23 @@ test('generic kstatus checks come first: deletion, an unobserved generation, Rec
 
 test('a Deployment whose controller reports conditions is Current only once the new ReplicaSet is available', () => {
   const counts = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
+  const progressing = (reason: string, available: string): KubeObject =>
+    obj(
+      'apps/v1',
+      'Deployment',
+      { replicas: 1 },
+      {
+        ...counts,
+        conditions: [
+          { type: 'Progressing', status: 'True', reason },
+          { type: 'Available', status: available },
+        ],
+      },
+    );
   const cases: Array<[KubeObject, string, string?]> = [
-    [
-      obj(
-        'apps/v1',
-        'Deployment',
-        { replicas: 1 },
-        {
-          ...counts,
-          conditions: [
-            { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' },
-            { type: 'Available', status: 'True' },
-          ],
-        },
-      ),
-      'InProgress',
-    ],
-    [
-      obj(
-        'apps/v1',
-        'Deployment',
-        { replicas: 1 },
-        {
-          ...counts,
-          conditions: [
-            { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
-            { type: 'Available', status: 'False' },
-          ],
-        },
-      ),
-      'InProgress',
-    ],
-    [
-      obj(
-        'apps/v1',
-        'Deployment',
-        { replicas: 1 },
-        {
-          ...counts,
-          conditions: [
-            { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
-            { type: 'Available', status: 'True' },
-          ],
-        },
-      ),
-      'Current',
-    ],
+    [progressing('ReplicaSetUpdated', 'True'), 'InProgress'],
+    [progressing('NewReplicaSetAvailable', 'False'), 'InProgress'],
+    [progressing('NewReplicaSetAvailable', 'True'), 'Current'],
     [obj('apps/v1', 'Deployment', { replicas: 1 }, { ...counts, replicas: 2 }), 'InProgress', 'an old replica is still terminating'],
   ];
   for (const [object, expected, why] of cases) {
