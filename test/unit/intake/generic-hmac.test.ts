@@ -21,15 +21,25 @@ for (const algorithm of ['sha1', 'sha256', 'sha512'] as const) {
   });
 }
 
-test('a generic-hmac push with an md5 signature is refused', async () => {
-  const intake = makeIntake([generic]);
-  const body = JSON.stringify(payload);
-  const response = await handleWebhook(
-    request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `md5=${hmacHex('md5', TOKEN, body)}` }, body),
-    intake.deps,
-  );
-  assert.equal(response.status, 401);
-});
+const refusedSignatures: { name: string; signature: (body: string) => string }[] = [
+  { name: 'a generic-hmac push with an md5 signature is refused', signature: (body) => `md5=${hmacHex('md5', TOKEN, body)}` },
+  {
+    name: 'a generic-hmac signature with an upper-case algorithm name is refused, as Flux refuses it',
+    signature: (body) => `SHA256=${hmacHex('sha256', TOKEN, body)}`,
+  },
+  { name: 'a generic-hmac signature with blanks after the = is refused, as Flux refuses it', signature: (body) => `sha256= ${hmacHex('sha256', TOKEN, body)}` },
+];
+for (const c of refusedSignatures) {
+  test(c.name, async () => {
+    // Prepare
+    const intake = makeIntake([generic]);
+    const body = JSON.stringify(payload);
+    // Act
+    const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': c.signature(body) }, body), intake.deps);
+    // Assess
+    assert.equal(response.status, 401);
+  });
+}
 
 test('a generic-hmac push without X-Signature is refused with 401', async () => {
   const intake = makeIntake([generic]);

@@ -27,19 +27,28 @@ test('a Gitea push with a valid X-Gitea-Signature emits GitPushReceived', async 
   assert.deepEqual((detail.repository as { urls: string[] }).urls, ['https://gitea.example.com/infra/fleet.git', 'git@gitea.example.com:infra/fleet.git']);
 });
 
-test('a Forgejo push signed in X-Forgejo-Signature is accepted', async () => {
-  const intake = makeIntake([gitea]);
-  const body = JSON.stringify(giteaPush());
-  const forgejo = {
-    'Content-Type': 'application/json',
-    'X-Forgejo-Delivery': 'd1',
-    'X-Forgejo-Event': 'push',
-    'X-Forgejo-Signature': hmacHex('sha256', TOKEN, body),
-  };
-  const response = await handleWebhook(request(pathOf(gitea), forgejo, body), intake.deps);
-  assert.equal(response.status, 200);
-  assert.equal(intake.bus.published[0]?.detail.deliveryId, 'd1');
-});
+// Forgejo and Gogs send Gitea's payload under headers of their own name.
+for (const fork of [
+  { name: 'Forgejo', delivery: 'd1' },
+  { name: 'Gogs', delivery: 'gogs-1' },
+]) {
+  test(`a ${fork.name} push signed in X-${fork.name}-Signature is accepted`, async () => {
+    // Prepare
+    const intake = makeIntake([gitea]);
+    const body = JSON.stringify(giteaPush());
+    const forkHeaders = {
+      'Content-Type': 'application/json',
+      [`X-${fork.name}-Delivery`]: fork.delivery,
+      [`X-${fork.name}-Event`]: 'push',
+      [`X-${fork.name}-Signature`]: hmacHex('sha256', TOKEN, body),
+    };
+    // Act
+    const response = await handleWebhook(request(pathOf(gitea), forkHeaders, body), intake.deps);
+    // Assess
+    assert.equal(response.status, 200);
+    assert.equal(intake.bus.published[0]?.detail.deliveryId, fork.delivery);
+  });
+}
 
 test('a Gitea signature with a sha256= prefix (the GitHub form) is not a valid X-Gitea-Signature', async () => {
   const intake = makeIntake([gitea]);

@@ -161,20 +161,6 @@ test('a GitLab signature made with a bare base64 secret (Standard Webhooks libra
   assert.equal(response.status, 200);
 });
 
-test('a Gogs push signed in X-Gogs-Signature is accepted', async () => {
-  const intake = makeIntake([gitea]);
-  const body = JSON.stringify(giteaPush());
-  const headers = {
-    'Content-Type': 'application/json',
-    'X-Gogs-Event': 'push',
-    'X-Gogs-Delivery': 'gogs-1',
-    'X-Gogs-Signature': hmacHex('sha256', TOKEN, body),
-  };
-  const response = await handleWebhook(request(pathOf(gitea), headers, body), intake.deps);
-  assert.equal(response.status, 200);
-  assert.equal(intake.bus.published[0]?.detail.deliveryId, 'gogs-1');
-});
-
 test('Bitbucket’s X-Hook-UUID (the same for every delivery of a webhook) is not taken as the delivery id', async () => {
   const intake = makeIntake([bitbucket]);
   const send = async (hash: string): Promise<number> => {
@@ -190,26 +176,6 @@ test('Bitbucket’s X-Hook-UUID (the same for every delivery of a webhook) is no
   assert.equal(await send(SHA_B), 200);
   assert.equal(await send(SHA_C), 200);
   assert.equal(intake.bus.published.length, 2);
-});
-
-test('a generic-hmac signature with an upper-case algorithm name is refused, as Flux refuses it', async () => {
-  const intake = makeIntake([generic]);
-  const body = genericBody();
-  const response = await handleWebhook(
-    request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `SHA256=${hmacHex('sha256', TOKEN, body)}` }, body),
-    intake.deps,
-  );
-  assert.equal(response.status, 401);
-});
-
-test('a generic-hmac signature with blanks after the = is refused, as Flux refuses it', async () => {
-  const intake = makeIntake([generic]);
-  const body = genericBody();
-  const response = await handleWebhook(
-    request(pathOf(generic), { 'Content-Type': 'application/json', 'X-Signature': `sha256= ${hmacHex('sha256', TOKEN, body)}` }, body),
-    intake.deps,
-  );
-  assert.equal(response.status, 401);
 });
 
 test('a generic-hmac sha1 signature in upper-case hex, without a Content-Type, is accepted', async () => {
