@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,6 +8,7 @@ import { promisify } from 'node:util';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { IsomorphicGitSource } from '#shared/git/index.ts';
 import { createGitRepo } from '#test/env/index.ts';
+import { proxyGitRepo } from './helpers.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -57,20 +56,7 @@ test('an HTTPS Git server signed by a private CA is trusted with ca.crt, and ref
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const { ca, cert, key } = await makeCertificates(dir);
   // TLS in front of the test Git server: every request is passed on as it came.
-  const upstream = new URL(repo.url);
-  const proxy = createServer({ cert, key }, (req, res) => {
-    const forwarded = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    req.pipe(forwarded);
-  }).listen(0, '127.0.0.1');
-  await new Promise((resolve) => proxy.once('listening', resolve));
-  t.after(() => {
-    proxy.closeAllConnections();
-    proxy.close();
-  });
-  const url = `https://127.0.0.1:${(proxy.address() as { port: number }).port}${upstream.pathname}`;
+  const url = await proxyGitRepo(t, repo.url, { tls: { cert, key } });
   const git = new IsomorphicGitSource({ cacheDir: join(dir, 'cache') });
 
   const checkout = await git.checkout({ url, ref: { branch: 'main' }, credentials: { caCert: ca } });
