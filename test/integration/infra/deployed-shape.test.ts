@@ -5,7 +5,7 @@
 // apply bundle, every hop going through moto (bus rule → queue → next bundle). This is what catches a
 // file missing from a bundle, a wrong environment variable, or a rule that matches nothing.
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +19,7 @@ import { applyGroupOf } from '#shared/events/catalog.ts';
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import { createGitRepo, getTestEnv, kubeContextName, type TestGitRepo } from '#test/env/index.ts';
 import { DeployedStack } from '#test/infra/deployed.ts';
+import { githubPushBody, githubPushHeaders } from '#test/support/webhooks.ts';
 import { bootstrapRepository, synthTideline } from '#test/infra/synth.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -90,24 +91,12 @@ after(() => deployed?.stop());
 test('a signed push posted to the intake bundle ends as objects applied by the apply bundle, through moto at every hop', async () => {
   // Prepare: a GitHub push of the fleet's head, signed with the Receiver's token.
   const sha = await fleet.head();
-  const body = JSON.stringify({
-    ref: 'refs/heads/main',
-    before: '0'.repeat(40),
-    after: sha,
-    repository: { clone_url: fleet.url },
-    head_commit: { id: sha },
-    commits: [],
-  });
+  const body = githubPushBody({ sha, repository: { clone_url: fleet.url } });
   const rawPath = receiverWebhookPath(TOKEN, 'fleet', 'flux-system');
   const request = {
     version: '2.0',
     rawPath,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': `delivery-${suffix}`,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`,
-    },
+    headers: githubPushHeaders(body, TOKEN, `delivery-${suffix}`),
     body,
     isBase64Encoded: false,
     requestContext: { requestId: `request-${suffix}`, http: { method: 'POST', path: rawPath } },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { githubPushHeaders } from '#test/support/webhooks.ts';
 import { before, test } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -110,12 +111,7 @@ function functionUrlEvent(body: string, headers: Record<string, string>, receive
 }
 
 function signedHeaders(body: string, deliveryId: string, secret = TOKEN): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'x-github-event': 'push',
-    'x-github-delivery': deliveryId,
-    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-  };
+  return githubPushHeaders(body, secret, deliveryId);
 }
 
 async function drainAll(): Promise<Record<string, string[]>> {

@@ -2,7 +2,7 @@
 // crash or OOM) must not be lost: through the real DynamoDB conditional writes and the real
 // EventBridge bus (moto), its redelivery is held while the claim is live and published after.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { githubPushHeaders } from '#test/support/webhooks.ts';
 import { test } from 'node:test';
 import { DynamoDbTtlStore } from '#shared/adapters/aws/dynamodb-ttl-store.ts';
 import { EventBridgeBus } from '#shared/adapters/aws/eventbridge-bus.ts';
@@ -32,12 +32,7 @@ function githubPushRequest(namespace: string, deliveryId: string): WebhookReques
   return {
     method: 'POST',
     path: receiverWebhookPath(TOKEN, 'github', namespace),
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`,
-    },
+    headers: githubPushHeaders(body, TOKEN, deliveryId),
     body: Buffer.from(body),
   };
 }

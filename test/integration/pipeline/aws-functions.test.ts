@@ -16,9 +16,9 @@ import { DynamoDbStatusStore } from '#shared/adapters/aws/dynamodb-status-store.
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import { createGitRepo, getTestEnv, kubeContextName, type TestGitRepo } from '#test/env/index.ts';
 import { statusTable } from '#test/integration/adapters/helpers.ts';
+import { githubPushBody, githubPushHeaders } from '#test/support/webhooks.ts';
 import { createCatalogBus, createDeliveriesTable, drainQueue } from '#test/integration/intake/helpers.ts';
 import { receiverWebhookPath } from '#shared/config/receiver.ts';
-import { createHmac } from 'node:crypto';
 
 type Handler = (input: unknown) => Promise<unknown>;
 let handlers: { source: Handler; render: Handler; intake: Handler; apply: (event: SQSEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }> };
@@ -162,22 +162,10 @@ test('a scheduled tick with no source due emits nothing, even when the repositor
 test('a Receiver that Git added answers through the intake function with no redeploy, and its push reaches the source function', async () => {
   // Prepare: the first test's render stored the snapshot holding the Receiver `from-git`.
   const sha = await fleet.head();
-  const body = JSON.stringify({
-    ref: 'refs/heads/main',
-    before: '0'.repeat(40),
-    after: sha,
-    repository: { clone_url: fleet.url },
-    head_commit: { id: sha },
-    commits: [],
-  });
+  const body = githubPushBody({ sha, repository: { clone_url: fleet.url } });
   const request = {
     rawPath: receiverWebhookPath(GIT_RECEIVER_TOKEN, 'from-git', 'flux-system'),
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': `d-${suffix}`,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', GIT_RECEIVER_TOKEN).update(body).digest('hex')}`,
-    },
+    headers: githubPushHeaders(body, GIT_RECEIVER_TOKEN, `d-${suffix}`),
     body,
     isBase64Encoded: false,
     requestContext: { http: { method: 'POST' }, requestId: 'r-1' },
