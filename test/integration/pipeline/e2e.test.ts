@@ -11,9 +11,28 @@ import { registerReconcile } from '#shared/cli/commands/control.ts';
 import { captureIo, runVerbs } from '#test/unit/cli/helpers.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { APP_TOKEN, FLEET_TOKEN, SETTINGS, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
+import { APP_TOKEN, FLEET_TOKEN, SETTINGS, WEB, overlay, startFleetHarness, waitUntil, type FleetHarness } from './harness.ts';
 
 let h: FleetHarness;
+
+/** A tenant's GitRepository `name` (fetched every minute) and the Kustomization applying `path` of it. */
+function tenant(name: string, source: Record<string, unknown>, path: string): string {
+  return (
+    yaml.dump({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name, namespace: 'flux-system' },
+      spec: { interval: '1m', ...source },
+    }) +
+    '---\n' +
+    yaml.dump({
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name, namespace: 'flux-system' },
+      spec: { interval: '10m', prune: true, path, sourceRef: { kind: 'GitRepository', name } },
+    })
+  );
+}
 
 function replicasOf(object: unknown): number | undefined {
   return (object as { spec?: { replicas?: number } } | undefined)?.spec?.replicas;
@@ -118,29 +137,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     await waitUntil(async () => h.slack.messages.length > before, 10_000);
     assert.match(h.slack.messages.slice(before).join('\n'), /apps/);
     // Put it back for the next tests.
-    await h.push(
-      {
-        'apps/base/web.yaml':
-          yaml.dump({
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: 'web', labels: { app: 'web' } },
-            spec: {
-              replicas: 1,
-              selector: { matchLabels: { app: 'web' } },
-              template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } },
-            },
-          }) +
-          '---\n' +
-          yaml.dump({
-            apiVersion: 'v1',
-            kind: 'Service',
-            metadata: { name: 'web' },
-            spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
-          }),
-      },
-      'fix the build',
-    );
+    await h.push({ 'apps/base/web.yaml': WEB }, 'fix the build');
     assert.equal((await h.status('dev', 'apps'))?.ready.status, 'True');
   });
 
@@ -249,20 +246,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   test('a Git server that is down is retried and shows in status; the other sources keep working', async () => {
     await h.push(
       {
-        'tenants/broken-source.yaml':
-          yaml.dump({
-            apiVersion: 'source.toolkit.fluxcd.io/v1',
-            kind: 'GitRepository',
-            metadata: { name: 'gone', namespace: 'flux-system' },
-            spec: { interval: '1m', url: 'http://127.0.0.1:9/nowhere.git', ref: { branch: 'main' } },
-          }) +
-          '---\n' +
-          yaml.dump({
-            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-            kind: 'Kustomization',
-            metadata: { name: 'gone', namespace: 'flux-system' },
-            spec: { interval: '10m', prune: true, path: './', sourceRef: { kind: 'GitRepository', name: 'gone' } },
-          }),
+        'tenants/broken-source.yaml': tenant('gone', { url: 'http://127.0.0.1:9/nowhere.git', ref: { branch: 'main' } }, './'),
       },
       'a source that is down',
     );
@@ -282,20 +266,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   test('a GitRepository whose secretRef is missing is a clear error in status; credentials never appear in logs, events or status', async () => {
     await h.push(
       {
-        'tenants/locked.yaml':
-          yaml.dump({
-            apiVersion: 'source.toolkit.fluxcd.io/v1',
-            kind: 'GitRepository',
-            metadata: { name: 'locked', namespace: 'flux-system' },
-            spec: { interval: '1m', url: h.app.url, ref: { branch: 'main' }, secretRef: { name: 'no-such-secret' } },
-          }) +
-          '---\n' +
-          yaml.dump({
-            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-            kind: 'Kustomization',
-            metadata: { name: 'locked', namespace: 'flux-system' },
-            spec: { interval: '10m', prune: true, path: './deploy', sourceRef: { kind: 'GitRepository', name: 'locked' } },
-          }),
+        'tenants/locked.yaml': tenant('locked', { url: h.app.url, ref: { branch: 'main' }, secretRef: { name: 'no-such-secret' } }, './deploy'),
       },
       'a source without its secret',
     );

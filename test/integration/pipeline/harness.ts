@@ -1,7 +1,7 @@
 // The pipeline end to end in local mode, on real components: the shared test cluster as `dev`, a
 // private API server as `prod`, fleet and app repositories on the test Git HTTP server, a real
 // HTTP server standing in for Slack, and signed GitHub webhooks sent to the pipeline's intake.
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { receiverWebhookPath } from '#shared/config/receiver.ts';
 import { ClusterClient, endpointFromKubeconfigFile, type KubeObject } from '#shared/kube/index.ts';
 import { startLocalPipeline, type LocalPipeline } from '#shared/local/runtime.ts';
 import { silentLogger, type Clock, type KustomizationStatus, type Logger } from '#shared/ports/index.ts';
+import { githubPushBody, githubPushHeaders } from '#test/support/webhooks.ts';
 import { createGitRepo, getTestEnv, startPrivateKubeApiServer, type PrivateKubeApiServer, type TestGitRepo } from '#test/env/index.ts';
 
 /** A clock on real time that a test can move forward (intervals come due without waiting). */
@@ -187,35 +188,31 @@ export function fleetFiles(urls: { fleet: string; app: string }, ns: string, ten
     kind: 'Kustomization',
     resources: ['web.yaml', 'settings.yaml'],
   });
-  files['apps/base/web.yaml'] = doc(
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', labels: { app: 'web' } },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } },
-      },
-    },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
-  );
+  files['apps/base/web.yaml'] = WEB;
   files['apps/base/settings.yaml'] = SETTINGS;
   for (const [cluster, replicas, tag] of [
     ['dev', 2, '1.27.1'],
     ['prod', 3, '1.27.0'],
   ] as const) {
-    files[`apps/${cluster}/kustomization.yaml`] = doc({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      resources: ['../base'],
-      namePrefix: `${cluster}-`,
-      images: [{ name: 'nginx', newTag: tag }],
-      replicas: [{ name: 'web', count: replicas }],
-    });
+    files[`apps/${cluster}/kustomization.yaml`] = overlay(cluster, replicas, tag);
   }
   return files;
 }
+
+/** The app's base: its Deployment (nginx 1.27.0, one replica) and Service. */
+export const WEB =
+  yaml.dump({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', labels: { app: 'web' } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27.0' }] } },
+    },
+  }) +
+  '---\n' +
+  yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
 
 /** The app's ConfigMap: `region` comes from the dev cluster's `cluster-vars` ConfigMap (postBuild.substituteFrom). */
 export const SETTINGS = yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { greeting: 'hello ${region:=nowhere}' } });
@@ -340,23 +337,10 @@ export async function startFleetHarness(): Promise<FleetHarness> {
     webhook: async (repo, receiver, hookOptions = {}) => {
       const ref = hookOptions.ref ?? 'refs/heads/main';
       const after = hookOptions.sha ?? (await repo.head());
-      const body = JSON.stringify({
-        ref,
-        before: '0'.repeat(40),
-        after,
-        repository: { full_name: 'test/repo', clone_url: repo.url },
-        pusher: { name: 'test' },
-        head_commit: { id: after },
-        commits: [],
-      });
+      const body = githubPushBody({ ref, sha: after, repository: { full_name: 'test/repo', clone_url: repo.url }, pusher: { name: 'test' } });
       const response = await fetch(`${pipeline.url}${receiverWebhookPath(receiver.token, receiver.name, 'flux-system')}`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-github-delivery': randomUUID(),
-          'x-hub-signature-256': `sha256=${createHmac('sha256', receiver.token).update(body).digest('hex')}`,
-        },
+        headers: githubPushHeaders(body, receiver.token, randomUUID()),
         body,
       });
       await response.text();
