@@ -6,15 +6,14 @@ import assert from 'node:assert/strict';
 import { ClusterClient, reconcileObjects } from '#shared/kube/index.ts';
 import type { ChangeSet } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, crd, deployment, ownerFor, secret, service, testClient } from './helpers.ts';
+import { configMap, crd, deployment, ownerFor, secret, service, testClient, testClientFor } from './helpers.ts';
 
 const actions = (changeSet: ChangeSet): string[] => changeSet.entries.map((e) => `${e.object.kind}/${e.object.name}:${e.action}`).sort();
 
 test('a first apply creates every object with ownership labels and records the inventory', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-create');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   // Act
   const result = await reconcileObjects(client, {
     owner: ownerFor(ns),
@@ -33,8 +32,7 @@ test('a first apply creates every object with ownership labels and records the i
 test('a changed object is Configured and the others stay Unchanged', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-update');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web')] });
   // Act
   const result = await reconcileObjects(client, {
@@ -51,8 +49,7 @@ test('a changed object is Configured and the others stay Unchanged', async (t) =
 test('removing a field from the manifest removes it from the cluster', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-drop');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'settings', { a: '1', b: '2' })] });
   // Act
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [configMap(ns, 'settings', { a: '1' })] });
@@ -65,8 +62,7 @@ test('removing a field from the manifest removes it from the cluster', async (t)
 test('re-applying an unchanged bundle writes nothing: one LIST per kind and the inventory read', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-noop');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const objects = [configMap(ns, 'a', { x: '1' }), configMap(ns, 'b', { y: '2' }), deployment(ns, 'web'), service(ns, 'web')];
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects });
   const before = client.requestCount;
@@ -89,8 +85,7 @@ test('re-applying an unchanged bundle writes nothing: one LIST per kind and the 
 test('a CRD and a custom resource of it apply together in one bundle', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-crd');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const group = `${ns}.example.com`;
   const definition = crd(group, 'Widget', 'widgets');
   t.after(async () => {
@@ -109,8 +104,7 @@ test('a CRD and a custom resource of it apply together in one bundle', async (t)
 test('an invalid object fails validation and nothing of the bundle is applied', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-invalid');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const broken = deployment(ns, 'broken');
   (broken.spec as { replicas: unknown }).replicas = -1;
   const alsoBroken = configMap(ns, 'Bad_Name', { a: '1' });
@@ -133,8 +127,7 @@ test('an invalid object fails validation and nothing of the bundle is applied', 
 test('an immutable field change is refused with a clear error without force', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-immutable');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [deployment(ns, 'web', 'nginx:1.27', 'web')] });
   // Act
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [deployment(ns, 'web', 'nginx:1.27', 'web-v2')] });
@@ -148,8 +141,7 @@ test('an immutable field change is refused with a clear error without force', as
 test('an immutable field change recreates the object with force', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-recreate');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [deployment(ns, 'web', 'nginx:1.27', 'web')] });
   const before = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
   // Act
@@ -165,8 +157,7 @@ test('an immutable field change recreates the object with force', async (t) => {
 test('with force, an object whose replacement would be invalid is not deleted: the error says what is wrong with it', async (t) => {
   // Prepare: a Secret whose type (immutable) changes to kubernetes.io/tls without the keys that type requires.
   const ns = await useNamespace(t, 'kube-recreate-invalid');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const opaque = secret(ns, 'creds', { password: 'hunter2-secret' });
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [opaque] });
   const before = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'creds' });
@@ -225,8 +216,7 @@ test('a field owned by another manager is a conflict error when conflicts are no
 test('namespaced objects without a namespace go to targetNamespace; cluster-scoped ones keep none', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-target');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${ns}-reader` }, rules: [] };
   t.after(async () => {
     await client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: `${ns}-reader` });
@@ -243,8 +233,7 @@ test('namespaced objects without a namespace go to targetNamespace; cluster-scop
 test('without validation each object costs one request and the change set is the same', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-unvalidated');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const objects = [configMap(ns, 'a', { x: '1' }), configMap(ns, 'b', { y: '2' }), deployment(ns, 'web')];
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r0', objects: [] });
   client.requestsByVerb.clear();
@@ -269,8 +258,7 @@ test('without validation each object costs one request and the change set is the
 test('an object annotated kustomize.toolkit.fluxcd.io/force: enabled is recreated without Kustomization force', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-force-annotation');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [deployment(ns, 'web', 'nginx:1.27', 'web')] });
   const changed = deployment(ns, 'web', 'nginx:1.27', 'web-v2');
   changed.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
@@ -310,8 +298,7 @@ test('ssa: IfNotPresent creates a missing object and leaves an existing one alon
 test('objects of a kind the cluster does not serve are each reported, with one discovery refresh', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-unknown-kind');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const gadget = (name: string) => ({ apiVersion: 'nowhere.example.com/v1', kind: 'Gadget', metadata: { name, namespace: ns } });
   await client.refreshDiscovery();
   client.requestsByVerb.clear();

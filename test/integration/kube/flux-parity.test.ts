@@ -13,8 +13,7 @@ import { configMap, crd, deployment, ownerFor, secret, testClient, testClientFor
 test("a key dropped from a Secret's stringData disappears from the live Secret", async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-strdata');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [secret(ns, 'creds', { user: 'admin', password: 'hunter22' })] });
   // Act
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [secret(ns, 'creds', { user: 'admin' })] });
@@ -43,8 +42,7 @@ function otherIp(ip: string): string {
 test('a changed Service clusterIP is an immutable-field error without force', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-clusterip');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [serviceWithIp(ns, undefined)] });
   const ip = ((await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'api' }))?.spec as { clusterIP: string }).clusterIP;
   // Act
@@ -60,8 +58,7 @@ test('a changed Service clusterIP is an immutable-field error without force', as
 test('a changed Service clusterIP recreates the Service when it is annotated force: enabled', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-clusterip-force');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [serviceWithIp(ns, undefined)] });
   const before = await client.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'api' });
   const wanted = otherIp((before?.spec as { clusterIP: string }).clusterIP);
@@ -82,8 +79,7 @@ test('a changed Service clusterIP recreates the Service when it is annotated for
 test('a changed RoleBinding roleRef recreates the RoleBinding with force', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-roleref');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const binding = (role: string): KubeObject => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
@@ -103,8 +99,7 @@ test('a changed RoleBinding roleRef recreates the RoleBinding with force', async
 test('an object in the bundle twice is refused naming both occurrences, nothing applied', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-dup');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const withoutNamespace = configMap(ns, 'settings', { a: '2' });
   delete withoutNamespace.metadata.namespace;
   // Act
@@ -129,8 +124,7 @@ test('an object in the bundle twice is refused naming both occurrences, nothing 
 test('the stale revision and empty bundle guards name the Kustomization', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-guards');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'main@sha1:b', order: 2, prune: true, objects: [configMap(ns, 'a', { a: '1' })] });
   const prefix = `Kustomization.kustomize.toolkit.fluxcd.io ${ns} in ns flux-system: `;
@@ -149,8 +143,7 @@ test('the stale revision and empty bundle guards name the Kustomization', async 
 test('pruning a Namespace that is already terminating succeeds', async (t) => {
   // Prepare: the test API server runs no namespace controller, so a deleted Namespace stays Terminating.
   const ns = await useNamespace(t, 'kube-prune-term');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   const doomed = `${ns}-doomed`;
   await reconcileObjects(client, {
@@ -176,25 +169,15 @@ test('pruning a Namespace that is already terminating succeeds', async (t) => {
 test('an object recorded with an API version the cluster no longer serves is pruned through the version it serves', async (t) => {
   // Prepare: a CRD serving v1alpha1 and v1; a custom resource applied as v1alpha1, then v1alpha1 retired.
   const ns = await useNamespace(t, 'kube-prune-version');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   const group = `${ns}.example.com`;
   const schema = { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
-  const widgets = (alphaServed: boolean): KubeObject => ({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `widgets.${group}` },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-      versions: [
-        { name: 'v1alpha1', served: alphaServed, storage: false, schema },
-        { name: 'v1', served: true, storage: true, schema },
-      ],
-    },
-  });
+  const widgets = (alphaServed: boolean): KubeObject =>
+    crd(group, 'Widget', 'widgets', [
+      { name: 'v1alpha1', served: alphaServed, storage: false, schema },
+      { name: 'v1', served: true, storage: true, schema },
+    ]);
   t.after(async () => {
     await client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` }).catch(() => undefined);
   });
@@ -266,8 +249,7 @@ test('an object whose ownership labels were changed to another Kustomization is 
 test('a namespaced object without a namespace and no targetNamespace is an error naming it, nothing applied', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-nons');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const unplaced: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'homeless' }, spec: {} };
   // Act
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'fine', { a: '1' }), unplaced] });

@@ -4,18 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reconcileObjects } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { deployment, instantClock, ownerFor, testClient } from './helpers.ts';
+import { deployment, instantClock, ownerFor, reportDeploymentReady, testClientFor } from './helpers.ts';
 
 test('wait succeeds once the Deployment reports its replicas ready', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-health');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' };
-  const clock = instantClock(async () => {
-    const live = await client.get(ref);
-    await client.patchStatus(ref, { observedGeneration: live?.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
-  });
+  const clock = instantClock(() => reportDeploymentReady(client, ref));
   // Act
   const result = await reconcileObjects(client, {
     owner: ownerFor(ns),
@@ -34,8 +30,7 @@ test('wait succeeds once the Deployment reports its replicas ready', async (t) =
 test('wait fails with HealthCheckFailed when the timeout passes before the object is ready', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-health-timeout');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const clock = instantClock();
   // Act
   const result = await reconcileObjects(client, {

@@ -63,8 +63,19 @@ export function service(namespace: string, name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } };
 }
 
-/** A namespaced CRD `<plural>.<group>` with an open schema, kind `kind`. */
-export function crd(group: string, kind: string, plural: string): KubeObject {
+/** The one version of {@link crd} unless a test names its own: v1, served and stored, open schema, a status subresource. */
+const OPEN_V1 = [
+  {
+    name: 'v1',
+    served: true,
+    storage: true,
+    schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    subresources: { status: {} },
+  },
+];
+
+/** A namespaced CRD `<plural>.<group>` of kind `kind`, serving `versions` (by default an open-schema v1). */
+export function crd(group: string, kind: string, plural: string, versions: unknown[] = OPEN_V1): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -73,17 +84,15 @@ export function crd(group: string, kind: string, plural: string): KubeObject {
       group,
       scope: 'Namespaced',
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          subresources: { status: {} },
-        },
-      ],
+      versions,
     },
   };
+}
+
+/** Plays the Deployment controller: writes a status saying one replica of the live generation is ready. */
+export async function reportDeploymentReady(client: ClusterClient, ref: { apiVersion: string; kind: string; namespace: string; name: string }): Promise<void> {
+  const live = await client.get(ref);
+  await client.patchStatus(ref, { observedGeneration: live?.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
 }
 
 /** A unique-enough owner for one test (the test namespace is unique). */

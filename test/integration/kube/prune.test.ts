@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
 import { ALREADY_GONE, readInventory, reconcileObjects } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, ownerFor, testClient } from './helpers.ts';
+import { configMap, ownerFor, testClientFor } from './helpers.ts';
 
 test('objects removed from the bundle are pruned and leave the inventory', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-prune');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'drop', { b: '2' })] });
   // Act
@@ -28,8 +27,7 @@ test('objects removed from the bundle are pruned and leave the inventory', async
 test('an object deleted by hand before the prune is reported Deleted (already gone) and leaves the inventory', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-prune-gone');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'gone', { b: '2' })] });
   assert.equal(await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' }), true);
@@ -48,8 +46,7 @@ test('an object deleted by hand before the prune is reported Deleted (already go
 test('without prune, removed objects stay in the cluster and in the inventory', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-noprune');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'drop', { b: '2' })] });
   // Act
@@ -62,8 +59,7 @@ test('without prune, removed objects stay in the cluster and in the inventory', 
 test('an object annotated prune: disabled is Skipped, not deleted', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-prune-off');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   const guarded = configMap(ns, 'guarded', { a: '1' });
   guarded.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
@@ -78,8 +74,7 @@ test('an object annotated prune: disabled is Skipped, not deleted', async (t) =>
 test('an object adopted by another Kustomization is never pruned', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-foreign');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const first = ownerFor(ns);
   const second = { name: `${ns}-other`, namespace: 'flux-system' };
   await reconcileObjects(client, {
@@ -102,8 +97,7 @@ test('an object adopted by another Kustomization is never pruned', async (t) => 
 test('an empty bundle over a non-empty inventory is refused unless allowed', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-empty');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'a', { a: '1' })] });
   // Act
@@ -116,8 +110,7 @@ test('an empty bundle over a non-empty inventory is refused unless allowed', asy
 test('an empty bundle prunes everything when explicitly allowed', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-empty-ok');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'a', { a: '1' })] });
   // Act
@@ -133,8 +126,7 @@ test('an empty bundle prunes everything when explicitly allowed', async (t) => {
 test('a revision older than the applied one is refused with a ConflictError and changes nothing', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-stale');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'main@sha1:new', order: 2_000, objects: [configMap(ns, 'a', { v: 'new' })] });
   // Act
@@ -148,8 +140,7 @@ test('a revision older than the applied one is refused with a ConflictError and 
 test('a failed apply prunes nothing and keeps the previous inventory', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-noprune-fail');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const owner = ownerFor(ns);
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'old', { a: '1' })] });
   // Act

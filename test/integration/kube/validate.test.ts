@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ClusterClient, diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, deployment, instantClock, ownerFor, service, testClient, testClientFor } from './helpers.ts';
+import { configMap, crd, deployment, instantClock, ownerFor, reportDeploymentReady, service, testClient, testClientFor } from './helpers.ts';
 
 const withEnv = (object: KubeObject, env: { name: string; value: string }[]): KubeObject => {
   const containers = (object.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers;
@@ -17,8 +17,7 @@ const withEnv = (object: KubeObject, env: { name: string; value: string }[]): Ku
 test('objects the cluster does not have yet are validated by a dry-run create, not a dry-run apply', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-new');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   // Act
   const result = await reconcileObjects(client, {
     owner: ownerFor(ns),
@@ -39,8 +38,7 @@ test('objects the cluster does not have yet are validated by a dry-run create, n
 test('a new object with duplicate list keys, which a create accepts and an apply refuses, fails validation and nothing is applied', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-dupkey');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const duplicated = withEnv(deployment(ns, 'dup'), [
     { name: 'MODE', value: 'a' },
     { name: 'MODE', value: 'b' },
@@ -62,8 +60,7 @@ test('a new object with duplicate list keys, which a create accepts and an apply
 test('duplicate list keys count a key the manifest omits at its schema default, and repeated set values are refused too', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-defaults');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const ports = deployment(ns, 'ports');
   const container = (ports.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0] as Record<string, unknown>;
   container.ports = [{ containerPort: 8080 }, { containerPort: 8080, protocol: 'TCP' }, { containerPort: 8080, protocol: 'UDP' }];
@@ -83,8 +80,7 @@ test('duplicate list keys count a key the manifest omits at its schema default, 
 test('a new object with a field its schema does not declare fails validation and nothing is applied', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-unknown');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const unknown = configMap(ns, 'typo', { k: 'v' });
   unknown.dat = { k: 'v' };
   // Act
@@ -99,27 +95,16 @@ test('a new object with a field its schema does not declare fails validation and
 test('without validation, an apply still refuses undeclared fields, of built-in kinds and of custom resources with a structural schema', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-off-unknown');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const group = `${ns}.example.com`;
-  const widgets: KubeObject = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `widgets.${group}` },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-        },
-      ],
+  const widgets = crd(group, 'Widget', 'widgets', [
+    {
+      name: 'v1',
+      served: true,
+      storage: true,
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
     },
-  };
+  ]);
   t.after(() => client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` }));
   const widget: KubeObject = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 3, colour: 'red' } };
   const typo = configMap(ns, 'typo', { k: 'v' });
@@ -139,8 +124,7 @@ test('without validation, an apply still refuses undeclared fields, of built-in 
 test('a Secret value that is not base64 is an error of that object at once, in diff and in an unvalidated apply, never retried', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-base64');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const broken: KubeObject = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -165,8 +149,7 @@ test('a Secret value that is not base64 is an error of that object at once, in d
 test('an undeclared field in a changed existing object is a validation error at once, not a retried server error', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-existing');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'cfg', { k: 'v1' })] });
   const changed = configMap(ns, 'cfg', { k: 'v2' });
   changed.dat = { k: 'v' };
@@ -203,17 +186,12 @@ test('an object that exists without ownership labels is validated with a dry-run
 test('a health wait over several objects of a kind reads them with one LIST per poll, not a GET each', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-health-list');
-  const client = await testClient();
-  t.after(() => client.close());
+  const client = await testClientFor(t);
   const names = ['a', 'b', 'c'];
   let polls = 0;
   const clock = instantClock(async () => {
     polls++;
-    for (const name of names) {
-      const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name };
-      const live = await client.get(ref);
-      await client.patchStatus(ref, { observedGeneration: live?.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
-    }
+    for (const name of names) await reportDeploymentReady(client, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name });
   });
   // Act
   const result = await reconcileObjects(client, {
