@@ -163,27 +163,22 @@ export function indexPack(pack: Buffer, externalBase?: (oid: string) => GitObjec
     return object;
   };
   // A ref delta may name a base that comes later in the pack: retry those until nothing moves.
-  let deferred: RawEntry[] = [];
-  for (const entry of entries) {
-    try {
-      resolve(entry);
-    } catch (error) {
-      if (!(error instanceof PackError)) throw error;
-      deferred.push(entry);
-    }
-  }
-  while (deferred.length > 0) {
-    const before = deferred.length;
-    const still: RawEntry[] = [];
-    for (const entry of deferred) {
+  const resolvePass = (pass: readonly RawEntry[]): RawEntry[] => {
+    const unresolved: RawEntry[] = [];
+    for (const entry of pass) {
       try {
         resolve(entry);
       } catch (error) {
         if (!(error instanceof PackError)) throw error;
-        still.push(entry);
+        unresolved.push(entry);
       }
     }
-    if (still.length === before) throw new PackError(`delta base ${still[0]?.baseOid ?? '?'} is missing`);
+    return unresolved;
+  };
+  let deferred = resolvePass(entries);
+  while (deferred.length > 0) {
+    const still = resolvePass(deferred);
+    if (still.length === deferred.length) throw new PackError(`delta base ${still[0]?.baseOid ?? '?'} is missing`);
     deferred = still;
   }
 
