@@ -90,12 +90,7 @@ export async function postCommitStatus(resolved: ResolvedProvider, status: Commi
   const address = resolved.address ?? '';
   const timeoutMs = provider.timeoutMs;
   if (provider.spec.type === 'github') {
-    let api;
-    try {
-      api = githubApi(address);
-    } catch (cause) {
-      throw new InvalidInputError(`${target}: ${(cause as Error).message}`, { cause });
-    }
+    const api = providerApi(target, () => githubApi(address));
     const url = `${api.base}/repos/${encodeURIComponent(api.owner)}/${encodeURIComponent(api.repo)}/statuses/${status.sha}`;
     const headers = {
       accept: 'application/vnd.github+json',
@@ -109,12 +104,7 @@ export async function postCommitStatus(resolved: ResolvedProvider, status: Commi
     return { attempts: delivered.attempts };
   }
   if (provider.spec.type === 'gitlab') {
-    let api;
-    try {
-      api = gitlabApi(address);
-    } catch (cause) {
-      throw new InvalidInputError(`${target}: ${(cause as Error).message}`, { cause });
-    }
+    const api = providerApi(target, () => gitlabApi(address));
     const url = `${api.base}/projects/${encodeURIComponent(api.project)}/statuses/${status.sha}`;
     const headers = { 'content-type': 'application/json', 'private-token': resolved.token ?? '', 'user-agent': 'tideline' };
     const body = JSON.stringify({ state: status.state === 'success' ? 'success' : 'failed', name: status.context, description: status.description });
@@ -122,6 +112,15 @@ export async function postCommitStatus(resolved: ResolvedProvider, status: Commi
     return { attempts: delivered.attempts };
   }
   throw new InvalidInputError(`${target}: type ${provider.spec.type} does not set commit statuses`);
+}
+
+/** The provider's API coordinates from its address; a malformed address is the user's input, named by provider. */
+function providerApi<T>(target: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (cause) {
+    throw new InvalidInputError(`${target}: ${(cause as Error).message}`, { cause });
+  }
 }
 
 function githubVerdict(response: ReceivedResponse, now: number): ResponseVerdict<ReceivedResponse> {
