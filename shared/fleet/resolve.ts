@@ -186,12 +186,9 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           // A source that cannot be fetched (host down, refused URL, bad credentials) holds only
           // the Kustomizations that follow it.
           if (!(error instanceof TidelineError)) throw error;
-          result.problems.push({
-            type: 'source-failed',
-            cluster,
-            object: objectIdOf('Kustomization', key),
-            message: `Kustomization ${key}: source GitRepository/${sourceKey}: ${error.message}`,
-          });
+          result.problems.push(
+            kustomizationProblem('source-failed', cluster, key, `Kustomization ${key}: source GitRepository/${sourceKey}: ${error.message}`),
+          );
           continue;
         }
         const { dir, revision } = fetched;
@@ -205,13 +202,7 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           objects = await options.render({ cluster, key, kustomization: entry.object, dir });
         } catch (error) {
           if (!(error instanceof TidelineError)) throw error;
-          result.problems.push({
-            type: 'render',
-            cluster,
-            object: objectIdOf('Kustomization', key),
-            ...(error.source ? { files: [error.source.file] } : {}),
-            message: error.message,
-          });
+          result.problems.push(kustomizationProblem('render', cluster, key, error.message, error.source ? [error.source.file] : undefined));
           continue;
         }
         const renderPath = entry.object.spec.path ?? '.';
@@ -257,12 +248,14 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
           const entry = (snapshot.clusters[cluster] as ClusterFleet).kustomizations[key];
           if (!entry) continue;
           const ref = entry.object.spec.sourceRef;
-          result.problems.push({
-            type: 'source-not-found',
-            cluster,
-            object: objectIdOf('Kustomization', key),
-            message: `Kustomization ${key}: Source '${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}' not found`,
-          });
+          result.problems.push(
+            kustomizationProblem(
+              'source-not-found',
+              cluster,
+              key,
+              `Kustomization ${key}: Source '${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}' not found`,
+            ),
+          );
         }
         break;
       }
@@ -277,4 +270,9 @@ export async function resolveFleetTree(options: ResolveFleetOptions): Promise<Re
     return true;
   });
   return { snapshot, ...result };
+}
+
+/** A problem of Kustomization `key` in `cluster`, with the files it concerns when known. */
+function kustomizationProblem(type: FleetProblem['type'], cluster: string, key: FleetKey, message: string, files?: string[]): FleetProblem {
+  return { type, cluster, object: objectIdOf('Kustomization', key), ...(files ? { files } : {}), message };
 }
