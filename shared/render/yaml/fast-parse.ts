@@ -194,10 +194,7 @@ class Reader {
     while (this.line < this.end) {
       const text = this.lines[this.line] as string;
       if ((this.starts[this.line] as number) !== indent || !isSequenceItem(text, indent)) break;
-      let at = indent + 1;
-      while (text[at] === ' ') at++;
-      const anchor = text[at] === '&' ? anchorAt(text, at) : undefined;
-      if (anchor !== undefined) at = anchor.next;
+      const { at, anchor } = valueStart(text, indent + 1);
       let item: YamlNode;
       if (at >= text.length || text[at] === '#') {
         this.line++;
@@ -235,10 +232,7 @@ class Reader {
       if (keys.has(key.value)) throw UNSUPPORTED; // the full parser reports it, with its line
       keys.add(key.value);
       if (key.value === '<<' && key.type === 'PLAIN') this.aliases = true;
-      let at = keyEnd + 1;
-      while (text[at] === ' ') at++;
-      const anchor = text[at] === '&' ? anchorAt(text, at) : undefined;
-      if (anchor !== undefined) at = anchor.next;
+      const { at, anchor } = valueStart(text, keyEnd + 1);
       let value: YamlNode;
       if (at >= text.length || text[at] === '#') {
         this.line++;
@@ -620,6 +614,14 @@ function foldLines(lines: string[]): string {
 function anchorName(name: string): string {
   if (name === '' || /[,[\]{}]/.test(name)) throw UNSUPPORTED;
   return name;
+}
+
+/** Where a node's content starts from `from` (just past a `-` or a key's `:`): spaces and an anchor `&name` skipped. */
+function valueStart(text: string, from: number): { at: number; anchor: { name: string; next: number } | undefined } {
+  let at = from;
+  while (text[at] === ' ') at++;
+  const anchor = text[at] === '&' ? anchorAt(text, at) : undefined;
+  return { at: anchor === undefined ? at : anchor.next, anchor };
 }
 
 /** `&name` at `at` and where what follows it starts. */
