@@ -328,38 +328,39 @@ function registerVerb(
 const noExtra = (command: Command): Command => command;
 const withTimeout = (command: Command): Command => command.option('--timeout <duration>', 'how long to wait for the reconciliation', '5m');
 
-/** Registers `reconcile`; `io` is the process's unless a test passes its own. */
-export function registerReconcile(program: Command, io: CliIo = processIo()): void {
-  registerVerb(
-    program,
-    'reconcile',
-    'request a reconciliation now and wait for it, as flux reconcile does',
-    { kustomization: reconcileKustomization, source: reconcileSource },
-    io,
-    (command, kustomization) => (kustomization ? withTimeout(command).option('--with-source', 'reconcile the source first') : withTimeout(command)),
-  );
+const reconcileExtra = (command: Command, kustomization: boolean): Command =>
+  kustomization ? withTimeout(command).option('--with-source', 'reconcile the source first') : withTimeout(command);
+
+/** What each control verb says of itself, runs, and adds to its commands' options. */
+const CONTROL_VERBS = {
+  reconcile: {
+    description: 'request a reconciliation now and wait for it, as flux reconcile does',
+    actions: { kustomization: reconcileKustomization, source: reconcileSource },
+    extra: reconcileExtra,
+  },
+  suspend: {
+    description: 'stop reconciling an object until it is resumed',
+    actions: { kustomization: suspendKustomization, source: suspendSource },
+    extra: noExtra,
+  },
+  resume: {
+    description: 'resume a suspended object and wait for its reconciliation',
+    actions: { kustomization: resumeKustomization, source: resumeSource },
+    extra: withTimeout,
+  },
+} as const;
+
+/** A verb's `register…` function: it adds the verb to a program, with the process's `io` unless a test passes its own. */
+function verbRegistrar(verb: keyof typeof CONTROL_VERBS): (program: Command, io?: CliIo) => void {
+  const { description, actions, extra } = CONTROL_VERBS[verb];
+  return (program, io = processIo()) => registerVerb(program, verb, description, actions, io, extra);
 }
+
+/** Registers `reconcile`. */
+export const registerReconcile = verbRegistrar('reconcile');
 
 /** Registers `suspend`. */
-export function registerSuspend(program: Command, io: CliIo = processIo()): void {
-  registerVerb(
-    program,
-    'suspend',
-    'stop reconciling an object until it is resumed',
-    { kustomization: suspendKustomization, source: suspendSource },
-    io,
-    noExtra,
-  );
-}
+export const registerSuspend = verbRegistrar('suspend');
 
 /** Registers `resume`. */
-export function registerResume(program: Command, io: CliIo = processIo()): void {
-  registerVerb(
-    program,
-    'resume',
-    'resume a suspended object and wait for its reconciliation',
-    { kustomization: resumeKustomization, source: resumeSource },
-    io,
-    withTimeout,
-  );
-}
+export const registerResume = verbRegistrar('resume');
