@@ -56,6 +56,21 @@ export function connectionOptions(options: Pick<ClusterCliOptions, 'insecureSkip
   return { allowInsecure: options.insecureSkipTlsVerify === true, ...(extra.length > 0 ? { credentialFileDirs } : {}) };
 }
 
+/** The client of the cluster the connection options name (kubeconfig files, context, TLS, credential directories). */
+export async function clusterClientFor(
+  options: Pick<ClusterCliOptions, 'context' | 'kubeconfig' | 'insecureSkipTlsVerify' | 'credentialDir'>,
+): Promise<ClusterClient> {
+  return new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
+}
+
+/** The objects of `dir` as `apply` and `diff` read them: nothing outside `--root`, `--target-namespace` set. */
+export function loadCliDirectory(dir: string, options: Pick<ClusterCliOptions, 'root' | 'targetNamespace'>): ReturnType<typeof loadDirectoryObjects> {
+  return loadDirectoryObjects(dir, {
+    root: repositoryRoot(dir, options.root),
+    ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
+  });
+}
+
 /** Adds `--root`, the tree a directory's kustomization may refer into, as `tideline render` takes it. */
 export function rootOption(command: Command): Command {
   return command.option('--root <dir>', 'repository root; nothing outside it is read (default: the enclosing git repository)');
@@ -139,11 +154,8 @@ export function registerApply(program: Command): void {
       if (options.order !== undefined && (!/^\d+$/.test(options.order) || !Number.isSafeInteger(order))) {
         throw new InvalidInputError(`--order must be a non-negative integer, not ${JSON.stringify(options.order)}`);
       }
-      const { objects, digest } = await loadDirectoryObjects(dir, {
-        root: repositoryRoot(dir, options.root),
-        ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
-      });
-      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
+      const { objects, digest } = await loadCliDirectory(dir, options);
+      const client = await clusterClientFor(options);
       try {
         const result = await reconcileObjects(client, {
           owner: { name: options.name, namespace: options.namespace },

@@ -6,10 +6,9 @@
 import type { Command } from 'commander';
 import { durationToMs } from '#shared/config/kustomization.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { ClusterClient, endpointFromKubeconfigFile, finalizeKustomization, formatChangeSet, formatCounts } from '#shared/kube/index.ts';
+import { finalizeKustomization, formatChangeSet, formatCounts } from '#shared/kube/index.ts';
 import type { DeletionPolicy } from '#shared/kube/index.ts';
-import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
-import { clusterOptions, connectionOptions } from './apply.ts';
+import { clusterClientFor, clusterOptions } from './apply.ts';
 import type { ClusterCliOptions } from './apply.ts';
 
 const POLICIES: readonly DeletionPolicy[] = ['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'];
@@ -35,7 +34,7 @@ export function registerDelete(program: Command): void {
     .action(async (options: DeleteCliOptions) => {
       const policy = POLICIES.find((p) => p === options.deletionPolicy);
       if (!policy) throw new InvalidInputError(`--deletion-policy must be one of ${POLICIES.join(', ')}, not ${JSON.stringify(options.deletionPolicy)}`);
-      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
+      const client = await clusterClientFor(options);
       try {
         const result = await finalizeKustomization(client, {
           owner: { name: options.name, namespace: options.namespace },

@@ -6,11 +6,8 @@
  */
 import type { Command } from 'commander';
 import { describeObject } from '#shared/errors/index.ts';
-import { ClusterClient, diffObjects, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
-import { kubeconfigPaths } from '#shared/kube/kubeconfig.ts';
-import { loadDirectoryObjects } from '#shared/kube/manifests.ts';
-import { repositoryRoot } from '../repository-root.ts';
-import { clusterOptions, connectionOptions, outputFormat, outputOption, ownerOptions, rootOption } from './apply.ts';
+import { diffObjects } from '#shared/kube/index.ts';
+import { clusterClientFor, clusterOptions, loadCliDirectory, outputFormat, outputOption, ownerOptions, rootOption } from './apply.ts';
 import type { ClusterCliOptions } from './apply.ts';
 
 /** Registers the `diff` verb. */
@@ -23,11 +20,8 @@ export function registerDiff(program: Command): void {
     .option('--prune', 'also show what tideline apply --prune would delete (applied before under this name, no longer in the directory)')
     .action(async (dir: string, options: ClusterCliOptions & { prune?: boolean }) => {
       const output = outputFormat(options);
-      const { objects } = await loadDirectoryObjects(dir, {
-        root: repositoryRoot(dir, options.root),
-        ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
-      });
-      const client = new ClusterClient(await endpointFromKubeconfigFile(kubeconfigPaths(options.kubeconfig), options.context, connectionOptions(options)));
+      const { objects } = await loadCliDirectory(dir, options);
+      const client = await clusterClientFor(options);
       try {
         const result = await diffObjects(client, {
           owner: { name: options.name, namespace: options.namespace },
