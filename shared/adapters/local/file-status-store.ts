@@ -54,12 +54,11 @@ export class FileStatusStore implements StatusStore {
 
   /** Merges `update` into the Kustomization's record (creating it) and returns the result. */
   updateKustomization(key: KustomizationKey, update: KustomizationStatusUpdate): Promise<KustomizationStatus> {
-    return this.#update((document, now) => {
-      const id = kustomizationId(key);
-      const record = mergeKustomization(document.kustomizations[id], key, update, now);
-      document.kustomizations[id] = record;
-      return record;
-    });
+    return this.#upsert(
+      (document) => document.kustomizations,
+      kustomizationId(key),
+      (previous, now) => mergeKustomization(previous, key, update, now),
+    );
   }
 
   async getKustomization(key: KustomizationKey): Promise<KustomizationStatus | undefined> {
@@ -73,12 +72,11 @@ export class FileStatusStore implements StatusStore {
 
   /** Merges `update` into the source's record (creating it) and returns the result. */
   updateSource(key: SourceKey, update: SourceStatusUpdate): Promise<SourceStatus> {
-    return this.#update((document, now) => {
-      const id = sourceId(key);
-      const record = mergeSource(document.sources[id], key, update, now);
-      document.sources[id] = record;
-      return record;
-    });
+    return this.#upsert(
+      (document) => document.sources,
+      sourceId(key),
+      (previous, now) => mergeSource(previous, key, update, now),
+    );
   }
 
   async getSource(key: SourceKey): Promise<SourceStatus | undefined> {
@@ -87,6 +85,16 @@ export class FileStatusStore implements StatusStore {
 
   async listSources(): Promise<SourceStatus[]> {
     return Object.values((await this.#read()).sources).sort(compareSources);
+  }
+
+  /** Replaces record `id` of the collection `recordsOf` picks by `merge` of its previous value (if any), under the update lock. */
+  #upsert<T>(recordsOf: (document: StatusDocument) => Record<string, T>, id: string, merge: (previous: T | undefined, now: string) => T): Promise<T> {
+    return this.#update((document, now) => {
+      const records = recordsOf(document);
+      const record = merge(records[id], now);
+      records[id] = record;
+      return record;
+    });
   }
 
   #update<T>(change: (document: StatusDocument, now: string) => T): Promise<T> {
