@@ -25,6 +25,14 @@ async function widgetCrd(t: TestContext, client: ClusterClient, ns: string): Pro
   return group;
 }
 
+/** A fresh namespace and client, the Widget CRD, and the reference of the Widget `w1` the request applies. */
+async function widgetWorld(t: TestContext, prefix: string) {
+  const ns = await useNamespace(t, prefix);
+  const client = await testClientFor(t);
+  const group = await widgetCrd(t, client, ns);
+  return { ns, client, group, ref: { apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w1' } };
+}
+
 /** The reconcile request of a Flux Kustomization with `wait: true` and the Widget expressions. */
 function widgetRequest(ns: string, group: string, timeout: string): ReconcileRequest {
   const kustomization = parseKustomization({
@@ -54,10 +62,7 @@ function controllerWriting(client: ClusterClient, ref: { apiVersion: string; kin
 
 test('a custom resource is healthy once its current expression is true', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-cel-ready');
-  const client = await testClientFor(t);
-  const group = await widgetCrd(t, client, ns);
-  const ref = { apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w1' };
+  const { ns, client, group, ref } = await widgetWorld(t, 'kube-cel-ready');
   const clock = controllerWriting(client, ref, { conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'all good' }] });
   // Act
   const result = await reconcileObjects(client, { ...widgetRequest(ns, group, '1m'), clock });
@@ -71,10 +76,7 @@ test('a custom resource is healthy once its current expression is true', async (
 
 test('a true failed expression fails the health check at once, naming the object and the reason', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-cel-failed');
-  const client = await testClientFor(t);
-  const group = await widgetCrd(t, client, ns);
-  const ref = { apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w1' };
+  const { ns, client, group, ref } = await widgetWorld(t, 'kube-cel-failed');
   const clock = controllerWriting(client, ref, { conditions: [{ type: 'Ready', status: 'False', reason: 'Failed', message: 'quota exceeded' }] });
   // Act
   const result = await reconcileObjects(client, { ...widgetRequest(ns, group, '5m'), clock });
@@ -89,10 +91,7 @@ test('a true failed expression fails the health check at once, naming the object
 
 test('the wait times out while no expression is true, reporting the object in progress', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-cel-timeout');
-  const client = await testClientFor(t);
-  const group = await widgetCrd(t, client, ns);
-  const ref = { apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w1' };
+  const { ns, client, group, ref } = await widgetWorld(t, 'kube-cel-timeout');
   const clock = controllerWriting(client, ref, { conditions: [{ type: 'Ready', status: 'False', reason: 'Progressing', message: 'provisioning' }] });
   // Act
   const result = await reconcileObjects(client, { ...widgetRequest(ns, group, '30s'), clock });
@@ -106,9 +105,7 @@ test('the wait times out while no expression is true, reporting the object in pr
 
 test('an expression reading a field the object never gets keeps it Unknown until the timeout, which reports the error', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-cel-error');
-  const client = await testClientFor(t);
-  const group = await widgetCrd(t, client, ns);
+  const { ns, client, group } = await widgetWorld(t, 'kube-cel-error');
   const clock = instantClock();
   // Act: no controller writes a status, so `status` does not exist for the expressions.
   const result = await reconcileObjects(client, { ...widgetRequest(ns, group, '20s'), clock });
