@@ -57,6 +57,16 @@ async function createEksCluster(t: TestContext, name: string): Promise<{ endpoin
   return { endpoint: cluster.endpoint.replace(/\/+$/, ''), caData: cluster.certificateAuthority.data };
 }
 
+/** The cluster record `prod`, reached as an EKS cluster through `access`. */
+function eksRecord(access: { clusterName: string; region: string; roleArn?: string; endpoint?: string }) {
+  return { name: 'prod', labels: {}, access: { type: 'eks' as const, ...access } };
+}
+
+/** EKS and STS access through moto. */
+function motoEks(env: Awaited<ReturnType<typeof getTestEnv>>): AwsEksAccess {
+  return new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint });
+}
+
 async function useMotoCredentials(): Promise<Awaited<ReturnType<typeof getTestEnv>>> {
   const env = await getTestEnv();
   process.env.AWS_ACCESS_KEY_ID = env.moto.credentials.accessKeyId;
@@ -69,13 +79,9 @@ test('an EKS record naming only the cluster gets endpoint and CA from DescribeCl
   const env = await useMotoCredentials();
   const clusterName = `named-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
-  const record = {
-    name: 'prod',
-    labels: {},
-    access: { type: 'eks' as const, clusterName, region: env.moto.region, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' },
-  };
+  const record = eksRecord({ clusterName, region: env.moto.region, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' });
   // Act
-  const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
+  const endpoint = await endpointFromClusterRecord(record, { eks: motoEks(env) });
   const token = typeof endpoint.token === 'function' ? await endpoint.token() : endpoint.token;
   // Assess
   assert.equal(endpoint.server, described.endpoint);
@@ -90,13 +96,9 @@ test('an EKS record given by ARN is looked up by the cluster name in the ARN', a
   const env = await useMotoCredentials();
   const clusterName = `arn-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
-  const record = {
-    name: 'prod',
-    labels: {},
-    access: { type: 'eks' as const, clusterName: `arn:aws:eks:${env.moto.region}:123456789012:cluster/${clusterName}`, region: env.moto.region },
-  };
+  const record = eksRecord({ clusterName: `arn:aws:eks:${env.moto.region}:123456789012:cluster/${clusterName}`, region: env.moto.region });
   // Act
-  const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
+  const endpoint = await endpointFromClusterRecord(record, { eks: motoEks(env) });
   // Assess
   assert.equal(endpoint.server, described.endpoint);
 });
@@ -106,13 +108,9 @@ test('an EKS record with its own endpoint but no CA keeps its endpoint and takes
   const env = await useMotoCredentials();
   const clusterName = `partial-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
-  const record = {
-    name: 'prod',
-    labels: {},
-    access: { type: 'eks' as const, clusterName, region: env.moto.region, endpoint: 'https://private-endpoint.example:443/' },
-  };
+  const record = eksRecord({ clusterName, region: env.moto.region, endpoint: 'https://private-endpoint.example:443/' });
   // Act
-  const endpoint = await endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
+  const endpoint = await endpointFromClusterRecord(record, { eks: motoEks(env) });
   // Assess
   assert.deepEqual([endpoint.server, endpoint.ca], ['https://private-endpoint.example:443', Buffer.from(described.caData, 'base64').toString('utf8')]);
 });
@@ -122,8 +120,8 @@ test('an EKS cluster is looked up once per EKS access: later connections reuse w
   const env = await useMotoCredentials();
   const clusterName = `cached-${randomBytes(4).toString('hex')}`;
   const described = await createEksCluster(t, clusterName);
-  const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region } };
-  const options = { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) };
+  const record = eksRecord({ clusterName, region: env.moto.region });
+  const options = { eks: motoEks(env) };
   await endpointFromClusterRecord(record, options);
   const eks = new EKSClient({ endpoint: env.moto.endpoint, region: env.moto.region, credentials: env.moto.credentials });
   t.after(() => eks.destroy());
@@ -138,9 +136,9 @@ test('an EKS record without an endpoint whose cluster does not exist is a NotFou
   // Prepare
   const env = await useMotoCredentials();
   const clusterName = `missing-${randomBytes(4).toString('hex')}`;
-  const record = { name: 'prod', labels: {}, access: { type: 'eks' as const, clusterName, region: env.moto.region } };
+  const record = eksRecord({ clusterName, region: env.moto.region });
   // Act
-  const attempt = endpointFromClusterRecord(record, { eks: new AwsEksAccess({ stsEndpoint: env.moto.endpoint, eksEndpoint: env.moto.endpoint }) });
+  const attempt = endpointFromClusterRecord(record, { eks: motoEks(env) });
   // Assess
   await assert.rejects(
     attempt,
