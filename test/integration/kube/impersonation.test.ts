@@ -2,6 +2,7 @@
 // — dry-run, apply, prune — is made as the Kustomization's service account, so it can change only
 // what the account may change; reads and the inventory keep the client's own identity.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterClient, KubeObject } from '#shared/kube/index.ts';
 import { writeFile } from 'node:fs/promises';
@@ -31,18 +32,24 @@ async function deployer(client: ClusterClient, namespace: string, verbs: string[
   for (const object of objects) await client.apply(object);
 }
 
-test('a Kustomization with a service account applies what the account may write', async (t) => {
-  // Prepare
-  const ns = await useNamespace(t, 'kube-sa-ok');
+/** A fresh namespace whose `deployer` service account may read and write (not delete) ConfigMaps only, and a client. */
+async function tenantNamespace(t: TestContext, prefix: string): Promise<{ ns: string; client: ClusterClient }> {
+  const ns = await useNamespace(t, prefix);
   const client = await testClientFor(t);
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  return { ns, client };
+}
+
+/** Applies `objects` as the tenant's `deployer` service account, at revision r1. */
+function applyAsDeployer(client: ClusterClient, ns: string, objects: KubeObject[]): ReturnType<typeof reconcileObjects> {
+  return reconcileObjects(client, { owner: { name: 'tenant', namespace: ns }, revision: 'r1', objects, serviceAccountName: 'deployer' });
+}
+
+test('a Kustomization with a service account applies what the account may write', async (t) => {
+  // Prepare
+  const { ns, client } = await tenantNamespace(t, 'kube-sa-ok');
   // Act
-  const result = await reconcileObjects(client, {
-    owner: { name: 'tenant', namespace: ns },
-    revision: 'r1',
-    objects: [configMap(ns, 'settings', { mode: 'fast' })],
-    serviceAccountName: 'deployer',
-  });
+  const result = await applyAsDeployer(client, ns, [configMap(ns, 'settings', { mode: 'fast' })]);
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.deepEqual(
@@ -59,16 +66,9 @@ test('a Kustomization with a service account applies what the account may write'
 
 test('an object the service account may not write fails validation and nothing is applied', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-sa-denied');
-  const client = await testClientFor(t);
-  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const { ns, client } = await tenantNamespace(t, 'kube-sa-denied');
   // Act
-  const result = await reconcileObjects(client, {
-    owner: { name: 'tenant', namespace: ns },
-    revision: 'r1',
-    objects: [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })],
-    serviceAccountName: 'deployer',
-  });
+  const result = await applyAsDeployer(client, ns, [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })]);
   // Assess
   assert.equal(result.failure, 'ValidationFailed');
   assert.equal(result.changeSet.errors.length, 1, JSON.stringify(result.changeSet.errors));
@@ -80,9 +80,7 @@ test('an object the service account may not write fails validation and nothing i
 
 test('prune deletes as the service account: without delete rights the object stays and stays tracked', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-sa-prune');
-  const client = await testClientFor(t);
-  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const { ns, client } = await tenantNamespace(t, 'kube-sa-prune');
   const owner = { name: 'tenant', namespace: ns };
   const first = await reconcileObjects(client, {
     owner,
@@ -122,9 +120,7 @@ test('prune deletes as the service account: without delete rights the object sta
 
 test('diff dry-runs as the service account: what it may not write is an error, what it may is a change', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-sa-diff');
-  const client = await testClientFor(t);
-  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const { ns, client } = await tenantNamespace(t, 'kube-sa-diff');
   // Act
   const result = await diffObjects(client, {
     owner: { name: 'tenant', namespace: ns },
@@ -142,9 +138,7 @@ test('diff dry-runs as the service account: what it may not write is an error, w
 
 test('tideline apply --service-account writes as the account of the --namespace namespace', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-sa-cli');
-  const client = await testClientFor(t);
-  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const { ns } = await tenantNamespace(t, 'kube-sa-cli');
   const env = await getTestEnv();
   const dir = await tempDirFor(t, 'tideline-sa-cli-');
   await writeFile(
@@ -165,9 +159,7 @@ test('tideline apply --service-account writes as the account of the --namespace 
 
 test('drift detection dry-runs as the service account too: an object it may not write is an error', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-sa-drift');
-  const client = await testClientFor(t);
-  await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update']);
+  const { ns, client } = await tenantNamespace(t, 'kube-sa-drift');
   const owner = { name: 'tenant', namespace: ns };
   const objects = [configMap(ns, 'settings', { mode: 'fast' }), secret(ns, 'token', { value: 'hunter2-value' })];
   // Act
