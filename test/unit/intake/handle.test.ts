@@ -7,6 +7,8 @@ import { TOKEN, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver
 
 const github = receiver('github');
 const pushBody = JSON.stringify(githubPush());
+/** Delivers the GitHub push `pushBody`, signed, to the `github` receiver (a redelivery sends the very same request). */
+const deliverPush = (deps: IntakeDeps): ReturnType<typeof handleWebhook> => handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), deps);
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -108,8 +110,8 @@ test('an unsigned malformed body answers 401, not 400: nothing is parsed before 
 
 test('the same delivery id twice answers 200 both times and emits once', async () => {
   const intake = makeIntake([github]);
-  const first = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
-  const second = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const first = await deliverPush(intake.deps);
+  const second = await deliverPush(intake.deps);
   assert.equal(first.status, 200);
   assert.equal(second.status, 200);
   assert.equal(JSON.parse(second.body).status, 'duplicate');
@@ -119,9 +121,9 @@ test('the same delivery id twice answers 200 both times and emits once', async (
 
 test('a delivery id seen more than 24 hours ago is emitted again', async () => {
   const intake = makeIntake([github]);
-  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  await deliverPush(intake.deps);
   intake.clock.advance(DELIVERY_TTL_MS + 1);
-  const again = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const again = await deliverPush(intake.deps);
   assert.equal(JSON.parse(again.body).status, 'accepted');
   assert.equal(intake.bus.published.length, 2);
 });
@@ -129,9 +131,9 @@ test('a delivery id seen more than 24 hours ago is emitted again', async () => {
 test('when the bus refuses the events the intake answers 503 and forgets the delivery so a retry goes through', async () => {
   const intake = makeIntake([github]);
   intake.bus.refuse = true;
-  const failed = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const failed = await deliverPush(intake.deps);
   intake.bus.refuse = false;
-  const retried = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const retried = await deliverPush(intake.deps);
   assert.equal(failed.status, 503);
   assert.equal(retried.status, 200);
   assert.equal(JSON.parse(retried.body).status, 'accepted');
@@ -162,7 +164,7 @@ async function attemptDyingWhilePublishing(deps: IntakeDeps): Promise<void> {
       return new Promise(() => {});
     },
   };
-  void handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), { ...deps, bus: dyingBus });
+  void deliverPush({ ...deps, bus: dyingBus });
   await publishReached;
 }
 
@@ -171,7 +173,7 @@ test('a redelivery while an earlier attempt died mid-publish answers 503 in-prog
   const intake = makeIntake([github]);
   await attemptDyingWhilePublishing(intake.deps);
   // Act
-  const redelivered = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const redelivered = await deliverPush(intake.deps);
   // Assess
   assert.equal(redelivered.status, 503);
   assert.equal(JSON.parse(redelivered.body).status, 'in-progress');
@@ -185,7 +187,7 @@ test('once the claim of an attempt that died has expired the next redelivery is 
   await attemptDyingWhilePublishing(intake.deps);
   intake.clock.advance(DELIVERY_IN_PROGRESS_TTL_MS);
   // Act
-  const redelivered = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const redelivered = await deliverPush(intake.deps);
   // Assess
   assert.equal(redelivered.status, 200);
   assert.equal(JSON.parse(redelivered.body).status, 'accepted');
@@ -198,9 +200,9 @@ test('the in-progress expiry and retry-after follow the configured inProgressTtl
   const deps = { ...intake.deps, inProgressTtlMs: 45_000 };
   await attemptDyingWhilePublishing(deps);
   // Act
-  const during = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), deps);
+  const during = await deliverPush(deps);
   intake.clock.advance(45_000);
-  const after = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), deps);
+  const after = await deliverPush(deps);
   // Assess
   assert.equal(during.headers?.['retry-after'], '45');
   assert.equal(JSON.parse(after.body).status, 'accepted');
@@ -209,10 +211,10 @@ test('the in-progress expiry and retry-after follow the configured inProgressTtl
 test('an accepted delivery stays a duplicate long after the in-progress expiry', async () => {
   // Prepare
   const intake = makeIntake([github]);
-  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  await deliverPush(intake.deps);
   intake.clock.advance(DELIVERY_TTL_MS - 1);
   // Act
-  const redelivered = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const redelivered = await deliverPush(intake.deps);
   // Assess
   assert.equal(redelivered.status, 200);
   assert.equal(JSON.parse(redelivered.body).status, 'duplicate');
@@ -225,11 +227,11 @@ test('when releasing the claim after a refused publish fails the intake still an
   intake.bus.refuse = true;
   const deliveries = storeFailing(intake.deliveries, 'delete');
   // Act
-  const failed = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), { ...intake.deps, deliveries });
+  const failed = await deliverPush({ ...intake.deps, deliveries });
   intake.bus.refuse = false;
-  const tooSoon = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const tooSoon = await deliverPush(intake.deps);
   intake.clock.advance(DELIVERY_IN_PROGRESS_TTL_MS);
-  const later = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  const later = await deliverPush(intake.deps);
   // Assess
   assert.equal(failed.status, 503);
   assert.equal(JSON.parse(tooSoon.body).status, 'in-progress');
@@ -242,7 +244,7 @@ test('when recording the delivery as done fails after a publish the delivery is 
   const logger = recordingLogger();
   const deliveries = storeFailing(intake.deliveries, 'complete');
   // Act
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), { ...intake.deps, deliveries, logger });
+  const response = await deliverPush({ ...intake.deps, deliveries, logger });
   // Assess
   assert.equal(JSON.parse(response.body).status, 'accepted');
   assert.equal(intake.bus.published.length, 1);
@@ -260,7 +262,7 @@ test('a suspended receiver acknowledges pushes with 202 and emits nothing', asyn
 test('after the token is rotated, a push signed with the new token is accepted once the secret is read again', async () => {
   // Prepare: the directory has cached the old token; the secret store now holds a new one.
   const intake = makeIntake([github]);
-  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  await deliverPush(intake.deps);
   intake.secrets['flux-system/github-token'] = 'rotated-token';
   const body = JSON.stringify(githubPush({ after: 'c441029cf673f84c8b7db52d0a5944ee5c52ff8a' }));
   const headers = githubHeaders(body, { 'X-GitHub-Delivery': 'after-rotation', 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'rotated-token', body)}` });
@@ -273,7 +275,7 @@ test('after the token is rotated, a push signed with the new token is accepted o
 
 test('the new path of a rotated token is found without waiting for the table to expire', async () => {
   const intake = makeIntake([github]);
-  await handleWebhook(request(pathOf(github), githubHeaders(pushBody), pushBody), intake.deps);
+  await deliverPush(intake.deps);
   intake.secrets['flux-system/github-token'] = 'rotated-token';
   const headers = githubHeaders(pushBody, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'rotated-token', pushBody)}` });
   const response = await handleWebhook(request(pathOf(github, 'rotated-token'), headers, pushBody), intake.deps);
