@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
-import { configMap, deployment, ownerFor, secret, testClientFor } from './helpers.ts';
+import { configMap, deployment, ownedNamespace, ownerFor, secret, testClientFor } from './helpers.ts';
 
 function run(file: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -31,9 +31,7 @@ const CONFIG_MAP_REF = (namespace: string, name: string) => ({ apiVersion: 'v1',
 
 test('after a client-side kubectl apply, diff shows the key Git lacks and the last-applied annotation removed, as the apply then does', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-diff-csa');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-diff-csa');
   await kubectlApply(configMap(ns, 'settings', { a: '1', b: '2' }));
   // Act
   const diff = await diffObjects(client, { owner, objects: [configMap(ns, 'settings', { a: '1' })] });
@@ -54,9 +52,7 @@ test('after a client-side kubectl apply, diff shows the key Git lacks and the la
 
 test('after kubectl apply --server-side, diff shows the label and the env var Git lacks removed, as the apply then does', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-diff-ssa');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-diff-ssa');
   const byHand = deployment(ns, 'web');
   byHand.metadata.labels = { team: 'blue' };
   const main = (byHand.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0] as Record<string, unknown>;
@@ -108,9 +104,7 @@ test('a Secret key kubectl added shows as removed with its value masked, and the
 
 test('an object annotated ssa: Merge keeps the key kubectl added: the diff shows no removal, nor does the apply make one', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-diff-merge');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-diff-merge');
   await kubectlApply(configMap(ns, 'merged', { a: '1', b: '2' }), '--server-side');
   const git = configMap(ns, 'merged', { a: '1' });
   git.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/ssa': 'Merge' };
@@ -125,9 +119,7 @@ test('an object annotated ssa: Merge keeps the key kubectl added: the diff shows
 
 test('a kubectl server-side apply of exactly the Git values is Configured with no value changes, as the apply reports it', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-diff-same');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-diff-same');
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
   await kubectlApply(configMap(ns, 'settings', { a: '1' }), '--server-side');
   // Act

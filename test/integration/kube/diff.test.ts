@@ -7,13 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
-import { configMap, ownerFor, runTideline, secret, tempDirFor, testClientFor } from './helpers.ts';
+import { configMap, ownedNamespace, runTideline, secret, tempDirFor } from './helpers.ts';
 
 test('diff reports a changed Secret with its values masked', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-diff');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-diff');
   await reconcileObjects(client, { owner, revision: 'r1', objects: [secret(ns, 'creds', { password: 'old-s3cret' }), configMap(ns, 'same', { a: '1' })] });
   // Act
   const result = await diffObjects(client, { owner, objects: [secret(ns, 'creds', { password: 'new-s3cret' }), configMap(ns, 'same', { a: '1' })] });
@@ -107,9 +105,7 @@ test('tideline diff --output json prints every object with its action and masked
 
 test('diff with prune lists what the prune would delete and what its guards keep, and deletes nothing', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-diff-prune');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-diff-prune');
   const guarded = configMap(ns, 'guarded', { c: '3' });
   guarded.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
   await reconcileObjects(client, {

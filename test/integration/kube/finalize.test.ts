@@ -8,7 +8,7 @@ import { finalizeKustomization, reconcileObjects } from '#shared/kube/index.ts';
 import type { ClusterClient, KubeObject } from '#shared/kube/index.ts';
 import { INVENTORY_NAMESPACE, inventoryName, readInventory } from '#shared/kube/inventory.ts';
 import { getTestEnv, kubeContextName, useNamespace } from '#test/env/index.ts';
-import { configMap, instantClock, ownerFor, runTideline, tempDirFor, testClientFor } from './helpers.ts';
+import { configMap, instantClock, ownedNamespace, ownerFor, runTideline, tempDirFor, testClientFor } from './helpers.ts';
 
 const inventoryRef = (owner: { name: string; namespace: string }) => ({
   apiVersion: 'v1',
@@ -19,9 +19,7 @@ const inventoryRef = (owner: { name: string; namespace: string }) => ({
 
 test('deletionPolicy Delete removes what the Kustomization applied, except what prune must leave, then its inventory', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-finalize-delete');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-finalize-delete');
   const kept = configMap(ns, 'kept', { a: '1' });
   kept.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'one', { a: '1' }), configMap(ns, 'two', { a: '1' }), kept], prune: true });
@@ -60,9 +58,7 @@ test('MirrorPrune without prune (and Orphan) leave the objects and drop only the
 
 test('WaitForTermination reports objects still terminating at the timeout and lets the Kustomization go', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-finalize-wait');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-finalize-wait');
   const held: KubeObject = { ...configMap(ns, 'held', { a: '1' }), metadata: { name: 'held', namespace: ns, finalizers: ['example.com/hold'] } };
   await reconcileObjects(client, { owner, revision: 'r1', objects: [held, configMap(ns, 'free', { a: '1' })], prune: true });
   t.after(() => release(client, ns));

@@ -8,7 +8,7 @@ import { ConflictError, InvalidInputError, TransientError } from '#shared/errors
 import { compileIgnoreRules, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { getTestEnv, useNamespace } from '#test/env/index.ts';
-import { configMap, crd, deployment, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
+import { configMap, crd, deployment, ownedNamespace, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
 
 test("a key dropped from a Secret's stringData disappears from the live Secret", async (t) => {
   // Prepare
@@ -123,9 +123,7 @@ test('an object in the bundle twice is refused naming both occurrences, nothing 
 
 test('the stale revision and empty bundle guards name the Kustomization', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-guards');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-guards');
   await reconcileObjects(client, { owner, revision: 'main@sha1:b', order: 2, prune: true, objects: [configMap(ns, 'a', { a: '1' })] });
   const prefix = `Kustomization.kustomize.toolkit.fluxcd.io ${ns} in ns flux-system: `;
   // Act
@@ -142,9 +140,7 @@ test('the stale revision and empty bundle guards name the Kustomization', async 
 
 test('pruning a Namespace that is already terminating succeeds', async (t) => {
   // Prepare: the test API server runs no namespace controller, so a deleted Namespace stays Terminating.
-  const ns = await useNamespace(t, 'kube-prune-term');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-prune-term');
   const doomed = `${ns}-doomed`;
   await reconcileObjects(client, {
     owner,
@@ -168,9 +164,7 @@ test('pruning a Namespace that is already terminating succeeds', async (t) => {
 
 test('an object recorded with an API version the cluster no longer serves is pruned through the version it serves', async (t) => {
   // Prepare: a CRD serving v1alpha1 and v1; a custom resource applied as v1alpha1, then v1alpha1 retired.
-  const ns = await useNamespace(t, 'kube-prune-version');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-prune-version');
   const group = `${ns}.example.com`;
   const schema = { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
   const widgets = (alphaServed: boolean): KubeObject =>
@@ -385,9 +379,7 @@ test('adopting an object created with kubectl apply --server-side takes over its
 
 test('commonMetadata labels and annotates every object, overriding its own keys, and a re-apply is Unchanged', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-common-meta');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-common-meta');
   const web = deployment(ns, 'web');
   web.metadata.labels = { team: 'old-team', tier: 'front' };
   const objects = [web, configMap(ns, 'settings', { a: '1' })];
@@ -485,9 +477,7 @@ test("fields written by kubectl edit and by Flux's kustomize-controller are take
 
 test('spec.ignore: replicas scaled in the cluster are left alone — no apply for them, and kept when the image changes', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-ignore');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-ignore');
   const ignore = compileIgnoreRules([{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }]);
   const web = (image: string): KubeObject => ({ ...deployment(ns, 'web', image), spec: { ...(deployment(ns, 'web', image).spec as object), replicas: 2 } });
   await reconcileObjects(client, { owner, revision: 'r1', objects: [web('nginx:1.27')], ignore });

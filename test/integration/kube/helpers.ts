@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '#shared/ports/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 import type { ClusterClientOptions, KubeObject } from '#shared/kube/index.ts';
-import { getTestEnv } from '#test/env/index.ts';
+import { getTestEnv, useNamespace } from '#test/env/index.ts';
 
 /** A client of the shared test cluster (TLS verified, token user). */
 export async function testClient(options: ClusterClientOptions = {}): Promise<ClusterClient> {
@@ -93,6 +93,16 @@ export function crd(group: string, kind: string, plural: string, versions: unkno
 export async function reportDeploymentReady(client: ClusterClient, ref: { apiVersion: string; kind: string; namespace: string; name: string }): Promise<void> {
   const live = await client.get(ref);
   await client.patchStatus(ref, { observedGeneration: live?.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
+}
+
+/** A fresh namespace for one test, a client of the test cluster closed when the test ends, and the owner of what the test applies. */
+export async function ownedNamespace(
+  t: TestContext,
+  prefix: string,
+): Promise<{ ns: string; client: ClusterClient; owner: { name: string; namespace: string } }> {
+  const ns = await useNamespace(t, prefix);
+  const client = await testClientFor(t);
+  return { ns, client, owner: ownerFor(ns) };
 }
 
 /** A unique-enough owner for one test (the test namespace is unique). */

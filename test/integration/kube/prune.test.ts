@@ -5,13 +5,11 @@ import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError } from '#shared/errors/index.ts';
 import { ALREADY_GONE, readInventory, reconcileObjects } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, ownerFor, testClientFor } from './helpers.ts';
+import { configMap, ownedNamespace, ownerFor, testClientFor } from './helpers.ts';
 
 test('objects removed from the bundle are pruned and leave the inventory', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-prune');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-prune');
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'drop', { b: '2' })] });
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [configMap(ns, 'keep', { a: '1' })] });
@@ -26,9 +24,7 @@ test('objects removed from the bundle are pruned and leave the inventory', async
 
 test('an object deleted by hand before the prune is reported Deleted (already gone) and leaves the inventory', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-prune-gone');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-prune-gone');
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'gone', { b: '2' })] });
   assert.equal(await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' }), true);
   // Act
@@ -45,9 +41,7 @@ test('an object deleted by hand before the prune is reported Deleted (already go
 
 test('without prune, removed objects stay in the cluster and in the inventory', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-noprune');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-noprune');
   await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'drop', { b: '2' })] });
   // Act
   await reconcileObjects(client, { owner, revision: 'r2', objects: [configMap(ns, 'keep', { a: '1' })] });
@@ -58,9 +52,7 @@ test('without prune, removed objects stay in the cluster and in the inventory', 
 
 test('an object annotated prune: disabled is Skipped, not deleted', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-prune-off');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-prune-off');
   const guarded = configMap(ns, 'guarded', { a: '1' });
   guarded.metadata.annotations = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [guarded, configMap(ns, 'keep', { a: '1' })] });
@@ -96,9 +88,7 @@ test('an object adopted by another Kustomization is never pruned', async (t) => 
 
 test('an empty bundle over a non-empty inventory is refused unless allowed', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-empty');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-empty');
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'a', { a: '1' })] });
   // Act
   const refused = reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [] });
@@ -109,9 +99,7 @@ test('an empty bundle over a non-empty inventory is refused unless allowed', asy
 
 test('an empty bundle prunes everything when explicitly allowed', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-empty-ok');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-empty-ok');
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'a', { a: '1' })] });
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, allowEmpty: true, objects: [] });
@@ -125,9 +113,7 @@ test('an empty bundle prunes everything when explicitly allowed', async (t) => {
 
 test('a revision older than the applied one is refused with a ConflictError and changes nothing', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-stale');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-stale');
   await reconcileObjects(client, { owner, revision: 'main@sha1:new', order: 2_000, objects: [configMap(ns, 'a', { v: 'new' })] });
   // Act
   const stale = reconcileObjects(client, { owner, revision: 'main@sha1:old', order: 1_000, objects: [configMap(ns, 'a', { v: 'old' })] });
@@ -139,9 +125,7 @@ test('a revision older than the applied one is refused with a ConflictError and 
 
 test('a failed apply prunes nothing and keeps the previous inventory', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-noprune-fail');
-  const client = await testClientFor(t);
-  const owner = ownerFor(ns);
+  const { ns, client, owner } = await ownedNamespace(t, 'kube-noprune-fail');
   await reconcileObjects(client, { owner, revision: 'r1', prune: true, objects: [configMap(ns, 'old', { a: '1' })] });
   // Act
   const result = await reconcileObjects(client, { owner, revision: 'r2', prune: true, objects: [configMap(ns, 'Invalid_Name', { a: '1' })] });
