@@ -53,12 +53,18 @@ test('a DynamoDB claim is claimed once, then seen in progress, then done after c
   assert.deepEqual([first, whileInProgress, completed, afterDone], ['claimed', 'in-progress', true, 'done']);
 });
 
-test('a DynamoDB claim that was never completed lapses after its expiry and is claimed again', async () => {
-  // Prepare
+/** A DynamoDB claim store on a fresh table, on a clock the test moves, where `key` was just claimed for two minutes. */
+async function storeWithClaim(key: string): Promise<{ clock: ReturnType<typeof steppingClock>; store: DynamoDbTtlStore }> {
   const { dynamodb } = await awsClients();
   const clock = steppingClock();
   const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable(), { clock });
-  await store.claim('k', 120_000);
+  await store.claim(key, 120_000);
+  return { clock, store };
+}
+
+test('a DynamoDB claim that was never completed lapses after its expiry and is claimed again', async () => {
+  // Prepare
+  const { clock, store } = await storeWithClaim('k');
   // Act
   clock.advance(121_000);
   const again = await store.claim('k', 120_000);
@@ -67,21 +73,19 @@ test('a DynamoDB claim that was never completed lapses after its expiry and is c
 });
 
 test('a completed DynamoDB claim stays done past the in-progress expiry', async () => {
-  const { dynamodb } = await awsClients();
-  const clock = steppingClock();
-  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable(), { clock });
-  await store.claim('k', 120_000);
+  // Prepare
+  const { clock, store } = await storeWithClaim('k');
   await store.complete('k', 86_400_000);
+  // Act
   clock.advance(3_600_000);
-  assert.equal(await store.claim('k', 120_000), 'done');
+  const later = await store.claim('k', 120_000);
+  // Assess
+  assert.equal(later, 'done');
 });
 
 test('completing a lapsed DynamoDB claim is refused by the condition and leaves the key claimable', async () => {
   // Prepare
-  const { dynamodb } = await awsClients();
-  const clock = steppingClock();
-  const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable(), { clock });
-  await store.claim('k', 120_000);
+  const { clock, store } = await storeWithClaim('k');
   clock.advance(121_000);
   // Act
   const completed = await store.complete('k', 86_400_000);
