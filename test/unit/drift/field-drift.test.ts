@@ -6,21 +6,19 @@ import { test } from 'node:test';
 import { fieldDrifts } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 
+/** A Deployment spec with `replicas` and these containers, in this order. */
+function deploymentSpec(replicas: number, containers: { name: string; image: string }[]): unknown {
+  return { replicas, template: { spec: { containers } } };
+}
+
 const desired: KubeObject = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
-  spec: {
-    replicas: 2,
-    template: {
-      spec: {
-        containers: [
-          { name: 'web', image: 'web:1' },
-          { name: 'proxy', image: 'envoy:1' },
-        ],
-      },
-    },
-  },
+  spec: deploymentSpec(2, [
+    { name: 'web', image: 'web:1' },
+    { name: 'proxy', image: 'envoy:1' },
+  ]),
 };
 
 function live(spec: unknown, managedFields: unknown[], extra: Record<string, unknown> = {}): KubeObject {
@@ -36,17 +34,10 @@ function live(spec: unknown, managedFields: unknown[], extra: Record<string, unk
 test('a changed value names the path, both values and the manager that owns the field now', () => {
   // Prepare
   const cluster = live(
-    {
-      replicas: 5,
-      template: {
-        spec: {
-          containers: [
-            { name: 'proxy', image: 'envoy:1' },
-            { name: 'web', image: 'web:1' },
-          ],
-        },
-      },
-    },
+    deploymentSpec(5, [
+      { name: 'proxy', image: 'envoy:1' },
+      { name: 'web', image: 'web:1' },
+    ]),
     [
       { manager: 'tideline', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': {} } } },
       { manager: 'kubectl', operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
@@ -61,17 +52,10 @@ test('a changed value names the path, both values and the manager that owns the 
 test('list elements are matched by their key, not their position', () => {
   // Prepare
   const cluster = live(
-    {
-      replicas: 2,
-      template: {
-        spec: {
-          containers: [
-            { name: 'proxy', image: 'envoy:1' },
-            { name: 'web', image: 'web:evil' },
-          ],
-        },
-      },
-    },
+    deploymentSpec(2, [
+      { name: 'proxy', image: 'envoy:1' },
+      { name: 'web', image: 'web:evil' },
+    ]),
     [
       {
         manager: 'helm',
