@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EMBEDDED_FLEET, renderFleet } from '#shared/cli/commands/dev.ts';
 import { clusterOfFile, findFleetKustomizations } from '#shared/config/fleet.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization, renderKustomization } from '#shared/render/index.ts';
+import { writeTree } from '#test/support/files.ts';
 
 function fleet(t: TestContext, files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'tideline-fleet-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), text);
-  }
-  return root;
+  return writeTree(t, files, 'tideline-fleet-');
 }
 
 const kustomization = (name: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
 import { findClusterRoots } from '#shared/fleet/index.ts';
 import { rejection } from '#test/support/assert.ts';
+import { writeTree } from '#test/support/files.ts';
 import { FLEET_SOURCE } from './objects.ts';
 import { fixture } from './walk.ts';
 
 const bootstrap = { source: { kind: 'GitRepository' as const, namespace: 'flux-system', name: 'fleet' } };
 
 function repo(t: TestContext, files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'tideline-roots-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), text);
-  }
-  return root;
+  return writeTree(t, files, 'tideline-roots-');
 }
 
 test("a cluster bootstrapped by Flux has gotk-sync.yaml's Kustomization and GitRepository as its root: production follows a tag, staging a branch", async () => {

@@ -1,7 +1,7 @@
 // The fleet walk over fixture repos laid out like fluxcd/flux2-kustomize-helm-example and
 // fluxcd/flux2-multi-tenancy, rendered by Tideline's real renderer.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -26,6 +26,7 @@ import { TransientError } from '#shared/errors/index.ts';
 import { parseManifests } from '#shared/kube/manifests.ts';
 import { groupOf } from '#shared/kube/objects.ts';
 import { renderKustomization } from '#shared/render/index.ts';
+import { writeTree } from '#test/support/files.ts';
 import { FLEET_SOURCE } from './objects.ts';
 import { fixture, walkFleet } from './walk.ts';
 
@@ -45,13 +46,7 @@ function copyFixture(t: TestContext, name: string): string {
 }
 
 function writeRepo(t: TestContext, files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tideline-fleet-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
+  return writeTree(t, files, 'tideline-fleet-');
 }
 
 /** A fleet repo with cluster dup (two layers defining Kustomization shared) and cluster loop (apps → web → apps). */
