@@ -20,6 +20,7 @@ import type { KubeObject } from '#shared/kube/index.ts';
 import { FLEET_SNAPSHOT_KEY, FleetStore } from '#shared/pipeline/fleet-store.ts';
 import { bundleKey } from '#shared/pipeline/render.ts';
 import { systemClock, type Logger } from '#shared/ports/index.ts';
+import { fleetKubeconfig } from '#test/support/kubeconfig.ts';
 
 /** A cluster of the fleet: a context on some API server, with its own token. */
 export interface FleetCluster {
@@ -70,18 +71,7 @@ export function fluxKustomization(name: string, annotations?: Record<string, str
 export async function createDriftFleet(clusters: readonly FleetCluster[]): Promise<DriftFleet> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tideline-drift-'));
   const kubeconfigPath = join(dataDir, 'kubeconfig');
-  await writeFile(
-    kubeconfigPath,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: clusters.map((c) => ({ name: c.name, cluster: { server: c.server, 'certificate-authority-data': c.caData } })),
-      users: clusters.map((c) => ({ name: c.name, user: { token: c.token } })),
-      contexts: clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
-      'current-context': clusters[0]?.name ?? '',
-    }),
-    { mode: 0o600 },
-  );
+  await writeFile(kubeconfigPath, JSON.stringify(fleetKubeconfig(clusters, clusters[0]?.name ?? '')), { mode: 0o600 });
   const events: CatalogEvent[] = [];
   const logs: string[] = [];
   const record =

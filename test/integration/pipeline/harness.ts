@@ -13,6 +13,7 @@ import { receiverWebhookPath } from '#shared/config/receiver.ts';
 import { ClusterClient, endpointFromKubeconfigFile, type KubeObject } from '#shared/kube/index.ts';
 import { startLocalPipeline, type LocalPipeline } from '#shared/local/runtime.ts';
 import { silentLogger, type Clock, type KustomizationStatus, type Logger } from '#shared/ports/index.ts';
+import { fleetKubeconfig } from '#test/support/kubeconfig.ts';
 import { githubPushBody, githubPushHeaders } from '#test/support/webhooks.ts';
 import { createGitRepo, getTestEnv, startPrivateKubeApiServer, type PrivateKubeApiServer, type TestGitRepo } from '#test/env/index.ts';
 
@@ -245,17 +246,7 @@ export async function startFleetHarness(): Promise<FleetHarness> {
     token: connection.token,
   });
   const planes = [plane('dev', env.kube), plane('prod', prodServer)];
-  writeFileSync(
-    kubeconfig,
-    yaml.dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: planes.map((p) => ({ name: p.name, cluster: { server: p.server, 'certificate-authority-data': p.caData } })),
-      users: planes.map((p) => ({ name: p.name, user: { token: p.token } })),
-      contexts: planes.map((p) => ({ name: p.name, context: { cluster: p.name, user: p.name } })),
-      'current-context': 'dev',
-    }),
-  );
+  writeFileSync(kubeconfig, yaml.dump(fleetKubeconfig(planes, 'dev')));
   const app = await createGitRepo({
     name: 'team-a',
     auth: true,
