@@ -78,6 +78,23 @@ function isDefault(value: unknown): boolean {
 }
 
 /**
+ * The bootstrap source `flux-system/flux-system` as `flux bootstrap` creates it: `url` at `ref`,
+ * checked every minute, validated like any GitRepository (`file` names it in an error).
+ */
+export function bootstrapGitRepository(
+  url: string,
+  ref: { branch: string } | { tag: string },
+  file: string,
+  options: { timeout?: string } = {},
+): FluxGitRepository {
+  const metadata = { name: 'flux-system', namespace: 'flux-system' };
+  return parseGitRepository(
+    { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata, spec: { interval: '1m', url, ref, ...options } },
+    file,
+  );
+}
+
+/**
  * Validates a Flux GitRepository object. `file` names where it came from, for the error message.
  * Throws InvalidInputError naming the unsupported field, provider or URL scheme.
  */

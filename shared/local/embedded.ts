@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
-import { parseGitRepository, type FluxGitRepository } from '#shared/config/git-repository.ts';
+import { bootstrapGitRepository, type FluxGitRepository } from '#shared/config/git-repository.ts';
 import { receiverWebhookPath } from '#shared/config/receiver.ts';
 import type { Logger } from '#shared/ports/index.ts';
 
@@ -213,15 +213,7 @@ export async function startEmbeddedFleet(options: { dataDir: string; logger: Log
   knownRefs = await refsOf(bareDir);
   rmSync(work, { recursive: true, force: true });
 
-  const bootstrap = parseGitRepository(
-    {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name: 'flux-system', namespace: 'flux-system' },
-      spec: { interval: '1m', url: repoUrl, ref: { branch: 'main' } },
-    },
-    'embedded bootstrap',
-  );
+  const bootstrap = bootstrapGitRepository(repoUrl, { branch: 'main' }, 'embedded bootstrap');
   return {
     kubeconfig,
     bootstrap,

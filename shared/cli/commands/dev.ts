@@ -78,7 +78,7 @@ function untilSignal(stop: () => Promise<void>): Promise<void> {
 }
 
 async function runDev(options: DevOptions): Promise<void> {
-  const [{ ConsoleLogger }, { localDataDir }, { startLocalPipeline }, { parseGitRepository }, { kubeconfigPaths }] = await Promise.all([
+  const [{ ConsoleLogger }, { localDataDir }, { startLocalPipeline }, { bootstrapGitRepository }, { kubeconfigPaths }] = await Promise.all([
     import('#shared/adapters/local/console-logger.ts'),
     import('#shared/adapters/local/data-dir.ts'),
     import('#shared/local/runtime.ts'),
@@ -132,15 +132,7 @@ async function runDev(options: DevOptions): Promise<void> {
   }
 
   const ref = options.tag ? { tag: options.tag } : { branch: options.branch ?? 'main' };
-  const bootstrap = parseGitRepository(
-    {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name: 'flux-system', namespace: 'flux-system' },
-      spec: { interval: '1m', url: options.repo, ref },
-    },
-    '--repo',
-  );
+  const bootstrap = bootstrapGitRepository(options.repo, ref, '--repo');
   const pipeline = await startLocalPipeline({
     bootstrap,
     kubeconfig: kubeconfigPaths(options.kubeconfig ? path.resolve(options.kubeconfig) : undefined),
