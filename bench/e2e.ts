@@ -6,16 +6,18 @@
 // records (verify = the webhook's HTTP answer, fetch, render, apply). Goal: p50 ≤ 0.5 s, p99 ≤ 1.5 s.
 // The reference is Flux (source-, kustomize- and notification-controller on the same kind of API
 // server and machine): a median of 0.84 s, p90 0.93 s, from push to the changed ConfigMap.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { bootstrapGitRepository } from '#shared/config/git-repository.ts';
 import { receiverWebhookPath } from '#shared/config/receiver.ts';
 import { startLocalPipeline } from '#shared/local/runtime.ts';
 import { silentLogger } from '#shared/ports/index.ts';
 import { ConsoleLogger } from '#shared/adapters/local/console-logger.ts';
 import { createGitRepo, getTestEnv } from '#test/env/index.ts';
+import { githubPushBody, githubPushHeaders } from '#test/support/webhooks.ts';
 
 const PUSHES = Number(process.env['BENCH_PUSHES'] ?? 30);
 const TOKEN = 'bench-token-0123456789';
@@ -92,12 +94,7 @@ const { readFileSync, writeFileSync } = await import('node:fs');
 // The test kubeconfig's context is `tideline-test`; the fleet's cluster is `bench`.
 writeFileSync(path.join(work, 'kubeconfig'), readFileSync(kubeconfig, 'utf8').replaceAll('tideline-test', 'bench'));
 const pipeline = await startLocalPipeline({
-  bootstrap: {
-    apiVersion: 'source.toolkit.fluxcd.io/v1',
-    kind: 'GitRepository',
-    metadata: { name: 'flux-system', namespace: 'flux-system' },
-    spec: { interval: '1m', url: repo.url, ref: { branch: 'main' }, timeout: '60s' },
-  } as never,
+  bootstrap: bootstrapGitRepository(repo.url, { branch: 'main' }, 'bench bootstrap', { timeout: '60s' }),
   kubeconfig: path.join(work, 'kubeconfig'),
   dataDir: path.join(work, 'data'),
   secrets: { 'flux-system/hook': TOKEN },
@@ -125,23 +122,11 @@ const split = { verify: [] as number[], fetch: [] as number[], render: [] as num
 const hookUrl = `${pipeline.url}${receiverWebhookPath(TOKEN, 'push', 'flux-system')}`;
 for (let push = 1; push <= PUSHES; push++) {
   const sha = await repo.commit(app(push), `push ${push}`);
-  const body = JSON.stringify({
-    ref: 'refs/heads/main',
-    before: '0'.repeat(40),
-    after: sha,
-    repository: { clone_url: repo.url },
-    head_commit: { id: sha },
-    commits: [],
-  });
+  const body = githubPushBody({ sha, repository: { clone_url: repo.url } });
   const started = performance.now();
   const response = await fetch(hookUrl, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`,
-    },
+    headers: githubPushHeaders(body, TOKEN, randomUUID()),
     body,
   });
   await response.text();
