@@ -31,6 +31,11 @@ function describeKey(key: KustomizationKey): string {
   return `${key.cluster}/${key.namespace}/${key.name}`;
 }
 
+/** The envelope and the Kustomization revision every apply outcome event carries. */
+function revisionEnvelope(detail: EventDetail<'ManifestsRendered'>, deps: PipelineDeps) {
+  return { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision };
+}
+
 /** Applies the bundle a ManifestsRendered event points to. Never throws for the Kustomization's own failures. */
 export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, deps: PipelineDeps): Promise<ApplyOutcome> {
   const key = keyOf(detail);
@@ -109,10 +114,7 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
         });
         await deps.bus.publish([
           makeEvent('HealthCheckFailed', {
-            ...envelope(deps.clock, detail.correlationId),
-            cluster: detail.cluster,
-            kustomization: detail.kustomization,
-            revision: detail.revision,
+            ...revisionEnvelope(detail, deps),
             timeoutMs: request.timeoutMs ?? 0,
             unhealthy: result.health.unhealthy.slice(0, 50).map((u) => ({ object: u.object, status: u.status, message: u.message.slice(0, 1024) })),
           }),
@@ -152,10 +154,7 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
     });
     await deps.bus.publish([
       makeEvent('ReconcileSucceeded', {
-        ...envelope(deps.clock, detail.correlationId),
-        cluster: detail.cluster,
-        kustomization: detail.kustomization,
-        revision: detail.revision,
+        ...revisionEnvelope(detail, deps),
         digest: detail.artifact.digest,
         changeSet: summary,
         durationMs: applied - started,
@@ -213,10 +212,7 @@ async function failed(
   deps.logger.error('apply failed', { kustomization: describeKey(key), revision: detail.revision, reason, error: message.slice(0, 500) });
   await deps.bus.publish([
     makeEvent('ReconcileFailed', {
-      ...envelope(deps.clock, detail.correlationId),
-      cluster: detail.cluster,
-      kustomization: detail.kustomization,
-      revision: detail.revision,
+      ...revisionEnvelope(detail, deps),
       reason,
       message: message.slice(0, 4096),
       errors,
