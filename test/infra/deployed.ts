@@ -105,6 +105,8 @@ export class DeployedStack {
   readonly #consumers: Consumer[] = [];
   readonly #sqs: SQSClient;
   readonly #tmp: string;
+  /** Every message a mapped queue handed to its function, with the event's detail-type. */
+  readonly deliveries: { queue: string; fn: string; detailType: string }[] = [];
   /** Every message taken from a FIFO queue, with its group and deduplication id. */
   readonly fifoDeliveries: DeliveredFifoMessage[] = [];
   /** Invocation errors (Lambda would retry them and then dead-letter them). */
@@ -337,6 +339,11 @@ export class DeployedStack {
   async #invokeBatch(consumer: Extract<Consumer, { kind: 'esm' }>, messages: Message[]): Promise<void> {
     const arn = this.queues.get(consumer.queue)!.arn;
     for (const message of messages) {
+      this.deliveries.push({
+        queue: consumer.queue,
+        fn: consumer.fn,
+        detailType: (JSON.parse(message.Body ?? '{}') as { 'detail-type'?: string })['detail-type'] ?? '',
+      });
       if (message.Attributes?.['MessageGroupId']) {
         this.fifoDeliveries.push({
           queue: consumer.queue,

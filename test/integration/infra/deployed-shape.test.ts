@@ -141,3 +141,38 @@ test('the schedule’s own input runs a tick in the source bundle', async () => 
   assert.deepEqual(report, { sources: 0, kustomizations: 0 });
   assert.equal(await deployed.settle(), 0);
 });
+
+test('the drift schedule’s input sweeps in the drift bundle, its shard comes back through the bus rule and puts a drifted object back, and alerts get DriftCorrected', async () => {
+  // Prepare: the ConfigMap the push applied (the first test) changed by another manager, as `kubectl edit` would.
+  const { json } = synthTideline();
+  const schedule = Object.values(json.Resources).find(
+    (resource) => resource.Type === 'AWS::Scheduler::Schedule' && String(resource.Properties?.['Description']).includes('drift'),
+  );
+  const input = JSON.parse((schedule?.Properties?.['Target'] as { Input: string }).Input) as unknown;
+  const { kube } = await getTestEnv();
+  const client = new ClusterClient(await endpointFromKubeconfigFile(kube.kubeconfigPath, undefined));
+  const delivered = deployed.deliveries.length;
+  try {
+    await client.send('PATCH', `/api/v1/namespaces/${namespace}/configmaps/settings`, {
+      query: { fieldManager: 'kubectl-edit' },
+      body: JSON.stringify({ data: { colour: 'red' } }),
+      contentType: 'application/merge-patch+json',
+    });
+    // Act: the Scheduler invokes the drift bundle; every shard it published moves through moto.
+    const started = (await deployed.fn('TidelineDrift').invoke(input)) as { sweepId: string; clusters: number; shards: number };
+    const moved = await deployed.settle();
+    // Assess
+    assert.deepEqual(deployed.failures, [], deployed.logTail());
+    assert.ok(started.clusters >= 1 && started.shards >= 1, JSON.stringify(started));
+    assert.ok(moved >= 2, `sweep → shard → alerts moved ${moved} messages\n${deployed.logTail()}`);
+    const config = (await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'settings' })) as { data?: Record<string, string> } | undefined;
+    assert.equal(config?.data?.['colour'], 'green', deployed.logTail());
+    const alerted = deployed.deliveries.slice(delivered).filter((delivery) => delivery.fn.startsWith('TidelineAlerts'));
+    assert.ok(
+      alerted.some((delivery) => delivery.detailType === 'DriftCorrected'),
+      `alerts got ${JSON.stringify(alerted)}\n${deployed.logTail()}`,
+    );
+  } finally {
+    client.close();
+  }
+});
