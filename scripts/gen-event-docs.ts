@@ -72,6 +72,7 @@ const FIELD_NOTES: Record<string, string> = {
   'drifted[].fieldsOmitted': 'changed fields left out of `fields`',
   shard: 'which shard of the sweep (index from 0, count)',
   clusters: 'the registered clusters this shard checks',
+  versions: 'cluster → record version (Secrets Manager AWSCURRENT VersionId) as the sweep listed it; a warm shard reuses a record cached at that version',
 };
 
 interface JsonSchema {

@@ -74,6 +74,8 @@ export interface ClusterCheckOptions {
   snapshot: FleetSnapshot;
   /** Override every Kustomization's mode (the command line's `--correct` / default detect). */
   mode?: DriftMode;
+  /** The record version the sweep listed: a cached record of that version is used without reading it again. */
+  recordVersion?: string;
 }
 
 /**
@@ -95,7 +97,7 @@ export async function checkCluster(cluster: string, deps: DriftDeps, options: Cl
   const work = (async () => {
     const targets = await activeTargets(cluster, deps, options.snapshot);
     if (targets.length === 0) return { kustomizations: [], skipped: [] };
-    const record = await deps.clusters.get(cluster);
+    const record = await deps.clusters.get(cluster, options.recordVersion !== undefined ? { version: options.recordVersion } : {});
     const fingerprint = JSON.stringify(record.access);
     const kept = clients.get(cluster);
     if (kept?.fingerprint === fingerprint) client = kept.client;

@@ -56,7 +56,13 @@ export async function runDriftShard(detail: EventDetail<'DriftCheckRequested'>, 
     while (next < detail.clusters.length) {
       const index = next++;
       const cluster = detail.clusters[index] as string;
-      const result = await checkCluster(cluster, deps, { deadlineMs: options.clusterDeadlineMs, snapshot, ...(options.mode ? { mode: options.mode } : {}) });
+      const recordVersion = detail.versions?.[cluster];
+      const result = await checkCluster(cluster, deps, {
+        deadlineMs: options.clusterDeadlineMs,
+        snapshot,
+        ...(options.mode ? { mode: options.mode } : {}),
+        ...(recordVersion ? { recordVersion } : {}),
+      });
       results[index] = result;
       if (options.publish !== false) await report(result, detail, deps, snapshot);
     }

@@ -31,7 +31,9 @@ export async function startDriftSweep(
   settings: Pick<DriftSettings, 'shardSize'>,
 ): Promise<SweepStarted> {
   const sweepId = `drift-${randomUUID()}`;
-  const names = (await deps.clusters.list()).map((record) => record.name);
+  const records = await deps.clusters.list();
+  const names = records.map((record) => record.name);
+  const versionOf = new Map(records.flatMap((record) => (record.version ? [[record.name, record.version] as const] : [])));
   const shards = shardClusters(names, settings.shardSize);
   const occurredAt = new Date(deps.clock.now()).toISOString();
   const events: CatalogEvent[] = shards.map((clusters, index) =>
@@ -43,6 +45,7 @@ export async function startDriftSweep(
       sweepId,
       shard: { index, count: shards.length },
       clusters,
+      ...versionsOf(clusters, versionOf),
     }),
   );
   if (events.length > 0) {
@@ -51,4 +54,10 @@ export async function startDriftSweep(
   }
   deps.logger.info('drift sweep started', { sweepId, clusters: names.length, shards: shards.length });
   return { sweepId, clusters: names.length, shards: shards.length };
+}
+
+/** The shard's record versions, when the registry has them (the field is left out otherwise). */
+function versionsOf(clusters: readonly string[], versionOf: ReadonlyMap<string, string>): { versions?: Record<string, string> } {
+  const versions = Object.fromEntries(clusters.flatMap((name) => (versionOf.has(name) ? [[name, versionOf.get(name) as string]] : [])));
+  return Object.keys(versions).length > 0 ? { versions } : {};
 }

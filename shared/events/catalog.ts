@@ -267,6 +267,12 @@ export const DriftCheckRequestedSchema = z.object({
   sweepId: z.string().min(1),
   shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
   clusters: z.array(z.string().min(1)).min(1).max(200),
+  /**
+   * Each cluster's record version as the sweep listed it (Secrets Manager's AWSCURRENT VersionId):
+   * a warm shard serves a record it read at that version from its cache, so unchanged records cost
+   * no GetSecretValue. Absent for a cluster whose registry has no versions (kubeconfig contexts).
+   */
+  versions: z.record(z.string().min(1), z.string().min(1)).optional(),
 });
 
 /**

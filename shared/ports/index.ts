@@ -82,6 +82,11 @@ export interface SecretStore {
 export interface ClusterRecord {
   name: string;
   labels: Record<string, string>;
+  /**
+   * The store's version of the record (Secrets Manager's AWSCURRENT VersionId), when it has one:
+   * a reader told this version may serve its cached copy instead of reading the record again.
+   */
+  version?: string;
   /** Either a kubeconfig document (YAML) or an EKS cluster to reach with IAM auth. */
   access:
     | {
@@ -101,8 +106,12 @@ export interface ClusterRecord {
 /** The fleet's clusters (Secrets Manager `tideline/clusters/<name>` in AWS, kubeconfig contexts locally). */
 export interface ClusterRegistry {
   list(): Promise<ClusterRecord[]>;
-  /** Throws NotFoundError when no such cluster is registered. */
-  get(name: string): Promise<ClusterRecord>;
+  /**
+   * Throws NotFoundError when no such cluster is registered. With `version` (a record's
+   * {@link ClusterRecord.version}, e.g. from the sweep's listing) a copy read at that version is
+   * served without asking the store, however old; a copy at another version is read again.
+   */
+  get(name: string, options?: { version?: string }): Promise<ClusterRecord>;
 }
 
 /**

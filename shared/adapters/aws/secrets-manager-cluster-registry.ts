@@ -96,7 +96,7 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
         const cached = this.#records.get(name);
         if (cached && listing.versionId !== undefined && cached.versionId === listing.versionId) {
           // Unchanged since it was read: no GetSecretValue; the tags are the listing's, fresh.
-          cached.value = withTagLabels(cached.parsed, listing.tags);
+          cached.value = { ...withTagLabels(cached.parsed, listing.tags), version: listing.versionId };
           cached.expiresAt = this.#clock.now() + this.#ttlMs;
           records[index] = cached.value;
           continue;
@@ -119,8 +119,21 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
     return records.filter((record): record is ClusterRecord => record !== undefined);
   }
 
-  /** The record of cluster `name`; NotFoundError when no such secret exists, InvalidInputError when it does not parse. */
-  async get(name: string): Promise<ClusterRecord> {
+  /**
+   * The record of cluster `name`; NotFoundError when no such secret exists, InvalidInputError when
+   * it does not parse. Given the `version` a listing named (a drift shard gets it in its event), a
+   * copy read at that version is served without a call even past the TTL — the version changes
+   * with every PutSecretValue — and a copy at another version is read again at once.
+   */
+  async get(name: string, options: { version?: string } = {}): Promise<ClusterRecord> {
+    const cached = this.#records.get(name);
+    if (options.version !== undefined && cached) {
+      if (cached.versionId === options.version) {
+        cached.expiresAt = this.#clock.now() + this.#ttlMs;
+        return cached.value;
+      }
+      return this.#get(name, undefined, { fresh: true });
+    }
     return this.#get(name);
   }
 
@@ -153,7 +166,7 @@ export class SecretsManagerClusterRegistry implements ClusterRegistry {
     const text = output.SecretString ?? (output.SecretBinary ? Buffer.from(output.SecretBinary).toString('utf8') : undefined);
     if (text === undefined) throw new InvalidInputError(`cluster ${name}: secret ${secretId} has no value`);
     const parsed = parseClusterRecord(name, text);
-    const record = withTagLabels(parsed, tags);
+    const record: ClusterRecord = { ...withTagLabels(parsed, tags), ...(output.VersionId ? { version: output.VersionId } : {}) };
     this.#records.set(name, { value: record, parsed, versionId: output.VersionId, expiresAt: this.#clock.now() + this.#ttlMs });
     return record;
   }

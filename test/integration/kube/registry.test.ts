@@ -111,8 +111,9 @@ test('getting a registered cluster from Secrets Manager gives its parsed record,
   await registerThree(client, prefix);
   const registry = new SecretsManagerClusterRegistry(client, { prefix });
   // Act
-  const record = await registry.get('prod');
+  const { version, ...record } = await registry.get('prod');
   // Assess
+  assert.match(version ?? '', /^[\w-]+$/, 'the record carries its AWSCURRENT version');
   assert.deepEqual(record, {
     name: 'prod',
     labels: { team: 'platform', env: 'prod' },
