@@ -143,17 +143,8 @@ export const KustomizationSpecSchema = z.strictObject({
     .array(
       z.strictObject({
         paths: z.array(z.string().regex(/^\/./, 'a JSON pointer starting with /')).min(1),
-        target: z
-          .strictObject({
-            group: z.string().optional(),
-            version: z.string().optional(),
-            kind: z.string().optional(),
-            name: z.string().optional(),
-            namespace: z.string().optional(),
-            annotationSelector: z.string().optional(),
-            labelSelector: z.string().optional(),
-          })
-          .optional(),
+        // Flux selects the ignored objects with the same kustomize selector as a patch target.
+        target: PatchTargetSchema.optional(),
       }),
     )
     .optional(),
