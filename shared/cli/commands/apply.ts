@@ -129,13 +129,19 @@ export function applyResultJson(result: ReconcileResult): string {
   );
 }
 
+/**
+ * A verb that takes a directory to a cluster as a Kustomization would: `<dir>` and the owner,
+ * cluster, output and root options. `apply` and `diff` share it so that a `diff` command line
+ * run again as `apply` means the same objects in the same cluster.
+ */
+export function directoryToClusterCommand(program: Command, verb: string, description: string): Command {
+  const command = program.command(verb).description(description).argument('<dir>', 'Kustomize or plain-manifest directory');
+  return rootOption(outputOption(clusterOptions(ownerOptions(command))));
+}
+
 /** Registers the `apply` verb. */
 export function registerApply(program: Command): void {
-  const command = program
-    .command('apply')
-    .description('reconcile a directory into a cluster with server-side apply and print the change set')
-    .argument('<dir>', 'Kustomize or plain-manifest directory');
-  rootOption(outputOption(clusterOptions(ownerOptions(command))))
+  directoryToClusterCommand(program, 'apply', 'reconcile a directory into a cluster with server-side apply and print the change set')
     .option('--prune', 'delete objects applied before under this name that the directory no longer holds')
     .option('--wait', 'wait for the applied objects to become ready')
     .option('--force', 'recreate objects whose immutable fields changed')

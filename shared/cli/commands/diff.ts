@@ -7,16 +7,16 @@
 import type { Command } from 'commander';
 import { describeObject } from '#shared/errors/index.ts';
 import { diffObjects } from '#shared/kube/index.ts';
-import { clusterClientFor, clusterOptions, loadCliDirectory, outputFormat, outputOption, ownerOptions, rootOption } from './apply.ts';
+import { clusterClientFor, directoryToClusterCommand, loadCliDirectory, outputFormat } from './apply.ts';
 import type { ClusterCliOptions } from './apply.ts';
 
 /** Registers the `diff` verb. */
 export function registerDiff(program: Command): void {
-  const command = program
-    .command('diff')
-    .description('show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error')
-    .argument('<dir>', 'Kustomize or plain-manifest directory');
-  rootOption(outputOption(clusterOptions(ownerOptions(command))))
+  directoryToClusterCommand(
+    program,
+    'diff',
+    'show what applying a directory would change in a cluster (server-side dry-run; Secret values masked); exit 0 none, 1 changes, 2 error',
+  )
     .option('--prune', 'also show what tideline apply --prune would delete (applied before under this name, no longer in the directory)')
     .action(async (dir: string, options: ClusterCliOptions & { prune?: boolean }) => {
       const output = outputFormat(options);
