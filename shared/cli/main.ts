@@ -9,25 +9,27 @@ import { TidelineError, errorMessage } from '#shared/errors/index.ts';
 type Register = (program: Command) => void;
 
 /**
- * The verbs, each loaded only when it is used: a verb pulls in its engine (the renderer, the
- * Kubernetes client, the AWS SDK …), and `tideline render` should not pay to load the others.
- * Keep the list sorted.
+ * The verbs, sorted. Each is loaded only when it is used: a verb pulls in its engine (the
+ * renderer, the Kubernetes client, the AWS SDK …), and `tideline render` should not pay to load
+ * the others. Verb `v` is registered by the export `register<V>` of `commands/<v>.ts`, except the
+ * status-control verbs, which share `commands/control.ts`.
  */
-const VERBS: Record<string, () => Promise<Register>> = {
-  alert: async () => (await import('./commands/alert.ts')).registerAlert,
-  apply: async () => (await import('./commands/apply.ts')).registerApply,
-  delete: async () => (await import('./commands/delete.ts')).registerDelete,
-  demo: async () => (await import('./commands/demo.ts')).registerDemo,
-  dev: async () => (await import('./commands/dev.ts')).registerDev,
-  diff: async () => (await import('./commands/diff.ts')).registerDiff,
-  drift: async () => (await import('./commands/drift.ts')).registerDrift,
-  get: async () => (await import('./commands/get.ts')).registerGet,
-  receivers: async () => (await import('./commands/receivers.ts')).registerReceivers,
-  reconcile: async () => (await import('./commands/control.ts')).registerReconcile,
-  render: async () => (await import('./commands/render.ts')).registerRender,
-  resume: async () => (await import('./commands/control.ts')).registerResume,
-  suspend: async () => (await import('./commands/control.ts')).registerSuspend,
-};
+export const VERBS = ['alert', 'apply', 'delete', 'demo', 'dev', 'diff', 'drift', 'get', 'receivers', 'reconcile', 'render', 'resume', 'suspend'] as const;
+type Verb = (typeof VERBS)[number];
+const CONTROL_VERBS: ReadonlySet<Verb> = new Set(['reconcile', 'resume', 'suspend']);
+
+function isVerb(name: string): name is Verb {
+  return (VERBS as readonly string[]).includes(name);
+}
+
+async function loadRegister(verb: Verb): Promise<Register> {
+  const file = CONTROL_VERBS.has(verb) ? 'control' : verb;
+  const module = (await import(`./commands/${file}.ts`)) as Record<string, Register | undefined>;
+  const register = module[`register${verb.charAt(0).toUpperCase()}${verb.slice(1)}`];
+  // Only a module that lost its register export gets here; the CLI tests load every verb.
+  if (register === undefined) throw new Error(`commands/${file}.ts registers no verb ${verb}`);
+  return register;
+}
 
 /**
  * Builds the `tideline` program. With `verb` naming a known verb only that one is registered;
@@ -38,8 +40,8 @@ export async function buildProgram(verb?: string): Promise<Command> {
     .description('GitOps for Kubernetes fleets: render, diff and reconcile Flux-style fleet repos')
     .showHelpAfterError()
     .exitOverride();
-  const names = verb !== undefined && Object.hasOwn(VERBS, verb) ? [verb] : Object.keys(VERBS);
-  const registers = await Promise.all(names.map((name) => VERBS[name]!()));
+  const names = verb !== undefined && isVerb(verb) ? [verb] : VERBS;
+  const registers = await Promise.all(names.map(loadRegister));
   for (const register of registers) register(program);
   return program;
 }
