@@ -51,6 +51,20 @@ const MAX_HAVES = 16;
 /** Bumped when the way trees are written changes, so old cached trees are not reused. */
 const TREE_FORMAT = 'v1';
 
+/**
+ * One fetch of a commit into a repository cache, as the protocol v2 path hands it on to the v1
+ * path when the server speaks only v1.
+ */
+interface FetchRequest {
+  http: HttpClient;
+  target: Target;
+  /** Secret values (tokens, passwords) that no error may contain. */
+  secrets: readonly string[];
+  /** The bare repository the packs are stored in. */
+  gitdir: string;
+  wanted: ResolvedRevision & { selected: SelectedRef };
+}
+
 interface Target {
   /** URL without credentials: contacted, shown, and hashed into the cache key. */
   url: string;
@@ -258,7 +272,7 @@ export class IsomorphicGitSource implements GitSource {
     let fetched = false;
     const fetchStarted = this.#clock.now();
     if (!this.#hasCommit(gitdir, wanted.commit)) {
-      await this.#fetch(http, target, secrets, gitdir, wanted);
+      await this.#fetch({ http, target, secrets, gitdir, wanted });
       fetched = true;
     }
     const treeStarted = this.#clock.now();
@@ -401,13 +415,8 @@ export class IsomorphicGitSource implements GitSource {
     }
   }
 
-  async #fetch(
-    http: HttpClient,
-    target: Target,
-    secrets: readonly string[],
-    gitdir: string,
-    wanted: ResolvedRevision & { selected: SelectedRef },
-  ): Promise<void> {
+  async #fetch(request: FetchRequest): Promise<void> {
+    const { http, target, secrets, gitdir, wanted } = request;
     const packDir = join(gitdir, 'objects', 'pack');
     if (await exists(packDir)) {
       const packs = (await readdir(packDir)).filter((f) => f.endsWith('.idx'));
@@ -484,17 +493,12 @@ export class IsomorphicGitSource implements GitSource {
         this.#logger.debug('git server speaks protocol v1 only', { url: target.url });
       }
     }
-    await this.#fetchV1(http, target, secrets, gitdir, wanted);
+    await this.#fetchV1(request);
   }
 
   /** Protocol v1 can only fetch advertised refs: the ref's head, which must be the wanted commit. */
-  async #fetchV1(
-    http: HttpClient,
-    target: Target,
-    secrets: readonly string[],
-    gitdir: string,
-    wanted: ResolvedRevision & { selected: SelectedRef },
-  ): Promise<void> {
+  async #fetchV1(request: FetchRequest): Promise<void> {
+    const { http, target, secrets, gitdir, wanted } = request;
     const ref = wanted.selected.ref;
     if (!ref)
       throw new InvalidInputError(
