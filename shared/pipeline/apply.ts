@@ -10,7 +10,7 @@ import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
 import { EmptyBundleError, StaleRevisionError, reconcileObjects, requestFromKustomization, summarizeChangeSet, formatCounts } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import type { KustomizationKey, KustomizationStatus } from '#shared/ports/index.ts';
-import { envelope, isoNow, type PipelineDeps } from './deps.ts';
+import { envelope, isoNow, kustomizationReconcileRequest, publishEach, type PipelineDeps } from './deps.ts';
 import { reconcileAccess } from '#shared/fleet/index.ts';
 import { dependentsOf, dependencyStateOf, findTarget } from './fleet-view.ts';
 import type { StoredBundle } from './render.ts';
@@ -231,15 +231,10 @@ async function wakeDependents(key: KustomizationKey, deps: PipelineDeps, correla
     if (status?.ready.reason === 'DependencyNotReady') waiting.push(dependent);
   }
   if (waiting.length === 0) return;
-  await deps.bus.publish(
-    waiting.map((dependent) =>
-      makeEvent('ReconcileRequested', {
-        ...envelope(deps.clock, correlationId),
-        object: { kind: 'Kustomization', name: dependent.name, namespace: dependent.namespace },
-        cluster: dependent.cluster,
-        withSource: false,
-        requestedAt: isoNow(deps.clock),
-      }),
-    ),
+  await publishEach(
+    deps,
+    'ReconcileRequested',
+    correlationId,
+    waiting.map((dependent) => kustomizationReconcileRequest(dependent, deps.clock)),
   );
 }

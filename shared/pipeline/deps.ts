@@ -4,8 +4,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FluxGitRepository } from '#shared/config/git-repository.ts';
+import { makeEvent, type CatalogEvent, type DetailType, type EventDetail } from '#shared/events/catalog.ts';
 import type { ConnectionOptions } from '#shared/kube/index.ts';
-import type { ArtifactStore, Clock, ClusterRegistry, EventBus, GitSource, KmsDecrypter, Logger, SecretStore, StatusStore } from '#shared/ports/index.ts';
+import type {
+  ArtifactStore,
+  Clock,
+  ClusterRegistry,
+  EventBus,
+  GitSource,
+  KmsDecrypter,
+  KustomizationKey,
+  Logger,
+  SecretStore,
+  StatusStore,
+} from '#shared/ports/index.ts';
 import type { ClusterClients } from './clusters.ts';
 import type { FleetStore } from './fleet-store.ts';
 
@@ -42,4 +54,27 @@ export function envelope(clock: Clock, correlationId: string): { version: 1; eve
 /** An ISO time stamp of the clock's now. */
 export function isoNow(clock: Clock): string {
   return new Date(clock.now()).toISOString();
+}
+
+/** An event's detail without the envelope fields that {@link envelope} fills in. */
+export type EventBody<T extends DetailType> = Omit<EventDetail<T>, 'version' | 'eventId' | 'correlationId' | 'occurredAt'>;
+
+/**
+ * Publishes one event of `detailType` per body, each in an envelope of its own (fresh id, now)
+ * continuing `correlationId`, in one call to the bus: a fan-out is one batch, not one call an event.
+ */
+export async function publishEach<T extends DetailType>(
+  deps: Pick<PipelineDeps, 'bus' | 'clock'>,
+  detailType: T,
+  correlationId: string,
+  bodies: readonly EventBody<T>[],
+): Promise<void> {
+  // A generic body spread into its envelope is beyond the compiler; makeEvent validates each detail against the catalog's schema.
+  const events = bodies.map((body) => makeEvent(detailType, { ...envelope(deps.clock, correlationId), ...body } as EventDetail<T>));
+  await deps.bus.publish(events as readonly CatalogEvent[]);
+}
+
+/** The request to reconcile Kustomization `key` again at the source revision it last fetched (no source sync). */
+export function kustomizationReconcileRequest(key: KustomizationKey, clock: Clock): EventBody<'ReconcileRequested'> {
+  return { object: { kind: 'Kustomization', name: key.name, namespace: key.namespace }, cluster: key.cluster, withSource: false, requestedAt: isoNow(clock) };
 }

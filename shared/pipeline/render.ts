@@ -22,7 +22,7 @@ import { parseGitRepository } from '#shared/config/git-repository.ts';
 type Classified = ReturnType<typeof classifyRendered>;
 import type { GitCheckout, KustomizationKey } from '#shared/ports/index.ts';
 import { readConfigData, substituteFromCluster } from './clusters.ts';
-import { envelope, isoNow, type PipelineDeps } from './deps.ts';
+import { envelope, isoNow, publishEach, type PipelineDeps } from './deps.ts';
 import { discoverRoots, findTarget, isBootstrapFetch, recordRendered, targetsFollowing, type TargetEntry } from './fleet-view.ts';
 import { readyCondition, syncSources } from './source.ts';
 import { commitOf, fetchKeyOf, fetchSpecOf, normalizeRepoUrl, sourceId } from './sources.ts';
@@ -115,15 +115,11 @@ async function renderOrShard(
   const shards: RenderTarget[][] = [];
   for (let at = 0; at < entries.length; at += shardSize) shards.push(entries.slice(at, at + shardSize).map((entry) => entry.target));
   deps.logger.info('render fanned out', { fetch: `${normalizeRepoUrl(fetch.url)}#${fetch.ref}`, targets: entries.length, shards: shards.length });
-  await deps.bus.publish(
-    shards.map((shard) =>
-      makeEvent('RenderRequested', {
-        ...envelope(deps.clock, correlationId),
-        source: { kind: 'GitRepository', name: source.name, namespace: source.namespace },
-        commit: fetch.commit,
-        targets: shard,
-      }),
-    ),
+  await publishEach(
+    deps,
+    'RenderRequested',
+    correlationId,
+    shards.map((shard) => ({ source: { kind: 'GitRepository', name: source.name, namespace: source.namespace }, commit: fetch.commit, targets: shard })),
   );
 }
 

@@ -7,8 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { durationToMs } from '#shared/config/kustomization.ts';
-import { makeEvent } from '#shared/events/catalog.ts';
-import { envelope, isoNow, type PipelineDeps } from './deps.ts';
+import { kustomizationReconcileRequest, publishEach, type PipelineDeps } from './deps.ts';
 import { allTargets } from './fleet-view.ts';
 import { dueSources, syncSources } from './source.ts';
 
@@ -35,16 +34,11 @@ export async function runSchedule(deps: PipelineDeps): Promise<TickReport> {
     if (now - Date.parse(status.lastAttemptedAt) >= wait) due.push(entry);
   }
   if (due.length > 0) {
-    await deps.bus.publish(
-      due.map((entry) =>
-        makeEvent('ReconcileRequested', {
-          ...envelope(deps.clock, correlationId),
-          object: { kind: 'Kustomization', ...entry.target.kustomization },
-          cluster: entry.target.cluster,
-          withSource: false,
-          requestedAt: isoNow(deps.clock),
-        }),
-      ),
+    await publishEach(
+      deps,
+      'ReconcileRequested',
+      correlationId,
+      due.map((entry) => kustomizationReconcileRequest({ cluster: entry.target.cluster, ...entry.target.kustomization }, deps.clock)),
     );
   }
   return { sources: sources.length, kustomizations: due.length };
