@@ -12,17 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
-import type {
-  Clock,
-  KustomizationKey,
-  KustomizationStatus,
-  KustomizationStatusUpdate,
-  SourceKey,
-  SourceStatus,
-  SourceStatusUpdate,
-  StatusStore,
-} from '#shared/ports/index.ts';
-import { systemClock } from '#shared/ports/index.ts';
+import { systemClock, type Clock, type KustomizationStatus, type SourceStatus, type StatusStore } from '#shared/ports/index.ts';
 import { compareKustomizations, compareSources, kustomizationId, mergeKustomization, mergeSource, sourceId } from '#shared/adapters/status-records.ts';
 
 /** The file's document. */
@@ -36,6 +26,19 @@ interface StatusDocument {
 const STALE_LOCK_MS = 10_000;
 /** How long an update waits for another process's lock before giving up with a TransientError. */
 const LOCK_WAIT_MS = 5_000;
+
+/**
+ * One kind of record the document holds: where its records are, a record's id, and how an update
+ * merges into it. Kustomizations and sources differ only in these, so every verb serves both.
+ */
+interface RecordKind<Key, Status> {
+  recordsOf(document: StatusDocument): Record<string, Status>;
+  id(key: Key): string;
+  merge(existing: Status | undefined, key: Key, update: object, now: string): Status;
+}
+
+const KUSTOMIZATIONS = { recordsOf: (document: StatusDocument) => document.kustomizations, id: kustomizationId, merge: mergeKustomization };
+const SOURCES = { recordsOf: (document: StatusDocument) => document.sources, id: sourceId, merge: mergeSource };
 
 export interface FileStatusStoreOptions {
   clock?: Clock;
@@ -52,49 +55,35 @@ export class FileStatusStore implements StatusStore {
     this.#clock = options.clock ?? systemClock;
   }
 
+  // Typed by the port itself, so the signatures are written once, in shared/ports/.
   /** Merges `update` into the Kustomization's record (creating it) and returns the result. */
-  updateKustomization(key: KustomizationKey, update: KustomizationStatusUpdate): Promise<KustomizationStatus> {
-    return this.#upsert(
-      (document) => document.kustomizations,
-      kustomizationId(key),
-      (previous, now) => mergeKustomization(previous, key, update, now),
-    );
-  }
-
-  async getKustomization(key: KustomizationKey): Promise<KustomizationStatus | undefined> {
-    return (await this.#read()).kustomizations[kustomizationId(key)];
-  }
-
-  async listKustomizations(filter: { cluster?: string } = {}): Promise<KustomizationStatus[]> {
-    const records = Object.values((await this.#read()).kustomizations);
-    return records.filter((record) => filter.cluster === undefined || record.cluster === filter.cluster).sort(compareKustomizations);
-  }
+  readonly updateKustomization: StatusStore['updateKustomization'] = (key, update) => this.#upsert(KUSTOMIZATIONS, key, update);
+  readonly getKustomization: StatusStore['getKustomization'] = (key) => this.#get(KUSTOMIZATIONS, key);
+  readonly listKustomizations: StatusStore['listKustomizations'] = async (filter = {}) =>
+    (await this.#all(KUSTOMIZATIONS)).filter((record) => filter.cluster === undefined || record.cluster === filter.cluster).sort(compareKustomizations);
 
   /** Merges `update` into the source's record (creating it) and returns the result. */
-  updateSource(key: SourceKey, update: SourceStatusUpdate): Promise<SourceStatus> {
-    return this.#upsert(
-      (document) => document.sources,
-      sourceId(key),
-      (previous, now) => mergeSource(previous, key, update, now),
-    );
-  }
+  readonly updateSource: StatusStore['updateSource'] = (key, update) => this.#upsert(SOURCES, key, update);
+  readonly getSource: StatusStore['getSource'] = (key) => this.#get(SOURCES, key);
+  readonly listSources: StatusStore['listSources'] = async () => (await this.#all(SOURCES)).sort(compareSources);
 
-  async getSource(key: SourceKey): Promise<SourceStatus | undefined> {
-    return (await this.#read()).sources[sourceId(key)];
-  }
-
-  async listSources(): Promise<SourceStatus[]> {
-    return Object.values((await this.#read()).sources).sort(compareSources);
-  }
-
-  /** Replaces record `id` of the collection `recordsOf` picks by `merge` of its previous value (if any), under the update lock. */
-  #upsert<T>(recordsOf: (document: StatusDocument) => Record<string, T>, id: string, merge: (previous: T | undefined, now: string) => T): Promise<T> {
+  /** Replaces the record of `key` by the merge of `update` into its previous value (if any), under the update lock. */
+  #upsert<Key, Status>(kind: RecordKind<Key, Status>, key: Key, update: object): Promise<Status> {
     return this.#update((document, now) => {
-      const records = recordsOf(document);
-      const record = merge(records[id], now);
+      const records = kind.recordsOf(document);
+      const id = kind.id(key);
+      const record = kind.merge(records[id], key, update, now);
       records[id] = record;
       return record;
     });
+  }
+
+  async #get<Key, Status>(kind: RecordKind<Key, Status>, key: Key): Promise<Status | undefined> {
+    return kind.recordsOf(await this.#read())[kind.id(key)];
+  }
+
+  async #all<Key, Status>(kind: RecordKind<Key, Status>): Promise<Status[]> {
+    return Object.values(kind.recordsOf(await this.#read()));
   }
 
   #update<T>(change: (document: StatusDocument, now: string) => T): Promise<T> {
