@@ -16,7 +16,8 @@ import { createGitRepo, getTestEnv, kubeContextName } from '#test/env/index.ts';
 /** A logger that keeps each message with its attributes. */
 function recordingLogger(): Logger & { lines: { message: string; attributes: Record<string, unknown> }[] } {
   const lines: { message: string; attributes: Record<string, unknown> }[] = [];
-  const keep = (message: string, ...attributes: Record<string, unknown>[]): void => void lines.push({ message, attributes: Object.assign({}, ...attributes) as Record<string, unknown> });
+  const keep = (message: string, ...attributes: Record<string, unknown>[]): void =>
+    void lines.push({ message, attributes: Object.assign({}, ...attributes) as Record<string, unknown> });
   return { lines, debug: keep, info: keep, warn: keep, error: keep };
 }
 
@@ -26,7 +27,9 @@ test('the local drift timer starts a sweep every interval, its shard runs over t
   const name = `drift-timer-${randomBytes(3).toString('hex')}`;
   const fleet = await createGitRepo({
     name: 'timer-fleet',
-    files: { [`clusters/${kubeContextName}/settings.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  colour: green\n` },
+    files: {
+      [`clusters/${kubeContextName}/settings.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  colour: green\n`,
+    },
   });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tideline-drift-timer-'));
   const logger = recordingLogger();
@@ -65,10 +68,7 @@ test('the local drift timer starts a sweep every interval, its shard runs over t
   assert.ok(atStop >= 3, `${atStop} sweeps started in time: ${JSON.stringify(logger.lines.slice(-10))}`);
   const started = logger.lines.find((line) => line.message === 'drift sweep started');
   assert.equal(started?.attributes['clusters'], 1, JSON.stringify(started));
-  assert.ok(
-    checked(),
-    `a shard came back over the bus and was checked: ${JSON.stringify([...new Set(logger.lines.map((l) => l.message))])}`,
-  );
+  assert.ok(checked(), `a shard came back over the bus and was checked: ${JSON.stringify([...new Set(logger.lines.map((l) => l.message))])}`);
   assert.equal(afterStop, atStop, 'no sweep starts after stop()');
   assert.deepEqual(
     logger.lines.filter((line) => line.message === 'drift sweep failed'),

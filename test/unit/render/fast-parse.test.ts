@@ -40,7 +40,7 @@ const ACCEPTED: Record<string, string> = {
 const REFUSED: Record<string, string> = {
   'an anchor on a compact mapping key': '- &x a: 1\n',
   'a blank line with more spaces inside a block scalar': 'a: |\n  x\n     \n  y\n',
-  'a tab after a key\'s colon': 'a:\tb\n',
+  "a tab after a key's colon": 'a:\tb\n',
   'a tab in indentation': 'a:\n\tb: c\n',
   'a tab before a comment': 'a: b\t# c\n',
   'a tab after a value': 'a: b\t\n',
@@ -48,7 +48,7 @@ const REFUSED: Record<string, string> = {
   'a tab after a block scalar header': 'a: |\t\n  x\n',
   'a tab on the first line of a block scalar': 'a: |\n  \tx\n  y\n',
   'a tab-only line inside a block scalar': 'a: |\n  x\n  \t\n  y\n',
-  'a tab inside a flow collection\'s separation': 'a: [b,\tc]\n',
+  "a tab inside a flow collection's separation": 'a: [b,\tc]\n',
   'a tab inside an anchor name': 'a: &x\ty 1\nb: *x\ty\n',
   'duplicate keys': 'a: 1\na: 2\n',
   'a carriage return on its own': 'a: b\rc\n',
@@ -115,7 +115,7 @@ describe('fast YAML reader on tabs', () => {
     );
   });
 
-  it('gives a document read beside a deferred one the full parser\'s values', () => {
+  it("gives a document read beside a deferred one the full parser's values", () => {
     const text = 'a: x\ty\n---\nb:\tc\n---\nd: |\n  e\n  \tf\n';
 
     const docs = parseYamlDocuments(text, 'cm.yaml', 10_000);
