@@ -76,7 +76,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.equal(await h.get(h.dev, 'Deployment', 'source-controller', 'flux-system'), undefined);
     assert.equal(await h.get(h.prod, 'Namespace', 'flux-system'), undefined);
     const root = await h.status('dev', 'flux-system');
-    assert.equal(root?.ready.status, 'True');
+    assert.equal(root?.ready.status, 'True', `flux-system is not Ready: ${root?.ready.reason}: ${root?.ready.message}`);
   });
 
   test('a Kustomization found in rendered output reconciles from its own repository', async () => {
