@@ -26,7 +26,8 @@ import { mergeVars, readVars, type VarState } from './vars.ts';
 /** File names kustomize recognises as a directory's kustomization, in lookup order. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
-const KNOWN_FIELDS = new Set([
+/** Top-level kustomization fields the renderer reads; any other key is refused as unknown. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   'apiVersion',
   'kind',
   'metadata',

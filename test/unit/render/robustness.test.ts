@@ -8,25 +8,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { renderKustomization } from '#shared/render/index.ts';
+import { KNOWN_FIELDS } from '#shared/render/kustomize.ts';
 
-const FIELDS = [
-  'resources',
-  'namespace',
-  'namePrefix',
-  'nameSuffix',
-  'commonLabels',
-  'labels',
-  'commonAnnotations',
-  'images',
-  'replicas',
-  'configMapGenerator',
-  'secretGenerator',
-  'generatorOptions',
-  'patches',
-  'replacements',
-  'sortOptions',
-  'components',
-];
+const FIELDS = [...KNOWN_FIELDS];
 
 const scalar = fc.oneof(
   fc.string({ maxLength: 8 }),
@@ -49,29 +33,46 @@ const kustomization = fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys
 
 const RESOURCE = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: v\n';
 
+/**
+ * Writes each generated input into `root` and renders it; the only failure allowed is InvalidInputError.
+ * `fixed` holds the files every run shares, `write` the generated one.
+ */
+async function assertRendersOrRefuses<T>(
+  fixed: Record<string, string>,
+  inputs: fc.Arbitrary<T>,
+  write: (input: T) => [file: string, content: string],
+): Promise<void> {
+  const root = await mkdtemp(path.join(tmpdir(), 'tideline-render-fuzz-'));
+  try {
+    for (const [file, content] of Object.entries(fixed)) await writeFile(path.join(root, file), content);
+    await fc.assert(
+      fc.asyncProperty(inputs, async (input) => {
+        const [file, content] = write(input);
+        await writeFile(path.join(root, file), content);
+        try {
+          await renderKustomization({ root });
+        } catch (error) {
+          assert.ok(error instanceof InvalidInputError, `unexpected ${String(error)} for ${content}`);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 describe('robustness', () => {
   it('renders or refuses with InvalidInputError for arbitrary kustomization contents', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'tideline-render-fuzz-'));
-    try {
-      await writeFile(path.join(root, 'r.yaml'), RESOURCE);
-      await fc.assert(
-        fc.asyncProperty(kustomization, async (body) => {
-          await writeFile(path.join(root, 'kustomization.yaml'), JSON.stringify(body));
-          try {
-            await renderKustomization({ root });
-          } catch (error) {
-            assert.ok(error instanceof InvalidInputError, `unexpected ${String(error)} for ${JSON.stringify(body)}`);
-          }
-        }),
-        { numRuns: 150 },
-      );
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    // Prepare
+    const fixed = { 'r.yaml': RESOURCE };
+
+    // Act / Assess: every generated kustomization is rendered and only InvalidInputError may escape
+    await assertRendersOrRefuses(fixed, kustomization, (body) => ['kustomization.yaml', JSON.stringify(body)]);
   });
 
   it('renders or refuses with InvalidInputError for arbitrary objects under every transformer', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'tideline-render-fuzz-'));
+    // Prepare
     const object = fc.record(
       {
         apiVersion: fc.oneof(fc.constantFrom('v1', 'apps/v1', 'rbac.authorization.k8s.io/v1'), value),
@@ -97,21 +98,11 @@ describe('robustness', () => {
       'replicas: [{name: a, count: 2}]',
       'configMapGenerator: [{name: a, literals: [k=v]}]',
     ].join('\n');
-    try {
-      await writeFile(path.join(root, 'kustomization.yaml'), KUSTOMIZATION);
-      await fc.assert(
-        fc.asyncProperty(fc.array(object, { minLength: 1, maxLength: 3 }), async (objects) => {
-          await writeFile(path.join(root, 'r.yaml'), objects.map((o) => JSON.stringify(o)).join('\n---\n'));
-          try {
-            await renderKustomization({ root });
-          } catch (error) {
-            assert.ok(error instanceof InvalidInputError, `unexpected ${String(error)} for ${JSON.stringify(objects)}`);
-          }
-        }),
-        { numRuns: 150 },
-      );
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+
+    // Act / Assess: every generated resource list is rendered and only InvalidInputError may escape
+    await assertRendersOrRefuses({ 'kustomization.yaml': KUSTOMIZATION }, fc.array(object, { minLength: 1, maxLength: 3 }), (objects) => [
+      'r.yaml',
+      objects.map((o) => JSON.stringify(o)).join('\n---\n'),
+    ]);
   });
 });
