@@ -78,8 +78,18 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** A throwaway CA and a serving certificate for 127.0.0.1/localhost signed by it. */
-async function makeServingCertificate(certDir: string): Promise<void> {
+/** The PEM texts {@link makeServingCertificate} wrote. */
+export interface ServingCertificate {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * Writes a throwaway CA (`ca.crt`, `ca.key`) and a serving certificate signed by it (`<name>.crt`,
+ * `<name>.key`) into `dir`, valid for `altNames` (openssl subjectAltName entries), and returns their PEM texts.
+ */
+export async function makeServingCertificate(dir: string, name: string, altNames: readonly string[]): Promise<ServingCertificate> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await Promise.all([
     openssl(
@@ -100,40 +110,27 @@ async function makeServingCertificate(certDir: string): Promise<void> {
         '-addext',
         'keyUsage=critical,keyCertSign,cRLSign',
       ],
-      certDir,
+      dir,
     ),
-    openssl(['req', ...ec, '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver'], certDir),
+    openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir),
   ]);
   writeFileSync(
-    join(certDir, 'apiserver.ext'),
-    [
-      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
-      'extendedKeyUsage=serverAuth',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      '',
-    ].join('\n'),
+    join(dir, `${name}.ext`),
+    [`subjectAltName=${altNames.join(',')}`, 'extendedKeyUsage=serverAuth', 'keyUsage=critical,digitalSignature,keyEncipherment', ''].join('\n'),
   );
   await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'apiserver.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'apiserver.crt',
-      '-days',
-      '7',
-      '-extfile',
-      'apiserver.ext',
-    ],
-    certDir,
+    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '7', '-extfile', `${name}.ext`],
+    dir,
   );
+  return {
+    ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
+    key: readFileSync(join(dir, `${name}.key`), 'utf8'),
+  };
 }
+
+/** What the apiserver's serving certificate must name: loopback and the in-cluster service names. */
+const APISERVER_ALT_NAMES = ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc'];
 
 async function makeServiceAccountKeys(certDir: string): Promise<void> {
   const { privateKey, publicKey } = await generateKeyPairAsync('ec', {
@@ -193,7 +190,7 @@ export async function createControlPlane(options: CreateControlPlaneOptions): Pr
   const [[etcdClientPort, etcdPeerPort, apiPort], token] = await Promise.all([
     freePorts(3) as Promise<[number, number, number]>,
     Promise.resolve(randomBytes(24).toString('hex')),
-    makeServingCertificate(certDir),
+    makeServingCertificate(certDir, 'apiserver', APISERVER_ALT_NAMES),
     makeServiceAccountKeys(certDir),
   ]);
   const caPem = readFileSync(join(certDir, 'ca.crt'), 'utf8');
