@@ -113,19 +113,18 @@ function cloneJson<T>(value: T): T {
   return structuredClone(value);
 }
 
+/**
+ * A cluster's tree rooted at `root` that holds no object yet, not even the root's Kustomization:
+ * the one place that lists every collection a tree has.
+ */
+export function emptyClusterFleet(root: FleetKey, rootOrigin: ClusterFleet['rootOrigin']): ClusterFleet {
+  return { root, rootOrigin, kustomizations: {}, gitRepositories: {}, alerts: {}, providers: {}, receivers: {}, unsupported: {}, fluxComponents: {} };
+}
+
 function emptyTree(root: ClusterRoot, bootstrap?: FleetBootstrap): ClusterFleet {
   const key = keyOf(root.kustomization);
-  const tree: ClusterFleet = {
-    root: key,
-    rootOrigin: root.origin,
-    kustomizations: { [key]: { object: cloneJson(root.kustomization), ...(root.file ? { file: root.file } : {}) } },
-    gitRepositories: {},
-    alerts: {},
-    providers: {},
-    receivers: {},
-    unsupported: {},
-    fluxComponents: {},
-  };
+  const tree = emptyClusterFleet(key, root.origin);
+  tree.kustomizations[key] = { object: cloneJson(root.kustomization), ...(root.file ? { file: root.file } : {}) };
   if (root.gitRepository) {
     // gotk-sync.yaml defines the root's source next to the root: the root's output owns it.
     tree.gitRepositories[keyOf(root.gitRepository)] = {

@@ -14,7 +14,7 @@ import { parseKustomization } from '#shared/config/kustomization.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
 import { closeDriftClients, type DriftDeps } from '#shared/drift/index.ts';
 import type { CatalogEvent } from '#shared/events/catalog.ts';
-import { FLEET_SNAPSHOT_FORMAT, type ClusterFleet, type FleetSnapshot } from '#shared/fleet/index.ts';
+import { FLEET_SNAPSHOT_FORMAT, emptyClusterFleet, type ClusterFleet, type FleetSnapshot } from '#shared/fleet/index.ts';
 import { ClusterClient, endpointFromClusterRecord, reconcileObjects, requestFromKustomization } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { FLEET_SNAPSHOT_KEY, FleetStore } from '#shared/pipeline/fleet-store.ts';
@@ -119,17 +119,7 @@ export async function createDriftFleet(clusters: readonly FleetCluster[]): Promi
       });
       if (result.failure) throw new Error(`deploy of ${options.name} to ${cluster} failed: ${result.changeSet.errors.map((e) => e.message).join('; ')}`);
       const key = `flux-system/${options.name}`;
-      const tree: ClusterFleet = snapshot.clusters[cluster] ?? {
-        root: key,
-        rootOrigin: 'synthetic',
-        kustomizations: {},
-        gitRepositories: {},
-        alerts: {},
-        providers: {},
-        receivers: {},
-        unsupported: {},
-        fluxComponents: {},
-      };
+      const tree: ClusterFleet = snapshot.clusters[cluster] ?? emptyClusterFleet(key, 'synthetic');
       tree.kustomizations[key] = { object: kustomization };
       snapshot.clusters[cluster] = tree;
       writing = writing.then(() => artifacts.put(FLEET_SNAPSHOT_KEY, Buffer.from(JSON.stringify(snapshot))));
