@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalPipeline } from '#shared/local/runtime.ts';
 import type { Logger } from '#shared/ports/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
+import { INVENTORY_NAMESPACE, inventoryName } from '#shared/kube/inventory.ts';
 import { createGitRepo, getTestEnv, kubeContextName } from '#test/env/index.ts';
 
 /** A logger that keeps each message with its attributes. */
@@ -29,6 +30,9 @@ test('the local drift timer starts a sweep every interval, its shard runs over t
     name: 'timer-fleet',
     files: {
       [`clusters/${kubeContextName}/settings.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  colour: green\n`,
+      // A root Kustomization of its own name: the made-up root is flux-system/flux-system, whose inventory on this shared API
+      // server belongs to the pipeline tests.
+      [`clusters/${kubeContextName}/flux-system/gotk-sync.yaml`]: `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  prune: true\n  path: ./clusters/${kubeContextName}\n  sourceRef:\n    kind: GitRepository\n    name: ${name}\n`,
     },
   });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tideline-drift-timer-'));
@@ -62,7 +66,10 @@ test('the local drift timer starts a sweep every interval, its shard runs over t
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     const client = new ClusterClient(await endpointFromKubeconfigFile(kube.kubeconfigPath, undefined));
-    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name }).finally(() => client.close());
+    await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name });
+    await client
+      .delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName({ namespace: 'flux-system', name }) })
+      .finally(() => client.close());
   }
   // Assess
   assert.ok(atStop >= 3, `${atStop} sweeps started in time: ${JSON.stringify(logger.lines.slice(-10))}`);
