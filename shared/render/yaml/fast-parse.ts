@@ -6,8 +6,9 @@
  * plain source text kept, aliases as `Alias` nodes) as the full parser, several times faster and
  * without the full parser's token stream, which is where most of a large file's time went.
  *
- * It reads one document at a time: a document outside that subset — tags, complex keys, tabs,
- * duplicate keys, anything odd or invalid — is handed back as text for the full parser, so results
+ * It reads one document at a time: a document outside that subset — tags, complex keys, tabs other
+ * than inside a word or in block scalar content, duplicate keys, anything odd or invalid — is handed
+ * back as text for the full parser, so results
  * and error messages never depend on which reader ran, and one odd document in a large file costs
  * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
  */
@@ -99,6 +100,10 @@ class Reader {
   private end = 0;
   /** The current document holds an alias or a merge key. */
   private aliases = false;
+  /** Per line: it holds a tab the subset reads only as block scalar content (undefined: the text has no tab). */
+  private readonly tabbed: boolean[] | undefined;
+  /** Lines of the current document with such a tab, read as block scalar content. */
+  private tabbedContent = 0;
 
   constructor(text: string) {
     this.unterminated = !text.endsWith('\n');
@@ -106,6 +111,7 @@ class Reader {
     // After a final newline the last entry is the empty rest after it.
     if (!this.unterminated) this.lines.pop();
     this.starts = this.lines.map(indentOf);
+    if (text.includes('\t')) this.tabbed = this.lines.map(hasLooseTab);
   }
 
   /** Splits the text into documents and reads each, deferring those outside the subset. */
@@ -115,7 +121,8 @@ class Reader {
     const markers: number[] = [];
     for (let i = 0; i < count; i++) {
       const text = this.lines[i] as string;
-      if (text.startsWith('---') && (text.length === 3 || text[3] === ' ')) markers.push(i);
+      // The marker is followed by white space (a space or a tab) or the line's end.
+      if (text.startsWith('---') && (text.length === 3 || text[3] === ' ' || text[3] === '\t')) markers.push(i);
       else if (text.startsWith('...') || text.startsWith('%')) throw UNSUPPORTED;
     }
     const out: DocumentPiece[] = [];
@@ -154,6 +161,7 @@ class Reader {
     this.line = from;
     this.end = to;
     this.aliases = false;
+    this.tabbedContent = 0;
     this.skipBlank();
     if (this.line >= this.end) {
       if (!explicit) return undefined;
@@ -164,6 +172,13 @@ class Reader {
     const node = this.node(-1);
     this.skipBlank();
     if (this.line < this.end) throw UNSUPPORTED;
+    // A tab anywhere but in a word or in block scalar content (indentation, separation, around a
+    // comment or an indicator) is the full parser's to accept or refuse, for this document alone.
+    if (this.tabbed !== undefined) {
+      let loose = 0;
+      for (let i = from; i < to; i++) if (this.tabbed[i] === true) loose++;
+      if (loose !== this.tabbedContent) throw UNSUPPORTED;
+    }
     return { node, line, aliases: this.aliases };
   }
 
@@ -462,8 +477,11 @@ class Reader {
         if (!started && start > parent) throw UNSUPPORTED; // under-indented first line: the full parser's error
         break;
       }
+      // Past the indentation a tab is content, once that indentation is known and the line holds text.
+      const content = line.slice(contentIndent);
+      if (this.tabbed?.[this.line] === true && contentIndent >= 0 && started && /[^ \t]/.test(content)) this.tabbedContent++;
       started = true;
-      body.push(line.slice(contentIndent));
+      body.push(content);
       this.line++;
     }
     const type = folded ? 'BLOCK_FOLDED' : 'BLOCK_LITERAL';
@@ -598,7 +616,8 @@ function foldLines(lines: string[]): string {
       blanks++;
       continue;
     }
-    const isText = line[0] !== ' ';
+    // A line starting with white space (a space or a tab) is a spaced line: its breaks are kept.
+    const isText = line[0] !== ' ' && line[0] !== '\t';
     if (!started) out += '\n'.repeat(blanks);
     else if (previousText && isText) out += blanks > 0 ? '\n'.repeat(blanks) : ' ';
     else out += '\n'.repeat(blanks + 1);
@@ -612,7 +631,7 @@ function foldLines(lines: string[]): string {
 
 /** The name of an anchor or alias, refused when empty or holding flow indicators. */
 function anchorName(name: string): string {
-  if (name === '' || /[,[\]{}]/.test(name)) throw UNSUPPORTED;
+  if (name === '' || /[,[\]{}\t]/.test(name)) throw UNSUPPORTED;
   return name;
 }
 
@@ -637,6 +656,19 @@ function anchorAt(text: string, at: number): { name: string; next: number } {
 function setAnchor(node: YamlNode, name: string): void {
   if (node instanceof Alias || (node instanceof Scalar && node.type === 'PLAIN' && node.source === '')) throw UNSUPPORTED;
   node.anchor = name;
+}
+
+// Characters next to which a tab may change how a line is read (separation, comments, indicators).
+const TAB_NEIGHBOURS = new Set([...' \t#:-?,[]{}|>&*!"\'%@`']);
+
+/** The line holds a tab that is not inside a word (a non-space, non-indicator character each side). */
+function hasLooseTab(text: string): boolean {
+  for (let i = text.indexOf('\t'); i >= 0; i = text.indexOf('\t', i + 1)) {
+    const before = text[i - 1];
+    const after = text[i + 1];
+    if (before === undefined || after === undefined || TAB_NEIGHBOURS.has(before) || TAB_NEIGHBOURS.has(after)) return true;
+  }
+  return false;
 }
 
 function indentOf(text: string): number {
@@ -738,8 +770,8 @@ function quoted(text: string, from: number): { value: string; next: number } {
   }
 }
 
-// Characters the reader takes: printable ones, spaces and line breaks (no tabs, no controls).
-const OUTSIDE_SUBSET = /[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd\ud800-\udfff]/;
+// Characters the reader takes: printable ones, spaces, tabs and line breaks (no controls).
+const OUTSIDE_SUBSET = /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd\ud800-\udfff]/;
 
 /**
  * Reads a multi-document YAML text document by document: each document in the supported subset as

@@ -3,7 +3,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments, isMap, isScalar, isSeq } from 'yaml';
-import { fastParseDocuments } from '#shared/render/yaml/fast-parse.ts';
+import { fastParseDocuments, readDocuments } from '#shared/render/yaml/fast-parse.ts';
+import { parseYamlDocuments } from '#shared/render/load.ts';
+import { InvalidInputError } from '#shared/errors/index.ts';
 
 /** A comparable picture of a node tree: structure, scalar values, styles and source text. */
 function shape(node: unknown): unknown {
@@ -28,13 +30,29 @@ const ACCEPTED: Record<string, string> = {
   'literal block scalars with each chomping': 'a: |\n  line one\n    indented\n\n  line three\nb: |-\n  stripped\n\nc: |+\n  kept\n\nd: |\n\ne: x\n',
   'flow collections and comments': '# leading comment\na: [x, "y", 1, {k: v}] # trailing\nb: {}\nc: []\nd: {a: 1, b: [2, 3]}\n',
   'documents and markers': '---\na: 1\n---\n# only a comment\n---\n- x\n- y\n',
+  'tabs inside words of plain, quoted and flow scalars':
+    'a: x\ty\nb: "p\tq r"\nc: \'s\tt\'\nk\tey: v\nd: [m\tn, o]\ne: long\tplain\n  continued\tline\n# a\tcomment\nf: g # h\ti\n',
+  'tabs in block scalar content': 'a: |\n  first\n  \tindented by a tab\n  x\ty\t\n  \tend\nb: >\n  one\n  two\t\nc: v\n',
+  'a folded line that starts with a tab keeps its line breaks': '>-\na:\n\ta:\n',
+  'tab-led lines inside a folded block scalar': 'x: >\n  a\n  \tb\n  c\n  d\ny: >\n  a\n\n  \tb\n  c\n',
+  'a document marker followed by a tab ends a top-level block scalar': '|\na:\n---\t\nb: c\n',
+  'tabs with CRLF line breaks': 'a: |\r\n  first\r\n  \tsecond\r\nb: x\ty\r\n',
   'urls, colons and hashes inside plain scalars': 'url: http://example.com/a#frag\ntime: 12:30\nkey:with:colons: v\nhash: a#b\n',
 };
 
 const REFUSED: Record<string, string> = {
   'an anchor on a compact mapping key': '- &x a: 1\n',
   'a blank line with more spaces inside a block scalar': 'a: |\n  x\n     \n  y\n',
-  tabs: 'a:\tb\n',
+  "a tab after a key's colon": 'a:\tb\n',
+  'a tab in indentation': 'a:\n\tb: c\n',
+  'a tab before a comment': 'a: b\t# c\n',
+  'a tab after a value': 'a: b\t\n',
+  'a tab after a sequence dash': '-\ta\n',
+  'a tab after a block scalar header': 'a: |\t\n  x\n',
+  'a tab on the first line of a block scalar': 'a: |\n  \tx\n  y\n',
+  'a tab-only line inside a block scalar': 'a: |\n  x\n  \t\n  y\n',
+  "a tab inside a flow collection's separation": 'a: [b,\tc]\n',
+  'a tab inside an anchor name': 'a: &x\ty 1\nb: *x\ty\n',
   'duplicate keys': 'a: 1\na: 2\n',
   'a carriage return on its own': 'a: b\rc\n',
   tags: 'a: !!str 1\n',
@@ -76,5 +94,38 @@ describe('fast YAML reader on hostile nesting', () => {
     const text = `a: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`;
 
     assert.equal(fastParseDocuments(text), undefined);
+  });
+});
+
+describe('fast YAML reader on tabs', () => {
+  it('defers only the document holding a tab in its indentation', () => {
+    const text = 'a: 1\n---\nb:\n\tc: 2\n---\nd: x\ty\n';
+
+    const pieces = readDocuments(text);
+
+    assert.deepEqual(
+      pieces?.map((piece) => piece.kind),
+      ['read', 'deferred', 'read'],
+    );
+  });
+
+  it('refuses a tab in indentation with a typed error naming the file and line', () => {
+    const text = 'a: 1\n---\nb:\n  c: 1\n\td: 2\n';
+
+    assert.throws(
+      () => parseYamlDocuments(text, 'apps/cm.yaml', 10_000),
+      (error: unknown) => error instanceof InvalidInputError && error.message.includes('apps/cm.yaml') && /:5\b|line 5/.test(error.message),
+    );
+  });
+
+  it("gives a document read beside a deferred one the full parser's values", () => {
+    const text = 'a: x\ty\n---\nb:\tc\n---\nd: |\n  e\n  \tf\n';
+
+    const docs = parseYamlDocuments(text, 'cm.yaml', 10_000);
+
+    assert.deepEqual(
+      docs.map((doc) => shape(doc.node)),
+      fullParse(text),
+    );
   });
 });
