@@ -9,8 +9,8 @@
  * It reads one document at a time: a document outside that subset — tags, complex keys, tabs other
  * than inside a word or in block scalar content, duplicate keys, anything odd or invalid — is handed
  * back as text for the full parser, so results and error messages never depend on which reader ran,
- * and one odd document in a large file costs
- * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
+ * and one odd document in a large file costs only its own share of the slower parse. Directives and
+ * `...` end markers hand back the whole text.
  */
 import { Alias, Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
 
