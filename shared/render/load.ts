@@ -346,6 +346,7 @@ function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (o
         }
         out.items.push(p);
       }
+      if (merged.length === 0) return out;
       const keyOf = (pair: Pair): unknown => (isScalar(pair.key) ? pair.key.value : pair.key);
       const present = new Set((out.items as Pair[]).map(keyOf));
       for (const pair of merged) {

@@ -1,16 +1,17 @@
 /**
  * A fast reader for the YAML that Kubernetes manifests are made of: block mappings and sequences,
  * plain and quoted scalars (also over several lines), literal and folded block scalars, flow
- * collections (pretty-printed JSON included), anchors and aliases, comments, CRLF line breaks and a
- * missing final newline. It builds the same `yaml` package nodes (values typed by its core schema,
- * plain source text kept, aliases as `Alias` nodes) as the full parser, several times faster and
- * without the full parser's token stream, which is where most of a large file's time went.
+ * collections (pretty-printed JSON included), anchors and aliases, standard `!!` tags on scalars,
+ * explicit `? key` entries, comments, CRLF line breaks and a missing final newline. It builds the
+ * same `yaml` package nodes (values typed by its core schema, plain source text kept, aliases as
+ * `Alias` nodes) as the full parser, several times faster and without the full parser's token
+ * stream, which is where most of a large file's time went.
  *
- * It reads one document at a time: a document outside that subset — tags, complex keys, tabs other
- * than inside a word or in block scalar content, duplicate keys, anything odd or invalid — is handed
- * back as text for the full parser, so results and error messages never depend on which reader ran,
- * and one odd document in a large file costs only its own share of the slower parse. Directives and
- * `...` end markers hand back the whole text.
+ * It reads one document at a time: a document outside that subset — local tags or tags on
+ * collections, keys that are collections, tabs other than inside a word or in block scalar content,
+ * duplicate keys, anything odd or invalid — is handed back as text for the full parser, so results
+ * and error messages never depend on which reader ran, and one odd document in a large file costs
+ * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
  */
 import { Alias, Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
 
@@ -32,22 +33,39 @@ export interface DeferredDocument {
 export type DocumentPiece = ({ kind: 'read' } & FastDocument) | ({ kind: 'deferred' } & DeferredDocument);
 
 interface ScalarTag {
+  tag: string;
+  collection?: string;
   test?: RegExp;
   default?: boolean;
   format?: string;
   resolve: (text: string, onError: (message: string) => void, options: { intAsBigInt: boolean }) => unknown;
 }
 
+const CORE_TAGS = (new Schema({ schema: 'core' }) as unknown as { tags: ScalarTag[] }).tags.filter((tag) => tag.collection === undefined);
 // The plain-scalar resolvers of the core schema, in the order the full parser tries them.
-const PLAIN_TAGS = (new Schema({ schema: 'core' }) as unknown as { tags: ScalarTag[] }).tags.filter((tag) => tag.default === true && tag.test !== undefined);
+const PLAIN_TAGS = CORE_TAGS.filter((tag) => tag.default === true && tag.test !== undefined);
+// `!!name` on a scalar: the standard tags of the core schema the reader takes (others, local `!x`
+// tags and tags on collections are the full parser's).
+const STANDARD_TAG = /!!(str|int|float|bool|null) +/y;
 const RESOLVE_OPTIONS = { intAsBigInt: true };
 
 /** Thrown inside the reader when the text leaves the supported subset. */
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported('unsupported');
 
+// The first characters a plain scalar the core schema resolves to anything but a string can start
+// with (null `~`/`null`, booleans, numbers, `.inf`/`.nan`); any other plain scalar is a string
+// without trying each resolver's pattern.
+const TYPED_FIRST = new Set([...'~nNtTfF0123456789+-.']);
+
 function plainScalar(text: string): Scalar {
   let scalar: Scalar | undefined;
+  if (text !== '' && !TYPED_FIRST.has(text[0] as string)) {
+    scalar = new Scalar(text);
+    scalar.source = text;
+    scalar.type = 'PLAIN';
+    return scalar;
+  }
   for (const tag of PLAIN_TAGS) {
     if (!(tag.test as RegExp).test(text)) continue;
     let failed = false;
@@ -60,6 +78,29 @@ function plainScalar(text: string): Scalar {
   scalar ??= new Scalar(text);
   scalar.source = text;
   scalar.type = 'PLAIN';
+  return scalar;
+}
+
+/**
+ * A scalar read as `!!name`: its text resolved by that tag, as the full parser does (of the tags
+ * with that name, the one that has no pattern, else the first whose pattern the text matches). A
+ * text no resolver of the tag takes (`!!int abc`) is the full parser's to warn about.
+ */
+function taggedScalar(read: Scalar, name: string): Scalar {
+  const text = read.source as string;
+  const candidates = CORE_TAGS.filter((tag) => tag.tag === name);
+  const tag =
+    candidates.find((candidate) => !(candidate.default === true && candidate.test !== undefined)) ??
+    candidates.find((candidate) => candidate.test?.test(text) === true);
+  if (tag === undefined) throw UNSUPPORTED;
+  let failed = false;
+  const resolved = tag.resolve(text, () => (failed = true), RESOLVE_OPTIONS);
+  if (failed) throw UNSUPPORTED;
+  const scalar = resolved instanceof Scalar ? resolved : new Scalar(resolved);
+  scalar.source = text;
+  scalar.type = read.type as Scalar.Type;
+  scalar.tag = name;
+  if (tag.format) scalar.format = tag.format;
   return scalar;
 }
 
@@ -198,7 +239,7 @@ class Reader {
     if (indent <= parent) throw UNSUPPORTED;
     const text = this.lines[this.line] as string;
     if (isSequenceItem(text, indent)) return this.sequence(indent);
-    if (findKeyEnd(text, indent) >= 0) return this.mapping(indent);
+    if (findKeyEnd(text, indent) >= 0 || isExplicitKey(text, indent)) return this.mapping(indent);
     // A scalar on a line of its own (the root, or a value below its key).
     const scalar = this.inlineValue(text, indent, parent);
     return scalar;
@@ -235,25 +276,27 @@ class Reader {
   private mapping(indent: number): YAMLMap {
     const map = new YAMLMap();
     // Keys compare by value, as the full parser's duplicate check does (`1` and `01` are one key).
-    const keys = new Set<unknown>();
+    let keys: Set<unknown> | undefined;
     while (this.line < this.end) {
       const text = this.lines[this.line] as string;
       const start = this.starts[this.line] as number;
       if (start < indent) break;
       if (start > indent || isSequenceItem(text, indent)) throw UNSUPPORTED;
-      const keyEnd = findKeyEnd(text, indent);
-      if (keyEnd < 0) throw UNSUPPORTED;
-      const key = this.key(text, indent, keyEnd);
-      if (keys.has(key.value)) throw UNSUPPORTED; // the full parser reports it, with its line
-      keys.add(key.value);
+      const explicit = isExplicitKey(text, indent);
+      const keyEnd = explicit ? -1 : findKeyEnd(text, indent);
+      if (!explicit && keyEnd < 0) throw UNSUPPORTED;
+      const key = explicit ? this.explicitKey(text, indent) : this.key(text, indent, keyEnd);
+      keys = addKey(map, key.value, keys); // a repeated key: the full parser reports it, with its line
       if (key.value === '<<' && key.type === 'PLAIN') this.aliases = true;
-      const { at, anchor } = valueStart(text, keyEnd + 1);
+      // An explicit key's value follows the `:` that opens the next line.
+      const line = this.lines[this.line] as string;
+      const { at, anchor } = valueStart(line, explicit ? indent + 1 : keyEnd + 1);
       let value: YamlNode;
-      if (at >= text.length || text[at] === '#') {
+      if (at >= line.length || line[at] === '#') {
         this.line++;
-        value = this.valueBelow(indent, false);
+        value = this.valueBelow(indent, explicit);
       } else {
-        value = this.inlineValue(text, at, indent, indent);
+        value = this.inlineValue(line, at, indent, indent);
       }
       if (anchor !== undefined) setAnchor(value, anchor.name);
       map.items.push(new Pair(key, value));
@@ -273,6 +316,40 @@ class Reader {
       if (!inSequence && start === indent && isSequenceItem(text, indent)) return this.sequence(indent);
     }
     return plainScalar('');
+  }
+
+  /**
+   * `? key` on one line, a plain or quoted scalar, with the line below it starting with the `:` of
+   * its value at the same indentation; leaves the reader on that line. A key over several lines, a
+   * collection as a key or a key with no `:` line is the full parser's.
+   */
+  private explicitKey(text: string, indent: number): Scalar {
+    let from = indent + 1;
+    while (text[from] === ' ') from++;
+    const first = text[from];
+    let key: Scalar;
+    if (first === '"' || first === "'") {
+      const { value, next } = quoted(text, from);
+      if (next !== text.length) throw UNSUPPORTED;
+      key = stringScalar(value, first === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE');
+    } else {
+      const raw = text.slice(from).trimEnd();
+      checkPlain(raw);
+      if (raw.includes(': ') || raw.endsWith(':') || raw.includes(' #')) throw UNSUPPORTED;
+      key = plainScalar(raw);
+    }
+    const below = this.line + 1;
+    const colon = this.lines[below];
+    if (
+      below >= this.end ||
+      colon === undefined ||
+      this.starts[below] !== indent ||
+      colon[indent] !== ':' ||
+      !(colon.length === indent + 1 || colon[indent + 1] === ' ')
+    )
+      throw UNSUPPORTED;
+    this.line = below;
+    return key;
   }
 
   private key(text: string, from: number, keyEnd: number): Scalar {
@@ -295,6 +372,7 @@ class Reader {
   private inlineValue(text: string, at: number, parent: number, mapIndent?: number): YamlNode {
     const first = text[at];
     if (first === '|' || first === '>') return this.blockScalar(text, at, parent, mapIndent);
+    if (first === '!') return this.tagged(text, at, parent, mapIndent);
     let node: YamlNode;
     let next: number;
     if (first === '*') {
@@ -337,6 +415,19 @@ class Reader {
     if (this.line < this.end && (this.starts[this.line] as number) > parent) throw UNSUPPORTED;
     this.line = save;
     return node;
+  }
+
+  /** A flow scalar (plain or quoted) after a standard `!!` tag. */
+  private tagged(text: string, at: number, parent: number, mapIndent: number | undefined): Scalar {
+    STANDARD_TAG.lastIndex = at;
+    const match = STANDARD_TAG.exec(text);
+    if (match === null) throw UNSUPPORTED;
+    const from = at + match[0].length;
+    const next = text[from];
+    if (next === undefined || '#&*!|>[{'.includes(next)) throw UNSUPPORTED;
+    const read = this.inlineValue(text, from, parent, mapIndent);
+    if (!(read instanceof Scalar) || typeof read.source !== 'string') throw UNSUPPORTED;
+    return taggedScalar(read, `tag:yaml.org,2002:${match[1] as string}`);
   }
 
   /**
@@ -517,7 +608,7 @@ class Reader {
     const close = open === '[' ? ']' : '}';
     const node = open === '[' ? new YAMLSeq() : new YAMLMap();
     node.flow = true;
-    const keys = new Set<unknown>();
+    let keys: Set<unknown> | undefined;
     let i = from + 1;
     const skipSpaces = (): void => {
       while (text[i] === ' ') i++;
@@ -576,8 +667,8 @@ class Reader {
         skipSpaces();
         if (text[i] !== ':') throw UNSUPPORTED;
         i++;
-        if (!(first instanceof Scalar) || typeof first.source !== 'string' || keys.has(first.value)) throw UNSUPPORTED;
-        keys.add(first.value);
+        if (!(first instanceof Scalar) || typeof first.source !== 'string') throw UNSUPPORTED;
+        keys = addKey(node as YAMLMap, first.value, keys);
         if (first.value === '<<' && first.type === 'PLAIN') this.aliases = true;
         skipSpaces();
         if (i >= text.length || text[i] === ',' || text[i] === close || text[i] === '#') throw UNSUPPORTED;
@@ -629,6 +720,29 @@ function foldLines(lines: string[]): string {
   return out;
 }
 
+// Up to this many keys a new key is compared with a scan of the mapping's pairs (most mappings are
+// small, and a set for each costs more than the scan); past it, through a set of them.
+const FEW_KEYS = 12;
+
+/**
+ * Refuses a key equal to one `map` already has (compared by value as a set compares, `NaN` equal
+ * to itself); returns the set of its keys once the mapping has many, to pass with the next key.
+ */
+function addKey(map: YAMLMap, value: unknown, index: Set<unknown> | undefined): Set<unknown> | undefined {
+  const pairs = map.items as Pair<Scalar>[];
+  if (index === undefined && pairs.length < FEW_KEYS) {
+    for (const pair of pairs) {
+      const key = pair.key.value;
+      if (key === value || (key !== key && value !== value)) throw UNSUPPORTED;
+    }
+    return undefined;
+  }
+  index ??= new Set(pairs.map((pair) => pair.key.value));
+  if (index.has(value)) throw UNSUPPORTED;
+  index.add(value);
+  return index;
+}
+
 /** The name of an anchor or alias, refused when empty or holding flow indicators. */
 function anchorName(name: string): string {
   if (name === '' || /[,[\]{}\t]/.test(name)) throw UNSUPPORTED;
@@ -675,6 +789,11 @@ function indentOf(text: string): number {
   let i = 0;
   while (text.charCodeAt(i) === 32) i++;
   return i;
+}
+
+/** `? ` (or a lone `?`) at `at`: an explicit mapping key. */
+function isExplicitKey(text: string, at: number): boolean {
+  return text[at] === '?' && (at + 1 === text.length || text[at + 1] === ' ');
 }
 
 function isSequenceItem(text: string, at: number): boolean {

@@ -7,10 +7,10 @@ import { fastParseDocuments, readDocuments } from '#shared/render/yaml/fast-pars
 import { parseYamlDocuments } from '#shared/render/load.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
-/** A comparable picture of a node tree: structure, scalar values, styles and source text. */
+/** A comparable picture of a node tree: structure, scalar values, styles, source text and tags. */
 function shape(node: unknown): unknown {
   if (isScalar(node))
-    return { value: typeof node.value === 'bigint' ? `${node.value}n` : node.value, type: node.type, source: node.source, format: node.format };
+    return { value: typeof node.value === 'bigint' ? `${node.value}n` : node.value, type: node.type, source: node.source, format: node.format, tag: node.tag };
   if (isMap(node)) return { flow: node.flow === true, map: node.items.map((pair) => [shape(pair.key), shape(pair.value)]) };
   if (isSeq(node)) return { flow: node.flow === true, seq: node.items.map(shape) };
   return node;
@@ -37,6 +37,9 @@ const ACCEPTED: Record<string, string> = {
   'tab-led lines inside a folded block scalar': 'x: >\n  a\n  \tb\n  c\n  d\ny: >\n  a\n\n  \tb\n  c\n',
   'a document marker followed by a tab ends a top-level block scalar': '|\na:\n---\t\nb: c\n',
   'tabs with CRLF line breaks': 'a: |\r\n  first\r\n  \tsecond\r\nb: x\ty\r\n',
+  'standard tags on plain and quoted scalars':
+    'a: !!str 1\nb: !!int "5"\nc: !!int 0x1F\nd: !!float 1.5\ne: !!bool true\nf: !!null ~\ng: &x !!str anchored\nh:\n- !!str 2\ni: !!str a long\n  plain\n',
+  'explicit keys with their value on the next line': '? explicit\n: value\n? "quoted key"\n:\n  nested: 1\nplain: after\n',
   'urls, colons and hashes inside plain scalars': 'url: http://example.com/a#frag\ntime: 12:30\nkey:with:colons: v\nhash: a#b\n',
 };
 
@@ -55,8 +58,12 @@ const REFUSED: Record<string, string> = {
   'a tab inside an anchor name': 'a: &x\ty 1\nb: *x\ty\n',
   'duplicate keys': 'a: 1\na: 2\n',
   'a carriage return on its own': 'a: b\rc\n',
-  tags: 'a: !!str 1\n',
-  'complex keys': '? a\n: b\n',
+  'a local tag': 'a: !x 1\n',
+  'a tag on a collection': 'a: !!map\n  b: c\n',
+  'a standard tag whose resolvers refuse the text': 'a: !!int abc\n',
+  'a tag on a block scalar': 'a: !!str |\n  x\n',
+  'an explicit key with no value line': '? a\nb: c\n',
+  'a collection as an explicit key': '? - a\n: b\n',
   'nested mappings in a value': 'a: b: c\n',
 };
 

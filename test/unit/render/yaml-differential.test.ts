@@ -71,13 +71,57 @@ const PLAINS = [
   'a,b',
   'a]',
 ];
+// Standard tags the fast reader resolves, and tags it leaves to the full parser.
+const TAGGED = [
+  '!!str 1',
+  '!!str a b',
+  '!!int "5"',
+  '!!int 0x1F',
+  "!!int '07'",
+  '!!float 1',
+  '!!float 1.5',
+  '!!bool true',
+  '!!bool yes',
+  '!!null ~',
+  '!!null x',
+  '!!int abc',
+  '!!str  two',
+  '!!binary aGk=',
+  '!x y',
+  '!!str "q" # c',
+  '!!str *x',
+  '!!str',
+];
 const QUOTED = ['"a b"', '"tab\\tq\\"x"', "'it''s'", '""', "''", '"\\u00e9"', '"a: b"', "'# no'", '"1"'];
-const KEYS = ['a', 'b', 'c', 'name', '<<', '1', '01', 'true', '"a"', "'b'", 'k x', 'a.b/c'];
+// A key starting with `? ` is written as an explicit key: `? key` on its line, `:` and the value on the next.
+const KEYS = [
+  'a',
+  'b',
+  'c',
+  'name',
+  '<<',
+  '1',
+  '01',
+  'true',
+  '"a"',
+  "'b'",
+  'k x',
+  'a.b/c',
+  '? e',
+  '? "e q"',
+  '? <<',
+  "? 'a'",
+  '?  e',
+  '? e # c',
+  '? a: b',
+  '? 1',
+];
 const ANCHORS = ['x', 'y', 'z'];
 
 const scalarInline = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom(...PLAINS) },
   { weight: 3, arbitrary: fc.constantFrom(...QUOTED) },
+  { weight: 1, arbitrary: fc.constantFrom(...TAGGED) },
   { weight: 1, arbitrary: fc.constantFrom(...ANCHORS).map((name) => `*${name}`) },
   { weight: 1, arbitrary: fc.constantFrom('[a, "b", 1]', '{k: v, n: [1, 2]}', '[]', '{}', '[*x, *y]', '{"a":1,"b":"c"}', '[a, ]', '{a: }', '[a: b]') },
 );
@@ -207,7 +251,12 @@ function writeValue(lead: string, node: Tree, indent: number, out: string[], com
 function writeTree(node: Tree, indent: number, out: string[]): void {
   const pad = ' '.repeat(indent);
   if (node.kind === 'map') {
-    for (const [i, [key, child]] of node.entries.entries()) writeValue(`${key}:`, child, indent, out, i % 2 === 0);
+    for (const [i, [key, child]] of node.entries.entries()) {
+      if (key.startsWith('? ')) {
+        out.push(`${pad}${key}`);
+        writeValue(':', child, indent, out, i % 2 === 0);
+      } else writeValue(`${key}:`, child, indent, out, i % 2 === 0);
+    }
   } else if (node.kind === 'seq') {
     for (const [i, child] of node.items.entries()) writeValue('-', child, indent, out, i % 2 === 0);
   } else if (node.kind === 'scalar') out.push(`${pad}${node.text}`);
@@ -269,6 +318,11 @@ const FRAGMENTS = [
   '<<:',
   '? ',
   '!!str',
+  '!!int 1',
+  ' !!str x',
+  '? k',
+  ':',
+  ': v',
   '\t',
   'k: [1,',
   '2]',
