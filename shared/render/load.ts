@@ -22,10 +22,10 @@ import {
   type Alias,
   type Node as YamlNode,
   type Document,
-  type Pair,
 } from 'yaml';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
+import { isMergeKey, mergeKeys } from './yaml/anchors.ts';
 import { readDocuments, type DeferredDocument } from './yaml/fast-parse.ts';
 
 /** Caps that keep a hostile repository from exhausting a Lambda. */
@@ -275,7 +275,7 @@ function walkAliases(root: unknown): AliasWalk {
       for (const item of node.items) if (visitNode(item, depth + 1, reachable)) changes = true;
     } else {
       for (const pair of node.items) {
-        if (isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN') changes = true;
+        if (isMergeKey(pair.key)) changes = true;
         if (visitNode(pair.key, depth + 1, reachable)) changes = true;
         if (visitNode(pair.value, depth + 1, reachable)) changes = true;
       }
@@ -325,36 +325,16 @@ function expandAliases(root: unknown, file: string, maxNodes: number, lineAt: (o
       return out;
     }
     if (isMap(node)) {
-      const items = node.items;
       const out = inPlace ? node : Object.assign(new YAMLMap(node.schema), node);
-      const merged: Pair[] = [];
-      out.items = [];
-      for (const pair of items) {
+      const pairs = node.items.map((pair) => {
         const key = copy(pair.key, depth + 1, expanding);
         const value = copy(pair.value, depth + 1, expanding);
-        let p: Pair;
-        if (inPlace) {
-          pair.key = key;
-          pair.value = value;
-          p = pair;
-        } else p = new YamlPair(key, value);
-        // `<<: *base` (or a list of them) merges the referenced maps, explicit keys winning, as go-yaml does.
-        if (isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN' && (isMap(p.value) || isSeq(p.value))) {
-          const sources = isMap(p.value) ? [p.value] : p.value.items.filter(isMap);
-          for (const source of sources) merged.push(...source.items);
-          continue;
-        }
-        out.items.push(p);
-      }
-      if (merged.length === 0) return out;
-      const keyOf = (pair: Pair): unknown => (isScalar(pair.key) ? pair.key.value : pair.key);
-      const present = new Set((out.items as Pair[]).map(keyOf));
-      for (const pair of merged) {
-        const key = keyOf(pair);
-        if (present.has(key)) continue;
-        present.add(key);
-        out.items.push(pair);
-      }
+        if (!inPlace) return new YamlPair(key, value);
+        pair.key = key;
+        pair.value = value;
+        return pair;
+      });
+      out.items = mergeKeys(pairs);
       return out;
     }
     return node;
@@ -435,14 +415,13 @@ export interface ParsedDocument {
 export function parseYamlDocuments(text: string, file: string, maxAliasCount: number): ParsedDocument[] {
   // The common shapes of Kubernetes YAML are read by a fast reader building the same nodes; any
   // document outside them goes to the full parser, one document at a time.
-  const pieces = readDocuments(text);
+  const pieces = readDocuments(text, maxAliasCount);
   if (pieces === undefined) return parseWithLibrary({ text, lineOffset: 0 }, file, maxAliasCount);
   try {
     const out: ParsedDocument[] = [];
     for (const piece of pieces) {
       if (piece.kind === 'deferred') out.push(...parseWithLibrary(piece, file, maxAliasCount));
-      else if (!piece.aliases) out.push({ node: piece.node, line: piece.line });
-      else out.push({ node: expandAliases(piece.node, file, maxAliasCount, () => 0) as YamlNode, line: piece.line });
+      else out.push({ node: piece.node, line: piece.line });
     }
     return out;
   } catch (error) {

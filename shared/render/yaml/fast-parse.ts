@@ -3,9 +3,10 @@
  * plain and quoted scalars (also over several lines), literal and folded block scalars, flow
  * collections (pretty-printed JSON included), anchors and aliases, standard `!!` tags on scalars,
  * explicit `? key` entries, comments, CRLF line breaks and a missing final newline. It builds the
- * same `yaml` package nodes (values typed by its core schema, plain source text kept, aliases as
- * `Alias` nodes) as the full parser, several times faster and without the full parser's token
- * stream, which is where most of a large file's time went.
+ * same `yaml` package nodes (values typed by its core schema, plain source text kept) as the full
+ * parser followed by the renderer's alias expansion (aliases copied, merge keys applied: see
+ * anchors.ts), several times faster and without the full parser's token stream, which is where
+ * most of a large file's time went.
  *
  * It reads one document at a time: a document outside that subset — local tags or tags on
  * collections, keys that are collections, tabs other than inside a word or in block scalar content,
@@ -13,14 +14,14 @@
  * and error messages never depend on which reader ran, and one odd document in a large file costs
  * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
  */
-import { Alias, Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
+import { Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
+import { DocumentAnchors, isMergeKey, mergeKeys, type AnchorEntry } from './anchors.ts';
+import { UNSUPPORTED, Unsupported } from './unsupported.ts';
 
-/** One document the fast reader produced, with the 1-based line its content starts on. */
+/** One document the fast reader produced (aliases and merge keys expanded), with the 1-based line its content starts on. */
 export interface FastDocument {
   node: YamlNode;
   line: number;
-  /** The document holds an alias or a `<<` key: the caller expands them as for the full parser. */
-  aliases: boolean;
 }
 
 /** A document left to the full parser: its text and the number of lines before it in the file. */
@@ -49,9 +50,11 @@ const PLAIN_TAGS = CORE_TAGS.filter((tag) => tag.default === true && tag.test !=
 const STANDARD_TAG = /!!(str|int|float|bool|null) +/y;
 const RESOLVE_OPTIONS = { intAsBigInt: true };
 
-/** Thrown inside the reader when the text leaves the supported subset. */
-class Unsupported extends Error {}
-const UNSUPPORTED = new Unsupported('unsupported');
+/** Most nodes one document may copy for its aliases, unless the caller gives its own limit. */
+export const DEFAULT_MAX_ALIAS_NODES = 10_000;
+// Nesting from which a document with aliases or merge keys is left to the full parser, whose
+// expansion refuses trees nested past its own limit (500) with its own message.
+const EXPANSION_DEPTH_GUARD = 400;
 
 // The first characters a plain scalar the core schema resolves to anything but a string can start
 // with (null `~`/`null`, booleans, numbers, `.inf`/`.nan`); any other plain scalar is a string
@@ -139,14 +142,20 @@ class Reader {
   private readonly unterminated: boolean;
   private line = 0;
   private end = 0;
-  /** The current document holds an alias or a merge key. */
-  private aliases = false;
+  /** The current document's anchors and the copies its aliases expand to. */
+  private anchors: DocumentAnchors;
+  /** Collections open around the current position, and the most open at once in this document. */
+  private depth = 0;
+  private deepest = 0;
+  private readonly maxAliasNodes: number;
   /** Per line: it holds a tab the subset reads only as block scalar content (undefined: the text has no tab). */
   private readonly tabbed: boolean[] | undefined;
   /** Lines of the current document with such a tab, read as block scalar content. */
   private tabbedContent = 0;
 
-  constructor(text: string) {
+  constructor(text: string, maxAliasNodes: number) {
+    this.maxAliasNodes = maxAliasNodes;
+    this.anchors = new DocumentAnchors(maxAliasNodes);
     this.unterminated = !text.endsWith('\n');
     this.lines = text.split('\n');
     // After a final newline the last entry is the empty rest after it.
@@ -201,13 +210,15 @@ class Reader {
   private document(from: number, to: number, explicit: boolean): FastDocument | undefined {
     this.line = from;
     this.end = to;
-    this.aliases = false;
+    this.anchors = new DocumentAnchors(this.maxAliasNodes);
+    this.depth = 0;
+    this.deepest = 0;
     this.tabbedContent = 0;
     this.skipBlank();
     if (this.line >= this.end) {
       if (!explicit) return undefined;
       // An empty document is on its marker's line.
-      return { node: plainScalar(''), line: from, aliases: false };
+      return { node: plainScalar(''), line: from };
     }
     const line = this.line + 1;
     const node = this.node(-1);
@@ -220,7 +231,8 @@ class Reader {
       for (let i = from; i < to; i++) if (this.tabbed[i] === true) loose++;
       if (loose !== this.tabbedContent) throw UNSUPPORTED;
     }
-    return { node, line, aliases: this.aliases };
+    if (this.anchors.expansions > 0 && Math.max(this.deepest, this.anchors.deepest) >= EXPANSION_DEPTH_GUARD) throw UNSUPPORTED;
+    return { node, line };
   }
 
   /** Moves past blank and comment-only lines. */
@@ -247,10 +259,12 @@ class Reader {
 
   private sequence(indent: number): YAMLSeq {
     const seq = new YAMLSeq();
+    this.enter();
     while (this.line < this.end) {
       const text = this.lines[this.line] as string;
       if ((this.starts[this.line] as number) !== indent || !isSequenceItem(text, indent)) break;
       const { at, anchor } = valueStart(text, indent + 1);
+      const anchored = this.openAnchor(anchor, text, at);
       let item: YamlNode;
       if (at >= text.length || text[at] === '#') {
         this.line++;
@@ -266,10 +280,11 @@ class Reader {
       } else {
         item = this.inlineValue(text, at, indent);
       }
-      if (anchor !== undefined) setAnchor(item, anchor.name);
+      if (anchored !== undefined) this.closeAnchor(anchored, item, anchor?.name as string);
       seq.items.push(item);
       this.skipBlank();
     }
+    this.depth--;
     return seq;
   }
 
@@ -277,6 +292,8 @@ class Reader {
     const map = new YAMLMap();
     // Keys compare by value, as the full parser's duplicate check does (`1` and `01` are one key).
     let keys: Set<unknown> | undefined;
+    let merges = false;
+    this.enter();
     while (this.line < this.end) {
       const text = this.lines[this.line] as string;
       const start = this.starts[this.line] as number;
@@ -287,10 +304,14 @@ class Reader {
       if (!explicit && keyEnd < 0) throw UNSUPPORTED;
       const key = explicit ? this.explicitKey(text, indent) : this.key(text, indent, keyEnd);
       keys = addKey(map, key.value, keys); // a repeated key: the full parser reports it, with its line
-      if (key.value === '<<' && key.type === 'PLAIN') this.aliases = true;
+      if (isMergeKey(key)) {
+        this.anchors.mergeKey();
+        merges = true;
+      }
       // An explicit key's value follows the `:` that opens the next line.
       const line = this.lines[this.line] as string;
       const { at, anchor } = valueStart(line, explicit ? indent + 1 : keyEnd + 1);
+      const anchored = this.openAnchor(anchor, line, at);
       let value: YamlNode;
       if (at >= line.length || line[at] === '#') {
         this.line++;
@@ -298,11 +319,30 @@ class Reader {
       } else {
         value = this.inlineValue(line, at, indent, indent);
       }
-      if (anchor !== undefined) setAnchor(value, anchor.name);
+      if (anchored !== undefined) this.closeAnchor(anchored, value, anchor?.name as string);
       map.items.push(new Pair(key, value));
       this.skipBlank();
     }
+    if (merges) map.items = mergeKeys(map.items as Pair[]);
+    this.depth--;
     return map;
+  }
+
+  /** One more collection open around the current position. */
+  private enter(): void {
+    if (++this.depth > this.deepest) this.deepest = this.depth;
+  }
+
+  /** An anchor `&name` on the node starting at `at` (an anchored alias is the full parser's). */
+  private openAnchor(anchor: { name: string } | undefined, text: string, at: number): AnchorEntry | undefined {
+    if (anchor === undefined) return undefined;
+    if (text[at] === '*') throw UNSUPPORTED;
+    return this.anchors.open(anchor.name);
+  }
+
+  private closeAnchor(entry: AnchorEntry, node: YamlNode, name: string): void {
+    setAnchor(node, name);
+    this.anchors.close(entry, node);
   }
 
   /** The value of `key:` or `-` with nothing after it: the block below, or null. */
@@ -378,8 +418,7 @@ class Reader {
     if (first === '*') {
       let end = at + 1;
       while (end < text.length && text[end] !== ' ') end++;
-      node = new Alias(anchorName(text.slice(at + 1, end)));
-      this.aliases = true;
+      node = this.anchors.alias(anchorName(text.slice(at + 1, end)), this.depth);
       next = end;
     } else if ((first === '"' || first === "'") && closingQuote(text, at) < 0) {
       return this.multiLineQuoted(text, at, parent);
@@ -609,7 +648,15 @@ class Reader {
     const node = open === '[' ? new YAMLSeq() : new YAMLMap();
     node.flow = true;
     let keys: Set<unknown> | undefined;
+    let merges = false;
     let i = from + 1;
+    this.enter();
+    // The collection closes at `i`: its merge keys are applied and the reader moves out of it.
+    const closed = (): { node: YAMLSeq | YAMLMap; next: number } => {
+      if (merges) (node as YAMLMap).items = mergeKeys((node as YAMLMap).items as Pair[]);
+      this.depth--;
+      return { node, next: i + 1 };
+    };
     const skipSpaces = (): void => {
       while (text[i] === ' ') i++;
     };
@@ -642,10 +689,9 @@ class Reader {
       if (ch === '*') {
         let j = i + 1;
         while (j < text.length && !' ,[]{}'.includes(text[j] as string)) j++;
-        const alias = new Alias(anchorName(text.slice(i + 1, j)));
-        this.aliases = true;
+        const copy = this.anchors.alias(anchorName(text.slice(i + 1, j)), this.depth);
         i = j;
-        return alias;
+        return copy;
       }
       let j = i;
       while (
@@ -660,8 +706,10 @@ class Reader {
       return plainScalar(raw);
     };
     skip();
-    if (text[i] === close) return { node, next: i + 1 };
+    if (text[i] === close) return closed();
     for (;;) {
+      // An alias as a key is the full parser's.
+      if (open === '{' && text[i] === '*') throw UNSUPPORTED;
       const first = item();
       if (open === '{') {
         skipSpaces();
@@ -669,7 +717,10 @@ class Reader {
         i++;
         if (!(first instanceof Scalar) || typeof first.source !== 'string') throw UNSUPPORTED;
         keys = addKey(node as YAMLMap, first.value, keys);
-        if (first.value === '<<' && first.type === 'PLAIN') this.aliases = true;
+        if (isMergeKey(first)) {
+          this.anchors.mergeKey();
+          merges = true;
+        }
         skipSpaces();
         if (i >= text.length || text[i] === ',' || text[i] === close || text[i] === '#') throw UNSUPPORTED;
         const value = item();
@@ -686,7 +737,7 @@ class Reader {
         if (text[i] === close) throw UNSUPPORTED;
         continue;
       }
-      if (text[i] === close) return { node, next: i + 1 };
+      if (text[i] === close) return closed();
       throw UNSUPPORTED;
     }
   }
@@ -766,9 +817,9 @@ function anchorAt(text: string, at: number): { name: string; next: number } {
   return { name, next: end };
 }
 
-/** Puts an anchor on a node; an anchored alias or an anchored empty value is left to the full parser. */
+/** Puts an anchor on a node; an anchored empty value is left to the full parser. */
 function setAnchor(node: YamlNode, name: string): void {
-  if (node instanceof Alias || (node instanceof Scalar && node.type === 'PLAIN' && node.source === '')) throw UNSUPPORTED;
+  if (node instanceof Scalar && node.type === 'PLAIN' && node.source === '') throw UNSUPPORTED;
   node.anchor = name;
 }
 
@@ -897,13 +948,13 @@ const OUTSIDE_SUBSET = /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd\u
  * nodes, each other one as its text for the full parser. Undefined when the whole text is for the
  * full parser (directives, `...` markers, a lone carriage return, characters outside the subset).
  */
-export function readDocuments(text: string): DocumentPiece[] | undefined {
+export function readDocuments(text: string, maxAliasNodes = DEFAULT_MAX_ALIAS_NODES): DocumentPiece[] | undefined {
   if (text.length === 0) return undefined;
   // CRLF line breaks read as LF ones; a carriage return on its own is left to the full parser.
   const normalized = text.includes('\r') ? text.replaceAll('\r\n', '\n') : text;
   if (OUTSIDE_SUBSET.test(normalized)) return undefined;
   try {
-    return new Reader(normalized).documents();
+    return new Reader(normalized, maxAliasNodes).documents();
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
@@ -917,5 +968,5 @@ export function readDocuments(text: string): DocumentPiece[] | undefined {
 export function fastParseDocuments(text: string): FastDocument[] | undefined {
   const pieces = readDocuments(text);
   if (pieces === undefined || pieces.some((piece) => piece.kind === 'deferred')) return undefined;
-  return pieces.map((piece) => ({ node: (piece as FastDocument).node, line: (piece as FastDocument).line, aliases: (piece as FastDocument).aliases }));
+  return pieces.map((piece) => ({ node: (piece as FastDocument).node, line: (piece as FastDocument).line }));
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments, isMap, isScalar, isSeq } from 'yaml';
 import { fastParseDocuments, readDocuments } from '#shared/render/yaml/fast-parse.ts';
-import { parseYamlDocuments } from '#shared/render/load.ts';
+import { parseYamlDocuments, parseYamlDocumentsFully } from '#shared/render/load.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
 /** A comparable picture of a node tree: structure, scalar values, styles, source text and tags. */
@@ -134,5 +134,80 @@ describe('fast YAML reader on tabs', () => {
       docs.map((doc) => shape(doc.node)),
       fullParse(text),
     );
+  });
+});
+
+describe('fast YAML reader on anchors, aliases and merge keys', () => {
+  /** The kinds of the pieces the reader makes of a text, with a node budget for aliases. */
+  const kinds = (text: string, maxAliasNodes = 10_000): string[] | undefined => readDocuments(text, maxAliasNodes)?.map((piece) => piece.kind);
+
+  const EXPANDED: Record<string, string> = {
+    'an alias to a mapping, a scalar and a flow collection':
+      'labels: &l\n  app: web\nname: &n web\nports: &p [80, 443]\ncopy:\n  labels: *l\n  name: *n\n  ports: *p\n',
+    'a merge key with one mapping, its own keys winning': 'base: &b {replicas: 2, paused: true}\nmerged:\n  <<: *b\n  paused: false\n',
+    'a merge key with a list of mappings, the first one winning': 'a: &a {x: 1}\nb: &b {x: 2, y: 3}\nm:\n  <<: [*a, *b]\n',
+    'a name anchored again: the alias takes the later node': 'a: &x 1\nb: &x 2\nc: *x\n',
+    'a name anchored again inside its own node': 'a: &x\n  b: &x inner\nc: *x\n',
+  };
+  for (const [name, text] of Object.entries(EXPANDED)) {
+    it(`expands ${name} itself, as the renderer expands the full parser's tree`, () => {
+      // Act
+      const pieces = kinds(text);
+      const fast = parseYamlDocuments(text, 'a.yaml', 10_000);
+
+      // Assess
+      assert.deepEqual(pieces, ['read']);
+      assert.deepEqual(
+        fast.map((doc) => shape(doc.node)),
+        parseYamlDocumentsFully(text, 'a.yaml', 10_000).map((doc) => shape(doc.node)),
+      );
+    });
+  }
+
+  const LEFT: Record<string, string> = {
+    'an alias to no anchor': 'a: *nope\n',
+    'an alias inside the node its anchor is on': 'a: &x\n  b: *x\n',
+    'an alias to a node that holds an alias': 'a: &x 1\nb: &y\n  c: *x\nd: *y\n',
+    'an alias to a node that holds a merge key': 'a: &x {k: 1}\nb: &y\n  <<: *x\nd: *y\n',
+    'an anchored alias': 'a: &x 1\nb: &y *x\n',
+    'an alias as a flow key': 'a: &x k\nb: {*x : v}\n',
+  };
+  for (const [name, text] of Object.entries(LEFT)) {
+    it(`leaves ${name} to the full parser`, () => {
+      // Act
+      const pieces = kinds(text);
+
+      // Assess
+      assert.deepEqual(pieces, ['deferred']);
+    });
+  }
+
+  it('leaves a document whose aliases copy more nodes than the budget to the full parser', () => {
+    // Prepare: each alias copies the 3 nodes of the anchored mapping (the mapping, its key and value).
+    const text = 'a: &x {k: v}\nb: *x\nc: *x\n';
+
+    // Act
+    const within = kinds(text, 6);
+    const past = kinds(text, 5);
+
+    // Assess
+    assert.deepEqual(within, ['read']);
+    assert.deepEqual(past, ['deferred']);
+  });
+
+  it('gives an alias copies that the renderer can change one by one', () => {
+    // Prepare
+    const text = 'a: &x {k: v}\nb: *x\n';
+
+    // Act
+    const [doc] = parseYamlDocuments(text, 'a.yaml', 10_000);
+
+    // Assess
+    const root = doc?.node;
+    assert.ok(isMap(root));
+    const [a, b] = root.items.map((pair) => pair.value);
+    assert.ok(isMap(a) && isMap(b));
+    assert.notEqual(a, b);
+    assert.notEqual(a.items[0], b.items[0]);
   });
 });
