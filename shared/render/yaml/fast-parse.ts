@@ -14,8 +14,10 @@
  * and error messages never depend on which reader ran, and one odd document in a large file costs
  * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
  */
-import { Pair, Scalar, Schema, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
+import { Pair, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
 import { DocumentAnchors, isMergeKey, mergeKeys, type AnchorEntry } from './anchors.ts';
+import { anchorName, findKeyEnd, hasLooseTab, indentOf, isExplicitKey, isSequenceItem, valueStart } from './lines.ts';
+import { STANDARD_TAG, checkPlain, closingQuote, foldLines, plainScalar, quoted, stringScalar, taggedScalar } from './scalars.ts';
 import { UNSUPPORTED, Unsupported } from './unsupported.ts';
 
 /** One document the fast reader produced (aliases and merge keys expanded), with the 1-based line its content starts on. */
@@ -33,106 +35,11 @@ export interface DeferredDocument {
 /** A document read, or one deferred to the full parser. */
 export type DocumentPiece = ({ kind: 'read' } & FastDocument) | ({ kind: 'deferred' } & DeferredDocument);
 
-interface ScalarTag {
-  tag: string;
-  collection?: string;
-  test?: RegExp;
-  default?: boolean;
-  format?: string;
-  resolve: (text: string, onError: (message: string) => void, options: { intAsBigInt: boolean }) => unknown;
-}
-
-const CORE_TAGS = (new Schema({ schema: 'core' }) as unknown as { tags: ScalarTag[] }).tags.filter((tag) => tag.collection === undefined);
-// The plain-scalar resolvers of the core schema, in the order the full parser tries them.
-const PLAIN_TAGS = CORE_TAGS.filter((tag) => tag.default === true && tag.test !== undefined);
-// `!!name` on a scalar: the standard tags of the core schema the reader takes (others, local `!x`
-// tags and tags on collections are the full parser's).
-const STANDARD_TAG = /!!(str|int|float|bool|null) +/y;
-const RESOLVE_OPTIONS = { intAsBigInt: true };
-
 /** Most nodes one document may copy for its aliases, unless the caller gives its own limit. */
 export const DEFAULT_MAX_ALIAS_NODES = 10_000;
 // Nesting from which a document with aliases or merge keys is left to the full parser, whose
 // expansion refuses trees nested past its own limit (500) with its own message.
 const EXPANSION_DEPTH_GUARD = 400;
-
-// The first characters a plain scalar the core schema resolves to anything but a string can start
-// with (null `~`/`null`, booleans, numbers, `.inf`/`.nan`); any other plain scalar is a string
-// without trying each resolver's pattern.
-const TYPED_FIRST = new Set([...'~nNtTfF0123456789+-.']);
-
-function plainScalar(text: string): Scalar {
-  let scalar: Scalar | undefined;
-  if (text !== '' && !TYPED_FIRST.has(text[0] as string)) {
-    scalar = new Scalar(text);
-    scalar.source = text;
-    scalar.type = 'PLAIN';
-    return scalar;
-  }
-  for (const tag of PLAIN_TAGS) {
-    if (!(tag.test as RegExp).test(text)) continue;
-    let failed = false;
-    const resolved = tag.resolve(text, () => (failed = true), RESOLVE_OPTIONS);
-    if (failed) throw UNSUPPORTED;
-    scalar = resolved instanceof Scalar ? resolved : new Scalar(resolved);
-    if (tag.format) scalar.format = tag.format;
-    break;
-  }
-  scalar ??= new Scalar(text);
-  scalar.source = text;
-  scalar.type = 'PLAIN';
-  return scalar;
-}
-
-/**
- * A scalar read as `!!name`: its text resolved by that tag, as the full parser does (of the tags
- * with that name, the one that has no pattern, else the first whose pattern the text matches). A
- * text no resolver of the tag takes (`!!int abc`) is the full parser's to warn about.
- */
-function taggedScalar(read: Scalar, name: string): Scalar {
-  const text = read.source as string;
-  const candidates = CORE_TAGS.filter((tag) => tag.tag === name);
-  const tag =
-    candidates.find((candidate) => !(candidate.default === true && candidate.test !== undefined)) ??
-    candidates.find((candidate) => candidate.test?.test(text) === true);
-  if (tag === undefined) throw UNSUPPORTED;
-  let failed = false;
-  const resolved = tag.resolve(text, () => (failed = true), RESOLVE_OPTIONS);
-  if (failed) throw UNSUPPORTED;
-  const scalar = resolved instanceof Scalar ? resolved : new Scalar(resolved);
-  scalar.source = text;
-  scalar.type = read.type as Scalar.Type;
-  scalar.tag = name;
-  if (tag.format) scalar.format = tag.format;
-  return scalar;
-}
-
-function stringScalar(value: string, type: Scalar.Type): Scalar {
-  const scalar = new Scalar(value);
-  scalar.source = value;
-  scalar.type = type;
-  return scalar;
-}
-
-const ESCAPES: Record<string, string> = {
-  '0': '\0',
-  a: '\x07',
-  b: '\b',
-  t: '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  e: '\x1b',
-  ' ': ' ',
-  '"': '"',
-  '/': '/',
-  '\\': '\\',
-  N: '\u0085',
-  _: '\u00a0',
-  L: '\u2028',
-  P: '\u2029',
-};
 
 class Reader {
   private readonly lines: string[];
@@ -743,34 +650,6 @@ class Reader {
   }
 }
 
-/**
- * Folds the content lines of a `>` scalar as YAML does: a line break between two lines of text
- * becomes a space, or disappears when blank lines follow it (each of which is a line break); around
- * more-indented lines every line break is kept.
- */
-function foldLines(lines: string[]): string {
-  let out = '';
-  let blanks = 0;
-  let started = false;
-  let previousText = false;
-  for (const line of lines) {
-    if (line === '') {
-      blanks++;
-      continue;
-    }
-    // A line starting with white space (a space or a tab) is a spaced line: its breaks are kept.
-    const isText = line[0] !== ' ' && line[0] !== '\t';
-    if (!started) out += '\n'.repeat(blanks);
-    else if (previousText && isText) out += blanks > 0 ? '\n'.repeat(blanks) : ' ';
-    else out += '\n'.repeat(blanks + 1);
-    out += line;
-    blanks = 0;
-    started = true;
-    previousText = isText;
-  }
-  return out;
-}
-
 // Up to this many keys a new key is compared with a scan of the mapping's pairs (most mappings are
 // small, and a set for each costs more than the scan); past it, through a set of them.
 const FEW_KEYS = 12;
@@ -794,150 +673,10 @@ function addKey(map: YAMLMap, value: unknown, index: Set<unknown> | undefined): 
   return index;
 }
 
-/** The name of an anchor or alias, refused when empty or holding flow indicators. */
-function anchorName(name: string): string {
-  if (name === '' || /[,[\]{}\t]/.test(name)) throw UNSUPPORTED;
-  return name;
-}
-
-/** Where a node's content starts from `from` (just past a `-` or a key's `:`): spaces and an anchor `&name` skipped. */
-function valueStart(text: string, from: number): { at: number; anchor: { name: string; next: number } | undefined } {
-  let at = from;
-  while (text[at] === ' ') at++;
-  const anchor = text[at] === '&' ? anchorAt(text, at) : undefined;
-  return { at: anchor === undefined ? at : anchor.next, anchor };
-}
-
-/** `&name` at `at` and where what follows it starts. */
-function anchorAt(text: string, at: number): { name: string; next: number } {
-  let end = at + 1;
-  while (end < text.length && text[end] !== ' ') end++;
-  const name = anchorName(text.slice(at + 1, end));
-  while (text[end] === ' ') end++;
-  return { name, next: end };
-}
-
 /** Puts an anchor on a node; an anchored empty value is left to the full parser. */
 function setAnchor(node: YamlNode, name: string): void {
   if (node instanceof Scalar && node.type === 'PLAIN' && node.source === '') throw UNSUPPORTED;
   node.anchor = name;
-}
-
-// Characters next to which a tab may change how a line is read (separation, comments, indicators).
-const TAB_NEIGHBOURS = new Set([...' \t#:-?,[]{}|>&*!"\'%@`']);
-
-/** The line holds a tab that is not inside a word (a non-space, non-indicator character each side). */
-function hasLooseTab(text: string): boolean {
-  for (let i = text.indexOf('\t'); i >= 0; i = text.indexOf('\t', i + 1)) {
-    const before = text[i - 1];
-    const after = text[i + 1];
-    if (before === undefined || after === undefined || TAB_NEIGHBOURS.has(before) || TAB_NEIGHBOURS.has(after)) return true;
-  }
-  return false;
-}
-
-function indentOf(text: string): number {
-  let i = 0;
-  while (text.charCodeAt(i) === 32) i++;
-  return i;
-}
-
-/** `? ` (or a lone `?`) at `at`: an explicit mapping key. */
-function isExplicitKey(text: string, at: number): boolean {
-  return text[at] === '?' && (at + 1 === text.length || text[at + 1] === ' ');
-}
-
-function isSequenceItem(text: string, at: number): boolean {
-  return text[at] === '-' && (at + 1 === text.length || text[at + 1] === ' ');
-}
-
-/** Where the `:` of a `key: value` line starting at `from` is, or -1 when the line is no mapping entry. */
-function findKeyEnd(text: string, from: number): number {
-  const first = text[from];
-  if (first === '"' || first === "'") {
-    const { next } = quoted(text, from);
-    let i = next;
-    while (text[i] === ' ') i++;
-    return text[i] === ':' && (i + 1 === text.length || text[i + 1] === ' ') ? i : -1;
-  }
-  if (first === '[' || first === '{' || first === '#') return -1;
-  for (let i = from; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === ':' && (i + 1 === text.length || text[i + 1] === ' ')) return i;
-    if (ch === '#' && text[i - 1] === ' ') return -1;
-  }
-  return -1;
-}
-
-/** Plain scalars the subset accepts: no indicator at the start, nothing the full grammar reads differently. */
-function checkPlain(raw: string): void {
-  if (raw === '') throw UNSUPPORTED;
-  const first = raw[0] as string;
-  if ('&*!|>%@`\'"[]{},#'.includes(first)) throw UNSUPPORTED;
-  if ((first === '-' || first === '?' || first === ':') && (raw.length === 1 || raw[1] === ' ')) throw UNSUPPORTED;
-  if (raw.startsWith('---') || raw.startsWith('...')) throw UNSUPPORTED;
-}
-
-/** Index of the quote closing the quoted scalar that opens at `from` on this line, or -1. */
-function closingQuote(text: string, from: number): number {
-  const quote = text[from];
-  for (let i = from + 1; i < text.length; i++) {
-    const ch = text[i];
-    if (quote === "'" && ch === "'") {
-      if (text[i + 1] === "'") {
-        i++;
-        continue;
-      }
-      return i;
-    }
-    if (quote === '"') {
-      if (ch === '\\') i++;
-      else if (ch === '"') return i;
-    }
-  }
-  return -1;
-}
-
-/** A single-line quoted scalar starting at `from`: its value and the index after the closing quote. */
-function quoted(text: string, from: number): { value: string; next: number } {
-  const quote = text[from];
-  let value = '';
-  let i = from + 1;
-  if (quote === "'") {
-    for (;;) {
-      const close = text.indexOf("'", i);
-      if (close < 0) throw UNSUPPORTED;
-      value += text.slice(i, close);
-      if (text[close + 1] === "'") {
-        value += "'";
-        i = close + 2;
-        continue;
-      }
-      return { value, next: close + 1 };
-    }
-  }
-  for (;;) {
-    let j = i;
-    while (j < text.length && text[j] !== '"' && text[j] !== '\\') j++;
-    if (j >= text.length) throw UNSUPPORTED;
-    value += text.slice(i, j);
-    if (text[j] === '"') return { value, next: j + 1 };
-    const code = text[j + 1];
-    if (code === undefined) throw UNSUPPORTED;
-    const simple = ESCAPES[code];
-    if (simple !== undefined) {
-      value += simple;
-      i = j + 2;
-      continue;
-    }
-    const width = code === 'x' ? 2 : code === 'u' ? 4 : code === 'U' ? 8 : 0;
-    const hex = text.slice(j + 2, j + 2 + width);
-    if (width === 0 || !/^[0-9a-fA-F]+$/.test(hex) || hex.length !== width) throw UNSUPPORTED;
-    const point = Number.parseInt(hex, 16);
-    if (point > 0x10ffff || (point >= 0xd800 && point <= 0xdfff)) throw UNSUPPORTED;
-    value += String.fromCodePoint(point);
-    i = j + 2 + width;
-  }
 }
 
 // Characters the reader takes: printable ones, spaces, tabs and line breaks (no controls).
