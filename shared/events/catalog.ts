@@ -304,22 +304,25 @@ export const RenderRequestedSchema = z.object({
   targets: z.array(RenderTargetSchema).min(1).max(200),
 });
 
+/** Catalog entries for the detail-types one source emits: each type with that source and its schema. */
+function emittedBy<S extends string, T extends Record<string, z.ZodType>>(source: S, schemas: T): { [K in keyof T]: { source: S; schema: T[K] } } {
+  return Object.fromEntries(Object.entries(schemas).map(([type, schema]) => [type, { source, schema }])) as { [K in keyof T]: { source: S; schema: T[K] } };
+}
+
 /** The catalog: detail-type → its source and schema. */
 export const catalog = {
-  GitPushReceived: { source: 'tideline.intake', schema: GitPushReceivedSchema },
-  SourceChanged: { source: 'tideline.source', schema: SourceChangedSchema },
-  ReconcileRequested: { source: 'tideline.control', schema: ReconcileRequestedSchema },
-  RenderRequested: { source: 'tideline.render', schema: RenderRequestedSchema },
-  ManifestsRendered: { source: 'tideline.render', schema: ManifestsRenderedSchema },
-  RenderFailed: { source: 'tideline.render', schema: RenderFailedSchema },
-  ReconcileSucceeded: { source: 'tideline.apply', schema: ReconcileSucceededSchema },
-  ReconcileFailed: { source: 'tideline.apply', schema: ReconcileFailedSchema },
-  HealthCheckFailed: { source: 'tideline.apply', schema: HealthCheckFailedSchema },
-  DriftCheckRequested: { source: 'tideline.drift', schema: DriftCheckRequestedSchema },
-  DriftDetected: { source: 'tideline.drift', schema: DriftDetectedSchema },
-  DriftCorrected: { source: 'tideline.drift', schema: DriftCorrectedSchema },
-  ClusterUnreachable: { source: 'tideline.apply', schema: ClusterUnreachableSchema },
-} as const;
+  ...emittedBy('tideline.intake', { GitPushReceived: GitPushReceivedSchema }),
+  ...emittedBy('tideline.source', { SourceChanged: SourceChangedSchema }),
+  ...emittedBy('tideline.control', { ReconcileRequested: ReconcileRequestedSchema }),
+  ...emittedBy('tideline.render', { RenderRequested: RenderRequestedSchema, ManifestsRendered: ManifestsRenderedSchema, RenderFailed: RenderFailedSchema }),
+  ...emittedBy('tideline.apply', {
+    ReconcileSucceeded: ReconcileSucceededSchema,
+    ReconcileFailed: ReconcileFailedSchema,
+    HealthCheckFailed: HealthCheckFailedSchema,
+    ClusterUnreachable: ClusterUnreachableSchema,
+  }),
+  ...emittedBy('tideline.drift', { DriftCheckRequested: DriftCheckRequestedSchema, DriftDetected: DriftDetectedSchema, DriftCorrected: DriftCorrectedSchema }),
+};
 
 export type DetailType = keyof typeof catalog;
 export const DETAIL_TYPES = Object.keys(catalog) as DetailType[];

@@ -255,40 +255,25 @@ class Run {
 
 function writePlain(w: Writer, text: string, allowBreaks: boolean): void {
   if (!w.whitespace) w.put(' ');
-  const run = new Run(w, text);
-  let spaces = false;
-  let breaks = false;
-  for (let i = 0; i < text.length;) {
-    const cp = text.codePointAt(i) as number;
-    const size = cp > 0xffff ? 2 : 1;
-    if (cp === 0x20) {
-      if (allowBreaks && !spaces && run.column > BEST_WIDTH && text.charCodeAt(i + 1) !== 0x20) {
-        run.flush(i, i + 1);
-        w.writeIndent();
-      } else run.pending++;
-      spaces = true;
-    } else if (isBreak(cp)) {
-      run.flush(i, i + size);
-      if (!breaks && cp === 0x0a) w.putBreak();
-      writeBreak(w, cp);
-      w.indention = true;
-      breaks = true;
-    } else {
-      if (breaks) w.writeIndent();
-      run.pending++;
-      w.indention = false;
-      spaces = false;
-      breaks = false;
-    }
-    i += size;
-  }
-  run.flush(text.length);
+  writeFolding(w, text, allowBreaks, false);
   w.whitespace = false;
   w.indention = false;
 }
 
 function writeSingleQuoted(w: Writer, text: string, allowBreaks: boolean): void {
   w.indicator("'", true, false, false);
+  writeFolding(w, text, allowBreaks, true);
+  w.indicator("'", false, false, false);
+  w.whitespace = false;
+  w.indention = false;
+}
+
+/**
+ * The text of a plain or single-quoted scalar: a space past the best width may become a line
+ * break (in a quoted scalar never the first or last character), line breaks are written doubled
+ * as folding needs, and in a quoted scalar each quote is doubled.
+ */
+function writeFolding(w: Writer, text: string, allowBreaks: boolean, quoted: boolean): void {
   const run = new Run(w, text);
   let spaces = false;
   let breaks = false;
@@ -296,7 +281,8 @@ function writeSingleQuoted(w: Writer, text: string, allowBreaks: boolean): void 
     const cp = text.codePointAt(i) as number;
     const size = cp > 0xffff ? 2 : 1;
     if (cp === 0x20) {
-      if (allowBreaks && !spaces && run.column > BEST_WIDTH && i > 0 && i + size < text.length && text.charCodeAt(i + 1) !== 0x20) {
+      const inside = !quoted || (i > 0 && i + size < text.length);
+      if (allowBreaks && !spaces && run.column > BEST_WIDTH && inside && text.charCodeAt(i + 1) !== 0x20) {
         run.flush(i, i + 1);
         w.writeIndent();
       } else run.pending++;
@@ -309,7 +295,7 @@ function writeSingleQuoted(w: Writer, text: string, allowBreaks: boolean): void 
       breaks = true;
     } else {
       if (breaks) w.writeIndent();
-      if (cp === 0x27) {
+      if (quoted && cp === 0x27) {
         run.flush(i);
         w.put("'");
       }
@@ -321,9 +307,6 @@ function writeSingleQuoted(w: Writer, text: string, allowBreaks: boolean): void 
     i += size;
   }
   run.flush(text.length);
-  w.indicator("'", false, false, false);
-  w.whitespace = false;
-  w.indention = false;
 }
 
 function writeDoubleQuoted(w: Writer, text: string, allowBreaks: boolean): void {
