@@ -21,18 +21,15 @@ export interface KustomizationFacts {
   repoUrl?: string;
 }
 
-/** An object and the cluster it is scoped to (undefined: every cluster). */
-export interface Scoped<T> {
-  value: T;
-  cluster?: string;
-}
-
 /** The alerting configuration: Alerts, Providers, and facts about Kustomizations. */
 export interface AlertingConfig {
   alerts: Scoped<FluxAlert>[];
   providers: Scoped<FluxProvider>[];
   kustomizations: Map<string, KustomizationFacts>;
 }
+
+/** An Alert or Provider with the cluster it is scoped to (undefined: every cluster). */
+type Scoped<T> = { value: T; cluster?: string };
 
 const NOTIFICATION_GROUP = 'notification.toolkit.fluxcd.io/';
 

@@ -18,18 +18,14 @@ export type FleetKey = string;
 /** `<Kind>/<namespace>/<name>`: a Flux object of any kind in one cluster, as reports name it. */
 export type FleetObjectId = string;
 
-/** The Flux kinds Tideline reads as configuration. */
-export const CONFIG_KINDS = ['Kustomization', 'GitRepository', 'Alert', 'Provider', 'Receiver'] as const;
-export type ConfigKind = (typeof CONFIG_KINDS)[number];
-
-/** The API group each configuration kind must come from. */
-const CONFIG_GROUPS: Record<ConfigKind, string> = {
-  Kustomization: 'kustomize.toolkit.fluxcd.io',
-  GitRepository: 'source.toolkit.fluxcd.io',
-  Alert: 'notification.toolkit.fluxcd.io',
-  Provider: 'notification.toolkit.fluxcd.io',
-  Receiver: 'notification.toolkit.fluxcd.io',
-};
+/** The Flux kinds Tideline reads as configuration, by the API group they must come from. */
+const CONFIG_KINDS_BY_GROUP = {
+  'kustomize.toolkit.fluxcd.io': ['Kustomization'],
+  'source.toolkit.fluxcd.io': ['GitRepository'],
+  'notification.toolkit.fluxcd.io': ['Alert', 'Provider', 'Receiver'],
+} as const;
+type ConfigGroup = keyof typeof CONFIG_KINDS_BY_GROUP;
+export type ConfigKind = (typeof CONFIG_KINDS_BY_GROUP)[ConfigGroup][number];
 
 /** Namespace Flux gives an object that names none (as the parsers in shared/config/ default it). */
 export const DEFAULT_FLUX_NAMESPACE = 'flux-system';
@@ -66,8 +62,9 @@ export function isFluxGroup(group: string): boolean {
 
 /** The configuration kind of an object, or undefined when it is not one Tideline reads (wrong kind or group). */
 export function configKindOf(object: { apiVersion: string; kind: string }): ConfigKind | undefined {
-  const kind = object.kind as ConfigKind;
-  return (CONFIG_KINDS as readonly string[]).includes(kind) && groupOf(object.apiVersion) === CONFIG_GROUPS[kind] ? kind : undefined;
+  const group = groupOf(object.apiVersion);
+  const kinds: readonly string[] = Object.hasOwn(CONFIG_KINDS_BY_GROUP, group) ? CONFIG_KINDS_BY_GROUP[group as ConfigGroup] : [];
+  return kinds.includes(object.kind) ? (object.kind as ConfigKind) : undefined;
 }
 
 /** Labels every object of Flux's own installation carries (fluxcd/flux2 `pkg/manifestgen/labels.go`). */

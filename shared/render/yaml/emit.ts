@@ -74,10 +74,9 @@ export function analyzeScalarWalk(text: string): ScalarAnalysis {
   let blockIndicators = false;
   let lineBreaks = false;
   let specialCharacters = false;
-  let leadingSpace = false;
-  let leadingBreak = false;
+  // A space or a line break first, or a line break last (a space last also rules out block styles).
+  let blankEdge = false;
   let trailingSpace = false;
-  let trailingBreak = false;
   let breakSpace = false;
   let spaceBreak = false;
   let precededByWhitespace = true;
@@ -98,15 +97,14 @@ export function analyzeScalarWalk(text: string): ScalarAnalysis {
     else if (cp === 0x23 && precededByWhitespace) blockIndicators = true;
     if (!isPrintable(cp)) specialCharacters = true;
     if (cp === 0x20) {
-      if (i === 0) leadingSpace = true;
+      if (i === 0) blankEdge = true;
       if (last) trailingSpace = true;
       if (previousBreak) breakSpace = true;
       previousSpace = true;
       previousBreak = false;
     } else if (isBreak(cp)) {
       lineBreaks = true;
-      if (i === 0) leadingBreak = true;
-      if (last) trailingBreak = true;
+      if (i === 0 || last) blankEdge = true;
       if (previousSpace) spaceBreak = true;
       previousSpace = false;
       previousBreak = true;
@@ -118,7 +116,7 @@ export function analyzeScalarWalk(text: string): ScalarAnalysis {
     i += size;
   }
   const result: ScalarAnalysis = { multiline: lineBreaks, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true };
-  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) result.blockPlainAllowed = false;
+  if (blankEdge || trailingSpace) result.blockPlainAllowed = false;
   if (trailingSpace) result.blockAllowed = false;
   if (breakSpace) {
     result.blockPlainAllowed = false;
