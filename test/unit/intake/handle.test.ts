@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IntakeDeps } from '#shared/intake/index.ts';
+import type { IntakeDeps, WebhookResponse } from '#shared/intake/index.ts';
 import { DELIVERY_IN_PROGRESS_TTL_MS, DELIVERY_TTL_MS, handleWebhook } from '#shared/intake/index.ts';
-import type { EventBus, Logger, TtlStore } from '#shared/ports/index.ts';
+import type { Logger, TtlStore } from '#shared/ports/index.ts';
+import { busDyingOnPublish } from '#test/support/dying-bus.ts';
+import type { TestIntake } from './helpers.ts';
 import { TOKEN, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
 
 const github = receiver('github');
@@ -156,16 +158,17 @@ function storeFailing(store: TtlStore, method: 'delete' | 'complete'): TtlStore 
  * delivery is claimed, and never settles. Resolves once the claim is written.
  */
 async function attemptDyingWhilePublishing(deps: IntakeDeps): Promise<void> {
-  let reached!: () => void;
-  const publishReached = new Promise<void>((resolve) => (reached = resolve));
-  const dyingBus: EventBus = {
-    publish: () => {
-      reached();
-      return new Promise(() => {});
-    },
-  };
-  void deliverPush({ ...deps, bus: dyingBus });
-  await publishReached;
+  const dying = busDyingOnPublish();
+  void deliverPush({ ...deps, bus: dying.bus });
+  await dying.reached;
+}
+
+/** Asserts a response's HTTP status, the status its body names, and how many events `intake` has published. */
+function assertAnswered(response: WebhookResponse, intake: TestIntake, expected: { status: number; body: string; published: number }): void {
+  assert.deepEqual(
+    { status: response.status, body: (JSON.parse(response.body) as { status: string }).status, published: intake.bus.published.length },
+    expected,
+  );
 }
 
 test('a redelivery while an earlier attempt died mid-publish answers 503 in-progress with retry-after and emits nothing', async () => {
@@ -175,10 +178,8 @@ test('a redelivery while an earlier attempt died mid-publish answers 503 in-prog
   // Act
   const redelivered = await deliverPush(intake.deps);
   // Assess
-  assert.equal(redelivered.status, 503);
-  assert.equal(JSON.parse(redelivered.body).status, 'in-progress');
+  assertAnswered(redelivered, intake, { status: 503, body: 'in-progress', published: 0 });
   assert.equal(redelivered.headers?.['retry-after'], String(DELIVERY_IN_PROGRESS_TTL_MS / 1000));
-  assert.equal(intake.bus.published.length, 0);
 });
 
 test('once the claim of an attempt that died has expired the next redelivery is published', async () => {
@@ -189,9 +190,7 @@ test('once the claim of an attempt that died has expired the next redelivery is 
   // Act
   const redelivered = await deliverPush(intake.deps);
   // Assess
-  assert.equal(redelivered.status, 200);
-  assert.equal(JSON.parse(redelivered.body).status, 'accepted');
-  assert.equal(intake.bus.published.length, 1);
+  assertAnswered(redelivered, intake, { status: 200, body: 'accepted', published: 1 });
 });
 
 test('the in-progress expiry and retry-after follow the configured inProgressTtlMs', async () => {
@@ -216,9 +215,7 @@ test('an accepted delivery stays a duplicate long after the in-progress expiry',
   // Act
   const redelivered = await deliverPush(intake.deps);
   // Assess
-  assert.equal(redelivered.status, 200);
-  assert.equal(JSON.parse(redelivered.body).status, 'duplicate');
-  assert.equal(intake.bus.published.length, 1);
+  assertAnswered(redelivered, intake, { status: 200, body: 'duplicate', published: 1 });
 });
 
 test('when releasing the claim after a refused publish fails the intake still answers 503 and the claim lapses on its own', async () => {
