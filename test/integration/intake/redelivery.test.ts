@@ -11,7 +11,8 @@ import { parseReceiver, receiverWebhookPath } from '#shared/config/receiver.ts';
 import { parseEvent } from '#shared/events/parse.ts';
 import type { WebhookRequest } from '#shared/intake/index.ts';
 import { DELIVERY_IN_PROGRESS_TTL_MS, ReceiverDirectory, handleWebhook } from '#shared/intake/index.ts';
-import type { Clock, EventBus } from '#shared/ports/index.ts';
+import type { Clock } from '#shared/ports/index.ts';
+import { busDyingOnPublish } from '#test/support/dying-bus.ts';
 import { awsClients, createCatalogBus, createDeliveriesTable, drainQueue, unique } from './helpers.ts';
 
 const TOKEN = 'redelivery-webhook-token';
@@ -57,18 +58,11 @@ test('a delivery whose first attempt died mid-publish is answered in-progress, t
   };
   // The first attempt claims the id and dies while publishing: its publish is reached (so the
   // claim is written) and never settles.
-  let publishReached!: () => void;
-  const reached = new Promise<void>((resolve) => (publishReached = resolve));
-  const dyingBus: EventBus = {
-    publish: () => {
-      publishReached();
-      return new Promise(() => {});
-    },
-  };
+  const dying = busDyingOnPublish();
   const deliveryId = unique('delivery');
   const queue = bus.queues.get('pushes') as string;
-  void handleWebhook(githubPushRequest(namespace, deliveryId), { ...deps, bus: dyingBus });
-  await reached;
+  void handleWebhook(githubPushRequest(namespace, deliveryId), { ...deps, bus: dying.bus });
+  await dying.reached;
   // Act
   const whileClaimed = await handleWebhook(githubPushRequest(namespace, deliveryId), deps);
   clock.advance(DELIVERY_IN_PROGRESS_TTL_MS + 1000);

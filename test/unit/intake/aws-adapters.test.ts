@@ -10,6 +10,19 @@ function awsError(name: string, status: number): Error {
   return Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 }
 
+/** A DynamoDbTtlStore on table 'deliveries' whose every call fails with the AWS error `name`. */
+const tableFailingWith = (name: string): DynamoDbTtlStore =>
+  new DynamoDbTtlStore({ send: async () => Promise.reject(awsError(name, 400)) } as never, 'deliveries');
+
+/** A predicate for assert.rejects: the error is a `type` whose message matches `message`. */
+function errorOf(type: new (...args: never[]) => Error, message: RegExp): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof type);
+    assert.match(error.message, message);
+    return true;
+  };
+}
+
 test('concurrent cold reads of one secret make a single Secrets Manager call', async () => {
   let calls = 0;
   const client = {
@@ -32,25 +45,17 @@ test('a throttled Secrets Manager read is a TransientError', async () => {
 
 test('an access-denied Secrets Manager read is a final permission error naming the secret', async () => {
   const store = new SecretsManagerSecretStore({ send: async () => Promise.reject(awsError('AccessDeniedException', 400)) } as never, { prefix: 'tideline/' });
-  await assert.rejects(store.getSecret('ns/token'), (error: unknown) => {
-    assert.ok(error instanceof UnauthorizedError);
-    assert.match(error.message, /tideline\/ns\/token/);
-    return true;
-  });
+  await assert.rejects(store.getSecret('ns/token'), errorOf(UnauthorizedError, /tideline\/ns\/token/));
 });
 
 test('a failed conditional put means the key was already recorded', async () => {
-  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(awsError('ConditionalCheckFailedException', 400)) } as never, 'deliveries');
+  const store = tableFailingWith('ConditionalCheckFailedException');
   assert.equal(await store.putIfAbsent('k', 1000), false);
 });
 
 test('a throttled DynamoDB write is a TransientError naming the table', async () => {
-  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(awsError('ProvisionedThroughputExceededException', 400)) } as never, 'deliveries');
-  await assert.rejects(store.putIfAbsent('k', 1000), (error: unknown) => {
-    assert.ok(error instanceof TransientError);
-    assert.match(error.message, /deliveries/);
-    return true;
-  });
+  const store = tableFailingWith('ProvisionedThroughputExceededException');
+  await assert.rejects(store.putIfAbsent('k', 1000), errorOf(TransientError, /deliveries/));
 });
 
 test('the conditional put treats an expired item as absent and writes the TTL in epoch seconds', async () => {
@@ -126,10 +131,6 @@ test('completing is an update conditioned on a live in-progress state', async ()
 });
 
 test('a throttled claim is a TransientError naming the table and never an answer', async () => {
-  const store = new DynamoDbTtlStore({ send: async () => Promise.reject(awsError('ThrottlingException', 400)) } as never, 'deliveries');
-  await assert.rejects(store.claim('k', 1000), (error: unknown) => {
-    assert.ok(error instanceof TransientError);
-    assert.match(error.message, /deliveries/);
-    return true;
-  });
+  const store = tableFailingWith('ThrottlingException');
+  await assert.rejects(store.claim('k', 1000), errorOf(TransientError, /deliveries/));
 });

@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEvent } from '#shared/events/parse.ts';
-import { handleWebhook } from '#shared/intake/index.ts';
-import { SHA_A, SHA_B, ZERO, TOKEN, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
+import { SHA_A, SHA_B, ZERO, TOKEN, deliverOnce, githubHeaders, githubPush, hmacHex, pathOf, reasonOf, receiver } from './helpers.ts';
 
 const github = receiver('github');
 
+/** GitHub headers for `body` without the named signature headers. */
+function headersWithout(body: string, names: string[], overrides: Record<string, string> = {}): Record<string, string> {
+  const headers = githubHeaders(body, overrides);
+  for (const name of names) delete headers[name];
+  return headers;
+}
+
 test('a signed GitHub branch push emits one GitPushReceived with the normalized fields', async () => {
   // Prepare
-  const intake = makeIntake([github]);
   const body = JSON.stringify(githubPush());
   // Act
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(body), body), intake.deps);
+  const { intake, response } = await deliverOnce(github, githubHeaders(body), body);
   // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published.length, 1);
@@ -30,115 +35,138 @@ test('a signed GitHub branch push emits one GitPushReceived with the normalized 
 });
 
 test('a GitHub tag push emits the tag ref', async () => {
-  const intake = makeIntake([github]);
+  // Prepare
   const body = JSON.stringify(githubPush({ ref: 'refs/tags/v1.4.2', before: ZERO, base_ref: 'refs/heads/main', created: true }));
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(body), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(github, githubHeaders(body), body);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.ref, 'refs/tags/v1.4.2');
   assert.equal((intake.bus.published[0]?.detail as { before?: string }).before, undefined);
 });
 
 test('a GitHub ping answers 200 and emits nothing', async () => {
-  const intake = makeIntake([github]);
+  // Prepare
   const body = JSON.stringify({ zen: 'Design for failure.', hook_id: 292430182, hook: { type: 'Repository', events: ['push'] } });
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(body, { 'X-GitHub-Event': 'ping' }), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(github, githubHeaders(body, { 'X-GitHub-Event': 'ping' }), body);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(JSON.parse(response.body).status, 'pong');
   assert.equal(intake.bus.published.length, 0);
 });
 
-test('a GitHub branch deletion emits nothing', async () => {
-  const intake = makeIntake([github]);
-  const body = JSON.stringify(githubPush({ after: ZERO, deleted: true, commits: [], head_commit: null }));
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(body), body), intake.deps);
-  assert.equal(response.status, 202);
-  assert.equal(intake.bus.published.length, 0);
-});
+// Requests that must be answered with a status and publish nothing.
+const unpublished: { name: string; status: number; request: () => { headers: Record<string, string>; body: string } }[] = [
+  {
+    name: 'a GitHub branch deletion emits nothing',
+    status: 202,
+    request: () => {
+      const body = JSON.stringify(githubPush({ after: ZERO, deleted: true, commits: [], head_commit: null }));
+      return { headers: githubHeaders(body), body };
+    },
+  },
+  {
+    name: 'a GitHub push signed with another secret is refused with 401',
+    status: 401,
+    request: () => {
+      const body = JSON.stringify(githubPush());
+      return { headers: githubHeaders(body, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'not-the-token', body)}` }), body };
+    },
+  },
+  {
+    name: 'a GitHub push with only a wrong legacy X-Hub-Signature is refused',
+    status: 401,
+    request: () => {
+      const body = JSON.stringify(githubPush());
+      return { headers: headersWithout(body, ['X-Hub-Signature-256'], { 'X-Hub-Signature': `sha1=${hmacHex('sha1', 'other', body)}` }), body };
+    },
+  },
+  {
+    name: 'a GitHub push whose body changed after signing is refused',
+    status: 401,
+    request: () => {
+      const body = JSON.stringify(githubPush());
+      return { headers: githubHeaders(body), body: body.replace(SHA_B, SHA_A) };
+    },
+  },
+];
 
-test('a GitHub push signed with another secret is refused with 401', async () => {
-  const intake = makeIntake([github]);
-  const body = JSON.stringify(githubPush());
-  const headers = githubHeaders(body, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'not-the-token', body)}` });
-  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
-  assert.equal(response.status, 401);
-  assert.equal(intake.bus.published.length, 0);
-});
+for (const c of unpublished) {
+  test(c.name, async () => {
+    // Prepare
+    const { headers, body } = c.request();
+    // Act
+    const { intake, response } = await deliverOnce(github, headers, body);
+    // Assess
+    assert.equal(response.status, c.status);
+    assert.equal(intake.bus.published.length, 0);
+  });
+}
 
 test('a GitHub push with only the legacy X-Hub-Signature sha1 is accepted, as Flux accepts it', async () => {
   // Prepare
-  const intake = makeIntake([github]);
   const body = JSON.stringify(githubPush());
-  const headers = githubHeaders(body);
-  delete headers['X-Hub-Signature-256'];
   // Act
-  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
+  const { intake, response } = await deliverOnce(github, headersWithout(body, ['X-Hub-Signature-256']), body);
   // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published.length, 1);
 });
 
-test('a GitHub push with only a wrong legacy X-Hub-Signature is refused', async () => {
-  const intake = makeIntake([github]);
-  const body = JSON.stringify(githubPush());
-  const headers = githubHeaders(body, { 'X-Hub-Signature': `sha1=${hmacHex('sha1', 'other', body)}` });
-  delete headers['X-Hub-Signature-256'];
-  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
-  assert.equal(response.status, 401);
-  assert.equal(intake.bus.published.length, 0);
-});
+// Refusals whose reason must name the header GitHub should have signed with.
+const namesSignatureHeader: { name: string; headers: (body: string) => Record<string, string> }[] = [
+  {
+    name: 'a wrong X-Hub-Signature-256 is refused even when the legacy sha1 header is right',
+    headers: (body) => githubHeaders(body, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'other', body)}` }),
+  },
+  {
+    name: 'a GitHub push without any signature header names the header it needs',
+    headers: (body) => headersWithout(body, ['X-Hub-Signature-256', 'X-Hub-Signature']),
+  },
+];
 
-test('a wrong X-Hub-Signature-256 is refused even when the legacy sha1 header is right', async () => {
-  const intake = makeIntake([github]);
-  const body = JSON.stringify(githubPush());
-  const headers = githubHeaders(body, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'other', body)}` });
-  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
-  assert.equal(response.status, 401);
-  assert.match(JSON.parse(response.body).reason, /X-Hub-Signature-256/);
-});
-
-test('a GitHub push without any signature header names the header it needs', async () => {
-  const intake = makeIntake([github]);
-  const body = JSON.stringify(githubPush());
-  const headers = githubHeaders(body);
-  delete headers['X-Hub-Signature-256'];
-  delete headers['X-Hub-Signature'];
-  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
-  assert.equal(response.status, 401);
-  assert.match(JSON.parse(response.body).reason, /X-Hub-Signature-256/);
-});
-
-test('a GitHub push whose body changed after signing is refused', async () => {
-  const intake = makeIntake([github]);
-  const body = JSON.stringify(githubPush());
-  const tampered = body.replace(SHA_B, SHA_A);
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(body), tampered), intake.deps);
-  assert.equal(response.status, 401);
-  assert.equal(intake.bus.published.length, 0);
-});
+for (const c of namesSignatureHeader) {
+  test(c.name, async () => {
+    // Prepare
+    const body = JSON.stringify(githubPush());
+    // Act
+    const { response } = await deliverOnce(github, c.headers(body), body);
+    // Assess
+    assert.equal(response.status, 401);
+    assert.match(reasonOf(response), /X-Hub-Signature-256/);
+  });
+}
 
 test('a GitHub form-encoded push (payload=…) is accepted', async () => {
-  const intake = makeIntake([github]);
+  // Prepare
   const body = new URLSearchParams({ payload: JSON.stringify(githubPush()) }).toString();
   const headers = githubHeaders(body, { 'Content-Type': 'application/x-www-form-urlencoded' });
-  const response = await handleWebhook(request(pathOf(github), headers, body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(github, headers, body);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.revision, SHA_B);
 });
 
 test('a GitHub event other than push or ping is acknowledged with 202 and a reason', async () => {
-  const intake = makeIntake([github]);
+  // Prepare
   const body = JSON.stringify({ action: 'opened', number: 7 });
-  const response = await handleWebhook(request(pathOf(github), githubHeaders(body, { 'X-GitHub-Event': 'pull_request' }), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(github, githubHeaders(body, { 'X-GitHub-Event': 'pull_request' }), body);
+  // Assess
   assert.equal(response.status, 202);
-  assert.match(JSON.parse(response.body).reason, /pull_request/);
+  assert.match(reasonOf(response), /pull_request/);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('the receiver token is what signs: the GitHub path and signature use the same token', async () => {
-  const intake = makeIntake([github], { 'github-receiver': 'other-token' });
+  // Prepare
   const body = JSON.stringify(githubPush());
   const headers = githubHeaders(body, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'other-token', body)}` });
-  const response = await handleWebhook(request(pathOf(github, 'other-token'), headers, body), intake.deps);
+  // Act
+  const { response } = await deliverOnce(github, headers, body, 'other-token');
+  // Assess
   assert.equal(response.status, 200);
   assert.notEqual(pathOf(github, 'other-token'), pathOf(github, TOKEN));
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { handleWebhook } from '#shared/intake/index.ts';
-import { SHA_A, SHA_B, TOKEN, ZERO, gitlabPush, makeIntake, pathOf, receiver, request } from './helpers.ts';
+import { SHA_A, SHA_B, TOKEN, ZERO, deliver, deliverOnce, gitlabPush, makeIntake, reasonOf, receiver } from './helpers.ts';
 
 const gitlab = receiver('gitlab');
 const tokenHeaders = (overrides: Record<string, string> = {}): Record<string, string> => ({
@@ -31,112 +30,146 @@ function signedHeaders(secret: string, body: string, timestampSeconds: number, i
 }
 
 test('a GitLab Push Hook with the right X-Gitlab-Token emits GitPushReceived', async () => {
-  const intake = makeIntake([gitlab]);
+  // Prepare
   const body = JSON.stringify(gitlabPush());
-  const response = await handleWebhook(request(pathOf(gitlab), tokenHeaders(), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(gitlab, tokenHeaders(), body);
+  // Assess
   assert.equal(response.status, 200);
-  const detail = intake.bus.published[0]?.detail as Record<string, unknown>;
-  assert.equal(detail.provider, 'gitlab');
-  assert.equal(detail.revision, SHA_B);
-  assert.equal(detail.before, SHA_A);
-  assert.equal(detail.commits, 2);
-  assert.equal(detail.pusher, 'jsmith');
-  assert.equal(detail.deliveryId, 'f5e5f430-f57b-4e6e-9fac-d9128cd7232f');
-  assert.deepEqual(detail.repository, {
-    urls: ['https://gitlab.example.com/platform/fleet.git', 'git@gitlab.example.com:platform/fleet.git'],
-    fullName: 'platform/fleet',
-    webUrl: 'https://gitlab.example.com/platform/fleet',
-  });
+  const { provider, revision, before, commits, pusher, deliveryId, repository } = intake.bus.published[0]?.detail as Record<string, unknown>;
+  assert.deepEqual(
+    { provider, revision, before, commits, pusher, deliveryId, repository },
+    {
+      provider: 'gitlab',
+      revision: SHA_B,
+      before: SHA_A,
+      commits: 2,
+      pusher: 'jsmith',
+      deliveryId: 'f5e5f430-f57b-4e6e-9fac-d9128cd7232f',
+      repository: {
+        urls: ['https://gitlab.example.com/platform/fleet.git', 'git@gitlab.example.com:platform/fleet.git'],
+        fullName: 'platform/fleet',
+        webUrl: 'https://gitlab.example.com/platform/fleet',
+      },
+    },
+  );
 });
 
 test('a GitLab Tag Push Hook emits the tag ref', async () => {
-  const intake = makeIntake([gitlab]);
+  // Prepare
   const body = JSON.stringify(
     gitlabPush({ object_kind: 'tag_push', event_name: 'tag_push', ref: 'refs/tags/v2.0.0', before: ZERO, commits: [], total_commits_count: 0 }),
   );
-  const response = await handleWebhook(request(pathOf(gitlab), tokenHeaders({ 'X-Gitlab-Event': 'Tag Push Hook' }), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(gitlab, tokenHeaders({ 'X-Gitlab-Event': 'Tag Push Hook' }), body);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published[0]?.detail.ref, 'refs/tags/v2.0.0');
 });
 
-test('a GitLab push with a wrong X-Gitlab-Token is refused with 401', async () => {
-  const intake = makeIntake([gitlab]);
-  const body = JSON.stringify(gitlabPush());
-  const response = await handleWebhook(request(pathOf(gitlab), tokenHeaders({ 'X-Gitlab-Token': `${TOKEN}x` }), body), intake.deps);
-  assert.equal(response.status, 401);
-  assert.equal(intake.bus.published.length, 0);
-});
+// Requests that must be answered with a status and publish nothing.
+const unpublished: { name: string; status: number; payload: Record<string, unknown>; headers: () => Record<string, string> }[] = [
+  {
+    name: 'a GitLab push with a wrong X-Gitlab-Token is refused with 401',
+    status: 401,
+    payload: gitlabPush(),
+    headers: () => tokenHeaders({ 'X-Gitlab-Token': `${TOKEN}x` }),
+  },
+  {
+    name: 'a GitLab branch deletion emits nothing',
+    status: 202,
+    payload: gitlabPush({ after: ZERO, checkout_sha: null, commits: [], total_commits_count: 0 }),
+    headers: () => tokenHeaders(),
+  },
+  {
+    name: 'a GitLab Merge Request Hook is acknowledged with 202 and emits nothing',
+    status: 202,
+    payload: { object_kind: 'merge_request' },
+    headers: () => tokenHeaders({ 'X-Gitlab-Event': 'Merge Request Hook' }),
+  },
+];
+
+for (const c of unpublished) {
+  test(c.name, async () => {
+    // Prepare
+    const body = JSON.stringify(c.payload);
+    // Act
+    const { intake, response } = await deliverOnce(gitlab, c.headers(), body);
+    // Assess
+    assert.equal(response.status, c.status);
+    assert.equal(intake.bus.published.length, 0);
+  });
+}
 
 test('a GitLab push without any token or signature is refused with 401', async () => {
-  const intake = makeIntake([gitlab]);
+  // Prepare
   const body = JSON.stringify(gitlabPush());
   const headers = tokenHeaders();
   delete headers['X-Gitlab-Token'];
-  const response = await handleWebhook(request(pathOf(gitlab), headers, body), intake.deps);
+  // Act
+  const { response } = await deliverOnce(gitlab, headers, body);
+  // Assess
   assert.equal(response.status, 401);
 });
 
-test('a GitLab branch deletion emits nothing', async () => {
-  const intake = makeIntake([gitlab]);
-  const body = JSON.stringify(gitlabPush({ after: ZERO, checkout_sha: null, commits: [], total_commits_count: 0 }));
-  const response = await handleWebhook(request(pathOf(gitlab), tokenHeaders(), body), intake.deps);
-  assert.equal(response.status, 202);
-  assert.equal(intake.bus.published.length, 0);
-});
-
-test('a GitLab push signed with a whsec_ signing token within the tolerance is accepted', async () => {
+/** Posts a GitLab push signed with a whsec_ signing token, its timestamp `ageSeconds` old. */
+async function deliverSigned(ageSeconds: number): ReturnType<typeof deliverOnce> {
   const secret = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
   const intake = makeIntake([gitlab], { 'gitlab-receiver': secret });
   const body = JSON.stringify(gitlabPush());
-  const headers = signedHeaders(secret, body, intake.clock.now() / 1000 - 60);
-  const response = await handleWebhook(request(pathOf(gitlab, secret), headers, body), intake.deps);
+  const headers = signedHeaders(secret, body, intake.clock.now() / 1000 - ageSeconds);
+  return { intake, response: await deliver(intake, gitlab, headers, body, secret) };
+}
+
+test('a GitLab push signed with a whsec_ signing token within the tolerance is accepted', async () => {
+  // Act
+  const { intake, response } = await deliverSigned(60);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published.length, 1);
 });
 
 test('a signed GitLab push with a timestamp outside the tolerance is refused', async () => {
-  const secret = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
-  const intake = makeIntake([gitlab], { 'gitlab-receiver': secret });
-  const body = JSON.stringify(gitlabPush());
-  const headers = signedHeaders(secret, body, intake.clock.now() / 1000 - 600);
-  const response = await handleWebhook(request(pathOf(gitlab, secret), headers, body), intake.deps);
+  // Act
+  const { response } = await deliverSigned(600);
+  // Assess
   assert.equal(response.status, 401);
-  assert.match(JSON.parse(response.body).reason, /tolerance/);
+  assert.match(reasonOf(response), /tolerance/);
 });
 
-test('a GitLab push carrying the right X-Gitlab-Token is accepted even when its signature is for another signing token', async () => {
-  // GitLab sends both when a hook has a secret token and a signing token; a Flux Receiver holds one.
-  const intake = makeIntake([gitlab]);
-  const body = JSON.stringify(gitlabPush());
-  const headers = { ...signedHeaders('another-secret', body, intake.clock.now() / 1000), 'X-Gitlab-Token': TOKEN };
-  const response = await handleWebhook(request(pathOf(gitlab), headers, body), intake.deps);
-  assert.equal(response.status, 200);
-  assert.equal(intake.bus.published.length, 1);
-});
+// GitLab sends both when a hook has a secret token and a signing token; a Flux Receiver holds one.
+const tokenBesideSignature: { name: string; token: string; status: number; published: number }[] = [
+  {
+    name: 'a GitLab push carrying the right X-Gitlab-Token is accepted even when its signature is for another signing token',
+    token: TOKEN,
+    status: 200,
+    published: 1,
+  },
+  { name: 'a GitLab push with a bad signature and a wrong X-Gitlab-Token is refused', token: 'wrong', status: 401, published: 0 },
+];
 
-test('a GitLab push with a bad signature and a wrong X-Gitlab-Token is refused', async () => {
-  const intake = makeIntake([gitlab]);
-  const body = JSON.stringify(gitlabPush());
-  const headers = { ...signedHeaders('another-secret', body, intake.clock.now() / 1000), 'X-Gitlab-Token': 'wrong' };
-  const response = await handleWebhook(request(pathOf(gitlab), headers, body), intake.deps);
-  assert.equal(response.status, 401);
-  assert.equal(intake.bus.published.length, 0);
-});
-
-test('a GitLab Merge Request Hook is acknowledged with 202 and emits nothing', async () => {
-  const intake = makeIntake([gitlab]);
-  const body = JSON.stringify({ object_kind: 'merge_request' });
-  const response = await handleWebhook(request(pathOf(gitlab), tokenHeaders({ 'X-Gitlab-Event': 'Merge Request Hook' }), body), intake.deps);
-  assert.equal(response.status, 202);
-  assert.equal(intake.bus.published.length, 0);
-});
+for (const c of tokenBesideSignature) {
+  test(c.name, async () => {
+    // Prepare
+    const intake = makeIntake([gitlab]);
+    const body = JSON.stringify(gitlabPush());
+    const headers = { ...signedHeaders('another-secret', body, intake.clock.now() / 1000), 'X-Gitlab-Token': c.token };
+    // Act
+    const response = await deliver(intake, gitlab, headers, body);
+    // Assess
+    assert.equal(response.status, c.status);
+    assert.equal(intake.bus.published.length, c.published);
+  });
+}
 
 test('a GitLab receiver limited to Tag Push Hook ignores branch pushes', async () => {
+  // Prepare
   const tagsOnly = receiver('gitlab', { name: 'tags-only', events: ['Tag Push Hook'] });
-  const intake = makeIntake([tagsOnly]);
   const body = JSON.stringify(gitlabPush());
-  const response = await handleWebhook(request(pathOf(tagsOnly), tokenHeaders(), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(tagsOnly, tokenHeaders(), body);
+  // Assess
   assert.equal(response.status, 202);
-  assert.match(JSON.parse(response.body).reason, /spec\.events/);
+  assert.match(reasonOf(response), /spec\.events/);
   assert.equal(intake.bus.published.length, 0);
 });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IntakeDeps } from '#shared/intake/index.ts';
+import type { IntakeDeps, WebhookResponse } from '#shared/intake/index.ts';
 import { DELIVERY_IN_PROGRESS_TTL_MS, DELIVERY_TTL_MS, handleWebhook } from '#shared/intake/index.ts';
-import type { EventBus, Logger, TtlStore } from '#shared/ports/index.ts';
-import { TOKEN, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
+import type { Logger, TtlStore } from '#shared/ports/index.ts';
+import { busDyingOnPublish } from '#test/support/dying-bus.ts';
+import type { TestIntake } from './helpers.ts';
+import { TOKEN, deliver, deliverOnce, githubHeaders, githubPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
 
 const github = receiver('github');
 const pushBody = JSON.stringify(githubPush());
@@ -156,16 +158,17 @@ function storeFailing(store: TtlStore, method: 'delete' | 'complete'): TtlStore 
  * delivery is claimed, and never settles. Resolves once the claim is written.
  */
 async function attemptDyingWhilePublishing(deps: IntakeDeps): Promise<void> {
-  let reached!: () => void;
-  const publishReached = new Promise<void>((resolve) => (reached = resolve));
-  const dyingBus: EventBus = {
-    publish: () => {
-      reached();
-      return new Promise(() => {});
-    },
-  };
-  void deliverPush({ ...deps, bus: dyingBus });
-  await publishReached;
+  const dying = busDyingOnPublish();
+  void deliverPush({ ...deps, bus: dying.bus });
+  await dying.reached;
+}
+
+/** Asserts a response's HTTP status, the status its body names, and how many events `intake` has published. */
+function assertAnswered(response: WebhookResponse, intake: TestIntake, expected: { status: number; body: string; published: number }): void {
+  assert.deepEqual(
+    { status: response.status, body: (JSON.parse(response.body) as { status: string }).status, published: intake.bus.published.length },
+    expected,
+  );
 }
 
 test('a redelivery while an earlier attempt died mid-publish answers 503 in-progress with retry-after and emits nothing', async () => {
@@ -175,10 +178,8 @@ test('a redelivery while an earlier attempt died mid-publish answers 503 in-prog
   // Act
   const redelivered = await deliverPush(intake.deps);
   // Assess
-  assert.equal(redelivered.status, 503);
-  assert.equal(JSON.parse(redelivered.body).status, 'in-progress');
+  assertAnswered(redelivered, intake, { status: 503, body: 'in-progress', published: 0 });
   assert.equal(redelivered.headers?.['retry-after'], String(DELIVERY_IN_PROGRESS_TTL_MS / 1000));
-  assert.equal(intake.bus.published.length, 0);
 });
 
 test('once the claim of an attempt that died has expired the next redelivery is published', async () => {
@@ -189,9 +190,7 @@ test('once the claim of an attempt that died has expired the next redelivery is 
   // Act
   const redelivered = await deliverPush(intake.deps);
   // Assess
-  assert.equal(redelivered.status, 200);
-  assert.equal(JSON.parse(redelivered.body).status, 'accepted');
-  assert.equal(intake.bus.published.length, 1);
+  assertAnswered(redelivered, intake, { status: 200, body: 'accepted', published: 1 });
 });
 
 test('the in-progress expiry and retry-after follow the configured inProgressTtlMs', async () => {
@@ -216,9 +215,7 @@ test('an accepted delivery stays a duplicate long after the in-progress expiry',
   // Act
   const redelivered = await deliverPush(intake.deps);
   // Assess
-  assert.equal(redelivered.status, 200);
-  assert.equal(JSON.parse(redelivered.body).status, 'duplicate');
-  assert.equal(intake.bus.published.length, 1);
+  assertAnswered(redelivered, intake, { status: 200, body: 'duplicate', published: 1 });
 });
 
 test('when releasing the claim after a refused publish fails the intake still answers 503 and the claim lapses on its own', async () => {
@@ -252,33 +249,42 @@ test('when recording the delivery as done fails after a publish the delivery is 
 });
 
 test('a suspended receiver acknowledges pushes with 202 and emits nothing', async () => {
+  // Prepare
   const suspended = receiver('github', { name: 'paused', suspend: true });
-  const intake = makeIntake([suspended]);
-  const response = await handleWebhook(request(pathOf(suspended), githubHeaders(pushBody), pushBody), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(suspended, githubHeaders(pushBody), pushBody);
+  // Assess
   assert.equal(response.status, 202);
   assert.equal(intake.bus.published.length, 0);
 });
 
-test('after the token is rotated, a push signed with the new token is accepted once the secret is read again', async () => {
-  // Prepare: the directory has cached the old token; the secret store now holds a new one.
+/** An intake that has served a push (caching TOKEN) and whose secret store now holds 'rotated-token'. */
+async function intakeAfterRotation(): Promise<TestIntake> {
   const intake = makeIntake([github]);
   await deliverPush(intake.deps);
   intake.secrets['flux-system/github-token'] = 'rotated-token';
+  return intake;
+}
+
+test('after the token is rotated, a push signed with the new token is accepted once the secret is read again', async () => {
+  // Prepare: the directory has cached the old token; the secret store now holds a new one.
+  const intake = await intakeAfterRotation();
   const body = JSON.stringify(githubPush({ after: 'c441029cf673f84c8b7db52d0a5944ee5c52ff8a' }));
   const headers = githubHeaders(body, { 'X-GitHub-Delivery': 'after-rotation', 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'rotated-token', body)}` });
   // Act: the sender still uses the old URL but signs with the new token.
-  const response = await handleWebhook(request(pathOf(github, TOKEN), headers, body), intake.deps);
+  const response = await deliver(intake, github, headers, body, TOKEN);
   // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published.length, 2);
 });
 
 test('the new path of a rotated token is found without waiting for the table to expire', async () => {
-  const intake = makeIntake([github]);
-  await deliverPush(intake.deps);
-  intake.secrets['flux-system/github-token'] = 'rotated-token';
+  // Prepare
+  const intake = await intakeAfterRotation();
   const headers = githubHeaders(pushBody, { 'X-Hub-Signature-256': `sha256=${hmacHex('sha256', 'rotated-token', pushBody)}` });
-  const response = await handleWebhook(request(pathOf(github, 'rotated-token'), headers, pushBody), intake.deps);
+  // Act
+  const response = await deliver(intake, github, headers, pushBody, 'rotated-token');
+  // Assess
   assert.equal(response.status, 200);
 });
 
@@ -310,22 +316,24 @@ test('log lines carry ids only: no token, signature, header or body content', as
 });
 
 test('header names are matched case-insensitively', async () => {
-  const intake = makeIntake([github]);
+  // Prepare
   const lower = Object.fromEntries(Object.entries(githubHeaders(pushBody)).map(([k, v]) => [k.toLowerCase(), v]));
-  const response = await handleWebhook(request(pathOf(github), lower, pushBody), intake.deps);
+  // Act
+  const { response } = await deliverOnce(github, lower, pushBody);
+  // Assess
   assert.equal(response.status, 200);
 });
 
 test('a Git host push event carries the receiver resources next to the pushed revision', async () => {
-  const scoped = receiver('github', {
-    namespace: 'apps',
-    resources: [
-      { kind: 'GitRepository', name: 'fleet' },
-      { kind: 'GitRepository', name: 'infra', namespace: 'shared' },
-    ],
-  });
-  const intake = makeIntake([scoped]);
-  await handleWebhook(request(pathOf(scoped), githubHeaders(pushBody), pushBody), intake.deps);
+  // Prepare
+  const resources = [
+    { kind: 'GitRepository', name: 'fleet' },
+    { kind: 'GitRepository', name: 'infra', namespace: 'shared' },
+  ];
+  const scoped = receiver('github', { namespace: 'apps', resources });
+  // Act
+  const { intake } = await deliverOnce(scoped, githubHeaders(pushBody), pushBody);
+  // Assess
   const detail = intake.bus.published[0]?.detail;
   assert.equal(typeof detail?.revision, 'string');
   assert.deepEqual(detail?.resources, [

@@ -6,8 +6,8 @@ import { LocalSecretStore } from '#shared/adapters/local/local-secret-store.ts';
 import type { FluxReceiver, ReceiverType } from '#shared/config/receiver.ts';
 import { parseReceiver, receiverWebhookPath } from '#shared/config/receiver.ts';
 import type { CatalogEvent } from '#shared/events/catalog.ts';
-import type { IntakeDeps, WebhookRequest } from '#shared/intake/index.ts';
-import { ReceiverDirectory } from '#shared/intake/index.ts';
+import type { IntakeDeps, WebhookRequest, WebhookResponse } from '#shared/intake/index.ts';
+import { ReceiverDirectory, handleWebhook } from '#shared/intake/index.ts';
 import type { Clock, EventBus, PublishResult } from '#shared/ports/index.ts';
 
 export const SHA_A = '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c';
@@ -102,6 +102,25 @@ export const hmacHex = (algorithm: string, key: string, body: string | Buffer): 
 export function request(path: string, headers: Record<string, string>, body: string | Buffer): WebhookRequest {
   return { method: 'POST', path, headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8') };
 }
+
+/** Posts `body` with `headers` to receiver `r`'s webhook path (made with `token`) on `intake`. */
+export function deliver(intake: TestIntake, r: FluxReceiver, headers: Record<string, string>, body: string | Buffer, token = TOKEN): Promise<WebhookResponse> {
+  return handleWebhook(request(pathOf(r, token), headers, body), intake.deps);
+}
+
+/** Makes an intake holding only `r` (its secret `token`), posts one request to it and returns both. */
+export async function deliverOnce(
+  r: FluxReceiver,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  token = TOKEN,
+): Promise<{ intake: TestIntake; response: WebhookResponse }> {
+  const intake = makeIntake([r], { [r.metadata.name]: token });
+  return { intake, response: await deliver(intake, r, headers, body, token) };
+}
+
+/** The `reason` field of a JSON response body. */
+export const reasonOf = (response: WebhookResponse): string => (JSON.parse(response.body) as { reason: string }).reason;
 
 // ---- Payloads, shaped after each provider's documented push event ----
 

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { parseManifests } from '#shared/kube/manifests.ts';
+import { assertRefusedWithout } from '#test/support/invalid-input.ts';
 
 test('a manifest that does not parse is refused by line, its text in neither message nor cause', () => {
   // Prepare: a Secret value right before a bad indent.
@@ -11,13 +12,7 @@ test('a manifest that does not parse is refused by line, its text in neither mes
   // Act
   const attempt = (): unknown => parseManifests(text, 'bundle.yaml');
   // Assess
-  assert.throws(
-    attempt,
-    (error: unknown) =>
-      error instanceof InvalidInputError &&
-      /^bundle\.yaml:\d+: invalid YAML/.test(error.message) &&
-      !`${error.message} ${String((error.cause as Error | undefined)?.message)}`.includes('hunter2'),
-  );
+  assertRefusedWithout(attempt, /^bundle\.yaml:\d+: invalid YAML/, 'hunter2');
 });
 
 test('plain manifests parse into one object per document', () => {
