@@ -15,7 +15,7 @@ import { DEDUP_WINDOW_MS } from '#shared/alerts/dedup.ts';
 import { AlertDispatchError, dispatchOrThrow, type AlertDeps, type DispatchReport } from '#shared/alerts/dispatch.ts';
 import { blockKitViolations, type SlackMessage } from '#shared/alerts/slack-format.ts';
 import { MemoryThreadStore } from '#shared/adapters/local/memory-thread-store.ts';
-import { changeSet, ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
+import { alertYaml, changeSet, ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
 import { FakeProviderServer, slackReplies } from './fake-provider-server.ts';
 
 const events = sampleEvents();
@@ -61,39 +61,10 @@ kind: Provider
 metadata: { name: github, namespace: flux-system }
 spec: { type: github, address: "${server.baseUrl}/acme/fleet-${n}", secretRef: { name: github-token } }
 ---
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: slack-all, namespace: flux-system }
-spec:
-  providerRef: { name: slack }
-  eventSources: [{ kind: Kustomization, name: '*' }]
-  eventMetadata: { env: production }
----
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: bot-threads, namespace: flux-system }
-spec:
-  providerRef: { name: slack-bot }
-  eventSources: [{ kind: Kustomization, name: apps }]
-  inclusionList: ['.*']
-  exclusionList: ['^never$']
----
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: webhook-errors, namespace: flux-system }
-spec:
-  providerRef: { name: webhook }
-  eventSeverity: error
-  eventSources: [{ kind: Kustomization, name: '*' }]
-  summary: prod EU
----
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: commit-status, namespace: flux-system }
-spec:
-  providerRef: { name: github }
-  eventSources: [{ kind: Kustomization, name: '*' }]
-`;
+${alertYaml('slack-all', 'slack', { after: ['eventMetadata: { env: production }'] })}---
+${alertYaml('bot-threads', 'slack-bot', { source: 'apps', after: ["inclusionList: ['.*']", "exclusionList: ['^never$']"] })}---
+${alertYaml('webhook-errors', 'webhook', { before: ['eventSeverity: error'], after: ['summary: prod EU'] })}---
+${alertYaml('commit-status', 'github')}`;
   const config = buildAlertingConfig(parseYamlDocuments(yaml, 'clusters/prod-eu/notifications.yaml'));
   const slackWebhookUrl = `${server.baseUrl}${paths.slack}`;
   const secrets = new LocalSecretStore({

@@ -4,6 +4,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
+import { alertYaml } from './fixtures.ts';
 import { alertsFor, clusterOfFile, kustomizationFacts, loadAlertingConfig, parseYamlDocuments, providerFor } from '#shared/alerts/config.ts';
 
 const ALERTS = `
@@ -12,13 +13,7 @@ kind: Provider
 metadata: { name: slack, namespace: flux-system }
 spec: { type: slack, channel: deploys, secretRef: { name: slack-bot } }
 ---
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: on-call, namespace: flux-system }
-spec:
-  providerRef: { name: slack }
-  eventSources: [{ kind: Kustomization, name: '*' }]
-`;
+${alertYaml('on-call', 'slack')}`;
 const PROD = `
 apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
@@ -30,14 +25,7 @@ kind: Kustomization
 metadata: { name: apps, namespace: flux-system, labels: { team: shop } }
 spec: { interval: 5m, prune: true, path: ./apps/prod, sourceRef: { kind: GitRepository, name: fleet } }
 ---
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: prod-only, namespace: flux-system }
-spec:
-  providerRef: { name: slack }
-  eventSeverity: error
-  eventSources: [{ kind: Kustomization, name: '*' }]
-`;
+${alertYaml('prod-only', 'slack', { before: ['eventSeverity: error'] })}`;
 
 async function fleet(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'tideline-alerts-'));
