@@ -180,15 +180,20 @@ test('the apply group is the cluster and Kustomization, hashed when it would pas
   assert.notEqual(long, applyGroupOf('c'.repeat(60), { namespace: 'n'.repeat(63), name: `${'k'.repeat(62)}x` }));
 });
 
-test('the drift sweep runs on its schedule and its shards come back to it through the bus, with its settings in the environment', () => {
+/** Asserts a Scheduler schedule at `expression` invokes `fn` with a Scheduled Event and has a DLQ. */
+function assertScheduledEvery(expression: string, fn: unknown): void {
   template.hasResourceProperties('AWS::Scheduler::Schedule', {
-    ScheduleExpression: 'rate(15 minutes)',
+    ScheduleExpression: expression,
     Target: Match.objectLike({
-      Arn: { 'Fn::GetAtt': [logicalId(tideline.drift.function), 'Arn'] },
+      Arn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
       DeadLetterConfig: Match.anyValue(),
       Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
     }),
   });
+}
+
+test('the drift sweep runs on its schedule and its shards come back to it through the bus, with its settings in the environment', () => {
+  assertScheduledEvery('rate(15 minutes)', tideline.drift.function);
   const variables = (json.Resources[logicalId(tideline.drift.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
     .Variables;
   assert.deepEqual(
@@ -199,14 +204,7 @@ test('the drift sweep runs on its schedule and its shards come back to it throug
 });
 
 test('the schedule invokes the source function with a Scheduled Event through Scheduler, with a DLQ', () => {
-  template.hasResourceProperties('AWS::Scheduler::Schedule', {
-    ScheduleExpression: 'rate(1 minute)',
-    Target: Match.objectLike({
-      Arn: { 'Fn::GetAtt': [logicalId(tideline.source.function), 'Arn'] },
-      DeadLetterConfig: Match.anyValue(),
-      Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
-    }),
-  });
+  assertScheduledEvery('rate(1 minute)', tideline.source.function);
 });
 
 test('the bucket is encrypted, private, SSL-only and expires old bundles', () => {
