@@ -16,6 +16,7 @@ const { kustomize } = await ensureBinaries();
 const references = await mapLimited(cases, availableParallelism(), (c) => kustomizeBuild(kustomize, join(c.root, c.buildPath)));
 
 test('the fixture set is large enough to mean something', () => {
+  // Act and assess: count the fixtures found above
   assert.ok(cases.length >= 60, `expected at least 60 conformance cases, found ${cases.length}`);
 });
 

@@ -49,14 +49,17 @@ async function checkAgainstKustomize(t: TestContext, arbitrary: fc.Arbitrary<Gen
 const differentialTimeoutMs = 900_000;
 
 test(`renders ${fleetRuns} generated fleet trees exactly as kustomize build does`, { timeout: differentialTimeoutMs }, async (t) => {
+  // Act
   const bothFailed = await checkAgainstKustomize(t, fleetTreeArbitrary, fleetRuns);
 
-  // The generator is meant to produce valid trees: if many fail in both tools, the test proves little.
+  // Assess: the generator is meant to produce valid trees; if many fail in both tools, the test proves little.
   assert.ok(bothFailed < fleetRuns / 10, `${bothFailed} of ${fleetRuns} generated trees were refused by kustomize`);
 });
 
 test(`applies ${patchRuns} generated strategic merge patches exactly as kustomize build does`, { timeout: differentialTimeoutMs }, async (t) => {
+  // Act
   const bothFailed = await checkAgainstKustomize(t, patchCaseArbitrary, patchRuns);
 
+  // Assess
   assert.ok(bothFailed < patchRuns / 4, `${bothFailed} of ${patchRuns} generated patches were refused by kustomize`);
 });

@@ -39,12 +39,15 @@ async function tideline(...args: string[]): Promise<{ stdout: string; stderr: st
 
 describe('tideline alert', () => {
   it('preview prints valid Block Kit JSON and the fallback text of an EventBridge envelope', async () => {
+    // Prepare
     const file = path.join(dir, 'drift.json');
     const e = events.DriftDetected;
     await writeFile(file, JSON.stringify({ 'detail-type': e.detailType, source: e.source, detail: e.detail }));
 
+    // Act
     const { stdout, code } = await tideline('alert', 'preview', file);
 
+    // Assess
     assert.equal(code, 0);
     const [json, fallback] = stdout.split('\n\nFallback text:\n');
     const { blocks } = JSON.parse(json ?? '') as { blocks: [] };
@@ -53,24 +56,30 @@ describe('tideline alert', () => {
   });
 
   it('preview --sample shows a built-in sample of an event type', async () => {
+    // Prepare
     const { stdout, code } = await tideline('alert', 'preview', '--sample', 'HealthCheckFailed', '--repo-url', 'https://gitlab.com/acme/fleet');
 
+    // Act and assess
     assert.equal(code, 0);
     assert.match(stdout, /Health check failed · prod-eu · flux-system\/apps/);
     assert.match(stdout, /https:\/\/gitlab\.com\/acme\/fleet\/-\/commit\//);
   });
 
   it('preview refuses an event that is not in the catalog, naming the file', async () => {
+    // Prepare
     const file = path.join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ detailType: 'ReconcileFailed', detail: { cluster: 'x' } }));
 
+    // Act
     const { stderr, code } = await tideline('alert', 'preview', file);
 
+    // Assess
     assert.equal(code, 2);
     assert.match(stderr, /bad\.json: ReconcileFailed: invalid detail/);
   });
 
   it('send delivers an event through a Provider file with secrets from a file', async () => {
+    // Prepare
     const hook = '/services/T9/B9/cli-hook';
     server.script(hook, slackReplies.webhookOk());
     const event = path.join(dir, 'failed.json');
@@ -83,8 +92,10 @@ describe('tideline alert', () => {
     const secrets = path.join(dir, 'secrets.yaml');
     await writeFile(secrets, `flux-system/hook: ${server.baseUrl}${hook}\n`);
 
+    // Act
     const { stdout, code } = await tideline('alert', 'send', event, '--provider', provider, '--secrets', secrets);
 
+    // Assess
     assert.equal(code, 0);
     assert.match(stdout, /^sent: flux-system\/slack \(1 attempt\(s\)\)/);
     assert.equal(server.requestsTo(hook).length, 1);

@@ -15,7 +15,7 @@ import { DEDUP_WINDOW_MS } from '#shared/alerts/dedup.ts';
 import { AlertDispatchError, dispatchOrThrow, type AlertDeps, type DispatchReport } from '#shared/alerts/dispatch.ts';
 import { blockKitViolations, type SlackMessage } from '#shared/alerts/slack-format.ts';
 import { MemoryThreadStore } from '#shared/adapters/local/memory-thread-store.ts';
-import { changeSet, ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
+import { alertYaml, changeSet, ManualClock, sampleEvents, SHA } from '#test/unit/alerts/fixtures.ts';
 import { FakeProviderServer, slackReplies } from './fake-provider-server.ts';
 
 const events = sampleEvents();
@@ -61,39 +61,10 @@ kind: Provider
 metadata: { name: github, namespace: flux-system }
 spec: { type: github, address: "${server.baseUrl}/acme/fleet-${n}", secretRef: { name: github-token } }
 ---
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: slack-all, namespace: flux-system }
-spec:
-  providerRef: { name: slack }
-  eventSources: [{ kind: Kustomization, name: '*' }]
-  eventMetadata: { env: production }
----
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: bot-threads, namespace: flux-system }
-spec:
-  providerRef: { name: slack-bot }
-  eventSources: [{ kind: Kustomization, name: apps }]
-  inclusionList: ['.*']
-  exclusionList: ['^never$']
----
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: webhook-errors, namespace: flux-system }
-spec:
-  providerRef: { name: webhook }
-  eventSeverity: error
-  eventSources: [{ kind: Kustomization, name: '*' }]
-  summary: prod EU
----
-apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata: { name: commit-status, namespace: flux-system }
-spec:
-  providerRef: { name: github }
-  eventSources: [{ kind: Kustomization, name: '*' }]
-`;
+${alertYaml('slack-all', 'slack', { after: ['eventMetadata: { env: production }'] })}---
+${alertYaml('bot-threads', 'slack-bot', { source: 'apps', after: ["inclusionList: ['.*']", "exclusionList: ['^never$']"] })}---
+${alertYaml('webhook-errors', 'webhook', { before: ['eventSeverity: error'], after: ['summary: prod EU'] })}---
+${alertYaml('commit-status', 'github')}`;
   const config = buildAlertingConfig(parseYamlDocuments(yaml, 'clusters/prod-eu/notifications.yaml'));
   const slackWebhookUrl = `${server.baseUrl}${paths.slack}`;
   const secrets = new LocalSecretStore({
@@ -124,10 +95,13 @@ function outcomes(report: DispatchReport): Record<string, string> {
 
 describe('dispatching an event', () => {
   it('a failure reaches every matching Alert once: Slack, the bot thread, the HMAC-signed webhook, the commit status', async () => {
+    // Prepare
     const { paths, deps } = fleet();
 
+    // Act
     const report = await dispatchOrThrow(events.ReconcileFailed, deps);
 
+    // Assess
     assert.deepEqual(outcomes(report), {
       'flux-system/slack-all': 'sent',
       'flux-system/bot-threads': 'sent',
@@ -144,10 +118,13 @@ describe('dispatching an event', () => {
   });
 
   it('the generic webhook gets the Flux event JSON signed with the HMAC key', async () => {
+    // Prepare
     const { paths, deps } = fleet();
 
+    // Act
     await dispatchOrThrow(events.HealthCheckFailed, deps);
 
+    // Assess
     const request = server.requestsTo(paths.generic)[0];
     assert.ok(request);
     const expected = `sha256=${createHmac('sha256', HMAC_KEY).update(request.body).digest('hex')}`;
@@ -161,35 +138,45 @@ describe('dispatching an event', () => {
   });
 
   it('an info event skips the error-only Alert', async () => {
+    // Prepare
     const { paths, deps } = fleet();
 
+    // Act
     const report = await dispatchOrThrow(events.ReconcileSucceeded, deps);
 
+    // Assess
     assert.equal(outcomes(report)['flux-system/webhook-errors'], undefined);
     assert.equal(server.requestsTo(paths.generic).length, 0);
     assert.equal((server.requestsTo(paths.github)[0]?.json as { state: string }).state, 'success');
   });
 
   it('a cluster-wide event sets no commit status', async () => {
+    // Prepare
     const { paths, deps } = fleet();
 
+    // Act
     const report = await dispatchOrThrow(events.ClusterUnreachable, deps);
 
+    // Assess
     assert.equal(outcomes(report)['flux-system/commit-status'], 'skipped');
     assert.equal(server.requestsTo(paths.github).length, 0);
     assert.equal(server.requestsTo(paths.slack).length, 1);
   });
 
   it('a suspended Provider sends nothing', async () => {
+    // Prepare
     const { paths, deps } = fleet({ slackSuspended: true });
 
+    // Act
     const report = await dispatchOrThrow(events.ReconcileFailed, deps);
 
+    // Assess
     assert.equal(outcomes(report)['flux-system/slack-all'], 'skipped');
     assert.equal(server.requestsTo(paths.slack).length, 0);
   });
 
   it('events that raise no alert are ignored', async () => {
+    // Prepare
     const { deps } = fleet();
     const rendered = makeEvent('ManifestsRendered', {
       ...events.ReconcileSucceeded.detail,
@@ -197,56 +184,70 @@ describe('dispatching an event', () => {
       objectCount: 1,
     });
 
+    // Act
     const report = await dispatchOrThrow(rendered as CatalogEvent, deps);
 
+    // Assess
     assert.deepEqual(report.deliveries, []);
   });
 });
 
 describe('dedup', () => {
   it('the same event within five minutes is sent once, and again after the window', async () => {
+    // Prepare
     const { paths, deps, clock } = fleet();
 
+    // Act
     await dispatchOrThrow(events.ReconcileFailed, deps);
     clock.advance(DEDUP_WINDOW_MS - 1000);
     const second = await dispatchOrThrow(makeEvent('ReconcileFailed', { ...events.ReconcileFailed.detail, eventId: 'evt-redelivered' }), deps);
     clock.advance(1000);
     await dispatchOrThrow(events.ReconcileFailed, deps);
 
+    // Assess
     assert.equal(outcomes(second)['flux-system/slack-all'], 'duplicate');
     assert.equal(server.requestsTo(paths.slack).length, 2);
   });
 
   it('a commit status is set once a day per revision and state, and again when the state changes', async () => {
+    // Prepare
     const { paths, deps, clock } = fleet();
 
+    // Act
     await dispatchOrThrow(events.ReconcileFailed, deps);
     clock.advance(DEDUP_WINDOW_MS);
     await dispatchOrThrow(events.ReconcileFailed, deps);
     await dispatchOrThrow(events.ReconcileSucceeded, deps);
 
+    // Assess
     const states = server.requestsTo(paths.github).map((r) => (r.json as { state: string }).state);
     assert.deepEqual(states, ['failure', 'success']);
   });
 
   it('a reconcile that changed nothing sends no chat message but sets the commit status', async () => {
+    // Prepare
     const { paths, deps } = fleet();
     const quiet = makeEvent('ReconcileSucceeded', { ...events.ReconcileSucceeded.detail, changeSet: changeSet(0, 0, 40) });
 
+    // Act
     const report = await dispatchOrThrow(quiet, deps);
 
+    // Assess
     assert.equal(outcomes(report)['flux-system/slack-all'], 'skipped');
     assert.equal(server.requestsTo(paths.slack).length, 0);
     assert.equal(server.requestsTo(paths.github).length, 1);
   });
 
   it('a failed delivery is retried by a redelivery, without repeating the Alerts that succeeded', async () => {
+    // Prepare
     const { paths, deps } = fleet();
     server.script(paths.slack, ...Array.from({ length: 3 }, () => slackReplies.webhookError(500, 'rollup_error')));
 
+    // Act
     await assert.rejects(dispatchOrThrow(events.ReconcileFailed, deps), TransientError);
     const redelivery = await dispatchOrThrow(events.ReconcileFailed, deps);
 
+    // Assess
     assert.equal(outcomes(redelivery)['flux-system/slack-all'], 'sent');
     assert.equal(outcomes(redelivery)['flux-system/webhook-errors'], 'duplicate');
     assert.equal(server.requestsTo(paths.slack).length, 4);
@@ -254,9 +255,11 @@ describe('dedup', () => {
   });
 
   it('a final refusal fails the event with the reason, for the DLQ', async () => {
+    // Prepare
     const { paths, deps } = fleet();
     server.script(paths.slack, slackReplies.webhookError(404, 'channel_not_found'));
 
+    // Act and assess
     await assert.rejects(dispatchOrThrow(events.RenderFailed, deps), (error: unknown) => {
       assert.ok(error instanceof AlertDispatchError);
       assert.equal(error.failures.length, 1);
@@ -269,13 +272,16 @@ describe('dedup', () => {
 
 describe('Slack threads with a bot token', () => {
   it('messages about the same revision go in the thread of the first one', async () => {
+    // Prepare
     const { paths, deps, clock } = fleet();
 
+    // Act
     await dispatchOrThrow(events.ReconcileFailed, deps);
     clock.advance(60_000);
     await dispatchOrThrow(events.HealthCheckFailed, deps);
     await dispatchOrThrow(makeEvent('ReconcileSucceeded', { ...events.ReconcileSucceeded.detail, revision: `main@sha1:${'c'.repeat(40)}` }), deps);
 
+    // Assess
     const sent = server.requestsTo(paths.bot).map((r) => r.json as { thread_ts?: string });
     assert.equal(sent.length, 3);
     assert.equal(sent[0]?.thread_ts, undefined);
@@ -286,24 +292,30 @@ describe('Slack threads with a bot token', () => {
 
 describe('robustness', () => {
   it('a failing thread store neither blocks nor repeats a message', async () => {
+    // Prepare
     const { paths, deps } = fleet();
     const broken = { get: () => Promise.reject(new Error('table gone')), putIfAbsent: () => Promise.reject(new Error('table gone')) };
 
+    // Act
     const report = await dispatchOrThrow(events.ReconcileFailed, { ...deps, threads: broken });
 
+    // Assess
     assert.equal(outcomes(report)['flux-system/bot-threads'], 'sent');
     assert.equal(server.requestsTo(paths.bot).length, 1);
   });
 
   it('every outcome is logged with the correlation id, duplicates included', async () => {
+    // Prepare
     const { deps } = fleet();
     const entries: Record<string, unknown>[] = [];
     const record = (message: string, ...attributes: Record<string, unknown>[]): void => void entries.push({ message, ...Object.assign({}, ...attributes) });
     const logged = { ...deps, logger: { debug: record, info: record, warn: record, error: record } };
 
+    // Act
     await dispatchOrThrow(events.ReconcileFailed, logged);
     await dispatchOrThrow(events.ReconcileFailed, logged);
 
+    // Assess
     assert.equal(entries.length, 8);
     assert.deepEqual(
       entries.slice(4).map((e) => e.outcome),
@@ -315,6 +327,7 @@ describe('robustness', () => {
 
 describe('secrets never reach a message', () => {
   it('seeded secret values inside error texts and drift details are redacted from every request body', async () => {
+    // Prepare
     const { deps, slackWebhookUrl } = fleet();
     const seeded = [slackWebhookUrl, BOT_TOKEN, HMAC_KEY, GITHUB_TOKEN];
     const failing = makeEvent('ReconcileFailed', {
@@ -328,9 +341,11 @@ describe('secrets never reach a message', () => {
     });
     const before = server.requests.length;
 
+    // Act
     await dispatchOrThrow(failing, deps);
     await dispatchOrThrow(drift, deps);
 
+    // Assess
     const bodies = server.requests.slice(before).map((r) => r.body);
     assert.ok(bodies.length >= 6);
     for (const body of bodies) {

@@ -62,6 +62,7 @@ after(async () => {
 
 describe('alerts handler', () => {
   it('delivers each SQS record and reports only the bad ones as batch item failures', async () => {
+    // Prepare
     const before = server.requestsTo(HOOK).length;
     const batch = {
       Records: [
@@ -71,29 +72,38 @@ describe('alerts handler', () => {
       ],
     } as SQSEvent;
 
+    // Act
     const response = await handler(batch);
 
+    // Assess
     assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-2' }] });
     assert.equal(server.requestsTo(HOOK).length - before, 2);
   });
 
   it('a delivery refused by Slack fails its record', async () => {
+    // Prepare
     server.script(HOOK, slackReplies.webhookError(404, 'channel_not_found'));
 
+    // Act
     const response = await handler({ Records: [record('m-9', JSON.stringify(envelope(events.RenderFailed)))] } as SQSEvent);
 
+    // Assess
     assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-9' }] });
   });
 
   it('accepts a bare EventBridge event', async () => {
+    // Prepare
     const before = server.requestsTo(HOOK).length;
 
+    // Act
     await handler(envelope(events.ClusterUnreachable));
 
+    // Assess
     assert.equal(server.requestsTo(HOOK).length - before, 1);
   });
 
   it('rejects a bare event that is not in the catalog', async () => {
+    // Act and assess
     await assert.rejects(handler({ 'detail-type': 'Nope', source: 'x', detail: {} }), InvalidInputError);
   });
 });

@@ -55,12 +55,15 @@ function sentMessage(path: string, index = 0): SlackMessage & Record<string, unk
 
 describe('Slack incoming webhook', () => {
   it('posts the Block Kit message once on 200 ok, within Block Kit limits', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.webhookOk());
     const clock = new ManualClock();
 
+    // Act
     const result = await postSlackMessage(resolved, message, { clock, retry: RETRY });
 
+    // Assess
     assert.equal(result.attempts, 1);
     assert.equal(server.requestsTo(path).length, 1);
     const sent = sentMessage(path);
@@ -72,22 +75,27 @@ describe('Slack incoming webhook', () => {
   });
 
   it('waits the Retry-After of a 429, then sends again', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.rateLimited(7), slackReplies.webhookOk());
     const clock = new ManualClock();
 
+    // Act
     const result = await postSlackMessage(resolved, message, { clock, retry: RETRY });
 
+    // Assess
     assert.equal(result.attempts, 2);
     assert.equal(server.requestsTo(path).length, 2);
     assert.deepEqual(clock.sleeps, [7000]);
   });
 
   it('leaves the event for redelivery when Retry-After is beyond what a function should wait', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.rateLimited(600));
     const clock = new ManualClock();
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock, retry: RETRY }), (error: unknown) => {
       assert.ok(error instanceof TransientError);
       assert.equal(error.retryAfterMs, 600_000);
@@ -98,9 +106,11 @@ describe('Slack incoming webhook', () => {
   });
 
   it('does not retry 400 invalid_blocks and reports the reason', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.webhookError(400, 'invalid_blocks'));
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), (error: unknown) => {
       assert.ok(error instanceof DeliveryRejectedError);
       assert.equal(error.reason, 'invalid_blocks');
@@ -112,28 +122,35 @@ describe('Slack incoming webhook', () => {
   });
 
   it('does not retry 404 channel_not_found', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.webhookError(404, 'channel_not_found'));
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), { reason: 'channel_not_found', status: 404 });
     assert.equal(server.requestsTo(path).length, 1);
   });
 
   it('does not retry 404 no_service (a revoked webhook)', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.webhookError(404, 'no_service'));
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), { reason: 'no_service' });
     assert.equal(server.requestsTo(path).length, 1);
   });
 
   it('retries a 500 after the backoff delay and succeeds', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.webhookError(500, 'rollup_error'), slackReplies.webhookOk());
     const clock = new ManualClock();
 
+    // Act
     const result = await postSlackMessage(resolved, message, { clock, retry: RETRY });
 
+    // Assess
     assert.equal(result.attempts, 2);
     assert.equal(server.requestsTo(path).length, 2);
     assert.deepEqual(clock.sleeps, [1000]);
@@ -141,10 +158,12 @@ describe('Slack incoming webhook', () => {
   });
 
   it('gives up on a server that keeps failing after the bounded attempts, backing off exponentially', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.setDefault(path, slackReplies.webhookError(503, 'service_unavailable'));
     const clock = new ManualClock();
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock, retry: RETRY }), (error: unknown) => {
       assert.ok(error instanceof TransientError);
       assert.match(error.message, /gave up after 4 attempts \(last: service_unavailable\)/);
@@ -155,13 +174,16 @@ describe('Slack incoming webhook', () => {
   });
 
   it('times out a slow response and retries it', async () => {
+    // Prepare
     const { resolved, path } = webhook('200ms');
     server.script(path, { ...slackReplies.webhookOk(), delayMs: 3000 }, slackReplies.webhookOk());
     const clock = new ManualClock();
     const started = performance.now();
 
+    // Act
     const result = await postSlackMessage(resolved, message, { clock, retry: RETRY });
 
+    // Assess
     assert.equal(result.attempts, 2);
     assert.equal(server.requestsTo(path).length, 2);
     assert.deepEqual(clock.sleeps, [1000]);
@@ -169,14 +191,17 @@ describe('Slack incoming webhook', () => {
   });
 
   it('does not follow a redirect', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, { status: 301, headers: { location: `${server.baseUrl}/elsewhere` } });
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), { reason: 'http_301', status: 301 });
     assert.equal(server.requestsTo('/elsewhere').length, 0);
   });
 
   it('retries a refused connection and gives up after the bounded attempts', async () => {
+    // Prepare
     const { resolved } = webhook();
     const closed = new FakeProviderServer();
     await closed.start();
@@ -184,6 +209,7 @@ describe('Slack incoming webhook', () => {
     await closed.close();
     const clock = new ManualClock();
 
+    // Act and assess
     await assert.rejects(postSlackMessage({ ...resolved, address }, message, { clock, retry: RETRY }), (error: unknown) => {
       assert.ok(error instanceof TransientError);
       assert.match(error.message, /gave up after 4 attempts \(last: network error/);
@@ -193,9 +219,11 @@ describe('Slack incoming webhook', () => {
   });
 
   it('never puts the webhook URL in an error', async () => {
+    // Prepare
     const { resolved, path } = webhook();
     server.script(path, slackReplies.webhookError(403, 'action_prohibited'));
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), (error: unknown) => {
       assert.equal((error as Error).message.includes(path), false);
       return true;
@@ -205,11 +233,14 @@ describe('Slack incoming webhook', () => {
 
 describe('Slack Web API (bot token)', () => {
   it('posts to the channel with the bot token and returns the message ts', async () => {
+    // Prepare
     const { resolved, path } = bot();
     server.script(path, slackReplies.apiOk('1700000000.000100'));
 
+    // Act
     const result = await postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY });
 
+    // Assess
     assert.equal(result.ts, '1700000000.000100');
     const request = server.requestsTo(path)[0];
     assert.equal(request?.headers.authorization, 'Bearer xoxb-test-token-1234');
@@ -221,48 +252,61 @@ describe('Slack Web API (bot token)', () => {
   });
 
   it('replies in the given thread', async () => {
+    // Prepare
     const { resolved, path } = bot();
     server.script(path, slackReplies.apiOk('1700000000.000200'));
 
+    // Act
     await postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY, threadTs: '1700000000.000100' });
 
+    // Assess
     assert.equal(sentMessage(path).thread_ts, '1700000000.000100');
   });
 
   it('does not retry ok:false channel_not_found', async () => {
+    // Prepare
     const { resolved, path } = bot();
     server.script(path, slackReplies.apiError('channel_not_found'));
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), { reason: 'channel_not_found', status: 200 });
     assert.equal(server.requestsTo(path).length, 1);
   });
 
   it('does not retry ok:false invalid_blocks', async () => {
+    // Prepare
     const { resolved, path } = bot();
     server.script(path, slackReplies.apiError('invalid_blocks'));
 
+    // Act and assess
     await assert.rejects(postSlackMessage(resolved, message, { clock: new ManualClock(), retry: RETRY }), { reason: 'invalid_blocks' });
     assert.equal(server.requestsTo(path).length, 1);
   });
 
   it('retries ok:false internal_error', async () => {
+    // Prepare
     const { resolved, path } = bot();
     server.script(path, slackReplies.apiError('internal_error'), slackReplies.apiOk('1.2'));
     const clock = new ManualClock();
 
+    // Act
     const result = await postSlackMessage(resolved, message, { clock, retry: RETRY });
 
+    // Assess
     assert.equal(result.attempts, 2);
     assert.deepEqual(clock.sleeps, [1000]);
   });
 
   it('honours a 429 Retry-After from the Web API', async () => {
+    // Prepare
     const { resolved, path } = bot();
     server.script(path, slackReplies.rateLimited(3), slackReplies.apiOk('1.3'));
     const clock = new ManualClock();
 
+    // Act
     await postSlackMessage(resolved, message, { clock, retry: RETRY });
 
+    // Assess
     assert.deepEqual(clock.sleeps, [3000]);
     assert.equal(server.requestsTo(path).length, 2);
   });

@@ -38,14 +38,18 @@ async function eventually<T>(what: string, timeoutMs: number, check: () => Promi
 }
 
 test('the apiserver reports the pinned Kubernetes version', async () => {
+  // Prepare
   const env = await getTestEnv();
 
+  // Act
   const version = await env.kube.kubeConfig().makeApiClient(VersionApi).getCode();
 
+  // Assess
   assert.equal(version.gitVersion, 'v1.34.4');
 });
 
 test('the apiserver certificate is rejected by a client that does not trust the test CA', async () => {
+  // Prepare
   const env = await getTestEnv();
   const untrusting = new KubeConfig();
   untrusting.loadFromOptions({
@@ -55,6 +59,7 @@ test('the apiserver certificate is rejected by a client that does not trust the 
     currentContext: 'x',
   });
 
+  // Act and assess
   await assert.rejects(untrusting.makeApiClient(CoreV1Api).readNamespace({ name: 'default' }), (error: Error) => {
     assert.match(String((error.cause as Error | undefined)?.message ?? error.message), /certificate/i);
     return true;
@@ -62,44 +67,54 @@ test('the apiserver certificate is rejected by a client that does not trust the 
 });
 
 test('kubectl reaches the cluster through the kubeconfig file', async () => {
+  // Prepare
   const env = await getTestEnv();
 
+  // Act
   const { stdout } = await execFileAsync(env.tools.kubectl, ['--kubeconfig', env.kube.kubeconfigPath, 'get', 'namespace', 'default', '-o', 'name']);
 
+  // Assess
   assert.equal(stdout.trim(), 'namespace/default');
 });
 
 test('server-side apply records the tideline field manager in managedFields', async (t) => {
+  // Prepare
   const env = await getTestEnv();
   const namespace = await useNamespace(t, 'ssa');
   const objects = KubernetesObjectApi.makeApiClient(env.kube.kubeConfig());
 
+  // Act
   await serverSideApply(objects, deployment(namespace, 2), 'tideline', true);
   const read = await objects.read<V1Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace } });
 
+  // Assess
   assert.equal(read.spec?.replicas, 2);
   const managers = (read.metadata?.managedFields ?? []).filter((entry) => entry.operation === 'Apply').map((entry) => entry.manager);
   assert.deepEqual(managers, ['tideline']);
 });
 
 test('a conflicting apply by a second field manager fails with 409 unless forced', async (t) => {
+  // Prepare
   const env = await getTestEnv();
   const namespace = await useNamespace(t, 'conflict');
   const objects = KubernetesObjectApi.makeApiClient(env.kube.kubeConfig());
   await serverSideApply(objects, deployment(namespace, 2), 'tideline', true);
 
+  // Act
   const conflict = await serverSideApply(objects, deployment(namespace, 5), 'someone-else', false).then(
     () => undefined,
     (error: unknown) => error,
   );
   const forced = await serverSideApply(objects, deployment(namespace, 5), 'someone-else', true);
 
+  // Assess
   assert.ok(conflict instanceof ApiException, `expected an ApiException, got ${String(conflict)}`);
   assert.equal(conflict.code, 409);
   assert.equal(forced.spec?.replicas, 5);
 });
 
 test('a CRD becomes Established and a custom resource of it can be applied', async (t) => {
+  // Prepare
   const env = await getTestEnv();
   const namespace = await useNamespace(t, 'crd');
   const kubeConfig = env.kube.kubeConfig();
@@ -126,6 +141,7 @@ test('a CRD becomes Established and a custom resource of it can be applied', asy
     },
   });
 
+  // Act
   await eventually('the CRD to be Established', 20_000, async () => {
     const crd = await extensions.readCustomResourceDefinition({ name: crdName });
     return crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True') ? true : undefined;
@@ -141,11 +157,13 @@ test('a CRD becomes Established and a custom resource of it can be applied', asy
     }),
   );
 
+  // Assess
   assert.deepEqual(applied.spec, { size: 3 });
   assert.equal(typeof applied.metadata?.uid, 'string');
 });
 
 test('a namespace deleted after its test disappears together with its contents', async (t) => {
+  // Prepare
   const env = await getTestEnv();
   const core = env.kube.kubeConfig().makeApiClient(CoreV1Api);
   let namespace = '';
@@ -154,6 +172,7 @@ test('a namespace deleted after its test disappears together with its contents',
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'content' }, data: { a: 'b' } } });
   });
 
+  // Act
   const gone = await eventually('the namespace to be deleted', 30_000, () =>
     core.readNamespace({ name: namespace }).then(
       () => undefined,
@@ -161,5 +180,6 @@ test('a namespace deleted after its test disappears together with its contents',
     ),
   );
 
+  // Assess
   assert.equal(gone, true);
 });

@@ -11,6 +11,7 @@ function unique(prefix: string): string {
 }
 
 test('an EventBridge rule delivers matching events to its SQS target and ignores others', async () => {
+  // Prepare
   const { moto } = await getTestEnv();
   const clientConfig = { endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials };
   const events = new EventBridgeClient(clientConfig);
@@ -29,6 +30,7 @@ test('an EventBridge rule delivers matching events to its SQS target and ignores
   );
   await events.send(new PutTargetsCommand({ Rule: 'rendered', EventBusName: busName, Targets: [{ Id: 'queue', Arn: attributes?.['QueueArn'] }] }));
 
+  // Act
   const put = await events.send(
     new PutEventsCommand({
       Entries: [
@@ -42,6 +44,7 @@ test('an EventBridge rule delivers matching events to its SQS target and ignores
   // Delivery is synchronous in moto; a second poll proves nothing else is on its way.
   const more = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
 
+  // Assess
   assert.equal(put.FailedEntryCount, 0);
   const details = [...(received.Messages ?? []), ...(more.Messages ?? [])].map(
     (message) => JSON.parse(message.Body ?? '{}') as { detail?: { revision?: string } },
@@ -53,13 +56,16 @@ test('an EventBridge rule delivers matching events to its SQS target and ignores
 });
 
 test('a secret stored in Secrets Manager reads back with the same value', async () => {
+  // Prepare
   const { moto } = await getTestEnv();
   const secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
   const name = unique('tideline/test/webhook-token');
 
+  // Act
   await secrets.send(new CreateSecretCommand({ Name: name, SecretString: 's3cr3t-value' }));
   const read = await secrets.send(new GetSecretValueCommand({ SecretId: name }));
 
+  // Assess
   assert.equal(read.SecretString, 's3cr3t-value');
   assert.equal(read.Name, name);
 });

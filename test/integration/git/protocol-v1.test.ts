@@ -9,6 +9,7 @@ import { createGitRepo } from '#test/env/index.ts';
 import { proxyGitRepo } from './helpers.ts';
 
 test('a server that speaks Git protocol v1 only: refs resolve and the head checks out; an older commit is a clear error', async (t) => {
+  // Prepare
   const repo = await createGitRepo({ name: 'v1-only', files: { 'a.yaml': 'a: 1\n' } });
   const first = await repo.head();
   await repo.tag('v1.0.0', undefined, 'release');
@@ -24,9 +25,11 @@ test('a server that speaks Git protocol v1 only: refs resolve and the head check
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const git = new IsomorphicGitSource({ cacheDir: dir });
 
+  // Act
   const tag = await git.resolve({ url, ref: { tag: 'v1.0.0' } });
   const checkout = await git.checkout({ url, ref: { branch: 'main' } });
 
+  // Assess
   assert.equal(tag.revision, `v1.0.0@sha1:${first}`);
   assert.equal(checkout.revision, `main@sha1:${second}`);
   assert.equal(readFileSync(join(checkout.dir, 'a.yaml'), 'utf8'), 'a: 2\n');

@@ -32,27 +32,27 @@ const TOKEN = `token-${suffix}`;
 const bootstrapName = `shape-${suffix}`;
 const app = `app-${suffix}`;
 
+/** The fleet: this cluster's Kustomization applying a Namespace and a ConfigMap from ./app. */
+const FLEET_FILES = {
+  [`clusters/${cluster}/app.yaml`]: yaml.dump({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: app, namespace: 'flux-system' },
+    spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: bootstrapName } },
+  }),
+  'app/objects.yaml': [
+    yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+    yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'green' } }),
+  ].join('---\n'),
+};
+
 let deployed: DeployedStack;
 let fleet: TestGitRepo;
 let statusTableName: string;
 
 before(async () => {
   const { moto, kube } = await getTestEnv();
-  fleet = await createGitRepo({
-    name: 'shape-fleet',
-    files: {
-      [`clusters/${cluster}/app.yaml`]: yaml.dump({
-        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-        kind: 'Kustomization',
-        metadata: { name: app, namespace: 'flux-system' },
-        spec: { interval: '10m', prune: true, path: './app', sourceRef: { kind: 'GitRepository', name: bootstrapName } },
-      }),
-      'app/objects.yaml': [
-        yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
-        yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data: { colour: 'green' } }),
-      ].join('---\n'),
-    },
-  });
+  fleet = await createGitRepo({ name: 'shape-fleet', files: FLEET_FILES });
   // The bootstrap Receivers (bundled with intake) and Alerts config (bundled with alerts) of this deployment.
   const notifications = mkdtempSync(path.join(tmpdir(), 'tideline-shape-config-'));
   writeFileSync(

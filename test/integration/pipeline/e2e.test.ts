@@ -50,9 +50,12 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('the first sync applies every cluster at its own revision and overlay', async () => {
+    // Prepare
     const head = await h.fleet.head();
+    // Act: read what the first sync left
     const dev = await h.status('dev', 'apps');
     const prod = await h.status('prod', 'apps');
+    // Assess
     assert.equal(dev?.lastAppliedRevision, `main@sha1:${head}`);
     assert.equal(prod?.lastAppliedRevision, `prod@sha1:${head}`);
     assert.equal(dev?.ready.status, 'True');
@@ -66,13 +69,16 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('postBuild.substituteFrom is read from the target cluster, as Flux reads it', async () => {
+    // Act
     const dev = (await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns)) as { data?: Record<string, string> } | undefined;
     const prod = (await h.get(h.prod, 'ConfigMap', 'prod-settings', h.ns)) as { data?: Record<string, string> } | undefined;
+    // Assess
     assert.equal(dev?.data?.['greeting'], `hello ${h.region}`);
     assert.equal(prod?.data?.['greeting'], 'hello us-1');
   });
 
   test("Flux's own controllers (gotk-components) are not applied", async () => {
+    // Act and assess: read what the first sync left
     assert.equal(await h.get(h.dev, 'Deployment', 'source-controller', 'flux-system'), undefined);
     assert.equal(await h.get(h.prod, 'Namespace', 'flux-system'), undefined);
     const root = await h.status('dev', 'flux-system');
@@ -80,7 +86,9 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a Kustomization found in rendered output reconciles from its own repository', async () => {
+    // Act
     const team = await h.status('dev', 'team-a');
+    // Assess
     assert.equal(team?.lastAppliedRevision, `main@sha1:${await h.app.head()}`);
     const config = await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs);
     assert.equal((config as { data?: Record<string, string> } | undefined)?.data?.['version'], '1');
@@ -88,8 +96,11 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('replicas and an image tag changed in Git are applied; a push to many targets renders in shards', async () => {
+    // Prepare
     const shardsBefore = h.events.filter((event) => event.includes('"RenderRequested"')).length;
+    // Act
     const sha = await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 4, '1.27.2') }, 'dev: 4 replicas of 1.27.2');
+    // Assess
     const web = await h.get(h.dev, 'Deployment', 'dev-web', h.ns);
     assert.deepEqual([replicasOf(web), imageOf(web)], [4, 'nginx:1.27.2']);
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${sha}`);
@@ -100,6 +111,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a file deleted from Git is pruned, and git revert brings it back', async () => {
+    // Act: delete the file
     await h.push(
       {
         'apps/base/settings.yaml': null,
@@ -107,7 +119,9 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
       },
       'drop settings',
     );
+    // Assess
     assert.equal(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns), undefined);
+    // Act: revert the deletion
     const restored = await h.push(
       {
         'apps/base/settings.yaml': SETTINGS,
@@ -119,14 +133,18 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
       },
       'Revert "drop settings"',
     );
+    // Assess
     assert.ok(await h.get(h.dev, 'ConfigMap', 'dev-settings', h.ns));
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${restored}`);
   });
 
   test('a broken manifest fails the render, alerts Slack, and prunes nothing', async () => {
+    // Prepare
     const before = h.slack.messages.length;
     const good = (await h.status('dev', 'apps'))?.lastAppliedRevision;
+    // Act
     const broken = await h.push({ 'apps/base/web.yaml': 'kind: [broken\n' }, 'break the build');
+    // Assess
     const status = await h.status('dev', 'apps');
     assert.equal(status?.ready.status, 'False');
     assert.equal(status?.ready.reason, 'BuildFailed');
@@ -142,16 +160,20 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('two pushes delivered out of order: the newer revision wins', async () => {
+    // Prepare
     const first = await h.fleet.commit({ 'apps/dev/kustomization.yaml': overlay('dev', 5, '1.27.2') }, 'five');
     const second = await h.fleet.commit({ 'apps/dev/kustomization.yaml': overlay('dev', 6, '1.27.2') }, 'six');
+    // Act: the newer push is delivered first
     assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: FLEET_TOKEN }, { sha: second }), 200);
     assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: FLEET_TOKEN }, { sha: first }), 200);
     await h.pipeline.idle();
+    // Assess
     assert.equal((await h.status('dev', 'apps'))?.lastAppliedRevision, `main@sha1:${second}`);
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 6);
   });
 
   test('a failing dependency holds its dependents, with a reason that names it', async () => {
+    // Act: break infrastructure
     const bad = await h.push(
       {
         'infrastructure/namespaces.yaml': yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Not_A_Valid_Name' } }),
@@ -159,6 +181,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
       },
       'break infrastructure',
     );
+    // Assess
     const infrastructure = await h.status('dev', 'infrastructure');
     assert.equal(infrastructure?.ready.status, 'False');
     const apps = await h.status('dev', 'apps');
@@ -166,6 +189,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     assert.match(apps?.ready.message ?? '', /infrastructure/);
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 6, 'dependents not applied');
     assert.equal(infrastructure?.lastAttemptedRevision, `main@sha1:${bad}`);
+    // Act: fix it
     const fixed = await h.push(
       {
         'infrastructure/namespaces.yaml':
@@ -175,14 +199,19 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
       },
       'fix infrastructure',
     );
+    // Assess
     await waitUntil(async () => (await h.status('dev', 'apps'))?.lastAppliedRevision === `main@sha1:${fixed}`, 20_000, h.pipeline);
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 7);
   });
 
   test('a suspended Kustomization is left untouched until resumed', async () => {
+    // Prepare
     await h.pipeline.deps.status.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name: 'apps' }, { suspended: true });
+    // Act: push while suspended
     await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 8, '1.27.2') }, 'while suspended');
+    // Assess
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 7);
+    // Act: resume and request a reconcile
     await h.pipeline.deps.status.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name: 'apps' }, { suspended: false });
     await h.pipeline.bus.publish([
       makeEvent('ReconcileRequested', {
@@ -197,10 +226,12 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
       }),
     ]);
     await h.pipeline.idle();
+    // Assess
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 8);
   });
 
   test('a change made by hand is reverted at the next interval', async () => {
+    // Prepare: scale by hand
     const web = await h.get(h.dev, 'Deployment', 'dev-web', h.ns);
     assert.ok(web);
     // What `kubectl scale` sends: a merge patch of the scale subresource, as field manager kubectl.
@@ -210,16 +241,20 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
       contentType: 'application/merge-patch+json',
     });
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 1);
+    // Act: the next interval
     h.clock.advance(61_000);
     const report = await runSchedule(h.pipeline.deps);
+    // Assess
     assert.ok(report.kustomizations >= 1);
     await h.pipeline.idle();
     assert.equal(replicasOf(await h.get(h.dev, 'Deployment', 'dev-web', h.ns)), 8);
   });
 
   test('a Receiver added by a commit answers at once; an app-repo push reconciles only its Kustomizations', async () => {
+    // Prepare
     const receiver = { name: 'team-a-push', token: APP_TOKEN };
     assert.equal(await h.webhook(h.app, receiver), 404, 'no such receiver yet');
+    // Act: commit the Receiver, then push to the app repository
     await h.push(
       {
         'tenants/receiver.yaml': yaml.dump({
@@ -238,25 +273,30 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
     );
     assert.equal(await h.webhook(h.app, receiver), 200);
     await h.pipeline.idle();
+    // Assess
     assert.equal((await h.status('dev', 'team-a'))?.lastAppliedRevision, `main@sha1:${sha}`);
     assert.equal(((await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs)) as { data?: Record<string, string> } | undefined)?.data?.['version'], '2');
     assert.equal((await h.status('dev', 'apps'))?.lastAttemptedAt, appsBefore?.lastAttemptedAt, 'the fleet Kustomizations were not reconciled');
   });
 
   test('a Git server that is down is retried and shows in status; the other sources keep working', async () => {
+    // Act: add a source that is down
     await h.push(
       {
         'tenants/broken-source.yaml': tenant('gone', { url: 'http://127.0.0.1:9/nowhere.git', ref: { branch: 'main' } }, './'),
       },
       'a source that is down',
     );
+    // Assess
     const source = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'gone' });
     assert.equal(source?.ready.status, 'False');
     assert.equal(source?.ready.reason, 'GitOperationFailed');
     const firstAttempt = source?.lastFetchedAt;
+    // Act: the next interval, then a push to the fleet
     h.clock.advance(61_000);
     await runSchedule(h.pipeline.deps);
     await h.pipeline.idle();
+    // Assess
     const retried = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'gone' });
     assert.notEqual(retried?.lastFetchedAt, firstAttempt, 'retried at its interval');
     const sha = await h.push({ 'apps/dev/kustomization.yaml': overlay('dev', 9, '1.27.2') }, 'still working');
@@ -264,12 +304,14 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a GitRepository whose secretRef is missing is a clear error in status; credentials never appear in logs, events or status', async () => {
+    // Act
     await h.push(
       {
         'tenants/locked.yaml': tenant('locked', { url: h.app.url, ref: { branch: 'main' }, secretRef: { name: 'no-such-secret' } }, './deploy'),
       },
       'a source without its secret',
     );
+    // Assess
     const locked = await h.pipeline.deps.status.getSource({ kind: 'GitRepository', cluster: 'dev', namespace: 'flux-system', name: 'locked' });
     assert.equal(locked?.ready.status, 'False');
     assert.match(locked?.ready.message ?? '', /GitRepository flux-system\/locked: secret flux-system\/no-such-secret not found/);
@@ -289,7 +331,9 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('an invalid Flux object in a rendered output fails its owner, naming it, and changes nothing', async () => {
+    // Prepare
     const before = await h.status('dev', 'team-a');
+    // Act
     const bad = await h.push(
       {
         'tenants/bad.yaml': yaml.dump({
@@ -301,6 +345,7 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
       },
       'an invalid Kustomization',
     );
+    // Assess
     const tenants = await h.status('dev', 'tenants');
     assert.equal(tenants?.ready.status, 'False');
     assert.equal(tenants?.lastAttemptedRevision, `main@sha1:${bad}`);
@@ -312,25 +357,34 @@ describe('pipeline end to end (local mode, real API servers, signed webhooks)', 
   });
 
   test('a Kustomization removed from Git has its objects pruned, as its parent prunes it', async () => {
+    // Prepare: team-a's objects are there
     assert.ok(await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs));
+    // Act
     await h.push({ 'tenants/team-a.yaml': null }, 'team-a leaves');
+    // Assess
     assert.equal(await h.get(h.dev, 'ConfigMap', 'team-a', h.tenantNs), undefined);
     const snapshot = await h.pipeline.deps.fleet.load();
     assert.equal(snapshot.clusters['dev']?.kustomizations['flux-system/team-a'], undefined);
   });
 
   test('tideline reconcile kustomization reaches the running local mode through its control endpoint and waits for the apply', async () => {
+    // Prepare
     const io = captureIo({ TIDELINE_DATA_DIR: h.dataDir });
+    // Act
     const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps', '--cluster', 'dev', '--timeout', '30s'], io);
+    // Assess
     assert.equal(code, 0, io.err.join(''));
     assert.match(io.err.join(''), /✔ applied revision main@sha1:/);
   });
 
   test('moving the prod tag promotes to prod', async () => {
+    // Prepare
     const head = await h.fleet.head();
+    // Act
     await promisify(execFile)('git', ['--git-dir', h.fleet.bareDir, 'tag', '-f', 'prod', head]);
     assert.equal(await h.webhook(h.fleet, { name: 'fleet-push', token: FLEET_TOKEN }, { ref: 'refs/tags/prod', sha: head }), 200);
     await h.pipeline.idle();
+    // Assess
     assert.equal((await h.status('prod', 'apps'))?.lastAppliedRevision, `prod@sha1:${head}`);
   });
 });

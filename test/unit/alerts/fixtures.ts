@@ -27,3 +27,18 @@ export class ManualClock implements Clock {
     this.time += ms;
   }
 }
+
+/** A Flux Alert document in flux-system sending to Provider `provider`, with optional spec lines (e.g. `eventSeverity: error`) before its event sources. */
+export function alertYaml(name: string, provider: string, options: { source?: string; before?: readonly string[]; after?: readonly string[] } = {}): string {
+  return [
+    'apiVersion: notification.toolkit.fluxcd.io/v1beta3',
+    'kind: Alert',
+    `metadata: { name: ${name}, namespace: flux-system }`,
+    'spec:',
+    `  providerRef: { name: ${provider} }`,
+    ...(options.before ?? []).map((line) => `  ${line}`),
+    `  eventSources: [{ kind: Kustomization, name: ${options.source ?? "'*'"} }]`,
+    ...(options.after ?? []).map((line) => `  ${line}`),
+    '',
+  ].join('\n');
+}

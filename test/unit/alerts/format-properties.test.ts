@@ -18,6 +18,7 @@ const ref = fc.record({ apiVersion: fc.constant('v1'), kind: text(40), namespace
 
 describe('formatting arbitrary events (property)', () => {
   it('every ReconcileFailed fits Block Kit limits and never shows the seeded secret', () => {
+    // Prepare
     fc.assert(
       fc.property(
         text(200),
@@ -27,8 +28,10 @@ describe('formatting arbitrary events (property)', () => {
         (cluster, name, message, errors) => {
           const event = makeEvent('ReconcileFailed', { ...events.ReconcileFailed.detail, cluster, kustomization: { name, namespace: 'ns' }, message, errors });
 
+          // Act
           const formatted = formatSlackMessage(toNotification(event), { redactor: new Redactor([SECRET]) });
 
+          // Assess
           assert.deepEqual(blockKitViolations(formatted), []);
           assert.equal(JSON.stringify(formatted).includes(SECRET), false);
         },
@@ -38,6 +41,7 @@ describe('formatting arbitrary events (property)', () => {
   });
 
   it('every DriftDetected fits Block Kit limits', () => {
+    // Prepare
     fc.assert(
       fc.property(
         fc.array(fc.record({ object: ref, change: fc.constantFrom('Modified' as const, 'Missing' as const) }), { maxLength: 100 }),
@@ -45,7 +49,11 @@ describe('formatting arbitrary events (property)', () => {
         (drifted, extra) => {
           const event = makeEvent('DriftDetected', { ...events.DriftDetected.detail, drifted, driftedCount: drifted.length + extra });
 
-          assert.deepEqual(blockKitViolations(formatSlackMessage(toNotification(event), { maxObjects: 100 })), []);
+          // Act
+          const formatted = formatSlackMessage(toNotification(event), { maxObjects: 100 });
+
+          // Assess
+          assert.deepEqual(blockKitViolations(formatted), []);
         },
       ),
       { numRuns: 60 },

@@ -11,29 +11,35 @@ const store = (values: Record<string, string>) => new LocalSecretStore({ values 
 
 describe('Provider secrets', () => {
   it('are read as <namespace>/<secretRef.name>', () => {
+    // Act and assess
     assert.equal(providerSecretName(provider({ type: 'slack', secretRef: { name: 'hook' } })), 'team-a/hook');
   });
 
   it('a JSON secret gives address and token; its address overrides spec.address', async () => {
+    // Prepare
     const resolved = await resolveProvider(
       provider({ type: 'generic-hmac', address: 'https://spec.example/hook', secretRef: { name: 's' } }),
       store({ 'team-a/s': JSON.stringify({ address: 'https://secret.example/hook', token: 'hmac-key-123' }) }),
     );
 
+    // Act and assess
     assert.equal(resolved.address, 'https://secret.example/hook');
     assert.equal(resolved.token, 'hmac-key-123');
     assert.deepEqual(resolved.secretValues.sort(), ['hmac-key-123', 'https://secret.example/hook']);
   });
 
   it('a bare URL secret is the address, any other bare value the token', async () => {
+    // Prepare
     const hook = await resolveProvider(provider({ type: 'slack', secretRef: { name: 's' } }), store({ 'team-a/s': 'https://hooks.slack.com/services/T/B/X' }));
     const bot = await resolveProvider(provider({ type: 'slack', channel: 'C1', secretRef: { name: 's' } }), store({ 'team-a/s': 'xoxb-1-2-3' }));
 
+    // Act and assess
     assert.equal(hook.address, 'https://hooks.slack.com/services/T/B/X');
     assert.equal(bot.token, 'xoxb-1-2-3');
   });
 
   it('a bot token without a channel is refused naming the Provider', async () => {
+    // Act and assess
     await assert.rejects(resolveProvider(provider({ type: 'slack', secretRef: { name: 's' } }), store({ 'team-a/s': 'xoxb-1-2-3' })), (error: unknown) => {
       assert.ok(error instanceof InvalidInputError);
       assert.match(error.message, /^Provider team-a\/p: type slack with a bot token needs spec.channel/);
@@ -42,10 +48,12 @@ describe('Provider secrets', () => {
   });
 
   it('github without a token is refused', async () => {
+    // Act and assess
     await assert.rejects(resolveProvider(provider({ type: 'github', address: 'https://github.com/a/b' }), store({})), /type github needs a token/);
   });
 
   it('an unparsable JSON secret is refused without echoing its value', async () => {
+    // Act and assess
     await assert.rejects(
       resolveProvider(provider({ type: 'slack', secretRef: { name: 's' } }), store({ 'team-a/s': '{"token": "sekrit-value' })),
       (error: unknown) => {
@@ -59,11 +67,13 @@ describe('Provider secrets', () => {
 
 describe('Slack Web API or webhook', () => {
   it('a token without address, or with a chat.postMessage address, uses the Web API', () => {
+    // Act and assess
     assert.equal(usesSlackWebApi({ token: 'xoxb-1' }), true);
     assert.equal(usesSlackWebApi({ token: 'xoxb-1', address: 'https://slack.com/api/chat.postMessage' }), true);
   });
 
   it('a webhook URL is a webhook even with a token, and no token is always a webhook', () => {
+    // Act and assess
     assert.equal(usesSlackWebApi({ token: 'xoxb-1', address: 'https://hooks.slack.com/services/T/B/X' }), false);
     assert.equal(usesSlackWebApi({ address: 'https://slack.com/api/chat.postMessage' }), false);
   });

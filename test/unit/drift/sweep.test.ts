@@ -6,7 +6,7 @@ import { readDriftEnvironment } from '#shared/config/environment/drift.ts';
 import { boundedDrift, driftModeOf, shardClusters } from '#shared/drift/index.ts';
 import type { DriftFinding } from '#shared/kube/index.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { fluxKustomizationFor } from './helpers.ts';
+import { bootstrapJson, fluxKustomizationFor } from './helpers.ts';
 
 test('clusters are sorted, deduplicated and cut into shards of the given size', () => {
   // Act
@@ -54,12 +54,7 @@ test('drift events stay within their byte budget: fields go first, then objects,
 test('the drift function reads its settings from the environment and names a bad variable', () => {
   // Prepare
   const base = {
-    TIDELINE_BOOTSTRAP: JSON.stringify({
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name: 'flux-system', namespace: 'flux-system' },
-      spec: { url: 'https://git.example.com/fleet.git', interval: '1m', ref: { branch: 'main' } },
-    }),
+    TIDELINE_BOOTSTRAP: bootstrapJson('https://git.example.com/fleet.git'),
     TIDELINE_ARTIFACT_BUCKET: 'b',
     TIDELINE_STATUS_TABLE: 't',
   };

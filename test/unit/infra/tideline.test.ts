@@ -72,6 +72,7 @@ function targetArnOf(rule: Record<string, unknown>): string {
 }
 
 test('each function gets its events through a rule whose pattern is exactly the catalog pattern', () => {
+  // Assess: the stack synthesized once, above
   const routes: [DetailType[], string][] = [
     [['GitPushReceived', 'ReconcileRequested'], logicalId(tideline.source.function)],
     [['SourceChanged', 'RenderRequested', 'ReconcileRequested'], logicalId(tideline.render.function)],
@@ -88,6 +89,7 @@ test('each function gets its events through a rule whose pattern is exactly the 
 });
 
 test('every rule target has a dead-letter queue, and Lambda targets a retry policy', () => {
+  // Assess: the stack synthesized once, above
   for (const [id, rule] of resourcesOfType('AWS::Events::Rule')) {
     for (const target of rule['Targets'] as { DeadLetterConfig?: unknown; Arn: unknown; RetryPolicy?: unknown }[]) {
       assert.ok(target.DeadLetterConfig, `${id} has a DLQ`);
@@ -97,10 +99,12 @@ test('every rule target has a dead-letter queue, and Lambda targets a retry poli
 });
 
 test('the bus has an archive for replay', () => {
+  // Assess: the stack synthesized once, above
   template.hasResourceProperties('AWS::Events::Archive', { SourceArn: Match.anyValue(), RetentionDays: 30 });
 });
 
 test('all six functions run bundled ESM on Node 24, arm64, traced, with the service name their handler logs as', () => {
+  // Assess: the stack synthesized once, above
   for (const [name, fn] of Object.entries(functions) as [FunctionName, typeof tideline.intake][]) {
     const properties = json.Resources[logicalId(fn.function)]!.Properties as {
       Runtime: string;
@@ -124,6 +128,7 @@ test('all six functions run bundled ESM on Node 24, arm64, traced, with the serv
 });
 
 test('source and render have memory and /tmp sized for the Git cache; intake has bounded concurrency behind a public URL', () => {
+  // Assess: the stack synthesized once, above
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tideline-source' }) },
     MemorySize: 1024,
@@ -142,6 +147,7 @@ test('source and render have memory and /tmp sized for the Git cache; intake has
 });
 
 test('the pipeline functions share one environment naming the bus, bucket, status table, prefix and bootstrap', () => {
+  // Assess: the stack synthesized once, above
   for (const fn of [tideline.source, tideline.render, tideline.apply]) {
     const variables = (json.Resources[logicalId(fn.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
     assert.deepEqual(variables['TIDELINE_BUS_NAME'], { Ref: logicalId(tideline.bus) });
@@ -153,6 +159,7 @@ test('the pipeline functions share one environment naming the bus, bucket, statu
 });
 
 test('apply is fed by a FIFO queue, grouped per cluster and Kustomization and deduplicated on the event id, with a DLQ', () => {
+  // Assess: the stack synthesized once, above
   const fifo = json.Resources[logicalId(tideline.applyQueue)]!.Properties as Record<string, unknown>;
   assert.equal(fifo['FifoQueue'], true);
   assert.equal(fifo['ContentBasedDeduplication'], false);
@@ -174,21 +181,32 @@ test('apply is fed by a FIFO queue, grouped per cluster and Kustomization and de
 });
 
 test('the apply group is the cluster and Kustomization, hashed when it would pass SQS’s 128 characters', () => {
-  assert.equal(applyGroupOf('prod', { namespace: 'flux-system', name: 'apps' }), 'prod/flux-system/apps');
+  // Act
+  const short = applyGroupOf('prod', { namespace: 'flux-system', name: 'apps' });
   const long = applyGroupOf('c'.repeat(60), { namespace: 'n'.repeat(63), name: 'k'.repeat(63) });
+  const longNeighbour = applyGroupOf('c'.repeat(60), { namespace: 'n'.repeat(63), name: `${'k'.repeat(62)}x` });
+
+  // Assess
+  assert.equal(short, 'prod/flux-system/apps');
   assert.match(long, /^sha256:[0-9a-f]{64}$/);
-  assert.notEqual(long, applyGroupOf('c'.repeat(60), { namespace: 'n'.repeat(63), name: `${'k'.repeat(62)}x` }));
+  assert.notEqual(long, longNeighbour);
 });
 
-test('the drift sweep runs on its schedule and its shards come back to it through the bus, with its settings in the environment', () => {
+/** Asserts a Scheduler schedule at `expression` invokes `fn` with a Scheduled Event and has a DLQ. */
+function assertScheduledEvery(expression: string, fn: unknown): void {
   template.hasResourceProperties('AWS::Scheduler::Schedule', {
-    ScheduleExpression: 'rate(15 minutes)',
+    ScheduleExpression: expression,
     Target: Match.objectLike({
-      Arn: { 'Fn::GetAtt': [logicalId(tideline.drift.function), 'Arn'] },
+      Arn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
       DeadLetterConfig: Match.anyValue(),
       Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
     }),
   });
+}
+
+test('the drift sweep runs on its schedule and its shards come back to it through the bus, with its settings in the environment', () => {
+  // Assess: the stack synthesized once, above
+  assertScheduledEvery('rate(15 minutes)', tideline.drift.function);
   const variables = (json.Resources[logicalId(tideline.drift.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
     .Variables;
   assert.deepEqual(
@@ -199,17 +217,12 @@ test('the drift sweep runs on its schedule and its shards come back to it throug
 });
 
 test('the schedule invokes the source function with a Scheduled Event through Scheduler, with a DLQ', () => {
-  template.hasResourceProperties('AWS::Scheduler::Schedule', {
-    ScheduleExpression: 'rate(1 minute)',
-    Target: Match.objectLike({
-      Arn: { 'Fn::GetAtt': [logicalId(tideline.source.function), 'Arn'] },
-      DeadLetterConfig: Match.anyValue(),
-      Input: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }),
-    }),
-  });
+  // Assess: the stack synthesized once, above
+  assertScheduledEvery('rate(1 minute)', tideline.source.function);
 });
 
 test('the bucket is encrypted, private, SSL-only and expires old bundles', () => {
+  // Assess: the stack synthesized once, above
   template.hasResourceProperties('AWS::S3::Bucket', {
     BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
     PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -221,6 +234,7 @@ test('the bucket is encrypted, private, SSL-only and expires old bundles', () =>
 });
 
 test('the deliveries, dedup and status tables have TTL; the status table has the store’s key schema', () => {
+  // Assess: the stack synthesized once, above
   for (const table of [tideline.deliveriesTable, tideline.dedupTable, tideline.statusTable]) {
     const properties = json.Resources[logicalId(table)]!.Properties as {
       TimeToLiveSpecification: { AttributeName: string; Enabled: boolean };
@@ -236,6 +250,7 @@ test('the deliveries, dedup and status tables have TTL; the status table has the
 });
 
 test('each function’s role has exactly its own actions', () => {
+  // Assess: the stack synthesized once, above
   // The lists are built from the grants each function's role stands for, so a change to one grant
   // shows in every function that holds it; the comparison is still against the exact sorted list.
   const observed = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -263,6 +278,7 @@ test('each function’s role has exactly its own actions', () => {
 });
 
 test('no statement has a `*` resource except X-Ray’s, which supports no resource-level permissions', () => {
+  // Assess: the stack synthesized once, above
   for (const [id, policy] of resourcesOfType('AWS::IAM::Policy')) {
     for (const statement of (policy['PolicyDocument'] as { Statement: Statement[] }).Statement) {
       const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
@@ -272,6 +288,7 @@ test('no statement has a `*` resource except X-Ray’s, which supports no resour
 });
 
 test('secrets are readable only under the prefix, KMS only with the named keys, cluster roles only those named', () => {
+  // Assess: the stack synthesized once, above
   const all = resourcesOfType('AWS::IAM::Policy').flatMap(([, policy]) => (policy['PolicyDocument'] as { Statement: Statement[] }).Statement);
   const resourcesFor = (action: string, effect = 'Allow'): string[] =>
     all
@@ -286,6 +303,7 @@ test('secrets are readable only under the prefix, KMS only with the named keys, 
 });
 
 test('alerts reads only the Provider secrets the construct created; intake and alerts are denied the cluster records', () => {
+  // Assess: the stack synthesized once, above
   template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'tideline/flux-system/slack-bot' });
   const allowed = (role: string): Statement[] =>
     statementsOf(role).filter((statement) => statement.Effect === 'Allow' && actionsOf([statement]).includes('secretsmanager:GetSecretValue'));
@@ -301,6 +319,7 @@ test('alerts reads only the Provider secrets the construct created; intake and a
 });
 
 test('every dead-letter queue, every function’s errors and throttles, and the schedule tick have an alarm; one dashboard', () => {
+  // Assess: the stack synthesized once, above
   const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, properties]) => properties);
   const named = (metric: string): number => alarms.filter((alarm) => alarm['MetricName'] === metric).length;
   assert.equal(named('ApproximateNumberOfMessagesVisible'), tideline.deadLetterQueues.length);
@@ -312,11 +331,13 @@ test('every dead-letter queue, every function’s errors and throttles, and the 
 });
 
 test('logs are kept for a month', () => {
+  // Assess: the stack synthesized once, above
   for (const [, group] of resourcesOfType('AWS::Logs::LogGroup')) assert.equal(group['RetentionInDays'], 30);
   assert.equal(resourcesOfType('AWS::Logs::LogGroup').length, 6);
 });
 
 test('each bundle is a minified ESM file with a source map; intake and alerts carry their bootstrap configuration', () => {
+  // Assess: the stack synthesized once, above
   for (const fn of Object.values(functions)) {
     assert.ok(existsSync(path.join(assetOf(fn), 'index.mjs')));
     assert.ok(existsSync(path.join(assetOf(fn), 'index.mjs.map')));
@@ -326,6 +347,7 @@ test('each bundle is a minified ESM file with a source map; intake and alerts ca
 });
 
 test('cdk-nag AwsSolutions finds nothing unacknowledged in the stack', () => {
+  // Assess: the stack synthesized once, above
   const report = JSON.parse(readFileSync(path.join(synthesized.outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
   assert.deepEqual(
     report.pluginReports.flatMap((plugin) => plugin.violations ?? []),
@@ -353,8 +375,9 @@ test('the same cdk-nag check reports a queue without a dead-letter queue (the ch
 });
 
 test('cfn-lint finds nothing in the synthesized template', async () => {
-  // W3005 (a DependsOn next to a GetAtt of the same resource) is CDK's own: a function depends on its role explicitly.
+  // Act: W3005 (a DependsOn next to a GetAtt of the same resource) is CDK's own: a function depends on its role explicitly.
   const { code, output } = await runCfnLint([synthesized.templateFile], ['--ignore-checks', 'W3005']);
+  // Assess
   assert.equal(code, 0, output);
 });
 

@@ -34,11 +34,16 @@ test('writers in two processes (two stores on one artifact store) lose no update
 });
 
 test('a change that returns the snapshot it was given stores nothing', async (t) => {
+  // Prepare
   const dir = await mkdtemp(join(tmpdir(), 'tideline-fleet-store-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const artifacts = new FsArtifactStore(dir);
   const store = new FleetStore(artifacts);
+
+  // Act
   const result = await store.update((snapshot) => ({ snapshot, result: 'unchanged' }));
+
+  // Assess
   assert.equal(result, 'unchanged');
   assert.equal(await artifacts.getVersioned('fleet/snapshot.json'), undefined);
 });
