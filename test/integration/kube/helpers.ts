@@ -118,6 +118,11 @@ export async function clientAndManager(t: TestContext, fieldManager: string): Pr
   return { client, other };
 }
 
+/** The action of each entry of a reconcile's change set, in order. */
+export function actionsOf(result: ReconcileResult): string[] {
+  return result.changeSet.entries.map((e) => e.action);
+}
+
 /** Reconciles `objects` as the owner of test namespace `ns` at `revision`, with any further request fields. */
 export function reconcileAs(
   client: KubeApi,

@@ -7,6 +7,7 @@ import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
 import {
+  actionsOf,
   clientAndManager,
   configMap,
   crd,
@@ -34,10 +35,7 @@ test('objects the cluster does not have yet are validated by a dry-run create, n
   const result = await reconcileAs(client, ns, 'r1', [configMap(ns, 'a', { k: 'v' }), configMap(ns, 'b', { k: 'v' }), service(ns, 'web')]);
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  assert.deepEqual(
-    result.changeSet.entries.map((e) => e.action),
-    ['Created', 'Created', 'Created'],
-  );
+  assert.deepEqual(actionsOf(result), ['Created', 'Created', 'Created']);
   assert.equal(client.requestsByVerb.get('DRYRUN create ConfigMap'), 2);
   assert.equal(client.requestsByVerb.get('DRYRUN create Service'), 1);
   assert.equal(client.requestsByVerb.get('DRYRUN ConfigMap'), undefined);
@@ -256,14 +254,8 @@ test('a manifest exported with kubectl get -o yaml applies: server-written metad
   const again = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [exported] });
   // Assess
   assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
-  assert.deepEqual(
-    first.changeSet.entries.map((e) => e.action),
-    ['Created'],
-  );
-  assert.deepEqual(
-    again.changeSet.entries.map((e) => e.action),
-    ['Unchanged'],
-  );
+  assert.deepEqual(actionsOf(first), ['Created']);
+  assert.deepEqual(actionsOf(again), ['Unchanged']);
   const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'exported' });
   assert.notEqual(live?.metadata.uid, '6a1e8c1e-0000-4000-8000-000000000000');
 });
