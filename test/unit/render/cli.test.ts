@@ -21,10 +21,13 @@ async function tideline(args: string[]): Promise<{ code: number; stdout: string;
 
 describe('tideline render', () => {
   it('prints the bundle with substitutions applied', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'apps/cm.yaml': configMap('cm', { region: '${REGION}' }) });
 
+    // Act
     const result = await tideline(['render', path.join(root, 'apps'), '--root', root, '--substitute', 'REGION=eu']);
 
+    // Assess
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'apiVersion: v1\ndata:\n  region: eu\nkind: ConfigMap\nmetadata:\n  name: cm\n');
   });
@@ -41,10 +44,13 @@ describe('tideline render', () => {
   });
 
   it('reports errors on stderr with a non-zero exit code', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- ../escape.yaml\n' });
 
+    // Act
     const result = await tideline(['render', root, '--root', root]);
 
+    // Assess
     assert.notEqual(result.code, 0);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /kustomization\.yaml: path "\.\.\/escape\.yaml" points outside the repository root/);

@@ -15,12 +15,15 @@ const fixtures = path.join(import.meta.dirname, 'fixtures', 'scalars');
 
 describe('go-yaml compatible printing', () => {
   it('prints nasty scalars, numbers, timestamps and key orders exactly as kustomize does', async (t) => {
+    // Prepare
     const input = await readFile(path.join(fixtures, 'input.yaml'), 'utf8');
     const expected = await readFile(path.join(fixtures, 'expected.yaml'), 'utf8');
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- input.yaml\n', 'input.yaml': input });
 
+    // Act
     const { yaml } = await renderKustomization({ root });
 
+    // Assess
     assert.equal(yaml, expected);
   });
 
@@ -34,22 +37,28 @@ describe('go-yaml compatible printing', () => {
   });
 
   it('writes block sequences unindented under their key and empty collections in flow style', () => {
+    // Prepare
     const value = new Map<string, unknown>([
       ['list', ['a', new Map([['b', 'c']])]],
       ['empty', new Map()],
       ['none', []],
     ]);
 
+    // Act
     const text = emitGoYaml(value as never);
 
+    // Assess
     assert.equal(text, 'empty: {}\nlist:\n- a\n- b: c\nnone: []\n');
   });
 
   it('orders keys like go-yaml v2: digit runs by value, letters before digits', () => {
+    // Prepare
     const keys = ['a10', 'a9', 'b', 'A', '10', '9', 'a01', 'a1'];
 
+    // Act
     const sorted = [...keys].sort((x, y) => (goYamlKeyLess(x, y) ? -1 : goYamlKeyLess(y, x) ? 1 : 0));
 
+    // Assess
     assert.deepEqual(sorted, ['9', '10', 'A', 'a1', 'a01', 'a9', 'a10', 'b']);
   });
 
@@ -64,7 +73,10 @@ describe('go-yaml compatible printing', () => {
   });
 
   it('refuses infinities, as kustomize does', () => {
-    assert.throws(() => goFloatText(Number.POSITIVE_INFINITY), /unsupported value: \+Inf/);
+    // Act
+    const act = () => goFloatText(Number.POSITIVE_INFINITY);
+    // Assess
+    assert.throws(act, /unsupported value: \+Inf/);
   });
 
   it('types plain scalars with go-yaml v3 rules', () => {
@@ -94,11 +106,13 @@ describe('go-yaml compatible printing', () => {
   });
 
   it('refuses strings with control characters kustomize cannot print', async (t) => {
+    // Act
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\n',
       'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ctl\ndata:\n  x: "\\x7f"\n',
     });
 
+    // Assess
     await assert.rejects(
       renderKustomization({ root }),
       (error) => error instanceof InvalidInputError && /control characters are not allowed/.test(error.message),

@@ -18,29 +18,37 @@ const SECRET = 'c2VjcmV0LXZhbHVlLTQyCg';
 
 describe('secret values stay out of render errors', () => {
   it('a secretGenerator literal without "=" is refused naming its position, not its value', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': `secretGenerator:\n- name: creds\n  literals:\n  - user=svc\n  - password:${SECRET}\n` });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^kustomization\.yaml: generator creds: literals entry 2 is not KEY=VALUE/);
     assert.equal(error.message.includes(SECRET), false, error.message);
   });
 
   it('an env-file key with whitespace is refused naming the file and line, not the line', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'secretGenerator:\n- name: creds\n  envs:\n  - creds.env\n',
       'creds.env': `USER=svc\nTOKEN: ${SECRET}=\n`,
     });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^creds\.env:2: /);
     assert.equal(error.message.includes(SECRET), false, error.message);
   });
 
   it('tideline render --substitute without a key or "=" does not echo the argument', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': configMap('cm') });
 
+    // Act
     const results = [];
     for (const argument of [`=${SECRET}`, SECRET]) {
       try {
@@ -52,6 +60,7 @@ describe('secret values stay out of render errors', () => {
       }
     }
 
+    // Assess
     for (const result of results) {
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, /--substitute expects KEY=VALUE/);
@@ -130,14 +139,18 @@ describe('renderer input shapes', () => {
   });
 
   it('still refuses a duplicate key, naming its line', () => {
+    // Act
     const attempt = (): unknown => parseYamlDocuments('a: 1\nb:\n  c: 2\n  c: 3\n', 'dup.yaml', 10_000);
 
+    // Assess
     assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^dup\.yaml:4: invalid YAML: Map keys must be unique/.test(error.message));
   });
 
   it('refuses keys equal in value (1 and 01) as duplicates, naming the line, as the full parser does', () => {
+    // Act
     const attempt = (): unknown => parseYamlDocuments('a: x\n1: a\n01: b\n', 'dup.yaml', 10_000);
 
+    // Assess
     assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^dup\.yaml:3: invalid YAML: Map keys must be unique/.test(error.message));
   });
 
@@ -151,10 +164,13 @@ describe('renderer input shapes', () => {
   });
 
   it('refuses a kustomization that includes itself through a symlink as a cycle', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- self\n', self: { symlink: '.' } });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /kustomization cycle/);
   });
 
@@ -164,24 +180,31 @@ describe('renderer input shapes', () => {
     ['patches path', 'resources:\n- cm.yaml\npatches:\n- path: sub\n'],
   ]) {
     it(`refuses a directory given as a file (${field})`, async (t) => {
+      // Prepare
       const root = await writeTree(t, { 'kustomization.yaml': entry as string, 'cm.yaml': configMap('cm'), 'sub/a.txt': 'a' });
 
+      // Act
       const error = await renderError({ root });
 
+      // Assess
       assert.match(error.message, /^sub: is a directory, not a file/);
     });
   }
 
   it('refuses a postBuild value nested deeper than the bound, as a typed error', async (t) => {
+    // Prepare
     const depth = 10_000;
     const root = await writeTree(t, { 'cm.yaml': configMap('cm', { deep: `${'${A:-'.repeat(depth)}x${'}'.repeat(depth)}` }) });
 
+    // Act
     const error = await renderError({ root, flux: { postBuild: { substitute: { B: 'b' } } } });
 
+    // Assess
     assert.match(error.message, /^ConfigMap cm \(from cm\.yaml\): postBuild substitution failed: variable expressions nested deeper than 32 levels$/);
   });
 
   it('refuses patchesStrategicMerge entries outside the root whether or not they exist', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\npatchesStrategicMerge:\n- /etc/no-such-file\n',
       'cm.yaml': configMap('cm'),
@@ -191,48 +214,62 @@ describe('renderer input shapes', () => {
       'cm.yaml': configMap('cm'),
     });
 
+    // Act
     const absolute = await renderError({ root });
     const climbing = await renderError({ root: outside });
 
+    // Assess
     assert.match(absolute.message, /absolute path "\/etc\/no-such-file" is not allowed/);
     assert.match(climbing.message, /path "\.\.\/no-such-file\.yaml" points outside the repository root/);
   });
 
   it('refuses an object without a namespace and the same object in namespace default as one id, as kustomize does', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- a.yaml\n- b.yaml\n',
       'a.yaml': configMap('dup'),
       'b.yaml': configMap('dup').replace('  name: dup\n', '  name: dup\n  namespace: default\n'),
     });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /duplicate object ConfigMap dup/);
   });
 
   it('refuses an alias to an anchor that does not exist', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: *nope\n' });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^cm\.yaml:6: .*anchor "nope"/);
   });
 
   it('refuses a FIFO in the tree instead of blocking on it', { timeout: 10_000 }, async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- cm.yaml\n- pipe.yaml\n', 'cm.yaml': configMap('cm') });
     execFileSync('mkfifo', [path.join(root, 'pipe.yaml')]);
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^pipe\.yaml: is not a regular file/);
   });
 
   it('renders a plain directory holding a FIFO only when the FIFO is not a manifest', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': configMap('cm') });
     execFileSync('mkfifo', [path.join(root, 'events.pipe')]);
 
+    // Act
     const rendered = await renderKustomization({ root });
 
+    // Assess
     assert.equal(rendered.objects.length, 1);
   });
 });

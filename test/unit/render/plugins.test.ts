@@ -6,6 +6,7 @@ import { configMap, renderError, writeTree } from './tree.ts';
 
 describe('builtin plugin configurations', () => {
   it('applies a label transformer only to the fields its fieldSpecs name', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- labels.yaml\n',
       'cm.yaml': configMap('settings'),
@@ -13,35 +14,44 @@ describe('builtin plugin configurations', () => {
         'apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: team\nlabels:\n  team: web\nfieldSpecs:\n- path: metadata/labels\n  create: true\n',
     });
 
+    // Act
     const { yaml } = await renderKustomization({ root });
 
+    // Assess
     assert.match(yaml, /metadata:\n {2}labels:\n {4}team: web\n {2}name: settings\n/);
   });
 
   it('refuses an inline plugin that is not a builtin', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- |-\n  apiVersion: example.com/v1\n  kind: Sops\n  metadata:\n    name: decrypt\n',
       'cm.yaml': configMap('settings'),
     });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^kustomization\.yaml: transformers plugin Sops "decrypt" \(apiVersion example\.com\/v1\) is not a kustomize builtin/);
   });
 
   it('refuses an unknown NamespaceTransformer subject mode', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- ns.yaml\n',
       'cm.yaml': configMap('settings'),
       'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nsetRoleBindingSubjects: everything\n',
     });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^ns\.yaml: NamespaceTransformer "ns": setRoleBindingSubjects must be/);
   });
 
   it('keeps namespaces already set when a NamespaceTransformer is unsetOnly', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\n- other.yaml\ntransformers:\n- ns.yaml\n',
       'cm.yaml': configMap('settings'),
@@ -49,8 +59,10 @@ describe('builtin plugin configurations', () => {
       'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nunsetOnly: true\n',
     });
 
+    // Act
     const { objects } = await renderKustomization({ root });
 
+    // Assess
     assert.deepEqual(
       objects.map((o) => `${o.name}/${o.namespace ?? ''}`),
       ['settings/shop', 'pinned/tools'],
@@ -60,24 +72,30 @@ describe('builtin plugin configurations', () => {
 
 describe('configurations sections', () => {
   it('adds the name prefix to configured fields without treating them as names', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- job.yaml\nnamePrefix: eu-\nconfigurations:\n- config.yaml\n',
       'job.yaml': 'apiVersion: ci.example.com/v1\nkind: Pipeline\nmetadata:\n  name: build\nspec:\n  queue: main\n',
       'config.yaml': 'namePrefix:\n- kind: Pipeline\n  path: spec/queue\n',
     });
 
+    // Act
     const { yaml } = await renderKustomization({ root });
 
+    // Assess
     assert.match(yaml, /name: eu-build\nspec:\n {2}queue: eu-main\n/);
   });
 });
 
 describe('replica counts', () => {
   it('refuses a replica count naming no scalable object, as kustomize does', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- cm.yaml\nreplicas:\n- name: web\n  count: 2\n', 'cm.yaml': configMap('web') });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^kustomization\.yaml: replicas: no Deployment, ReplicationController, ReplicaSet, StatefulSet named "web"/);
   });
 });

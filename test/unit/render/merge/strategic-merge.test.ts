@@ -72,39 +72,51 @@ test('merges env entries by name and keeps fields the patch does not mention', (
 });
 
 test('replaces lists without a merge strategy (args, tolerations) whole', () => {
+  // Prepare
   const patch = node(
     'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      tolerations: [{key: b, operator: Exists}]\n      containers: [{name: app, args: [--b]}]\n',
   );
 
+  // Act
   const result = strategicMergePatch(node(base), patch, deployment)?.toJSON() as {
     spec: { template: { spec: { tolerations: unknown[]; containers: { args: string[] }[] } } };
   };
 
+  // Assess
   assert.deepEqual(result.spec.template.spec.tolerations, [{ key: 'b', operator: 'Exists' }]);
   assert.deepEqual(result.spec.template.spec.containers[0]?.args, ['--b']);
 });
 
 test('merges primitive lists with a merge strategy (finalizers) as sets, patch values first', () => {
+  // Prepare
   const patch = node('kind: Deployment\nmetadata:\n  name: web\n  finalizers: [example.com/b, example.com/a]\n');
 
+  // Act
   const result = strategicMergePatch(node(base), patch, deployment)?.toJSON() as { metadata: { finalizers: string[] } };
 
+  // Assess
   assert.deepEqual(result.metadata.finalizers, ['example.com/b', 'example.com/a']);
 });
 
 test('deletes a field set to null in the patch, also when the patch was parsed with the failsafe schema', () => {
+  // Prepare
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: null\n', true);
 
+  // Act
   const result = strategicMergePatch(node(base, true), patch, deployment)?.toJSON() as { spec: Record<string, unknown> };
 
+  // Assess
   assert.equal('replicas' in result.spec, false);
 });
 
 test('removes a list element marked $patch: delete', () => {
+  // Prepare
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
 
+  // Act
   const result = strategicMergePatch(node(base), patch, deployment);
 
+  // Assess
   assert.deepEqual(
     containers(result).map((c) => c.name),
     ['app'],
@@ -112,49 +124,64 @@ test('removes a list element marked $patch: delete', () => {
 });
 
 test('replaces a map whole with $patch: replace and drops the directive', () => {
+  // Prepare
   const target = node('apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: a, tier: web}\n');
   const patch = node('kind: Service\nmetadata: {name: s}\nspec:\n  selector:\n    $patch: replace\n    app: b\n');
 
+  // Act
   const result = strategicMergePatch(target, patch, service)?.toJSON() as { spec: { selector: unknown } };
 
+  // Assess
   assert.deepEqual(result.spec.selector, { app: 'b' });
 });
 
 test('replaces a merged list whole when the patch list holds a {$patch: replace} element', () => {
+  // Prepare
   const patch = node(
     'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: only, image: only:1}\n        - $patch: replace\n',
   );
 
+  // Act
   const result = strategicMergePatch(node(base), patch, deployment);
 
+  // Assess
   assert.deepEqual(containers(result), [{ name: 'only', image: 'only:1' }]);
 });
 
 test('returns null when the patch deletes the whole object', () => {
+  // Prepare
   const patch = node('$patch: delete\nkind: Deployment\nmetadata: {name: web}\n');
 
+  // Act
   const result = strategicMergePatch(node(base), patch, deployment);
 
+  // Assess
   assert.equal(result, null);
 });
 
 test('merges custom resources without a schema as JSON merge: maps merge, lists are replaced', () => {
+  // Prepare
   const target = node('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  items: [{name: a}]\n  config: {a: 1, b: 2}\n');
   const patch = node('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  items: [{name: b}]\n  config: {b: null, c: 3}\n');
 
+  // Act
   const result = strategicMergePatch(target, patch, { group: 'example.com', version: 'v1', kind: 'Widget' })?.toJSON() as { spec: unknown };
 
+  // Assess
   assert.deepEqual(result.spec, { items: [{ name: 'b' }], config: { a: 1, c: 3 } });
 });
 
 test('merges service ports on port and protocol together (order as kustomize build leaves it)', () => {
+  // Prepare
   const target = node(
     'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - {port: 53, protocol: TCP, name: tcp}\n    - {port: 53, protocol: UDP, name: udp}\n',
   );
   const patch = node('kind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - {port: 53, protocol: UDP, name: dns-udp}\n');
 
+  // Act
   const result = strategicMergePatch(target, patch, service)?.toJSON() as { spec: { ports: { name: string }[] } };
 
+  // Assess
   assert.deepEqual(
     result.spec.ports.map((p) => p.name),
     ['tcp', 'dns-udp'],
@@ -162,24 +189,30 @@ test('merges service ports on port and protocol together (order as kustomize bui
 });
 
 test('keeps the target name and namespace unless the patch may rename it', () => {
+  // Prepare
   const target = node('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old, namespace: ns}\ndata: {a: b}\n');
   const cm = { group: '', version: 'v1', kind: 'ConfigMap' };
 
+  // Act
   const kept = strategicMergePatch(target.clone() as YAMLMap, node('kind: ConfigMap\nmetadata: {name: new}\n'), cm)?.toJSON() as { metadata: unknown };
   const renamed = strategicMergePatch(target.clone() as YAMLMap, node('kind: ConfigMap\nmetadata: {name: new}\n'), cm, { allowNameChange: true })?.toJSON() as {
     metadata: unknown;
   };
 
+  // Assess
   assert.deepEqual(kept.metadata, { name: 'old', namespace: 'ns' });
   assert.deepEqual(renamed.metadata, { name: 'new', namespace: 'ns' });
 });
 
 test("does not consume the caller's patch, so one patch can apply to several targets", () => {
+  // Prepare
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
 
+  // Act
   strategicMergePatch(node(base), patch, deployment);
   const second = strategicMergePatch(node(base), patch, deployment);
 
+  // Assess
   assert.deepEqual(
     containers(second).map((c) => c.name),
     ['app'],
@@ -187,8 +220,10 @@ test("does not consume the caller's patch, so one patch can apply to several tar
 });
 
 test('refuses to merge a list into a map with an error naming the object and the field', () => {
+  // Act
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template: [1, 2]\n');
 
+  // Assess
   assert.throws(
     () => strategicMergePatch(node(base), patch, deployment),
     (error: unknown) => error instanceof InvalidInputError && /Deployment\.apps web/.test(error.message) && /spec\.template/.test(error.message),
@@ -196,17 +231,22 @@ test('refuses to merge a list into a map with an error naming the object and the
 });
 
 test('refuses an unknown $patch directive', () => {
+  // Act
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  $patch: explode\n');
 
+  // Assess
   assert.throws(() => strategicMergePatch(node(base), patch, deployment), /unknown patch strategy 'explode'/);
 });
 
 test('a value replacing a quoted one becomes a quoted string, as kustomize renders it', () => {
+  // Prepare
   const target = node('apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  labels: {version: "1", tier: web}\n');
   const patch = node('kind: Service\nmetadata:\n  name: s\n  labels: {version: 2, tier: 3}\n');
 
+  // Act
   const result = strategicMergePatch(target, patch, service)?.toJSON() as { metadata: { labels: unknown } };
 
+  // Assess
   assert.deepEqual(result.metadata.labels, { version: '2', tier: 3 });
 });
 
