@@ -33,10 +33,13 @@ describe('tideline render', () => {
   });
 
   it('prints JSON with the digest and object list', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': configMap('cm') });
 
+    // Act
     const result = await tideline(['render', root, '--output', 'json']);
 
+    // Assess
     const parsed = JSON.parse(result.stdout) as { digest: string; objects: unknown[]; items: unknown[] };
     assert.match(parsed.digest, /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual(parsed.objects, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'cm' }]);

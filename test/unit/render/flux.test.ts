@@ -178,11 +178,14 @@ describe('directories without a kustomization', () => {
   });
 
   it('refuses a YAML file that is not a Kubernetes object', async (t) => {
-    // Act
+    // Prepare
     const root = await writeTree(t, { 'apps/values.yaml': 'replicaCount: 2\n' });
 
+    // Act
+    const attempt = renderKustomization({ root, path: 'apps' });
+
     // Assess
-    await assert.rejects(renderKustomization({ root, path: 'apps' }), /values\.yaml:1: object is missing apiVersion, kind, metadata\.name/);
+    await assert.rejects(attempt, /values\.yaml:1: object is missing apiVersion, kind, metadata\.name/);
   });
 });
 

@@ -71,11 +71,13 @@ describe('secret values stay out of render errors', () => {
 
 describe('renderer input shapes', () => {
   it('parses a 4 MiB ConfigMap of 150,000 keys in linear time (minutes before; seconds at most on a loaded machine)', () => {
+    // Prepare
     const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: big', 'data:'];
     for (let i = 0; i < 150_000; i++) lines.push(`  key-${i}: value-${i}`.padEnd(26, 'x'));
     const text = `${lines.join('\n')}\n`;
     assert.ok(text.length < 4 * 1024 * 1024, `${text.length} bytes`);
 
+    // Act
     const started = performance.now();
     const cpu = process.cpuUsage();
     const docs = parseYamlDocuments(text, 'big.yaml', 10_000);
@@ -83,6 +85,7 @@ describe('renderer input shapes', () => {
     const cpuMs = (used.user + used.system) / 1000;
     const elapsed = performance.now() - started;
 
+    // Assess
     process.stdout.write(`# 150,000-key ConfigMap (${text.length} bytes) parsed in ${elapsed.toFixed(0)} ms (${cpuMs.toFixed(0)} ms CPU)\n`);
     assert.equal(docs.length, 1);
     // The quadratic check took minutes. The bound is on this process's CPU time, which other jobs
@@ -94,14 +97,17 @@ describe('renderer input shapes', () => {
   const DEFERRED_SHAPES = new Set(['tags and odd keys']);
   for (const shape of LARGE_SHAPES) {
     it(`parses a 4 MiB file of ${shape.name}, each document once, the common shapes without the full parser`, () => {
+      // Prepare
       const text = shape.text();
       const markers = text.split(/\r?\n/).filter((line) => line === '---').length;
 
+      // Act
       const cpu = process.cpuUsage();
       const docs = parseYamlDocuments(text, 'shape.yaml', 10_000);
       const used = process.cpuUsage(cpu);
       const pieces = readDocuments(shape.text(200_000));
 
+      // Assess
       const cpuMs = (used.user + used.system) / 1000;
       process.stdout.write(`# ${shape.name} (${text.length} bytes): ${docs.length} documents in ${cpuMs.toFixed(0)} ms CPU\n`);
       assert.ok(text.length > SHAPE_BYTES - 1024 && text.length < 4 * 1024 * 1024, `${text.length} bytes`);
@@ -115,6 +121,7 @@ describe('renderer input shapes', () => {
   }
 
   it('parses a 40,000-key patch file and a 40,000-key sops document in linear time', async (t) => {
+    // Prepare
     const keys = Array.from({ length: 40_000 }, (_, i) => `  key-${i}: value-${i}`).join('\n');
     const root = await writeTree(t, {
       // The target selects nothing: the patch is parsed (to tell its kind) but merged into nothing.
@@ -124,6 +131,7 @@ describe('renderer input shapes', () => {
     });
     const decryptor = createSopsDecryptor({ ageIdentities: [] });
 
+    // Act
     const started = performance.now();
     const cpu = process.cpuUsage();
     const rendered = await renderKustomization({ root });
@@ -132,6 +140,7 @@ describe('renderer input shapes', () => {
     const cpuMs = (used.user + used.system) / 1000;
     const elapsed = performance.now() - started;
 
+    // Assess
     process.stdout.write(`# 40,000-key patch and 40,000-key sops document parsed in ${elapsed.toFixed(0)} ms (${cpuMs.toFixed(0)} ms CPU)\n`);
     assert.equal(rendered.objects.length, 1);
     // Together they took 75 s with the parser's quadratic duplicate-key check (CPU time: see above).
@@ -155,10 +164,13 @@ describe('renderer input shapes', () => {
   });
 
   it('resolves an alias to the last anchor of its name before it, in one document or many', () => {
+    // Prepare
     const text = 'a: &x 1\nb: &x 2\nc: *x\nd: &x 3\n---\na: &x 4\nb: [*x]\n';
 
+    // Act
     const docs = parseYamlDocuments(text, 'alias.yaml', 10_000);
 
+    // Assess
     const values = docs.map((doc) => JSON.stringify((doc.node as { toJSON(): unknown }).toJSON()));
     assert.deepEqual(values, ['{"a":1,"b":2,"c":2,"d":3}', '{"a":4,"b":[4]}']);
   });

@@ -18,12 +18,20 @@ function resource(text: string): Resource {
 
 describe('kustomize rules', () => {
   it('hashes ConfigMaps like kustomize (its own test vectors)', () => {
-    assert.equal(generatorHash(resource('apiVersion: v1\nkind: ConfigMap\n')), '6ct58987ht');
-    assert.equal(generatorHash(resource('apiVersion: v1\nkind: ConfigMap\ndata:\n  one: ""\n')), '9g67k2htb6');
-    assert.equal(generatorHash(resource('apiVersion: v1\nkind: ConfigMap\ndata:\n  two: 2\n  one: ""\n  three: 3\n')), '7757f9kkct');
+    // Prepare
+    const configMaps = [
+      'apiVersion: v1\nkind: ConfigMap\n',
+      'apiVersion: v1\nkind: ConfigMap\ndata:\n  one: ""\n',
+      'apiVersion: v1\nkind: ConfigMap\ndata:\n  two: 2\n  one: ""\n  three: 3\n',
+    ];
+    // Act
+    const hashes = configMaps.map((text) => generatorHash(resource(text)));
+    // Assess
+    assert.deepEqual(hashes, ['6ct58987ht', '9g67k2htb6', '7757f9kkct']);
   });
 
   it('names generated ConfigMaps with the hash and rewrites references to them', async (t) => {
+    // Prepare
     const pod =
       'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n  - name: v\n    configMap:\n      name: settings\n  containers:\n  - name: c\n    image: busybox\n';
     const root = await writeTree(t, {
@@ -31,8 +39,10 @@ describe('kustomize rules', () => {
       'pod.yaml': pod,
     });
 
+    // Act
     const { yaml, objects } = await renderKustomization({ root });
 
+    // Assess
     const name = objects.find((o) => o.kind === 'ConfigMap')?.name;
     assert.equal(name, 'settings-bdg947hgcc');
     assert.match(yaml, /configMap:\n {6}name: settings-bdg947hgcc\n/);

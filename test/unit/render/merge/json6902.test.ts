@@ -89,14 +89,14 @@ test('a passing test operation lets the patch continue, typing plain scalars as 
 });
 
 test('a failing test operation stops the patch with an error naming the operation', () => {
-  // Act
+  // Prepare
   const ops = [{ op: 'test', path: '/metadata/name', value: 'other' }];
 
+  // Act
+  const act = () => applyJson6902(node(service), ops);
+
   // Assess
-  assert.throws(
-    () => applyJson6902(node(service), ops),
-    (error: unknown) => error instanceof InvalidInputError && /operation 1 \(test \/metadata\/name\)/.test(error.message),
-  );
+  assert.throws(act, (error: unknown) => error instanceof InvalidInputError && /operation 1 \(test \/metadata\/name\)/.test(error.message));
 });
 
 test('replace of a missing object member adds it, as kustomize does', () => {

@@ -56,7 +56,12 @@ test('follows kustomize where its embedded schema is older: schedulingGates are 
 });
 
 test('kinds kustomize does not know, and custom resources, have no schema', () => {
-  assert.equal(schemaForType('autoscaling/v2', 'HorizontalPodAutoscaler'), undefined);
-  assert.equal(schemaForType('helm.toolkit.fluxcd.io/v2', 'HelmRelease'), undefined);
-  assert.notEqual(schemaForType('autoscaling/v1', 'HorizontalPodAutoscaler'), undefined);
+  // Act
+  const newerHpa = schemaForType('autoscaling/v2', 'HorizontalPodAutoscaler');
+  const helmRelease = schemaForType('helm.toolkit.fluxcd.io/v2', 'HelmRelease');
+  const knownHpa = schemaForType('autoscaling/v1', 'HorizontalPodAutoscaler');
+  // Assess
+  assert.equal(newerHpa, undefined);
+  assert.equal(helmRelease, undefined);
+  assert.notEqual(knownHpa, undefined);
 });

@@ -57,12 +57,15 @@ test('merges containers by name, patch elements first then the remaining target 
 });
 
 test('merges env entries by name and keeps fields the patch does not mention', () => {
+  // Prepare
   const patch = node(
     'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env: [{name: B, value: "3"}]\n',
   );
 
+  // Act
   const result = strategicMergePatch(node(base), patch, deployment);
 
+  // Assess
   const app = containers(result).find((c) => c.name === 'app') as unknown as { env: unknown[]; image: string };
   assert.deepEqual(app.env, [
     { name: 'B', value: '3' },
@@ -220,22 +223,28 @@ test("does not consume the caller's patch, so one patch can apply to several tar
 });
 
 test('refuses to merge a list into a map with an error naming the object and the field', () => {
-  // Act
+  // Prepare
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template: [1, 2]\n');
+
+  // Act
+  const act = () => strategicMergePatch(node(base), patch, deployment);
 
   // Assess
   assert.throws(
-    () => strategicMergePatch(node(base), patch, deployment),
+    act,
     (error: unknown) => error instanceof InvalidInputError && /Deployment\.apps web/.test(error.message) && /spec\.template/.test(error.message),
   );
 });
 
 test('refuses an unknown $patch directive', () => {
-  // Act
+  // Prepare
   const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  $patch: explode\n');
 
+  // Act
+  const act = () => strategicMergePatch(node(base), patch, deployment);
+
   // Assess
-  assert.throws(() => strategicMergePatch(node(base), patch, deployment), /unknown patch strategy 'explode'/);
+  assert.throws(act, /unknown patch strategy 'explode'/);
 });
 
 test('a value replacing a quoted one becomes a quoted string, as kustomize renders it', () => {
@@ -251,12 +260,15 @@ test('a value replacing a quoted one becomes a quoted string, as kustomize rende
 });
 
 test('a patch element without its merge key pairs with no target element (kustomize then empties the list)', () => {
+  // Prepare
   const patch = node(
     'kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n        - {image: orphan:1}\n',
   );
 
+  // Act
   const result = strategicMergePatch(node(base), patch, deployment);
 
+  // Assess
   // Checked against kustomize build v5.7.1: the keyless element neither merges into "app" nor survives.
   assert.deepEqual(containers(result), []);
 });
