@@ -6,12 +6,23 @@ import { renderKustomization, substituteVariables } from '#shared/render/index.t
 import { configMap, writeTree } from './tree.ts';
 
 describe('postBuild substitution', () => {
-  it('replaces ${var} with its value', () => {
-    // Act
-    const result = substituteVariables('region: ${REGION}', { REGION: 'eu-west-1' }, false, 'f');
-    // Assess
-    assert.equal(result, 'region: eu-west-1');
-  });
+  const substitutions: { name: string; text: string; variables: Record<string, string>; expected: string }[] = [
+    { name: 'replaces ${var} with its value', text: 'region: ${REGION}', variables: { REGION: 'eu-west-1' }, expected: 'region: eu-west-1' },
+    { name: 'keeps the value over the default when the variable is set', text: '${A:=one}', variables: { A: 'set' }, expected: 'set' },
+    { name: 'expands variables nested in defaults', text: '${A:=${B}-x}', variables: { B: 'b' }, expected: 'b-x' },
+    { name: 'treats $${var} as an escaped literal ${var}', text: 'keep: $${HOME} set: ${A}', variables: { A: '1' }, expected: 'keep: ${HOME} set: 1' },
+    { name: 'leaves bare $var alone (only braces substitute)', text: 'echo $HOME ${A}', variables: { A: 'x' }, expected: 'echo $HOME x' },
+    { name: 'replaces unset variables with nothing when not strict', text: 'v: "${MISSING}"', variables: { A: 'x' }, expected: 'v: ""' },
+    { name: 'drops newlines from values, as Flux does', text: '${A}', variables: { A: 'a\nb' }, expected: 'ab' },
+  ];
+  for (const { name, text, variables, expected } of substitutions) {
+    it(name, () => {
+      // Act
+      const result = substituteVariables(text, variables, false, 'f');
+      // Assess
+      assert.equal(result, expected);
+    });
+  }
 
   it('uses the default of ${var:=default} and ${var:-default} when the variable is unset or empty', () => {
     // Prepare
@@ -22,41 +33,6 @@ describe('postBuild substitution', () => {
 
     // Assess
     assert.equal(result, 'a: one b: two c: three');
-  });
-
-  it('keeps the value over the default when the variable is set', () => {
-    // Act
-    const result = substituteVariables('${A:=one}', { A: 'set' }, false, 'f');
-    // Assess
-    assert.equal(result, 'set');
-  });
-
-  it('expands variables nested in defaults', () => {
-    // Act
-    const result = substituteVariables('${A:=${B}-x}', { B: 'b' }, false, 'f');
-    // Assess
-    assert.equal(result, 'b-x');
-  });
-
-  it('treats $${var} as an escaped literal ${var}', () => {
-    // Act
-    const result = substituteVariables('keep: $${HOME} set: ${A}', { A: '1' }, false, 'f');
-    // Assess
-    assert.equal(result, 'keep: ${HOME} set: 1');
-  });
-
-  it('leaves bare $var alone (only braces substitute)', () => {
-    // Act
-    const result = substituteVariables('echo $HOME ${A}', { A: 'x' }, false, 'f');
-    // Assess
-    assert.equal(result, 'echo $HOME x');
-  });
-
-  it('replaces unset variables with nothing when not strict', () => {
-    // Act
-    const result = substituteVariables('v: "${MISSING}"', { A: 'x' }, false, 'f');
-    // Assess
-    assert.equal(result, 'v: ""');
   });
 
   it('errors on an unset variable in strict mode, naming it', () => {
@@ -71,13 +47,6 @@ describe('postBuild substitution', () => {
     const act = () => substituteVariables('v', { '1BAD': 'x' }, false, 'f');
     // Assess
     assert.throws(act, /variable name "1BAD" is invalid/);
-  });
-
-  it('drops newlines from values, as Flux does', () => {
-    // Act
-    const result = substituteVariables('${A}', { A: 'a\nb' }, false, 'f');
-    // Assess
-    assert.equal(result, 'ab');
   });
 
   it('types substituted values with YAML 1.1 rules, as Flux re-reads them', async (t) => {

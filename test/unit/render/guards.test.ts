@@ -1,7 +1,7 @@
 // Bad input a hostile or careless repository can hold: each must end in a typed error naming the file.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { configMap, renderError, writeTree } from './tree.ts';
+import { configMap, configMapTree, renderError, writeTree } from './tree.ts';
 
 describe('render refuses bad input', () => {
   it('refuses a resource path that climbs above the repository root', async (t) => {
@@ -263,11 +263,12 @@ describe('render refuses bad input', () => {
 
   it('names unknown sections of transformer configurations', async (t) => {
     // Prepare
-    const root = await writeTree(t, {
-      'kustomization.yaml': 'resources:\n- cm.yaml\nconfigurations:\n- config.yaml\n',
-      'cm.yaml': configMap('cm'),
-      'config.yaml': 'bogusReference:\n- path: spec/x\n',
-    });
+    const root = await writeTree(
+      t,
+      configMapTree('cm', 'configurations:\n- config.yaml\n', {
+        'config.yaml': 'bogusReference:\n- path: spec/x\n',
+      }),
+    );
 
     // Act
     const error = await renderError({ root });

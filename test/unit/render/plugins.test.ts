@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderKustomization } from '#shared/render/index.ts';
-import { configMap, renderError, writeTree } from './tree.ts';
+import { configMap, configMapTree, renderError, writeTree } from './tree.ts';
 
 describe('builtin plugin configurations', () => {
   it('applies a label transformer only to the fields its fieldSpecs name', async (t) => {
@@ -23,10 +23,10 @@ describe('builtin plugin configurations', () => {
 
   it('refuses an inline plugin that is not a builtin', async (t) => {
     // Prepare
-    const root = await writeTree(t, {
-      'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- |-\n  apiVersion: example.com/v1\n  kind: Sops\n  metadata:\n    name: decrypt\n',
-      'cm.yaml': configMap('settings'),
-    });
+    const root = await writeTree(
+      t,
+      configMapTree('settings', 'transformers:\n- |-\n  apiVersion: example.com/v1\n  kind: Sops\n  metadata:\n    name: decrypt\n'),
+    );
 
     // Act
     const error = await renderError({ root });
@@ -37,11 +37,12 @@ describe('builtin plugin configurations', () => {
 
   it('refuses an unknown NamespaceTransformer subject mode', async (t) => {
     // Prepare
-    const root = await writeTree(t, {
-      'kustomization.yaml': 'resources:\n- cm.yaml\ntransformers:\n- ns.yaml\n',
-      'cm.yaml': configMap('settings'),
-      'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nsetRoleBindingSubjects: everything\n',
-    });
+    const root = await writeTree(
+      t,
+      configMapTree('settings', 'transformers:\n- ns.yaml\n', {
+        'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nsetRoleBindingSubjects: everything\n',
+      }),
+    );
 
     // Act
     const error = await renderError({ root });
@@ -52,12 +53,13 @@ describe('builtin plugin configurations', () => {
 
   it('keeps namespaces already set when a NamespaceTransformer is unsetOnly', async (t) => {
     // Prepare
-    const root = await writeTree(t, {
-      'kustomization.yaml': 'resources:\n- cm.yaml\n- other.yaml\ntransformers:\n- ns.yaml\n',
-      'cm.yaml': configMap('settings'),
-      'other.yaml': `${configMap('pinned')}`.replace('  name: pinned\n', '  name: pinned\n  namespace: tools\n'),
-      'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nunsetOnly: true\n',
-    });
+    const root = await writeTree(
+      t,
+      configMapTree('settings', '- other.yaml\ntransformers:\n- ns.yaml\n', {
+        'other.yaml': `${configMap('pinned')}`.replace('  name: pinned\n', '  name: pinned\n  namespace: tools\n'),
+        'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: shop\nunsetOnly: true\n',
+      }),
+    );
 
     // Act
     const { objects } = await renderKustomization({ root });

@@ -39,6 +39,16 @@ function containers(result: YAMLMap | null): { name: string }[] {
   return (result.toJSON() as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec.template.spec.containers;
 }
 
+/** The names of the merged Deployment's containers, in order. */
+function containerNames(result: YAMLMap | null): string[] {
+  return containers(result).map((c) => c.name);
+}
+
+/** A Deployment patch deleting the container sidecar with `$patch: delete`. */
+function deleteSidecar(): YAMLMap {
+  return node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
+}
+
 test('merges containers by name, patch elements first then the remaining target elements', () => {
   // Prepare
   const patch = node(
@@ -49,10 +59,7 @@ test('merges containers by name, patch elements first then the remaining target 
   const result = strategicMergePatch(node(base), patch, deployment);
 
   // Assess
-  assert.deepEqual(
-    containers(result).map((c) => c.name),
-    ['sidecar', 'logger', 'app'],
-  );
+  assert.deepEqual(containerNames(result), ['sidecar', 'logger', 'app']);
   assert.equal((containers(result)[0] as unknown as { image: string }).image, 'proxy:2');
 });
 
@@ -114,16 +121,13 @@ test('deletes a field set to null in the patch, also when the patch was parsed w
 
 test('removes a list element marked $patch: delete', () => {
   // Prepare
-  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
+  const patch = deleteSidecar();
 
   // Act
   const result = strategicMergePatch(node(base), patch, deployment);
 
   // Assess
-  assert.deepEqual(
-    containers(result).map((c) => c.name),
-    ['app'],
-  );
+  assert.deepEqual(containerNames(result), ['app']);
 });
 
 test('replaces a map whole with $patch: replace and drops the directive', () => {
@@ -209,17 +213,14 @@ test('keeps the target name and namespace unless the patch may rename it', () =>
 
 test("does not consume the caller's patch, so one patch can apply to several targets", () => {
   // Prepare
-  const patch = node('kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: sidecar, $patch: delete}\n');
+  const patch = deleteSidecar();
 
   // Act
   strategicMergePatch(node(base), patch, deployment);
   const second = strategicMergePatch(node(base), patch, deployment);
 
   // Assess
-  assert.deepEqual(
-    containers(second).map((c) => c.name),
-    ['app'],
-  );
+  assert.deepEqual(containerNames(second), ['app']);
 });
 
 test('refuses to merge a list into a map with an error naming the object and the field', () => {
