@@ -3,10 +3,10 @@
 // field-manager conflicts and namespace defaulting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterClient, reconcileObjects } from '#shared/kube/index.ts';
+import { reconcileObjects } from '#shared/kube/index.ts';
 import type { ChangeSet } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, crd, deployment, ownerFor, secret, service, testClient, testClientFor } from './helpers.ts';
+import { actionsOf, clientAndManager, configMap, crd, deployment, ownerFor, reconcileAs, secret, service, testClientFor } from './helpers.ts';
 
 const actions = (changeSet: ChangeSet): string[] => changeSet.entries.map((e) => `${e.object.kind}/${e.object.name}:${e.action}`).sort();
 
@@ -15,11 +15,7 @@ test('a first apply creates every object with ownership labels and records the i
   const ns = await useNamespace(t, 'kube-create');
   const client = await testClientFor(t);
   // Act
-  const result = await reconcileObjects(client, {
-    owner: ownerFor(ns),
-    revision: 'main@sha1:1',
-    objects: [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web'), service(ns, 'web')],
-  });
+  const result = await reconcileAs(client, ns, 'main@sha1:1', [configMap(ns, 'settings', { a: '1' }), deployment(ns, 'web'), service(ns, 'web')]);
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.deepEqual(actions(result.changeSet), ['ConfigMap/settings:Created', 'Deployment/web:Created', 'Service/web:Created']);
@@ -71,10 +67,7 @@ test('re-applying an unchanged bundle writes nothing: one LIST per kind and the 
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects });
   // Assess
   const requests = client.requestCount - before;
-  assert.deepEqual(
-    result.changeSet.entries.map((e) => e.action),
-    ['Unchanged', 'Unchanged', 'Unchanged', 'Unchanged'],
-  );
+  assert.deepEqual(actionsOf(result), ['Unchanged', 'Unchanged', 'Unchanged', 'Unchanged']);
   assert.deepEqual(
     [...client.requestsByVerb.keys()].filter((k) => !k.startsWith('LIST') && !k.startsWith('GET')),
     [],
@@ -180,9 +173,7 @@ test('with force, an object whose replacement would be invalid is not deleted: t
 test('a field owned by another manager is taken over when conflicts are forced (the default)', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-force');
-  const client = await testClient();
-  const other = new ClusterClient(client.endpoint, { fieldManager: 'kubectl-edit' });
-  t.after(() => (client.close(), other.close()));
+  const { client, other } = await clientAndManager(t, 'kubectl-edit');
   await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
   await other.apply(configMap(ns, 'settings', { a: 'hand-edited' }), { force: true });
   // Act
@@ -196,9 +187,7 @@ test('a field owned by another manager is taken over when conflicts are forced (
 test('a field owned by another manager is a conflict error when conflicts are not forced', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-conflict');
-  const client = await testClient();
-  const other = new ClusterClient(client.endpoint, { fieldManager: 'kubectl-edit' });
-  t.after(() => (client.close(), other.close()));
+  const { client, other } = await clientAndManager(t, 'kubectl-edit');
   await other.apply(configMap(ns, 'settings', { a: 'theirs' }), { force: true });
   // Act
   const result = await reconcileObjects(client, {
@@ -272,9 +261,7 @@ test('an object annotated kustomize.toolkit.fluxcd.io/force: enabled is recreate
 test('ssa: IfNotPresent creates a missing object and leaves an existing one alone; ssa: Ignore is never applied', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-ssa-policy');
-  const client = await testClient();
-  const other = new ClusterClient(client.endpoint, { fieldManager: 'operator' });
-  t.after(() => (client.close(), other.close()));
+  const { client, other } = await clientAndManager(t, 'operator');
   await other.apply(configMap(ns, 'existing', { a: 'operator-owned' }));
   const annotated = (name: string, policy: string) => {
     const object = configMap(ns, name, { a: 'from-git' });

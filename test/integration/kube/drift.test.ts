@@ -2,16 +2,14 @@
 // ones cost no dry-run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterClient, detectDrift, reconcileObjects } from '#shared/kube/index.ts';
+import { detectDrift, reconcileObjects } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, deployment, ownerFor, testClient } from './helpers.ts';
+import { clientAndManager, configMap, deployment, ownerFor } from './helpers.ts';
 
 test('an object edited by hand is Modified, a deleted one Missing, the rest in sync', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-drift');
-  const client = await testClient();
-  const other = new ClusterClient(client.endpoint, { fieldManager: 'kubectl-edit' });
-  t.after(() => (client.close(), other.close()));
+  const { client, other } = await clientAndManager(t, 'kubectl-edit');
   const owner = ownerFor(ns);
   const objects = [configMap(ns, 'edited', { a: '1' }), configMap(ns, 'deleted', { a: '1' }), deployment(ns, 'web')];
   await reconcileObjects(client, { owner, revision: 'r1', objects });
@@ -29,9 +27,7 @@ test('an object edited by hand is Modified, a deleted one Missing, the rest in s
 test('a field added with kubectl is drift: the apply would take it over and remove it', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-drift-kubectl');
-  const client = await testClient();
-  const kubectl = new ClusterClient(client.endpoint, { fieldManager: 'kubectl-client-side-apply' });
-  t.after(() => (client.close(), kubectl.close()));
+  const { client, other: kubectl } = await clientAndManager(t, 'kubectl-client-side-apply');
   const owner = ownerFor(ns);
   const objects = [configMap(ns, 'settings', { a: '1' }), configMap(ns, 'untouched', { a: '1' })];
   await reconcileObjects(client, { owner, revision: 'r1', objects });

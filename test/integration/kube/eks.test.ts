@@ -74,11 +74,20 @@ async function useMotoCredentials(): Promise<Awaited<ReturnType<typeof getTestEn
   return env;
 }
 
+/** Moto's credentials in the environment and a fresh EKS cluster named `prefix` plus a random suffix, as DescribeCluster describes it. */
+async function motoCluster(
+  t: TestContext,
+  prefix: string,
+): Promise<{ env: Awaited<ReturnType<typeof getTestEnv>>; clusterName: string; described: { endpoint: string; caData: string } }> {
+  const env = await useMotoCredentials();
+  const clusterName = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const described = await createEksCluster(t, clusterName);
+  return { env, clusterName, described };
+}
+
 test('an EKS record naming only the cluster gets endpoint and CA from DescribeCluster, and a token for that cluster', async (t) => {
   // Prepare
-  const env = await useMotoCredentials();
-  const clusterName = `named-${randomBytes(4).toString('hex')}`;
-  const described = await createEksCluster(t, clusterName);
+  const { env, clusterName, described } = await motoCluster(t, 'named');
   const record = eksRecord({ clusterName, region: env.moto.region, roleArn: 'arn:aws:iam::123456789012:role/tideline-apply' });
   // Act
   const endpoint = await endpointFromClusterRecord(record, { eks: motoEks(env) });
@@ -93,9 +102,7 @@ test('an EKS record naming only the cluster gets endpoint and CA from DescribeCl
 
 test('an EKS record given by ARN is looked up by the cluster name in the ARN', async (t) => {
   // Prepare
-  const env = await useMotoCredentials();
-  const clusterName = `arn-${randomBytes(4).toString('hex')}`;
-  const described = await createEksCluster(t, clusterName);
+  const { env, clusterName, described } = await motoCluster(t, 'arn');
   const record = eksRecord({ clusterName: `arn:aws:eks:${env.moto.region}:123456789012:cluster/${clusterName}`, region: env.moto.region });
   // Act
   const endpoint = await endpointFromClusterRecord(record, { eks: motoEks(env) });
@@ -105,9 +112,7 @@ test('an EKS record given by ARN is looked up by the cluster name in the ARN', a
 
 test('an EKS record with its own endpoint but no CA keeps its endpoint and takes the CA from DescribeCluster', async (t) => {
   // Prepare
-  const env = await useMotoCredentials();
-  const clusterName = `partial-${randomBytes(4).toString('hex')}`;
-  const described = await createEksCluster(t, clusterName);
+  const { env, clusterName, described } = await motoCluster(t, 'partial');
   const record = eksRecord({ clusterName, region: env.moto.region, endpoint: 'https://private-endpoint.example:443/' });
   // Act
   const endpoint = await endpointFromClusterRecord(record, { eks: motoEks(env) });
@@ -117,9 +122,7 @@ test('an EKS record with its own endpoint but no CA keeps its endpoint and takes
 
 test('an EKS cluster is looked up once per EKS access: later connections reuse what DescribeCluster said', async (t) => {
   // Prepare
-  const env = await useMotoCredentials();
-  const clusterName = `cached-${randomBytes(4).toString('hex')}`;
-  const described = await createEksCluster(t, clusterName);
+  const { env, clusterName, described } = await motoCluster(t, 'cached');
   const record = eksRecord({ clusterName, region: env.moto.region });
   const options = { eks: motoEks(env) };
   await endpointFromClusterRecord(record, options);

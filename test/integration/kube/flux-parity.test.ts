@@ -2,14 +2,27 @@
 // kube-apiserver: fields dropped from a Secret's stringData leave the live Secret, immutable fields
 // of Services and RoleBindings recreate only when allowed, duplicates name both occurrences, the
 // guards name the Kustomization, and pruning a Namespace that is already terminating succeeds.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError, InvalidInputError, TransientError } from '#shared/errors/index.ts';
 import { compileIgnoreRules, reconcileObjects } from '#shared/kube/index.ts';
-import type { KubeObject } from '#shared/kube/index.ts';
+import type { ClusterClient, KubeObject } from '#shared/kube/index.ts';
 import { getTestEnv, useNamespace } from '#test/env/index.ts';
-import { configMap, crd, deployment, ownedNamespace, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
+import { actionsOf, configMap, crd, deployment, ownedNamespace, ownerFor, secret, testClient, testClientFor } from './helpers.ts';
 
+/** A test namespace with ConfigMap settings ({ a: '1' }) reconciled at r1 by `client`, and a client `other` writing as field manager `manager`. */
+async function settingsAppliedBeside(
+  t: TestContext,
+  prefix: string,
+  manager: string,
+): Promise<{ ns: string; client: ClusterClient; other: ClusterClient; owner: ReturnType<typeof ownerFor> }> {
+  const ns = await useNamespace(t, prefix);
+  const client = await testClientFor(t);
+  const other = await testClientFor(t, { fieldManager: manager });
+  const owner = ownerFor(ns);
+  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  return { ns, client, other, owner };
+}
 test("a key dropped from a Secret's stringData disappears from the live Secret", async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-strdata');
@@ -191,12 +204,8 @@ test('an object recorded with an API version the cluster no longer serves is pru
 
 test('labels and annotations another manager added do not make an object Configured, and survive the apply', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-foreign-meta');
-  const client = await testClientFor(t);
   // A tool of its own (kubectl's managers would be taken over, as in Flux).
-  const other = await testClientFor(t, { fieldManager: 'policy-agent' });
-  const owner = ownerFor(ns);
-  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  const { ns, client, other, owner } = await settingsAppliedBeside(t, 'kube-foreign-meta', 'policy-agent');
   await other.apply(
     {
       apiVersion: 'v1',
@@ -222,11 +231,7 @@ test('labels and annotations another manager added do not make an object Configu
 
 test('an object whose ownership labels were changed to another Kustomization is Configured and labelled back', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-relabel');
-  const client = await testClientFor(t);
-  const other = await testClientFor(t, { fieldManager: 'someone-else' });
-  const owner = ownerFor(ns);
-  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  const { ns, client, other, owner } = await settingsAppliedBeside(t, 'kube-relabel', 'someone-else');
   await other.apply(
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { 'tideline.dev/name': 'intruder' } } },
     { force: true },
@@ -278,19 +283,12 @@ test('a field added with kubectl apply --server-side is taken over and removed; 
   );
   const kept = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'merged' });
   assert.deepEqual(kept?.data, { a: '1', extra: 'by hand' });
-  assert.deepEqual(
-    again.changeSet.entries.map((e) => e.action),
-    ['Unchanged', 'Unchanged'],
-  );
+  assert.deepEqual(actionsOf(again), ['Unchanged', 'Unchanged']);
 });
 
 test('a field added with client-side kubectl apply loses its last-applied annotation and is removed', async (t) => {
   // Prepare
-  const ns = await useNamespace(t, 'kube-takeover-csa');
-  const client = await testClientFor(t);
-  const kubectl = await testClientFor(t, { fieldManager: 'kubectl' });
-  const owner = ownerFor(ns);
-  await reconcileObjects(client, { owner, revision: 'r1', objects: [configMap(ns, 'settings', { a: '1' })] });
+  const { ns, client, other: kubectl, owner } = await settingsAppliedBeside(t, 'kube-takeover-csa', 'kubectl');
   const lastApplied = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { a: '1', extra: 'x' } });
   // A merge patch is an Update by manager `kubectl`, as an old client-side `kubectl apply` made it.
   await kubectl.sendForStatus('PATCH', `/api/v1/namespaces/${ns}/configmaps/settings`, {
@@ -398,10 +396,7 @@ test('commonMetadata labels and annotates every object, overriding its own keys,
   assert.deepEqual(spec.template.metadata.labels, { app: 'web' }, 'pod templates are left alone');
   const settings = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
   assert.equal(settings?.metadata.labels?.team, 'shop');
-  assert.deepEqual(
-    again.changeSet.entries.map((e) => e.action),
-    ['Unchanged', 'Unchanged'],
-  );
+  assert.deepEqual(actionsOf(again), ['Unchanged', 'Unchanged']);
 });
 
 test('a CRD whose conversion webhook caBundle is a placeholder applies without it; a real CA bundle is kept', async (t) => {
@@ -498,20 +493,11 @@ test('spec.ignore: replicas scaled in the cluster are left alone — no apply fo
   const afterImage = await replicas();
   const withoutIgnore = await reconcileObjects(client, { owner, revision: 'r4', objects: [web('nginx:1.28')] });
   // Assess
-  assert.deepEqual(
-    unchanged.changeSet.entries.map((e) => e.action),
-    ['Unchanged'],
-  );
+  assert.deepEqual(actionsOf(unchanged), ['Unchanged']);
   assert.deepEqual(writes, [], 'no dry-run and no apply for an ignored difference');
   assert.equal(afterUnchanged, 5);
-  assert.deepEqual(
-    imageChanged.changeSet.entries.map((e) => e.action),
-    ['Configured'],
-  );
+  assert.deepEqual(actionsOf(imageChanged), ['Configured']);
   assert.equal(afterImage, 5, 'the apply for the image kept the scaled replicas');
-  assert.deepEqual(
-    withoutIgnore.changeSet.entries.map((e) => e.action),
-    ['Configured'],
-  );
+  assert.deepEqual(actionsOf(withoutIgnore), ['Configured']);
   assert.equal(await replicas(), 2, 'without the rule Git wins again');
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reconcileObjects } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { deployment, instantClock, ownerFor, reportDeploymentReady, testClientFor } from './helpers.ts';
+import { deployment, instantClock, ownerFor, reconcileAndWait, reportDeploymentReady, testClientFor } from './helpers.ts';
 
 test('wait succeeds once the Deployment reports its replicas ready', async (t) => {
   // Prepare
@@ -13,14 +13,7 @@ test('wait succeeds once the Deployment reports its replicas ready', async (t) =
   const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' };
   const clock = instantClock(() => reportDeploymentReady(client, ref));
   // Act
-  const result = await reconcileObjects(client, {
-    owner: ownerFor(ns),
-    revision: 'r1',
-    wait: true,
-    timeoutMs: 60_000,
-    clock,
-    objects: [deployment(ns, 'web')],
-  });
+  const result = await reconcileAndWait(client, ns, clock, [deployment(ns, 'web')]);
   // Assess
   assert.equal(result.failure, undefined);
   assert.equal(result.health?.ready, true);

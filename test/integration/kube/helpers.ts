@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '#shared/ports/index.ts';
-import { ClusterClient, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
-import type { ClusterClientOptions, KubeObject } from '#shared/kube/index.ts';
+import { ClusterClient, endpointFromKubeconfigFile, reconcileObjects } from '#shared/kube/index.ts';
+import type { ClusterClientOptions, KubeApi, KubeObject, ReconcileRequest, ReconcileResult } from '#shared/kube/index.ts';
 import { getTestEnv, useNamespace } from '#test/env/index.ts';
 
 /** A client of the shared test cluster (TLS verified, token user). */
@@ -108,6 +108,35 @@ export async function ownedNamespace(
 /** A unique-enough owner for one test (the test namespace is unique). */
 export function ownerFor(namespace: string): { name: string; namespace: string } {
   return { name: namespace, namespace: 'flux-system' };
+}
+
+/** A client of the test cluster and a second one writing as field manager `fieldManager`, both closed after the test. */
+export async function clientAndManager(t: TestContext, fieldManager: string): Promise<{ client: ClusterClient; other: ClusterClient }> {
+  const client = await testClient();
+  const other = new ClusterClient(client.endpoint, { fieldManager });
+  t.after(() => (client.close(), other.close()));
+  return { client, other };
+}
+
+/** The action of each entry of a reconcile's change set, in order. */
+export function actionsOf(result: ReconcileResult): string[] {
+  return result.changeSet.entries.map((e) => e.action);
+}
+
+/** Reconciles `objects` as the owner of test namespace `ns` at `revision`, with any further request fields. */
+export function reconcileAs(
+  client: KubeApi,
+  ns: string,
+  revision: string,
+  objects: KubeObject[],
+  more: Omit<ReconcileRequest, 'owner' | 'revision' | 'objects'> = {},
+): Promise<ReconcileResult> {
+  return reconcileObjects(client, { owner: ownerFor(ns), revision, objects, ...more });
+}
+
+/** Reconciles `objects` as the owner of test namespace `ns` and waits up to a minute of `clock` for them to be ready. */
+export function reconcileAndWait(client: KubeApi, ns: string, clock: Clock, objects: KubeObject[]): Promise<ReconcileResult> {
+  return reconcileAs(client, ns, 'r1', objects, { wait: true, timeoutMs: 60_000, clock });
 }
 
 /** Runs the `tideline` command line (`shared/cli/main.ts`) with `args` (and `env`, default this process's); never rejects. */

@@ -40,9 +40,14 @@ async function tenantNamespace(t: TestContext, prefix: string): Promise<{ ns: st
   return { ns, client };
 }
 
-/** Applies `objects` as the tenant's `deployer` service account, at revision r1. */
-function applyAsDeployer(client: ClusterClient, ns: string, objects: KubeObject[]): ReturnType<typeof reconcileObjects> {
-  return reconcileObjects(client, { owner: { name: 'tenant', namespace: ns }, revision: 'r1', objects, serviceAccountName: 'deployer' });
+/** Applies `objects` as the tenant's `deployer` service account, at revision r1 unless `more` names another, pruning if asked. */
+function applyAsDeployer(
+  client: ClusterClient,
+  ns: string,
+  objects: KubeObject[],
+  more: { revision?: string; prune?: boolean } = {},
+): ReturnType<typeof reconcileObjects> {
+  return reconcileObjects(client, { owner: { name: 'tenant', namespace: ns }, revision: 'r1', objects, serviceAccountName: 'deployer', ...more });
 }
 
 test('a Kustomization with a service account applies what the account may write', async (t) => {
@@ -81,31 +86,12 @@ test('an object the service account may not write fails validation and nothing i
 test('prune deletes as the service account: without delete rights the object stays and stays tracked', async (t) => {
   // Prepare
   const { ns, client } = await tenantNamespace(t, 'kube-sa-prune');
-  const owner = { name: 'tenant', namespace: ns };
-  const first = await reconcileObjects(client, {
-    owner,
-    revision: 'r1',
-    objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'old', { a: '1' })],
-    prune: true,
-    serviceAccountName: 'deployer',
-  });
+  const first = await applyAsDeployer(client, ns, [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'old', { a: '1' })], { revision: 'r1', prune: true });
   assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
   // Act
-  const denied = await reconcileObjects(client, {
-    owner,
-    revision: 'r2',
-    objects: [configMap(ns, 'keep', { a: '1' })],
-    prune: true,
-    serviceAccountName: 'deployer',
-  });
+  const denied = await applyAsDeployer(client, ns, [configMap(ns, 'keep', { a: '1' })], { revision: 'r2', prune: true });
   await deployer(client, ns, ['get', 'list', 'create', 'patch', 'update', 'delete']);
-  const allowed = await reconcileObjects(client, {
-    owner,
-    revision: 'r3',
-    objects: [configMap(ns, 'keep', { a: '1' })],
-    prune: true,
-    serviceAccountName: 'deployer',
-  });
+  const allowed = await applyAsDeployer(client, ns, [configMap(ns, 'keep', { a: '1' })], { revision: 'r3', prune: true });
   // Assess
   assert.equal(denied.failure, 'PruneFailed');
   assert.match(denied.changeSet.errors[0]?.message ?? '', /forbidden/);

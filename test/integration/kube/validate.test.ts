@@ -3,10 +3,23 @@
 // before anything of the bundle is written. Also: health waits read objects with a LIST per kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterClient, diffObjects, reconcileObjects } from '#shared/kube/index.ts';
+import { diffObjects, reconcileObjects } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import { useNamespace } from '#test/env/index.ts';
-import { configMap, crd, deployment, instantClock, ownerFor, reportDeploymentReady, service, testClient, testClientFor } from './helpers.ts';
+import {
+  actionsOf,
+  clientAndManager,
+  configMap,
+  crd,
+  deployment,
+  instantClock,
+  ownerFor,
+  reconcileAndWait,
+  reconcileAs,
+  reportDeploymentReady,
+  service,
+  testClientFor,
+} from './helpers.ts';
 
 const withEnv = (object: KubeObject, env: { name: string; value: string }[]): KubeObject => {
   const containers = (object.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers;
@@ -19,17 +32,10 @@ test('objects the cluster does not have yet are validated by a dry-run create, n
   const ns = await useNamespace(t, 'kube-validate-new');
   const client = await testClientFor(t);
   // Act
-  const result = await reconcileObjects(client, {
-    owner: ownerFor(ns),
-    revision: 'r1',
-    objects: [configMap(ns, 'a', { k: 'v' }), configMap(ns, 'b', { k: 'v' }), service(ns, 'web')],
-  });
+  const result = await reconcileAs(client, ns, 'r1', [configMap(ns, 'a', { k: 'v' }), configMap(ns, 'b', { k: 'v' }), service(ns, 'web')]);
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
-  assert.deepEqual(
-    result.changeSet.entries.map((e) => e.action),
-    ['Created', 'Created', 'Created'],
-  );
+  assert.deepEqual(actionsOf(result), ['Created', 'Created', 'Created']);
   assert.equal(client.requestsByVerb.get('DRYRUN create ConfigMap'), 2);
   assert.equal(client.requestsByVerb.get('DRYRUN create Service'), 1);
   assert.equal(client.requestsByVerb.get('DRYRUN ConfigMap'), undefined);
@@ -168,9 +174,7 @@ test('an undeclared field in a changed existing object is a validation error at 
 test('an object that exists without ownership labels is validated with a dry-run apply and taken over', async (t) => {
   // Prepare
   const ns = await useNamespace(t, 'kube-validate-adopt');
-  const client = await testClient();
-  const other = new ClusterClient(client.endpoint, { fieldManager: 'someone-else' });
-  t.after(() => (client.close(), other.close()));
+  const { client, other } = await clientAndManager(t, 'someone-else');
   await other.apply(configMap(ns, 'shared', { k: 'theirs' }));
   // Act
   const result = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r1', objects: [configMap(ns, 'shared', { k: 'ours' })] });
@@ -194,14 +198,12 @@ test('a health wait over several objects of a kind reads them with one LIST per 
     for (const name of names) await reportDeploymentReady(client, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name });
   });
   // Act
-  const result = await reconcileObjects(client, {
-    owner: ownerFor(ns),
-    revision: 'r1',
-    wait: true,
-    timeoutMs: 60_000,
+  const result = await reconcileAndWait(
+    client,
+    ns,
     clock,
-    objects: names.map((name) => deployment(ns, name)),
-  });
+    names.map((name) => deployment(ns, name)),
+  );
   // Assess
   assert.equal(result.failure, undefined, JSON.stringify(result.changeSet.errors));
   assert.equal(result.health?.ready, true);
@@ -252,14 +254,8 @@ test('a manifest exported with kubectl get -o yaml applies: server-written metad
   const again = await reconcileObjects(client, { owner: ownerFor(ns), revision: 'r2', objects: [exported] });
   // Assess
   assert.equal(first.failure, undefined, JSON.stringify(first.changeSet.errors));
-  assert.deepEqual(
-    first.changeSet.entries.map((e) => e.action),
-    ['Created'],
-  );
-  assert.deepEqual(
-    again.changeSet.entries.map((e) => e.action),
-    ['Unchanged'],
-  );
+  assert.deepEqual(actionsOf(first), ['Created']);
+  assert.deepEqual(actionsOf(again), ['Unchanged']);
   const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'exported' });
   assert.notEqual(live?.metadata.uid, '6a1e8c1e-0000-4000-8000-000000000000');
 });

@@ -221,27 +221,24 @@ patches:
 `,
       'overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nnamePrefix: prod-\nsecretGenerator:\n  - name: prod\n    envs:\n      - prod.enc.env\n',
     });
-    await writeEncrypted(path.join(fleet, 'base/secrets.enc.env'), '# database\nDB_USER=admin\nDB_PASSWORD=s3cr3t=with=equals\nMULTI=one\\ntwo\nEMPTY=\n');
-    await writeEncrypted(path.join(fleet, 'base/blob.bin'), BINARY);
-    await writeEncrypted(
-      path.join(fleet, 'base/config.enc.yaml'),
-      'db:\n  host: db.internal\n  port: 5432\n  replicas: [a, "8080", true]\n  tls: |\n    -----BEGIN-----\n    abc\nflag: "yes"\nempty: {}\n',
-    );
-    await writeEncrypted(
-      path.join(fleet, 'base/settings.enc.json'),
-      '{"token": "t0k3n", "limits": {"cpu": 2, "ratio": 0.5, "on": false, "none": null}, "list": []}',
-    );
-    await writeEncrypted(path.join(fleet, 'base/conf/renamed.enc.yaml'), 'apiKey: k3y\n');
-    await writeEncrypted(
-      path.join(fleet, 'base/server.ini'),
-      '; server settings\n[server]\nhost = db.internal\npassword_key=p@ss ; rotated monthly\n\n[limits]\nmax = 10\n',
-    );
+    const encryptedInputs: [string, string | Buffer][] = [
+      ['base/secrets.enc.env', '# database\nDB_USER=admin\nDB_PASSWORD=s3cr3t=with=equals\nMULTI=one\\ntwo\nEMPTY=\n'],
+      ['base/blob.bin', BINARY],
+      [
+        'base/config.enc.yaml',
+        'db:\n  host: db.internal\n  port: 5432\n  replicas: [a, "8080", true]\n  tls: |\n    -----BEGIN-----\n    abc\nflag: "yes"\nempty: {}\n',
+      ],
+      ['base/settings.enc.json', '{"token": "t0k3n", "limits": {"cpu": 2, "ratio": 0.5, "on": false, "none": null}, "list": []}'],
+      ['base/conf/renamed.enc.yaml', 'apiKey: k3y\n'],
+      ['base/server.ini', '; server settings\n[server]\nhost = db.internal\npassword_key=p@ss ; rotated monthly\n\n[limits]\nmax = 10\n'],
+      ['overlays/prod/prod.enc.env', 'REGION=eu-west-1\nPROD_TOKEN=prod-s3cr3t\n'],
+    ];
+    for (const [file, plaintext] of encryptedInputs) await writeEncrypted(path.join(fleet, file), plaintext);
     await writeEncrypted(
       path.join(fleet, 'base/patch.enc.yaml'),
       'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: TOKEN\n              value: patched-secret\n',
       ['--encrypted-regex', '^(value)$'],
     );
-    await writeEncrypted(path.join(fleet, 'overlays/prod/prod.enc.env'), 'REGION=eu-west-1\nPROD_TOKEN=prod-s3cr3t\n');
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -45,6 +45,14 @@ async function sopsEncrypt(
   return stdout;
 }
 
+/** `encrypted` with the first ciphertext character of the value at top-level `key` changed (A to B, anything else to A). */
+function withCiphertextFlipped(encrypted: string, key: string): string {
+  return encrypted.replace(
+    new RegExp(`(${key}: ENC\\[AES256_GCM,data:)([A-Za-z0-9+/])`),
+    (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`,
+  );
+}
+
 const SHAPES = `apiVersion: v1
 kind: Secret
 metadata:
@@ -211,10 +219,7 @@ describe('SOPS documents encrypted by the real sops', () => {
   it('a tampered value is refused without showing any plaintext', async () => {
     // Prepare
     const encrypted = await sopsEncrypt('password: hunter2\nother: value2\n', ['--age', recipient]);
-    const tampered = encrypted.replace(
-      /(password: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/,
-      (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`,
-    );
+    const tampered = withCiphertextFlipped(encrypted, 'password');
 
     // Act
     const error = await rejection(decryptSopsText(tampered, { ageIdentities: [identity] }, 'tampered.enc.yaml'));
@@ -228,10 +233,7 @@ describe('SOPS documents encrypted by the real sops', () => {
   it('a tampered MAC is refused', async () => {
     // Prepare
     const encrypted = await sopsEncrypt('password: hunter2\n', ['--age', recipient]);
-    const tampered = encrypted.replace(
-      /(mac: ENC\[AES256_GCM,data:)([A-Za-z0-9+/])/,
-      (_, head: string, first: string) => `${head}${first === 'A' ? 'B' : 'A'}`,
-    );
+    const tampered = withCiphertextFlipped(encrypted, 'mac');
 
     // Act
     const error = await rejection(decryptSopsText(tampered, { ageIdentities: [identity] }, 'mac.enc.yaml'));

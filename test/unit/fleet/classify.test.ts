@@ -37,6 +37,16 @@ const notBuiltYet: KubeObject[] = [
   configMap('settings'),
 ];
 
+/** The names of the Kustomizations a classification found, in order. */
+function kustomizationNames(classified: ReturnType<typeof classifyRendered>): string[] {
+  return classified.config.kustomizations.map((k) => k.object.metadata.name);
+}
+
+/** The names of the workload objects of a classification, in order. */
+function workloadNames(classified: ReturnType<typeof classifyRendered>): string[] {
+  return classified.workload.map((o) => o.metadata.name);
+}
+
 function classifyWithBrokenApps(): ReturnType<typeof classifyRendered> {
   const objects = [kustomization('apps', { interval: 'soon' }), kustomization('infra'), configMap('settings')];
   return classifyRendered(objects, { ...where, fileOf: (object) => (object.metadata.name === 'apps' ? 'clusters/dev/apps.yaml' : undefined) });
@@ -48,10 +58,7 @@ test('Flux objects become configuration and never reach the workload', () => {
   // Act
   const classified = classifyRendered(objects, where);
   // Assess
-  assert.deepEqual(
-    classified.config.kustomizations.map((k) => k.object.metadata.name),
-    ['apps'],
-  );
+  assert.deepEqual(kustomizationNames(classified), ['apps']);
   assert.deepEqual(
     classified.config.gitRepositories.map((r) => `${r.object.metadata.namespace}/${r.object.metadata.name}`),
     ['apps/tenant'],
@@ -60,10 +67,7 @@ test('Flux objects become configuration and never reach the workload', () => {
     classified.config.alerts.map((a) => a.object.spec.eventSeverity),
     ['error'],
   );
-  assert.deepEqual(
-    classified.workload.map((o) => o.metadata.name),
-    ['settings'],
-  );
+  assert.deepEqual(workloadNames(classified), ['settings']);
 });
 
 test("Flux's own controllers, a trimmed CRD copy among them, are skipped with one summary line", () => {
@@ -88,10 +92,7 @@ test("an object labelled part-of flux without Flux's instance label is workload"
   // Act
   const classified = classifyRendered(fluxInstall, where);
   // Assess
-  assert.deepEqual(
-    classified.workload.map((o) => o.metadata.name),
-    ['dashboard'],
-  );
+  assert.deepEqual(workloadNames(classified), ['dashboard']);
 });
 
 test('Flux kinds not built yet are listed by name and kept out of configuration and workload', () => {
@@ -108,10 +109,7 @@ test('Flux kinds not built yet are listed by name and kept out of configuration 
       'Kustomization flux-system/kyverno-controller',
     ],
   );
-  assert.deepEqual(
-    classified.workload.map((o) => o.metadata.name),
-    ['settings'],
-  );
+  assert.deepEqual(workloadNames(classified), ['settings']);
   assert.equal(classified.config.kustomizations.length, 0);
 });
 
@@ -147,14 +145,8 @@ test('an invalid Flux object leaves the rest of the bundle classified', () => {
   // Act
   const classified = classifyWithBrokenApps();
   // Assess
-  assert.deepEqual(
-    classified.config.kustomizations.map((k) => k.object.metadata.name),
-    ['infra'],
-  );
-  assert.deepEqual(
-    classified.workload.map((o) => o.metadata.name),
-    ['settings'],
-  );
+  assert.deepEqual(kustomizationNames(classified), ['infra']);
+  assert.deepEqual(workloadNames(classified), ['settings']);
 });
 
 test('a GitRepository is validated by the injected parser when one is given', () => {

@@ -38,6 +38,11 @@ const helmFleet = () => (helmWalk ??= walkFleet({ 'flux-system/flux-system': fix
 const tenancyDirs = (fleetDir = fixture('multi-tenancy')) => ({ 'flux-system/flux-system': fleetDir, 'apps/dev-team': fixture('dev-team-repo') });
 const tenancyFleet = () => (tenancyWalk ??= walkFleet(tenancyDirs(), { source: FLEET_SOURCE }));
 
+/** The render of Kustomization `key` in `cluster` among a walk's renders, if any. */
+function renderOf<R extends { cluster: string; key: string }>(renders: R[], cluster: string, key: string): R | undefined {
+  return renders.find((r) => r.cluster === cluster && r.key === key);
+}
+
 function copyFixture(t: TestContext, name: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tideline-fleet-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,7 +151,7 @@ test('kustomize-helm layout: next to the Helm objects, the rest of each layer is
   // Act
   const { renders } = await helmFleet();
   // Assess
-  const workload = (key: string) => renders.find((r) => r.cluster === 'production' && r.key === key)?.classified.workload ?? [];
+  const workload = (key: string) => renderOf(renders, 'production', key)?.classified.workload ?? [];
   assert.deepEqual(
     workload('flux-system/apps').map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`),
     ['Namespace//podinfo', 'ConfigMap/podinfo/podinfo-settings'],
@@ -162,10 +167,8 @@ test("kustomize-helm layout: each cluster's overlay shapes its workload (the ACM
   const { renders } = await helmFleet();
   // Assess
   const issuer = (cluster: string) =>
-    (
-      renders.find((r) => r.cluster === cluster && r.key === 'flux-system/infra-configs')?.classified.workload[0] as
-        { spec?: { acme?: { server?: string } } } | undefined
-    )?.spec?.acme?.server;
+    (renderOf(renders, cluster, 'flux-system/infra-configs')?.classified.workload[0] as { spec?: { acme?: { server?: string } } } | undefined)?.spec?.acme
+      ?.server;
   assert.equal(issuer('production'), 'https://acme-v02.api.letsencrypt.org/directory');
   assert.equal(issuer('staging'), 'https://acme-staging-v02.api.letsencrypt.org/directory');
 });
@@ -183,9 +186,8 @@ test("kustomize-helm layout: Flux's own controllers are skipped with one summary
 
 test("kustomize-helm layout: the root renders only Flux objects, naming the ServiceAccounts of Flux's controllers", async () => {
   // Act
-  const { renders } = await helmFleet();
+  const root = renderOf((await helmFleet()).renders, 'production', 'flux-system/flux-system');
   // Assess
-  const root = renders.find((r) => r.cluster === 'production' && r.key === 'flux-system/flux-system');
   assert.deepEqual(root?.classified.workload, []);
   assert.deepEqual(root?.classified.fluxComponents.serviceAccounts, [
     'flux-system/helm-controller',
@@ -197,9 +199,8 @@ test("kustomize-helm layout: the root renders only Flux objects, naming the Serv
 
 test('kustomize-helm layout: no Flux object is ever workload', async () => {
   // Act
-  const { renders } = await helmFleet();
+  const everyWorkload = (await helmFleet()).renders.flatMap((r) => r.classified.workload);
   // Assess
-  const everyWorkload = renders.flatMap((r) => r.classified.workload);
   assert.ok(everyWorkload.length > 0, 'the layout has workload to look at');
   assert.deepEqual(
     everyWorkload.filter((o) => isFluxGroup(groupOf(o.apiVersion)) || o.metadata.namespace === 'flux-system'),

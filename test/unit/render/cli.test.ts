@@ -21,19 +21,25 @@ async function tideline(args: string[]): Promise<{ code: number; stdout: string;
 
 describe('tideline render', () => {
   it('prints the bundle with substitutions applied', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'apps/cm.yaml': configMap('cm', { region: '${REGION}' }) });
 
+    // Act
     const result = await tideline(['render', path.join(root, 'apps'), '--root', root, '--substitute', 'REGION=eu']);
 
+    // Assess
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'apiVersion: v1\ndata:\n  region: eu\nkind: ConfigMap\nmetadata:\n  name: cm\n');
   });
 
   it('prints JSON with the digest and object list', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': configMap('cm') });
 
+    // Act
     const result = await tideline(['render', root, '--output', 'json']);
 
+    // Assess
     const parsed = JSON.parse(result.stdout) as { digest: string; objects: unknown[]; items: unknown[] };
     assert.match(parsed.digest, /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual(parsed.objects, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'cm' }]);
@@ -41,10 +47,13 @@ describe('tideline render', () => {
   });
 
   it('reports errors on stderr with a non-zero exit code', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- ../escape.yaml\n' });
 
+    // Act
     const result = await tideline(['render', root, '--root', root]);
 
+    // Assess
     assert.notEqual(result.code, 0);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /kustomization\.yaml: path "\.\.\/escape\.yaml" points outside the repository root/);

@@ -18,29 +18,37 @@ const SECRET = 'c2VjcmV0LXZhbHVlLTQyCg';
 
 describe('secret values stay out of render errors', () => {
   it('a secretGenerator literal without "=" is refused naming its position, not its value', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': `secretGenerator:\n- name: creds\n  literals:\n  - user=svc\n  - password:${SECRET}\n` });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^kustomization\.yaml: generator creds: literals entry 2 is not KEY=VALUE/);
     assert.equal(error.message.includes(SECRET), false, error.message);
   });
 
   it('an env-file key with whitespace is refused naming the file and line, not the line', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'secretGenerator:\n- name: creds\n  envs:\n  - creds.env\n',
       'creds.env': `USER=svc\nTOKEN: ${SECRET}=\n`,
     });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^creds\.env:2: /);
     assert.equal(error.message.includes(SECRET), false, error.message);
   });
 
   it('tideline render --substitute without a key or "=" does not echo the argument', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': configMap('cm') });
 
+    // Act
     const results = [];
     for (const argument of [`=${SECRET}`, SECRET]) {
       try {
@@ -52,6 +60,7 @@ describe('secret values stay out of render errors', () => {
       }
     }
 
+    // Assess
     for (const result of results) {
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, /--substitute expects KEY=VALUE/);
@@ -62,11 +71,13 @@ describe('secret values stay out of render errors', () => {
 
 describe('renderer input shapes', () => {
   it('parses a 4 MiB ConfigMap of 150,000 keys in linear time (minutes before; seconds at most on a loaded machine)', () => {
+    // Prepare
     const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: big', 'data:'];
     for (let i = 0; i < 150_000; i++) lines.push(`  key-${i}: value-${i}`.padEnd(26, 'x'));
     const text = `${lines.join('\n')}\n`;
     assert.ok(text.length < 4 * 1024 * 1024, `${text.length} bytes`);
 
+    // Act
     const started = performance.now();
     const cpu = process.cpuUsage();
     const docs = parseYamlDocuments(text, 'big.yaml', 10_000);
@@ -74,6 +85,7 @@ describe('renderer input shapes', () => {
     const cpuMs = (used.user + used.system) / 1000;
     const elapsed = performance.now() - started;
 
+    // Assess
     process.stdout.write(`# 150,000-key ConfigMap (${text.length} bytes) parsed in ${elapsed.toFixed(0)} ms (${cpuMs.toFixed(0)} ms CPU)\n`);
     assert.equal(docs.length, 1);
     // The quadratic check took minutes. The bound is on this process's CPU time, which other jobs
@@ -85,14 +97,17 @@ describe('renderer input shapes', () => {
   const DEFERRED_SHAPES = new Set(['tags and odd keys']);
   for (const shape of LARGE_SHAPES) {
     it(`parses a 4 MiB file of ${shape.name}, each document once, the common shapes without the full parser`, () => {
+      // Prepare
       const text = shape.text();
       const markers = text.split(/\r?\n/).filter((line) => line === '---').length;
 
+      // Act
       const cpu = process.cpuUsage();
       const docs = parseYamlDocuments(text, 'shape.yaml', 10_000);
       const used = process.cpuUsage(cpu);
       const pieces = readDocuments(shape.text(200_000));
 
+      // Assess
       const cpuMs = (used.user + used.system) / 1000;
       process.stdout.write(`# ${shape.name} (${text.length} bytes): ${docs.length} documents in ${cpuMs.toFixed(0)} ms CPU\n`);
       assert.ok(text.length > SHAPE_BYTES - 1024 && text.length < 4 * 1024 * 1024, `${text.length} bytes`);
@@ -106,6 +121,7 @@ describe('renderer input shapes', () => {
   }
 
   it('parses a 40,000-key patch file and a 40,000-key sops document in linear time', async (t) => {
+    // Prepare
     const keys = Array.from({ length: 40_000 }, (_, i) => `  key-${i}: value-${i}`).join('\n');
     const root = await writeTree(t, {
       // The target selects nothing: the patch is parsed (to tell its kind) but merged into nothing.
@@ -115,6 +131,7 @@ describe('renderer input shapes', () => {
     });
     const decryptor = createSopsDecryptor({ ageIdentities: [] });
 
+    // Act
     const started = performance.now();
     const cpu = process.cpuUsage();
     const rendered = await renderKustomization({ root });
@@ -123,6 +140,7 @@ describe('renderer input shapes', () => {
     const cpuMs = (used.user + used.system) / 1000;
     const elapsed = performance.now() - started;
 
+    // Assess
     process.stdout.write(`# 40,000-key patch and 40,000-key sops document parsed in ${elapsed.toFixed(0)} ms (${cpuMs.toFixed(0)} ms CPU)\n`);
     assert.equal(rendered.objects.length, 1);
     // Together they took 75 s with the parser's quadratic duplicate-key check (CPU time: see above).
@@ -130,31 +148,41 @@ describe('renderer input shapes', () => {
   });
 
   it('still refuses a duplicate key, naming its line', () => {
+    // Act
     const attempt = (): unknown => parseYamlDocuments('a: 1\nb:\n  c: 2\n  c: 3\n', 'dup.yaml', 10_000);
 
+    // Assess
     assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^dup\.yaml:4: invalid YAML: Map keys must be unique/.test(error.message));
   });
 
   it('refuses keys equal in value (1 and 01) as duplicates, naming the line, as the full parser does', () => {
+    // Act
     const attempt = (): unknown => parseYamlDocuments('a: x\n1: a\n01: b\n', 'dup.yaml', 10_000);
 
+    // Assess
     assert.throws(attempt, (error: unknown) => error instanceof InvalidInputError && /^dup\.yaml:3: invalid YAML: Map keys must be unique/.test(error.message));
   });
 
   it('resolves an alias to the last anchor of its name before it, in one document or many', () => {
+    // Prepare
     const text = 'a: &x 1\nb: &x 2\nc: *x\nd: &x 3\n---\na: &x 4\nb: [*x]\n';
 
+    // Act
     const docs = parseYamlDocuments(text, 'alias.yaml', 10_000);
 
+    // Assess
     const values = docs.map((doc) => JSON.stringify((doc.node as { toJSON(): unknown }).toJSON()));
     assert.deepEqual(values, ['{"a":1,"b":2,"c":2,"d":3}', '{"a":4,"b":[4]}']);
   });
 
   it('refuses a kustomization that includes itself through a symlink as a cycle', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- self\n', self: { symlink: '.' } });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /kustomization cycle/);
   });
 
@@ -164,24 +192,31 @@ describe('renderer input shapes', () => {
     ['patches path', 'resources:\n- cm.yaml\npatches:\n- path: sub\n'],
   ]) {
     it(`refuses a directory given as a file (${field})`, async (t) => {
+      // Prepare
       const root = await writeTree(t, { 'kustomization.yaml': entry as string, 'cm.yaml': configMap('cm'), 'sub/a.txt': 'a' });
 
+      // Act
       const error = await renderError({ root });
 
+      // Assess
       assert.match(error.message, /^sub: is a directory, not a file/);
     });
   }
 
   it('refuses a postBuild value nested deeper than the bound, as a typed error', async (t) => {
+    // Prepare
     const depth = 10_000;
     const root = await writeTree(t, { 'cm.yaml': configMap('cm', { deep: `${'${A:-'.repeat(depth)}x${'}'.repeat(depth)}` }) });
 
+    // Act
     const error = await renderError({ root, flux: { postBuild: { substitute: { B: 'b' } } } });
 
+    // Assess
     assert.match(error.message, /^ConfigMap cm \(from cm\.yaml\): postBuild substitution failed: variable expressions nested deeper than 32 levels$/);
   });
 
   it('refuses patchesStrategicMerge entries outside the root whether or not they exist', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- cm.yaml\npatchesStrategicMerge:\n- /etc/no-such-file\n',
       'cm.yaml': configMap('cm'),
@@ -191,48 +226,62 @@ describe('renderer input shapes', () => {
       'cm.yaml': configMap('cm'),
     });
 
+    // Act
     const absolute = await renderError({ root });
     const climbing = await renderError({ root: outside });
 
+    // Assess
     assert.match(absolute.message, /absolute path "\/etc\/no-such-file" is not allowed/);
     assert.match(climbing.message, /path "\.\.\/no-such-file\.yaml" points outside the repository root/);
   });
 
   it('refuses an object without a namespace and the same object in namespace default as one id, as kustomize does', async (t) => {
+    // Prepare
     const root = await writeTree(t, {
       'kustomization.yaml': 'resources:\n- a.yaml\n- b.yaml\n',
       'a.yaml': configMap('dup'),
       'b.yaml': configMap('dup').replace('  name: dup\n', '  name: dup\n  namespace: default\n'),
     });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /duplicate object ConfigMap dup/);
   });
 
   it('refuses an alias to an anchor that does not exist', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: *nope\n' });
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^cm\.yaml:6: .*anchor "nope"/);
   });
 
   it('refuses a FIFO in the tree instead of blocking on it', { timeout: 10_000 }, async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'kustomization.yaml': 'resources:\n- cm.yaml\n- pipe.yaml\n', 'cm.yaml': configMap('cm') });
     execFileSync('mkfifo', [path.join(root, 'pipe.yaml')]);
 
+    // Act
     const error = await renderError({ root });
 
+    // Assess
     assert.match(error.message, /^pipe\.yaml: is not a regular file/);
   });
 
   it('renders a plain directory holding a FIFO only when the FIFO is not a manifest', async (t) => {
+    // Prepare
     const root = await writeTree(t, { 'cm.yaml': configMap('cm') });
     execFileSync('mkfifo', [path.join(root, 'events.pipe')]);
 
+    // Act
     const rendered = await renderKustomization({ root });
 
+    // Assess
     assert.equal(rendered.objects.length, 1);
   });
 });

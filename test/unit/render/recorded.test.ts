@@ -12,11 +12,14 @@ const recorded = path.join(import.meta.dirname, 'fixtures', 'recorded');
 describe('recorded kustomize output', () => {
   for (const name of readdirSync(recorded).sort()) {
     it(`renders ${name} byte for byte`, async () => {
+      // Prepare
       const root = path.join(recorded, name);
       const expected = await readFile(path.join(root, 'expected.yaml'), 'utf8');
 
+      // Act
       const { yaml } = await renderKustomization({ root, path: 'app' });
 
+      // Assess
       assert.equal(yaml, expected);
     });
   }

@@ -86,7 +86,7 @@ async function dataKey(): Promise<Uint8Array> {
 }
 
 test('a document written by sops decrypts to its plaintext with typed numbers, booleans and lists', async () => {
-  // Prepare / Act
+  // Act
   const plain = await decryptSopsText(ENCRYPTED, { ageIdentities: [IDENTITY] }, 'secret.enc.yaml');
 
   // Assess

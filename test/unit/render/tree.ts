@@ -29,6 +29,11 @@ export function configMap(name: string, data: Record<string, string> = { key: 'v
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${lines.join('\n')}\n`;
 }
 
+/** A tree whose kustomization lists cm.yaml (ConfigMap `name`) followed by the fields `rest`, plus the `files` those fields name. */
+export function configMapTree(name: string, rest: string, files: TreeSpec = {}): TreeSpec {
+  return { 'kustomization.yaml': `resources:\n- cm.yaml\n${rest}`, 'cm.yaml': configMap(name), ...files };
+}
+
 /** Renders and returns the InvalidInputError it must end in (fails the test if it renders). */
 export async function renderError(options: Parameters<typeof renderKustomization>[0]): Promise<InvalidInputError> {
   try {
