@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError, TransientError } from '#shared/errors/index.ts';
+import { rejection } from '#test/support/assert.ts';
 import { ClusterClient, endpointFromClusterRecord, endpointFromKubeconfig, endpointFromKubeconfigFile } from '#shared/kube/index.ts';
 
 const CA = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=';
@@ -133,12 +134,15 @@ test("a kubeconfig file's tokenFile outside its directory is refused, also throu
   await symlink(join(dir, 'outside-token'), join(dir, 'kube', 'token'));
   await writeFile(join(dir, 'kube', 'direct'), JSON.stringify(kubeconfig({ tokenFile: '../outside-token' })));
   await writeFile(join(dir, 'kube', 'linked'), JSON.stringify(kubeconfig({ tokenFile: 'token' })));
-  // Act and assess, one at a time: a second attempt started early would reject before anything awaits it.
-  for (const file of ['direct', 'linked']) {
-    await assert.rejects(
-      endpointFromKubeconfigFile(join(dir, 'kube', file), 'ctx'),
-      (error: unknown) => error instanceof InvalidInputError && /"tokenFile"/.test(error.message) && /outside/.test(error.message),
-    );
+  // Act, one at a time: a second attempt started early would reject before anything awaits it.
+  const errors: Error[] = [];
+  for (const file of ['direct', 'linked']) errors.push(await rejection(endpointFromKubeconfigFile(join(dir, 'kube', file), 'ctx')));
+  // Assess
+  assert.equal(errors.length, 2);
+  for (const error of errors) {
+    assert.ok(error instanceof InvalidInputError, String(error));
+    assert.match(error.message, /"tokenFile"/);
+    assert.match(error.message, /outside/);
   }
 });
 

@@ -250,11 +250,16 @@ test('an entry matches by group and kind, ignoring the version; a kind-less entr
     { apiVersion: 'example.com/v1', current: "status.phase == 'Any'" },
     { apiVersion: 'example.com/v1beta1', kind: 'Widget', current: "status.phase == 'Widget'" },
   ]);
-  // Act / Assess
-  assert.equal(rules.evaluatorFor('example.com/v2', 'Widget')?.entry.current, "status.phase == 'Widget'");
-  assert.equal(rules.evaluatorFor('example.com/v1', 'Gadget')?.entry.current, "status.phase == 'Any'");
-  assert.equal(rules.evaluatorFor('other.example.com/v1', 'Widget'), undefined);
-  assert.equal(rules.evaluatorFor('apps/v1', 'Deployment'), undefined);
+  // Act
+  const widgetV2 = rules.evaluatorFor('example.com/v2', 'Widget');
+  const gadget = rules.evaluatorFor('example.com/v1', 'Gadget');
+  const otherGroup = rules.evaluatorFor('other.example.com/v1', 'Widget');
+  const deployment = rules.evaluatorFor('apps/v1', 'Deployment');
+  // Assess
+  assert.equal(widgetV2?.entry.current, "status.phase == 'Widget'");
+  assert.equal(gadget?.entry.current, "status.phase == 'Any'");
+  assert.equal(otherGroup, undefined);
+  assert.equal(deployment, undefined);
 });
 
 test('an evaluation error quoting a Secret value does not reveal it', () => {

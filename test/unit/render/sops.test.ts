@@ -285,12 +285,12 @@ test('isSopsEncrypted recognises a sops block with a MAC in YAML nodes and plain
   const node = parseDocument(ENCRYPTED).contents;
   const withoutMac = { a: 1, sops: { mac: '' } };
 
-  // Act / Assess
+  // Act
+  const recognised = [node, parse(ENCRYPTED), withoutMac, parseDocument('kind: Secret\n').contents].map((value) => isSopsEncrypted(value));
+
+  // Assess
   assert.ok(isMap(node));
-  assert.equal(isSopsEncrypted(node), true);
-  assert.equal(isSopsEncrypted(parse(ENCRYPTED)), true);
-  assert.equal(isSopsEncrypted(withoutMac), false);
-  assert.equal(isSopsEncrypted(parseDocument('kind: Secret\n').contents), false);
+  assert.deepEqual(recognised, [true, true, false, false]);
 });
 
 test('an age key file yields its identities and skips comments', () => {
@@ -308,16 +308,16 @@ test('a line of an age key file that is no identity is refused by line number wi
   // Prepare
   const text = `${IDENTITY}\nsomething-secret-looking\n`;
 
-  // Act / Assess
-  assert.throws(
-    () => parseAgeIdentities(text, 'keys.agekey'),
-    (error: unknown) => {
-      assert.ok(error instanceof InvalidInputError);
-      assert.match(error.message, /^keys\.agekey:2: not an age identity/);
-      assert.doesNotMatch(error.message, /something-secret-looking/);
-      return true;
-    },
-  );
+  // Act
+  const act = () => parseAgeIdentities(text, 'keys.agekey');
+
+  // Assess
+  assert.throws(act, (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /^keys\.agekey:2: not an age identity/);
+    assert.doesNotMatch(error.message, /something-secret-looking/);
+    return true;
+  });
 });
 
 function fluxKustomization(decryption: unknown): unknown {
@@ -338,11 +338,11 @@ test('a Flux Kustomization with sops decryption and a key secret parses', () => 
 });
 
 test('a decryption provider other than sops is refused naming the field', () => {
-  // Act / Assess
-  assert.throws(
-    () => parseKustomization(fluxKustomization({ provider: 'vault' }), 'clusters/dev/apps.yaml'),
-    (error: unknown) => error instanceof InvalidInputError && /spec\.decryption\.provider/.test(error.message),
-  );
+  // Act
+  const act = () => parseKustomization(fluxKustomization({ provider: 'vault' }), 'clusters/dev/apps.yaml');
+
+  // Assess
+  assert.throws(act, (error: unknown) => error instanceof InvalidInputError && /spec\.decryption\.provider/.test(error.message));
 });
 
 test("build options carry the caller's decryptor for a spec with decryption", () => {
@@ -361,9 +361,12 @@ test('build options for a spec with decryption but no decryptor are refused, so 
   // Prepare
   const spec = parseKustomization(fluxKustomization({ provider: 'sops', secretRef: { name: 'sops-age' } })).spec;
 
-  // Act / Assess
+  // Act
+  const act = () => buildOptionsFromKustomization(spec);
+
+  // Assess
   assert.throws(
-    () => buildOptionsFromKustomization(spec),
+    act,
     (error: unknown) =>
       error instanceof InvalidInputError && /spec\.decryption is set but no decryption keys were provided \(secretRef sops-age\)/.test(error.message),
   );
@@ -406,22 +409,25 @@ test('a Flux decryption Secret yields the identities of its .agekey entries and 
 });
 
 test('static AWS credentials in a Flux decryption Secret are refused without echoing them', () => {
-  // Act / Assess
-  assert.throws(
-    () => ageIdentitiesFromSecret({ 'sops.aws-kms': 'aws_access_key_id: AKIAEXAMPLE' }, 'sops-keys'),
-    (error: unknown) => {
-      assert.ok(error instanceof InvalidInputError);
-      assert.match(error.message, /decryption Secret sops-keys: entry sops\.aws-kms .* is not supported/);
-      assert.doesNotMatch(error.message, /AKIAEXAMPLE/);
-      return true;
-    },
-  );
+  // Act
+  const act = () => ageIdentitiesFromSecret({ 'sops.aws-kms': 'aws_access_key_id: AKIAEXAMPLE' }, 'sops-keys');
+
+  // Assess
+  assert.throws(act, (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /decryption Secret sops-keys: entry sops\.aws-kms .* is not supported/);
+    assert.doesNotMatch(error.message, /AKIAEXAMPLE/);
+    return true;
+  });
 });
 
 test('a broken .agekey entry is refused naming the Secret and entry', () => {
-  // Act / Assess
+  // Act
+  const act = () => ageIdentitiesFromSecret({ 'team.agekey': 'not a key' }, 'sops-age');
+
+  // Assess
   assert.throws(
-    () => ageIdentitiesFromSecret({ 'team.agekey': 'not a key' }, 'sops-age'),
+    act,
     (error: unknown) => error instanceof InvalidInputError && /^Secret sops-age entry team\.agekey:1: not an age identity/.test(error.message),
   );
 });
