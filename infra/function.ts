@@ -37,6 +37,25 @@ export interface TidelineFunctionProps {
   logRetention: logs.RetentionDays;
 }
 
+/** The esbuild options every function bundle is built with (asserted by test/unit/infra/bundling.test.ts). */
+export const BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  // Stack traces need only the mappings: without the sources inlined the map Node parses at
+  // load (--enable-source-maps) is a fraction of the size.
+  sourcesContent: false,
+  // Licence texts go to a file of their own next to the bundle, out of the code Lambda loads.
+  esbuildArgs: { '--legal-comments': 'external' },
+  // ES module builds first: the AWS SDK's tree-shake (its CommonJS builds do not), 10–20 % smaller bundles.
+  mainFields: ['module', 'main'],
+  // The AWS SDK is bundled too: the version the tests ran is the version that runs.
+  externalModules: [],
+  // Handlers use top-level await and some dependencies still call require().
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} satisfies nodejs.BundlingOptions;
+
 /** A bundled Tideline function with its own role and log group. */
 export class TidelineFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -77,21 +96,7 @@ export class TidelineFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // Stack traces need only the mappings: without the sources inlined the map Node parses at
-        // load (--enable-source-maps) is a fraction of the size.
-        sourcesContent: false,
-        // Licence texts go to a file of their own next to the bundle, out of the code Lambda loads.
-        esbuildArgs: { '--legal-comments': 'external' },
-        // ES module builds first: the AWS SDK's tree-shake (its CommonJS builds do not), 10–20 % smaller bundles.
-        mainFields: ['module', 'main'],
-        // The AWS SDK is bundled too: the version the tests ran is the version that runs.
-        externalModules: [],
-        // Handlers use top-level await and some dependencies still call require().
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        ...BUNDLING,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
