@@ -4,14 +4,11 @@ import { handleWebhook } from '#shared/intake/index.ts';
 import { SHA_A, SHA_B, TOKEN, ZERO, giteaPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
 
 const gitea = receiver('gitea');
-const headers = (body: string, overrides: Record<string, string> = {}): Record<string, string> => ({
-  'Content-Type': 'application/json',
-  'X-Gitea-Delivery': '6a2e9f0c-4d1b-4c2a-8f3e-5b7d9c1e2f3a',
-  'X-Gitea-Event': 'push',
-  'X-Gitea-Event-Type': 'push',
-  'X-Gitea-Signature': hmacHex('sha256', TOKEN, body),
-  ...overrides,
-});
+/** The headers Gitea sends with a push, signed over `body` with TOKEN. */
+const headers = (body: string, overrides: Record<string, string> = {}): Record<string, string> => {
+  const delivery = { 'X-Gitea-Delivery': '6a2e9f0c-4d1b-4c2a-8f3e-5b7d9c1e2f3a', 'X-Gitea-Event': 'push', 'X-Gitea-Event-Type': 'push' };
+  return { 'Content-Type': 'application/json', ...delivery, 'X-Gitea-Signature': hmacHex('sha256', TOKEN, body), ...overrides };
+};
 
 test('a Gitea push with a valid X-Gitea-Signature emits GitPushReceived', async () => {
   const intake = makeIntake([gitea]);
