@@ -3,28 +3,18 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NotFoundError } from '#shared/errors/index.ts';
 import { DynamoDbThreadStore } from '#shared/adapters/aws/dynamodb-thread-store.ts';
-import { getTestEnv } from '#test/env/index.ts';
+import { awsClients, createPkTable } from '#test/integration/intake/helpers.ts';
 import { ManualClock } from '#test/unit/alerts/fixtures.ts';
 
 let client: DynamoDBClient;
 let table: string;
 
 before(async () => {
-  const { moto } = await getTestEnv();
-  client = new DynamoDBClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
-  table = `alerts-${randomBytes(4).toString('hex')}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  ({ dynamodb: client } = await awsClients());
+  table = await createPkTable('alerts');
 });
 
 describe('DynamoDB thread store', () => {

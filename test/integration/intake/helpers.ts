@@ -68,9 +68,14 @@ export async function drainQueue(queueUrl: string): Promise<string[]> {
 }
 
 /** A DynamoDB table keyed by `pk` (string), as the deliveries table is. */
-export async function createDeliveriesTable(): Promise<string> {
+export function createDeliveriesTable(): Promise<string> {
+  return createPkTable('deliveries');
+}
+
+/** A fresh DynamoDB table named after `prefix` and keyed by `pk` (string), as Tideline's tables are. */
+export async function createPkTable(prefix: string): Promise<string> {
   const { dynamodb } = await awsClients();
-  const name = unique('deliveries');
+  const name = unique(prefix);
   await dynamodb.send(
     new CreateTableCommand({
       TableName: name,

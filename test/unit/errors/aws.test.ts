@@ -8,22 +8,27 @@ const sdkError = (name: string, status?: number, code?: string): Error =>
   Object.assign(new Error(`${name} happened`), { name, ...(code ? { code } : {}), ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}) });
 
 test('throttling, 5xx, timeouts and connection trouble are transient', () => {
-  for (const error of [
+  // Prepare
+  const errors = [
     sdkError('ThrottlingException', 400),
     sdkError('ProvisionedThroughputExceededException', 400),
     sdkError('InternalServerError', 500),
     sdkError('SomethingNew', 503),
     sdkError('TimeoutError'),
     sdkError('Error', undefined, 'ECONNRESET'),
-  ]) {
-    assert.ok(fromAwsError(error, 'reading x') instanceof TransientError, error.name);
-  }
+  ];
+  // Act
+  const classified = errors.map((error) => fromAwsError(error, 'reading x'));
+  // Assess
+  for (const [index, error] of classified.entries()) assert.ok(error instanceof TransientError, errors[index]?.name);
 });
 
 test('refused credentials or permissions are Unauthorized, missing resources NotFound, the rest InvalidInput', () => {
+  // Act
   const refused = fromAwsError(sdkError('AccessDeniedException', 400), 'KMS Decrypt with k');
   const missing = fromAwsError(sdkError('ResourceNotFoundException', 400), 'reading secret s', { notFound: 'secret s does not exist' });
   const bad = fromAwsError(sdkError('ValidationException', 400), 'recording k');
+  // Assess
   assert.ok(refused instanceof UnauthorizedError);
   assert.equal(refused.message, 'KMS Decrypt with k was refused: AccessDeniedException');
   assert.ok(missing instanceof NotFoundError);
@@ -34,7 +39,12 @@ test('refused credentials or permissions are Unauthorized, missing resources Not
 });
 
 test('a failure that got no answer is transient only where the caller says so', () => {
+  // Prepare
   const unanswered = sdkError('SerializationError');
-  assert.ok(fromAwsError(unanswered, 'x') instanceof InvalidInputError);
-  assert.ok(fromAwsError(unanswered, 'x', { unansweredIsTransient: true }) instanceof TransientError);
+  // Act
+  const byDefault = fromAwsError(unanswered, 'x');
+  const whereTransient = fromAwsError(unanswered, 'x', { unansweredIsTransient: true });
+  // Assess
+  assert.ok(byDefault instanceof InvalidInputError);
+  assert.ok(whereTransient instanceof TransientError);
 });

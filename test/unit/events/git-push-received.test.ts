@@ -14,26 +14,40 @@ const {
 const push = { repository: { urls: ['https://git.example.com/fleet.git'] }, ref: 'refs/heads/main', revision: SHA };
 
 test('a GitPushReceived with only the receiver resources is valid', () => {
-  assert.equal(GitPushReceivedSchema.safeParse(bare).success, true);
+  // Act
+  const result = GitPushReceivedSchema.safeParse(bare);
+  // Assess
+  assert.equal(result.success, true);
 });
 
 test('a GitPushReceived naming the whole push is valid', () => {
-  assert.equal(GitPushReceivedSchema.safeParse({ ...bare, ...push, before: SHA, commits: 2, pusher: 'ci' }).success, true);
+  // Act
+  const result = GitPushReceivedSchema.safeParse({ ...bare, ...push, before: SHA, commits: 2, pusher: 'ci' });
+  // Assess
+  assert.equal(result.success, true);
 });
 
 test('a GitPushReceived without resources is refused, naming the field', () => {
+  // Prepare
   const { resources: _omitted, ...withoutResources } = bare;
+  // Act
   const result = GitPushReceivedSchema.safeParse({ ...withoutResources, ...push });
+  // Assess
   assert.equal(result.success, false);
   assert.deepEqual(result.error?.issues[0]?.path, ['resources']);
 });
 
 test('a GitPushReceived naming a ref without a revision is refused, naming the revision', () => {
+  // Act
   const result = GitPushReceivedSchema.safeParse({ ...bare, repository: push.repository, ref: push.ref });
+  // Assess
   assert.equal(result.success, false);
   assert.deepEqual(result.error?.issues[0]?.path, ['revision']);
 });
 
 test('a GitPushReceived with commits but no named push is refused', () => {
-  assert.equal(GitPushReceivedSchema.safeParse({ ...bare, commits: 1 }).success, false);
+  // Act
+  const result = GitPushReceivedSchema.safeParse({ ...bare, commits: 1 });
+  // Assess
+  assert.equal(result.success, false);
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { handleWebhook } from '#shared/intake/index.ts';
-import { SHA_A, SHA_B, SHA_C, TOKEN, bitbucketChange, bitbucketPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
+import { SHA_A, SHA_B, SHA_C, TOKEN, bitbucketChange, bitbucketPush, deliverOnce, hmacHex, reasonOf, receiver } from './helpers.ts';
 
 const bitbucket = receiver('bitbucket');
 const headers = (body: string, overrides: Record<string, string> = {}): Record<string, string> => ({
@@ -16,9 +15,11 @@ const headers = (body: string, overrides: Record<string, string> = {}): Record<s
 });
 
 test('a Bitbucket push updating one branch emits one event with its revision', async () => {
-  const intake = makeIntake([bitbucket]);
+  // Prepare
   const body = JSON.stringify(bitbucketPush([bitbucketChange('main', SHA_B, SHA_A)]));
-  const response = await handleWebhook(request(pathOf(bitbucket), headers(body), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(bitbucket, headers(body), body);
+  // Assess
   assert.equal(response.status, 200);
   const detail = intake.bus.published[0]?.detail as Record<string, unknown>;
   assert.equal(detail.provider, 'bitbucket');
@@ -31,11 +32,13 @@ test('a Bitbucket push updating one branch emits one event with its revision', a
 });
 
 test('a Bitbucket push changing several refs emits one event per updated ref, skipping deletions', async () => {
-  const intake = makeIntake([bitbucket]);
+  // Prepare
   const body = JSON.stringify(
     bitbucketPush([bitbucketChange('main', SHA_B, SHA_A), bitbucketChange('v1.0.0', SHA_C, null, 'tag'), bitbucketChange('old-feature', null, SHA_A)]),
   );
-  const response = await handleWebhook(request(pathOf(bitbucket), headers(body), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(bitbucket, headers(body), body);
+  // Assess
   assert.equal(response.status, 200);
   assert.deepEqual(
     intake.bus.published.map((event) => [event.detail.ref, event.detail.revision]),
@@ -49,35 +52,40 @@ test('a Bitbucket push changing several refs emits one event per updated ref, sk
 });
 
 test('a Bitbucket push that only deletes a branch emits nothing', async () => {
-  const intake = makeIntake([bitbucket]);
+  // Prepare
   const body = JSON.stringify(bitbucketPush([bitbucketChange('old-feature', null, SHA_A)]));
-  const response = await handleWebhook(request(pathOf(bitbucket), headers(body), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(bitbucket, headers(body), body);
+  // Assess
   assert.equal(response.status, 202);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('a Bitbucket push with a wrong X-Hub-Signature is refused with 401', async () => {
-  const intake = makeIntake([bitbucket]);
+  // Prepare
   const body = JSON.stringify(bitbucketPush([bitbucketChange('main', SHA_B, SHA_A)]));
-  const response = await handleWebhook(
-    request(pathOf(bitbucket), headers(body, { 'X-Hub-Signature': `sha256=${hmacHex('sha256', 'x', body)}` }), body),
-    intake.deps,
-  );
+  // Act
+  const { intake, response } = await deliverOnce(bitbucket, headers(body, { 'X-Hub-Signature': `sha256=${hmacHex('sha256', 'x', body)}` }), body);
+  // Assess
   assert.equal(response.status, 401);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('a Bitbucket event other than repo:push is acknowledged with 202', async () => {
-  const intake = makeIntake([bitbucket]);
+  // Prepare
   const body = JSON.stringify({ pullrequest: { id: 1 } });
-  const response = await handleWebhook(request(pathOf(bitbucket), headers(body, { 'X-Event-Key': 'pullrequest:created' }), body), intake.deps);
+  // Act
+  const { response } = await deliverOnce(bitbucket, headers(body, { 'X-Event-Key': 'pullrequest:created' }), body);
+  // Assess
   assert.equal(response.status, 202);
 });
 
 test('a Bitbucket push whose change lacks target.hash is a 400 naming the field', async () => {
-  const intake = makeIntake([bitbucket]);
+  // Prepare
   const body = JSON.stringify(bitbucketPush([{ new: { type: 'branch', name: 'main', target: {} }, old: null }]));
-  const response = await handleWebhook(request(pathOf(bitbucket), headers(body), body), intake.deps);
+  // Act
+  const { response } = await deliverOnce(bitbucket, headers(body), body);
+  // Assess
   assert.equal(response.status, 400);
-  assert.match(JSON.parse(response.body).reason, /push\.changes\.0\.new\.target\.hash/);
+  assert.match(reasonOf(response), /push\.changes\.0\.new\.target\.hash/);
 });

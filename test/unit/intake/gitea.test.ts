@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { handleWebhook } from '#shared/intake/index.ts';
-import { SHA_A, SHA_B, TOKEN, ZERO, giteaPush, hmacHex, makeIntake, pathOf, receiver, request } from './helpers.ts';
+import { SHA_A, SHA_B, TOKEN, ZERO, deliverOnce, giteaPush, hmacHex, receiver } from './helpers.ts';
 
 const gitea = receiver('gitea');
-const headers = (body: string, overrides: Record<string, string> = {}): Record<string, string> => ({
-  'Content-Type': 'application/json',
-  'X-Gitea-Delivery': '6a2e9f0c-4d1b-4c2a-8f3e-5b7d9c1e2f3a',
-  'X-Gitea-Event': 'push',
-  'X-Gitea-Event-Type': 'push',
-  'X-Gitea-Signature': hmacHex('sha256', TOKEN, body),
-  ...overrides,
-});
+/** The headers Gitea sends with a push, signed over `body` with TOKEN. */
+const headers = (body: string, overrides: Record<string, string> = {}): Record<string, string> => {
+  const delivery = { 'X-Gitea-Delivery': '6a2e9f0c-4d1b-4c2a-8f3e-5b7d9c1e2f3a', 'X-Gitea-Event': 'push', 'X-Gitea-Event-Type': 'push' };
+  return { 'Content-Type': 'application/json', ...delivery, 'X-Gitea-Signature': hmacHex('sha256', TOKEN, body), ...overrides };
+};
 
 test('a Gitea push with a valid X-Gitea-Signature emits GitPushReceived', async () => {
-  const intake = makeIntake([gitea]);
+  // Prepare
   const body = JSON.stringify(giteaPush());
-  const response = await handleWebhook(request(pathOf(gitea), headers(body), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(gitea, headers(body), body);
+  // Assess
   assert.equal(response.status, 200);
   const detail = intake.bus.published[0]?.detail as Record<string, unknown>;
   assert.equal(detail.provider, 'gitea');
@@ -34,7 +32,6 @@ for (const fork of [
 ]) {
   test(`a ${fork.name} push signed in X-${fork.name}-Signature is accepted`, async () => {
     // Prepare
-    const intake = makeIntake([gitea]);
     const body = JSON.stringify(giteaPush());
     const forkHeaders = {
       'Content-Type': 'application/json',
@@ -43,7 +40,7 @@ for (const fork of [
       [`X-${fork.name}-Signature`]: hmacHex('sha256', TOKEN, body),
     };
     // Act
-    const response = await handleWebhook(request(pathOf(gitea), forkHeaders, body), intake.deps);
+    const { intake, response } = await deliverOnce(gitea, forkHeaders, body);
     // Assess
     assert.equal(response.status, 200);
     assert.equal(intake.bus.published[0]?.detail.deliveryId, fork.delivery);
@@ -51,34 +48,39 @@ for (const fork of [
 }
 
 test('a Gitea signature with a sha256= prefix (the GitHub form) is not a valid X-Gitea-Signature', async () => {
-  const intake = makeIntake([gitea]);
+  // Prepare
   const body = JSON.stringify(giteaPush());
-  const response = await handleWebhook(
-    request(pathOf(gitea), headers(body, { 'X-Gitea-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }), body),
-    intake.deps,
-  );
+  // Act
+  const { response } = await deliverOnce(gitea, headers(body, { 'X-Gitea-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` }), body);
+  // Assess
   assert.equal(response.status, 401);
 });
 
 test('a Gitea push with a wrong signature is refused with 401', async () => {
-  const intake = makeIntake([gitea]);
+  // Prepare
   const body = JSON.stringify(giteaPush());
-  const response = await handleWebhook(request(pathOf(gitea), headers(body, { 'X-Gitea-Signature': hmacHex('sha256', 'wrong', body) }), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(gitea, headers(body, { 'X-Gitea-Signature': hmacHex('sha256', 'wrong', body) }), body);
+  // Assess
   assert.equal(response.status, 401);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('a Gitea branch deletion emits nothing', async () => {
-  const intake = makeIntake([gitea]);
+  // Prepare
   const body = JSON.stringify(giteaPush({ after: ZERO, commits: [], total_commits: 0, head_commit: null }));
-  const response = await handleWebhook(request(pathOf(gitea), headers(body), body), intake.deps);
+  // Act
+  const { intake, response } = await deliverOnce(gitea, headers(body), body);
+  // Assess
   assert.equal(response.status, 202);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('a Gitea create event is acknowledged with 202', async () => {
-  const intake = makeIntake([gitea]);
+  // Prepare
   const body = JSON.stringify({ ref: 'feature', ref_type: 'branch', sha: SHA_B });
-  const response = await handleWebhook(request(pathOf(gitea), headers(body, { 'X-Gitea-Event': 'create' }), body), intake.deps);
+  // Act
+  const { response } = await deliverOnce(gitea, headers(body, { 'X-Gitea-Event': 'create' }), body);
+  // Assess
   assert.equal(response.status, 202);
 });

@@ -15,66 +15,97 @@ const base = {
 };
 
 test('the webhook path is /hook/ + hex sha256 of token, name and namespace concatenated', () => {
+  // Prepare
   const expected = createHash('sha256').update('s3cr3tgithub-receiverflux-system').digest('hex');
-  assert.equal(receiverWebhookPath('s3cr3t', 'github-receiver', 'flux-system'), `/hook/${expected}`);
+  // Act
+  const path = receiverWebhookPath('s3cr3t', 'github-receiver', 'flux-system');
+  // Assess
+  assert.equal(path, `/hook/${expected}`);
 });
 
 test('a Flux Receiver as written for Flux parses', () => {
+  // Act
   const receiver = parseReceiver(base);
+  // Assess
   assert.equal(receiver.spec.type, 'github');
   assert.deepEqual(receiver.spec.events, ['ping', 'push']);
 });
 
 test('a Receiver without namespace defaults to flux-system', () => {
+  // Act
   const receiver = parseReceiver({ ...base, metadata: { name: 'r' } });
+  // Assess
   assert.equal(receiver.metadata.namespace, 'flux-system');
 });
 
 test('the generic receiver type is refused by name with the alternative', () => {
-  assert.throws(
-    () => parseReceiver({ ...base, spec: { ...base.spec, type: 'generic' } }),
-    (error: unknown) => {
-      assert.ok(error instanceof InvalidInputError);
-      assert.match(error.message, /spec\.type generic is not supported/);
-      assert.match(error.message, /generic-hmac/);
-      return true;
+  // Act
+  const attempt = (): unknown => parseReceiver({ ...base, spec: { ...base.spec, type: 'generic' } });
+  // Assess
+  assert.throws(attempt, (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /spec\.type generic is not supported/);
+    assert.match(error.message, /generic-hmac/);
+    return true;
+  });
+});
+
+// Receivers refused with a message naming what is unsupported or missing.
+const refusedByName: { name: string; receiver: () => unknown; message: RegExp }[] = [
+  {
+    name: 'a registry receiver type is refused by name',
+    receiver: () => ({ ...base, spec: { ...base.spec, type: 'harbor' } }),
+    message: /spec\.type harbor is not supported/,
+  },
+  {
+    name: 'spec.resourceFilter is refused by name',
+    receiver: () => ({ ...base, spec: { ...base.spec, resourceFilter: 'true' } }),
+    message: /spec\.resourceFilter is not supported/,
+  },
+  {
+    name: 'a per-resource CEL filter is refused by name',
+    receiver: () => ({ ...base, spec: { ...base.spec, resources: [{ kind: 'GitRepository', name: 'x', filter: 'true' }] } }),
+    message: /spec\.resources\[0\]\.filter is not supported/,
+  },
+  {
+    name: 'a Receiver without secretRef is refused naming the field',
+    receiver: () => {
+      const { secretRef: _unused, ...spec } = base.spec;
+      return { ...base, spec };
     },
-  );
-});
+    message: /spec\.secretRef/,
+  },
+];
 
-test('a registry receiver type is refused by name', () => {
-  assert.throws(() => parseReceiver({ ...base, spec: { ...base.spec, type: 'harbor' } }), /spec\.type harbor is not supported/);
-});
-
-test('spec.resourceFilter is refused by name', () => {
-  assert.throws(() => parseReceiver({ ...base, spec: { ...base.spec, resourceFilter: 'true' } }), /spec\.resourceFilter is not supported/);
-});
-
-test('a per-resource CEL filter is refused by name', () => {
-  const spec = { ...base.spec, resources: [{ kind: 'GitRepository', name: 'x', filter: 'true' }] };
-  assert.throws(() => parseReceiver({ ...base, spec }), /spec\.resources\[0\]\.filter is not supported/);
-});
+for (const c of refusedByName) {
+  test(c.name, () => {
+    // Prepare
+    const manifest = c.receiver();
+    // Act
+    const attempt = (): unknown => parseReceiver(manifest);
+    // Assess
+    assert.throws(attempt, c.message);
+  });
+}
 
 test('an unknown spec field is refused by name', () => {
-  assert.throws(
-    () => parseReceiver({ ...base, spec: { ...base.spec, secretRefs: [] } }, 'clusters/prod/receiver.yaml'),
-    (error: unknown) => {
-      assert.ok(error instanceof InvalidInputError);
-      assert.match(error.message, /^clusters\/prod\/receiver\.yaml: /);
-      assert.match(error.message, /spec\.secretRefs/);
-      return true;
-    },
-  );
-});
-
-test('a Receiver without secretRef is refused naming the field', () => {
-  const { secretRef: _unused, ...spec } = base.spec;
-  assert.throws(() => parseReceiver({ ...base, spec }), /spec\.secretRef/);
+  // Act
+  const attempt = (): unknown => parseReceiver({ ...base, spec: { ...base.spec, secretRefs: [] } }, 'clusters/prod/receiver.yaml');
+  // Assess
+  assert.throws(attempt, (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /^clusters\/prod\/receiver\.yaml: /);
+    assert.match(error.message, /spec\.secretRefs/);
+    return true;
+  });
 });
 
 test('YAML with several documents yields only the Flux Receivers', () => {
+  // Prepare
   const text = `apiVersion: v1\nkind: Secret\nmetadata: {name: webhook-token}\n---\n${JSON.stringify(base)}\n---\napiVersion: example.com/v1\nkind: Receiver\nmetadata: {name: other}\n`;
+  // Act
   const receivers = parseReceiversFromYaml(text);
+  // Assess
   assert.deepEqual(
     receivers.map((r) => r.metadata.name),
     ['github-receiver'],
@@ -82,22 +113,29 @@ test('YAML with several documents yields only the Flux Receivers', () => {
 });
 
 test('a secret value is the token itself or a JSON object with a token key', () => {
-  assert.equal(tokenFromSecretValue('plain', 'n'), 'plain');
-  assert.equal(tokenFromSecretValue('{"token":"from-json"}', 'n'), 'from-json');
-  assert.throws(() => tokenFromSecretValue('{"tok":"x"}', 'ns/name'), /secret ns\/name: JSON value has no "token" string/);
+  // Act
+  const tokens = [tokenFromSecretValue('plain', 'n'), tokenFromSecretValue('{"token":"from-json"}', 'n')];
+  const withoutToken = (): unknown => tokenFromSecretValue('{"tok":"x"}', 'ns/name');
+  // Assess
+  assert.deepEqual(tokens, ['plain', 'from-json']);
+  assert.throws(withoutToken, /secret ns\/name: JSON value has no "token" string/);
 });
 
 test('findReceivers walks a fleet directory and reports a duplicate with both files', async (t) => {
+  // Prepare
   const dir = mkdtempSync(join(tmpdir(), 'receivers-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'clusters', 'prod'), { recursive: true });
   writeFileSync(join(dir, 'clusters', 'prod', 'receiver.yaml'), JSON.stringify(base));
   writeFileSync(join(dir, 'clusters', 'prod', 'app.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+  // Act
   const found = await findReceivers(dir);
+  writeFileSync(join(dir, 'clusters', 'copy.yaml'), JSON.stringify(base));
+  const withDuplicate = findReceivers(dir);
+  // Assess
   assert.deepEqual(
     found.map((f) => f.file),
     [join('clusters', 'prod', 'receiver.yaml')],
   );
-  writeFileSync(join(dir, 'clusters', 'copy.yaml'), JSON.stringify(base));
-  await assert.rejects(findReceivers(dir), /defined twice/);
+  await assert.rejects(withDuplicate, /defined twice/);
 });

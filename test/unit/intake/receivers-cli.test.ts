@@ -44,10 +44,13 @@ function fleet(t: { after: (fn: () => void) => void }): string {
 }
 
 test('receivers lists each Receiver with type, events and the webhook path computed from its token', async (t) => {
+  // Prepare
   const dir = fleet(t);
   const secrets = join(dir, 'secrets.yaml');
   writeFileSync(secrets, 'flux-system/webhook-token: s3cr3t\n');
+  // Act
   const listings = await listReceivers(dir, secrets, {});
+  // Assess
   assert.deepEqual(
     listings.map((l) => [l.namespace, l.name, l.type, l.events.join(','), l.path]),
     [
@@ -58,12 +61,17 @@ test('receivers lists each Receiver with type, events and the webhook path compu
 });
 
 test('receivers takes a token from a TIDELINE_SECRET_* variable', async (t) => {
+  // Prepare
   const dir = fleet(t);
+  // Act
   const listings = await listReceivers(dir, undefined, { TIDELINE_SECRET_APPS_GITLAB_TOKEN: 'gl-token' });
+  // Assess
   assert.equal(listings.find((l) => l.name === 'gitlab-receiver')?.path, receiverWebhookPath('gl-token', 'gitlab-receiver', 'apps'));
 });
 
 test('the receivers verb is registered on the tideline program', async () => {
+  // Act
   const names = (await buildProgram()).commands.map((command) => command.name());
+  // Assess
   assert.ok(names.includes('receivers'));
 });

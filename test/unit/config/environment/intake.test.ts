@@ -14,7 +14,9 @@ const RECEIVER = JSON.stringify({
 });
 
 test('the intake environment reads inline receivers and applies defaults', () => {
+  // Act
   const config = readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'deliveries', TIDELINE_RECEIVERS: RECEIVER });
+  // Assess
   assert.equal(config.busName, 'tideline');
   assert.equal(config.secretsPrefix, 'tideline/');
   assert.equal(config.secretsTtlMs, 300_000);
@@ -23,54 +25,65 @@ test('the intake environment reads inline receivers and applies defaults', () =>
 });
 
 test('the intake environment reads receivers from a file', (t) => {
+  // Prepare
   const dir = mkdtempSync(join(tmpdir(), 'intake-env-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'receivers.yaml'), RECEIVER);
+  // Act
   const config = readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS_FILE: join(dir, 'receivers.yaml') });
+  // Assess
   assert.equal(config.receivers.length, 1);
 });
 
 test('a missing deliveries table fails naming the variable', () => {
-  assert.throws(
-    () => readIntakeEnvironment({ TIDELINE_RECEIVERS: RECEIVER }),
-    (error: unknown) => {
-      assert.ok(error instanceof InvalidInputError);
-      assert.match(error.message, /TIDELINE_DELIVERIES_TABLE/);
-      return true;
-    },
-  );
+  // Act
+  const attempt = (): unknown => readIntakeEnvironment({ TIDELINE_RECEIVERS: RECEIVER });
+  // Assess
+  assert.throws(attempt, (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.match(error.message, /TIDELINE_DELIVERIES_TABLE/);
+    return true;
+  });
 });
 
 test('neither or both receiver variables fail naming both', () => {
-  assert.throws(() => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd' }), /TIDELINE_RECEIVERS and TIDELINE_RECEIVERS_FILE/);
-  assert.throws(() => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_RECEIVERS_FILE: 'x' }), /exactly one/);
+  // Act
+  const neither = (): unknown => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd' });
+  const both = (): unknown => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_RECEIVERS_FILE: 'x' });
+  // Assess
+  assert.throws(neither, /TIDELINE_RECEIVERS and TIDELINE_RECEIVERS_FILE/);
+  assert.throws(both, /exactly one/);
 });
 
 test('an unsupported receiver in the environment fails naming the variable and the field', () => {
+  // Prepare
   const generic = RECEIVER.replace('bitbucket', 'generic');
-  assert.throws(
-    () => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: generic }),
-    /TIDELINE_RECEIVERS: .*spec\.type generic is not supported/,
-  );
+  // Act
+  const attempt = (): unknown => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: generic });
+  // Assess
+  assert.throws(attempt, /TIDELINE_RECEIVERS: .*spec\.type generic is not supported/);
 });
 
 test('a non-numeric secrets TTL fails naming the variable', () => {
-  assert.throws(
-    () => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_SECRETS_TTL_SECONDS: '5m' }),
-    /TIDELINE_SECRETS_TTL_SECONDS/,
-  );
+  // Act
+  const attempt = (): unknown => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_SECRETS_TTL_SECONDS: '5m' });
+  // Assess
+  assert.throws(attempt, /TIDELINE_SECRETS_TTL_SECONDS/);
 });
 
 test('the in-progress expiry of a delivery is read in seconds from the environment', () => {
+  // Act
   const config = readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_DELIVERY_IN_PROGRESS_SECONDS: '300' });
+  // Assess
   assert.equal(config.inProgressTtlMs, 300_000);
 });
 
 test('a zero or non-numeric in-progress expiry fails naming the variable', () => {
   for (const value of ['0', '2m', '-5']) {
-    assert.throws(
-      () => readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_DELIVERY_IN_PROGRESS_SECONDS: value }),
-      /TIDELINE_DELIVERY_IN_PROGRESS_SECONDS/,
-    );
+    // Act
+    const attempt = (): unknown =>
+      readIntakeEnvironment({ TIDELINE_DELIVERIES_TABLE: 'd', TIDELINE_RECEIVERS: RECEIVER, TIDELINE_DELIVERY_IN_PROGRESS_SECONDS: value });
+    // Assess
+    assert.throws(attempt, /TIDELINE_DELIVERY_IN_PROGRESS_SECONDS/);
   }
 });

@@ -11,7 +11,9 @@ const bootstrap = JSON.stringify({
 const complete = { TIDELINE_ARTIFACT_BUCKET: 'bundles', TIDELINE_STATUS_TABLE: 'status', TIDELINE_BOOTSTRAP: bootstrap };
 
 test('the pipeline environment is read with its defaults', () => {
+  // Act
   const env = readPipelineEnvironment(complete);
+  // Assess
   assert.equal(env.busName, 'tideline');
   assert.equal(env.secretsPrefix, 'tideline/');
   assert.equal(env.gitCacheDir, '/tmp/tideline-git');
@@ -20,11 +22,18 @@ test('the pipeline environment is read with its defaults', () => {
 });
 
 test('a missing or malformed variable fails naming it', () => {
-  for (const name of ['TIDELINE_ARTIFACT_BUCKET', 'TIDELINE_STATUS_TABLE', 'TIDELINE_BOOTSTRAP'] as const) {
+  // Prepare: each environment lacks or spoils the variable it is keyed by.
+  const broken: [string, Record<string, string>][] = ['TIDELINE_ARTIFACT_BUCKET', 'TIDELINE_STATUS_TABLE', 'TIDELINE_BOOTSTRAP'].map((name) => {
     const env: Record<string, string> = { ...complete };
     delete env[name];
-    assert.throws(() => readPipelineEnvironment(env), new RegExp(name));
+    return [name, env];
+  });
+  broken.push(['TIDELINE_RENDER_SHARD_SIZE', { ...complete, TIDELINE_RENDER_SHARD_SIZE: '0' }]);
+  broken.push(['TIDELINE_BOOTSTRAP', { ...complete, TIDELINE_BOOTSTRAP: 'kind: [' }]);
+  for (const [name, env] of broken) {
+    // Act
+    const attempt = (): unknown => readPipelineEnvironment(env);
+    // Assess
+    assert.throws(attempt, new RegExp(name));
   }
-  assert.throws(() => readPipelineEnvironment({ ...complete, TIDELINE_RENDER_SHARD_SIZE: '0' }), /TIDELINE_RENDER_SHARD_SIZE/);
-  assert.throws(() => readPipelineEnvironment({ ...complete, TIDELINE_BOOTSTRAP: 'kind: [' }), /TIDELINE_BOOTSTRAP/);
 });
