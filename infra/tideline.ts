@@ -36,7 +36,7 @@ import { parseGitRepository } from '#shared/config/git-repository.ts';
 import { STATUS_TABLE_KEY } from '#shared/adapters/aws/dynamodb-status-store.ts';
 import { DEFAULT_BUS_NAME, patternFor, type DetailType } from '#shared/events/catalog.ts';
 import { FLEET_SNAPSHOT_KEY } from '#shared/pipeline/fleet-store.ts';
-import { acknowledgeWildcard, secretArnsUnder, TidelineFunction, type TidelineFunctionProps } from './function.ts';
+import { acknowledgeWildcard, secretArnsUnder, TidelineFunction, type FunctionName, type TidelineFunctionProps } from './function.ts';
 
 /** Memory (MB) per function. */
 export interface TidelineMemory {
@@ -236,30 +236,27 @@ export class Tideline extends Construct {
     this.#grantObjects(this.intake, [SNAPSHOT], []);
     this.webhookUrl = this.intake.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
+    // Source and render keep the Git cache in their ephemeral storage.
     const gitCache = props.gitCacheSize ?? Size.gibibytes(2);
-    this.source = this.addPipelineFunction(
-      'Source',
-      {
-        name: 'source',
-        timeout: Duration.minutes(5),
-        memorySize: memory.source ?? 1024,
-        ephemeralStorageSize: gitCache,
-      },
-      { publish: true, status: 'write', readObjects: [SNAPSHOT], secrets: true },
-    );
+    const withGitCache = (name: FunctionName, timeout: Duration, memorySize: number) => ({ name, timeout, memorySize, ephemeralStorageSize: gitCache });
+    this.source = this.addPipelineFunction('Source', withGitCache('source', Duration.minutes(5), memory.source ?? 1024), {
+      publish: true,
+      status: 'write',
+      readObjects: [SNAPSHOT],
+      secrets: true,
+    });
     this.#ruleToFunction('SourceRule', ['GitPushReceived', 'ReconcileRequested'], this.source);
     this.addSchedule('SourceSchedule', this.source, props.scheduleRate ?? Duration.minutes(1), 'Tideline: sources and Kustomizations whose interval passed');
 
-    this.render = this.addPipelineFunction(
-      'Render',
-      {
-        name: 'render',
-        timeout: Duration.minutes(10),
-        memorySize: memory.render ?? 2048,
-        ephemeralStorageSize: gitCache,
-      },
-      { publish: true, status: 'write', readObjects: [SNAPSHOT, BUNDLES], writeObjects: [SNAPSHOT, BUNDLES], secrets: true, clusters: true, sops: true },
-    );
+    this.render = this.addPipelineFunction('Render', withGitCache('render', Duration.minutes(10), memory.render ?? 2048), {
+      publish: true,
+      status: 'write',
+      readObjects: [SNAPSHOT, BUNDLES],
+      writeObjects: [SNAPSHOT, BUNDLES],
+      secrets: true,
+      clusters: true,
+      sops: true,
+    });
     this.#ruleToFunction('RenderRule', ['SourceChanged', 'RenderRequested', 'ReconcileRequested'], this.render);
 
     // Apply: rule → standard queue → pipe (group and dedup id from the event) → FIFO queue → apply.
