@@ -70,8 +70,10 @@ const REFUSED: Record<string, string> = {
 describe('fast YAML reader', () => {
   for (const [name, text] of Object.entries(ACCEPTED)) {
     it(`reads ${name} exactly as the full parser does`, () => {
+      // Act
       const fast = fastParseDocuments(text);
 
+      // Assess
       assert.ok(fast, 'the text should be in the fast subset');
       assert.deepEqual(
         fast.map((doc) => shape(doc.node)),
@@ -82,13 +84,19 @@ describe('fast YAML reader', () => {
 
   for (const [name, text] of Object.entries(REFUSED)) {
     it(`leaves ${name} to the full parser`, () => {
-      assert.equal(fastParseDocuments(text), undefined);
+      // Act
+      const result = fastParseDocuments(text);
+
+      // Assess
+      assert.equal(result, undefined);
     });
   }
 
   it('gives each document the line its content starts on', () => {
+    // Act
     const docs = fastParseDocuments('# c\na: 1\n---\n\nb: 2\n');
 
+    // Assess
     assert.deepEqual(
       docs?.map((doc) => doc.line),
       [2, 5],
@@ -98,18 +106,26 @@ describe('fast YAML reader', () => {
 
 describe('fast YAML reader on hostile nesting', () => {
   it('leaves flow collections nested past the stack to the full parser', () => {
+    // Prepare
     const text = `a: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`;
 
-    assert.equal(fastParseDocuments(text), undefined);
+    // Act
+    const result = fastParseDocuments(text);
+
+    // Assess
+    assert.equal(result, undefined);
   });
 });
 
 describe('fast YAML reader on tabs', () => {
   it('defers only the document holding a tab in its indentation', () => {
+    // Prepare
     const text = 'a: 1\n---\nb:\n\tc: 2\n---\nd: x\ty\n';
 
+    // Act
     const pieces = readDocuments(text);
 
+    // Assess
     assert.deepEqual(
       pieces?.map((piece) => piece.kind),
       ['read', 'deferred', 'read'],
@@ -117,8 +133,10 @@ describe('fast YAML reader on tabs', () => {
   });
 
   it('refuses a tab in indentation with a typed error naming the file and line', () => {
+    // Prepare
     const text = 'a: 1\n---\nb:\n  c: 1\n\td: 2\n';
 
+    // Act and assess
     assert.throws(
       () => parseYamlDocuments(text, 'apps/cm.yaml', 10_000),
       (error: unknown) => error instanceof InvalidInputError && error.message.includes('apps/cm.yaml') && /:5\b|line 5/.test(error.message),
@@ -126,10 +144,13 @@ describe('fast YAML reader on tabs', () => {
   });
 
   it("gives a document read beside a deferred one the full parser's values", () => {
+    // Prepare
     const text = 'a: x\ty\n---\nb:\tc\n---\nd: |\n  e\n  \tf\n';
 
+    // Act
     const docs = parseYamlDocuments(text, 'cm.yaml', 10_000);
 
+    // Assess
     assert.deepEqual(
       docs.map((doc) => shape(doc.node)),
       fullParse(text),

@@ -338,13 +338,16 @@ const soup = fc
 
 describe('fast YAML reader against the full parser', () => {
   it('reads generated documents of every supported shape exactly as the full parser does', () => {
+    // Prepare
     const tally: Tally = { read: 0, deferred: 0 };
 
+    // Act and assess
     fc.assert(
       fc.property(documentText, (text) => assertSameReading(text, tally)),
       { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
     );
 
+    // Assess
     // The comparison means something only if the fast reader itself read most documents.
     const share = tally.read / (tally.read + tally.deferred);
     process.stdout.write(`# fast reader read ${tally.read} of ${tally.read + tally.deferred} generated documents\n`);
@@ -352,6 +355,7 @@ describe('fast YAML reader against the full parser', () => {
   });
 
   it('reads generated line soups (mostly invalid YAML) exactly as the full parser does, errors included', () => {
+    // Act and assess
     fc.assert(
       fc.property(soup, (text) => assertSameReading(text)),
       { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
@@ -359,7 +363,10 @@ describe('fast YAML reader against the full parser', () => {
   });
 
   it('reads each large shape exactly as the full parser does, at a size the full parser reads quickly', async () => {
+    // Prepare
     const { LARGE_SHAPES } = await import('./large-shapes.ts');
+
+    // Act and assess
     for (const shapeOf of LARGE_SHAPES) assertSameReading(shapeOf.text(20_000));
   });
 });
