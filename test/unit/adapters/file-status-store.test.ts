@@ -79,22 +79,29 @@ test("two stores on one file (the pipeline and the CLI) see each other's writes"
 });
 
 test('listing filters by cluster and sorts by cluster, namespace and name', async (t) => {
+  // Prepare
   const store = new FileStatusStore(await statusFile(t));
   await store.updateKustomization({ cluster: 'prod', namespace: 'flux-system', name: 'apps' }, {});
   await store.updateKustomization({ cluster: 'dev', namespace: 'flux-system', name: 'infra' }, {});
   await store.updateKustomization({ cluster: 'dev', namespace: 'apps', name: 'web' }, {});
+  // Act
   const all = (await store.listKustomizations()).map((r) => `${r.cluster}/${r.namespace}/${r.name}`);
   const dev = (await store.listKustomizations({ cluster: 'dev' })).map((r) => `${r.cluster}/${r.namespace}/${r.name}`);
+  // Assess
   assert.deepEqual(all, ['dev/apps/web', 'dev/flux-system/infra', 'prod/flux-system/apps']);
   assert.deepEqual(dev, ['dev/apps/web', 'dev/flux-system/infra']);
 });
 
 test('source records merge and list like Kustomization records', async (t) => {
+  // Prepare
   const store = new FileStatusStore(await statusFile(t), { clock: fixedClock });
   const key = { kind: 'GitRepository' as const, cluster: 'dev', namespace: 'flux-system', name: 'fleet' };
+  // Act
   await store.updateSource(key, { url: 'http://127.0.0.1/fleet.git', ref: 'branch main' });
   await store.updateSource(key, { revision: 'main@sha1:abc', ready });
-  assert.deepEqual(await store.listSources(), [
+  const sources = await store.listSources();
+  // Assess
+  assert.deepEqual(sources, [
     {
       kind: 'GitRepository',
       cluster: 'dev',
@@ -110,9 +117,12 @@ test('source records merge and list like Kustomization records', async (t) => {
 });
 
 test('the file is written whole and left without its lock or temporary files', async (t) => {
+  // Prepare
   const file = await statusFile(t);
   const store = new FileStatusStore(file);
+  // Act
   await store.updateKustomization(apps, { inventorySize: 2 });
+  // Assess
   const document = JSON.parse(await readFile(file, 'utf8')) as { version: number; kustomizations: Record<string, unknown> };
   assert.equal(document.version, 1);
   assert.deepEqual(Object.keys(document.kustomizations), ['dev/flux-system/apps']);
@@ -121,14 +131,17 @@ test('the file is written whole and left without its lock or temporary files', a
 });
 
 test('a corrupt status file is an InvalidInputError naming the file', async (t) => {
+  // Prepare
   const file = await statusFile(t);
   const store = new FileStatusStore(file);
   await store.updateKustomization(apps, {});
   await writeFile(file, '{ not json');
+  // Act and assess
   await assert.rejects(store.listKustomizations(), (error: unknown) => error instanceof InvalidInputError && error.message.startsWith(file));
 });
 
 test('a lock left by a dead process is taken over once stale', async (t) => {
+  // Prepare
   const file = await statusFile(t);
   const store = new FileStatusStore(file);
   await store.updateKustomization(apps, {});
@@ -136,6 +149,8 @@ test('a lock left by a dead process is taken over once stale', async (t) => {
   const { utimes } = await import('node:fs/promises');
   const old = new Date(Date.now() - 60_000);
   await utimes(`${file}.lock`, old, old);
+  // Act
   const record = await store.updateKustomization(apps, { inventorySize: 4 });
+  // Assess
   assert.equal(record.inventorySize, 4);
 });

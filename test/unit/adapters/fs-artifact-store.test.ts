@@ -29,16 +29,21 @@ test('a stored artifact reads back byte for byte under its relative key', async 
 });
 
 test('storing the same key twice keeps one file and leaves no temporary files behind', async (t) => {
+  // Prepare
   const dir = await tempDir(t);
   const store = new FsArtifactStore(dir);
+  // Act
   await store.put(bundleKey, new Uint8Array([1]));
   await store.put(bundleKey, new Uint8Array([2]));
+  // Assess
   assert.deepEqual(await readdir(join(dir, 'bundles', 'sha256')), [`${'ab'.repeat(32)}.yaml`]);
   assert.deepEqual(await store.get(bundleKey), new Uint8Array([2]));
 });
 
 test('a missing artifact is a NotFoundError naming the key, and has() is false', async (t) => {
+  // Prepare
   const store = new FsArtifactStore(await tempDir(t));
+  // Act and assess
   await assert.rejects(
     store.get('bundles/sha256/none.yaml'),
     (error: unknown) => error instanceof NotFoundError && /bundles\/sha256\/none\.yaml/.test(error.message),
@@ -47,7 +52,9 @@ test('a missing artifact is a NotFoundError naming the key, and has() is false',
 });
 
 test('keys that could leave the directory are refused with an InvalidInputError', async (t) => {
+  // Prepare
   const store = new FsArtifactStore(await tempDir(t));
+  // Act and assess
   for (const key of ['../escape', 'bundles/../../escape', '/etc/passwd', '', 'a//b', 'a\\b']) {
     await assert.rejects(store.put(key, new Uint8Array([1])), InvalidInputError, `key ${JSON.stringify(key)}`);
     await assert.rejects(store.get(key), InvalidInputError, `key ${JSON.stringify(key)}`);
