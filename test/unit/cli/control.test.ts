@@ -103,6 +103,7 @@ test('reconcile kustomization publishes ReconcileRequested, waits for the new ap
 });
 
 test('reconcile of a Kustomization whose attempt fails prints the Ready message and exits 1', async (t) => {
+  // Prepare
   const local = await localMode(t, async (_detail, store) => {
     // A render success that does not settle Ready must not end the wait; the failed apply does.
     await store.updateKustomization(apps, { lastAttemptedAt: now(), lastAttemptedRevision: revision });
@@ -112,33 +113,44 @@ test('reconcile of a Kustomization whose attempt fails prints the Ready message 
     });
   });
   const io = captureIo({ TIDELINE_DATA_DIR: local.dir });
+  // Act
   const code = await runVerbs([registerReconcile], ['reconcile', 'ks', 'apps', '--cluster', 'dev'], io);
+  // Assess
   assert.equal(code, 1);
   assert.equal(io.err.at(-1), '✗ Deployment/shop/web: field is immutable\n');
 });
 
 test('reconcile with a token the endpoint does not know is refused with 401 and exits 2', async (t) => {
+  // Prepare
   const local = await localMode(t, applies, 'another-token');
   const io = captureIo({ TIDELINE_DATA_DIR: local.dir });
+  // Act
   const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps'], io);
+  // Assess
   assert.equal(code, 2);
   assert.match(io.err.at(-1) ?? '', /^✗ control endpoint http:\/\/127\.0\.0\.1:\d+\/control\/events: token refused \(401\)/);
   assert.equal(local.requests.length, 0);
 });
 
 test('reconcile that sees no attempt before --timeout exits 2 saying it timed out', async (t) => {
+  // Prepare
   const local = await localMode(t, async () => {});
   const io = captureIo({ TIDELINE_DATA_DIR: local.dir });
+  // Act
   const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps', '--timeout', '300ms'], io);
+  // Assess
   assert.equal(code, 2);
   assert.equal(io.err.at(-1), '✗ timed out after 300ms waiting for Kustomization apps reconciliation\n');
 });
 
 test('reconcile of a suspended Kustomization is refused before anything is requested', async (t) => {
+  // Prepare
   const local = await localMode(t, applies);
   await local.store.updateKustomization(apps, { suspended: true });
   const io = captureIo({ TIDELINE_DATA_DIR: local.dir });
+  // Act
   const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps'], io);
+  // Assess
   assert.equal(code, 2);
   assert.match(io.err.join(''), /is suspended: resume it first/);
   assert.equal(local.requests.length, 0);
@@ -161,6 +173,7 @@ test('suspend sets suspended in the status store; resume clears it, reconciles a
 });
 
 test('reconcile --with-source waits for the source, then the Kustomization', async (t) => {
+  // Prepare
   const source = { kind: 'GitRepository' as const, cluster: 'dev', namespace: 'flux-system', name: 'fleet' };
   const local = await localMode(t, async (detail, store) => {
     await store.updateSource(source, { revision, ready: { status: 'True', reason: 'Succeeded', message: 'fetched', since: now() } });
@@ -173,7 +186,9 @@ test('reconcile --with-source waits for the source, then the Kustomization', asy
     ready: { status: 'True', reason: 'Succeeded', message: 'old', since: '2026-01-01T00:00:00.000Z' },
   });
   const io = captureIo({ TIDELINE_DATA_DIR: local.dir });
+  // Act
   const code = await runVerbs([registerReconcile], ['reconcile', 'kustomization', 'apps', '--with-source'], io);
+  // Assess
   assert.equal(code, 0, io.err.join(''));
   assert.deepEqual(
     io.err.filter((line) => line.startsWith('✔')),

@@ -62,11 +62,14 @@ test('get kustomizations prints flux get columns with CLUSTER first, revisions s
 });
 
 test('get ks -A adds the NAMESPACE column after CLUSTER and lists every namespace; --cluster narrows to one cluster', async (t) => {
+  // Prepare
   const dir = await dataDir(t);
   await seededStore(dir);
   const io = captureIo({ TIDELINE_STATUS_FILE: join(dir, 'status.json') });
+  // Act
   await runVerbs([registerGet], ['get', 'ks', '-A', '--cluster', 'dev'], io);
   const lines = io.out.join('').trimEnd().split('\n');
+  // Assess
   assert.equal(lines[0], 'CLUSTER\tNAMESPACE  \tNAME  \tREVISION          \tSUSPENDED\tREADY  \tMESSAGE');
   assert.deepEqual(
     lines.slice(1).map((line) =>
@@ -83,9 +86,11 @@ test('get ks -A adds the NAMESPACE column after CLUSTER and lists every namespac
 });
 
 test('get kustomizations -o json prints whole records with inventory size and the last change set', async (t) => {
+  // Prepare
   const dir = await dataDir(t);
   await seededStore(dir);
   const io = captureIo({ TIDELINE_DATA_DIR: dir });
+  // Act
   await runVerbs([registerGet], ['get', 'kustomizations', 'apps', '-o', 'json', '--status-file', join(dir, 'status.json')], io);
   const [record] = JSON.parse(io.out.join('')) as {
     cluster: string;
@@ -93,6 +98,7 @@ test('get kustomizations -o json prints whole records with inventory size and th
     lastChangeSet: { counts: { Configured: number } };
     lastAttemptedRevision: string;
   }[];
+  // Assess
   assert.deepEqual(
     [record?.cluster, record?.inventorySize, record?.lastChangeSet.counts.Configured, record?.lastAttemptedRevision],
     ['dev', 4, 1, `main@sha1:${sha('b')}`],
@@ -100,21 +106,27 @@ test('get kustomizations -o json prints whole records with inventory size and th
 });
 
 test('get kustomizations of an unknown name says so as flux does and exits 1', async (t) => {
+  // Prepare
   const dir = await dataDir(t);
   await seededStore(dir);
   const io = captureIo({ TIDELINE_DATA_DIR: dir });
+  // Act
   const code = await runVerbs([registerGet], ['get', 'kustomizations', 'nope'], io);
+  // Assess
   assert.equal(code, 1);
   assert.equal(io.err.join(''), `✗ Kustomization object 'nope' not found in "flux-system" namespace\n`);
 });
 
 test('get sources git lists GitRepositories per cluster; get sources names them by kind as flux get sources all', async (t) => {
+  // Prepare
   const dir = await dataDir(t);
   await seededStore(dir);
   const git = captureIo({ TIDELINE_DATA_DIR: dir });
   const all = captureIo({ TIDELINE_DATA_DIR: dir });
+  // Act
   await runVerbs([registerGet], ['get', 'sources', 'git'], git);
   await runVerbs([registerGet], ['get', 'sources'], all);
+  // Assess
   assert.equal(
     git.out.join(''),
     "CLUSTER\tNAME       \tREVISION          \tSUSPENDED\tREADY\tMESSAGE\ndev    \tflux-system\tmain@sha1:aaaaaaaa\tFalse    \tTrue \tstored artifact for revision 'main@sha1:aaaaaaaa'\n",
