@@ -84,7 +84,7 @@ test('keys appended in one invocation do not leak into the next', async () => {
 });
 
 test("the deployment's POWERTOOLS_SERVICE_NAME wins over the code's name, and a differing one is logged", async () => {
-  // Prepare, Act: tools built where infra configured another name.
+  // Act: tools built where infra configured another name.
   let tools: ReturnType<typeof observability> | undefined;
   const lines = await capture(async () => {
     tools = observability('alerts', { POWERTOOLS_SERVICE_NAME: 'alerts' });
@@ -98,9 +98,11 @@ test("the deployment's POWERTOOLS_SERVICE_NAME wins over the code's name, and a 
 });
 
 test('with the name infra sets, the tools use it and warn about nothing', async () => {
+  // Act
   const lines = await capture(async () => {
     observability('source', { POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.source }).logger.info('handled');
   });
+  // Assess
   assert.deepEqual(
     lines.map((entry) => [entry['level'], entry['service']]),
     [['INFO', SERVICE_NAMES.source]],
@@ -125,8 +127,10 @@ test('the correlation id read from the event is on every log line of its invocat
 
 test('every handler stays at most 40 code lines and takes its tools from functions/commons', () => {
   for (const name of readdirSync('functions').filter((entry) => entry !== 'commons')) {
+    // Act
     const source = readFileSync(path.join('functions', name, 'handler.ts'), 'utf8');
     const code = source.split('\n').filter((line) => line.trim() !== '' && !/^\s*(\/\/|\/\*\*|\*)/.test(line));
+    // Assess
     assert.ok(code.length <= 40, `functions/${name}/handler.ts has ${code.length} code lines`);
     assert.match(source, new RegExp(`observability\\('${name}'\\)`), `functions/${name} uses observability('${name}')`);
     assert.ok(!source.includes("from '@aws-lambda-powertools/logger'"), `functions/${name} makes no Logger of its own`);

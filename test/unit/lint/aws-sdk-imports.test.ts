@@ -56,17 +56,29 @@ test('an AWS SDK import is allowed in the adapters, the functions and the tests'
 
 test('Powertools may be imported in the functions and the tests only, not in engines or adapters', async () => {
   for (const file of ['shared/alerts/probe.ts', 'shared/adapters/aws/probe.ts', 'infra/probe.ts']) {
-    assert.equal(await ruleErrors(powertoolsImport, file, 'no-restricted-imports'), 1, file);
+    // Act
+    const errors = await ruleErrors(powertoolsImport, file, 'no-restricted-imports');
+    // Assess
+    assert.equal(errors, 1, file);
   }
   for (const file of ['functions/commons/probe.ts', 'test/unit/probe.ts']) {
-    assert.equal(await ruleErrors(powertoolsImport, file, 'no-restricted-imports'), 0, file);
+    // Act
+    const errors = await ruleErrors(powertoolsImport, file, 'no-restricted-imports');
+    // Assess
+    assert.equal(errors, 0, file);
   }
 });
 
 test('a promise neither awaited, returned, caught nor voided is a lint error; node:test calls are not', async () => {
+  // Prepare
   const floating = 'async function work(): Promise<void> {}\nwork();\nvoid work();\nexport {};\n';
   const tests = "import { test } from 'node:test';\ntest('x', async () => {});\n";
-  assert.equal(await ruleErrors(floating, 'shared/intake/probe.ts', '@typescript-eslint/no-floating-promises'), 1);
-  assert.equal(await ruleErrors(floating, 'test/unit/probe.test.ts', '@typescript-eslint/no-floating-promises'), 1);
-  assert.equal(await ruleErrors(tests, 'test/unit/probe.test.ts', '@typescript-eslint/no-floating-promises'), 0);
+  // Act
+  const inEngine = await ruleErrors(floating, 'shared/intake/probe.ts', '@typescript-eslint/no-floating-promises');
+  const inTest = await ruleErrors(floating, 'test/unit/probe.test.ts', '@typescript-eslint/no-floating-promises');
+  const ofTestCalls = await ruleErrors(tests, 'test/unit/probe.test.ts', '@typescript-eslint/no-floating-promises');
+  // Assess
+  assert.equal(inEngine, 1);
+  assert.equal(inTest, 1);
+  assert.equal(ofTestCalls, 0);
 });
