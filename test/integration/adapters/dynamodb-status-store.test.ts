@@ -47,9 +47,12 @@ test('DynamoDB status updates SET only their fields, so render and apply do not 
 });
 
 test('a new DynamoDB record is waiting to be reconciled and a missing one reads as undefined', async () => {
+  // Prepare
   const { dynamodb, table } = await statusTable();
   const store = new DynamoDbStatusStore(dynamodb, table, { clock });
+  // Act
   const created = await store.updateKustomization(apps, { suspended: true });
+  // Assess
   assert.deepEqual(created.ready, { status: 'Unknown', reason: 'Progressing', message: 'waiting to be reconciled', since: '2026-01-02T03:04:05.000Z' });
   assert.equal(await store.getKustomization({ ...apps, name: 'other' }), undefined);
 });
@@ -82,7 +85,11 @@ test('DynamoDB listing by cluster queries one partition; the fleet listing scans
 });
 
 test('a DynamoDB status store on a missing table fails with a NotFoundError naming the table', async () => {
+  // Prepare
   const { dynamodb } = await statusTable();
   const store = new DynamoDbStatusStore(dynamodb, 'no-such-status-table');
-  await assert.rejects(store.updateKustomization(apps, {}), (error: unknown) => error instanceof NotFoundError && /no-such-status-table/.test(error.message));
+  // Act
+  const updated = store.updateKustomization(apps, {});
+  // Assess
+  await assert.rejects(updated, (error: unknown) => error instanceof NotFoundError && /no-such-status-table/.test(error.message));
 });

@@ -23,19 +23,24 @@ test('an artifact stored in S3 reads back byte for byte, under the prefix, with 
 });
 
 test('a missing S3 artifact is a NotFoundError naming the object, and has() is false', async () => {
+  // Prepare
   const { s3, bucket } = await s3Bucket();
   const store = new S3ArtifactStore(s3, bucket);
-  await assert.rejects(store.get(bundleKey), (error: unknown) => error instanceof NotFoundError && error.message.includes(`s3://${bucket}/${bundleKey}`));
+  // Act
+  const read = store.get(bundleKey);
+  // Assess
+  await assert.rejects(read, (error: unknown) => error instanceof NotFoundError && error.message.includes(`s3://${bucket}/${bundleKey}`));
   assert.equal(await store.has(bundleKey), false);
 });
 
 test('writing to a bucket that does not exist is a typed error naming the bucket', async () => {
+  // Prepare
   const { s3 } = await s3Bucket();
   const store = new S3ArtifactStore(s3, 'no-such-bucket-tideline');
-  await assert.rejects(
-    store.put(bundleKey, new Uint8Array([1])),
-    (error: unknown) => error instanceof InvalidInputError && /no-such-bucket-tideline/.test(error.message),
-  );
+  // Act
+  const written = store.put(bundleKey, new Uint8Array([1]));
+  // Assess
+  await assert.rejects(written, (error: unknown) => error instanceof InvalidInputError && /no-such-bucket-tideline/.test(error.message));
 });
 
 test('an S3 compare-and-swap stores only over the version read; a stale version or a second create is a ConflictError', async () => {
