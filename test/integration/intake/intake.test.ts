@@ -121,9 +121,12 @@ async function drainAll(): Promise<Record<string, string[]>> {
 }
 
 test('a signed GitHub push through the handler lands on the GitPushReceived queue and parses with the catalog schema', async () => {
+  // Prepare
   const body = pushPayload();
+  // Act
   const response = await handler(functionUrlEvent(body, signedHeaders(body, unique('delivery'))));
   const queues = await drainAll();
+  // Assess
   assert.equal(response.statusCode, 200);
   assert.equal(queues['pushes']?.length, 1);
   const event = parseEvent('GitPushReceived', queues['pushes']?.[0]);
@@ -136,19 +139,25 @@ test('a signed GitHub push through the handler lands on the GitPushReceived queu
 });
 
 test('a push with a bad signature is refused with 401 and leaves every queue empty', async () => {
+  // Prepare
   const body = pushPayload();
+  // Act
   const response = await handler(functionUrlEvent(body, signedHeaders(body, unique('delivery'), 'wrong-secret')));
   const queues = await drainAll();
+  // Assess
   assert.equal(response.statusCode, 401);
   assert.deepEqual(queues, { pushes: [], reconciles: [], rendered: [] });
 });
 
 test('the same delivery twice through the handler is emitted once', async () => {
+  // Prepare
   const body = pushPayload();
   const headers = signedHeaders(body, unique('delivery'));
+  // Act
   const first = await handler(functionUrlEvent(body, headers));
   const second = await handler(functionUrlEvent(body, headers));
   const queues = await drainAll();
+  // Assess
   assert.equal(first.statusCode, 200);
   assert.equal(second.statusCode, 200);
   assert.equal(JSON.parse(second.body ?? '{}').status, 'duplicate');
@@ -156,9 +165,12 @@ test('the same delivery twice through the handler is emitted once', async () => 
 });
 
 test('a signed generic-hmac request with any body lands on the queue carrying only the receiver resources', async () => {
+  // Prepare
   const body = '{}';
+  // Act
   const response = await handler(functionUrlEvent(body, { 'x-signature': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}` }, 'ci'));
   const queues = await drainAll();
+  // Assess
   assert.equal(response.statusCode, 200);
   assert.equal(queues['pushes']?.length, 1);
   const event = parseEvent('GitPushReceived', queues['pushes']?.[0]);
@@ -171,8 +183,10 @@ test('a signed generic-hmac request with any body lands on the queue carrying on
 });
 
 test('an unsigned generic-hmac request is refused with 401 and leaves every queue empty', async () => {
+  // Act
   const response = await handler(functionUrlEvent('{}', { 'content-type': 'application/json' }, 'ci'));
   const queues = await drainAll();
+  // Assess
   assert.equal(response.statusCode, 401);
   assert.deepEqual(queues, { pushes: [], reconciles: [], rendered: [] });
 });
@@ -193,9 +207,12 @@ function reconcileEvent(index: number): CatalogEvent {
 }
 
 test('25 events published through the EventBridge bus all arrive, each exactly once', async () => {
+  // Prepare
   const { events } = await awsClients();
+  // Act
   const result = await new EventBridgeBus(events, bus.busName).publish(Array.from({ length: 25 }, (_, i) => reconcileEvent(i)));
   const queues = await drainAll();
+  // Assess
   assert.equal(result.published, 25);
   const ids = (queues['reconciles'] ?? []).map((body) => parseEvent('ReconcileSucceeded', body).detail.eventId).sort();
   assert.deepEqual(ids, Array.from({ length: 25 }, (_, i) => `reconcile-${i}`).sort());

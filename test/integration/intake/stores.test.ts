@@ -27,16 +27,22 @@ test('the DynamoDB TTL store records a key once until it expires', async () => {
 });
 
 test('a deleted key in the DynamoDB TTL store can be recorded again', async () => {
+  // Prepare
   const { dynamodb } = await awsClients();
   const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable());
   await store.putIfAbsent('k', 60_000);
+  // Act
   await store.delete('k');
-  assert.equal(await store.putIfAbsent('k', 60_000), true);
+  const again = await store.putIfAbsent('k', 60_000);
+  // Assess
+  assert.equal(again, true);
 });
 
 test('the DynamoDB TTL store against a missing table fails with an error naming the table', async () => {
+  // Prepare
   const { dynamodb } = await awsClients();
   const store = new DynamoDbTtlStore(dynamodb, 'no-such-table');
+  // Act and assess
   await assert.rejects(store.putIfAbsent('k', 1000), /no-such-table/);
 });
 
@@ -89,31 +95,45 @@ test('completing a lapsed DynamoDB claim is refused by the condition and leaves 
   clock.advance(121_000);
   // Act
   const completed = await store.complete('k', 86_400_000);
+  const claimAfter = await store.claim('k', 120_000);
   // Assess
   assert.equal(completed, false);
-  assert.equal(await store.claim('k', 120_000), 'claimed');
+  assert.equal(claimAfter, 'claimed');
 });
 
 test('completing a DynamoDB key that was never claimed writes nothing', async () => {
+  // Prepare
   const { dynamodb } = await awsClients();
   const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable());
-  assert.equal(await store.complete('k', 86_400_000), false);
-  assert.equal(await store.claim('k', 120_000), 'claimed');
+  // Act
+  const completed = await store.complete('k', 86_400_000);
+  const claimAfter = await store.claim('k', 120_000);
+  // Assess
+  assert.equal(completed, false);
+  assert.equal(claimAfter, 'claimed');
 });
 
 test('a released DynamoDB claim can be claimed again at once', async () => {
+  // Prepare
   const { dynamodb } = await awsClients();
   const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable());
   await store.claim('k', 120_000);
+  // Act
   await store.delete('k');
-  assert.equal(await store.claim('k', 120_000), 'claimed');
+  const again = await store.claim('k', 120_000);
+  // Assess
+  assert.equal(again, 'claimed');
 });
 
 test('a key recorded in DynamoDB with putIfAbsent counts as done for a claim', async () => {
+  // Prepare
   const { dynamodb } = await awsClients();
   const store = new DynamoDbTtlStore(dynamodb, await createDeliveriesTable());
   await store.putIfAbsent('k', 60_000);
-  assert.equal(await store.claim('k', 120_000), 'done');
+  // Act
+  const answer = await store.claim('k', 120_000);
+  // Assess
+  assert.equal(answer, 'done');
 });
 
 test('of concurrent DynamoDB claims of one key exactly one is claimed', async () => {
@@ -143,20 +163,26 @@ test('the Secrets Manager store reads a secret under its prefix and serves it fr
 });
 
 test('the Secrets Manager store re-reads a secret after its TTL', async () => {
+  // Prepare
   const { secrets } = await awsClients();
   const name = unique('tideline/ttl');
   await secrets.send(new CreateSecretCommand({ Name: name, SecretString: 'old' }));
   const clock = steppingClock();
   const store = new SecretsManagerSecretStore(secrets, { ttlMs: 1000, clock });
   await store.getSecret(name);
+  // Act
   await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'new' }));
   clock.advance(1001);
-  assert.equal(await store.getSecret(name), 'new');
+  const reread = await store.getSecret(name);
+  // Assess
+  assert.equal(reread, 'new');
 });
 
 test('a missing secret in Secrets Manager is a NotFoundError naming it', async () => {
+  // Prepare
   const { secrets } = await awsClients();
   const store = new SecretsManagerSecretStore(secrets, { prefix: 'tideline/' });
+  // Act and assess
   await assert.rejects(store.getSecret('flux-system/absent'), (error: unknown) => {
     assert.ok(error instanceof NotFoundError);
     assert.match(error.message, /tideline\/flux-system\/absent/);

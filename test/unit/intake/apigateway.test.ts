@@ -31,17 +31,23 @@ function functionUrlEvent(path: string, headers: Record<string, string>, body: s
 }
 
 test('a base64-encoded payload 2.0 body is decoded to the exact signed bytes', () => {
+  // Prepare
   const body = JSON.stringify(githubPush({ pusher: { name: 'ünïcødé' } }));
+  // Act
   const request = requestFromApiGatewayV2(functionUrlEvent('/hook/x', {}, body, true));
+  // Assess
   assert.equal(request.body.toString('utf8'), body);
   assert.equal(request.method, 'POST');
   assert.equal(request.path, '/hook/x');
 });
 
 test('a signed push through the payload 2.0 adapter answers 200 with a JSON body', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const body = JSON.stringify(githubPush());
+  // Act
   const result = await handleApiGatewayV2(functionUrlEvent(pathOf(github), githubHeaders(body), body, true), intake.deps);
+  // Assess
   assert.equal(result.statusCode, 200);
   assert.equal(result.headers?.['content-type'], 'application/json');
   assert.equal(JSON.parse(result.body ?? '{}').status, 'accepted');
@@ -49,13 +55,17 @@ test('a signed push through the payload 2.0 adapter answers 200 with a JSON body
 });
 
 test('a plain-text payload 2.0 body is used as is', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const body = JSON.stringify(githubPush());
+  // Act
   const result = await handleApiGatewayV2(functionUrlEvent(pathOf(github), githubHeaders(body), body, false), intake.deps);
+  // Assess
   assert.equal(result.statusCode, 200);
 });
 
 test('a store outage answers 503 without detail so the sender retries', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const failing = {
     ...intake.deps,
@@ -67,7 +77,9 @@ test('a store outage answers 503 without detail so the sender retries', async ()
     },
   };
   const body = JSON.stringify(githubPush());
+  // Act
   const result = await handleApiGatewayV2(functionUrlEvent(pathOf(github), githubHeaders(body), body, false), failing);
+  // Assess
   assert.equal(result.statusCode, 503);
   assert.equal((result.body ?? '').includes('connection reset'), false);
 });
@@ -86,11 +98,14 @@ test('a named HTTP API stage prefix is removed from the path before the receiver
 });
 
 test('a payload 2.0 event with upper-case header names and a form body is verified and accepted', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const raw = `payload=${encodeURIComponent(JSON.stringify(githubPush()))}`;
   const event = functionUrlEvent(pathOf(github), {}, raw, true);
   event.headers = githubHeaders(raw, { 'CONTENT-TYPE': 'application/x-www-form-urlencoded' });
   delete event.headers['Content-Type'];
+  // Act
   const result = await handleApiGatewayV2(event, intake.deps);
+  // Assess
   assert.equal(result.statusCode, 200);
 });

@@ -158,15 +158,19 @@ const scenario = fc.constantFrom(...RECEIVER_TYPES).chain((type) =>
 );
 
 test('random requests never get a 5xx and never emit without a valid signature', async () => {
+  // Prepare
   const intake = makeIntake(receivers);
   await fc.assert(
     fc.asyncProperty(scenario, async (input) => {
+      // Prepare
       const before = intake.bus.published.length;
       // "random" keeps whatever signature-looking headers were generated; "none" strips them.
       const base = input.signing === 'none' ? withoutSignatureHeaders(input.headers) : input.headers;
       const requestHeaders =
         input.signing === 'valid' ? { ...withoutSignatureHeaders(base), ...validSignature(input.type, input.body, intake.clock.now()) } : base;
+      // Act
       const response = await handleWebhook({ method: input.method, path: input.path, headers: requestHeaders, body: input.body }, intake.deps);
+      // Assess
       assert.ok(response.status >= 200 && response.status < 500, `status ${response.status}`);
       JSON.parse(response.body);
       if (input.signing !== 'valid') {
@@ -180,6 +184,7 @@ test('random requests never get a 5xx and never emit without a valid signature',
 });
 
 test('random bodies are answered without a 5xx, and each request emits only when its signature is valid', async () => {
+  // Prepare
   const intake = makeIntake(receivers);
   await fc.assert(
     fc.asyncProperty(
@@ -216,13 +221,17 @@ test('random bodies are answered without a 5xx, and each request emits only when
 });
 
 test('any correctly signed body reaches a generic-hmac receiver, and every event lists its resources', async () => {
+  // Prepare
   const intake = makeIntake(receivers);
   const generic = byType.get('generic-hmac')!;
   await fc.assert(
     fc.asyncProperty(headers, bodyOf('generic-hmac'), async (randomHeaders, raw) => {
+      // Prepare
       const requestHeaders = { ...withoutSignatureHeaders(randomHeaders), ...validSignature('generic-hmac', raw, intake.clock.now()) };
       intake.clock.advance(1);
+      // Act
       const response = await handleWebhook({ method: 'POST', path: pathOf(generic), headers: requestHeaders, body: raw }, intake.deps);
+      // Assess
       // 202 only for a body naming the deletion of a ref; 200 "duplicate" for a redelivered push.
       assert.ok(response.status === 200 || response.status === 202, `status ${response.status}: ${response.body}`);
       for (const event of response.events)

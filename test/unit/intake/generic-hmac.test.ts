@@ -8,10 +8,13 @@ const payload = { repository: 'https://git.example.com/fleet.git', ref: 'refs/he
 
 for (const algorithm of ['sha1', 'sha256', 'sha512'] as const) {
   test(`a generic-hmac push signed with ${algorithm} is accepted`, async () => {
+    // Prepare
     const intake = makeIntake([generic]);
     const body = JSON.stringify(payload);
     const headers = { 'Content-Type': 'application/json', 'X-Signature': `${algorithm}=${hmacHex(algorithm, TOKEN, body)}` };
+    // Act
     const response = await handleWebhook(request(pathOf(generic), headers, body), intake.deps);
+    // Assess
     assert.equal(response.status, 200);
     const detail = intake.bus.published[0]?.detail as Record<string, unknown>;
     assert.equal(detail.provider, 'generic-hmac');
@@ -42,9 +45,12 @@ for (const c of refusedSignatures) {
 }
 
 test('a generic-hmac push without X-Signature is refused with 401', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   const body = JSON.stringify(payload);
+  // Act
   const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json' }, body), intake.deps);
+  // Assess
   assert.equal(response.status, 401);
   assert.match(JSON.parse(response.body).reason, /X-Signature/);
 });
@@ -56,8 +62,11 @@ const signed = (body: string | Buffer, extra: Record<string, string> = {}): Reco
 const RESOURCES_ONLY = /the body names no push/;
 
 test('a generic-hmac request with a signed empty object asks to reconcile the receiver resources', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
+  // Act
   const response = await handleWebhook(request(pathOf(generic), signed('{}', { 'Content-Type': 'application/json' }), '{}'), intake.deps);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(JSON.parse(response.body).status, 'accepted');
   assert.match(JSON.parse(response.body).note, RESOURCES_ONLY);
@@ -68,34 +77,46 @@ test('a generic-hmac request with a signed empty object asks to reconcile the re
 });
 
 test('a generic-hmac request whose signed body is not JSON is accepted, whatever its content type', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   const body = 'deploy please \u0000\u00ff';
+  // Act
   const response = await handleWebhook(request(pathOf(generic), signed(body, { 'Content-Type': 'text/plain' }), body), intake.deps);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published.length, 1);
   assert.equal(intake.bus.published[0]?.detail.revision, undefined);
 });
 
 test('a generic-hmac request with a signed empty body is accepted', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
+  // Act
   const response = await handleWebhook(request(pathOf(generic), signed(''), ''), intake.deps);
+  // Assess
   assert.equal(response.status, 200);
   assert.equal(intake.bus.published.length, 1);
 });
 
 for (const body of ['null', '[1,2]', '"text"', '42', '{"event":"release","tag":"v1"}']) {
   test(`a generic-hmac request with the signed JSON ${body} asks to reconcile the receiver resources`, async () => {
+    // Prepare
     const intake = makeIntake([generic]);
+    // Act
     const response = await handleWebhook(request(pathOf(generic), signed(body, { 'Content-Type': 'application/json' }), body), intake.deps);
+    // Assess
     assert.equal(response.status, 200);
     assert.equal(intake.bus.published[0]?.detail.ref, undefined);
   });
 }
 
 test('a generic-hmac body naming an incomplete push is accepted as a plain trigger, the note naming the field', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   const body = JSON.stringify({ repository: payload.repository, ref: 'refs/heads/main' });
+  // Act
   const response = await handleWebhook(request(pathOf(generic), signed(body, { 'Content-Type': 'application/json' }), body), intake.deps);
+  // Assess
   assert.equal(response.status, 200);
   assert.match(JSON.parse(response.body).note, /revision/);
   const detail = intake.bus.published[0]?.detail;
@@ -105,42 +126,58 @@ test('a generic-hmac body naming an incomplete push is accepted as a plain trigg
 });
 
 test('a generic-hmac push named in the body also carries the receiver resources', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   const body = JSON.stringify(payload);
+  // Act
   await handleWebhook(request(pathOf(generic), signed(body), body), intake.deps);
+  // Assess
   const detail = intake.bus.published[0]?.detail;
   assert.equal(detail?.ref, 'refs/heads/main');
   assert.deepEqual(detail?.resources, [{ kind: 'GitRepository', name: 'fleet', namespace: 'flux-system' }]);
 });
 
 test('a generic-hmac request without a signature is refused with 401 whatever the body, and emits nothing', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   for (const body of ['{}', 'not json', '']) {
+    // Act
     const response = await handleWebhook(request(pathOf(generic), { 'Content-Type': 'application/json' }, body), intake.deps);
+    // Assess
     assert.equal(response.status, 401);
   }
+  // Assess
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('a generic-hmac request signed with another token is refused with 401 and emits nothing', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
+  // Act
   const response = await handleWebhook(request(pathOf(generic), { 'X-Signature': `sha256=${hmacHex('sha256', 'another-token', '{}')}` }, '{}'), intake.deps);
+  // Assess
   assert.equal(response.status, 401);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('a generic-hmac signature over another body is refused with 401', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
+  // Act
   const response = await handleWebhook(request(pathOf(generic), signed('{}'), '{ }'), intake.deps);
+  // Assess
   assert.equal(response.status, 401);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('the same bare generic-hmac trigger sent again later is a new request, not a duplicate', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
+  // Act
   const first = await handleWebhook(request(pathOf(generic), signed('{}'), '{}'), intake.deps);
   intake.clock.advance(1000);
   const second = await handleWebhook(request(pathOf(generic), signed('{}'), '{}'), intake.deps);
+  // Assess
   assert.equal(JSON.parse(first.body).status, 'accepted');
   assert.equal(JSON.parse(second.body).status, 'accepted');
   assert.equal(intake.bus.published.length, 2);
@@ -148,17 +185,21 @@ test('the same bare generic-hmac trigger sent again later is a new request, not 
 });
 
 test('a bare generic-hmac trigger sent twice with the same X-Delivery-Id is emitted once', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   const headers = signed('{}', { 'X-Delivery-Id': 'ci-run-7' });
+  // Act
   await handleWebhook(request(pathOf(generic), headers, '{}'), intake.deps);
   intake.clock.advance(1000);
   const second = await handleWebhook(request(pathOf(generic), headers, '{}'), intake.deps);
+  // Assess
   assert.equal(JSON.parse(second.body).status, 'duplicate');
   assert.equal(intake.bus.published.length, 1);
   assert.equal(intake.bus.published[0]?.detail.deliveryId, 'ci-run-7');
 });
 
 test('the event lists every receiver resource, namespace defaulted to the receiver and matchLabels kept', async () => {
+  // Prepare
   const many = receiver('generic-hmac', {
     namespace: 'apps',
     resources: [
@@ -168,7 +209,9 @@ test('the event lists every receiver resource, namespace defaulted to the receiv
     ],
   });
   const intake = makeIntake([many]);
+  // Act
   await handleWebhook(request(pathOf(many), signed('{}'), '{}'), intake.deps);
+  // Assess
   assert.deepEqual(intake.bus.published[0]?.detail.resources, [
     { kind: 'GitRepository', name: 'fleet', namespace: 'apps' },
     { kind: 'Kustomization', name: 'web', namespace: 'shop' },
@@ -177,11 +220,14 @@ test('the event lists every receiver resource, namespace defaulted to the receiv
 });
 
 test('a generic-hmac delivery without an id header is deduplicated by its body digest', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   const body = JSON.stringify(payload);
   const headers = { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` };
+  // Act
   const first = await handleWebhook(request(pathOf(generic), headers, body), intake.deps);
   const second = await handleWebhook(request(pathOf(generic), headers, body), intake.deps);
+  // Assess
   assert.equal(first.status, 200);
   assert.equal(second.status, 200);
   assert.equal(JSON.parse(second.body).status, 'duplicate');
@@ -190,10 +236,13 @@ test('a generic-hmac delivery without an id header is deduplicated by its body d
 });
 
 test('a generic-hmac push of the all-zero revision (a deletion) emits nothing', async () => {
+  // Prepare
   const intake = makeIntake([generic]);
   const body = JSON.stringify({ ...payload, revision: ZERO });
   const headers = { 'Content-Type': 'application/json', 'X-Signature': `sha256=${hmacHex('sha256', TOKEN, body)}` };
+  // Act
   const response = await handleWebhook(request(pathOf(generic), headers, body), intake.deps);
+  // Assess
   assert.equal(response.status, 202);
   assert.equal(intake.bus.published.length, 0);
 });

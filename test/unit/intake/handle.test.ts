@@ -21,21 +21,30 @@ function recordingLogger(): Logger & { lines: string[] } {
 }
 
 test('a path that is not /hook/<sha256 hex> answers 404', async () => {
+  // Prepare
   const intake = makeIntake([github]);
+  // Act
   const response = await handleWebhook(request('/hook/not-a-digest', githubHeaders(pushBody), pushBody), intake.deps);
+  // Assess
   assert.equal(response.status, 404);
 });
 
 test('a well-formed path no receiver answers at is 404 and emits nothing', async () => {
+  // Prepare
   const intake = makeIntake([github]);
+  // Act
   const response = await handleWebhook(request(`/hook/${'ab'.repeat(32)}`, githubHeaders(pushBody), pushBody), intake.deps);
+  // Assess
   assert.equal(response.status, 404);
   assert.equal(intake.bus.published.length, 0);
 });
 
 test('a GET is answered 405', async () => {
+  // Prepare
   const intake = makeIntake([github]);
+  // Act
   const response = await handleWebhook({ ...request(pathOf(github), {}, ''), method: 'GET' }, intake.deps);
+  // Assess
   assert.equal(response.status, 405);
 });
 
@@ -80,40 +89,55 @@ test('a body over 1 MiB answers 413 before anything else is read', async () => {
 });
 
 test('a correctly signed body that is not JSON answers 400', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const body = '{"ref": "refs/heads/main",';
+  // Act
   const response = await handleWebhook(request(pathOf(github), githubHeaders(body), body), intake.deps);
+  // Assess
   assert.equal(response.status, 400);
   assert.match(JSON.parse(response.body).reason, /not valid JSON/);
 });
 
 test('a correctly signed push with a wrong content type answers 400', async () => {
+  // Prepare
   const intake = makeIntake([github]);
+  // Act
   const response = await handleWebhook(request(pathOf(github), githubHeaders(pushBody, { 'Content-Type': 'text/plain' }), pushBody), intake.deps);
+  // Assess
   assert.equal(response.status, 400);
   assert.match(JSON.parse(response.body).reason, /content type/);
 });
 
 test('a content type with a charset parameter is accepted', async () => {
+  // Prepare
   const intake = makeIntake([github]);
+  // Act
   const response = await handleWebhook(
     request(pathOf(github), githubHeaders(pushBody, { 'Content-Type': 'application/json; charset=utf-8' }), pushBody),
     intake.deps,
   );
+  // Assess
   assert.equal(response.status, 200);
 });
 
 test('an unsigned malformed body answers 401, not 400: nothing is parsed before verification', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const headers = githubHeaders('x', { 'X-Hub-Signature-256': 'sha256=00' });
+  // Act
   const response = await handleWebhook(request(pathOf(github), headers, 'not json'), intake.deps);
+  // Assess
   assert.equal(response.status, 401);
 });
 
 test('the same delivery id twice answers 200 both times and emits once', async () => {
+  // Prepare
   const intake = makeIntake([github]);
+  // Act
   const first = await deliverPush(intake.deps);
   const second = await deliverPush(intake.deps);
+  // Assess
   assert.equal(first.status, 200);
   assert.equal(second.status, 200);
   assert.equal(JSON.parse(second.body).status, 'duplicate');
@@ -122,20 +146,26 @@ test('the same delivery id twice answers 200 both times and emits once', async (
 });
 
 test('a delivery id seen more than 24 hours ago is emitted again', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   await deliverPush(intake.deps);
   intake.clock.advance(DELIVERY_TTL_MS + 1);
+  // Act
   const again = await deliverPush(intake.deps);
+  // Assess
   assert.equal(JSON.parse(again.body).status, 'accepted');
   assert.equal(intake.bus.published.length, 2);
 });
 
 test('when the bus refuses the events the intake answers 503 and forgets the delivery so a retry goes through', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   intake.bus.refuse = true;
+  // Act
   const failed = await deliverPush(intake.deps);
   intake.bus.refuse = false;
   const retried = await deliverPush(intake.deps);
+  // Assess
   assert.equal(failed.status, 503);
   assert.equal(retried.status, 200);
   assert.equal(JSON.parse(retried.body).status, 'accepted');
@@ -300,13 +330,16 @@ test('repeated bad signatures read the secret store fresh at most once per inter
 });
 
 test('log lines carry ids only: no token, signature, header or body content', async () => {
+  // Prepare
   const intake = makeIntake([github]);
   const logger = recordingLogger();
   const deps = { ...intake.deps, logger };
   const headers = githubHeaders(pushBody);
+  // Act
   await handleWebhook(request(pathOf(github), headers, pushBody), deps);
   await handleWebhook(request(pathOf(github), { ...headers, 'X-Hub-Signature-256': 'sha256=deadbeef' }, pushBody), deps);
   await handleWebhook(request(pathOf(github), githubHeaders('{bad', { 'X-GitHub-Delivery': 'd2' }), '{bad'), deps);
+  // Assess
   const text = logger.lines.join('\n');
   assert.ok(logger.lines.length >= 3);
   for (const secretish of [TOKEN, headers['X-Hub-Signature-256'] ?? '', 'deadbeef', 'octocat', 'Bump web', 'GitHub-Hookshot', '{bad']) {

@@ -17,33 +17,56 @@ test('the HMAC-SHA256 of GitHub’s documented example matches its published sig
 });
 
 test('a signature with one flipped hex digit is rejected', () => {
+  // Prepare
   const body = Buffer.from('Hello, World!');
   const flipped = '857107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
-  assert.equal(verifyPrefixedHmac(`sha256=${flipped}`, "It's a Secret to Everybody", body, ['sha256']), false);
+  // Act
+  const result = verifyPrefixedHmac(`sha256=${flipped}`, "It's a Secret to Everybody", body, ['sha256']);
+  // Assess
+  assert.equal(result, false);
 });
 
 test('upper-case hex digits are accepted', () => {
+  // Prepare
   const body = Buffer.from('x');
-  assert.equal(verifyHexHmac('sha256', 'k', body, hmacHex('sha256', 'k', body).toUpperCase()), true);
+  const upper = hmacHex('sha256', 'k', body).toUpperCase();
+  // Act
+  const result = verifyHexHmac('sha256', 'k', body, upper);
+  // Assess
+  assert.equal(result, true);
 });
 
 test('truncated, non-hex or empty signatures are rejected without throwing', () => {
+  // Prepare
   const body = Buffer.from('x');
   const good = hmacHex('sha256', 'k', body);
   for (const provided of [good.slice(0, 63), `${good}0`, 'zz'.repeat(32), '']) {
-    assert.equal(verifyHexHmac('sha256', 'k', body, provided), false, provided);
+    // Act
+    const result = verifyHexHmac('sha256', 'k', body, provided);
+    // Assess
+    assert.equal(result, false, provided);
   }
 });
 
 test('an algorithm outside the allowed list is rejected even with a correct digest', () => {
+  // Prepare
   const body = Buffer.from('x');
-  assert.equal(verifyPrefixedHmac(`sha1=${hmacHex('sha1', 'k', body)}`, 'k', body, ['sha256']), false);
+  const sha1Signature = `sha1=${hmacHex('sha1', 'k', body)}`;
+  // Act
+  const result = verifyPrefixedHmac(sha1Signature, 'k', body, ['sha256']);
+  // Assess
+  assert.equal(result, false);
 });
 
 test('secretsEqual compares tokens of different lengths without throwing', () => {
-  assert.equal(secretsEqual('abc', 'abc'), true);
-  assert.equal(secretsEqual('abc', 'abcd'), false);
-  assert.equal(secretsEqual('', 'abc'), false);
+  // Act
+  const same = secretsEqual('abc', 'abc');
+  const longer = secretsEqual('abc', 'abcd');
+  const empty = secretsEqual('', 'abc');
+  // Assess
+  assert.equal(same, true);
+  assert.equal(longer, false);
+  assert.equal(empty, false);
 });
 
 function standardSignature(key: Buffer | string, id: string, timestamp: string, body: string): string {
@@ -51,9 +74,11 @@ function standardSignature(key: Buffer | string, id: string, timestamp: string, 
 }
 
 test('a Standard Webhooks signature with a whsec_ secret verifies with the decoded key', () => {
+  // Prepare
   const key = Buffer.alloc(32, 7);
   const secret = `whsec_${key.toString('base64')}`;
   const timestamp = String(NOW / 1000);
+  // Act
   const result = verifyStandardWebhook({
     secret,
     id: 'msg_1',
@@ -63,18 +88,24 @@ test('a Standard Webhooks signature with a whsec_ secret verifies with the decod
     nowMs: NOW,
     toleranceMs: 300_000,
   });
+  // Assess
   assert.deepEqual(result, { ok: true });
 });
 
 test('one matching entry among several space-separated signatures is enough', () => {
+  // Prepare
   const timestamp = String(NOW / 1000);
   const signatures = `v1,AAAA v2,whatever ${standardSignature('plain-secret', 'id', timestamp, 'b')}`;
+  // Act
   const result = verifyStandardWebhook({ secret: 'plain-secret', id: 'id', timestamp, signatures, body: Buffer.from('b'), nowMs: NOW, toleranceMs: 300_000 });
+  // Assess
   assert.equal(result.ok, true);
 });
 
 test('a Standard Webhooks signature older than the tolerance is rejected', () => {
+  // Prepare
   const timestamp = String(NOW / 1000 - 301);
+  // Act
   const result = verifyStandardWebhook({
     secret: 's',
     id: 'id',
@@ -84,11 +115,14 @@ test('a Standard Webhooks signature older than the tolerance is rejected', () =>
     nowMs: NOW,
     toleranceMs: 300_000,
   });
+  // Assess
   assert.equal(result.ok, false);
 });
 
 test('a signature computed for another webhook-id is rejected', () => {
+  // Prepare
   const timestamp = String(NOW / 1000);
+  // Act
   const result = verifyStandardWebhook({
     secret: 's',
     id: 'id-2',
@@ -98,5 +132,6 @@ test('a signature computed for another webhook-id is rejected', () => {
     nowMs: NOW,
     toleranceMs: 300_000,
   });
+  // Assess
   assert.equal(result.ok, false);
 });
