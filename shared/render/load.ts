@@ -26,7 +26,7 @@ import {
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { cloneNode } from './resource.ts';
 import { isMergeKey, mergeKeys } from './yaml/anchors.ts';
-import { readDocuments, type DeferredDocument } from './yaml/fast-parse.ts';
+import { DEFAULT_MAX_ALIAS_NODES, readDocuments, type DeferredDocument } from './yaml/fast-parse.ts';
 
 /** Caps that keep a hostile repository from exhausting a Lambda. */
 export interface RenderLimits {
@@ -46,7 +46,7 @@ export interface RenderLimits {
 export const DEFAULT_LIMITS: RenderLimits = {
   maxFileBytes: 4 * 1024 * 1024,
   maxObjects: 20_000,
-  maxAliasCount: 10_000,
+  maxAliasCount: DEFAULT_MAX_ALIAS_NODES,
   maxDepth: 50,
   maxFiles: 20_000,
 };

@@ -35,7 +35,7 @@ export interface DeferredDocument {
 /** A document read, or one deferred to the full parser. */
 export type DocumentPiece = ({ kind: 'read' } & FastDocument) | ({ kind: 'deferred' } & DeferredDocument);
 
-/** Most nodes one document may copy for its aliases, unless the caller gives its own limit. */
+/** Most nodes one document may copy for its aliases: the renderer's default limit (a caller may give its own). */
 export const DEFAULT_MAX_ALIAS_NODES = 10_000;
 // Nesting from which a document with aliases or merge keys is left to the full parser, whose
 // expansion refuses trees nested past its own limit (500) with its own message.
