@@ -64,9 +64,7 @@ test('secretsEqual compares tokens of different lengths without throwing', () =>
   const longer = secretsEqual('abc', 'abcd');
   const empty = secretsEqual('', 'abc');
   // Assess
-  assert.equal(same, true);
-  assert.equal(longer, false);
-  assert.equal(empty, false);
+  assert.deepEqual({ same, longer, empty }, { same: true, longer: false, empty: false });
 });
 
 function standardSignature(key: Buffer | string, id: string, timestamp: string, body: string): string {
