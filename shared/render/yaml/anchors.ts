@@ -43,6 +43,7 @@ export function mergeKeys(pairs: Pair[]): Pair[] {
 
 /** A node under an anchor, open while the reader is still inside it. */
 export interface AnchorEntry {
+  name: string;
   node: YamlNode | undefined;
   /** Expansions met before the node started: more after it ends means it holds an alias or a merge key. */
   mark: number;
@@ -72,9 +73,17 @@ export class DocumentAnchors {
     this.maxNodes = maxNodes;
   }
 
+  /** Forgets the previous document's anchors, copies and expansions. */
+  reset(): void {
+    this.named = undefined;
+    this.expansions = 0;
+    this.copied = 0;
+    this.deepest = 0;
+  }
+
   /** An anchor on a node about to be read; pass the entry to `close` once it is read. */
   open(name: string): AnchorEntry {
-    const entry: AnchorEntry = { node: undefined, mark: this.expansions, plain: true };
+    const entry: AnchorEntry = { name, node: undefined, mark: this.expansions, plain: true };
     (this.named ??= new Map()).set(name, entry);
     return entry;
   }

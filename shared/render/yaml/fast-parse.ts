@@ -50,18 +50,16 @@ class Reader {
   private line = 0;
   private end = 0;
   /** The current document's anchors and the copies its aliases expand to. */
-  private anchors: DocumentAnchors;
+  private readonly anchors: DocumentAnchors;
   /** Collections open around the current position, and the most open at once in this document. */
   private depth = 0;
   private deepest = 0;
-  private readonly maxAliasNodes: number;
   /** Per line: it holds a tab the subset reads only as block scalar content (undefined: the text has no tab). */
   private readonly tabbed: boolean[] | undefined;
   /** Lines of the current document with such a tab, read as block scalar content. */
   private tabbedContent = 0;
 
   constructor(text: string, maxAliasNodes: number) {
-    this.maxAliasNodes = maxAliasNodes;
     this.anchors = new DocumentAnchors(maxAliasNodes);
     this.unterminated = !text.endsWith('\n');
     this.lines = text.split('\n');
@@ -117,7 +115,7 @@ class Reader {
   private document(from: number, to: number, explicit: boolean): FastDocument | undefined {
     this.line = from;
     this.end = to;
-    this.anchors = new DocumentAnchors(this.maxAliasNodes);
+    this.anchors.reset();
     this.depth = 0;
     this.deepest = 0;
     this.tabbedContent = 0;
@@ -187,7 +185,7 @@ class Reader {
       } else {
         item = this.inlineValue(text, at, indent);
       }
-      if (anchored !== undefined) this.closeAnchor(anchored, item, anchor?.name as string);
+      if (anchored !== undefined) this.closeAnchor(anchored, item);
       seq.items.push(item);
       this.skipBlank();
     }
@@ -226,7 +224,7 @@ class Reader {
       } else {
         value = this.inlineValue(line, at, indent, indent);
       }
-      if (anchored !== undefined) this.closeAnchor(anchored, value, anchor?.name as string);
+      if (anchored !== undefined) this.closeAnchor(anchored, value);
       map.items.push(new Pair(key, value));
       this.skipBlank();
     }
@@ -247,8 +245,8 @@ class Reader {
     return this.anchors.open(anchor.name);
   }
 
-  private closeAnchor(entry: AnchorEntry, node: YamlNode, name: string): void {
-    setAnchor(node, name);
+  private closeAnchor(entry: AnchorEntry, node: YamlNode): void {
+    setAnchor(node, entry.name);
     this.anchors.close(entry, node);
   }
 

@@ -22,6 +22,8 @@ const PLAIN_TAGS = CORE_TAGS.filter((tag) => tag.default === true && tag.test !=
 // tags and tags on collections are the full parser's).
 export const STANDARD_TAG = /!!(str|int|float|bool|null) +/y;
 const RESOLVE_OPTIONS = { intAsBigInt: true };
+// The core schema's scalar tags by full name (`tag:yaml.org,2002:int` has three), in schema order.
+const TAGS_NAMED = Map.groupBy(CORE_TAGS, (tag) => tag.tag);
 
 // The first characters a plain scalar the core schema resolves to anything but a string can start
 // with (null `~`/`null`, booleans, numbers, `.inf`/`.nan`); any other plain scalar is a string
@@ -58,7 +60,7 @@ export function plainScalar(text: string): Scalar {
  */
 export function taggedScalar(read: Scalar, name: string): Scalar {
   const text = read.source as string;
-  const candidates = CORE_TAGS.filter((tag) => tag.tag === name);
+  const candidates = TAGS_NAMED.get(name) ?? [];
   const tag =
     candidates.find((candidate) => !(candidate.default === true && candidate.test !== undefined)) ??
     candidates.find((candidate) => candidate.test?.test(text) === true);
