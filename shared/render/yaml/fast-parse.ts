@@ -14,7 +14,7 @@
  * and error messages never depend on which reader ran, and one odd document in a large file costs
  * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
  */
-import { Pair, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
+import { Lexer, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
 import { DocumentAnchors, isMergeKey, mergeKeys, type AnchorEntry } from './anchors.ts';
 import { anchorName, findKeyEnd, hasLooseTab, indentOf, isExplicitKey, isSequenceItem, valueStart } from './lines.ts';
 import { STANDARD_TAG, checkPlain, closingQuote, foldLines, plainScalar, quoted, stringScalar, taggedScalar } from './scalars.ts';
@@ -85,25 +85,41 @@ class Reader {
       const marker = k < 0 ? -1 : (markers[k] as number);
       const to = k + 1 < markers.length ? (markers[k + 1] as number) : count;
       if (marker < 0 && to === 0) continue;
-      // A deferred document keeps its marker line, so the full parser reads it as in the file.
-      const head = Math.max(marker, 0);
-      const source = (): DeferredDocument => ({ text: this.textOf(head, to), lineOffset: head });
       const heading = marker < 0 ? '' : (this.lines[marker] as string).slice(3).trim();
-      if (heading !== '' && !heading.startsWith('#')) {
-        out.push({ kind: 'deferred', ...source() });
-        continue;
+      if (heading === '' || heading.startsWith('#')) {
+        try {
+          const doc = this.document(marker + 1, to, marker >= 0);
+          if (doc) out.push({ kind: 'read', ...doc });
+          continue;
+        } catch (error) {
+          // Outside the subset, or nested past the stack (`[[[[…`): the full parser decides, with its
+          // own limits and messages.
+          if (!(error instanceof Unsupported || error instanceof RangeError)) throw error;
+        }
       }
-      try {
-        const doc = this.document(marker + 1, to, marker >= 0);
-        if (doc) out.push({ kind: 'read', ...doc });
-      } catch (error) {
-        // Outside the subset, or nested past the stack (`[[[[…`): the full parser decides, with its
-        // own limits and messages.
-        if (!(error instanceof Unsupported || error instanceof RangeError)) throw error;
-        out.push({ kind: 'deferred', ...source() });
+      // A deferred document keeps its marker line, so the full parser reads it as in the file. It
+      // also takes the documents after it for as long as the full parser would read the next
+      // marker as part of it (a quoted scalar left open runs over the marker line).
+      const head = Math.max(marker, 0);
+      let end = to;
+      while (k + 1 < markers.length && this.runsOverMarker(this.textOf(head, end))) {
+        k++;
+        end = k + 1 < markers.length ? (markers[k + 1] as number) : count;
       }
+      out.push({ kind: 'deferred', text: this.textOf(head, end), lineOffset: head });
     }
     return out;
+  }
+
+  /** Whether the full parser, reading `text` and then a `---` line, takes that line into the text's last token. */
+  private runsOverMarker(text: string): boolean {
+    let last: string | undefined;
+    let beforeLast: string | undefined;
+    for (const lexeme of new Lexer().lex(`${text}---\n`)) {
+      beforeLast = last;
+      last = lexeme;
+    }
+    return !(beforeLast === '---' && last === '\n');
   }
 
   /** The source text of lines `from` to `to` (exclusive), with the file's own final line break or none. */

@@ -158,6 +158,42 @@ describe('fast YAML reader on tabs', () => {
   });
 });
 
+describe('fast YAML reader on a deferred document whose quote stays open', () => {
+  // The full parser reads a quoted scalar left open over the next `---` line: the marker starts
+  // no document there, so the reader must not start one either.
+  const CASES: readonly [string, string][] = [
+    ['an explicit key followed by an open quote', '? "q""q\n---\n'],
+    ['an open quote, then a document read on its own', '? "q""q\n---\na: 1\n---\nb: 2\n'],
+    ['an open quote over two markers', '? "q""q\n---\n---\nc: 3\n'],
+  ];
+  for (const [name, text] of CASES) {
+    it(`gives the full parser's documents for ${name}`, () => {
+      // Act
+      const docs = parseYamlDocuments(text, 'cm.yaml', 10_000);
+
+      // Assess
+      assert.deepEqual(
+        docs.map((doc) => shape(doc.node)),
+        fullParse(text),
+      );
+    });
+  }
+
+  it('still splits after a deferred document whose quotes are closed', () => {
+    // Prepare
+    const text = 'a:\n\tb: 1\n---\nc: "q"\n';
+
+    // Act
+    const pieces = readDocuments(text);
+
+    // Assess
+    assert.deepEqual(
+      pieces?.map((piece) => piece.kind),
+      ['deferred', 'read'],
+    );
+  });
+});
+
 describe('fast YAML reader on anchors, aliases and merge keys', () => {
   /** The kinds of the pieces the reader makes of a text, with a node budget for aliases. */
   const kinds = (text: string, maxAliasNodes = 10_000): string[] | undefined => readDocuments(text, maxAliasNodes)?.map((piece) => piece.kind);
