@@ -6,11 +6,11 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { lambdaRunnerScript } from '#test/infra/runner-script.ts';
 import { synthTideline } from '#test/infra/synth.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const runner = fileURLToPath(new URL('../test/infra/lambda-runner.ts', import.meta.url));
+const runner = lambdaRunnerScript();
 const { json, outdir } = synthTideline();
 
 function median(values: number[]): number {

@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -23,9 +22,9 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { MotoConnection } from '#test/env/index.ts';
+import { lambdaRunnerScript } from './runner-script.ts';
 import type { CloudFormationTemplate } from './synth.ts';
 
-const runner = fileURLToPath(new URL('./lambda-runner.ts', import.meta.url));
 
 type Properties = Record<string, unknown>;
 type Ref = { Ref?: string; 'Fn::GetAtt'?: [string, string] };
@@ -41,7 +40,7 @@ export class FunctionContainer {
 
   constructor(logicalId: string, bundleDir: string, handler: string, timeout: number, env: Record<string, string>) {
     this.logicalId = logicalId;
-    this.#child = fork(runner, [bundleDir, handler, logicalId, String(timeout)], {
+    this.#child = fork(lambdaRunnerScript(), [bundleDir, handler, logicalId, String(timeout)], {
       cwd: bundleDir,
       env,
       execArgv: [],
