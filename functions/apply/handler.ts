@@ -6,14 +6,17 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { instrument, observability } from '#functions/commons/index.ts';
-import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { clusterDeps } from '#shared/adapters/aws/cluster-deps.ts';
+import { awsPipelineContext, coreDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { parseEvent } from '#shared/events/parse.ts';
+import type { ApplyDeps } from '#shared/pipeline/deps.ts';
 import { applyRendered } from '#shared/pipeline/apply.ts';
 
 const tools = observability('apply');
 const { logger } = tools;
-const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tools.traced);
+const context = awsPipelineContext(readPipelineEnvironment(process.env), logger, tools.traced);
+const deps: ApplyDeps = { ...coreDeps(context), ...clusterDeps(context) };
 
 /** Applies each record in order; reports the ones to redeliver. */
 export const handler = instrument(tools, async (event: SQSEvent): Promise<SQSBatchResponse> => {

@@ -7,15 +7,18 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { eventCorrelationId, instrument, observability } from '#functions/commons/index.ts';
-import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { clusterDeps } from '#shared/adapters/aws/cluster-deps.ts';
+import { awsPipelineContext, coreDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readDriftEnvironment } from '#shared/config/environment/drift.ts';
+import type { DriftDeps } from '#shared/drift/deps.ts';
 import { driftMetrics, runDriftShard, startDriftSweep } from '#shared/drift/index.ts';
 import { parseEvent } from '#shared/events/parse.ts';
 
 const tools = observability('drift');
 const { logger, metrics } = tools;
 const { pipeline, settings } = readDriftEnvironment(process.env);
-const deps = loadPipelineDeps(pipeline, logger, tools.traced);
+const context = awsPipelineContext(pipeline, logger, tools.traced);
+const deps: DriftDeps = { ...coreDeps(context), ...clusterDeps(context) };
 
 /** A scheduled invocation starts a sweep; anything else must be one of its shards. */
 export const handler = instrument(

@@ -4,14 +4,19 @@
  * on a reconcile request for a Kustomization it renders that one. The work is in shared/pipeline.
  */
 import { eventCorrelationId, instrument, observability } from '#functions/commons/index.ts';
-import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { clusterDeps } from '#shared/adapters/aws/cluster-deps.ts';
+import { gitDeps } from '#shared/adapters/aws/git-deps.ts';
+import { kmsDeps } from '#shared/adapters/aws/kms-deps.ts';
+import { awsPipelineContext, coreDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
+import type { RenderDeps } from '#shared/pipeline/deps.ts';
 import { handleKustomizationRequest, handleRenderRequested, handleSourceChanged } from '#shared/pipeline/render.ts';
 
 const tools = observability('render');
 const { logger } = tools;
-const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tools.traced);
+const context = awsPipelineContext(readPipelineEnvironment(process.env), logger, tools.traced);
+const deps: RenderDeps = { ...coreDeps(context), ...gitDeps(context), ...clusterDeps(context), ...kmsDeps(context) };
 
 /** One EventBridge event per invocation. */
 export const handler = instrument(

@@ -5,16 +5,19 @@
  * SourceChanged. Everything but the wiring lives in shared/pipeline.
  */
 import { eventCorrelationId, instrument, observability } from '#functions/commons/index.ts';
-import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { gitDeps } from '#shared/adapters/aws/git-deps.ts';
+import { awsPipelineContext, coreDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import { parseAnyEvent } from '#shared/events/parse.ts';
+import type { SourceDeps } from '#shared/pipeline/deps.ts';
 import { runSchedule } from '#shared/pipeline/schedule.ts';
 import { handleGitPush, syncSources } from '#shared/pipeline/source.ts';
 import { sourcesNamed } from '#shared/pipeline/fleet-view.ts';
 
 const tools = observability('source');
 const { logger } = tools;
-const deps = loadPipelineDeps(readPipelineEnvironment(process.env), logger, tools.traced);
+const context = awsPipelineContext(readPipelineEnvironment(process.env), logger, tools.traced);
+const deps: SourceDeps = { ...coreDeps(context), ...gitDeps(context) };
 
 /** A scheduled invocation carries no catalog event; anything else must be one. */
 export const handler = instrument(

@@ -10,7 +10,7 @@ import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
 import { EmptyBundleError, StaleRevisionError, reconcileObjects, requestFromKustomization, summarizeChangeSet, formatCounts } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';
 import type { KustomizationKey, KustomizationStatus } from '#shared/ports/index.ts';
-import { envelope, isoNow, kustomizationReconcileRequest, publishEach, type PipelineDeps } from './deps.ts';
+import { envelope, isoNow, kustomizationReconcileRequest, publishEach, type ApplyDeps } from './deps.ts';
 import { reconcileAccess } from '#shared/fleet/index.ts';
 import { dependentsOf, dependencyStateOf, findTarget } from './fleet-view.ts';
 import type { StoredBundle } from './render.ts';
@@ -32,12 +32,12 @@ function describeKey(key: KustomizationKey): string {
 }
 
 /** The envelope and the Kustomization revision every apply outcome event carries. */
-function revisionEnvelope(detail: EventDetail<'ManifestsRendered'>, deps: PipelineDeps) {
+function revisionEnvelope(detail: EventDetail<'ManifestsRendered'>, deps: ApplyDeps) {
   return { ...envelope(deps.clock, detail.correlationId), cluster: detail.cluster, kustomization: detail.kustomization, revision: detail.revision };
 }
 
 /** Applies the bundle a ManifestsRendered event points to. Never throws for the Kustomization's own failures. */
-export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, deps: PipelineDeps): Promise<ApplyOutcome> {
+export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, deps: ApplyDeps): Promise<ApplyOutcome> {
   const key = keyOf(detail);
   const started = deps.clock.now();
   const snapshot = await deps.fleet.load();
@@ -193,7 +193,7 @@ export async function applyRendered(detail: EventDetail<'ManifestsRendered'>, de
 
 async function failed(
   detail: EventDetail<'ManifestsRendered'>,
-  deps: PipelineDeps,
+  deps: ApplyDeps,
   status: KustomizationStatus | undefined,
   reason: string,
   message: string,
@@ -223,7 +223,7 @@ async function failed(
 }
 
 /** After a success, Kustomizations that waited for this one are asked to reconcile again. */
-async function wakeDependents(key: KustomizationKey, deps: PipelineDeps, correlationId: string): Promise<void> {
+async function wakeDependents(key: KustomizationKey, deps: ApplyDeps, correlationId: string): Promise<void> {
   const snapshot = await deps.fleet.load();
   const waiting: KustomizationKey[] = [];
   for (const dependent of dependentsOf(snapshot, key)) {

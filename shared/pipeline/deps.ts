@@ -46,6 +46,18 @@ export interface PipelineDeps {
   shardSize?: number;
 }
 
+/** What the source engine (push intake, source sync, the periodic schedule) uses: no cluster, no KMS. */
+export type SourceDeps = Pick<PipelineDeps, 'bus' | 'git' | 'status' | 'secrets' | 'fleet' | 'clock' | 'logger' | 'bootstrap'>;
+
+/** What the render engine uses: the sources, the clusters (postBuild `substituteFrom`, SOPS keys, finalizers) and KMS. */
+export type RenderDeps = Pick<
+  PipelineDeps,
+  'bus' | 'git' | 'artifacts' | 'status' | 'secrets' | 'fleet' | 'kube' | 'clock' | 'logger' | 'bootstrap' | 'kms' | 'shardSize'
+>;
+
+/** What the apply engine uses: bundles, status and the clusters; no Git, no secrets, no KMS. */
+export type ApplyDeps = Pick<PipelineDeps, 'bus' | 'artifacts' | 'status' | 'fleet' | 'kube' | 'clock' | 'logger' | 'bootstrap'>;
+
 /** The envelope fields of a new event: a fresh id, the correlation id it continues, the time. */
 export function envelope(clock: Clock, correlationId: string): { version: 1; eventId: string; correlationId: string; occurredAt: string } {
   return { version: 1, eventId: randomUUID(), correlationId, occurredAt: new Date(clock.now()).toISOString() };

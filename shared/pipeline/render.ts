@@ -22,7 +22,7 @@ import { parseGitRepository } from '#shared/config/git-repository.ts';
 type Classified = ReturnType<typeof classifyRendered>;
 import type { GitCheckout, KustomizationKey } from '#shared/ports/index.ts';
 import { readConfigData, substituteFromCluster } from './clusters.ts';
-import { envelope, isoNow, publishEach, type PipelineDeps } from './deps.ts';
+import { envelope, isoNow, publishEach, type RenderDeps } from './deps.ts';
 import { discoverRoots, findTarget, isBootstrapFetch, recordRendered, targetsFollowing, type TargetEntry } from './fleet-view.ts';
 import { readyCondition, syncSources } from './source.ts';
 import { commitOf, fetchKeyOf, fetchSpecOf, normalizeRepoUrl, sourceId } from './sources.ts';
@@ -66,7 +66,7 @@ function buildInputs(kustomization: FluxKustomization): unknown {
 }
 
 /** Handles a SourceChanged: renders (or shards) every target of the fetch that moved. */
-export async function handleSourceChanged(detail: EventDetail<'SourceChanged'>, deps: PipelineDeps): Promise<void> {
+export async function handleSourceChanged(detail: EventDetail<'SourceChanged'>, deps: RenderDeps): Promise<void> {
   const startedAt = deps.clock.now();
   const fetch = { url: detail.url, ref: detail.ref, commit: detail.revision };
   if (isBootstrapFetch(deps.bootstrap, detail.url, detail.ref)) await refreshRoots(detail.revision, deps, detail.correlationId);
@@ -75,14 +75,14 @@ export async function handleSourceChanged(detail: EventDetail<'SourceChanged'>, 
 }
 
 /** Handles one shard. */
-export async function handleRenderRequested(detail: EventDetail<'RenderRequested'>, deps: PipelineDeps): Promise<void> {
+export async function handleRenderRequested(detail: EventDetail<'RenderRequested'>, deps: RenderDeps): Promise<void> {
   const snapshot = await deps.fleet.load();
   const entries = detail.targets.map((target) => findTarget(snapshot, deps.bootstrap, target)).filter((entry): entry is TargetEntry => entry !== undefined);
   await renderTargets(entries, detail.commit, deps, detail.correlationId, deps.clock.now());
 }
 
 /** Handles a request to reconcile a Kustomization: render it at its source's last revision (or fetch first). */
-export async function handleKustomizationRequest(detail: EventDetail<'ReconcileRequested'>, deps: PipelineDeps): Promise<void> {
+export async function handleKustomizationRequest(detail: EventDetail<'ReconcileRequested'>, deps: RenderDeps): Promise<void> {
   const snapshot = await deps.fleet.load();
   const clusters = detail.cluster ? [detail.cluster] : Object.keys(snapshot.clusters);
   const entries = clusters
@@ -105,7 +105,7 @@ export async function handleKustomizationRequest(detail: EventDetail<'ReconcileR
 async function renderOrShard(
   entries: readonly TargetEntry[],
   fetch: { url: string; ref: string; commit: string },
-  deps: PipelineDeps,
+  deps: RenderDeps,
   correlationId: string,
   startedAt: number,
   source: { name: string; namespace: string },
@@ -124,7 +124,7 @@ async function renderOrShard(
 }
 
 /** Re-reads the cluster roots (`clusters/<name>/`) of the bootstrap repository at `commit`. */
-async function refreshRoots(commit: string, deps: PipelineDeps, correlationId: string): Promise<void> {
+async function refreshRoots(commit: string, deps: RenderDeps, correlationId: string): Promise<void> {
   const spec = await fetchSpecOf(deps.bootstrap, deps.secrets);
   const checkout = await deps.git.checkout(spec, commit);
   const added = await deps.fleet.update(async (snapshot) => discoverRoots(snapshot, checkout.dir, deps.bootstrap));
@@ -146,7 +146,7 @@ async function refreshRoots(commit: string, deps: PipelineDeps, correlationId: s
 export async function renderTargets(
   entries: readonly TargetEntry[],
   commit: string,
-  deps: PipelineDeps,
+  deps: RenderDeps,
   correlationId: string,
   startedAt: number,
 ): Promise<void> {
@@ -191,7 +191,7 @@ async function renderTarget(
   entry: TargetEntry,
   commit: string,
   checkoutFor: (entry: TargetEntry) => Promise<GitCheckout>,
-  deps: PipelineDeps,
+  deps: RenderDeps,
   correlationId: string,
   startedAt: number,
 ): Promise<TargetEntry[]> {
@@ -291,7 +291,7 @@ async function renderTarget(
 }
 
 /** Kustomizations that a parent with `prune` no longer defines: their objects go as their deletionPolicy says. */
-async function finalizeRemoved(removed: readonly { cluster: string; kustomization: FluxKustomization }[], deps: PipelineDeps): Promise<void> {
+async function finalizeRemoved(removed: readonly { cluster: string; kustomization: FluxKustomization }[], deps: RenderDeps): Promise<void> {
   for (const { cluster, kustomization } of removed) {
     try {
       const client = await deps.kube.get(cluster);
@@ -312,7 +312,7 @@ async function finalizeRemoved(removed: readonly { cluster: string; kustomizatio
 /** The build options of a target, reading `substituteFrom` and decryption keys from its cluster as Flux does. */
 async function buildOptionsFor(
   entry: TargetEntry,
-  deps: PipelineDeps,
+  deps: RenderDeps,
 ): Promise<{ options: ReturnType<typeof buildOptionsFromKustomization>; fingerprint: string }> {
   const { kustomization, target } = entry;
   const spec = kustomization.spec;
@@ -338,7 +338,7 @@ async function buildOptionsFor(
   return { options: buildOptionsFromKustomization(spec, variables, decryptor), fingerprint: hash.digest('hex') };
 }
 
-async function renderCached(entry: TargetEntry, checkout: GitCheckout, deps: PipelineDeps): Promise<RenderOutcome> {
+async function renderCached(entry: TargetEntry, checkout: GitCheckout, deps: RenderDeps): Promise<RenderOutcome> {
   const { options, fingerprint } = await buildOptionsFor(entry, deps);
   const cacheKey = createHash('sha256')
     .update(JSON.stringify([checkout.commit, checkout.dir, buildInputs(entry.kustomization), fingerprint]))

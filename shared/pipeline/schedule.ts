@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { durationToMs } from '#shared/config/kustomization.ts';
-import { kustomizationReconcileRequest, publishEach, type PipelineDeps } from './deps.ts';
+import { kustomizationReconcileRequest, publishEach, type SourceDeps } from './deps.ts';
 import { allTargets } from './fleet-view.ts';
 import { dueSources, syncSources } from './source.ts';
 
@@ -18,7 +18,7 @@ export interface TickReport {
 }
 
 /** Runs what is due now; returns how much it started. */
-export async function runSchedule(deps: PipelineDeps): Promise<TickReport> {
+export async function runSchedule(deps: SourceDeps): Promise<TickReport> {
   const correlationId = `schedule-${randomUUID()}`;
   const sources = await dueSources(deps);
   if (sources.length > 0) await syncSources(sources, deps, { correlationId });

@@ -9,7 +9,7 @@ import { describeRef } from '#shared/config/git-repository.ts';
 import { durationToMs } from '#shared/config/kustomization.ts';
 import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
 import type { ResolvedRevision } from '#shared/ports/index.ts';
-import { envelope, isoNow, type PipelineDeps } from './deps.ts';
+import { envelope, isoNow, type SourceDeps } from './deps.ts';
 import { allSources, sourcesForResources, type SourceEntry } from './fleet-view.ts';
 import { commitOf, fetchKeyOf, fetchSpecOf, refKey, sourceId } from './sources.ts';
 import { KeyedMutex } from './mutex.ts';
@@ -39,7 +39,7 @@ function storedMessage(revision: string): string {
  */
 export async function syncSources(
   entries: readonly SourceEntry[],
-  deps: PipelineDeps,
+  deps: SourceDeps,
   options: { correlationId: string; force?: boolean },
 ): Promise<EventDetail<'SourceChanged'>[]> {
   const emitted: EventDetail<'SourceChanged'>[] = [];
@@ -101,7 +101,7 @@ export function readyCondition(
   return { status, reason, message, since: previous?.status === status ? previous.since : now };
 }
 
-async function recordSourceFailure(group: readonly SourceEntry[], error: unknown, deps: PipelineDeps): Promise<void> {
+async function recordSourceFailure(group: readonly SourceEntry[], error: unknown, deps: SourceDeps): Promise<void> {
   const message = errorMessage(error);
   const reason = error instanceof TidelineError && error.name === 'UnauthorizedError' ? 'AuthenticationFailed' : 'GitOperationFailed';
   deps.logger.error('source failed', { source: sourceId((group[0] as SourceEntry).key), reason, error: message });
@@ -120,7 +120,7 @@ async function recordSourceFailure(group: readonly SourceEntry[], error: unknown
 }
 
 /** On a verified webhook: sync the sources its Receiver lists (or those its listed Kustomizations follow). */
-export async function handleGitPush(detail: EventDetail<'GitPushReceived'>, deps: PipelineDeps): Promise<EventDetail<'SourceChanged'>[]> {
+export async function handleGitPush(detail: EventDetail<'GitPushReceived'>, deps: SourceDeps): Promise<EventDetail<'SourceChanged'>[]> {
   const snapshot = await deps.fleet.load();
   const entries = sourcesForResources(snapshot, deps.bootstrap, detail.resources);
   if (entries.length === 0)
@@ -132,7 +132,7 @@ export async function handleGitPush(detail: EventDetail<'GitPushReceived'>, deps
 }
 
 /** Sources whose `interval` has passed since they were last fetched (and that are not suspended). */
-export async function dueSources(deps: PipelineDeps): Promise<SourceEntry[]> {
+export async function dueSources(deps: SourceDeps): Promise<SourceEntry[]> {
   const now = deps.clock.now();
   const due: SourceEntry[] = [];
   for (const entry of allSources(await deps.fleet.load(), deps.bootstrap)) {

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AwsKmsDecrypter } from '#shared/adapters/aws/kms-decrypt.ts';
-import { loadPipelineDeps } from '#shared/adapters/aws/pipeline-deps.ts';
+import { clusterDeps } from '#shared/adapters/aws/cluster-deps.ts';
+import { gitDeps } from '#shared/adapters/aws/git-deps.ts';
+import { kmsDeps } from '#shared/adapters/aws/kms-deps.ts';
+import { awsPipelineContext, coreDeps } from '#shared/adapters/aws/pipeline-deps.ts';
 import { readPipelineEnvironment } from '#shared/config/environment/pipeline.ts';
 import type { Logger } from '#shared/ports/index.ts';
 
 const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-test('the AWS pipeline deps give render a KMS decrypter, so KMS-wrapped SOPS files decrypt with the function role', () => {
+test("render's AWS deps give it a KMS decrypter, so KMS-wrapped SOPS files decrypt with the function role", () => {
   // Prepare
   const config = readPipelineEnvironment({
     TIDELINE_BOOTSTRAP:
@@ -18,7 +21,8 @@ test('the AWS pipeline deps give render a KMS decrypter, so KMS-wrapped SOPS fil
   const traced: unknown[] = [];
 
   // Act
-  const deps = loadPipelineDeps(config, silent, (client) => (traced.push(client), client));
+  const context = awsPipelineContext(config, silent, (client) => (traced.push(client), client));
+  const deps = { ...coreDeps(context), ...gitDeps(context), ...clusterDeps(context), ...kmsDeps(context) };
 
   // Assess
   assert.ok(deps.kms instanceof AwsKmsDecrypter);
