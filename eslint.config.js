@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // The one CommonJS file, a bundling shim (infra/bundling/): Node's CommonJS scope.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', process: 'readonly' } },
+  },
+  {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

@@ -37,6 +37,9 @@ export interface TidelineFunctionProps {
   logRetention: logs.RetentionDays;
 }
 
+/** The module function bundles get for `node:http` (and `http`). */
+export const NODE_HTTP_SHIM = path.join(PROJECT_ROOT, 'infra/bundling/node-http.cjs');
+
 /** The esbuild options every function bundle is built with (asserted by test/unit/infra/bundling.test.ts). */
 export const BUNDLING = {
   format: nodejs.OutputFormat.ESM,
@@ -47,7 +50,8 @@ export const BUNDLING = {
   // load (--enable-source-maps) is a fraction of the size.
   sourcesContent: false,
   // Licence texts go to a file of their own next to the bundle, out of the code Lambda loads.
-  esbuildArgs: { '--legal-comments': 'external' },
+  // `node:http` comes as a CommonJS value, so its lazy fetch classes stay unloaded (see the shim).
+  esbuildArgs: { '--legal-comments': 'external', '--alias:node:http': NODE_HTTP_SHIM, '--alias:http': NODE_HTTP_SHIM },
   // ES module builds first: the AWS SDK's tree-shake (its CommonJS builds do not), 10–20 % smaller bundles.
   mainFields: ['module', 'main'],
   // The AWS SDK is bundled too: the version the tests ran is the version that runs.
