@@ -46,8 +46,8 @@ export const BUNDLING = {
   target: 'node24',
   minify: true,
   sourceMap: true,
-  // Stack traces need only the mappings: without the sources inlined the map Node parses at
-  // load (--enable-source-maps) is a fraction of the size.
+  // Stack traces need only the mappings, read when a stack is first formatted (functions/commons/
+  // stack-traces.ts): without the sources inlined the map is a fraction of the size.
   sourcesContent: false,
   // Licence texts go to a file of their own next to the bundle, out of the code Lambda loads.
   // `node:http` comes as a CommonJS value, so its lazy fetch classes stay unloaded (see the shim).
@@ -96,8 +96,6 @@ export class TidelineFunction extends Construct {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        // Stack traces point into the TypeScript sources, through the bundle's source map.
-        NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
         ...BUNDLING,

@@ -9,6 +9,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { METRICS_NAMESPACE, SERVICE_NAMES, type FunctionName } from './services.ts';
+import { installSourceMappedStacks } from './stack-traces.ts';
 
 export { SERVICE_NAMES, type FunctionName } from './services.ts';
 
@@ -29,6 +30,8 @@ export interface Observability {
  * the one infra normally sets says so in its first log line.
  */
 export function observability(name: FunctionName, env: Readonly<Record<string, string | undefined>> = process.env): Observability {
+  // In a bundle this module's URL is the bundle's: its stacks are mapped to the TypeScript source.
+  installSourceMappedStacks(import.meta.url);
   const configured = env['POWERTOOLS_SERVICE_NAME']?.trim();
   const serviceName = configured || SERVICE_NAMES[name];
   const tracer = new Tracer({ serviceName });
