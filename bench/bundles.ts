@@ -1,10 +1,13 @@
 // Function bundle benchmark: for each function of the Tideline stack, the minified size of its
 // esbuild bundle (as `cdk synth` builds it) and its cold init — a fresh Node 24 process importing the
 // bundle with the environment the template gives it, until the handler is ready — as the median
-// of BENCH_RUNS (default 10) fresh processes. Goals (issue 21): ≤ 1.5 MB and ≤ 250 ms each.
+// of BENCH_RUNS (default 10) fresh processes. Goals (issue 21): ≤ 1.5 MB and ≤ 250 ms each. The
+// reference, in the same run, is the same container around an empty handler: what Node and the
+// runner cost before any of our code, so each function's ratio is its cold start over a bare one.
+// Prints a table and one JSON line.
 import { fork } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { lambdaRunnerScript } from '#test/infra/runner-script.ts';
 import { synthTideline } from '#test/infra/synth.ts';
@@ -35,7 +38,23 @@ function coldStart(bundleDir: string, handler: string, env: Record<string, strin
   });
 }
 
-const rows: { name: string; sizeMb: number; coldMs: number; importMs: number }[] = [];
+/** Median [cold, import] ms of RUNS fresh containers of the bundle. */
+async function measure(bundleDir: string, handler: string, env: Record<string, string>): Promise<{ coldMs: number; importMs: number }> {
+  const cold: number[] = [];
+  const imports: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const [total, importMs] = await coldStart(bundleDir, handler, env);
+    cold.push(total);
+    imports.push(importMs);
+  }
+  return { coldMs: median(cold), importMs: median(imports) };
+}
+
+const emptyBundle = mkdtempSync(path.join(tmpdir(), 'tideline-bench-empty-'));
+writeFileSync(path.join(emptyBundle, 'index.mjs'), 'export const handler = async () => null;\n');
+const reference = await measure(emptyBundle, 'index.handler', { PATH: process.env['PATH'] ?? '' });
+
+const rows: { name: string; sizeMb: number; coldMs: number; importMs: number; ratio: number }[] = [];
 for (const [id, resource] of Object.entries(json.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')) {
   const properties = resource.Properties as { Code: { S3Key: string }; Handler: string; Environment?: { Variables?: Record<string, unknown> } };
   const bundleDir = path.join(outdir, `asset.${properties.Code.S3Key.replace(/\.zip$/, '')}`);
@@ -53,22 +72,40 @@ for (const [id, resource] of Object.entries(json.Resources).filter(([, resource]
     const text = typeof value === 'string' ? value : (Object.values(value as Record<string, unknown>)[0] as string);
     env[key] = String(text).replace(/^\/(var\/task|tmp)(?=\/|$)/, (_match, root: string) => (root === 'tmp' ? scratch : bundleDir));
   }
-  const cold: number[] = [];
-  const imports: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const [total, importMs] = await coldStart(bundleDir, properties.Handler, env);
-    cold.push(total);
-    imports.push(importMs);
-  }
+  const measured = await measure(bundleDir, properties.Handler, env);
   const name = (env['POWERTOOLS_SERVICE_NAME'] ?? id).replace(/^tideline-/, '');
-  rows.push({ name, sizeMb: statSync(path.join(bundleDir, 'index.mjs')).size / 1e6, coldMs: median(cold), importMs: median(imports) });
+  const sizeMb = statSync(path.join(bundleDir, 'index.mjs')).size / 1e6;
+  rows.push({ name, sizeMb, ...measured, ratio: measured.coldMs / reference.coldMs });
 }
 
+const GOALS = { sizeMbMax: 1.5, coldMsMax: 250 };
 process.stdout.write(`bundle benchmark: ${RUNS} fresh processes per function (median), Node ${process.versions.node}\n`);
-process.stdout.write(`${'function'.padEnd(16)}${'size MB'.padStart(9)}${'cold ms'.padStart(9)}${'import ms'.padStart(11)}  goals ≤ 1.5 MB, ≤ 250 ms\n`);
+process.stdout.write(
+  `reference: an empty handler in the same container, cold ${reference.coldMs.toFixed(0)} ms (import ${reference.importMs.toFixed(1)} ms)\n`,
+);
+process.stdout.write(
+  `${'function'.padEnd(16)}${'size MB'.padStart(9)}${'cold ms'.padStart(9)}${'import ms'.padStart(11)}${'× empty'.padStart(9)}  goals ≤ ${GOALS.sizeMbMax} MB, ≤ ${GOALS.coldMsMax} ms\n`,
+);
 for (const row of rows) {
-  const within = row.sizeMb <= 1.5 && row.coldMs <= 250 ? 'ok' : 'over';
+  const within = row.sizeMb <= GOALS.sizeMbMax && row.coldMs <= GOALS.coldMsMax ? 'ok' : 'over';
   process.stdout.write(
-    `${row.name.padEnd(16)}${row.sizeMb.toFixed(2).padStart(9)}${row.coldMs.toFixed(0).padStart(9)}${row.importMs.toFixed(0).padStart(11)}  ${within}\n`,
+    `${row.name.padEnd(16)}${row.sizeMb.toFixed(2).padStart(9)}${row.coldMs.toFixed(0).padStart(9)}${row.importMs.toFixed(0).padStart(11)}${row.ratio.toFixed(2).padStart(9)}  ${within}\n`,
   );
 }
+const result = {
+  bench: 'bundles',
+  node: process.versions.node,
+  runs: RUNS,
+  reference: { coldMs: Math.round(reference.coldMs), importMs: Number(reference.importMs.toFixed(1)) },
+  functions: rows.map((row) => ({
+    name: row.name,
+    sizeMb: Number(row.sizeMb.toFixed(3)),
+    coldMs: Math.round(row.coldMs),
+    importMs: Math.round(row.importMs),
+    ratio: Number(row.ratio.toFixed(2)),
+  })),
+  goals: GOALS,
+  withinGoals: rows.every((row) => row.sizeMb <= GOALS.sizeMbMax && row.coldMs <= GOALS.coldMsMax),
+  loadAverage: Number(loadavg()[0]?.toFixed(2)),
+};
+process.stdout.write(`load average ${result.loadAverage}\n${JSON.stringify(result)}\n`);
