@@ -18,7 +18,7 @@ import * as nodeFs from 'node:fs';
 import { linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import git from 'isomorphic-git';
+import { addRemote, fetch as fetchRemote, init as initRepository, listServerRefs } from 'isomorphic-git';
 import type { HttpClient, ServerRef } from 'isomorphic-git';
 import { InvalidInputError, NotFoundError, TidelineError, TransientError, UnauthorizedError } from '#shared/errors/index.ts';
 import { silentLogger, systemClock } from '#shared/ports/index.ts';
@@ -324,7 +324,7 @@ export class IsomorphicGitSource implements GitSource {
     }
     let refs: ServerRef[];
     try {
-      refs = await git.listServerRefs({ http, url: target.url, headers: target.headers, protocolVersion: 2, ...(prefix ? { prefix } : {}), peelTags: true });
+      refs = await listServerRefs({ http, url: target.url, headers: target.headers, protocolVersion: 2, ...(prefix ? { prefix } : {}), peelTags: true });
     } catch (error) {
       throw gitError(error, target, secrets, 'listing refs');
     }
@@ -428,7 +428,7 @@ export class IsomorphicGitSource implements GitSource {
     }
     if (!(await exists(join(gitdir, 'objects')))) {
       await mkdir(dirname(gitdir), { recursive: true });
-      await git.init({ fs: nodeFs, gitdir, bare: true, defaultBranch: 'main' });
+      await initRepository({ fs: nodeFs, gitdir, bare: true, defaultBranch: 'main' });
       await mkdir(packDir, { recursive: true });
     }
     const havesFile = join(gitdir, 'tideline-haves');
@@ -506,8 +506,8 @@ export class IsomorphicGitSource implements GitSource {
       );
     try {
       // isomorphic-git records fetched refs through the remote's refspec, so the cache needs one.
-      await git.addRemote({ fs: nodeFs, gitdir, remote: 'origin', url: target.url, force: true });
-      await git.fetch({
+      await addRemote({ fs: nodeFs, gitdir, remote: 'origin', url: target.url, force: true });
+      await fetchRemote({
         fs: nodeFs,
         http,
         gitdir,
