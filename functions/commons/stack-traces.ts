@@ -43,9 +43,13 @@ export function installSourceMappedStacks(bundle: string): boolean {
   const originOf = (site: NodeJS.CallSite): Origin | undefined => {
     const file = site.getFileName();
     if (!file || fileNameOf(file) !== bundleFile) return undefined;
-    const found = sourceMap()?.findOrigin(site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0);
-    if (!found || !('fileName' in found)) return undefined;
-    return { file: displayPath(found.fileName), line: found.lineNumber, column: found.columnNumber, name: found.name };
+    try {
+      const found = sourceMap()?.findOrigin(site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0);
+      if (!found || !('fileName' in found)) return undefined;
+      return { file: displayPath(found.fileName), line: found.lineNumber, column: found.columnNumber, name: found.name };
+    } catch {
+      return undefined; // a position the map cannot place keeps V8's frame
+    }
   };
 
   Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string => {
@@ -54,10 +58,11 @@ export function installSourceMappedStacks(bundle: string): boolean {
       const origin = origins[index];
       if (!origin) return `\n    at ${site.toString()}`;
       // The name at the place the next frame called from is this frame's function (the map's names
-      // belong to call sites, and a minified function name means nothing).
-      const name = origins[index + 1]?.name ?? site.getFunctionName();
+      // belong to call sites). Where it has none (an awaited call) the frame gives only its place:
+      // a minified function name means nothing.
+      const name = origins[index + 1]?.name;
       const where = `${origin.file}:${origin.line}:${origin.column}`;
-      return `\n    at ${name ? `${name} (${where})` : where}`;
+      return `\n    at ${site.isAsync() ? 'async ' : ''}${name ? `${name} (${where})` : where}`;
     });
     return `${headerOf(error)}${frames.join('')}`;
   };

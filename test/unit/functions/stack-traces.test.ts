@@ -12,7 +12,7 @@ import { buildSync } from 'esbuild';
 const installer = fileURLToPath(new URL('../../../functions/commons/stack-traces.ts', import.meta.url));
 
 /** Bundles `body` (TypeScript, in shared/thrower.ts) minified, with or without its map, and runs it; returns what it printed. */
-function runBundled(body: string, options: { map: boolean }): string {
+function runBundled(body: string, options: { map: boolean; awaited?: boolean }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tideline-stacks-'));
   mkdirSync(path.join(dir, 'shared'));
   writeFileSync(path.join(dir, 'shared', 'thrower.ts'), body);
@@ -21,7 +21,9 @@ function runBundled(body: string, options: { map: boolean }): string {
     `import { installSourceMappedStacks } from ${JSON.stringify(installer)};\n` +
       `import { run } from './shared/thrower.ts';\n` +
       `console.log(JSON.stringify({ installed: installSourceMappedStacks(import.meta.url) }));\n` +
-      `try { run(); } catch (error) { console.log((error as Error).stack); }\n`,
+      (options.awaited
+        ? `await run().catch((error: Error) => console.log(error.stack));\n`
+        : `try { run(); } catch (error) { console.log((error as Error).stack); }\n`),
   );
   const outfile = path.join(dir, 'out', 'index.mjs');
   buildSync({
@@ -51,6 +53,28 @@ describe('source-mapped stacks', () => {
     assert.equal(header, 'TypeError: bad input');
     assert.match(first ?? '', /^ {4}at inner \(shared\/thrower\.ts:6:9\)$/);
     assert.match(second ?? '', /^ {4}at run \(shared\/thrower\.ts:2:3\)$/);
+  });
+
+  it('keeps the async marker of an awaited frame and gives no minified name', () => {
+    // Prepare
+    const body = [
+      'export async function run(): Promise<void> {',
+      '  await Promise.resolve();',
+      '  await inner();',
+      '}',
+      '',
+      'async function inner(): Promise<void> {',
+      '  await Promise.resolve();',
+      "  throw new TypeError('bad input');",
+      '}',
+      '',
+    ].join('\n');
+
+    // Act
+    const printed = runBundled(body, { map: true, awaited: true });
+
+    // Assess
+    assert.match(printed, /\n {4}at shared\/thrower\.ts:8:9\n {4}at async shared\/thrower\.ts:3:3\n/);
   });
 
   it('leaves stacks as V8 gives them when the bundle has no map', () => {
