@@ -25,7 +25,6 @@ import type { MotoConnection } from '#test/env/index.ts';
 import { lambdaRunnerScript } from './runner-script.ts';
 import type { CloudFormationTemplate } from './synth.ts';
 
-
 type Properties = Record<string, unknown>;
 type Ref = { Ref?: string; 'Fn::GetAtt'?: [string, string] };
 
