@@ -97,16 +97,16 @@ class Reader {
           if (!(error instanceof Unsupported || error instanceof RangeError)) throw error;
         }
       }
-      // A deferred document keeps its marker line, so the full parser reads it as in the file. It
-      // also takes the documents after it for as long as the full parser would read the next
-      // marker as part of it (a quoted scalar left open runs over the marker line).
+      // A deferred document keeps its marker line, so the full parser reads it as in the file.
+      // When the full parser would read the next marker as part of it (a quoted scalar left open
+      // runs over the marker line), the rest of the text is the full parser's: one lex, not one a
+      // marker, however many markers the open scalar runs over.
       const head = Math.max(marker, 0);
-      let end = to;
-      while (k + 1 < markers.length && this.runsOverMarker(this.textOf(head, end))) {
-        k++;
-        end = k + 1 < markers.length ? (markers[k + 1] as number) : count;
+      if (to < count && this.runsOverMarker(this.textOf(head, to))) {
+        out.push({ kind: 'deferred', text: this.textOf(head, count), lineOffset: head });
+        break;
       }
-      out.push({ kind: 'deferred', text: this.textOf(head, end), lineOffset: head });
+      out.push({ kind: 'deferred', text: this.textOf(head, to), lineOffset: head });
     }
     return out;
   }
