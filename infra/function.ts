@@ -43,6 +43,15 @@ export const NODE_HTTP_SHIM = path.join(PROJECT_ROOT, 'infra/bundling/node-http.
 /** isomorphic-git's ES module build, which esbuild can tree-shake. */
 export const ISOMORPHIC_GIT_ESM = path.join(PROJECT_ROOT, 'node_modules/isomorphic-git/index.js');
 
+/** `yaml`'s ES module build (its `node` condition picks CommonJS, which esbuild cannot tree-shake). */
+export const YAML_ESM = path.join(PROJECT_ROOT, 'node_modules/yaml/browser/dist/index.js');
+
+/** The AWS SDK's default credential chain as function bundles get it: Lambda's environment credentials only. */
+export const LAMBDA_CREDENTIALS = path.join(PROJECT_ROOT, 'infra/bundling/lambda-credentials.mjs');
+
+/** `sha.js/sha1.js` (isomorphic-git's SHA-1) as function bundles get it: Node's native hash. */
+export const NATIVE_SHA1 = path.join(PROJECT_ROOT, 'infra/bundling/sha1.cjs');
+
 /** The esbuild options every function bundle is built with (asserted by test/unit/infra/bundling.test.ts). */
 export const BUNDLING = {
   format: nodejs.OutputFormat.ESM,
@@ -54,13 +63,18 @@ export const BUNDLING = {
   sourcesContent: false,
   // Licence texts go to a file of their own next to the bundle, out of the code Lambda loads.
   // `node:http` comes as a CommonJS value, so its lazy fetch classes stay unloaded (see the shim).
-  // isomorphic-git's ES module build, not the CommonJS one its `node` condition picks: only the
-  // commands shared/git calls are bundled (61 KB instead of 161 KB).
+  // isomorphic-git's and yaml's ES module builds, not the CommonJS ones their `node` condition
+  // picks: only what shared/ calls is bundled (isomorphic-git 61 KB instead of 161 KB, yaml 96
+  // instead of 113). The SDK's credential chain without the links Lambda never answers (~105 KB),
+  // and isomorphic-git's SHA-1 from Node's crypto, not sha.js and its polyfills (~25 KB).
   esbuildArgs: {
     '--legal-comments': 'external',
     '--alias:node:http': NODE_HTTP_SHIM,
     '--alias:http': NODE_HTTP_SHIM,
     '--alias:isomorphic-git': ISOMORPHIC_GIT_ESM,
+    '--alias:yaml': YAML_ESM,
+    '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
+    '--alias:sha.js/sha1.js': NATIVE_SHA1,
   },
   // ES module builds first: the AWS SDK's tree-shake (its CommonJS builds do not), 10–20 % smaller bundles.
   mainFields: ['module', 'main'],

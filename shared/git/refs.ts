@@ -7,8 +7,11 @@
  * `<short ref>@sha1:<commit>` (the ref without its first two components: `main`, `v1.2.0`,
  * `feature/x`), the full ref name for `spec.ref.name`, and `sha1:<commit>` for a bare commit.
  */
-import semver from 'semver';
-import type { SemVer } from 'semver';
+import type SemVer from 'semver/classes/semver.js';
+import compareVersions from 'semver/functions/compare.js';
+import parseVersion from 'semver/functions/parse.js';
+import satisfiesRange from 'semver/functions/satisfies.js';
+import validRange from 'semver/ranges/valid.js';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
 import type { GitRefSpec } from '#shared/ports/index.ts';
 
@@ -101,7 +104,7 @@ export function refPrefix(selection: RefSelection): string | undefined {
  * there, a space does here. Returns null for a range node-semver cannot read.
  */
 function semverRange(range: string): string | null {
-  return semver.validRange(range.replaceAll(',', ' '));
+  return validRange(range.replaceAll(',', ' '));
 }
 
 /**
@@ -111,7 +114,7 @@ function semverRange(range: string): string | null {
 export function tagVersion(tag: string): SemVer | null {
   const match = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?([-+].*)?$/.exec(tag);
   if (match === null) return null;
-  return semver.parse(`${match[1]}.${match[2] ?? '0'}.${match[3] ?? '0'}${match[4] ?? ''}`);
+  return parseVersion(`${match[1]}.${match[2] ?? '0'}.${match[3] ?? '0'}${match[4] ?? ''}`);
 }
 
 function commitOf(ref: RemoteRef): string {
@@ -152,10 +155,10 @@ export function pickRemoteRef(selection: RefSelection, refs: readonly RemoteRef[
         if (!ref.ref.startsWith('refs/tags/') || ref.ref.endsWith('^{}')) continue;
         const tag = ref.ref.slice('refs/tags/'.length);
         const version = tagVersion(tag);
-        if (version === null || !semver.satisfies(version, range)) continue;
+        if (version === null || !satisfiesRange(version, range)) continue;
         // Equal versions (v1.0.0 and 1.0.0, or differing build metadata): Flux takes the tag whose
         // commit is newest; the ref listing carries no dates, so the later tag name wins here.
-        if (best === undefined || semver.compare(version, best.version) > 0 || (semver.compare(version, best.version) === 0 && tag > best.tag)) {
+        if (best === undefined || compareVersions(version, best.version) > 0 || (compareVersions(version, best.version) === 0 && tag > best.tag)) {
           best = { tag, version, ref };
         }
       }
