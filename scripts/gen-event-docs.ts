@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { CATALOG_VERSION, DETAIL_TYPES, catalog, patternFor } from '#shared/events/catalog.ts';
 import type { DetailType } from '#shared/events/catalog.ts';
 

@@ -6,7 +6,7 @@
  * a suspend switch. Tideline reads Alerts as Flux writes them; regexes are compiled here so a bad
  * one is refused when the config is loaded, not silently skipped at dispatch time as Flux does.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { fluxObjectSchema, parseWithSchema } from './flux-object.ts';
 
@@ -33,26 +33,26 @@ const FLUX_ONLY_SOURCE_KINDS = [
   'ExternalArtifact',
 ];
 
-const name = z.string().min(1).max(253);
+const name = z.string().check(z.minLength(1), z.maxLength(253));
 
 export const EventSourceSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().min(1),
+  apiVersion: z.optional(z.string()),
+  kind: z.string().check(z.minLength(1)),
   name,
-  namespace: name.optional(),
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  namespace: z.optional(name),
+  matchLabels: z.optional(z.record(z.string(), z.string())),
 });
 export type AlertEventSource = z.infer<typeof EventSourceSchema>;
 
 export const AlertSpecSchema = z.strictObject({
   providerRef: z.strictObject({ name }),
-  eventSeverity: z.enum(['info', 'error']).default('info'),
-  eventSources: z.array(EventSourceSchema).min(1),
-  inclusionList: z.array(z.string()).optional(),
-  exclusionList: z.array(z.string()).optional(),
-  eventMetadata: z.record(z.string(), z.string()).optional(),
-  summary: z.string().max(255).optional(),
-  suspend: z.boolean().optional(),
+  eventSeverity: z._default(z.enum(['info', 'error']), 'info'),
+  eventSources: z.array(EventSourceSchema).check(z.minLength(1)),
+  inclusionList: z.optional(z.array(z.string())),
+  exclusionList: z.optional(z.array(z.string())),
+  eventMetadata: z.optional(z.record(z.string(), z.string())),
+  summary: z.optional(z.string().check(z.maxLength(255))),
+  suspend: z.optional(z.boolean()),
 });
 
 export const AlertSchema = fluxObjectSchema(ALERT_API_VERSIONS, 'Alert', AlertSpecSchema);

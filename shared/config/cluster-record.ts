@@ -27,7 +27,7 @@
  * field at fault and never quote any value of the document.
  */
 import yaml from 'js-yaml';
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import type { ClusterRecord } from '#shared/ports/index.ts';
 
@@ -39,33 +39,32 @@ const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 const STRING = { error: 'must be a string' };
 
-const labelsSchema = z.record(z.string().min(1, 'a label name is empty'), z.string({ error: 'a label value must be a string' }), {
+const labelsSchema = z.record(z.string().check(z.minLength(1, 'a label name is empty')), z.string({ error: 'a label value must be a string' }), {
   error: 'must be a mapping of label names to strings',
 });
 
 const kubeconfigRecordSchema = z.strictObject({
-  labels: labelsSchema.optional(),
+  labels: z.optional(labelsSchema),
   // A mapping is accepted too: a kubeconfig pasted as-is into a YAML record.
-  kubeconfig: z.union([z.string().refine((text) => text.trim() !== '', 'is empty'), z.record(z.string(), z.unknown())], {
+  kubeconfig: z.union([z.string().check(z.refine((text) => text.trim() !== '', 'is empty')), z.record(z.string(), z.unknown())], {
     error: 'must be a kubeconfig document (text or mapping)',
   }),
-  context: z.string(STRING).min(1, 'is empty').optional(),
+  context: z.optional(z.string(STRING).check(z.minLength(1, 'is empty'))),
 });
 
 const eksRecordSchema = z.strictObject({
-  labels: labelsSchema.optional(),
+  labels: z.optional(labelsSchema),
   eks: z.strictObject(
     {
-      cluster: z.string({ error: 'is required (the EKS cluster name or ARN)' }).refine((value) => EKS_CLUSTER_ARN.test(value) || EKS_CLUSTER_NAME.test(value), {
-        error: 'is neither an EKS cluster name nor an EKS cluster ARN',
-      }),
-      region: z.string(STRING).regex(AWS_REGION, 'is not an AWS region name').optional(),
-      endpoint: z
-        .string(STRING)
-        .regex(/^https:\/\/[^\s/]+(\/\S*)?$/, 'must be an https:// URL')
-        .optional(),
-      caData: z.string(STRING).regex(BASE64, 'must be base64 (of the PEM CA bundle)').optional(),
-      roleArn: z.string(STRING).regex(IAM_ROLE_ARN, 'is not an IAM role ARN').optional(),
+      cluster: z.string({ error: 'is required (the EKS cluster name or ARN)' }).check(
+        z.refine((value) => EKS_CLUSTER_ARN.test(value) || EKS_CLUSTER_NAME.test(value), {
+          error: 'is neither an EKS cluster name nor an EKS cluster ARN',
+        }),
+      ),
+      region: z.optional(z.string(STRING).check(z.regex(AWS_REGION, 'is not an AWS region name'))),
+      endpoint: z.optional(z.string(STRING).check(z.regex(/^https:\/\/[^\s/]+(\/\S*)?$/, 'must be an https:// URL'))),
+      caData: z.optional(z.string(STRING).check(z.regex(BASE64, 'must be base64 (of the PEM CA bundle)'))),
+      roleArn: z.optional(z.string(STRING).check(z.regex(IAM_ROLE_ARN, 'is not an IAM role ARN'))),
     },
     { error: 'must be a mapping' },
   ),
@@ -129,7 +128,7 @@ function loadDocument(where: string, text: string): unknown {
 }
 
 /** Validates with `schema`, reporting every issue as `field <path>: <problem>` without values. */
-function check<T>(where: string, schema: z.ZodType<T>, document: unknown): T {
+function check<T>(where: string, schema: z.ZodMiniType<T>, document: unknown): T {
   const result = schema.safeParse(document);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -2,19 +2,19 @@
  * What every Flux object parser in `shared/config/` shares: the object envelope, the refusal of
  * fields Tideline knows but does not implement, and error messages that name the field.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
 /** `metadata` as Tideline reads it from a Flux object; the namespace defaults as in Flux. */
 export const FluxMetadataSchema = z.object({
-  name: z.string().min(1).max(253),
-  namespace: z.string().min(1).max(253).default('flux-system'),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  name: z.string().check(z.minLength(1), z.maxLength(253)),
+  namespace: z._default(z.string().check(z.minLength(1), z.maxLength(253)), 'flux-system'),
+  labels: z.optional(z.record(z.string(), z.string())),
+  annotations: z.optional(z.record(z.string(), z.string())),
 });
 
 /** The schema of a Flux object: one of `apiVersions`, the `kind`, Tideline's metadata and `spec`. */
-export function fluxObjectSchema<const V extends readonly [string, ...string[]], const K extends string, S extends z.ZodType>(
+export function fluxObjectSchema<const V extends readonly [string, ...string[]], const K extends string, S extends z.ZodMiniType>(
   apiVersions: V,
   kind: K,
   spec: S,
@@ -23,7 +23,7 @@ export function fluxObjectSchema<const V extends readonly [string, ...string[]],
 }
 
 /** Formats the first zod issues as `path: message`, unknown fields named as `unknown field(s) a.b`. */
-export function describeZodIssues(error: z.ZodError): string {
+export function describeZodIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
@@ -56,7 +56,7 @@ export function refuseUnsupportedSpecFields(kind: string, value: unknown, unsupp
 }
 
 /** Validates `value` with `schema`; throws InvalidInputError `<kind> <name>: <issues>` naming `file`. */
-export function parseWithSchema<S extends z.ZodType>(schema: S, kind: string, value: unknown, file: string): z.infer<S> {
+export function parseWithSchema<S extends z.ZodMiniType>(schema: S, kind: string, value: unknown, file: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw new InvalidInputError(`${kind} ${nameOf(value)}: ${describeZodIssues(result.error)}`, { source: { file } });
   return result.data;

@@ -7,7 +7,7 @@
  * commits, skipping `include` would render without the included files. SSH URLs are refused with
  * what to use instead, because isomorphic-git speaks Git over HTTP(S) only.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
 import { DEFAULT_GIT_TIMEOUT_MS } from '#shared/git/source.ts';
 import { parseCloneUrl } from '#shared/git/url.ts';
@@ -41,31 +41,31 @@ const UNSUPPORTED_PROVIDERS: Record<string, string> = {
 };
 
 /** Flux's `spec.timeout` pattern: no hours. */
-const TimeoutSchema = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m))+$/, 'a duration such as 60s or 2m');
+const TimeoutSchema = z.string().check(z.regex(/^([0-9]+(\.[0-9]+)?(ms|s|m))+$/, 'a duration such as 60s or 2m'));
 
 export const GitRepositoryRefSchema = z.strictObject({
-  branch: z.string().min(1).optional(),
-  tag: z.string().min(1).optional(),
-  semver: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
-  commit: z.string().min(1).optional(),
+  branch: z.optional(z.string().check(z.minLength(1))),
+  tag: z.optional(z.string().check(z.minLength(1))),
+  semver: z.optional(z.string().check(z.minLength(1))),
+  name: z.optional(z.string().check(z.minLength(1))),
+  commit: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const GitRepositorySpecSchema = z.strictObject({
-  url: z.string().min(1),
-  secretRef: z.strictObject({ name: z.string().min(1) }).optional(),
-  provider: z.literal('generic').optional(),
+  url: z.string().check(z.minLength(1)),
+  secretRef: z.optional(z.strictObject({ name: z.string().check(z.minLength(1)) })),
+  provider: z.optional(z.literal('generic')),
   interval: DurationSchema,
-  timeout: TimeoutSchema.optional(),
-  ref: GitRepositoryRefSchema.optional(),
-  ignore: z.string().optional(),
-  suspend: z.boolean().optional(),
+  timeout: z.optional(TimeoutSchema),
+  ref: z.optional(GitRepositoryRefSchema),
+  ignore: z.optional(z.string()),
+  suspend: z.optional(z.boolean()),
   // Accepted at their defaults only (see UNSUPPORTED_SPEC_FIELDS).
-  recurseSubmodules: z.literal(false).optional(),
-  include: z.array(z.never()).optional(),
-  sparseCheckout: z.array(z.never()).optional(),
+  recurseSubmodules: z.optional(z.literal(false)),
+  include: z.optional(z.array(z.never())),
+  sparseCheckout: z.optional(z.array(z.never())),
   /** v1beta2 only, and without effect since Flux 2.0: accepted and ignored as Flux does. */
-  gitImplementation: z.enum(['go-git', 'libgit2']).optional(),
+  gitImplementation: z.optional(z.enum(['go-git', 'libgit2'])),
 });
 
 export const GitRepositorySchema = fluxObjectSchema(GIT_REPOSITORY_API_VERSIONS, 'GitRepository', GitRepositorySpecSchema);

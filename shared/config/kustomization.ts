@@ -5,7 +5,7 @@
  * without rewriting anything. Fields Tideline does not implement are refused by name: silently
  * ignoring e.g. `kubeConfig` would apply to a cluster the user did not mean.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 import { celExpressionProblem } from '#shared/kube/health-exprs.ts';
 import { groupOf } from '#shared/kube/objects.ts';
@@ -13,7 +13,7 @@ import { groupOf } from '#shared/kube/objects.ts';
 export const KUSTOMIZATION_API_VERSIONS = ['kustomize.toolkit.fluxcd.io/v1', 'kustomize.toolkit.fluxcd.io/v1beta2'] as const;
 
 /** Flux duration strings such as `10m`, `1h30m`, `30s`. */
-export const DurationSchema = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 1h');
+export const DurationSchema = z.string().check(z.regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 1h'));
 
 /** Converts a Flux/Go duration string to milliseconds. */
 export function durationToMs(duration: string): number {
@@ -28,83 +28,89 @@ export function durationToMs(duration: string): number {
 
 /** A kustomize `images` entry. */
 export const ImageSchema = z.strictObject({
-  name: z.string().min(1),
-  newName: z.string().optional(),
-  newTag: z.string().optional(),
-  digest: z.string().optional(),
+  name: z.string().check(z.minLength(1)),
+  newName: z.optional(z.string()),
+  newTag: z.optional(z.string()),
+  digest: z.optional(z.string()),
 });
 export type ImageOverride = z.infer<typeof ImageSchema>;
 
 /** A kustomize patch target selector. */
 export const PatchTargetSchema = z.strictObject({
-  group: z.string().optional(),
-  version: z.string().optional(),
-  kind: z.string().optional(),
-  name: z.string().optional(),
-  namespace: z.string().optional(),
-  labelSelector: z.string().optional(),
-  annotationSelector: z.string().optional(),
+  group: z.optional(z.string()),
+  version: z.optional(z.string()),
+  kind: z.optional(z.string()),
+  name: z.optional(z.string()),
+  namespace: z.optional(z.string()),
+  labelSelector: z.optional(z.string()),
+  annotationSelector: z.optional(z.string()),
 });
 export type PatchTarget = z.infer<typeof PatchTargetSchema>;
 
-export const InlinePatchSchema = z.strictObject({ patch: z.string().min(1), target: PatchTargetSchema.optional() });
+export const InlinePatchSchema = z.strictObject({ patch: z.string().check(z.minLength(1)), target: z.optional(PatchTargetSchema) });
 
 const CrossNamespaceRefSchema = z.strictObject({
-  apiVersion: z.string().optional(),
+  apiVersion: z.optional(z.string()),
   kind: z.enum(['GitRepository', 'OCIRepository', 'Bucket']),
-  name: z.string().min(1),
-  namespace: z.string().optional(),
+  name: z.string().check(z.minLength(1)),
+  namespace: z.optional(z.string()),
 });
 
 const SubstituteFromSchema = z.strictObject({
   kind: z.enum(['ConfigMap', 'Secret']),
-  name: z.string().min(1),
-  optional: z.boolean().optional(),
+  name: z.string().check(z.minLength(1)),
+  optional: z.optional(z.boolean()),
 });
 
 const HealthCheckSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().min(1),
-  name: z.string().min(1),
-  namespace: z.string().optional(),
+  apiVersion: z.optional(z.string()),
+  kind: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  namespace: z.optional(z.string()),
 });
 
 /** A CEL expression of `healthCheckExprs`, parsed when the Kustomization is read (as Flux does). */
-const CelExpressionSchema = z.string().superRefine((expression, ctx) => {
-  const problem = celExpressionProblem(expression);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const CelExpressionSchema = z.string().check(
+  z.superRefine((expression, ctx) => {
+    const problem = celExpressionProblem(expression);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 /** An optional expression: Flux treats an empty one as absent. */
-const OptionalCelExpressionSchema = z.string().superRefine((expression, ctx) => {
-  const problem = expression === '' ? undefined : celExpressionProblem(expression);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const OptionalCelExpressionSchema = z.string().check(
+  z.superRefine((expression, ctx) => {
+    const problem = expression === '' ? undefined : celExpressionProblem(expression);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 
 /** A Flux `healthCheckExprs` entry: CEL readiness rules for custom resources of a group (and kind). */
 const HealthCheckExprSchema = z.strictObject({
-  apiVersion: z.string().min(1),
-  kind: z.string().min(1).optional(),
+  apiVersion: z.string().check(z.minLength(1)),
+  kind: z.optional(z.string().check(z.minLength(1))),
   current: CelExpressionSchema,
-  inProgress: OptionalCelExpressionSchema.optional(),
-  failed: OptionalCelExpressionSchema.optional(),
+  inProgress: z.optional(OptionalCelExpressionSchema),
+  failed: z.optional(OptionalCelExpressionSchema),
 });
 
 /** Only the group of an entry's apiVersion counts, so two entries for one group and kind conflict. */
-const HealthCheckExprsSchema = z.array(HealthCheckExprSchema).superRefine((entries, ctx) => {
-  const seen = new Map<string, number>();
-  entries.forEach((entry, index) => {
-    const group = groupOf(entry.apiVersion);
-    const key = `${group}/${entry.kind ?? '*'}`;
-    const first = seen.get(key);
-    if (first !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: [index],
-        message: `a second entry for API group '${group}' and kind ${entry.kind ?? '(any)'} (the first is entry ${first})`,
-      });
-    else seen.set(key, index);
-  });
-});
+const HealthCheckExprsSchema = z.array(HealthCheckExprSchema).check(
+  z.superRefine((entries, ctx) => {
+    const seen = new Map<string, number>();
+    entries.forEach((entry, index) => {
+      const group = groupOf(entry.apiVersion);
+      const key = `${group}/${entry.kind ?? '*'}`;
+      const first = seen.get(key);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `a second entry for API group '${group}' and kind ${entry.kind ?? '(any)'} (the first is entry ${first})`,
+        });
+      else seen.set(key, index);
+    });
+  }),
+);
 
 /** Flux fields Tideline knows but does not implement: refused with this explanation. */
 const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
@@ -115,48 +121,50 @@ const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
 
 export const KustomizationSpecSchema = z.strictObject({
   interval: DurationSchema,
-  retryInterval: DurationSchema.optional(),
-  timeout: DurationSchema.optional(),
-  path: z.string().optional(),
+  retryInterval: z.optional(DurationSchema),
+  timeout: z.optional(DurationSchema),
+  path: z.optional(z.string()),
   prune: z.boolean(),
   sourceRef: CrossNamespaceRefSchema,
-  targetNamespace: z.string().max(63).optional(),
-  namePrefix: z.string().max(200).optional(),
-  nameSuffix: z.string().max(200).optional(),
-  images: z.array(ImageSchema).optional(),
-  patches: z.array(InlinePatchSchema).optional(),
-  components: z.array(z.string().min(1)).optional(),
+  targetNamespace: z.optional(z.string().check(z.maxLength(63))),
+  namePrefix: z.optional(z.string().check(z.maxLength(200))),
+  nameSuffix: z.optional(z.string().check(z.maxLength(200))),
+  images: z.optional(z.array(ImageSchema)),
+  patches: z.optional(z.array(InlinePatchSchema)),
+  components: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** SOPS decryption of the rendered objects; keys come from `secretRef` (`*.agekey` entries) or ambient AWS KMS access. */
-  decryption: z.strictObject({ provider: z.literal('sops'), secretRef: z.strictObject({ name: z.string().min(1) }).optional() }).optional(),
-  postBuild: z
-    .strictObject({
-      substitute: z.record(z.string(), z.string()).optional(),
-      substituteFrom: z.array(SubstituteFromSchema).optional(),
-    })
-    .optional(),
-  wait: z.boolean().optional(),
-  healthChecks: z.array(HealthCheckSchema).optional(),
+  decryption: z.optional(z.strictObject({ provider: z.literal('sops'), secretRef: z.optional(z.strictObject({ name: z.string().check(z.minLength(1)) })) })),
+  postBuild: z.optional(
+    z.strictObject({
+      substitute: z.optional(z.record(z.string(), z.string())),
+      substituteFrom: z.optional(z.array(SubstituteFromSchema)),
+    }),
+  ),
+  wait: z.optional(z.boolean()),
+  healthChecks: z.optional(z.array(HealthCheckSchema)),
   /** CEL expressions judging the readiness of custom resources in the health wait. */
-  healthCheckExprs: HealthCheckExprsSchema.optional(),
+  healthCheckExprs: z.optional(HealthCheckExprsSchema),
   /** Fields of applied objects left to other managers (JSON pointers, optional target). */
-  ignore: z
-    .array(
+  ignore: z.optional(
+    z.array(
       z.strictObject({
-        paths: z.array(z.string().regex(/^\/./, 'a JSON pointer starting with /')).min(1),
+        paths: z.array(z.string().check(z.regex(/^\/./, 'a JSON pointer starting with /'))).check(z.minLength(1)),
         // Flux selects the ignored objects with the same kustomize selector as a patch target.
-        target: PatchTargetSchema.optional(),
+        target: z.optional(PatchTargetSchema),
       }),
-    )
-    .optional(),
-  force: z.boolean().optional(),
+    ),
+  ),
+  force: z.optional(z.boolean()),
   /** What happens to the applied objects when the Kustomization is removed (see shared/kube/finalize.ts). */
-  deletionPolicy: z.enum(['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan']).optional(),
+  deletionPolicy: z.optional(z.enum(['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'])),
   /** Labels and annotations set on every applied object (overriding the object's own). */
-  commonMetadata: z.strictObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
+  commonMetadata: z.optional(
+    z.strictObject({ labels: z.optional(z.record(z.string(), z.string())), annotations: z.optional(z.record(z.string(), z.string())) }),
+  ),
   /** The service account (in the Kustomization's namespace) every write is made as. */
-  serviceAccountName: z.string().min(1).max(253).optional(),
-  suspend: z.boolean().optional(),
-  dependsOn: z.array(z.strictObject({ name: z.string().min(1), namespace: z.string().optional() })).optional(),
+  serviceAccountName: z.optional(z.string().check(z.minLength(1), z.maxLength(253))),
+  suspend: z.optional(z.boolean()),
+  dependsOn: z.optional(z.array(z.strictObject({ name: z.string().check(z.minLength(1)), namespace: z.optional(z.string()) }))),
 });
 
 export const KustomizationSchema = fluxObjectSchema(KUSTOMIZATION_API_VERSIONS, 'Kustomization', KustomizationSpecSchema);

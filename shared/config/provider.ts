@@ -7,7 +7,7 @@
  * and every field Tideline does not implement is refused by name, so a Provider never silently
  * does less than its author expects.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { DurationSchema, durationToMs } from './kustomization.ts';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
@@ -33,18 +33,18 @@ export const DEFAULT_PROVIDER_TIMEOUT_MS = 15_000;
 /** Slack's Web API endpoint used with a bot token when the Provider gives no address. */
 export const SLACK_POST_MESSAGE_URL = 'https://slack.com/api/chat.postMessage';
 
-const name = z.string().min(1).max(253);
+const name = z.string().check(z.minLength(1), z.maxLength(253));
 
 export const ProviderSpecSchema = z.strictObject({
-  type: z.string().min(1),
-  channel: z.string().max(2048).optional(),
-  username: z.string().max(2048).optional(),
-  address: z.string().max(2048).optional(),
-  timeout: DurationSchema.optional(),
-  secretRef: z.strictObject({ name }).optional(),
-  suspend: z.boolean().optional(),
+  type: z.string().check(z.minLength(1)),
+  channel: z.optional(z.string().check(z.maxLength(2048))),
+  username: z.optional(z.string().check(z.maxLength(2048))),
+  address: z.optional(z.string().check(z.maxLength(2048))),
+  timeout: z.optional(DurationSchema),
+  secretRef: z.optional(z.strictObject({ name })),
+  suspend: z.optional(z.boolean()),
   /** Deprecated and unused in Flux v1beta3; accepted so existing objects load. */
-  interval: DurationSchema.optional(),
+  interval: z.optional(DurationSchema),
 });
 
 export const ProviderSchema = fluxObjectSchema(PROVIDER_API_VERSIONS, 'Provider', ProviderSpecSchema);

@@ -8,7 +8,7 @@
  * Types and fields Tideline does not implement are refused by name, never ignored.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { isFluxKind, parseYamlDocuments, readFleetDocuments } from './fleet.ts';
 import { fluxObjectSchema, nameOf, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
@@ -43,20 +43,20 @@ const UNSUPPORTED_SPEC_FIELDS: Record<string, string> = {
 };
 
 const ResourceSchema = z.strictObject({
-  apiVersion: z.string().optional(),
+  apiVersion: z.optional(z.string()),
   kind: z.enum(['GitRepository', 'Kustomization', 'OCIRepository', 'Bucket']),
-  name: z.string().min(1).max(253),
-  namespace: z.string().min(1).max(253).optional(),
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  name: z.string().check(z.minLength(1), z.maxLength(253)),
+  namespace: z.optional(z.string().check(z.minLength(1), z.maxLength(253))),
+  matchLabels: z.optional(z.record(z.string(), z.string())),
 });
 
 export const ReceiverSpecSchema = z.strictObject({
   type: z.enum(RECEIVER_TYPES),
-  interval: DurationSchema.optional(),
-  events: z.array(z.string().min(1)).optional(),
-  resources: z.array(ResourceSchema).min(1),
-  secretRef: z.strictObject({ name: z.string().min(1) }),
-  suspend: z.boolean().optional(),
+  interval: z.optional(DurationSchema),
+  events: z.optional(z.array(z.string().check(z.minLength(1)))),
+  resources: z.array(ResourceSchema).check(z.minLength(1)),
+  secretRef: z.strictObject({ name: z.string().check(z.minLength(1)) }),
+  suspend: z.optional(z.boolean()),
 });
 
 export const ReceiverSchema = fluxObjectSchema(RECEIVER_API_VERSIONS, 'Receiver', ReceiverSpecSchema);

@@ -8,7 +8,7 @@
  * bundles live in the artifact store (claim check), because EventBridge caps an event at 256 KB.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 
 /** Schema version carried by every event's detail; bump on a breaking change. */
 export const CATALOG_VERSION = 1 as const;
@@ -16,21 +16,21 @@ export const CATALOG_VERSION = 1 as const;
 /** EventBridge bus name Tideline publishes to by default. */
 export const DEFAULT_BUS_NAME = 'tideline';
 
-const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full hex commit id (SHA-1 or SHA-256)');
-const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a digest of the form sha256:<64 hex>');
+const sha = z.string().check(z.regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full hex commit id (SHA-1 or SHA-256)'));
+const digest = z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, 'a digest of the form sha256:<64 hex>'));
 const isoTime = z.iso.datetime({ offset: true });
 
 /** Identity of a Kubernetes object as carried in events. */
 export const ObjectRefSchema = z.object({
-  apiVersion: z.string().min(1),
-  kind: z.string().min(1),
-  namespace: z.string().optional(),
-  name: z.string().min(1),
+  apiVersion: z.string().check(z.minLength(1)),
+  kind: z.string().check(z.minLength(1)),
+  namespace: z.optional(z.string()),
+  name: z.string().check(z.minLength(1)),
 });
 export type EventObjectRef = z.infer<typeof ObjectRefSchema>;
 
 /** A Flux-style namespaced name (Kustomization, GitRepository, Receiver …). */
-export const NamespacedNameSchema = z.object({ name: z.string().min(1), namespace: z.string().min(1) });
+export const NamespacedNameSchema = z.object({ name: z.string().check(z.minLength(1)), namespace: z.string().check(z.minLength(1)) });
 export type NamespacedName = z.infer<typeof NamespacedNameSchema>;
 
 /** What an apply did to one object. */
@@ -40,36 +40,36 @@ export type ChangeAction = z.infer<typeof ChangeActionSchema>;
 /** Bounded summary of a change set: counts, then the first entries (events stay far below 256 KB). */
 export const ChangeSetSummarySchema = z.object({
   counts: z.object({
-    Created: z.number().int().nonnegative(),
-    Configured: z.number().int().nonnegative(),
-    Unchanged: z.number().int().nonnegative(),
-    Deleted: z.number().int().nonnegative(),
-    Skipped: z.number().int().nonnegative(),
+    Created: z.int().check(z.nonnegative()),
+    Configured: z.int().check(z.nonnegative()),
+    Unchanged: z.int().check(z.nonnegative()),
+    Deleted: z.int().check(z.nonnegative()),
+    Skipped: z.int().check(z.nonnegative()),
   }),
-  entries: z.array(z.object({ object: ObjectRefSchema, action: ChangeActionSchema })).max(100),
+  entries: z.array(z.object({ object: ObjectRefSchema, action: ChangeActionSchema })).check(z.maxLength(100)),
   /** Entries left out of `entries` to keep the event small. */
-  omitted: z.number().int().nonnegative(),
+  omitted: z.int().check(z.nonnegative()),
 });
 export type ChangeSetSummary = z.infer<typeof ChangeSetSummarySchema>;
 
 /** An error about one object, already free of secret values. */
-export const ObjectErrorSchema = z.object({ object: ObjectRefSchema.optional(), message: z.string().max(4096) });
+export const ObjectErrorSchema = z.object({ object: z.optional(ObjectRefSchema), message: z.string().check(z.maxLength(4096)) });
 
 /** Fields shared by every event detail. */
 const envelope = {
   version: z.literal(CATALOG_VERSION),
   /** Unique id of this event (idempotency key for consumers). */
-  eventId: z.string().min(1),
+  eventId: z.string().check(z.minLength(1)),
   /** Id that ties every event of one change together: the Git delivery id where there is one. */
-  correlationId: z.string().min(1),
+  correlationId: z.string().check(z.minLength(1)),
   occurredAt: isoTime,
 };
 
 /** Which cluster and Kustomization an event is about, and the source revision (`main@sha1:<sha>`). */
 const target = {
-  cluster: z.string().min(1),
+  cluster: z.string().check(z.minLength(1)),
   kustomization: NamespacedNameSchema,
-  revision: z.string().min(1),
+  revision: z.string().check(z.minLength(1)),
 };
 
 export const GitProviderSchema = z.enum(['github', 'gitlab', 'bitbucket', 'gitea', 'generic-hmac']);
@@ -80,10 +80,10 @@ export type GitProvider = z.infer<typeof GitProviderSchema>;
  * defaulted to the Receiver's. `name` may be `*` with `matchLabels`, as in Flux.
  */
 export const ReceiverResourceSchema = z.object({
-  kind: z.string().min(1),
-  name: z.string().min(1),
-  namespace: z.string().min(1),
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  kind: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  namespace: z.string().check(z.minLength(1)),
+  matchLabels: z.optional(z.record(z.string(), z.string())),
 });
 export type ReceiverResource = z.infer<typeof ReceiverResourceSchema>;
 
@@ -103,67 +103,71 @@ export const GitPushReceivedSchema = z
     provider: GitProviderSchema,
     receiver: NamespacedNameSchema,
     /** The Receiver's `spec.resources`, namespace defaulted to the Receiver's. */
-    resources: z.array(ReceiverResourceSchema).min(1),
+    resources: z.array(ReceiverResourceSchema).check(z.minLength(1)),
     /** Clone URLs of the pushed repository (https first), as the provider reported them. */
-    repository: z.object({ urls: z.array(z.string().min(1)).min(1), fullName: z.string().optional(), webUrl: z.string().optional() }).optional(),
+    repository: z.optional(
+      z.object({ urls: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)), fullName: z.optional(z.string()), webUrl: z.optional(z.string()) }),
+    ),
     /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
-    ref: z.string().min(1).optional(),
-    revision: sha.optional(),
+    ref: z.optional(z.string().check(z.minLength(1))),
+    revision: z.optional(sha),
     /** Revision before the push; absent for a new ref. */
-    before: sha.optional(),
-    commits: z.number().int().nonnegative().optional(),
-    pusher: z.string().optional(),
-    deliveryId: z.string().min(1),
+    before: z.optional(sha),
+    commits: z.optional(z.int().check(z.nonnegative())),
+    pusher: z.optional(z.string()),
+    deliveryId: z.string().check(z.minLength(1)),
     receivedAt: isoTime,
   })
-  .superRefine((detail, context) => {
-    const named = [detail.repository, detail.ref, detail.revision].filter((field) => field !== undefined).length;
-    if (named !== 0 && named !== 3) {
-      context.addIssue({
-        code: 'custom',
-        path: [detail.ref === undefined ? 'ref' : detail.revision === undefined ? 'revision' : 'repository'],
-        message: 'repository, ref and revision are given together or not at all',
-      });
-    }
-    if (named === 0 && (detail.before !== undefined || detail.commits !== undefined || detail.pusher !== undefined)) {
-      context.addIssue({ code: 'custom', path: ['before'], message: 'before, commits and pusher need a named push (repository, ref, revision)' });
-    }
-  });
+  .check(
+    z.superRefine((detail, context) => {
+      const named = [detail.repository, detail.ref, detail.revision].filter((field) => field !== undefined).length;
+      if (named !== 0 && named !== 3) {
+        context.addIssue({
+          code: 'custom',
+          path: [detail.ref === undefined ? 'ref' : detail.revision === undefined ? 'revision' : 'repository'],
+          message: 'repository, ref and revision are given together or not at all',
+        });
+      }
+      if (named === 0 && (detail.before !== undefined || detail.commits !== undefined || detail.pusher !== undefined)) {
+        context.addIssue({ code: 'custom', path: ['before'], message: 'before, commits and pusher need a named push (repository, ref, revision)' });
+      }
+    }),
+  );
 
 export const SourceChangedSchema = z.object({
   ...envelope,
-  source: NamespacedNameSchema.extend({ kind: z.literal('GitRepository') }),
-  url: z.string().min(1),
-  ref: z.string().min(1),
+  source: z.extend(NamespacedNameSchema, { kind: z.literal('GitRepository') }),
+  url: z.string().check(z.minLength(1)),
+  ref: z.string().check(z.minLength(1)),
   revision: sha,
-  previousRevision: sha.optional(),
+  previousRevision: z.optional(sha),
 });
 
 export const ManifestsRenderedSchema = z.object({
   ...envelope,
   ...target,
   /** Claim check: where the bundle is in the artifact store, and its digest. */
-  artifact: z.object({ key: z.string().min(1), digest, size: z.number().int().nonnegative() }),
-  objectCount: z.number().int().nonnegative(),
+  artifact: z.object({ key: z.string().check(z.minLength(1)), digest, size: z.int().check(z.nonnegative()) }),
+  objectCount: z.int().check(z.nonnegative()),
   /** The source the bundle was rendered from. */
-  source: NamespacedNameSchema.extend({ kind: z.literal('GitRepository') }).optional(),
+  source: z.optional(z.extend(NamespacedNameSchema, { kind: z.literal('GitRepository') })),
   /** Ordering signal of the revision (commit time in ms): apply refuses one older than it applied. */
-  order: z.number().int().nonnegative().optional(),
+  order: z.optional(z.int().check(z.nonnegative())),
   /** When the render started from the push or request (ms since the epoch), for end-to-end timings. */
-  startedAt: z.number().nonnegative().optional(),
+  startedAt: z.optional(z.number().check(z.nonnegative())),
   /**
    * The apply's ordering group, {@link applyGroupOf} the target (render always sets it). In AWS it
    * becomes the SQS FIFO message group: EventBridge cannot join the cluster, namespace and name
    * itself, and a pipe's dynamic parameter must be one field.
    */
-  group: z.string().min(1).max(128).optional(),
+  group: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 export const RenderFailedSchema = z.object({
   ...envelope,
   ...target,
-  reason: z.string().min(1),
-  message: z.string().max(4096),
+  reason: z.string().check(z.minLength(1)),
+  message: z.string().check(z.maxLength(4096)),
 });
 
 export const ReconcileSucceededSchema = z.object({
@@ -171,36 +175,36 @@ export const ReconcileSucceededSchema = z.object({
   ...target,
   digest,
   changeSet: ChangeSetSummarySchema,
-  durationMs: z.number().nonnegative(),
+  durationMs: z.number().check(z.nonnegative()),
 });
 
 export const ReconcileFailedSchema = z.object({
   ...envelope,
   ...target,
   /** Short machine reason: ValidationFailed, ApplyFailed, PruneFailed, StaleRevision, EmptyBundleRefused … */
-  reason: z.string().min(1),
-  message: z.string().max(4096),
-  errors: z.array(ObjectErrorSchema).max(50),
-  changeSet: ChangeSetSummarySchema.optional(),
+  reason: z.string().check(z.minLength(1)),
+  message: z.string().check(z.maxLength(4096)),
+  errors: z.array(ObjectErrorSchema).check(z.maxLength(50)),
+  changeSet: z.optional(ChangeSetSummarySchema),
 });
 
 export const HealthCheckFailedSchema = z.object({
   ...envelope,
   ...target,
-  timeoutMs: z.number().int().nonnegative(),
-  unhealthy: z.array(z.object({ object: ObjectRefSchema, status: z.string(), message: z.string().max(1024) })).max(50),
+  timeoutMs: z.int().check(z.nonnegative()),
+  unhealthy: z.array(z.object({ object: ObjectRefSchema, status: z.string(), message: z.string().check(z.maxLength(1024)) })).check(z.maxLength(50)),
 });
 
 /** One changed field of a drifted object: Git's value, the cluster's, and the manager holding it. Secret values read `***`. */
 export const FieldDriftSchema = z.object({
   /** Dotted path, list elements by key: `spec.template.spec.containers[name=web].image`. */
-  path: z.string().min(1).max(512),
+  path: z.string().check(z.minLength(1), z.maxLength(512)),
   /** What Git sets (JSON text for non-strings, shortened). */
-  expected: z.string().max(256),
+  expected: z.string().check(z.maxLength(256)),
   /** What the cluster holds; absent when the field is gone. */
-  actual: z.string().max(256).optional(),
+  actual: z.optional(z.string().check(z.maxLength(256))),
   /** Field managers other than Tideline holding the field (`kubectl`, `kubectl (scale)`). */
-  manager: z.string().max(256).optional(),
+  manager: z.optional(z.string().check(z.maxLength(256))),
 });
 export type FieldDriftDetail = z.infer<typeof FieldDriftSchema>;
 
@@ -208,9 +212,9 @@ export type FieldDriftDetail = z.infer<typeof FieldDriftSchema>;
 export const DriftedObjectSchema = z.object({
   object: ObjectRefSchema,
   change: z.enum(['Modified', 'Missing']),
-  fields: z.array(FieldDriftSchema).max(20).optional(),
+  fields: z.optional(z.array(FieldDriftSchema).check(z.maxLength(20))),
   /** Changed fields left out of `fields`. */
-  fieldsOmitted: z.number().int().nonnegative().optional(),
+  fieldsOmitted: z.optional(z.int().check(z.nonnegative())),
 });
 export type DriftedObjectDetail = z.infer<typeof DriftedObjectSchema>;
 
@@ -221,13 +225,13 @@ export type DriftMode = z.infer<typeof DriftModeSchema>;
 export const DriftDetectedSchema = z.object({
   ...envelope,
   ...target,
-  drifted: z.array(DriftedObjectSchema).max(100),
-  driftedCount: z.number().int().nonnegative(),
+  drifted: z.array(DriftedObjectSchema).check(z.maxLength(100)),
+  driftedCount: z.int().check(z.nonnegative()),
   /** True when the Kustomization asks for drift to be corrected (a DriftCorrected follows). */
   willCorrect: z.boolean(),
-  mode: DriftModeSchema.optional(),
+  mode: z.optional(DriftModeSchema),
   /** The sweep that found it. */
-  sweepId: z.string().min(1).optional(),
+  sweepId: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const DriftCorrectedSchema = z.object({
@@ -235,9 +239,9 @@ export const DriftCorrectedSchema = z.object({
   ...target,
   changeSet: ChangeSetSummarySchema,
   /** What was put back, with the fields that had drifted. */
-  drifted: z.array(DriftedObjectSchema).max(100).optional(),
-  driftedCount: z.number().int().nonnegative().optional(),
-  sweepId: z.string().min(1).optional(),
+  drifted: z.optional(z.array(DriftedObjectSchema).check(z.maxLength(100))),
+  driftedCount: z.optional(z.int().check(z.nonnegative())),
+  sweepId: z.optional(z.string().check(z.minLength(1))),
 });
 
 /**
@@ -250,12 +254,12 @@ export type UnreachableReason = z.infer<typeof UnreachableReasonSchema>;
 
 export const ClusterUnreachableSchema = z.object({
   ...envelope,
-  cluster: z.string().min(1),
-  reason: z.string().min(1),
-  message: z.string().max(4096),
-  attempts: z.number().int().positive(),
+  cluster: z.string().check(z.minLength(1)),
+  reason: z.string().check(z.minLength(1)),
+  message: z.string().check(z.maxLength(4096)),
+  attempts: z.int().check(z.positive()),
   /** The drift sweep that found it (it is checked again at the next one). */
-  sweepId: z.string().min(1).optional(),
+  sweepId: z.optional(z.string().check(z.minLength(1))),
 });
 
 /**
@@ -264,15 +268,15 @@ export const ClusterUnreachableSchema = z.object({
  */
 export const DriftCheckRequestedSchema = z.object({
   ...envelope,
-  sweepId: z.string().min(1),
-  shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
-  clusters: z.array(z.string().min(1)).min(1).max(200),
+  sweepId: z.string().check(z.minLength(1)),
+  shard: z.object({ index: z.int().check(z.nonnegative()), count: z.int().check(z.positive()) }),
+  clusters: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(200)),
   /**
    * Each cluster's record version as the sweep listed it (Secrets Manager's AWSCURRENT VersionId):
    * a warm shard serves a record it read at that version from its cache, so unchanged records cost
    * no GetSecretValue. Absent for a cluster whose registry has no versions (kubeconfig contexts).
    */
-  versions: z.record(z.string().min(1), z.string().min(1)).optional(),
+  versions: z.optional(z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1)))),
 });
 
 /**
@@ -282,14 +286,14 @@ export const DriftCheckRequestedSchema = z.object({
  */
 export const ReconcileRequestedSchema = z.object({
   ...envelope,
-  object: NamespacedNameSchema.extend({ kind: z.enum(['Kustomization', 'GitRepository']) }),
-  cluster: z.string().min(1).optional(),
+  object: z.extend(NamespacedNameSchema, { kind: z.enum(['Kustomization', 'GitRepository']) }),
+  cluster: z.optional(z.string().check(z.minLength(1))),
   withSource: z.boolean(),
   requestedAt: isoTime,
 });
 
 /** One (cluster, Kustomization) a render shard works on. */
-export const RenderTargetSchema = z.object({ cluster: z.string().min(1), kustomization: NamespacedNameSchema });
+export const RenderTargetSchema = z.object({ cluster: z.string().check(z.minLength(1)), kustomization: NamespacedNameSchema });
 export type RenderTarget = z.infer<typeof RenderTargetSchema>;
 
 /**
@@ -298,14 +302,14 @@ export type RenderTarget = z.infer<typeof RenderTargetSchema>;
  */
 export const RenderRequestedSchema = z.object({
   ...envelope,
-  source: NamespacedNameSchema.extend({ kind: z.literal('GitRepository') }),
+  source: z.extend(NamespacedNameSchema, { kind: z.literal('GitRepository') }),
   /** The commit every target renders at. */
   commit: sha,
-  targets: z.array(RenderTargetSchema).min(1).max(200),
+  targets: z.array(RenderTargetSchema).check(z.minLength(1), z.maxLength(200)),
 });
 
 /** Catalog entries for the detail-types one source emits: each type with that source and its schema. */
-function emittedBy<S extends string, T extends Record<string, z.ZodType>>(source: S, schemas: T): { [K in keyof T]: { source: S; schema: T[K] } } {
+function emittedBy<S extends string, T extends Record<string, z.ZodMiniType>>(source: S, schemas: T): { [K in keyof T]: { source: S; schema: T[K] } } {
   return Object.fromEntries(Object.entries(schemas).map(([type, schema]) => [type, { source, schema }])) as { [K in keyof T]: { source: S; schema: T[K] } };
 }
 

@@ -4,7 +4,7 @@
  * Every function parses what it receives before acting on it, so a malformed or foreign event
  * fails with an error that names the offending field instead of deep inside an engine.
  */
-import type * as z from 'zod';
+import type * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { catalog, type CatalogEvent, type DetailType, type EventDetail } from './catalog.ts';
 
@@ -16,7 +16,7 @@ export interface EventBridgeEnvelope {
   [key: string]: unknown;
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)

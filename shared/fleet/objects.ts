@@ -7,7 +7,7 @@
  * controllers (never applied: Tideline runs outside the cluster) and the workload. Everything here
  * is pure and works on plain JSON objects, so the snapshot stays serialisable.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import type { SourceRef } from '#shared/ports/index.ts';
 import { groupOf, type KubeObject } from '#shared/kube/objects.ts';
 import { FluxMetadataSchema, parseWithSchema } from '#shared/config/flux-object.ts';
@@ -94,7 +94,7 @@ const GitRepositoryEnvelopeSchema = z.object({
   apiVersion: z.enum(GIT_REPOSITORY_API_VERSIONS),
   kind: z.literal('GitRepository'),
   metadata: FluxMetadataSchema,
-  spec: z.looseObject({ url: z.string().min(1) }),
+  spec: z.looseObject({ url: z.string().check(z.minLength(1)) }),
 });
 
 /**

@@ -3,34 +3,31 @@
  * `X-Event-Key` (`repo:push`), the delivery id in `X-Request-UUID`. One push may update several
  * refs (`push.changes[]`); each updated ref becomes its own event, deletions (`new: null`) none.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import type { PushFacts, WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';
 import { cloneUrls, optionalRevision, parsePayload } from './common.ts';
 
-const revision = z.string().regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id');
+const revision = z.string().check(z.regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id'));
 
 const RefStateSchema = z.object({
   type: z.string(),
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   target: z.object({ hash: revision }),
 });
 
 const BitbucketPushSchema = z.object({
-  actor: z.object({ nickname: z.string().optional().nullable(), display_name: z.string().optional().nullable() }).optional().nullable(),
+  actor: z.nullable(z.optional(z.object({ nickname: z.nullable(z.optional(z.string())), display_name: z.nullable(z.optional(z.string())) }))),
   repository: z.object({
-    full_name: z.string().min(1),
-    links: z.object({ html: z.object({ href: z.string().min(1) }) }),
+    full_name: z.string().check(z.minLength(1)),
+    links: z.object({ html: z.object({ href: z.string().check(z.minLength(1)) }) }),
   }),
   push: z.object({
     changes: z.array(
       z.object({
-        new: RefStateSchema.nullable().optional(),
-        old: z
-          .object({ target: z.object({ hash: z.string() }).optional().nullable() })
-          .nullable()
-          .optional(),
-        commits: z.array(z.unknown()).optional().nullable(),
+        new: z.optional(z.nullable(RefStateSchema)),
+        old: z.optional(z.nullable(z.object({ target: z.nullable(z.optional(z.object({ hash: z.string() }))) }))),
+        commits: z.nullable(z.optional(z.array(z.unknown()))),
       }),
     ),
   }),

@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the provider payload parsers.
  */
-import type * as z from 'zod';
+import type * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
 /** The all-zero object id a provider reports as `after` when a ref is deleted (SHA-1 or SHA-256). */
@@ -15,7 +15,7 @@ export function isFullRevision(revision: unknown): revision is string {
 }
 
 /** Validates a payload against a provider schema; throws InvalidInputError naming the field. */
-export function parsePayload<T>(schema: z.ZodType<T>, payload: unknown, provider: string): T {
+export function parsePayload<T>(schema: z.ZodMiniType<T>, payload: unknown, provider: string): T {
   const result = schema.safeParse(payload);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -18,20 +18,20 @@
  * how requests without one are identified. The signature header is read exactly as Flux reads
  * it: a lower-case algorithm name, `=`, the hex digest.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import type { WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';
 import { firstHeader, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
 
 const GenericPushSchema = z.object({
-  repository: z.union([z.string().min(1), z.object({ url: z.string().min(1) })]),
+  repository: z.union([z.string().check(z.minLength(1)), z.object({ url: z.string().check(z.minLength(1)) })]),
   // A full ref, or a bare branch name (`main`) that stands for refs/heads/main.
-  ref: z.string().regex(/^[^\s]+$/, 'a ref such as refs/heads/main'),
-  revision: z.string().regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id'),
-  before: z.string().optional().nullable(),
-  commits: z.number().int().nonnegative().optional(),
-  pusher: z.string().optional().nullable(),
+  ref: z.string().check(z.regex(/^[^\s]+$/, 'a ref such as refs/heads/main')),
+  revision: z.string().check(z.regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id')),
+  before: z.nullable(z.optional(z.string())),
+  commits: z.optional(z.int().check(z.nonnegative())),
+  pusher: z.nullable(z.optional(z.string())),
 });
 
 export const genericHmacProvider: WebhookProvider = {

@@ -5,32 +5,31 @@
  * signature always covers the raw body as sent. Without `X-Hub-Signature-256`, the legacy
  * `X-Hub-Signature: sha1=<hex>` is accepted, as Flux does.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import type { PushFacts, WebhookProvider } from '../types.ts';
 import { verifyPrefixedHmac } from '../verify.ts';
 import { cloneUrls, isFullRevision, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
 
-const revision = z.string().regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id');
+const revision = z.string().check(z.regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id'));
 
 /** The fields of GitHub's (and Gitea's, which copies it) push payload that Tideline reads. */
 export const GitHubStylePushSchema = z.object({
-  ref: z.string().min(1),
-  before: revision.optional().nullable(),
+  ref: z.string().check(z.minLength(1)),
+  before: z.nullable(z.optional(revision)),
   after: revision,
-  deleted: z.boolean().optional(),
-  commits: z.array(z.unknown()).optional().nullable(),
-  total_commits: z.number().int().nonnegative().optional(),
+  deleted: z.optional(z.boolean()),
+  commits: z.nullable(z.optional(z.array(z.unknown()))),
+  total_commits: z.optional(z.int().check(z.nonnegative())),
   repository: z.object({
-    full_name: z.string().optional(),
-    clone_url: z.string().min(1),
-    ssh_url: z.string().optional().nullable(),
-    html_url: z.string().optional().nullable(),
+    full_name: z.optional(z.string()),
+    clone_url: z.string().check(z.minLength(1)),
+    ssh_url: z.nullable(z.optional(z.string())),
+    html_url: z.nullable(z.optional(z.string())),
   }),
-  pusher: z
-    .object({ name: z.string().optional().nullable(), login: z.string().optional().nullable(), username: z.string().optional().nullable() })
-    .optional()
-    .nullable(),
-  head_commit: z.object({ id: z.string().optional().nullable() }).optional().nullable(),
+  pusher: z.nullable(
+    z.optional(z.object({ name: z.nullable(z.optional(z.string())), login: z.nullable(z.optional(z.string())), username: z.nullable(z.optional(z.string())) })),
+  ),
+  head_commit: z.nullable(z.optional(z.object({ id: z.nullable(z.optional(z.string())) }))),
 });
 
 /** Normalizes a GitHub-style push payload: one entry, or none for a deletion. */

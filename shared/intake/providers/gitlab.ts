@@ -8,7 +8,7 @@
  * `event_name` is `push` or `tag_push` (other system events are ignored). The delivery id is the
  * `Idempotency-Key` (stable across retries), else `webhook-id`, else `X-Gitlab-Event-UUID`.
  */
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import type { WebhookProvider } from '../types.ts';
 import { secretsEqual, verifyStandardWebhook } from '../verify.ts';
 import { cloneUrls, firstHeader, isFullRevision, isZeroRevision, optionalRevision, parsePayload } from './common.ts';
@@ -16,24 +16,24 @@ import { cloneUrls, firstHeader, isFullRevision, isZeroRevision, optionalRevisio
 /** How far a signed request's timestamp may be from our clock (Standard Webhooks suggests 5 minutes). */
 export const GITLAB_SIGNATURE_TOLERANCE_MS = 5 * 60 * 1000;
 
-const revision = z.string().regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id');
+const revision = z.string().check(z.regex(/^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$/, 'a full commit id'));
 
-const Nullable = z.string().optional().nullable();
+const Nullable = z.nullable(z.optional(z.string()));
 
 const GitLabPushSchema = z.object({
   // Project hooks name the kind in `object_kind`, system hooks in `event_name`.
   object_kind: Nullable,
   event_name: Nullable,
-  ref: z.string().min(1),
-  before: revision.optional().nullable(),
+  ref: z.string().check(z.minLength(1)),
+  before: z.nullable(z.optional(revision)),
   after: revision,
   checkout_sha: Nullable,
   user_username: Nullable,
   user_name: Nullable,
-  total_commits_count: z.number().int().nonnegative().optional(),
-  commits: z.array(z.unknown()).optional().nullable(),
-  project: z.object({ git_http_url: Nullable, git_ssh_url: Nullable, web_url: Nullable, path_with_namespace: Nullable }).optional().nullable(),
-  repository: z.object({ git_http_url: Nullable, git_ssh_url: Nullable, homepage: Nullable }).optional().nullable(),
+  total_commits_count: z.optional(z.int().check(z.nonnegative())),
+  commits: z.nullable(z.optional(z.array(z.unknown()))),
+  project: z.nullable(z.optional(z.object({ git_http_url: Nullable, git_ssh_url: Nullable, web_url: Nullable, path_with_namespace: Nullable }))),
+  repository: z.nullable(z.optional(z.object({ git_http_url: Nullable, git_ssh_url: Nullable, homepage: Nullable }))),
 });
 
 const PUSH_KINDS = new Set(['push', 'tag_push']);
@@ -80,7 +80,7 @@ export const gitlabProvider: WebhookProvider = {
     const before = optionalRevision(push.before);
     const pusher = push.user_username ?? push.user_name ?? undefined;
     const urls = cloneUrls(push.project?.git_http_url ?? push.repository?.git_http_url, push.project?.git_ssh_url ?? push.repository?.git_ssh_url);
-    if (urls.length === 0) parsePayload(z.object({ project: z.object({ git_http_url: z.string().min(1) }) }), payload, 'GitLab');
+    if (urls.length === 0) parsePayload(z.object({ project: z.object({ git_http_url: z.string().check(z.minLength(1)) }) }), payload, 'GitLab');
     const webUrl = push.project?.web_url ?? push.repository?.homepage ?? undefined;
     // `checkout_sha` is the commit the ref now points at; for an annotated tag `after` is the tag
     // object, which is not a commit a reconciler can check out.
