@@ -4,8 +4,10 @@
  * `<<` key merges the mappings it names, keys written in the mapping winning, as go-yaml does.
  * The fast reader expands while it reads; the full parser's trees are expanded after (load.ts).
  */
-import { Pair, Scalar, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import type { Pair } from 'yaml';
+import { Scalar, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { UNSUPPORTED } from './unsupported.ts';
+import { mapNode, pairNode, scalarNode, seqNode } from './nodes.ts';
 
 /** `<<` written as a plain scalar: a merge key. */
 export function isMergeKey(key: unknown): boolean {
@@ -112,15 +114,15 @@ export class DocumentAnchors {
     if (node === null) throw UNSUPPORTED;
     if (++this.copied > this.maxNodes) throw UNSUPPORTED;
     if (depth > this.deepest) this.deepest = depth;
-    if (node instanceof Scalar) return Object.assign(new Scalar(node.value), node);
+    if (node instanceof Scalar) return Object.assign(scalarNode(node.value), node);
     if (node instanceof YAMLSeq) {
-      const out = Object.assign(new YAMLSeq(node.schema), node);
+      const out = Object.assign(seqNode(), node);
       out.items = (node.items as YamlNode[]).map((item) => this.copy(item, depth + 1));
       return out;
     }
     if (node instanceof YAMLMap) {
-      const out = Object.assign(new YAMLMap(node.schema), node);
-      out.items = (node.items as Pair<YamlNode, YamlNode>[]).map((pair) => new Pair(this.copy(pair.key, depth + 1), this.copy(pair.value, depth + 1)));
+      const out = Object.assign(mapNode(), node);
+      out.items = (node.items as Pair<YamlNode, YamlNode>[]).map((pair) => pairNode(this.copy(pair.key, depth + 1), this.copy(pair.value, depth + 1)));
       return out;
     }
     throw UNSUPPORTED;

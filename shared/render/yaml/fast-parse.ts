@@ -14,11 +14,13 @@
  * and error messages never depend on which reader ran, and one odd document in a large file costs
  * only its own share of the slower parse. Directives and `...` end markers hand back the whole text.
  */
-import { Lexer, Pair, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode } from 'yaml';
+import type { Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { Lexer, Scalar, type Node as YamlNode } from 'yaml';
 import { DocumentAnchors, isMergeKey, mergeKeys, type AnchorEntry } from './anchors.ts';
 import { anchorName, findKeyEnd, hasLooseTab, indentOf, isExplicitKey, isSequenceItem, valueStart } from './lines.ts';
 import { STANDARD_TAG, checkPlain, closingQuote, foldLines, plainScalar, quoted, stringScalar, taggedScalar } from './scalars.ts';
 import { UNSUPPORTED, Unsupported } from './unsupported.ts';
+import { mapNode, pairNode, seqNode } from './nodes.ts';
 
 /** One document the fast reader produced (aliases and merge keys expanded), with the 1-based line its content starts on. */
 export interface FastDocument {
@@ -179,7 +181,7 @@ class Reader {
   }
 
   private sequence(indent: number): YAMLSeq {
-    const seq = new YAMLSeq();
+    const seq = seqNode();
     this.enter();
     while (this.line < this.end) {
       const text = this.lines[this.line] as string;
@@ -210,7 +212,7 @@ class Reader {
   }
 
   private mapping(indent: number): YAMLMap {
-    const map = new YAMLMap();
+    const map = mapNode();
     // Keys compare by value, as the full parser's duplicate check does (`1` and `01` are one key).
     let keys: Set<unknown> | undefined;
     let merges = false;
@@ -241,7 +243,7 @@ class Reader {
         value = this.inlineValue(line, at, indent, indent);
       }
       if (anchored !== undefined) this.closeAnchor(anchored, value);
-      map.items.push(new Pair(key, value));
+      map.items.push(pairNode(key, value));
       this.skipBlank();
     }
     if (merges) map.items = mergeKeys(map.items as Pair[]);
@@ -566,7 +568,7 @@ class Reader {
     let text = this.lines[this.line] as string;
     const open = text[from];
     const close = open === '[' ? ']' : '}';
-    const node = open === '[' ? new YAMLSeq() : new YAMLMap();
+    const node = open === '[' ? seqNode() : mapNode();
     node.flow = true;
     let keys: Set<unknown> | undefined;
     let merges = false;
@@ -645,7 +647,7 @@ class Reader {
         skipSpaces();
         if (i >= text.length || text[i] === ',' || text[i] === close || text[i] === '#') throw UNSUPPORTED;
         const value = item();
-        (node as YAMLMap).items.push(new Pair(first, value));
+        (node as YAMLMap).items.push(pairNode(first, value));
         skip();
       } else {
         skip();

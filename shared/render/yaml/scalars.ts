@@ -5,6 +5,7 @@
  */
 import { Scalar, Schema } from 'yaml';
 import { UNSUPPORTED } from './unsupported.ts';
+import { scalarNode } from './nodes.ts';
 
 interface ScalarTag {
   tag: string;
@@ -33,7 +34,7 @@ const TYPED_FIRST = new Set([...'~nNtTfF0123456789+-.']);
 export function plainScalar(text: string): Scalar {
   let scalar: Scalar | undefined;
   if (text !== '' && !TYPED_FIRST.has(text[0] as string)) {
-    scalar = new Scalar(text);
+    scalar = scalarNode(text);
     scalar.source = text;
     scalar.type = 'PLAIN';
     return scalar;
@@ -43,11 +44,11 @@ export function plainScalar(text: string): Scalar {
     let failed = false;
     const resolved = tag.resolve(text, () => (failed = true), RESOLVE_OPTIONS);
     if (failed) throw UNSUPPORTED;
-    scalar = resolved instanceof Scalar ? resolved : new Scalar(resolved);
+    scalar = resolved instanceof Scalar ? resolved : scalarNode(resolved);
     if (tag.format) scalar.format = tag.format;
     break;
   }
-  scalar ??= new Scalar(text);
+  scalar ??= scalarNode(text);
   scalar.source = text;
   scalar.type = 'PLAIN';
   return scalar;
@@ -68,7 +69,7 @@ export function taggedScalar(read: Scalar, name: string): Scalar {
   let failed = false;
   const resolved = tag.resolve(text, () => (failed = true), RESOLVE_OPTIONS);
   if (failed) throw UNSUPPORTED;
-  const scalar = resolved instanceof Scalar ? resolved : new Scalar(resolved);
+  const scalar = resolved instanceof Scalar ? resolved : scalarNode(resolved);
   scalar.source = text;
   scalar.type = read.type as Scalar.Type;
   scalar.tag = name;
@@ -77,7 +78,7 @@ export function taggedScalar(read: Scalar, name: string): Scalar {
 }
 
 export function stringScalar(value: string, type: Scalar.Type): Scalar {
-  const scalar = new Scalar(value);
+  const scalar = scalarNode(value);
   scalar.source = value;
   scalar.type = type;
   return scalar;
