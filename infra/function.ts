@@ -52,6 +52,9 @@ export const LAMBDA_CREDENTIALS = path.join(PROJECT_ROOT, 'infra/bundling/lambda
 /** `sha.js/sha1.js` (isomorphic-git's SHA-1) as function bundles get it: Node's native hash. */
 export const NATIVE_SHA1 = path.join(PROJECT_ROOT, 'infra/bundling/sha1.cjs');
 
+/** `pako` (isomorphic-git's zlib) as function bundles get it: Node's native zlib. */
+export const NATIVE_ZLIB = path.join(PROJECT_ROOT, 'infra/bundling/pako.cjs');
+
 /** The esbuild options every function bundle is built with (asserted by test/unit/infra/bundling.test.ts). */
 export const BUNDLING = {
   format: nodejs.OutputFormat.ESM,
@@ -66,7 +69,8 @@ export const BUNDLING = {
   // isomorphic-git's and yaml's ES module builds, not the CommonJS ones their `node` condition
   // picks: only what shared/ calls is bundled (isomorphic-git 61 KB instead of 161 KB, yaml 96
   // instead of 113). The SDK's credential chain without the links Lambda never answers (~105 KB),
-  // and isomorphic-git's SHA-1 from Node's crypto, not sha.js and its polyfills (~25 KB).
+  // and isomorphic-git's SHA-1 and zlib from Node's own, not sha.js and its polyfills (~25 KB)
+  // and pako (~45 KB).
   esbuildArgs: {
     '--legal-comments': 'external',
     '--alias:node:http': NODE_HTTP_SHIM,
@@ -75,6 +79,7 @@ export const BUNDLING = {
     '--alias:yaml': YAML_ESM,
     '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
     '--alias:sha.js/sha1.js': NATIVE_SHA1,
+    '--alias:pako': NATIVE_ZLIB,
   },
   // ES module builds first: the AWS SDK's tree-shake (its CommonJS builds do not), 10–20 % smaller bundles.
   mainFields: ['module', 'main'],

@@ -1,10 +1,12 @@
 // The esbuild options of every function bundle: a change to one that matters for size or cold init fails here.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as yaml from 'yaml';
-import { BUNDLING, ISOMORPHIC_GIT_ESM, LAMBDA_CREDENTIALS, NATIVE_SHA1, NODE_HTTP_SHIM, YAML_ESM } from '#infra/function.ts';
+import { deflateSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { BUNDLING, ISOMORPHIC_GIT_ESM, LAMBDA_CREDENTIALS, NATIVE_SHA1, NATIVE_ZLIB, NODE_HTTP_SHIM, YAML_ESM } from '#infra/function.ts';
 
 test('function bundles are minified ESM for node24 with mappings only and nothing left external', () => {
   // Act
@@ -108,4 +110,93 @@ test("function bundles hash Git objects with Node's SHA-1 behind sha.js's interf
   assert.equal(raw.toString('hex'), createHash('sha1').update(Buffer.concat(parts)).digest('hex'));
   assert.equal(raw.toString('hex'), '95d09f2b10159347eece71399a7e2e907ea3df4f');
   assert.equal(empty, 'da39a3ee5e6b4b0d3255bfef95601890afd80709');
+});
+
+describe("function bundles inflate Git objects with Node's zlib behind pako's interface", async () => {
+  interface Inflator {
+    result: Uint8Array | undefined;
+    err: number;
+    msg: string;
+    strm: { avail_in: number };
+    push(chunk: Uint8Array, end: boolean): boolean;
+  }
+  const native = (await import(NATIVE_ZLIB)) as {
+    default: { inflate(data: Uint8Array): Uint8Array; deflate(data: Uint8Array): Uint8Array; Inflate: new () => Inflator };
+  };
+  const shim = native.default;
+  // The pako isomorphic-git itself loads.
+  const reference = createRequire(ISOMORPHIC_GIT_ESM)('pako') as typeof shim;
+  const objects = [Buffer.from('tree 0\0'), Buffer.from('blob '.repeat(5000)), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 251))];
+  const pack = Buffer.concat([...objects.map((object) => deflateSync(object)), Buffer.from('PACK trailer')]);
+
+  /** How a pack listing reads objects: push the rest of the pack, take the result, move past what the stream used. */
+  function list(implementation: typeof shim, chunks: (rest: Buffer) => Buffer[]): { data: string; used: number }[] {
+    const listed: { data: string; used: number }[] = [];
+    let at = 0;
+    for (let n = 0; n < objects.length; n++) {
+      const inflator = new implementation.Inflate();
+      const pieces = chunks(pack.subarray(at));
+      let pushed = 0;
+      for (const piece of pieces) {
+        inflator.push(piece, false);
+        assert.equal(inflator.err, 0);
+        if (inflator.result) {
+          at += pushed + piece.length - inflator.strm.avail_in;
+          break;
+        }
+        pushed += piece.length;
+      }
+      listed.push({ data: Buffer.from(inflator.result ?? []).toString('hex'), used: at });
+    }
+    return listed;
+  }
+
+  it('is the alias of pako', () => {
+    assert.equal(BUNDLING.esbuildArgs['--alias:pako'], NATIVE_ZLIB);
+  });
+
+  it('lists the objects of a pack exactly as pako does, in one chunk or cut into many', () => {
+    // Act
+    const whole = [list(shim, (rest) => [rest]), list(reference, (rest) => [rest])];
+    const cut = [shim, reference].map((implementation) =>
+      list(implementation, (rest) => Array.from({ length: Math.ceil(rest.length / 37) }, (_, i) => rest.subarray(i * 37, (i + 1) * 37))),
+    );
+
+    // Assess
+    assert.deepEqual(whole[0], whole[1]);
+    assert.deepEqual(cut[0], cut[1]);
+    assert.deepEqual(
+      whole[0]?.map((entry) => entry.data),
+      objects.map((object) => object.toString('hex')),
+    );
+  });
+
+  it('inflates and deflates as pako does, and reports corrupt data as pako does', () => {
+    // Prepare
+    const text = Buffer.from('apiVersion: v1\nkind: ConfigMap\n'.repeat(40));
+    const corrupt = Buffer.from('not zlib at all');
+
+    // Act
+    const roundTrip = Buffer.from(reference.inflate(shim.deflate(text)));
+    const inflated = Buffer.from(shim.inflate(reference.deflate(text)));
+    const thrown = [shim, reference].map((implementation) => {
+      try {
+        implementation.inflate(corrupt);
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    });
+    const inflators = [new shim.Inflate(), new reference.Inflate()];
+    for (const inflator of inflators) inflator.push(corrupt, false);
+
+    // Assess
+    assert.deepEqual(roundTrip, text);
+    assert.deepEqual(inflated, text);
+    assert.equal(typeof thrown[0], 'string');
+    assert.equal(thrown[0], thrown[1]);
+    assert.equal(inflators[0]?.result, undefined);
+    assert.notEqual(inflators[0]?.err, 0);
+    assert.equal(inflators[0]?.msg, inflators[1]?.msg);
+  });
 });
