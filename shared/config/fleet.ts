@@ -9,7 +9,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { InvalidInputError, NotFoundError } from '#shared/errors/index.ts';
-import { parseKustomization, type FluxKustomization } from './kustomization.ts';
 
 /** A document of a YAML file in the fleet repo, with its path relative to the repo root. */
 export interface FleetDocument {
@@ -80,24 +79,4 @@ export async function readFleetDocuments(root: string, options: { dir?: string }
 export function isFluxKind(value: unknown, group: 'kustomize' | 'notification' | 'source', kind: string): boolean {
   const object = value as { apiVersion?: unknown; kind?: unknown } | null;
   return object?.kind === kind && typeof object.apiVersion === 'string' && object.apiVersion.startsWith(`${group}.toolkit.fluxcd.io/`);
-}
-
-/** A Flux Kustomization of the fleet and the cluster directory it was found in. */
-export interface FleetKustomization {
-  cluster: string;
-  kustomization: FluxKustomization;
-  file: string;
-}
-
-/**
- * The Flux Kustomizations under `clusters/<name>/` of a fleet repo, validated (InvalidInputError
- * naming the file and field), in path order. Kustomizations elsewhere belong to no cluster and are ignored.
- */
-export async function findFleetKustomizations(root: string): Promise<FleetKustomization[]> {
-  const found: FleetKustomization[] = [];
-  for (const { value, file } of await readFleetDocuments(root)) {
-    const cluster = clusterOfFile(file);
-    if (cluster !== undefined && isFluxKind(value, 'kustomize', 'Kustomization')) found.push({ cluster, kustomization: parseKustomization(value, file), file });
-  }
-  return found;
 }

@@ -13,7 +13,7 @@ import { DEFAULT_GIT_TIMEOUT_MS } from '#shared/git/source.ts';
 import { parseCloneUrl } from '#shared/git/url.ts';
 import type { GitCredentials, GitRefSpec, GitRepositorySpec } from '#shared/ports/index.ts';
 import { fluxObjectSchema, nameOf, parseWithSchema } from './flux-object.ts';
-import { DurationSchema, durationToMs } from './kustomization.ts';
+import { DurationSchema, durationToMs } from './duration.ts';
 
 export { describeRef } from '#shared/git/refs.ts';
 

@@ -9,22 +9,10 @@ import * as z from '#shared/zod.ts';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 import { celExpressionProblem } from '#shared/kube/health-exprs.ts';
 import { groupOf } from '#shared/kube/objects.ts';
+import { DurationSchema } from './duration.ts';
+import { clusterOfFile, isFluxKind, readFleetDocuments } from './fleet.ts';
 
 export const KUSTOMIZATION_API_VERSIONS = ['kustomize.toolkit.fluxcd.io/v1', 'kustomize.toolkit.fluxcd.io/v1beta2'] as const;
-
-/** Flux duration strings such as `10m`, `1h30m`, `30s`. */
-export const DurationSchema = z.string().check(z.regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 1h'));
-
-/** Converts a Flux/Go duration string to milliseconds. */
-export function durationToMs(duration: string): number {
-  let total = 0;
-  for (const match of duration.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
-    const value = Number(match[1]);
-    const unit = match[2];
-    total += value * (unit === 'ms' ? 1 : unit === 's' ? 1_000 : unit === 'm' ? 60_000 : 3_600_000);
-  }
-  return Math.round(total);
-}
 
 /** A kustomize `images` entry. */
 export const ImageSchema = z.strictObject({
@@ -180,4 +168,24 @@ export type KustomizationSpec = FluxKustomization['spec'];
 export function parseKustomization(value: unknown, file = '<inline>'): FluxKustomization {
   refuseUnsupportedSpecFields('Kustomization', value, UNSUPPORTED_SPEC_FIELDS, file);
   return parseWithSchema(KustomizationSchema, 'Kustomization', value, file);
+}
+
+/** A Flux Kustomization of the fleet and the cluster directory it was found in. */
+export interface FleetKustomization {
+  cluster: string;
+  kustomization: FluxKustomization;
+  file: string;
+}
+
+/**
+ * The Flux Kustomizations under `clusters/<name>/` of a fleet repo, validated (InvalidInputError
+ * naming the file and field), in path order. Kustomizations elsewhere belong to no cluster and are ignored.
+ */
+export async function findFleetKustomizations(root: string): Promise<FleetKustomization[]> {
+  const found: FleetKustomization[] = [];
+  for (const { value, file } of await readFleetDocuments(root)) {
+    const cluster = clusterOfFile(file);
+    if (cluster !== undefined && isFluxKind(value, 'kustomize', 'Kustomization')) found.push({ cluster, kustomization: parseKustomization(value, file), file });
+  }
+  return found;
 }

@@ -9,7 +9,7 @@
  */
 import * as z from '#shared/zod.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
-import { DurationSchema, durationToMs } from './kustomization.ts';
+import { DurationSchema, durationToMs } from './duration.ts';
 import { fluxObjectSchema, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 
 export const PROVIDER_API_VERSIONS = ['notification.toolkit.fluxcd.io/v1beta3', 'notification.toolkit.fluxcd.io/v1beta2'] as const;

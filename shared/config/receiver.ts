@@ -13,7 +13,7 @@ import { InvalidInputError } from '#shared/errors/index.ts';
 import { isFluxKind, parseYamlDocuments, readFleetDocuments } from './fleet.ts';
 import { fluxObjectSchema, nameOf, parseWithSchema, refuseUnsupportedSpecFields } from './flux-object.ts';
 import { parseSecretValue } from './secret-value.ts';
-import { DurationSchema } from './kustomization.ts';
+import { DurationSchema } from './duration.ts';
 
 export const RECEIVER_API_VERSIONS = ['notification.toolkit.fluxcd.io/v1', 'notification.toolkit.fluxcd.io/v1beta2'] as const;
 

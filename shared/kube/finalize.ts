@@ -13,7 +13,7 @@
  * deletion succeeded: a failed finalize keeps it, with what is left, so a retry continues.
  */
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import { describeObject } from '#shared/errors/index.ts';
 import type { Clock } from '#shared/ports/index.ts';
 import { systemClock } from '#shared/ports/index.ts';

@@ -5,7 +5,7 @@
 import type { ObjectRef } from '#shared/errors/index.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import type { FluxKustomization } from '#shared/config/kustomization.ts';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import type { Clock } from '#shared/ports/index.ts';
 import type { KubeApi } from './api.ts';
 import type { HealthCheckRules } from './health-exprs.ts';

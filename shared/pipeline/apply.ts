@@ -5,7 +5,7 @@
  * `shared/kube` (stale-revision guard, prune, health), records status and emits the outcome.
  */
 import { errorMessage, isTransient, TidelineError } from '#shared/errors/index.ts';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
 import { EmptyBundleError, StaleRevisionError, reconcileObjects, requestFromKustomization, summarizeChangeSet, formatCounts } from '#shared/kube/index.ts';
 import type { KubeObject } from '#shared/kube/index.ts';

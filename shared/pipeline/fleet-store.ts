@@ -9,7 +9,7 @@
  * pure functions of the snapshot (see `recordRender`), so running one twice is safe.
  */
 import { ConflictError } from '#shared/errors/index.ts';
-import { createFleetSnapshot, parseFleetSnapshot, type FleetSnapshot } from '#shared/fleet/index.ts';
+import { createFleetSnapshot, parseFleetSnapshot, type FleetSnapshot } from '#shared/fleet/snapshot.ts';
 import type { ArtifactStore } from '#shared/ports/index.ts';
 
 /** Where the snapshot is kept in the artifact store. */

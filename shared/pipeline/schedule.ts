@@ -6,7 +6,7 @@
  * Failed or waiting Kustomizations come back after their `retryInterval`.
  */
 import { randomUUID } from 'node:crypto';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import { kustomizationReconcileRequest, publishEach, type SourceDeps } from './deps.ts';
 import { allTargets } from './fleet-view.ts';
 import { dueSources, syncSources } from './source.ts';

@@ -6,7 +6,7 @@
  */
 import { errorMessage, TidelineError } from '#shared/errors/index.ts';
 import { describeRef } from '#shared/config/git-repository.ts';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import { makeEvent, type EventDetail } from '#shared/events/catalog.ts';
 import type { ResolvedRevision } from '#shared/ports/index.ts';
 import { envelope, isoNow, type SourceDeps } from './deps.ts';

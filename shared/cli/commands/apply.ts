@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import { InvalidInputError, describeObject } from '#shared/errors/index.ts';
 import { ClusterClient, endpointFromKubeconfigFile, formatChangeSet, formatCounts, reconcileObjects, summarizeChangeSet } from '#shared/kube/index.ts';
 import type { ReconcileResult } from '#shared/kube/index.ts';

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import { errorMessage } from '#shared/errors/index.ts';
 import { CATALOG_VERSION, makeEvent } from '#shared/events/catalog.ts';
 import type { CatalogEvent } from '#shared/events/catalog.ts';

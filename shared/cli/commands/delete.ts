@@ -4,7 +4,7 @@
  * and print the change set. Exit code 0 on success, 2 on error.
  */
 import type { Command } from 'commander';
-import { durationToMs } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { finalizeKustomization, formatChangeSet, formatCounts } from '#shared/kube/index.ts';
 import type { DeletionPolicy } from '#shared/kube/index.ts';

@@ -30,7 +30,7 @@ export interface DevRender {
 
 /** Renders every Kustomization of the fleet checkout at `root` as the render function will, in path order (no cluster needed). */
 export async function renderFleet(root: string): Promise<DevRender[]> {
-  const { findFleetKustomizations } = await import('#shared/config/fleet.ts');
+  const { findFleetKustomizations } = await import('#shared/config/kustomization.ts');
   const { buildOptionsFromKustomization, renderKustomization } = await import('#shared/render/index.ts');
   const results: DevRender[] = [];
   for (const { cluster, kustomization } of await findFleetKustomizations(root)) {

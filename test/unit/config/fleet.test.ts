@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { EMBEDDED_FLEET, renderFleet } from '#shared/cli/commands/dev.ts';
-import { clusterOfFile, findFleetKustomizations } from '#shared/config/fleet.ts';
+import { clusterOfFile } from '#shared/config/fleet.ts';
+import { findFleetKustomizations } from '#shared/config/kustomization.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 import { buildOptionsFromKustomization, renderKustomization } from '#shared/render/index.ts';
 import { writeTree } from '#test/support/files.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { durationToMs, parseKustomization } from '#shared/config/kustomization.ts';
+import { durationToMs } from '#shared/config/duration.ts';
+import { parseKustomization } from '#shared/config/kustomization.ts';
 import { InvalidInputError } from '#shared/errors/index.ts';
 
 function kustomization(spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'apps' }): unknown {

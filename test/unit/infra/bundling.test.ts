@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as yaml from 'yaml';
 import { deflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
-import { BUNDLING, ISOMORPHIC_GIT_ESM, LAMBDA_CREDENTIALS, NATIVE_SHA1, NATIVE_ZLIB, NODE_HTTP_SHIM, YAML_ESM } from '#infra/function.ts';
+import { BUNDLING, ISOMORPHIC_GIT_ESM, LAMBDA_CREDENTIALS, NATIVE_SHA1, NATIVE_ZLIB, NODE_HTTP_SHIM, PROJECT_ROOT, YAML_ESM } from '#infra/function.ts';
+import { importBundled } from '#test/infra/bundle.ts';
 
 test('function bundles are minified ESM for node24 with mappings only and nothing left external', () => {
   // Act
@@ -199,4 +201,26 @@ describe("function bundles inflate Git objects with Node's zlib behind pako's in
     assert.notEqual(inflators[0]?.err, 0);
     assert.equal(inflators[0]?.msg, inflators[1]?.msg);
   });
+});
+
+test('modules of the project are side-effect free to the bundler but for the ones listed, so a bundle keeps only what its function reaches and the listed setup runs', async () => {
+  // Prepare
+  const { sideEffects } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { sideEffects: string[] };
+  const bundled = await importBundled<{ parseDetail: (type: string, detail: unknown) => unknown }>("export { parseDetail } from '#shared/events/parse.ts';");
+
+  // Act
+  const refused = (() => {
+    try {
+      bundled.parseDetail('SourceChanged', { version: 1, eventId: '' });
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  })();
+
+  // Assess
+  assert.deepEqual(sideEffects, ['./shared/zod.ts', './shared/render/yaml/nodes.ts']);
+  for (const file of sideEffects) assert.ok(existsSync(path.join(PROJECT_ROOT, file)), `${file} exists`);
+  // zod's English messages are set up by shared/zod.ts alone: a bundle without it says only "Invalid input".
+  assert.match(refused, /eventId: Too small: expected string to have >=1 characters/);
 });
