@@ -1,10 +1,10 @@
 // Function bundle benchmark: for each function of the Tideline stack, the minified size of its
 // esbuild bundle (as `cdk synth` builds it) and its cold init — a fresh Node 24 process importing the
 // bundle with the environment the template gives it, until the handler is ready — as the median
-// of BENCH_RUNS (default 10) fresh processes. Goals (issue 21): ≤ 1.5 MB and ≤ 250 ms each. The
-// reference, in the same run, is the same container around an empty handler: what Node and the
-// runner cost before any of our code, so each function's ratio is its cold start over a bare one.
-// Prints a table and one JSON line.
+// of BENCH_RUNS (default 10) fresh processes, taken in rounds of one process per bundle. Goals
+// (issue 21): ≤ 1.5 MB and ≤ 250 ms each. The reference, in the same run, is the same container
+// around an empty handler: what Node and the runner cost before any of our code, so each
+// function's ratio is its cold start over a bare one. Prints a table and one JSON line.
 import { fork } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -38,23 +38,36 @@ function coldStart(bundleDir: string, handler: string, env: Record<string, strin
   });
 }
 
-/** Median [cold, import] ms of RUNS fresh containers of the bundle. */
-async function measure(bundleDir: string, handler: string, env: Record<string, string>): Promise<{ coldMs: number; importMs: number }> {
-  const cold: number[] = [];
-  const imports: number[] = [];
+/** A bundle to start: its directory, handler and the environment the template gives it. */
+interface Container {
+  name: string;
+  bundleDir: string;
+  handler: string;
+  env: Record<string, string>;
+}
+
+/**
+ * Median [cold, import] ms of RUNS fresh containers of each bundle, the runs interleaved (one
+ * container of each bundle, then the next round) so a burst of load on the machine falls on every
+ * bundle alike instead of on whichever was being measured.
+ */
+async function measureAll(containers: readonly Container[]): Promise<Map<string, { coldMs: number; importMs: number }>> {
+  const cold = new Map<string, number[]>(containers.map((container) => [container.name, []]));
+  const imports = new Map<string, number[]>(containers.map((container) => [container.name, []]));
   for (let run = 0; run < RUNS; run++) {
-    const [total, importMs] = await coldStart(bundleDir, handler, env);
-    cold.push(total);
-    imports.push(importMs);
+    for (const { name, bundleDir, handler, env } of containers) {
+      const [total, importMs] = await coldStart(bundleDir, handler, env);
+      cold.get(name)?.push(total);
+      imports.get(name)?.push(importMs);
+    }
   }
-  return { coldMs: median(cold), importMs: median(imports) };
+  return new Map(containers.map(({ name }) => [name, { coldMs: median(cold.get(name) ?? []), importMs: median(imports.get(name) ?? []) }]));
 }
 
 const emptyBundle = mkdtempSync(path.join(tmpdir(), 'tideline-bench-empty-'));
 writeFileSync(path.join(emptyBundle, 'index.mjs'), 'export const handler = async () => null;\n');
-const reference = await measure(emptyBundle, 'index.handler', { PATH: process.env['PATH'] ?? '' });
-
-const rows: { name: string; sizeMb: number; coldMs: number; importMs: number; ratio: number }[] = [];
+const REFERENCE = '(empty handler)';
+const containers: Container[] = [{ name: REFERENCE, bundleDir: emptyBundle, handler: 'index.handler', env: { PATH: process.env['PATH'] ?? '' } }];
 for (const [id, resource] of Object.entries(json.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')) {
   const properties = resource.Properties as { Code: { S3Key: string }; Handler: string; Environment?: { Variables?: Record<string, unknown> } };
   const bundleDir = path.join(outdir, `asset.${properties.Code.S3Key.replace(/\.zip$/, '')}`);
@@ -72,14 +85,20 @@ for (const [id, resource] of Object.entries(json.Resources).filter(([, resource]
     const text = typeof value === 'string' ? value : (Object.values(value as Record<string, unknown>)[0] as string);
     env[key] = String(text).replace(/^\/(var\/task|tmp)(?=\/|$)/, (_match, root: string) => (root === 'tmp' ? scratch : bundleDir));
   }
-  const measured = await measure(bundleDir, properties.Handler, env);
-  const name = (env['POWERTOOLS_SERVICE_NAME'] ?? id).replace(/^tideline-/, '');
-  const sizeMb = statSync(path.join(bundleDir, 'index.mjs')).size / 1e6;
-  rows.push({ name, sizeMb, ...measured, ratio: measured.coldMs / reference.coldMs });
+  containers.push({ name: (env['POWERTOOLS_SERVICE_NAME'] ?? id).replace(/^tideline-/, ''), bundleDir, handler: properties.Handler, env });
 }
 
+const measured = await measureAll(containers);
+const reference = measured.get(REFERENCE) as { coldMs: number; importMs: number };
+const rows = containers
+  .filter(({ name }) => name !== REFERENCE)
+  .map(({ name, bundleDir }) => {
+    const timing = measured.get(name) as { coldMs: number; importMs: number };
+    return { name, sizeMb: statSync(path.join(bundleDir, 'index.mjs')).size / 1e6, ...timing, ratio: timing.coldMs / reference.coldMs };
+  });
+
 const GOALS = { sizeMbMax: 1.5, coldMsMax: 250 };
-process.stdout.write(`bundle benchmark: ${RUNS} fresh processes per function (median), Node ${process.versions.node}\n`);
+process.stdout.write(`bundle benchmark: ${RUNS} fresh processes per function (median, runs interleaved), Node ${process.versions.node}\n`);
 process.stdout.write(
   `reference: an empty handler in the same container, cold ${reference.coldMs.toFixed(0)} ms (import ${reference.importMs.toFixed(1)} ms)\n`,
 );
