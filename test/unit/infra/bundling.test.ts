@@ -61,7 +61,7 @@ test("function bundles take yaml's ES module build, the same parser as the one t
   assert.equal(esm.stringify({ k: ['v'] }), yaml.stringify({ k: ['v'] }));
 });
 
-test("function bundles resolve the SDK's default credentials from Lambda's environment, and fail naming the variables without them", async () => {
+test("function bundles resolve the SDK's default credentials from Lambda's environment, and fail saying so without them", async () => {
   // Prepare
   const { defaultProvider } = (await import(LAMBDA_CREDENTIALS)) as { defaultProvider: () => () => Promise<Record<string, unknown>> };
   const saved = { ...process.env };
